@@ -1,0 +1,4 @@
+//! The pure core: personalities, the socket state machine and the error catalogue.
+//!
+//! Like `quinn-proto`, nothing here performs I/O or reads a clock: time arrives as a parameter
+//! and facts about the network arrive through the [`facts::Facts`] trait.

@@ -1,0 +1,10 @@
+//! socklab: a terminal laboratory for the semantics of `connect()` on Windows Sockets and POSIX.
+//!
+//! Layers (see `docs/architecture.md`):
+//! - [`core`]: pure personalities, socket state machine, error catalogue. No I/O, no clock.
+//! - [`net`]: facts from the world (simulated network with virtual time; live sockets).
+//! - [`script`]: the command language (parser shared with the TUI prompt) and the headless runner.
+
+pub mod core;
+pub mod net;
+pub mod script;

@@ -1,0 +1,1 @@
+//! Facts from the world: the simulated network and (later) live sockets.
