@@ -1,1 +1,3 @@
 //! The command language and the headless runner.
+
+pub mod ast;

@@ -1,0 +1,537 @@
+//! Calls: what a user (script line, TUI key, replayed entry) asks a personality to do.
+//!
+//! A [`Call`] names sockets by the user's names (`s`, `c1`); each personality keeps its own
+//! descriptors. Addresses arrive already resolved: a named target such as `@refuse` is turned
+//! into a socket address by the network before the core sees it.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// Transport protocol of a socket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Proto {
+    /// `SOCK_STREAM` / `IPPROTO_TCP`.
+    Tcp,
+    /// `SOCK_DGRAM` / `IPPROTO_UDP`.
+    Udp,
+}
+
+impl Proto {
+    /// Lower-case name as used in the command language.
+    pub fn name(self) -> &'static str {
+        match self {
+            Proto::Tcp => "tcp",
+            Proto::Udp => "udp",
+        }
+    }
+}
+
+/// Address family of a socket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    /// `AF_INET`.
+    V4,
+    /// `AF_INET6`.
+    V6,
+}
+
+impl Family {
+    /// Lower-case name as used in the command language.
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::V4 => "v4",
+            Family::V6 => "v6",
+        }
+    }
+
+    /// The family of a concrete address.
+    pub fn of(addr: &SocketAddr) -> Family {
+        if addr.is_ipv4() { Family::V4 } else { Family::V6 }
+    }
+
+    /// `sizeof(struct sockaddr_in)` or `sizeof(struct sockaddr_in6)`.
+    pub fn sockaddr_len(self) -> u32 {
+        match self {
+            Family::V4 => 16,
+            Family::V6 => 28,
+        }
+    }
+}
+
+/// How a socket is named in a call.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SockRef {
+    /// A name given with `socket ... as NAME` (or the default `s`, `s2`, ...).
+    Name(String),
+    /// A raw descriptor value that need not belong to any socket (`#999`): how a user asks
+    /// what happens with an invalid descriptor.
+    Raw(i64),
+}
+
+impl std::fmt::Display for SockRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SockRef::Name(n) => f.write_str(n),
+            SockRef::Raw(v) => write!(f, "#{v}"),
+        }
+    }
+}
+
+/// The `name`/`namelen` pair passed to connect, bind or sendto, with the edge cases socklab
+/// lets a user construct on purpose.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SockAddrArg {
+    /// What the structure holds.
+    pub kind: AddrKind,
+    /// `namelen`; `None` means the right size for the structure.
+    pub len: Option<u32>,
+}
+
+/// The content of a socket address structure.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AddrKind {
+    /// An IPv4 or IPv6 address and port (`127.0.0.1:80`, `[::1]:80`, `0.0.0.0:0`).
+    Inet(SocketAddr),
+    /// One of socklab's named targets (`@accept`, `@refuse`, ...), resolved by the network
+    /// for the socket's family.
+    Target(NamedTarget),
+    /// A structure whose family is `AF_UNSPEC` (Linux's way to dissolve an association).
+    Unspec,
+    /// A NULL pointer.
+    Null,
+}
+
+impl SockAddrArg {
+    /// A well-formed address of the right length.
+    pub fn inet(addr: SocketAddr) -> Self {
+        SockAddrArg { kind: AddrKind::Inet(addr), len: None }
+    }
+
+    /// The address, if the structure holds one.
+    pub fn addr(&self) -> Option<SocketAddr> {
+        match self.kind {
+            AddrKind::Inet(a) => Some(a),
+            AddrKind::Target(_) | AddrKind::Unspec | AddrKind::Null => None,
+        }
+    }
+
+    /// The `namelen` actually passed.
+    pub fn effective_len(&self) -> u32 {
+        self.len.unwrap_or(match &self.kind {
+            AddrKind::Inet(a) => Family::of(a).sockaddr_len(),
+            AddrKind::Target(_) => 16,
+            AddrKind::Unspec => 16,
+            AddrKind::Null => 0,
+        })
+    }
+}
+
+impl std::fmt::Display for SockAddrArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.kind {
+            AddrKind::Inet(a) => write!(f, "{a}")?,
+            AddrKind::Target(t) => write!(f, "{t}")?,
+            AddrKind::Unspec => f.write_str("AF_UNSPEC")?,
+            AddrKind::Null => f.write_str("NULL")?,
+        }
+        if let Some(l) = self.len {
+            write!(f, " namelen={l}")?;
+        }
+        Ok(())
+    }
+}
+
+/// socklab's own targets, the embedded lab network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NamedTarget {
+    /// Listens and accepts.
+    Accept,
+    /// A closed port: the handshake is refused with a reset.
+    Refuse,
+    /// SYNs are dropped: the connect stays pending until it times out.
+    Pending,
+    /// The handshake completes after a delay.
+    Slow,
+    /// Accepts, then resets the connection.
+    Reset,
+    /// UDP: every datagram is sent back.
+    Echo,
+    /// UDP: datagrams are received and dropped, nothing comes back.
+    Sink,
+}
+
+impl NamedTarget {
+    /// Every target, in the order help and completion list them.
+    pub const ALL: &'static [NamedTarget] = &[
+        NamedTarget::Accept,
+        NamedTarget::Refuse,
+        NamedTarget::Pending,
+        NamedTarget::Slow,
+        NamedTarget::Reset,
+        NamedTarget::Echo,
+        NamedTarget::Sink,
+    ];
+
+    /// The name without `@`.
+    pub fn name(self) -> &'static str {
+        match self {
+            NamedTarget::Accept => "accept",
+            NamedTarget::Refuse => "refuse",
+            NamedTarget::Pending => "pending",
+            NamedTarget::Slow => "slow",
+            NamedTarget::Reset => "reset",
+            NamedTarget::Echo => "echo",
+            NamedTarget::Sink => "sink",
+        }
+    }
+
+    /// Parse a name, with or without the leading `@`.
+    pub fn from_name(s: &str) -> Option<NamedTarget> {
+        let s = s.strip_prefix('@').unwrap_or(s);
+        NamedTarget::ALL.iter().copied().find(|t| t.name().eq_ignore_ascii_case(s))
+    }
+
+    /// One line for help and completion.
+    pub fn describe(self) -> &'static str {
+        match self {
+            NamedTarget::Accept => "TCP listener that accepts every connection",
+            NamedTarget::Refuse => "closed TCP/UDP port: refused with RST / ICMP port unreachable",
+            NamedTarget::Pending => "TCP listener with a full accept queue: SYNs are dropped",
+            NamedTarget::Slow => "TCP listener that completes the handshake after a delay",
+            NamedTarget::Reset => "TCP listener that accepts, then resets the connection",
+            NamedTarget::Echo => "UDP port that sends every datagram back",
+            NamedTarget::Sink => "UDP port that swallows datagrams",
+        }
+    }
+}
+
+impl std::fmt::Display for NamedTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "@{}", self.name())
+    }
+}
+
+/// Which connect entry point is called.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ConnectApi {
+    /// `connect()`.
+    Connect,
+    /// `WSAConnect()` with its optional connect data and QoS arguments.
+    WsaConnect {
+        /// `lpCallerData`: user data to send with the connection request.
+        caller_data: Option<Vec<u8>>,
+        /// `lpSQOS` is non-NULL.
+        sqos: bool,
+        /// `lpGQOS` is non-NULL (reserved; must be NULL).
+        gqos: bool,
+    },
+    /// `ConnectEx()` through an OVERLAPPED structure, with an optional send buffer.
+    ConnectEx {
+        /// `lpSendBuffer`: data sent once the connection is established.
+        send: Option<Vec<u8>>,
+    },
+}
+
+impl ConnectApi {
+    /// The function name as a Windows programmer writes it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ConnectApi::Connect => "connect",
+            ConnectApi::WsaConnect { .. } => "WSAConnect",
+            ConnectApi::ConnectEx { .. } => "ConnectEx",
+        }
+    }
+}
+
+/// Socket options socklab knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[allow(non_camel_case_types)]
+pub enum SockOpt {
+    SO_BROADCAST,
+    SO_REUSEADDR,
+    SO_ERROR,
+    SO_CONNECT_TIME,
+    SO_UPDATE_CONNECT_CONTEXT,
+    SO_SNDTIMEO,
+    SO_KEEPALIVE,
+    SO_LINGER,
+    TCP_NODELAY,
+    TCP_SYNCNT,
+    TCP_USER_TIMEOUT,
+    TCP_MAXRT,
+    IPV6_V6ONLY,
+}
+
+impl SockOpt {
+    /// Every option, in the order completion offers them.
+    pub const ALL: &'static [SockOpt] = &[
+        SockOpt::SO_BROADCAST,
+        SockOpt::SO_REUSEADDR,
+        SockOpt::SO_ERROR,
+        SockOpt::SO_CONNECT_TIME,
+        SockOpt::SO_UPDATE_CONNECT_CONTEXT,
+        SockOpt::SO_SNDTIMEO,
+        SockOpt::SO_KEEPALIVE,
+        SockOpt::SO_LINGER,
+        SockOpt::TCP_NODELAY,
+        SockOpt::TCP_SYNCNT,
+        SockOpt::TCP_USER_TIMEOUT,
+        SockOpt::TCP_MAXRT,
+        SockOpt::IPV6_V6ONLY,
+    ];
+
+    /// The C spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            SockOpt::SO_BROADCAST => "SO_BROADCAST",
+            SockOpt::SO_REUSEADDR => "SO_REUSEADDR",
+            SockOpt::SO_ERROR => "SO_ERROR",
+            SockOpt::SO_CONNECT_TIME => "SO_CONNECT_TIME",
+            SockOpt::SO_UPDATE_CONNECT_CONTEXT => "SO_UPDATE_CONNECT_CONTEXT",
+            SockOpt::SO_SNDTIMEO => "SO_SNDTIMEO",
+            SockOpt::SO_KEEPALIVE => "SO_KEEPALIVE",
+            SockOpt::SO_LINGER => "SO_LINGER",
+            SockOpt::TCP_NODELAY => "TCP_NODELAY",
+            SockOpt::TCP_SYNCNT => "TCP_SYNCNT",
+            SockOpt::TCP_USER_TIMEOUT => "TCP_USER_TIMEOUT",
+            SockOpt::TCP_MAXRT => "TCP_MAXRT",
+            SockOpt::IPV6_V6ONLY => "IPV6_V6ONLY",
+        }
+    }
+
+    /// Parse the C spelling, any case.
+    pub fn from_name(s: &str) -> Option<SockOpt> {
+        SockOpt::ALL.iter().copied().find(|o| o.name().eq_ignore_ascii_case(s))
+    }
+}
+
+/// Network events of `WSAEventSelect` / `WSAAsyncSelect` (`FD_READ`, `FD_CONNECT`, ...).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FdEvents(pub u16);
+
+impl FdEvents {
+    pub const READ: FdEvents = FdEvents(0x01);
+    pub const WRITE: FdEvents = FdEvents(0x02);
+    pub const OOB: FdEvents = FdEvents(0x04);
+    pub const ACCEPT: FdEvents = FdEvents(0x08);
+    pub const CONNECT: FdEvents = FdEvents(0x10);
+    pub const CLOSE: FdEvents = FdEvents(0x20);
+    /// Names and bits in `winsock2.h` order (the bit index is the `iErrorCode` index).
+    pub const NAMES: &'static [(&'static str, FdEvents)] = &[
+        ("FD_READ", FdEvents::READ),
+        ("FD_WRITE", FdEvents::WRITE),
+        ("FD_OOB", FdEvents::OOB),
+        ("FD_ACCEPT", FdEvents::ACCEPT),
+        ("FD_CONNECT", FdEvents::CONNECT),
+        ("FD_CLOSE", FdEvents::CLOSE),
+    ];
+
+    /// No event.
+    pub fn empty() -> Self {
+        FdEvents(0)
+    }
+    /// Whether every bit of `other` is set.
+    pub fn contains(self, other: FdEvents) -> bool {
+        self.0 & other.0 == other.0 && other.0 != 0
+    }
+    /// Whether no bit is set.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+    /// Parse one name (`FD_CONNECT` or `connect`, any case).
+    pub fn from_name(s: &str) -> Option<FdEvents> {
+        let up = s.to_ascii_uppercase();
+        let full = if up.starts_with("FD_") { up } else { format!("FD_{up}") };
+        FdEvents::NAMES.iter().find(|(n, _)| *n == full).map(|(_, e)| *e)
+    }
+}
+
+impl std::ops::BitOr for FdEvents {
+    type Output = FdEvents;
+    fn bitor(self, rhs: FdEvents) -> FdEvents {
+        FdEvents(self.0 | rhs.0)
+    }
+}
+impl std::ops::BitOrAssign for FdEvents {
+    fn bitor_assign(&mut self, rhs: FdEvents) {
+        self.0 |= rhs.0;
+    }
+}
+
+impl std::fmt::Display for FdEvents {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.is_empty() {
+            return f.write_str("0");
+        }
+        let mut first = true;
+        for (n, e) in FdEvents::NAMES {
+            if self.contains(*e) {
+                if !first {
+                    f.write_str("|")?;
+                }
+                f.write_str(n)?;
+                first = false;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `shutdown` direction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum How {
+    /// `SD_RECEIVE` / `SHUT_RD`.
+    Read,
+    /// `SD_SEND` / `SHUT_WR`.
+    Write,
+    /// `SD_BOTH` / `SHUT_RDWR`.
+    Both,
+}
+
+/// Poll request bits (`POLLIN`, `POLLOUT`, ...), shared by `poll(2)` and `WSAPoll`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct PollBits(pub u16);
+
+impl PollBits {
+    pub const IN: PollBits = PollBits(0x001);
+    pub const PRI: PollBits = PollBits(0x002);
+    pub const OUT: PollBits = PollBits(0x004);
+    pub const ERR: PollBits = PollBits(0x008);
+    pub const HUP: PollBits = PollBits(0x010);
+    pub const NVAL: PollBits = PollBits(0x020);
+    pub const RDHUP: PollBits = PollBits(0x2000);
+
+    /// Whether every bit of `other` is set.
+    pub fn contains(self, other: PollBits) -> bool {
+        self.0 & other.0 == other.0 && other.0 != 0
+    }
+    /// Whether no bit is set.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+}
+
+impl std::ops::BitOr for PollBits {
+    type Output = PollBits;
+    fn bitor(self, rhs: PollBits) -> PollBits {
+        PollBits(self.0 | rhs.0)
+    }
+}
+
+/// One call of the socket API. The command language parses into this.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "call", rename_all = "lowercase")]
+pub enum Call {
+    /// `WSAStartup(version)`.
+    WsaStartup { major: u8, minor: u8 },
+    /// `WSACleanup()`.
+    WsaCleanup,
+    /// `socket(family, type, 0)`; `name` is how later calls refer to it.
+    Socket { proto: Proto, family: Family, name: String },
+    /// `ioctlsocket(s, FIONBIO, &on)` / `fcntl(O_NONBLOCK)`.
+    Fionbio { sock: SockRef, on: bool },
+    /// `setsockopt`.
+    SetSockOpt { sock: SockRef, opt: SockOpt, value: i64 },
+    /// `getsockopt`.
+    GetSockOpt { sock: SockRef, opt: SockOpt },
+    /// `bind`.
+    Bind { sock: SockRef, addr: SockAddrArg },
+    /// `listen`.
+    Listen { sock: SockRef, backlog: i32 },
+    /// `accept`; the new socket is named `name`.
+    Accept { sock: SockRef, name: String },
+    /// `connect`, `WSAConnect` or `ConnectEx`.
+    Connect { sock: SockRef, addr: SockAddrArg, api: ConnectApi },
+    /// `select(read, write, except, timeout)`; `None` blocks until something is ready.
+    Select { read: Vec<SockRef>, write: Vec<SockRef>, except: Vec<SockRef>, timeout: Option<Duration> },
+    /// `WSAPoll` (Winsock) / `poll(2)` (POSIX), each socket with `POLLIN|POLLOUT`.
+    Poll { socks: Vec<SockRef>, timeout: Option<Duration> },
+    /// `WSAEventSelect(s, event, events)`.
+    WsaEventSelect { sock: SockRef, events: FdEvents },
+    /// `WSAAsyncSelect(s, hwnd, msg, events)`.
+    WsaAsyncSelect { sock: SockRef, events: FdEvents },
+    /// `WSAEnumNetworkEvents(s, event, &out)`.
+    WsaEnumNetworkEvents { sock: SockRef },
+    /// `getsockname`.
+    GetSockName { sock: SockRef },
+    /// `getpeername`.
+    GetPeerName { sock: SockRef },
+    /// `send`.
+    Send { sock: SockRef, data: Vec<u8> },
+    /// `sendto`.
+    SendTo { sock: SockRef, addr: SockAddrArg, data: Vec<u8> },
+    /// `recv` (nonblocking sockets answer at once; blocking ones wait in virtual time).
+    Recv { sock: SockRef },
+    /// `recvfrom`.
+    RecvFrom { sock: SockRef },
+    /// `shutdown`.
+    Shutdown { sock: SockRef, how: How },
+    /// `closesocket` / `close`.
+    Close { sock: SockRef },
+}
+
+impl Call {
+    /// The function name as a Windows programmer writes it (POSIX spelling in parentheses
+    /// where it differs is added by the views).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Call::WsaStartup { .. } => "WSAStartup",
+            Call::WsaCleanup => "WSACleanup",
+            Call::Socket { .. } => "socket",
+            Call::Fionbio { .. } => "ioctlsocket(FIONBIO)",
+            Call::SetSockOpt { .. } => "setsockopt",
+            Call::GetSockOpt { .. } => "getsockopt",
+            Call::Bind { .. } => "bind",
+            Call::Listen { .. } => "listen",
+            Call::Accept { .. } => "accept",
+            Call::Connect { api, .. } => api.name(),
+            Call::Select { .. } => "select",
+            Call::Poll { .. } => "WSAPoll",
+            Call::WsaEventSelect { .. } => "WSAEventSelect",
+            Call::WsaAsyncSelect { .. } => "WSAAsyncSelect",
+            Call::WsaEnumNetworkEvents { .. } => "WSAEnumNetworkEvents",
+            Call::GetSockName { .. } => "getsockname",
+            Call::GetPeerName { .. } => "getpeername",
+            Call::Send { .. } => "send",
+            Call::SendTo { .. } => "sendto",
+            Call::Recv { .. } => "recv",
+            Call::RecvFrom { .. } => "recvfrom",
+            Call::Shutdown { .. } => "shutdown",
+            Call::Close { .. } => "closesocket",
+        }
+    }
+
+    /// The socket the call is about, if it has exactly one.
+    pub fn sock(&self) -> Option<&SockRef> {
+        match self {
+            Call::Fionbio { sock, .. }
+            | Call::SetSockOpt { sock, .. }
+            | Call::GetSockOpt { sock, .. }
+            | Call::Bind { sock, .. }
+            | Call::Listen { sock, .. }
+            | Call::Accept { sock, .. }
+            | Call::Connect { sock, .. }
+            | Call::WsaEventSelect { sock, .. }
+            | Call::WsaAsyncSelect { sock, .. }
+            | Call::WsaEnumNetworkEvents { sock }
+            | Call::GetSockName { sock }
+            | Call::GetPeerName { sock }
+            | Call::Send { sock, .. }
+            | Call::SendTo { sock, .. }
+            | Call::Recv { sock }
+            | Call::RecvFrom { sock }
+            | Call::Shutdown { sock, .. }
+            | Call::Close { sock } => Some(sock),
+            Call::WsaStartup { .. }
+            | Call::WsaCleanup
+            | Call::Socket { .. }
+            | Call::Select { .. }
+            | Call::Poll { .. } => None,
+        }
+    }
+}

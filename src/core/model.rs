@@ -1,0 +1,200 @@
+//! What personalities answer: states, transitions, notifications and answers.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::call::{FdEvents, PollBits};
+use super::codes::Code;
+
+/// The API-level state of one socket.
+///
+/// TCP sockets move `Unbound -> Bound -> Pending -> Connected | Failed`, or
+/// `Bound -> Listening`; UDP sockets are `Unbound`, `Unassociated` (bound, no default peer) or
+/// `Associated` (a default peer is set). Every socket ends `Closed`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    /// No local address yet.
+    Unbound,
+    /// TCP: a local address, no connection attempt.
+    Bound,
+    /// TCP: `listen` was called.
+    Listening,
+    /// TCP: a handshake is in progress.
+    Pending,
+    /// TCP: the handshake completed.
+    Connected,
+    /// TCP: the last attempt failed; the error is kept beside the state.
+    Failed,
+    /// UDP: bound, no default destination.
+    Unassociated,
+    /// UDP: a default destination is set by connect.
+    Associated,
+    /// The descriptor was closed.
+    Closed,
+}
+
+impl State {
+    /// Every state, in diagram order.
+    pub const ALL: &'static [State] = &[
+        State::Unbound,
+        State::Bound,
+        State::Listening,
+        State::Pending,
+        State::Connected,
+        State::Failed,
+        State::Unassociated,
+        State::Associated,
+        State::Closed,
+    ];
+
+    /// Lower-case name used in scripts, transcripts and the diagram.
+    pub fn name(self) -> &'static str {
+        match self {
+            State::Unbound => "unbound",
+            State::Bound => "bound",
+            State::Listening => "listening",
+            State::Pending => "pending",
+            State::Connected => "connected",
+            State::Failed => "failed",
+            State::Unassociated => "unassociated",
+            State::Associated => "associated",
+            State::Closed => "closed",
+        }
+    }
+
+    /// Parse a state name (any case).
+    pub fn from_name(s: &str) -> Option<State> {
+        State::ALL.iter().copied().find(|st| st.name().eq_ignore_ascii_case(s))
+    }
+}
+
+impl std::fmt::Display for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What made a socket change state.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", tag = "kind", content = "what")]
+pub enum Cause {
+    /// A call, by its function name.
+    Call(String),
+    /// Something the network did (handshake completed, reset arrived, timer expired).
+    Net(String),
+}
+
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Cause::Call(c) => f.write_str(c),
+            Cause::Net(n) => write!(f, "net: {n}"),
+        }
+    }
+}
+
+/// One state change, recorded by the single place that changes states.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transition {
+    /// The user's name of the socket.
+    pub sock: String,
+    pub from: State,
+    pub to: State,
+    pub cause: Cause,
+    /// The error that came with a move to `Failed`.
+    pub error: Option<Code>,
+    /// Virtual time of the change.
+    pub at: Duration,
+}
+
+/// Something reported asynchronously, as the API reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Notification {
+    /// A network event recorded for `WSAEventSelect` (the event object is signalled).
+    NetworkEvent { sock: String, event: FdEvents, error: Option<Code>, at: Duration },
+    /// A `WSAAsyncSelect` window message: `wParam` is the socket, `lParam` packs event and error.
+    WindowMessage { sock: String, event: FdEvents, error: Option<Code>, at: Duration },
+    /// An overlapped operation (ConnectEx) completed.
+    Completion { sock: String, op: String, error: Option<Code>, bytes: u32, at: Duration },
+    /// The socket's readiness changed (what poll/epoll would now report).
+    Readiness { sock: String, bits: PollBits, at: Duration },
+}
+
+impl Notification {
+    /// The socket the notification is about.
+    pub fn sock(&self) -> &str {
+        match self {
+            Notification::NetworkEvent { sock, .. }
+            | Notification::WindowMessage { sock, .. }
+            | Notification::Completion { sock, .. }
+            | Notification::Readiness { sock, .. } => sock,
+        }
+    }
+}
+
+/// The value a call returns, typed the way its API declares it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum Ret {
+    /// An `int` (0, a count, or `SOCKET_ERROR` / -1).
+    Int(i64),
+    /// A `BOOL` (ConnectEx).
+    Bool(bool),
+    /// A new descriptor (socket, accept), or `INVALID_SOCKET` / -1 when `None`.
+    Handle(Option<i64>),
+    /// The personality has no such call; see the answer's note for the closest equivalent.
+    NotApplicable,
+}
+
+/// Data a call hands back besides its return value.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Value {
+    /// Nothing.
+    #[default]
+    None,
+    /// An address (getsockname, getpeername, recvfrom's source).
+    Addr { addr: SocketAddr },
+    /// An option's integer value (getsockopt).
+    Int { value: i64 },
+    /// An option holding an error (getsockopt SO_ERROR); `None` is 0.
+    Error { error: Option<Code> },
+    /// The three sets select() left set.
+    Select { read: Vec<String>, write: Vec<String>, except: Vec<String> },
+    /// revents per socket (WSAPoll / poll).
+    Poll { revents: Vec<(String, PollBits)> },
+    /// `WSANETWORKEVENTS`: the events recorded and each one's error.
+    NetworkEvents { events: FdEvents, errors: Vec<(FdEvents, Option<Code>)> },
+    /// Bytes received, and from whom.
+    Data { data: Vec<u8>, from: Option<SocketAddr> },
+}
+
+/// A personality's complete answer to one call.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Answer {
+    pub ret: Ret,
+    /// The error (`WSAGetLastError()` / `errno`) when the call failed.
+    pub error: Option<Code>,
+    pub value: Value,
+    /// State changes the call caused (and any that network events caused while it blocked).
+    pub transitions: Vec<Transition>,
+    /// Notifications that arrived while the call ran.
+    pub notifications: Vec<Notification>,
+    /// How long the call blocked, in virtual time.
+    pub elapsed: Duration,
+    /// The rule that decided the answer (see `docs/semantics.md`).
+    pub rule: &'static str,
+    /// A remark for the reader (closest equivalent of a call that does not exist, ...).
+    pub note: Option<String>,
+}
+
+impl Answer {
+    /// Whether the call succeeded.
+    pub fn is_ok(&self) -> bool {
+        self.error.is_none() && self.ret != Ret::NotApplicable
+    }
+}
