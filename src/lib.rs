@@ -8,3 +8,4 @@
 pub mod core;
 pub mod net;
 pub mod script;
+pub mod session;

@@ -1,1 +1,3 @@
-//! Facts from the world: the simulated network and (later) live sockets.
+//! Facts from the world: the deterministic simulated network (and live sockets).
+
+pub mod sim;
