@@ -1,0 +1,386 @@
+//! The headless runner: `socklab run FILE.lab`.
+//!
+//! Every statement is run through a [`Lab`]; the transcript (or one JSON object per step and
+//! personality) goes to the writer, and failed `expect` lines are counted.
+
+use std::io::Write;
+
+use serde_json::json;
+
+use crate::core::call::Call;
+use crate::core::codes::Code;
+use crate::core::format::{answer_text, error_text, notification_event, notification_text, ret_text, value_text};
+use crate::core::model::{Notification, Ret, State, Transition};
+use crate::core::personality::PersonalityId;
+use crate::core::profile::Profile;
+use crate::core::rules;
+use crate::session::lab::{CallRecord, Lab, Until, WaitRecord};
+
+use super::ast::{Expect, ExpectWhat, Stmt, StmtKind, Wait, WaitUntil};
+
+/// How the transcript is printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// One personality: one line per step.
+    Single,
+    /// Several personalities: one column each, differences marked.
+    Compare,
+    /// One JSON object per step and personality.
+    Json,
+}
+
+/// What a run found.
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    /// Statements run.
+    pub steps: usize,
+    /// Expectations checked (per personality).
+    pub checks: usize,
+    /// Failed expectations, each a full sentence.
+    pub failures: Vec<String>,
+}
+
+/// Run parsed statements in a lab and write the transcript.
+pub fn run(stmts: &[Stmt], lab: &mut Lab, output: Output, w: &mut dyn Write) -> std::io::Result<Report> {
+    let mut report = Report::default();
+    let ps = lab.personalities();
+    if output == Output::Compare {
+        let mut head = format!("{:>4}  {:<34}", "line", "call");
+        for p in &ps {
+            head.push_str(&format!(" | {:<30}", p.name()));
+        }
+        writeln!(w, "{head}")?;
+    }
+    for stmt in stmts {
+        report.steps += 1;
+        match &stmt.kind {
+            StmtKind::Call(call) => {
+                let recs = lab.call(call);
+                print_call(stmt, call, &recs, output, w)?;
+            }
+            StmtKind::Wait(wait) => {
+                let recs = match wait {
+                    Wait::For(d) => lab.wait_for(*d),
+                    Wait::Until { sock, until } => {
+                        let u = match until {
+                            WaitUntil::Connected => Until::Connected,
+                            WaitUntil::Failed => Until::Failed,
+                            WaitUntil::Event => Until::Event,
+                        };
+                        lab.wait_until(sock, u)
+                    }
+                };
+                print_wait(stmt, &recs, output, w)?;
+            }
+            StmtKind::Expect(e) => {
+                for (k, p) in ps.iter().enumerate() {
+                    if let Some(only) = &e.only {
+                        if !only.contains(p) {
+                            continue;
+                        }
+                    }
+                    report.checks += 1;
+                    let res = check(lab, k, *p, e);
+                    if output == Output::Json {
+                        let v = json!({
+                            "line": stmt.span.line, "text": stmt.text, "kind": "expect",
+                            "personality": p.name(), "ok": res.is_ok(),
+                            "message": res.as_ref().err(),
+                        });
+                        writeln!(w, "{v}")?;
+                    }
+                    if let Err(msg) = res {
+                        let full = format!("line {}: `{}` failed for {}: {}", stmt.span.line, stmt.text, p.name(), msg);
+                        if output != Output::Json {
+                            writeln!(w, "{:>4}  FAILED {full}", stmt.span.line)?;
+                        }
+                        report.failures.push(full);
+                    }
+                }
+            }
+        }
+    }
+    if output != Output::Json {
+        writeln!(
+            w,
+            "{} steps, {} checks: {} passed, {} failed",
+            report.steps,
+            report.checks,
+            report.checks - report.failures.len(),
+            report.failures.len()
+        )?;
+    }
+    Ok(report)
+}
+
+fn assumed(rule: &str, p: PersonalityId) -> bool {
+    rules::find(rule).is_some_and(|r| r.assumed.contains(&p))
+}
+
+/// The cell of one personality for one call: answer, `?` when assumed.
+fn cell(rec: &CallRecord) -> String {
+    let p = Profile::of(rec.personality);
+    let mut s = answer_text(&rec.answer, p);
+    if assumed(rec.answer.rule, rec.personality) {
+        s.push_str(" ?");
+    }
+    s
+}
+
+/// Whether personalities disagree in meaning: success vs failure, a different error (after
+/// mapping WSAEx to Ex), or a different resulting state.
+pub fn differs(recs: &[CallRecord]) -> bool {
+    let key = |r: &CallRecord| {
+        let err = r.answer.error.map(norm_code);
+        let ok = match r.answer.ret {
+            Ret::NotApplicable => 2,
+            _ => r.answer.error.is_some() as u8,
+        };
+        (ok, err, r.after)
+    };
+    recs.windows(2).any(|w| key(&w[0]) != key(&w[1]))
+}
+
+fn norm_code(c: Code) -> String {
+    let n = c.name();
+    match n.strip_prefix("WSA") {
+        Some(rest) if rest.starts_with('E') => rest.to_string(),
+        _ => n.to_string(),
+    }
+}
+
+fn state_text(s: Option<State>) -> String {
+    s.map(|s| s.name().to_string()).unwrap_or_else(|| "-".into())
+}
+
+fn transition_text(t: &Transition) -> String {
+    let mut s = format!("t={} ms  {}: {} -> {}  ({})", t.at.as_millis(), t.sock, t.from, t.to, t.cause);
+    if let Some(e) = t.error {
+        s.push_str(&format!(" {e}"));
+    }
+    s
+}
+
+fn print_call(stmt: &Stmt, call: &Call, recs: &[CallRecord], output: Output, w: &mut dyn Write) -> std::io::Result<()> {
+    match output {
+        Output::Json => {
+            for r in recs {
+                let p = Profile::of(r.personality);
+                let a = &r.answer;
+                let v = json!({
+                    "line": stmt.span.line,
+                    "text": stmt.text,
+                    "kind": "call",
+                    "call": call.name(),
+                    "personality": r.personality.name(),
+                    "ret": ret_text(&a.ret, p),
+                    "ret_value": match a.ret { Ret::Int(v) => Some(v), Ret::Bool(b) => Some(b as i64), Ret::Handle(h) => Some(h.unwrap_or(-1)), Ret::NotApplicable => None },
+                    "error": a.error.map(|e| json!({"name": e.name(), "number": e.number()})),
+                    "value": value_text(&a.value, p),
+                    "state_before": r.before.map(|s| s.name()),
+                    "state_after": r.after.map(|s| s.name()),
+                    "transitions": a.transitions,
+                    "notifications": a.notifications.iter().map(|n| notification_text(n, p)).collect::<Vec<_>>(),
+                    "vtime_ms": r.at.as_secs_f64() * 1000.0,
+                    "elapsed_ms": a.elapsed.as_secs_f64() * 1000.0,
+                    "rule": a.rule,
+                    "assumed": assumed(a.rule, r.personality),
+                    "note": a.note,
+                });
+                writeln!(w, "{v}")?;
+            }
+        }
+        Output::Single => {
+            let r = &recs[0];
+            let p = Profile::of(r.personality);
+            let mut line = format!("{:>4}  {:<34} {}", stmt.span.line, stmt.text, cell(r));
+            if r.before != r.after {
+                line.push_str(&format!("   [{} -> {}]", state_text(r.before), state_text(r.after)));
+            }
+            if !r.answer.elapsed.is_zero() {
+                line.push_str(&format!("   (blocked {} ms)", r.answer.elapsed.as_millis()));
+            }
+            writeln!(w, "{line}")?;
+            if let Some(n) = &r.answer.note {
+                writeln!(w, "        note: {n}")?;
+            }
+            for t in r.answer.transitions.iter().filter(|t| t.cause.to_string().starts_with("net")) {
+                writeln!(w, "        {}", transition_text(t))?;
+            }
+            for n in &r.answer.notifications {
+                writeln!(w, "        {}", notification_text(n, p))?;
+            }
+        }
+        Output::Compare => {
+            let mark = if differs(recs) { "≠" } else { " " };
+            let mut line = format!("{:>4}{} {:<34}", stmt.span.line, mark, trunc(&stmt.text, 34));
+            for r in recs {
+                line.push_str(&format!(" | {:<30}", trunc(&cell(r), 30)));
+            }
+            writeln!(w, "{line}")?;
+            for r in recs {
+                let p = Profile::of(r.personality);
+                for n in &r.answer.notifications {
+                    writeln!(w, "        [{}] {}", r.personality, notification_text(n, p))?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_wait(stmt: &Stmt, recs: &[WaitRecord], output: Output, w: &mut dyn Write) -> std::io::Result<()> {
+    for r in recs {
+        let p = Profile::of(r.personality);
+        match output {
+            Output::Json => {
+                let v = json!({
+                    "line": stmt.span.line, "text": stmt.text, "kind": "wait",
+                    "personality": r.personality.name(), "met": r.met,
+                    "transitions": r.events.transitions,
+                    "notifications": r.events.notifications.iter().map(|n| notification_text(n, p)).collect::<Vec<_>>(),
+                    "vtime_ms": r.at.as_secs_f64() * 1000.0,
+                });
+                writeln!(w, "{v}")?;
+            }
+            Output::Single | Output::Compare => {
+                let tag = if output == Output::Compare { format!("[{}] ", r.personality) } else { String::new() };
+                if std::ptr::eq(r, &recs[0]) {
+                    writeln!(w, "{:>4}  {}", stmt.span.line, stmt.text)?;
+                }
+                for t in &r.events.transitions {
+                    writeln!(w, "        {tag}{}", transition_text(t))?;
+                }
+                for n in &r.events.notifications {
+                    writeln!(w, "        {tag}{}", notification_text(n, p))?;
+                }
+                if !r.met {
+                    writeln!(w, "        {tag}not reached within {} s of virtual time", crate::session::lab::WAIT_LIMIT.as_secs())?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn trunc(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// Check one expectation against one personality.
+fn check(lab: &Lab, k: usize, p: PersonalityId, e: &Expect) -> Result<(), String> {
+    let prof = Profile::of(p);
+    let last = lab.last(k);
+    let got = || last.map(|a| answer_text(a, prof)).unwrap_or_else(|| "no call yet".into());
+    match &e.what {
+        ExpectWhat::Ok => match last {
+            Some(a) if a.is_ok() => Ok(()),
+            _ => Err(format!("expected success, got {}", got())),
+        },
+        ExpectWhat::Ret(v) => {
+            let actual = last.map(|a| match a.ret {
+                Ret::Int(x) => Some(x),
+                Ret::Bool(b) => Some(b as i64),
+                Ret::Handle(h) => Some(h.unwrap_or(-1)),
+                Ret::NotApplicable => None,
+            });
+            if actual == Some(Some(*v)) { Ok(()) } else { Err(format!("expected return value {v}, got {}", got())) }
+        }
+        ExpectWhat::Error(c) => {
+            if last.and_then(|a| a.error) == Some(*c) {
+                Ok(())
+            } else {
+                Err(format!("expected error {c}, got {}", got()))
+            }
+        }
+        ExpectWhat::NotApplicable => match last {
+            Some(a) if a.ret == Ret::NotApplicable => Ok(()),
+            _ => Err(format!("expected the call not to exist (n/a), got {}", got())),
+        },
+        ExpectWhat::State { sock, state } => {
+            let actual = lab.hosts()[k].state(sock);
+            if actual == Some(*state) {
+                Ok(())
+            } else {
+                Err(format!("expected {sock} to be {state}, it is {}", state_text(actual)))
+            }
+        }
+        ExpectWhat::Select { read, write, except } => {
+            let Some(crate::core::model::Value::Select { read: r, write: w, except: x }) = last.map(|a| &a.value) else {
+                return Err(format!("expected a select result, the last answer was {}", got()));
+            };
+            let same = |want: &Option<Vec<String>>, have: &Vec<String>| {
+                want.as_ref().is_none_or(|want| {
+                    let mut a = want.clone();
+                    let mut b = have.clone();
+                    a.sort();
+                    b.sort();
+                    a == b
+                })
+            };
+            if same(read, r) && same(write, w) && same(except, x) {
+                Ok(())
+            } else {
+                Err(format!("select left read={} write={} except={}", r.join(","), w.join(","), x.join(",")))
+            }
+        }
+        ExpectWhat::Event { sock, event, error } => {
+            let recent = lab.recent(k);
+            let found = recent.iter().filter(|n| n.sock() == sock).filter_map(notification_event).any(|(ev, err)| {
+                ev == *event && error.as_ref().is_none_or(|want| *want == err)
+            });
+            if found {
+                Ok(())
+            } else {
+                let seen: Vec<String> = recent.iter().map(|n| notification_text(n, prof)).collect();
+                let want = match error {
+                    Some(e) => format!("{event} with error {}", error_text(*e)),
+                    None => event.to_string(),
+                };
+                Err(format!("expected {want} for {sock}; notifications since the last call: [{}]", seen.join("; ")))
+            }
+        }
+        ExpectWhat::Completion { sock, error, bytes } => {
+            let recent = lab.recent(k);
+            let found = recent.iter().any(|n| match n {
+                Notification::Completion { sock: s, error: err, bytes: b, .. } => {
+                    s == sock && error.as_ref().is_none_or(|want| want == err) && bytes.is_none_or(|want| want == *b)
+                }
+                _ => false,
+            });
+            if found {
+                Ok(())
+            } else {
+                let seen: Vec<String> = recent.iter().map(|n| notification_text(n, prof)).collect();
+                Err(format!("expected an overlapped completion for {sock}; notifications since the last call: [{}]", seen.join("; ")))
+            }
+        }
+        ExpectWhat::Value(text) => {
+            let v = last.map(|a| value_text(&a.value, prof)).unwrap_or_default();
+            let num = |s: &str| -> Option<i64> {
+                let s = s.trim();
+                match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+                    Some(h) => i64::from_str_radix(h, 16).ok(),
+                    None => s.parse().ok(),
+                }
+            };
+            let equal = v == text.trim() || matches!((num(&v), num(text)), (Some(a), Some(b)) if a == b);
+            if equal { Ok(()) } else { Err(format!("expected value {text}, got {v:?}")) }
+        }
+        ExpectWhat::Elapsed { at_least, ms } => {
+            let el = last.map(|a| a.elapsed.as_millis() as u64).unwrap_or(0);
+            let ok = if *at_least { el >= *ms } else { el < *ms };
+            if ok {
+                Ok(())
+            } else {
+                Err(format!("expected the call to block {} {ms} ms, it blocked {el} ms", if *at_least { ">=" } else { "<" }))
+            }
+        }
+    }
+}
