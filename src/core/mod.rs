@@ -2,3 +2,5 @@
 //!
 //! Like `quinn-proto`, nothing here performs I/O or reads a clock: time arrives as a parameter
 //! and facts about the network arrive through the [`facts::Facts`] trait.
+
+pub mod codes;
