@@ -572,7 +572,12 @@ impl Host {
 
     fn dispatch(&mut self, call: &Call, facts: &dyn Facts) -> Out {
         if self.p.winsock && self.started == 0 && !matches!(call, Call::WsaStartup { .. }) {
-            return Out::err(r::NOT_INITIALISED, Code::WSANOTINITIALISED);
+            let out = Out::err(r::NOT_INITIALISED, Code::WSANOTINITIALISED);
+            return match call {
+                Call::Socket { .. } | Call::Accept { .. } => Out { ret: Ret::Handle(None), ..out },
+                Call::Connect { api: ConnectApi::ConnectEx { .. }, .. } => Out { ret: Ret::Bool(false), ..out },
+                _ => out,
+            };
         }
         let res = match call {
             Call::WsaStartup { major, minor } => Ok(self.wsa_startup(*major, *minor)),
@@ -1993,3 +1998,7 @@ impl Host {
         Out::ok(r::CLOSE)
     }
 }
+
+#[cfg(test)]
+#[path = "engine_tests.rs"]
+mod tests;

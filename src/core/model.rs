@@ -65,6 +65,31 @@ impl State {
         }
     }
 
+    /// Whether the state machine has an edge from `self` to `to`. Every transition a
+    /// personality records is one of these (checked by the property test); the TUI draws them.
+    pub fn can_move_to(self, to: State) -> bool {
+        use State::*;
+        match (self, to) {
+            // Every socket can be closed (closesocket, or the last WSACleanup).
+            (_, Closed) => self != Closed,
+            // socket() creates an unbound socket; accept() creates a connected one.
+            (Closed, Unbound | Connected) => true,
+            (Closed, _) => false,
+            (Unbound, Bound | Listening | Pending | Unassociated | Associated) => true,
+            (Bound, Pending | Listening) => true,
+            // Linux's connect(AF_UNSPEC) stops a listener or drops a connection (8b, 10d).
+            (Listening | Pending | Connected | Failed, Bound | Unbound) => true,
+            (Pending, Connected | Failed) => true,
+            // A reset keeps the API state but is recorded with its error (10c).
+            (Connected, Connected) => true,
+            // Winsock retries at once; Linux after its reporting call (3d).
+            (Failed, Pending) => true,
+            (Unassociated, Associated | Unbound) => true,
+            (Associated, Unassociated | Unbound) => true,
+            _ => false,
+        }
+    }
+
     /// Parse a state name (any case).
     pub fn from_name(s: &str) -> Option<State> {
         State::ALL.iter().copied().find(|st| st.name().eq_ignore_ascii_case(s))

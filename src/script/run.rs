@@ -141,11 +141,11 @@ pub fn differs(recs: &[CallRecord]) -> bool {
     recs.windows(2).any(|w| key(&w[0]) != key(&w[1]))
 }
 
-fn norm_code(c: Code) -> String {
-    let n = c.name();
-    match n.strip_prefix("WSA") {
-        Some(rest) if rest.starts_with('E') => rest.to_string(),
-        _ => n.to_string(),
+/// A code in Linux spelling where the two platforms share the error.
+fn norm_code(c: Code) -> Code {
+    match c.platform() {
+        crate::core::codes::Platform::Winsock => c.counterpart().unwrap_or(c),
+        crate::core::codes::Platform::Linux => c,
     }
 }
 

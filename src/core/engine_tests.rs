@@ -1,0 +1,250 @@
+//! Unit tests of the engine, grouped by the state they start from. Builders put a socket in a
+//! state directly; time is virtual, so timeouts are tested in milliseconds of nothing.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use super::*;
+use crate::core::call::NamedTarget;
+use crate::net::sim::SimNet;
+
+use PersonalityId::{Linux, Windows, Winsock, Winsock1};
+
+const NET: SimNet = SimNet;
+
+fn name(s: &str) -> SockRef {
+    SockRef::Name(s.into())
+}
+
+fn target(t: NamedTarget) -> SockAddrArg {
+    SockAddrArg { kind: AddrKind::Target(t), len: None }
+}
+
+fn lit(a: &str) -> SockAddrArg {
+    SockAddrArg::inet(a.parse::<SocketAddr>().unwrap())
+}
+
+fn call(h: &mut Host, c: Call) -> Answer {
+    h.call(&c, &NET)
+}
+
+fn connect(h: &mut Host, s: &str, to: SockAddrArg) -> Answer {
+    call(h, Call::Connect { sock: name(s), addr: to, api: ConnectApi::Connect })
+}
+
+/// A host with one TCP socket `s`, nonblocking when asked.
+fn host_with_socket(p: PersonalityId, nonblocking: bool) -> Host {
+    let mut h = Host::new(p);
+    call(&mut h, Call::Socket { proto: Proto::Tcp, family: Family::V4, name: "s".into() });
+    if nonblocking {
+        call(&mut h, Call::Fionbio { sock: name("s"), on: true });
+    }
+    h
+}
+
+/// `s` nonblocking and pending towards `@pending`.
+fn socket_pending(p: PersonalityId) -> Host {
+    let mut h = host_with_socket(p, true);
+    connect(&mut h, "s", target(NamedTarget::Pending));
+    assert_eq!(h.state("s"), Some(State::Pending));
+    h
+}
+
+/// `s` nonblocking, refused by `@refuse`, its error unread.
+fn socket_failed(p: PersonalityId) -> Host {
+    let mut h = host_with_socket(p, true);
+    connect(&mut h, "s", target(NamedTarget::Refuse));
+    h.advance(Duration::from_secs(3), &NET);
+    assert_eq!(h.state("s"), Some(State::Failed));
+    h
+}
+
+// ----- pending --------------------------------------------------------------------------------
+
+#[test]
+fn pending_repeat_names_per_personality() {
+    for (p, want) in [(Linux, Code::EALREADY), (Winsock, Code::WSAEALREADY), (Windows, Code::WSAEALREADY), (Winsock1, Code::WSAEINVAL)] {
+        let mut h = socket_pending(p);
+        let a = connect(&mut h, "s", target(NamedTarget::Pending));
+        assert_eq!(a.error, Some(want), "{p}");
+        assert_eq!(a.rule, r::PENDING_AGAIN);
+    }
+}
+
+#[test]
+fn pending_times_out_after_the_personality_default() {
+    for (p, secs, code) in [(Linux, 127, Code::ETIMEDOUT), (Windows, 21, Code::WSAETIMEDOUT)] {
+        let mut h = socket_pending(p);
+        h.advance(Duration::from_secs(secs) - Duration::from_millis(1), &NET);
+        assert_eq!(h.state("s"), Some(State::Pending), "{p} still pending just before {secs} s");
+        let ev = h.advance(Duration::from_millis(1), &NET);
+        assert_eq!(h.state("s"), Some(State::Failed), "{p}");
+        assert_eq!(ev.transitions.last().and_then(|t| t.error), Some(code));
+    }
+}
+
+// ----- failed ---------------------------------------------------------------------------------
+
+#[test]
+fn linux_reports_a_failure_before_retrying() {
+    let mut h = socket_failed(Linux);
+    assert_eq!(connect(&mut h, "s", target(NamedTarget::Accept)).error, Some(Code::ECONNREFUSED));
+    assert_eq!(connect(&mut h, "s", target(NamedTarget::Accept)).error, Some(Code::EINPROGRESS));
+}
+
+#[test]
+fn linux_answers_econnaborted_when_so_error_was_read() {
+    let mut h = socket_failed(Linux);
+    let e = call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR });
+    assert_eq!(e.value, Value::Error { error: Some(Code::ECONNREFUSED) });
+    assert_eq!(connect(&mut h, "s", target(NamedTarget::Accept)).error, Some(Code::ECONNABORTED));
+    assert_eq!(connect(&mut h, "s", target(NamedTarget::Accept)).error, Some(Code::EINPROGRESS));
+}
+
+#[test]
+fn winsock_retries_at_once() {
+    for p in [Winsock, Windows, Winsock1] {
+        let mut h = socket_failed(p);
+        let a = connect(&mut h, "s", target(NamedTarget::Accept));
+        assert_eq!(a.error, Some(Code::WSAEWOULDBLOCK), "{p}");
+        assert_eq!(h.state("s"), Some(State::Pending));
+    }
+}
+
+#[test]
+fn windows_keeps_so_error_after_reading_it() {
+    for (p, second) in [(Winsock, None), (Windows, Some(Code::WSAECONNREFUSED))] {
+        let mut h = socket_failed(p);
+        call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR });
+        let again = call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR });
+        assert_eq!(again.value, Value::Error { error: second }, "{p}");
+    }
+}
+
+#[test]
+fn failure_readiness_differs() {
+    let sel = |p| {
+        let mut h = socket_failed(p);
+        let a = call(
+            &mut h,
+            Call::Select { read: vec![name("s")], write: vec![name("s")], except: vec![name("s")], timeout: Some(Duration::ZERO) },
+        );
+        a.value
+    };
+    let set = |r: &[&str], w: &[&str], e: &[&str]| Value::Select {
+        read: r.iter().map(|s| s.to_string()).collect(),
+        write: w.iter().map(|s| s.to_string()).collect(),
+        except: e.iter().map(|s| s.to_string()).collect(),
+    };
+    assert_eq!(sel(Linux), set(&["s"], &["s"], &[]));
+    assert_eq!(sel(Winsock), set(&[], &[], &["s"]));
+}
+
+#[test]
+fn windows_refusal_takes_two_seconds() {
+    let mut h = host_with_socket(Windows, false);
+    let a = connect(&mut h, "s", target(NamedTarget::Refuse));
+    assert_eq!(a.error, Some(Code::WSAECONNREFUSED));
+    assert_eq!(a.elapsed, Duration::from_secs(2));
+    let mut l = host_with_socket(Linux, false);
+    assert_eq!(connect(&mut l, "s", target(NamedTarget::Refuse)).elapsed, Duration::ZERO);
+}
+
+// ----- connected ------------------------------------------------------------------------------
+
+#[test]
+fn linux_reports_success_once() {
+    let mut h = host_with_socket(Linux, true);
+    assert_eq!(connect(&mut h, "s", target(NamedTarget::Accept)).error, Some(Code::EINPROGRESS));
+    let second = connect(&mut h, "s", target(NamedTarget::Accept));
+    assert!(second.is_ok());
+    assert_eq!(second.rule, r::LINUX_ONCE_ZERO);
+    assert_eq!(connect(&mut h, "s", target(NamedTarget::Accept)).error, Some(Code::EISCONN));
+}
+
+#[test]
+fn success_notifies_fd_connect_then_fd_write() {
+    let mut h = host_with_socket(Winsock, false);
+    call(&mut h, Call::WsaEventSelect { sock: name("s"), events: FdEvents::CONNECT | FdEvents::WRITE });
+    let a = connect(&mut h, "s", target(NamedTarget::Slow));
+    assert_eq!(a.error, Some(Code::WSAEWOULDBLOCK), "WSAEventSelect made the socket nonblocking");
+    let ev = h.advance(Duration::from_secs(2), &NET);
+    let events: Vec<FdEvents> = ev
+        .notifications
+        .iter()
+        .filter_map(|n| match n {
+            Notification::NetworkEvent { event, error: None, .. } => Some(*event),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(events, vec![FdEvents::CONNECT, FdEvents::WRITE]);
+}
+
+#[test]
+fn reset_keeps_connected_and_reports_once() {
+    let mut h = host_with_socket(Linux, false);
+    assert!(connect(&mut h, "s", target(NamedTarget::Reset)).is_ok());
+    h.advance(Duration::from_secs(1), &NET);
+    assert_eq!(h.state("s"), Some(State::Connected));
+    assert_eq!(call(&mut h, Call::Recv { sock: name("s") }).error, Some(Code::ECONNRESET));
+    let eof = call(&mut h, Call::Recv { sock: name("s") });
+    assert_eq!((eof.ret, eof.error), (Ret::Int(0), None));
+    assert_eq!(connect(&mut h, "s", target(NamedTarget::Accept)).error, Some(Code::EISCONN));
+}
+
+// ----- addresses ------------------------------------------------------------------------------
+
+#[test]
+fn zero_address_means_this_host_only_on_linux() {
+    let mut l = host_with_socket(Linux, false);
+    assert!(connect(&mut l, "s", lit("0.0.0.0:7001")).is_ok());
+    let mut w = host_with_socket(Winsock, false);
+    assert_eq!(connect(&mut w, "s", lit("0.0.0.0:7001")).error, Some(Code::WSAEADDRNOTAVAIL));
+}
+
+#[test]
+fn short_namelen() {
+    for (p, want) in [(Linux, Code::EINVAL), (Winsock, Code::WSAEFAULT)] {
+        let mut h = host_with_socket(p, false);
+        let mut a = lit("127.0.0.1:7001");
+        a.len = Some(8);
+        assert_eq!(connect(&mut h, "s", a).error, Some(want), "{p}");
+    }
+}
+
+#[test]
+fn routing_errors_are_synchronous() {
+    for (to, want) in [("203.0.113.9:80", Code::EHOSTUNREACH), ("192.0.2.1:80", Code::ENETUNREACH), ("198.18.0.1:80", Code::EACCES)] {
+        let mut h = host_with_socket(Linux, true);
+        let a = connect(&mut h, "s", lit(to));
+        assert_eq!(a.error, Some(want), "{to}");
+        assert_eq!(h.state("s"), Some(State::Unbound));
+    }
+}
+
+#[test]
+fn arp_failure_takes_three_seconds_on_linux() {
+    let mut h = host_with_socket(Linux, false);
+    let a = connect(&mut h, "s", lit("198.51.100.9:80"));
+    assert_eq!(a.error, Some(Code::EHOSTUNREACH));
+    assert_eq!(a.elapsed, Duration::from_secs(3));
+}
+
+#[test]
+fn every_transition_is_an_edge_of_the_diagram() {
+    for &p in PersonalityId::ALL {
+        let mut h = socket_failed(p);
+        let a = connect(&mut h, "s", target(NamedTarget::Accept));
+        let b = call(&mut h, Call::Close { sock: name("s") });
+        for t in a.transitions.iter().chain(&b.transitions) {
+            assert!(t.from.can_move_to(t.to), "{p}: {t:?}");
+        }
+    }
+}
+
+#[test]
+fn every_rule_an_answer_names_is_registered() {
+    let mut h = socket_failed(Linux);
+    let a = connect(&mut h, "s", target(NamedTarget::Accept));
+    assert!(crate::core::rules::find(a.rule).is_some());
+}
