@@ -22,6 +22,27 @@ use super::personality::PersonalityId;
 use super::profile::Profile;
 use super::rules as r;
 
+/// FNV-1a: socket names are short and chosen by the user; SipHash's DoS resistance buys
+/// nothing here and costs a third of a lookup.
+#[derive(Clone, Copy, Debug, Default)]
+struct FnvHasher(u64);
+
+impl std::hash::Hasher for FnvHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type Fnv = std::hash::BuildHasherDefault<FnvHasher>;
+
 /// Longest a blocking call waits in virtual time before socklab says it would block forever.
 pub const BLOCK_LIMIT: Duration = Duration::from_secs(24 * 3600);
 
@@ -113,6 +134,31 @@ enum Timer {
     Icmp { sock: usize },
 }
 
+/// A timer in the queue, ordered by due time then by scheduling order (deterministic).
+#[derive(Debug)]
+struct Due {
+    at: Duration,
+    seq: u64,
+    timer: Timer,
+}
+
+impl PartialEq for Due {
+    fn eq(&self, o: &Self) -> bool {
+        (self.at, self.seq) == (o.at, o.seq)
+    }
+}
+impl Eq for Due {}
+impl PartialOrd for Due {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Due {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        (self.at, self.seq).cmp(&(o.at, o.seq))
+    }
+}
+
 /// Outcome of dispatching a call before it is packed into an [`Answer`].
 struct Out {
     ret: Ret,
@@ -148,11 +194,11 @@ pub struct Host {
     now: Duration,
     started: u32,
     socks: Vec<Sock>,
-    names: HashMap<String, usize>,
-    timers: BinaryHeap<Reverse<(Duration, u64, usize)>>,
-    timer_store: HashMap<usize, Timer>,
+    names: HashMap<String, usize, Fnv>,
+    /// Indexes of listening sockets (kept by `set_state`).
+    listening: Vec<usize>,
+    timers: BinaryHeap<Reverse<Due>>,
     seq: u64,
-    next_timer: usize,
     next_handle: i64,
     next_port_even: u16,
     next_port_odd: u16,
@@ -169,11 +215,10 @@ impl Host {
             now: Duration::ZERO,
             started: if p.winsock { 1 } else { 0 },
             socks: Vec::new(),
-            names: HashMap::new(),
+            names: HashMap::default(),
+            listening: Vec::new(),
             timers: BinaryHeap::new(),
-            timer_store: HashMap::new(),
             seq: 0,
-            next_timer: 0,
             next_handle: if p.winsock { 0x100 } else { 3 },
             next_port_even: p.ephemeral_base,
             next_port_odd: p.ephemeral_base + 1,
@@ -223,7 +268,7 @@ impl Host {
 
     /// When the next network event is due, if any.
     pub fn next_event(&self) -> Option<Duration> {
-        self.timers.peek().map(|Reverse((t, _, _))| *t)
+        self.timers.peek().map(|Reverse(d)| d.at)
     }
 
     /// Let `by` of virtual time pass, firing network events on the way.
@@ -309,12 +354,9 @@ pub struct Events {
 // ---------------------------------------------------------------------------------------------
 
 impl Host {
-    fn schedule(&mut self, at: Duration, t: Timer) {
-        let id = self.next_timer;
-        self.next_timer += 1;
+    fn schedule(&mut self, at: Duration, timer: Timer) {
         self.seq += 1;
-        self.timer_store.insert(id, t);
-        self.timers.push(Reverse((at, self.seq, id)));
+        self.timers.push(Reverse(Due { at, seq: self.seq, timer }));
     }
 
     fn run_until(&mut self, until: Duration, facts: &dyn Facts) {
@@ -330,11 +372,10 @@ impl Host {
     }
 
     fn fire_next(&mut self, facts: &dyn Facts) {
-        let Some(Reverse((at, _, id))) = self.timers.pop() else { return };
+        let Some(Reverse(Due { at, timer, .. })) = self.timers.pop() else { return };
         if at > self.now {
             self.now = at;
         }
-        let Some(timer) = self.timer_store.remove(&id) else { return };
         match timer {
             Timer::Handshake { sock, attempt, result } => {
                 if self.socks[sock].attempt == attempt && self.socks[sock].state == State::Pending {
@@ -365,6 +406,12 @@ impl Host {
             return;
         }
         s.state = to;
+        if from == State::Listening {
+            self.listening.retain(|&l| l != i);
+        }
+        if to == State::Listening {
+            self.listening.push(i);
+        }
         self.trans.push(Transition { sock: s.name.clone(), from, to, cause, error, at: self.now });
     }
 
@@ -497,10 +544,8 @@ impl Host {
     }
 
     fn find_listener(&self, dst: SocketAddr) -> Option<usize> {
-        self.socks.iter().position(|s| {
-            s.proto == Proto::Tcp
-                && s.state == State::Listening
-                && s.local.is_some_and(|l| l.port() == dst.port() && (l.ip().is_unspecified() || same_ip(l.ip(), dst.ip())))
+        self.listening.iter().copied().find(|&i| {
+            self.socks[i].local.is_some_and(|l| l.port() == dst.port() && (l.ip().is_unspecified() || same_ip(l.ip(), dst.ip())))
         })
     }
 
@@ -1227,8 +1272,9 @@ impl Host {
                 SocketAddr::new(family_ip(source, self.socks[i].family), port)
             }
         };
-        // 16: two sockets may share a local address, but not the same 4-tuple.
-        let dup = self.socks.iter().enumerate().any(|(j, o)| {
+        // 16: two sockets may share a local address (only an explicit bind can make them), but
+        // not the same 4-tuple.
+        let dup = self.socks[i].port_explicit && self.socks.iter().enumerate().any(|(j, o)| {
             j != i
                 && o.proto == Proto::Tcp
                 && matches!(o.state, State::Pending | State::Connected)
@@ -1414,7 +1460,7 @@ impl Host {
                 s.peer = None;
                 s.disconnected = true;
                 let to = if s.local.is_some() { State::Unassociated } else { State::Unbound };
-                self.set_state(i, to, Cause::Call(format!("{} (zero address)", api.name())), None);
+                self.set_state(i, to, Cause::Call(format!("{} (zero address)", api.name()).into()), None);
                 return Out::ok(r::UDP_ZERO_WINSOCK);
             }
             // 5d/5e: Linux connects to this host, even to port 0.
@@ -1601,8 +1647,9 @@ impl Host {
             (pick(&rs, 0), pick(&ws, 1), pick(&es, 2))
         };
         let any = |h: &Host| {
-            let (a, b, c) = sets(h);
-            !(a.is_empty() && b.is_empty() && c.is_empty())
+            rs.iter().any(|&i| h.select_ready(i).0)
+                || ws.iter().any(|&i| h.select_ready(i).1)
+                || es.iter().any(|&i| h.select_ready(i).2)
         };
         let limit = timeout.unwrap_or(BLOCK_LIMIT);
         let met = self.block_until(limit, facts, any);

@@ -1,5 +1,6 @@
 //! What personalities answer: states, transitions, notifications and answers.
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -107,9 +108,9 @@ impl std::fmt::Display for State {
 #[serde(rename_all = "lowercase", tag = "kind", content = "what")]
 pub enum Cause {
     /// A call, by its function name.
-    Call(String),
+    Call(Cow<'static, str>),
     /// Something the network did (handshake completed, reset arrived, timer expired).
-    Net(String),
+    Net(Cow<'static, str>),
 }
 
 impl std::fmt::Display for Cause {

@@ -56,7 +56,7 @@ pub fn run(stmts: &[Stmt], lab: &mut Lab, output: Output, w: &mut dyn Write) -> 
         match &stmt.kind {
             StmtKind::Call(call) => {
                 let recs = lab.call(call);
-                print_call(stmt, call, &recs, output, w)?;
+                print_call(stmt, call, recs, output, w)?;
             }
             StmtKind::Wait(wait) => {
                 let recs = match wait {

@@ -46,7 +46,8 @@ pub const WAIT_LIMIT: Duration = Duration::from_secs(600);
 pub struct Lab {
     hosts: Vec<Host>,
     facts: Box<dyn Facts + Send>,
-    last: Vec<Option<Answer>>,
+    /// The records of the last call, one per personality (empty before the first call).
+    last: Vec<CallRecord>,
     /// Notifications since the last call, per personality.
     recent: Vec<Vec<Notification>>,
 }
@@ -64,7 +65,7 @@ impl Lab {
         Lab {
             hosts: personalities.iter().map(|&p| Host::new(p)).collect(),
             facts,
-            last: vec![None; n],
+            last: Vec::with_capacity(n),
             recent: vec![Vec::new(); n],
         }
     }
@@ -81,7 +82,7 @@ impl Lab {
 
     /// The last answer of each personality.
     pub fn last(&self, idx: usize) -> Option<&Answer> {
-        self.last[idx].as_ref()
+        self.last.get(idx).map(|r| &r.answer)
     }
 
     /// Notifications since the last call, for one personality.
@@ -89,20 +90,20 @@ impl Lab {
         &self.recent[idx]
     }
 
-    /// Every personality answers the call.
-    pub fn call(&mut self, call: &Call) -> Vec<CallRecord> {
+    /// Every personality answers the call; the records stay readable until the next call.
+    pub fn call(&mut self, call: &Call) -> &[CallRecord] {
         let facts = &*self.facts;
-        let mut out = Vec::with_capacity(self.hosts.len());
+        let name = sock_name(call);
+        self.last.clear();
         for (k, h) in self.hosts.iter_mut().enumerate() {
-            let name = sock_name(call);
-            let before = name.as_deref().and_then(|n| h.state(n));
+            let before = name.and_then(|n| h.state(n));
             let answer = h.call(call, facts);
-            let after = name.as_deref().and_then(|n| h.state(n));
-            self.recent[k] = answer.notifications.clone();
-            self.last[k] = Some(answer.clone());
-            out.push(CallRecord { personality: h.personality(), answer, before, after, at: h.now() });
+            let after = name.and_then(|n| h.state(n));
+            self.recent[k].clear();
+            self.recent[k].extend(answer.notifications.iter().cloned());
+            self.last.push(CallRecord { personality: h.personality(), answer, before, after, at: h.now() });
         }
-        out
+        &self.last
     }
 
     /// Let `d` of virtual time pass for every personality.
@@ -137,12 +138,12 @@ impl Lab {
     }
 }
 
-fn sock_name(call: &Call) -> Option<String> {
+fn sock_name(call: &Call) -> Option<&str> {
     use crate::core::call::SockRef;
     match call {
-        Call::Socket { name, .. } => Some(name.clone()),
+        Call::Socket { name, .. } => Some(name),
         _ => match call.sock() {
-            Some(SockRef::Name(n)) => Some(n.clone()),
+            Some(SockRef::Name(n)) => Some(n),
             _ => None,
         },
     }
