@@ -1,3 +1,4 @@
 //! The command language and the headless runner.
 
 pub mod ast;
+pub mod parse;
