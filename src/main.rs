@@ -1,3 +1,181 @@
-fn main() {
-    println!("socklab");
+//! The `socklab` command: the interactive lab, `run`, `explain`.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use socklab::core::codes::Code;
+use socklab::core::personality::PersonalityId;
+use socklab::net::sim::SimNet;
+use socklab::script::parse::{parse_line, parse_script, Names};
+use socklab::script::run::{run, Output};
+use socklab::session::lab::Lab;
+
+/// A terminal laboratory for the semantics of connect() on Windows Sockets and POSIX.
+#[derive(Debug, Parser)]
+#[command(name = "socklab", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a script headless and print what every personality answered.
+    Run {
+        /// The script (`.lab`), written in the command language.
+        file: PathBuf,
+        /// Answer as one personality only.
+        #[arg(long, value_enum, conflicts_with = "compare")]
+        personality: Option<Personality>,
+        /// One column per personality, differences marked (the default).
+        #[arg(long)]
+        compare: bool,
+        /// Which network answers.
+        #[arg(long, value_enum, default_value_t = Net::Sim)]
+        net: Net,
+        /// One JSON object per step and personality instead of a transcript.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Explain an error code on each platform (`WSAEALREADY`, `EINPROGRESS`, `10035`).
+    Explain {
+        /// A Winsock name, an errno name or a number.
+        code: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Personality {
+    Linux,
+    Winsock,
+    Windows,
+    Winsock1,
+}
+
+impl From<Personality> for PersonalityId {
+    fn from(p: Personality) -> Self {
+        match p {
+            Personality::Linux => PersonalityId::Linux,
+            Personality::Winsock => PersonalityId::Winsock,
+            Personality::Windows => PersonalityId::Windows,
+            Personality::Winsock1 => PersonalityId::Winsock1,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Net {
+    /// The deterministic simulated network with virtual time.
+    Sim,
+    /// Real sockets on this host.
+    Live,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        None => shell(),
+        Some(Command::Run { file, personality, compare: _, net, json }) => run_file(&file, personality, net, json),
+        Some(Command::Explain { code }) => explain(&code),
+    }
+}
+
+fn run_file(file: &PathBuf, personality: Option<Personality>, net: Net, json: bool) -> ExitCode {
+    if net == Net::Live {
+        eprintln!("socklab: --net live is not available yet; use --net sim");
+        return ExitCode::from(2);
+    }
+    let src = match std::fs::read_to_string(file) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("socklab: cannot read {}: {e}", file.display());
+            return ExitCode::from(2);
+        }
+    };
+    let stmts = match parse_script(&src) {
+        Ok(s) => s,
+        Err(errors) => {
+            for e in errors {
+                eprintln!("{}:{e}", file.display());
+            }
+            return ExitCode::from(2);
+        }
+    };
+    let ps: Vec<PersonalityId> = match personality {
+        Some(p) => vec![p.into()],
+        None => PersonalityId::ALL.to_vec(),
+    };
+    let output = if json {
+        Output::Json
+    } else if ps.len() == 1 {
+        Output::Single
+    } else {
+        Output::Compare
+    };
+    let mut lab = Lab::new(&ps, Box::new(SimNet));
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match run(&stmts, &mut lab, output, &mut out) {
+        Ok(report) if report.failures.is_empty() => ExitCode::SUCCESS,
+        Ok(report) => {
+            let _ = out.flush();
+            for f in &report.failures {
+                eprintln!("{f}");
+            }
+            ExitCode::from(1)
+        }
+        Err(e) => {
+            eprintln!("socklab: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn explain(query: &str) -> ExitCode {
+    let codes = Code::lookup(query);
+    if codes.is_empty() {
+        eprintln!("socklab: `{query}` is not a code socklab knows: expected a name such as WSAEALREADY or EINPROGRESS, or a number such as 10035");
+        return ExitCode::from(2);
+    }
+    for c in codes {
+        println!("{c}  [{}]", c.platform());
+        println!("  {}", c.meaning());
+        if let Some(o) = c.counterpart() {
+            println!("  on {}: {o}: {}", o.platform(), o.meaning());
+        }
+        for s in c.see_also() {
+            println!("  compare {s}: {}", s.meaning());
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// The interactive lab without a terminal UI: one command per line, all personalities side by
+/// side on the simulated network.
+fn shell() -> ExitCode {
+    let stdin = std::io::stdin();
+    let interactive = stdin.is_terminal();
+    if interactive {
+        println!("socklab: type commands (`socket tcp as s`, `ioctlsocket s FIONBIO 1`, `connect s @refuse`, `wait 3000`); Ctrl-D quits.");
+    }
+    let mut lab = Lab::new(PersonalityId::ALL, Box::new(SimNet));
+    let mut names = Names::default();
+    let stdout = std::io::stdout();
+    for (n, line) in stdin.lock().lines().enumerate() {
+        let Ok(line) = line else { break };
+        match parse_line(&line, n + 1, &mut names) {
+            Ok(Some(stmt)) => {
+                let mut out = stdout.lock();
+                if let Err(e) = run(std::slice::from_ref(&stmt), &mut lab, Output::Compare, &mut out) {
+                    eprintln!("socklab: {e}");
+                }
+            }
+            Ok(None) => {}
+            Err(e) => eprintln!("{e}"),
+        }
+    }
+    ExitCode::SUCCESS
 }

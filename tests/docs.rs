@@ -1,0 +1,43 @@
+//! Documentation kept in step with the code.
+
+use std::path::Path;
+
+use socklab::core::rules::RULES;
+
+fn render_rules() -> String {
+    let mut s = String::from("| rule | what it does | source | assumed for |\n|---|---|---|---|\n");
+    for r in RULES {
+        let assumed = if r.assumed.is_empty() {
+            "-".to_string()
+        } else {
+            r.assumed.iter().map(|p| p.name()).collect::<Vec<_>>().join(", ")
+        };
+        s.push_str(&format!("| `{}` | {} | {} | {} |\n", r.id, r.summary.replace('|', "\\|"), r.source, assumed));
+    }
+    s
+}
+
+#[test]
+fn semantics_md_lists_every_rule() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/semantics.md");
+    let doc = std::fs::read_to_string(&path).expect("docs/semantics.md");
+    let (head, rest) = doc.split_once("<!-- rules:begin -->\n").expect("rules:begin marker");
+    let (current, tail) = rest.split_once("<!-- rules:end -->").expect("rules:end marker");
+    let want = render_rules();
+    if current != want {
+        if std::env::var_os("SOCKLAB_BLESS").is_some() {
+            std::fs::write(&path, format!("{head}<!-- rules:begin -->\n{want}<!-- rules:end -->{tail}")).unwrap();
+        } else {
+            panic!("docs/semantics.md's rule list is out of date; run `SOCKLAB_BLESS=1 cargo test --test docs`.\nExpected:\n{want}");
+        }
+    }
+}
+
+#[test]
+fn rule_ids_are_unique() {
+    let mut ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+    ids.sort();
+    let n = ids.len();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "duplicate rule ids");
+}
