@@ -9,8 +9,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use socklab::core::codes::Code;
 use socklab::core::personality::PersonalityId;
 use socklab::net::sim::SimNet;
-use socklab::script::parse::{parse_line, parse_script, Names};
-use socklab::script::run::{run, Output};
+use socklab::script::parse::{Names, parse_line, parse_script};
+use socklab::script::run::{Output, run};
 use socklab::session::lab::Lab;
 
 /// A terminal laboratory for the semantics of connect() on Windows Sockets and POSIX.
@@ -99,7 +99,7 @@ fn run_file(file: &PathBuf, personality: Option<Personality>, net: Net, json: bo
         Ok(s) => s,
         Err(errors) => {
             for e in errors {
-                eprintln!("{}:{e}", file.display());
+                eprintln!("{}: {e}", file.display());
             }
             return ExitCode::from(2);
         }
@@ -137,7 +137,9 @@ fn run_file(file: &PathBuf, personality: Option<Personality>, net: Net, json: bo
 fn explain(query: &str) -> ExitCode {
     let codes = Code::lookup(query);
     if codes.is_empty() {
-        eprintln!("socklab: `{query}` is not a code socklab knows: expected a name such as WSAEALREADY or EINPROGRESS, or a number such as 10035");
+        eprintln!(
+            "socklab: `{query}` is not a code socklab knows: expected a name such as WSAEALREADY or EINPROGRESS, or a number such as 10035"
+        );
         return ExitCode::from(2);
     }
     for c in codes {
@@ -159,7 +161,9 @@ fn shell() -> ExitCode {
     let stdin = std::io::stdin();
     let interactive = stdin.is_terminal();
     if interactive {
-        println!("socklab: type commands (`socket tcp as s`, `ioctlsocket s FIONBIO 1`, `connect s @refuse`, `wait 3000`); Ctrl-D quits.");
+        println!(
+            "socklab: type commands (`socket tcp as s`, `ioctlsocket s FIONBIO 1`, `connect s @refuse`, `wait 3000`); Ctrl-D quits."
+        );
     }
     let mut lab = Lab::new(PersonalityId::ALL, Box::new(SimNet));
     let mut names = Names::default();

@@ -28,8 +28,8 @@ fn bad_lines_name_line_and_column() {
         ("socket tcp as s\nconect s @accept\n", "line 2, column 1", &["conect", "connect"]),
         ("socket tcp as s\nconnect s\n", "line 2, column 10", &["address"]),
         ("socket tcp as s\nconnect t @accept\n", "line 2, column 9", &["t"]),
-        ("socket tcp as s\nconnect s 300.1.1.1:80\n", "line 2, column 11", &["address"]),
-        ("socket tcp as s\nconnect s 127.0.0.1:70000\n", "line 2, column 11", &["70000", "65535"]),
+        ("socket tcp as s\nconnect s 127.0.0.300:80\n", "line 2, column 11", &["address"]),
+        ("socket tcp as s\nconnect s 127.0.0.1:70000\n", "line 2, column 21", &["70000", "65535"]),
     ];
     for (text, at, words) in cases {
         let f = script(text);
@@ -57,7 +57,9 @@ fn a_failed_expect_exits_non_zero_and_says_what_came() {
 
 #[test]
 fn a_passing_script_exits_zero() {
-    let f = script("socket tcp as s\nioctlsocket s FIONBIO 1\nconnect s @pending\nexpect linux: error EINPROGRESS\nexpect winsock: error WSAEWOULDBLOCK\n");
+    let f = script(
+        "socket tcp as s\nioctlsocket s FIONBIO 1\nconnect s @pending\nexpect linux: error EINPROGRESS\nexpect winsock: error WSAEWOULDBLOCK\n",
+    );
     let o = socklab(&["run", f.path().to_str().unwrap()]);
     assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
     let out = stdout(&o);

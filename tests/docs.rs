@@ -28,7 +28,9 @@ fn semantics_md_lists_every_rule() {
         if std::env::var_os("SOCKLAB_BLESS").is_some() {
             std::fs::write(&path, format!("{head}<!-- rules:begin -->\n{want}<!-- rules:end -->{tail}")).unwrap();
         } else {
-            panic!("docs/semantics.md's rule list is out of date; run `SOCKLAB_BLESS=1 cargo test --test docs`.\nExpected:\n{want}");
+            panic!(
+                "docs/semantics.md's rule list is out of date; run `SOCKLAB_BLESS=1 cargo test --test docs`.\nExpected:\n{want}"
+            );
         }
     }
 }

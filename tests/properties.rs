@@ -5,7 +5,9 @@ use std::net::SocketAddr;
 
 use proptest::prelude::*;
 
-use socklab::core::call::{AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, Proto, SockAddrArg, SockOpt, SockRef};
+use socklab::core::call::{
+    AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, Proto, SockAddrArg, SockOpt, SockRef,
+};
 use socklab::core::engine::Host;
 use socklab::core::model::{Answer, State};
 use socklab::core::personality::PersonalityId;
@@ -22,9 +24,19 @@ fn sock() -> impl Strategy<Value = SockRef> {
 
 fn addr() -> impl Strategy<Value = SockAddrArg> {
     let inet = prop_oneof![
-        Just("127.0.0.1:7001"), Just("127.0.0.1:7002"), Just("127.0.0.1:5000"), Just("0.0.0.0:0"),
-        Just("0.0.0.0:7001"), Just("127.255.255.255:9"), Just("198.51.100.255:9"), Just("198.51.100.9:80"),
-        Just("203.0.113.5:80"), Just("198.18.0.1:80"), Just("[::1]:7001"), Just("[::]:0"), Just("127.0.0.1:0"),
+        Just("127.0.0.1:7001"),
+        Just("127.0.0.1:7002"),
+        Just("127.0.0.1:5000"),
+        Just("0.0.0.0:0"),
+        Just("0.0.0.0:7001"),
+        Just("127.255.255.255:9"),
+        Just("198.51.100.255:9"),
+        Just("198.51.100.9:80"),
+        Just("203.0.113.5:80"),
+        Just("198.18.0.1:80"),
+        Just("[::1]:7001"),
+        Just("[::]:0"),
+        Just("127.0.0.1:0"),
     ]
     .prop_map(|s| AddrKind::Inet(s.parse::<SocketAddr>().expect("valid literal")));
     let kind = prop_oneof![
@@ -33,7 +45,8 @@ fn addr() -> impl Strategy<Value = SockAddrArg> {
         1 => Just(AddrKind::Unspec),
         1 => Just(AddrKind::Null),
     ];
-    (kind, prop_oneof![6 => Just(None), 1 => (0u32..140).prop_map(Some)]).prop_map(|(kind, len)| SockAddrArg { kind, len })
+    (kind, prop_oneof![6 => Just(None), 1 => (0u32..140).prop_map(Some)])
+        .prop_map(|(kind, len)| SockAddrArg { kind, len })
 }
 
 fn api() -> impl Strategy<Value = ConnectApi> {
@@ -86,7 +99,10 @@ fn play(p: PersonalityId, calls: &[(Call, u64)]) -> Vec<Answer> {
     for (c, wait_ms) in calls {
         let a = h.call(c, &SimNet);
         for t in &a.transitions {
-            assert!(t.from.can_move_to(t.to) || (t.from == State::Closed && t.to == State::Unbound), "{p}: illegal transition {t:?} after {c:?}");
+            assert!(
+                t.from.can_move_to(t.to) || (t.from == State::Closed && t.to == State::Unbound),
+                "{p}: illegal transition {t:?} after {c:?}"
+            );
         }
         out.push(a);
         let ev = h.advance(std::time::Duration::from_millis(*wait_ms), &SimNet);

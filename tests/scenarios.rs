@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use socklab::core::personality::PersonalityId;
 use socklab::net::sim::SimNet;
 use socklab::script::parse::parse_script;
-use socklab::script::run::{run, Output};
+use socklab::script::run::{Output, run};
 use socklab::session::lab::Lab;
 
 fn scenario_files() -> Vec<PathBuf> {
@@ -24,7 +24,11 @@ fn scenario_files() -> Vec<PathBuf> {
 fn run_one(file: &Path, p: PersonalityId) -> (usize, Vec<String>, String) {
     let src = std::fs::read_to_string(file).expect("scenario readable");
     let stmts = parse_script(&src).unwrap_or_else(|errs| {
-        panic!("{} does not parse: {}", file.display(), errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))
+        panic!(
+            "{} does not parse: {}",
+            file.display(),
+            errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")
+        )
     });
     let mut lab = Lab::new(&[p], Box::new(SimNet));
     let mut out = Vec::new();
@@ -52,7 +56,11 @@ fn scenarios_pass_for_every_personality() {
                 failures.push(format!("{} checks nothing for {p}", file.display()));
             }
             if !fails.is_empty() {
-                failures.push(format!("{} [{p}]:\n  {}\n--- transcript ---\n{transcript}", file.display(), fails.join("\n  ")));
+                failures.push(format!(
+                    "{} [{p}]:\n  {}\n--- transcript ---\n{transcript}",
+                    file.display(),
+                    fails.join("\n  ")
+                ));
             }
         }
     }

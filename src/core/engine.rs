@@ -9,6 +9,10 @@
 //! structure (Linux's one-time `0`, its reporting call after a failure, the all-zero address)
 //! are the `match self.p.id` / `if self.p.winsock` arms below, each naming its rule.
 
+// An error answer is not an exceptional path here but half of what the engine computes;
+// boxing `Out` would add an allocation to most calls for no gain.
+#![allow(clippy::result_large_err)]
+
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -487,7 +491,7 @@ impl Host {
                 let s = &mut self.socks[i];
                 s.so_error = Some(code);
                 s.failure_reported = false;
-                        self.set_state(i, State::Failed, Cause::Net(fault_text(f).into()), Some(code));
+                self.set_state(i, State::Failed, Cause::Net(fault_text(f).into()), Some(code));
                 if self.socks[i].overlapped.take().is_some() {
                     self.notes.push(Notification::Completion {
                         sock: name,
@@ -545,7 +549,9 @@ impl Host {
 
     fn find_listener(&self, dst: SocketAddr) -> Option<usize> {
         self.listening.iter().copied().find(|&i| {
-            self.socks[i].local.is_some_and(|l| l.port() == dst.port() && (l.ip().is_unspecified() || same_ip(l.ip(), dst.ip())))
+            self.socks[i]
+                .local
+                .is_some_and(|l| l.port() == dst.port() && (l.ip().is_unspecified() || same_ip(l.ip(), dst.ip())))
         })
     }
 
@@ -553,7 +559,8 @@ impl Host {
         self.socks.iter().position(|s| {
             s.proto == Proto::Udp
                 && s.state != State::Closed
-                && s.local.is_some_and(|l| l.port() == dst.port() && (l.ip().is_unspecified() || same_ip(l.ip(), dst.ip())))
+                && s.local
+                    .is_some_and(|l| l.port() == dst.port() && (l.ip().is_unspecified() || same_ip(l.ip(), dst.ip())))
         })
     }
 }
@@ -659,7 +666,10 @@ impl Host {
             return Out::na(r::POSIX_NO_STARTUP, "POSIX sockets need no initialisation");
         }
         if major == 0 || (major == 1 && minor == 0) {
-            return Out { ret: Ret::Int(Code::WSAVERNOTSUPPORTED.number() as i64), ..Out::err(r::STARTUP, Code::WSAVERNOTSUPPORTED) };
+            return Out {
+                ret: Ret::Int(Code::WSAVERNOTSUPPORTED.number() as i64),
+                ..Out::err(r::STARTUP, Code::WSAVERNOTSUPPORTED)
+            };
         }
         self.started += 1;
         Out::ok(r::STARTUP)
@@ -782,7 +792,10 @@ impl Host {
             }
             SockOpt::TCP_MAXRT => {
                 if !p.winsock {
-                    return Out::na(r::OPT_WINDOWS_ONLY, "Linux has no TCP_MAXRT; closest: TCP_USER_TIMEOUT or TCP_SYNCNT");
+                    return Out::na(
+                        r::OPT_WINDOWS_ONLY,
+                        "Linux has no TCP_MAXRT; closest: TCP_USER_TIMEOUT or TCP_SYNCNT",
+                    );
                 }
                 if !p.ws2 {
                     return Out::err(r::OPT_WINDOWS_ONLY, Code::WSAENOPROTOOPT);
@@ -800,7 +813,10 @@ impl Host {
             }
             SockOpt::SO_UPDATE_CONNECT_CONTEXT => {
                 if !p.winsock {
-                    return Out::na(r::CONNECTEX_LINUX, "Linux has no SO_UPDATE_CONNECT_CONTEXT: a connected socket is complete");
+                    return Out::na(
+                        r::CONNECTEX_LINUX,
+                        "Linux has no SO_UPDATE_CONNECT_CONTEXT: a connected socket is complete",
+                    );
                 }
                 if !p.ws2 {
                     return Out::err(r::OPT_WINDOWS_ONLY, Code::WSAENOPROTOOPT);
@@ -841,7 +857,9 @@ impl Host {
                     return Out::err(r::OPT_WINDOWS_ONLY, Code::WSAENOPROTOOPT);
                 }
                 match (s.state, s.connected_at) {
-                    (State::Connected, Some(t)) => Out::val(r::CONNECT_TIME, Value::Int { value: (now - t).as_secs() as i64 }),
+                    (State::Connected, Some(t)) => {
+                        Out::val(r::CONNECT_TIME, Value::Int { value: (now - t).as_secs() as i64 })
+                    }
                     _ => Out::val(r::CONNECT_TIME, Value::Int { value: 0xFFFF_FFFF }),
                 }
             }
@@ -865,7 +883,10 @@ impl Host {
             }
             SockOpt::TCP_MAXRT => {
                 if !p.winsock {
-                    return Out::na(r::OPT_WINDOWS_ONLY, "Linux has no TCP_MAXRT; closest: TCP_USER_TIMEOUT or TCP_SYNCNT");
+                    return Out::na(
+                        r::OPT_WINDOWS_ONLY,
+                        "Linux has no TCP_MAXRT; closest: TCP_USER_TIMEOUT or TCP_SYNCNT",
+                    );
                 }
                 if !p.ws2 {
                     return Out::err(r::OPT_WINDOWS_ONLY, Code::WSAENOPROTOOPT);
@@ -878,7 +899,9 @@ impl Host {
                 }
                 Out::val(r::V6ONLY, Value::Int { value: s.opts.v6only as i64 })
             }
-            SockOpt::SO_UPDATE_CONNECT_CONTEXT => Out::err(r::OPT_READONLY, p.pick(Code::ENOPROTOOPT, Code::WSAENOPROTOOPT)),
+            SockOpt::SO_UPDATE_CONNECT_CONTEXT => {
+                Out::err(r::OPT_READONLY, p.pick(Code::ENOPROTOOPT, Code::WSAENOPROTOOPT))
+            }
         }
     }
 }
@@ -1077,11 +1100,17 @@ impl Host {
         }
         if self.socks[i].backlog.is_empty() {
             if self.socks[i].nonblocking {
-                return Out { ret: Ret::Handle(None), ..Out::err(r::ACCEPT, p.pick(Code::EAGAIN, Code::WSAEWOULDBLOCK)) };
+                return Out {
+                    ret: Ret::Handle(None),
+                    ..Out::err(r::ACCEPT, p.pick(Code::EAGAIN, Code::WSAEWOULDBLOCK))
+                };
             }
             if !self.block_until(BLOCK_LIMIT, facts, |h| !h.socks[i].backlog.is_empty()) {
-                return Out { ret: Ret::Handle(None), ..Out::err(r::ACCEPT, p.pick(Code::EAGAIN, Code::WSAEWOULDBLOCK)) }
-                    .note("nothing ever connected: a real accept would block forever");
+                return Out {
+                    ret: Ret::Handle(None),
+                    ..Out::err(r::ACCEPT, p.pick(Code::EAGAIN, Code::WSAEWOULDBLOCK))
+                }
+                .note("nothing ever connected: a real accept would block forever");
             }
         }
         let Some(client) = self.socks[i].backlog.pop_front() else { return Out::err(r::ACCEPT, Code::EINVAL) };
@@ -1208,7 +1237,9 @@ impl Host {
                 }
                 let out = Out::err(r::PENDING_AGAIN, p.pending_again);
                 return if p.id == PersonalityId::Windows {
-                    out.note("real Windows sometimes answers WSAEINVAL here, depending on timing (libwebsockets PR #2715)")
+                    out.note(
+                        "real Windows sometimes answers WSAEINVAL here, depending on timing (libwebsockets PR #2715)",
+                    )
                 } else {
                     out
                 };
@@ -1274,13 +1305,14 @@ impl Host {
         };
         // 16: two sockets may share a local address (only an explicit bind can make them), but
         // not the same 4-tuple.
-        let dup = self.socks[i].port_explicit && self.socks.iter().enumerate().any(|(j, o)| {
-            j != i
-                && o.proto == Proto::Tcp
-                && matches!(o.state, State::Pending | State::Connected)
-                && o.local.is_some_and(|l| same_endpoint(l, local))
-                && o.peer.is_some_and(|pp| same_endpoint(pp, dst))
-        });
+        let dup = self.socks[i].port_explicit
+            && self.socks.iter().enumerate().any(|(j, o)| {
+                j != i
+                    && o.proto == Proto::Tcp
+                    && matches!(o.state, State::Pending | State::Connected)
+                    && o.local.is_some_and(|l| same_endpoint(l, local))
+                    && o.peer.is_some_and(|pp| same_endpoint(pp, dst))
+            });
         if dup {
             return Out::err(r::FOUR_TUPLE, p.pick(Code::EADDRNOTAVAIL, Code::WSAEADDRINUSE));
         }
@@ -1673,7 +1705,8 @@ impl Host {
         };
         let ready = |h: &Host| ids.iter().any(|&i| !h.poll_bits(i).is_empty());
         let met = self.block_until(timeout.unwrap_or(BLOCK_LIMIT), facts, ready);
-        let revents: Vec<(String, PollBits)> = ids.iter().map(|&i| (self.socks[i].name.clone(), self.poll_bits(i))).collect();
+        let revents: Vec<(String, PollBits)> =
+            ids.iter().map(|&i| (self.socks[i].name.clone(), self.poll_bits(i))).collect();
         let n = revents.iter().filter(|(_, b)| !b.is_empty()).count() as i64;
         let mut out = Out { ret: Ret::Int(n), ..Out::val(r::POLL, Value::Poll { revents }) };
         if !met && timeout.is_none() {
@@ -1974,7 +2007,10 @@ impl Host {
         let s = &mut self.socks[i];
         if let Some((data, from)) = s.rx.pop_front() {
             let n = data.len() as i64;
-            return Out { ret: Ret::Int(n), ..Out::val(r::RECV, Value::Data { data, from: with_from.then_some(from) }) };
+            return Out {
+                ret: Ret::Int(n),
+                ..Out::val(r::RECV, Value::Data { data, from: with_from.then_some(from) })
+            };
         }
         if s.reset {
             // 10c: the reset is reported once, then end of stream (Linux).

@@ -63,7 +63,12 @@ fn socket_failed(p: PersonalityId) -> Host {
 
 #[test]
 fn pending_repeat_names_per_personality() {
-    for (p, want) in [(Linux, Code::EALREADY), (Winsock, Code::WSAEALREADY), (Windows, Code::WSAEALREADY), (Winsock1, Code::WSAEINVAL)] {
+    for (p, want) in [
+        (Linux, Code::EALREADY),
+        (Winsock, Code::WSAEALREADY),
+        (Windows, Code::WSAEALREADY),
+        (Winsock1, Code::WSAEINVAL),
+    ] {
         let mut h = socket_pending(p);
         let a = connect(&mut h, "s", target(NamedTarget::Pending));
         assert_eq!(a.error, Some(want), "{p}");
@@ -127,7 +132,12 @@ fn failure_readiness_differs() {
         let mut h = socket_failed(p);
         let a = call(
             &mut h,
-            Call::Select { read: vec![name("s")], write: vec![name("s")], except: vec![name("s")], timeout: Some(Duration::ZERO) },
+            Call::Select {
+                read: vec![name("s")],
+                write: vec![name("s")],
+                except: vec![name("s")],
+                timeout: Some(Duration::ZERO),
+            },
         );
         a.value
     };
@@ -214,7 +224,9 @@ fn short_namelen() {
 
 #[test]
 fn routing_errors_are_synchronous() {
-    for (to, want) in [("203.0.113.9:80", Code::EHOSTUNREACH), ("192.0.2.1:80", Code::ENETUNREACH), ("198.18.0.1:80", Code::EACCES)] {
+    for (to, want) in
+        [("203.0.113.9:80", Code::EHOSTUNREACH), ("192.0.2.1:80", Code::ENETUNREACH), ("198.18.0.1:80", Code::EACCES)]
+    {
         let mut h = host_with_socket(Linux, true);
         let a = connect(&mut h, "s", lit(to));
         assert_eq!(a.error, Some(want), "{to}");

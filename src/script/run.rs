@@ -49,7 +49,7 @@ pub fn run(stmts: &[Stmt], lab: &mut Lab, output: Output, w: &mut dyn Write) -> 
         for p in &ps {
             head.push_str(&format!(" | {:<30}", p.name()));
         }
-        writeln!(w, "{head}")?;
+        writeln!(w, "{}", head.trim_end())?;
     }
     for stmt in stmts {
         report.steps += 1;
@@ -117,10 +117,18 @@ fn assumed(rule: &str, p: PersonalityId) -> bool {
     rules::find(rule).is_some_and(|r| r.assumed.contains(&p))
 }
 
-/// The cell of one personality for one call: answer, `?` when assumed.
+/// The cell of one personality for one call: answer, `?` when assumed. A failed `int` call
+/// shows only its error (SOCKET_ERROR / -1 goes without saying) to keep columns narrow.
 fn cell(rec: &CallRecord) -> String {
     let p = Profile::of(rec.personality);
-    let mut s = answer_text(&rec.answer, p);
+    let a = &rec.answer;
+    let mut s = match (a.ret, a.error) {
+        (Ret::Int(-1), Some(e)) => {
+            let v = value_text(&a.value, p);
+            if v.is_empty() { e.to_string() } else { format!("{e}  {v}") }
+        }
+        _ => answer_text(a, p),
+    };
     if assumed(rec.answer.rule, rec.personality) {
         s.push_str(" ?");
     }
@@ -204,7 +212,7 @@ fn print_call(stmt: &Stmt, call: &Call, recs: &[CallRecord], output: Output, w: 
             if let Some(n) = &r.answer.note {
                 writeln!(w, "        note: {n}")?;
             }
-            for t in r.answer.transitions.iter().filter(|t| t.cause.to_string().starts_with("net")) {
+            for t in r.answer.transitions.iter().filter(|t| matches!(t.cause, crate::core::model::Cause::Net(_))) {
                 writeln!(w, "        {}", transition_text(t))?;
             }
             for n in &r.answer.notifications {
@@ -217,9 +225,15 @@ fn print_call(stmt: &Stmt, call: &Call, recs: &[CallRecord], output: Output, w: 
             for r in recs {
                 line.push_str(&format!(" | {:<30}", trunc(&cell(r), 30)));
             }
-            writeln!(w, "{line}")?;
+            writeln!(w, "{}", line.trim_end())?;
             for r in recs {
                 let p = Profile::of(r.personality);
+                for t in r.answer.transitions.iter().filter(|t| matches!(t.cause, crate::core::model::Cause::Net(_))) {
+                    writeln!(w, "        [{}] {}", r.personality, transition_text(t))?;
+                }
+                if let Some(n) = &r.answer.note {
+                    writeln!(w, "        [{}] note: {n}", r.personality)?;
+                }
                 for n in &r.answer.notifications {
                     writeln!(w, "        [{}] {}", r.personality, notification_text(n, p))?;
                 }
@@ -255,7 +269,11 @@ fn print_wait(stmt: &Stmt, recs: &[WaitRecord], output: Output, w: &mut dyn Writ
                     writeln!(w, "        {tag}{}", notification_text(n, p))?;
                 }
                 if !r.met {
-                    writeln!(w, "        {tag}not reached within {} s of virtual time", crate::session::lab::WAIT_LIMIT.as_secs())?;
+                    writeln!(
+                        w,
+                        "        {tag}not reached within {} s of virtual time",
+                        crate::session::lab::WAIT_LIMIT.as_secs()
+                    )?;
                 }
             }
         }
@@ -312,7 +330,8 @@ fn check(lab: &Lab, k: usize, p: PersonalityId, e: &Expect) -> Result<(), String
             }
         }
         ExpectWhat::Select { read, write, except } => {
-            let Some(crate::core::model::Value::Select { read: r, write: w, except: x }) = last.map(|a| &a.value) else {
+            let Some(crate::core::model::Value::Select { read: r, write: w, except: x }) = last.map(|a| &a.value)
+            else {
                 return Err(format!("expected a select result, the last answer was {}", got()));
             };
             let same = |want: &Option<Vec<String>>, have: &Vec<String>| {
@@ -332,9 +351,11 @@ fn check(lab: &Lab, k: usize, p: PersonalityId, e: &Expect) -> Result<(), String
         }
         ExpectWhat::Event { sock, event, error } => {
             let recent = lab.recent(k);
-            let found = recent.iter().filter(|n| n.sock() == sock).filter_map(notification_event).any(|(ev, err)| {
-                ev == *event && error.as_ref().is_none_or(|want| *want == err)
-            });
+            let found = recent
+                .iter()
+                .filter(|n| n.sock() == sock)
+                .filter_map(notification_event)
+                .any(|(ev, err)| ev == *event && error.as_ref().is_none_or(|want| *want == err));
             if found {
                 Ok(())
             } else {
@@ -358,7 +379,10 @@ fn check(lab: &Lab, k: usize, p: PersonalityId, e: &Expect) -> Result<(), String
                 Ok(())
             } else {
                 let seen: Vec<String> = recent.iter().map(|n| notification_text(n, prof)).collect();
-                Err(format!("expected an overlapped completion for {sock}; notifications since the last call: [{}]", seen.join("; ")))
+                Err(format!(
+                    "expected an overlapped completion for {sock}; notifications since the last call: [{}]",
+                    seen.join("; ")
+                ))
             }
         }
         ExpectWhat::Value(text) => {
@@ -370,7 +394,10 @@ fn check(lab: &Lab, k: usize, p: PersonalityId, e: &Expect) -> Result<(), String
                     None => s.parse().ok(),
                 }
             };
-            let equal = v == text.trim() || matches!((num(&v), num(text)), (Some(a), Some(b)) if a == b);
+            // `expect value "x"` loses its quotes in the parser; data prints quoted.
+            let equal = v == text.trim()
+                || v == format!("{:?}", text.trim())
+                || matches!((num(&v), num(text)), (Some(a), Some(b)) if a == b);
             if equal { Ok(()) } else { Err(format!("expected value {text}, got {v:?}")) }
         }
         ExpectWhat::Elapsed { at_least, ms } => {
@@ -379,7 +406,10 @@ fn check(lab: &Lab, k: usize, p: PersonalityId, e: &Expect) -> Result<(), String
             if ok {
                 Ok(())
             } else {
-                Err(format!("expected the call to block {} {ms} ms, it blocked {el} ms", if *at_least { ">=" } else { "<" }))
+                Err(format!(
+                    "expected the call to block {} {ms} ms, it blocked {el} ms",
+                    if *at_least { ">=" } else { "<" }
+                ))
             }
         }
     }

@@ -127,9 +127,7 @@ impl Lab {
             let (events, met) = h.advance_until(WAIT_LIMIT, facts, |h| match until {
                 Until::Connected => h.state(sock) == Some(State::Connected),
                 Until::Failed => h.state(sock) == Some(State::Failed),
-                Until::Event => {
-                    h.pending_notifications()[before_events..].iter().any(|n| n.sock() == sock)
-                }
+                Until::Event => h.pending_notifications()[before_events..].iter().any(|n| n.sock() == sock),
             });
             self.recent[k].extend(events.notifications.iter().cloned());
             out.push(WaitRecord { personality: h.personality(), events, met, at: h.now() });
