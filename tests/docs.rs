@@ -43,3 +43,45 @@ fn rule_ids_are_unique() {
     ids.dedup();
     assert_eq!(ids.len(), n, "duplicate rule ids");
 }
+
+/// Every ```lab block in docs/ runs through every personality without a failed expectation.
+#[test]
+fn every_example_in_docs_runs() {
+    use socklab::core::personality::PersonalityId;
+    use socklab::net::sim::SimNet;
+    use socklab::script::parse::parse_script;
+    use socklab::script::run::{run, Output};
+    use socklab::session::lab::Lab;
+
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs");
+    let mut examples = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "md") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut rest = text.as_str();
+        while let Some(start) = rest.find("```lab\n") {
+            let body = &rest[start + 7..];
+            let end = body.find("```").expect("closed code block");
+            let block = &body[..end];
+            rest = &body[end + 3..];
+            examples += 1;
+            let stmts = parse_script(block).unwrap_or_else(|e| panic!("{}: {:?}\n{block}", path.display(), e));
+            for &p in PersonalityId::ALL {
+                let mut lab = Lab::new(&[p], Box::new(SimNet));
+                let mut out = Vec::new();
+                let report = run(&stmts, &mut lab, Output::Single, &mut out).unwrap();
+                assert!(
+                    report.failures.is_empty(),
+                    "{} [{p}]: {:?}\n{}",
+                    path.display(),
+                    report.failures,
+                    String::from_utf8_lossy(&out)
+                );
+            }
+        }
+    }
+    assert!(examples >= 6, "found only {examples} examples in docs/");
+}
