@@ -9,9 +9,9 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
+use socklab::net::live::Stopwatch;
 use socklab::net::live::raw::{Errno, Family, Kind, RawSocket, SockAddrArg, SockName, SockOpt};
 use socklab::net::live::readiness::{self, EpollBits, PollBits, TcpState};
-use socklab::net::live::Stopwatch;
 
 pub const LO4: Ipv4Addr = Ipv4Addr::LOCALHOST;
 pub const LO6: Ipv6Addr = Ipv6Addr::LOCALHOST;
@@ -95,7 +95,10 @@ pub fn udp_bound() -> (RawSocket, SocketAddr) {
 }
 
 pub fn local(s: &RawSocket) -> SocketAddr {
-    s.local_addr().expect("getsockname").inet().expect("an inet address")
+    s.local_addr()
+        .expect("getsockname")
+        .inet()
+        .expect("an inet address")
 }
 
 pub fn peer(s: &RawSocket) -> Result<SocketAddr, Errno> {

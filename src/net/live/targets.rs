@@ -156,9 +156,9 @@ struct Stats {
 pub struct TargetStats {
     /// Connections `@accept` accepted.
     pub accepted: u64,
-    /// Connections `@reset` accepted and reset.
+    /// Connections `@reset` accepted and reset (counted just before the reset).
     pub reset: u64,
-    /// Datagrams `@echo` sent back.
+    /// Datagrams `@echo` sent back (counted just before sending).
     pub echoed: u64,
     /// Datagrams `@sink` received.
     pub sunk: u64,
@@ -364,10 +364,11 @@ impl Targets {
             for _ in 0..64 {
                 match socks[0].accept() {
                     Ok((s, _)) => {
-                        let _ =
-                            s.setsockopt(SockOpt::Linger, OptValue::Linger { on: true, secs: 0 });
-                        let _ = s.close();
+                        // Counted before the effect, so a client that saw the RST sees the count.
                         stats.reset.fetch_add(1, Ordering::SeqCst);
+                        let linger = OptValue::Linger { on: true, secs: 0 };
+                        let _ = s.setsockopt(SockOpt::Linger, linger);
+                        let _ = s.close();
                     }
                     Err(_) => break,
                 }
@@ -390,8 +391,10 @@ impl Targets {
                 match socks[0].recv_from(&mut buf, Duration::ZERO) {
                     Ok((n, from)) => {
                         if let Some(to) = from.inet() {
-                            if socks[0].send_to(&buf[..n], to).is_ok() {
-                                stats.echoed.fetch_add(1, Ordering::SeqCst);
+                            // Counted before the effect, so a client that got its echo sees it.
+                            stats.echoed.fetch_add(1, Ordering::SeqCst);
+                            if socks[0].send_to(&buf[..n], to).is_err() {
+                                stats.echoed.fetch_sub(1, Ordering::SeqCst);
                             }
                         }
                     }
