@@ -77,12 +77,12 @@ impl NetnsSupport {
         !matches!(self, Self::Unavailable(_))
     }
 
-    /// The `unshare` arguments that make the namespace.
-    fn unshare_args(&self) -> Option<&'static [&'static str]> {
+    /// The `unshare` arguments that make the namespace (none when unavailable).
+    fn unshare_args(&self) -> &'static [&'static str] {
         match self {
-            Self::Root => Some(&["-n", "--"]),
-            Self::UserNamespace => Some(&["-r", "-n", "--"]),
-            Self::Unavailable(_) => None,
+            Self::Root => &["-n", "--"],
+            Self::UserNamespace => &["-r", "-n", "--"],
+            Self::Unavailable(_) => &[],
         }
     }
 }
@@ -321,11 +321,9 @@ pub fn run(
     timeout: Duration,
 ) -> Result<NetnsOutput, NetnsError> {
     let support = NetnsSupport::detect();
-    let Some(unshare_args) = support.unshare_args() else {
-        let NetnsSupport::Unavailable(why) = support else {
-            unreachable!("unshare_args is None only when unavailable")
-        };
-        return Err(NetnsError::Unavailable(why));
+    let unshare_args = match &support {
+        NetnsSupport::Unavailable(why) => return Err(NetnsError::Unavailable(why.clone())),
+        NetnsSupport::Root | NetnsSupport::UserNamespace => support.unshare_args(),
     };
     let host = sys::netns_id()
         .ok_or_else(|| NetnsError::Unavailable("cannot read /proc/self/ns/net".to_owned()))?;
@@ -418,7 +416,36 @@ fn enter_named(name: &str) -> Result<Topology, NetnsError> {
             });
         }
     }
+    wait_link_up("v0")?;
     Ok(topology)
+}
+
+/// Waits (bounded: 100 x 20 ms) until `ip -o link show DEV` says `state UP`, so that the
+/// first experiment does not race the link coming up.
+fn wait_link_up(dev: &str) -> Result<(), NetnsError> {
+    let mut last = String::new();
+    for _ in 0..100 {
+        let out = Command::new("ip")
+            .args(["-o", "link", "show", dev])
+            .stdin(Stdio::null())
+            .output()
+            .map_err(NetnsError::Spawn)?;
+        last = String::from_utf8_lossy(&out.stdout).into_owned();
+        if last.contains("state UP") {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Err(NetnsError::Setup {
+        command: format!("ip -o link show {dev}"),
+        stderr: format!("link not up within 2 s: {}", last.trim()),
+    })
+}
+
+/// The id of the network namespace this process is in (`net:[4026531840]`), if readable.
+#[must_use]
+pub fn current_netns_id() -> Option<String> {
+    sys::netns_id()
 }
 
 /// One thing the inner side saw.
@@ -475,10 +502,11 @@ impl Report {
         self.record(row, call, answer_name(r), took);
     }
 
-    /// Writes the report line to stdout.
+    /// Writes the report line to stdout (the only thing the outer side reads).
     pub fn emit(&self) {
         let json = serde_json::to_string(self).unwrap_or_else(|_| "{}".to_owned());
-        println!("{REPORT_MARKER}{json}");
+        // On a line of its own: a test harness may have printed half a line before.
+        println!("\n{REPORT_MARKER}{json}");
     }
 
     /// Finds the report line in a process's stdout.
@@ -486,7 +514,7 @@ impl Report {
     pub fn parse(stdout: &str) -> Option<Self> {
         stdout
             .lines()
-            .find_map(|l| l.trim_start().strip_prefix(REPORT_MARKER))
+            .find_map(|l| l.find(REPORT_MARKER).map(|i| &l[i + REPORT_MARKER.len()..]))
             .and_then(|json| serde_json::from_str(json).ok())
     }
 
