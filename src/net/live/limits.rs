@@ -78,3 +78,32 @@ pub fn raise_nofile_limit() -> Result<NofileReport, Errno> {
     let (new, hard) = nofile_limit()?;
     Ok(NofileReport { old, new, hard })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_low_limit_is_said_so() {
+        let low = NofileReport {
+            old: 256,
+            new: 1024,
+            hard: 1024,
+        };
+        assert!(low.is_low());
+        assert!(
+            low.to_string()
+                .starts_with("descriptor limit raised from 256 to 1024 (low")
+        );
+        let fine = NofileReport {
+            old: 1024,
+            new: 524_288,
+            hard: 524_288,
+        };
+        assert!(!fine.is_low());
+        assert_eq!(
+            fine.to_string(),
+            "descriptor limit raised from 1024 to 524288"
+        );
+    }
+}

@@ -535,3 +535,62 @@ pub fn answer_name<T>(r: &Result<T, Errno>) -> String {
         Err(e) => e.name().to_owned(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_survive_a_harness_line_prefix() {
+        let mut r = Report::new();
+        r.record("9c", "tcp connect", "EACCES", Duration::from_micros(3));
+        r.record_result::<()>(
+            "9a",
+            "udp connect",
+            &Err(Errno::ENETUNREACH),
+            Duration::ZERO,
+        );
+        let json = serde_json::to_string(&r).unwrap();
+        let stdout = format!("running 1 test\ntest x ... {REPORT_MARKER}{json}\nok\n");
+        let back = Report::parse(&stdout).expect("parsed");
+        assert_eq!(back, r);
+        assert_eq!(back.get("9c", "tcp connect").unwrap().answer, "EACCES");
+        assert_eq!(
+            back.get("9a", "udp connect").unwrap().answer,
+            Errno::ENETUNREACH.name()
+        );
+        assert!(Report::parse("no report here").is_none());
+    }
+
+    #[test]
+    fn the_lab_uses_documentation_ranges_only() {
+        let lab = [
+            IpAddr::V4(Topology::HOST),
+            IpAddr::V4(Topology::SUBNET_BROADCAST),
+            IpAddr::V4(Topology::SILENT_HOST),
+            IpAddr::V4(Topology::SILENT_HOST_2),
+            IpAddr::V4(Topology::NO_ROUTE),
+            IpAddr::V4(Topology::UNREACHABLE),
+            IpAddr::V4(Topology::PROHIBIT),
+            IpAddr::V4(Topology::BLACKHOLE),
+            IpAddr::V4(Topology::THROW),
+            IpAddr::V6(Topology::NO_ROUTE6),
+            IpAddr::V6(Topology::UNREACHABLE6),
+            IpAddr::V6(Topology::PROHIBIT6),
+            IpAddr::V6(Topology::BLACKHOLE6),
+        ];
+        for ip in lab {
+            assert!(Topology::allows(ip), "{ip}");
+        }
+        for cmd in Topology::Lab.commands() {
+            for arg in cmd.iter().filter(|a| a.contains('/')) {
+                let ip: IpAddr = arg.split('/').next().unwrap().parse().unwrap();
+                assert!(Topology::allows(ip), "ip {}", cmd.join(" "));
+            }
+        }
+        assert_eq!(
+            Topology::from_name(Topology::Lab.name()),
+            Some(Topology::Lab)
+        );
+    }
+}

@@ -701,3 +701,85 @@ impl Drop for BlockingConnect {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::{Ipv4Addr, Ipv6Addr};
+
+    const V4: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(Ipv4Addr::LOCALHOST), 80);
+    const V6: SocketAddr = SocketAddr::new(std::net::IpAddr::V6(Ipv6Addr::LOCALHOST), 80);
+
+    #[test]
+    fn errno_shows_name_and_number() {
+        let e = Errno::ECONNREFUSED;
+        assert_eq!(e.to_string(), format!("{} ({})", e.name(), e.code()));
+        assert!(e.name().contains("ECONNREFUSED"));
+        assert_eq!(Errno::UNSUPPORTED.to_string(), "UNSUPPORTED (-1)");
+        assert_eq!(Errno(123_456).name(), "E?");
+        assert!(!Errno::EINVAL.description().contains("os error"));
+    }
+
+    #[test]
+    fn option_names_round_trip() {
+        for o in SockOpt::ALL {
+            assert_eq!(SockOpt::from_name(o.name()), Some(o));
+            assert_eq!(SockOpt::from_name(&o.name().to_lowercase()), Some(o));
+        }
+        assert_eq!(SockOpt::from_name("SO_NOPE"), None);
+    }
+
+    #[test]
+    fn addresses_encode_with_the_lengths_described() {
+        assert_eq!(SockAddrArg::Inet(V4).encode().len, 16);
+        assert_eq!(SockAddrArg::Inet(V6).encode().len, 28);
+        assert_eq!(SockAddrArg::Unspec.encode().len, 2);
+        let u = SockAddrArg::UnspecLen(16).encode();
+        assert_eq!((u.len, &u.buf.0[..16]), (16, &[0u8; 16][..]));
+        let t = SockAddrArg::Truncated(V4, 129).encode();
+        assert_eq!(t.len, 129);
+        assert_eq!(&t.buf.0[16..129], &[0u8; 113][..], "padded with zeros");
+        let n = SockAddrArg::Null { len: 16 }.encode();
+        assert_eq!((n.len, n.bogus_ptr), (16, Some(0)));
+        assert!(
+            SockAddrArg::Unmapped { len: 16 }
+                .encode()
+                .bogus_ptr
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn wrong_family_replaces_only_the_family() {
+        let good = SockAddrArg::Inet(V4).encode();
+        let bad = SockAddrArg::WrongFamily(V4, 0xffff).encode();
+        assert_eq!(bad.len, good.len);
+        assert_eq!(&bad.buf.0[..2], &[0xff, 0xff]);
+        assert_eq!(&bad.buf.0[2..16], &good.buf.0[2..16]);
+    }
+
+    #[test]
+    fn addresses_display_what_is_passed() {
+        assert_eq!(SockAddrArg::Inet(V4).to_string(), "127.0.0.1:80");
+        assert_eq!(SockAddrArg::Unspec.to_string(), "AF_UNSPEC (len 2)");
+        assert_eq!(
+            SockAddrArg::Truncated(V4, 8).to_string(),
+            "127.0.0.1:80 with addrlen=8"
+        );
+        assert_eq!(SockAddrArg::Null { len: 0 }.to_string(), "NULL (len 0)");
+    }
+
+    #[test]
+    fn option_values_display() {
+        assert_eq!(OptValue::Int(1).to_string(), "1");
+        assert_eq!(
+            OptValue::Time(Duration::from_millis(500)).to_string(),
+            "500 ms"
+        );
+        assert_eq!(
+            OptValue::Linger { on: true, secs: 0 }.to_string(),
+            "{on=1, linger=0s}"
+        );
+        assert_eq!(OptValue::PortRange { lo: 1, hi: 2 }.to_string(), "1-2");
+    }
+}

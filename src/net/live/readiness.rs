@@ -288,3 +288,63 @@ pub fn tcp_info(fd: Fd) -> Result<TcpInfo, Errno> {
 pub fn tcp_info_state(fd: Fd) -> Option<TcpState> {
     tcp_info(fd).ok().and_then(|i| i.state())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bits_show_their_names() {
+        assert_eq!(PollBits::EMPTY.to_string(), "0");
+        assert_eq!((PollBits::IN | PollBits::OUT).to_string(), "POLLIN|POLLOUT");
+        assert_eq!(
+            (EpollBits::OUT | EpollBits::ERR | EpollBits::HUP).to_string(),
+            "EPOLLOUT|EPOLLERR|EPOLLHUP"
+        );
+        assert!((PollBits::IN | PollBits::OUT).contains(PollBits::OUT));
+        assert!(!PollBits::IN.contains(PollBits::OUT));
+    }
+
+    #[test]
+    fn unnamed_bits_are_shown_in_hex() {
+        let odd = EpollBits(1 << 30);
+        assert_eq!(odd.to_string(), format!("{:#x}", 1u32 << 30));
+    }
+
+    #[test]
+    fn tcp_states_use_the_kernel_spelling() {
+        let names: Vec<String> = (1..=12)
+            .map(|n| TcpState::from_linux(n).unwrap().to_string())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "ESTABLISHED",
+                "SYN_SENT",
+                "SYN_RECV",
+                "FIN_WAIT1",
+                "FIN_WAIT2",
+                "TIME_WAIT",
+                "CLOSE",
+                "CLOSE_WAIT",
+                "LAST_ACK",
+                "LISTEN",
+                "CLOSING",
+                "NEW_SYN_RECV"
+            ]
+        );
+        assert_eq!(TcpState::from_linux(0), None);
+        assert_eq!(TcpState::from_linux(13), None);
+    }
+
+    #[test]
+    fn select_answer_bits() {
+        let a = SelectAnswer {
+            read: vec![3],
+            write: vec![3, 4],
+            except: vec![],
+        };
+        assert_eq!(a.bits_of(3), (true, true, false));
+        assert_eq!(a.bits_of(4), (false, true, false));
+    }
+}
