@@ -5,8 +5,8 @@
 //! directly, never through `std::net::TcpStream::connect` (which retries `EINTR` and turns
 //! `EISCONN` into success, hiding exactly what socklab teaches).
 //!
-//! - [`raw`]: [`RawSocket`](raw::RawSocket), one method per system call, each returning
-//!   `Result<T, Errno>`; [`SockAddrArg`](raw::SockAddrArg) describes the exact bytes handed to
+//! - [`raw`]: [`RawSocket`], one method per system call, each returning
+//!   `Result<T, Errno>`; [`SockAddrArg`] describes the exact bytes handed to
 //!   `connect(2)`, so malformed addresses (wrong family, short length, NULL) can be shown.
 //! - [`readiness`]: select(2), poll(2) and epoll answers as plain data, and the kernel's own TCP
 //!   state from `TCP_INFO`.

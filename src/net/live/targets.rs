@@ -659,3 +659,24 @@ impl SlowGate {
         self.filler = fill_queue(self.addr).ok();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shareable<T: Send + Sync>() {}
+
+    #[test]
+    fn targets_and_sockets_can_be_shared_between_threads() {
+        shareable::<Targets>();
+        shareable::<RawSocket>();
+    }
+
+    #[test]
+    fn nothing_runs_until_asked_for() {
+        let t = Targets::new(TargetsConfig::default());
+        assert!(t.running().is_empty());
+        assert_eq!(t.stats(), TargetStats::default());
+        assert_eq!(t.config(), TargetsConfig::default());
+    }
+}
