@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use socklab::core::codes::Code;
 use socklab::core::personality::PersonalityId;
+use socklab::net::live::judge::LiveKernel;
 use socklab::net::sim::SimNet;
 use socklab::script::parse::{Names, parse_line, parse_script};
 use socklab::script::run::{Output, run};
@@ -33,8 +34,9 @@ enum Command {
         /// One column per personality, differences marked (the default).
         #[arg(long)]
         compare: bool,
-        /// Which network answers.
-        #[arg(long, value_enum, default_value_t = Net::Sim)]
+        /// Which network answers: real sockets on loopback with socklab's own targets (the
+        /// kernel judges the linux model), or the deterministic simulated network.
+        #[arg(long, value_enum, default_value_t = Net::Live)]
         net: Net,
         /// One JSON object per step and personality instead of a transcript.
         #[arg(long)]
@@ -84,10 +86,6 @@ fn main() -> ExitCode {
 }
 
 fn run_file(file: &PathBuf, personality: Option<Personality>, net: Net, json: bool) -> ExitCode {
-    if net == Net::Live {
-        eprintln!("socklab: --net live is not available yet; use --net sim");
-        return ExitCode::from(2);
-    }
     let src = match std::fs::read_to_string(file) {
         Ok(s) => s,
         Err(e) => {
@@ -115,23 +113,46 @@ fn run_file(file: &PathBuf, personality: Option<Personality>, net: Net, json: bo
     } else {
         Output::Compare
     };
-    let mut lab = Lab::new(&ps, Box::new(SimNet));
+    let mut lab = match net {
+        Net::Sim => Lab::new(&ps, Box::new(SimNet)),
+        Net::Live => match live_lab(&ps) {
+            Ok(lab) => lab,
+            Err(e) => {
+                eprintln!("socklab: cannot start the live network: {e}; try --net sim");
+                return ExitCode::from(2);
+            }
+        },
+    };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match run(&stmts, &mut lab, output, &mut out) {
-        Ok(report) if report.failures.is_empty() => ExitCode::SUCCESS,
+        Ok(report) if report.failures.is_empty() && report.disagreements.is_empty() => ExitCode::SUCCESS,
         Ok(report) => {
             let _ = out.flush();
             for f in &report.failures {
                 eprintln!("{f}");
             }
-            ExitCode::from(1)
+            for d in &report.disagreements {
+                eprintln!("model disagrees with the kernel: {d}");
+            }
+            ExitCode::from(if report.failures.is_empty() { 3 } else { 1 })
         }
         Err(e) => {
             eprintln!("socklab: {e}");
             ExitCode::from(2)
         }
     }
+}
+
+/// A lab on real sockets: socklab's targets on loopback, the kernel judging the linux model.
+fn live_lab(ps: &[PersonalityId]) -> Result<Lab, String> {
+    match socklab::net::live::limits::raise_nofile_limit() {
+        Ok(r) if r.is_low() => eprintln!("socklab: {r}"),
+        Ok(_) => {}
+        Err(e) => eprintln!("socklab: could not read the descriptor limit: {e}"),
+    }
+    let (kernel, facts) = LiveKernel::start().map_err(|e| e.to_string())?;
+    Ok(Lab::live(ps, Box::new(facts), Box::new(kernel)))
 }
 
 fn explain(query: &str) -> ExitCode {

@@ -50,7 +50,7 @@ fn every_example_in_docs_runs() {
     use socklab::core::personality::PersonalityId;
     use socklab::net::sim::SimNet;
     use socklab::script::parse::parse_script;
-    use socklab::script::run::{run, Output};
+    use socklab::script::run::{Output, run};
     use socklab::session::lab::Lab;
 
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs");

@@ -24,11 +24,7 @@ fn row_8a_connect_on_a_listening_socket_is_eisconn() {
     let (l, a) = listener();
     let (_l2, a2) = listener();
     assert_eq!(l.connect(&inet(a)), Err(Errno::EISCONN), "to its own port");
-    assert_eq!(
-        l.connect(&inet(a2)),
-        Err(Errno::EISCONN),
-        "to another listener"
-    );
+    assert_eq!(l.connect(&inet(a2)), Err(Errno::EISCONN), "to another listener");
 }
 
 #[test]
@@ -36,20 +32,12 @@ fn row_8b_unspec_on_a_listener_stops_it_and_releases_its_port() {
     let (l, a) = listener();
     assert_eq!(l.connect(&SockAddrArg::UnspecLen(16)), Ok(()));
     let t = tcp4();
-    assert_eq!(
-        t.connect(&inet(a)),
-        Err(Errno::ECONNREFUSED),
-        "no longer listening"
-    );
+    assert_eq!(t.connect(&inet(a)), Err(Errno::ECONNREFUSED), "no longer listening");
     assert_eq!(l.listen(8), Ok(()));
     let again = local(&l);
     assert_ne!(again.port(), a.port(), "listen() autobinds a new port");
     let t = tcp4();
-    assert_eq!(
-        t.connect(&inet(a)),
-        Err(Errno::ECONNREFUSED),
-        "the old port stays closed"
-    );
+    assert_eq!(t.connect(&inet(a)), Err(Errno::ECONNREFUSED), "the old port stays closed");
     let t = tcp4();
     assert_eq!(t.connect(&inet(again)), Ok(()), "the new port listens");
 }
@@ -61,16 +49,8 @@ fn row_8c_wrong_family_is_eafnosupport() {
         let k = s.kind();
         let six = v6(LO6, a.port());
         let mapped = v6("::ffff:127.0.0.1".parse().unwrap(), a.port());
-        assert_eq!(
-            s.connect(&inet(six)),
-            Err(Errno::EAFNOSUPPORT),
-            "{k:?}: sockaddr_in6(::1)"
-        );
-        assert_eq!(
-            s.connect(&inet(mapped)),
-            Err(Errno::EAFNOSUPPORT),
-            "{k:?}: v4-mapped"
-        );
+        assert_eq!(s.connect(&inet(six)), Err(Errno::EAFNOSUPPORT), "{k:?}: sockaddr_in6(::1)");
+        assert_eq!(s.connect(&inet(mapped)), Err(Errno::EAFNOSUPPORT), "{k:?}: v4-mapped");
         for fam in [AF_INET6, AF_UNIX, 0xffff] {
             assert_eq!(
                 s.connect(&SockAddrArg::WrongFamily(a, fam)),
@@ -86,11 +66,7 @@ fn row_8d_short_addrlen_is_einval() {
     let (_l, a) = listener();
     let s = tcp4();
     for len in [0, 1, 2, 8, 15] {
-        assert_eq!(
-            s.connect(&SockAddrArg::Truncated(a, len)),
-            Err(Errno::EINVAL),
-            "len {len}"
-        );
+        assert_eq!(s.connect(&SockAddrArg::Truncated(a, len)), Err(Errno::EINVAL), "len {len}");
     }
     let u = udp4();
     assert_eq!(u.connect(&SockAddrArg::Truncated(a, 8)), Err(Errno::EINVAL));
@@ -100,16 +76,8 @@ fn row_8d_short_addrlen_is_einval() {
 fn row_8e_addrlen_beyond_sockaddr_storage_is_einval() {
     let (_l, a) = listener();
     let s = tcp4();
-    assert_eq!(
-        s.connect(&SockAddrArg::Truncated(a, 129)),
-        Err(Errno::EINVAL),
-        "len 129"
-    );
-    assert_eq!(
-        s.connect(&SockAddrArg::Truncated(a, 128)),
-        Ok(()),
-        "len 128, padded"
-    );
+    assert_eq!(s.connect(&SockAddrArg::Truncated(a, 129)), Err(Errno::EINVAL), "len 129");
+    assert_eq!(s.connect(&SockAddrArg::Truncated(a, 128)), Ok(()), "len 128, padded");
 }
 
 #[test]
@@ -117,26 +85,10 @@ fn row_8f_ipv6_socket_checks_length_before_family() {
     let (_l, a) = listener();
     let (_l6, a6) = listener6();
     let s = tcp6();
-    assert_eq!(
-        s.connect(&inet(a)),
-        Err(Errno::EINVAL),
-        "sockaddr_in, len 16"
-    );
-    assert_eq!(
-        s.connect(&SockAddrArg::Truncated(a, 28)),
-        Err(Errno::EAFNOSUPPORT),
-        "padded"
-    );
-    assert_eq!(
-        s.connect(&SockAddrArg::Truncated(a6, 23)),
-        Err(Errno::EINVAL),
-        "len 23"
-    );
-    assert_eq!(
-        s.connect(&SockAddrArg::Truncated(a6, 24)),
-        Ok(()),
-        "len 24, no scope_id"
-    );
+    assert_eq!(s.connect(&inet(a)), Err(Errno::EINVAL), "sockaddr_in, len 16");
+    assert_eq!(s.connect(&SockAddrArg::Truncated(a, 28)), Err(Errno::EAFNOSUPPORT), "padded");
+    assert_eq!(s.connect(&SockAddrArg::Truncated(a6, 23)), Err(Errno::EINVAL), "len 23");
+    assert_eq!(s.connect(&SockAddrArg::Truncated(a6, 24)), Ok(()), "len 24, no scope_id");
 }
 
 #[test]
@@ -154,14 +106,8 @@ fn row_8g_udp6_dual_stack_accepts_a_plain_sockaddr_in() {
 #[test]
 fn row_8h_null_or_unmapped_pointer_is_efault() {
     let s = tcp4();
-    assert_eq!(
-        s.connect(&SockAddrArg::Null { len: 16 }),
-        Err(Errno::EFAULT)
-    );
-    assert_eq!(
-        s.connect(&SockAddrArg::Unmapped { len: 16 }),
-        Err(Errno::EFAULT)
-    );
+    assert_eq!(s.connect(&SockAddrArg::Null { len: 16 }), Err(Errno::EFAULT));
+    assert_eq!(s.connect(&SockAddrArg::Unmapped { len: 16 }), Err(Errno::EFAULT));
     assert_eq!(s.connect(&SockAddrArg::Null { len: 0 }), Err(Errno::EINVAL));
 }
 
@@ -170,35 +116,17 @@ fn row_8i_bad_descriptor_is_ebadf() {
     // A descriptor that cannot be open: beyond the soft limit. (Closing a socket and reusing
     // its number would race with the other tests of this binary, which open descriptors.)
     let (soft, _) = socklab::net::live::limits::nofile_limit().unwrap();
-    let beyond = i32::try_from(soft)
-        .unwrap_or(i32::MAX - 1)
-        .saturating_add(1);
-    assert_eq!(
-        raw::connect_fd(beyond, &inet(v4(9))),
-        Err(Errno::EBADF),
-        "fd {beyond}"
-    );
-    assert_eq!(
-        raw::connect_fd(-1, &inet(v4(9))),
-        Err(Errno::EBADF),
-        "fd -1"
-    );
+    let beyond = i32::try_from(soft).unwrap_or(i32::MAX - 1).saturating_add(1);
+    assert_eq!(raw::connect_fd(beyond, &inet(v4(9))), Err(Errno::EBADF), "fd {beyond}");
+    assert_eq!(raw::connect_fd(-1, &inet(v4(9))), Err(Errno::EBADF), "fd -1");
 }
 
 #[test]
 fn row_8j_pipe_or_dev_null_is_enotsock() {
     let (r, _w) = std::io::pipe().unwrap();
-    assert_eq!(
-        raw::connect_fd(r.as_raw_fd(), &inet(v4(9))),
-        Err(Errno::ENOTSOCK),
-        "pipe"
-    );
+    assert_eq!(raw::connect_fd(r.as_raw_fd(), &inet(v4(9))), Err(Errno::ENOTSOCK), "pipe");
     let null = std::fs::File::open("/dev/null").unwrap();
-    assert_eq!(
-        raw::connect_fd(null.as_raw_fd(), &inet(v4(9))),
-        Err(Errno::ENOTSOCK),
-        "/dev/null"
-    );
+    assert_eq!(raw::connect_fd(null.as_raw_fd(), &inet(v4(9))), Err(Errno::ENOTSOCK), "/dev/null");
 }
 
 // ----- the raw layer's own refusals -------------------------------------------------------------
@@ -212,14 +140,8 @@ fn select_refuses_descriptors_beyond_fd_setsize() {
 #[test]
 fn an_option_value_of_the_wrong_shape_is_einval() {
     let s = tcp4();
-    assert_eq!(
-        s.setsockopt(SockOpt::Broadcast, OptValue::Time(Default::default())),
-        Err(Errno::EINVAL)
-    );
-    assert_eq!(
-        s.setsockopt(SockOpt::SndTimeo, OptValue::Int(1)),
-        Err(Errno::EINVAL)
-    );
+    assert_eq!(s.setsockopt(SockOpt::Broadcast, OptValue::Time(Default::default())), Err(Errno::EINVAL));
+    assert_eq!(s.setsockopt(SockOpt::SndTimeo, OptValue::Int(1)), Err(Errno::EINVAL));
 }
 
 #[test]

@@ -29,10 +29,7 @@ fn emfile_is_an_answer_and_the_soft_limit_is_raised_to_the_hard_limit() {
     }
     assert_eq!(answer, Some(Errno::EMFILE), "after {} sockets", socks.len());
     assert_eq!(Errno::EMFILE.name(), "EMFILE");
-    println!(
-        "EMFILE after {} sockets with a soft limit of {low}",
-        socks.len()
-    );
+    println!("EMFILE after {} sockets with a soft limit of {low}", socks.len());
 
     let report = limits::raise_nofile_limit().expect("raise");
     println!("{report} (was {soft} before the test lowered it)");

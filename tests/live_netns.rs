@@ -54,18 +54,14 @@ fn in_namespace(test_name: &str, experiment: fn(&mut Report)) -> Option<Report> 
                     println!("{test_name} skipped (SOCKLAB_SKIP_NETNS is set): {support}");
                     return None;
                 }
-                panic!(
-                    "{support}\nset SOCKLAB_SKIP_NETNS=1 to skip the namespace tests on this host"
-                );
+                panic!("{support}\nset SOCKLAB_SKIP_NETNS=1 to skip the namespace tests on this host");
             }
             let exe = std::env::current_exe().expect("the test binary");
-            let args: Vec<OsString> = [test_name, "--exact", "--nocapture", "--test-threads=1"]
-                .into_iter()
-                .map(OsString::from)
-                .collect();
+            let args: Vec<OsString> =
+                [test_name, "--exact", "--nocapture", "--test-threads=1"].into_iter().map(OsString::from).collect();
             let sw = Stopwatch::start();
-            let out = netns::run(Topology::Lab, &exe, &args, INNER_LIMIT)
-                .unwrap_or_else(|e| panic!("{test_name}: {e}"));
+            let out =
+                netns::run(Topology::Lab, &exe, &args, INNER_LIMIT).unwrap_or_else(|e| panic!("{test_name}: {e}"));
             println!("{test_name}: inner run took {:?}", sw.elapsed());
             assert!(
                 out.status.success(),
@@ -74,9 +70,8 @@ fn in_namespace(test_name: &str, experiment: fn(&mut Report)) -> Option<Report> 
                 out.stdout,
                 out.stderr
             );
-            let report = out.report().unwrap_or_else(|| {
-                panic!("{test_name}: no report from the inner run\n{}", out.stdout)
-            });
+            let report =
+                out.report().unwrap_or_else(|| panic!("{test_name}: no report from the inner run\n{}", out.stdout));
             for o in &report.observations {
                 println!("  [{}] {} -> {} ({:.3} ms)", o.row, o.call, o.answer, o.ms);
             }
@@ -87,26 +82,17 @@ fn in_namespace(test_name: &str, experiment: fn(&mut Report)) -> Option<Report> 
 
 /// The answer recorded for `call` in `row`; fails if the inner side did not record it.
 fn answer<'a>(report: &'a Report, row: &str, call: &str) -> &'a str {
-    &report
-        .get(row, call)
-        .unwrap_or_else(|| panic!("row {row}: no observation of `{call}`"))
-        .answer
+    &report.get(row, call).unwrap_or_else(|| panic!("row {row}: no observation of `{call}`")).answer
 }
 
 fn millis(report: &Report, row: &str, call: &str) -> f64 {
-    report
-        .get(row, call)
-        .unwrap_or_else(|| panic!("row {row}: no observation of `{call}`"))
-        .ms
+    report.get(row, call).unwrap_or_else(|| panic!("row {row}: no observation of `{call}`")).ms
 }
 
 /// Inner side: a destination must lie in the namespace's documentation ranges.
 fn checked(ip: impl Into<IpAddr>, port: u16) -> SocketAddr {
     let ip = ip.into();
-    assert!(
-        Topology::allows(ip),
-        "refusing a destination outside the lab: {ip}"
-    );
+    assert!(Topology::allows(ip), "refusing a destination outside the lab: {ip}");
     SocketAddr::new(ip, port)
 }
 
@@ -119,38 +105,17 @@ fn new(family: Family, kind: Kind) -> RawSocket {
 fn experiment_6(r: &mut Report) {
     let bcast = checked(Topology::SUBNET_BROADCAST, 5555);
     let rcv = new(Family::V4, Kind::Udp);
-    rcv.bind(checked(std::net::Ipv4Addr::UNSPECIFIED, 5555))
-        .expect("receiver bind");
+    rcv.bind(checked(std::net::Ipv4Addr::UNSPECIFIED, 5555)).expect("receiver bind");
     let s = new(Family::V4, Kind::Udp);
     let (a, t) = Stopwatch::time(|| s.connect(&inet(bcast)));
-    r.record_result(
-        "6a",
-        "udp connect subnet broadcast without SO_BROADCAST",
-        &a,
-        t,
-    );
+    r.record_result("6a", "udp connect subnet broadcast without SO_BROADCAST", &a, t);
     let (a, t) = Stopwatch::time(|| s.send_to(b"x", bcast));
-    r.record_result(
-        "6a",
-        "udp sendto subnet broadcast without SO_BROADCAST",
-        &a,
-        t,
-    );
+    r.record_result("6a", "udp sendto subnet broadcast without SO_BROADCAST", &a, t);
     s.set_int(SockOpt::Broadcast, 1).expect("SO_BROADCAST");
     let (a, t) = Stopwatch::time(|| s.connect(&inet(bcast)));
-    r.record_result(
-        "6b",
-        "udp connect subnet broadcast with SO_BROADCAST",
-        &a,
-        t,
-    );
+    r.record_result("6b", "udp connect subnet broadcast with SO_BROADCAST", &a, t);
     let peer = s.peer_addr().map(|p| p.to_string());
-    r.record(
-        "6b",
-        "getpeername",
-        peer.unwrap_or_else(|e| e.name().to_owned()),
-        Duration::ZERO,
-    );
+    r.record("6b", "getpeername", peer.unwrap_or_else(|e| e.name().to_owned()), Duration::ZERO);
     let (a, t) = Stopwatch::time(|| s.send(b"bcast-subnet"));
     r.record("6b", "send", format!("{a:?}"), t);
     let mut buf = [0u8; 64];
@@ -158,34 +123,13 @@ fn experiment_6(r: &mut Report) {
         Ok((n, from)) => format!("{} from {}", String::from_utf8_lossy(&buf[..n]), from),
         Err(e) => e.name().to_owned(),
     };
-    r.record(
-        "6b",
-        "receiver 1st datagram",
-        got(&rcv, &mut buf, Duration::from_secs(1)),
-        Duration::ZERO,
-    );
-    r.record(
-        "6b",
-        "receiver 2nd datagram",
-        got(&rcv, &mut buf, Duration::from_millis(200)),
-        Duration::ZERO,
-    );
+    r.record("6b", "receiver 1st datagram", got(&rcv, &mut buf, Duration::from_secs(1)), Duration::ZERO);
+    r.record("6b", "receiver 2nd datagram", got(&rcv, &mut buf, Duration::from_millis(200)), Duration::ZERO);
     // 6c: clearing SO_BROADCAST after connect does not stop sends.
-    s.set_int(SockOpt::Broadcast, 0)
-        .expect("clear SO_BROADCAST");
+    s.set_int(SockOpt::Broadcast, 0).expect("clear SO_BROADCAST");
     let (a, t) = Stopwatch::time(|| s.send(b"after-clear"));
-    r.record(
-        "6c",
-        "send after clearing SO_BROADCAST",
-        format!("{a:?}"),
-        t,
-    );
-    r.record(
-        "6c",
-        "receiver datagram",
-        got(&rcv, &mut buf, Duration::from_secs(1)),
-        Duration::ZERO,
-    );
+    r.record("6c", "send after clearing SO_BROADCAST", format!("{a:?}"), t);
+    r.record("6c", "receiver datagram", got(&rcv, &mut buf, Duration::from_secs(1)), Duration::ZERO);
     // 6e: TCP to a broadcast address.
     let tcp = new(Family::V4, Kind::Tcp);
     let (a, t) = Stopwatch::time(|| tcp.connect(&inet(checked(Topology::SUBNET_BROADCAST, 80))));
@@ -194,45 +138,25 @@ fn experiment_6(r: &mut Report) {
 
 #[test]
 fn row_6a_6b_subnet_broadcast_needs_so_broadcast_and_reaches_a_receiver() {
-    let Some(report) = in_namespace(
-        "row_6a_6b_subnet_broadcast_needs_so_broadcast_and_reaches_a_receiver",
-        experiment_6,
-    ) else {
+    let Some(report) =
+        in_namespace("row_6a_6b_subnet_broadcast_needs_so_broadcast_and_reaches_a_receiver", experiment_6)
+    else {
         return;
     };
     let r = &report;
-    assert_eq!(
-        answer(r, "6a", "udp connect subnet broadcast without SO_BROADCAST"),
-        "EACCES"
-    );
-    assert_eq!(
-        answer(r, "6a", "udp sendto subnet broadcast without SO_BROADCAST"),
-        "EACCES"
-    );
-    assert_eq!(
-        answer(r, "6b", "udp connect subnet broadcast with SO_BROADCAST"),
-        "ok"
-    );
+    assert_eq!(answer(r, "6a", "udp connect subnet broadcast without SO_BROADCAST"), "EACCES");
+    assert_eq!(answer(r, "6a", "udp sendto subnet broadcast without SO_BROADCAST"), "EACCES");
+    assert_eq!(answer(r, "6b", "udp connect subnet broadcast with SO_BROADCAST"), "ok");
     assert_eq!(answer(r, "6b", "getpeername"), "198.51.100.255:5555");
     assert_eq!(answer(r, "6b", "send"), "Ok(12)");
     assert!(
         answer(r, "6b", "receiver 1st datagram").starts_with("bcast-subnet from 198.51.100.1:"),
         "6b: the receiver bound to 0.0.0.0 gets the broadcast"
     );
-    assert_eq!(
-        answer(r, "6b", "receiver 2nd datagram"),
-        "EAGAIN",
-        "exactly 1 copy"
-    );
-    assert_eq!(
-        answer(r, "6c", "send after clearing SO_BROADCAST"),
-        "Ok(11)"
-    );
+    assert_eq!(answer(r, "6b", "receiver 2nd datagram"), "EAGAIN", "exactly 1 copy");
+    assert_eq!(answer(r, "6c", "send after clearing SO_BROADCAST"), "Ok(11)");
     assert!(answer(r, "6c", "receiver datagram").starts_with("after-clear from"));
-    assert_eq!(
-        answer(r, "6e", "tcp connect subnet broadcast"),
-        "ENETUNREACH"
-    );
+    assert_eq!(answer(r, "6e", "tcp connect subnet broadcast"), "ENETUNREACH");
 }
 
 // ----- 9a-9e: routing errors are synchronous ----------------------------------------------------
@@ -277,8 +201,7 @@ fn experiment_9a_9e(r: &mut Report) {
 
 #[test]
 fn row_9a_9e_route_errors_are_immediate() {
-    let Some(report) = in_namespace("row_9a_9e_route_errors_are_immediate", experiment_9a_9e)
-    else {
+    let Some(report) = in_namespace("row_9a_9e_route_errors_are_immediate", experiment_9a_9e) else {
         return;
     };
     let expected = [
@@ -289,12 +212,7 @@ fn row_9a_9e_route_errors_are_immediate() {
         ("9e", "ENETUNREACH", false),
     ];
     for (row, errno, has_v6) in expected {
-        let mut calls = vec![
-            "tcp blocking connect",
-            "tcp nonblocking connect",
-            "udp connect",
-            "udp sendto",
-        ];
+        let mut calls = vec!["tcp blocking connect", "tcp nonblocking connect", "udp connect", "udp sendto"];
         if has_v6 {
             calls.extend(["tcp6 blocking connect", "udp6 connect"]);
         }
@@ -332,16 +250,10 @@ fn experiment_9f(r: &mut Report) {
             let (a, d) = Stopwatch::time(|| u.send(b"x"));
             r.record_result("7i", format!("udp send{tag}"), &a, d);
             let limit = if recverr { 6000 } else { 4000 };
-            let (bits, d) =
-                Stopwatch::time(|| readiness::poll(&[(u.fd(), PollBits::IN)], limit).map(|b| b[0]));
+            let (bits, d) = Stopwatch::time(|| readiness::poll(&[(u.fd(), PollBits::IN)], limit).map(|b| b[0]));
             r.record("7i", format!("poll POLLIN{tag}"), format!("{bits:?}"), d);
             let e = u.so_error();
-            r.record(
-                "7i",
-                format!("SO_ERROR{tag}"),
-                format!("{e:?}"),
-                Duration::ZERO,
-            );
+            r.record("7i", format!("SO_ERROR{tag}"), format!("{e:?}"), Duration::ZERO);
             r
         })
     };
@@ -357,36 +269,22 @@ fn experiment_9f(r: &mut Report) {
     let (bits, d) = Stopwatch::time(|| readiness::poll(&[(t.fd(), PollBits::OUT)], 10_000));
     r.record("9f", "poll POLLOUT", format!("{:?}", bits.map(|b| b[0])), d);
     let bits = readiness::poll_one(t.fd(), 0);
-    r.record(
-        "9f",
-        "poll after failure",
-        format!("{bits:?}"),
-        Duration::ZERO,
-    );
+    r.record("9f", "poll after failure", format!("{bits:?}"), Duration::ZERO);
     let sel = readiness::select_one(t.fd(), 0);
-    r.record(
-        "9f",
-        "select after failure",
-        format!("{sel:?}"),
-        Duration::ZERO,
-    );
+    r.record("9f", "select after failure", format!("{sel:?}"), Duration::ZERO);
     let e = t.so_error();
     r.record("9f", "SO_ERROR", format!("{e:?}"), Duration::ZERO);
     let (a, d) = Stopwatch::time(|| t.connect(&target));
     r.record_result("9f", "tcp connect again", &a, d);
 
     for h in [blocking, soft, hard] {
-        r.observations
-            .extend(h.join().expect("experiment thread").observations);
+        r.observations.extend(h.join().expect("experiment thread").observations);
     }
 }
 
 #[test]
 fn row_9f_arp_failure_gives_ehostunreach_after_about_3s() {
-    let Some(report) = in_namespace(
-        "row_9f_arp_failure_gives_ehostunreach_after_about_3s",
-        experiment_9f,
-    ) else {
+    let Some(report) = in_namespace("row_9f_arp_failure_gives_ehostunreach_after_about_3s", experiment_9f) else {
         return;
     };
     let r = &report;
@@ -397,40 +295,22 @@ fn row_9f_arp_failure_gives_ehostunreach_after_about_3s() {
     assert!((2.5..=5.0).contains(&b), "9f blocking took {b} s");
     // Nonblocking: EINPROGRESS, then OUT|ERR|HUP at ~3 s, SO_ERROR EHOSTUNREACH.
     assert_eq!(answer(r, "9f", "tcp nonblocking connect"), "EINPROGRESS");
-    assert_eq!(
-        answer(r, "9f", "poll POLLOUT"),
-        "Ok(POLLOUT|POLLERR|POLLHUP)"
-    );
+    assert_eq!(answer(r, "9f", "poll POLLOUT"), "Ok(POLLOUT|POLLERR|POLLHUP)");
     let n = secs("9f", "poll POLLOUT");
     assert!((2.5..=5.0).contains(&n), "9f nonblocking took {n} s");
-    assert_eq!(
-        answer(r, "9f", "poll after failure"),
-        "Ok(POLLIN|POLLOUT|POLLERR|POLLHUP|POLLRDHUP)"
-    );
-    assert_eq!(
-        answer(r, "9f", "select after failure"),
-        "Ok((true, true, false))"
-    );
-    assert_eq!(
-        answer(r, "9f", "SO_ERROR"),
-        format!("{:?}", Ok::<_, Errno>(Some(Errno::EHOSTUNREACH)))
-    );
+    assert_eq!(answer(r, "9f", "poll after failure"), "Ok(POLLIN|POLLOUT|POLLERR|POLLHUP|POLLRDHUP)");
+    assert_eq!(answer(r, "9f", "select after failure"), "Ok((true, true, false))");
+    assert_eq!(answer(r, "9f", "SO_ERROR"), format!("{:?}", Ok::<_, Errno>(Some(Errno::EHOSTUNREACH))));
     assert_eq!(answer(r, "9f", "tcp connect again"), "ECONNABORTED");
     // 7i: connected UDP ignores host-unreachable unless IP_RECVERR.
     assert_eq!(answer(r, "7i", "udp connect"), "ok");
     assert_eq!(answer(r, "7i", "udp send"), "ok");
     assert_eq!(answer(r, "7i", "poll POLLIN"), "Ok(0)");
     assert_eq!(answer(r, "7i", "SO_ERROR"), "Ok(None)");
-    assert_eq!(
-        answer(r, "7i", "poll POLLIN with IP_RECVERR"),
-        "Ok(POLLERR)"
-    );
+    assert_eq!(answer(r, "7i", "poll POLLIN with IP_RECVERR"), "Ok(POLLERR)");
     let e = secs("7i", "poll POLLIN with IP_RECVERR");
     assert!((2.5..=5.5).contains(&e), "7i with IP_RECVERR took {e} s");
-    assert_eq!(
-        answer(r, "7i", "SO_ERROR with IP_RECVERR"),
-        format!("{:?}", Ok::<_, Errno>(Some(Errno::EHOSTUNREACH)))
-    );
+    assert_eq!(answer(r, "7i", "SO_ERROR with IP_RECVERR"), format!("{:?}", Ok::<_, Errno>(Some(Errno::EHOSTUNREACH))));
 }
 
 // ----- safety of the inner side -----------------------------------------------------------------
@@ -445,12 +325,7 @@ fn inner_side_refuses_to_run_in_the_namespace_it_was_started_from() {
     let exe = std::env::current_exe().expect("the test binary");
     // Start the 9a-9e test as an inner side WITHOUT a new namespace: it must refuse.
     let out = Command::new(exe)
-        .args([
-            "row_9a_9e_route_errors_are_immediate",
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+        .args(["row_9a_9e_route_errors_are_immediate", "--exact", "--nocapture", "--test-threads=1"])
         .env(netns::ENV_TOPOLOGY, Topology::Lab.name())
         .env(netns::ENV_HOST_NS, &here)
         .stdin(Stdio::null())
@@ -458,33 +333,15 @@ fn inner_side_refuses_to_run_in_the_namespace_it_was_started_from() {
         .expect("run the test binary");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        !out.status.success(),
-        "the inner side ran in the host namespace:\n{stdout}"
-    );
-    assert!(
-        stderr.contains("refusing to run") || stdout.contains("refusing to run"),
-        "stderr: {stderr}"
-    );
+    assert!(!out.status.success(), "the inner side ran in the host namespace:\n{stdout}");
+    assert!(stderr.contains("refusing to run") || stdout.contains("refusing to run"), "stderr: {stderr}");
     assert!(netns::Report::parse(&stdout).is_none(), "no experiment ran");
 }
 
 #[test]
 fn topology_allows_only_documentation_ranges_and_loopback() {
-    let ok = [
-        "198.51.100.255",
-        "203.0.113.65",
-        "2001:db8:1::1",
-        "127.0.0.1",
-        "::1",
-    ];
-    let bad = [
-        "192.0.2.1",
-        "10.0.0.1",
-        "8.8.8.8",
-        "255.255.255.255",
-        "2001:4860::1",
-    ];
+    let ok = ["198.51.100.255", "203.0.113.65", "2001:db8:1::1", "127.0.0.1", "::1"];
+    let bad = ["192.0.2.1", "10.0.0.1", "8.8.8.8", "255.255.255.255", "2001:4860::1"];
     for a in ok {
         assert!(Topology::allows(a.parse().unwrap()), "{a}");
     }
@@ -502,36 +359,22 @@ fn without_namespaces_the_tests_fail_with_the_reason_unless_skipped_explicitly()
     let run = |skip: bool| {
         let mut cmd = Command::new(&exe);
         // No PATH: neither `unshare` nor `ip` can be found, as on a host without them.
-        cmd.args([
-            "row_9a_9e_route_errors_are_immediate",
-            "--exact",
-            "--nocapture",
-        ])
-        .env("PATH", "")
-        .env_remove("SOCKLAB_SKIP_NETNS")
-        .stdin(Stdio::null());
+        cmd.args(["row_9a_9e_route_errors_are_immediate", "--exact", "--nocapture"])
+            .env("PATH", "")
+            .env_remove("SOCKLAB_SKIP_NETNS")
+            .stdin(Stdio::null());
         if skip {
             cmd.env("SOCKLAB_SKIP_NETNS", "1");
         }
         let out = cmd.output().expect("run the test binary");
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
         (out.status.success(), text)
     };
     let (ok, text) = run(false);
     assert!(!ok, "must not pass silently:\n{text}");
-    assert!(
-        text.contains("private network namespaces: unavailable"),
-        "{text}"
-    );
+    assert!(text.contains("private network namespaces: unavailable"), "{text}");
     assert!(text.contains("SOCKLAB_SKIP_NETNS"), "{text}");
     let (ok, text) = run(true);
     assert!(ok, "{text}");
-    assert!(
-        text.contains("skipped (SOCKLAB_SKIP_NETNS is set)"),
-        "{text}"
-    );
+    assert!(text.contains("skipped (SOCKLAB_SKIP_NETNS is set)"), "{text}");
 }

@@ -38,10 +38,7 @@ fn target_names_parse_with_or_without_the_at_sign() {
     assert_eq!(TargetName::Echo.kind(), Kind::Udp);
     let targets = Targets::new(TargetsConfig::default());
     assert_eq!(targets.addr("@nope"), None);
-    assert!(
-        targets.running().is_empty(),
-        "nothing starts before it is asked for"
-    );
+    assert!(targets.running().is_empty(), "nothing starts before it is asked for");
 }
 
 #[test]
@@ -72,20 +69,14 @@ fn accept_target_accepts_and_keeps_connections() {
     // Kept open: no EOF on the clients.
     for c in &clients {
         let mut buf = [0u8; 4];
-        assert_eq!(
-            c.recv(&mut buf, Duration::from_millis(50)),
-            Err(Errno::EAGAIN)
-        );
+        assert_eq!(c.recv(&mut buf, Duration::from_millis(50)), Err(Errno::EAGAIN));
         assert_eq!(state(c), Some(TcpState::Established));
     }
 }
 
 #[test]
 fn accept_target_keeps_a_bounded_number_of_connections() {
-    let config = TargetsConfig {
-        accept_keep: 2,
-        ..TargetsConfig::default()
-    };
+    let config = TargetsConfig { accept_keep: 2, ..TargetsConfig::default() };
     let targets = Targets::new(config);
     let a = targets.start(TargetName::Accept).unwrap();
     let clients: Vec<_> = (0..3)
@@ -131,11 +122,7 @@ fn slow_target_completes_at_the_first_syn_retransmission_after_about_1s() {
         targets.arm_slow().unwrap();
         let s = tcp4_nb();
         let sw = Stopwatch::start();
-        assert_eq!(
-            s.connect(&inet(a)),
-            Err(Errno::EINPROGRESS),
-            "round {round}"
-        );
+        assert_eq!(s.connect(&inet(a)), Err(Errno::EINPROGRESS), "round {round}");
         assert_eq!(state(&s), Some(TcpState::SynSent));
         let (bits, _) = wait_done(&s, Duration::from_secs(5));
         let took = sw.elapsed();
@@ -155,11 +142,7 @@ fn slow_target_without_an_arm_stays_pending() {
     let s = tcp4_nb();
     assert_eq!(s.connect(&inet(a)), Err(Errno::EINPROGRESS));
     let (bits, _) = wait_done(&s, Duration::from_millis(1300));
-    assert_eq!(
-        bits,
-        PollBits::EMPTY,
-        "the 1 s retransmission is dropped too"
-    );
+    assert_eq!(bits, PollBits::EMPTY, "the 1 s retransmission is dropped too");
     assert_eq!(state(&s), Some(TcpState::SynSent));
 }
 
@@ -198,10 +181,7 @@ fn sink_target_counts_and_never_replies() {
     }
     eventually("3 datagrams sunk", || targets.stats().sunk == 3);
     let mut buf = [0u8; 16];
-    assert_eq!(
-        u.recv(&mut buf, Duration::from_millis(150)),
-        Err(Errno::EAGAIN)
-    );
+    assert_eq!(u.recv(&mut buf, Duration::from_millis(150)), Err(Errno::EAGAIN));
 }
 
 #[test]
@@ -212,9 +192,5 @@ fn dropping_targets_stops_them_quickly_and_closes_their_ports() {
     println!("dropping all targets took {took:?}");
     assert!(took < Duration::from_secs(2), "drop took {took:?}");
     let s = tcp4();
-    assert_eq!(
-        s.connect(&inet(accept)),
-        Err(Errno::ECONNREFUSED),
-        "@accept is gone"
-    );
+    assert_eq!(s.connect(&inet(accept)), Err(Errno::ECONNREFUSED), "@accept is gone");
 }

@@ -37,10 +37,7 @@ fn recv_one(s: &RawSocket, wait: Duration) -> Result<(String, SocketAddr), Errno
 fn row_5d_udp_connect_to_0_0_0_0_means_this_host() {
     let (_r, a) = udp_bound();
     let u = udp4();
-    assert_eq!(
-        u.connect(&inet(at(Ipv4Addr::UNSPECIFIED, a.port()))),
-        Ok(())
-    );
+    assert_eq!(u.connect(&inet(at(Ipv4Addr::UNSPECIFIED, a.port()))), Ok(()));
     assert_eq!(peer(&u), Ok(a));
     assert_eq!(local(&u).ip(), Ipv4Addr::LOCALHOST);
 }
@@ -55,15 +52,8 @@ fn row_5e_udp_connect_to_port_0_connects_silently() {
         assert_eq!(u.send(b"to-port-0"), Ok(9), "{target}: send");
         // ... and the ICMP port-unreachable comes back as an error on the next send.
         let bits = wait_for(&u, PollBits::IN, WAIT);
-        assert!(
-            bits.contains(PollBits::ERR),
-            "{target}: ICMP error pending: {bits}"
-        );
-        assert_eq!(
-            u.send(b"again"),
-            Err(Errno::ECONNREFUSED),
-            "{target}: next send"
-        );
+        assert!(bits.contains(PollBits::ERR), "{target}: ICMP error pending: {bits}");
+        assert_eq!(u.send(b"again"), Err(Errno::ECONNREFUSED), "{target}: next send");
     }
 }
 
@@ -74,11 +64,7 @@ fn row_6a_6b_udp_connect_to_loopback_broadcast_needs_so_broadcast() {
     let bcast = at(Ipv4Addr::new(127, 255, 255, 255), 9);
     let u = udp4();
     assert_eq!(u.get_int(SockOpt::Broadcast), Ok(0));
-    assert_eq!(
-        u.connect(&inet(bcast)),
-        Err(Errno::EACCES),
-        "6a without SO_BROADCAST"
-    );
+    assert_eq!(u.connect(&inet(bcast)), Err(Errno::EACCES), "6a without SO_BROADCAST");
     u.set_int(SockOpt::Broadcast, 1).unwrap();
     assert_eq!(u.get_int(SockOpt::Broadcast), Ok(1));
     assert_eq!(u.connect(&inet(bcast)), Ok(()), "6b with SO_BROADCAST");
@@ -89,10 +75,7 @@ fn row_6a_6b_udp_connect_to_loopback_broadcast_needs_so_broadcast() {
 #[test]
 fn row_6e_tcp_connect_to_loopback_broadcast_is_enetunreach() {
     let t = tcp4();
-    assert_eq!(
-        t.connect(&inet(at(Ipv4Addr::new(127, 255, 255, 255), 9))),
-        Err(Errno::ENETUNREACH)
-    );
+    assert_eq!(t.connect(&inet(at(Ipv4Addr::new(127, 255, 255, 255), 9))), Err(Errno::ENETUNREACH));
 }
 
 // ----- 7: UDP connect semantics ---------------------------------------------------------------
@@ -113,29 +96,17 @@ fn row_7b_7c_7d_7e_reconnect_filtering_and_queued_datagrams() {
     b.send_to(b"pre-connect-from-B", sa).unwrap();
     assert!(wait_for(&s, PollBits::IN, WAIT).contains(PollBits::IN));
     assert_eq!(s.connect(&inet(aa)), Ok(()));
-    assert_eq!(
-        recv_one(&s, WAIT),
-        Ok(("pre-connect-from-B".to_owned(), ba)),
-        "7e"
-    );
+    assert_eq!(recv_one(&s, WAIT), Ok(("pre-connect-from-B".to_owned(), ba)), "7e");
     // 7c: while connected to A, a datagram from B is not delivered.
     b.send_to(b"from-B", sa).unwrap();
     a.send_to(b"from-A", sa).unwrap();
     assert_eq!(recv_one(&s, WAIT), Ok(("from-A".to_owned(), aa)), "7c");
-    assert_eq!(
-        recv_one(&s, QUIET),
-        Err(Errno::EAGAIN),
-        "7c: nothing from B"
-    );
+    assert_eq!(recv_one(&s, QUIET), Err(Errno::EAGAIN), "7c: nothing from B");
     // 7d: a datagram from A queued, then re-connect to B (7b): still delivered.
     a.send_to(b"queued-from-A", sa).unwrap();
     assert!(wait_for(&s, PollBits::IN, WAIT).contains(PollBits::IN));
     assert_eq!(s.connect(&inet(ba)), Ok(()), "7b re-connect");
-    assert_eq!(
-        recv_one(&s, WAIT),
-        Ok(("queued-from-A".to_owned(), aa)),
-        "7d"
-    );
+    assert_eq!(recv_one(&s, WAIT), Ok(("queued-from-A".to_owned(), aa)), "7d");
     assert_eq!(peer(&s), Ok(ba));
     assert_eq!(s.send(b"hi-B"), Ok(4));
     assert_eq!(recv_one(&b, WAIT), Ok(("hi-B".to_owned(), sa)));
@@ -155,48 +126,26 @@ fn row_7f_7g_unspec_disconnects_and_releases_a_kernel_chosen_port() {
     // Measured here, not in LINUX_TRUTH: even the failing send binds a new port first
     // (inet_sendmsg autobinds before udp_sendmsg checks the destination).
     assert_ne!(local(&s).port(), 0);
-    assert_eq!(
-        s.send_to(b"sendto-after-unspec", aa),
-        Ok(19),
-        "sendto still works"
-    );
+    assert_eq!(s.send_to(b"sendto-after-unspec", aa), Ok(19), "sendto still works");
     let (text, from) = recv_one(&a, WAIT).unwrap();
     assert_eq!(text, "sendto-after-unspec");
     assert_ne!(from.port(), sa.port(), "a new port");
     // recv still works after the disconnect (on the new port).
     a.send_to(b"to-new-port", local(&s)).unwrap();
-    assert_eq!(
-        recv_one(&s, WAIT).map(|(t, _)| t),
-        Ok("to-new-port".to_owned())
-    );
+    assert_eq!(recv_one(&s, WAIT).map(|(t, _)| t), Ok("to-new-port".to_owned()));
     // The old port is gone: datagrams to it are lost.
     a.send_to(b"to-old-port", sa).unwrap();
     assert_eq!(recv_one(&s, QUIET), Err(Errno::EAGAIN));
-    assert_eq!(
-        s.connect(&SockAddrArg::UnspecLen(16)),
-        Ok(()),
-        "again while unconnected"
-    );
-    assert_eq!(
-        s.connect(&SockAddrArg::Unspec),
-        Ok(()),
-        "addrlen 2 (family only)"
-    );
-    assert_eq!(
-        s.connect(&SockAddrArg::UnspecLen(1)),
-        Err(Errno::EINVAL),
-        "addrlen 1"
-    );
+    assert_eq!(s.connect(&SockAddrArg::UnspecLen(16)), Ok(()), "again while unconnected");
+    assert_eq!(s.connect(&SockAddrArg::Unspec), Ok(()), "addrlen 2 (family only)");
+    assert_eq!(s.connect(&SockAddrArg::UnspecLen(1)), Err(Errno::EINVAL), "addrlen 1");
 
     // An implicit binding is dropped as well.
     let t = udp4();
     assert_eq!(t.connect(&inet(aa)), Ok(()));
     assert_eq!(local(&t).ip(), Ipv4Addr::LOCALHOST);
     assert_eq!(t.connect(&SockAddrArg::Unspec), Ok(()));
-    assert_eq!(
-        t.local_addr(),
-        Ok(SockName::Inet(at(Ipv4Addr::UNSPECIFIED, 0)))
-    );
+    assert_eq!(t.local_addr(), Ok(SockName::Inet(at(Ipv4Addr::UNSPECIFIED, 0))));
 
     // An explicit port is kept.
     let (e, ea) = udp_bound_explicit();
@@ -237,11 +186,7 @@ fn row_7h_icmp_port_unreachable_reaches_only_connected_udp_once() {
     let bits = wait_for(&u, PollBits::IN, WAIT);
     assert!(bits.contains(PollBits::ERR));
     let mut buf = [0u8; 8];
-    assert_eq!(
-        u.recv(&mut buf, Duration::ZERO),
-        Err(Errno::ECONNREFUSED),
-        "recv sees it"
-    );
+    assert_eq!(u.recv(&mut buf, Duration::ZERO), Err(Errno::ECONNREFUSED), "recv sees it");
     // ... and once more through SO_ERROR, which clears it.
     assert_eq!(u.send(b"x"), Ok(1));
     wait_for(&u, PollBits::IN, WAIT);

@@ -260,3 +260,18 @@ fn every_rule_an_answer_names_is_registered() {
     let a = connect(&mut h, "s", target(NamedTarget::Accept));
     assert!(crate::core::rules::find(a.rule).is_some());
 }
+
+#[test]
+fn linux_connect_picks_even_ports_and_bind_odd_ones() {
+    // LINUX_TRUTH 1d.
+    let mut h = host_with_socket(Linux, false);
+    call(&mut h, Call::Socket { proto: Proto::Tcp, family: Family::V4, name: "b".into() });
+    call(&mut h, Call::Bind { sock: name("b"), addr: lit("0.0.0.0:0") });
+    connect(&mut h, "s", target(NamedTarget::Accept));
+    let port = |h: &mut Host, s: &str| match call(h, Call::GetSockName { sock: name(s) }).value {
+        Value::Addr { addr } => addr.port(),
+        v => panic!("{v:?}"),
+    };
+    assert_eq!(port(&mut h, "s") % 2, 0);
+    assert_eq!(port(&mut h, "b") % 2, 1);
+}

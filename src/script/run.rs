@@ -14,7 +14,7 @@ use crate::core::model::{Notification, Ret, State, Transition};
 use crate::core::personality::PersonalityId;
 use crate::core::profile::Profile;
 use crate::core::rules;
-use crate::session::lab::{CallRecord, Lab, Until, WaitRecord};
+use crate::session::lab::{CallRecord, KernelAnswer, Lab, Until, WaitRecord};
 
 use super::ast::{Expect, ExpectWhat, Stmt, StmtKind, Wait, WaitUntil};
 
@@ -38,6 +38,12 @@ pub struct Report {
     pub checks: usize,
     /// Failed expectations, each a full sentence.
     pub failures: Vec<String>,
+    /// Live network: calls where the `linux` model and the kernel disagreed, each a sentence.
+    pub disagreements: Vec<String>,
+    /// Live network: calls the kernel judged (the model agreed or not).
+    pub judged: usize,
+    /// Live network: calls socklab did not make for real, with the reason.
+    pub not_performed: usize,
 }
 
 /// Run parsed statements in a lab and write the transcript.
@@ -56,6 +62,16 @@ pub fn run(stmts: &[Stmt], lab: &mut Lab, output: Output, w: &mut dyn Write) -> 
         match &stmt.kind {
             StmtKind::Call(call) => {
                 let recs = lab.call(call);
+                for r in recs {
+                    match &r.kernel {
+                        Some(KernelAnswer::Performed { .. }) => report.judged += 1,
+                        Some(KernelAnswer::NotPerformed { .. }) => report.not_performed += 1,
+                        None => {}
+                    }
+                    if let Some(d) = &r.disagreement {
+                        report.disagreements.push(format!("line {}: `{}`: {d}", stmt.span.line, stmt.text));
+                    }
+                }
                 print_call(stmt, call, recs, output, w)?;
             }
             StmtKind::Wait(wait) => {
@@ -101,6 +117,15 @@ pub fn run(stmts: &[Stmt], lab: &mut Lab, output: Output, w: &mut dyn Write) -> 
         }
     }
     if output != Output::Json {
+        if lab.is_live() {
+            writeln!(
+                w,
+                "live: the kernel judged {} calls, the linux model disagreed {} times; {} calls were not made for real",
+                report.judged,
+                report.disagreements.len(),
+                report.not_performed
+            )?;
+        }
         writeln!(
             w,
             "{} steps, {} checks: {} passed, {} failed",
@@ -131,6 +156,9 @@ fn cell(rec: &CallRecord) -> String {
     };
     if assumed(rec.answer.rule, rec.personality) {
         s.push_str(" ?");
+    }
+    if rec.disagreement.is_some() {
+        s.push_str(" ≠model");
     }
     s
 }
@@ -194,6 +222,12 @@ fn print_call(stmt: &Stmt, call: &Call, recs: &[CallRecord], output: Output, w: 
                     "rule": a.rule,
                     "assumed": assumed(a.rule, r.personality),
                     "note": a.note,
+                    "kernel": r.kernel.as_ref().map(|k| match k {
+                        KernelAnswer::Performed { tcp_state, .. } => json!({"performed": true, "tcp_state": tcp_state}),
+                        KernelAnswer::NotPerformed { why } => json!({"performed": false, "why": why}),
+                    }),
+                    "model_expected": r.model.as_ref().map(|m| answer_text(m, p)),
+                    "disagreement": r.disagreement,
                 });
                 writeln!(w, "{v}")?;
             }
@@ -212,6 +246,7 @@ fn print_call(stmt: &Stmt, call: &Call, recs: &[CallRecord], output: Output, w: 
             if let Some(n) = &r.answer.note {
                 writeln!(w, "        note: {n}")?;
             }
+            kernel_lines(r, "", w)?;
             for t in r.answer.transitions.iter().filter(|t| matches!(t.cause, crate::core::model::Cause::Net(_))) {
                 writeln!(w, "        {}", transition_text(t))?;
             }
@@ -234,11 +269,25 @@ fn print_call(stmt: &Stmt, call: &Call, recs: &[CallRecord], output: Output, w: 
                 if let Some(n) = &r.answer.note {
                     writeln!(w, "        [{}] note: {n}", r.personality)?;
                 }
+                kernel_lines(r, &format!("[{}] ", r.personality), w)?;
                 for n in &r.answer.notifications {
                     writeln!(w, "        [{}] {}", r.personality, notification_text(n, p))?;
                 }
             }
         }
+    }
+    Ok(())
+}
+
+/// What the kernel said about a call on the live network, and any disagreement with the model.
+fn kernel_lines(r: &CallRecord, tag: &str, w: &mut dyn Write) -> std::io::Result<()> {
+    match &r.kernel {
+        Some(KernelAnswer::NotPerformed { why }) => writeln!(w, "        {tag}kernel: not called: {why}")?,
+        Some(KernelAnswer::Performed { tcp_state: Some(t), .. }) => writeln!(w, "        {tag}kernel: TCP state {t}")?,
+        _ => {}
+    }
+    if let Some(d) = &r.disagreement {
+        writeln!(w, "        {tag}MODEL DISAGREES WITH THE KERNEL: {d}")?;
     }
     Ok(())
 }
@@ -279,6 +328,30 @@ fn print_wait(stmt: &Stmt, recs: &[WaitRecord], output: Output, w: &mut dyn Writ
         }
     }
     Ok(())
+}
+
+/// `*` in an expected value matches any run of characters (`127.0.0.1:*`: any port, for
+/// values that are the kernel's choice on the live network).
+fn glob(pattern: &str, text: &str) -> bool {
+    if !pattern.contains('*') {
+        return false;
+    }
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let mut rest = text;
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            let Some(r) = rest.strip_prefix(part) else { return false };
+            rest = r;
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else {
+            match rest.find(part) {
+                Some(at) => rest = &rest[at + part.len()..],
+                None => return false,
+            }
+        }
+    }
+    true
 }
 
 fn trunc(s: &str, n: usize) -> String {
@@ -397,6 +470,7 @@ fn check(lab: &Lab, k: usize, p: PersonalityId, e: &Expect) -> Result<(), String
             // `expect value "x"` loses its quotes in the parser; data prints quoted.
             let equal = v == text.trim()
                 || v == format!("{:?}", text.trim())
+                || glob(text.trim(), &v)
                 || matches!((num(&v), num(text)), (Some(a), Some(b)) if a == b);
             if equal { Ok(()) } else { Err(format!("expected value {text}, got {v:?}")) }
         }

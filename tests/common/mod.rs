@@ -95,10 +95,7 @@ pub fn udp_bound() -> (RawSocket, SocketAddr) {
 }
 
 pub fn local(s: &RawSocket) -> SocketAddr {
-    s.local_addr()
-        .expect("getsockname")
-        .inet()
-        .expect("an inet address")
+    s.local_addr().expect("getsockname").inet().expect("an inet address")
 }
 
 pub fn peer(s: &RawSocket) -> Result<SocketAddr, Errno> {
@@ -147,10 +144,7 @@ pub fn failed_epoll_bits() -> EpollBits {
 /// Asserts that `d` lies within `[lo, hi]` seconds, with a message naming the row.
 pub fn assert_secs(row: &str, d: Duration, lo: f64, hi: f64) {
     let s = d.as_secs_f64();
-    assert!(
-        (lo..=hi).contains(&s),
-        "row {row}: took {s:.3} s, expected between {lo} and {hi} s"
-    );
+    assert!((lo..=hi).contains(&s), "row {row}: took {s:.3} s, expected between {lo} and {hi} s");
 }
 
 /// The kernel release as (major, minor), from /proc/sys/kernel/osrelease.

@@ -37,17 +37,10 @@ impl fmt::Display for NofileReport {
         if self.old == self.new {
             write!(f, "descriptor limit {}", self.new)?;
         } else {
-            write!(
-                f,
-                "descriptor limit raised from {} to {}",
-                self.old, self.new
-            )?;
+            write!(f, "descriptor limit raised from {} to {}", self.old, self.new)?;
         }
         if self.is_low() {
-            write!(
-                f,
-                " (low: fewer than {LOW_NOFILE} sockets can be open; raise the hard limit with `ulimit -Hn`)"
-            )?;
+            write!(f, " (low: fewer than {LOW_NOFILE} sockets can be open; raise the hard limit with `ulimit -Hn`)")?;
         }
         Ok(())
     }
@@ -67,11 +60,7 @@ pub fn set_nofile_soft(soft: u64) -> Result<(), Errno> {
 /// the kernel's ceiling (`/proc/sys/fs/nr_open` on Linux), which is the most it accepts.
 pub fn raise_nofile_limit() -> Result<NofileReport, Errno> {
     let (old, hard) = nofile_limit()?;
-    let target = if hard == u64::MAX {
-        sys::nofile_ceiling().unwrap_or(1 << 20)
-    } else {
-        hard
-    };
+    let target = if hard == u64::MAX { sys::nofile_ceiling().unwrap_or(1 << 20) } else { hard };
     if target > old {
         set_nofile_soft(target)?;
     }
@@ -85,25 +74,11 @@ mod tests {
 
     #[test]
     fn a_low_limit_is_said_so() {
-        let low = NofileReport {
-            old: 256,
-            new: 1024,
-            hard: 1024,
-        };
+        let low = NofileReport { old: 256, new: 1024, hard: 1024 };
         assert!(low.is_low());
-        assert!(
-            low.to_string()
-                .starts_with("descriptor limit raised from 256 to 1024 (low")
-        );
-        let fine = NofileReport {
-            old: 1024,
-            new: 524_288,
-            hard: 524_288,
-        };
+        assert!(low.to_string().starts_with("descriptor limit raised from 256 to 1024 (low"));
+        let fine = NofileReport { old: 1024, new: 524_288, hard: 524_288 };
         assert!(!fine.is_low());
-        assert_eq!(
-            fine.to_string(),
-            "descriptor limit raised from 1024 to 524288"
-        );
+        assert_eq!(fine.to_string(), "descriptor limit raised from 1024 to 524288");
     }
 }

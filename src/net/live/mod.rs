@@ -25,6 +25,7 @@
 //! `127.0.0.1` only; namespace experiments run in namespaces they create.
 
 pub mod clock;
+pub mod judge;
 pub mod limits;
 pub mod netns;
 pub mod raw;

@@ -91,9 +91,9 @@ impl fmt::Display for NetnsSupport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Root => f.write_str("private network namespaces: yes (root, `unshare -n`)"),
-            Self::UserNamespace => f.write_str(
-                "private network namespaces: yes (unprivileged user namespaces, `unshare -r -n`)",
-            ),
+            Self::UserNamespace => {
+                f.write_str("private network namespaces: yes (unprivileged user namespaces, `unshare -r -n`)")
+            }
             Self::Unavailable(why) => write!(f, "private network namespaces: unavailable: {why}"),
         }
     }
@@ -128,9 +128,7 @@ fn detect_uncached() -> NetnsSupport {
             return NetnsSupport::Unavailable(format!("`ip -V` failed ({})", o.status));
         }
         Err(e) => {
-            return NetnsSupport::Unavailable(format!(
-                "iproute2's `ip` is needed to set up the namespace: {e}"
-            ));
+            return NetnsSupport::Unavailable(format!("iproute2's `ip` is needed to set up the namespace: {e}"));
         }
     }
     let mut reasons = Vec::new();
@@ -274,17 +272,14 @@ impl fmt::Display for NetnsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Unavailable(why) => write!(f, "private network namespaces unavailable: {why}"),
-            Self::NotIsolated => f.write_str(
-                "refusing to run: this process is still in the namespace it was started from",
-            ),
+            Self::NotIsolated => {
+                f.write_str("refusing to run: this process is still in the namespace it was started from")
+            }
             Self::UnknownTopology(n) => write!(f, "unknown namespace topology {n:?}"),
             Self::Setup { command, stderr } => write!(f, "`{command}` failed: {stderr}"),
             Self::Spawn(e) => write!(f, "cannot start the namespace process: {e}"),
             Self::Timeout { stderr, .. } => {
-                write!(
-                    f,
-                    "the namespace process did not finish in time; stderr: {stderr}"
-                )
+                write!(f, "the namespace process did not finish in time; stderr: {stderr}")
             }
         }
     }
@@ -325,8 +320,7 @@ pub fn run(
         NetnsSupport::Unavailable(why) => return Err(NetnsError::Unavailable(why.clone())),
         NetnsSupport::Root | NetnsSupport::UserNamespace => support.unshare_args(),
     };
-    let host = sys::netns_id()
-        .ok_or_else(|| NetnsError::Unavailable("cannot read /proc/self/ns/net".to_owned()))?;
+    let host = sys::netns_id().ok_or_else(|| NetnsError::Unavailable("cannot read /proc/self/ns/net".to_owned()))?;
     let mut child = Command::new("unshare")
         .args(unshare_args)
         .arg(program)
@@ -347,18 +341,8 @@ pub fn run(
             String::from_utf8_lossy(&buf).into_owned()
         })
     };
-    let out_t = drain(
-        child
-            .stdout
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let err_t = drain(
-        child
-            .stderr
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
+    let out_t = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let err_t = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
     let sw = Stopwatch::start();
     let status = loop {
         match child.try_wait().map_err(NetnsError::Spawn)? {
@@ -378,11 +362,7 @@ pub fn run(
             return Err(NetnsError::Timeout { stdout, stderr });
         }
     };
-    Ok(NetnsOutput {
-        status,
-        stdout: out_t.join().unwrap_or_default(),
-        stderr: err_t.join().unwrap_or_default(),
-    })
+    Ok(NetnsOutput { status, stdout: out_t.join().unwrap_or_default(), stderr: err_t.join().unwrap_or_default() })
 }
 
 /// The inner side's first call. `None`: this process was not started by [`run`] (the caller
@@ -401,14 +381,9 @@ fn enter_named(name: &str) -> Result<Topology, NetnsError> {
     if here == host {
         return Err(NetnsError::NotIsolated);
     }
-    let topology =
-        Topology::from_name(name).ok_or_else(|| NetnsError::UnknownTopology(name.to_owned()))?;
+    let topology = Topology::from_name(name).ok_or_else(|| NetnsError::UnknownTopology(name.to_owned()))?;
     for args in topology.commands() {
-        let out = Command::new("ip")
-            .args(&args)
-            .stdin(Stdio::null())
-            .output()
-            .map_err(NetnsError::Spawn)?;
+        let out = Command::new("ip").args(&args).stdin(Stdio::null()).output().map_err(NetnsError::Spawn)?;
         if !out.status.success() {
             return Err(NetnsError::Setup {
                 command: format!("ip {}", args.join(" ")),
@@ -476,13 +451,7 @@ impl Report {
     }
 
     /// Records one observation.
-    pub fn record(
-        &mut self,
-        row: &str,
-        call: impl Into<String>,
-        answer: impl fmt::Display,
-        took: Duration,
-    ) {
+    pub fn record(&mut self, row: &str, call: impl Into<String>, answer: impl fmt::Display, took: Duration) {
         self.observations.push(Observation {
             row: row.to_owned(),
             call: call.into(),
@@ -492,13 +461,7 @@ impl Report {
     }
 
     /// Records the answer of a raw call: `ok` or the error's name.
-    pub fn record_result<T>(
-        &mut self,
-        row: &str,
-        call: impl Into<String>,
-        r: &Result<T, Errno>,
-        took: Duration,
-    ) {
+    pub fn record_result<T>(&mut self, row: &str, call: impl Into<String>, r: &Result<T, Errno>, took: Duration) {
         self.record(row, call, answer_name(r), took);
     }
 
@@ -521,9 +484,7 @@ impl Report {
     /// The first observation of `call` (exact) in `row`.
     #[must_use]
     pub fn get(&self, row: &str, call: &str) -> Option<&Observation> {
-        self.observations
-            .iter()
-            .find(|o| o.row == row && o.call == call)
+        self.observations.iter().find(|o| o.row == row && o.call == call)
     }
 }
 
@@ -544,21 +505,13 @@ mod tests {
     fn reports_survive_a_harness_line_prefix() {
         let mut r = Report::new();
         r.record("9c", "tcp connect", "EACCES", Duration::from_micros(3));
-        r.record_result::<()>(
-            "9a",
-            "udp connect",
-            &Err(Errno::ENETUNREACH),
-            Duration::ZERO,
-        );
+        r.record_result::<()>("9a", "udp connect", &Err(Errno::ENETUNREACH), Duration::ZERO);
         let json = serde_json::to_string(&r).unwrap();
         let stdout = format!("running 1 test\ntest x ... {REPORT_MARKER}{json}\nok\n");
         let back = Report::parse(&stdout).expect("parsed");
         assert_eq!(back, r);
         assert_eq!(back.get("9c", "tcp connect").unwrap().answer, "EACCES");
-        assert_eq!(
-            back.get("9a", "udp connect").unwrap().answer,
-            Errno::ENETUNREACH.name()
-        );
+        assert_eq!(back.get("9a", "udp connect").unwrap().answer, Errno::ENETUNREACH.name());
         assert!(Report::parse("no report here").is_none());
     }
 
@@ -588,9 +541,6 @@ mod tests {
                 assert!(Topology::allows(ip), "ip {}", cmd.join(" "));
             }
         }
-        assert_eq!(
-            Topology::from_name(Topology::Lab.name()),
-            Some(Topology::Lab)
-        );
+        assert_eq!(Topology::from_name(Topology::Lab.name()), Some(Topology::Lab));
     }
 }

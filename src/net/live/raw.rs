@@ -221,9 +221,7 @@ impl SockOpt {
     /// Parses a C name, case-insensitively (`so_broadcast` works).
     #[must_use]
     pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|o| o.name().eq_ignore_ascii_case(name))
+        Self::ALL.into_iter().find(|o| o.name().eq_ignore_ascii_case(name))
     }
 }
 
@@ -303,11 +301,7 @@ pub(crate) struct RawAddr {
 
 impl SockAddrArg {
     pub(crate) fn encode(&self) -> RawAddr {
-        let mut raw = RawAddr {
-            buf: AddrBuf([0; ADDR_BUF_LEN]),
-            len: 0,
-            bogus_ptr: None,
-        };
+        let mut raw = RawAddr { buf: AddrBuf([0; ADDR_BUF_LEN]), len: 0, bogus_ptr: None };
         let mut put = |addr: &SocketAddr| -> u32 {
             let sa = SockAddr::from(*addr);
             let len = sa.len() as usize;
@@ -384,12 +378,7 @@ impl SockName {
     }
 
     fn from_sockaddr(sa: &SockAddr) -> Self {
-        sa.as_socket().map_or(
-            Self::Other {
-                family: sa.family(),
-            },
-            Self::Inet,
-        )
+        sa.as_socket().map_or(Self::Other { family: sa.family() }, Self::Inet)
     }
 }
 
@@ -429,11 +418,7 @@ impl RawSocket {
             Kind::Udp => (Type::DGRAM, Protocol::UDP),
         };
         let inner = Socket::new(domain, ty, Some(proto)).map_err(io_err)?;
-        Ok(Self {
-            inner,
-            family,
-            kind,
-        })
+        Ok(Self { inner, family, kind })
     }
 
     /// A TCP socket of this family.
@@ -495,9 +480,7 @@ impl RawSocket {
     pub fn get_int(&self, opt: SockOpt) -> Result<i32, Errno> {
         match self.getsockopt(opt)? {
             OptValue::Int(v) => Ok(v),
-            OptValue::Time(_) | OptValue::Linger { .. } | OptValue::PortRange { .. } => {
-                Err(Errno::EINVAL)
-            }
+            OptValue::Time(_) | OptValue::Linger { .. } | OptValue::PortRange { .. } => Err(Errno::EINVAL),
         }
     }
 
@@ -521,11 +504,7 @@ impl RawSocket {
     pub fn accept(&self) -> Result<(Self, SockName), Errno> {
         let (s, peer) = self.inner.accept().map_err(io_err)?;
         let family = self.family;
-        let sock = Self {
-            inner: s,
-            family,
-            kind: self.kind,
-        };
+        let sock = Self { inner: s, family, kind: self.kind };
         Ok((sock, SockName::from_sockaddr(&peer)))
     }
 
@@ -552,10 +531,7 @@ impl RawSocket {
     ///
     /// The thread works on a duplicate of the descriptor (the same socket), so `self` stays
     /// usable meanwhile. Installing the handler replaces any `SIGUSR1` disposition the process had.
-    pub fn connect_blocking_interruptible(
-        &self,
-        addr: SockAddrArg,
-    ) -> Result<BlockingConnect, Errno> {
+    pub fn connect_blocking_interruptible(&self, addr: SockAddrArg) -> Result<BlockingConnect, Errno> {
         sys::install_interrupt_handler()?;
         let dup = self.inner.try_clone().map_err(io_err)?;
         let (tx, rx) = mpsc::channel();
@@ -568,12 +544,7 @@ impl RawSocket {
             })
             .map_err(io_err)?;
         let thread = sys::thread_id_of(&handle);
-        Ok(BlockingConnect {
-            handle: Some(handle),
-            thread,
-            rx,
-            answer: None,
-        })
+        Ok(BlockingConnect { handle: Some(handle), thread, rx, answer: None })
     }
 
     /// `getsockname(2)`.
@@ -674,10 +645,7 @@ impl BlockingConnect {
 
     /// Interrupts the call, repeating the signal every 20 ms, and waits at most `timeout` for
     /// its answer (`EINTR`, unless the call returned by itself first).
-    pub fn interrupt_and_wait(
-        &mut self,
-        timeout: Duration,
-    ) -> Option<(Result<(), Errno>, Duration)> {
+    pub fn interrupt_and_wait(&mut self, timeout: Duration) -> Option<(Result<(), Errno>, Duration)> {
         let sw = Stopwatch::start();
         let step = Duration::from_millis(20);
         while sw.elapsed() < timeout {
@@ -741,12 +709,7 @@ mod tests {
         assert_eq!(&t.buf.0[16..129], &[0u8; 113][..], "padded with zeros");
         let n = SockAddrArg::Null { len: 16 }.encode();
         assert_eq!((n.len, n.bogus_ptr), (16, Some(0)));
-        assert!(
-            SockAddrArg::Unmapped { len: 16 }
-                .encode()
-                .bogus_ptr
-                .is_some()
-        );
+        assert!(SockAddrArg::Unmapped { len: 16 }.encode().bogus_ptr.is_some());
     }
 
     #[test]
@@ -762,24 +725,15 @@ mod tests {
     fn addresses_display_what_is_passed() {
         assert_eq!(SockAddrArg::Inet(V4).to_string(), "127.0.0.1:80");
         assert_eq!(SockAddrArg::Unspec.to_string(), "AF_UNSPEC (len 2)");
-        assert_eq!(
-            SockAddrArg::Truncated(V4, 8).to_string(),
-            "127.0.0.1:80 with addrlen=8"
-        );
+        assert_eq!(SockAddrArg::Truncated(V4, 8).to_string(), "127.0.0.1:80 with addrlen=8");
         assert_eq!(SockAddrArg::Null { len: 0 }.to_string(), "NULL (len 0)");
     }
 
     #[test]
     fn option_values_display() {
         assert_eq!(OptValue::Int(1).to_string(), "1");
-        assert_eq!(
-            OptValue::Time(Duration::from_millis(500)).to_string(),
-            "500 ms"
-        );
-        assert_eq!(
-            OptValue::Linger { on: true, secs: 0 }.to_string(),
-            "{on=1, linger=0s}"
-        );
+        assert_eq!(OptValue::Time(Duration::from_millis(500)).to_string(), "500 ms");
+        assert_eq!(OptValue::Linger { on: true, secs: 0 }.to_string(), "{on=1, linger=0s}");
         assert_eq!(OptValue::PortRange { lo: 1, hi: 2 }.to_string(), "1-2");
     }
 }

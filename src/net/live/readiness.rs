@@ -26,23 +26,14 @@ impl SelectAnswer {
     /// `(read, write, except)` membership of one descriptor, as 0/1 like the probe prints it.
     #[must_use]
     pub fn bits_of(&self, fd: Fd) -> (bool, bool, bool) {
-        (
-            self.read.contains(&fd),
-            self.write.contains(&fd),
-            self.except.contains(&fd),
-        )
+        (self.read.contains(&fd), self.write.contains(&fd), self.except.contains(&fd))
     }
 }
 
 /// `select(2)` with a timeout in milliseconds. A descriptor that `fd_set` cannot hold (negative,
 /// or `>= FD_SETSIZE`, 1024 on Linux) answers `EINVAL` without calling select: glibc's
 /// `FD_SET` would write out of bounds. Use poll or epoll for those.
-pub fn select(
-    read: &[Fd],
-    write: &[Fd],
-    except: &[Fd],
-    timeout_ms: u32,
-) -> Result<SelectAnswer, Errno> {
+pub fn select(read: &[Fd], write: &[Fd], except: &[Fd], timeout_ms: u32) -> Result<SelectAnswer, Errno> {
     sys::select(read, write, except, timeout_ms)
 }
 
@@ -154,14 +145,12 @@ bitset!(
 
 impl PollBits {
     /// What socklab asks for by default (as the probe does): `POLLIN|POLLPRI|POLLOUT|POLLRDHUP`.
-    pub const DEFAULT_INTEREST: Self =
-        Self(sys::POLLIN | sys::POLLPRI | sys::POLLOUT | sys::POLLRDHUP);
+    pub const DEFAULT_INTEREST: Self = Self(sys::POLLIN | sys::POLLPRI | sys::POLLOUT | sys::POLLRDHUP);
 }
 
 impl EpollBits {
     /// What socklab asks for by default: `EPOLLIN|EPOLLPRI|EPOLLOUT|EPOLLRDHUP`.
-    pub const DEFAULT_INTEREST: Self =
-        Self(sys::EPOLLIN | sys::EPOLLPRI | sys::EPOLLOUT | sys::EPOLLRDHUP);
+    pub const DEFAULT_INTEREST: Self = Self(sys::EPOLLIN | sys::EPOLLPRI | sys::EPOLLOUT | sys::EPOLLRDHUP);
 }
 
 /// poll(2): one `revents` per entry, in the order given. `POLLERR`, `POLLHUP` and `POLLNVAL`
@@ -297,10 +286,7 @@ mod tests {
     fn bits_show_their_names() {
         assert_eq!(PollBits::EMPTY.to_string(), "0");
         assert_eq!((PollBits::IN | PollBits::OUT).to_string(), "POLLIN|POLLOUT");
-        assert_eq!(
-            (EpollBits::OUT | EpollBits::ERR | EpollBits::HUP).to_string(),
-            "EPOLLOUT|EPOLLERR|EPOLLHUP"
-        );
+        assert_eq!((EpollBits::OUT | EpollBits::ERR | EpollBits::HUP).to_string(), "EPOLLOUT|EPOLLERR|EPOLLHUP");
         assert!((PollBits::IN | PollBits::OUT).contains(PollBits::OUT));
         assert!(!PollBits::IN.contains(PollBits::OUT));
     }
@@ -313,9 +299,7 @@ mod tests {
 
     #[test]
     fn tcp_states_use_the_kernel_spelling() {
-        let names: Vec<String> = (1..=12)
-            .map(|n| TcpState::from_linux(n).unwrap().to_string())
-            .collect();
+        let names: Vec<String> = (1..=12).map(|n| TcpState::from_linux(n).unwrap().to_string()).collect();
         assert_eq!(
             names,
             [
@@ -339,11 +323,7 @@ mod tests {
 
     #[test]
     fn select_answer_bits() {
-        let a = SelectAnswer {
-            read: vec![3],
-            write: vec![3, 4],
-            except: vec![],
-        };
+        let a = SelectAnswer { read: vec![3], write: vec![3, 4], except: vec![] };
         assert_eq!(a.bits_of(3), (true, true, false));
         assert_eq!(a.bits_of(4), (false, true, false));
     }

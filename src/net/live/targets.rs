@@ -70,15 +70,8 @@ pub enum TargetName {
 
 impl TargetName {
     /// Every target, in display order.
-    pub const ALL: [Self; 7] = [
-        Self::Accept,
-        Self::Refuse,
-        Self::Pending,
-        Self::Slow,
-        Self::Reset,
-        Self::Echo,
-        Self::Sink,
-    ];
+    pub const ALL: [Self; 7] =
+        [Self::Accept, Self::Refuse, Self::Pending, Self::Slow, Self::Reset, Self::Echo, Self::Sink];
 
     /// The name with its `@` (`@accept`).
     #[must_use]
@@ -98,9 +91,7 @@ impl TargetName {
     #[must_use]
     pub fn parse(s: &str) -> Option<Self> {
         let bare = s.strip_prefix('@').unwrap_or(s);
-        Self::ALL
-            .into_iter()
-            .find(|t| t.name()[1..].eq_ignore_ascii_case(bare))
+        Self::ALL.into_iter().find(|t| t.name()[1..].eq_ignore_ascii_case(bare))
     }
 
     /// TCP or UDP.
@@ -129,6 +120,8 @@ pub struct TargetsConfig {
     pub slow_delay: Duration,
     /// `@slow`: how long an opened gate waits for a client before it is closed again.
     pub slow_window: Duration,
+    /// Prefer the lab ports 7001-7007 (as on the simulated network); off: any free port.
+    pub lab_ports: bool,
 }
 
 impl Default for TargetsConfig {
@@ -137,6 +130,7 @@ impl Default for TargetsConfig {
             accept_keep: 1024,
             slow_delay: Duration::from_millis(500),
             slow_window: Duration::from_secs(10),
+            lab_ports: true,
         }
     }
 }
@@ -212,6 +206,33 @@ fn any_port() -> SocketAddr {
     SocketAddr::from((LOOPBACK, 0))
 }
 
+/// Bind to the target's lab port (7001-7007, the same as on the simulated network, so scripts
+/// mean the same thing on both) when it is free, else to any free port.
+fn bind_lab(s: &RawSocket, port: Option<u16>) -> Result<(), Errno> {
+    if let Some(p) = port {
+        if s.bind(SocketAddr::from((LOOPBACK, p))).is_ok() {
+            return Ok(());
+        }
+    }
+    s.bind(any_port())
+}
+
+impl TargetName {
+    /// The port this target prefers on 127.0.0.1 (the simulated network uses the same ones).
+    #[must_use]
+    pub fn lab_port(self) -> u16 {
+        match self {
+            Self::Accept => 7001,
+            Self::Refuse => 7002,
+            Self::Pending => 7003,
+            Self::Slow => 7004,
+            Self::Reset => 7005,
+            Self::Echo => 7006,
+            Self::Sink => 7007,
+        }
+    }
+}
+
 fn local(s: &RawSocket) -> Result<SocketAddr, Errno> {
     s.local_addr()?.inet().ok_or(Errno::EAFNOSUPPORT)
 }
@@ -250,14 +271,15 @@ impl Targets {
         if let Some(r) = running.get(&name) {
             return Ok(r.addr);
         }
+        let port = self.config.lab_ports.then(|| name.lab_port());
         let r = match name {
-            TargetName::Accept => self.start_accept()?,
-            TargetName::Refuse => start_refuse()?,
-            TargetName::Pending => start_pending()?,
-            TargetName::Slow => self.start_slow()?,
-            TargetName::Reset => self.start_reset()?,
-            TargetName::Echo => self.start_echo()?,
-            TargetName::Sink => self.start_sink()?,
+            TargetName::Accept => self.start_accept(port)?,
+            TargetName::Refuse => start_refuse(port)?,
+            TargetName::Pending => start_pending(port)?,
+            TargetName::Slow => self.start_slow(port)?,
+            TargetName::Reset => self.start_reset(port)?,
+            TargetName::Echo => self.start_echo(port)?,
+            TargetName::Sink => self.start_sink(port)?,
         };
         let addr = r.addr;
         running.insert(name, r);
@@ -288,16 +310,9 @@ impl Targets {
         // Lock order: `running` before `slow_arm`, as in `start`; never both at once here.
         let waker = {
             let running = self.running.lock().unwrap_or_else(PoisonError::into_inner);
-            running
-                .get(&TargetName::Slow)
-                .and_then(|r| r.worker.as_ref())
-                .map(|w| w.waker)
+            running.get(&TargetName::Slow).and_then(|r| r.worker.as_ref()).map(|w| w.waker)
         };
-        let tx = self
-            .slow_arm
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
+        let tx = self.slow_arm.lock().unwrap_or_else(PoisonError::into_inner).clone();
         if let (Some(tx), Some(waker)) = (tx, waker) {
             let _ = tx.send(());
             let s = RawSocket::udp(Family::V4)?;
@@ -329,8 +344,8 @@ impl Targets {
         }
     }
 
-    fn start_accept(&self) -> Result<Running, Errno> {
-        let l = listener(128)?;
+    fn start_accept(&self, port: Option<u16>) -> Result<Running, Errno> {
+        let l = listener(128, port)?;
         let addr = local(&l)?;
         let keep = self.config.accept_keep.max(1);
         let stats = Arc::clone(&self.stats);
@@ -349,15 +364,11 @@ impl Targets {
                 }
             }
         })?;
-        Ok(Running {
-            addr,
-            _held: Vec::new(),
-            worker: Some(worker),
-        })
+        Ok(Running { addr, _held: Vec::new(), worker: Some(worker) })
     }
 
-    fn start_reset(&self) -> Result<Running, Errno> {
-        let l = listener(128)?;
+    fn start_reset(&self, port: Option<u16>) -> Result<Running, Errno> {
+        let l = listener(128, port)?;
         let addr = local(&l)?;
         let stats = Arc::clone(&self.stats);
         let worker = spawn_worker("reset", vec![l], move |socks, _| {
@@ -374,15 +385,11 @@ impl Targets {
                 }
             }
         })?;
-        Ok(Running {
-            addr,
-            _held: Vec::new(),
-            worker: Some(worker),
-        })
+        Ok(Running { addr, _held: Vec::new(), worker: Some(worker) })
     }
 
-    fn start_echo(&self) -> Result<Running, Errno> {
-        let u = udp_bound()?;
+    fn start_echo(&self, port: Option<u16>) -> Result<Running, Errno> {
+        let u = udp_bound(port)?;
         let addr = local(&u)?;
         let stats = Arc::clone(&self.stats);
         let worker = spawn_worker("echo", vec![u], move |socks, _| {
@@ -404,15 +411,11 @@ impl Targets {
                 }
             }
         })?;
-        Ok(Running {
-            addr,
-            _held: Vec::new(),
-            worker: Some(worker),
-        })
+        Ok(Running { addr, _held: Vec::new(), worker: Some(worker) })
     }
 
-    fn start_sink(&self) -> Result<Running, Errno> {
-        let u = udp_bound()?;
+    fn start_sink(&self, port: Option<u16>) -> Result<Running, Errno> {
+        let u = udp_bound(port)?;
         let addr = local(&u)?;
         let stats = Arc::clone(&self.stats);
         let worker = spawn_worker("sink", vec![u], move |socks, _| {
@@ -427,15 +430,11 @@ impl Targets {
                 }
             }
         })?;
-        Ok(Running {
-            addr,
-            _held: Vec::new(),
-            worker: Some(worker),
-        })
+        Ok(Running { addr, _held: Vec::new(), worker: Some(worker) })
     }
 
-    fn start_slow(&self) -> Result<Running, Errno> {
-        let l = listener(0)?;
+    fn start_slow(&self, port: Option<u16>) -> Result<Running, Errno> {
+        let l = listener(0, port)?;
         let addr = local(&l)?;
         let filler = fill_queue(addr)?;
         let (tx, rx) = mpsc::channel::<()>();
@@ -455,11 +454,7 @@ impl Targets {
             stats,
         };
         let worker = spawn_slow(move |waker, stop| slow.run(waker, stop))?;
-        Ok(Running {
-            addr,
-            _held: Vec::new(),
-            worker: Some(worker),
-        })
+        Ok(Running { addr, _held: Vec::new(), worker: Some(worker) })
     }
 }
 
@@ -469,41 +464,36 @@ impl Drop for Targets {
     }
 }
 
-fn listener(backlog: i32) -> Result<RawSocket, Errno> {
+fn listener(backlog: i32, port: Option<u16>) -> Result<RawSocket, Errno> {
     let l = RawSocket::tcp(Family::V4)?;
-    l.bind(any_port())?;
+    // A listener may take its lab port back despite connections still in TIME_WAIT; Linux
+    // never lets two listeners share a port through SO_REUSEADDR alone.
+    l.set_int(SockOpt::ReuseAddr, 1)?;
+    bind_lab(&l, port)?;
     l.listen(backlog)?;
     l.set_nonblocking(true)?;
     Ok(l)
 }
 
-fn udp_bound() -> Result<RawSocket, Errno> {
+fn udp_bound(port: Option<u16>) -> Result<RawSocket, Errno> {
     let u = RawSocket::udp(Family::V4)?;
-    u.bind(any_port())?;
+    bind_lab(&u, port)?;
     u.set_nonblocking(true)?;
     Ok(u)
 }
 
-fn start_refuse() -> Result<Running, Errno> {
+fn start_refuse(port: Option<u16>) -> Result<Running, Errno> {
     let s = RawSocket::tcp(Family::V4)?;
-    s.bind(any_port())?;
+    bind_lab(&s, port)?;
     let addr = local(&s)?;
-    Ok(Running {
-        addr,
-        _held: vec![s],
-        worker: None,
-    })
+    Ok(Running { addr, _held: vec![s], worker: None })
 }
 
-fn start_pending() -> Result<Running, Errno> {
-    let l = listener(0)?;
+fn start_pending(port: Option<u16>) -> Result<Running, Errno> {
+    let l = listener(0, port)?;
     let addr = local(&l)?;
     let filler = fill_queue(addr)?;
-    Ok(Running {
-        addr,
-        _held: vec![l, filler],
-        worker: None,
-    })
+    Ok(Running { addr, _held: vec![l, filler], worker: None })
 }
 
 /// A connection left unaccepted in a `listen(0)` queue: the queue is then full and further
@@ -535,17 +525,12 @@ fn spawn_worker(
     })
 }
 
-fn spawn_slow(
-    body: impl FnOnce(&RawSocket, &AtomicBool) + Send + 'static,
-) -> Result<Worker, Errno> {
+fn spawn_slow(body: impl FnOnce(&RawSocket, &AtomicBool) + Send + 'static) -> Result<Worker, Errno> {
     spawn_loop("slow", body)
 }
 
-fn spawn_loop(
-    name: &str,
-    body: impl FnOnce(&RawSocket, &AtomicBool) + Send + 'static,
-) -> Result<Worker, Errno> {
-    let waker = udp_bound()?;
+fn spawn_loop(name: &str, body: impl FnOnce(&RawSocket, &AtomicBool) + Send + 'static) -> Result<Worker, Errno> {
+    let waker = udp_bound(None)?;
     let waker_addr = local(&waker)?;
     let stop = Arc::new(AtomicBool::new(false));
     let (done_tx, done) = mpsc::channel();
@@ -557,12 +542,7 @@ fn spawn_loop(
             let _ = done_tx.send(());
         })
         .map_err(|e| Errno::from_io(&e))?;
-    Ok(Worker {
-        stop,
-        waker: waker_addr,
-        done,
-        handle,
-    })
+    Ok(Worker { stop, waker: waker_addr, done, handle })
 }
 
 fn drain_waker(waker: &RawSocket) {
@@ -628,10 +608,7 @@ impl SlowGate {
                 self.opens_at.pop_front();
                 self.open(now);
             }
-            if self
-                .open_since
-                .is_some_and(|since| now >= since + self.window)
-            {
+            if self.open_since.is_some_and(|since| now >= since + self.window) {
                 self.close_gate();
             }
         }

@@ -101,10 +101,7 @@ const ERRNO_NAMES: &[(i32, &str)] = &[
 
 /// The symbolic name of an error number.
 pub fn errno_name(code: i32) -> Option<&'static str> {
-    ERRNO_NAMES
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map(|(_, n)| *n)
+    ERRNO_NAMES.iter().find(|(c, _)| *c == code).map(|(_, n)| *n)
 }
 
 /// The C library's description of an error number (`strerror`).
@@ -118,20 +115,12 @@ pub fn errno_description(code: i32) -> String {
 }
 
 fn last_errno() -> Errno {
-    Errno(
-        std::io::Error::last_os_error()
-            .raw_os_error()
-            .unwrap_or(libc::EINVAL),
-    )
+    Errno(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EINVAL))
 }
 
 /// `-1` means failure with `errno` set; anything else is the answer.
 fn check(ret: libc::c_int) -> Result<libc::c_int, Errno> {
-    if ret == -1 {
-        Err(last_errno())
-    } else {
-        Ok(ret)
-    }
+    if ret == -1 { Err(last_errno()) } else { Ok(ret) }
 }
 
 fn check_size(ret: libc::ssize_t) -> Result<usize, Errno> {
@@ -242,10 +231,7 @@ pub fn setsockopt(fd: Fd, opt: SockOpt, value: OptValue) -> Result<(), Errno> {
             set_raw(fd, level, name, &tv)
         }
         (SockOpt::Linger, OptValue::Linger { on, secs }) => {
-            let l = libc::linger {
-                l_onoff: libc::c_int::from(on),
-                l_linger: secs,
-            };
+            let l = libc::linger { l_onoff: libc::c_int::from(on), l_linger: secs };
             set_raw(fd, level, name, &l)
         }
         (SockOpt::IpLocalPortRange, OptValue::PortRange { lo, hi }) => {
@@ -275,23 +261,15 @@ pub fn getsockopt(fd: Fd, opt: SockOpt) -> Result<OptValue, Errno> {
             let tv: libc::timeval = get_raw(fd, level, name)?;
             let secs = u64::try_from(tv.tv_sec).unwrap_or(0);
             let micros = u32::try_from(tv.tv_usec).unwrap_or(0);
-            Ok(OptValue::Time(
-                Duration::from_secs(secs) + Duration::from_micros(u64::from(micros)),
-            ))
+            Ok(OptValue::Time(Duration::from_secs(secs) + Duration::from_micros(u64::from(micros))))
         }
         SockOpt::Linger => {
             let l: libc::linger = get_raw(fd, level, name)?;
-            Ok(OptValue::Linger {
-                on: l.l_onoff != 0,
-                secs: l.l_linger,
-            })
+            Ok(OptValue::Linger { on: l.l_onoff != 0, secs: l.l_linger })
         }
         SockOpt::IpLocalPortRange => {
             let v: u32 = get_raw(fd, level, name)?;
-            Ok(OptValue::PortRange {
-                lo: (v & 0xffff) as u16,
-                hi: (v >> 16) as u16,
-            })
+            Ok(OptValue::PortRange { lo: (v & 0xffff) as u16, hi: (v >> 16) as u16 })
         }
         SockOpt::Broadcast
         | SockOpt::ReuseAddr
@@ -318,14 +296,7 @@ pub fn recv(fd: Fd, buf: &mut [u8]) -> Result<(usize, SockAddr), Errno> {
     // SAFETY: `try_init` hands us a zeroed sockaddr_storage and its length to fill.
     let ((), from) = unsafe {
         SockAddr::try_init(|storage: *mut SockAddrStorage, len| {
-            let n = libc::recvfrom(
-                fd,
-                buf.as_mut_ptr().cast(),
-                buf.len(),
-                libc::MSG_DONTWAIT,
-                storage.cast(),
-                len,
-            );
+            let n = libc::recvfrom(fd, buf.as_mut_ptr().cast(), buf.len(), libc::MSG_DONTWAIT, storage.cast(), len);
             answer = check_size(n);
             Ok(())
         })
@@ -365,12 +336,7 @@ pub fn install_interrupt_handler() -> Result<(), Errno> {
             sa.sa_sigaction = on_interrupt as *const () as libc::sighandler_t;
             libc::sigemptyset(&raw mut sa.sa_mask);
             sa.sa_flags = 0;
-            check(libc::sigaction(
-                libc::SIGUSR1,
-                &raw const sa,
-                std::ptr::null_mut(),
-            ))
-            .map(drop)
+            check(libc::sigaction(libc::SIGUSR1, &raw const sa, std::ptr::null_mut())).map(drop)
         }
     })
 }
@@ -412,12 +378,7 @@ fn timeout_int(ms: u32) -> libc::c_int {
 }
 
 /// `select(2)`.
-pub fn select(
-    read: &[Fd],
-    write: &[Fd],
-    except: &[Fd],
-    timeout_ms: u32,
-) -> Result<SelectAnswer, Errno> {
+pub fn select(read: &[Fd], write: &[Fd], except: &[Fd], timeout_ms: u32) -> Result<SelectAnswer, Errno> {
     let all = read.iter().chain(write).chain(except);
     let mut nfds = 0;
     for &fd in all {
@@ -455,31 +416,15 @@ pub fn select(
         }
         out
     };
-    Ok(SelectAnswer {
-        read: collect(read, &r),
-        write: collect(write, &w),
-        except: collect(except, &e),
-    })
+    Ok(SelectAnswer { read: collect(read, &r), write: collect(write, &w), except: collect(except, &e) })
 }
 
 /// `poll(2)`.
 pub fn poll(fds: &[(Fd, PollBits)], timeout_ms: u32) -> Result<Vec<PollBits>, Errno> {
-    let mut pfds: Vec<libc::pollfd> = fds
-        .iter()
-        .map(|&(fd, ev)| libc::pollfd {
-            fd,
-            events: ev.0 as libc::c_short,
-            revents: 0,
-        })
-        .collect();
+    let mut pfds: Vec<libc::pollfd> =
+        fds.iter().map(|&(fd, ev)| libc::pollfd { fd, events: ev.0 as libc::c_short, revents: 0 }).collect();
     // SAFETY: `pfds` is a live array of `len` pollfd.
-    check(unsafe {
-        libc::poll(
-            pfds.as_mut_ptr(),
-            pfds.len() as libc::nfds_t,
-            timeout_int(timeout_ms),
-        )
-    })?;
+    check(unsafe { libc::poll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, timeout_int(timeout_ms)) })?;
     Ok(pfds.iter().map(|p| PollBits(p.revents as u16)).collect())
 }
 
@@ -489,22 +434,14 @@ pub fn epoll(fds: &[(Fd, EpollBits)], timeout_ms: u32) -> Result<Vec<EpollBits>,
     let ep = check(unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) })?;
     let result = (|| {
         for (i, &(fd, interest)) in fds.iter().enumerate() {
-            let mut ev = libc::epoll_event {
-                events: interest.0,
-                u64: i as u64,
-            };
+            let mut ev = libc::epoll_event { events: interest.0, u64: i as u64 };
             // SAFETY: `ev` is a live epoll_event.
             check(unsafe { libc::epoll_ctl(ep, libc::EPOLL_CTL_ADD, fd, &raw mut ev) })?;
         }
         let mut events = vec![libc::epoll_event { events: 0, u64: 0 }; fds.len().max(1)];
         // SAFETY: `events` has room for `len` entries.
         let n = check(unsafe {
-            libc::epoll_wait(
-                ep,
-                events.as_mut_ptr(),
-                events.len() as libc::c_int,
-                timeout_int(timeout_ms),
-            )
+            libc::epoll_wait(ep, events.as_mut_ptr(), events.len() as libc::c_int, timeout_int(timeout_ms))
         })?;
         let mut out = vec![EpollBits::EMPTY; fds.len()];
         for ev in events.iter().take(n as usize) {
@@ -538,10 +475,7 @@ pub fn tcp_info(fd: Fd) -> Result<TcpInfo, Errno> {
 
 /// `getrlimit(RLIMIT_NOFILE)`: `(soft, hard)`; `u64::MAX` means unlimited.
 pub fn nofile_limit() -> Result<(u64, u64), Errno> {
-    let mut rl = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
+    let mut rl = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
     // SAFETY: `rl` is a live rlimit.
     check(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &raw mut rl) })?;
     Ok((rl.rlim_cur, rl.rlim_max))
@@ -550,10 +484,7 @@ pub fn nofile_limit() -> Result<(u64, u64), Errno> {
 /// `setrlimit(RLIMIT_NOFILE)` with this soft limit, keeping the hard one.
 pub fn set_nofile_soft(soft: u64) -> Result<(), Errno> {
     let (_, hard) = nofile_limit()?;
-    let rl = libc::rlimit {
-        rlim_cur: soft,
-        rlim_max: hard,
-    };
+    let rl = libc::rlimit { rlim_cur: soft, rlim_max: hard };
     // SAFETY: `rl` is a live rlimit.
     check(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raw const rl) }).map(drop)
 }
@@ -561,16 +492,12 @@ pub fn set_nofile_soft(soft: u64) -> Result<(), Errno> {
 /// The largest soft limit the kernel accepts when the hard limit is unlimited
 /// (`/proc/sys/fs/nr_open`).
 pub fn nofile_ceiling() -> Option<u64> {
-    std::fs::read_to_string("/proc/sys/fs/nr_open")
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
+    std::fs::read_to_string("/proc/sys/fs/nr_open").ok().and_then(|s| s.trim().parse().ok())
 }
 
 /// An identifier of the network namespace this process is in (`net:[4026531840]`).
 pub fn netns_id() -> Option<String> {
-    std::fs::read_link("/proc/self/ns/net")
-        .ok()
-        .map(|p| p.to_string_lossy().into_owned())
+    std::fs::read_link("/proc/self/ns/net").ok().map(|p| p.to_string_lossy().into_owned())
 }
 
 /// Whether the process runs as root (effective uid 0).
@@ -582,4 +509,41 @@ pub fn is_root() -> bool {
 /// Network namespaces exist on this platform (Linux); the caller still has to try one.
 pub fn netns_platform() -> Result<(), String> {
     Ok(())
+}
+
+/// Whether some socket on this host (any process) is bound to `port` on a loopback or wildcard
+/// address: a listening TCP socket (`tcp: true`) or any UDP socket. Read from
+/// `/proc/net/{tcp,tcp6,udp,udp6}`, without touching the socket. `None` when the tables cannot
+/// be read (then the caller does not know).
+pub fn loopback_port_in_use(port: u16, tcp: bool) -> Option<bool> {
+    let files: &[&str] = if tcp { &["/proc/net/tcp", "/proc/net/tcp6"] } else { &["/proc/net/udp", "/proc/net/udp6"] };
+    let mut readable = false;
+    for f in files {
+        let Ok(text) = std::fs::read_to_string(f) else { continue };
+        readable = true;
+        for line in text.lines().skip(1) {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            let (Some(local), Some(st)) = (cols.get(1), cols.get(3)) else { continue };
+            let Some((ip, p)) = local.split_once(':') else { continue };
+            if u16::from_str_radix(p, 16).ok() != Some(port) {
+                continue;
+            }
+            // TCP: only LISTEN (0A) accepts a handshake; UDP: any bound socket takes datagrams.
+            if tcp && *st != "0A" {
+                continue;
+            }
+            let loopback_or_any = match ip.len() {
+                8 => ip == "00000000" || ip.ends_with("7F"),
+                _ => {
+                    ip.chars().all(|c| c == '0')
+                        || ip == "00000000000000000000000001000000"
+                        || ip.ends_with("7F") && ip.starts_with("0000000000000000FFFF0000")
+                }
+            };
+            if loopback_or_any {
+                return Some(true);
+            }
+        }
+    }
+    readable.then_some(false)
 }

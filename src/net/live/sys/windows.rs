@@ -92,10 +92,7 @@ const ERRNO_NAMES: &[(i32, &str)] = &[
 
 /// The symbolic name of a Winsock error number.
 pub fn errno_name(code: i32) -> Option<&'static str> {
-    ERRNO_NAMES
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map(|(_, n)| *n)
+    ERRNO_NAMES.iter().find(|(c, _)| *c == code).map(|(_, n)| *n)
 }
 
 /// The system's description of an error number (`FormatMessage`, through std).
@@ -199,12 +196,7 @@ pub const EPOLLHUP: u32 = 0x010;
 pub const EPOLLRDHUP: u32 = 0x2000;
 
 /// Not yet implemented on Windows.
-pub fn select(
-    _read: &[Fd],
-    _write: &[Fd],
-    _except: &[Fd],
-    _timeout_ms: u32,
-) -> Result<SelectAnswer, Errno> {
+pub fn select(_read: &[Fd], _write: &[Fd], _except: &[Fd], _timeout_ms: u32) -> Result<SelectAnswer, Errno> {
     Err(Errno::UNSUPPORTED)
 }
 
@@ -251,4 +243,9 @@ pub fn is_root() -> bool {
 /// Network namespaces are a Linux feature.
 pub fn netns_platform() -> Result<(), String> {
     Err("network namespaces are a Linux feature; not available on Windows".to_owned())
+}
+
+/// Not yet implemented on Windows (GetExtendedTcpTable would answer it): unknown.
+pub fn loopback_port_in_use(_port: u16, _tcp: bool) -> Option<bool> {
+    None
 }
