@@ -239,7 +239,7 @@ fn print_call(stmt: &Stmt, call: &Call, recs: &[CallRecord], output: Output, w: 
             if r.before != r.after {
                 line.push_str(&format!("   [{} -> {}]", state_text(r.before), state_text(r.after)));
             }
-            if !r.answer.elapsed.is_zero() {
+            if r.answer.elapsed >= std::time::Duration::from_millis(1) {
                 line.push_str(&format!("   (blocked {} ms)", r.answer.elapsed.as_millis()));
             }
             writeln!(w, "{line}")?;
