@@ -102,3 +102,29 @@ fn explain_accepts_names_and_numbers() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("expected"));
 }
+
+/// Running out of descriptors on the live network is an answer, shown for every personality,
+/// and socklab says when its descriptor limit is low.
+#[test]
+fn running_out_of_descriptors_is_an_answer() {
+    let mut text = String::new();
+    for i in 0..80 {
+        text.push_str(&format!("socket tcp as s{i}\n"));
+    }
+    let f = script(&text);
+    let o = Command::new("prlimit")
+        .args(["--nofile=48:48", env!("CARGO_BIN_EXE_socklab"), "run", "--json", f.path().to_str().unwrap()])
+        .output()
+        .expect("prlimit (util-linux) runs");
+    let err = stderr(&o);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(err.contains("limit"), "socklab says the descriptor limit is low: {err}");
+    let lines: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let failed = |p: &str, code: &str| {
+        lines.iter().any(|v| v["personality"] == p && v["call"] == "socket" && v["error"]["name"] == code)
+    };
+    assert!(failed("linux", "EMFILE"), "the kernel ran out of descriptors");
+    assert!(failed("windows", "WSAEMFILE"), "every personality sees it");
+    assert!(lines.iter().all(|v| v["disagreement"].is_null()), "exhaustion is not a model disagreement");
+    assert_eq!(o.status.code(), Some(0));
+}

@@ -312,6 +312,24 @@ impl Host {
         &self.notes
     }
 
+    /// The system has no descriptor left for this `socket` or `accept` (a fact the live
+    /// network observed): the call fails as this personality reports exhaustion.
+    pub fn out_of_descriptors(&mut self, facts: &dyn Facts) -> Answer {
+        self.run_until(self.now, facts);
+        let code = self.p.pick(Code::EMFILE, Code::WSAEMFILE);
+        let out = Out { ret: Ret::Handle(None), ..Out::err(r::OUT_OF_DESCRIPTORS, code) };
+        Answer {
+            ret: out.ret,
+            error: out.error,
+            value: Value::None,
+            transitions: std::mem::take(&mut self.trans),
+            notifications: std::mem::take(&mut self.notes),
+            elapsed: Duration::ZERO,
+            rule: out.rule,
+            note: Some("the process is out of descriptors (RLIMIT_NOFILE)".into()),
+        }
+    }
+
     /// Answer one call.
     pub fn call(&mut self, call: &Call, facts: &dyn Facts) -> Answer {
         let start = self.now;

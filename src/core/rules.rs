@@ -48,6 +48,9 @@ rules! {
     SOCKET = "socket", [],
         "socket() returns a new descriptor in the unbound state.",
         "socket(2); socket reference page";
+    OUT_OF_DESCRIPTORS = "socket.exhausted", [],
+        "When the system runs out of descriptors (a fact of the live network), socket and accept fail: EMFILE on linux, WSAEMFILE on Winsock; nothing is created.",
+        "socket(2), accept(2); socket reference page (WSAEMFILE)";
     WS1_NO_IPV6 = "socket.winsock1-ipv6", [],
         "winsock1: Winsock 1.1 predates IPv6; an AF_INET6 socket fails with WSAEAFNOSUPPORT.",
         "Windows Sockets 1.1 specification (AF_INET only)";

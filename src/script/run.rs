@@ -300,6 +300,8 @@ fn print_wait(stmt: &Stmt, recs: &[WaitRecord], output: Output, w: &mut dyn Writ
                 let v = json!({
                     "line": stmt.span.line, "text": stmt.text, "kind": "wait",
                     "personality": r.personality.name(), "met": r.met,
+                    "kernel_met": r.kernel.map(|k| k.0),
+                    "kernel_elapsed_ms": r.kernel.map(|k| k.1.as_secs_f64() * 1000.0),
                     "transitions": r.events.transitions,
                     "notifications": r.events.notifications.iter().map(|n| notification_text(n, p)).collect::<Vec<_>>(),
                     "vtime_ms": r.at.as_secs_f64() * 1000.0,

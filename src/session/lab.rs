@@ -70,6 +70,9 @@ pub struct WaitRecord {
     /// Whether the awaited condition was met (`wait NAME ...`); `true` for plain waits.
     pub met: bool,
     pub at: Duration,
+    /// Live network, `linux` column, `wait NAME ...`: whether the real socket got there and
+    /// how long that took in real time.
+    pub kernel: Option<(bool, Duration)>,
 }
 
 /// What `wait NAME ...` waits for.
@@ -156,10 +159,14 @@ impl Lab {
         let facts = &*self.facts;
         let name = sock_name(call);
         let kernel = self.kernel.as_mut().map(|k| k.perform(call));
+        // Running out of descriptors is a fact of this machine, not of connect semantics:
+        // every personality sees it, each in its own words.
+        let exhausted = matches!(call, Call::Socket { .. } | Call::Accept { .. })
+            && matches!(&kernel, Some(KernelAnswer::Performed { error: Some(Code::EMFILE | Code::ENFILE), .. }));
         self.last.clear();
         for (k, h) in self.hosts.iter_mut().enumerate() {
             let before = name.and_then(|n| h.state(n));
-            let answer = h.call(call, facts);
+            let answer = if exhausted { h.out_of_descriptors(facts) } else { h.call(call, facts) };
             let after = name.and_then(|n| h.state(n));
             self.recent[k].clear();
             self.recent[k].extend(answer.notifications.iter().cloned());
@@ -191,17 +198,15 @@ impl Lab {
         for (k, h) in self.hosts.iter_mut().enumerate() {
             let events = h.advance(d, facts);
             self.recent[k].extend(events.notifications.iter().cloned());
-            out.push(WaitRecord { personality: h.personality(), events, met: true, at: h.now() });
+            out.push(WaitRecord { personality: h.personality(), events, met: true, at: h.now(), kernel: None });
         }
         out
     }
 
     /// Let time pass until the socket reaches the condition (at most [`WAIT_LIMIT`]).
     pub fn wait_until(&mut self, sock: &str, until: Until) -> Vec<WaitRecord> {
-        if let Some(k) = self.kernel.as_mut() {
-            // The kernel decides when it happened; the models get at least as long.
-            let _ = k.wait_until(sock, until, WAIT_LIMIT);
-        }
+        // The kernel decides when it happened; the models get at least as long.
+        let real = self.kernel.as_mut().map(|k| k.wait_until(sock, until, WAIT_LIMIT));
         let facts = &*self.facts;
         let mut out = Vec::new();
         for (k, h) in self.hosts.iter_mut().enumerate() {
@@ -212,7 +217,8 @@ impl Lab {
                 Until::Event => h.pending_notifications()[before_events..].iter().any(|n| n.sock() == sock),
             });
             self.recent[k].extend(events.notifications.iter().cloned());
-            out.push(WaitRecord { personality: h.personality(), events, met, at: h.now() });
+            let kernel = if h.personality() == PersonalityId::Linux { real } else { None };
+            out.push(WaitRecord { personality: h.personality(), events, met, at: h.now(), kernel });
         }
         out
     }
