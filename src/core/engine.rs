@@ -208,6 +208,8 @@ pub struct Host {
     next_port_odd: u16,
     trans: Vec<Transition>,
     notes: Vec<Notification>,
+    /// `alarm`: when the next blocking connect is interrupted (virtual time).
+    alarm: Option<Duration>,
 }
 
 impl Host {
@@ -228,6 +230,7 @@ impl Host {
             next_port_odd: p.ephemeral_base + 1,
             trans: Vec::new(),
             notes: Vec::new(),
+            alarm: None,
         }
     }
 
@@ -673,8 +676,44 @@ impl Host {
             Call::RecvFrom { sock } => self.sock(sock).map(|i| self.recv(i, true, facts)),
             Call::Shutdown { sock, how } => self.sock(sock).map(|i| self.shutdown(i, *how)),
             Call::Close { sock } => self.sock(sock).map(|i| self.close(i)),
+            Call::Alarm { after } => Ok(self.set_alarm(*after)),
         };
         res.unwrap_or_else(|e| e)
+    }
+
+    // ----- alarm -----
+
+    fn set_alarm(&mut self, after: Duration) -> Out {
+        if self.p.winsock && self.p.ws2 {
+            return Out::na(
+                r::ALARM,
+                "Winsock 2 has no WSACancelBlockingCall: nothing can interrupt a blocking connect (it runs to its outcome)",
+            );
+        }
+        self.alarm = Some(self.now + after);
+        Out::ok(r::ALARM)
+    }
+
+    /// Block a connect until its outcome or the alarm. `true` when the alarm interrupted it.
+    fn block_connect(&mut self, i: usize, limit: Duration, facts: &dyn Facts) -> (bool, bool) {
+        let alarm = self.alarm.take();
+        let deadline = self.now + limit;
+        let until = alarm.map_or(deadline, |a| a.min(deadline));
+        let done = self.block_until(until.saturating_sub(self.now), facts, |h| h.socks[i].state != State::Pending);
+        let interrupted = !done && alarm.is_some_and(|a| a <= deadline);
+        (done, interrupted)
+    }
+
+    /// The answer of a blocking connect cut short by the alarm.
+    fn interrupted(&mut self, i: usize) -> Out {
+        if self.p.winsock {
+            // WSACancelBlockingCall: the call fails with WSAEINTR and the socket is left in an
+            // indeterminate state; only closesocket is safe afterwards.
+            self.socks[i].indeterminate = true;
+            return Out::err(r::WS1_CANCELLED, Code::WSAEINTR);
+        }
+        // 13b: EINTR; the handshake carries on in the background.
+        Out::err(r::LINUX_EINTR, Code::EINTR)
     }
 
     // ----- WSAStartup / WSACleanup -----
@@ -1227,6 +1266,9 @@ impl Host {
             Dest::Inet(a) => a,
         };
         let s = &self.socks[i];
+        if s.indeterminate {
+            return Out::err(r::WS1_CANCELLED, Code::WSAEINVAL);
+        }
         match s.state {
             State::Closed => return self.not_a_socket(),
             State::Listening => {
@@ -1273,9 +1315,6 @@ impl Host {
                     self.socks[i].failure_reported = true;
                     return Out::err(r::LINUX_FAILED_REPORT, Code::ECONNABORTED);
                 }
-            }
-            State::Failed if self.socks[i].indeterminate => {
-                return Out::err(r::WS1_CANCELLED, Code::WSAEINVAL);
             }
             State::Unbound if connectex => {
                 return Out::err(r::CONNECTEX_UNBOUND, Code::WSAEINVAL);
@@ -1397,8 +1436,12 @@ impl Host {
                 return self.linux_wait_pending(i, Code::EINPROGRESS, facts);
             }
         }
-        // A blocking connect returns when the outcome is known.
-        self.block_until(BLOCK_LIMIT, facts, |h| h.socks[i].state != State::Pending);
+        // A blocking connect returns when the outcome is known (or when the alarm cuts it short
+        // where something can).
+        let (_, interrupted) = self.block_connect(i, BLOCK_LIMIT, facts);
+        if interrupted {
+            return self.interrupted(i);
+        }
         self.blocking_result(i)
     }
 
@@ -1408,7 +1451,11 @@ impl Host {
             ms if ms > 0 => Duration::from_millis(ms as u64),
             _ => BLOCK_LIMIT,
         };
-        if !self.block_until(limit, facts, |h| h.socks[i].state != State::Pending) {
+        let (done, interrupted) = self.block_connect(i, limit, facts);
+        if interrupted {
+            return self.interrupted(i);
+        }
+        if !done {
             // 4d: SO_SNDTIMEO bounds a blocking connect; the handshake carries on.
             return Out::err(r::LINUX_SNDTIMEO, on_timeout);
         }

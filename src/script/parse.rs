@@ -218,6 +218,7 @@ pub fn completions(prefix_line: &str, names: &Names) -> Vec<String> {
 enum Cmd {
     WsaStartup,
     WsaCleanup,
+    Alarm,
     Socket,
     Ioctlsocket,
     Nonblock,
@@ -260,6 +261,7 @@ const fn cmd(word: &'static str, cmd: Cmd, usage: &'static str) -> CmdInfo {
 const COMMANDS: &[CmdInfo] = &[
     cmd("wsastartup", Cmd::WsaStartup, "wsastartup [MAJOR.MINOR]"),
     cmd("wsacleanup", Cmd::WsaCleanup, "wsacleanup"),
+    cmd("alarm", Cmd::Alarm, "alarm MS (interrupt the next blocking connect)"),
     cmd("socket", Cmd::Socket, "socket tcp|udp [v4|v6] [as NAME]"),
     cmd("ioctlsocket", Cmd::Ioctlsocket, "ioctlsocket NAME FIONBIO 1|0"),
     cmd("nonblock", Cmd::Nonblock, "nonblock NAME [on|off]"),
@@ -537,6 +539,14 @@ impl Parser<'_> {
                 self.call(Call::WsaStartup { major, minor })
             }
             Cmd::WsaCleanup => self.call(Call::WsaCleanup),
+            Cmd::Alarm => {
+                let t = self.require("duration", DURATION_EXPECTED)?;
+                let after = parse_duration(&t.text).ok_or_else(|| {
+                    self.err(t.col, format!("bad duration `{}`: expected {DURATION_EXPECTED}", t.text))
+                })?;
+                self.end()?;
+                Ok((StmtKind::Call(Call::Alarm { after }), None))
+            }
             Cmd::Socket => self.socket(),
             Cmd::Ioctlsocket => {
                 let sock = self.sock()?;
@@ -1571,7 +1581,7 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
                 Vec::new()
             }
         }
-        Cmd::WsaCleanup => Vec::new(),
+        Cmd::WsaCleanup | Cmd::Alarm => Vec::new(),
         Cmd::Socket => match n {
             0 => starting(partial, ["tcp", "udp"]),
             1 => starting(partial, ["v4", "v6", "as"]),

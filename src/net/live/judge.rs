@@ -151,6 +151,8 @@ pub struct LiveKernel {
     /// Sockets on which a call was not made for real: the kernel's socket and the models'
     /// no longer match, so later calls on them are not judged.
     diverged: Vec<String>,
+    /// `alarm`: interrupt the next blocking connect after this long.
+    alarm: Option<Duration>,
 }
 
 impl LiveKernel {
@@ -161,7 +163,7 @@ impl LiveKernel {
         let addrs =
             NamedTarget::ALL.iter().filter_map(|t| targets.addr(target_name(*t).name()).map(|a| (*t, a))).collect();
         Ok((
-            LiveKernel { targets, socks: HashMap::new(), closed: Vec::new(), diverged: Vec::new() },
+            LiveKernel { targets, socks: HashMap::new(), closed: Vec::new(), diverged: Vec::new(), alarm: None },
             LiveFacts { addrs, elsewhere: SimNet },
         ))
     }
@@ -223,6 +225,10 @@ impl LiveKernel {
         let done = |r: Result<Value, Errno>, ret: Ret| performed(r, ret, clock.elapsed());
         Ok(match call {
             Call::WsaStartup { .. } | Call::WsaCleanup => not_performed("POSIX has no WSAStartup/WSACleanup"),
+            Call::Alarm { after } => {
+                self.alarm = Some(*after);
+                not_performed("socklab itself will interrupt the next blocking connect (a signal without SA_RESTART)")
+            }
             Call::Socket { proto, family, name } => {
                 let fam = match family {
                     Family::V4 => raw::Family::V4,
@@ -312,9 +318,28 @@ impl LiveKernel {
                     ConnectApi::ConnectEx { .. } => return Ok(not_performed("Linux has no ConnectEx")),
                 }
                 let a = self.addr(sock, addr, true)?;
+                let alarm = self.alarm.take();
                 let r = match sock {
                     SockRef::Raw(n) => raw::connect_fd(*n as raw::Fd, &a),
-                    SockRef::Name(_) => self.sock(sock)?.connect(&a),
+                    SockRef::Name(_) => {
+                        let s = self.sock(sock)?;
+                        match alarm {
+                            Some(after) if !s.as_socket2().nonblocking().unwrap_or(false) => {
+                                // 13b: run the blocking connect on its own thread and signal it.
+                                let mut bc = s
+                                    .connect_blocking_interruptible(a)
+                                    .map_err(|e| performed(Err(e), Ret::Int(0), clock.elapsed()))?;
+                                match bc.wait(after) {
+                                    Some((r, _)) => r,
+                                    None => match bc.interrupt_and_wait(Duration::from_secs(200)) {
+                                        Some((r, _)) => r,
+                                        None => return Ok(not_performed("the interrupted connect did not return")),
+                                    },
+                                }
+                            }
+                            _ => s.connect(&a),
+                        }
+                    }
                 };
                 done(r.map(|_| Value::None), Ret::Int(0))
             }
