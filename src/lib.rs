@@ -4,8 +4,10 @@
 //! - [`core`]: pure personalities, socket state machine, error catalogue. No I/O, no clock.
 //! - [`net`]: facts from the world (simulated network with virtual time; live sockets).
 //! - [`script`]: the command language (parser shared with the TUI prompt) and the headless runner.
+//! - [`learn`]: guided lessons, `socklab explain`, the learner's progress.
 
 pub mod core;
+pub mod learn;
 pub mod net;
 pub mod script;
 pub mod session;
