@@ -249,21 +249,13 @@ impl Host {
 
     /// A snapshot of every socket, for views and tests.
     pub fn sockets(&self) -> Vec<SocketView> {
-        self.socks
-            .iter()
-            .map(|s| SocketView {
-                name: s.name.clone(),
-                handle: s.handle,
-                proto: s.proto,
-                family: s.family,
-                state: s.state,
-                nonblocking: s.nonblocking,
-                broadcast: s.opts.broadcast,
-                local: s.local,
-                peer: s.peer,
-                error: s.so_error,
-            })
-            .collect()
+        self.socks.iter().map(SocketView::of).collect()
+    }
+
+    /// A snapshot of one socket by name (read-only; lets a view show only its visible rows
+    /// instead of copying every socket per frame).
+    pub fn socket_view(&self, name: &str) -> Option<SocketView> {
+        self.names.get(name).map(|&i| SocketView::of(&self.socks[i]))
     }
 
     /// When the next network event is due, if any.
@@ -340,6 +332,23 @@ pub struct SocketView {
     pub local: Option<SocketAddr>,
     pub peer: Option<SocketAddr>,
     pub error: Option<Code>,
+}
+
+impl SocketView {
+    fn of(s: &Sock) -> SocketView {
+        SocketView {
+            name: s.name.clone(),
+            handle: s.handle,
+            proto: s.proto,
+            family: s.family,
+            state: s.state,
+            nonblocking: s.nonblocking,
+            broadcast: s.opts.broadcast,
+            local: s.local,
+            peer: s.peer,
+            error: s.so_error,
+        }
+    }
 }
 
 /// State changes and notifications caused by time passing.
