@@ -13,3 +13,5 @@ pub mod core;
 pub mod net;
 pub mod script;
 pub mod session;
+pub mod tui;
+pub mod ui;

@@ -77,7 +77,18 @@ pub fn explain(app: &App, idx: usize) -> Option<Explanation> {
                 let cell = e.cell(k);
                 answers.push((cell.tone, format!("{:<width$}  {}", r.personality.name(), cell.full)));
                 for t in &r.events.transitions {
-                    answers.push((Tone::Quiet, format!("{:<width$}  t={} ms  {}: {} → {} ({})", "", t.at.as_millis(), t.sock, t.from, t.to, t.cause)));
+                    answers.push((
+                        Tone::Quiet,
+                        format!(
+                            "{:<width$}  t={} ms  {}: {} → {} ({})",
+                            "",
+                            t.at.as_millis(),
+                            t.sock,
+                            t.from,
+                            t.to,
+                            t.cause
+                        ),
+                    ));
                     if let Some(c) = t.error {
                         push_code(&mut codes, c);
                     }
@@ -100,7 +111,10 @@ pub fn explain(app: &App, idx: usize) -> Option<Explanation> {
     // Why they differ.
     let mut why = Vec::new();
     if e.differs() {
-        why.push((Tone::Error, "≠ The personalities disagree in meaning (success, error or resulting state).".to_string()));
+        why.push((
+            Tone::Error,
+            "≠ The personalities disagree in meaning (success, error or resulting state).".to_string(),
+        ));
         if rule_ids.len() > 1 {
             for (id, who) in &rule_ids {
                 let names = who.iter().map(|p| p.name()).collect::<Vec<_>>().join(", ");
@@ -113,7 +127,10 @@ pub fn explain(app: &App, idx: usize) -> Option<Explanation> {
         let winsock = codes.iter().any(|c| c.platform() == crate::core::codes::Platform::Winsock);
         let linux = codes.iter().any(|c| c.platform() == crate::core::codes::Platform::Linux);
         if winsock && linux {
-            why.push((Tone::Quiet, "The codes differ only in spelling: Winsock names the Berkeley errors WSAE*.".to_string()));
+            why.push((
+                Tone::Quiet,
+                "The codes differ only in spelling: Winsock names the Berkeley errors WSAE*.".to_string(),
+            ));
         }
     }
     sections.push(Section { heading: "Why".into(), lines: why });

@@ -299,10 +299,8 @@ pub struct KeyMap {
 
 impl Default for KeyMap {
     fn default() -> Self {
-        let rows = DEFAULTS
-            .iter()
-            .map(|b| (b.action, b.keys.iter().filter_map(|k| Key::parse(k).ok()).collect()))
-            .collect();
+        let rows =
+            DEFAULTS.iter().map(|b| (b.action, b.keys.iter().filter_map(|k| Key::parse(k).ok()).collect())).collect();
         KeyMap::from_rows(rows)
     }
 }
@@ -431,7 +429,8 @@ mod tests {
 
     #[test]
     fn overrides_replace_defaults_and_report_mistakes() {
-        let t: toml::Table = toml::from_str("quit = \"Q\"\nhelp = [\"h\", \"F1\"]\nfly = \"f\"\nwait = \"hyper-w\"").unwrap();
+        let t: toml::Table =
+            toml::from_str("quit = \"Q\"\nhelp = [\"h\", \"F1\"]\nfly = \"f\"\nwait = \"hyper-w\"").unwrap();
         let (m, warnings) = KeyMap::with_overrides(&t);
         assert_eq!(m.action(&Key::ch('Q')), Some(Action::Quit));
         assert_eq!(m.action(&Key::ch('q')), None);

@@ -12,7 +12,9 @@ mod fallback {
     use std::net::SocketAddr;
     use std::time::Duration;
 
-    use crate::core::call::{AddrKind, Call, ConnectApi, Family, FdEvents, NamedTarget, Proto, SockAddrArg, SockOpt, SockRef};
+    use crate::core::call::{
+        AddrKind, Call, ConnectApi, Family, FdEvents, NamedTarget, Proto, SockAddrArg, SockOpt, SockRef,
+    };
     use crate::script::ast::{Span, Stmt, StmtKind, Wait, WaitUntil};
 
     /// A mistake in one line: where, and what was expected.
@@ -57,7 +59,10 @@ mod fallback {
         }
         /// `s`, then `s2`, `s3`, ...
         pub fn next_socket_name(&self) -> String {
-            (1..).map(|k| if k == 1 { "s".to_string() } else { format!("s{k}") }).find(|n| !self.contains(n)).unwrap_or_default()
+            (1..)
+                .map(|k| if k == 1 { "s".to_string() } else { format!("s{k}") })
+                .find(|n| !self.contains(n))
+                .unwrap_or_default()
         }
     }
 
@@ -115,7 +120,9 @@ mod fallback {
         }
         fn done(&self) -> Result<(), ParseError> {
             match self.toks.get(self.pos) {
-                Some((c, t)) => self.err(*c, format!("unexpected `{t}`: expected the end of the line (usage: {})", self.usage)),
+                Some((c, t)) => {
+                    self.err(*c, format!("unexpected `{t}`: expected the end of the line (usage: {})", self.usage))
+                }
                 None => Ok(()),
             }
         }
@@ -130,7 +137,9 @@ mod fallback {
         t.parse::<SocketAddr>().map(SockAddrArg::inet).map_err(|_| ParseError {
             line,
             col: c,
-            message: format!("`{t}` is not an address: expected an address like 127.0.0.1:80, [::1]:80 or a target like @accept"),
+            message: format!(
+                "`{t}` is not an address: expected an address like 127.0.0.1:80, [::1]:80 or a target like @accept"
+            ),
         })
     }
 
@@ -249,8 +258,11 @@ mod fallback {
             "select" => {
                 let (mut read, mut write, mut except, mut timeout) = (vec![], vec![], vec![], None);
                 while let Some((c, t)) = p.opt() {
-                    let Some((k, v)) = t.split_once('=') else { return p.err(c, "expected read=, write=, except= or timeout=") };
-                    let list = || v.split(',').filter(|s| !s.is_empty()).map(|s| SockRef::Name(s.to_string())).collect();
+                    let Some((k, v)) = t.split_once('=') else {
+                        return p.err(c, "expected read=, write=, except= or timeout=");
+                    };
+                    let list =
+                        || v.split(',').filter(|s| !s.is_empty()).map(|s| SockRef::Name(s.to_string())).collect();
                     match k.to_ascii_lowercase().as_str() {
                         "read" => read = list(),
                         "write" => write = list(),

@@ -12,6 +12,7 @@
 //! Every key that does something to a socket is turned into a line of the command language, run
 //! exactly as if typed at the prompt and shown in the log, so the user learns the language.
 
+pub mod config;
 pub mod explain;
 pub mod keys;
 pub mod lang;
@@ -254,11 +255,19 @@ fn wait_cell(r: &WaitRecord) -> Cell {
         let s = if r.met { "-" } else { "not reached" };
         return plain_cell(s, if r.met { Tone::Quiet } else { Tone::Error });
     }
-    let full = ts.iter().map(|t| format!("{}→{}{}", t.sock, t.to, t.error.map(|e| format!(" {e}")).unwrap_or_default()));
+    let full =
+        ts.iter().map(|t| format!("{}→{}{}", t.sock, t.to, t.error.map(|e| format!(" {e}")).unwrap_or_default()));
     let full = full.collect::<Vec<_>>().join(", ");
     let medium = ts
         .iter()
-        .map(|t| format!("{}→{}{}", t.sock, t.to, t.error.map(|e| format!(" {} {}", e.name(), e.number())).unwrap_or_default()))
+        .map(|t| {
+            format!(
+                "{}→{}{}",
+                t.sock,
+                t.to,
+                t.error.map(|e| format!(" {} {}", e.name(), e.number())).unwrap_or_default()
+            )
+        })
         .collect::<Vec<_>>()
         .join(", ");
     let short = ts
@@ -333,10 +342,18 @@ pub struct Note {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SockEntry {
     pub name: String,
-    /// The log row of the socket's last call.
+    /// The log row of the socket's last call (its answer is the list's "last answer").
     pub last_entry: Option<usize>,
     /// The last state change, per personality.
     pub last: Vec<Option<Transition>>,
+}
+
+/// The panel whose selection moved last (only its title and border are lit; keys do not
+/// depend on it: there are no modes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Focus {
+    Sockets,
+    Log,
 }
 
 /// Where the TUI's network facts come from.
@@ -386,6 +403,7 @@ pub struct App {
     selected_socket: Option<usize>,
     /// `None`: follow the newest row.
     selected_row: Option<usize>,
+    focus: Focus,
     view: usize,
     prompt: Prompt,
     overlay: Option<Overlay>,
@@ -420,6 +438,7 @@ impl App {
             sock_index: HashMap::new(),
             selected_socket: None,
             selected_row: None,
+            focus: Focus::Sockets,
             view: 0,
             prompt: Prompt::default(),
             overlay: None,
@@ -468,6 +487,10 @@ impl App {
     /// The row shown as selected: the chosen one or the newest.
     pub fn current_row(&self) -> Option<usize> {
         self.selected_row.or(self.log.len().checked_sub(1))
+    }
+    /// The panel whose selection moved last.
+    pub fn focus(&self) -> Focus {
+        self.focus
     }
     /// Column index of the personality shown in Sockets and State machine.
     pub fn view(&self) -> usize {
@@ -759,13 +782,16 @@ impl App {
                     return false;
                 }
                 let cur = self.selected_socket.unwrap_or(0);
-                self.selected_socket =
-                    Some(if a == Action::NextSocket { (cur + 1) % n } else { (cur + n - 1) % n });
+                self.focus = Focus::Sockets;
+                self.selected_socket = Some(if a == Action::NextSocket { (cur + 1) % n } else { (cur + n - 1) % n });
                 true
             }
-            Action::NextRow | Action::PrevRow | Action::FirstRow | Action::LastRow | Action::PageDown | Action::PageUp => {
-                self.move_row(a)
-            }
+            Action::NextRow
+            | Action::PrevRow
+            | Action::FirstRow
+            | Action::LastRow
+            | Action::PageDown
+            | Action::PageUp => self.move_row(a),
             Action::NextPersonality => {
                 self.view = (self.view + 1) % self.personalities.len();
                 self.set_status(format!("viewing {}", self.personalities[self.view]), Level::Info);
@@ -785,6 +811,7 @@ impl App {
             return false;
         }
         let last = n - 1;
+        self.focus = Focus::Log;
         let cur = self.selected_row.unwrap_or(last);
         let to = match a {
             Action::NextRow => cur + 1,
@@ -850,7 +877,7 @@ impl App {
             return true;
         }
         let recs = self.lab.wait_for(d);
-        self.absorb_waits(&recs, None);
+        self.absorb_waits(&recs);
         true
     }
 
@@ -892,7 +919,7 @@ impl App {
                         self.lab.wait_until(sock, u)
                     }
                 };
-                self.absorb_waits(&records, Some(idx));
+                self.absorb_waits(&records);
                 let d = waits_differ(&records);
                 Body::Wait { records, differs: d }
             }
@@ -917,14 +944,21 @@ impl App {
                 }
                 let failed = results.iter().flatten().filter(|r| r.is_err()).count();
                 if failed > 0 {
-                    self.set_status(format!("line {line_no}: expectation failed for {failed} personalities"), Level::Error);
+                    self.set_status(
+                        format!("line {line_no}: expectation failed for {failed} personalities"),
+                        Level::Error,
+                    );
                 }
                 Body::Expect { results }
             }
         };
         let entry = LogEntry { line_no, text: stmt.text.clone(), from_key, body };
         if !matches!(entry.body, Body::Expect { .. }) {
-            let what = if from_key { format!("{line_no}: {} (from a key)", entry.text) } else { format!("{line_no}: {}", entry.text) };
+            let what = if from_key {
+                format!("{line_no}: {} (from a key)", entry.text)
+            } else {
+                format!("{line_no}: {}", entry.text)
+            };
             let lvl = if entry.differs() { "  ≠ personalities differ: e explains" } else { "" };
             self.set_status(format!("{what}{lvl}"), Level::Info);
         }
@@ -937,7 +971,11 @@ impl App {
             return i;
         }
         let i = self.sockets.len();
-        self.sockets.push(SockEntry { name: name.to_string(), last_entry: None, last: vec![None; self.personalities.len()] });
+        self.sockets.push(SockEntry {
+            name: name.to_string(),
+            last_entry: None,
+            last: vec![None; self.personalities.len()],
+        });
         self.sock_index.insert(name.to_string(), i);
         i
     }
@@ -1018,13 +1056,10 @@ impl App {
         }
     }
 
-    fn absorb_waits(&mut self, records: &[WaitRecord], idx: Option<usize>) {
+    fn absorb_waits(&mut self, records: &[WaitRecord]) {
         for (k, r) in records.iter().enumerate() {
             for t in &r.events.transitions {
                 self.note_transition(k, t);
-                if let (Some(idx), Some(&i)) = (idx, self.sock_index.get(&t.sock)) {
-                    self.sockets[i].last_entry = Some(idx);
-                }
             }
             self.note_notifications(k, &r.events.notifications);
         }
