@@ -4,7 +4,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 use socklab::core::call::{AddrKind, Call, ConnectApi, Family, NamedTarget, Proto, SockAddrArg, SockRef};
 use socklab::core::personality::PersonalityId;

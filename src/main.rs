@@ -1,14 +1,16 @@
-//! The `socklab` command: the terminal laboratory, `shell`, `explain`.
+//! The `socklab` command: the terminal laboratory (no subcommand), `shell`, `run`, `explain`.
 
-use std::io::{BufRead, IsTerminal};
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use socklab::app::lang::{Names, parse_line};
 use socklab::core::codes::Code;
 use socklab::core::personality::PersonalityId;
+use socklab::net::live::judge::LiveKernel;
 use socklab::net::sim::SimNet;
+use socklab::script::parse::{Names, parse_line, parse_script};
 use socklab::script::run::{Output, run};
 use socklab::session::lab::Lab;
 use socklab::tui::{TuiNet, TuiOptions, run_tui};
@@ -19,14 +21,16 @@ use socklab::tui::{TuiNet, TuiOptions, run_tui};
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
-    /// Theme: a built-in name (default, light, high-contrast, monochrome, colorblind) or a path.
-    #[arg(long, global = true)]
+    /// TUI theme: a built-in name (default, light, high-contrast, monochrome, colorblind) or a
+    /// path to a theme file. Overrides the config file and NO_COLOR.
+    #[arg(long)]
     theme: Option<String>,
-    /// Capture the mouse (wheel scrolls the log); off by default because it breaks selection.
-    #[arg(long, global = true)]
+    /// TUI: capture the mouse (the wheel scrolls the log). Off by default: it breaks selecting
+    /// text with the mouse.
+    #[arg(long)]
     mouse: bool,
-    /// Which network answers in the TUI.
-    #[arg(long, value_enum, default_value_t = Net::Sim, global = true)]
+    /// TUI: which network answers (the live network is not wired into the TUI yet).
+    #[arg(long, value_enum, default_value_t = Net::Sim)]
     net: Net,
 }
 
@@ -34,11 +38,48 @@ struct Cli {
 enum Command {
     /// The lab without a terminal UI: one command per line, every personality side by side.
     Shell,
+    /// Run a script headless and print what every personality answered.
+    Run {
+        /// The script (`.lab`), written in the command language.
+        file: PathBuf,
+        /// Answer as one personality only.
+        #[arg(long, value_enum, conflicts_with = "compare")]
+        personality: Option<Personality>,
+        /// One column per personality, differences marked (the default).
+        #[arg(long)]
+        compare: bool,
+        /// Which network answers: real sockets on loopback with socklab's own targets (the
+        /// kernel judges the linux model), or the deterministic simulated network.
+        #[arg(long, value_enum, default_value_t = Net::Live)]
+        net: Net,
+        /// One JSON object per step and personality instead of a transcript.
+        #[arg(long)]
+        json: bool,
+    },
     /// Explain an error code on each platform (`WSAEALREADY`, `EINPROGRESS`, `10035`).
     Explain {
         /// A Winsock name, an errno name or a number.
         code: String,
     },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Personality {
+    Linux,
+    Winsock,
+    Windows,
+    Winsock1,
+}
+
+impl From<Personality> for PersonalityId {
+    fn from(p: Personality) -> Self {
+        match p {
+            Personality::Linux => PersonalityId::Linux,
+            Personality::Winsock => PersonalityId::Winsock,
+            Personality::Windows => PersonalityId::Windows,
+            Personality::Winsock1 => PersonalityId::Winsock1,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -52,22 +93,95 @@ enum Net {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        None => {
-            let net = match cli.net {
-                Net::Sim => TuiNet::Sim,
-                Net::Live => TuiNet::Live,
-            };
-            match run_tui(TuiOptions { net, theme: cli.theme, mouse: cli.mouse, config: None }) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("socklab: {e:?}");
-                    ExitCode::from(1)
-                }
-            }
-        }
+        None => tui(cli.theme, cli.mouse, cli.net),
         Some(Command::Shell) => shell(),
+        Some(Command::Run { file, personality, compare: _, net, json }) => run_file(&file, personality, net, json),
         Some(Command::Explain { code }) => explain(&code),
     }
+}
+
+fn tui(theme: Option<String>, mouse: bool, net: Net) -> ExitCode {
+    let net = match net {
+        Net::Sim => TuiNet::Sim,
+        Net::Live => TuiNet::Live,
+    };
+    match run_tui(TuiOptions { net, theme, mouse, config: None }) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("socklab: {e:?}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run_file(file: &PathBuf, personality: Option<Personality>, net: Net, json: bool) -> ExitCode {
+    let src = match std::fs::read_to_string(file) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("socklab: cannot read {}: {e}", file.display());
+            return ExitCode::from(2);
+        }
+    };
+    let stmts = match parse_script(&src) {
+        Ok(s) => s,
+        Err(errors) => {
+            for e in errors {
+                eprintln!("{}: {e}", file.display());
+            }
+            return ExitCode::from(2);
+        }
+    };
+    let ps: Vec<PersonalityId> = match personality {
+        Some(p) => vec![p.into()],
+        None => PersonalityId::ALL.to_vec(),
+    };
+    let output = if json {
+        Output::Json
+    } else if ps.len() == 1 {
+        Output::Single
+    } else {
+        Output::Compare
+    };
+    let mut lab = match net {
+        Net::Sim => Lab::new(&ps, Box::new(SimNet)),
+        Net::Live => match live_lab(&ps) {
+            Ok(lab) => lab,
+            Err(e) => {
+                eprintln!("socklab: cannot start the live network: {e}; try --net sim");
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match run(&stmts, &mut lab, output, &mut out) {
+        Ok(report) if report.failures.is_empty() && report.disagreements.is_empty() => ExitCode::SUCCESS,
+        Ok(report) => {
+            let _ = out.flush();
+            for f in &report.failures {
+                eprintln!("{f}");
+            }
+            for d in &report.disagreements {
+                eprintln!("model disagrees with the kernel: {d}");
+            }
+            ExitCode::from(if report.failures.is_empty() { 3 } else { 1 })
+        }
+        Err(e) => {
+            eprintln!("socklab: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// A lab on real sockets: socklab's targets on loopback, the kernel judging the linux model.
+fn live_lab(ps: &[PersonalityId]) -> Result<Lab, String> {
+    match socklab::net::live::limits::raise_nofile_limit() {
+        Ok(r) if r.is_low() => eprintln!("socklab: {r}"),
+        Ok(_) => {}
+        Err(e) => eprintln!("socklab: could not read the descriptor limit: {e}"),
+    }
+    let (kernel, facts) = LiveKernel::start().map_err(|e| e.to_string())?;
+    Ok(Lab::live(ps, Box::new(facts), Box::new(kernel)))
 }
 
 fn explain(query: &str) -> ExitCode {
@@ -95,9 +209,10 @@ fn explain(query: &str) -> ExitCode {
 /// side on the simulated network.
 fn shell() -> ExitCode {
     let stdin = std::io::stdin();
-    if stdin.is_terminal() {
+    let interactive = stdin.is_terminal();
+    if interactive {
         println!(
-            "socklab shell: type commands (`socket tcp as s`, `ioctlsocket s FIONBIO 1`, `connect s @refuse`, `wait 3000`); Ctrl-D quits."
+            "socklab: type commands (`socket tcp as s`, `ioctlsocket s FIONBIO 1`, `connect s @refuse`, `wait 3000`); Ctrl-D quits."
         );
     }
     let mut lab = Lab::new(PersonalityId::ALL, Box::new(SimNet));

@@ -112,7 +112,7 @@ pub fn prepare(opts: &TuiOptions) -> (App, Theme, bool) {
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         config: config.theme.clone(),
     };
-    let (theme, w) = ui::theme::resolve(&choice, &|p| std::fs::read_to_string(p));
+    let (theme, w) = ui::theme::resolve(&choice, &|p| std::fs::read_to_string(p).map_err(|e| e.to_string()));
     warnings.extend(w);
     let net = match opts.net {
         TuiNet::Sim => NetKind::Sim,

@@ -566,10 +566,12 @@ impl App {
         states.any(|s| s != first)
     }
 
-    /// The kernel's TCP state beside the API state. On the simulated network it is derived
-    /// from the `linux` personality's state and marked `(sim)`; the live network (another issue)
-    /// will read TCP_INFO here.
+    /// The kernel's TCP state beside the API state: TCP_INFO on the live network; on the
+    /// simulated network it is derived from the `linux` personality's state and marked `(sim)`.
     pub fn kernel_state(&self, name: &str) -> Option<String> {
+        if self.lab.is_live() {
+            return self.lab.kernel_tcp_state(name);
+        }
         let k = self.personalities.iter().position(|p| *p == PersonalityId::Linux)?;
         let host = &self.lab.hosts()[k];
         let v = host.socket_view(name)?;

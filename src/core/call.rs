@@ -473,6 +473,9 @@ pub enum Call {
     Shutdown { sock: SockRef, how: How },
     /// `closesocket` / `close`.
     Close { sock: SockRef },
+    /// Interrupt the next blocking connect after `after`: SIGALRM without SA_RESTART on Linux,
+    /// a blocking hook calling WSACancelBlockingCall in a Winsock 1.1 application.
+    Alarm { after: Duration },
 }
 
 impl Call {
@@ -503,6 +506,7 @@ impl Call {
             Call::RecvFrom { .. } => "recvfrom",
             Call::Shutdown { .. } => "shutdown",
             Call::Close { .. } => "closesocket",
+            Call::Alarm { .. } => "alarm",
         }
     }
 
@@ -531,7 +535,8 @@ impl Call {
             | Call::WsaCleanup
             | Call::Socket { .. }
             | Call::Select { .. }
-            | Call::Poll { .. } => None,
+            | Call::Poll { .. }
+            | Call::Alarm { .. } => None,
         }
     }
 }

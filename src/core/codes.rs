@@ -313,10 +313,7 @@ impl Code {
         if s.eq_ignore_ascii_case("ERROR_IO_PENDING") {
             return Some(Code::WSA_IO_PENDING);
         }
-        Code::ALL
-            .iter()
-            .copied()
-            .find(|c| c.name().eq_ignore_ascii_case(s))
+        Code::ALL.iter().copied().find(|c| c.name().eq_ignore_ascii_case(s))
     }
 
     /// Every code matching `query`: a name (see [`Code::from_name`]), a decimal number, or a
@@ -328,20 +325,14 @@ impl Code {
             return vec![code];
         }
         let number = if let Some(hex) = q.strip_prefix("0x").or_else(|| q.strip_prefix("0X")) {
-            u32::from_str_radix(hex, 16)
-                .ok()
-                .and_then(|n| i32::try_from(n).ok())
+            u32::from_str_radix(hex, 16).ok().and_then(|n| i32::try_from(n).ok())
         } else if !q.is_empty() && q.bytes().all(|b| b.is_ascii_digit()) {
             q.parse::<i32>().ok()
         } else {
             None
         };
         match number {
-            Some(n) => Code::ALL
-                .iter()
-                .copied()
-                .filter(|c| c.number() == n)
-                .collect(),
+            Some(n) => Code::ALL.iter().copied().filter(|c| c.number() == n).collect(),
             None => Vec::new(),
         }
     }
@@ -383,9 +374,7 @@ impl FromStr for Code {
     type Err = ParseCodeError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Code::from_name(s).ok_or_else(|| ParseCodeError {
-            input: s.to_owned(),
-        })
+        Code::from_name(s).ok_or_else(|| ParseCodeError { input: s.to_owned() })
     }
 }
 
@@ -446,19 +435,10 @@ mod tests {
                 assert_eq!(o.counterpart(), Some(c), "{c} -> {o} not symmetric");
             }
         }
-        assert_eq!(
-            Code::WSAECONNREFUSED.counterpart(),
-            Some(Code::ECONNREFUSED)
-        );
+        assert_eq!(Code::WSAECONNREFUSED.counterpart(), Some(Code::ECONNREFUSED));
         assert_eq!(Code::WSAEWOULDBLOCK.counterpart(), Some(Code::EAGAIN));
         assert_eq!(Code::EBADF.counterpart(), Some(Code::WSAEBADF));
-        for c in [
-            Code::WSANOTINITIALISED,
-            Code::WSA_IO_PENDING,
-            Code::WSAEINPROGRESS,
-            Code::EINPROGRESS,
-            Code::EPIPE,
-        ] {
+        for c in [Code::WSANOTINITIALISED, Code::WSA_IO_PENDING, Code::WSAEINPROGRESS, Code::EINPROGRESS, Code::EPIPE] {
             assert_eq!(c.counterpart(), None, "{c}");
         }
     }
@@ -510,30 +490,18 @@ mod tests {
             assert!(a.see_also().contains(&b), "{a} should list {b}");
         }
         assert_eq!(WSAEWOULDBLOCK.see_also()[0], EINPROGRESS);
-        assert_eq!(
-            &EINPROGRESS.see_also()[..2],
-            &[WSAEWOULDBLOCK, WSAEINPROGRESS]
-        );
+        assert_eq!(&EINPROGRESS.see_also()[..2], &[WSAEWOULDBLOCK, WSAEINPROGRESS]);
         assert!(!EACCES.see_also().is_empty());
     }
 
     #[test]
     fn from_name_any_case_and_aliases() {
-        assert_eq!(
-            Code::from_name("wsaewouldblock"),
-            Some(Code::WSAEWOULDBLOCK)
-        );
+        assert_eq!(Code::from_name("wsaewouldblock"), Some(Code::WSAEWOULDBLOCK));
         assert_eq!(Code::from_name("EinProgress"), Some(Code::EINPROGRESS));
-        assert_eq!(
-            Code::from_name("wsa_io_pending"),
-            Some(Code::WSA_IO_PENDING)
-        );
+        assert_eq!(Code::from_name("wsa_io_pending"), Some(Code::WSA_IO_PENDING));
         assert_eq!(Code::from_name("EWOULDBLOCK"), Some(Code::EAGAIN));
         assert_eq!(Code::from_name("ewouldblock"), Some(Code::EAGAIN));
-        assert_eq!(
-            Code::from_name("ERROR_IO_PENDING"),
-            Some(Code::WSA_IO_PENDING)
-        );
+        assert_eq!(Code::from_name("ERROR_IO_PENDING"), Some(Code::WSA_IO_PENDING));
         assert_eq!(Code::from_name("WSAEWOULDBLOCKX"), None);
         assert_eq!(Code::from_name(""), None);
         for &c in Code::ALL {
@@ -545,10 +513,7 @@ mod tests {
     #[test]
     fn lookup_by_name_number_hex() {
         assert_eq!(Code::lookup("econnrefused"), vec![Code::ECONNREFUSED]);
-        assert_eq!(
-            Code::lookup(" WSAEconnRefused "),
-            vec![Code::WSAECONNREFUSED]
-        );
+        assert_eq!(Code::lookup(" WSAEconnRefused "), vec![Code::WSAECONNREFUSED]);
         assert_eq!(Code::lookup("EWOULDBLOCK"), vec![Code::EAGAIN]);
         assert_eq!(Code::lookup("13"), vec![Code::EACCES]);
         assert_eq!(Code::lookup("10013"), vec![Code::WSAEACCES]);
@@ -556,19 +521,7 @@ mod tests {
         assert_eq!(Code::lookup("0x2733"), vec![Code::WSAEWOULDBLOCK]);
         assert_eq!(Code::lookup("0X3E5"), vec![Code::WSA_IO_PENDING]);
         assert_eq!(Code::lookup("0x73"), vec![Code::EINPROGRESS]);
-        for q in [
-            "",
-            "   ",
-            "nope",
-            "0",
-            "12",
-            "-13",
-            "+13",
-            "0x",
-            "0xZZ",
-            "99999999999",
-            "0xFFFFFFFF",
-        ] {
+        for q in ["", "   ", "nope", "0", "12", "-13", "+13", "0x", "0xZZ", "99999999999", "0xFFFFFFFF"] {
             assert!(Code::lookup(q).is_empty(), "{q:?}");
         }
         for &c in Code::ALL {
@@ -619,10 +572,7 @@ mod tests {
 
     #[test]
     fn winsock_numbers() {
-        for c in Code::ALL
-            .iter()
-            .filter(|c| c.platform() == Platform::Winsock)
-        {
+        for c in Code::ALL.iter().filter(|c| c.platform() == Platform::Winsock) {
             let n = c.number();
             if c.name().starts_with("WSA_") {
                 assert!(n < 10_000, "{c}");
@@ -687,17 +637,8 @@ mod tests {
             EALREADY,
             EINPROGRESS,
         );
-        let linux = Code::ALL
-            .iter()
-            .filter(|c| c.platform() == Platform::Linux)
-            .count();
-        assert_eq!(
-            checked, linux,
-            "every Linux code must be checked against libc"
-        );
-        assert_eq!(
-            Code::from_name("EWOULDBLOCK").unwrap().number(),
-            libc::EWOULDBLOCK
-        );
+        let linux = Code::ALL.iter().filter(|c| c.platform() == Platform::Linux).count();
+        assert_eq!(checked, linux, "every Linux code must be checked against libc");
+        assert_eq!(Code::from_name("EWOULDBLOCK").unwrap().number(), libc::EWOULDBLOCK);
     }
 }

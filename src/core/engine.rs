@@ -9,6 +9,10 @@
 //! structure (Linux's one-time `0`, its reporting call after a failure, the all-zero address)
 //! are the `match self.p.id` / `if self.p.winsock` arms below, each naming its rule.
 
+// An error answer is not an exceptional path here but half of what the engine computes;
+// boxing `Out` would add an allocation to most calls for no gain.
+#![allow(clippy::result_large_err)]
+
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -204,6 +208,8 @@ pub struct Host {
     next_port_odd: u16,
     trans: Vec<Transition>,
     notes: Vec<Notification>,
+    /// `alarm`: when the next blocking connect is interrupted (virtual time).
+    alarm: Option<Duration>,
 }
 
 impl Host {
@@ -224,6 +230,7 @@ impl Host {
             next_port_odd: p.ephemeral_base + 1,
             trans: Vec::new(),
             notes: Vec::new(),
+            alarm: None,
         }
     }
 
@@ -298,6 +305,24 @@ impl Host {
     /// Whether anything was notified about a socket since the events were last taken.
     pub fn pending_notifications(&self) -> &[Notification] {
         &self.notes
+    }
+
+    /// The system has no descriptor left for this `socket` or `accept` (a fact the live
+    /// network observed): the call fails as this personality reports exhaustion.
+    pub fn out_of_descriptors(&mut self, facts: &dyn Facts) -> Answer {
+        self.run_until(self.now, facts);
+        let code = self.p.pick(Code::EMFILE, Code::WSAEMFILE);
+        let out = Out { ret: Ret::Handle(None), ..Out::err(r::OUT_OF_DESCRIPTORS, code) };
+        Answer {
+            ret: out.ret,
+            error: out.error,
+            value: Value::None,
+            transitions: std::mem::take(&mut self.trans),
+            notifications: std::mem::take(&mut self.notes),
+            elapsed: Duration::ZERO,
+            rule: out.rule,
+            note: Some("the process is out of descriptors (RLIMIT_NOFILE)".into()),
+        }
     }
 
     /// Answer one call.
@@ -496,7 +521,7 @@ impl Host {
                 let s = &mut self.socks[i];
                 s.so_error = Some(code);
                 s.failure_reported = false;
-                        self.set_state(i, State::Failed, Cause::Net(fault_text(f).into()), Some(code));
+                self.set_state(i, State::Failed, Cause::Net(fault_text(f).into()), Some(code));
                 if self.socks[i].overlapped.take().is_some() {
                     self.notes.push(Notification::Completion {
                         sock: name,
@@ -554,7 +579,9 @@ impl Host {
 
     fn find_listener(&self, dst: SocketAddr) -> Option<usize> {
         self.listening.iter().copied().find(|&i| {
-            self.socks[i].local.is_some_and(|l| l.port() == dst.port() && (l.ip().is_unspecified() || same_ip(l.ip(), dst.ip())))
+            self.socks[i]
+                .local
+                .is_some_and(|l| l.port() == dst.port() && (l.ip().is_unspecified() || same_ip(l.ip(), dst.ip())))
         })
     }
 
@@ -562,7 +589,8 @@ impl Host {
         self.socks.iter().position(|s| {
             s.proto == Proto::Udp
                 && s.state != State::Closed
-                && s.local.is_some_and(|l| l.port() == dst.port() && (l.ip().is_unspecified() || same_ip(l.ip(), dst.ip())))
+                && s.local
+                    .is_some_and(|l| l.port() == dst.port() && (l.ip().is_unspecified() || same_ip(l.ip(), dst.ip())))
         })
     }
 }
@@ -657,8 +685,44 @@ impl Host {
             Call::RecvFrom { sock } => self.sock(sock).map(|i| self.recv(i, true, facts)),
             Call::Shutdown { sock, how } => self.sock(sock).map(|i| self.shutdown(i, *how)),
             Call::Close { sock } => self.sock(sock).map(|i| self.close(i)),
+            Call::Alarm { after } => Ok(self.set_alarm(*after)),
         };
         res.unwrap_or_else(|e| e)
+    }
+
+    // ----- alarm -----
+
+    fn set_alarm(&mut self, after: Duration) -> Out {
+        if self.p.winsock && self.p.ws2 {
+            return Out::na(
+                r::ALARM,
+                "Winsock 2 has no WSACancelBlockingCall: nothing can interrupt a blocking connect (it runs to its outcome)",
+            );
+        }
+        self.alarm = Some(self.now + after);
+        Out::ok(r::ALARM)
+    }
+
+    /// Block a connect until its outcome or the alarm. `true` when the alarm interrupted it.
+    fn block_connect(&mut self, i: usize, limit: Duration, facts: &dyn Facts) -> (bool, bool) {
+        let alarm = self.alarm.take();
+        let deadline = self.now + limit;
+        let until = alarm.map_or(deadline, |a| a.min(deadline));
+        let done = self.block_until(until.saturating_sub(self.now), facts, |h| h.socks[i].state != State::Pending);
+        let interrupted = !done && alarm.is_some_and(|a| a <= deadline);
+        (done, interrupted)
+    }
+
+    /// The answer of a blocking connect cut short by the alarm.
+    fn interrupted(&mut self, i: usize) -> Out {
+        if self.p.winsock {
+            // WSACancelBlockingCall: the call fails with WSAEINTR and the socket is left in an
+            // indeterminate state; only closesocket is safe afterwards.
+            self.socks[i].indeterminate = true;
+            return Out::err(r::WS1_CANCELLED, Code::WSAEINTR);
+        }
+        // 13b: EINTR; the handshake carries on in the background.
+        Out::err(r::LINUX_EINTR, Code::EINTR)
     }
 
     // ----- WSAStartup / WSACleanup -----
@@ -668,7 +732,10 @@ impl Host {
             return Out::na(r::POSIX_NO_STARTUP, "POSIX sockets need no initialisation");
         }
         if major == 0 || (major == 1 && minor == 0) {
-            return Out { ret: Ret::Int(Code::WSAVERNOTSUPPORTED.number() as i64), ..Out::err(r::STARTUP, Code::WSAVERNOTSUPPORTED) };
+            return Out {
+                ret: Ret::Int(Code::WSAVERNOTSUPPORTED.number() as i64),
+                ..Out::err(r::STARTUP, Code::WSAVERNOTSUPPORTED)
+            };
         }
         self.started += 1;
         Out::ok(r::STARTUP)
@@ -791,7 +858,10 @@ impl Host {
             }
             SockOpt::TCP_MAXRT => {
                 if !p.winsock {
-                    return Out::na(r::OPT_WINDOWS_ONLY, "Linux has no TCP_MAXRT; closest: TCP_USER_TIMEOUT or TCP_SYNCNT");
+                    return Out::na(
+                        r::OPT_WINDOWS_ONLY,
+                        "Linux has no TCP_MAXRT; closest: TCP_USER_TIMEOUT or TCP_SYNCNT",
+                    );
                 }
                 if !p.ws2 {
                     return Out::err(r::OPT_WINDOWS_ONLY, Code::WSAENOPROTOOPT);
@@ -809,7 +879,10 @@ impl Host {
             }
             SockOpt::SO_UPDATE_CONNECT_CONTEXT => {
                 if !p.winsock {
-                    return Out::na(r::CONNECTEX_LINUX, "Linux has no SO_UPDATE_CONNECT_CONTEXT: a connected socket is complete");
+                    return Out::na(
+                        r::CONNECTEX_LINUX,
+                        "Linux has no SO_UPDATE_CONNECT_CONTEXT: a connected socket is complete",
+                    );
                 }
                 if !p.ws2 {
                     return Out::err(r::OPT_WINDOWS_ONLY, Code::WSAENOPROTOOPT);
@@ -850,7 +923,9 @@ impl Host {
                     return Out::err(r::OPT_WINDOWS_ONLY, Code::WSAENOPROTOOPT);
                 }
                 match (s.state, s.connected_at) {
-                    (State::Connected, Some(t)) => Out::val(r::CONNECT_TIME, Value::Int { value: (now - t).as_secs() as i64 }),
+                    (State::Connected, Some(t)) => {
+                        Out::val(r::CONNECT_TIME, Value::Int { value: (now - t).as_secs() as i64 })
+                    }
                     _ => Out::val(r::CONNECT_TIME, Value::Int { value: 0xFFFF_FFFF }),
                 }
             }
@@ -874,7 +949,10 @@ impl Host {
             }
             SockOpt::TCP_MAXRT => {
                 if !p.winsock {
-                    return Out::na(r::OPT_WINDOWS_ONLY, "Linux has no TCP_MAXRT; closest: TCP_USER_TIMEOUT or TCP_SYNCNT");
+                    return Out::na(
+                        r::OPT_WINDOWS_ONLY,
+                        "Linux has no TCP_MAXRT; closest: TCP_USER_TIMEOUT or TCP_SYNCNT",
+                    );
                 }
                 if !p.ws2 {
                     return Out::err(r::OPT_WINDOWS_ONLY, Code::WSAENOPROTOOPT);
@@ -887,7 +965,9 @@ impl Host {
                 }
                 Out::val(r::V6ONLY, Value::Int { value: s.opts.v6only as i64 })
             }
-            SockOpt::SO_UPDATE_CONNECT_CONTEXT => Out::err(r::OPT_READONLY, p.pick(Code::ENOPROTOOPT, Code::WSAENOPROTOOPT)),
+            SockOpt::SO_UPDATE_CONNECT_CONTEXT => {
+                Out::err(r::OPT_READONLY, p.pick(Code::ENOPROTOOPT, Code::WSAENOPROTOOPT))
+            }
         }
     }
 }
@@ -1086,11 +1166,17 @@ impl Host {
         }
         if self.socks[i].backlog.is_empty() {
             if self.socks[i].nonblocking {
-                return Out { ret: Ret::Handle(None), ..Out::err(r::ACCEPT, p.pick(Code::EAGAIN, Code::WSAEWOULDBLOCK)) };
+                return Out {
+                    ret: Ret::Handle(None),
+                    ..Out::err(r::ACCEPT, p.pick(Code::EAGAIN, Code::WSAEWOULDBLOCK))
+                };
             }
             if !self.block_until(BLOCK_LIMIT, facts, |h| !h.socks[i].backlog.is_empty()) {
-                return Out { ret: Ret::Handle(None), ..Out::err(r::ACCEPT, p.pick(Code::EAGAIN, Code::WSAEWOULDBLOCK)) }
-                    .note("nothing ever connected: a real accept would block forever");
+                return Out {
+                    ret: Ret::Handle(None),
+                    ..Out::err(r::ACCEPT, p.pick(Code::EAGAIN, Code::WSAEWOULDBLOCK))
+                }
+                .note("nothing ever connected: a real accept would block forever");
             }
         }
         let Some(client) = self.socks[i].backlog.pop_front() else { return Out::err(r::ACCEPT, Code::EINVAL) };
@@ -1189,6 +1275,9 @@ impl Host {
             Dest::Inet(a) => a,
         };
         let s = &self.socks[i];
+        if s.indeterminate {
+            return Out::err(r::WS1_CANCELLED, Code::WSAEINVAL);
+        }
         match s.state {
             State::Closed => return self.not_a_socket(),
             State::Listening => {
@@ -1217,7 +1306,9 @@ impl Host {
                 }
                 let out = Out::err(r::PENDING_AGAIN, p.pending_again);
                 return if p.id == PersonalityId::Windows {
-                    out.note("real Windows sometimes answers WSAEINVAL here, depending on timing (libwebsockets PR #2715)")
+                    out.note(
+                        "real Windows sometimes answers WSAEINVAL here, depending on timing (libwebsockets PR #2715)",
+                    )
                 } else {
                     out
                 };
@@ -1233,9 +1324,6 @@ impl Host {
                     self.socks[i].failure_reported = true;
                     return Out::err(r::LINUX_FAILED_REPORT, Code::ECONNABORTED);
                 }
-            }
-            State::Failed if self.socks[i].indeterminate => {
-                return Out::err(r::WS1_CANCELLED, Code::WSAEINVAL);
             }
             State::Unbound if connectex => {
                 return Out::err(r::CONNECTEX_UNBOUND, Code::WSAEINVAL);
@@ -1283,13 +1371,14 @@ impl Host {
         };
         // 16: two sockets may share a local address (only an explicit bind can make them), but
         // not the same 4-tuple.
-        let dup = self.socks[i].port_explicit && self.socks.iter().enumerate().any(|(j, o)| {
-            j != i
-                && o.proto == Proto::Tcp
-                && matches!(o.state, State::Pending | State::Connected)
-                && o.local.is_some_and(|l| same_endpoint(l, local))
-                && o.peer.is_some_and(|pp| same_endpoint(pp, dst))
-        });
+        let dup = self.socks[i].port_explicit
+            && self.socks.iter().enumerate().any(|(j, o)| {
+                j != i
+                    && o.proto == Proto::Tcp
+                    && matches!(o.state, State::Pending | State::Connected)
+                    && o.local.is_some_and(|l| same_endpoint(l, local))
+                    && o.peer.is_some_and(|pp| same_endpoint(pp, dst))
+            });
         if dup {
             return Out::err(r::FOUR_TUPLE, p.pick(Code::EADDRNOTAVAIL, Code::WSAEADDRINUSE));
         }
@@ -1356,8 +1445,12 @@ impl Host {
                 return self.linux_wait_pending(i, Code::EINPROGRESS, facts);
             }
         }
-        // A blocking connect returns when the outcome is known.
-        self.block_until(BLOCK_LIMIT, facts, |h| h.socks[i].state != State::Pending);
+        // A blocking connect returns when the outcome is known (or when the alarm cuts it short
+        // where something can).
+        let (_, interrupted) = self.block_connect(i, BLOCK_LIMIT, facts);
+        if interrupted {
+            return self.interrupted(i);
+        }
         self.blocking_result(i)
     }
 
@@ -1367,7 +1460,11 @@ impl Host {
             ms if ms > 0 => Duration::from_millis(ms as u64),
             _ => BLOCK_LIMIT,
         };
-        if !self.block_until(limit, facts, |h| h.socks[i].state != State::Pending) {
+        let (done, interrupted) = self.block_connect(i, limit, facts);
+        if interrupted {
+            return self.interrupted(i);
+        }
+        if !done {
             // 4d: SO_SNDTIMEO bounds a blocking connect; the handshake carries on.
             return Out::err(r::LINUX_SNDTIMEO, on_timeout);
         }
@@ -1682,7 +1779,8 @@ impl Host {
         };
         let ready = |h: &Host| ids.iter().any(|&i| !h.poll_bits(i).is_empty());
         let met = self.block_until(timeout.unwrap_or(BLOCK_LIMIT), facts, ready);
-        let revents: Vec<(String, PollBits)> = ids.iter().map(|&i| (self.socks[i].name.clone(), self.poll_bits(i))).collect();
+        let revents: Vec<(String, PollBits)> =
+            ids.iter().map(|&i| (self.socks[i].name.clone(), self.poll_bits(i))).collect();
         let n = revents.iter().filter(|(_, b)| !b.is_empty()).count() as i64;
         let mut out = Out { ret: Ret::Int(n), ..Out::val(r::POLL, Value::Poll { revents }) };
         if !met && timeout.is_none() {
@@ -1983,7 +2081,10 @@ impl Host {
         let s = &mut self.socks[i];
         if let Some((data, from)) = s.rx.pop_front() {
             let n = data.len() as i64;
-            return Out { ret: Ret::Int(n), ..Out::val(r::RECV, Value::Data { data, from: with_from.then_some(from) }) };
+            return Out {
+                ret: Ret::Int(n),
+                ..Out::val(r::RECV, Value::Data { data, from: with_from.then_some(from) })
+            };
         }
         if s.reset {
             // 10c: the reset is reported once, then end of stream (Linux).

@@ -63,7 +63,12 @@ fn socket_failed(p: PersonalityId) -> Host {
 
 #[test]
 fn pending_repeat_names_per_personality() {
-    for (p, want) in [(Linux, Code::EALREADY), (Winsock, Code::WSAEALREADY), (Windows, Code::WSAEALREADY), (Winsock1, Code::WSAEINVAL)] {
+    for (p, want) in [
+        (Linux, Code::EALREADY),
+        (Winsock, Code::WSAEALREADY),
+        (Windows, Code::WSAEALREADY),
+        (Winsock1, Code::WSAEINVAL),
+    ] {
         let mut h = socket_pending(p);
         let a = connect(&mut h, "s", target(NamedTarget::Pending));
         assert_eq!(a.error, Some(want), "{p}");
@@ -127,7 +132,12 @@ fn failure_readiness_differs() {
         let mut h = socket_failed(p);
         let a = call(
             &mut h,
-            Call::Select { read: vec![name("s")], write: vec![name("s")], except: vec![name("s")], timeout: Some(Duration::ZERO) },
+            Call::Select {
+                read: vec![name("s")],
+                write: vec![name("s")],
+                except: vec![name("s")],
+                timeout: Some(Duration::ZERO),
+            },
         );
         a.value
     };
@@ -214,7 +224,9 @@ fn short_namelen() {
 
 #[test]
 fn routing_errors_are_synchronous() {
-    for (to, want) in [("203.0.113.9:80", Code::EHOSTUNREACH), ("192.0.2.1:80", Code::ENETUNREACH), ("198.18.0.1:80", Code::EACCES)] {
+    for (to, want) in
+        [("203.0.113.9:80", Code::EHOSTUNREACH), ("192.0.2.1:80", Code::ENETUNREACH), ("198.18.0.1:80", Code::EACCES)]
+    {
         let mut h = host_with_socket(Linux, true);
         let a = connect(&mut h, "s", lit(to));
         assert_eq!(a.error, Some(want), "{to}");
@@ -247,4 +259,19 @@ fn every_rule_an_answer_names_is_registered() {
     let mut h = socket_failed(Linux);
     let a = connect(&mut h, "s", target(NamedTarget::Accept));
     assert!(crate::core::rules::find(a.rule).is_some());
+}
+
+#[test]
+fn linux_connect_picks_even_ports_and_bind_odd_ones() {
+    // LINUX_TRUTH 1d.
+    let mut h = host_with_socket(Linux, false);
+    call(&mut h, Call::Socket { proto: Proto::Tcp, family: Family::V4, name: "b".into() });
+    call(&mut h, Call::Bind { sock: name("b"), addr: lit("0.0.0.0:0") });
+    connect(&mut h, "s", target(NamedTarget::Accept));
+    let port = |h: &mut Host, s: &str| match call(h, Call::GetSockName { sock: name(s) }).value {
+        Value::Addr { addr } => addr.port(),
+        v => panic!("{v:?}"),
+    };
+    assert_eq!(port(&mut h, "s") % 2, 0);
+    assert_eq!(port(&mut h, "b") % 2, 1);
 }

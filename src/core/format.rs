@@ -57,11 +57,9 @@ pub fn value_text(v: &Value, p: &Profile) -> String {
         Value::Select { read, write, except } => {
             format!("read={} write={} except={}", read.join(","), write.join(","), except.join(","))
         }
-        Value::Poll { revents } => revents
-            .iter()
-            .map(|(n, b)| format!("{n}={}", p.poll_names(*b)))
-            .collect::<Vec<_>>()
-            .join(" "),
+        Value::Poll { revents } => {
+            revents.iter().map(|(n, b)| format!("{n}={}", p.poll_names(*b))).collect::<Vec<_>>().join(" ")
+        }
         Value::NetworkEvents { events, errors } => {
             if events.is_empty() {
                 return "no events".into();

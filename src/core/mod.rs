@@ -5,10 +5,10 @@
 
 pub mod call;
 pub mod codes;
+pub mod engine;
 pub mod facts;
 pub mod format;
 pub mod model;
-pub mod engine;
 pub mod personality;
 pub mod profile;
 pub mod rules;

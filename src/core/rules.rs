@@ -48,6 +48,9 @@ rules! {
     SOCKET = "socket", [],
         "socket() returns a new descriptor in the unbound state.",
         "socket(2); socket reference page";
+    OUT_OF_DESCRIPTORS = "socket.exhausted", [],
+        "When the system runs out of descriptors (a fact of the live network), socket and accept fail: EMFILE on linux, WSAEMFILE on Winsock; nothing is created.",
+        "socket(2), accept(2); socket reference page (WSAEMFILE)";
     WS1_NO_IPV6 = "socket.winsock1-ipv6", [],
         "winsock1: Winsock 1.1 predates IPv6; an AF_INET6 socket fails with WSAEAFNOSUPPORT.",
         "Windows Sockets 1.1 specification (AF_INET only)";
@@ -124,8 +127,14 @@ rules! {
         "linux: after a failed nonblocking connect, the next connect reports the failure (the unread error, or ECONNABORTED if SO_ERROR consumed it); only the call after that retries. Winsock retries at once.",
         "LINUX_TRUTH 3d, 4b, 9f; seed 000";
     WS1_CANCELLED = "connect.winsock1-cancelled", [W1],
-        "winsock1: after WSACancelBlockingCall interrupted a connect the socket is indeterminate; only closesocket is safe.",
-        "WSACancelBlockingCall reference page";
+        "winsock1: WSACancelBlockingCall makes a blocking connect fail with WSAEINTR and leaves the socket indeterminate; only closesocket is safe (socklab answers WSAEINVAL to a further connect).",
+        "WSACancelBlockingCall reference page; seeds 001, 002 (WSAEINTR)";
+    ALARM = "alarm", [],
+        "alarm MS interrupts the next blocking connect: a signal without SA_RESTART on linux, WSACancelBlockingCall from a blocking hook on winsock1; Winsock 2 removed that call, so nothing interrupts it there.",
+        "LINUX_TRUTH 13b; WSACancelBlockingCall reference page";
+    LINUX_EINTR = "connect.linux-eintr", [],
+        "linux: a blocking connect interrupted by a signal answers EINTR while the handshake carries on; a later nonblocking connect answers EALREADY, a later blocking one waits for the outcome.",
+        "LINUX_TRUTH 13b-13d";
     CONNECTEX_UNBOUND = "connectex.unbound", [],
         "ConnectEx needs a bound socket: WSAEINVAL otherwise.",
         "seed 004 (WSAEINVAL); Go net/fd_windows.go binds before ConnectEx";

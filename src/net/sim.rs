@@ -114,7 +114,9 @@ impl Facts for SimNet {
                 NamedTarget::Pending => TcpFact::Silent,
                 NamedTarget::Slow => TcpFact::Accepts { after: SLOW_DELAY, reset_after: None },
                 NamedTarget::Reset => TcpFact::Accepts { after: Duration::ZERO, reset_after: Some(RESET_DELAY) },
-                NamedTarget::Refuse | NamedTarget::Echo | NamedTarget::Sink => TcpFact::Refused { after: Duration::ZERO },
+                NamedTarget::Refuse | NamedTarget::Echo | NamedTarget::Sink => {
+                    TcpFact::Refused { after: Duration::ZERO }
+                }
             };
         }
         if is_loopback(dst.ip()) {

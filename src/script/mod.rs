@@ -1,4 +1,5 @@
 //! The command language and the headless runner.
 
 pub mod ast;
+pub mod parse;
 pub mod run;

@@ -14,7 +14,7 @@ use crate::core::model::{Notification, Ret, State, Transition};
 use crate::core::personality::PersonalityId;
 use crate::core::profile::Profile;
 use crate::core::rules;
-use crate::session::lab::{CallRecord, Lab, Until, WaitRecord};
+use crate::session::lab::{CallRecord, KernelAnswer, Lab, Until, WaitRecord};
 
 use super::ast::{Expect, ExpectWhat, Stmt, StmtKind, Wait, WaitUntil};
 
@@ -38,6 +38,12 @@ pub struct Report {
     pub checks: usize,
     /// Failed expectations, each a full sentence.
     pub failures: Vec<String>,
+    /// Live network: calls where the `linux` model and the kernel disagreed, each a sentence.
+    pub disagreements: Vec<String>,
+    /// Live network: calls the kernel judged (the model agreed or not).
+    pub judged: usize,
+    /// Live network: calls socklab did not make for real, with the reason.
+    pub not_performed: usize,
 }
 
 /// Run parsed statements in a lab and write the transcript.
@@ -49,13 +55,23 @@ pub fn run(stmts: &[Stmt], lab: &mut Lab, output: Output, w: &mut dyn Write) -> 
         for p in &ps {
             head.push_str(&format!(" | {:<30}", p.name()));
         }
-        writeln!(w, "{head}")?;
+        writeln!(w, "{}", head.trim_end())?;
     }
     for stmt in stmts {
         report.steps += 1;
         match &stmt.kind {
             StmtKind::Call(call) => {
                 let recs = lab.call(call);
+                for r in recs {
+                    match &r.kernel {
+                        Some(KernelAnswer::Performed { .. }) => report.judged += 1,
+                        Some(KernelAnswer::NotPerformed { .. }) => report.not_performed += 1,
+                        None => {}
+                    }
+                    if let Some(d) = &r.disagreement {
+                        report.disagreements.push(format!("line {}: `{}`: {d}", stmt.span.line, stmt.text));
+                    }
+                }
                 print_call(stmt, call, recs, output, w)?;
             }
             StmtKind::Wait(wait) => {
@@ -101,6 +117,15 @@ pub fn run(stmts: &[Stmt], lab: &mut Lab, output: Output, w: &mut dyn Write) -> 
         }
     }
     if output != Output::Json {
+        if lab.is_live() {
+            writeln!(
+                w,
+                "live: the kernel judged {} calls, the linux model disagreed {} times; {} calls were not made for real",
+                report.judged,
+                report.disagreements.len(),
+                report.not_performed
+            )?;
+        }
         writeln!(
             w,
             "{} steps, {} checks: {} passed, {} failed",
@@ -117,12 +142,23 @@ fn assumed(rule: &str, p: PersonalityId) -> bool {
     rules::find(rule).is_some_and(|r| r.assumed.contains(&p))
 }
 
-/// The cell of one personality for one call: answer, `?` when assumed.
+/// The cell of one personality for one call: answer, `?` when assumed. A failed `int` call
+/// shows only its error (SOCKET_ERROR / -1 goes without saying) to keep columns narrow.
 fn cell(rec: &CallRecord) -> String {
     let p = Profile::of(rec.personality);
-    let mut s = answer_text(&rec.answer, p);
+    let a = &rec.answer;
+    let mut s = match (a.ret, a.error) {
+        (Ret::Int(-1), Some(e)) => {
+            let v = value_text(&a.value, p);
+            if v.is_empty() { e.to_string() } else { format!("{e}  {v}") }
+        }
+        _ => answer_text(a, p),
+    };
     if assumed(rec.answer.rule, rec.personality) {
         s.push_str(" ?");
+    }
+    if rec.disagreement.is_some() {
+        s.push_str(" ≠model");
     }
     s
 }
@@ -186,6 +222,12 @@ fn print_call(stmt: &Stmt, call: &Call, recs: &[CallRecord], output: Output, w: 
                     "rule": a.rule,
                     "assumed": assumed(a.rule, r.personality),
                     "note": a.note,
+                    "kernel": r.kernel.as_ref().map(|k| match k {
+                        KernelAnswer::Performed { tcp_state, .. } => json!({"performed": true, "tcp_state": tcp_state}),
+                        KernelAnswer::NotPerformed { why } => json!({"performed": false, "why": why}),
+                    }),
+                    "model_expected": r.model.as_ref().map(|m| answer_text(m, p)),
+                    "disagreement": r.disagreement,
                 });
                 writeln!(w, "{v}")?;
             }
@@ -197,14 +239,15 @@ fn print_call(stmt: &Stmt, call: &Call, recs: &[CallRecord], output: Output, w: 
             if r.before != r.after {
                 line.push_str(&format!("   [{} -> {}]", state_text(r.before), state_text(r.after)));
             }
-            if !r.answer.elapsed.is_zero() {
+            if r.answer.elapsed >= std::time::Duration::from_millis(1) {
                 line.push_str(&format!("   (blocked {} ms)", r.answer.elapsed.as_millis()));
             }
             writeln!(w, "{line}")?;
             if let Some(n) = &r.answer.note {
                 writeln!(w, "        note: {n}")?;
             }
-            for t in r.answer.transitions.iter().filter(|t| t.cause.to_string().starts_with("net")) {
+            kernel_lines(r, "", w)?;
+            for t in r.answer.transitions.iter().filter(|t| matches!(t.cause, crate::core::model::Cause::Net(_))) {
                 writeln!(w, "        {}", transition_text(t))?;
             }
             for n in &r.answer.notifications {
@@ -217,14 +260,34 @@ fn print_call(stmt: &Stmt, call: &Call, recs: &[CallRecord], output: Output, w: 
             for r in recs {
                 line.push_str(&format!(" | {:<30}", trunc(&cell(r), 30)));
             }
-            writeln!(w, "{line}")?;
+            writeln!(w, "{}", line.trim_end())?;
             for r in recs {
                 let p = Profile::of(r.personality);
+                for t in r.answer.transitions.iter().filter(|t| matches!(t.cause, crate::core::model::Cause::Net(_))) {
+                    writeln!(w, "        [{}] {}", r.personality, transition_text(t))?;
+                }
+                if let Some(n) = &r.answer.note {
+                    writeln!(w, "        [{}] note: {n}", r.personality)?;
+                }
+                kernel_lines(r, &format!("[{}] ", r.personality), w)?;
                 for n in &r.answer.notifications {
                     writeln!(w, "        [{}] {}", r.personality, notification_text(n, p))?;
                 }
             }
         }
+    }
+    Ok(())
+}
+
+/// What the kernel said about a call on the live network, and any disagreement with the model.
+fn kernel_lines(r: &CallRecord, tag: &str, w: &mut dyn Write) -> std::io::Result<()> {
+    match &r.kernel {
+        Some(KernelAnswer::NotPerformed { why }) => writeln!(w, "        {tag}kernel: not called: {why}")?,
+        Some(KernelAnswer::Performed { tcp_state: Some(t), .. }) => writeln!(w, "        {tag}kernel: TCP state {t}")?,
+        _ => {}
+    }
+    if let Some(d) = &r.disagreement {
+        writeln!(w, "        {tag}MODEL DISAGREES WITH THE KERNEL: {d}")?;
     }
     Ok(())
 }
@@ -237,6 +300,8 @@ fn print_wait(stmt: &Stmt, recs: &[WaitRecord], output: Output, w: &mut dyn Writ
                 let v = json!({
                     "line": stmt.span.line, "text": stmt.text, "kind": "wait",
                     "personality": r.personality.name(), "met": r.met,
+                    "kernel_met": r.kernel.map(|k| k.0),
+                    "kernel_elapsed_ms": r.kernel.map(|k| k.1.as_secs_f64() * 1000.0),
                     "transitions": r.events.transitions,
                     "notifications": r.events.notifications.iter().map(|n| notification_text(n, p)).collect::<Vec<_>>(),
                     "vtime_ms": r.at.as_secs_f64() * 1000.0,
@@ -255,12 +320,40 @@ fn print_wait(stmt: &Stmt, recs: &[WaitRecord], output: Output, w: &mut dyn Writ
                     writeln!(w, "        {tag}{}", notification_text(n, p))?;
                 }
                 if !r.met {
-                    writeln!(w, "        {tag}not reached within {} s of virtual time", crate::session::lab::WAIT_LIMIT.as_secs())?;
+                    writeln!(
+                        w,
+                        "        {tag}not reached within {} s of virtual time",
+                        crate::session::lab::WAIT_LIMIT.as_secs()
+                    )?;
                 }
             }
         }
     }
     Ok(())
+}
+
+/// `*` in an expected value matches any run of characters (`127.0.0.1:*`: any port, for
+/// values that are the kernel's choice on the live network).
+fn glob(pattern: &str, text: &str) -> bool {
+    if !pattern.contains('*') {
+        return false;
+    }
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let mut rest = text;
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            let Some(r) = rest.strip_prefix(part) else { return false };
+            rest = r;
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else {
+            match rest.find(part) {
+                Some(at) => rest = &rest[at + part.len()..],
+                None => return false,
+            }
+        }
+    }
+    true
 }
 
 fn trunc(s: &str, n: usize) -> String {
@@ -312,7 +405,8 @@ fn check(lab: &Lab, k: usize, p: PersonalityId, e: &Expect) -> Result<(), String
             }
         }
         ExpectWhat::Select { read, write, except } => {
-            let Some(crate::core::model::Value::Select { read: r, write: w, except: x }) = last.map(|a| &a.value) else {
+            let Some(crate::core::model::Value::Select { read: r, write: w, except: x }) = last.map(|a| &a.value)
+            else {
                 return Err(format!("expected a select result, the last answer was {}", got()));
             };
             let same = |want: &Option<Vec<String>>, have: &Vec<String>| {
@@ -332,9 +426,11 @@ fn check(lab: &Lab, k: usize, p: PersonalityId, e: &Expect) -> Result<(), String
         }
         ExpectWhat::Event { sock, event, error } => {
             let recent = lab.recent(k);
-            let found = recent.iter().filter(|n| n.sock() == sock).filter_map(notification_event).any(|(ev, err)| {
-                ev == *event && error.as_ref().is_none_or(|want| *want == err)
-            });
+            let found = recent
+                .iter()
+                .filter(|n| n.sock() == sock)
+                .filter_map(notification_event)
+                .any(|(ev, err)| ev == *event && error.as_ref().is_none_or(|want| *want == err));
             if found {
                 Ok(())
             } else {
@@ -358,7 +454,10 @@ fn check(lab: &Lab, k: usize, p: PersonalityId, e: &Expect) -> Result<(), String
                 Ok(())
             } else {
                 let seen: Vec<String> = recent.iter().map(|n| notification_text(n, prof)).collect();
-                Err(format!("expected an overlapped completion for {sock}; notifications since the last call: [{}]", seen.join("; ")))
+                Err(format!(
+                    "expected an overlapped completion for {sock}; notifications since the last call: [{}]",
+                    seen.join("; ")
+                ))
             }
         }
         ExpectWhat::Value(text) => {
@@ -370,7 +469,11 @@ fn check(lab: &Lab, k: usize, p: PersonalityId, e: &Expect) -> Result<(), String
                     None => s.parse().ok(),
                 }
             };
-            let equal = v == text.trim() || matches!((num(&v), num(text)), (Some(a), Some(b)) if a == b);
+            // `expect value "x"` loses its quotes in the parser; data prints quoted.
+            let equal = v == text.trim()
+                || v == format!("{:?}", text.trim())
+                || glob(text.trim(), &v)
+                || matches!((num(&v), num(text)), (Some(a), Some(b)) if a == b);
             if equal { Ok(()) } else { Err(format!("expected value {text}, got {v:?}")) }
         }
         ExpectWhat::Elapsed { at_least, ms } => {
@@ -379,7 +482,10 @@ fn check(lab: &Lab, k: usize, p: PersonalityId, e: &Expect) -> Result<(), String
             if ok {
                 Ok(())
             } else {
-                Err(format!("expected the call to block {} {ms} ms, it blocked {el} ms", if *at_least { ">=" } else { "<" }))
+                Err(format!(
+                    "expected the call to block {} {ms} ms, it blocked {el} ms",
+                    if *at_least { ">=" } else { "<" }
+                ))
             }
         }
     }

@@ -4,16 +4,57 @@
 use std::time::Duration;
 
 use crate::core::call::Call;
+use crate::core::codes::Code;
 use crate::core::engine::{Events, Host};
 use crate::core::facts::Facts;
-use crate::core::model::{Answer, Notification, State};
+use crate::core::model::{Answer, Notification, Ret, State, Value};
 use crate::core::personality::PersonalityId;
+
+/// What a real kernel answered to a call on the live network.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KernelAnswer {
+    /// The call was made; these are the kernel's raw results.
+    Performed {
+        ret: Ret,
+        error: Option<Code>,
+        value: Value,
+        /// Real time the call took.
+        elapsed: Duration,
+        /// The kernel's TCP state of the call's socket afterwards (`TCP_INFO`), if any.
+        tcp_state: Option<String>,
+    },
+    /// socklab did not make the call, and says why (no POSIX counterpart, a destination
+    /// outside loopback, a descriptor that does not exist).
+    NotPerformed { why: String },
+}
+
+/// A real kernel answering the same calls: the live network. On Linux it is the judge of the
+/// `linux` personality.
+pub trait Kernel: Send {
+    /// Perform the call on real sockets.
+    fn perform(&mut self, call: &Call) -> KernelAnswer;
+    /// Let real time pass.
+    fn sleep(&mut self, d: Duration);
+    /// Wait in real time (at most `limit`) until the socket reaches the condition; returns
+    /// whether it did and how long it took.
+    fn wait_until(&mut self, sock: &str, until: Until, limit: Duration) -> (bool, Duration);
+    /// The kernel's TCP state of a socket (`SYN_SENT`, `ESTABLISHED`, ...).
+    fn tcp_state(&self, sock: &str) -> Option<String>;
+}
 
 /// One personality's record of one call.
 #[derive(Clone, Debug)]
 pub struct CallRecord {
     pub personality: PersonalityId,
+    /// The answer shown for this personality. On the live network the `linux` answer is the
+    /// kernel's; the model's prediction is then in `model`.
     pub answer: Answer,
+    /// Live network, `linux` column: what the model predicted, when it disagrees with the kernel.
+    pub model: Option<Answer>,
+    /// Live network, `linux` column: the kernel's answer (or why the call was not made).
+    pub kernel: Option<KernelAnswer>,
+    /// Live network, `linux` column: how model and kernel disagree, in one sentence.
+    pub disagreement: Option<String>,
     /// State of the call's socket before and after (when the call has one socket).
     pub before: Option<State>,
     pub after: Option<State>,
@@ -29,6 +70,9 @@ pub struct WaitRecord {
     /// Whether the awaited condition was met (`wait NAME ...`); `true` for plain waits.
     pub met: bool,
     pub at: Duration,
+    /// Live network, `linux` column, `wait NAME ...`: whether the real socket got there and
+    /// how long that took in real time.
+    pub kernel: Option<(bool, Duration)>,
 }
 
 /// What `wait NAME ...` waits for.
@@ -46,6 +90,7 @@ pub const WAIT_LIMIT: Duration = Duration::from_secs(600);
 pub struct Lab {
     hosts: Vec<Host>,
     facts: Box<dyn Facts + Send>,
+    kernel: Option<Box<dyn Kernel>>,
     /// The records of the last call, one per personality (empty before the first call).
     last: Vec<CallRecord>,
     /// Notifications since the last call, per personality.
@@ -65,9 +110,28 @@ impl Lab {
         Lab {
             hosts: personalities.iter().map(|&p| Host::new(p)).collect(),
             facts,
+            kernel: None,
             last: Vec::with_capacity(n),
             recent: vec![Vec::new(); n],
         }
+    }
+
+    /// A lab on the live network: `kernel` performs every call for real, `facts` describe the
+    /// live targets to the models.
+    pub fn live(personalities: &[PersonalityId], facts: Box<dyn Facts + Send>, kernel: Box<dyn Kernel>) -> Lab {
+        let mut lab = Lab::new(personalities, facts);
+        lab.kernel = Some(kernel);
+        lab
+    }
+
+    /// Whether a real kernel answers too.
+    pub fn is_live(&self) -> bool {
+        self.kernel.is_some()
+    }
+
+    /// The kernel's TCP state of a socket, on the live network.
+    pub fn kernel_tcp_state(&self, sock: &str) -> Option<String> {
+        self.kernel.as_ref().and_then(|k| k.tcp_state(sock))
     }
 
     /// The personalities, in column order.
@@ -94,32 +158,55 @@ impl Lab {
     pub fn call(&mut self, call: &Call) -> &[CallRecord] {
         let facts = &*self.facts;
         let name = sock_name(call);
+        let kernel = self.kernel.as_mut().map(|k| k.perform(call));
+        // Running out of descriptors is a fact of this machine, not of connect semantics:
+        // every personality sees it, each in its own words.
+        let exhausted = matches!(call, Call::Socket { .. } | Call::Accept { .. })
+            && matches!(&kernel, Some(KernelAnswer::Performed { error: Some(Code::EMFILE | Code::ENFILE), .. }));
         self.last.clear();
         for (k, h) in self.hosts.iter_mut().enumerate() {
             let before = name.and_then(|n| h.state(n));
-            let answer = h.call(call, facts);
+            let answer = if exhausted { h.out_of_descriptors(facts) } else { h.call(call, facts) };
             let after = name.and_then(|n| h.state(n));
             self.recent[k].clear();
             self.recent[k].extend(answer.notifications.iter().cloned());
-            self.last.push(CallRecord { personality: h.personality(), answer, before, after, at: h.now() });
+            let mut rec = CallRecord {
+                personality: h.personality(),
+                answer,
+                model: None,
+                kernel: None,
+                disagreement: None,
+                before,
+                after,
+                at: h.now(),
+            };
+            if let (PersonalityId::Linux, Some(ka)) = (h.personality(), &kernel) {
+                judge(&mut rec, ka.clone());
+            }
+            self.last.push(rec);
         }
         &self.last
     }
 
-    /// Let `d` of virtual time pass for every personality.
+    /// Let `d` of virtual time pass for every personality (and real time on the live network).
     pub fn wait_for(&mut self, d: Duration) -> Vec<WaitRecord> {
+        if let Some(k) = self.kernel.as_mut() {
+            k.sleep(d);
+        }
         let facts = &*self.facts;
         let mut out = Vec::new();
         for (k, h) in self.hosts.iter_mut().enumerate() {
             let events = h.advance(d, facts);
             self.recent[k].extend(events.notifications.iter().cloned());
-            out.push(WaitRecord { personality: h.personality(), events, met: true, at: h.now() });
+            out.push(WaitRecord { personality: h.personality(), events, met: true, at: h.now(), kernel: None });
         }
         out
     }
 
     /// Let time pass until the socket reaches the condition (at most [`WAIT_LIMIT`]).
     pub fn wait_until(&mut self, sock: &str, until: Until) -> Vec<WaitRecord> {
+        // The kernel decides when it happened; the models get at least as long.
+        let real = self.kernel.as_mut().map(|k| k.wait_until(sock, until, WAIT_LIMIT));
         let facts = &*self.facts;
         let mut out = Vec::new();
         for (k, h) in self.hosts.iter_mut().enumerate() {
@@ -127,12 +214,11 @@ impl Lab {
             let (events, met) = h.advance_until(WAIT_LIMIT, facts, |h| match until {
                 Until::Connected => h.state(sock) == Some(State::Connected),
                 Until::Failed => h.state(sock) == Some(State::Failed),
-                Until::Event => {
-                    h.pending_notifications()[before_events..].iter().any(|n| n.sock() == sock)
-                }
+                Until::Event => h.pending_notifications()[before_events..].iter().any(|n| n.sock() == sock),
             });
             self.recent[k].extend(events.notifications.iter().cloned());
-            out.push(WaitRecord { personality: h.personality(), events, met, at: h.now() });
+            let kernel = if h.personality() == PersonalityId::Linux { real } else { None };
+            out.push(WaitRecord { personality: h.personality(), events, met, at: h.now(), kernel });
         }
         out
     }
@@ -147,4 +233,58 @@ fn sock_name(call: &Call) -> Option<&str> {
             _ => None,
         },
     }
+}
+
+/// Put the kernel's answer in the `linux` column and keep the model's prediction beside it when
+/// the two disagree.
+fn judge(rec: &mut CallRecord, kernel: KernelAnswer) {
+    if let KernelAnswer::Performed { ret, error, value, elapsed, .. } = &kernel {
+        if let Some(why) = disagreement(&rec.answer, *ret, *error, value) {
+            rec.disagreement = Some(why);
+            rec.model = Some(rec.answer.clone());
+        }
+        rec.answer.ret = *ret;
+        rec.answer.error = *error;
+        rec.answer.value = value.clone();
+        rec.answer.elapsed = *elapsed;
+    }
+    rec.kernel = Some(kernel);
+}
+
+/// How the model's answer differs from the kernel's, if it does. Ephemeral ports (32768 and
+/// up on both sides) and descriptor numbers are not compared: they are the kernel's choice.
+pub fn disagreement(model: &Answer, ret: Ret, error: Option<Code>, value: &Value) -> Option<String> {
+    if model.ret == Ret::NotApplicable {
+        return Some(format!("the model has no answer (n/a) but the kernel answered {ret:?} {error:?}"));
+    }
+    if model.error != error {
+        let show = |e: Option<Code>| e.map(|c| c.to_string()).unwrap_or_else(|| "success".into());
+        return Some(format!("model expected {}, kernel answered {}", show(model.error), show(error)));
+    }
+    let ret_same = match (model.ret, ret) {
+        (Ret::Handle(a), Ret::Handle(b)) => a.is_some() == b.is_some(),
+        (a, b) => a == b,
+    };
+    if !ret_same {
+        return Some(format!("model expected return {:?}, kernel returned {ret:?}", model.ret));
+    }
+    let same_value = match (&model.value, value) {
+        (Value::Addr { addr: a }, Value::Addr { addr: b }) => {
+            a.ip() == b.ip() && (a.port() == b.port() || (a.port() >= 32768 && b.port() >= 32768))
+        }
+        (Value::Data { data: a, from: fa }, Value::Data { data: b, from: fb }) => {
+            a == b
+                && match (fa, fb) {
+                    (Some(x), Some(y)) => {
+                        x.ip() == y.ip() && (x.port() == y.port() || (x.port() >= 32768 && y.port() >= 32768))
+                    }
+                    (x, y) => x.is_none() == y.is_none(),
+                }
+        }
+        (a, b) => a == b,
+    };
+    if !same_value {
+        return Some(format!("model expected value {:?}, kernel gave {value:?}", model.value));
+    }
+    None
 }

@@ -74,17 +74,17 @@ use State::*;
 
 //    0         1         2         3         4
 //    01234567890123456789012345678901234567890123456
-//  0 ┌───────┐  bind    ┌─────┐  listen  ┌─────────┐
-//  1 │unbound│─────────▶│bound│─────────▶│listening│
-//  2 └───────┘         └─────┘           └─────────┘
-//  3      │               ▼ connect
-//  4      │connect ┌───────┐ SYN-ACK ┌─────────┐
-//  5      └───────▶│pending│────────▶│connected│
-//  6               └───────┘         └─────────┘
-//  7          error   ▼   ▲ connect
-//  8               ┌──────┐           ┌──────┐
-//  9               │failed│  any ────▶│closed│
-// 10               └──────┘           └──────┘
+//  0 ┌─────────┐ bind  ┌───────┐ listen┌───────────┐
+//  1 │ unbound │──────▶│ bound │──────▶│ listening │
+//  2 └─────────┘       └───────┘       └───────────┘
+//  3      │                ▼ connect
+//  4      │connect   ┌─────────┐SYN-ACK┌───────────┐
+//  5      └─────────▶│ pending │──────▶│ connected │
+//  6                 └─────────┘       └───────────┘
+//  7             error  ▼   ▲ connect
+//  8                 ┌────────┐          ┌────────┐
+//  9                 │ failed │ any ────▶│ closed │
+// 10                 └────────┘          └────────┘
 static TCP_BOXED: Layout = Layout {
     boxed: true,
     width: 47,
@@ -106,9 +106,9 @@ static TCP_BOXED: Layout = Layout {
         e(Some(Pending), Connected, &[(27, 5), (33, 5)], R, Some((27, 4, 7, false)), "SYN-ACK"),
         e(Some(Pending), Failed, &[(19, 7)], D, Some((6, 7, 12, true)), "error"),
         e(Some(Failed), Pending, &[(23, 7)], U, Some((25, 7, 10, false)), "connect"),
-        e(None, Closed, &[(30, 9), (35, 9)], R, Some((26, 8, 10, false)), ""),
+        e(None, Closed, &[(31, 9), (35, 9)], R, Some((26, 8, 10, false)), ""),
     ],
-    texts: &[(26, 9, "any")],
+    texts: &[(27, 9, "any")],
 };
 
 //    0         1         2         3
@@ -377,7 +377,7 @@ mod tests {
         let text = rows.join("\n");
         assert!(text.contains("│▶failed◀│"), "{text}");
         assert!(text.contains("│ pending │"), "{text}");
-        assert!(text.contains("└───────▶"), "{text}");
+        assert!(text.contains("└─────────▶│ pending │"), "{text}");
         assert!(rows[7].contains("connection"), "the lit edge is labelled with its cause:\n{text}");
     }
 

@@ -1,0 +1,602 @@
+//! The kernel as judge: every call of the command language performed on real sockets, with the
+//! kernel's raw answer, and the facts the models need about socklab's live targets.
+//!
+//! Network safety: a destination outside loopback is never contacted. `connect`, `sendto` and
+//! `bind` to such an address are not performed and the answer says so; the lab subnet and the
+//! routing errors live in network namespaces (see [`super::netns`]).
+
+// The "error" side of these results is an answer to show (why a call was not made), on the
+// path of every call; boxing it buys nothing.
+#![allow(clippy::result_large_err)]
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr};
+use std::time::Duration;
+
+use crate::core::call::{self, AddrKind, Call, ConnectApi, Family, NamedTarget, Proto, SockAddrArg, SockRef};
+use crate::core::codes::{Code, Platform};
+use crate::core::facts::{Facts, RouteFact, TcpFact, UdpFact};
+use crate::core::model::{Ret, Value};
+use crate::net::sim::SimNet;
+use crate::session::lab::{Kernel, KernelAnswer, Until};
+
+use super::Stopwatch;
+use super::raw::{self, Errno, OptValue, RawSocket, SockOpt};
+use super::readiness::{self, PollBits, TcpState};
+use super::targets::{TargetName, Targets, TargetsConfig};
+
+/// How long a blocking `recv` or `accept` waits on the live network before socklab stops it.
+pub const LIVE_BLOCK_LIMIT: Duration = Duration::from_secs(10);
+
+/// The facts of the live lab network, for the models. Loopback is real; for any other
+/// destination the kernel is never asked, and the models answer from the simulated network's
+/// description (the transcript says the call was not made).
+#[derive(Clone, Debug)]
+pub struct LiveFacts {
+    addrs: Vec<(NamedTarget, SocketAddr)>,
+    elsewhere: SimNet,
+}
+
+fn target_name(t: NamedTarget) -> TargetName {
+    match t {
+        NamedTarget::Accept => TargetName::Accept,
+        NamedTarget::Refuse => TargetName::Refuse,
+        NamedTarget::Pending => TargetName::Pending,
+        NamedTarget::Slow => TargetName::Slow,
+        NamedTarget::Reset => TargetName::Reset,
+        NamedTarget::Echo => TargetName::Echo,
+        NamedTarget::Sink => TargetName::Sink,
+    }
+}
+
+/// Whether socklab may send to `ip` from the host namespace: loopback, or this host's
+/// wildcard address (which Linux reads as this host).
+pub fn allowed_destination(ip: IpAddr) -> bool {
+    let ip = match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+        v4 => v4,
+    };
+    ip.is_loopback() || ip.is_unspecified()
+}
+
+impl LiveFacts {
+    fn target_at(&self, dst: SocketAddr) -> Option<NamedTarget> {
+        let ip = match dst.ip() {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(dst.ip()),
+            v4 => v4,
+        };
+        self.addrs.iter().find(|(_, a)| a.port() == dst.port() && a.ip() == ip).map(|(t, _)| *t)
+    }
+}
+
+impl Facts for LiveFacts {
+    fn resolve(&self, target: NamedTarget, family: Family) -> Option<SocketAddr> {
+        let a = self.addrs.iter().find(|(t, _)| *t == target).map(|(_, a)| *a)?;
+        Some(match (family, a.ip()) {
+            // The targets listen on 127.0.0.1; a v6 socket reaches them v4-mapped (dual stack).
+            (Family::V6, IpAddr::V4(v4)) => SocketAddr::new(IpAddr::V6(v4.to_ipv6_mapped()), a.port()),
+            _ => a,
+        })
+    }
+
+    fn route(&self, dst: IpAddr) -> RouteFact {
+        let v4 = match dst {
+            IpAddr::V4(a) => Some(a),
+            IpAddr::V6(a) => a.to_ipv4_mapped(),
+        };
+        match v4 {
+            Some(a) if a.is_loopback() => {
+                RouteFact::Ok { broadcast: a.octets()[1..] == [255, 255, 255], source: IpAddr::V4(Ipv4Addr::LOCALHOST) }
+            }
+            Some(a) if a.is_unspecified() => {
+                RouteFact::Ok { broadcast: false, source: IpAddr::V4(Ipv4Addr::LOCALHOST) }
+            }
+            None if dst == IpAddr::V6(Ipv6Addr::LOCALHOST) || dst.is_unspecified() => {
+                RouteFact::Ok { broadcast: false, source: IpAddr::V6(Ipv6Addr::LOCALHOST) }
+            }
+            // Not on this host: the kernel is never asked (see `allowed_destination`).
+            _ => self.elsewhere.route(dst),
+        }
+    }
+
+    fn is_local(&self, ip: IpAddr) -> bool {
+        allowed_destination(ip)
+    }
+
+    fn tcp(&self, dst: SocketAddr) -> TcpFact {
+        if !allowed_destination(dst.ip()) {
+            return self.elsewhere.tcp(dst);
+        }
+        match self.target_at(dst) {
+            Some(NamedTarget::Accept) => TcpFact::Accepts { after: Duration::ZERO, reset_after: None },
+            Some(NamedTarget::Pending) => TcpFact::Silent,
+            // The live @slow lets the client's first SYN retransmission (1 s) through.
+            Some(NamedTarget::Slow) => TcpFact::Accepts { after: Duration::from_secs(1), reset_after: None },
+            Some(NamedTarget::Reset) => {
+                TcpFact::Accepts { after: Duration::ZERO, reset_after: Some(Duration::from_millis(1)) }
+            }
+            Some(NamedTarget::Refuse | NamedTarget::Echo | NamedTarget::Sink) => {
+                TcpFact::Refused { after: Duration::ZERO }
+            }
+            // Another program may listen there: ask the system, not a guess.
+            None => match super::sys::loopback_port_in_use(dst.port(), true) {
+                Some(true) => TcpFact::Accepts { after: Duration::ZERO, reset_after: None },
+                _ => TcpFact::Refused { after: Duration::ZERO },
+            },
+        }
+    }
+
+    fn udp(&self, dst: SocketAddr) -> UdpFact {
+        if !allowed_destination(dst.ip()) {
+            return self.elsewhere.udp(dst);
+        }
+        match self.target_at(dst) {
+            Some(NamedTarget::Echo) => UdpFact::Echo { after: Duration::ZERO },
+            Some(NamedTarget::Sink) => UdpFact::Swallowed,
+            Some(_) => UdpFact::PortUnreachable { after: Duration::ZERO },
+            None => match super::sys::loopback_port_in_use(dst.port(), false) {
+                Some(true) => UdpFact::Swallowed,
+                _ => UdpFact::PortUnreachable { after: Duration::ZERO },
+            },
+        }
+    }
+}
+
+/// Real sockets named as in the script, and socklab's targets on loopback.
+#[derive(Debug)]
+pub struct LiveKernel {
+    targets: Targets,
+    socks: HashMap<String, RawSocket>,
+    closed: Vec<String>,
+    /// Sockets on which a call was not made for real: the kernel's socket and the models'
+    /// no longer match, so later calls on them are not judged.
+    diverged: Vec<String>,
+    /// `alarm`: interrupt the next blocking connect after this long.
+    alarm: Option<Duration>,
+}
+
+impl LiveKernel {
+    /// Start the targets (on ephemeral loopback ports) and return the kernel with the facts
+    /// the models need.
+    pub fn start() -> Result<(LiveKernel, LiveFacts), Errno> {
+        let targets = Targets::start_all(TargetsConfig::default())?;
+        let addrs =
+            NamedTarget::ALL.iter().filter_map(|t| targets.addr(target_name(*t).name()).map(|a| (*t, a))).collect();
+        Ok((
+            LiveKernel { targets, socks: HashMap::new(), closed: Vec::new(), diverged: Vec::new(), alarm: None },
+            LiveFacts { addrs, elsewhere: SimNet },
+        ))
+    }
+
+    fn sock(&self, r: &SockRef) -> Result<&RawSocket, KernelAnswer> {
+        match r {
+            SockRef::Name(n) => self.socks.get(n).ok_or_else(|| {
+                not_performed(if self.closed.contains(n) {
+                    "the descriptor was closed: socklab does not call the kernel on a number that may have been reused"
+                } else {
+                    "no such socket on the live network"
+                })
+            }),
+            SockRef::Raw(_) => Err(not_performed("raw descriptors are only passed to connect")),
+        }
+    }
+
+    /// The address bytes for a call, or why socklab will not make it.
+    fn addr(&self, r: &SockRef, arg: &SockAddrArg, outbound: bool) -> Result<raw::SockAddrArg, KernelAnswer> {
+        let family = match r {
+            SockRef::Name(n) => self.socks.get(n).map(|s| s.family()),
+            SockRef::Raw(_) => None,
+        };
+        let inet = match &arg.kind {
+            AddrKind::Inet(a) => *a,
+            AddrKind::Target(t) => {
+                let a = self.targets.addr(target_name(*t).name()).ok_or_else(|| not_performed("target not running"))?;
+                if *t == NamedTarget::Slow && outbound {
+                    let _ = self.targets.arm_slow();
+                }
+                match (family, a.ip()) {
+                    (Some(raw::Family::V6), IpAddr::V4(v4)) => {
+                        SocketAddr::new(IpAddr::V6(v4.to_ipv6_mapped()), a.port())
+                    }
+                    _ => a,
+                }
+            }
+            AddrKind::Unspec => {
+                return Ok(match arg.len {
+                    None | Some(2) => raw::SockAddrArg::Unspec,
+                    Some(l) => raw::SockAddrArg::UnspecLen(l),
+                });
+            }
+            AddrKind::Null => return Ok(raw::SockAddrArg::Null { len: arg.len.unwrap_or(0) }),
+        };
+        if outbound && !allowed_destination(inet.ip()) {
+            return Err(not_performed(
+                "outside loopback: socklab sends nothing beyond this host (use the simulated network or a namespace)",
+            ));
+        }
+        Ok(match arg.len {
+            None => raw::SockAddrArg::Inet(inet),
+            Some(l) => raw::SockAddrArg::Truncated(inet, l),
+        })
+    }
+
+    fn perform_inner(&mut self, call: &Call) -> Result<KernelAnswer, KernelAnswer> {
+        let clock = Stopwatch::start();
+        let done = |r: Result<Value, Errno>, ret: Ret| performed(r, ret, clock.elapsed());
+        Ok(match call {
+            Call::WsaStartup { .. } | Call::WsaCleanup => not_performed("POSIX has no WSAStartup/WSACleanup"),
+            Call::Alarm { after } => {
+                self.alarm = Some(*after);
+                not_performed("socklab itself will interrupt the next blocking connect (a signal without SA_RESTART)")
+            }
+            Call::Socket { proto, family, name } => {
+                let fam = match family {
+                    Family::V4 => raw::Family::V4,
+                    Family::V6 => raw::Family::V6,
+                };
+                let r = match proto {
+                    Proto::Tcp => RawSocket::tcp(fam),
+                    Proto::Udp => RawSocket::udp(fam),
+                };
+                match r {
+                    Ok(s) => {
+                        let fd = s.fd() as i64;
+                        self.socks.insert(name.clone(), s);
+                        self.closed.retain(|n| n != name);
+                        performed(Ok(Value::None), Ret::Handle(Some(fd)), clock.elapsed())
+                    }
+                    // EMFILE and friends are answers, not crashes.
+                    Err(e) => performed(Err(e), Ret::Handle(None), clock.elapsed()),
+                }
+            }
+            Call::Fionbio { sock, on } => done(self.sock(sock)?.set_nonblocking(*on).map(|_| Value::None), Ret::Int(0)),
+            Call::SetSockOpt { sock, opt, value } => {
+                let s = self.sock(sock)?;
+                let (o, v) = match opt_value(*opt, *value) {
+                    Some(x) => x,
+                    None => return Ok(not_performed("Linux has no such socket option")),
+                };
+                done(s.setsockopt(o, v).map(|_| Value::None), Ret::Int(0))
+            }
+            Call::GetSockOpt { sock, opt } => {
+                let s = self.sock(sock)?;
+                let Some((o, _)) = opt_value(*opt, 0) else {
+                    return Ok(not_performed("Linux has no such socket option"));
+                };
+                if o == SockOpt::Error {
+                    let r = s.so_error();
+                    match r {
+                        Ok(Some(e)) => match linux_code(e) {
+                            Some(c) => done(Ok(Value::Error { error: Some(c) }), Ret::Int(0)),
+                            None => unknown_errno(e),
+                        },
+                        Ok(None) => done(Ok(Value::Error { error: None }), Ret::Int(0)),
+                        Err(e) => done(Err(e), Ret::Int(0)),
+                    }
+                } else {
+                    let r = s.getsockopt(o).map(|v| match v {
+                        OptValue::Int(i) => Value::Int { value: i as i64 },
+                        OptValue::Time(d) => Value::Int { value: d.as_millis() as i64 },
+                        OptValue::Linger { on, secs } => Value::Int { value: if on { secs as i64 } else { 0 } },
+                        OptValue::PortRange { lo, hi } => Value::Int { value: ((hi as i64) << 16) | lo as i64 },
+                    });
+                    done(r, Ret::Int(0))
+                }
+            }
+            Call::Bind { sock, addr } => {
+                let a = self.addr(sock, addr, false)?;
+                let s = self.sock(sock)?;
+                match a {
+                    raw::SockAddrArg::Inet(a) if allowed_destination(a.ip()) => {
+                        done(s.bind(a).map(|_| Value::None), Ret::Int(0))
+                    }
+                    _ => not_performed("socklab binds live sockets to loopback or wildcard addresses only"),
+                }
+            }
+            Call::Listen { sock, backlog } => done(self.sock(sock)?.listen(*backlog).map(|_| Value::None), Ret::Int(0)),
+            Call::Accept { sock, name } => {
+                let s = self.sock(sock)?;
+                let r = if s.as_socket2().nonblocking().unwrap_or(false) {
+                    s.accept()
+                } else {
+                    s.accept_within(LIVE_BLOCK_LIMIT)
+                };
+                match r {
+                    Ok((a, _)) => {
+                        let fd = a.fd() as i64;
+                        self.socks.insert(name.clone(), a);
+                        performed(Ok(Value::None), Ret::Handle(Some(fd)), clock.elapsed())
+                    }
+                    Err(e) => performed(Err(e), Ret::Handle(None), clock.elapsed()),
+                }
+            }
+            Call::Connect { sock, addr, api } => {
+                match api {
+                    ConnectApi::Connect => {}
+                    ConnectApi::WsaConnect { caller_data: None, sqos: false, gqos: false } => {}
+                    ConnectApi::WsaConnect { .. } => return Ok(not_performed("Linux has no connect data or QoS")),
+                    ConnectApi::ConnectEx { .. } => return Ok(not_performed("Linux has no ConnectEx")),
+                }
+                let a = self.addr(sock, addr, true)?;
+                let alarm = self.alarm.take();
+                let r = match sock {
+                    SockRef::Raw(n) => raw::connect_fd(*n as raw::Fd, &a),
+                    SockRef::Name(_) => {
+                        let s = self.sock(sock)?;
+                        match alarm {
+                            Some(after) if !s.as_socket2().nonblocking().unwrap_or(false) => {
+                                // 13b: run the blocking connect on its own thread and signal it.
+                                let mut bc = s
+                                    .connect_blocking_interruptible(a)
+                                    .map_err(|e| performed(Err(e), Ret::Int(0), clock.elapsed()))?;
+                                match bc.wait(after) {
+                                    Some((r, _)) => r,
+                                    None => match bc.interrupt_and_wait(Duration::from_secs(200)) {
+                                        Some((r, _)) => r,
+                                        None => return Ok(not_performed("the interrupted connect did not return")),
+                                    },
+                                }
+                            }
+                            _ => s.connect(&a),
+                        }
+                    }
+                };
+                done(r.map(|_| Value::None), Ret::Int(0))
+            }
+            Call::Select { read, write, except, timeout } => {
+                let fds = |v: &[SockRef]| -> Result<Vec<(String, raw::Fd)>, KernelAnswer> {
+                    v.iter().map(|r| Ok((r.to_string(), self.sock(r)?.fd()))).collect()
+                };
+                let (r, w, x) = (fds(read)?, fds(write)?, fds(except)?);
+                let ms = timeout
+                    .map(|d| d.as_millis().min(u32::MAX as u128) as u32)
+                    .unwrap_or(LIVE_BLOCK_LIMIT.as_millis() as u32);
+                let only = |v: &[(String, raw::Fd)]| v.iter().map(|(_, f)| *f).collect::<Vec<_>>();
+                match readiness::select(&only(&r), &only(&w), &only(&x), ms) {
+                    Ok(ans) => {
+                        let names = |v: &[(String, raw::Fd)], set: &[raw::Fd]| {
+                            v.iter().filter(|(_, f)| set.contains(f)).map(|(n, _)| n.clone()).collect::<Vec<_>>()
+                        };
+                        let (rs, ws, xs) = (names(&r, &ans.read), names(&w, &ans.write), names(&x, &ans.except));
+                        let n = (rs.len() + ws.len() + xs.len()) as i64;
+                        performed(Ok(Value::Select { read: rs, write: ws, except: xs }), Ret::Int(n), clock.elapsed())
+                    }
+                    Err(e) => performed(Err(e), Ret::Int(0), clock.elapsed()),
+                }
+            }
+            Call::Poll { socks, timeout } => {
+                let mut fds = Vec::new();
+                for r in socks {
+                    fds.push((r.to_string(), self.sock(r)?.fd()));
+                }
+                let ms = timeout
+                    .map(|d| d.as_millis().min(u32::MAX as u128) as u32)
+                    .unwrap_or(LIVE_BLOCK_LIMIT.as_millis() as u32);
+                // As the probe asks: POLLIN|POLLPRI|POLLOUT|POLLRDHUP (RDHUP only comes when asked).
+                let interest = PollBits::DEFAULT_INTEREST;
+                let req: Vec<(raw::Fd, PollBits)> = fds.iter().map(|(_, f)| (*f, interest)).collect();
+                match readiness::poll(&req, ms) {
+                    Ok(bits) => {
+                        let revents: Vec<(String, call::PollBits)> =
+                            fds.iter().zip(bits).map(|((n, _), b)| (n.clone(), call::PollBits(b.0))).collect();
+                        let n = revents.iter().filter(|(_, b)| !b.is_empty()).count() as i64;
+                        performed(Ok(Value::Poll { revents }), Ret::Int(n), clock.elapsed())
+                    }
+                    Err(e) => performed(Err(e), Ret::Int(0), clock.elapsed()),
+                }
+            }
+            Call::WsaEventSelect { .. } | Call::WsaAsyncSelect { .. } | Call::WsaEnumNetworkEvents { .. } => {
+                not_performed("Linux has no WSAEventSelect, WSAAsyncSelect or WSAEnumNetworkEvents")
+            }
+            Call::GetSockName { sock } => {
+                done(self.sock(sock)?.local_addr().map(|a| addr_value(a.inet())), Ret::Int(0))
+            }
+            Call::GetPeerName { sock } => done(self.sock(sock)?.peer_addr().map(|a| addr_value(a.inet())), Ret::Int(0)),
+            Call::Send { sock, data } => {
+                let s = self.sock(sock)?;
+                match s.send(data) {
+                    Ok(n) => performed(Ok(Value::None), Ret::Int(n as i64), clock.elapsed()),
+                    Err(e) => performed(Err(e), Ret::Int(0), clock.elapsed()),
+                }
+            }
+            Call::SendTo { sock, addr, data } => {
+                let a = self.addr(sock, addr, true)?;
+                let raw::SockAddrArg::Inet(to) = a else {
+                    return Ok(not_performed("sendto takes a plain address here"));
+                };
+                match self.sock(sock)?.send_to(data, to) {
+                    Ok(n) => performed(Ok(Value::None), Ret::Int(n as i64), clock.elapsed()),
+                    Err(e) => performed(Err(e), Ret::Int(0), clock.elapsed()),
+                }
+            }
+            Call::Recv { sock } | Call::RecvFrom { sock } => {
+                let with_from = matches!(call, Call::RecvFrom { .. });
+                let s = self.sock(sock)?;
+                let wait =
+                    if s.as_socket2().nonblocking().unwrap_or(false) { Duration::ZERO } else { LIVE_BLOCK_LIMIT };
+                let mut buf = vec![0u8; 65536];
+                let r = if with_from {
+                    s.recv_from(&mut buf, wait).map(|(n, from)| (n, from.inet()))
+                } else {
+                    s.recv(&mut buf, wait).map(|n| (n, None))
+                };
+                match r {
+                    Ok((n, from)) => {
+                        buf.truncate(n);
+                        let value = if n == 0 && s.kind() == raw::Kind::Tcp {
+                            Value::None
+                        } else {
+                            Value::Data { data: buf, from }
+                        };
+                        performed(Ok(value), Ret::Int(n as i64), clock.elapsed())
+                    }
+                    Err(e) => performed(Err(e), Ret::Int(0), clock.elapsed()),
+                }
+            }
+            Call::Shutdown { sock, how } => {
+                let h = match how {
+                    call::How::Read => Shutdown::Read,
+                    call::How::Write => Shutdown::Write,
+                    call::How::Both => Shutdown::Both,
+                };
+                done(self.sock(sock)?.shutdown(h).map(|_| Value::None), Ret::Int(0))
+            }
+            Call::Close { sock } => {
+                let SockRef::Name(n) = sock else { return Ok(not_performed("raw descriptors are not closed")) };
+                match self.socks.remove(n) {
+                    Some(s) => {
+                        self.closed.push(n.clone());
+                        done(s.close().map(|_| Value::None), Ret::Int(0))
+                    }
+                    None => not_performed("the descriptor was already closed"),
+                }
+            }
+        })
+    }
+}
+
+impl Kernel for LiveKernel {
+    fn perform(&mut self, call: &Call) -> KernelAnswer {
+        let name = match call {
+            Call::Socket { name, .. } => {
+                self.diverged.retain(|n| n != name);
+                None
+            }
+            _ => match call.sock() {
+                Some(SockRef::Name(n)) => Some(n.clone()),
+                _ => None,
+            },
+        };
+        if let Some(n) = &name {
+            if self.diverged.contains(n) {
+                return not_performed(
+                    "an earlier call on this socket was not made for real, so the kernel's socket differs",
+                );
+            }
+        }
+        let mut a = self.perform_inner(call).unwrap_or_else(|a| a);
+        if let (KernelAnswer::NotPerformed { .. }, Some(n)) = (&a, &name) {
+            // Calls that Linux does not have change nothing there; the others would have.
+            let changes = matches!(
+                call,
+                Call::Connect { api: ConnectApi::Connect, .. }
+                    | Call::Connect { api: ConnectApi::WsaConnect { caller_data: None, sqos: false, gqos: false }, .. }
+                    | Call::SendTo { .. }
+                    | Call::Bind { .. }
+                    | Call::Accept { .. }
+            );
+            if changes && self.socks.contains_key(n) {
+                self.diverged.push(n.clone());
+            }
+        }
+        if let (KernelAnswer::Performed { tcp_state, .. }, Some(SockRef::Name(n))) = (&mut a, call.sock()) {
+            *tcp_state = self.tcp_state(n);
+        }
+        a
+    }
+
+    fn sleep(&mut self, d: Duration) {
+        std::thread::sleep(d.min(Duration::from_secs(600)));
+    }
+
+    fn wait_until(&mut self, sock: &str, until: Until, limit: Duration) -> (bool, Duration) {
+        let clock = Stopwatch::start();
+        let Some(s) = self.socks.get(sock) else { return (false, Duration::ZERO) };
+        let fd = s.fd();
+        let start_bits = readiness::poll_one(fd, 0).unwrap_or_default();
+        let tcp = s.kind() == raw::Kind::Tcp;
+        let limit = if until == Until::Event { limit.min(LIVE_BLOCK_LIMIT) } else { limit };
+        let mut step = Duration::from_millis(1);
+        while clock.elapsed() < limit {
+            let state = readiness::tcp_info_state(fd);
+            // Only a handshake in progress can still connect or fail.
+            let moving = state == Some(TcpState::SynSent);
+            if tcp && until != Until::Event && !moving && state != Some(TcpState::Established) {
+                let failed = state == Some(TcpState::Close);
+                return (until == Until::Failed && failed, clock.elapsed());
+            }
+            if !tcp && until != Until::Event {
+                return (false, clock.elapsed());
+            }
+            let met = match until {
+                Until::Connected => state == Some(TcpState::Established),
+                // A failed handshake leaves the socket CLOSE with an error pending.
+                Until::Failed => {
+                    state == Some(TcpState::Close) && !readiness::poll_one(fd, 0).unwrap_or_default().is_empty()
+                }
+                Until::Event => readiness::poll_one(fd, 0).unwrap_or_default() != start_bits,
+            };
+            if met {
+                return (true, clock.elapsed());
+            }
+            std::thread::sleep(step);
+            step = (step * 2).min(Duration::from_millis(50));
+        }
+        (false, clock.elapsed())
+    }
+
+    fn tcp_state(&self, sock: &str) -> Option<String> {
+        let s = self.socks.get(sock)?;
+        if s.kind() != raw::Kind::Tcp {
+            return None;
+        }
+        readiness::tcp_info_state(s.fd()).map(|t| t.to_string())
+    }
+}
+
+fn not_performed(why: &str) -> KernelAnswer {
+    KernelAnswer::NotPerformed { why: why.to_string() }
+}
+
+fn unknown_errno(e: Errno) -> KernelAnswer {
+    KernelAnswer::NotPerformed { why: format!("the kernel answered {e}, which the catalogue does not know") }
+}
+
+/// The catalogue's Linux code for an errno.
+pub fn linux_code(e: Errno) -> Option<Code> {
+    Code::ALL.iter().copied().find(|c| c.platform() == Platform::Linux && c.number() == e.code())
+}
+
+fn performed(r: Result<Value, Errno>, ok_ret: Ret, elapsed: Duration) -> KernelAnswer {
+    match r {
+        Ok(value) => KernelAnswer::Performed { ret: ok_ret, error: None, value, elapsed, tcp_state: None },
+        Err(e) => match linux_code(e) {
+            Some(code) => KernelAnswer::Performed {
+                ret: match ok_ret {
+                    Ret::Handle(_) => Ret::Handle(None),
+                    _ => Ret::Int(-1),
+                },
+                error: Some(code),
+                value: Value::None,
+                elapsed,
+                tcp_state: None,
+            },
+            None => unknown_errno(e),
+        },
+    }
+}
+
+fn addr_value(a: Option<SocketAddr>) -> Value {
+    match a {
+        Some(addr) => Value::Addr { addr },
+        None => Value::None,
+    }
+}
+
+/// The live option and its value for a core option, when Linux has it.
+fn opt_value(opt: call::SockOpt, value: i64) -> Option<(SockOpt, OptValue)> {
+    use call::SockOpt as C;
+    let int = OptValue::Int(value as i32);
+    Some(match opt {
+        C::SO_BROADCAST => (SockOpt::Broadcast, int),
+        C::SO_REUSEADDR => (SockOpt::ReuseAddr, int),
+        C::SO_ERROR => (SockOpt::Error, int),
+        C::SO_SNDTIMEO => (SockOpt::SndTimeo, OptValue::Time(Duration::from_millis(value.max(0) as u64))),
+        C::SO_LINGER => (SockOpt::Linger, OptValue::Linger { on: value > 0, secs: value.max(0) as i32 }),
+        C::TCP_NODELAY => (SockOpt::TcpNoDelay, int),
+        C::TCP_SYNCNT => (SockOpt::TcpSynCnt, int),
+        C::TCP_USER_TIMEOUT => (SockOpt::TcpUserTimeout, int),
+        C::IPV6_V6ONLY => (SockOpt::Ipv6V6Only, int),
+        C::SO_KEEPALIVE | C::SO_CONNECT_TIME | C::SO_UPDATE_CONNECT_CONTEXT | C::TCP_MAXRT => return None,
+    })
+}

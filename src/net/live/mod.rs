@@ -1,0 +1,42 @@
+//! The live network: real sockets on this host, with the kernel's raw answers.
+//!
+//! On Linux the `linux` personality is not a model here but the kernel itself. Everything in this
+//! module reports what the kernel said, unchanged: `connect(2)` is called through `libc`
+//! directly, never through `std::net::TcpStream::connect` (which retries `EINTR` and turns
+//! `EISCONN` into success, hiding exactly what socklab teaches).
+//!
+//! - [`raw`]: [`RawSocket`], one method per system call, each returning
+//!   `Result<T, Errno>`; [`SockAddrArg`] describes the exact bytes handed to
+//!   `connect(2)`, so malformed addresses (wrong family, short length, NULL) can be shown.
+//! - [`readiness`]: select(2), poll(2) and epoll answers as plain data, and the kernel's own TCP
+//!   state from `TCP_INFO`.
+//! - [`targets`]: socklab's own lab network on loopback (`@accept`, `@refuse`, `@pending`,
+//!   `@slow`, `@reset`, `@echo`, `@sink`).
+//! - [`netns`]: experiments inside a private network namespace (routing errors, ARP failure,
+//!   real broadcast) through `unshare -r -n` and iproute2.
+//! - [`limits`]: the descriptor limit (`RLIMIT_NOFILE`).
+//! - [`clock`]: the one place in the live network that reads the real clock.
+//!
+//! Platform code lives in `sys/unix.rs` (written for Linux) and `sys/windows.rs` (not yet
+//! implemented: every function there answers [`Errno::UNSUPPORTED`](raw::Errno::UNSUPPORTED)),
+//! which define the same functions with the same signatures, as socket2 does.
+//!
+//! Network safety: nothing in this module sends a packet by itself. Targets listen on
+//! `127.0.0.1` only; namespace experiments run in namespaces they create.
+
+pub mod clock;
+pub mod judge;
+pub mod limits;
+pub mod netns;
+pub mod raw;
+pub mod readiness;
+pub mod targets;
+
+#[cfg_attr(unix, path = "sys/unix.rs")]
+#[cfg_attr(windows, path = "sys/windows.rs")]
+mod sys;
+
+pub use clock::Stopwatch;
+pub use raw::{Errno, Family, Kind, OptValue, RawSocket, SockAddrArg, SockName, SockOpt};
+pub use readiness::{EpollBits, PollBits, SelectAnswer, TcpState};
+pub use targets::{TargetName, Targets};

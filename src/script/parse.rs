@@ -1,0 +1,2514 @@
+//! The command language's parser, shared by script files (`socklab run FILE.lab`) and the TUI
+//! prompt.
+//!
+//! One line is one statement. The lexical rules:
+//!
+//! - Tokens are whitespace-separated words. A `"quoted part"` may appear anywhere in a word and
+//!   may contain whitespace; inside it `\n`, `\t`, `\r`, `\0`, `\\` and `\"` are escapes.
+//! - A `#` that begins a word starts a comment (as in a shell), except a word `#N` (an integer,
+//!   optionally negative), which names a raw descriptor. A `#` inside a word (`read=#5`) is an
+//!   ordinary character.
+//! - Keywords, commands, option names, error codes and states are case-insensitive; socket names
+//!   are case-sensitive and match `[A-Za-z_][A-Za-z0-9_-]*`.
+//! - Columns in errors are 1-based character columns of the offending token. A missing argument
+//!   is reported just past the last token of the line.
+//!
+//! Names: `socket ... as NAME` and `accept L as NAME` define names; without `as`, a socket is
+//! named `s`, then `s2`, `s3`, ... and an accepted socket `a1`, `a2`, ... (the first such name not
+//! yet defined). A name stays defined after `closesocket`; defining it again is an error.
+//!
+//! Aliases: `nonblock NAME [on|off]` and `fionbio NAME 1|0` for `ioctlsocket NAME FIONBIO 1|0`;
+//! `poll` for `wsapoll`; `close` for `closesocket`; `shutdown` directions `send|wr|write|sd_send|
+//! shut_wr|1`, `receive|recv|rd|read|sd_receive|shut_rd|0`, `both|rdwr|sd_both|shut_rdwr|2`;
+//! protocols `stream`/`sock_stream`, `dgram`/`sock_dgram`; families `ipv4`/`af_inet`,
+//! `ipv6`/`af_inet6`.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
+use std::time::Duration;
+
+use super::ast::{Expect, ExpectWhat, Span, Stmt, StmtKind, Wait, WaitUntil};
+use crate::core::call::{
+    AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, Proto, SockAddrArg, SockOpt, SockRef,
+};
+use crate::core::codes::Code;
+use crate::core::model::State;
+use crate::core::personality::PersonalityId;
+
+// ---------------------------------------------------------------------------------------------
+// Public interface
+// ---------------------------------------------------------------------------------------------
+
+/// A mistake in one line, with the place of the offending token and what was expected there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    /// 1-based line number.
+    pub line: usize,
+    /// 1-based character column of the offending token (or just past the line's last token
+    /// when something is missing).
+    pub col: usize,
+    /// What is wrong and what was expected.
+    pub message: String,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}, column {}: {}", self.line, self.col, self.message)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// The socket names defined so far, in the order they were defined.
+#[derive(Clone, Debug, Default)]
+pub struct Names {
+    order: Vec<String>,
+    set: HashSet<String>,
+    /// Every default socket name below this index is taken (names are never removed).
+    socket_hint: usize,
+    /// Every default accept name below this index is taken.
+    accept_hint: usize,
+}
+
+impl Names {
+    /// Define a name; `false` if it was already defined.
+    pub fn insert(&mut self, name: impl Into<String>) -> bool {
+        let name = name.into();
+        if self.set.contains(&name) {
+            return false;
+        }
+        self.set.insert(name.clone());
+        self.order.push(name);
+        while self.set.contains(&default_socket_name(self.socket_hint)) {
+            self.socket_hint += 1;
+        }
+        while self.set.contains(&default_accept_name(self.accept_hint)) {
+            self.accept_hint += 1;
+        }
+        true
+    }
+
+    /// Whether the name is defined.
+    pub fn contains(&self, name: &str) -> bool {
+        self.set.contains(name)
+    }
+
+    /// The names in the order they were defined.
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        self.order.iter().map(String::as_str)
+    }
+
+    /// How many names are defined.
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// Whether no name is defined.
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    /// The name `socket tcp` without `as` would define: `s`, then `s2`, `s3`, ...
+    pub fn next_socket_name(&self) -> String {
+        (self.socket_hint..).map(default_socket_name).find(|n| !self.contains(n)).unwrap_or_default()
+    }
+
+    /// The name `accept L` without `as` would define: `a1`, `a2`, ...
+    pub fn next_accept_name(&self) -> String {
+        (self.accept_hint..).map(default_accept_name).find(|n| !self.contains(n)).unwrap_or_default()
+    }
+}
+
+impl<S: Into<String>> FromIterator<S> for Names {
+    fn from_iter<I: IntoIterator<Item = S>>(iter: I) -> Self {
+        let mut names = Names::default();
+        for n in iter {
+            names.insert(n);
+        }
+        names
+    }
+}
+
+fn default_socket_name(k: usize) -> String {
+    if k == 0 { "s".to_string() } else { format!("s{}", k + 1) }
+}
+
+fn default_accept_name(k: usize) -> String {
+    format!("a{}", k + 1)
+}
+
+/// Whether `s` is a valid socket name: `[A-Za-z_][A-Za-z0-9_-]*`.
+pub fn is_valid_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) if c.is_ascii_alphabetic() || c == '_' => {}
+        _ => return false,
+    }
+    chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// Parse a whole script. Returns every error of the file, in line order, if there is any.
+pub fn parse_script(src: &str) -> Result<Vec<Stmt>, Vec<ParseError>> {
+    let mut names = Names::default();
+    let mut stmts = Vec::new();
+    let mut errors = Vec::new();
+    for (i, line) in src.lines().enumerate() {
+        match parse_line(line, i + 1, &mut names) {
+            Ok(Some(stmt)) => stmts.push(stmt),
+            Ok(None) => {}
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() { Ok(stmts) } else { Err(errors) }
+}
+
+/// Parse one line. `Ok(None)` for a blank or comment-only line. A line that defines a socket
+/// name (`socket`, `accept`) adds it to `known` when, and only when, it parses.
+pub fn parse_line(line: &str, line_no: usize, known: &mut Names) -> Result<Option<Stmt>, ParseError> {
+    let lexed = lex(line, line_no)?;
+    let Some(first) = lexed.toks.first() else {
+        return Ok(None);
+    };
+    let code = &line[..lexed.code_end];
+    let span = Span { line: line_no, col: first.col };
+    let (kind, defines) = {
+        let mut p = Parser { line: line_no, toks: lexed.toks, pos: 0, code, names: known, usage: "" };
+        p.statement()?
+    };
+    if let Some(name) = defines {
+        known.insert(name);
+    }
+    Ok(Some(Stmt { span, kind, text: code.trim().to_string() }))
+}
+
+/// Every command word with its usage line, in the order help lists them.
+pub fn commands() -> impl Iterator<Item = (&'static str, &'static str)> {
+    COMMANDS.iter().map(|c| (c.word, c.usage))
+}
+
+/// Candidates for the word being typed at the end of `prefix_line` (or the next word when the
+/// line is empty or ends with whitespace): commands, socket names, targets, option names,
+/// `FD_*` events, personalities and checks after `expect`, states, codes. Each candidate is the
+/// whole word that would replace the partial one.
+pub fn completions(prefix_line: &str, names: &Names) -> Vec<String> {
+    let Ok(lexed) = lex(prefix_line, 0) else {
+        return Vec::new();
+    };
+    if lexed.code_end < prefix_line.len() {
+        return Vec::new(); // inside a comment
+    }
+    let open = prefix_line.is_empty() || prefix_line.ends_with(char::is_whitespace);
+    let mut words: Vec<String> = lexed.toks.iter().map(|t| t.text.clone()).collect();
+    let partial = if open { String::new() } else { words.pop().unwrap_or_default() };
+    let mut out = Vec::new();
+    for c in candidates(&words, &partial, names) {
+        if !out.contains(&c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cmd {
+    WsaStartup,
+    WsaCleanup,
+    Alarm,
+    Socket,
+    Ioctlsocket,
+    Nonblock,
+    Fionbio,
+    SetSockOpt,
+    GetSockOpt,
+    Bind,
+    Listen,
+    Accept,
+    Connect,
+    WsaConnect,
+    ConnectEx,
+    Select,
+    WsaPoll,
+    WsaEventSelect,
+    WsaAsyncSelect,
+    WsaEnumNetworkEvents,
+    GetSockName,
+    GetPeerName,
+    Send,
+    SendTo,
+    Recv,
+    RecvFrom,
+    Shutdown,
+    CloseSocket,
+    Wait,
+    Expect,
+}
+
+struct CmdInfo {
+    word: &'static str,
+    cmd: Cmd,
+    usage: &'static str,
+}
+
+const fn cmd(word: &'static str, cmd: Cmd, usage: &'static str) -> CmdInfo {
+    CmdInfo { word, cmd, usage }
+}
+
+const COMMANDS: &[CmdInfo] = &[
+    cmd("wsastartup", Cmd::WsaStartup, "wsastartup [MAJOR.MINOR]"),
+    cmd("wsacleanup", Cmd::WsaCleanup, "wsacleanup"),
+    cmd("alarm", Cmd::Alarm, "alarm MS (interrupt the next blocking connect)"),
+    cmd("socket", Cmd::Socket, "socket tcp|udp [v4|v6] [as NAME]"),
+    cmd("ioctlsocket", Cmd::Ioctlsocket, "ioctlsocket NAME FIONBIO 1|0"),
+    cmd("nonblock", Cmd::Nonblock, "nonblock NAME [on|off]"),
+    cmd("fionbio", Cmd::Fionbio, "fionbio NAME 1|0"),
+    cmd("setsockopt", Cmd::SetSockOpt, "setsockopt NAME OPTION [VALUE]"),
+    cmd("getsockopt", Cmd::GetSockOpt, "getsockopt NAME OPTION"),
+    cmd("bind", Cmd::Bind, "bind NAME ADDR"),
+    cmd("listen", Cmd::Listen, "listen NAME [BACKLOG]"),
+    cmd("accept", Cmd::Accept, "accept NAME [as NEWNAME]"),
+    cmd("connect", Cmd::Connect, "connect NAME ADDR [namelen=N]"),
+    cmd("wsaconnect", Cmd::WsaConnect, "wsaconnect NAME ADDR [namelen=N] [data=TEXT] [sqos] [gqos]"),
+    cmd("connectex", Cmd::ConnectEx, "connectex NAME ADDR [namelen=N] [send=TEXT]"),
+    cmd("select", Cmd::Select, "select [read=A,B] [write=C] [except=D] [timeout=MS|inf]"),
+    cmd("wsapoll", Cmd::WsaPoll, "wsapoll NAME[,NAME...] [timeout=MS|inf]"),
+    cmd("poll", Cmd::WsaPoll, "poll NAME[,NAME...] [timeout=MS|inf]"),
+    cmd("wsaeventselect", Cmd::WsaEventSelect, "wsaeventselect NAME EVENTS"),
+    cmd("wsaasyncselect", Cmd::WsaAsyncSelect, "wsaasyncselect NAME EVENTS"),
+    cmd("wsaenumnetworkevents", Cmd::WsaEnumNetworkEvents, "wsaenumnetworkevents NAME"),
+    cmd("getsockname", Cmd::GetSockName, "getsockname NAME"),
+    cmd("getpeername", Cmd::GetPeerName, "getpeername NAME"),
+    cmd("send", Cmd::Send, "send NAME TEXT"),
+    cmd("sendto", Cmd::SendTo, "sendto NAME ADDR TEXT"),
+    cmd("recv", Cmd::Recv, "recv NAME"),
+    cmd("recvfrom", Cmd::RecvFrom, "recvfrom NAME"),
+    cmd("shutdown", Cmd::Shutdown, "shutdown NAME send|receive|both"),
+    cmd("closesocket", Cmd::CloseSocket, "closesocket NAME"),
+    cmd("close", Cmd::CloseSocket, "close NAME"),
+    cmd("wait", Cmd::Wait, "wait MS | wait NAME connected|failed|event"),
+    cmd("expect", Cmd::Expect, "expect [P1,P2:] WHAT"),
+];
+
+fn lookup_cmd(word: &str) -> Option<&'static CmdInfo> {
+    COMMANDS.iter().find(|c| c.word.eq_ignore_ascii_case(word))
+}
+
+/// The checks `expect` knows, in help order.
+const CHECKS: &[&str] = &["ok", "ret", "error", "na", "state", "select", "event", "completion", "value", "elapsed"];
+
+const ADDR_EXPECTED: &str = "an address like 127.0.0.1:80, [::1]:80 or a target like @accept";
+const CODE_EXPECTED: &str = "a name like WSAECONNREFUSED or ECONNREFUSED, or a number like 10061";
+const DURATION_EXPECTED: &str = "milliseconds like 500, 1500ms or 2s";
+
+/// `FD_ALL_EVENTS`: every bit of [`FdEvents::NAMES`].
+const FD_ALL: u16 = 0x3F;
+
+// ---------------------------------------------------------------------------------------------
+// Lexer
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Clone, Debug)]
+struct Tok {
+    /// The word with quotes removed and escapes resolved.
+    text: String,
+    /// 1-based column of its first character.
+    col: usize,
+    /// Column just past its last character.
+    end: usize,
+    /// Byte offset in the line just past its last character.
+    end_byte: usize,
+    /// Whether any part was quoted.
+    quoted: bool,
+    /// Byte index in `text` of the first `=` outside quotes, and the column just after it.
+    eq: Option<(usize, usize)>,
+}
+
+impl Tok {
+    /// `(key, value, column of value)` for a `key=value` word.
+    fn key_value(&self) -> Option<(&str, &str, usize)> {
+        self.eq.map(|(i, col)| (&self.text[..i], &self.text[i + 1..], col))
+    }
+
+    /// The part of an unquoted word from character `k` on.
+    fn tail(&self, k: usize) -> Tok {
+        let byte = self.text.char_indices().nth(k).map_or(self.text.len(), |(b, _)| b);
+        let text = self.text[byte..].to_string();
+        let col = self.col + k;
+        let eq = text.find('=').map(|i| (i, col + text[..i].chars().count() + 1));
+        Tok { text, col, end: self.end, end_byte: self.end_byte, quoted: self.quoted, eq }
+    }
+}
+
+struct Lexed {
+    toks: Vec<Tok>,
+    /// Byte offset where the comment starts (the line's length if there is none).
+    code_end: usize,
+}
+
+/// Whether the word starting at `chars[0] == '#'` is a raw descriptor `#N` / `#-N`.
+fn is_raw_ref_word(chars: &[(usize, char)]) -> bool {
+    let word: Vec<char> = chars.iter().map(|&(_, c)| c).take_while(|c| !c.is_whitespace()).collect();
+    let digits = match word.get(1) {
+        Some('-') => &word[2..],
+        _ => &word[1.min(word.len())..],
+    };
+    !digits.is_empty() && digits.iter().all(char::is_ascii_digit)
+}
+
+fn lex(line: &str, line_no: usize) -> Result<Lexed, ParseError> {
+    let chars: Vec<(usize, char)> = line.char_indices().collect();
+    let err = |i: usize, message: String| ParseError { line: line_no, col: i + 1, message };
+    let mut toks = Vec::new();
+    let mut code_end = line.len();
+    let mut i = 0;
+    while i < chars.len() {
+        let (byte, c) = chars[i];
+        if c.is_whitespace() {
+            i += 1;
+            continue;
+        }
+        if c == '#' && !is_raw_ref_word(&chars[i..]) {
+            code_end = byte;
+            break;
+        }
+        let start = i;
+        let mut text = String::new();
+        let mut quoted = false;
+        let mut eq = None;
+        let mut open_quote: Option<usize> = None;
+        while i < chars.len() {
+            let c = chars[i].1;
+            match open_quote {
+                None if c.is_whitespace() => break,
+                None if c == '"' => {
+                    open_quote = Some(i);
+                    quoted = true;
+                    i += 1;
+                }
+                None => {
+                    if c == '=' && eq.is_none() {
+                        eq = Some((text.len(), i + 2));
+                    }
+                    text.push(c);
+                    i += 1;
+                }
+                Some(_) if c == '"' => {
+                    open_quote = None;
+                    i += 1;
+                }
+                Some(q) if c == '\\' => {
+                    let Some(&(_, e)) = chars.get(i + 1) else {
+                        return Err(err(
+                            q,
+                            "unterminated quote: expected a closing `\"` before the end of the line".into(),
+                        ));
+                    };
+                    let resolved = match e {
+                        'n' => '\n',
+                        't' => '\t',
+                        'r' => '\r',
+                        '0' => '\0',
+                        '\\' => '\\',
+                        '"' => '"',
+                        other => {
+                            return Err(err(
+                                i,
+                                format!(
+                                    "unknown escape `\\{other}` in quoted text: expected \\n, \\t, \\r, \\0, \\\\ or \\\""
+                                ),
+                            ));
+                        }
+                    };
+                    text.push(resolved);
+                    i += 2;
+                }
+                Some(_) => {
+                    text.push(c);
+                    i += 1;
+                }
+            }
+        }
+        if let Some(q) = open_quote {
+            return Err(err(q, "unterminated quote: expected a closing `\"` before the end of the line".into()));
+        }
+        let end_byte = chars.get(i).map_or(line.len(), |&(b, _)| b);
+        toks.push(Tok { text, col: start + 1, end: i + 1, end_byte, quoted, eq });
+    }
+    Ok(Lexed { toks, code_end })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parser
+// ---------------------------------------------------------------------------------------------
+
+type PResult<T> = Result<T, ParseError>;
+
+struct Parser<'a> {
+    line: usize,
+    toks: Vec<Tok>,
+    pos: usize,
+    /// The line without its comment.
+    code: &'a str,
+    names: &'a Names,
+    /// Usage of the command being parsed, for "extra argument" messages.
+    usage: &'static str,
+}
+
+/// Options of the connect family.
+#[derive(Default)]
+struct ConnectOpts {
+    namelen: Option<u32>,
+    data: Option<Vec<u8>>,
+    send: Option<Vec<u8>>,
+    sqos: bool,
+    gqos: bool,
+}
+
+impl Parser<'_> {
+    fn err(&self, col: usize, message: impl Into<String>) -> ParseError {
+        ParseError { line: self.line, col, message: message.into() }
+    }
+
+    /// Column just past the last token: where a missing argument is reported.
+    fn end_col(&self) -> usize {
+        self.toks.last().map_or(1, |t| t.end)
+    }
+
+    fn peek(&self) -> Option<&Tok> {
+        self.toks.get(self.pos)
+    }
+
+    fn next_tok(&mut self) -> Option<Tok> {
+        let t = self.toks.get(self.pos).cloned();
+        if t.is_some() {
+            self.pos += 1;
+        }
+        t
+    }
+
+    /// The next token, or "missing WHAT: expected EXPECTED".
+    fn require(&mut self, what: &str, expected: &str) -> PResult<Tok> {
+        match self.next_tok() {
+            Some(t) => Ok(t),
+            None => Err(self.err(self.end_col(), format!("missing {what}: expected {expected}"))),
+        }
+    }
+
+    /// Nothing may follow.
+    fn end(&self) -> PResult<()> {
+        match self.peek() {
+            None => Ok(()),
+            Some(t) => Err(self
+                .err(t.col, format!("unexpected `{}`: expected the end of the line (usage: {})", t.text, self.usage))),
+        }
+    }
+
+    /// The next token if it is one of `words` (any case); it is consumed.
+    fn take_word(&mut self, words: &[&str]) -> Option<Tok> {
+        let t = self.peek()?;
+        if words.iter().any(|w| w.eq_ignore_ascii_case(&t.text)) { self.next_tok() } else { None }
+    }
+
+    fn call(&self, call: Call) -> PResult<(StmtKind, Option<String>)> {
+        self.end()?;
+        Ok((StmtKind::Call(call), None))
+    }
+
+    fn statement(&mut self) -> PResult<(StmtKind, Option<String>)> {
+        let Some(head) = self.next_tok() else {
+            return Err(self.err(1, "missing command"));
+        };
+        let Some(info) = lookup_cmd(&head.text) else {
+            let all: Vec<&str> = COMMANDS.iter().map(|c| c.word).collect();
+            let hint =
+                closest(&head.text, all.iter().copied()).map(|c| format!("did you mean `{c}`? ")).unwrap_or_default();
+            return Err(self
+                .err(head.col, format!("unknown command `{}`: {hint}expected one of: {}", head.text, all.join(", "))));
+        };
+        self.usage = info.usage;
+        match info.cmd {
+            Cmd::WsaStartup => {
+                let (major, minor) = match self.next_tok() {
+                    None => (2, 2),
+                    Some(t) => self.version(&t)?,
+                };
+                self.call(Call::WsaStartup { major, minor })
+            }
+            Cmd::WsaCleanup => self.call(Call::WsaCleanup),
+            Cmd::Alarm => {
+                let t = self.require("duration", DURATION_EXPECTED)?;
+                let after = parse_duration(&t.text).ok_or_else(|| {
+                    self.err(t.col, format!("bad duration `{}`: expected {DURATION_EXPECTED}", t.text))
+                })?;
+                self.end()?;
+                Ok((StmtKind::Call(Call::Alarm { after }), None))
+            }
+            Cmd::Socket => self.socket(),
+            Cmd::Ioctlsocket => {
+                let sock = self.sock()?;
+                let t = self.require("ioctl command", "FIONBIO")?;
+                if !t.text.eq_ignore_ascii_case("FIONBIO") {
+                    return Err(self.err(t.col, format!("unsupported ioctl `{}`: expected FIONBIO", t.text)));
+                }
+                let v = self.require("FIONBIO value", "1 (nonblocking) or 0 (blocking)")?;
+                let on = self.switch(&v)?;
+                self.call(Call::Fionbio { sock, on })
+            }
+            Cmd::Nonblock => {
+                let sock = self.sock()?;
+                let on = match self.next_tok() {
+                    None => true,
+                    Some(v) => self.switch(&v)?,
+                };
+                self.call(Call::Fionbio { sock, on })
+            }
+            Cmd::Fionbio => {
+                let sock = self.sock()?;
+                let v = self.require("FIONBIO value", "1 (nonblocking) or 0 (blocking)")?;
+                let on = self.switch(&v)?;
+                self.call(Call::Fionbio { sock, on })
+            }
+            Cmd::SetSockOpt => {
+                let sock = self.sock()?;
+                let opt = self.sockopt()?;
+                let value = match self.next_tok() {
+                    None => 1,
+                    Some(v) => self.opt_value(&v)?,
+                };
+                self.call(Call::SetSockOpt { sock, opt, value })
+            }
+            Cmd::GetSockOpt => {
+                let sock = self.sock()?;
+                let opt = self.sockopt()?;
+                self.call(Call::GetSockOpt { sock, opt })
+            }
+            Cmd::Bind => {
+                let sock = self.sock()?;
+                let addr = self.addr()?;
+                self.call(Call::Bind { sock, addr })
+            }
+            Cmd::Listen => {
+                let sock = self.sock()?;
+                let backlog = match self.next_tok() {
+                    None => 5,
+                    Some(t) => t.text.parse::<i32>().map_err(|_| {
+                        self.err(t.col, format!("bad backlog `{}`: expected an integer like 5", t.text))
+                    })?,
+                };
+                self.call(Call::Listen { sock, backlog })
+            }
+            Cmd::Accept => {
+                let sock = self.sock()?;
+                let name = match self.take_word(&["as"]) {
+                    Some(_) => {
+                        let t = self.require("name after `as`", "a new socket name like c1")?;
+                        self.new_name(&t)?
+                    }
+                    None => self.names.next_accept_name(),
+                };
+                self.end()?;
+                Ok((StmtKind::Call(Call::Accept { sock, name: name.clone() }), Some(name)))
+            }
+            Cmd::Connect => {
+                let sock = self.sock()?;
+                let mut addr = self.addr()?;
+                let o = self.connect_opts(&[("namelen", true)], "namelen=N")?;
+                addr.len = o.namelen;
+                self.call(Call::Connect { sock, addr, api: ConnectApi::Connect })
+            }
+            Cmd::WsaConnect => {
+                let sock = self.sock()?;
+                let mut addr = self.addr()?;
+                let o = self.connect_opts(
+                    &[("namelen", true), ("data", true), ("sqos", false), ("gqos", false)],
+                    "namelen=N, data=TEXT, sqos or gqos",
+                )?;
+                addr.len = o.namelen;
+                let api = ConnectApi::WsaConnect { caller_data: o.data, sqos: o.sqos, gqos: o.gqos };
+                self.call(Call::Connect { sock, addr, api })
+            }
+            Cmd::ConnectEx => {
+                let sock = self.sock()?;
+                let mut addr = self.addr()?;
+                let o = self.connect_opts(&[("namelen", true), ("send", true)], "namelen=N or send=TEXT")?;
+                addr.len = o.namelen;
+                self.call(Call::Connect { sock, addr, api: ConnectApi::ConnectEx { send: o.send } })
+            }
+            Cmd::Select => self.select(),
+            Cmd::WsaPoll => self.poll(),
+            Cmd::WsaEventSelect | Cmd::WsaAsyncSelect => {
+                let sock = self.sock()?;
+                let t = self.require("events", "events like FD_CONNECT|FD_WRITE, connect,write or 0")?;
+                let events = self.events(&t.text, t.col)?;
+                if info.cmd == Cmd::WsaEventSelect {
+                    self.call(Call::WsaEventSelect { sock, events })
+                } else {
+                    self.call(Call::WsaAsyncSelect { sock, events })
+                }
+            }
+            Cmd::WsaEnumNetworkEvents => {
+                let sock = self.sock()?;
+                self.call(Call::WsaEnumNetworkEvents { sock })
+            }
+            Cmd::GetSockName => {
+                let sock = self.sock()?;
+                self.call(Call::GetSockName { sock })
+            }
+            Cmd::GetPeerName => {
+                let sock = self.sock()?;
+                self.call(Call::GetPeerName { sock })
+            }
+            Cmd::Send => {
+                let sock = self.sock()?;
+                let data = self.require("data", "text like hello or \"hello world\\n\"")?;
+                self.call(Call::Send { sock, data: data.text.into_bytes() })
+            }
+            Cmd::SendTo => {
+                let sock = self.sock()?;
+                let addr = self.addr()?;
+                let data = self.require("data", "text like hello or \"hello world\\n\"")?;
+                self.call(Call::SendTo { sock, addr, data: data.text.into_bytes() })
+            }
+            Cmd::Recv => {
+                let sock = self.sock()?;
+                self.call(Call::Recv { sock })
+            }
+            Cmd::RecvFrom => {
+                let sock = self.sock()?;
+                self.call(Call::RecvFrom { sock })
+            }
+            Cmd::Shutdown => {
+                let sock = self.sock()?;
+                let t = self.require("direction", "send, receive or both")?;
+                let how = match t.text.to_ascii_lowercase().as_str() {
+                    "send" | "wr" | "write" | "sd_send" | "shut_wr" | "1" => How::Write,
+                    "receive" | "recv" | "rd" | "read" | "sd_receive" | "shut_rd" | "0" => How::Read,
+                    "both" | "rdwr" | "sd_both" | "shut_rdwr" | "2" => How::Both,
+                    _ => {
+                        return Err(
+                            self.err(t.col, format!("unknown direction `{}`: expected send, receive or both", t.text))
+                        );
+                    }
+                };
+                self.call(Call::Shutdown { sock, how })
+            }
+            Cmd::CloseSocket => {
+                let sock = self.sock()?;
+                self.call(Call::Close { sock })
+            }
+            Cmd::Wait => self.wait(),
+            Cmd::Expect => self.expect(),
+        }
+    }
+
+    // ----- socket names ----------------------------------------------------------------------
+
+    /// "one of s, c" or a note that nothing is defined yet.
+    fn known_list(&self) -> String {
+        if self.names.is_empty() {
+            return "no socket is defined yet".to_string();
+        }
+        let shown: Vec<&str> = self.names.iter().take(12).collect();
+        let more = if self.names.len() > shown.len() { ", ..." } else { "" };
+        format!("one of {}{more}", shown.join(", "))
+    }
+
+    /// A defined socket name, or `#N`.
+    fn sock(&mut self) -> PResult<SockRef> {
+        let expected = format!("a socket name ({}) or #N", self.known_list());
+        let t = self.require("socket", &expected)?;
+        self.sock_ref(&t.text, t.col)
+    }
+
+    fn sock_ref(&self, text: &str, col: usize) -> PResult<SockRef> {
+        if let Some(raw) = text.strip_prefix('#') {
+            return raw
+                .parse::<i64>()
+                .map(SockRef::Raw)
+                .map_err(|_| self.err(col, format!("bad descriptor `{text}`: expected #N with N an integer")));
+        }
+        self.defined_name(text, col).map(SockRef::Name)
+    }
+
+    /// A defined socket name (no `#N`).
+    fn defined_name(&self, text: &str, col: usize) -> PResult<String> {
+        if !is_valid_name(text) {
+            return Err(self.err(col, format!("expected a socket name ({}) or #N, found `{text}`", self.known_list())));
+        }
+        if !self.names.contains(text) {
+            let message = if self.names.is_empty() {
+                format!("unknown socket `{text}`: no socket is defined yet (create it with `socket tcp as {text}`)")
+            } else {
+                format!(
+                    "unknown socket `{text}`: expected {} (or create it with `socket tcp as {text}`)",
+                    self.known_list()
+                )
+            };
+            return Err(self.err(col, message));
+        }
+        Ok(text.to_string())
+    }
+
+    /// The next token as a defined socket name (for `wait` and `expect`, which name sockets
+    /// only by name).
+    fn name_arg(&mut self) -> PResult<String> {
+        let expected = format!("a socket name ({})", self.known_list());
+        let t = self.require("socket", &expected)?;
+        if t.text.starts_with('#') {
+            return Err(self.err(t.col, format!("expected a socket name ({}), not a descriptor", self.known_list())));
+        }
+        self.defined_name(&t.text, t.col)
+    }
+
+    /// A name being defined: valid and not yet taken.
+    fn new_name(&self, t: &Tok) -> PResult<String> {
+        if !is_valid_name(&t.text) {
+            return Err(self.err(
+                t.col,
+                format!(
+                    "`{}` is not a valid socket name: expected a letter or _ followed by letters, digits, _ or -",
+                    t.text
+                ),
+            ));
+        }
+        if self.names.contains(&t.text) {
+            return Err(self.err(t.col, format!("socket name `{}` is already in use: choose another name", t.text)));
+        }
+        Ok(t.text.clone())
+    }
+
+    /// `a,b,#5` (empty: no socket).
+    fn sock_list(&self, text: &str, col: usize) -> PResult<Vec<SockRef>> {
+        list_pieces(text, col)
+            .into_iter()
+            .map(|(piece, c)| {
+                if piece.is_empty() {
+                    Err(self.err(c, "empty socket name in list: expected NAME,NAME"))
+                } else {
+                    self.sock_ref(piece, c)
+                }
+            })
+            .collect()
+    }
+
+    /// Like [`Self::sock_list`], for `expect select`, which names sockets as text.
+    fn name_list(&self, text: &str, col: usize) -> PResult<Vec<String>> {
+        self.sock_list(text, col).map(|v| v.iter().map(ToString::to_string).collect())
+    }
+
+    // ----- simple values ---------------------------------------------------------------------
+
+    fn version(&self, t: &Tok) -> PResult<(u8, u8)> {
+        let bad = || self.err(t.col, format!("bad version `{}`: expected a version like 2.2 or 1.1", t.text));
+        let (major, minor) = t.text.split_once('.').unwrap_or((&t.text, "0"));
+        let major = major.parse::<u8>().map_err(|_| bad())?;
+        let minor = minor.parse::<u8>().map_err(|_| bad())?;
+        Ok((major, minor))
+    }
+
+    /// `1|0|on|off|true|false`.
+    fn switch(&self, t: &Tok) -> PResult<bool> {
+        match t.text.to_ascii_lowercase().as_str() {
+            "1" | "on" | "true" => Ok(true),
+            "0" | "off" | "false" => Ok(false),
+            _ => Err(self.err(t.col, format!("bad switch `{}`: expected 1 or 0 (on or off)", t.text))),
+        }
+    }
+
+    fn sockopt(&mut self) -> PResult<SockOpt> {
+        let all: Vec<&str> = SockOpt::ALL.iter().map(|o| o.name()).collect();
+        let t = self.require("option", &format!("one of {}", all.join(", ")))?;
+        SockOpt::from_name(&t.text).ok_or_else(|| {
+            let hint =
+                closest(&t.text, all.iter().copied()).map(|c| format!("did you mean `{c}`? ")).unwrap_or_default();
+            self.err(t.col, format!("unknown option `{}`: {hint}expected one of {}", t.text, all.join(", ")))
+        })
+    }
+
+    fn opt_value(&self, t: &Tok) -> PResult<i64> {
+        match t.text.to_ascii_lowercase().as_str() {
+            "on" | "true" => Ok(1),
+            "off" | "false" => Ok(0),
+            s => s.parse::<i64>().map_err(|_| {
+                self.err(t.col, format!("bad option value `{}`: expected an integer, on, off, true or false", t.text))
+            }),
+        }
+    }
+
+    fn timeout(&self, text: &str, col: usize) -> PResult<Option<Duration>> {
+        if ["inf", "infinite", "none"].iter().any(|w| w.eq_ignore_ascii_case(text)) {
+            return Ok(None);
+        }
+        parse_duration(text)
+            .map(Some)
+            .ok_or_else(|| self.err(col, format!("bad timeout `{text}`: expected {DURATION_EXPECTED}, or inf")))
+    }
+
+    /// `FD_CONNECT|FD_WRITE`, `connect,write`, `0`.
+    fn events(&self, text: &str, col: usize) -> PResult<FdEvents> {
+        if text == "0" {
+            return Ok(FdEvents::empty());
+        }
+        let names: Vec<&str> = FdEvents::NAMES.iter().map(|(n, _)| *n).collect();
+        let mut events = FdEvents::empty();
+        let mut off = 0;
+        for piece in text.split(['|', ',']) {
+            let c = col + off;
+            off += piece.chars().count() + 1;
+            if piece.is_empty() {
+                return Err(self.err(c, format!("missing event name: expected one of {}", names.join(", "))));
+            }
+            if piece.eq_ignore_ascii_case("FD_ALL_EVENTS") || piece.eq_ignore_ascii_case("all") {
+                events |= FdEvents(FD_ALL);
+                continue;
+            }
+            let Some(e) = FdEvents::from_name(piece) else {
+                let upper = piece.to_ascii_uppercase();
+                let full = if upper.starts_with("FD_") { upper } else { format!("FD_{upper}") };
+                let hint =
+                    closest(&full, names.iter().copied()).map(|h| format!("did you mean `{h}`? ")).unwrap_or_default();
+                return Err(self.err(
+                    c,
+                    format!(
+                        "unknown event `{piece}`: {hint}expected one of {} (joined with | or ,), or 0",
+                        names.join(", ")
+                    ),
+                ));
+            };
+            events |= e;
+        }
+        Ok(events)
+    }
+
+    /// An error code by name (any case) or number.
+    fn code(&self, text: &str, col: usize) -> PResult<Code> {
+        if let Some(c) = Code::from_name(text) {
+            return Ok(c);
+        }
+        if let Some(c) = Code::ALL.iter().copied().find(|c| c.name().eq_ignore_ascii_case(text)) {
+            return Ok(c);
+        }
+        if let Ok(n) = text.parse::<i64>() {
+            let found: Vec<Code> = Code::ALL.iter().copied().filter(|c| i64::from(c.number()) == n).collect();
+            return match found.as_slice() {
+                [c] => Ok(*c),
+                [] if n == 0 => {
+                    Err(self.err(col, "0 is not an error code: expected `expect ok`, or a code like WSAECONNREFUSED"))
+                }
+                [] => Err(self.err(col, format!("unknown error number {n}: expected {CODE_EXPECTED}"))),
+                several => {
+                    let names: Vec<&str> = several.iter().map(|c| c.name()).collect();
+                    Err(self
+                        .err(col, format!("error number {n} is ambiguous: write its name ({})", names.join(" or "))))
+                }
+            };
+        }
+        let hint = closest(text, Code::ALL.iter().map(|c| c.name()))
+            .map(|c| format!("did you mean `{c}`? "))
+            .unwrap_or_default();
+        Err(self.err(col, format!("unknown error code `{text}`: {hint}expected {CODE_EXPECTED}")))
+    }
+
+    /// `error=CODE` / `error=0` value.
+    fn error_opt(&self, text: &str, col: usize) -> PResult<Option<Code>> {
+        if text == "0" { Ok(None) } else { self.code(text, col).map(Some) }
+    }
+
+    // ----- addresses -------------------------------------------------------------------------
+
+    fn addr(&mut self) -> PResult<SockAddrArg> {
+        let t = self.require("address", ADDR_EXPECTED)?;
+        let kind = self.addr_kind(&t.text, t.col)?;
+        Ok(SockAddrArg { kind, len: None })
+    }
+
+    fn addr_kind(&self, text: &str, col: usize) -> PResult<AddrKind> {
+        if text.starts_with('@') {
+            return NamedTarget::from_name(text).map(AddrKind::Target).ok_or_else(|| {
+                let all: Vec<String> = NamedTarget::ALL.iter().map(ToString::to_string).collect();
+                let hint = closest(text, all.iter().map(String::as_str))
+                    .map(|h| format!("did you mean `{h}`? "))
+                    .unwrap_or_default();
+                self.err(col, format!("unknown target `{text}`: {hint}expected one of {}", all.join(", ")))
+            });
+        }
+        match text.to_ascii_lowercase().as_str() {
+            "af_unspec" | "unspec" => return Ok(AddrKind::Unspec),
+            "null" => return Ok(AddrKind::Null),
+            _ => {}
+        }
+        if let Some(inner) = text.strip_prefix('[') {
+            let Some(close) = inner.find(']') else {
+                return Err(self.err(col, format!("missing `]` in `{text}`: expected an address like [::1]:80")));
+            };
+            let host = &inner[..close];
+            let rest = &inner[close + 1..];
+            let (ip_text, scope) = match host.split_once('%') {
+                Some((ip, scope)) => (ip, Some(scope)),
+                None => (host, None),
+            };
+            let ip: Ipv6Addr = ip_text
+                .parse()
+                .map_err(|_| self.err(col + 1, format!("`{host}` is not an IPv6 address: expected {ADDR_EXPECTED}")))?;
+            let scope_id = match scope {
+                None => 0,
+                Some(s) => s.parse::<u32>().map_err(|_| {
+                    self.err(col + 1, format!("bad scope id `{s}` in `{host}`: expected a number like [fe80::1%2]:80"))
+                })?,
+            };
+            let rest_col = col + 1 + host.chars().count() + 1;
+            let Some(port_text) = rest.strip_prefix(':') else {
+                if rest.is_empty() {
+                    return Err(self.err(col, format!("address `{text}` has no port: expected {ADDR_EXPECTED}")));
+                }
+                return Err(self.err(rest_col, format!("unexpected `{rest}` after `]`: expected `:PORT`")));
+            };
+            let port = self.port(port_text, rest_col + 1)?;
+            return Ok(AddrKind::Inet(SocketAddr::V6(SocketAddrV6::new(ip, port, 0, scope_id))));
+        }
+        let Some((host, port_text)) = text.rsplit_once(':') else {
+            if text.parse::<IpAddr>().is_ok() {
+                return Err(self.err(col, format!("address `{text}` has no port: expected {ADDR_EXPECTED}")));
+            }
+            return Err(self.err(col, format!("bad address `{text}`: expected {ADDR_EXPECTED}")));
+        };
+        if host.contains(':') {
+            if text.parse::<Ipv6Addr>().is_ok() || host.parse::<Ipv6Addr>().is_ok() {
+                return Err(self
+                    .err(col, format!("IPv6 addresses need brackets: expected an address like [{host}]:{port_text}")));
+            }
+            return Err(self.err(col, format!("bad address `{text}`: expected {ADDR_EXPECTED}")));
+        }
+        let ip: Ipv4Addr = match host.parse() {
+            Ok(ip) => ip,
+            Err(_) if host.is_empty() => {
+                return Err(self.err(col, format!("missing host before `:`: expected {ADDR_EXPECTED}")));
+            }
+            Err(_) if host.chars().all(|c| c.is_ascii_digit() || c == '.') => {
+                return Err(self.err(
+                    col,
+                    format!("`{host}` is not an IPv4 address (four numbers 0-255): expected {ADDR_EXPECTED}"),
+                ));
+            }
+            Err(_) => {
+                return Err(
+                    self.err(col, format!("unknown host `{host}` (names are not resolved): expected {ADDR_EXPECTED}"))
+                );
+            }
+        };
+        let port = self.port(port_text, col + host.chars().count() + 1)?;
+        Ok(AddrKind::Inet(SocketAddr::new(IpAddr::V4(ip), port)))
+    }
+
+    fn port(&self, text: &str, col: usize) -> PResult<u16> {
+        if text.is_empty() {
+            return Err(self.err(col, "missing port after `:`: expected a number 0-65535"));
+        }
+        if !text.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(self.err(col, format!("bad port `{text}`: expected a number 0-65535")));
+        }
+        text.parse::<u16>().map_err(|_| self.err(col, format!("port {text} out of range 0-65535")))
+    }
+
+    // ----- multi-part commands ---------------------------------------------------------------
+
+    fn socket(&mut self) -> PResult<(StmtKind, Option<String>)> {
+        let t = self.require("protocol", "tcp or udp")?;
+        let proto = match t.text.to_ascii_lowercase().as_str() {
+            "tcp" | "stream" | "sock_stream" => Proto::Tcp,
+            "udp" | "dgram" | "sock_dgram" => Proto::Udp,
+            _ => {
+                return Err(self.err(t.col, format!("unknown protocol `{}`: expected tcp or udp", t.text)));
+            }
+        };
+        let family = if self.take_word(&["v4", "ipv4", "af_inet"]).is_some() {
+            Family::V4
+        } else if self.take_word(&["v6", "ipv6", "af_inet6"]).is_some() {
+            Family::V6
+        } else {
+            Family::V4
+        };
+        let name = if self.take_word(&["as"]).is_some() {
+            let t = self.require("name after `as`", "a new socket name like c1")?;
+            self.new_name(&t)?
+        } else {
+            if let Some(t) = self.peek() {
+                let expected = if self.pos == 2 { "v4, v6 or `as NAME`" } else { "`as NAME`" };
+                return Err(self.err(t.col, format!("unexpected `{}`: expected {expected}", t.text)));
+            }
+            self.names.next_socket_name()
+        };
+        self.end()?;
+        Ok((StmtKind::Call(Call::Socket { proto, family, name: name.clone() }), Some(name)))
+    }
+
+    /// `namelen=N`, `data=TEXT`, `send=TEXT`, `sqos`, `gqos`: `allowed` lists (key, takes a
+    /// value).
+    fn connect_opts(&mut self, allowed: &[(&str, bool)], expected: &str) -> PResult<ConnectOpts> {
+        let mut o = ConnectOpts::default();
+        let mut seen: Vec<String> = Vec::new();
+        while let Some(t) = self.next_tok() {
+            let (key, value) = match t.key_value() {
+                Some((k, v, c)) => (k.to_ascii_lowercase(), Some((v, c))),
+                None => (t.text.to_ascii_lowercase(), None),
+            };
+            let Some(&(_, takes_value)) = allowed.iter().find(|(k, _)| *k == key) else {
+                return Err(self.err(t.col, format!("unexpected `{}`: expected {expected}", t.text)));
+            };
+            if seen.contains(&key) {
+                return Err(self.err(t.col, format!("`{key}` given twice: expected it at most once")));
+            }
+            seen.push(key.clone());
+            match (takes_value, value) {
+                (true, None) => {
+                    return Err(self.err(t.col, format!("missing value of `{key}`: expected {key}=...")));
+                }
+                (false, Some(_)) => {
+                    return Err(self.err(t.col, format!("`{key}` takes no value: expected `{key}` alone")));
+                }
+                (false, None) => {
+                    if key == "sqos" {
+                        o.sqos = true;
+                    } else {
+                        o.gqos = true;
+                    }
+                }
+                (true, Some((v, c))) => match key.as_str() {
+                    "namelen" => {
+                        let n = v.parse::<u32>().map_err(|_| {
+                            self.err(c, format!("bad namelen `{v}`: expected a number of bytes like 16"))
+                        })?;
+                        o.namelen = Some(n);
+                    }
+                    "data" => o.data = Some(v.as_bytes().to_vec()),
+                    _ => o.send = Some(v.as_bytes().to_vec()),
+                },
+            }
+        }
+        Ok(o)
+    }
+
+    fn select(&mut self) -> PResult<(StmtKind, Option<String>)> {
+        let mut sets: [Option<Vec<SockRef>>; 3] = [None, None, None];
+        let mut timeout: Option<Option<Duration>> = None;
+        let expected = "read=A,B, write=C, except=D or timeout=MS";
+        while let Some(t) = self.next_tok() {
+            let Some((key, value, vcol)) = t.key_value() else {
+                return Err(self.err(t.col, format!("unexpected `{}`: expected {expected}", t.text)));
+            };
+            let key = key.to_ascii_lowercase();
+            let slot = match key.as_str() {
+                "read" => 0,
+                "write" => 1,
+                "except" => 2,
+                "timeout" => {
+                    if timeout.is_some() {
+                        return Err(self.err(t.col, "`timeout=` given twice: expected it at most once"));
+                    }
+                    timeout = Some(self.timeout(value, vcol)?);
+                    continue;
+                }
+                _ => {
+                    return Err(self.err(t.col, format!("unexpected `{}`: expected {expected}", t.text)));
+                }
+            };
+            if sets[slot].is_some() {
+                return Err(self.err(t.col, format!("`{key}=` given twice: expected it at most once")));
+            }
+            sets[slot] = Some(self.sock_list(value, vcol)?);
+        }
+        let [read, write, except] = sets.map(Option::unwrap_or_default);
+        Ok((StmtKind::Call(Call::Select { read, write, except, timeout: timeout.flatten() }), None))
+    }
+
+    fn poll(&mut self) -> PResult<(StmtKind, Option<String>)> {
+        let expected = format!("a list of sockets like s or s,c ({})", self.known_list());
+        let t = self.require("sockets", &expected)?;
+        if t.key_value().is_some_and(|(k, _, _)| k.eq_ignore_ascii_case("timeout")) {
+            return Err(self.err(t.col, format!("missing sockets before `{}`: expected {expected}", t.text)));
+        }
+        let socks = self.sock_list(&t.text, t.col)?;
+        let mut timeout = None;
+        if let Some(t) = self.peek().cloned() {
+            match t.key_value() {
+                Some((k, v, c)) if k.eq_ignore_ascii_case("timeout") => {
+                    self.pos += 1;
+                    timeout = self.timeout(v, c)?;
+                }
+                _ => {
+                    return Err(self.err(t.col, format!("unexpected `{}`: expected timeout=MS", t.text)));
+                }
+            }
+        }
+        self.call(Call::Poll { socks, timeout })
+    }
+
+    fn wait(&mut self) -> PResult<(StmtKind, Option<String>)> {
+        let t =
+            self.require("duration or socket", "`wait MS` (500, 1500ms, 2s) or `wait NAME connected|failed|event`")?;
+        if t.text.starts_with(|c: char| c.is_ascii_digit()) {
+            let d = parse_duration(&t.text)
+                .ok_or_else(|| self.err(t.col, format!("bad duration `{}`: expected {DURATION_EXPECTED}", t.text)))?;
+            self.end()?;
+            return Ok((StmtKind::Wait(Wait::For(d)), None));
+        }
+        if t.text.starts_with('#') {
+            return Err(self.err(t.col, format!("expected a socket name ({}), not a descriptor", self.known_list())));
+        }
+        let sock = self.defined_name(&t.text, t.col)?;
+        let c = self.require("condition", "connected, failed or event")?;
+        let until = match c.text.to_ascii_lowercase().as_str() {
+            "connected" => WaitUntil::Connected,
+            "failed" => WaitUntil::Failed,
+            "event" => WaitUntil::Event,
+            _ => {
+                return Err(
+                    self.err(c.col, format!("unknown condition `{}`: expected connected, failed or event", c.text))
+                );
+            }
+        };
+        self.end()?;
+        Ok((StmtKind::Wait(Wait::Until { sock, until }), None))
+    }
+
+    // ----- expect ----------------------------------------------------------------------------
+
+    /// The optional `P1,P2:` list after `expect`.
+    fn personalities(&mut self) -> PResult<Option<Vec<PersonalityId>>> {
+        let all: Vec<&str> = PersonalityId::ALL.iter().map(|p| p.name()).collect();
+        let starts_list = self.peek().is_some_and(|t| !t.quoted && (t.text.contains(':') || t.text.ends_with(',')));
+        if !starts_list {
+            return Ok(None);
+        }
+        let mut pieces: Vec<(String, usize)> = Vec::new();
+        loop {
+            let Some(t) = self.next_tok() else {
+                return Err(self.err(
+                    self.end_col(),
+                    "missing `:` after the personality list: expected e.g. `expect linux,winsock: ok`",
+                ));
+            };
+            let colon = t.text.find(':');
+            let list = &t.text[..colon.unwrap_or(t.text.len())];
+            for (piece, c) in list_pieces(list, t.col) {
+                if !piece.is_empty() {
+                    pieces.push((piece.to_string(), c));
+                }
+            }
+            match colon {
+                Some(i) => {
+                    let k = list.chars().count();
+                    if pieces.is_empty() {
+                        return Err(self.err(
+                            t.col + k,
+                            format!("missing personality before `:`: expected one of {}", all.join(", ")),
+                        ));
+                    }
+                    if i + 1 < t.text.len() {
+                        let rest = t.tail(k + 1);
+                        self.toks.insert(self.pos, rest);
+                    }
+                    break;
+                }
+                None if t.text.ends_with(',') => {}
+                None => {
+                    return Err(self.err(
+                        t.col,
+                        format!(
+                            "missing `:` after the personality list, found `{}`: expected e.g. `expect linux,winsock: ok`",
+                            t.text
+                        ),
+                    ));
+                }
+            }
+        }
+        let mut only = Vec::new();
+        for (piece, c) in pieces {
+            let Some(p) = PersonalityId::from_name(&piece) else {
+                let hint =
+                    closest(&piece, all.iter().copied()).map(|h| format!("did you mean `{h}`? ")).unwrap_or_default();
+                return Err(
+                    self.err(c, format!("unknown personality `{piece}`: {hint}expected one of {}", all.join(", ")))
+                );
+            };
+            if !only.contains(&p) {
+                only.push(p);
+            }
+        }
+        Ok(Some(only))
+    }
+
+    fn expect(&mut self) -> PResult<(StmtKind, Option<String>)> {
+        let only = self.personalities()?;
+        let t = self.require("check", &format!("one of {}", CHECKS.join(", ")))?;
+        let what = match t.text.to_ascii_lowercase().as_str() {
+            "ok" => ExpectWhat::Ok,
+            "ret" => {
+                let v = self.require("return value", "an integer, true, false or SOCKET_ERROR")?;
+                ExpectWhat::Ret(self.ret_value(&v)?)
+            }
+            "error" => {
+                let c = self.require("error code", CODE_EXPECTED)?;
+                ExpectWhat::Error(self.code(&c.text, c.col)?)
+            }
+            "na" | "n/a" => ExpectWhat::NotApplicable,
+            "state" => {
+                let sock = self.name_arg()?;
+                let states: Vec<&str> = State::ALL.iter().map(|s| s.name()).collect();
+                let expected = format!("one of {}", states.join(", "));
+                let s = self.require("state", &expected)?;
+                let state = State::from_name(&s.text)
+                    .ok_or_else(|| self.err(s.col, format!("unknown state `{}`: expected {expected}", s.text)))?;
+                ExpectWhat::State { sock, state }
+            }
+            "select" => self.expect_select()?,
+            "event" => {
+                let sock = self.name_arg()?;
+                let e = self.require("event", "an event like FD_CONNECT")?;
+                let event = self.events(&e.text, e.col)?;
+                if event.is_empty() {
+                    return Err(self.err(e.col, "expected an event like FD_CONNECT, not 0"));
+                }
+                let mut error = None;
+                if let Some(t) = self.peek().cloned() {
+                    match t.key_value() {
+                        Some((k, v, c)) if k.eq_ignore_ascii_case("error") => {
+                            self.pos += 1;
+                            error = Some(self.error_opt(v, c)?);
+                        }
+                        _ => {
+                            return Err(
+                                self.err(t.col, format!("unexpected `{}`: expected error=CODE or error=0", t.text))
+                            );
+                        }
+                    }
+                }
+                ExpectWhat::Event { sock, event, error }
+            }
+            "completion" => self.expect_completion()?,
+            "value" => {
+                let rest = self.code[t.end_byte..].trim();
+                if rest.is_empty() {
+                    return Err(self.err(self.end_col(), "missing value: expected the text the last answer prints"));
+                }
+                let remaining = &self.toks[self.pos..];
+                let text = match remaining {
+                    [only_tok] if only_tok.quoted && rest.starts_with('"') && rest.ends_with('"') => {
+                        only_tok.text.clone()
+                    }
+                    _ => rest.to_string(),
+                };
+                self.pos = self.toks.len();
+                ExpectWhat::Value(text)
+            }
+            "elapsed" => self.expect_elapsed()?,
+            _ => {
+                let hint = closest(&t.text, CHECKS.iter().copied())
+                    .map(|h| format!("did you mean `{h}`? "))
+                    .unwrap_or_default();
+                return Err(self.err(
+                    t.col,
+                    format!(
+                        "unknown check `{}`: {hint}expected one of {}, or a personality list like `linux:`",
+                        t.text,
+                        CHECKS.join(", ")
+                    ),
+                ));
+            }
+        };
+        self.end()?;
+        Ok((StmtKind::Expect(Expect { only, what }), None))
+    }
+
+    fn ret_value(&self, t: &Tok) -> PResult<i64> {
+        match t.text.to_ascii_lowercase().as_str() {
+            "true" => Ok(1),
+            "false" => Ok(0),
+            "socket_error" | "invalid_socket" => Ok(-1),
+            s => s.parse::<i64>().map_err(|_| {
+                self.err(
+                    t.col,
+                    format!("bad return value `{}`: expected an integer, true, false or SOCKET_ERROR", t.text),
+                )
+            }),
+        }
+    }
+
+    fn expect_select(&mut self) -> PResult<ExpectWhat> {
+        let mut sets: [Option<Vec<String>>; 3] = [None, None, None];
+        let expected = "read=A,B, write=C or except=D";
+        while let Some(t) = self.next_tok() {
+            let Some((key, value, vcol)) = t.key_value() else {
+                return Err(self.err(t.col, format!("unexpected `{}`: expected {expected}", t.text)));
+            };
+            let key = key.to_ascii_lowercase();
+            let slot = match key.as_str() {
+                "read" => 0,
+                "write" => 1,
+                "except" => 2,
+                _ => {
+                    return Err(self.err(t.col, format!("unexpected `{}`: expected {expected}", t.text)));
+                }
+            };
+            if sets[slot].is_some() {
+                return Err(self.err(t.col, format!("`{key}=` given twice: expected it at most once")));
+            }
+            sets[slot] = Some(self.name_list(value, vcol)?);
+        }
+        if sets.iter().all(Option::is_none) {
+            return Err(self.err(self.end_col(), format!("missing select set: expected {expected}")));
+        }
+        let [read, write, except] = sets;
+        Ok(ExpectWhat::Select { read, write, except })
+    }
+
+    fn expect_completion(&mut self) -> PResult<ExpectWhat> {
+        let sock = self.name_arg()?;
+        let mut error = None;
+        let mut bytes = None;
+        let expected = "error=CODE, error=0 or bytes=N";
+        while let Some(t) = self.next_tok() {
+            match t.key_value() {
+                Some((k, v, c)) if k.eq_ignore_ascii_case("error") => {
+                    if error.is_some() {
+                        return Err(self.err(t.col, "`error=` given twice: expected it at most once"));
+                    }
+                    error = Some(self.error_opt(v, c)?);
+                }
+                Some((k, v, c)) if k.eq_ignore_ascii_case("bytes") => {
+                    if bytes.is_some() {
+                        return Err(self.err(t.col, "`bytes=` given twice: expected it at most once"));
+                    }
+                    let n = v
+                        .parse::<u32>()
+                        .map_err(|_| self.err(c, format!("bad byte count `{v}`: expected a number like 0")))?;
+                    bytes = Some(n);
+                }
+                _ => {
+                    return Err(self.err(t.col, format!("unexpected `{}`: expected {expected}", t.text)));
+                }
+            }
+        }
+        Ok(ExpectWhat::Completion { sock, error, bytes })
+    }
+
+    fn expect_elapsed(&mut self) -> PResult<ExpectWhat> {
+        let t = self.require("comparison", ">= MS or < MS")?;
+        let (at_least, rest, rest_col) = if let Some(r) = t.text.strip_prefix(">=") {
+            (true, r, t.col + 2)
+        } else if let Some(r) = t.text.strip_prefix('<').filter(|r| !r.starts_with('=')) {
+            (false, r, t.col + 1)
+        } else {
+            return Err(self.err(t.col, format!("unexpected `{}`: expected >= MS or < MS", t.text)));
+        };
+        let (ms_text, ms_col) = if rest.is_empty() {
+            let m = self.require("milliseconds", DURATION_EXPECTED)?;
+            (m.text, m.col)
+        } else {
+            (rest.to_string(), rest_col)
+        };
+        let d = parse_duration(&ms_text)
+            .ok_or_else(|| self.err(ms_col, format!("bad duration `{ms_text}`: expected {DURATION_EXPECTED}")))?;
+        let ms = u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        Ok(ExpectWhat::Elapsed { at_least, ms })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+/// Split a comma-separated list, with the column of each piece.
+fn list_pieces(text: &str, col: usize) -> Vec<(&str, usize)> {
+    if text.is_empty() {
+        return Vec::new();
+    }
+    let mut off = 0;
+    text.split(',')
+        .map(|piece| {
+            let c = col + off;
+            off += piece.chars().count() + 1;
+            (piece, c)
+        })
+        .collect()
+}
+
+/// `500`, `1500ms`, `2s`.
+fn parse_duration(text: &str) -> Option<Duration> {
+    let lower = text.to_ascii_lowercase();
+    let (num, mult) = if let Some(n) = lower.strip_suffix("ms") {
+        (n, 1)
+    } else if let Some(n) = lower.strip_suffix('s') {
+        (n, 1000)
+    } else {
+        (lower.as_str(), 1)
+    };
+    if num.is_empty() || !num.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    num.parse::<u64>().ok()?.checked_mul(mult).map(Duration::from_millis)
+}
+
+/// Edit distance (optimal string alignment: a transposition counts as one edit), ignoring case.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.to_lowercase().chars().collect();
+    let b: Vec<char> = b.to_lowercase().chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+/// The candidate closest to `word`, if it is close enough to be a plausible typo.
+fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let len = word.chars().count();
+    if len == 0 || len > 64 {
+        return None;
+    }
+    candidates
+        .map(|c| (edit_distance(word, c), c))
+        .filter(|&(d, c)| d <= (len.max(c.chars().count()) / 3).max(1))
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, c)| c)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Completion
+// ---------------------------------------------------------------------------------------------
+
+/// The static candidates whose text starts with `partial` (any case).
+fn starting<S: AsRef<str>>(partial: &str, cands: impl IntoIterator<Item = S>) -> Vec<String> {
+    let p = partial.to_lowercase();
+    cands.into_iter().filter(|c| c.as_ref().to_lowercase().starts_with(&p)).map(|c| c.as_ref().to_string()).collect()
+}
+
+fn socks(partial: &str, names: &Names) -> Vec<String> {
+    starting(partial, names.iter())
+}
+
+/// Completes the last piece of `PREFIX a,b,pa` with socket names.
+fn sock_list_cands(prefix: &str, partial: &str, names: &Names) -> Vec<String> {
+    let (head, piece) = match partial.rfind(',') {
+        Some(i) => (&partial[..=i], &partial[i + 1..]),
+        None => ("", partial),
+    };
+    starting(piece, names.iter()).into_iter().map(|n| format!("{prefix}{head}{n}")).collect()
+}
+
+/// Completes the last event of `FD_CONNECT|FD_W`.
+fn event_cands(partial: &str) -> Vec<String> {
+    let (head, piece) = match partial.rfind(['|', ',']) {
+        Some(i) => (&partial[..=i], &partial[i + 1..]),
+        None => ("", partial),
+    };
+    let p = piece.to_ascii_uppercase();
+    FdEvents::NAMES
+        .iter()
+        .map(|(n, _)| *n)
+        .filter(|n| n.starts_with(&p) || n[3..].starts_with(&p))
+        .map(|n| format!("{head}{n}"))
+        .collect()
+}
+
+fn code_cands(prefix: &str, partial: &str) -> Vec<String> {
+    starting(partial, Code::ALL.iter().map(|c| c.name())).into_iter().map(|c| format!("{prefix}{c}")).collect()
+}
+
+fn addr_cands(partial: &str) -> Vec<String> {
+    let mut all: Vec<String> = NamedTarget::ALL.iter().map(ToString::to_string).collect();
+    all.extend(["127.0.0.1:", "[::1]:", "0.0.0.0:0", "255.255.255.255:", "af_unspec", "null"].map(String::from));
+    starting(partial, all)
+}
+
+/// `key=` words not yet used; after `read=`/`write=`/`except=`, socket names; after `error=`,
+/// codes.
+fn keyed_cands(keys: &[&str], used: &[String], partial: &str, names: &Names) -> Vec<String> {
+    if let Some((key, value)) = partial.split_once('=') {
+        let prefix = format!("{key}=");
+        return match key.to_ascii_lowercase().as_str() {
+            "read" | "write" | "except" => sock_list_cands(&prefix, value, names),
+            "error" => {
+                let mut v = code_cands(&prefix, value);
+                if value.is_empty() {
+                    v.insert(0, format!("{prefix}0"));
+                }
+                v
+            }
+            "timeout" => starting(value, ["inf", "0", "1000"]).into_iter().map(|v| format!("{prefix}{v}")).collect(),
+            _ => Vec::new(),
+        };
+    }
+    let unused = keys.iter().filter(|k| {
+        let bare = k.trim_end_matches('=');
+        !used.iter().any(|u| u.split('=').next().is_some_and(|uk| uk.eq_ignore_ascii_case(bare)))
+    });
+    starting(partial, unused)
+}
+
+fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
+    let Some(first) = words.first() else {
+        return starting(partial, COMMANDS.iter().map(|c| c.word));
+    };
+    let Some(info) = lookup_cmd(first) else {
+        return Vec::new();
+    };
+    let args = &words[1..];
+    let n = args.len();
+    let lower = |i: usize| args.get(i).map(|a| a.to_ascii_lowercase()).unwrap_or_default();
+    match info.cmd {
+        Cmd::WsaStartup => {
+            if n == 0 {
+                starting(partial, ["2.2", "1.1"])
+            } else {
+                Vec::new()
+            }
+        }
+        Cmd::WsaCleanup | Cmd::Alarm => Vec::new(),
+        Cmd::Socket => match n {
+            0 => starting(partial, ["tcp", "udp"]),
+            1 => starting(partial, ["v4", "v6", "as"]),
+            2 if lower(1) != "as" => starting(partial, ["as"]),
+            _ => Vec::new(),
+        },
+        Cmd::Ioctlsocket => match n {
+            0 => socks(partial, names),
+            1 => starting(partial, ["FIONBIO"]),
+            2 => starting(partial, ["1", "0"]),
+            _ => Vec::new(),
+        },
+        Cmd::Nonblock => match n {
+            0 => socks(partial, names),
+            1 => starting(partial, ["on", "off"]),
+            _ => Vec::new(),
+        },
+        Cmd::Fionbio => match n {
+            0 => socks(partial, names),
+            1 => starting(partial, ["1", "0"]),
+            _ => Vec::new(),
+        },
+        Cmd::SetSockOpt | Cmd::GetSockOpt => match n {
+            0 => socks(partial, names),
+            1 => starting(partial, SockOpt::ALL.iter().map(|o| o.name())),
+            2 if info.cmd == Cmd::SetSockOpt => starting(partial, ["on", "off"]),
+            _ => Vec::new(),
+        },
+        Cmd::Bind | Cmd::SendTo => match n {
+            0 => socks(partial, names),
+            1 => addr_cands(partial),
+            _ => Vec::new(),
+        },
+        Cmd::Connect | Cmd::WsaConnect | Cmd::ConnectEx => match n {
+            0 => socks(partial, names),
+            1 => addr_cands(partial),
+            _ => {
+                let keys: &[&str] = match info.cmd {
+                    Cmd::Connect => &["namelen="],
+                    Cmd::WsaConnect => &["namelen=", "data=", "sqos", "gqos"],
+                    _ => &["namelen=", "send="],
+                };
+                keyed_cands(keys, &args[2..], partial, names)
+            }
+        },
+        Cmd::Accept => match n {
+            0 => socks(partial, names),
+            1 => starting(partial, ["as"]),
+            _ => Vec::new(),
+        },
+        Cmd::Select => keyed_cands(&["read=", "write=", "except=", "timeout="], args, partial, names),
+        Cmd::WsaPoll => match n {
+            0 => sock_list_cands("", partial, names),
+            _ => keyed_cands(&["timeout="], &args[1..], partial, names),
+        },
+        Cmd::WsaEventSelect | Cmd::WsaAsyncSelect => match n {
+            0 => socks(partial, names),
+            1 => event_cands(partial),
+            _ => Vec::new(),
+        },
+        Cmd::Listen
+        | Cmd::WsaEnumNetworkEvents
+        | Cmd::GetSockName
+        | Cmd::GetPeerName
+        | Cmd::Send
+        | Cmd::Recv
+        | Cmd::RecvFrom
+        | Cmd::CloseSocket => {
+            if n == 0 {
+                socks(partial, names)
+            } else {
+                Vec::new()
+            }
+        }
+        Cmd::Shutdown => match n {
+            0 => socks(partial, names),
+            1 => starting(partial, ["send", "receive", "both"]),
+            _ => Vec::new(),
+        },
+        Cmd::Wait => match n {
+            0 => socks(partial, names),
+            1 if !args[0].starts_with(|c: char| c.is_ascii_digit()) => {
+                starting(partial, ["connected", "failed", "event"])
+            }
+            _ => Vec::new(),
+        },
+        Cmd::Expect => expect_cands(args, partial, names),
+    }
+}
+
+fn expect_cands(args: &[String], partial: &str, names: &Names) -> Vec<String> {
+    // Skip the personality list, if any.
+    let mut rest: Vec<String> = args.to_vec();
+    let mut has_list = false;
+    if args.first().is_some_and(|a| a.contains(':') || a.ends_with(',')) {
+        match args.iter().position(|a| a.contains(':')) {
+            Some(i) => {
+                has_list = true;
+                let after = args[i].split_once(':').map(|(_, r)| r.to_string()).unwrap_or_default();
+                rest = args[i + 1..].to_vec();
+                if !after.is_empty() {
+                    rest.insert(0, after);
+                }
+            }
+            None if args.last().is_some_and(|a| a.ends_with(',')) => {
+                return personality_cands(partial);
+            }
+            None => return Vec::new(),
+        }
+    }
+    let Some(check) = rest.first().map(|c| c.to_ascii_lowercase()) else {
+        let mut v = starting(partial, CHECKS.iter().copied());
+        if !has_list {
+            v.extend(personality_cands(partial));
+        }
+        return v;
+    };
+    let n = rest.len();
+    match check.as_str() {
+        "ret" if n == 1 => starting(partial, ["0", "-1", "1", "true", "false", "SOCKET_ERROR"]),
+        "error" if n == 1 => code_cands("", partial),
+        "state" => match n {
+            1 => socks(partial, names),
+            2 => starting(partial, State::ALL.iter().map(|s| s.name())),
+            _ => Vec::new(),
+        },
+        "select" => keyed_cands(&["read=", "write=", "except="], &rest[1..], partial, names),
+        "event" => match n {
+            1 => socks(partial, names),
+            2 => event_cands(partial),
+            _ => keyed_cands(&["error="], &rest[3..], partial, names),
+        },
+        "completion" => match n {
+            1 => socks(partial, names),
+            _ => keyed_cands(&["error=", "bytes="], &rest[2..], partial, names),
+        },
+        "elapsed" if n == 1 => starting(partial, [">=", "<"]),
+        _ => Vec::new(),
+    }
+}
+
+/// `linux:`, ... and, inside a list (`linux,win`), the rest of the list.
+fn personality_cands(partial: &str) -> Vec<String> {
+    let (head, piece) = match partial.rfind(',') {
+        Some(i) => (&partial[..=i], &partial[i + 1..]),
+        None => ("", partial),
+    };
+    starting(piece, PersonalityId::ALL.iter().map(|p| p.name())).into_iter().map(|p| format!("{head}{p}:")).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tests
+// ---------------------------------------------------------------------------------------------
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(list: &[&str]) -> Names {
+        list.iter().copied().collect()
+    }
+
+    fn stmt(line: &str, known: &[&str]) -> Stmt {
+        let mut n = names(known);
+        match parse_line(line, 1, &mut n) {
+            Ok(Some(s)) => s,
+            other => panic!("`{line}` did not parse: {other:?}"),
+        }
+    }
+
+    fn call(line: &str) -> Call {
+        match stmt(line, &["s", "c", "l"]).kind {
+            StmtKind::Call(c) => c,
+            other => panic!("`{line}` is not a call: {other:?}"),
+        }
+    }
+
+    fn expect(line: &str) -> Expect {
+        match stmt(line, &["s", "c", "l"]).kind {
+            StmtKind::Expect(e) => e,
+            other => panic!("`{line}` is not an expect: {other:?}"),
+        }
+    }
+
+    fn what(line: &str) -> ExpectWhat {
+        expect(line).what
+    }
+
+    fn wait(line: &str) -> Wait {
+        match stmt(line, &["s", "c", "l"]).kind {
+            StmtKind::Wait(w) => w,
+            other => panic!("`{line}` is not a wait: {other:?}"),
+        }
+    }
+
+    /// The error for `line` with sockets `s`, `c` defined.
+    fn error(line: &str) -> ParseError {
+        let mut n = names(&["s", "c"]);
+        match parse_line(line, 3, &mut n) {
+            Err(e) => e,
+            Ok(s) => panic!("`{line}` parsed: {s:?}"),
+        }
+    }
+
+    fn at(line: &str, col: usize, contains: &str) {
+        let e = error(line);
+        assert_eq!((e.line, e.col), (3, col), "`{line}`: {e}");
+        assert!(e.message.contains(contains), "`{line}`: message `{}` lacks `{contains}`", e.message);
+    }
+
+    fn name(n: &str) -> SockRef {
+        SockRef::Name(n.to_string())
+    }
+
+    fn inet(a: &str) -> SockAddrArg {
+        SockAddrArg::inet(a.parse().unwrap())
+    }
+
+    fn target(t: NamedTarget) -> SockAddrArg {
+        SockAddrArg { kind: AddrKind::Target(t), len: None }
+    }
+
+    // ===== lexing ===============================================================================
+
+    #[test]
+    fn blank_and_comment_lines_are_none() {
+        let mut n = Names::default();
+        for line in ["", "   ", "\t", "# a comment", "   # indented comment"] {
+            assert_eq!(parse_line(line, 1, &mut n), Ok(None), "`{line}`");
+        }
+    }
+
+    #[test]
+    fn comment_after_a_statement_is_dropped_from_text() {
+        let s = stmt("  connect s @refuse   # refused at once", &["s"]);
+        assert_eq!(s.text, "connect s @refuse");
+        assert_eq!(s.span, Span { line: 1, col: 3 });
+    }
+
+    #[test]
+    fn quoted_data_with_escapes() {
+        assert_eq!(
+            call(r#"send s "hello world\n\\ \"q\"""#),
+            Call::Send { sock: name("s"), data: b"hello world\n\\ \"q\"".to_vec() }
+        );
+        assert_eq!(call("send s hi#there"), Call::Send { sock: name("s"), data: b"hi#there".to_vec() });
+        assert_eq!(
+            call(r##"send s "# not a comment""##),
+            Call::Send { sock: name("s"), data: b"# not a comment".to_vec() }
+        );
+        assert_eq!(call(r#"send s """#), Call::Send { sock: name("s"), data: Vec::new() });
+    }
+
+    #[test]
+    fn keywords_are_case_insensitive() {
+        assert_eq!(
+            call("CONNECT s @Accept"),
+            Call::Connect { sock: name("s"), addr: target(NamedTarget::Accept), api: ConnectApi::Connect }
+        );
+        assert_eq!(call("IoctlSocket s fionbio 1"), Call::Fionbio { sock: name("s"), on: true });
+    }
+
+    // ===== calls ================================================================================
+
+    #[test]
+    fn wsastartup_and_cleanup() {
+        assert_eq!(call("wsastartup"), Call::WsaStartup { major: 2, minor: 2 });
+        assert_eq!(call("wsastartup 1.1"), Call::WsaStartup { major: 1, minor: 1 });
+        assert_eq!(call("WSAStartup 2.0"), Call::WsaStartup { major: 2, minor: 0 });
+        assert_eq!(call("wsacleanup"), Call::WsaCleanup);
+    }
+
+    #[test]
+    fn socket_forms_and_default_names() {
+        let mut n = Names::default();
+        let mut sock = |line: &str| match parse_line(line, 1, &mut n).unwrap().unwrap().kind {
+            StmtKind::Call(c) => c,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(sock("socket tcp"), Call::Socket { proto: Proto::Tcp, family: Family::V4, name: "s".into() });
+        assert_eq!(sock("socket udp v6"), Call::Socket { proto: Proto::Udp, family: Family::V6, name: "s2".into() });
+        assert_eq!(
+            sock("socket tcp v4 as c"),
+            Call::Socket { proto: Proto::Tcp, family: Family::V4, name: "c".into() }
+        );
+        assert_eq!(sock("socket tcp as s3"), Call::Socket { proto: Proto::Tcp, family: Family::V4, name: "s3".into() });
+        assert_eq!(sock("socket tcp"), Call::Socket { proto: Proto::Tcp, family: Family::V4, name: "s4".into() });
+        assert_eq!(
+            sock("socket stream ipv6"),
+            Call::Socket { proto: Proto::Tcp, family: Family::V6, name: "s5".into() }
+        );
+        assert_eq!(n.iter().collect::<Vec<_>>(), ["s", "s2", "c", "s3", "s4", "s5"]);
+    }
+
+    #[test]
+    fn fionbio_forms() {
+        assert_eq!(call("ioctlsocket s FIONBIO 1"), Call::Fionbio { sock: name("s"), on: true });
+        assert_eq!(call("ioctlsocket s FIONBIO 0"), Call::Fionbio { sock: name("s"), on: false });
+        assert_eq!(call("nonblock s"), Call::Fionbio { sock: name("s"), on: true });
+        assert_eq!(call("nonblock s off"), Call::Fionbio { sock: name("s"), on: false });
+        assert_eq!(call("fionbio c 1"), Call::Fionbio { sock: name("c"), on: true });
+        assert_eq!(call("fionbio #7 0"), Call::Fionbio { sock: SockRef::Raw(7), on: false });
+    }
+
+    #[test]
+    fn sockopts() {
+        assert_eq!(
+            call("setsockopt s SO_BROADCAST"),
+            Call::SetSockOpt { sock: name("s"), opt: SockOpt::SO_BROADCAST, value: 1 }
+        );
+        assert_eq!(
+            call("setsockopt s so_reuseaddr off"),
+            Call::SetSockOpt { sock: name("s"), opt: SockOpt::SO_REUSEADDR, value: 0 }
+        );
+        assert_eq!(
+            call("setsockopt s TCP_SYNCNT 2"),
+            Call::SetSockOpt { sock: name("s"), opt: SockOpt::TCP_SYNCNT, value: 2 }
+        );
+        assert_eq!(
+            call("setsockopt s IPV6_V6ONLY true"),
+            Call::SetSockOpt { sock: name("s"), opt: SockOpt::IPV6_V6ONLY, value: 1 }
+        );
+        assert_eq!(call("getsockopt s SO_ERROR"), Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR });
+    }
+
+    #[test]
+    fn bind_listen_accept() {
+        assert_eq!(call("bind s 0.0.0.0:0"), Call::Bind { sock: name("s"), addr: inet("0.0.0.0:0") });
+        assert_eq!(call("listen s"), Call::Listen { sock: name("s"), backlog: 5 });
+        assert_eq!(call("listen s 0"), Call::Listen { sock: name("s"), backlog: 0 });
+        let mut n = names(&["l"]);
+        let s = parse_line("accept l", 1, &mut n).unwrap().unwrap();
+        assert_eq!(s.kind, StmtKind::Call(Call::Accept { sock: name("l"), name: "a1".into() }));
+        let s = parse_line("accept l", 2, &mut n).unwrap().unwrap();
+        assert_eq!(s.kind, StmtKind::Call(Call::Accept { sock: name("l"), name: "a2".into() }));
+        let s = parse_line("accept l as peer", 3, &mut n).unwrap().unwrap();
+        assert_eq!(s.kind, StmtKind::Call(Call::Accept { sock: name("l"), name: "peer".into() }));
+        assert!(n.contains("a1") && n.contains("a2") && n.contains("peer"));
+    }
+
+    #[test]
+    fn addresses() {
+        let a = |text: &str| match call(&format!("connect s {text}")) {
+            Call::Connect { addr, .. } => addr,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(a("127.0.0.1:80"), inet("127.0.0.1:80"));
+        assert_eq!(a("[::1]:80"), inet("[::1]:80"));
+        assert_eq!(a("0.0.0.0:0"), inet("0.0.0.0:0"));
+        assert_eq!(a("255.255.255.255:9"), inet("255.255.255.255:9"));
+        assert_eq!(a("[::ffff:127.0.0.1]:80"), inet("[::ffff:127.0.0.1]:80"));
+        assert_eq!(a("[fe80::1%2]:80"), inet("[fe80::1%2]:80"));
+        for t in NamedTarget::ALL {
+            assert_eq!(a(&t.to_string()), target(*t));
+        }
+        assert_eq!(a("af_unspec"), SockAddrArg { kind: AddrKind::Unspec, len: None });
+        assert_eq!(a("UNSPEC"), SockAddrArg { kind: AddrKind::Unspec, len: None });
+        assert_eq!(a("null"), SockAddrArg { kind: AddrKind::Null, len: None });
+    }
+
+    #[test]
+    fn connect_family() {
+        assert_eq!(
+            call("connect s @refuse"),
+            Call::Connect { sock: name("s"), addr: target(NamedTarget::Refuse), api: ConnectApi::Connect }
+        );
+        assert_eq!(
+            call("connect s 127.0.0.1:9 namelen=8"),
+            Call::Connect {
+                sock: name("s"),
+                addr: SockAddrArg { kind: AddrKind::Inet("127.0.0.1:9".parse().unwrap()), len: Some(8) },
+                api: ConnectApi::Connect
+            }
+        );
+        assert_eq!(
+            call("wsaconnect s @accept"),
+            Call::Connect {
+                sock: name("s"),
+                addr: target(NamedTarget::Accept),
+                api: ConnectApi::WsaConnect { caller_data: None, sqos: false, gqos: false }
+            }
+        );
+        assert_eq!(
+            call(r#"wsaconnect s @accept gqos data="hi there" namelen=16 sqos"#),
+            Call::Connect {
+                sock: name("s"),
+                addr: SockAddrArg { kind: AddrKind::Target(NamedTarget::Accept), len: Some(16) },
+                api: ConnectApi::WsaConnect { caller_data: Some(b"hi there".to_vec()), sqos: true, gqos: true }
+            }
+        );
+        assert_eq!(
+            call("connectex s @slow"),
+            Call::Connect {
+                sock: name("s"),
+                addr: target(NamedTarget::Slow),
+                api: ConnectApi::ConnectEx { send: None }
+            }
+        );
+        assert_eq!(
+            call("connectex s @echo send=ping namelen=0"),
+            Call::Connect {
+                sock: name("s"),
+                addr: SockAddrArg { kind: AddrKind::Target(NamedTarget::Echo), len: Some(0) },
+                api: ConnectApi::ConnectEx { send: Some(b"ping".to_vec()) }
+            }
+        );
+    }
+
+    #[test]
+    fn select_and_poll() {
+        assert_eq!(call("select"), Call::Select { read: vec![], write: vec![], except: vec![], timeout: None });
+        assert_eq!(
+            call("select read=s,c write=c except=#9 timeout=0"),
+            Call::Select {
+                read: vec![name("s"), name("c")],
+                write: vec![name("c")],
+                except: vec![SockRef::Raw(9)],
+                timeout: Some(Duration::ZERO)
+            }
+        );
+        assert_eq!(
+            call("select write= timeout=inf"),
+            Call::Select { read: vec![], write: vec![], except: vec![], timeout: None }
+        );
+        assert_eq!(
+            call("select timeout=2s write=s"),
+            Call::Select {
+                read: vec![],
+                write: vec![name("s")],
+                except: vec![],
+                timeout: Some(Duration::from_secs(2))
+            }
+        );
+        assert_eq!(
+            call("wsapoll s,c timeout=500"),
+            Call::Poll { socks: vec![name("s"), name("c")], timeout: Some(Duration::from_millis(500)) }
+        );
+        assert_eq!(call("poll s"), Call::Poll { socks: vec![name("s")], timeout: None });
+    }
+
+    #[test]
+    fn event_selects() {
+        let both = FdEvents::CONNECT | FdEvents::WRITE;
+        assert_eq!(
+            call("wsaeventselect s FD_CONNECT|FD_WRITE"),
+            Call::WsaEventSelect { sock: name("s"), events: both }
+        );
+        assert_eq!(call("wsaeventselect s connect,write"), Call::WsaEventSelect { sock: name("s"), events: both });
+        assert_eq!(call("wsaeventselect s 0"), Call::WsaEventSelect { sock: name("s"), events: FdEvents::empty() });
+        assert_eq!(
+            call("wsaasyncselect c fd_read|close"),
+            Call::WsaAsyncSelect { sock: name("c"), events: FdEvents::READ | FdEvents::CLOSE }
+        );
+        assert_eq!(
+            call("wsaasyncselect c FD_ALL_EVENTS"),
+            Call::WsaAsyncSelect { sock: name("c"), events: FdEvents(0x3F) }
+        );
+        assert_eq!(call("wsaenumnetworkevents s"), Call::WsaEnumNetworkEvents { sock: name("s") });
+    }
+
+    #[test]
+    fn data_and_lifecycle_calls() {
+        assert_eq!(call("getsockname s"), Call::GetSockName { sock: name("s") });
+        assert_eq!(call("getpeername s"), Call::GetPeerName { sock: name("s") });
+        assert_eq!(call("send s hello"), Call::Send { sock: name("s"), data: b"hello".to_vec() });
+        assert_eq!(
+            call("sendto s @echo ping"),
+            Call::SendTo { sock: name("s"), addr: target(NamedTarget::Echo), data: b"ping".to_vec() }
+        );
+        assert_eq!(call("recv s"), Call::Recv { sock: name("s") });
+        assert_eq!(call("recvfrom s"), Call::RecvFrom { sock: name("s") });
+        for (word, how) in [
+            ("send", How::Write),
+            ("wr", How::Write),
+            ("SD_SEND", How::Write),
+            ("receive", How::Read),
+            ("rd", How::Read),
+            ("sd_receive", How::Read),
+            ("both", How::Both),
+            ("rdwr", How::Both),
+            ("shut_rdwr", How::Both),
+        ] {
+            assert_eq!(call(&format!("shutdown s {word}")), Call::Shutdown { sock: name("s"), how });
+        }
+        assert_eq!(call("closesocket s"), Call::Close { sock: name("s") });
+        assert_eq!(call("close c"), Call::Close { sock: name("c") });
+        assert_eq!(call("closesocket #999"), Call::Close { sock: SockRef::Raw(999) });
+        assert_eq!(call("closesocket #-1"), Call::Close { sock: SockRef::Raw(-1) });
+    }
+
+    #[test]
+    fn closed_names_stay_defined() {
+        let stmts = parse_script("socket tcp as x\nclosesocket x\nclosesocket x\nconnect x @accept\n").unwrap();
+        assert_eq!(stmts.len(), 4);
+    }
+
+    // ===== wait and expect ======================================================================
+
+    #[test]
+    fn waits() {
+        assert_eq!(wait("wait 500"), Wait::For(Duration::from_millis(500)));
+        assert_eq!(wait("wait 2s"), Wait::For(Duration::from_secs(2)));
+        assert_eq!(wait("wait 1500ms"), Wait::For(Duration::from_millis(1500)));
+        assert_eq!(wait("wait s connected"), Wait::Until { sock: "s".into(), until: WaitUntil::Connected });
+        assert_eq!(wait("wait c FAILED"), Wait::Until { sock: "c".into(), until: WaitUntil::Failed });
+        assert_eq!(wait("wait c event"), Wait::Until { sock: "c".into(), until: WaitUntil::Event });
+    }
+
+    #[test]
+    fn expect_simple_checks() {
+        assert_eq!(expect("expect ok"), Expect { only: None, what: ExpectWhat::Ok });
+        assert_eq!(what("expect ret 0"), ExpectWhat::Ret(0));
+        assert_eq!(what("expect ret -1"), ExpectWhat::Ret(-1));
+        assert_eq!(what("expect ret SOCKET_ERROR"), ExpectWhat::Ret(-1));
+        assert_eq!(what("expect ret true"), ExpectWhat::Ret(1));
+        assert_eq!(what("expect ret FALSE"), ExpectWhat::Ret(0));
+        assert_eq!(what("expect error WSAEWOULDBLOCK"), ExpectWhat::Error(Code::WSAEWOULDBLOCK));
+        assert_eq!(what("expect error econnrefused"), ExpectWhat::Error(Code::ECONNREFUSED));
+        assert_eq!(what("expect error 10035"), ExpectWhat::Error(Code::WSAEWOULDBLOCK));
+        assert_eq!(what("expect error 115"), ExpectWhat::Error(Code::EINPROGRESS));
+        assert_eq!(what("expect na"), ExpectWhat::NotApplicable);
+        assert_eq!(what("expect state s pending"), ExpectWhat::State { sock: "s".into(), state: State::Pending });
+        assert_eq!(what("expect state c Connected"), ExpectWhat::State { sock: "c".into(), state: State::Connected });
+    }
+
+    #[test]
+    fn expect_personality_lists() {
+        assert_eq!(
+            expect("expect linux: error EINPROGRESS"),
+            Expect { only: Some(vec![PersonalityId::Linux]), what: ExpectWhat::Error(Code::EINPROGRESS) }
+        );
+        let both = Some(vec![PersonalityId::Winsock, PersonalityId::Windows]);
+        assert_eq!(expect("expect winsock,windows: error WSAEALREADY").only, both);
+        assert_eq!(expect("expect winsock, windows: error WSAEALREADY").only, both);
+        assert_eq!(expect("expect Winsock,WINDOWS,winsock: ok").only, both);
+        assert_eq!(
+            expect("expect winsock1:error WSAEINVAL"),
+            Expect { only: Some(vec![PersonalityId::Winsock1]), what: ExpectWhat::Error(Code::WSAEINVAL) }
+        );
+    }
+
+    #[test]
+    fn expect_select_event_completion() {
+        assert_eq!(
+            what("expect select read= write=s,c"),
+            ExpectWhat::Select { read: Some(vec![]), write: Some(vec!["s".into(), "c".into()]), except: None }
+        );
+        assert_eq!(
+            what("expect select except=s"),
+            ExpectWhat::Select { read: None, write: None, except: Some(vec!["s".into()]) }
+        );
+        assert_eq!(
+            what("expect event s FD_CONNECT"),
+            ExpectWhat::Event { sock: "s".into(), event: FdEvents::CONNECT, error: None }
+        );
+        assert_eq!(
+            what("expect event s FD_CONNECT error=WSAECONNREFUSED"),
+            ExpectWhat::Event { sock: "s".into(), event: FdEvents::CONNECT, error: Some(Some(Code::WSAECONNREFUSED)) }
+        );
+        assert_eq!(
+            what("expect event s write error=0"),
+            ExpectWhat::Event { sock: "s".into(), event: FdEvents::WRITE, error: Some(None) }
+        );
+        assert_eq!(what("expect completion s"), ExpectWhat::Completion { sock: "s".into(), error: None, bytes: None });
+        assert_eq!(
+            what("expect completion s error=0 bytes=4"),
+            ExpectWhat::Completion { sock: "s".into(), error: Some(None), bytes: Some(4) }
+        );
+        assert_eq!(
+            what("expect completion s bytes=0 error=WSAETIMEDOUT"),
+            ExpectWhat::Completion { sock: "s".into(), error: Some(Some(Code::WSAETIMEDOUT)), bytes: Some(0) }
+        );
+    }
+
+    #[test]
+    fn expect_value_and_elapsed() {
+        assert_eq!(what("expect value 127.0.0.1:7001"), ExpectWhat::Value("127.0.0.1:7001".into()));
+        assert_eq!(what("expect value   0xFFFFFFFF   # mask"), ExpectWhat::Value("0xFFFFFFFF".into()));
+        assert_eq!(what("expect value two words"), ExpectWhat::Value("two words".into()));
+        assert_eq!(what(r#"expect value "quoted  text""#), ExpectWhat::Value("quoted  text".into()));
+        assert_eq!(
+            expect("expect linux:value WSAECONNREFUSED"),
+            Expect { only: Some(vec![PersonalityId::Linux]), what: ExpectWhat::Value("WSAECONNREFUSED".into()) }
+        );
+        assert_eq!(what("expect elapsed >=2000"), ExpectWhat::Elapsed { at_least: true, ms: 2000 });
+        assert_eq!(what("expect elapsed >= 2000"), ExpectWhat::Elapsed { at_least: true, ms: 2000 });
+        assert_eq!(what("expect elapsed <500"), ExpectWhat::Elapsed { at_least: false, ms: 500 });
+        assert_eq!(what("expect elapsed < 2s"), ExpectWhat::Elapsed { at_least: false, ms: 2000 });
+    }
+
+    // ===== errors ===============================================================================
+
+    #[test]
+    fn error_display() {
+        let e = error("connect x @accept");
+        assert_eq!(
+            e.to_string(),
+            "line 3, column 9: unknown socket `x`: expected one of s, c (or create it with `socket tcp as x`)"
+        );
+    }
+
+    #[test]
+    fn unknown_command() {
+        at("conect s @accept", 1, "did you mean `connect`?");
+        at("  xyzzy", 3, "expected one of: wsastartup, wsacleanup, socket");
+        assert!(!error("xyzzy").message.contains("did you mean"));
+    }
+
+    #[test]
+    fn missing_arguments() {
+        at("connect s", 10, "missing address");
+        at("connect", 8, "missing socket");
+        at("connect s   # comment", 10, "missing address");
+        at("socket", 7, "missing protocol");
+        at("socket tcp as", 14, "missing name after `as`");
+        at("send s", 7, "missing data");
+        at("ioctlsocket s FIONBIO", 22, "missing FIONBIO value");
+        at("shutdown s", 11, "missing direction");
+        at("wait", 5, "missing duration or socket");
+        at("wait s", 7, "missing condition");
+        at("expect", 7, "missing check");
+        at("expect linux:", 14, "missing check");
+        at("expect error", 13, "missing error code");
+        at("expect state s", 15, "missing state");
+        at("expect value", 13, "missing value");
+        at("expect elapsed >=", 18, "missing milliseconds");
+        at("wsaeventselect s", 17, "missing events");
+    }
+
+    #[test]
+    fn extra_arguments() {
+        at("listen s 5 6", 12, "unexpected `6`");
+        at("closesocket s now", 15, "usage: closesocket NAME");
+        at("wsacleanup 1", 12, "unexpected `1`");
+        at("connect s @accept bogus", 19, "expected namelen=N");
+        at("socket tcp v4 v6", 15, "expected `as NAME`");
+        at("socket tcp raw", 12, "expected v4, v6 or `as NAME`");
+        at("expect ok then", 11, "unexpected `then`");
+        at("wait 500 s", 10, "unexpected `s`");
+    }
+
+    #[test]
+    fn unknown_socket_names() {
+        at("connect x @accept", 9, "unknown socket `x`: expected one of s, c");
+        at("select read=s,zz", 15, "unknown socket `zz`");
+        at("wsapoll s,c,q", 13, "unknown socket `q`");
+        at("wait q connected", 6, "unknown socket `q`");
+        at("expect state q pending", 14, "unknown socket `q`");
+        at("expect select write=s,q", 23, "unknown socket `q`");
+        at("connect S @accept", 9, "unknown socket `S`"); // names are case-sensitive
+        at("connect @accept", 9, "expected a socket name");
+        let mut n = Names::default();
+        let e = parse_line("connect s @accept", 1, &mut n).unwrap_err();
+        assert_eq!(e.col, 9);
+        assert!(e.message.contains("no socket is defined yet"), "{e}");
+    }
+
+    #[test]
+    fn socket_name_definitions() {
+        at("socket tcp as s", 15, "already in use");
+        at("socket tcp as 9lives", 15, "not a valid socket name");
+        at("accept s as c", 13, "already in use");
+        at("wait #3 connected", 6, "not a descriptor");
+    }
+
+    #[test]
+    fn malformed_addresses() {
+        at("connect s 127.0.0.1", 11, "has no port");
+        at("connect s 127.0.0.1", 11, "expected an address like 127.0.0.1:80, [::1]:80 or a target like @accept");
+        at("connect s 127.0.0.300:80", 11, "not an IPv4 address");
+        at("connect s localhost:80", 11, "unknown host `localhost`");
+        at("connect s ::1:80", 11, "need brackets");
+        at("connect s [::1:80", 11, "missing `]`");
+        at("connect s [::1]", 11, "has no port");
+        at("connect s [::g]:80", 12, "not an IPv6 address");
+        at("connect s @nowhere", 11, "unknown target `@nowhere`: expected one of @accept");
+        at("connect s banana", 11, "expected an address like");
+        at("bind s 127.0.0.1:", 18, "missing port");
+        at("sendto s 127.0.0.1:http x", 20, "bad port `http`");
+        at("connect s 127.0.0.1:9 namelen=-1", 31, "bad namelen");
+    }
+
+    #[test]
+    fn port_out_of_range() {
+        at("connect s 127.0.0.1:70000", 21, "port 70000 out of range 0-65535");
+        at("connect s [::1]:65536", 17, "port 65536 out of range 0-65535");
+        at("bind s 0.0.0.0:99999999999999999999", 16, "out of range 0-65535");
+    }
+
+    #[test]
+    fn unknown_error_codes() {
+        at("expect error WSAEFOO", 14, "unknown error code `WSAEFOO`");
+        at("expect error WSAEWOULDBLOK", 14, "did you mean `WSAEWOULDBLOCK`?");
+        at("expect error 12345", 14, "unknown error number 12345");
+        at("expect error 0", 14, "0 is not an error code");
+        at("expect event s FD_CONNECT error=ECONNREFUSD", 33, "unknown error code");
+        at("expect completion s error=NOPE", 27, "unknown error code `NOPE`");
+    }
+
+    #[test]
+    fn bad_personalities() {
+        at("expect linx: ok", 8, "unknown personality `linx`: did you mean `linux`?");
+        at("expect winsock,macos: ok", 16, "unknown personality `macos`");
+        at("expect : ok", 8, "missing personality before `:`");
+        at("expect linux, ok", 15, "missing `:` after the personality list, found `ok`");
+        at("expect linux,", 14, "missing `:`");
+        at("expect eror EINPROGRESS", 8, "did you mean `error`?");
+    }
+
+    #[test]
+    fn unterminated_quotes_and_bad_escapes() {
+        at(r#"send s "hello"#, 8, "unterminated quote");
+        at(r#"send s "trailing\"#, 8, "unterminated quote");
+        at(r#"wsaconnect s @accept data="x y"#, 27, "unterminated quote");
+        at(r#"send s "a\qb""#, 10, "unknown escape `\\q`");
+    }
+
+    #[test]
+    fn other_bad_values() {
+        at("wsastartup two", 12, "expected a version like 2.2");
+        at("socket sctp", 8, "unknown protocol `sctp`");
+        at("ioctlsocket s FIONREAD 1", 15, "unsupported ioctl");
+        at("ioctlsocket s FIONBIO yes", 23, "expected 1 or 0");
+        at("setsockopt s SO_BRODCAST", 14, "did you mean `SO_BROADCAST`?");
+        at("setsockopt s SO_LINGER maybe", 24, "bad option value");
+        at("listen s many", 10, "bad backlog");
+        at("select read=s bogus", 15, "expected read=A,B");
+        at("select read=s read=c", 15, "given twice");
+        at("select timeout=soon", 16, "bad timeout `soon`");
+        at("select read=s,,c", 15, "empty socket name");
+        at("wsapoll timeout=5", 9, "missing sockets");
+        at("wsaeventselect s FD_CONNECT|FD_WRTE", 29, "unknown event `FD_WRTE`");
+        at("wsaeventselect s FD_CONNECT|", 29, "missing event name");
+        at("wsaeventselect s FD_CONECT", 18, "did you mean `FD_CONNECT`?");
+        at("wsaeventselect s write,conect", 24, "did you mean `FD_CONNECT`?");
+        at("connect s @acept", 11, "did you mean `@accept`?");
+        at("shutdown s sideways", 12, "unknown direction");
+        at("wait 5x", 6, "bad duration");
+        at("wait s done", 8, "unknown condition `done`");
+        at("expect ret maybe", 12, "bad return value");
+        at("expect state s asleep", 16, "unknown state `asleep`");
+        at("expect select", 14, "missing select set");
+        at("expect event s 0", 16, "not 0");
+        at("expect elapsed > 5", 16, "expected >= MS or < MS");
+        at("expect elapsed <=5", 16, "expected >= MS or < MS");
+        at("expect completion s bytes=-1", 27, "bad byte count");
+        at("closesocket #12x", 12, "missing socket"); // `#12x` begins a comment
+        at("closesocket #99999999999999999999", 13, "bad descriptor");
+        at("select read=#x", 13, "bad descriptor `#x`");
+        at("wsaconnect s @accept sqos=1", 22, "takes no value");
+        at("connectex s @accept send", 21, "missing value of `send`");
+        at("connectex s @accept send=a send=b", 28, "given twice");
+    }
+
+    #[test]
+    fn script_reports_every_error() {
+        let src = "\
+socket tcp as c          # line 1: fine
+ioctlsocket c FIONBIO 1
+conect c @refuse         # line 3: typo
+connect x @refuse        # line 4: unknown socket
+connect c 127.0.0.1:70000
+expect linux: error EINPROGRESS
+
+expect wat: ok           # line 8: bad personality
+send c \"oops
+";
+        let errors = parse_script(src).unwrap_err();
+        let places: Vec<(usize, usize)> = errors.iter().map(|e| (e.line, e.col)).collect();
+        assert_eq!(places, [(3, 1), (4, 9), (5, 21), (8, 8), (9, 8)], "{errors:#?}");
+        assert!(errors[4].message.contains("unterminated quote"));
+    }
+
+    #[test]
+    fn script_parses_to_statements_with_spans() {
+        let src = "# demo\nsocket tcp\r\nnonblock s\n\n  connect s @pending\nexpect winsock: error WSAEWOULDBLOCK\n";
+        let stmts = parse_script(src).unwrap();
+        let spans: Vec<(usize, usize)> = stmts.iter().map(|s| (s.span.line, s.span.col)).collect();
+        assert_eq!(spans, [(2, 1), (3, 1), (5, 3), (6, 1)]);
+        assert_eq!(stmts[0].text, "socket tcp");
+    }
+
+    #[test]
+    fn failed_lines_define_no_name() {
+        let mut n = Names::default();
+        assert!(parse_line("socket tcp as x extra", 1, &mut n).is_err());
+        assert!(!n.contains("x"));
+        assert!(n.is_empty());
+    }
+
+    // ===== completion ===========================================================================
+
+    #[test]
+    fn completes_commands() {
+        let n = Names::default();
+        assert_eq!(completions("con", &n), ["connect", "connectex"]);
+        assert_eq!(completions("WSAE", &n), ["wsaeventselect", "wsaenumnetworkevents"]);
+        assert_eq!(completions("", &n).len(), COMMANDS.len());
+        assert!(completions("xyz", &n).is_empty());
+    }
+
+    #[test]
+    fn completes_arguments() {
+        let n = names(&["s", "c1", "c2"]);
+        assert_eq!(completions("connect ", &n), ["s", "c1", "c2"]);
+        assert_eq!(completions("connect c", &n), ["c1", "c2"]);
+        assert_eq!(completions("connect s @re", &n), ["@refuse", "@reset"]);
+        assert_eq!(completions("connect s @accept ", &n), ["namelen="]);
+        assert_eq!(completions("wsaconnect s @accept sqos ", &n), ["namelen=", "data=", "gqos"]);
+        assert_eq!(completions("setsockopt s so_b", &n), ["SO_BROADCAST"]);
+        assert_eq!(completions("wsaeventselect s FD_CONNECT|FD_W", &n), ["FD_CONNECT|FD_WRITE"]);
+        assert_eq!(completions("wsaeventselect s connect,cl", &n), ["connect,FD_CLOSE"]);
+        assert_eq!(completions("select read=s,c", &n), ["read=s,c1", "read=s,c2"]);
+        assert_eq!(completions("select read=s ", &n), ["write=", "except=", "timeout="]);
+        assert_eq!(completions("wait s ", &n), ["connected", "failed", "event"]);
+        assert_eq!(completions("socket tcp ", &n), ["v4", "v6", "as"]);
+        assert!(completions("send s # note", &n).is_empty());
+    }
+
+    #[test]
+    fn completes_expect() {
+        let n = names(&["s"]);
+        let first = completions("expect ", &n);
+        assert!(first.contains(&"error".to_string()) && first.contains(&"linux:".to_string()), "{first:?}");
+        assert_eq!(completions("expect win", &n), ["winsock:", "windows:", "winsock1:"]);
+        assert_eq!(completions("expect linux,win", &n), ["linux,winsock:", "linux,windows:", "linux,winsock1:"]);
+        assert_eq!(completions("expect linux: e", &n), ["error", "event", "elapsed"]);
+        assert_eq!(completions("expect state s con", &n), ["connected"]);
+        let mut codes = completions("expect error WSAECONNRE", &n);
+        codes.sort(); // catalogue order is not this module's business
+        assert_eq!(codes, ["WSAECONNREFUSED", "WSAECONNRESET"]);
+        assert_eq!(completions("expect event s FD_CONNECT error=WSAECONNREF", &n), ["error=WSAECONNREFUSED"]);
+        assert_eq!(completions("expect completion s ", &n), ["error=", "bytes="]);
+    }
+
+    // ===== names ================================================================================
+
+    #[test]
+    fn names_api() {
+        let mut n = Names::default();
+        assert_eq!(n.next_socket_name(), "s");
+        assert!(n.insert("s"));
+        assert!(!n.insert("s"));
+        assert_eq!(n.next_socket_name(), "s2");
+        n.insert("s3");
+        n.insert("s2");
+        assert_eq!(n.next_socket_name(), "s4");
+        assert_eq!(n.next_accept_name(), "a1");
+        assert!(n.contains("s3") && !n.contains("S3"));
+        assert_eq!(n.iter().collect::<Vec<_>>(), ["s", "s3", "s2"]);
+        assert!(is_valid_name("_x-1") && !is_valid_name("1x") && !is_valid_name("a.b") && !is_valid_name(""));
+    }
+
+    #[test]
+    fn command_table_is_consistent() {
+        for (word, usage) in commands() {
+            assert!(usage.starts_with(word), "{word}: {usage}");
+            assert!(completions(word, &Names::default()).iter().any(|c| c == word), "{word}");
+        }
+    }
+
+    // ===== robustness ===========================================================================
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Words that reach deep into the grammar, glued with random text.
+        fn vocabulary() -> impl Strategy<Value = String> {
+            let fixed = prop::sample::select(vec![
+                "connect",
+                "wsaconnect",
+                "connectex",
+                "expect",
+                "select",
+                "wait",
+                "socket",
+                "accept",
+                "s",
+                "c",
+                "linux,",
+                "winsock:",
+                ":",
+                "read=",
+                "error=",
+                "bytes=",
+                "namelen=",
+                "@accept",
+                "[::1]:",
+                "#",
+                "#1",
+                "\"",
+                "\\",
+                ">=",
+                "<",
+                "value",
+                "state",
+                "event",
+                "as",
+            ])
+            .prop_map(String::from);
+            let word = prop_oneof![fixed, "[a-z0-9:=,#@\\[\\]\"\\\\|.%-]{0,8}", "\\PC{0,4}"];
+            prop::collection::vec(word, 0..8).prop_map(|w| w.join(" "))
+        }
+
+        proptest! {
+            #[test]
+            fn parse_line_never_panics(line in "\\PC{0,60}") {
+                let mut n = names(&["s", "c"]);
+                let _ = parse_line(&line, 1, &mut n);
+                let _ = completions(&line, &n);
+            }
+
+            #[test]
+            fn grammar_shaped_lines_never_panic(line in vocabulary()) {
+                let mut n = names(&["s", "c"]);
+                if let Err(e) = parse_line(&line, 1, &mut n) {
+                    // A column points into the line or just past its end.
+                    prop_assert!(e.col >= 1 && e.col <= line.chars().count() + 1, "{e} for {line:?}");
+                }
+                let _ = completions(&line, &n);
+            }
+
+            #[test]
+            fn any_text_script_never_panics(src in "(\\PC{0,30}\n){0,5}") {
+                let _ = parse_script(&src);
+            }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! Every scenario file of the core, run on the live network with the `linux` personality: the
+//! kernel answers every call socklab may make for real, and the model must agree with it.
+//! Scenarios 12 and 15 wait for real connect timeouts (127 s, the kernel's default), so they
+//! run on their own threads beside the others.
+
+use std::path::{Path, PathBuf};
+
+use socklab::core::personality::PersonalityId;
+use socklab::net::live::judge::LiveKernel;
+use socklab::script::parse::parse_script;
+use socklab::script::run::{Output, Report, run};
+use socklab::session::lab::Lab;
+
+fn scenario_files() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/scenarios exists")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "lab"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn run_live(file: &Path) -> (Report, String) {
+    let src = std::fs::read_to_string(file).expect("readable");
+    let stmts = parse_script(&src).expect("scenario parses");
+    let (kernel, facts) = LiveKernel::start().expect("live targets start on loopback");
+    let mut lab = Lab::live(&[PersonalityId::Linux], Box::new(facts), Box::new(kernel));
+    let mut out = Vec::new();
+    let report = run(&stmts, &mut lab, Output::Single, &mut out).expect("write to memory");
+    (report, String::from_utf8_lossy(&out).into_owned())
+}
+
+#[test]
+fn every_scenario_live_gives_zero_model_disagreements() {
+    let files = scenario_files();
+    let slow = |p: &PathBuf| {
+        let n = p.file_name().unwrap().to_string_lossy();
+        n.starts_with("12_") || n.starts_with("15_")
+    };
+    let handles: Vec<_> = files
+        .iter()
+        .filter(|p| slow(p))
+        .cloned()
+        .map(|p| std::thread::spawn(move || (p.clone(), run_live(&p))))
+        .collect();
+    let mut results: Vec<(PathBuf, (Report, String))> =
+        files.iter().filter(|p| !slow(p)).map(|p| (p.clone(), run_live(p))).collect();
+    for h in handles {
+        results.push(h.join().expect("scenario thread"));
+    }
+    assert_eq!(results.len(), files.len());
+    let mut problems = Vec::new();
+    let mut judged = 0;
+    for (path, (report, transcript)) in &results {
+        judged += report.judged;
+        if report.judged == 0 {
+            problems.push(format!("{}: the kernel judged nothing", path.display()));
+        }
+        if !report.disagreements.is_empty() || !report.failures.is_empty() {
+            problems.push(format!(
+                "{}:\n  disagreements: {:?}\n  failed expectations: {:?}\n{transcript}",
+                path.display(),
+                report.disagreements,
+                report.failures
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+    assert!(judged > 150, "the kernel judged only {judged} calls");
+}

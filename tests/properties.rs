@@ -1,0 +1,127 @@
+//! Property test: random call sequences through every personality never panic, only take
+//! edges of the state machine, and give identical answers when run twice.
+
+use std::net::SocketAddr;
+
+use proptest::prelude::*;
+
+use socklab::core::call::{
+    AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, Proto, SockAddrArg, SockOpt, SockRef,
+};
+use socklab::core::engine::Host;
+use socklab::core::model::{Answer, State};
+use socklab::core::personality::PersonalityId;
+use socklab::net::sim::SimNet;
+
+const NAMES: &[&str] = &["a", "b", "c"];
+
+fn sock() -> impl Strategy<Value = SockRef> {
+    prop_oneof![
+        8 => (0..NAMES.len()).prop_map(|i| SockRef::Name(NAMES[i].to_string())),
+        1 => (-2i64..2000).prop_map(SockRef::Raw),
+    ]
+}
+
+fn addr() -> impl Strategy<Value = SockAddrArg> {
+    let inet = prop_oneof![
+        Just("127.0.0.1:7001"),
+        Just("127.0.0.1:7002"),
+        Just("127.0.0.1:5000"),
+        Just("0.0.0.0:0"),
+        Just("0.0.0.0:7001"),
+        Just("127.255.255.255:9"),
+        Just("198.51.100.255:9"),
+        Just("198.51.100.9:80"),
+        Just("203.0.113.5:80"),
+        Just("198.18.0.1:80"),
+        Just("[::1]:7001"),
+        Just("[::]:0"),
+        Just("127.0.0.1:0"),
+    ]
+    .prop_map(|s| AddrKind::Inet(s.parse::<SocketAddr>().expect("valid literal")));
+    let kind = prop_oneof![
+        6 => inet,
+        3 => (0..NamedTarget::ALL.len()).prop_map(|i| AddrKind::Target(NamedTarget::ALL[i])),
+        1 => Just(AddrKind::Unspec),
+        1 => Just(AddrKind::Null),
+    ];
+    (kind, prop_oneof![6 => Just(None), 1 => (0u32..140).prop_map(Some)])
+        .prop_map(|(kind, len)| SockAddrArg { kind, len })
+}
+
+fn api() -> impl Strategy<Value = ConnectApi> {
+    prop_oneof![
+        4 => Just(ConnectApi::Connect),
+        1 => (any::<bool>(), any::<bool>(), any::<bool>()).prop_map(|(d, s, g)| ConnectApi::WsaConnect {
+            caller_data: d.then(|| b"x".to_vec()), sqos: s, gqos: g
+        }),
+        1 => any::<bool>().prop_map(|d| ConnectApi::ConnectEx { send: d.then(|| b"hi".to_vec()) }),
+    ]
+}
+
+fn call() -> impl Strategy<Value = Call> {
+    let opt = (0..SockOpt::ALL.len()).prop_map(|i| SockOpt::ALL[i]);
+    prop_oneof![
+        3 => (any::<bool>(), any::<bool>(), 0..NAMES.len()).prop_map(|(t, v6, i)| Call::Socket {
+            proto: if t { Proto::Tcp } else { Proto::Udp },
+            family: if v6 { Family::V6 } else { Family::V4 },
+            name: NAMES[i].to_string(),
+        }),
+        2 => (sock(), any::<bool>()).prop_map(|(sock, on)| Call::Fionbio { sock, on }),
+        1 => (sock(), opt.clone(), -1i64..5).prop_map(|(sock, opt, value)| Call::SetSockOpt { sock, opt, value }),
+        1 => (sock(), opt).prop_map(|(sock, opt)| Call::GetSockOpt { sock, opt }),
+        1 => (sock(), addr()).prop_map(|(sock, addr)| Call::Bind { sock, addr }),
+        1 => (sock(), 0i32..3).prop_map(|(sock, backlog)| Call::Listen { sock, backlog }),
+        1 => (sock(), 0..NAMES.len()).prop_map(|(sock, i)| Call::Accept { sock, name: NAMES[i].to_string() }),
+        6 => (sock(), addr(), api()).prop_map(|(sock, addr, api)| Call::Connect { sock, addr, api }),
+        2 => (prop::collection::vec(sock(), 0..3), prop::collection::vec(sock(), 0..3), prop::collection::vec(sock(), 0..3), prop_oneof![Just(None), (0u64..5000).prop_map(|ms| Some(std::time::Duration::from_millis(ms)))])
+            .prop_map(|(read, write, except, timeout)| Call::Select { read, write, except, timeout }),
+        1 => (prop::collection::vec(sock(), 1..3), (0u64..3000)).prop_map(|(socks, ms)| Call::Poll { socks, timeout: Some(std::time::Duration::from_millis(ms)) }),
+        1 => (sock(), 0u16..64).prop_map(|(sock, e)| Call::WsaEventSelect { sock, events: FdEvents(e) }),
+        1 => (sock(), 0u16..64).prop_map(|(sock, e)| Call::WsaAsyncSelect { sock, events: FdEvents(e) }),
+        1 => sock().prop_map(|sock| Call::WsaEnumNetworkEvents { sock }),
+        1 => sock().prop_map(|sock| Call::GetSockName { sock }),
+        1 => sock().prop_map(|sock| Call::GetPeerName { sock }),
+        1 => sock().prop_map(|sock| Call::Send { sock, data: b"x".to_vec() }),
+        1 => (sock(), addr()).prop_map(|(sock, addr)| Call::SendTo { sock, addr, data: b"y".to_vec() }),
+        1 => sock().prop_map(|sock| Call::Recv { sock }),
+        1 => sock().prop_map(|sock| Call::RecvFrom { sock }),
+        1 => (sock(), prop_oneof![Just(How::Read), Just(How::Write), Just(How::Both)]).prop_map(|(sock, how)| Call::Shutdown { sock, how }),
+        1 => sock().prop_map(|sock| Call::Close { sock }),
+        1 => Just(Call::WsaCleanup),
+        1 => Just(Call::WsaStartup { major: 2, minor: 2 }),
+    ]
+}
+
+fn play(p: PersonalityId, calls: &[(Call, u64)]) -> Vec<Answer> {
+    let mut h = Host::new(p);
+    let mut out = Vec::new();
+    for (c, wait_ms) in calls {
+        let a = h.call(c, &SimNet);
+        for t in &a.transitions {
+            assert!(
+                t.from.can_move_to(t.to) || (t.from == State::Closed && t.to == State::Unbound),
+                "{p}: illegal transition {t:?} after {c:?}"
+            );
+        }
+        out.push(a);
+        let ev = h.advance(std::time::Duration::from_millis(*wait_ms), &SimNet);
+        for t in &ev.transitions {
+            assert!(t.from.can_move_to(t.to), "{p}: illegal transition {t:?} while waiting");
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
+
+    #[test]
+    fn random_sequences_are_legal_and_deterministic(calls in prop::collection::vec((call(), prop_oneof![3 => Just(0u64), 1 => 0u64..4000]), 1..40)) {
+        for &p in PersonalityId::ALL {
+            let first = play(p, &calls);
+            let second = play(p, &calls);
+            prop_assert_eq!(first, second);
+        }
+    }
+}
