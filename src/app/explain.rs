@@ -115,7 +115,11 @@ pub fn explain(app: &App, idx: usize) -> Option<Explanation> {
             Tone::Error,
             "≠ The personalities disagree in meaning (success, error or resulting state).".to_string(),
         ));
-        if rule_ids.len() > 1 {
+        if rule_ids.len() == 1 {
+            let (id, _) = &rule_ids[0];
+            let summary = rules::find(id).map(|r| r.summary).unwrap_or("");
+            why.push((Tone::Quiet, format!("One rule, answered per personality: {id}: {summary}")));
+        } else {
             for (id, who) in &rule_ids {
                 let names = who.iter().map(|p| p.name()).collect::<Vec<_>>().join(", ");
                 let summary = rules::find(id).map(|r| r.summary).unwrap_or("");

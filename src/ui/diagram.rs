@@ -1,5 +1,5 @@
 //! The state machine of one socket, drawn: boxes (or one-line nodes when space is short) and
-//! arrows, the current state lit and marked `▶name◀`, the last transition's edge lit with the
+//! arrows, the current state lit and marked `▶name◀` (`[name]` on one-line nodes), the last transition's edge lit with the
 //! call or event that caused it.
 //!
 //! Layouts are data: nodes at fixed cells, edges as orthogonal polylines with an arrowhead. Four
@@ -263,7 +263,13 @@ impl StateDiagram<'_> {
             let cur = nd.state == self.current;
             let style = t.style(if cur { Role::StateCurrent } else { Role::StateOther });
             let name = nd.state.name();
-            let label = if cur { format!("▶{name}◀") } else { format!(" {name} ") };
+            // The current state is marked by symbols too (never colour alone): `▶name◀` in a
+            // box, `[name]` on one line (where a `▶` would run into an arrowhead).
+            let label = match (cur, l.boxed) {
+                (true, true) => format!("▶{name}◀"),
+                (true, false) => format!("[{name}]"),
+                (false, _) => format!(" {name} "),
+            };
             if l.boxed {
                 let w = name.chars().count() + 2;
                 put(buf, nd.x, nd.y, &format!("┌{}┐", "─".repeat(w)), style);
@@ -384,6 +390,6 @@ mod tests {
     #[test]
     fn compact_udp_fits_in_80x24s_panel() {
         let rows = render(Proto::Udp, 38, 6, Associated, None);
-        assert!(rows.join("\n").contains("▶associated◀"));
+        assert!(rows.join("\n").contains("[associated]"));
     }
 }

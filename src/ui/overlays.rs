@@ -65,7 +65,7 @@ pub fn help(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, scroll: u16
     for (s, d, role) in [
         ("≠", "personalities differ in meaning on this row / this socket's state", Role::Differs),
         ("?", "assumed answer: socklab's reading, not documented nor measured", Role::Assumed),
-        ("▶name◀", "the current state in the state machine", Role::StateCurrent),
+        ("▶name◀ [name]", "the current state in the state machine", Role::StateCurrent),
         ("━▶", "the last transition's edge, labelled with its cause", Role::EdgeLast),
         ("✗", "an error: failed state, notification with an error code", Role::Error),
         ("… ● ○ ◎ ·", "pending, connected/associated, unbound/bound, listening, closed", Role::Text),
