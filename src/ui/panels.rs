@@ -270,7 +270,7 @@ pub fn notes(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let h = inner.height as usize;
     let skip = notes.len().saturating_sub(h);
     let ps = app.personalities();
-    for (i, n) in notes.iter().skip(skip).enumerate() {
+    for (i, n) in notes.range(skip..).enumerate() {
         let y = inner.y + i as u16;
         let style = theme.style(if n.error { Role::NotificationError } else { Role::Notification });
         let mark = if n.error { "✗" } else { " " };
