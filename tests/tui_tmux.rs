@@ -17,6 +17,8 @@ struct Tmux {
 impl Tmux {
     fn cmd(&self, args: &[&str]) -> Output {
         Command::new("tmux")
+            // CI runs without a terminal: tell the tmux server what to emulate.
+            .env("TERM", "xterm-256color")
             .arg("-u")
             .arg("-L")
             .arg(&self.socket)
