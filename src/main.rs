@@ -108,7 +108,7 @@ fn tui(theme: Option<String>, mouse: bool, net: Net) -> ExitCode {
     match run_tui(TuiOptions { net, theme, mouse, config: None }) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("socklab: {e:?}");
+            eprintln!("socklab: {e:#}");
             ExitCode::from(1)
         }
     }
