@@ -825,7 +825,35 @@ impl Host {
         Out::ok(r::FIONBIO)
     }
 
+    /// The answer when this personality has no such option at all (for get and set alike).
+    fn missing_option(&self, opt: SockOpt) -> Option<Out> {
+        let p = self.p;
+        match opt {
+            SockOpt::TCP_SYNCNT | SockOpt::TCP_USER_TIMEOUT if p.winsock => {
+                Some(Out::err(r::OPT_LINUX_ONLY, Code::WSAENOPROTOOPT))
+            }
+            SockOpt::TCP_MAXRT if !p.winsock => {
+                Some(Out::na(r::OPT_WINDOWS_ONLY, "Linux has no TCP_MAXRT; closest: TCP_USER_TIMEOUT or TCP_SYNCNT"))
+            }
+            SockOpt::SO_CONNECT_TIME if !p.winsock => {
+                Some(Out::na(r::CONNECTEX_LINUX, "Linux has no SO_CONNECT_TIME; closest: TCP_INFO (tcpi_state)"))
+            }
+            SockOpt::SO_UPDATE_CONNECT_CONTEXT if !p.winsock => Some(Out::na(
+                r::CONNECTEX_LINUX,
+                "Linux has no SO_UPDATE_CONNECT_CONTEXT: a connected socket is complete",
+            )),
+            // Windows extensions a Winsock 1.1 application does not see.
+            SockOpt::TCP_MAXRT | SockOpt::SO_CONNECT_TIME | SockOpt::SO_UPDATE_CONNECT_CONTEXT if !p.ws2 => {
+                Some(Out::err(r::OPT_WINDOWS_ONLY, Code::WSAENOPROTOOPT))
+            }
+            _ => None,
+        }
+    }
+
     fn setsockopt(&mut self, i: usize, opt: SockOpt, value: i64) -> Out {
+        if let Some(out) = self.missing_option(opt) {
+            return out;
+        }
         let p = self.p;
         let s = &mut self.socks[i];
         let on = value != 0;
@@ -841,9 +869,6 @@ impl Host {
                 return Out::err(r::OPT_READONLY, p.pick(Code::ENOPROTOOPT, Code::WSAENOPROTOOPT));
             }
             SockOpt::TCP_SYNCNT | SockOpt::TCP_USER_TIMEOUT => {
-                if p.winsock {
-                    return Out::err(r::OPT_LINUX_ONLY, Code::WSAENOPROTOOPT);
-                }
                 if s.proto != Proto::Tcp {
                     return Out::err(r::OPT_LINUX_ONLY, Code::EOPNOTSUPP);
                 }
@@ -856,18 +881,7 @@ impl Host {
                     s.opts.user_timeout_ms = if value > 0 { Some(value) } else { None };
                 }
             }
-            SockOpt::TCP_MAXRT => {
-                if !p.winsock {
-                    return Out::na(
-                        r::OPT_WINDOWS_ONLY,
-                        "Linux has no TCP_MAXRT; closest: TCP_USER_TIMEOUT or TCP_SYNCNT",
-                    );
-                }
-                if !p.ws2 {
-                    return Out::err(r::OPT_WINDOWS_ONLY, Code::WSAENOPROTOOPT);
-                }
-                s.opts.maxrt_s = if value >= 0 { Some(value) } else { None };
-            }
+            SockOpt::TCP_MAXRT => s.opts.maxrt_s = if value >= 0 { Some(value) } else { None },
             SockOpt::IPV6_V6ONLY => {
                 if s.family != Family::V6 {
                     return Out::err(r::V6ONLY, p.pick(Code::ENOPROTOOPT, Code::WSAEINVAL));
@@ -878,15 +892,6 @@ impl Host {
                 s.opts.v6only = on;
             }
             SockOpt::SO_UPDATE_CONNECT_CONTEXT => {
-                if !p.winsock {
-                    return Out::na(
-                        r::CONNECTEX_LINUX,
-                        "Linux has no SO_UPDATE_CONNECT_CONTEXT: a connected socket is complete",
-                    );
-                }
-                if !p.ws2 {
-                    return Out::err(r::OPT_WINDOWS_ONLY, Code::WSAENOPROTOOPT);
-                }
                 if !(s.via_connectex && s.state == State::Connected) {
                     return Out::err(r::UPDATE_CONTEXT, Code::WSAENOTCONN)
                         .note("only meaningful on a socket connected by ConnectEx (socklab's reading of the docs)");
@@ -899,6 +904,9 @@ impl Host {
     }
 
     fn getsockopt(&mut self, i: usize, opt: SockOpt) -> Out {
+        if let Some(out) = self.missing_option(opt) {
+            return out;
+        }
         let p = self.p;
         let now = self.now;
         let s = &mut self.socks[i];
@@ -915,50 +923,21 @@ impl Host {
                     Out::val(r::SO_ERROR_STAYS, Value::Error { error: e })
                 }
             }
-            SockOpt::SO_CONNECT_TIME => {
-                if !p.winsock {
-                    return Out::na(r::CONNECTEX_LINUX, "Linux has no SO_CONNECT_TIME; closest: TCP_INFO (tcpi_state)");
+            SockOpt::SO_CONNECT_TIME => match (s.state, s.connected_at) {
+                (State::Connected, Some(t)) => {
+                    Out::val(r::CONNECT_TIME, Value::Int { value: (now - t).as_secs() as i64 })
                 }
-                if !p.ws2 {
-                    return Out::err(r::OPT_WINDOWS_ONLY, Code::WSAENOPROTOOPT);
-                }
-                match (s.state, s.connected_at) {
-                    (State::Connected, Some(t)) => {
-                        Out::val(r::CONNECT_TIME, Value::Int { value: (now - t).as_secs() as i64 })
-                    }
-                    _ => Out::val(r::CONNECT_TIME, Value::Int { value: 0xFFFF_FFFF }),
-                }
-            }
+                _ => Out::val(r::CONNECT_TIME, Value::Int { value: 0xFFFF_FFFF }),
+            },
             SockOpt::SO_BROADCAST => v(s.opts.broadcast as i64),
             SockOpt::SO_REUSEADDR => v(s.opts.reuseaddr as i64),
             SockOpt::SO_KEEPALIVE => v(s.opts.keepalive as i64),
             SockOpt::SO_LINGER => v(s.opts.linger),
             SockOpt::SO_SNDTIMEO => v(s.opts.sndtimeo_ms),
             SockOpt::TCP_NODELAY => v(s.opts.nodelay as i64),
-            SockOpt::TCP_SYNCNT => {
-                if p.winsock {
-                    return Out::err(r::OPT_LINUX_ONLY, Code::WSAENOPROTOOPT);
-                }
-                v(s.opts.syncnt.unwrap_or(6))
-            }
-            SockOpt::TCP_USER_TIMEOUT => {
-                if p.winsock {
-                    return Out::err(r::OPT_LINUX_ONLY, Code::WSAENOPROTOOPT);
-                }
-                v(s.opts.user_timeout_ms.unwrap_or(0))
-            }
-            SockOpt::TCP_MAXRT => {
-                if !p.winsock {
-                    return Out::na(
-                        r::OPT_WINDOWS_ONLY,
-                        "Linux has no TCP_MAXRT; closest: TCP_USER_TIMEOUT or TCP_SYNCNT",
-                    );
-                }
-                if !p.ws2 {
-                    return Out::err(r::OPT_WINDOWS_ONLY, Code::WSAENOPROTOOPT);
-                }
-                v(s.opts.maxrt_s.unwrap_or(-1))
-            }
+            SockOpt::TCP_SYNCNT => v(s.opts.syncnt.unwrap_or(6)),
+            SockOpt::TCP_USER_TIMEOUT => v(s.opts.user_timeout_ms.unwrap_or(0)),
+            SockOpt::TCP_MAXRT => v(s.opts.maxrt_s.unwrap_or(-1)),
             SockOpt::IPV6_V6ONLY => {
                 if s.family != Family::V6 {
                     return Out::err(r::V6ONLY, p.pick(Code::ENOPROTOOPT, Code::WSAEINVAL));

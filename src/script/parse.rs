@@ -261,7 +261,6 @@ const fn cmd(word: &'static str, cmd: Cmd, usage: &'static str) -> CmdInfo {
 const COMMANDS: &[CmdInfo] = &[
     cmd("wsastartup", Cmd::WsaStartup, "wsastartup [MAJOR.MINOR]"),
     cmd("wsacleanup", Cmd::WsaCleanup, "wsacleanup"),
-    cmd("alarm", Cmd::Alarm, "alarm MS (interrupt the next blocking connect)"),
     cmd("socket", Cmd::Socket, "socket tcp|udp [v4|v6] [as NAME]"),
     cmd("ioctlsocket", Cmd::Ioctlsocket, "ioctlsocket NAME FIONBIO 1|0"),
     cmd("nonblock", Cmd::Nonblock, "nonblock NAME [on|off]"),
@@ -289,6 +288,7 @@ const COMMANDS: &[CmdInfo] = &[
     cmd("shutdown", Cmd::Shutdown, "shutdown NAME send|receive|both"),
     cmd("closesocket", Cmd::CloseSocket, "closesocket NAME"),
     cmd("close", Cmd::CloseSocket, "close NAME"),
+    cmd("alarm", Cmd::Alarm, "alarm MS (interrupt the next blocking connect)"),
     cmd("wait", Cmd::Wait, "wait MS | wait NAME connected|failed|event"),
     cmd("expect", Cmd::Expect, "expect [P1,P2:] WHAT"),
 ];
