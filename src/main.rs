@@ -29,8 +29,9 @@ struct Cli {
     /// text with the mouse.
     #[arg(long)]
     mouse: bool,
-    /// TUI: which network answers (the live network is not wired into the TUI yet).
-    #[arg(long, value_enum, default_value_t = Net::Sim)]
+    /// TUI: which network answers: real sockets on loopback with socklab's own targets (the
+    /// default), or the deterministic simulated network.
+    #[arg(long, value_enum, default_value_t = Net::Live)]
     net: Net,
 }
 

@@ -37,8 +37,7 @@ use crate::app::{App, AppOptions, Effect, Msg, NetKind};
 use crate::ui;
 use crate::ui::theme::{Theme, ThemeChoice};
 
-/// Which network answers in the TUI. The seam for the live network (issue 3): today `Live`
-/// falls back to the simulated network with a warning in the status line.
+/// Which network answers in the TUI.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum TuiNet {
     /// The deterministic simulated network (virtual time).
@@ -114,14 +113,26 @@ pub fn prepare(opts: &TuiOptions) -> (App, Theme, bool) {
     };
     let (theme, w) = ui::theme::resolve(&choice, &|p| std::fs::read_to_string(p).map_err(|e| e.to_string()));
     warnings.extend(w);
-    let net = match opts.net {
-        TuiNet::Sim => NetKind::Sim,
+    let (net, facts, kernel): (NetKind, Box<dyn crate::core::facts::Facts + Send>, _) = match opts.net {
+        TuiNet::Sim => (NetKind::Sim, Box::new(crate::net::sim::SimNet), None),
         TuiNet::Live => {
-            warnings.push("the live network is not available yet: using the simulated network".into());
-            NetKind::Sim
+            match crate::net::live::limits::raise_nofile_limit() {
+                Ok(r) if r.is_low() => warnings.push(r.to_string()),
+                _ => {}
+            }
+            match crate::net::live::judge::LiveKernel::start() {
+                Ok((k, f)) => {
+                    let k: Box<dyn crate::session::lab::Kernel> = Box::new(k);
+                    (NetKind::Live, Box::new(f), Some(k))
+                }
+                Err(e) => {
+                    warnings.push(format!("cannot start the live targets ({e}): using the simulated network"));
+                    (NetKind::Sim, Box::new(crate::net::sim::SimNet), None)
+                }
+            }
         }
     };
-    let app = App::new(AppOptions { facts: Box::new(crate::net::sim::SimNet), net, keymap: config.keymap, warnings });
+    let app = App::new(AppOptions { facts, kernel, net, keymap: config.keymap, warnings });
     (app, theme, opts.mouse || config.mouse.unwrap_or(false))
 }
 
@@ -218,33 +229,118 @@ async fn event_loop(term: &mut Term, mut app: App, theme: Theme, mouse: bool) ->
     term.draw(|f| ui::render(f, f.area(), &app, &theme))?;
     let stop = stop_signal();
     tokio::pin!(stop);
+    // On the live network a call may block for real (a blocking connect to @pending waits for
+    // the kernel's timeout), so updates run on a blocking worker while this loop keeps reading
+    // keys: Ctrl-C and q still quit at once, and other keys wait their turn.
+    let live = app.is_live();
+    let mut queue: std::collections::VecDeque<Msg> = std::collections::VecDeque::new();
+    let mut app = Some(app);
+    let mut last_frame: Option<ratatui::buffer::Buffer> = None;
+    let mut busy: Option<tokio::task::JoinHandle<(App, Vec<Effect>)>> = None;
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(250));
+    // Live: the models' clocks follow the real one while they have something due.
+    let mut last_advance = crate::net::live::Stopwatch::start();
     loop {
-        let msg = tokio::select! {
+        let due = live && busy.is_none() && app.as_ref().is_some_and(|a| a.next_due().is_some());
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_millis(50)), if due => {
+                let d = last_advance.elapsed();
+                last_advance = crate::net::live::Stopwatch::start();
+                queue.push_back(Msg::Advance(d));
+            }
             ev = rx.recv() => match ev {
-                Some(ev) => msg_of(ev, mouse),
+                Some(ev) => {
+                    if let Some(msg) = msg_of(ev, mouse) {
+                        if busy.is_some() && is_quit(&msg) {
+                            return Ok(());
+                        }
+                        queue.push_back(msg);
+                    }
+                }
                 None => return Ok(()),
             },
             _ = &mut stop => return Ok(()),
-        };
-        let Some(msg) = msg else { continue };
-        let fx = app.update(msg);
-        if fx.contains(&Effect::Quit) {
-            return Ok(());
+            done = async { busy.as_mut().expect("guarded").await }, if busy.is_some() => {
+                busy = None;
+                let (a, fx) = done.map_err(|e| color_eyre::eyre::eyre!("the lab worker failed: {e}"))?;
+                if fx.contains(&Effect::Quit) {
+                    return Ok(());
+                }
+                // The call's own time was counted by the call.
+                last_advance = crate::net::live::Stopwatch::start();
+                last_frame = Some(term.draw(|f| ui::render(f, f.area(), &a, &theme))?.buffer.clone());
+                app = Some(a);
+            }
+            _ = tick.tick(), if busy.is_some() => {
+                busy_line(term, &last_frame, &theme)?;
+                continue;
+            }
         }
-        if fx.contains(&Effect::Redraw) {
-            term.draw(|f| ui::render(f, f.area(), &app, &theme))?;
+        while busy.is_none() {
+            let Some(msg) = queue.pop_front() else { break };
+            let mut a = app.take().expect("the app is here when no worker runs");
+            if live && may_block(&msg) && !matches!(msg, Msg::Advance(_)) {
+                busy = Some(tokio::task::spawn_blocking(move || {
+                    let fx = a.update(msg);
+                    (a, fx)
+                }));
+                busy_line(term, &last_frame, &theme)?;
+                break;
+            }
+            let fx = a.update(msg);
+            if fx.contains(&Effect::Quit) {
+                return Ok(());
+            }
+            if fx.contains(&Effect::Redraw) {
+                last_frame = Some(term.draw(|f| ui::render(f, f.area(), &a, &theme))?.buffer.clone());
+            }
+            app = Some(a);
         }
     }
+}
+
+/// Messages that may run a call (and so block on the live network).
+fn may_block(msg: &Msg) -> bool {
+    !matches!(msg, Msg::Resize(..))
+}
+
+/// Ctrl-C quits even while a call blocks.
+fn is_quit(msg: &Msg) -> bool {
+    matches!(msg, Msg::Input(Key { code: KeyCode::Char('c'), ctrl: true, .. }))
+}
+
+/// The last frame again, with a status line saying a live call is blocking (the app itself is
+/// busy on the worker, so it cannot be rendered).
+fn busy_line(term: &mut Term, last: &Option<ratatui::buffer::Buffer>, theme: &Theme) -> Result<()> {
+    term.draw(|f| {
+        let area = f.area();
+        if let Some(b) = last {
+            if b.area == area {
+                f.buffer_mut().content.clone_from(&b.content);
+            }
+        }
+        let line = ratatui::layout::Rect { x: 0, y: area.height.saturating_sub(1), width: area.width, height: 1 };
+        let text = "… a call is blocking on the live network (real time); Ctrl-C quits";
+        f.render_widget(
+            ratatui::widgets::Paragraph::new(text).style(theme.style(crate::ui::theme::Role::StatusWarn)),
+            line,
+        );
+    })?;
+    Ok(())
 }
 
 /// Run the TUI until the user quits or the process is asked to stop.
 pub fn run_tui(opts: TuiOptions) -> Result<()> {
     install_hooks();
     let (app, theme, mouse) = prepare(&opts);
+    // Two threads' worth: the loop, and a blocking worker for live calls.
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let _restore = Restore;
     let mut term = enter(mouse)?;
     let res = rt.block_on(event_loop(&mut term, app, theme, mouse));
     restore_terminal();
+    // A live call may still block on the worker (a connect waiting for its timeout): do not
+    // wait for it; the process is leaving.
+    rt.shutdown_background();
     res
 }

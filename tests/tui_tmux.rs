@@ -172,3 +172,21 @@ fn child_of(ppid: &str) -> Option<String> {
     }
     None
 }
+
+/// On the live network (the default) a blocking connect to @pending blocks for real on a
+/// worker: the screen says so, and Ctrl-C still quits at once and restores the terminal.
+#[test]
+fn a_blocking_live_connect_keeps_the_screen_alive_and_ctrl_c_quits() {
+    if !require_tmux() {
+        return;
+    }
+    let t = start("blocking", 100, 30, "");
+    t.wait_for("the fresh screen", |s| s.contains("Sockets (0)") && s.contains("live"));
+    t.keys(&["t"]);
+    t.wait_for("a TCP socket", |s| s.contains("socket tcp") && s.contains("tcp4"));
+    t.keys(&["c", "3"]);
+    t.wait_for("the busy line", |s| s.contains("a call is blocking on the live network"));
+    t.keys(&["C-c"]);
+    let s = t.wait_for("the shell after Ctrl-C", |s| s.contains("RESTORED"));
+    assert!(!s.contains("Call log"), "the alternate screen is gone:\n{s}");
+}

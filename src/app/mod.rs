@@ -366,6 +366,8 @@ pub enum NetKind {
 /// Everything [`App::new`] needs.
 pub struct AppOptions {
     pub facts: Box<dyn Facts + Send>,
+    /// The live network's kernel (`None`: the simulated network).
+    pub kernel: Option<Box<dyn crate::session::lab::Kernel>>,
     pub net: NetKind,
     pub keymap: KeyMap,
     /// Shown in the status line at start (broken theme, bad key binding, ...).
@@ -382,6 +384,7 @@ impl Default for AppOptions {
     fn default() -> Self {
         AppOptions {
             facts: Box::new(crate::net::sim::SimNet),
+            kernel: None,
             net: NetKind::Sim,
             keymap: KeyMap::default(),
             warnings: Vec::new(),
@@ -417,6 +420,11 @@ pub struct App {
 }
 
 impl App {
+    /// Whether a real kernel answers too (the live network).
+    pub fn is_live(&self) -> bool {
+        self.lab.is_live()
+    }
+
     /// A fresh lab over every personality.
     pub fn new(opts: AppOptions) -> App {
         let personalities = PersonalityId::ALL.to_vec();
@@ -428,7 +436,10 @@ impl App {
             w => Status { text: format!("warning: {}", w.join("; ")), level: Level::Warn },
         };
         App {
-            lab: Lab::new(&personalities, opts.facts),
+            lab: match opts.kernel {
+                Some(kernel) => Lab::live(&personalities, opts.facts, kernel),
+                None => Lab::new(&personalities, opts.facts),
+            },
             personalities,
             names: Names::default(),
             net: opts.net,
@@ -878,9 +889,11 @@ impl App {
             self.held += d;
             return true;
         }
-        let recs = self.lab.wait_for(d);
+        // Live: the real clock has moved already; only the models catch up.
+        let recs = if self.lab.is_live() { self.lab.elapse(d) } else { self.lab.wait_for(d) };
+        let changed = recs.iter().any(|r| !r.events.transitions.is_empty() || !r.events.notifications.is_empty());
         self.absorb_waits(&recs);
-        true
+        changed || !self.lab.is_live()
     }
 
     // -----------------------------------------------------------------------------------------
