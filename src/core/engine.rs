@@ -256,21 +256,13 @@ impl Host {
 
     /// A snapshot of every socket, for views and tests.
     pub fn sockets(&self) -> Vec<SocketView> {
-        self.socks
-            .iter()
-            .map(|s| SocketView {
-                name: s.name.clone(),
-                handle: s.handle,
-                proto: s.proto,
-                family: s.family,
-                state: s.state,
-                nonblocking: s.nonblocking,
-                broadcast: s.opts.broadcast,
-                local: s.local,
-                peer: s.peer,
-                error: s.so_error,
-            })
-            .collect()
+        self.socks.iter().map(SocketView::of).collect()
+    }
+
+    /// A snapshot of one socket by name (read-only; lets a view show only its visible rows
+    /// instead of copying every socket per frame).
+    pub fn socket_view(&self, name: &str) -> Option<SocketView> {
+        self.names.get(name).map(|&i| SocketView::of(&self.socks[i]))
     }
 
     /// When the next network event is due, if any.
@@ -280,7 +272,7 @@ impl Host {
 
     /// Let `by` of virtual time pass, firing network events on the way.
     pub fn advance(&mut self, by: Duration, facts: &dyn Facts) -> Events {
-        let until = self.now + by;
+        let until = self.now.saturating_add(by);
         self.run_until(until, facts);
         Events { transitions: std::mem::take(&mut self.trans), notifications: std::mem::take(&mut self.notes) }
     }
@@ -293,7 +285,7 @@ impl Host {
         facts: &dyn Facts,
         mut pred: impl FnMut(&Host) -> bool,
     ) -> (Events, bool) {
-        let deadline = self.now + limit;
+        let deadline = self.now.saturating_add(limit);
         let mut met = pred(self);
         while !met {
             match self.next_event() {
@@ -365,6 +357,23 @@ pub struct SocketView {
     pub local: Option<SocketAddr>,
     pub peer: Option<SocketAddr>,
     pub error: Option<Code>,
+}
+
+impl SocketView {
+    fn of(s: &Sock) -> SocketView {
+        SocketView {
+            name: s.name.clone(),
+            handle: s.handle,
+            proto: s.proto,
+            family: s.family,
+            state: s.state,
+            nonblocking: s.nonblocking,
+            broadcast: s.opts.broadcast,
+            local: s.local,
+            peer: s.peer,
+            error: s.so_error,
+        }
+    }
 }
 
 /// State changes and notifications caused by time passing.
@@ -488,7 +497,7 @@ impl Host {
                         self.enqueue_accept(l, i);
                     } else if let TcpFact::Accepts { reset_after: Some(d), .. } = facts.tcp(peer) {
                         let attempt = self.socks[i].attempt;
-                        self.schedule(self.now + d, Timer::Reset { sock: i, attempt });
+                        self.schedule(self.now.saturating_add(d), Timer::Reset { sock: i, attempt });
                     }
                 }
                 if let Some(data) = self.socks[i].overlapped.take() {
@@ -690,14 +699,14 @@ impl Host {
                 "Winsock 2 has no WSACancelBlockingCall: nothing can interrupt a blocking connect (it runs to its outcome)",
             );
         }
-        self.alarm = Some(self.now + after);
+        self.alarm = Some(self.now.saturating_add(after));
         Out::ok(r::ALARM)
     }
 
     /// Block a connect until its outcome or the alarm. `true` when the alarm interrupted it.
     fn block_connect(&mut self, i: usize, limit: Duration, facts: &dyn Facts) -> (bool, bool) {
         let alarm = self.alarm.take();
-        let deadline = self.now + limit;
+        let deadline = self.now.saturating_add(limit);
         let until = alarm.map_or(deadline, |a| a.min(deadline));
         let done = self.block_until(until.saturating_sub(self.now), facts, |h| h.socks[i].state != State::Pending);
         let interrupted = !done && alarm.is_some_and(|a| a <= deadline);
@@ -949,7 +958,7 @@ impl Host {
 impl Host {
     /// Let virtual time pass inside a blocking call until `pred` holds or `limit` passes.
     fn block_until(&mut self, limit: Duration, facts: &dyn Facts, pred: impl Fn(&Host) -> bool) -> bool {
-        let deadline = self.now + limit;
+        let deadline = self.now.saturating_add(limit);
         loop {
             if pred(self) {
                 return true;
@@ -1401,7 +1410,7 @@ impl Host {
         let sndtimeo = s.opts.sndtimeo_ms;
         let (result, after) = result_at;
         self.set_state(i, State::Pending, Cause::Call(api.name().into()), None);
-        self.schedule(self.now + after, Timer::Handshake { sock: i, attempt, result });
+        self.schedule(self.now.saturating_add(after), Timer::Handshake { sock: i, attempt, result });
         if connectex {
             // ConnectEx always completes through the OVERLAPPED structure.
             return Out { ret: Ret::Bool(false), ..Out::err(r::CONNECTEX_PENDING, Code::WSA_IO_PENDING) };
@@ -1950,11 +1959,13 @@ impl Host {
             return;
         }
         match facts.udp(dst) {
-            UdpFact::Echo { after } => self.schedule(self.now + after, Timer::Datagram { sock: i, data, from: dst }),
+            UdpFact::Echo { after } => {
+                self.schedule(self.now.saturating_add(after), Timer::Datagram { sock: i, data, from: dst })
+            }
             UdpFact::Swallowed => {}
             UdpFact::PortUnreachable { after } => {
                 if icmp_applies {
-                    self.schedule(self.now + after, Timer::Icmp { sock: i });
+                    self.schedule(self.now.saturating_add(after), Timer::Icmp { sock: i });
                 }
             }
         }

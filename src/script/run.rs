@@ -53,7 +53,8 @@ pub fn run(stmts: &[Stmt], lab: &mut Lab, output: Output, w: &mut dyn Write) -> 
     if output == Output::Compare {
         let mut head = format!("{:>4}  {:<34}", "line", "call");
         for p in &ps {
-            head.push_str(&format!(" | {:<30}", p.name()));
+            let name = if lab.is_live() && *p == PersonalityId::Linux { "linux (the kernel)" } else { p.name() };
+            head.push_str(&format!(" | {:<30}", name));
         }
         writeln!(w, "{}", head.trim_end())?;
     }
@@ -158,7 +159,8 @@ fn cell(rec: &CallRecord) -> String {
         s.push_str(" ?");
     }
     if rec.disagreement.is_some() {
-        s.push_str(" ≠model");
+        // Up front, so narrow columns never cut it off.
+        s.insert_str(0, "≠MODEL ");
     }
     s
 }
