@@ -17,7 +17,7 @@ fn every_lesson_can_be_completed() {
         let mut run = LessonRun::new(l);
         for (k, step) in l.steps.iter().enumerate() {
             assert_eq!(run.step_index(), k);
-            assert!(run.instruction().starts_with(&format!("Step {} of {}.", k + 1, l.steps.len())));
+            assert!(run.instruction().starts_with(&format!("-- Step {} of {} --", k + 1, l.steps.len())));
             for (j, cmd) in step.commands.iter().enumerate() {
                 let out = run.feed(cmd);
                 let last = j + 1 == step.commands.len();
@@ -87,7 +87,7 @@ fn a_wrong_step_gets_a_hint_and_can_then_succeed() {
     let StepOutcome::Info(s) = run.feed("show") else { panic!() };
     assert!(s.contains("connect b @slow"), "{s}");
     let StepOutcome::Info(again) = run.feed("") else { panic!() };
-    assert!(again.starts_with("Step 2 of"), "{again}");
+    assert!(again.starts_with("-- Step 2 of"), "{again}");
     let StepOutcome::Info(help) = run.feed("help") else { panic!() };
     for w in ["hint", "show", "skip"] {
         assert!(help.contains(w), "{help}");

@@ -119,6 +119,49 @@ pub enum StepOutcome {
     Finished,
 }
 
+impl Passed {
+    /// The text shown for a passed step: output, checks, explanation, answers and rules.
+    pub fn text(&self) -> String {
+        let mut t = self.output.clone();
+        if self.skipped {
+            t.push_str("(socklab typed this step for you)\n");
+        }
+        t.push_str("Checks:\n");
+        for c in &self.checks {
+            t.push_str(&format!("{c}\n"));
+        }
+        t.push_str("\nWhat happened:\n");
+        for line in self.explanation.trim().lines() {
+            t.push_str(&format!("  {line}\n"));
+        }
+        if !self.answers.is_empty() {
+            t.push_str("\nWho answered what, and the rule that decided it:\n");
+            let width = self.answers.iter().map(|a| a.answer.chars().count()).max().unwrap_or(0);
+            for a in &self.answers {
+                let q = if a.assumed { "  (assumed: not documented)" } else { "" };
+                t.push_str(&format!("  {:<9} {:<width$}  [{}]{q}\n", a.personality.name(), a.answer, a.rule));
+            }
+            let mut seen: Vec<&str> = Vec::new();
+            for a in &self.answers {
+                if seen.contains(&a.rule) {
+                    continue;
+                }
+                seen.push(a.rule);
+                if let Some(r) = rules::find(a.rule) {
+                    t.push_str(&format!("  [{}] {} (source: {})\n", r.id, r.summary, r.source));
+                }
+            }
+        }
+        if let Some(summary) = &self.lesson_complete {
+            t.push_str("\nLesson complete. To remember:\n");
+            for line in summary.trim().lines() {
+                t.push_str(&format!("  {line}\n"));
+            }
+        }
+        t
+    }
+}
+
 impl StepOutcome {
     /// Whether the step was completed by this line.
     pub fn passed(&self) -> bool {
@@ -136,47 +179,7 @@ impl fmt::Display for StepOutcome {
                     if *remaining == 1 { "one more command".to_string() } else { format!("{remaining} more commands") };
                 write!(f, "Good. This step asks for {more}.")
             }
-            StepOutcome::Passed(p) => {
-                write!(f, "{}", p.output)?;
-                if p.skipped {
-                    writeln!(f, "(socklab typed this step for you)")?;
-                }
-                writeln!(f, "Checks:")?;
-                for c in &p.checks {
-                    writeln!(f, "{c}")?;
-                }
-                writeln!(f)?;
-                writeln!(f, "What happened:")?;
-                for line in p.explanation.trim_end().lines() {
-                    writeln!(f, "  {line}")?;
-                }
-                if !p.answers.is_empty() {
-                    writeln!(f)?;
-                    writeln!(f, "Who answered what, and which rule decided it:")?;
-                    for a in &p.answers {
-                        let q = if a.assumed { " (assumed)" } else { "" };
-                        writeln!(f, "  {:<9} {}{q}   [{}]", a.personality.name(), a.answer, a.rule)?;
-                    }
-                    let mut seen: Vec<&str> = Vec::new();
-                    for a in &p.answers {
-                        if seen.contains(&a.rule) {
-                            continue;
-                        }
-                        seen.push(a.rule);
-                        if let Some(r) = rules::find(a.rule) {
-                            writeln!(f, "  [{}] {} (source: {})", r.id, r.summary, r.source)?;
-                        }
-                    }
-                }
-                if let Some(summary) = &p.lesson_complete {
-                    writeln!(f)?;
-                    writeln!(f, "Lesson complete. To remember:")?;
-                    for line in summary.trim_end().lines() {
-                        writeln!(f, "  {line}")?;
-                    }
-                }
-                Ok(())
-            }
+            StepOutcome::Passed(p) => write!(f, "{}", p.text().trim_end()),
             StepOutcome::Failed { output, checks, hint } => {
                 write!(f, "{output}")?;
                 writeln!(f, "Checks:")?;
@@ -313,7 +316,7 @@ impl LessonRun {
         let Some(s) = self.lesson.steps.get(self.step) else {
             return "This lesson is complete.".into();
         };
-        let mut t = format!("Step {} of {}. {}", self.step + 1, self.step_count(), s.instruction.trim_end());
+        let mut t = format!("-- Step {} of {} --\n{}", self.step + 1, self.step_count(), s.instruction.trim());
         if self.typed > 0 {
             t.push_str(&format!("\n({} of {} commands typed; next: type the next one.)", self.typed, s.commands.len()));
         }
