@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use super::explain::explain_query;
 use super::lesson::{self, Lesson};
 use super::progress::Progress;
-use super::run::{LessonRun, StepOutcome};
+use super::run::{DEFAULT_WIDTH, Layout, LessonRun, StepOutcome};
 
 /// Words that end a `socklab learn` session (progress is kept).
 pub const QUIT_WORDS: &[&str] = &["quit", "exit", "q"];
@@ -20,7 +20,17 @@ pub fn learn(number: Option<usize>, list: bool, restart: bool) -> ExitCode {
     let stdout = io::stdout();
     let mut out = stdout.lock();
     let path = Progress::default_path();
-    let result = learn_with(number, list, restart, &mut stdin.lock(), &mut out, path.as_deref(), interactive);
+    // The compare columns need about 170 characters; a narrower terminal gets one line per
+    // personality instead.
+    let (layout, width) = match crossterm::terminal::size() {
+        Ok((w, _)) if io::stdout().is_terminal() => {
+            let w = usize::from(w);
+            (if w < 170 { Layout::Rows } else { Layout::Columns }, w.saturating_sub(1).min(DEFAULT_WIDTH))
+        }
+        _ => (Layout::Columns, DEFAULT_WIDTH),
+    };
+    let result =
+        learn_with(number, list, restart, &mut stdin.lock(), &mut out, path.as_deref(), interactive, (layout, width));
     let _ = out.flush();
     match result {
         Ok(code) => code,
@@ -50,6 +60,7 @@ pub fn list_lines(progress: &Progress) -> Vec<String> {
 
 /// `socklab learn` with its input, output and progress file given (for tests and other
 /// front ends). `progress_path: None` keeps no progress.
+#[allow(clippy::too_many_arguments)]
 pub fn learn_with(
     number: Option<usize>,
     list: bool,
@@ -58,6 +69,7 @@ pub fn learn_with(
     out: &mut dyn Write,
     progress_path: Option<&Path>,
     interactive: bool,
+    (layout, width): (Layout, usize),
 ) -> io::Result<ExitCode> {
     let mut progress = match progress_path {
         Some(p) => {
@@ -89,7 +101,9 @@ pub fn learn_with(
     let lesson = &lesson::all()[n - 1];
     let start = if restart { 0 } else { progress.resume_step(&lesson.id) };
     let mut run = LessonRun::resume(lesson, start);
-    intro(out, n, lesson, start)?;
+    run.set_layout(layout);
+    run.set_width(width);
+    intro(out, n, lesson, start, width)?;
     writeln!(out, "{}", run.instruction())?;
     let mut save_failed = false;
     let mut save = |progress: &Progress, out: &mut dyn Write| -> io::Result<()> {
@@ -162,19 +176,17 @@ fn pick_lesson(progress: &Progress) -> usize {
     all.iter().position(|l| !progress.is_complete(&l.id)).map(|i| i + 1).unwrap_or(1)
 }
 
-fn intro(out: &mut dyn Write, n: usize, lesson: &Lesson, start: usize) -> io::Result<()> {
+fn intro(out: &mut dyn Write, n: usize, lesson: &Lesson, start: usize, width: usize) -> io::Result<()> {
     writeln!(out, "Lesson {n} of {}: {}", lesson::all().len(), lesson.title)?;
     writeln!(out)?;
-    for l in lesson.goal.trim().lines() {
-        writeln!(out, "  {l}")?;
-    }
+    write!(out, "{}", super::run::reflow(&lesson.goal, width, "  "))?;
     writeln!(out)?;
     writeln!(
         out,
         "Type the command each step asks for and press Enter. Every command runs in four\n\
-         personalities side by side (columns linux | winsock | windows | winsock1); ≠ marks a line\n\
-         where they disagree. Stuck? `hint` gives a hint, `show` the exact command, `skip` types it\n\
-         for you. `quit` stops; your progress is kept."
+         personalities at once: linux, winsock, windows and winsock1; ≠ marks a command where they\n\
+         disagree. Stuck? `hint` gives a hint, `show` the exact command, `skip` types it for you.\n\
+         `quit` stops; your progress is kept."
     )?;
     if start > 0 {
         writeln!(

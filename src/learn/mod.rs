@@ -39,4 +39,4 @@ pub mod run;
 
 pub use explain::{Explanation, explain};
 pub use lesson::{Lesson, Step};
-pub use run::{CheckResult, LessonRun, Passed, StepOutcome};
+pub use run::{CheckResult, Layout, LessonRun, Passed, StepOutcome};

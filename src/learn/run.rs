@@ -37,6 +37,9 @@ pub const CONTROL_WORDS: &[(&str, &str)] = &[
     ("help", "this list"),
 ];
 
+/// The width prose is laid out for unless [`LessonRun::set_width`] says otherwise.
+pub const DEFAULT_WIDTH: usize = 98;
+
 /// One expectation of a step and how it went.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CheckResult {
@@ -71,12 +74,15 @@ impl fmt::Display for CheckResult {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AnswerWhy {
     pub personality: PersonalityId,
-    /// The answer as the personality's API spells it (`SOCKET_ERROR WSAEWOULDBLOCK (10035)`).
+    /// The answer: the error when the call failed (`WSAEWOULDBLOCK (10035)`), else the return
+    /// value and any value, as the personality's API spells them.
     pub answer: String,
     /// The rule's id (`connect.nonblocking`).
     pub rule: &'static str,
     /// Whether the answer is socklab's best reading rather than documented or measured.
     pub assumed: bool,
+    /// How long the call blocked, in (virtual) milliseconds.
+    pub blocked_ms: u128,
 }
 
 /// A step done: everything the learner should see.
@@ -97,6 +103,8 @@ pub struct Passed {
     pub step: usize,
     /// `Some(summary)` when this was the lesson's last step.
     pub lesson_complete: Option<String>,
+    /// Width the text is laid out for.
+    pub width: usize,
 }
 
 /// What one line fed to a [`LessonRun`] did.
@@ -126,20 +134,30 @@ impl Passed {
         if self.skipped {
             t.push_str("(socklab typed this step for you)\n");
         }
-        t.push_str("Checks:\n");
+        t.push_str("Checks (this step's `expect` lines):\n");
         for c in &self.checks {
             t.push_str(&format!("{c}\n"));
         }
         t.push_str("\nWhat happened:\n");
-        for line in self.explanation.trim().lines() {
-            t.push_str(&format!("  {line}\n"));
-        }
+        t.push_str(&reflow(&self.explanation, self.width, "  "));
         if !self.answers.is_empty() {
             t.push_str("\nWho answered what, and the rule that decided it:\n");
             let width = self.answers.iter().map(|a| a.answer.chars().count()).max().unwrap_or(0);
+            let blocking = self.answers.iter().any(|a| a.blocked_ms > 0);
             for a in &self.answers {
-                let q = if a.assumed { "  (assumed: not documented)" } else { "" };
-                t.push_str(&format!("  {:<9} {:<width$}  [{}]{q}\n", a.personality.name(), a.answer, a.rule));
+                let mut line = format!("  {:<9} {:<width$}", a.personality.name(), a.answer);
+                if blocking {
+                    line.push_str(&format!("  blocked {:>5} ms", a.blocked_ms));
+                }
+                line.push_str(&format!("  [{}]", a.rule));
+                if a.assumed {
+                    line.push_str("  ?");
+                }
+                t.push_str(line.trim_end());
+                t.push('\n');
+            }
+            if self.answers.iter().any(|a| a.assumed) {
+                t.push_str("  (? marks socklab's best reading: not documented nor measured)\n");
             }
             let mut seen: Vec<&str> = Vec::new();
             for a in &self.answers {
@@ -148,15 +166,16 @@ impl Passed {
                 }
                 seen.push(a.rule);
                 if let Some(r) = rules::find(a.rule) {
-                    t.push_str(&format!("  [{}] {} (source: {})\n", r.id, r.summary, r.source));
+                    let para = format!("[{}] {} (source: {})", r.id, r.summary, r.source);
+                    for line in wrap(&para, self.width - 2) {
+                        t.push_str(&format!("  {line}\n"));
+                    }
                 }
             }
         }
         if let Some(summary) = &self.lesson_complete {
             t.push_str("\nLesson complete. To remember:\n");
-            for line in summary.trim().lines() {
-                t.push_str(&format!("  {line}\n"));
-            }
+            t.push_str(&reflow(summary, self.width, "  "));
         }
         t
     }
@@ -182,7 +201,7 @@ impl fmt::Display for StepOutcome {
             StepOutcome::Passed(p) => write!(f, "{}", p.text().trim_end()),
             StepOutcome::Failed { output, checks, hint } => {
                 write!(f, "{output}")?;
-                writeln!(f, "Checks:")?;
+                writeln!(f, "Checks (this step's `expect` lines):")?;
                 for c in checks {
                     writeln!(f, "{c}")?;
                 }
@@ -198,7 +217,7 @@ impl fmt::Display for StepOutcome {
                 write!(f, "Hint: {}", hint.trim_end())
             }
             StepOutcome::Invalid { error, hint } => {
-                writeln!(f, "Not a command socklab understands: {}", error.message)?;
+                writeln!(f, "socklab cannot run that line: {}", error.message)?;
                 write!(f, "Hint: {}", hint.trim_end())
             }
             StepOutcome::Finished => write!(f, "This lesson is complete."),
@@ -226,6 +245,18 @@ pub struct LessonRun {
     typed: usize,
     /// The answers to the current step's last call.
     last_answers: Vec<(PersonalityId, Answer)>,
+    layout: Layout,
+    width: usize,
+}
+
+/// How a command's answers are laid out in [`StepOutcome`] texts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Layout {
+    /// The runner's compare columns, one column per personality (about 170 characters wide).
+    #[default]
+    Columns,
+    /// The same cells, one line per personality: for terminals narrower than the columns.
+    Rows,
 }
 
 /// The lab a lesson runs in: the simulated network, every personality.
@@ -262,7 +293,20 @@ impl LessonRun {
             step: 0,
             typed: 0,
             last_answers: Vec::new(),
+            layout: Layout::Columns,
+            width: DEFAULT_WIDTH,
         }
+    }
+
+    /// Lay prose out for a terminal this many characters wide (at least 40; the default is
+    /// [`DEFAULT_WIDTH`]).
+    pub fn set_width(&mut self, width: usize) {
+        self.width = width.max(40);
+    }
+
+    /// Lay answers out in columns (the default) or in rows.
+    pub fn set_layout(&mut self, layout: Layout) {
+        self.layout = layout;
     }
 
     /// Start a lesson at step `step` (0-based), as if the earlier steps had been typed. A
@@ -316,7 +360,12 @@ impl LessonRun {
         let Some(s) = self.lesson.steps.get(self.step) else {
             return "This lesson is complete.".into();
         };
-        let mut t = format!("-- Step {} of {} --\n{}", self.step + 1, self.step_count(), s.instruction.trim());
+        let mut t = format!(
+            "-- Step {} of {} --\n{}",
+            self.step + 1,
+            self.step_count(),
+            reflow(&s.instruction, self.width, "").trim_end()
+        );
         if self.typed > 0 {
             t.push_str(&format!("\n({} of {} commands typed; next: type the next one.)", self.typed, s.commands.len()));
         }
@@ -325,7 +374,11 @@ impl LessonRun {
 
     /// The current step's hint.
     pub fn hint(&self) -> String {
-        self.lesson.steps.get(self.step).map(|s| s.hint.trim_end().to_string()).unwrap_or_default()
+        self.lesson
+            .steps
+            .get(self.step)
+            .map(|s| reflow(&s.hint, self.width - 6, "").trim_end().to_string())
+            .unwrap_or_default()
     }
 
     /// Feed one line the learner typed.
@@ -409,7 +462,7 @@ impl LessonRun {
     /// Run one accepted statement in the lesson's lab, writing its compare columns.
     fn apply(&mut self, mut stmt: Stmt, w: &mut dyn io::Write) {
         stmt.span.line = self.history.len() + 1;
-        run_one(&stmt, &mut self.lab, w);
+        run_one(&stmt, &mut self.lab, self.layout, w);
         if matches!(stmt.kind, StmtKind::Call(_)) {
             let ps = self.lab.personalities();
             self.last_answers =
@@ -419,6 +472,7 @@ impl LessonRun {
     }
 
     fn next_step(&mut self) {
+        self.last_answers.clear();
         self.step += 1;
         self.typed = 0;
         self.step_start = (self.history.len(), self.names.clone());
@@ -461,9 +515,10 @@ impl LessonRun {
                 skipped,
                 step: number,
                 lesson_complete,
+                width: self.width,
             }))
         } else {
-            let hint = step.hint.clone();
+            let hint = self.hint();
             self.rewind_to_step_start();
             StepOutcome::Failed { output, checks, hint }
         }
@@ -474,6 +529,7 @@ impl LessonRun {
     fn answers_worth_explaining(&self) -> Vec<AnswerWhy> {
         let a = &self.last_answers;
         let interesting = a.iter().any(|(_, x)| x.error.is_some() || x.ret == Ret::NotApplicable)
+            || a.iter().any(|(_, x)| x.elapsed.as_millis() > 0)
             || a.windows(2).any(|w| w[0].1.rule != w[1].1.rule);
         if !interesting {
             return Vec::new();
@@ -481,9 +537,14 @@ impl LessonRun {
         a.iter()
             .map(|(p, x)| AnswerWhy {
                 personality: *p,
-                answer: answer_text(x, Profile::of(*p)),
+                answer: match (x.ret, x.error) {
+                    // SOCKET_ERROR / -1 goes without saying when the error is named.
+                    (Ret::Int(-1), Some(e)) => e.to_string(),
+                    _ => answer_text(x, Profile::of(*p)),
+                },
                 rule: x.rule,
                 assumed: rules::find(x.rule).is_some_and(|r| r.assumed.contains(p)),
+                blocked_ms: x.elapsed.as_millis(),
             })
             .collect()
     }
@@ -504,7 +565,7 @@ impl LessonRun {
         let mut st = stmt.clone();
         st.span.line = self.history.len() + 1;
         let mut out = Vec::new();
-        run_one(&st, &mut lab, &mut out);
+        run_one(&st, &mut lab, self.layout, &mut out);
         String::from_utf8_lossy(&out).into_owned()
     }
 }
@@ -517,7 +578,9 @@ fn replay(history: &[Stmt]) -> Lab {
 }
 
 /// The runner's compare columns for one statement, without its closing count line.
-fn run_one(stmt: &Stmt, lab: &mut Lab, w: &mut dyn io::Write) {
+/// In [`Layout::Rows`] the header goes and the row of cells becomes one line per personality.
+fn run_one(stmt: &Stmt, lab: &mut Lab, layout: Layout, w: &mut dyn io::Write) {
+    let ps = lab.personalities();
     let mut buf = Vec::new();
     let _ = run(std::slice::from_ref(stmt), lab, Output::Compare, &mut buf);
     let text = String::from_utf8_lossy(&buf);
@@ -525,7 +588,154 @@ fn run_one(stmt: &Stmt, lab: &mut Lab, w: &mut dyn io::Write) {
     if lines.last().is_some_and(|l| l.contains(" steps, ") && l.contains(" checks: ")) {
         lines.pop();
     }
-    for l in lines {
-        let _ = writeln!(w, "{l}");
+    for (i, l) in lines.into_iter().enumerate() {
+        match layout {
+            Layout::Columns => {
+                let _ = writeln!(w, "{l}");
+            }
+            Layout::Rows if i == 0 && l.starts_with("line ") => {}
+            Layout::Rows => match l.split_once(" | ") {
+                Some((head, cells)) => {
+                    let _ = writeln!(w, "{}", head.trim_end());
+                    for (p, cell) in ps.iter().zip(cells.split(" | ")) {
+                        let _ = writeln!(w, "        {:<9} {}", p.name(), cell.trim());
+                    }
+                }
+                None => {
+                    let _ = writeln!(w, "{l}");
+                }
+            },
+        }
+    }
+}
+
+/// Lay out lesson prose: lines that start with a space (commands to type) stay as they are;
+/// the other lines are joined into paragraphs (a blank line ends one) and filled to `width`,
+/// every line prefixed with `indent`.
+pub fn reflow(text: &str, width: usize, indent: &str) -> String {
+    let mut out = String::new();
+    let mut para: Vec<&str> = Vec::new();
+    let flush = |para: &mut Vec<&str>, out: &mut String| {
+        if !para.is_empty() {
+            for line in fill(&para.join(" "), width.saturating_sub(indent.len()).max(20)) {
+                out.push_str(indent);
+                out.push_str(&line);
+                out.push('\n');
+            }
+            para.clear();
+        }
+    };
+    for line in text.trim_matches('\n').lines() {
+        if line.trim().is_empty() {
+            flush(&mut para, &mut out);
+            out.push('\n');
+        } else if line.starts_with(' ') {
+            flush(&mut para, &mut out);
+            out.push_str(indent);
+            out.push_str(line);
+            out.push('\n');
+        } else {
+            para.push(line.trim());
+        }
+    }
+    flush(&mut para, &mut out);
+    out
+}
+
+/// Fill a paragraph into lines of at most `width` characters (a longer word stays whole).
+fn fill(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut cur = String::new();
+    for word in text.split_whitespace() {
+        if !cur.is_empty() && cur.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(word);
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    lines
+}
+
+/// Break a paragraph into lines of at most `width` characters (longer words stay whole); the
+/// lines after the first are indented by two spaces.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut cur = String::new();
+    for word in text.split_whitespace() {
+        let limit = if lines.is_empty() { width } else { width - 2 };
+        if !cur.is_empty() && cur.chars().count() + 1 + word.chars().count() > limit {
+            lines.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(word);
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    for l in lines.iter_mut().skip(1) {
+        l.insert_str(0, "  ");
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_keeps_words_and_width() {
+        let text = "one two three four five six seven eight nine ten eleven twelve";
+        let lines = wrap(text, 20);
+        assert!(lines.iter().all(|l| l.chars().count() <= 20), "{lines:?}");
+        assert_eq!(lines.join(" ").split_whitespace().collect::<Vec<_>>().join(" "), text);
+        assert!(lines[1].starts_with("  "));
+    }
+
+    #[test]
+    fn rows_layout_puts_each_personality_on_its_own_line() {
+        let l = crate::learn::lesson::by_number(1).unwrap();
+        let mut run = LessonRun::resume(l, 3);
+        run.set_layout(Layout::Rows);
+        let text = run.feed("connect s @slow").to_string();
+        assert!(text.contains("\n        winsock1  WSAEWOULDBLOCK (10035)\n"), "{text}");
+        assert!(!text.contains(" | "), "{text}");
+        assert!(text.lines().all(|l| l.chars().count() <= 100), "{text}");
+    }
+
+    #[test]
+    fn reflow_fills_paragraphs_and_keeps_commands() {
+        let text =
+            "Create a socket\nand connect it:\n    socket tcp as s\nThen wait a long while for the answer to come.";
+        let out = reflow(text, 24, "  ");
+        assert_eq!(
+            out,
+            "  Create a socket and\n  connect it:\n      socket tcp as s\n  Then wait a long while\n  for the answer to\n  come.\n"
+        );
+    }
+
+    #[test]
+    fn narrow_width_keeps_prose_inside() {
+        for l in crate::learn::lesson::all() {
+            let mut run = LessonRun::new(l);
+            run.set_width(78);
+            run.set_layout(Layout::Rows);
+            while !run.is_finished() {
+                for line in run.instruction().lines() {
+                    assert!(line.chars().count() <= 78, "{}: {line}", l.id);
+                }
+                let StepOutcome::Passed(p) = run.feed("skip") else { panic!() };
+                // Lines from the runner (transitions, notes) and `expect` lines are code.
+                for line in p.text().lines().filter(|l| !l.starts_with("        [") && !l.contains("expect ")) {
+                    assert!(line.chars().count() <= 78, "{}: {line}", l.id);
+                }
+            }
+        }
     }
 }
