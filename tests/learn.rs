@@ -263,7 +263,7 @@ fn explain_by_name_number_and_hex() {
         assert!(o.status.success(), "{q}");
         let out = text(&o.stdout);
         assert!(out.starts_with(want), "{q}: {out}");
-        for part in ["On Winsock", "On Linux", "Returned by:", "lesson"] {
+        for part in ["On Winsock", "On Linux", "Returned by:", "socklab learn "] {
             assert!(out.contains(part), "{q}: {part} missing in {out}");
         }
     }

@@ -208,7 +208,14 @@ pub fn explain(query: &str) -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let texts: Vec<String> = found.iter().map(|e| e.to_string()).collect();
+    let width = match crossterm::terminal::size() {
+        Ok((w, _)) if io::stdout().is_terminal() => usize::from(w).saturating_sub(1).max(40),
+        _ => 100,
+    };
+    let texts: Vec<String> = found
+        .iter()
+        .map(|e| e.lines().iter().flat_map(|l| super::run::wrap_hanging(l, width)).collect::<Vec<_>>().join("\n"))
+        .collect();
     println!("{}", texts.join("\n\n"));
     ExitCode::SUCCESS
 }

@@ -58,7 +58,7 @@ pub fn explain(code: Code) -> Explanation {
             if near.is_empty() {
                 format!("{other_platform} has no code of this name or meaning.")
             } else {
-                format!("no code of the same name and meaning; in this situation look at {}.", near.join(", "))
+                format!("no code with the same name and meaning; related codes there: {} (see below).", near.join(", "))
             }
         }
     };
@@ -126,8 +126,10 @@ impl fmt::Display for Explanation {
         if self.lessons.is_empty() {
             write!(f, "No lesson shows it; `socklab learn --list` lists the lessons.")?;
         } else {
-            let ls: Vec<String> = self.lessons.iter().map(|(n, t)| format!("{n} ({t})")).collect();
-            write!(f, "Shown in lesson {}: run `socklab learn N`.", ls.join(", "))?;
+            write!(f, "Lessons that show it:")?;
+            for (n, t) in &self.lessons {
+                write!(f, "\n  socklab learn {n}   {t}")?;
+            }
         }
         Ok(())
     }

@@ -661,6 +661,22 @@ fn fill(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
+/// Break one line to `width`, keeping its indentation and indenting the continuation lines
+/// four more spaces.
+pub fn wrap_hanging(line: &str, width: usize) -> Vec<String> {
+    let indent = line.len() - line.trim_start().len();
+    let lead = &line[..indent];
+    let more = format!("{lead}    ");
+    let mut out = Vec::new();
+    for (i, l) in fill(line.trim_start(), width.saturating_sub(indent + 4).max(20)).into_iter().enumerate() {
+        out.push(format!("{}{l}", if i == 0 { lead } else { more.as_str() }));
+    }
+    if out.is_empty() {
+        out.push(String::new());
+    }
+    out
+}
+
 /// Break a paragraph into lines of at most `width` characters (longer words stay whole); the
 /// lines after the first are indented by two spaces.
 fn wrap(text: &str, width: usize) -> Vec<String> {
