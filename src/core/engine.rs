@@ -674,6 +674,7 @@ impl Host {
             Call::Connect { sock, addr, api } => self.sock(sock).map(|i| self.connect(i, addr, api, facts)),
             Call::Select { read, write, except, timeout } => Ok(self.select(read, write, except, *timeout, facts)),
             Call::Poll { socks, timeout } => Ok(self.poll(socks, *timeout, facts)),
+            Call::Epoll { socks, timeout } => Ok(self.epoll(socks, *timeout, facts)),
             Call::WsaEventSelect { sock, events } => self.sock(sock).map(|i| self.event_select(i, *events, false)),
             Call::WsaAsyncSelect { sock, events } => self.sock(sock).map(|i| self.event_select(i, *events, true)),
             Call::WsaEnumNetworkEvents { sock } => self.sock(sock).map(|i| self.enum_events(i)),
@@ -1769,6 +1770,23 @@ impl Host {
             out = out.note("modelled on Windows 10 2004 and later; earlier WSAPoll never reported a failed connect");
         }
         out
+    }
+
+    /// epoll on Linux: the same readiness as poll for these sockets (level-triggered), with
+    /// the EPOLL names; Winsock has none.
+    fn epoll(&mut self, refs: &[SockRef], timeout: Option<Duration>, facts: &dyn Facts) -> Out {
+        if self.p.winsock {
+            return Out::na(
+                r::EPOLL,
+                "Winsock has no epoll; the closest are WSAPoll, WSAEventSelect and I/O completion ports",
+            );
+        }
+        let out = self.poll(refs, timeout, facts);
+        let value = match out.value {
+            Value::Poll { revents } => Value::Epoll { events: revents },
+            v => v,
+        };
+        Out { rule: r::EPOLL, value, note: None, ..out }
     }
 
     fn event_select(&mut self, i: usize, events: FdEvents, async_msg: bool) -> Out {
