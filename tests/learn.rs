@@ -287,3 +287,24 @@ fn manpage_and_completions_are_generated() {
         assert!(script.contains("socklab") && script.contains("learn") && script.contains("explain"), "{shell}");
     }
 }
+
+/// `socklab learn 1` from start to end in one run, input piped; the progress file says so.
+#[test]
+fn learn_one_to_completion_in_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let l = lesson::by_number(1).unwrap();
+    let input: Vec<String> = l.steps.iter().flat_map(|s| s.commands.clone()).collect();
+    let o = socklab(&["learn", "1"], dir.path(), &(input.join("\n") + "\n"));
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    for k in 1..=l.steps.len() {
+        assert!(out.contains(&format!("-- Step {k} of {} --", l.steps.len())), "step {k}: {out}");
+    }
+    assert_eq!(out.matches("What happened:").count(), l.steps.len());
+    assert!(out.contains("Lesson complete"), "{out}");
+    assert!(!out.contains("FAIL"), "{out}");
+    let saved = std::fs::read_to_string(dir.path().join("progress.toml")).unwrap();
+    let back: Progress =
+        toml::from_str(saved.lines().filter(|l| !l.starts_with('#')).collect::<Vec<_>>().join("\n").as_str()).unwrap();
+    assert_eq!(back.completed, vec!["blocking".to_string()]);
+}

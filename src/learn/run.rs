@@ -205,15 +205,12 @@ impl fmt::Display for StepOutcome {
                 for c in checks {
                     writeln!(f, "{c}")?;
                 }
-                writeln!(f, "The step did not go as the lesson expects; the lab is back at the start of the step.")?;
+                writeln!(f, "Not what the lesson expects; the lab is back at the start of this step.")?;
                 write!(f, "Hint: {}", hint.trim_end())
             }
             StepOutcome::Different { output, hint } => {
                 write!(f, "{output}")?;
-                writeln!(
-                    f,
-                    "(That ran on a copy of the lab: it is not this step's command, so the lesson's lab is unchanged.)"
-                )?;
+                writeln!(f, "(Ran on a copy: not this step's command, so the lesson's lab is unchanged.)")?;
                 write!(f, "Hint: {}", hint.trim_end())
             }
             StepOutcome::Invalid { error, hint } => {
@@ -462,7 +459,7 @@ impl LessonRun {
     /// Run one accepted statement in the lesson's lab, writing its compare columns.
     fn apply(&mut self, mut stmt: Stmt, w: &mut dyn io::Write) {
         stmt.span.line = self.history.len() + 1;
-        run_one(&stmt, &mut self.lab, self.layout, w);
+        run_one(&stmt, &mut self.lab, self.layout, self.width, w);
         if matches!(stmt.kind, StmtKind::Call(_)) {
             let ps = self.lab.personalities();
             self.last_answers =
@@ -565,7 +562,7 @@ impl LessonRun {
         let mut st = stmt.clone();
         st.span.line = self.history.len() + 1;
         let mut out = Vec::new();
-        run_one(&st, &mut lab, self.layout, &mut out);
+        run_one(&st, &mut lab, self.layout, self.width, &mut out);
         String::from_utf8_lossy(&out).into_owned()
     }
 }
@@ -579,7 +576,7 @@ fn replay(history: &[Stmt]) -> Lab {
 
 /// The runner's compare columns for one statement, without its closing count line.
 /// In [`Layout::Rows`] the header goes and the row of cells becomes one line per personality.
-fn run_one(stmt: &Stmt, lab: &mut Lab, layout: Layout, w: &mut dyn io::Write) {
+fn run_one(stmt: &Stmt, lab: &mut Lab, layout: Layout, width: usize, w: &mut dyn io::Write) {
     let ps = lab.personalities();
     let mut buf = Vec::new();
     let _ = run(std::slice::from_ref(stmt), lab, Output::Compare, &mut buf);
@@ -602,7 +599,9 @@ fn run_one(stmt: &Stmt, lab: &mut Lab, layout: Layout, w: &mut dyn io::Write) {
                     }
                 }
                 None => {
-                    let _ = writeln!(w, "{l}");
+                    for part in wrap_hanging(l, width) {
+                        let _ = writeln!(w, "{part}");
+                    }
                 }
             },
         }
@@ -747,8 +746,8 @@ mod tests {
                     assert!(line.chars().count() <= 78, "{}: {line}", l.id);
                 }
                 let StepOutcome::Passed(p) = run.feed("skip") else { panic!() };
-                // Lines from the runner (transitions, notes) and `expect` lines are code.
-                for line in p.text().lines().filter(|l| !l.starts_with("        [") && !l.contains("expect ")) {
+                // `expect` lines are code, shown as written.
+                for line in p.text().lines().filter(|l| !l.contains("expect ")) {
                     assert!(line.chars().count() <= 78, "{}: {line}", l.id);
                 }
             }
