@@ -223,6 +223,10 @@ fn learn_one_through_piped_stdin_saves_progress() {
     let listed = text(&socklab(&["learn", "--list"], dir.path(), "").stdout);
     assert_eq!(listed.lines().next().unwrap(), "1  Blocking vs nonblocking connect  (done)");
 
+    // --restart starts a lesson over, whatever the progress file says.
+    let o = socklab(&["learn", "1", "--restart"], dir.path(), "quit\n");
+    assert!(text(&o.stdout).contains("-- Step 1 of"), "{}", text(&o.stdout));
+
     // Next time, `socklab learn` goes on with lesson 2.
     let o = socklab(&["learn"], dir.path(), "quit\n");
     assert!(text(&o.stdout).contains("Lesson 2 of"));
@@ -232,6 +236,12 @@ fn learn_one_through_piped_stdin_saves_progress() {
 fn a_corrupt_progress_file_is_reported_and_replaced() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("progress.toml");
+    std::fs::write(&path, "completed = \"not a list\"\n[[[").unwrap();
+    // Even listing the lessons replaces it.
+    let o = socklab(&["learn", "--list"], dir.path(), "");
+    assert!(o.status.success());
+    assert!(text(&o.stderr).contains("progress.toml"));
+    assert!(Progress::load(&path).warning.is_none());
     std::fs::write(&path, "completed = \"not a list\"\n[[[").unwrap();
     let o = socklab(&["learn", "1"], dir.path(), "socket tcp as b\n");
     assert!(o.status.success());

@@ -76,6 +76,9 @@ pub fn learn_with(
             let loaded = Progress::load(p);
             if let Some(w) = &loaded.warning {
                 eprintln!("socklab: {w}");
+                if let Err(e) = loaded.progress.save(p) {
+                    eprintln!("socklab: could not replace {}: {e}", p.display());
+                }
             }
             loaded.progress
         }
@@ -150,7 +153,8 @@ pub fn learn_with(
             writeln!(out, "\n{}", run.instruction())?;
         }
     }
-    if !run.is_finished() {
+    // Leaving before the first step is done changes nothing.
+    if !run.is_finished() && run.step_index() > 0 {
         progress.at(&lesson.id, run.step_index());
         save(&progress, out)?;
         if progress_path.is_some() {
