@@ -138,6 +138,9 @@ pub fn learn_with(
         }
         let outcome = run.feed(typed);
         writeln!(out, "{outcome}")?;
+        if matches!(typed.trim().to_ascii_lowercase().as_str(), "help" | "?") {
+            writeln!(out, "  {:<6} stop here; `socklab learn` continues where you stopped", QUIT_WORDS[0])?;
+        }
         if let StepOutcome::Passed(_) = &outcome {
             if run.is_finished() {
                 progress.complete(&lesson.id);
