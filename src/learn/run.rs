@@ -186,6 +186,21 @@ impl StepOutcome {
     pub fn passed(&self) -> bool {
         matches!(self, StepOutcome::Passed(_))
     }
+
+    /// One line saying what happened, for a status line or a panel title.
+    pub fn headline(&self) -> String {
+        match self {
+            StepOutcome::Info(_) => "(nothing ran)".into(),
+            StepOutcome::Ran { remaining: 1, .. } => "Ran; the step asks for one more command".into(),
+            StepOutcome::Ran { remaining, .. } => format!("Ran; the step asks for {remaining} more commands"),
+            StepOutcome::Passed(p) if p.lesson_complete.is_some() => format!("Step {} done: lesson complete", p.step),
+            StepOutcome::Passed(p) => format!("Step {} done", p.step),
+            StepOutcome::Failed { .. } => "A check failed; the step starts again".into(),
+            StepOutcome::Different { .. } => "Not this step's command (ran on a copy); see the hint".into(),
+            StepOutcome::Invalid { .. } => "Not a valid line; see the hint".into(),
+            StepOutcome::Finished => "The lesson is complete".into(),
+        }
+    }
 }
 
 impl fmt::Display for StepOutcome {
@@ -703,6 +718,22 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn headlines() {
+        let l = crate::learn::lesson::by_number(1).unwrap();
+        let mut run = LessonRun::new(l);
+        assert_eq!(run.feed("hint").headline(), "(nothing ran)");
+        assert_eq!(run.feed("socket tcp as b").headline(), "Step 1 done");
+        assert!(run.feed("connect b @refuse").headline().starts_with("Not this step"));
+        assert!(run.feed("conect").headline().starts_with("Not a valid line"));
+        let mut last = String::new();
+        while !run.is_finished() {
+            last = run.feed("skip").headline();
+        }
+        assert!(last.ends_with("lesson complete"), "{last}");
+        assert_eq!(run.feed("x").headline(), "The lesson is complete");
+    }
 
     #[test]
     fn wrap_keeps_words_and_width() {
