@@ -13,7 +13,7 @@ use socklab::net::sim::SimNet;
 use socklab::script::parse::{Names, parse_line, parse_script};
 use socklab::script::run::{Output, run};
 use socklab::session::lab::Lab;
-use socklab::tui::{TuiNet, TuiOptions, run_tui};
+use socklab::tui::{LessonStart, TuiNet, TuiOptions, run_tui};
 
 /// A terminal laboratory for the semantics of connect() on Windows Sockets and POSIX.
 #[derive(Debug, Parser)]
@@ -72,6 +72,10 @@ enum Command {
         /// Start the lesson from its first step.
         #[arg(long)]
         restart: bool,
+        /// Play the lesson in the terminal UI's lesson panel (without a number: the lesson
+        /// picker); the rest of the screen shows the lesson's lab.
+        #[arg(long, conflicts_with_all = ["list", "restart"])]
+        tui: bool,
     },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions { shell: clap_complete::Shell },
@@ -109,22 +113,38 @@ enum Net {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        None => tui(cli.theme, cli.mouse, cli.net),
+        None => tui(cli.theme, cli.mouse, cli.net, None),
+        Some(Command::Learn { lesson, tui: true, .. }) => {
+            let start = match lesson {
+                Some(n) => LessonStart::Number(n),
+                None => LessonStart::Picker,
+            };
+            tui(cli.theme, cli.mouse, cli.net, Some(start))
+        }
         Some(Command::Shell) => shell(),
         Some(Command::Run { file, personality, compare: _, net, json }) => run_file(&file, personality, net, json),
         Some(Command::Explain { code }) => socklab::learn::cli::explain(&code),
-        Some(Command::Learn { lesson, list, restart }) => socklab::learn::cli::learn(lesson, list, restart),
+        Some(Command::Learn { lesson, list, restart, tui: false }) => socklab::learn::cli::learn(lesson, list, restart),
         Some(Command::Completions { shell }) => socklab::learn::cli::completions(shell, Cli::command()),
         Some(Command::Manpage) => socklab::learn::cli::manpage(Cli::command()),
     }
 }
 
-fn tui(theme: Option<String>, mouse: bool, net: Net) -> ExitCode {
+fn tui(theme: Option<String>, mouse: bool, net: Net, lesson: Option<LessonStart>) -> ExitCode {
+    if let Some(LessonStart::Number(n)) = lesson {
+        let count = socklab::learn::lesson::all().len();
+        if !(1..=count).contains(&n) {
+            eprintln!(
+                "socklab: there is no lesson {n}: the lessons are numbered 1 to {count} (`socklab learn --list`)"
+            );
+            return ExitCode::from(2);
+        }
+    }
     let net = match net {
         Net::Sim => TuiNet::Sim,
         Net::Live => TuiNet::Live,
     };
-    match run_tui(TuiOptions { net, theme, mouse, config: None }) {
+    match run_tui(TuiOptions { net, theme, mouse, config: None, lesson }) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("socklab: {e:#}");

@@ -58,6 +58,17 @@ pub struct TuiOptions {
     pub mouse: bool,
     /// The config file; `None`: the user's config directory.
     pub config: Option<PathBuf>,
+    /// Open a lesson at start (`socklab learn --tui [N]`).
+    pub lesson: Option<LessonStart>,
+}
+
+/// What `socklab learn --tui` opens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LessonStart {
+    /// The lesson picker.
+    Picker,
+    /// Lesson N (1-based), where the learner stopped.
+    Number(usize),
 }
 
 static ENTERED: AtomicBool = AtomicBool::new(false);
@@ -132,7 +143,24 @@ pub fn prepare(opts: &TuiOptions) -> (App, Theme, bool) {
             }
         }
     };
-    let app = App::new(AppOptions { facts, kernel, net, keymap: config.keymap, warnings });
+    // The learner's progress, read as `socklab learn` reads it (SOCKLAB_DATA_DIR first).
+    let progress_path = crate::learn::progress::Progress::default_path();
+    let progress = match &progress_path {
+        Some(p) => {
+            let loaded = crate::learn::progress::Progress::load(p);
+            warnings.extend(loaded.warning);
+            loaded.progress
+        }
+        None => Default::default(),
+    };
+    let mut app = App::new(AppOptions { facts, kernel, net, keymap: config.keymap, warnings, progress, progress_path });
+    match opts.lesson {
+        Some(LessonStart::Picker) => {
+            app.update(Msg::Key(Action::Lessons));
+        }
+        Some(LessonStart::Number(n)) => app.start_lesson(n),
+        None => {}
+    }
     (app, theme, opts.mouse || config.mouse.unwrap_or(false))
 }
 
@@ -262,7 +290,8 @@ async fn event_loop(term: &mut Term, mut app: App, theme: Theme, mouse: bool) ->
             _ = &mut stop => return Ok(()),
             done = async { busy.as_mut().expect("guarded").await }, if busy.is_some() => {
                 busy = None;
-                let (a, fx) = done.map_err(|e| color_eyre::eyre::eyre!("the lab worker failed: {e}"))?;
+                let (mut a, fx) = done.map_err(|e| color_eyre::eyre::eyre!("the lab worker failed: {e}"))?;
+                perform(&mut a, &fx);
                 if fx.contains(&Effect::Quit) {
                     return Ok(());
                 }
@@ -288,6 +317,7 @@ async fn event_loop(term: &mut Term, mut app: App, theme: Theme, mouse: bool) ->
                 break;
             }
             let fx = a.update(msg);
+            perform(&mut a, &fx);
             if fx.contains(&Effect::Quit) {
                 return Ok(());
             }
@@ -295,6 +325,18 @@ async fn event_loop(term: &mut Term, mut app: App, theme: Theme, mouse: bool) ->
                 last_frame = Some(term.draw(|f| ui::render(f, f.area(), &a, &theme))?.buffer.clone());
             }
             app = Some(a);
+        }
+    }
+}
+
+/// The effects that touch files: saving the learner's progress. A failure is shown in the
+/// status line (the effects of that update carry nothing more to do).
+fn perform(app: &mut App, fx: &[Effect]) {
+    for e in fx {
+        if let Effect::SaveProgress { path, progress } = e {
+            if let Err(err) = progress.save(path) {
+                app.update(Msg::Warning(format!("could not save your progress to {}: {err}", path.display())));
+            }
         }
     }
 }

@@ -204,3 +204,44 @@ fn a_themes_colours_reach_the_whole_screen() {
     assert_eq!(t.backend().to_string(), mono.backend().to_string());
     assert_ne!(t.backend().buffer(), mono.backend().buffer());
 }
+
+// -------------------------------------------------------------------------------------------
+// Lessons: the picker and the side panel
+// -------------------------------------------------------------------------------------------
+
+#[test]
+fn lesson_picker() {
+    let mut progress = socklab::learn::progress::Progress::default();
+    progress.complete("blocking");
+    let second = &socklab::learn::lesson::all()[1].id;
+    progress.at(second, 2);
+    let mut a = App::new(AppOptions { progress, ..AppOptions::default() });
+    a.update(Msg::Input(Key::ch('L')));
+    let s = text(&mut a, 100, 30);
+    assert!(s.contains("✓  1 Blocking vs nonblocking connect"), "{s}");
+    assert!(s.contains("(stopped at step 3 of"), "{s}");
+    insta::assert_snapshot!("lesson_picker_100x30", s);
+}
+
+#[test]
+fn lesson_panel() {
+    let mut a = app();
+    a.update(Msg::Input(Key::ch('L')));
+    a.update(Msg::Input(Key::ch('1')));
+    let s = text(&mut a, 100, 30);
+    assert!(s.contains("Lesson 1 · Blocking vs nonblocking connect · step 1 of"), "{s}");
+    insta::assert_snapshot!("lesson_start_100x30", s);
+    insta::assert_snapshot!("lesson_start_80x24", text(&mut a, 80, 24));
+    insta::assert_snapshot!("lesson_start_140x40", text(&mut a, 140, 40));
+    // A correct step: the lab shows it, the panel says why.
+    lines(&mut a, &["socket tcp as b"]);
+    let s = text(&mut a, 100, 30);
+    assert!(s.contains("✓ Step 1 done"), "{s}");
+    insta::assert_snapshot!("lesson_step_done_100x30", s);
+    // A wrong step: ran on a copy, the hint says what to do.
+    lines(&mut a, &["connect b @refuse"]);
+    let s = text(&mut a, 140, 40);
+    assert!(s.contains("✗ Not this step's command"), "{s}");
+    assert!(s.contains("Hint:"), "{s}");
+    insta::assert_snapshot!("lesson_wrong_step_140x40", s);
+}

@@ -196,6 +196,8 @@ pub enum Action {
     NextPersonality,
     Confirm,
     Cancel,
+    Lessons,
+    Hint,
 }
 
 /// One row of the key table.
@@ -235,8 +237,10 @@ pub const DEFAULTS: &[Binding] = &[
     b(Action::PageDown, &["PageDown"], "a page down in the log"),
     b(Action::PageUp, &["PageUp"], "a page up in the log"),
     b(Action::NextPersonality, &["v"], "view the next personality in Sockets and State machine"),
+    b(Action::Lessons, &["L"], "pick a guided lesson; it runs in a side panel (lines go to the lesson)"),
+    b(Action::Hint, &["h"], "show or hide the lesson step's hint"),
     b(Action::Confirm, &["Enter"], "choose in a picker"),
-    b(Action::Cancel, &["Esc"], "close an overlay or picker"),
+    b(Action::Cancel, &["Esc"], "close an overlay or picker; else close the lesson (progress kept)"),
     b(Action::Quit, &["q"], "quit (from the main view; closes an overlay)"),
     b(Action::ForceQuit, &["Ctrl-C"], "quit from anywhere"),
 ];
@@ -275,6 +279,8 @@ impl Action {
             Action::NextPersonality => "next_personality",
             Action::Confirm => "confirm",
             Action::Cancel => "cancel",
+            Action::Lessons => "lessons",
+            Action::Hint => "hint",
         }
     }
 

@@ -16,9 +16,11 @@ pub mod config;
 pub mod explain;
 pub mod keys;
 pub mod lang;
+pub mod lesson;
 pub mod prompt;
 
 use std::collections::{HashMap, VecDeque};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::core::call::{Call, NamedTarget, Proto};
@@ -30,12 +32,15 @@ use crate::core::model::{Cause, Notification, Ret, State, Transition, Value};
 use crate::core::personality::PersonalityId;
 use crate::core::profile::Profile;
 use crate::core::rules;
+use crate::learn::progress::Progress;
+use crate::learn::run::StepOutcome;
 use crate::script::ast::{StmtKind, Wait, WaitUntil};
 use crate::script::run::{Output, differs, run};
 use crate::session::lab::{CallRecord, Lab, Until, WaitRecord};
 
 use keys::{Action, Key, KeyCode, KeyMap};
 use lang::{Names, parse_line};
+use lesson::{LessonPanel, OutcomeView};
 use prompt::{Prompt, PromptEdit};
 
 /// Virtual time the `w` key lets pass.
@@ -61,6 +66,9 @@ pub enum Msg {
     Advance(Duration),
     /// The terminal has a new size (columns, rows).
     Resize(u16, u16),
+    /// Something outside the app went wrong (saving progress, writing a recording): shown as a
+    /// warning in the status line.
+    Warning(String),
 }
 
 /// What the terminal layer must do after an update.
@@ -70,6 +78,9 @@ pub enum Effect {
     Redraw,
     /// Leave the application.
     Quit,
+    /// Save the learner's progress (the terminal layer writes the file, as `socklab learn`
+    /// does).
+    SaveProgress { path: PathBuf, progress: Progress },
 }
 
 /// How the status line speaks.
@@ -96,6 +107,8 @@ pub enum Overlay {
     Explain { entry: usize, scroll: u16 },
     /// Pick a target for `connect` on a socket.
     Picker { sock: String, selected: usize },
+    /// Pick a lesson (`learn::lesson::all()`), with the learner's progress.
+    Lessons { selected: usize },
 }
 
 /// What a log row holds.
@@ -372,6 +385,10 @@ pub struct AppOptions {
     pub keymap: KeyMap,
     /// Shown in the status line at start (broken theme, bad key binding, ...).
     pub warnings: Vec<String>,
+    /// The learner's progress, as loaded (the lesson picker's marks; lessons resume from it).
+    pub progress: Progress,
+    /// Where progress is saved (`None`: it is not kept).
+    pub progress_path: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for AppOptions {
@@ -388,6 +405,8 @@ impl Default for AppOptions {
             net: NetKind::Sim,
             keymap: KeyMap::default(),
             warnings: Vec::new(),
+            progress: Progress::default(),
+            progress_path: None,
         }
     }
 }
@@ -417,6 +436,30 @@ pub struct App {
     keymap: KeyMap,
     size: (u16, u16),
     quit: bool,
+    /// The lesson in the side panel.
+    lesson: Option<Box<LessonPanel>>,
+    /// The main lab and its views, put aside while a lesson runs.
+    stash: Option<Box<Stash>>,
+    /// Time from outside (a live clock) that arrived during a lesson: applied on its close.
+    lesson_held: Duration,
+    progress: Progress,
+    progress_path: Option<PathBuf>,
+    /// Effects decided inside an update besides redraw/quit (saving progress).
+    effects: Vec<Effect>,
+}
+
+/// The main lab and what the screen shows of it, while a lesson has the screen.
+#[derive(Debug)]
+struct Stash {
+    lab: Lab,
+    names: Names,
+    net: NetKind,
+    log: Vec<LogEntry>,
+    notes: VecDeque<Note>,
+    sockets: Vec<SockEntry>,
+    sock_index: HashMap<String, usize>,
+    selected_socket: Option<usize>,
+    selected_row: Option<usize>,
 }
 
 impl App {
@@ -460,6 +503,12 @@ impl App {
             keymap: opts.keymap,
             size: (80, 24),
             quit: false,
+            lesson: None,
+            stash: None,
+            lesson_held: Duration::ZERO,
+            progress: opts.progress,
+            progress_path: opts.progress_path,
+            effects: Vec::new(),
         }
     }
 
@@ -467,9 +516,20 @@ impl App {
     // Read access for the views
     // -----------------------------------------------------------------------------------------
 
-    /// The lab (read-only).
+    /// The lab the screen shows (read-only): the lesson's lab while a lesson runs.
     pub fn lab(&self) -> &Lab {
-        &self.lab
+        match &self.lesson {
+            Some(l) => l.run.lab(),
+            None => &self.lab,
+        }
+    }
+    /// The lesson in the side panel.
+    pub fn lesson(&self) -> Option<&LessonPanel> {
+        self.lesson.as_deref()
+    }
+    /// The learner's progress (as saved).
+    pub fn progress(&self) -> &Progress {
+        &self.progress
     }
     /// Personalities in column order.
     pub fn personalities(&self) -> &[PersonalityId] {
@@ -557,12 +617,12 @@ impl App {
     }
     /// Virtual time of a personality.
     pub fn now(&self, k: usize) -> Duration {
-        self.lab.hosts()[k].now()
+        self.lab().hosts()[k].now()
     }
 
     /// One socket as personality `k` sees it (`None` if it does not exist there).
     pub fn socket_view(&self, entry: &SockEntry, k: usize) -> Option<SocketView> {
-        self.lab.hosts().get(k)?.socket_view(&entry.name)
+        self.lab().hosts().get(k)?.socket_view(&entry.name)
     }
 
     /// The selected socket's entry.
@@ -572,7 +632,7 @@ impl App {
 
     /// Whether the personalities disagree on a socket's state.
     pub fn states_differ(&self, entry: &SockEntry) -> bool {
-        let mut states = self.lab.hosts().iter().map(|h| h.state(&entry.name));
+        let mut states = self.lab().hosts().iter().map(|h| h.state(&entry.name));
         let first = states.next().flatten();
         states.any(|s| s != first)
     }
@@ -584,7 +644,7 @@ impl App {
             return self.lab.kernel_tcp_state(name);
         }
         let k = self.personalities.iter().position(|p| *p == PersonalityId::Linux)?;
-        let host = &self.lab.hosts()[k];
+        let host = &self.lab().hosts()[k];
         let v = host.socket_view(name)?;
         let tcp = match (v.proto, v.state) {
             (Proto::Udp, _) => return None,
@@ -604,6 +664,10 @@ impl App {
     /// How long until the next network event of any personality (for a live clock or a
     /// real-time mode that wants to wake up then; no tick otherwise).
     pub fn next_due(&self) -> Option<Duration> {
+        if self.lesson.is_some() {
+            // A lesson runs in virtual time; the main lab's clock catches up on its close.
+            return None;
+        }
         self.lab.hosts().iter().filter_map(|h| h.next_event().map(|t| t.saturating_sub(h.now()))).min()
     }
 
@@ -629,7 +693,7 @@ impl App {
             }
             Msg::PromptSubmit => self.submit(),
             Msg::Line(l) => {
-                self.run_line(&l, false);
+                self.enter_line(&l, false);
                 true
             }
             Msg::Advance(d) => self.advance(d),
@@ -637,11 +701,23 @@ impl App {
                 self.size = (w, h);
                 true
             }
+            Msg::Warning(w) => {
+                self.set_status(w, Level::Warn);
+                true
+            }
         };
+        if self.quit {
+            // Leaving in the middle of a lesson keeps the learner's place.
+            if let Some(l) = self.lesson.take() {
+                self.save_stop(&l);
+                self.lesson = Some(l);
+            }
+        }
         let mut fx = Vec::new();
         if changed {
             fx.push(Effect::Redraw);
         }
+        fx.append(&mut self.effects);
         if self.quit {
             fx.push(Effect::Quit);
         }
@@ -668,6 +744,14 @@ impl App {
                 None => false,
             };
         }
+        if let (Some(Overlay::Lessons { .. }), KeyCode::Char(c @ '1'..='9')) = (&self.overlay, key.code) {
+            let n = c as usize - '0' as usize;
+            if n <= crate::learn::lesson::all().len() {
+                self.overlay = None;
+                self.start_lesson(n);
+                return true;
+            }
+        }
         if let (Some(Overlay::Picker { sock, .. }), KeyCode::Char(c @ '1'..='9')) = (&self.overlay, key.code) {
             let i = c as usize - '1' as usize;
             if let Some(t) = NamedTarget::ALL.get(i) {
@@ -686,7 +770,7 @@ impl App {
     fn submit(&mut self) -> bool {
         let line = self.prompt.text.clone();
         self.prompt.remember(&line);
-        if self.run_line(&line, false) {
+        if self.enter_line(&line, false) {
             self.prompt.close();
         }
         true
@@ -695,7 +779,144 @@ impl App {
     /// Run a line produced by a key: remembered in the history too, so Up recalls it.
     fn key_line(&mut self, line: &str) {
         self.prompt.remember(line);
-        self.run_line(line, true);
+        self.enter_line(line, true);
+    }
+
+    /// A line typed or produced by a key: to the lesson while one runs, else to the lab.
+    /// Returns whether it was a valid line.
+    fn enter_line(&mut self, line: &str, from_key: bool) -> bool {
+        if self.lesson.is_some() { self.lesson_line(line) } else { self.run_line(line, from_key) }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Lessons
+    // -----------------------------------------------------------------------------------------
+
+    /// Start lesson `n` (1-based) in the side panel, where the learner stopped.
+    pub fn start_lesson(&mut self, n: usize) {
+        let Some(lesson) = crate::learn::lesson::by_number(n) else {
+            let count = crate::learn::lesson::all().len();
+            self.set_status(format!("there is no lesson {n}: the lessons are numbered 1 to {count}"), Level::Error);
+            return;
+        };
+        if let Some(old) = self.lesson.take() {
+            self.save_stop(&old);
+        }
+        if self.stash.is_none() {
+            let fresh = crate::session::lab::Lab::new(&self.personalities, Box::new(crate::net::sim::SimNet));
+            self.stash = Some(Box::new(Stash {
+                lab: std::mem::replace(&mut self.lab, fresh),
+                names: std::mem::take(&mut self.names),
+                net: std::mem::replace(&mut self.net, NetKind::Sim),
+                log: std::mem::take(&mut self.log),
+                notes: std::mem::take(&mut self.notes),
+                sockets: std::mem::take(&mut self.sockets),
+                sock_index: std::mem::take(&mut self.sock_index),
+                selected_socket: self.selected_socket.take(),
+                selected_row: self.selected_row.take(),
+            }));
+        }
+        let step = self.progress.resume_step(&lesson.id);
+        self.lesson = Some(Box::new(LessonPanel::start(n, lesson, step)));
+        self.sync_lesson(true);
+        let from = if step > 0 { format!(" (from step {}, where you stopped)", step + 1) } else { String::new() };
+        self.set_status(
+            format!("lesson {n}{from}: type at : what the step asks; h hint, Esc closes (progress kept)"),
+            Level::Info,
+        );
+    }
+
+    /// Close the lesson: its progress is saved and the main lab comes back.
+    pub fn close_lesson(&mut self) {
+        let Some(l) = self.lesson.take() else { return };
+        self.save_stop(&l);
+        if let Some(st) = self.stash.take() {
+            let st = *st;
+            self.lab = st.lab;
+            self.names = st.names;
+            self.net = st.net;
+            self.log = st.log;
+            self.notes = st.notes;
+            self.sockets = st.sockets;
+            self.sock_index = st.sock_index;
+            self.selected_socket = st.selected_socket;
+            self.selected_row = st.selected_row;
+        }
+        let held = std::mem::take(&mut self.lesson_held);
+        if !held.is_zero() {
+            self.advance(held);
+        }
+        let (k, n) = l.progress();
+        let where_ = if l.run.is_finished() { "complete".to_string() } else { format!("at step {k} of {n}") };
+        self.set_status(format!("lesson {} closed {where_}; L opens the lessons", l.number), Level::Info);
+    }
+
+    fn save_progress(&mut self) {
+        if let Some(path) = &self.progress_path {
+            self.effects.push(Effect::SaveProgress { path: path.clone(), progress: self.progress.clone() });
+        }
+    }
+
+    /// Leaving a lesson: its place is kept (leaving before the first step changes nothing).
+    fn save_stop(&mut self, l: &LessonPanel) {
+        if !l.run.is_finished() && l.run.step_index() > 0 {
+            self.progress.at(&l.run.lesson().id, l.run.step_index());
+            self.save_progress();
+        }
+    }
+
+    /// Feed a line to the lesson; the mirror follows. Returns whether the line was valid.
+    fn lesson_line(&mut self, line: &str) -> bool {
+        let Some(l) = self.lesson.as_mut() else { return false };
+        let out = l.run.feed(line);
+        let valid = !matches!(out, StepOutcome::Invalid { .. });
+        if out.passed() {
+            l.show_hint = false;
+        }
+        l.last = Some(OutcomeView::of(&out));
+        let (id, finished, step) = (l.run.lesson().id.clone(), l.run.is_finished(), l.run.step_index());
+        let rebuild = matches!(out, StepOutcome::Failed { .. });
+        self.sync_lesson(rebuild);
+        if out.passed() {
+            if finished {
+                self.progress.complete(&id);
+            } else {
+                self.progress.at(&id, step);
+            }
+            self.save_progress();
+        }
+        let level = match out {
+            StepOutcome::Failed { .. } | StepOutcome::Different { .. } | StepOutcome::Invalid { .. } => Level::Warn,
+            _ => Level::Info,
+        };
+        self.set_status(format!("lesson: {}", out.headline()), level);
+        valid
+    }
+
+    /// Bring the mirror (the App's lab, log, sockets, notifications) in step with the lesson's
+    /// lab by running the lesson's new history lines; `rebuild` starts it afresh (after a
+    /// failed check the lesson's lab went back to the start of the step).
+    fn sync_lesson(&mut self, rebuild: bool) {
+        let Some(l) = self.lesson.as_ref() else { return };
+        let texts: Vec<String> = l.run.history().iter().map(|s| s.text.clone()).collect();
+        let mut from = l.mirrored;
+        if rebuild || texts.len() < from {
+            self.lab = crate::session::lab::Lab::new(&self.personalities, Box::new(crate::net::sim::SimNet));
+            self.names = Names::default();
+            self.log.clear();
+            self.notes.clear();
+            self.sockets.clear();
+            self.sock_index.clear();
+            self.selected_socket = None;
+            self.selected_row = None;
+            from = 0;
+        }
+        for t in &texts[from..] {
+            self.run_line(t, false);
+        }
+        if let Some(l) = self.lesson.as_mut() {
+            l.mirrored = texts.len();
+        }
     }
 
     fn selected_name(&self) -> Option<String> {
@@ -810,6 +1031,32 @@ impl App {
                 self.set_status(format!("viewing {}", self.personalities[self.view]), Level::Info);
                 true
             }
+            Action::Lessons => {
+                let selected = self
+                    .lesson
+                    .as_ref()
+                    .map(|l| l.number - 1)
+                    .or_else(|| {
+                        let all = crate::learn::lesson::all();
+                        let cur =
+                            self.progress.current.as_ref().and_then(|c| all.iter().position(|l| l.id == c.lesson));
+                        cur.or_else(|| all.iter().position(|l| !self.progress.is_complete(&l.id)))
+                    })
+                    .unwrap_or(0);
+                self.overlay = Some(Overlay::Lessons { selected });
+                true
+            }
+            Action::Hint => {
+                match self.lesson.as_mut() {
+                    Some(l) => l.show_hint = !l.show_hint,
+                    None => self.set_status("no lesson is running: L picks one", Level::Info),
+                }
+                true
+            }
+            Action::Cancel if self.lesson.is_some() => {
+                self.close_lesson();
+                true
+            }
             Action::Confirm | Action::Cancel => false,
         }
     }
@@ -876,15 +1123,30 @@ impl App {
                 self.overlay = Some(Overlay::Picker { sock, selected });
             }
             (Overlay::Picker { .. }, _) => return false,
+            (Overlay::Lessons { .. }, Action::Lessons) => self.overlay = None,
+            (Overlay::Lessons { selected }, Action::Confirm) => {
+                self.overlay = None;
+                self.start_lesson(selected + 1);
+            }
+            (Overlay::Lessons { selected }, Action::NextRow | Action::PrevRow) => {
+                let n = crate::learn::lesson::all().len();
+                let selected = if a == Action::NextRow { (selected + 1) % n } else { (selected + n - 1) % n };
+                self.overlay = Some(Overlay::Lessons { selected });
+            }
+            (Overlay::Lessons { .. }, _) => return false,
         }
         true
     }
 
     fn viewed_socket(&self, name: &str) -> Option<SocketView> {
-        self.lab.hosts()[self.view].socket_view(name)
+        self.lab().hosts()[self.view].socket_view(name)
     }
 
     fn advance(&mut self, d: Duration) -> bool {
+        if self.lesson.is_some() {
+            self.lesson_held += d;
+            return false;
+        }
         if self.paused {
             self.held += d;
             return true;
@@ -1219,5 +1481,91 @@ mod tests {
         assert!(c.fit(20).contains("10035"), "{}", c.fit(20));
         assert_eq!(c.fit(15), "WSAEWOULDBLOCK");
         assert_eq!(c.fit(6).chars().count(), 6);
+    }
+
+    fn line(app: &mut App, l: &str) -> Vec<Effect> {
+        app.update(Msg::Line(l.into()))
+    }
+
+    #[test]
+    fn a_lesson_takes_the_lines_mirrors_its_lab_and_saves_progress() {
+        let mut a =
+            App::new(AppOptions { progress_path: Some("/nowhere/progress.toml".into()), ..AppOptions::default() });
+        keys(&mut a, "t");
+        assert_eq!(a.log().len(), 1);
+        keys(&mut a, "L");
+        assert!(matches!(a.overlay(), Some(Overlay::Lessons { selected: 0 })));
+        a.update(Msg::Key(Action::Confirm));
+        let l = a.lesson().expect("lesson 1 runs");
+        assert_eq!((l.number, l.progress()), (1, (1, l.run.step_count())));
+        assert!(a.log().is_empty(), "the lesson has its own lab");
+        // A wrong line: nothing runs in the lesson's lab, the hint is shown.
+        line(&mut a, "socket udp as b");
+        assert!(a.log().is_empty());
+        let o = a.lesson().unwrap().last.clone().unwrap();
+        assert_eq!(o.tone, Tone::Error);
+        assert!(o.detail.iter().any(|d| d.starts_with("Hint:")), "{o:?}");
+        // The right line: the step passes, the mirror shows it, progress is saved.
+        let fx = line(&mut a, "socket tcp as b");
+        assert_eq!(a.log().len(), 1);
+        assert_eq!(a.sockets()[0].name, "b");
+        assert_eq!(a.lesson().unwrap().progress().0, 2);
+        assert!(
+            fx.iter()
+                .any(|e| matches!(e, Effect::SaveProgress { progress, .. } if progress.resume_step("blocking") == 1)),
+            "{fx:?}"
+        );
+        // The views read the lesson's lab; the mirror agrees with it.
+        let run_lab = a.lesson().unwrap().run.lab();
+        for k in 0..a.personalities().len() {
+            assert_eq!(run_lab.hosts()[k].state("b"), a.lab.hosts()[k].state("b"));
+        }
+        // Hint on request, then Esc closes: the main lab comes back.
+        keys(&mut a, "h");
+        assert!(a.lesson().unwrap().show_hint);
+        a.update(Msg::Input(Key::plain(KeyCode::Esc)));
+        assert!(a.lesson().is_none());
+        assert_eq!(a.log().len(), 1);
+        assert_eq!(a.log()[0].text, "socket tcp");
+        assert_eq!(a.progress().resume_step("blocking"), 1);
+        // Opening it again resumes at step 2.
+        keys(&mut a, "L");
+        a.update(Msg::Key(Action::Confirm));
+        assert_eq!(a.lesson().unwrap().progress().0, 2);
+        assert_eq!(a.sockets().len(), 1, "the earlier step was replayed");
+    }
+
+    #[test]
+    fn every_lesson_can_be_played_to_its_end_in_the_panel() {
+        for n in 1..=crate::learn::lesson::all().len() {
+            let mut a = app();
+            a.start_lesson(n);
+            let mut guard = 0;
+            while !a.lesson().unwrap().run.is_finished() {
+                for c in a.lesson().unwrap().run.remaining_commands() {
+                    line(&mut a, &c);
+                }
+                guard += 1;
+                assert!(guard < 100, "lesson {n} does not end");
+            }
+            assert!(a.progress().is_complete(&a.lesson().unwrap().run.lesson().id));
+            // The mirror saw every line.
+            assert_eq!(a.log().len(), a.lesson().unwrap().run.history().len(), "lesson {n}");
+        }
+    }
+
+    #[test]
+    fn a_failed_check_rebuilds_the_mirror_and_live_time_waits_for_the_lesson() {
+        let mut a = app();
+        a.start_lesson(1);
+        line(&mut a, "skip");
+        assert_eq!(a.lesson().unwrap().progress().0, 2);
+        assert_eq!(a.log().len(), 1);
+        assert!(a.next_due().is_none());
+        assert!(a.update(Msg::Advance(Duration::from_secs(1))).is_empty());
+        a.close_lesson();
+        assert!(a.lesson().is_none());
+        assert_eq!(a.lesson_held, Duration::ZERO);
+        assert!(a.log().is_empty());
     }
 }

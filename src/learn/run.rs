@@ -344,6 +344,13 @@ impl LessonRun {
         &self.lab
     }
 
+    /// Every command run in the lesson's lab so far, in order (after a failed check, the
+    /// lab was rebuilt and the history is shorter): another front end replays it to mirror
+    /// the lab in its own views.
+    pub fn history(&self) -> &[Stmt] {
+        &self.history
+    }
+
     /// 0-based index of the current step (equal to the number of steps when finished).
     pub fn step_index(&self) -> usize {
         self.step

@@ -26,6 +26,7 @@
 //! Overlays (help, explain, target picker) are drawn centred over the main screen.
 
 pub mod diagram;
+mod lesson;
 mod overlays;
 mod panels;
 pub mod theme;
@@ -55,6 +56,8 @@ pub struct Areas {
     pub notes: Rect,
     pub prompt: Rect,
     pub status: Rect,
+    /// The lesson panel (zero-sized when no lesson runs).
+    pub lesson: Rect,
 }
 
 /// Where everything goes for a screen of `area`. Pure, so it is tested on its own.
@@ -88,24 +91,55 @@ pub fn layout(area: Rect) -> Areas {
         notes: Rect::new(area.x, y + top + log_h, w, notes_h),
         prompt,
         status,
+        lesson: Rect::default(),
     }
+}
+
+/// The layout with a lesson panel: on the right from 120 columns (the rest is the usual
+/// screen), else in place of the notifications and part of the log (80x24 keeps a 3-row log).
+pub fn layout_with_lesson(area: Rect) -> Areas {
+    if area.width >= 120 {
+        let pw = (area.width / 3).clamp(40, 64);
+        let mut a = layout(Rect::new(area.x, area.y, area.width - pw, area.height));
+        a.prompt.width = area.width;
+        a.status.width = area.width;
+        a.lesson = Rect::new(area.x + area.width - pw, area.y, pw, area.height.saturating_sub(2));
+        return a;
+    }
+    let mut a = layout(area);
+    // The compact diagram's height, so that the panel gets the room.
+    let top = a.sockets.height.min(8);
+    a.sockets.height = top;
+    a.state.height = a.state.height.min(top);
+    let rest = area.height.saturating_sub(2 + top);
+    let log_h = (rest / 3).max(5).min(rest);
+    a.log = Rect::new(area.x, area.y + top, area.width, log_h);
+    a.lesson = Rect::new(area.x, a.log.y + log_h, area.width, rest - log_h);
+    a.notes = Rect::new(area.x, a.log.y + log_h, area.width, 0);
+    a
 }
 
 /// Draw the whole screen.
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let a = layout(area);
+    let a = if app.lesson().is_some() { layout_with_lesson(area) } else { layout(area) };
     panels::sockets(frame, a.sockets, app, theme);
     if a.state.width > 0 {
         panels::state_machine(frame, a.state, app, theme);
     }
     panels::log(frame, a.log, app, theme);
-    panels::notes(frame, a.notes, app, theme);
+    if a.notes.height > 0 {
+        panels::notes(frame, a.notes, app, theme);
+    }
+    if let Some(l) = app.lesson() {
+        lesson::panel(frame, a.lesson, l, app, theme);
+    }
     prompt_line(frame, a.prompt, app, theme);
     status_line(frame, a.status, app, theme);
     match app.overlay() {
         Some(Overlay::Help { scroll }) => overlays::help(frame, area, app, theme, *scroll),
         Some(Overlay::Explain { entry, scroll }) => overlays::explain(frame, area, app, theme, *entry, *scroll),
         Some(Overlay::Picker { sock, selected }) => overlays::picker(frame, area, theme, sock, *selected),
+        Some(Overlay::Lessons { selected }) => lesson::picker(frame, area, app, theme, *selected),
         None => {}
     }
 }
@@ -242,5 +276,17 @@ mod tests {
         assert!(a.state.width >= 39 && a.state.height >= 8, "the compact diagram fits at 80x24: {a:?}");
         let a = layout(Rect::new(0, 0, 100, 30));
         assert!(a.state.width >= 49 && a.state.height >= 13, "the boxed diagram fits at 100x30: {a:?}");
+    }
+
+    #[test]
+    fn the_lesson_panel_has_room_at_every_size() {
+        for (w, h) in [(80, 24), (100, 30), (120, 40), (200, 60)] {
+            let a = layout_with_lesson(Rect::new(0, 0, w, h));
+            assert!(a.lesson.height >= 8 && a.lesson.width >= 40, "{w}x{h}: {a:?}");
+            assert!(a.log.height >= 5, "{w}x{h}: {a:?}");
+            assert_eq!(a.status.width, w);
+            let bottom = a.lesson.y + a.lesson.height;
+            assert!(bottom <= h - 2, "{w}x{h}: the panel stays above the prompt: {a:?}");
+        }
     }
 }
