@@ -1,6 +1,7 @@
 //! The explanation of one log row, as data: what each personality answered and by which rule,
-//! what every code involved means on each platform (catalogue: meaning, counterpart, see-also),
-//! and why the personalities differ. The explain view only lays these lines out.
+//! what every code involved means (the full text of `socklab explain CODE`: each platform, the
+//! calls that return it and when, the rules that answer with it, counterparts, lessons), the
+//! rules' summaries and sources, and why the personalities differ. The explain view only lays these lines out.
 
 use crate::core::codes::Code;
 use crate::core::format::answer_text;
@@ -139,17 +140,11 @@ pub fn explain(app: &App, idx: usize) -> Option<Explanation> {
     }
     sections.push(Section { heading: "Why".into(), lines: why });
 
-    // Codes.
+    // Codes: everything `socklab explain CODE` says (meaning on each platform, the calls that
+    // return it and when, socklab's rules, counterparts, the lessons that show it).
     for c in &codes {
-        let mut lines = vec![(Tone::Quiet, format!("[{}] {}", c.platform(), c.meaning()))];
-        match c.counterpart() {
-            Some(o) => lines.push((Tone::Quiet, format!("on {}: {o}: {}", o.platform(), o.meaning()))),
-            None => lines.push((Tone::Quiet, "no counterpart with the same meaning on the other platform".to_string())),
-        }
-        for s in c.see_also() {
-            lines.push((Tone::Quiet, format!("compare {s} [{}]: {}", s.platform(), s.meaning())));
-        }
-        sections.push(Section { heading: c.to_string(), lines });
+        let lines = crate::learn::explain(*c).lines().into_iter().map(|l| (Tone::Quiet, l)).collect();
+        sections.push(Section { heading: format!("{c}: socklab explain {}", c.name()), lines });
     }
 
     // Rules.
@@ -183,8 +178,13 @@ mod tests {
         let x = explain(&app, 2).expect("row 2");
         assert_eq!(x.title, "line 3: connect s @pending");
         let heads: Vec<_> = x.sections.iter().map(|s| s.heading.as_str()).collect();
-        assert!(heads.contains(&"WSAEWOULDBLOCK (10035)"), "{heads:?}");
-        assert!(heads.contains(&"EINPROGRESS (115)"), "{heads:?}");
+        assert!(heads.iter().any(|h| h.starts_with("WSAEWOULDBLOCK (10035)")), "{heads:?}");
+        assert!(heads.iter().any(|h| h.starts_with("EINPROGRESS (115)")), "{heads:?}");
+        // The code's full explanation, as `socklab explain` prints it.
+        let full = crate::learn::explain(crate::core::codes::Code::EINPROGRESS).lines();
+        let sec = x.sections.iter().find(|s| s.heading.starts_with("EINPROGRESS")).unwrap();
+        let texts: Vec<&str> = sec.lines.iter().map(|(_, t)| t.as_str()).collect();
+        assert_eq!(texts, full.iter().map(String::as_str).collect::<Vec<_>>());
         assert!(heads.iter().any(|h| h.starts_with("rule ")), "{heads:?}");
         app.update(Msg::Key(Action::Explain));
         assert!(matches!(app.overlay(), Some(super::super::Overlay::Explain { entry: 2, .. })));
