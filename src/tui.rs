@@ -341,6 +341,24 @@ fn perform(app: &mut App, fx: &[Effect]) {
     }
 }
 
+/// The default name of a TUI recording, `socklab-YYYYMMDD-HHMMSS.ndjson` (UTC), for the time
+/// `now` read by the caller: the clock is read here, at the terminal layer, never in app/ui.
+pub fn default_recording_name(now: std::time::SystemTime) -> String {
+    let secs = now.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("socklab-{y:04}{m:02}{d:02}-{:02}{:02}{:02}.ndjson", rem / 3600, rem / 60 % 60, rem % 60)
+}
+
 /// Messages that may run a call (and so block on the live network).
 fn may_block(msg: &Msg) -> bool {
     !matches!(msg, Msg::Resize(..))
@@ -385,4 +403,19 @@ pub fn run_tui(opts: TuiOptions) -> Result<()> {
     // wait for it; the process is leaving.
     rt.shutdown_background();
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn recording_names_are_utc_dates() {
+        let at = |s: u64| default_recording_name(UNIX_EPOCH + Duration::from_secs(s));
+        assert_eq!(at(0), "socklab-19700101-000000.ndjson");
+        assert_eq!(at(951_782_400), "socklab-20000229-000000.ndjson");
+        assert_eq!(at(1_700_000_000), "socklab-20231114-221320.ndjson");
+        assert_eq!(at(4_107_542_399), "socklab-21000228-235959.ndjson");
+    }
 }

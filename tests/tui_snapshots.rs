@@ -245,3 +245,14 @@ fn lesson_panel() {
     assert!(s.contains("Hint:"), "{s}");
     insta::assert_snapshot!("lesson_wrong_step_140x40", s);
 }
+
+#[test]
+fn recording_indicator() {
+    let mut a = app();
+    lines(&mut a, &["socket tcp"]);
+    a.set_recording(Some("socklab-20261121-190000.ndjson".into()));
+    a.set_recording_entries(12);
+    let s = text(&mut a, 80, 24);
+    assert!(s.contains("● REC 12 entries"), "{s}");
+    insta::assert_snapshot!("recording_indicator_80x24", s);
+}

@@ -432,6 +432,7 @@ pub struct App {
     paused: bool,
     held: Duration,
     recording: Option<String>,
+    rec_entries: usize,
     status: Status,
     keymap: KeyMap,
     size: (u16, u16),
@@ -499,6 +500,7 @@ impl App {
             paused: false,
             held: Duration::ZERO,
             recording: None,
+            rec_entries: 0,
             status,
             keymap: opts.keymap,
             size: (80, 24),
@@ -587,9 +589,18 @@ impl App {
     pub fn recording(&self) -> Option<&str> {
         self.recording.as_deref()
     }
+    /// Entries written to the recording so far (shown as `● REC 12 entries`).
+    pub fn recording_entries(&self) -> usize {
+        self.rec_entries
+    }
     /// Set the recording indicator (the recorder lives in the session layer).
     pub fn set_recording(&mut self, file: Option<String>) {
         self.recording = file;
+        self.rec_entries = 0;
+    }
+    /// Update the indicator's entry count.
+    pub fn set_recording_entries(&mut self, n: usize) {
+        self.rec_entries = n;
     }
     /// The status line.
     pub fn status(&self) -> &Status {

@@ -233,8 +233,10 @@ fn status_line(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         right.push(Span::styled(t, theme.style(Role::Paused)));
         right.push(Span::raw(" "));
     }
-    if let Some(r) = app.recording() {
-        right.push(Span::styled(format!(" ● REC {r} "), theme.style(Role::Recording)));
+    if app.recording().is_some() {
+        let n = app.recording_entries();
+        let text = if n == 1 { " ● REC 1 entry ".to_string() } else { format!(" ● REC {n} entries ") };
+        right.push(Span::styled(text, theme.style(Role::Recording)));
         right.push(Span::raw(" "));
     }
     let k = app.view();
