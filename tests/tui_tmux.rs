@@ -65,13 +65,18 @@ fn tmux_available() -> bool {
 }
 
 fn start(name: &str, cols: u16, rows: u16, extra_env: &str) -> Tmux {
+    start_with(name, cols, rows, extra_env, "")
+}
+
+/// `start` with arguments for socklab (`--net sim learn --tui 1`).
+fn start_with(name: &str, cols: u16, rows: u16, extra_env: &str, args: &str) -> Tmux {
     let bin = env!("CARGO_BIN_EXE_socklab");
     let home = std::env::temp_dir().join(format!("socklab-tmux-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&home).unwrap();
     let t = Tmux { socket: format!("socklab-test-{}-{name}", std::process::id()) };
     // A config dir of our own: the user's config must not change what the test sees.
     let script = format!(
-        "env -u NO_COLOR HOME='{h}' XDG_CONFIG_HOME='{h}' LANG=C.UTF-8 TERM=xterm-256color {extra_env} '{bin}'; echo RESTORED; sleep 30",
+        "env -u NO_COLOR HOME='{h}' XDG_CONFIG_HOME='{h}' LANG=C.UTF-8 TERM=xterm-256color {extra_env} '{bin}' {args}; echo RESTORED; sleep 30",
         h = home.display()
     );
     let out = t.cmd(&[
@@ -189,4 +194,26 @@ fn a_blocking_live_connect_keeps_the_screen_alive_and_ctrl_c_quits() {
     t.keys(&["C-c"]);
     let s = t.wait_for("the shell after Ctrl-C", |s| s.contains("RESTORED"));
     assert!(!s.contains("Call log"), "the alternate screen is gone:\n{s}");
+}
+
+#[test]
+fn a_lesson_in_the_screen_checks_a_step_and_keeps_the_progress() {
+    if !require_tmux() {
+        return;
+    }
+    let data = std::env::temp_dir().join(format!("socklab-tmux-{}-lesson-data", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let env = format!("SOCKLAB_DATA_DIR='{}'", data.display());
+    let t = start_with("lesson", 80, 24, &env, "--net sim learn --tui 1");
+    t.wait_for("lesson 1 in its panel", |s| s.contains("Lesson 1 ·") && s.contains("Step 1 of"));
+    t.keys(&[":", "socket tcp as b", "Enter"]);
+    let s = t.wait_for("the step checked", |s| s.contains("Step 1 done") && s.contains("socket tcp as b"));
+    assert!(s.contains("Step 2 of"), "the panel moved to step 2:\n{s}");
+    t.keys(&["Escape"]);
+    t.wait_for("the lesson closed", |s| !s.contains("Lesson 1 ·"));
+    t.keys(&["q"]);
+    t.wait_for("the shell after socklab", |s| s.contains("RESTORED"));
+    let saved = std::fs::read_to_string(data.join("progress.toml")).expect("progress saved");
+    assert!(saved.contains("lesson = \"blocking\"") && saved.contains("step = 1"), "{saved}");
+    let _ = std::fs::remove_dir_all(&data);
 }
