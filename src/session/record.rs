@@ -56,6 +56,24 @@ pub fn from_ms(ms: f64) -> Duration {
     if ms.is_finite() && ms > 0.0 { Duration::from_nanos((ms * 1e6).round() as u64) } else { Duration::ZERO }
 }
 
+/// Seconds since the Unix epoch as RFC 3339 in UTC (`2026-11-21T09:30:00Z`), for
+/// `started_at`. The caller reads the clock.
+pub fn rfc3339(unix_secs: u64) -> String {
+    let days = (unix_secs / 86_400) as i64;
+    let rem = unix_secs % 86_400;
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
 /// Where entry time offsets come from on the live network: time since the recording started.
 /// main passes one built on the real clock; the core never reads a clock.
 pub type Clock = Box<dyn FnMut() -> Duration + Send>;
@@ -1494,6 +1512,14 @@ mod tests {
         rec.wait(Some(4), "wait 3000", &WaitSpec::For { ms: 3000.0 }, &recs).unwrap();
         rec.marker("done").unwrap();
         rec.stop().unwrap()
+    }
+
+    #[test]
+    fn rfc3339_dates() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
+        assert_eq!(rfc3339(4_107_542_399), "2100-02-28T23:59:59Z");
     }
 
     #[test]
