@@ -4,8 +4,14 @@
 //! - [`core`]: pure personalities, socket state machine, error catalogue. No I/O, no clock.
 //! - [`net`]: facts from the world (simulated network with virtual time; live sockets).
 //! - [`script`]: the command language (parser shared with the TUI prompt) and the headless runner.
+//! - [`app`]: application state and `update(msg) -> effects`; no terminal, no clock.
+//! - [`ui`]: ratatui views only: `render(frame, area, &App, &Theme)`.
+//! - [`tui`]: the one async loop that wires terminal, network and app together.
 
+pub mod app;
 pub mod core;
 pub mod net;
 pub mod script;
 pub mod session;
+pub mod tui;
+pub mod ui;

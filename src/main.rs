@@ -1,4 +1,5 @@
-//! The `socklab` command: the interactive lab, `run`, `replay`, `export`, `explain`.
+//! The `socklab` command: the terminal laboratory (no subcommand), `shell`, `run`, `replay`,
+//! `export`, `explain`.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -14,6 +15,7 @@ use socklab::script::parse::{Names, parse_line, parse_script};
 use socklab::script::run::{Output, run, run_recorded};
 use socklab::session::lab::Lab;
 use socklab::session::record::{Header, Network, Recorder, Tap};
+use socklab::tui::{TuiNet, TuiOptions, run_tui};
 
 /// A terminal laboratory for the semantics of connect() on Windows Sockets and POSIX.
 #[derive(Debug, Parser)]
@@ -21,10 +23,24 @@ use socklab::session::record::{Header, Network, Recorder, Tap};
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// TUI theme: a built-in name (default, light, high-contrast, monochrome, colorblind) or a
+    /// path to a theme file. Overrides the config file and NO_COLOR.
+    #[arg(long)]
+    theme: Option<String>,
+    /// TUI: capture the mouse (the wheel scrolls the log). Off by default: it breaks selecting
+    /// text with the mouse.
+    #[arg(long)]
+    mouse: bool,
+    /// TUI: which network answers: real sockets on loopback with socklab's own targets (the
+    /// default), or the deterministic simulated network.
+    #[arg(long, value_enum, default_value_t = Net::Live)]
+    net: Net,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// The lab without a terminal UI: one command per line, every personality side by side.
+    Shell,
     /// Run a script headless and print what every personality answered.
     Run {
         /// The script (`.lab`), written in the command language.
@@ -127,7 +143,8 @@ enum Net {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        None => shell(),
+        None => tui(cli.theme, cli.mouse, cli.net),
+        Some(Command::Shell) => shell(),
         Some(Command::Run { file, personality, compare: _, net, json, record }) => {
             run_file(&file, personality, net, json, record.as_deref())
         }
@@ -143,6 +160,20 @@ fn main() -> ExitCode {
         }
         Some(Command::Export { file, to, output }) => export_file(&file, to, output.as_deref()),
         Some(Command::Explain { code }) => explain(&code),
+    }
+}
+
+fn tui(theme: Option<String>, mouse: bool, net: Net) -> ExitCode {
+    let net = match net {
+        Net::Sim => TuiNet::Sim,
+        Net::Live => TuiNet::Live,
+    };
+    match run_tui(TuiOptions { net, theme, mouse, config: None }) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("socklab: {e:#}");
+            ExitCode::from(1)
+        }
     }
 }
 

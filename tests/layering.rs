@@ -58,3 +58,41 @@ fn platform_code_stays_in_the_net_layer() {
         }
     }
 }
+
+#[test]
+fn the_app_and_the_views_do_no_io_and_read_no_clock() {
+    // app: state and update(msg); ui: render(frame, area, &App, &Theme). Only src/tui.rs (the
+    // loop) touches the terminal, files, signals and threads.
+    let common = [
+        "tokio",
+        "crossterm",
+        "socket2",
+        "std::fs",
+        "std::io::",
+        "Instant::now",
+        "SystemTime",
+        "std::thread",
+        "std::env",
+    ];
+    for (dir, extra) in [("src/app", &["ratatui"][..]), ("src/ui", &[][..])] {
+        let files = sources(dir);
+        assert!(!files.is_empty(), "{dir} found");
+        for (path, text) in files {
+            let code = text.split("#[cfg(test)]").next().unwrap_or(&text);
+            for f in common.iter().chain(extra) {
+                assert!(!code.contains(f), "{path} uses {f}: {dir} must stay free of I/O and clocks");
+            }
+            for f in ["#[cfg(unix)]", "#[cfg(windows)]", "cfg(target_os"] {
+                assert!(!code.contains(f), "{path} has {f}");
+            }
+        }
+    }
+    // No view names a colour: colours live in themes.
+    for (path, text) in sources("src/ui") {
+        if path.ends_with("theme.rs") {
+            continue;
+        }
+        let code = text.split("#[cfg(test)]").next().unwrap_or(&text);
+        assert!(!code.contains("Color::"), "{path} names a colour: ask the theme for a role");
+    }
+}

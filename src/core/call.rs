@@ -451,6 +451,9 @@ pub enum Call {
     Select { read: Vec<SockRef>, write: Vec<SockRef>, except: Vec<SockRef>, timeout: Option<Duration> },
     /// `WSAPoll` (Winsock) / `poll(2)` (POSIX), each socket with `POLLIN|POLLOUT`.
     Poll { socks: Vec<SockRef>, timeout: Option<Duration> },
+    /// `epoll_create1` + `epoll_ctl(EPOLL_CTL_ADD, EPOLLIN|EPOLLOUT|EPOLLRDHUP)` for each socket +
+    /// one `epoll_wait` (Linux only).
+    Epoll { socks: Vec<SockRef>, timeout: Option<Duration> },
     /// `WSAEventSelect(s, event, events)`.
     WsaEventSelect { sock: SockRef, events: FdEvents },
     /// `WSAAsyncSelect(s, hwnd, msg, events)`.
@@ -495,6 +498,7 @@ impl Call {
             Call::Connect { api, .. } => api.name(),
             Call::Select { .. } => "select",
             Call::Poll { .. } => "WSAPoll",
+            Call::Epoll { .. } => "epoll_wait",
             Call::WsaEventSelect { .. } => "WSAEventSelect",
             Call::WsaAsyncSelect { .. } => "WSAAsyncSelect",
             Call::WsaEnumNetworkEvents { .. } => "WSAEnumNetworkEvents",
@@ -536,6 +540,7 @@ impl Call {
             | Call::Socket { .. }
             | Call::Select { .. }
             | Call::Poll { .. }
+            | Call::Epoll { .. }
             | Call::Alarm { .. } => None,
         }
     }

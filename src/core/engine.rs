@@ -256,21 +256,13 @@ impl Host {
 
     /// A snapshot of every socket, for views and tests.
     pub fn sockets(&self) -> Vec<SocketView> {
-        self.socks
-            .iter()
-            .map(|s| SocketView {
-                name: s.name.clone(),
-                handle: s.handle,
-                proto: s.proto,
-                family: s.family,
-                state: s.state,
-                nonblocking: s.nonblocking,
-                broadcast: s.opts.broadcast,
-                local: s.local,
-                peer: s.peer,
-                error: s.so_error,
-            })
-            .collect()
+        self.socks.iter().map(SocketView::of).collect()
+    }
+
+    /// A snapshot of one socket by name (read-only; lets a view show only its visible rows
+    /// instead of copying every socket per frame).
+    pub fn socket_view(&self, name: &str) -> Option<SocketView> {
+        self.names.get(name).map(|&i| SocketView::of(&self.socks[i]))
     }
 
     /// When the next network event is due, if any.
@@ -280,7 +272,7 @@ impl Host {
 
     /// Let `by` of virtual time pass, firing network events on the way.
     pub fn advance(&mut self, by: Duration, facts: &dyn Facts) -> Events {
-        let until = self.now + by;
+        let until = self.now.saturating_add(by);
         self.run_until(until, facts);
         Events { transitions: std::mem::take(&mut self.trans), notifications: std::mem::take(&mut self.notes) }
     }
@@ -293,7 +285,7 @@ impl Host {
         facts: &dyn Facts,
         mut pred: impl FnMut(&Host) -> bool,
     ) -> (Events, bool) {
-        let deadline = self.now + limit;
+        let deadline = self.now.saturating_add(limit);
         let mut met = pred(self);
         while !met {
             match self.next_event() {
@@ -365,6 +357,23 @@ pub struct SocketView {
     pub local: Option<SocketAddr>,
     pub peer: Option<SocketAddr>,
     pub error: Option<Code>,
+}
+
+impl SocketView {
+    fn of(s: &Sock) -> SocketView {
+        SocketView {
+            name: s.name.clone(),
+            handle: s.handle,
+            proto: s.proto,
+            family: s.family,
+            state: s.state,
+            nonblocking: s.nonblocking,
+            broadcast: s.opts.broadcast,
+            local: s.local,
+            peer: s.peer,
+            error: s.so_error,
+        }
+    }
 }
 
 /// State changes and notifications caused by time passing.
@@ -488,7 +497,7 @@ impl Host {
                         self.enqueue_accept(l, i);
                     } else if let TcpFact::Accepts { reset_after: Some(d), .. } = facts.tcp(peer) {
                         let attempt = self.socks[i].attempt;
-                        self.schedule(self.now + d, Timer::Reset { sock: i, attempt });
+                        self.schedule(self.now.saturating_add(d), Timer::Reset { sock: i, attempt });
                     }
                 }
                 if let Some(data) = self.socks[i].overlapped.take() {
@@ -665,6 +674,7 @@ impl Host {
             Call::Connect { sock, addr, api } => self.sock(sock).map(|i| self.connect(i, addr, api, facts)),
             Call::Select { read, write, except, timeout } => Ok(self.select(read, write, except, *timeout, facts)),
             Call::Poll { socks, timeout } => Ok(self.poll(socks, *timeout, facts)),
+            Call::Epoll { socks, timeout } => Ok(self.epoll(socks, *timeout, facts)),
             Call::WsaEventSelect { sock, events } => self.sock(sock).map(|i| self.event_select(i, *events, false)),
             Call::WsaAsyncSelect { sock, events } => self.sock(sock).map(|i| self.event_select(i, *events, true)),
             Call::WsaEnumNetworkEvents { sock } => self.sock(sock).map(|i| self.enum_events(i)),
@@ -690,14 +700,14 @@ impl Host {
                 "Winsock 2 has no WSACancelBlockingCall: nothing can interrupt a blocking connect (it runs to its outcome)",
             );
         }
-        self.alarm = Some(self.now + after);
+        self.alarm = Some(self.now.saturating_add(after));
         Out::ok(r::ALARM)
     }
 
     /// Block a connect until its outcome or the alarm. `true` when the alarm interrupted it.
     fn block_connect(&mut self, i: usize, limit: Duration, facts: &dyn Facts) -> (bool, bool) {
         let alarm = self.alarm.take();
-        let deadline = self.now + limit;
+        let deadline = self.now.saturating_add(limit);
         let until = alarm.map_or(deadline, |a| a.min(deadline));
         let done = self.block_until(until.saturating_sub(self.now), facts, |h| h.socks[i].state != State::Pending);
         let interrupted = !done && alarm.is_some_and(|a| a <= deadline);
@@ -816,7 +826,35 @@ impl Host {
         Out::ok(r::FIONBIO)
     }
 
+    /// The answer when this personality has no such option at all (for get and set alike).
+    fn missing_option(&self, opt: SockOpt) -> Option<Out> {
+        let p = self.p;
+        match opt {
+            SockOpt::TCP_SYNCNT | SockOpt::TCP_USER_TIMEOUT if p.winsock => {
+                Some(Out::err(r::OPT_LINUX_ONLY, Code::WSAENOPROTOOPT))
+            }
+            SockOpt::TCP_MAXRT if !p.winsock => {
+                Some(Out::na(r::OPT_WINDOWS_ONLY, "Linux has no TCP_MAXRT; closest: TCP_USER_TIMEOUT or TCP_SYNCNT"))
+            }
+            SockOpt::SO_CONNECT_TIME if !p.winsock => {
+                Some(Out::na(r::CONNECTEX_LINUX, "Linux has no SO_CONNECT_TIME; closest: TCP_INFO (tcpi_state)"))
+            }
+            SockOpt::SO_UPDATE_CONNECT_CONTEXT if !p.winsock => Some(Out::na(
+                r::CONNECTEX_LINUX,
+                "Linux has no SO_UPDATE_CONNECT_CONTEXT: a connected socket is complete",
+            )),
+            // Windows extensions a Winsock 1.1 application does not see.
+            SockOpt::TCP_MAXRT | SockOpt::SO_CONNECT_TIME | SockOpt::SO_UPDATE_CONNECT_CONTEXT if !p.ws2 => {
+                Some(Out::err(r::OPT_WINDOWS_ONLY, Code::WSAENOPROTOOPT))
+            }
+            _ => None,
+        }
+    }
+
     fn setsockopt(&mut self, i: usize, opt: SockOpt, value: i64) -> Out {
+        if let Some(out) = self.missing_option(opt) {
+            return out;
+        }
         let p = self.p;
         let s = &mut self.socks[i];
         let on = value != 0;
@@ -832,9 +870,6 @@ impl Host {
                 return Out::err(r::OPT_READONLY, p.pick(Code::ENOPROTOOPT, Code::WSAENOPROTOOPT));
             }
             SockOpt::TCP_SYNCNT | SockOpt::TCP_USER_TIMEOUT => {
-                if p.winsock {
-                    return Out::err(r::OPT_LINUX_ONLY, Code::WSAENOPROTOOPT);
-                }
                 if s.proto != Proto::Tcp {
                     return Out::err(r::OPT_LINUX_ONLY, Code::EOPNOTSUPP);
                 }
@@ -847,18 +882,7 @@ impl Host {
                     s.opts.user_timeout_ms = if value > 0 { Some(value) } else { None };
                 }
             }
-            SockOpt::TCP_MAXRT => {
-                if !p.winsock {
-                    return Out::na(
-                        r::OPT_WINDOWS_ONLY,
-                        "Linux has no TCP_MAXRT; closest: TCP_USER_TIMEOUT or TCP_SYNCNT",
-                    );
-                }
-                if !p.ws2 {
-                    return Out::err(r::OPT_WINDOWS_ONLY, Code::WSAENOPROTOOPT);
-                }
-                s.opts.maxrt_s = if value >= 0 { Some(value) } else { None };
-            }
+            SockOpt::TCP_MAXRT => s.opts.maxrt_s = if value >= 0 { Some(value) } else { None },
             SockOpt::IPV6_V6ONLY => {
                 if s.family != Family::V6 {
                     return Out::err(r::V6ONLY, p.pick(Code::ENOPROTOOPT, Code::WSAEINVAL));
@@ -869,15 +893,6 @@ impl Host {
                 s.opts.v6only = on;
             }
             SockOpt::SO_UPDATE_CONNECT_CONTEXT => {
-                if !p.winsock {
-                    return Out::na(
-                        r::CONNECTEX_LINUX,
-                        "Linux has no SO_UPDATE_CONNECT_CONTEXT: a connected socket is complete",
-                    );
-                }
-                if !p.ws2 {
-                    return Out::err(r::OPT_WINDOWS_ONLY, Code::WSAENOPROTOOPT);
-                }
                 if !(s.via_connectex && s.state == State::Connected) {
                     return Out::err(r::UPDATE_CONTEXT, Code::WSAENOTCONN)
                         .note("only meaningful on a socket connected by ConnectEx (socklab's reading of the docs)");
@@ -890,6 +905,9 @@ impl Host {
     }
 
     fn getsockopt(&mut self, i: usize, opt: SockOpt) -> Out {
+        if let Some(out) = self.missing_option(opt) {
+            return out;
+        }
         let p = self.p;
         let now = self.now;
         let s = &mut self.socks[i];
@@ -906,50 +924,21 @@ impl Host {
                     Out::val(r::SO_ERROR_STAYS, Value::Error { error: e })
                 }
             }
-            SockOpt::SO_CONNECT_TIME => {
-                if !p.winsock {
-                    return Out::na(r::CONNECTEX_LINUX, "Linux has no SO_CONNECT_TIME; closest: TCP_INFO (tcpi_state)");
+            SockOpt::SO_CONNECT_TIME => match (s.state, s.connected_at) {
+                (State::Connected, Some(t)) => {
+                    Out::val(r::CONNECT_TIME, Value::Int { value: (now - t).as_secs() as i64 })
                 }
-                if !p.ws2 {
-                    return Out::err(r::OPT_WINDOWS_ONLY, Code::WSAENOPROTOOPT);
-                }
-                match (s.state, s.connected_at) {
-                    (State::Connected, Some(t)) => {
-                        Out::val(r::CONNECT_TIME, Value::Int { value: (now - t).as_secs() as i64 })
-                    }
-                    _ => Out::val(r::CONNECT_TIME, Value::Int { value: 0xFFFF_FFFF }),
-                }
-            }
+                _ => Out::val(r::CONNECT_TIME, Value::Int { value: 0xFFFF_FFFF }),
+            },
             SockOpt::SO_BROADCAST => v(s.opts.broadcast as i64),
             SockOpt::SO_REUSEADDR => v(s.opts.reuseaddr as i64),
             SockOpt::SO_KEEPALIVE => v(s.opts.keepalive as i64),
             SockOpt::SO_LINGER => v(s.opts.linger),
             SockOpt::SO_SNDTIMEO => v(s.opts.sndtimeo_ms),
             SockOpt::TCP_NODELAY => v(s.opts.nodelay as i64),
-            SockOpt::TCP_SYNCNT => {
-                if p.winsock {
-                    return Out::err(r::OPT_LINUX_ONLY, Code::WSAENOPROTOOPT);
-                }
-                v(s.opts.syncnt.unwrap_or(6))
-            }
-            SockOpt::TCP_USER_TIMEOUT => {
-                if p.winsock {
-                    return Out::err(r::OPT_LINUX_ONLY, Code::WSAENOPROTOOPT);
-                }
-                v(s.opts.user_timeout_ms.unwrap_or(0))
-            }
-            SockOpt::TCP_MAXRT => {
-                if !p.winsock {
-                    return Out::na(
-                        r::OPT_WINDOWS_ONLY,
-                        "Linux has no TCP_MAXRT; closest: TCP_USER_TIMEOUT or TCP_SYNCNT",
-                    );
-                }
-                if !p.ws2 {
-                    return Out::err(r::OPT_WINDOWS_ONLY, Code::WSAENOPROTOOPT);
-                }
-                v(s.opts.maxrt_s.unwrap_or(-1))
-            }
+            SockOpt::TCP_SYNCNT => v(s.opts.syncnt.unwrap_or(6)),
+            SockOpt::TCP_USER_TIMEOUT => v(s.opts.user_timeout_ms.unwrap_or(0)),
+            SockOpt::TCP_MAXRT => v(s.opts.maxrt_s.unwrap_or(-1)),
             SockOpt::IPV6_V6ONLY => {
                 if s.family != Family::V6 {
                     return Out::err(r::V6ONLY, p.pick(Code::ENOPROTOOPT, Code::WSAEINVAL));
@@ -970,7 +959,7 @@ impl Host {
 impl Host {
     /// Let virtual time pass inside a blocking call until `pred` holds or `limit` passes.
     fn block_until(&mut self, limit: Duration, facts: &dyn Facts, pred: impl Fn(&Host) -> bool) -> bool {
-        let deadline = self.now + limit;
+        let deadline = self.now.saturating_add(limit);
         loop {
             if pred(self) {
                 return true;
@@ -1422,7 +1411,7 @@ impl Host {
         let sndtimeo = s.opts.sndtimeo_ms;
         let (result, after) = result_at;
         self.set_state(i, State::Pending, Cause::Call(api.name().into()), None);
-        self.schedule(self.now + after, Timer::Handshake { sock: i, attempt, result });
+        self.schedule(self.now.saturating_add(after), Timer::Handshake { sock: i, attempt, result });
         if connectex {
             // ConnectEx always completes through the OVERLAPPED structure.
             return Out { ret: Ret::Bool(false), ..Out::err(r::CONNECTEX_PENDING, Code::WSA_IO_PENDING) };
@@ -1783,6 +1772,23 @@ impl Host {
         out
     }
 
+    /// epoll on Linux: the same readiness as poll for these sockets (level-triggered), with
+    /// the EPOLL names; Winsock has none.
+    fn epoll(&mut self, refs: &[SockRef], timeout: Option<Duration>, facts: &dyn Facts) -> Out {
+        if self.p.winsock {
+            return Out::na(
+                r::EPOLL,
+                "Winsock has no epoll; the closest are WSAPoll, WSAEventSelect and I/O completion ports",
+            );
+        }
+        let out = self.poll(refs, timeout, facts);
+        let value = match out.value {
+            Value::Poll { revents } => Value::Epoll { events: revents },
+            v => v,
+        };
+        Out { rule: r::EPOLL, value, note: None, ..out }
+    }
+
     fn event_select(&mut self, i: usize, events: FdEvents, async_msg: bool) -> Out {
         let p = self.p;
         if !p.winsock {
@@ -1971,11 +1977,13 @@ impl Host {
             return;
         }
         match facts.udp(dst) {
-            UdpFact::Echo { after } => self.schedule(self.now + after, Timer::Datagram { sock: i, data, from: dst }),
+            UdpFact::Echo { after } => {
+                self.schedule(self.now.saturating_add(after), Timer::Datagram { sock: i, data, from: dst })
+            }
             UdpFact::Swallowed => {}
             UdpFact::PortUnreachable { after } => {
                 if icmp_applies {
-                    self.schedule(self.now + after, Timer::Icmp { sock: i });
+                    self.schedule(self.now.saturating_add(after), Timer::Icmp { sock: i });
                 }
             }
         }

@@ -275,3 +275,13 @@ fn linux_connect_picks_even_ports_and_bind_odd_ones() {
     assert_eq!(port(&mut h, "s") % 2, 0);
     assert_eq!(port(&mut h, "b") % 2, 1);
 }
+
+#[test]
+fn huge_times_saturate_instead_of_overflowing() {
+    let mut h = host_with_socket(Windows, false);
+    call(&mut h, Call::SetSockOpt { sock: name("s"), opt: SockOpt::TCP_MAXRT, value: i64::MAX });
+    h.advance(Duration::MAX, &NET);
+    let a = connect(&mut h, "s", target(NamedTarget::Pending));
+    assert_eq!(a.error, Some(Code::WSAETIMEDOUT));
+    h.advance(Duration::MAX, &NET);
+}

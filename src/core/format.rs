@@ -60,6 +60,19 @@ pub fn value_text(v: &Value, p: &Profile) -> String {
         Value::Poll { revents } => {
             revents.iter().map(|(n, b)| format!("{n}={}", p.poll_names(*b))).collect::<Vec<_>>().join(" ")
         }
+        Value::Epoll { events } => events
+            .iter()
+            .map(|(n, b)| {
+                let names = p.poll_names(*b);
+                let names = if names == "0" {
+                    names
+                } else {
+                    names.split('|').map(|x| format!("E{x}")).collect::<Vec<_>>().join("|")
+                };
+                format!("{n}={names}")
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
         Value::NetworkEvents { events, errors } => {
             if events.is_empty() {
                 return "no events".into();

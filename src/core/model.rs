@@ -193,6 +193,8 @@ pub enum Value {
     Select { read: Vec<String>, write: Vec<String>, except: Vec<String> },
     /// revents per socket (WSAPoll / poll).
     Poll { revents: Vec<(String, PollBits)> },
+    /// events per socket (epoll_wait), in the same bit layout as poll.
+    Epoll { events: Vec<(String, PollBits)> },
     /// `WSANETWORKEVENTS`: the events recorded and each one's error.
     NetworkEvents { events: FdEvents, errors: Vec<(FdEvents, Option<Code>)> },
     /// Bytes received, and from whom.

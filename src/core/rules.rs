@@ -216,6 +216,9 @@ rules! {
     POLL = "poll", [WS],
         "WSAPoll / poll: a failed connect is POLLIN|POLLOUT|POLLERR|POLLHUP|POLLRDHUP on linux, POLLERR|POLLHUP per the WSAPoll docs, POLLHUP|POLLERR|POLLWRNORM on windows since 10 2004.",
         "LINUX_TRUTH 3b, 3c; MicrosoftDocs/sdk-api PR #764; winpoll notes";
+    EPOLL = "epoll", [],
+        "linux: epoll_wait reports the same readiness as poll for a failed or completed connect (EPOLLIN|EPOLLOUT|EPOLLERR|EPOLLHUP|EPOLLRDHUP on failure); Winsock has no epoll.",
+        "LINUX_TRUTH 1e, 2d, 3b, 3c";
     EVENT_SELECT = "wsaeventselect", [],
         "WSAEventSelect makes the socket nonblocking and records FD_* events with their error codes; FD_CONNECT then FD_WRITE on success, FD_CONNECT with the error on failure.",
         "seeds 000, 001; WSAEventSelect reference page";

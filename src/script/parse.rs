@@ -219,6 +219,7 @@ enum Cmd {
     WsaStartup,
     WsaCleanup,
     Alarm,
+    Epoll,
     Socket,
     Ioctlsocket,
     Nonblock,
@@ -262,7 +263,6 @@ const fn cmd(word: &'static str, cmd: Cmd, usage: &'static str) -> CmdInfo {
 const COMMANDS: &[CmdInfo] = &[
     cmd("wsastartup", Cmd::WsaStartup, "wsastartup [MAJOR.MINOR]"),
     cmd("wsacleanup", Cmd::WsaCleanup, "wsacleanup"),
-    cmd("alarm", Cmd::Alarm, "alarm MS (interrupt the next blocking connect)"),
     cmd("socket", Cmd::Socket, "socket tcp|udp [v4|v6] [as NAME]"),
     cmd("ioctlsocket", Cmd::Ioctlsocket, "ioctlsocket NAME FIONBIO 1|0"),
     cmd("nonblock", Cmd::Nonblock, "nonblock NAME [on|off]"),
@@ -278,6 +278,7 @@ const COMMANDS: &[CmdInfo] = &[
     cmd("select", Cmd::Select, "select [read=A,B] [write=C] [except=D] [timeout=MS|inf]"),
     cmd("wsapoll", Cmd::WsaPoll, "wsapoll NAME[,NAME...] [timeout=MS|inf]"),
     cmd("poll", Cmd::WsaPoll, "poll NAME[,NAME...] [timeout=MS|inf]"),
+    cmd("epoll", Cmd::Epoll, "epoll NAME[,NAME...] [timeout=MS|inf]"),
     cmd("wsaeventselect", Cmd::WsaEventSelect, "wsaeventselect NAME EVENTS"),
     cmd("wsaasyncselect", Cmd::WsaAsyncSelect, "wsaasyncselect NAME EVENTS"),
     cmd("wsaenumnetworkevents", Cmd::WsaEnumNetworkEvents, "wsaenumnetworkevents NAME"),
@@ -290,6 +291,7 @@ const COMMANDS: &[CmdInfo] = &[
     cmd("shutdown", Cmd::Shutdown, "shutdown NAME send|receive|both"),
     cmd("closesocket", Cmd::CloseSocket, "closesocket NAME"),
     cmd("close", Cmd::CloseSocket, "close NAME"),
+    cmd("alarm", Cmd::Alarm, "alarm MS (interrupt the next blocking connect)"),
     cmd("wait", Cmd::Wait, "wait MS | wait NAME connected|failed|event"),
     cmd("expect", Cmd::Expect, "expect [P1,P2:] WHAT"),
     cmd("mark", Cmd::Mark, "mark LABEL (a marker in the recording)"),
@@ -641,7 +643,8 @@ impl Parser<'_> {
                 self.call(Call::Connect { sock, addr, api: ConnectApi::ConnectEx { send: o.send } })
             }
             Cmd::Select => self.select(),
-            Cmd::WsaPoll => self.poll(),
+            Cmd::WsaPoll => self.poll(false),
+            Cmd::Epoll => self.poll(true),
             Cmd::WsaEventSelect | Cmd::WsaAsyncSelect => {
                 let sock = self.sock()?;
                 let t = self.require("events", "events like FD_CONNECT|FD_WRITE, connect,write or 0")?;
@@ -1138,7 +1141,7 @@ impl Parser<'_> {
         Ok((StmtKind::Call(Call::Select { read, write, except, timeout: timeout.flatten() }), None))
     }
 
-    fn poll(&mut self) -> PResult<(StmtKind, Option<String>)> {
+    fn poll(&mut self, epoll: bool) -> PResult<(StmtKind, Option<String>)> {
         let expected = format!("a list of sockets like s or s,c ({})", self.known_list());
         let t = self.require("sockets", &expected)?;
         if t.key_value().is_some_and(|(k, _, _)| k.eq_ignore_ascii_case("timeout")) {
@@ -1156,6 +1159,9 @@ impl Parser<'_> {
                     return Err(self.err(t.col, format!("unexpected `{}`: expected timeout=MS", t.text)));
                 }
             }
+        }
+        if epoll {
+            return self.call(Call::Epoll { socks, timeout });
         }
         self.call(Call::Poll { socks, timeout })
     }
@@ -1646,7 +1652,7 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
             _ => Vec::new(),
         },
         Cmd::Select => keyed_cands(&["read=", "write=", "except=", "timeout="], args, partial, names),
-        Cmd::WsaPoll => match n {
+        Cmd::WsaPoll | Cmd::Epoll => match n {
             0 => sock_list_cands("", partial, names),
             _ => keyed_cands(&["timeout="], &args[1..], partial, names),
         },

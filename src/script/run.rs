@@ -65,7 +65,8 @@ pub fn run_recorded(
     if output == Output::Compare {
         let mut head = format!("{:>4}  {:<34}", "line", "call");
         for p in &ps {
-            head.push_str(&format!(" | {:<30}", p.name()));
+            let name = if lab.is_live() && *p == PersonalityId::Linux { "linux (the kernel)" } else { p.name() };
+            head.push_str(&format!(" | {:<30}", name));
         }
         writeln!(w, "{}", head.trim_end())?;
     }
@@ -176,7 +177,8 @@ fn cell(rec: &CallRecord) -> String {
         s.push_str(" ?");
     }
     if rec.disagreement.is_some() {
-        s.push_str(" ≠model");
+        // Up front, so narrow columns never cut it off.
+        s.insert_str(0, "≠MODEL ");
     }
     s
 }

@@ -389,6 +389,7 @@ fn posix_name(call: &Call) -> Option<&'static str> {
         }
         Call::Select { .. } => "select",
         Call::Poll { .. } => "poll",
+        Call::Epoll { .. } => "epoll_wait",
         Call::GetSockName { .. } => "getsockname",
         Call::GetPeerName { .. } => "getpeername",
         Call::Send { .. } => "send",
@@ -623,6 +624,23 @@ static UNUSED socklen_t mkaddr(const char *text, int family, struct sockaddr_sto
 "#;
 
 const POSIX_EXTRA: &str = r#"
+/* epoll bits as socklab names them. */
+static UNUSED void print_epoll(const char *name, unsigned re) {
+    static const struct { unsigned bit; const char *name; } names[] = {
+        {EPOLLIN, "EPOLLIN"}, {EPOLLOUT, "EPOLLOUT"}, {EPOLLERR, "EPOLLERR"},
+        {EPOLLHUP, "EPOLLHUP"}, {0x020, "EPOLLNVAL"}, {EPOLLRDHUP, "EPOLLRDHUP"},
+    };
+    int first = 1;
+    printf("%s=", name);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (re & names[i].bit) {
+            printf("%s%s", first ? "" : "|", names[i].name);
+            first = 0;
+        }
+    }
+    if (first) printf("0");
+}
+
 /* poll(2) bits as socklab names them. */
 static UNUSED void print_revents(const char *name, short re) {
     static const struct { short bit; const char *name; } names[] = {
@@ -968,7 +986,7 @@ impl<'h> CGen<'h> {
         );
         match self.d {
             Dialect::Posix => s.push_str(
-                "#define _GNU_SOURCE\n#include <arpa/inet.h>\n#include <errno.h>\n#include <fcntl.h>\n#include <netinet/in.h>\n#include <netinet/tcp.h>\n#include <poll.h>\n#include <signal.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n#include <sys/select.h>\n#include <sys/socket.h>\n#include <sys/time.h>\n#include <time.h>\n#include <unistd.h>\n\n",
+                "#define _GNU_SOURCE\n#include <arpa/inet.h>\n#include <errno.h>\n#include <fcntl.h>\n#include <netinet/in.h>\n#include <netinet/tcp.h>\n#include <poll.h>\n#include <signal.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n#include <sys/epoll.h>\n#include <sys/select.h>\n#include <sys/socket.h>\n#include <sys/time.h>\n#include <time.h>\n#include <unistd.h>\n\n",
             ),
             Dialect::Winsock => s.push_str(
                 "#define _WIN32_WINNT 0x0601\n#define WIN32_LEAN_AND_MEAN\n#include <winsock2.h>\n#include <ws2tcpip.h>\n#include <mswsock.h>\n#include <windows.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n\n",
@@ -1044,7 +1062,7 @@ impl<'h> CGen<'h> {
         };
         // Calls on a socket: its expression.
         let target = match call {
-            Call::Socket { .. } | Call::Select { .. } | Call::Poll { .. } => None,
+            Call::Socket { .. } | Call::Select { .. } | Call::Poll { .. } | Call::Epoll { .. } => None,
             _ => call.sock().map(|r| self.sock(r)),
         };
         let (s, fam, proto) = match target {
@@ -1207,6 +1225,43 @@ impl<'h> CGen<'h> {
                 code.push_str("        }\n        putchar('\\n');");
                 code
             }
+            Call::Epoll { socks, timeout } => {
+                let n = socks.len().max(1);
+                let mut code = format!(
+                    "int ep = epoll_create1(0);\n        struct epoll_event ev, out[{n}];\n        unsigned re[{n}];\n        memset(re, 0, sizeof re);\n"
+                );
+                let mut names = Vec::new();
+                for (i, r) in socks.iter().enumerate() {
+                    match self.sock(r) {
+                        Ok((x, _, _)) => {
+                            let _ = writeln!(
+                                code,
+                                "        ev.events = EPOLLIN | EPOLLPRI | EPOLLOUT | EPOLLRDHUP;\n        ev.data.u32 = {i};\n        epoll_ctl(ep, EPOLL_CTL_ADD, {x}, &ev);"
+                            );
+                            names.push(r.to_string());
+                        }
+                        Err(why) => {
+                            self.comment(&format!("{text}: not made: {why}"));
+                            return;
+                        }
+                    }
+                }
+                let ms = timeout.map_or(-1, |d| d.as_millis().min(i32::MAX as u128) as i64);
+                let _ = write!(
+                    code,
+                    "        long r = epoll_wait(ep, out, {n}, {ms});\n        int e = r < 0 ? errno : 0;\n        for (long k = 0; k < r; k++) re[out[k].data.u32] = out[k].events;\n        close(ep);\n        result({q}, r, e);\n        if (r >= 0) {{\n"
+                );
+                for (i, nm) in names.iter().enumerate() {
+                    let _ = writeln!(
+                        code,
+                        "            printf(\"{}\");\n            print_epoll({}, re[{i}]);",
+                        if i == 0 { "  " } else { " " },
+                        c_str(nm.as_bytes())
+                    );
+                }
+                code.push_str("        }\n        putchar('\\n');");
+                code
+            }
             Call::GetSockName { .. } | Call::GetPeerName { .. } => format!(
                 "struct sockaddr_storage ss;\n        socklen_t sl = sizeof ss;\n        memset(&ss, 0, sizeof ss);\n        long r = {fname}({s}, (struct sockaddr *)&ss, &sl);\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        if (r == 0 && (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)) {{\n            printf(\"  \");\n            print_addr(&ss);\n        }}\n        putchar('\\n');"
             ),
@@ -1310,6 +1365,10 @@ impl<'h> CGen<'h> {
                 self.comment(&format!(
                     "{text}: a Winsock 1.1 blocking hook calling WSACancelBlockingCall; Winsock 2 has none"
                 ));
+                return;
+            }
+            Call::Epoll { .. } => {
+                self.comment(&format!("{text}: Windows has no epoll (WSAPoll is its closest)"));
                 return;
             }
             Call::Socket { proto, family, name } => {

@@ -203,6 +203,19 @@ impl Lab {
         out
     }
 
+    /// Let `d` of time pass for the models only: on the live network real time has already
+    /// passed (the TUI's clock), so the kernel is not asked to sleep.
+    pub fn elapse(&mut self, d: Duration) -> Vec<WaitRecord> {
+        let facts = &*self.facts;
+        let mut out = Vec::new();
+        for (k, h) in self.hosts.iter_mut().enumerate() {
+            let events = h.advance(d, facts);
+            self.recent[k].extend(events.notifications.iter().cloned());
+            out.push(WaitRecord { personality: h.personality(), events, met: true, at: h.now(), kernel: None });
+        }
+        out
+    }
+
     /// Let time pass until the socket reaches the condition (at most [`WAIT_LIMIT`]).
     pub fn wait_until(&mut self, sock: &str, until: Until) -> Vec<WaitRecord> {
         // The kernel decides when it happened; the models get at least as long.

@@ -22,7 +22,7 @@ use crate::session::lab::{Kernel, KernelAnswer, Until};
 
 use super::Stopwatch;
 use super::raw::{self, Errno, OptValue, RawSocket, SockOpt};
-use super::readiness::{self, PollBits, TcpState};
+use super::readiness::{self, EpollBits, PollBits, TcpState};
 use super::targets::{TargetName, Targets, TargetsConfig};
 
 /// How long a blocking `recv` or `accept` waits on the live network before socklab stops it.
@@ -381,6 +381,27 @@ impl LiveKernel {
                             fds.iter().zip(bits).map(|((n, _), b)| (n.clone(), call::PollBits(b.0))).collect();
                         let n = revents.iter().filter(|(_, b)| !b.is_empty()).count() as i64;
                         performed(Ok(Value::Poll { revents }), Ret::Int(n), clock.elapsed())
+                    }
+                    Err(e) => performed(Err(e), Ret::Int(0), clock.elapsed()),
+                }
+            }
+            Call::Epoll { socks, timeout } => {
+                let mut fds = Vec::new();
+                for r in socks {
+                    fds.push((r.to_string(), self.sock(r)?.fd()));
+                }
+                let ms = timeout
+                    .map(|d| d.as_millis().min(u32::MAX as u128) as u32)
+                    .unwrap_or(LIVE_BLOCK_LIMIT.as_millis() as u32);
+                let req: Vec<(raw::Fd, EpollBits)> =
+                    fds.iter().map(|(_, f)| (*f, EpollBits::DEFAULT_INTEREST)).collect();
+                match readiness::epoll(&req, ms) {
+                    Ok(bits) => {
+                        // EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP and EPOLLRDHUP share poll's values.
+                        let events: Vec<(String, call::PollBits)> =
+                            fds.iter().zip(bits).map(|((n, _), b)| (n.clone(), call::PollBits(b.0 as u16))).collect();
+                        let n = events.iter().filter(|(_, b)| !b.is_empty()).count() as i64;
+                        performed(Ok(Value::Epoll { events }), Ret::Int(n), clock.elapsed())
                     }
                     Err(e) => performed(Err(e), Ret::Int(0), clock.elapsed()),
                 }

@@ -345,7 +345,7 @@ impl Targets {
     }
 
     fn start_accept(&self, port: Option<u16>) -> Result<Running, Errno> {
-        let l = listener(128, port)?;
+        let l = listener(4096, port)?;
         let addr = local(&l)?;
         let keep = self.config.accept_keep.max(1);
         let stats = Arc::clone(&self.stats);

@@ -1,0 +1,1228 @@
+//! Application state and `update(msg) -> effects`. No terminal, no clock.
+//!
+//! The [`App`] holds a [`Lab`] over every personality and everything the screen shows: the call
+//! log, the notifications as they arrived, the socket list and selection, the prompt, overlays,
+//! pause and the status line. It changes only through [`App::update`]; the terminal layer turns
+//! key presses into [`Msg::Input`] and acts on the returned [`Effect`]s, and tests send messages
+//! directly (gitui style).
+//!
+//! Time passes only when a line says so (`wait`, the `w` key) or through [`Msg::Advance`] (a
+//! live clock or a replay); there is no tick.
+//!
+//! Every key that does something to a socket is turned into a line of the command language, run
+//! exactly as if typed at the prompt and shown in the log, so the user learns the language.
+
+pub mod config;
+pub mod explain;
+pub mod keys;
+pub mod lang;
+pub mod prompt;
+
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
+
+use crate::core::call::{Call, NamedTarget, Proto};
+use crate::core::codes::{Code, Platform};
+use crate::core::engine::SocketView;
+use crate::core::facts::Facts;
+use crate::core::format::{answer_text, error_text, notification_text, ret_text};
+use crate::core::model::{Cause, Notification, Ret, State, Transition, Value};
+use crate::core::personality::PersonalityId;
+use crate::core::profile::Profile;
+use crate::core::rules;
+use crate::script::ast::{StmtKind, Wait, WaitUntil};
+use crate::script::run::{Output, differs, run};
+use crate::session::lab::{CallRecord, Lab, Until, WaitRecord};
+
+use keys::{Action, Key, KeyCode, KeyMap};
+use lang::{Names, parse_line};
+use prompt::{Prompt, PromptEdit};
+
+/// Virtual time the `w` key lets pass.
+pub const WAIT_STEP: Duration = Duration::from_millis(1000);
+/// Notifications kept for the panel; older ones are dropped (the log keeps every call).
+pub const NOTES_KEPT: usize = 10_000;
+
+/// What happened: input, time, the terminal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Msg {
+    /// A named action (what a key of the key map means). Tests send these directly.
+    Key(Action),
+    /// A key press as the terminal reported it; the app routes it to the prompt, a picker or
+    /// the key map depending on what is open.
+    Input(Key),
+    /// Edit the prompt's line.
+    Prompt(PromptEdit),
+    /// Enter in the prompt: run the line.
+    PromptSubmit,
+    /// Run a line of the command language as if typed (scripts, replays, tests).
+    Line(String),
+    /// Virtual time passes (a live clock, a replay). Held while paused.
+    Advance(Duration),
+    /// The terminal has a new size (columns, rows).
+    Resize(u16, u16),
+}
+
+/// What the terminal layer must do after an update.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// Something visible changed: draw a frame.
+    Redraw,
+    /// Leave the application.
+    Quit,
+}
+
+/// How the status line speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+/// The status line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Status {
+    pub text: String,
+    pub level: Level,
+}
+
+/// An overlay over the main view.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Overlay {
+    /// The help generated from the key map.
+    Help { scroll: u16 },
+    /// The explanation of one log entry.
+    Explain { entry: usize, scroll: u16 },
+    /// Pick a target for `connect` on a socket.
+    Picker { sock: String, selected: usize },
+}
+
+/// What a log row holds.
+#[derive(Clone, Debug)]
+pub enum Body {
+    /// An API call answered by every personality.
+    Call { call: Call, records: Vec<CallRecord>, differs: bool },
+    /// Time passed (`wait`): what each personality saw happen.
+    Wait { records: Vec<WaitRecord>, differs: bool },
+    /// An `expect` line: per personality `None` (not checked), pass, or the failure.
+    Expect { results: Vec<Option<Result<(), String>>> },
+}
+
+/// One row of the call log.
+#[derive(Clone, Debug)]
+pub struct LogEntry {
+    /// 1-based line number, as parse errors and transcripts count.
+    pub line_no: usize,
+    /// The command-language line.
+    pub text: String,
+    /// Whether a key produced the line (shown so the user learns the language).
+    pub from_key: bool,
+    pub body: Body,
+}
+
+/// The tone of a cell: how it is styled (and which symbol marks it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tone {
+    Ok,
+    Error,
+    /// The call does not exist for this personality.
+    NotApplicable,
+    /// Nothing to report.
+    Quiet,
+}
+
+/// One personality's answer in a log row, in three lengths so narrow screens can pick.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cell {
+    /// Return value, error by name and number, value (`SOCKET_ERROR WSAEWOULDBLOCK (10035)`).
+    pub full: String,
+    /// Error by name and number without the return value (`WSAEWOULDBLOCK 10035`).
+    pub medium: String,
+    /// Error name only (`WSAEWOULDBLOCK`).
+    pub short: String,
+    pub tone: Tone,
+    /// The answer's rule is socklab's reading, not documented nor measured: shown with `?`.
+    pub assumed: bool,
+}
+
+impl Cell {
+    /// The longest form that fits `width` columns (the `?` included), truncated if none does.
+    pub fn fit(&self, width: usize) -> String {
+        let extra = if self.assumed { 2 } else { 0 };
+        let body = [&self.full, &self.medium, &self.short]
+            .into_iter()
+            .find(|s| s.chars().count() + extra <= width)
+            .cloned()
+            .unwrap_or_else(|| truncate(&self.short, width.saturating_sub(extra)));
+        if self.assumed { format!("{body} ?") } else { body }
+    }
+}
+
+/// Cut to `n` columns with an ellipsis.
+pub fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else if n == 0 {
+        String::new()
+    } else {
+        let mut t: String = s.chars().take(n - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+impl LogEntry {
+    /// Whether the personalities disagree in meaning on this row.
+    pub fn differs(&self) -> bool {
+        match &self.body {
+            Body::Call { differs, .. } | Body::Wait { differs, .. } => *differs,
+            Body::Expect { results } => {
+                let r: Vec<_> = results.iter().flatten().map(Result::is_ok).collect();
+                r.windows(2).any(|w| w[0] != w[1])
+            }
+        }
+    }
+
+    /// The cell of personality `k`.
+    pub fn cell(&self, k: usize) -> Cell {
+        match &self.body {
+            Body::Call { records, .. } => records.get(k).map(call_cell).unwrap_or_else(quiet_cell),
+            Body::Wait { records, .. } => records.get(k).map(wait_cell).unwrap_or_else(quiet_cell),
+            Body::Expect { results } => match results.get(k) {
+                Some(Some(Ok(()))) => plain_cell("pass", Tone::Ok),
+                Some(Some(Err(m))) => Cell {
+                    full: format!("FAIL: {m}"),
+                    medium: "FAIL".into(),
+                    short: "FAIL".into(),
+                    tone: Tone::Error,
+                    assumed: false,
+                },
+                _ => plain_cell("-", Tone::Quiet),
+            },
+        }
+    }
+
+    /// Every cell, in column order.
+    pub fn cells(&self, n: usize) -> Vec<Cell> {
+        (0..n).map(|k| self.cell(k)).collect()
+    }
+
+    /// The call's records, if the row is a call.
+    pub fn records(&self) -> Option<&[CallRecord]> {
+        match &self.body {
+            Body::Call { records, .. } => Some(records),
+            _ => None,
+        }
+    }
+}
+
+fn plain_cell(s: &str, tone: Tone) -> Cell {
+    Cell { full: s.into(), medium: s.into(), short: s.into(), tone, assumed: false }
+}
+
+fn quiet_cell() -> Cell {
+    plain_cell("-", Tone::Quiet)
+}
+
+/// Whether a personality's answer rests on an assumed rule.
+pub fn assumed(rule: &str, p: PersonalityId) -> bool {
+    rules::find(rule).is_some_and(|r| r.assumed.contains(&p))
+}
+
+fn call_cell(r: &CallRecord) -> Cell {
+    let p = Profile::of(r.personality);
+    let a = &r.answer;
+    let full = answer_text(a, p);
+    let (medium, short, tone) = match (a.ret, a.error) {
+        (Ret::NotApplicable, _) => ("n/a".to_string(), "n/a".to_string(), Tone::NotApplicable),
+        (_, Some(e)) => (format!("{} {}", e.name(), e.number()), e.name().to_string(), Tone::Error),
+        (ret, None) => {
+            let v = match &a.value {
+                Value::None => String::new(),
+                v => format!(" {}", crate::core::format::value_text(v, p)),
+            };
+            let rt = ret_text(&ret, p);
+            (format!("{rt}{v}"), rt, Tone::Ok)
+        }
+    };
+    Cell { full, medium, short, tone, assumed: assumed(a.rule, r.personality) }
+}
+
+fn wait_cell(r: &WaitRecord) -> Cell {
+    let ts = &r.events.transitions;
+    if ts.is_empty() {
+        let s = if r.met { "-" } else { "not reached" };
+        return plain_cell(s, if r.met { Tone::Quiet } else { Tone::Error });
+    }
+    let full =
+        ts.iter().map(|t| format!("{}→{}{}", t.sock, t.to, t.error.map(|e| format!(" {e}")).unwrap_or_default()));
+    let full = full.collect::<Vec<_>>().join(", ");
+    let medium = ts
+        .iter()
+        .map(|t| {
+            format!(
+                "{}→{}{}",
+                t.sock,
+                t.to,
+                t.error.map(|e| format!(" {} {}", e.name(), e.number())).unwrap_or_default()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let short = ts
+        .iter()
+        .map(|t| format!("{}→{}{}", t.sock, t.to, t.error.map(|e| format!(" {}", e.name())).unwrap_or_default()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let tone = if ts.iter().any(|t| t.error.is_some()) { Tone::Error } else { Tone::Ok };
+    Cell { full, medium, short, tone, assumed: false }
+}
+
+/// A code in Linux spelling where the platforms share the error (to compare meanings).
+pub fn norm_code(c: Code) -> Code {
+    match c.platform() {
+        Platform::Winsock => c.counterpart().unwrap_or(c),
+        Platform::Linux => c,
+    }
+}
+
+fn waits_differ(recs: &[WaitRecord]) -> bool {
+    let key = |r: &WaitRecord| -> Vec<(String, State, Option<Code>)> {
+        r.events.transitions.iter().map(|t| (t.sock.clone(), t.to, t.error.map(norm_code))).collect()
+    };
+    recs.windows(2).any(|w| key(&w[0]) != key(&w[1]) || w[0].met != w[1].met)
+}
+
+/// What kind of thing a notification reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoteKind {
+    /// `WSAEventSelect` network event.
+    Event,
+    /// `WSAAsyncSelect` window message.
+    Message,
+    /// Overlapped completion.
+    Completion,
+    /// poll/epoll readiness bits.
+    Readiness,
+    /// A state change the network caused.
+    State,
+    /// The sets `select` left, or `WSAPoll` revents.
+    Select,
+}
+
+impl NoteKind {
+    /// A short tag for the panel (never colour alone).
+    pub fn tag(self) -> &'static str {
+        match self {
+            NoteKind::Event => "FD",
+            NoteKind::Message => "WM",
+            NoteKind::Completion => "IO",
+            NoteKind::Readiness => "POLL",
+            NoteKind::State => "STATE",
+            NoteKind::Select => "SEL",
+        }
+    }
+}
+
+/// One line of the notification panel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note {
+    /// Column index of the personality.
+    pub personality: usize,
+    pub kind: NoteKind,
+    pub sock: String,
+    pub text: String,
+    /// Carries an error code.
+    pub error: bool,
+    pub at: Duration,
+}
+
+/// One socket of the list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SockEntry {
+    pub name: String,
+    /// The log row of the socket's last call (its answer is the list's "last answer").
+    pub last_entry: Option<usize>,
+    /// The last state change, per personality.
+    pub last: Vec<Option<Transition>>,
+}
+
+/// The panel whose selection moved last (only its title and border are lit; keys do not
+/// depend on it: there are no modes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Focus {
+    Sockets,
+    Log,
+}
+
+/// Where the TUI's network facts come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NetKind {
+    Sim,
+    Live,
+}
+
+/// Everything [`App::new`] needs.
+pub struct AppOptions {
+    pub facts: Box<dyn Facts + Send>,
+    /// The live network's kernel (`None`: the simulated network).
+    pub kernel: Option<Box<dyn crate::session::lab::Kernel>>,
+    pub net: NetKind,
+    pub keymap: KeyMap,
+    /// Shown in the status line at start (broken theme, bad key binding, ...).
+    pub warnings: Vec<String>,
+}
+
+impl std::fmt::Debug for AppOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppOptions").field("net", &self.net).field("warnings", &self.warnings).finish_non_exhaustive()
+    }
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        AppOptions {
+            facts: Box::new(crate::net::sim::SimNet),
+            kernel: None,
+            net: NetKind::Sim,
+            keymap: KeyMap::default(),
+            warnings: Vec::new(),
+        }
+    }
+}
+
+/// The application.
+#[derive(Debug)]
+pub struct App {
+    lab: Lab,
+    personalities: Vec<PersonalityId>,
+    names: Names,
+    net: NetKind,
+    log: Vec<LogEntry>,
+    notes: VecDeque<Note>,
+    sockets: Vec<SockEntry>,
+    sock_index: HashMap<String, usize>,
+    selected_socket: Option<usize>,
+    /// `None`: follow the newest row.
+    selected_row: Option<usize>,
+    focus: Focus,
+    view: usize,
+    prompt: Prompt,
+    overlay: Option<Overlay>,
+    paused: bool,
+    held: Duration,
+    recording: Option<String>,
+    status: Status,
+    keymap: KeyMap,
+    size: (u16, u16),
+    quit: bool,
+}
+
+impl App {
+    /// Whether a real kernel answers too (the live network).
+    pub fn is_live(&self) -> bool {
+        self.lab.is_live()
+    }
+
+    /// A fresh lab over every personality.
+    pub fn new(opts: AppOptions) -> App {
+        let personalities = PersonalityId::ALL.to_vec();
+        let status = match opts.warnings.as_slice() {
+            [] => Status {
+                text: "Welcome: t new TCP socket, u UDP, c connect, w wait, : prompt, ? help".into(),
+                level: Level::Info,
+            },
+            w => Status { text: format!("warning: {}", w.join("; ")), level: Level::Warn },
+        };
+        App {
+            lab: match opts.kernel {
+                Some(kernel) => Lab::live(&personalities, opts.facts, kernel),
+                None => Lab::new(&personalities, opts.facts),
+            },
+            personalities,
+            names: Names::default(),
+            net: opts.net,
+            log: Vec::new(),
+            notes: VecDeque::new(),
+            sockets: Vec::new(),
+            sock_index: HashMap::new(),
+            selected_socket: None,
+            selected_row: None,
+            focus: Focus::Sockets,
+            view: 0,
+            prompt: Prompt::default(),
+            overlay: None,
+            paused: false,
+            held: Duration::ZERO,
+            recording: None,
+            status,
+            keymap: opts.keymap,
+            size: (80, 24),
+            quit: false,
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Read access for the views
+    // -----------------------------------------------------------------------------------------
+
+    /// The lab (read-only).
+    pub fn lab(&self) -> &Lab {
+        &self.lab
+    }
+    /// Personalities in column order.
+    pub fn personalities(&self) -> &[PersonalityId] {
+        &self.personalities
+    }
+    /// The call log.
+    pub fn log(&self) -> &[LogEntry] {
+        &self.log
+    }
+    /// Notifications, oldest first.
+    pub fn notes(&self) -> &VecDeque<Note> {
+        &self.notes
+    }
+    /// Sockets in creation order.
+    pub fn sockets(&self) -> &[SockEntry] {
+        &self.sockets
+    }
+    /// Index of the selected socket.
+    pub fn selected_socket(&self) -> Option<usize> {
+        self.selected_socket
+    }
+    /// The selected log row; `None` while following the newest.
+    pub fn selected_row(&self) -> Option<usize> {
+        self.selected_row
+    }
+    /// The row shown as selected: the chosen one or the newest.
+    pub fn current_row(&self) -> Option<usize> {
+        self.selected_row.or(self.log.len().checked_sub(1))
+    }
+    /// The panel whose selection moved last.
+    pub fn focus(&self) -> Focus {
+        self.focus
+    }
+    /// Column index of the personality shown in Sockets and State machine.
+    pub fn view(&self) -> usize {
+        self.view
+    }
+    /// The prompt.
+    pub fn prompt(&self) -> &Prompt {
+        &self.prompt
+    }
+    /// The open overlay.
+    pub fn overlay(&self) -> Option<&Overlay> {
+        self.overlay.as_ref()
+    }
+    /// Whether time is held.
+    pub fn paused(&self) -> bool {
+        self.paused
+    }
+    /// Virtual time held while paused.
+    pub fn held(&self) -> Duration {
+        self.held
+    }
+    /// The recording indicator (file name) when a session is being recorded.
+    pub fn recording(&self) -> Option<&str> {
+        self.recording.as_deref()
+    }
+    /// Set the recording indicator (the recorder lives in the session layer).
+    pub fn set_recording(&mut self, file: Option<String>) {
+        self.recording = file;
+    }
+    /// The status line.
+    pub fn status(&self) -> &Status {
+        &self.status
+    }
+    /// The key map in force.
+    pub fn keymap(&self) -> &KeyMap {
+        &self.keymap
+    }
+    /// The terminal size last reported.
+    pub fn size(&self) -> (u16, u16) {
+        self.size
+    }
+    /// Whether the app has asked to quit.
+    pub fn quitting(&self) -> bool {
+        self.quit
+    }
+    /// Which network answers.
+    pub fn net(&self) -> NetKind {
+        self.net
+    }
+    /// The socket names the prompt knows.
+    pub fn names(&self) -> &Names {
+        &self.names
+    }
+    /// Virtual time of a personality.
+    pub fn now(&self, k: usize) -> Duration {
+        self.lab.hosts()[k].now()
+    }
+
+    /// One socket as personality `k` sees it (`None` if it does not exist there).
+    pub fn socket_view(&self, entry: &SockEntry, k: usize) -> Option<SocketView> {
+        self.lab.hosts().get(k)?.socket_view(&entry.name)
+    }
+
+    /// The selected socket's entry.
+    pub fn selected(&self) -> Option<&SockEntry> {
+        self.selected_socket.and_then(|i| self.sockets.get(i))
+    }
+
+    /// Whether the personalities disagree on a socket's state.
+    pub fn states_differ(&self, entry: &SockEntry) -> bool {
+        let mut states = self.lab.hosts().iter().map(|h| h.state(&entry.name));
+        let first = states.next().flatten();
+        states.any(|s| s != first)
+    }
+
+    /// The kernel's TCP state beside the API state: TCP_INFO on the live network; on the
+    /// simulated network it is derived from the `linux` personality's state and marked `(sim)`.
+    pub fn kernel_state(&self, name: &str) -> Option<String> {
+        if self.lab.is_live() {
+            return self.lab.kernel_tcp_state(name);
+        }
+        let k = self.personalities.iter().position(|p| *p == PersonalityId::Linux)?;
+        let host = &self.lab.hosts()[k];
+        let v = host.socket_view(name)?;
+        let tcp = match (v.proto, v.state) {
+            (Proto::Udp, _) => return None,
+            (_, State::Unbound | State::Bound | State::Failed) => "CLOSE",
+            (_, State::Listening) => "LISTEN",
+            (_, State::Pending) => "SYN_SENT",
+            (_, State::Connected) => "ESTABLISHED",
+            (_, State::Closed) => "(none)",
+            (_, State::Unassociated | State::Associated) => return None,
+        };
+        Some(match self.net {
+            NetKind::Sim => format!("{tcp} (sim)"),
+            NetKind::Live => tcp.to_string(),
+        })
+    }
+
+    /// How long until the next network event of any personality (for a live clock or a
+    /// real-time mode that wants to wake up then; no tick otherwise).
+    pub fn next_due(&self) -> Option<Duration> {
+        self.lab.hosts().iter().filter_map(|h| h.next_event().map(|t| t.saturating_sub(h.now()))).min()
+    }
+
+    /// The log row an explain would show: the selected row, or the newest.
+    pub fn explain_target(&self) -> Option<usize> {
+        self.current_row()
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Update
+    // -----------------------------------------------------------------------------------------
+
+    /// Apply one message; say what the terminal layer must do.
+    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        let changed = match msg {
+            Msg::Key(a) => self.action(a),
+            Msg::Input(k) => self.input(k),
+            Msg::Prompt(e) => {
+                if let Some(m) = self.prompt.edit(e, &self.names) {
+                    self.set_status(m, Level::Info);
+                }
+                true
+            }
+            Msg::PromptSubmit => self.submit(),
+            Msg::Line(l) => {
+                self.run_line(&l, false);
+                true
+            }
+            Msg::Advance(d) => self.advance(d),
+            Msg::Resize(w, h) => {
+                self.size = (w, h);
+                true
+            }
+        };
+        let mut fx = Vec::new();
+        if changed {
+            fx.push(Effect::Redraw);
+        }
+        if self.quit {
+            fx.push(Effect::Quit);
+        }
+        fx
+    }
+
+    fn set_status(&mut self, text: impl Into<String>, level: Level) {
+        self.status = Status { text: text.into(), level };
+    }
+
+    /// Route a key press: Ctrl-C (force quit) first, then the prompt, a picker's digits, the map.
+    fn input(&mut self, key: Key) -> bool {
+        let action = self.keymap.action(&key);
+        if action == Some(Action::ForceQuit) {
+            return self.action(Action::ForceQuit);
+        }
+        if self.prompt.open {
+            return match PromptEdit::for_key(&key) {
+                Some(e) => {
+                    self.update(Msg::Prompt(e));
+                    true
+                }
+                None if key.code == KeyCode::Enter => self.submit(),
+                None => false,
+            };
+        }
+        if let (Some(Overlay::Picker { sock, .. }), KeyCode::Char(c @ '1'..='9')) = (&self.overlay, key.code) {
+            let i = c as usize - '1' as usize;
+            if let Some(t) = NamedTarget::ALL.get(i) {
+                let line = format!("connect {sock} {t}");
+                self.overlay = None;
+                self.key_line(&line);
+                return true;
+            }
+        }
+        match action {
+            Some(a) => self.action(a),
+            None => false,
+        }
+    }
+
+    fn submit(&mut self) -> bool {
+        let line = self.prompt.text.clone();
+        self.prompt.remember(&line);
+        if self.run_line(&line, false) {
+            self.prompt.close();
+        }
+        true
+    }
+
+    /// Run a line produced by a key: remembered in the history too, so Up recalls it.
+    fn key_line(&mut self, line: &str) {
+        self.prompt.remember(line);
+        self.run_line(line, true);
+    }
+
+    fn selected_name(&self) -> Option<String> {
+        self.selected().map(|e| e.name.clone())
+    }
+
+    fn need_socket(&mut self) -> Option<String> {
+        let n = self.selected_name();
+        if n.is_none() {
+            self.set_status("no socket selected: press t (TCP) or u (UDP) to create one", Level::Warn);
+        }
+        n
+    }
+
+    fn action(&mut self, a: Action) -> bool {
+        // Overlays take the keys they understand; the rest close them or do nothing.
+        if let Some(ov) = self.overlay.clone() {
+            return self.overlay_action(ov, a);
+        }
+        match a {
+            Action::Quit | Action::ForceQuit => {
+                self.quit = true;
+                true
+            }
+            Action::Prompt => {
+                self.prompt.open();
+                true
+            }
+            Action::NewTcp => {
+                self.key_line("socket tcp");
+                true
+            }
+            Action::NewUdp => {
+                self.key_line("socket udp");
+                true
+            }
+            Action::ToggleNonblocking => {
+                let Some(s) = self.need_socket() else { return true };
+                let on = !self.viewed_socket(&s).is_some_and(|v| v.nonblocking);
+                self.key_line(&format!("ioctlsocket {s} FIONBIO {}", on as u8));
+                true
+            }
+            Action::ToggleBroadcast => {
+                let Some(s) = self.need_socket() else { return true };
+                let on = !self.viewed_socket(&s).is_some_and(|v| v.broadcast);
+                self.key_line(&format!("setsockopt {s} SO_BROADCAST {}", on as u8));
+                true
+            }
+            Action::Connect => {
+                let Some(s) = self.need_socket() else { return true };
+                let udp = self.viewed_socket(&s).is_some_and(|v| v.proto == Proto::Udp);
+                let selected = if udp { 5 } else { 1 };
+                self.overlay = Some(Overlay::Picker { sock: s, selected });
+                true
+            }
+            Action::Select => {
+                let Some(s) = self.need_socket() else { return true };
+                self.key_line(&format!("select read={s} write={s} except={s} timeout=0"));
+                true
+            }
+            Action::Wait => {
+                self.key_line(&format!("wait {}", WAIT_STEP.as_millis()));
+                true
+            }
+            Action::Close => {
+                let Some(s) = self.need_socket() else { return true };
+                self.key_line(&format!("closesocket {s}"));
+                true
+            }
+            Action::Explain => {
+                match self.explain_target() {
+                    Some(entry) => self.overlay = Some(Overlay::Explain { entry, scroll: 0 }),
+                    None => self.set_status("nothing to explain yet: make a call first", Level::Info),
+                }
+                true
+            }
+            Action::Help => {
+                self.overlay = Some(Overlay::Help { scroll: 0 });
+                true
+            }
+            Action::Pause => {
+                self.paused = !self.paused;
+                if self.paused {
+                    self.set_status("paused: time stands still; p resumes", Level::Info);
+                } else {
+                    let held = std::mem::take(&mut self.held);
+                    self.set_status("resumed", Level::Info);
+                    if !held.is_zero() {
+                        self.advance(held);
+                    }
+                }
+                true
+            }
+            Action::NextSocket | Action::PrevSocket => {
+                let n = self.sockets.len();
+                if n == 0 {
+                    return false;
+                }
+                let cur = self.selected_socket.unwrap_or(0);
+                self.focus = Focus::Sockets;
+                self.selected_socket = Some(if a == Action::NextSocket { (cur + 1) % n } else { (cur + n - 1) % n });
+                true
+            }
+            Action::NextRow
+            | Action::PrevRow
+            | Action::FirstRow
+            | Action::LastRow
+            | Action::PageDown
+            | Action::PageUp => self.move_row(a),
+            Action::NextPersonality => {
+                self.view = (self.view + 1) % self.personalities.len();
+                self.set_status(format!("viewing {}", self.personalities[self.view]), Level::Info);
+                true
+            }
+            Action::Confirm | Action::Cancel => false,
+        }
+    }
+
+    fn page(&self) -> usize {
+        (self.size.1 as usize / 3).max(1)
+    }
+
+    fn move_row(&mut self, a: Action) -> bool {
+        let n = self.log.len();
+        if n == 0 {
+            return false;
+        }
+        let last = n - 1;
+        self.focus = Focus::Log;
+        let cur = self.selected_row.unwrap_or(last);
+        let to = match a {
+            Action::NextRow => cur + 1,
+            Action::PrevRow => cur.saturating_sub(1),
+            Action::FirstRow => 0,
+            Action::LastRow => n,
+            Action::PageDown => cur + self.page(),
+            _ => cur.saturating_sub(self.page()),
+        };
+        // Past the newest row: follow again.
+        self.selected_row = if to >= last && a != Action::PrevRow && a != Action::PageUp && a != Action::FirstRow {
+            None
+        } else {
+            Some(to.min(last))
+        };
+        true
+    }
+
+    fn overlay_action(&mut self, ov: Overlay, a: Action) -> bool {
+        let step = |s: u16, a: Action| -> u16 {
+            match a {
+                Action::NextRow => s.saturating_add(1),
+                Action::PrevRow => s.saturating_sub(1),
+                Action::PageDown => s.saturating_add(10),
+                Action::PageUp => s.saturating_sub(10),
+                Action::FirstRow => 0,
+                _ => s,
+            }
+        };
+        match (ov, a) {
+            (_, Action::ForceQuit) => {
+                self.quit = true;
+            }
+            (Overlay::Help { .. }, Action::Help)
+            | (Overlay::Explain { .. }, Action::Explain)
+            | (_, Action::Cancel | Action::Quit) => self.overlay = None,
+            (Overlay::Help { scroll }, _) => self.overlay = Some(Overlay::Help { scroll: step(scroll, a) }),
+            (Overlay::Explain { entry, scroll }, _) => {
+                self.overlay = Some(Overlay::Explain { entry, scroll: step(scroll, a) })
+            }
+            (Overlay::Picker { sock, selected }, Action::Confirm) => {
+                self.overlay = None;
+                let t = NamedTarget::ALL[selected.min(NamedTarget::ALL.len() - 1)];
+                self.key_line(&format!("connect {sock} {t}"));
+            }
+            (Overlay::Picker { sock, selected }, Action::NextRow | Action::PrevRow) => {
+                let n = NamedTarget::ALL.len();
+                let selected = if a == Action::NextRow { (selected + 1) % n } else { (selected + n - 1) % n };
+                self.overlay = Some(Overlay::Picker { sock, selected });
+            }
+            (Overlay::Picker { .. }, _) => return false,
+        }
+        true
+    }
+
+    fn viewed_socket(&self, name: &str) -> Option<SocketView> {
+        self.lab.hosts()[self.view].socket_view(name)
+    }
+
+    fn advance(&mut self, d: Duration) -> bool {
+        if self.paused {
+            self.held += d;
+            return true;
+        }
+        // Live: the real clock has moved already; only the models catch up.
+        let recs = if self.lab.is_live() { self.lab.elapse(d) } else { self.lab.wait_for(d) };
+        let changed = recs.iter().any(|r| !r.events.transitions.is_empty() || !r.events.notifications.is_empty());
+        self.absorb_waits(&recs);
+        changed || !self.lab.is_live()
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Running lines
+    // -----------------------------------------------------------------------------------------
+
+    /// Parse and run one line. Returns whether it parsed (errors go to the status line).
+    fn run_line(&mut self, line: &str, from_key: bool) -> bool {
+        let line_no = self.log.len() + 1;
+        let stmt = match parse_line(line, line_no, &mut self.names) {
+            Ok(Some(s)) => s,
+            Ok(None) => return true,
+            Err(e) => {
+                if self.prompt.open {
+                    self.prompt.cursor = e.col.saturating_sub(1).min(self.prompt.text.chars().count());
+                }
+                self.set_status(e.to_string(), Level::Error);
+                return false;
+            }
+        };
+        let idx = self.log.len();
+        let body = match &stmt.kind {
+            StmtKind::Call(call) => {
+                let records = self.lab.call(call).to_vec();
+                let d = differs(&records);
+                self.absorb_call(call, &records, idx);
+                Body::Call { call: call.clone(), records, differs: d }
+            }
+            StmtKind::Wait(w) => {
+                let records = match w {
+                    Wait::For(d) => self.lab.wait_for(*d),
+                    Wait::Until { sock, until } => {
+                        let u = match until {
+                            WaitUntil::Connected => Until::Connected,
+                            WaitUntil::Failed => Until::Failed,
+                            WaitUntil::Event => Until::Event,
+                        };
+                        self.lab.wait_until(sock, u)
+                    }
+                };
+                self.absorb_waits(&records);
+                let d = waits_differ(&records);
+                Body::Wait { records, differs: d }
+            }
+            StmtKind::Expect(e) => {
+                let mut results = Vec::with_capacity(self.personalities.len());
+                for &p in &self.personalities {
+                    if e.only.as_ref().is_some_and(|o| !o.contains(&p)) {
+                        results.push(None);
+                        continue;
+                    }
+                    let mut one = stmt.clone();
+                    if let StmtKind::Expect(x) = &mut one.kind {
+                        x.only = Some(vec![p]);
+                    }
+                    let mut sink = Vec::new();
+                    let res = match run(std::slice::from_ref(&one), &mut self.lab, Output::Json, &mut sink) {
+                        Ok(rep) if rep.failures.is_empty() => Ok(()),
+                        Ok(rep) => Err(rep.failures.join("; ")),
+                        Err(e) => Err(e.to_string()),
+                    };
+                    results.push(Some(res));
+                }
+                let failed = results.iter().flatten().filter(|r| r.is_err()).count();
+                if failed > 0 {
+                    self.set_status(
+                        format!("line {line_no}: expectation failed for {failed} personalities"),
+                        Level::Error,
+                    );
+                }
+                Body::Expect { results }
+            }
+            StmtKind::Mark(label) => {
+                // A marker only means something in a recording (session::record).
+                self.set_status(format!("{line_no}: mark {label}"), Level::Info);
+                return true;
+            }
+        };
+        let entry = LogEntry { line_no, text: stmt.text.clone(), from_key, body };
+        if !matches!(entry.body, Body::Expect { .. }) {
+            let what = if from_key {
+                format!("{line_no}: {} (from a key)", entry.text)
+            } else {
+                format!("{line_no}: {}", entry.text)
+            };
+            let lvl = if entry.differs() { "  ≠ personalities differ: e explains" } else { "" };
+            self.set_status(format!("{what}{lvl}"), Level::Info);
+        }
+        self.log.push(entry);
+        true
+    }
+
+    fn sock_entry(&mut self, name: &str) -> usize {
+        if let Some(&i) = self.sock_index.get(name) {
+            return i;
+        }
+        let i = self.sockets.len();
+        self.sockets.push(SockEntry {
+            name: name.to_string(),
+            last_entry: None,
+            last: vec![None; self.personalities.len()],
+        });
+        self.sock_index.insert(name.to_string(), i);
+        i
+    }
+
+    fn push_note(&mut self, n: Note) {
+        if self.notes.len() >= NOTES_KEPT {
+            self.notes.pop_front();
+        }
+        self.notes.push_back(n);
+    }
+
+    fn note_transition(&mut self, k: usize, t: &Transition) {
+        if let Some(&i) = self.sock_index.get(&t.sock) {
+            self.sockets[i].last[k] = Some(t.clone());
+        }
+        if let Cause::Net(why) = &t.cause {
+            let text = match t.error {
+                Some(e) => format!("{}: {} → {} ({why}) {e}", t.sock, t.from, t.to),
+                None => format!("{}: {} → {} ({why})", t.sock, t.from, t.to),
+            };
+            let error = t.error.is_some();
+            self.push_note(Note { personality: k, kind: NoteKind::State, sock: t.sock.clone(), text, error, at: t.at });
+        }
+    }
+
+    fn note_notifications(&mut self, k: usize, ns: &[Notification]) {
+        let p = Profile::of(self.personalities[k]);
+        for n in ns {
+            let (kind, error, at) = match n {
+                Notification::NetworkEvent { error, at, .. } => (NoteKind::Event, error.is_some(), *at),
+                Notification::WindowMessage { error, at, .. } => (NoteKind::Message, error.is_some(), *at),
+                Notification::Completion { error, at, .. } => (NoteKind::Completion, error.is_some(), *at),
+                Notification::Readiness { bits, at, .. } => {
+                    (NoteKind::Readiness, bits.contains(crate::core::call::PollBits::ERR), *at)
+                }
+            };
+            let text = notification_text(n, p);
+            self.push_note(Note { personality: k, kind, sock: n.sock().to_string(), text, error, at });
+        }
+    }
+
+    fn absorb_call(&mut self, call: &Call, records: &[CallRecord], idx: usize) {
+        // New sockets join the list (and are selected) when any personality created them.
+        let created = match call {
+            Call::Socket { name, .. } | Call::Accept { name, .. } => Some(name.clone()),
+            _ => None,
+        };
+        if let Some(name) = &created {
+            if records.iter().any(|r| !matches!(r.answer.ret, Ret::Handle(None) | Ret::NotApplicable)) {
+                let i = self.sock_entry(name);
+                self.sockets[i].last_entry = Some(idx);
+                if matches!(call, Call::Socket { .. }) {
+                    self.selected_socket = Some(i);
+                }
+            }
+        }
+        if let Some(crate::core::call::SockRef::Name(n)) = call.sock() {
+            if let Some(&i) = self.sock_index.get(n) {
+                self.sockets[i].last_entry = Some(idx);
+            }
+        }
+        for (k, r) in records.iter().enumerate() {
+            for t in &r.answer.transitions {
+                self.note_transition(k, t);
+            }
+            self.note_notifications(k, &r.answer.notifications);
+            let p = Profile::of(r.personality);
+            let sel = match &r.answer.value {
+                Value::Select { .. } | Value::Poll { .. } => {
+                    Some(format!("{}: {}", call.name(), crate::core::format::value_text(&r.answer.value, p)))
+                }
+                _ => None,
+            };
+            if let Some(text) = sel {
+                let sock = call.sock().map(ToString::to_string).unwrap_or_default();
+                self.push_note(Note { personality: k, kind: NoteKind::Select, sock, text, error: false, at: r.at });
+            }
+        }
+    }
+
+    fn absorb_waits(&mut self, records: &[WaitRecord]) {
+        for (k, r) in records.iter().enumerate() {
+            for t in &r.events.transitions {
+                self.note_transition(k, t);
+            }
+            self.note_notifications(k, &r.events.notifications);
+        }
+    }
+}
+
+/// `0`, or the code by name and number (re-exported for views).
+pub fn code_text(e: Option<Code>) -> String {
+    error_text(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn app() -> App {
+        App::new(AppOptions::default())
+    }
+
+    fn keys(app: &mut App, s: &str) {
+        for c in s.chars() {
+            app.update(Msg::Input(Key::ch(c)));
+        }
+    }
+
+    #[test]
+    fn keys_become_lines_in_the_log() {
+        let mut a = app();
+        keys(&mut a, "tn");
+        let texts: Vec<_> = a.log().iter().map(|e| e.text.as_str()).collect();
+        assert_eq!(texts, ["socket tcp", "ioctlsocket s FIONBIO 1"]);
+        assert!(a.log().iter().all(|e| e.from_key));
+        assert_eq!(a.selected().map(|s| s.name.as_str()), Some("s"));
+        assert!(a.socket_view(&a.sockets()[0], 0).is_some_and(|v| v.nonblocking));
+        keys(&mut a, "n");
+        assert_eq!(a.log()[2].text, "ioctlsocket s FIONBIO 0");
+    }
+
+    #[test]
+    fn connect_picker_refuse_then_wait_fails_with_notifications() {
+        let mut a = app();
+        keys(&mut a, "tnc");
+        assert!(matches!(a.overlay(), Some(Overlay::Picker { selected: 1, .. })));
+        a.update(Msg::Key(Action::Confirm));
+        assert_eq!(a.log().last().map(|e| e.text.as_str()), Some("connect s @refuse"));
+        keys(&mut a, "www");
+        for k in 0..a.personalities().len() {
+            assert_eq!(a.lab().hosts()[k].state("s"), Some(State::Failed), "{}", a.personalities()[k]);
+        }
+        assert!(a.notes().iter().any(|n| n.kind == NoteKind::State && n.error), "{:?}", a.notes());
+        let last = a.sockets()[0].last[1].as_ref().expect("winsock transition");
+        assert_eq!(last.to, State::Failed);
+    }
+
+    #[test]
+    fn picker_digits_choose_directly() {
+        let mut a = app();
+        keys(&mut a, "tc3");
+        assert_eq!(a.log().last().map(|e| e.text.as_str()), Some("connect s @pending"));
+        assert!(a.overlay().is_none());
+    }
+
+    #[test]
+    fn prompt_runs_lines_reports_errors_and_keeps_history() {
+        let mut a = app();
+        a.update(Msg::Key(Action::Prompt));
+        assert!(a.prompt().open);
+        keys(&mut a, "socket udp as u1");
+        a.update(Msg::Input(Key::plain(KeyCode::Enter)));
+        assert!(!a.prompt().open);
+        assert_eq!(a.log()[0].text, "socket udp as u1");
+        a.update(Msg::Key(Action::Prompt));
+        keys(&mut a, "connect nosuch @echo");
+        a.update(Msg::PromptSubmit);
+        assert!(a.prompt().open, "an error keeps the line for fixing");
+        assert_eq!(a.status().level, Level::Error);
+        assert!(a.status().text.contains("line 2, column 9"), "{}", a.status().text);
+        a.update(Msg::Prompt(PromptEdit::ClearLine));
+        a.update(Msg::Input(Key::plain(KeyCode::Up)));
+        assert_eq!(a.prompt().text, "connect nosuch @echo");
+        a.update(Msg::Input(Key::plain(KeyCode::Esc)));
+        assert!(!a.prompt().open);
+        // q in the prompt types q; Ctrl-C quits from anywhere.
+        a.update(Msg::Key(Action::Prompt));
+        keys(&mut a, "q");
+        assert!(!a.quitting());
+        assert_eq!(a.update(Msg::Input(Key::ctrl('c'))), vec![Effect::Redraw, Effect::Quit]);
+    }
+
+    #[test]
+    fn unbound_keys_do_not_redraw_and_q_closes_overlays_first() {
+        let mut a = app();
+        assert!(a.update(Msg::Input(Key::ch('Z'))).is_empty());
+        keys(&mut a, "?");
+        assert!(matches!(a.overlay(), Some(Overlay::Help { .. })));
+        keys(&mut a, "q");
+        assert!(a.overlay().is_none());
+        assert!(!a.quitting());
+        keys(&mut a, "q");
+        assert!(a.quitting());
+    }
+
+    #[test]
+    fn pause_holds_time_until_resumed() {
+        let mut a = app();
+        keys(&mut a, "tnc");
+        a.update(Msg::Key(Action::Confirm));
+        keys(&mut a, "p");
+        a.update(Msg::Advance(Duration::from_secs(5)));
+        assert_eq!(a.held(), Duration::from_secs(5));
+        let before = a.now(2);
+        keys(&mut a, "p");
+        assert_eq!(a.now(2), before + Duration::from_secs(5));
+        assert_eq!(a.lab().hosts()[2].state("s"), Some(State::Failed));
+    }
+
+    #[test]
+    fn rows_and_sockets_move() {
+        let mut a = app();
+        keys(&mut a, "ttu");
+        assert_eq!(a.selected_socket(), Some(2));
+        a.update(Msg::Input(Key::plain(KeyCode::Tab)));
+        assert_eq!(a.selected_socket(), Some(0));
+        a.update(Msg::Input(Key::plain(KeyCode::BackTab)));
+        assert_eq!(a.selected_socket(), Some(2));
+        assert_eq!(a.current_row(), Some(2));
+        keys(&mut a, "kk");
+        assert_eq!(a.selected_row(), Some(0));
+        keys(&mut a, "jj");
+        assert_eq!(a.selected_row(), None, "past the newest row the log follows again");
+    }
+
+    #[test]
+    fn cells_fit_their_width() {
+        let mut a = app();
+        keys(&mut a, "tnc");
+        a.update(Msg::Key(Action::Confirm));
+        let e = &a.log()[2];
+        let c = e.cell(1);
+        assert_eq!(c.tone, Tone::Error);
+        assert!(c.fit(60).contains("(10035)"), "{}", c.fit(60));
+        assert!(c.fit(20).contains("10035"), "{}", c.fit(20));
+        assert_eq!(c.fit(15), "WSAEWOULDBLOCK");
+        assert_eq!(c.fit(6).chars().count(), 6);
+    }
+}

@@ -1,0 +1,246 @@
+//! ratatui views only: every view is `render(frame, area, &App, &Theme)`, reads no clock, does
+//! no I/O and names no colour (it asks the [`Theme`] for a role).
+//!
+//! The main screen (100x30 shown; at 80x24 the diagram turns compact and columns abbreviate):
+//!
+//! ```text
+//! ┌ Sockets ───────────────────────────────────┐┌ State machine · s · linux · TCP SYN_SENT ──┐
+//! │  name  type  mode opt state      last      ││ ┌───────┐  bind   ┌─────┐  listen ┌──────┐ │
+//! │▶ s     tcp4  NB   -   pending    EINPRO…   ││ │unbound│────────▶│bound│────────▶│listen│ │
+//! │  s2    udp4  B    BC  unbound    0         ││ └───────┘         └─────┘         └──────┘ │
+//! │                                            ││      │connect ┌─────────┐ SYN-ACK ┌──────┐ │
+//! │                                            ││      └───────▶│▶pending◀│────────▶│conn..│ │
+//! │                                            ││               └─────────┘         └──────┘ │
+//! └────────────────────────────────────────────┘└ last: bound → pending (connect) t=0 ms ────┘
+//! ┌ Call log ──────────────────────────────────────────────────────────────────────────────────┐
+//! │  #  call                  │ linux         │ winsock         │ windows         │ winsock1   │
+//! │  3≠ connect s @refuse     │ -1 ECONNREF…  │ WSAEWOULDBLOCK  │ WSAEWOULDBLOCK  │ WSAEWOUL…  │
+//! └────────────────────────────────────────────────────────────────────────────────────────────┘
+//! ┌ Notifications ─────────────────────────────────────────────────────────────────────────────┐
+//! │ linux    POLL  s: readiness POLLOUT|POLLERR|POLLHUP (t=0 ms)                                 │
+//! └────────────────────────────────────────────────────────────────────────────────────────────┘
+//!  : prompt line (or key hints)
+//!  status line                                          ⏸ PAUSED  ● REC  linux t=1000 ms  sim
+//! ```
+//!
+//! Overlays (help, explain, target picker) are drawn centred over the main screen.
+
+pub mod diagram;
+mod overlays;
+mod panels;
+pub mod theme;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::app::{App, Level, NetKind, Overlay};
+use crate::core::model::State;
+use theme::{Role, Theme};
+
+/// Cut to `n` columns with an ellipsis.
+pub fn fit(s: &str, n: usize) -> String {
+    crate::app::truncate(s, n)
+}
+
+/// The rectangles of the main screen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Areas {
+    pub sockets: Rect,
+    /// Zero-sized when the screen is too narrow for a diagram.
+    pub state: Rect,
+    pub log: Rect,
+    pub notes: Rect,
+    pub prompt: Rect,
+    pub status: Rect,
+}
+
+/// Where everything goes for a screen of `area`. Pure, so it is tested on its own.
+pub fn layout(area: Rect) -> Areas {
+    let h = area.height;
+    let w = area.width;
+    let status = Rect::new(area.x, area.y + h.saturating_sub(1), w, h.min(1));
+    let prompt = Rect::new(area.x, area.y + h.saturating_sub(2), w, h.saturating_sub(1).min(1));
+    let r = h.saturating_sub(2);
+    let top = if r >= 26 {
+        13
+    } else if r >= 18 {
+        8
+    } else {
+        (r / 3).max(3).min(r)
+    };
+    let notes_h = if r >= 26 { ((r - top) / 3).clamp(5, 12) } else { 5.min(r.saturating_sub(top) / 2) };
+    let log_h = r.saturating_sub(top + notes_h);
+    let state_w = if w >= 100 {
+        50
+    } else if w >= 78 {
+        40
+    } else {
+        0
+    };
+    let y = area.y;
+    Areas {
+        sockets: Rect::new(area.x, y, w - state_w, top),
+        state: Rect::new(area.x + w - state_w, y, state_w, if state_w > 0 { top } else { 0 }),
+        log: Rect::new(area.x, y + top, w, log_h),
+        notes: Rect::new(area.x, y + top + log_h, w, notes_h),
+        prompt,
+        status,
+    }
+}
+
+/// Draw the whole screen.
+pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let a = layout(area);
+    panels::sockets(frame, a.sockets, app, theme);
+    if a.state.width > 0 {
+        panels::state_machine(frame, a.state, app, theme);
+    }
+    panels::log(frame, a.log, app, theme);
+    panels::notes(frame, a.notes, app, theme);
+    prompt_line(frame, a.prompt, app, theme);
+    status_line(frame, a.status, app, theme);
+    match app.overlay() {
+        Some(Overlay::Help { scroll }) => overlays::help(frame, area, app, theme, *scroll),
+        Some(Overlay::Explain { entry, scroll }) => overlays::explain(frame, area, app, theme, *entry, *scroll),
+        Some(Overlay::Picker { sock, selected }) => overlays::picker(frame, area, theme, sock, *selected),
+        None => {}
+    }
+}
+
+/// The style of a state's name in lists (a symbol goes with it, see [`state_symbol`]).
+pub fn state_style(theme: &Theme, s: State) -> Style {
+    theme.style(match s {
+        State::Connected | State::Associated | State::Listening => Role::Ok,
+        State::Failed => Role::Error,
+        State::Closed => Role::Dim,
+        State::Unbound | State::Bound | State::Pending | State::Unassociated => Role::Text,
+    })
+}
+
+/// A symbol for a state so that status never rests on colour alone.
+pub fn state_symbol(s: State) -> &'static str {
+    match s {
+        State::Unbound | State::Bound | State::Unassociated => "○",
+        State::Listening => "◎",
+        State::Pending => "…",
+        State::Connected | State::Associated => "●",
+        State::Failed => "✗",
+        State::Closed => "·",
+    }
+}
+
+fn prompt_line(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    if area.height == 0 {
+        return;
+    }
+    let p = app.prompt();
+    if p.open {
+        let text = format!(":{}", p.text);
+        frame.render_widget(Paragraph::new(Line::styled(text, theme.style(Role::Prompt))), area);
+        let x = area.x + 1 + p.cursor.min(u16::MAX as usize) as u16;
+        frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
+        if !p.candidates.is_empty() && area.y > 0 {
+            let mut spans = Vec::new();
+            for (i, c) in p.candidates.iter().enumerate() {
+                let style =
+                    if Some(i) == p.chosen { theme.style(Role::Selected) } else { theme.style(Role::Completion) };
+                spans.push(Span::styled(format!(" {c} "), style));
+                spans.push(Span::raw(" "));
+            }
+            let above = Rect::new(area.x, area.y - 1, area.width, 1);
+            frame.render_widget(Paragraph::new(Line::from(spans)), above);
+        }
+        return;
+    }
+    // Key hints, generated from the key map.
+    let km = app.keymap();
+    use crate::app::keys::Action as A;
+    let hints = [
+        (A::Prompt, "prompt"),
+        (A::NewTcp, "tcp"),
+        (A::NewUdp, "udp"),
+        (A::ToggleNonblocking, "nonblock"),
+        (A::ToggleBroadcast, "broadcast"),
+        (A::Connect, "connect"),
+        (A::Select, "select"),
+        (A::Wait, "wait"),
+        (A::Close, "close"),
+        (A::Explain, "explain"),
+        (A::Help, "help"),
+        (A::Quit, "quit"),
+    ];
+    let mut spans = Vec::new();
+    let mut used = 0usize;
+    for (a, word) in hints {
+        let Some(k) = km.keys(a).first() else { continue };
+        let k = k.to_string();
+        let len = k.chars().count() + word.len() + 3;
+        if used + len > area.width as usize {
+            break;
+        }
+        used += len;
+        spans.push(Span::styled(format!(" {k}"), theme.style(Role::Key)));
+        spans.push(Span::styled(format!(" {word} "), theme.style(Role::Dim)));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn status_line(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    if area.height == 0 {
+        return;
+    }
+    let mut right: Vec<Span> = Vec::new();
+    if app.paused() {
+        let held = app.held().as_millis();
+        let t = if held > 0 { format!(" ⏸ PAUSED +{held} ms ") } else { " ⏸ PAUSED ".to_string() };
+        right.push(Span::styled(t, theme.style(Role::Paused)));
+        right.push(Span::raw(" "));
+    }
+    if let Some(r) = app.recording() {
+        right.push(Span::styled(format!(" ● REC {r} "), theme.style(Role::Recording)));
+        right.push(Span::raw(" "));
+    }
+    let k = app.view();
+    let p = app.personalities()[k];
+    let net = match app.net() {
+        NetKind::Sim => "sim",
+        NetKind::Live => "live",
+    };
+    right.push(Span::styled(format!("{p} t={} ms  {net} ", app.now(k).as_millis()), theme.style(Role::Status)));
+    let right_w: usize = right.iter().map(|s| s.content.chars().count()).sum();
+    let st = app.status();
+    let (style, sym) = match st.level {
+        Level::Info => (theme.style(Role::Status), ""),
+        Level::Warn => (theme.style(Role::StatusWarn), "⚠ "),
+        Level::Error => (theme.style(Role::StatusError), "✗ "),
+    };
+    let room = (area.width as usize).saturating_sub(right_w + 1);
+    let left = fit(&format!("{sym}{}", st.text), room);
+    let pad = (area.width as usize).saturating_sub(left.chars().count() + right_w);
+    let mut spans = vec![Span::styled(left, style), Span::raw(" ".repeat(pad))];
+    spans.extend(right);
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_fills_the_screen_without_overlap() {
+        for (w, h) in [(80, 24), (100, 30), (120, 40), (200, 60), (60, 20)] {
+            let a = layout(Rect::new(0, 0, w, h));
+            let rows = a.sockets.height + a.log.height + a.notes.height + 2;
+            assert_eq!(rows, h, "{w}x{h}: {a:?}");
+            assert_eq!(a.sockets.width + a.state.width, w);
+            assert!(a.log.height >= 5, "{w}x{h}: the log keeps room: {a:?}");
+        }
+        let a = layout(Rect::new(0, 0, 80, 24));
+        assert!(a.state.width >= 39 && a.state.height >= 8, "the compact diagram fits at 80x24: {a:?}");
+        let a = layout(Rect::new(0, 0, 100, 30));
+        assert!(a.state.width >= 49 && a.state.height >= 13, "the boxed diagram fits at 100x30: {a:?}");
+    }
+}

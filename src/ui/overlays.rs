@@ -1,0 +1,135 @@
+//! Overlays drawn over the main screen: help (generated from the key map), explain (the selected
+//! answer), and the target picker of the `c` key.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use crate::app::App;
+use crate::app::explain::explain as explanation;
+use crate::core::call::NamedTarget;
+
+use super::theme::{Role, Theme};
+
+/// A rectangle of `w`x`h` (clamped) centred in `area`.
+fn centred(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h)
+}
+
+fn frame_block<'a>(title: String, hint: String, theme: &Theme) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(true))
+        .title(Line::styled(title, theme.title(true)))
+        .title_bottom(Line::styled(hint, theme.style(Role::Dim)))
+        .style(theme.style(Role::Overlay))
+}
+
+/// Help: every action of the key map with its keys, the prompt's keys and the symbols.
+pub fn help(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, scroll: u16) {
+    let r = centred(area, 90, area.height.saturating_sub(2).max(10));
+    frame.render_widget(Clear, r);
+    let km = app.keymap();
+    let key_w = km.rows().map(|(a, _, _)| km.keys_text(a).chars().count()).max().unwrap_or(8).min(20);
+    let mut lines: Vec<Line> = vec![Line::styled(
+        "Keys (from the key map; change them in the config file's [keys])",
+        theme.style(Role::Header),
+    )];
+    for (a, _, desc) in km.rows() {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {:<key_w$}  ", km.keys_text(a)), theme.style(Role::Key)),
+            Span::styled(desc.to_string(), theme.style(Role::Text)),
+            Span::styled(format!("  [{}]", a.name()), theme.style(Role::Dim)),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("In the prompt", theme.style(Role::Header)));
+    for (k, d) in [
+        ("Enter", "run the line"),
+        ("Esc", "leave the prompt"),
+        ("Tab / Shift-Tab", "complete: commands, socket names, targets, options (cycle on repeat)"),
+        ("Up / Down", "history (lines typed and lines the keys produced)"),
+        ("Ctrl-A / Ctrl-E", "start / end of line; Ctrl-U clears it, Ctrl-W deletes a word"),
+        ("Ctrl-C", "quit"),
+    ] {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {k:<key_w$}  "), theme.style(Role::Key)),
+            Span::styled(d, theme.style(Role::Text)),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("Symbols (never colour alone)", theme.style(Role::Header)));
+    for (s, d, role) in [
+        ("≠", "personalities differ in meaning on this row / this socket's state", Role::Differs),
+        ("?", "assumed answer: socklab's reading, not documented nor measured", Role::Assumed),
+        ("▶name◀ [name]", "the current state in the state machine", Role::StateCurrent),
+        ("━▶", "the last transition's edge, labelled with its cause", Role::EdgeLast),
+        ("✗", "an error: failed state, notification with an error code", Role::Error),
+        ("… ● ○ ◎ ·", "pending, connected/associated, unbound/bound, listening, closed", Role::Text),
+        ("▸", "the personality viewed in Sockets and State machine (v changes it)", Role::Text),
+    ] {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {s:<key_w$}  "), theme.style(role)),
+            Span::styled(d, theme.style(Role::Text)),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("Targets (the embedded lab network)", theme.style(Role::Header)));
+    for t in NamedTarget::ALL {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {:<key_w$}  ", t.to_string()), theme.style(Role::Key)),
+            Span::styled(t.describe(), theme.style(Role::Text)),
+        ]));
+    }
+    let b = frame_block(" Help ".into(), " j/k scroll · ? or Esc closes ".into(), theme);
+    frame.render_widget(Paragraph::new(lines).block(b).scroll((scroll, 0)), r);
+}
+
+/// Explain the selected answer.
+pub fn explain(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, entry: usize, scroll: u16) {
+    let r = centred(area, 100, area.height.saturating_sub(2).max(10));
+    frame.render_widget(Clear, r);
+    let Some(x) = explanation(app, entry) else { return };
+    let mut lines: Vec<Line> = Vec::new();
+    for s in &x.sections {
+        lines.push(Line::styled(s.heading.clone(), theme.style(Role::Header)));
+        for (tone, t) in &s.lines {
+            let role = match tone {
+                crate::app::Tone::Ok => Role::Ok,
+                crate::app::Tone::Error => Role::Error,
+                crate::app::Tone::NotApplicable => Role::NotApplicable,
+                crate::app::Tone::Quiet => Role::Text,
+            };
+            lines.push(Line::styled(format!("  {t}"), theme.style(role)));
+        }
+        lines.push(Line::raw(""));
+    }
+    let b = frame_block(format!(" Explain · {} ", x.title), " j/k scroll · e or Esc closes ".into(), theme);
+    frame.render_widget(Paragraph::new(lines).block(b).wrap(Wrap { trim: false }).scroll((scroll, 0)), r);
+}
+
+/// The target picker of the connect key.
+pub fn picker(frame: &mut Frame, area: Rect, theme: &Theme, sock: &str, selected: usize) {
+    let h = NamedTarget::ALL.len() as u16 + 2;
+    let r = centred(area, 72, h);
+    frame.render_widget(Clear, r);
+    let lines: Vec<Line> = NamedTarget::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let sel = i == selected;
+            let style = if sel { theme.style(Role::Selected) } else { theme.style(Role::Text) };
+            Line::from(vec![
+                Span::styled(if sel { "▶ " } else { "  " }, style),
+                Span::styled(format!("{} ", i + 1), theme.style(Role::Key)),
+                Span::styled(format!("{:<9}", t.to_string()), style),
+                Span::styled(t.describe(), style),
+            ])
+        })
+        .collect();
+    let b = frame_block(format!(" connect {sock} to … "), " 1-7 or j/k + Enter · Esc cancels ".into(), theme);
+    frame.render_widget(Paragraph::new(lines).block(b), r);
+}

@@ -1,0 +1,192 @@
+//! The real binary in a real terminal: tmux runs `socklab`, `send-keys` types, `capture-pane`
+//! reads the screen. Create a TCP socket, make it nonblocking, connect to @refuse, let time
+//! pass, see the failed state and the failure notification, open help, quit, and check that the
+//! terminal was restored (the shell after it prints RESTORED on the normal screen).
+//!
+//! Each run uses its own tmux server (`-L socklab-test-<pid>-<n>`) and kills only that one.
+//! Every wait is bounded (10 s). CI installs tmux (.ci/run); without it the test says so.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn cmd(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            // CI runs without a terminal: tell the tmux server what to emulate.
+            .env("TERM", "xterm-256color")
+            .arg("-u")
+            .arg("-L")
+            .arg(&self.socket)
+            .arg("-f")
+            .arg("/dev/null")
+            .args(args)
+            .output()
+            .expect("tmux runs")
+    }
+
+    fn capture(&self) -> String {
+        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "lab"]).stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "lab"];
+        args.extend_from_slice(keys);
+        let out = self.cmd(&args);
+        assert!(out.status.success(), "send-keys {keys:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// Poll the screen until `pred` holds (at most 10 s); the screen is in the panic message.
+    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let mut last = String::new();
+        for _ in 0..100 {
+            last = self.capture();
+            if pred(&last) {
+                return last;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("waited 10 s for {what}; the screen was:\n{last}");
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["kill-server"]);
+    }
+}
+
+fn tmux_available() -> bool {
+    Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success())
+}
+
+fn start(name: &str, cols: u16, rows: u16, extra_env: &str) -> Tmux {
+    let bin = env!("CARGO_BIN_EXE_socklab");
+    let home = std::env::temp_dir().join(format!("socklab-tmux-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&home).unwrap();
+    let t = Tmux { socket: format!("socklab-test-{}-{name}", std::process::id()) };
+    // A config dir of our own: the user's config must not change what the test sees.
+    let script = format!(
+        "env -u NO_COLOR HOME='{h}' XDG_CONFIG_HOME='{h}' LANG=C.UTF-8 TERM=xterm-256color {extra_env} '{bin}'; echo RESTORED; sleep 30",
+        h = home.display()
+    );
+    let out = t.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        "lab",
+        "-x",
+        &cols.to_string(),
+        "-y",
+        &rows.to_string(),
+        "sh",
+        "-c",
+        &script,
+    ]);
+    assert!(out.status.success(), "tmux new-session: {}", String::from_utf8_lossy(&out.stderr));
+    t
+}
+
+fn require_tmux() -> bool {
+    if tmux_available() {
+        return true;
+    }
+    assert!(std::env::var_os("CI").is_none(), "tmux is required in CI (.ci/run installs it)");
+    eprintln!("tmux not installed: skipping the end-to-end terminal test");
+    false
+}
+
+#[test]
+fn refused_connect_in_a_real_terminal_then_help_then_quit_restores_the_terminal() {
+    if !require_tmux() {
+        return;
+    }
+    assert!(Path::new(env!("CARGO_BIN_EXE_socklab")).exists());
+    let t = start("refuse", 100, 30, "");
+    t.wait_for("the fresh screen", |s| s.contains("Sockets (0)") && s.contains("Call log"));
+
+    t.keys(&["t"]);
+    t.wait_for("a TCP socket", |s| s.contains("socket tcp") && s.contains("tcp4"));
+    t.keys(&["n"]);
+    t.wait_for("nonblocking mode", |s| s.contains("ioctlsocket s FIONBIO 1"));
+    t.keys(&["c"]);
+    t.wait_for("the target picker", |s| s.contains("connect s to") && s.contains("@refuse"));
+    t.keys(&["2"]);
+    t.wait_for("the connect line", |s| s.contains("connect s @refuse") && s.contains("WSAEWOULDBLOCK"));
+    // Time passes only when asked: windows retries the refused SYN for about 2 s.
+    t.keys(&["w", "w", "w"]);
+    let s = t.wait_for("the failed state and its notification", |s| {
+        s.contains("failed◀") && s.contains("wait 1000") && s.contains("WSAECONNREFUSED (10061)")
+    });
+    assert!(s.contains("✗ failed"), "the socket list shows the failed state with its symbol:\n{s}");
+    assert!(s.contains("readiness") || s.contains("STATE"), "a failure notification is listed:\n{s}");
+    assert!(s.contains("last: pending → failed"), "the last transition is labelled:\n{s}");
+
+    t.keys(&["?"]);
+    t.wait_for("the help overlay", |s| s.contains("Help") && s.contains("toggle nonblocking"));
+    t.keys(&["Escape"]);
+    t.wait_for("help closed", |s| !s.contains("toggle nonblocking"));
+    t.keys(&["q"]);
+    let s = t.wait_for("the shell after socklab", |s| s.contains("RESTORED"));
+    assert!(!s.contains("Call log"), "the alternate screen is gone:\n{s}");
+    let alt = t.cmd(&["display-message", "-p", "-t", "lab", "#{alternate_on}"]);
+    assert_eq!(String::from_utf8_lossy(&alt.stdout).trim(), "0", "alternate screen still on");
+}
+
+#[test]
+fn sigterm_restores_the_terminal_at_80x24() {
+    if !require_tmux() {
+        return;
+    }
+    let t = start("term", 80, 24, "");
+    t.wait_for("the fresh screen", |s| s.contains("Sockets (0)"));
+    t.keys(&["t", "n", "c", "3"]);
+    t.wait_for("a pending connect", |s| s.contains("connect s @pending") && s.contains("[pending]"));
+    let pid = t.cmd(&["display-message", "-p", "-t", "lab", "#{pane_pid}"]);
+    let shell_pid = String::from_utf8_lossy(&pid.stdout).trim().to_string();
+    // The pane runs `sh -c '...'`; socklab is its child (found through /proc, no pgrep needed).
+    let socklab_pid = child_of(&shell_pid).unwrap_or_else(|| panic!("no child of {shell_pid}"));
+    let killed = Command::new("kill").args(["-TERM", &socklab_pid]).status().expect("kill");
+    assert!(killed.success());
+    let s = t.wait_for("the shell after SIGTERM", |s| s.contains("RESTORED"));
+    assert!(!s.contains("Call log"), "the alternate screen is gone:\n{s}");
+}
+
+/// The first child process of `ppid` (Linux /proc).
+fn child_of(ppid: &str) -> Option<String> {
+    for e in std::fs::read_dir("/proc").ok()?.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !name.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else { continue };
+        // pid (comm) state ppid ...: comm may hold spaces, so split after the last ')'.
+        let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+        if rest.split_whitespace().nth(1) == Some(ppid) {
+            return Some(name);
+        }
+    }
+    None
+}
+
+/// On the live network (the default) a blocking connect to @pending blocks for real on a
+/// worker: the screen says so, and Ctrl-C still quits at once and restores the terminal.
+#[test]
+fn a_blocking_live_connect_keeps_the_screen_alive_and_ctrl_c_quits() {
+    if !require_tmux() {
+        return;
+    }
+    let t = start("blocking", 100, 30, "");
+    t.wait_for("the fresh screen", |s| s.contains("Sockets (0)") && s.contains("live"));
+    t.keys(&["t"]);
+    t.wait_for("a TCP socket", |s| s.contains("socket tcp") && s.contains("tcp4"));
+    t.keys(&["c", "3"]);
+    t.wait_for("the busy line", |s| s.contains("a call is blocking on the live network"));
+    t.keys(&["C-c"]);
+    let s = t.wait_for("the shell after Ctrl-C", |s| s.contains("RESTORED"));
+    assert!(!s.contains("Call log"), "the alternate screen is gone:\n{s}");
+}
