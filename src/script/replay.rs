@@ -240,8 +240,8 @@ pub fn rerun<R: BufRead>(
     let mut steps = StepReader::new(reader.numbered());
     let mut report = RerunReport::default();
     while let Some(step) = steps.next_step() {
-        let (entries, _) = match step {
-            Ok(x) => x,
+        let entries = match step {
+            Ok(x) => x.entries,
             Err(e) => {
                 report.error = Some(e);
                 break;

@@ -84,7 +84,7 @@ fn steps<R: BufRead>(reader: Reader<R>) -> Result<(Header, Vec<Step>), ReadError
     let mut sr = StepReader::new(reader.numbered());
     let mut out = Vec::new();
     while let Some(s) = sr.next_step() {
-        let (entries, _) = s?;
+        let entries = s?.entries;
         let (line, first) = &entries[0];
         match first {
             Entry::Call(c) => {

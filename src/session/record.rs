@@ -737,6 +737,9 @@ pub struct MarkerEntry {
 }
 
 /// One line of a recording after the header.
+// Most entries are answers: boxing the largest variant would add an allocation to the common
+// case, and entries are held one step at a time.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Entry {
     Call(CallEntry),

@@ -540,9 +540,8 @@ impl<I: Iterator<Item = Result<(usize, Entry), ReadError>>> StepReader<I> {
         StepReader { entries, peeked: None, error: None, buf: Vec::new() }
     }
 
-    /// The next step and whether it is known to be complete; after the last step, the read
-    /// error that ended the recording, if any.
-    pub fn next_step(&mut self) -> Option<Result<(&[(usize, Entry)], bool), ReadError>> {
+    /// The next step; after the last step, the read error that ended the recording, if any.
+    pub fn next_step(&mut self) -> Option<Result<StepEntries<'_>, ReadError>> {
         self.buf.clear();
         let first = match self.peeked.take() {
             Some(e) => e,
@@ -571,8 +570,16 @@ impl<I: Iterator<Item = Result<(usize, Entry), ReadError>>> StepReader<I> {
                 None => break false,
             }
         };
-        Some(Ok((&self.buf, complete)))
+        Some(Ok(StepEntries { entries: &self.buf, complete }))
     }
+}
+
+/// The entries of one step, with their lines.
+#[derive(Clone, Copy, Debug)]
+pub struct StepEntries<'a> {
+    pub entries: &'a [(usize, Entry)],
+    /// Whether the step is known to be whole (another step follows it).
+    pub complete: bool,
 }
 
 /// A recording streamed through a [`Session`]: one step per [`Player::next_step`], memory
@@ -593,11 +600,11 @@ impl<I: Iterator<Item = Result<(usize, Entry), ReadError>>> Player<I> {
     /// Apply the next step. Ends with the read error that cut the recording short, if any
     /// (every step before it has been applied).
     pub fn next_step(&mut self) -> Option<Result<Applied<'_>, ReadError>> {
-        let (entries, complete) = match self.steps.next_step()? {
+        let step = match self.steps.next_step()? {
             Ok(x) => x,
             Err(e) => return Some(Err(e)),
         };
-        Some(Ok(self.session.apply(entries, complete)))
+        Some(Ok(self.session.apply(step.entries, step.complete)))
     }
 
     /// The lab.
