@@ -90,7 +90,7 @@ fn steps<R: BufRead>(reader: Reader<R>) -> Result<(Header, Vec<Step>), ReadError
             Entry::Call(c) => {
                 let answers = entries
                     .iter()
-                    .filter_map(|(_, e)| if let Entry::Answer(a) = e { Some(a.clone()) } else { None })
+                    .filter_map(|(_, e)| if let Entry::Answer(a) = e { Some((**a).clone()) } else { None })
                     .collect();
                 let performed = entries.iter().find_map(|(_, e)| match e {
                     Entry::Kernel(k) if k.performed.is_some() => Some(true),

@@ -229,6 +229,31 @@ fn is_none_value(v: &Value) -> bool {
     *v == Value::None
 }
 
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
+}
+
+/// A rule id: the registry's own string when it is one (no allocation per answer), else owned.
+fn rule_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Cow<'static, str>, D::Error> {
+    use std::sync::OnceLock;
+    static IDS: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
+    let ids = IDS.get_or_init(|| crate::core::rules::RULES.iter().map(|r| (r.id, r.id)).collect());
+    struct V(&'static HashMap<&'static str, &'static str>);
+    impl serde::de::Visitor<'_> for V {
+        type Value = Cow<'static, str>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a rule id")
+        }
+        fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Self::Value, E> {
+            Ok(match self.0.get(s) {
+                Some(id) => Cow::Borrowed(id),
+                None => Cow::Owned(s.to_string()),
+            })
+        }
+    }
+    d.deserialize_str(V(ids))
+}
+
 /// A call, with the line the user typed (`kind: "call"`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CallEntry {
@@ -349,19 +374,23 @@ pub struct AnswerEntry {
     pub error: Option<ErrorCode>,
     #[serde(default, skip_serializing_if = "is_none_value")]
     pub value: Value,
-    /// The call's socket's state before and after.
+    /// The call's socket's state before and after (absent: the call has no one socket).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<State>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<State>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub transitions: Vec<Transition>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notifications: Vec<Notification>,
-    /// How long the call blocked.
+    /// How long the call blocked (absent: 0).
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub elapsed_ms: f64,
     /// The personality's virtual time when the call returned.
     pub vtime_ms: f64,
     /// The rule that decided the answer (`docs/semantics.md`).
-    pub rule: String,
+    #[serde(deserialize_with = "rule_id")]
+    pub rule: Cow<'static, str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     /// Live network, `linux`: the model's answer when the kernel answered otherwise.
@@ -388,7 +417,7 @@ impl AnswerEntry {
             notifications: a.notifications.clone(),
             elapsed_ms: to_ms(a.elapsed),
             vtime_ms: to_ms(r.at),
-            rule: a.rule.to_string(),
+            rule: Cow::Borrowed(a.rule),
             note: a.note.clone(),
             model: r.model.as_ref().map(ModelAnswer::of),
             disagreement: r.disagreement.clone(),
@@ -737,14 +766,13 @@ pub struct MarkerEntry {
 }
 
 /// One line of a recording after the header.
-// Most entries are answers: boxing the largest variant would add an allocation to the common
-// case, and entries are held one step at a time.
-#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Entry {
     Call(CallEntry),
     Wait(WaitEntry),
-    Answer(AnswerEntry),
+    /// Boxed: an answer is several times larger than the other entries, and entries are moved
+    /// through the reader, the prefetch batches and the step buffer.
+    Answer(Box<AnswerEntry>),
     Events(EventsEntry),
     Fact(FactEntry),
     Kernel(KernelEntry),
@@ -831,9 +859,19 @@ impl Entry {
         }
     }
 
+    /// Parse one line given as bytes (without its newline).
+    pub fn parse_bytes(line: &[u8]) -> Result<Entry, EntryError> {
+        match std::str::from_utf8(line) {
+            Ok(s) => Entry::parse(s),
+            Err(e) => {
+                Err(EntryError { kind: None, message: format!("not valid UTF-8 (column {})", e.valid_up_to() + 1) })
+            }
+        }
+    }
+
     /// Parse one line (without its newline).
     pub fn parse(line: &str) -> Result<Entry, EntryError> {
-        let kind = match sniff_kind(line) {
+        let kind = match sniff_kind(line.as_bytes()) {
             Some(k) => Cow::Borrowed(k),
             None => {
                 #[derive(Deserialize)]
@@ -874,12 +912,12 @@ impl Entry {
 
 /// The kind of a line written as socklab writes them (`{"t":NUMBER,"kind":"NAME",...`), read
 /// without a JSON parse. `None` when the line starts otherwise (the caller then parses it).
-fn sniff_kind(line: &str) -> Option<&str> {
-    let rest = line.strip_prefix("{\"t\":")?;
-    let num_end = rest.find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E')))?;
-    let rest = rest[num_end..].strip_prefix(",\"kind\":\"")?;
-    let end = rest.find('"')?;
-    let k = &rest[..end];
+fn sniff_kind(line: &[u8]) -> Option<&str> {
+    let rest = line.strip_prefix(b"{\"t\":")?;
+    let num_end = rest.iter().position(|c| !(c.is_ascii_digit() || matches!(c, b'.' | b'-' | b'+' | b'e' | b'E')))?;
+    let rest = rest[num_end..].strip_prefix(b",\"kind\":\"")?;
+    let end = rest.iter().position(|&c| c == b'"')?;
+    let k = std::str::from_utf8(&rest[..end]).ok()?;
     // Escapes would need a real parse.
     if k.contains('\\') { None } else { Some(k) }
 }
@@ -1006,7 +1044,7 @@ pub struct Reader<R> {
     r: R,
     header: Header,
     line: usize,
-    buf: String,
+    buf: Vec<u8>,
     done: bool,
 }
 
@@ -1019,13 +1057,13 @@ impl<R: BufRead> Reader<R> {
             return Err(ReadError { line: 1, what: ReadErrorKind::Empty });
         }
         let header = parse_header(buf.trim_end_matches(['\n', '\r']))?;
-        Ok(Reader { r, header, line: 1, buf, done: false })
+        Ok(Reader { r, header, line: 1, buf: Vec::new(), done: false })
     }
 
     /// A reader that continues an already opened recording: `r` is positioned at the start of
     /// line `line + 1`.
     pub fn resume(r: R, header: Header, line: usize) -> Reader<R> {
-        Reader { r, header, line, buf: String::new(), done: false }
+        Reader { r, header, line, buf: Vec::new(), done: false }
     }
 
     /// The header.
@@ -1043,11 +1081,11 @@ impl<R: BufRead> Reader<R> {
     fn next_line(&mut self) -> Option<Result<usize, ReadError>> {
         loop {
             self.buf.clear();
-            match self.r.read_line(&mut self.buf) {
+            match self.r.read_until(b'\n', &mut self.buf) {
                 Ok(0) => return None,
                 Ok(_) => {
                     self.line += 1;
-                    if self.buf.trim().is_empty() {
+                    if self.buf.iter().all(u8::is_ascii_whitespace) {
                         continue;
                     }
                     return Some(Ok(self.line));
@@ -1107,9 +1145,12 @@ impl<R: BufRead> Iterator for Reader<R> {
             }
             Some(Ok(l)) => l,
         };
-        let complete = self.buf.ends_with('\n');
-        let text = self.buf.trim_end_matches(['\n', '\r']);
-        match Entry::parse(text) {
+        let complete = self.buf.ends_with(b"\n");
+        let mut text = &self.buf[..];
+        while let [rest @ .., b'\n' | b'\r'] = text {
+            text = rest;
+        }
+        match Entry::parse_bytes(text) {
             Ok(e) => Some(Ok(e)),
             Err(e) => {
                 self.done = true;
@@ -1467,7 +1508,7 @@ impl<W: Write> Journal for Recorder<W> {
         let vt = recs.iter().map(|r| to_ms(r.at)).fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
         let t = self.now(vt);
         let first = Entry::Call(CallEntry { t, line, text: text.to_string(), call: call.clone() });
-        self.step(t, first, recs.iter().map(|r| Entry::Answer(AnswerEntry::of(t, r))))
+        self.step(t, first, recs.iter().map(|r| Entry::Answer(Box::new(AnswerEntry::of(t, r)))))
     }
 
     fn wait(&mut self, line: Option<usize>, text: &str, wait: &WaitSpec, recs: &[WaitRecord]) -> io::Result<()> {
@@ -1566,7 +1607,7 @@ mod tests {
         let text = String::from_utf8(session()).unwrap();
         for line in text.lines().skip(1) {
             assert!(line.starts_with("{\"t\":"), "{line}");
-            assert!(sniff_kind(line).is_some(), "{line}");
+            assert!(sniff_kind(line.as_bytes()).is_some(), "{line}");
         }
         assert!(text.lines().next().unwrap().starts_with("{\"socklab_recording\":1,"));
     }
