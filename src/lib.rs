@@ -7,9 +7,11 @@
 //! - [`app`]: application state and `update(msg) -> effects`; no terminal, no clock.
 //! - [`ui`]: ratatui views only: `render(frame, area, &App, &Theme)`.
 //! - [`tui`]: the one async loop that wires terminal, network and app together.
+//! - [`learn`]: guided lessons, `socklab explain`, the learner's progress.
 
 pub mod app;
 pub mod core;
+pub mod learn;
 pub mod net;
 pub mod script;
 pub mod session;

@@ -1,13 +1,12 @@
 //! The `socklab` command: the terminal laboratory (no subcommand), `shell`, `run`, `replay`,
-//! `export`, `explain`.
+//! `export`, `explain`, `learn`.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
-use socklab::core::codes::Code;
 use socklab::core::personality::PersonalityId;
 use socklab::net::live::judge::LiveKernel;
 use socklab::net::sim::SimNet;
@@ -99,6 +98,21 @@ enum Command {
         /// A Winsock name, an errno name or a number.
         code: String,
     },
+    /// Guided lessons: step by step, checked and explained (`--list` lists them).
+    Learn {
+        /// The lesson's number (default: where you stopped, or the next one to do).
+        lesson: Option<usize>,
+        /// Print the lessons, one per line, numbered.
+        #[arg(long)]
+        list: bool,
+        /// Start the lesson from its first step.
+        #[arg(long)]
+        restart: bool,
+    },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff), generated from these definitions.
+    Manpage,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -159,7 +173,10 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
         Some(Command::Export { file, to, output }) => export_file(&file, to, output.as_deref()),
-        Some(Command::Explain { code }) => explain(&code),
+        Some(Command::Explain { code }) => socklab::learn::cli::explain(&code),
+        Some(Command::Learn { lesson, list, restart }) => socklab::learn::cli::learn(lesson, list, restart),
+        Some(Command::Completions { shell }) => socklab::learn::cli::completions(shell, Cli::command()),
+        Some(Command::Manpage) => socklab::learn::cli::manpage(Cli::command()),
     }
 }
 
@@ -432,27 +449,6 @@ fn export_file(file: &std::path::Path, to: ExportTo, output: Option<&std::path::
             ExitCode::from(2)
         }
     }
-}
-
-fn explain(query: &str) -> ExitCode {
-    let codes = Code::lookup(query);
-    if codes.is_empty() {
-        eprintln!(
-            "socklab: `{query}` is not a code socklab knows: expected a name such as WSAEALREADY or EINPROGRESS, or a number such as 10035"
-        );
-        return ExitCode::from(2);
-    }
-    for c in codes {
-        println!("{c}  [{}]", c.platform());
-        println!("  {}", c.meaning());
-        if let Some(o) = c.counterpart() {
-            println!("  on {}: {o}: {}", o.platform(), o.meaning());
-        }
-        for s in c.see_also() {
-            println!("  compare {s}: {}", s.meaning());
-        }
-    }
-    ExitCode::SUCCESS
 }
 
 /// The interactive lab without a terminal UI: one command per line, all personalities side by

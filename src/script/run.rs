@@ -418,8 +418,9 @@ fn trunc(s: &str, n: usize) -> String {
     }
 }
 
-/// Check one expectation against one personality.
-fn check(lab: &Lab, k: usize, p: PersonalityId, e: &Expect) -> Result<(), String> {
+/// Check one expectation against one personality: `k` is the personality's column in the lab.
+/// `Err` says what was expected and what came. (Also used by the lessons, `crate::learn`.)
+pub fn check(lab: &Lab, k: usize, p: PersonalityId, e: &Expect) -> Result<(), String> {
     let prof = Profile::of(p);
     let last = lab.last(k);
     let got = || last.map(|a| answer_text(a, prof)).unwrap_or_else(|| "no call yet".into());

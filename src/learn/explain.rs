@@ -1,0 +1,380 @@
+//! `socklab explain CODE`: everything socklab knows about one error code.
+//!
+//! [`explain`] gathers it as data (the TUI's explain view uses it as is); its `Display` is the
+//! text of `socklab explain`. The parts:
+//! - what the code means on its own platform, and what the other platform says in that case
+//!   (its counterpart, or the nearest codes when there is none);
+//! - which calls return it and when (a table written for every code in the catalogue, [`when`]);
+//! - the rules of the personalities that answer with it (from the rule registry);
+//! - the lessons that show it.
+
+use std::fmt;
+
+use crate::core::codes::{Code, Platform};
+use crate::core::rules::{RULES, Rule};
+
+use super::lesson;
+
+/// One situation in which a code is returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct When {
+    /// The calls, as their API names them (`connect, WSAConnect`).
+    pub calls: &'static str,
+    /// The circumstances, in a sentence.
+    pub when: &'static str,
+}
+
+/// Everything about one code.
+#[derive(Clone, Debug)]
+pub struct Explanation {
+    pub code: Code,
+    /// For each platform, what this code (or its counterpart) means there. The code's own
+    /// platform comes first.
+    pub platforms: Vec<(Platform, String)>,
+    /// The same error under the other platform's name.
+    pub counterpart: Option<Code>,
+    /// Codes to think of together with this one.
+    pub see_also: Vec<Code>,
+    /// Which calls return it, and when.
+    pub when: Vec<When>,
+    /// Rules whose answers name this code.
+    pub rules: Vec<&'static Rule>,
+    /// Lessons that show it: number and title.
+    pub lessons: Vec<(usize, String)>,
+}
+
+/// Explain a code.
+pub fn explain(code: Code) -> Explanation {
+    let own = (code.platform(), code.meaning().to_string());
+    let other_platform = match code.platform() {
+        Platform::Winsock => Platform::Linux,
+        Platform::Linux => Platform::Winsock,
+    };
+    let other = match code.counterpart() {
+        Some(c) => format!("{c}: {}", c.meaning()),
+        None => {
+            let near: Vec<String> =
+                code.see_also().iter().filter(|c| c.platform() == other_platform).map(|c| c.to_string()).collect();
+            if near.is_empty() {
+                format!("{other_platform} has no code of this name or meaning.")
+            } else {
+                format!("no code with the same name and meaning; related codes there: {} (see below).", near.join(", "))
+            }
+        }
+    };
+    let lessons = lesson::all()
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.codes().contains(&code))
+        .map(|(i, l)| (i + 1, l.title.clone()))
+        .collect();
+    Explanation {
+        code,
+        platforms: vec![own, (other_platform, other)],
+        counterpart: code.counterpart(),
+        see_also: code.see_also().to_vec(),
+        when: when(code).to_vec(),
+        rules: rules_naming(code),
+        lessons,
+    }
+}
+
+/// Explain every code matching a query (`WSAEALREADY`, `einprogress`, `10035`, `0x2733`); a
+/// number can match one code per platform. Empty when nothing matches.
+pub fn explain_query(query: &str) -> Vec<Explanation> {
+    Code::lookup(query).into_iter().map(explain).collect()
+}
+
+/// Rules whose summary names the code (as a whole word, in either spelling where the rule
+/// speaks of both platforms at once, such as "EISCONN / WSAEISCONN").
+pub fn rules_naming(code: Code) -> Vec<&'static Rule> {
+    RULES.iter().filter(|r| lesson::codes_in(r.summary).any(|c| c == code)).collect()
+}
+
+impl Explanation {
+    /// The text as lines (what `Display` prints), for views that lay lines out themselves.
+    pub fn lines(&self) -> Vec<String> {
+        self.to_string().lines().map(str::to_string).collect()
+    }
+}
+
+impl fmt::Display for Explanation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = self.code;
+        writeln!(f, "{}  ({}, {} = 0x{:X})", c.name(), c.platform(), c.number(), c.number())?;
+        for (p, text) in &self.platforms {
+            writeln!(f, "  On {p}: {text}")?;
+        }
+        if !self.when.is_empty() {
+            writeln!(f, "Returned by:")?;
+            for w in &self.when {
+                writeln!(f, "  {}: {}", w.calls, w.when)?;
+            }
+        }
+        if !self.rules.is_empty() {
+            writeln!(f, "socklab's rules that answer with it:")?;
+            for r in &self.rules {
+                writeln!(f, "  {}: {} (source: {})", r.id, r.summary, r.source)?;
+            }
+        }
+        if !self.see_also.is_empty() {
+            writeln!(f, "Compare with:")?;
+            for s in &self.see_also {
+                writeln!(f, "  {s}: {}", s.meaning())?;
+            }
+        }
+        if self.lessons.is_empty() {
+            write!(f, "No lesson shows it; `socklab learn --list` lists the lessons.")?;
+        } else {
+            write!(f, "Lessons that show it:")?;
+            for (n, t) in &self.lessons {
+                write!(f, "\n  socklab learn {n}   {t}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+macro_rules! w {
+    ($($calls:literal => $when:literal),* $(,)?) => {
+        &[$(When { calls: $calls, when: $when }),*]
+    };
+}
+
+/// Which calls return a code, and when. Written for every code of the catalogue (a test checks
+/// that none is missing).
+pub fn when(code: Code) -> &'static [When] {
+    use Code::*;
+    match code {
+        WSA_INVALID_HANDLE => w!("WSAWaitForMultipleEvents, WSAGetOverlappedResult" =>
+            "the event handle or the OVERLAPPED's hEvent is not a valid event object"),
+        WSA_OPERATION_ABORTED => w!("ConnectEx completion" =>
+            "the overlapped connect was cancelled: the socket was closed, CancelIoEx was called, or the thread that issued it exited"),
+        WSA_IO_INCOMPLETE => w!("WSAGetOverlappedResult" =>
+            "asked without waiting (fWait = FALSE) while the ConnectEx is still running"),
+        WSA_IO_PENDING => w!("ConnectEx" =>
+            "always, when the connect was started: not a failure; the outcome arrives later as a completion"),
+        WSAEINTR => w!("connect (blocking, Winsock 1.1)" =>
+            "the blocking call was cancelled with WSACancelBlockingCall; the socket is left in an unknown state"),
+        WSAEBADF => w!("(rare)" =>
+            "Winsock defines it but reports a bad or closed socket handle as WSAENOTSOCK instead"),
+        WSAEACCES => w!("connect, sendto (UDP)" =>
+            "the destination is a broadcast address and SO_BROADCAST is not set on the socket"),
+        WSAEFAULT => w!("connect, WSAConnect, ConnectEx" =>
+            "the name pointer is invalid, or namelen is smaller than the sockaddr of the socket's family"),
+        WSAEINVAL => w!(
+            "connect" => "the socket is listening; for a Winsock 1.1 program also: a connect is already pending",
+            "ConnectEx" => "the socket was not bound first",
+            "ioctlsocket(FIONBIO, 0)" => "WSAEventSelect or WSAAsyncSelect is registered on the socket",
+            "getsockname" => "the socket has no concrete local address yet (unbound, or bound to the wildcard)",
+            "select" => "all three sets are empty",
+        ),
+        WSAEMFILE => w!("socket, accept" => "the process or system has no socket descriptors left"),
+        WSAEWOULDBLOCK => w!(
+            "connect, WSAConnect (nonblocking TCP)" => "the handshake has started and cannot finish during the call; wait for writefds/exceptfds, FD_CONNECT, or call connect again",
+            "recv, accept (nonblocking)" => "there is nothing to take yet",
+        ),
+        WSAEINPROGRESS => w!("any call (Winsock 1.1)" =>
+            "another blocking Winsock 1.1 call is running in this thread, or a provider callback is in progress; never the sign of a pending connect"),
+        WSAEALREADY => w!("connect, WSAConnect, ConnectEx" =>
+            "called again while an earlier nonblocking connect on the same socket is still pending (Winsock 1.1 programs get WSAEINVAL)"),
+        WSAENOTSOCK => w!("any socket call" =>
+            "the handle is not a socket, or was a socket that closesocket already released"),
+        WSAEDESTADDRREQ => w!("sendto" => "no destination address was given where one is needed"),
+        WSAEMSGSIZE => w!("send, sendto, recv (UDP)" =>
+            "the datagram does not fit the buffer (recv truncates it) or exceeds the largest the protocol carries"),
+        WSAEPROTOTYPE => w!("socket" => "the protocol given does not match the socket type"),
+        WSAENOPROTOOPT => w!("setsockopt, getsockopt" =>
+            "the option or level is unknown or not valid here (e.g. Linux-only TCP_SYNCNT, or setting a read-only option)"),
+        WSAEPROTONOSUPPORT => w!(
+            "WSAConnect" => "caller connect data was given on TCP, which cannot carry it",
+            "socket" => "the protocol is not available",
+        ),
+        WSAESOCKTNOSUPPORT => w!("socket" => "the address family has no socket of this type"),
+        WSAEOPNOTSUPP => w!(
+            "WSAConnect" => "the quality of service asked for (lpSQOS) cannot be provided",
+            "listen, accept" => "the socket is not connection-oriented (UDP)",
+        ),
+        WSAEPFNOSUPPORT => w!("socket" => "the protocol family is not installed"),
+        WSAEAFNOSUPPORT => w!(
+            "connect, bind, sendto" => "the address's family does not match the socket's (an AF_INET6 name on an AF_INET socket, an AF_UNSPEC address)",
+            "socket (Winsock 1.1)" => "an AF_INET6 socket was asked for; Winsock 1.1 predates IPv6",
+        ),
+        WSAEADDRINUSE => w!(
+            "bind" => "the local address is taken and SO_REUSEADDR does not allow sharing it",
+            "connect" => "two sockets sharing a local address connect to the same destination, or a wildcard bind is made concrete at connect time and clashes",
+        ),
+        WSAEADDRNOTAVAIL => w!(
+            "connect, WSAConnect, ConnectEx" => "the remote address is all zeros (INADDR_ANY, in6addr_any) or otherwise unusable; Linux connects to this host instead",
+            "bind" => "the address does not belong to this machine",
+        ),
+        WSAENETDOWN => w!("any call" => "the network subsystem or the interface has failed"),
+        WSAENETUNREACH => w!("connect, sendto" =>
+            "there is no route to the destination network (including TCP to a broadcast address); the socket may try connect again"),
+        WSAENETRESET => w!("send, recv, setsockopt(SO_KEEPALIVE)" =>
+            "keep-alive found the connection dead while it was in use"),
+        WSAECONNABORTED => w!("send, recv" =>
+            "the local stack gave up on an established connection (retransmission timeout, or the connection was aborted locally)"),
+        WSAECONNRESET => w!(
+            "recv, send (TCP)" => "the peer reset the connection",
+            "recv, recvfrom (UDP)" => "an earlier datagram drew an ICMP port unreachable, even on an unconnected socket (SIO_UDP_CONNRESET turns this off)",
+        ),
+        WSAENOBUFS => w!("connect, socket, bind" =>
+            "out of buffer space, or no ephemeral port is left for the connection (local port exhaustion)"),
+        WSAEISCONN => w!("connect, WSAConnect, ConnectEx" =>
+            "the socket is already connected (also after the handshake of a nonblocking connect completed, where Linux answers 0 once)"),
+        WSAENOTCONN => w!(
+            "getpeername" => "the socket has no peer: never connected, still pending, or after ConnectEx before SO_UPDATE_CONNECT_CONTEXT",
+            "send, recv" => "TCP not connected; UDP without a default destination (after the zero-address disconnect)",
+            "shutdown" => "the socket was never connected",
+        ),
+        WSAESHUTDOWN => w!("send, recv" => "that direction was closed earlier with shutdown"),
+        WSAETIMEDOUT => w!("connect (blocking), FD_CONNECT, SO_ERROR, ConnectEx completion" =>
+            "the SYN was never answered (about 21 s by default, TCP_MAXRT changes it); the socket may connect again"),
+        WSAECONNREFUSED => w!("connect (blocking), FD_CONNECT, SO_ERROR, ConnectEx completion" =>
+            "the target replied with a reset: nothing listens on that port (real Windows retries for about 2 s first); the socket may connect again"),
+        WSAEHOSTDOWN => w!("connect, send" => "the destination host is known to be down"),
+        WSAEHOSTUNREACH => w!("connect, WSAConnect, ConnectEx, sendto" => "there is no route to the destination host"),
+        WSASYSNOTREADY => w!("WSAStartup" => "the network subsystem is not ready"),
+        WSAVERNOTSUPPORTED => w!("WSAStartup" => "the Winsock DLL cannot provide the version asked for"),
+        WSANOTINITIALISED => w!("every Winsock call except WSAStartup" =>
+            "WSAStartup has not succeeded in this process, or the last WSACleanup undid it"),
+
+        EINTR => w!("connect (blocking)" =>
+            "a signal arrived while the call waited (handler without SA_RESTART); the handshake carries on, and a later connect answers EALREADY or waits for it"),
+        EBADF => w!("any call on a descriptor" => "the descriptor is not open: closed already, or -1"),
+        EAGAIN => w!(
+            "recv, accept (nonblocking)" => "there is nothing to take yet (EWOULDBLOCK is the same number)",
+            "connect (UDP)" => "no free local port is left for an implicit bind; never for a pending TCP connect, which is EINPROGRESS",
+            "send (TCP, nonblocking)" => "the connection is still pending or the send buffer is full",
+        ),
+        EACCES => w!(
+            "connect, sendto (UDP)" => "the destination is a broadcast address and SO_BROADCAST is not set",
+            "connect" => "a prohibit route or a firewall rule forbids the destination",
+        ),
+        EFAULT => w!("connect, bind, sendto" => "the address pointer is NULL (with a non-zero length) or not mapped"),
+        EINVAL => w!(
+            "connect" => "addrlen is too short or too long, a NULL name with length 0, a blackhole route, or a link-local IPv6 address without a scope id",
+            "bind" => "the socket is already bound",
+        ),
+        ENFILE => w!("socket, accept" => "the system-wide limit of open files is reached"),
+        EMFILE => w!("socket, accept" => "the process reached its limit of open descriptors (RLIMIT_NOFILE)"),
+        EPIPE => w!("send (TCP)" =>
+            "the socket is not connected, its connect failed, or it was shut down for writing; the process also gets SIGPIPE unless MSG_NOSIGNAL"),
+        ENOTSOCK => w!("any socket call" => "the descriptor is open but is not a socket (a pipe, /dev/null, a file)"),
+        EDESTADDRREQ => {
+            w!("send (UDP)" => "the socket has no default destination: never connected, or disconnected with AF_UNSPEC")
+        }
+        EMSGSIZE => w!("send, sendto (UDP)" => "the datagram is larger than the protocol or the path allows"),
+        EPROTOTYPE => {
+            w!("socket, connect (local sockets)" => "the protocol does not match the socket type, or the peer socket has another type")
+        }
+        ENOPROTOOPT => w!("setsockopt, getsockopt" =>
+            "unknown option or level, or setting a read-only one (SO_ERROR); Windows-only options such as SO_CONNECT_TIME do not exist"),
+        EPROTONOSUPPORT => w!("socket" => "the protocol is not supported in this address family"),
+        ESOCKTNOSUPPORT => w!("socket" => "the socket type is not supported in this address family"),
+        EOPNOTSUPP => w!("listen, accept" => "the socket type does not support it (UDP)"),
+        EPFNOSUPPORT => w!("socket" => "the protocol family is not supported by the kernel"),
+        EAFNOSUPPORT => w!("connect, bind, sendto" =>
+            "the sockaddr's family does not fit the socket (sockaddr_in6 on AF_INET; a v4 address on a V6ONLY UDP socket)"),
+        EADDRINUSE => w!(
+            "bind" => "the local address is taken (both sockets need SO_REUSEADDR to share it)",
+            "listen" => "another socket already listens on the port",
+        ),
+        EADDRNOTAVAIL => w!(
+            "connect" => "no ephemeral port is free for this destination, or another socket already uses the same four-tuple (two SO_REUSEADDR sockets on one address)",
+            "bind" => "the address does not belong to this machine",
+        ),
+        ENETDOWN => w!("connect, send" => "the interface the route uses is down"),
+        ENETUNREACH => w!("connect, sendto" =>
+            "there is no route to the network: answered at once, even by a nonblocking connect; also TCP to a broadcast or multicast address"),
+        ENETRESET => w!("recv, send" => "the network dropped the connection (rare on Linux)"),
+        ECONNABORTED => w!(
+            "connect" => "the previous nonblocking attempt failed and its SO_ERROR was already read: this call reports the failure, the next one retries",
+            "accept" => "a connection in the queue was aborted before it was accepted",
+        ),
+        ECONNRESET => w!(
+            "recv, send" => "the peer reset the connection (reported once)",
+            "getsockopt(SO_ERROR)" => "the pending error of a connection that was reset",
+        ),
+        ENOBUFS => w!("socket, connect, send" => "the kernel could not allocate memory for the socket or its buffers"),
+        EISCONN => w!("connect" =>
+            "the socket is already connected (after Linux's one-time 0), shut down, reset by the peer, or it is a listening socket (Windows: WSAEINVAL)"),
+        ENOTCONN => w!(
+            "getpeername" => "no peer: never connected, still pending, or a UDP socket connected to port 0",
+            "recv, shutdown (TCP)" => "the socket is not connected",
+        ),
+        ESHUTDOWN => w!("send" => "the socket was shut down for writing (TCP reports EPIPE instead)"),
+        ETIMEDOUT => w!("connect (blocking), SO_ERROR, poll" =>
+            "the SYN was never answered: about 127 s by default (tcp_syn_retries = 6), sooner with TCP_SYNCNT or TCP_USER_TIMEOUT"),
+        ECONNREFUSED => w!(
+            "connect (blocking), SO_ERROR" => "the target replied to the SYN with a reset: nothing listens there",
+            "connect (after a failed nonblocking one)" => "the failure was not read yet: connect reports it, once, and the next call retries",
+            "send, recv (connected UDP)" => "an earlier datagram drew an ICMP port unreachable",
+        ),
+        EHOSTDOWN => w!("connect, send" => "the destination host is known to be down"),
+        EHOSTUNREACH => w!("connect, SO_ERROR" =>
+            "an unreachable route (at once), or no neighbour answered ARP or neighbour discovery (after about 3 s)"),
+        EALREADY => w!("connect" =>
+            "an earlier nonblocking connect (or one interrupted by a signal) is still in progress on this socket"),
+        EINPROGRESS => w!(
+            "connect (nonblocking TCP)" => "the handshake has started; poll for writable, then read SO_ERROR for the outcome",
+            "connect (blocking, with SO_SNDTIMEO)" => "the timeout expired while the handshake goes on",
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_an_explanation() {
+        for &c in Code::ALL {
+            let e = explain(c);
+            assert!(!e.when.is_empty(), "{c}: no `when`");
+            for w in &e.when {
+                assert!(!w.calls.trim().is_empty() && !w.when.trim().is_empty(), "{c}: empty `when` row");
+            }
+            assert_eq!(e.platforms.len(), 2, "{c}");
+            assert_eq!(e.platforms[0].0, c.platform(), "{c}");
+            for (p, text) in &e.platforms {
+                assert!(!text.trim().is_empty(), "{c}: nothing said for {p}");
+            }
+            let text = e.to_string();
+            assert!(text.starts_with(c.name()), "{text}");
+            assert_eq!(e.lines().len(), text.lines().count());
+        }
+    }
+
+    #[test]
+    fn explain_links_rules_lessons_and_counterparts() {
+        let e = explain(Code::WSAEALREADY);
+        assert_eq!(e.counterpart, Some(Code::EALREADY));
+        assert!(e.rules.iter().any(|r| r.id == "connect.pending-again"), "{:?}", e.rules);
+        assert!(e.lessons.iter().any(|(n, _)| *n == 2), "{:?}", e.lessons);
+        let text = e.to_string();
+        assert!(text.contains("10037") && text.contains("EALREADY (114)"), "{text}");
+
+        let e = explain(Code::EINPROGRESS);
+        assert!(e.counterpart.is_none());
+        assert!(e.platforms[1].1.contains("WSAEWOULDBLOCK"), "{:?}", e.platforms);
+        assert!(e.lessons.iter().any(|(n, _)| *n == 1));
+    }
+
+    #[test]
+    fn rules_match_whole_words() {
+        // connect.listening names EISCONN and WSAEINVAL, not EINVAL.
+        assert!(!rules_naming(Code::EINVAL).iter().any(|r| r.id == "connect.listening"));
+        assert!(rules_naming(Code::WSAEINVAL).iter().any(|r| r.id == "connect.listening"));
+    }
+
+    #[test]
+    fn queries_by_name_number_and_hex() {
+        assert_eq!(explain_query("WSAEALREADY")[0].code, Code::WSAEALREADY);
+        assert_eq!(explain_query("einprogress")[0].code, Code::EINPROGRESS);
+        assert_eq!(explain_query("10035")[0].code, Code::WSAEWOULDBLOCK);
+        assert_eq!(explain_query("0x2733")[0].code, Code::WSAEWOULDBLOCK);
+        assert!(explain_query("nonsense").is_empty());
+    }
+}
