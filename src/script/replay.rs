@@ -69,18 +69,11 @@ pub fn output_for(ps: &[PersonalityId], json: bool) -> Output {
 }
 
 /// Replay a recording through the core, print the transcript and check every answer.
-///
-/// The file is read and parsed on a second thread ([`Player::prefetched`]) while this one replays and
-/// prints.
-pub fn replay<R: BufRead + Send + 'static>(
-    reader: Reader<R>,
-    json: bool,
-    w: &mut dyn Write,
-) -> std::io::Result<ReplayReport> {
+pub fn replay<R: BufRead>(reader: Reader<R>, json: bool, w: &mut dyn Write) -> std::io::Result<ReplayReport> {
     let header = reader.header().clone();
     let output = output_for(&header.personalities, json);
     transcript_head(&header.personalities, output, w)?;
-    let mut player = Player::prefetched(&header, reader);
+    let mut player = Player::new(&header, reader.numbered());
     let mut report = ReplayReport::default();
     while let Some(step) = player.next_step() {
         let a = match step {

@@ -532,11 +532,7 @@ pub struct StepReader<I> {
     peeked: Option<(usize, Entry)>,
     error: Option<ReadError>,
     buf: Vec<(usize, Entry)>,
-    recycle: Option<(Recycler, Vec<(usize, Entry)>)>,
 }
-
-/// Where a [`StepReader`] hands a step's entries when it is done with them.
-type Recycler = Box<dyn FnMut(Vec<(usize, Entry)>) + Send>;
 
 impl<I> fmt::Debug for StepReader<I> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -546,27 +542,12 @@ impl<I> fmt::Debug for StepReader<I> {
 
 impl<I: Iterator<Item = Result<(usize, Entry), ReadError>>> StepReader<I> {
     pub fn new(entries: I) -> Self {
-        StepReader { entries, peeked: None, error: None, buf: Vec::new(), recycle: None }
-    }
-
-    /// Hand each step's entries to `f` when the next step is read, instead of dropping them.
-    pub fn recycle_with(mut self, f: impl FnMut(Vec<(usize, Entry)>) + Send + 'static) -> Self {
-        self.recycle = Some((Box::new(f), Vec::with_capacity(PREFETCH_BATCH)));
-        self
+        StepReader { entries, peeked: None, error: None, buf: Vec::new() }
     }
 
     /// The next step; after the last step, the read error that ended the recording, if any.
     pub fn next_step(&mut self) -> Option<Result<StepEntries<'_>, ReadError>> {
-        match &mut self.recycle {
-            Some((f, bin)) => {
-                // Hand entries back in batches: one channel operation per few hundred entries.
-                bin.append(&mut self.buf);
-                if bin.len() >= PREFETCH_BATCH {
-                    f(std::mem::replace(bin, Vec::with_capacity(PREFETCH_BATCH)));
-                }
-            }
-            None => self.buf.clear(),
-        }
+        self.buf.clear();
         let first = match self.peeked.take() {
             Some(e) => e,
             None => {
@@ -637,15 +618,6 @@ impl<I: Iterator<Item = Result<(usize, Entry), ReadError>>> Player<I> {
     }
 }
 
-impl Player<Prefetch> {
-    /// A player whose entries are read and parsed on a second thread ([`prefetch`]).
-    pub fn prefetched<R: BufRead + Send + 'static>(header: &Header, reader: Reader<R>) -> Self {
-        let entries = prefetch(reader);
-        let recycle = entries.recycler();
-        Player { steps: StepReader::new(entries).recycle_with(recycle), session: Session::new(header) }
-    }
-}
-
 /// Totals of a headless check.
 #[derive(Debug, Default)]
 pub struct Checked {
@@ -656,97 +628,14 @@ pub struct Checked {
     pub error: Option<ReadError>,
 }
 
-/// Entries read and parsed on a thread of their own and handed over in batches through a
-/// bounded channel, so that parsing runs beside the replay on a second core. Memory: at most
-/// [`PREFETCH_BATCHES`] batches of [`PREFETCH_BATCH`] entries in flight.
+/// Replay a whole recording without printing anything; keep at most `keep` divergences.
 ///
-/// Entries the consumer is done with can be handed back ([`Prefetch::recycler`]): they are then
-/// dropped on the reading thread, which allocated them. Freeing them on the consumer's thread
-/// makes the two threads contend for the allocator's locks, which costs more than parsing in
-/// parallel gains.
-#[derive(Debug)]
-pub struct Prefetch {
-    rx: std::sync::mpsc::Receiver<Vec<Result<(usize, Entry), ReadError>>>,
-    trash: std::sync::mpsc::SyncSender<Vec<(usize, Entry)>>,
-    batch: std::vec::IntoIter<Result<(usize, Entry), ReadError>>,
-}
-
-/// Entries per batch handed from the reading thread.
-pub const PREFETCH_BATCH: usize = 512;
-/// Batches in flight at most (each way).
-pub const PREFETCH_BATCHES: usize = 8;
-
-/// Read and parse `reader`'s entries on a thread of their own (see [`Prefetch`]).
-pub fn prefetch<R: BufRead + Send + 'static>(reader: Reader<R>) -> Prefetch {
-    let (tx, rx) = std::sync::mpsc::sync_channel(PREFETCH_BATCHES);
-    let (trash, bin) = std::sync::mpsc::sync_channel::<Vec<(usize, Entry)>>(PREFETCH_BATCHES * 4);
-    let mut entries = reader.numbered();
-    let spawned = std::thread::Builder::new().name("socklab-reader".into()).spawn(move || {
-        loop {
-            while let Ok(done) = bin.try_recv() {
-                drop(done);
-            }
-            let mut batch = Vec::with_capacity(PREFETCH_BATCH);
-            let mut last = false;
-            while batch.len() < PREFETCH_BATCH {
-                match entries.next() {
-                    Some(e) => {
-                        let failed = e.is_err();
-                        batch.push(e);
-                        if failed {
-                            last = true;
-                            break;
-                        }
-                    }
-                    None => {
-                        last = true;
-                        break;
-                    }
-                }
-            }
-            // A receiver that went away wants no more.
-            if (!batch.is_empty() && tx.send(batch).is_err()) || last {
-                return;
-            }
-        }
-    });
-    if let Err(e) = spawned {
-        // No thread: hand over the error as the only item.
-        let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        let _ = tx.send(vec![Err(ReadError { line: 2, what: ReadErrorKind::Io(e) })]);
-        return Prefetch { rx, trash, batch: Vec::new().into_iter() };
-    }
-    Prefetch { rx, trash, batch: Vec::new().into_iter() }
-}
-
-impl Prefetch {
-    /// A function that hands used entries back to the reading thread (see the type's docs);
-    /// when that thread is busy or gone they are dropped here.
-    pub fn recycler(&self) -> impl FnMut(Vec<(usize, Entry)>) + Send + 'static {
-        let trash = self.trash.clone();
-        move |v| {
-            let _ = trash.try_send(v);
-        }
-    }
-}
-
-impl Iterator for Prefetch {
-    type Item = Result<(usize, Entry), ReadError>;
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            if let Some(e) = self.batch.next() {
-                return Some(e);
-            }
-            self.batch = self.rx.recv().ok()?.into_iter();
-        }
-    }
-}
-
-/// Replay a whole recording without printing anything (parsing on a second thread); keep at
-/// most `keep` divergences.
-pub fn check<R: BufRead + Send + 'static>(reader: Reader<R>, keep: usize) -> Checked {
+/// One thread: parsing on a second one (batches handed over through a channel) was measured
+/// faster on an idle 2-core machine but slower as soon as other work shares the cores, and
+/// costs more CPU in all cases (docs/performance.md).
+pub fn check<R: BufRead>(reader: Reader<R>, keep: usize) -> Checked {
     let header = reader.header().clone();
-    let mut player = Player::prefetched(&header, reader);
+    let mut player = Player::new(&header, reader.numbered());
     let mut out = Checked::default();
     while let Some(step) = player.next_step() {
         match step {
@@ -1313,7 +1202,7 @@ mod tests {
     }
 
     fn check_bytes(b: &[u8]) -> Checked {
-        check(Reader::new(io::Cursor::new(b.to_vec())).unwrap(), 100)
+        check(Reader::new(b).unwrap(), 100)
     }
 
     #[test]
