@@ -793,8 +793,8 @@ pub struct Marker {
 /// Memory: an index of 24 bytes per entry, the markers, and the current step; entries are read
 /// from the file when needed. Cost: stepping forward is one step; stepping back inside the
 /// current step is free; stepping back further rebuilds the lab by replaying from the start,
-/// which costs time proportional to the position (about 1 µs per entry in release builds: a
-/// second at the end of a 1,000,000-entry recording). Personalities' hosts cannot be cloned
+/// which costs time proportional to the position (about 1.4 µs per entry in release builds: a
+/// second and a half at the end of a 1,000,000-entry recording). Personalities' hosts cannot be cloned
 /// yet, so there are no checkpoints.
 pub struct Replay<R> {
     src: R,
