@@ -1,5 +1,5 @@
-//! The `socklab` command: the terminal laboratory (no subcommand), `shell`, `run`, `explain`,
-//! `learn`.
+//! The `socklab` command: the terminal laboratory (no subcommand), `shell`, `run`, `replay`,
+//! `export`, `explain`, `learn`.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -11,8 +11,9 @@ use socklab::core::personality::PersonalityId;
 use socklab::net::live::judge::LiveKernel;
 use socklab::net::sim::SimNet;
 use socklab::script::parse::{Names, parse_line, parse_script};
-use socklab::script::run::{Output, run};
+use socklab::script::run::{Output, run, run_recorded};
 use socklab::session::lab::Lab;
+use socklab::session::record::{Header, Network, Recorder, Tap};
 use socklab::tui::{LessonStart, TuiNet, TuiOptions, run_tui};
 
 /// A terminal laboratory for the semantics of connect() on Windows Sockets and POSIX.
@@ -56,6 +57,41 @@ enum Command {
         /// One JSON object per step and personality instead of a transcript.
         #[arg(long)]
         json: bool,
+        /// Record the session (NDJSON, see docs/recording-format.md); `mark LABEL` lines
+        /// become markers.
+        #[arg(long, value_name = "OUT.ndjson")]
+        record: Option<PathBuf>,
+    },
+    /// Replay a recording: check that the core reproduces every recorded answer, or perform
+    /// the recorded calls again on the live network.
+    Replay {
+        /// The recording (`.ndjson`).
+        file: PathBuf,
+        /// Print the transcript instead of opening the TUI; exits 1 when an answer diverges.
+        #[arg(long)]
+        headless: bool,
+        /// Perform the recorded calls again on the live network now and show where today's
+        /// answers differ from the recording.
+        #[arg(long, conflicts_with = "headless")]
+        rerun: bool,
+        /// Re-run a recording whose calls name addresses beyond this host (socklab's live
+        /// network still sends nothing beyond loopback: those calls are not made).
+        #[arg(long, requires = "rerun")]
+        allow_remote: bool,
+        /// One JSON object per step and personality (with --headless).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Turn a recording into a handout, a C program or a script.
+    Export {
+        /// The recording (`.ndjson`).
+        file: PathBuf,
+        /// What to write.
+        #[arg(long, value_enum)]
+        to: ExportTo,
+        /// Where to write it (standard output when absent).
+        #[arg(short, long, value_name = "OUT")]
+        output: Option<PathBuf>,
     },
     /// Explain an error code on each platform (`WSAEALREADY`, `EINPROGRESS`, `10035`).
     Explain {
@@ -103,6 +139,18 @@ impl From<Personality> for PersonalityId {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ExportTo {
+    /// A Markdown handout: each call, the answers per personality, the state transitions.
+    Md,
+    /// A C program for POSIX making the same calls and printing each result.
+    CPosix,
+    /// A C program for Winsock making the same calls and printing each result.
+    CWinsock,
+    /// A command-language script that reproduces the session and checks its answers.
+    Script,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum Net {
     /// The deterministic simulated network with virtual time.
     Sim,
@@ -122,7 +170,20 @@ fn main() -> ExitCode {
             tui(cli.theme, cli.mouse, cli.net, Some(start))
         }
         Some(Command::Shell) => shell(),
-        Some(Command::Run { file, personality, compare: _, net, json }) => run_file(&file, personality, net, json),
+        Some(Command::Run { file, personality, compare: _, net, json, record }) => {
+            run_file(&file, personality, net, json, record.as_deref())
+        }
+        Some(Command::Replay { file, headless: _, rerun: true, allow_remote, json: _ }) => {
+            rerun_file(&file, allow_remote)
+        }
+        Some(Command::Replay { file, headless: true, rerun: false, allow_remote: _, json }) => replay_file(&file, json),
+        Some(Command::Replay { .. }) => {
+            eprintln!(
+                "socklab: the TUI replay is not available yet; `socklab replay FILE --headless` prints and checks the recording"
+            );
+            ExitCode::from(2)
+        }
+        Some(Command::Export { file, to, output }) => export_file(&file, to, output.as_deref()),
         Some(Command::Explain { code }) => socklab::learn::cli::explain(&code),
         Some(Command::Learn { lesson, list, restart, tui: false }) => socklab::learn::cli::learn(lesson, list, restart),
         Some(Command::Completions { shell }) => socklab::learn::cli::completions(shell, Cli::command()),
@@ -153,7 +214,13 @@ fn tui(theme: Option<String>, mouse: bool, net: Net, lesson: Option<LessonStart>
     }
 }
 
-fn run_file(file: &PathBuf, personality: Option<Personality>, net: Net, json: bool) -> ExitCode {
+fn run_file(
+    file: &PathBuf,
+    personality: Option<Personality>,
+    net: Net,
+    json: bool,
+    record: Option<&std::path::Path>,
+) -> ExitCode {
     let src = match std::fs::read_to_string(file) {
         Ok(s) => s,
         Err(e) => {
@@ -181,19 +248,61 @@ fn run_file(file: &PathBuf, personality: Option<Personality>, net: Net, json: bo
     } else {
         Output::Compare
     };
-    let mut lab = match net {
-        Net::Sim => Lab::new(&ps, Box::new(SimNet)),
-        Net::Live => match live_lab(&ps) {
-            Ok(lab) => lab,
+    // A recording taps the lab's network: the facts and kernel answers go into the file.
+    let tap = Tap::default();
+    let tapped = |f: Box<dyn socklab::core::facts::Facts + Send>| if record.is_some() { tap.facts(f) } else { f };
+    let (mut lab, header) = match net {
+        Net::Sim => {
+            let header = Header::new(&ps, Network::Sim, started_at(), &SimNet);
+            (Lab::new(&ps, tapped(Box::new(SimNet))), header)
+        }
+        Net::Live => match live_network() {
+            Ok((kernel, facts)) => {
+                let header = Header::new(&ps, Network::Live, started_at(), &facts);
+                let kernel: Box<dyn socklab::session::lab::Kernel> =
+                    if record.is_some() { tap.kernel(Box::new(kernel)) } else { Box::new(kernel) };
+                (Lab::live(&ps, tapped(Box::new(facts)), kernel), header)
+            }
             Err(e) => {
                 eprintln!("socklab: cannot start the live network: {e}; try --net sim");
                 return ExitCode::from(2);
             }
         },
     };
+    let mut recorder = match record {
+        None => None,
+        Some(path) => {
+            let mut header = header;
+            header.source = Some(file.display().to_string());
+            // Offsets: real time on the live network, virtual time on the simulated one.
+            let clock: Option<socklab::session::record::Clock> = match net {
+                Net::Live => {
+                    let sw = socklab::net::live::Stopwatch::start();
+                    Some(Box::new(move || sw.elapsed()))
+                }
+                Net::Sim => None,
+            };
+            match Recorder::create(path, &header, tap.clone(), clock) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    eprintln!("socklab: cannot record to {}: {e}", path.display());
+                    return ExitCode::from(2);
+                }
+            }
+        }
+    };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    match run(&stmts, &mut lab, output, &mut out) {
+    let result = match recorder.as_mut() {
+        Some(r) => run_recorded(&stmts, &mut lab, output, &mut out, r),
+        None => run(&stmts, &mut lab, output, &mut out),
+    };
+    if let Some(r) = recorder {
+        if let Err(e) = r.stop() {
+            eprintln!("socklab: cannot finish the recording: {e}");
+        }
+    }
+    match result {
         Ok(report) if report.failures.is_empty() && report.disagreements.is_empty() => ExitCode::SUCCESS,
         Ok(report) => {
             let _ = out.flush();
@@ -212,15 +321,154 @@ fn run_file(file: &PathBuf, personality: Option<Personality>, net: Net, json: bo
     }
 }
 
-/// A lab on real sockets: socklab's targets on loopback, the kernel judging the linux model.
-fn live_lab(ps: &[PersonalityId]) -> Result<Lab, String> {
+/// Real sockets: socklab's targets on loopback, and the kernel that judges the linux model.
+fn live_network() -> Result<(LiveKernel, socklab::net::live::judge::LiveFacts), String> {
     match socklab::net::live::limits::raise_nofile_limit() {
         Ok(r) if r.is_low() => eprintln!("socklab: {r}"),
         Ok(_) => {}
         Err(e) => eprintln!("socklab: could not read the descriptor limit: {e}"),
     }
-    let (kernel, facts) = LiveKernel::start().map_err(|e| e.to_string())?;
-    Ok(Lab::live(ps, Box::new(facts), Box::new(kernel)))
+    LiveKernel::start().map_err(|e| e.to_string())
+}
+
+/// Now, in RFC 3339 (UTC, seconds): the one wall-clock read of the command line, for
+/// recordings' `started_at`.
+fn started_at() -> String {
+    #[allow(clippy::disallowed_methods)]
+    let now = std::time::SystemTime::now();
+    let secs = now.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    socklab::session::record::rfc3339(secs)
+}
+
+fn open_recording(
+    file: &std::path::Path,
+) -> Result<socklab::session::record::Reader<std::io::BufReader<std::fs::File>>, ExitCode> {
+    socklab::session::record::open(file).map_err(|e| {
+        eprintln!("socklab: {}: {e}", file.display());
+        ExitCode::from(2)
+    })
+}
+
+/// `socklab replay FILE --headless`: 0 when every answer is reproduced, 1 on a divergence,
+/// 2 when the file cannot be read to its end (what could be read was replayed).
+fn replay_file(file: &std::path::Path, json: bool) -> ExitCode {
+    let reader = match open_recording(file) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let report = socklab::script::replay::replay(reader, json, &mut out);
+    let _ = out.flush();
+    drop(out);
+    let report = match report {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("socklab: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    for d in report.divergences.iter().take(20) {
+        eprintln!("{}: diverges: {d}", file.display());
+    }
+    if report.diverged > 20 {
+        eprintln!("{}: ... {} divergences in all", file.display(), report.diverged);
+    }
+    if let Some(e) = &report.error {
+        eprintln!("socklab: {}: {e}; the {} entries before it were replayed", file.display(), report.entries);
+        return ExitCode::from(2);
+    }
+    if report.diverged > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+/// `socklab replay FILE --rerun`: 0 when today's answers are the recorded ones, 1 when some
+/// differ, 2 when the recording cannot be re-run (unreadable, or remote without
+/// `--allow-remote`).
+fn rerun_file(file: &std::path::Path, allow_remote: bool) -> ExitCode {
+    let reader = match open_recording(file) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let header = reader.header().clone();
+    let remote = match socklab::session::replay::remote_addresses(&header, reader.numbered()) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("socklab: {}: {e}", file.display());
+            return ExitCode::from(2);
+        }
+    };
+    let safety = "socklab's live network sends nothing beyond loopback: those calls are reported as not made";
+    if !remote.is_empty() {
+        for r in &remote {
+            eprintln!("{}:{}: `{}` reaches {}, beyond this host", file.display(), r.line, r.text, r.addr);
+        }
+        if !allow_remote {
+            eprintln!(
+                "socklab: refusing to re-run a recording whose calls reach beyond this host; pass --allow-remote to re-run it anyway ({safety})"
+            );
+            return ExitCode::from(2);
+        }
+        eprintln!("socklab: --allow-remote: re-running anyway; {safety}");
+    }
+    let (kernel, facts) = match live_network() {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("socklab: cannot start the live network: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let today = socklab::session::record::HeaderFacts::from_facts(&facts);
+    let mut lab = Lab::live(&header.personalities, Box::new(facts), Box::new(kernel));
+    let reader = match open_recording(file) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match socklab::script::replay::rerun(reader, &mut lab, &today, &mut out) {
+        Ok(r) => {
+            if let Some(e) = &r.error {
+                eprintln!("socklab: {}: {e}; the calls before it were re-run", file.display());
+                return ExitCode::from(2);
+            }
+            if r.differences > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
+        }
+        Err(e) => {
+            eprintln!("socklab: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `socklab export FILE --to ...`.
+fn export_file(file: &std::path::Path, to: ExportTo, output: Option<&std::path::Path>) -> ExitCode {
+    use socklab::session::export::{Format, export};
+    let reader = match open_recording(file) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let format = match to {
+        ExportTo::Md => Format::Markdown,
+        ExportTo::CPosix => Format::CPosix,
+        ExportTo::CWinsock => Format::CWinsock,
+        ExportTo::Script => Format::Script,
+    };
+    let mut buf = Vec::new();
+    if let Err(e) = export(reader, format, &mut buf) {
+        eprintln!("socklab: {}: {e}", file.display());
+        return ExitCode::from(2);
+    }
+    let written = match output {
+        Some(path) => std::fs::write(path, &buf),
+        None => std::io::stdout().lock().write_all(&buf),
+    };
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("socklab: cannot write the export: {e}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 /// The interactive lab without a terminal UI: one command per line, all personalities side by

@@ -1239,6 +1239,11 @@ impl App {
                 }
                 Body::Expect { results }
             }
+            StmtKind::Mark(label) => {
+                // A marker only means something in a recording (session::record).
+                self.set_status(format!("{line_no}: mark {label}"), Level::Info);
+                return true;
+            }
         };
         let entry = LogEntry { line_no, text: stmt.text.clone(), from_key, body };
         if !matches!(entry.body, Body::Expect { .. }) {

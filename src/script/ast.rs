@@ -34,6 +34,8 @@ pub enum StmtKind {
     Wait(Wait),
     /// Check the last answer or the world, for some personalities or all.
     Expect(Expect),
+    /// `mark LABEL`: a marker in the recording (a label to jump to in a replay).
+    Mark(String),
 }
 
 /// `wait MS` or `wait NAME connected|failed|event`.

@@ -247,6 +247,7 @@ enum Cmd {
     CloseSocket,
     Wait,
     Expect,
+    Mark,
 }
 
 struct CmdInfo {
@@ -293,6 +294,7 @@ const COMMANDS: &[CmdInfo] = &[
     cmd("alarm", Cmd::Alarm, "alarm MS (interrupt the next blocking connect)"),
     cmd("wait", Cmd::Wait, "wait MS | wait NAME connected|failed|event"),
     cmd("expect", Cmd::Expect, "expect [P1,P2:] WHAT"),
+    cmd("mark", Cmd::Mark, "mark LABEL (a marker in the recording)"),
 ];
 
 fn lookup_cmd(word: &str) -> Option<&'static CmdInfo> {
@@ -705,7 +707,18 @@ impl Parser<'_> {
             }
             Cmd::Wait => self.wait(),
             Cmd::Expect => self.expect(),
+            Cmd::Mark => self.mark(),
         }
+    }
+
+    /// `mark LABEL`: the label is the rest of the line, its words joined by one space.
+    fn mark(&mut self) -> PResult<(StmtKind, Option<String>)> {
+        let first = self.require("label", "a label for the marker, like `mark refused`")?;
+        let mut words = vec![first.text];
+        while let Some(t) = self.next_tok() {
+            words.push(t.text);
+        }
+        Ok((StmtKind::Mark(words.join(" ")), None))
     }
 
     // ----- socket names ----------------------------------------------------------------------
@@ -1587,7 +1600,7 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
                 Vec::new()
             }
         }
-        Cmd::WsaCleanup | Cmd::Alarm => Vec::new(),
+        Cmd::WsaCleanup | Cmd::Alarm | Cmd::Mark => Vec::new(),
         Cmd::Socket => match n {
             0 => starting(partial, ["tcp", "udp"]),
             1 => starting(partial, ["v4", "v6", "as"]),
@@ -2094,6 +2107,14 @@ mod tests {
         assert_eq!(wait("wait s connected"), Wait::Until { sock: "s".into(), until: WaitUntil::Connected });
         assert_eq!(wait("wait c FAILED"), Wait::Until { sock: "c".into(), until: WaitUntil::Failed });
         assert_eq!(wait("wait c event"), Wait::Until { sock: "c".into(), until: WaitUntil::Event });
+    }
+
+    #[test]
+    fn marks() {
+        assert_eq!(stmt("mark refused", &[]).kind, StmtKind::Mark("refused".into()));
+        assert_eq!(stmt("mark  the second   connect # comment", &[]).kind, StmtKind::Mark("the second connect".into()));
+        assert_eq!(stmt("MARK \"a # b\"", &[]).kind, StmtKind::Mark("a # b".into()));
+        at("mark", 5, "missing label");
     }
 
     #[test]

@@ -15,6 +15,7 @@ use crate::core::personality::PersonalityId;
 use crate::core::profile::Profile;
 use crate::core::rules;
 use crate::session::lab::{CallRecord, KernelAnswer, Lab, Until, WaitRecord};
+use crate::session::record::{Journal, NoJournal, WaitSpec, to_ms};
 
 use super::ast::{Expect, ExpectWhat, Stmt, StmtKind, Wait, WaitUntil};
 
@@ -48,6 +49,17 @@ pub struct Report {
 
 /// Run parsed statements in a lab and write the transcript.
 pub fn run(stmts: &[Stmt], lab: &mut Lab, output: Output, w: &mut dyn Write) -> std::io::Result<Report> {
+    run_recorded(stmts, lab, output, w, &mut NoJournal)
+}
+
+/// [`run`], telling `journal` every call, wait and marker as it happens (`socklab run --record`).
+pub fn run_recorded(
+    stmts: &[Stmt],
+    lab: &mut Lab,
+    output: Output,
+    w: &mut dyn Write,
+    journal: &mut dyn Journal,
+) -> std::io::Result<Report> {
     let mut report = Report::default();
     let ps = lab.personalities();
     if output == Output::Compare {
@@ -73,6 +85,7 @@ pub fn run(stmts: &[Stmt], lab: &mut Lab, output: Output, w: &mut dyn Write) -> 
                         report.disagreements.push(format!("line {}: `{}`: {d}", stmt.span.line, stmt.text));
                     }
                 }
+                journal.call(Some(stmt.span.line), &stmt.text, call, recs)?;
                 print_call(stmt, call, recs, output, w)?;
             }
             StmtKind::Wait(wait) => {
@@ -87,7 +100,12 @@ pub fn run(stmts: &[Stmt], lab: &mut Lab, output: Output, w: &mut dyn Write) -> 
                         lab.wait_until(sock, u)
                     }
                 };
+                journal.wait(Some(stmt.span.line), &stmt.text, &wait_spec(wait), &recs)?;
                 print_wait(stmt, &recs, output, w)?;
+            }
+            StmtKind::Mark(label) => {
+                journal.marker(Some(stmt.span.line), label)?;
+                print_mark(stmt, label, output, w)?;
             }
             StmtKind::Expect(e) => {
                 for (k, p) in ps.iter().enumerate() {
@@ -199,7 +217,13 @@ fn transition_text(t: &Transition) -> String {
     s
 }
 
-fn print_call(stmt: &Stmt, call: &Call, recs: &[CallRecord], output: Output, w: &mut dyn Write) -> std::io::Result<()> {
+pub(crate) fn print_call(
+    stmt: &Stmt,
+    call: &Call,
+    recs: &[CallRecord],
+    output: Output,
+    w: &mut dyn Write,
+) -> std::io::Result<()> {
     match output {
         Output::Json => {
             for r in recs {
@@ -294,7 +318,7 @@ fn kernel_lines(r: &CallRecord, tag: &str, w: &mut dyn Write) -> std::io::Result
     Ok(())
 }
 
-fn print_wait(stmt: &Stmt, recs: &[WaitRecord], output: Output, w: &mut dyn Write) -> std::io::Result<()> {
+pub(crate) fn print_wait(stmt: &Stmt, recs: &[WaitRecord], output: Output, w: &mut dyn Write) -> std::io::Result<()> {
     for r in recs {
         let p = Profile::of(r.personality);
         match output {
@@ -332,6 +356,32 @@ fn print_wait(stmt: &Stmt, recs: &[WaitRecord], output: Output, w: &mut dyn Writ
         }
     }
     Ok(())
+}
+
+/// A marker line: `  12  mark LABEL`, or a JSON object.
+pub(crate) fn print_mark(stmt: &Stmt, label: &str, output: Output, w: &mut dyn Write) -> std::io::Result<()> {
+    match output {
+        Output::Json => {
+            writeln!(w, "{}", json!({"line": stmt.span.line, "text": stmt.text, "kind": "marker", "label": label}))
+        }
+        Output::Single | Output::Compare => writeln!(w, "{:>4}  {}", stmt.span.line, stmt.text),
+    }
+}
+
+/// How a recording spells a `wait` statement.
+fn wait_spec(wait: &Wait) -> WaitSpec {
+    match wait {
+        Wait::For(d) => WaitSpec::For { ms: to_ms(*d) },
+        Wait::Until { sock, until } => WaitSpec::Until {
+            sock: sock.clone(),
+            until: match until {
+                WaitUntil::Connected => Until::Connected,
+                WaitUntil::Failed => Until::Failed,
+                WaitUntil::Event => Until::Event,
+            }
+            .into(),
+        },
+    }
 }
 
 /// `*` in an expected value matches any run of characters (`127.0.0.1:*`: any port, for

@@ -470,7 +470,14 @@ fn listener(backlog: i32, port: Option<u16>) -> Result<RawSocket, Errno> {
     // never lets two listeners share a port through SO_REUSEADDR alone.
     l.set_int(SockOpt::ReuseAddr, 1)?;
     bind_lab(&l, port)?;
-    l.listen(backlog)?;
+    if let Err(e) = l.listen(backlog) {
+        // Two socklabs starting at once can both bind a free lab port (SO_REUSEADDR allows it
+        // while neither listens); the second to listen loses it: take any free port instead.
+        if port.is_some() && e == Errno::EADDRINUSE {
+            return listener(backlog, None);
+        }
+        return Err(e);
+    }
     l.set_nonblocking(true)?;
     Ok(l)
 }

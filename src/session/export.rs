@@ -1,0 +1,1683 @@
+//! Exports of a recording: a Markdown handout, a C program for POSIX, one for Winsock, and a
+//! command-language script (`socklab export FILE --to md|c-posix|c-winsock|script`).
+//!
+//! The C programs make the recorded calls in order and print each result in the transcript's
+//! words, one line per call: `connect -> -1 EINPROGRESS (115)`. A call without a counterpart
+//! on the platform is printed as a comment line starting with `#`. Named targets become the
+//! addresses the recording resolved them to, which the program's arguments can override
+//! (`./session accept=127.0.0.1:7001`). [`posix_expected`] gives the lines the POSIX program
+//! should print, from the recording's `linux` column.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt::Write as _;
+use std::io::{self, BufRead, Write};
+
+use crate::core::call::{
+    AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, Proto, SockAddrArg, SockOpt, SockRef,
+};
+use crate::core::codes::{Code, Platform};
+use crate::core::format::{answer_text, notification_text, ret_text, value_text};
+use crate::core::model::{Answer, Ret, State};
+use crate::core::personality::PersonalityId;
+use crate::core::profile::Profile;
+
+use super::record::{AnswerEntry, Entry, Header, Network, ReadError, Reader, WaitSpec, from_ms};
+use super::replay::StepReader;
+
+/// What to export to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Markdown,
+    CPosix,
+    CWinsock,
+    Script,
+}
+
+/// Why an export failed.
+#[derive(Debug)]
+pub enum ExportError {
+    Read(ReadError),
+    Io(io::Error),
+}
+
+impl std::fmt::Display for ExportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExportError::Read(e) => write!(f, "{e} (nothing was exported)"),
+            ExportError::Io(e) => write!(f, "cannot write: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ExportError {}
+
+impl From<io::Error> for ExportError {
+    fn from(e: io::Error) -> Self {
+        ExportError::Io(e)
+    }
+}
+
+/// One step of a recording, as the exports need it.
+#[derive(Debug)]
+enum Step {
+    Call {
+        line: usize,
+        src_line: Option<usize>,
+        text: String,
+        call: Call,
+        answers: Vec<AnswerEntry>,
+        performed: Option<bool>,
+    },
+    Wait {
+        line: usize,
+        text: String,
+        wait: WaitSpec,
+        events: Vec<super::record::EventsEntry>,
+    },
+    Marker {
+        label: String,
+    },
+}
+
+fn steps<R: BufRead>(reader: Reader<R>) -> Result<(Header, Vec<Step>), ReadError> {
+    let header = reader.header().clone();
+    let mut sr = StepReader::new(reader.numbered());
+    let mut out = Vec::new();
+    while let Some(s) = sr.next_step() {
+        let entries = s?.entries;
+        let (line, first) = &entries[0];
+        match first {
+            Entry::Call(c) => {
+                let answers = entries
+                    .iter()
+                    .filter_map(|(_, e)| if let Entry::Answer(a) = e { Some((**a).clone()) } else { None })
+                    .collect();
+                let performed = entries.iter().find_map(|(_, e)| match e {
+                    Entry::Kernel(k) if k.performed.is_some() => Some(true),
+                    Entry::Kernel(k) if k.not_performed.is_some() => Some(false),
+                    _ => None,
+                });
+                out.push(Step::Call {
+                    line: *line,
+                    src_line: c.line,
+                    text: c.text.clone(),
+                    call: c.call.clone(),
+                    answers,
+                    performed,
+                });
+            }
+            Entry::Wait(w) => {
+                let events = entries
+                    .iter()
+                    .filter_map(|(_, e)| if let Entry::Events(a) = e { Some(a.clone()) } else { None })
+                    .collect();
+                out.push(Step::Wait { line: *line, text: w.text.clone(), wait: w.wait.clone(), events });
+            }
+            Entry::Marker(m) => out.push(Step::Marker { label: m.label.clone() }),
+            _ => {}
+        }
+    }
+    Ok((header, out))
+}
+
+/// Write the export of a recording.
+pub fn export<R: BufRead>(reader: Reader<R>, format: Format, w: &mut dyn Write) -> Result<(), ExportError> {
+    let (header, steps) = steps(reader).map_err(ExportError::Read)?;
+    let text = match format {
+        Format::Markdown => markdown(&header, &steps),
+        Format::Script => script(&header, &steps),
+        Format::CPosix => CGen::new(Dialect::Posix, &header).program(&steps),
+        Format::CWinsock => CGen::new(Dialect::Winsock, &header).program(&steps),
+    };
+    w.write_all(text.as_bytes())?;
+    Ok(())
+}
+
+fn state(s: Option<State>) -> &'static str {
+    s.map(State::name).unwrap_or("-")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Markdown
+// ---------------------------------------------------------------------------------------------
+
+fn cell(s: &str) -> String {
+    if s.is_empty() { "-".into() } else { s.replace('|', "\\|") }
+}
+
+fn targets_line(h: &Header) -> String {
+    h.facts
+        .targets
+        .iter()
+        .filter_map(|(n, a)| a.v4.or(a.v6).map(|a| format!("`@{n}` {a}")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn markdown(h: &Header, steps: &[Step]) -> String {
+    let mut s = String::new();
+    let title = h.source.as_deref().unwrap_or("a session");
+    let _ = writeln!(s, "# socklab: {title}\n");
+    let _ = writeln!(s, "| | |\n|---|---|");
+    let _ = writeln!(s, "| recorded | {} |", h.started_at);
+    let _ = writeln!(s, "| socklab | {} on {} |", h.socklab_version, h.host_os);
+    let net = match h.network {
+        Network::Sim => "simulated (deterministic, virtual time)",
+        Network::Live => "live (real sockets on loopback; the kernel answered the linux column)",
+    };
+    let _ = writeln!(s, "| network | {net} |");
+    let ps: Vec<&str> = h.personalities.iter().map(|p| p.name()).collect();
+    let _ = writeln!(s, "| personalities | {} |", ps.join(", "));
+    let _ = writeln!(s, "| targets | {} |\n", targets_line(h));
+    let mut n = 0;
+    for step in steps {
+        match step {
+            Step::Marker { label } => {
+                let _ = writeln!(s, "## {label}\n");
+            }
+            Step::Call { src_line, text, answers, .. } => {
+                n += 1;
+                let at = src_line.map(|l| format!(" (line {l})")).unwrap_or_default();
+                let _ = writeln!(s, "### {n}. `{text}`{at}\n");
+                let _ =
+                    writeln!(s, "| personality | returns | error | value | state | rule |\n|---|---|---|---|---|---|");
+                for a in answers {
+                    let p = Profile::of(a.p);
+                    let err = a.code().map(|c| c.to_string()).unwrap_or_default();
+                    let st = if a.before == a.after {
+                        state(a.after).to_string()
+                    } else {
+                        format!("{} → {}", state(a.before), state(a.after))
+                    };
+                    let _ = writeln!(
+                        s,
+                        "| {} | {} | {} | {} | {} | `{}` |",
+                        a.p,
+                        cell(&ret_text(&a.ret, p)),
+                        cell(&err),
+                        cell(&value_text(&a.value, p)),
+                        st,
+                        a.rule
+                    );
+                }
+                // As the transcript's `≠`: success, failure or n/a, the error, the state after.
+                let keys: HashSet<(u8, Option<Code>, Option<State>)> = answers
+                    .iter()
+                    .map(|a| {
+                        let class = if a.ret == Ret::NotApplicable { 2 } else { u8::from(a.code().is_some()) };
+                        (class, a.code().map(norm), a.after)
+                    })
+                    .collect();
+                if keys.len() > 1 {
+                    let _ = writeln!(s, "\nThe personalities differ here.");
+                }
+                let mut extra = Vec::new();
+                for a in answers {
+                    let p = Profile::of(a.p);
+                    for t in &a.transitions {
+                        extra.push(format!(
+                            "- {}: `{}` {} → {} ({}) at {} ms{}",
+                            a.p,
+                            t.sock,
+                            t.from,
+                            t.to,
+                            t.cause,
+                            t.at.as_millis(),
+                            t.error.map(|e| format!(", {e}")).unwrap_or_default()
+                        ));
+                    }
+                    for no in &a.notifications {
+                        extra.push(format!("- {}: {}", a.p, notification_text(no, p)));
+                    }
+                    if let Some(note) = &a.note {
+                        extra.push(format!("- {}: note: {note}", a.p));
+                    }
+                    if let (Some(m), Some(d)) = (&a.model, &a.disagreement) {
+                        let model = Answer {
+                            ret: m.ret,
+                            error: m.error.map(|c| c.0),
+                            value: m.value.clone(),
+                            transitions: Vec::new(),
+                            notifications: Vec::new(),
+                            elapsed: from_ms(m.elapsed_ms),
+                            rule: "",
+                            note: None,
+                        };
+                        extra.push(format!(
+                            "- {}: the model predicted `{}` ({d})",
+                            a.p,
+                            answer_text(&model, Profile::of(a.p))
+                        ));
+                    }
+                }
+                if !extra.is_empty() {
+                    let _ = writeln!(s, "\n{}", extra.join("\n"));
+                }
+                let _ = writeln!(s);
+            }
+            Step::Wait { text, events, .. } => {
+                n += 1;
+                let _ = writeln!(s, "### {n}. `{text}`\n");
+                let mut any = false;
+                for e in events {
+                    let p = Profile::of(e.p);
+                    for t in &e.transitions {
+                        any = true;
+                        let _ = writeln!(
+                            s,
+                            "- {}: `{}` {} → {} ({}) at {} ms{}",
+                            e.p,
+                            t.sock,
+                            t.from,
+                            t.to,
+                            t.cause,
+                            t.at.as_millis(),
+                            t.error.map(|e| format!(", {e}")).unwrap_or_default()
+                        );
+                    }
+                    for no in &e.notifications {
+                        any = true;
+                        let _ = writeln!(s, "- {}: {}", e.p, notification_text(no, p));
+                    }
+                    if !e.met {
+                        any = true;
+                        let _ = writeln!(s, "- {}: the condition was not reached", e.p);
+                    }
+                }
+                if !any {
+                    let _ = writeln!(s, "Nothing happened.");
+                }
+                let _ = writeln!(s);
+            }
+        }
+    }
+    s
+}
+
+fn norm(c: Code) -> Code {
+    match c.platform() {
+        Platform::Winsock => c.counterpart().unwrap_or(c),
+        Platform::Linux => c,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Script
+// ---------------------------------------------------------------------------------------------
+
+/// What `expect` checks for an answer: the error, `na`, or success.
+fn expectation(a: &AnswerEntry) -> String {
+    if let Some(c) = a.code() {
+        return format!("error {}", c.name());
+    }
+    match a.ret {
+        Ret::NotApplicable => "na".into(),
+        Ret::Int(n) if n != 0 => format!("ret {n}"),
+        _ => "ok".into(),
+    }
+}
+
+fn script(h: &Header, steps: &[Step]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "# Exported by socklab {} from a recording{} made {} on the {} network.",
+        h.socklab_version,
+        h.source.as_deref().map(|x| format!(" of {x}")).unwrap_or_default(),
+        h.started_at,
+        h.network.name()
+    );
+    let _ = writeln!(
+        s,
+        "# `socklab run FILE --net {}` makes the same calls; each `expect` checks a recorded answer.",
+        h.network.name()
+    );
+    for step in steps {
+        match step {
+            Step::Marker { label } => {
+                let _ = writeln!(s, "mark {label}");
+            }
+            Step::Wait { text, .. } => {
+                let _ = writeln!(s, "{text}");
+            }
+            Step::Call { text, answers, call, .. } => {
+                if text.trim().is_empty() {
+                    let _ = writeln!(s, "# {}: the recording has no text for this call", call.name());
+                    continue;
+                }
+                let _ = writeln!(s, "{text}");
+                // Group the columns that expect the same thing.
+                let mut groups: Vec<(String, Vec<PersonalityId>)> = Vec::new();
+                for a in answers {
+                    let e = expectation(a);
+                    match groups.iter_mut().find(|(x, _)| *x == e) {
+                        Some((_, ps)) => ps.push(a.p),
+                        None => groups.push((e, vec![a.p])),
+                    }
+                }
+                if groups.len() == 1 && groups[0].1.len() == PersonalityId::ALL.len() {
+                    let _ = writeln!(s, "expect {}", groups[0].0);
+                    continue;
+                }
+                for (e, ps) in groups {
+                    let names: Vec<&str> = ps.iter().map(|p| p.name()).collect();
+                    let _ = writeln!(s, "expect {}: {e}", names.join(","));
+                }
+            }
+        }
+    }
+    s
+}
+
+// ---------------------------------------------------------------------------------------------
+// The POSIX program's expected output
+// ---------------------------------------------------------------------------------------------
+
+/// The POSIX function a call is (when it has one; the C program prints a comment otherwise).
+fn posix_name(call: &Call) -> Option<&'static str> {
+    Some(match call {
+        Call::Socket { .. } => "socket",
+        Call::Fionbio { .. } => "fcntl",
+        Call::SetSockOpt { opt, .. } if posix_opt(*opt).is_some() => "setsockopt",
+        Call::GetSockOpt { opt, .. } if posix_opt(*opt).is_some() => "getsockopt",
+        Call::Bind { .. } => "bind",
+        Call::Listen { .. } => "listen",
+        Call::Accept { .. } => "accept",
+        Call::Connect { api: ConnectApi::Connect, .. }
+        | Call::Connect { api: ConnectApi::WsaConnect { caller_data: None, sqos: false, gqos: false }, .. } => {
+            "connect"
+        }
+        Call::Select { .. } => "select",
+        Call::Poll { .. } => "poll",
+        Call::Epoll { .. } => "epoll_wait",
+        Call::GetSockName { .. } => "getsockname",
+        Call::GetPeerName { .. } => "getpeername",
+        Call::Send { .. } => "send",
+        Call::SendTo { addr, .. }
+            if addr.len.is_none() && matches!(addr.kind, AddrKind::Inet(_) | AddrKind::Target(_)) =>
+        {
+            "sendto"
+        }
+        Call::Recv { .. } => "recv",
+        Call::RecvFrom { .. } => "recvfrom",
+        Call::Shutdown { .. } => "shutdown",
+        Call::Close { sock: SockRef::Name(_) } => "close",
+        _ => return None,
+    })
+}
+
+/// `(level, name, kind)` of a socket option on Linux, when socklab's live network sets it.
+fn posix_opt(o: SockOpt) -> Option<(&'static str, &'static str, OptKind)> {
+    Some(match o {
+        SockOpt::SO_BROADCAST => ("SOL_SOCKET", "SO_BROADCAST", OptKind::Int),
+        SockOpt::SO_REUSEADDR => ("SOL_SOCKET", "SO_REUSEADDR", OptKind::Int),
+        SockOpt::SO_ERROR => ("SOL_SOCKET", "SO_ERROR", OptKind::Error),
+        SockOpt::SO_SNDTIMEO => ("SOL_SOCKET", "SO_SNDTIMEO", OptKind::Time),
+        SockOpt::SO_LINGER => ("SOL_SOCKET", "SO_LINGER", OptKind::Linger),
+        SockOpt::TCP_NODELAY => ("IPPROTO_TCP", "TCP_NODELAY", OptKind::Int),
+        SockOpt::TCP_SYNCNT => ("IPPROTO_TCP", "TCP_SYNCNT", OptKind::Int),
+        SockOpt::TCP_USER_TIMEOUT => ("IPPROTO_TCP", "TCP_USER_TIMEOUT", OptKind::Int),
+        SockOpt::IPV6_V6ONLY => ("IPPROTO_IPV6", "IPV6_V6ONLY", OptKind::Int),
+        // socklab's live network does not set these on Linux (see net::live::judge).
+        SockOpt::SO_KEEPALIVE | SockOpt::SO_CONNECT_TIME | SockOpt::SO_UPDATE_CONNECT_CONTEXT | SockOpt::TCP_MAXRT => {
+            return None;
+        }
+    })
+}
+
+/// `(level, name, kind)` of a socket option on Winsock.
+fn winsock_opt(o: SockOpt) -> Option<(&'static str, &'static str, OptKind)> {
+    Some(match o {
+        SockOpt::SO_BROADCAST => ("SOL_SOCKET", "SO_BROADCAST", OptKind::Int),
+        SockOpt::SO_REUSEADDR => ("SOL_SOCKET", "SO_REUSEADDR", OptKind::Int),
+        SockOpt::SO_ERROR => ("SOL_SOCKET", "SO_ERROR", OptKind::Error),
+        SockOpt::SO_CONNECT_TIME => ("SOL_SOCKET", "SO_CONNECT_TIME", OptKind::Dword),
+        SockOpt::SO_UPDATE_CONNECT_CONTEXT => ("SOL_SOCKET", "SO_UPDATE_CONNECT_CONTEXT", OptKind::Context),
+        SockOpt::SO_SNDTIMEO => ("SOL_SOCKET", "SO_SNDTIMEO", OptKind::Dword),
+        SockOpt::SO_KEEPALIVE => ("SOL_SOCKET", "SO_KEEPALIVE", OptKind::Int),
+        SockOpt::SO_LINGER => ("SOL_SOCKET", "SO_LINGER", OptKind::Linger),
+        SockOpt::TCP_NODELAY => ("IPPROTO_TCP", "TCP_NODELAY", OptKind::Int),
+        SockOpt::TCP_MAXRT => ("IPPROTO_TCP", "TCP_MAXRT", OptKind::Int),
+        SockOpt::IPV6_V6ONLY => ("IPPROTO_IPV6", "IPV6_V6ONLY", OptKind::Int),
+        SockOpt::TCP_SYNCNT | SockOpt::TCP_USER_TIMEOUT => return None,
+    })
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum OptKind {
+    Int,
+    Error,
+    Time,
+    Linger,
+    Dword,
+    Context,
+}
+
+/// A `linux` answer as the POSIX program prints it.
+pub fn posix_line(call: &Call, a: &AnswerEntry) -> Option<String> {
+    let name = posix_name(call)?;
+    let p = Profile::of(PersonalityId::Linux);
+    let mut s = match a.ret {
+        Ret::Handle(Some(_)) => format!("{name} -> fd"),
+        Ret::Handle(None) => format!("{name} -> -1"),
+        Ret::Int(n) => format!("{name} -> {n}"),
+        Ret::Bool(b) => format!("{name} -> {}", i32::from(b)),
+        Ret::NotApplicable => return None,
+    };
+    if let Some(c) = a.code() {
+        let _ = write!(s, " {c}");
+    }
+    let v = value_text(&a.value, p);
+    if !v.is_empty() {
+        let _ = write!(s, "  {v}");
+    }
+    Some(s)
+}
+
+/// The lines the POSIX program prints for the calls it makes, from the recording's `linux`
+/// column: on a live recording the calls the kernel performed, on a simulated one every call
+/// with a POSIX counterpart.
+pub fn posix_expected<R: BufRead>(reader: Reader<R>) -> Result<Vec<String>, ReadError> {
+    let (header, steps) = steps(reader)?;
+    let mut out = Vec::new();
+    for step in steps {
+        if let Step::Call { call, answers, performed, .. } = step {
+            if header.network == Network::Live && performed != Some(true) {
+                continue;
+            }
+            if let Some(a) = answers.iter().find(|a| a.p == PersonalityId::Linux) {
+                out.extend(posix_line(&call, a));
+            }
+        }
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// C programs
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Dialect {
+    Posix,
+    Winsock,
+}
+
+/// A C string literal: printable ASCII as is, everything else as a three-digit octal escape.
+fn c_str(s: &[u8]) -> String {
+    let mut o = String::from("\"");
+    for &b in s {
+        match b {
+            b'"' => o.push_str("\\\""),
+            b'\\' => o.push_str("\\\\"),
+            b'?' => o.push_str("\\?"),
+            0x20..=0x7e => o.push(b as char),
+            _ => {
+                let _ = write!(o, "\\{b:03o}");
+            }
+        }
+    }
+    o.push('"');
+    o
+}
+
+fn c_comment(s: &str) -> String {
+    s.replace("*/", "* /")
+}
+
+struct Sock {
+    ident: String,
+    proto: Proto,
+    family: Family,
+}
+
+struct CGen<'h> {
+    d: Dialect,
+    h: &'h Header,
+    socks: BTreeMap<String, Sock>,
+    closed: HashSet<String>,
+    body: String,
+}
+
+const POSIX_HELPERS: &str = r#"#define UNUSED __attribute__((unused))
+
+/* "NAME -> RET[ ERROR (N)]": the start of a transcript line. */
+static UNUSED void result(const char *call, long ret, int err) {
+    printf("%s -> %ld", call, ret);
+    if (err) printf(" %s (%d)", errname(err), err);
+}
+
+static UNUSED void result_fd(const char *call, int fd, int err) {
+    if (fd >= 0) printf("%s -> fd", call);
+    else result(call, -1, err);
+}
+
+/* "127.0.0.1:80" or "[::1]:80", as socklab prints addresses. */
+static UNUSED void print_addr(const struct sockaddr_storage *ss) {
+    char ip[INET6_ADDRSTRLEN];
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+        inet_ntop(AF_INET, &a->sin_addr, ip, sizeof ip);
+        printf("%s:%u", ip, (unsigned)ntohs(a->sin_port));
+    } else if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+        inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof ip);
+        printf("[%s]:%u", ip, (unsigned)ntohs(a->sin6_port));
+    }
+}
+
+/* Received data as socklab prints it: quoted, with Rust's escapes. */
+static UNUSED void print_data(const unsigned char *p, long n) {
+    putchar('"');
+    for (long i = 0; i < n; i++) {
+        unsigned c = p[i];
+        if (c == '"' || c == '\\') printf("\\%c", (int)c);
+        else if (c == '\n') printf("\\n");
+        else if (c == '\r') printf("\\r");
+        else if (c == '\t') printf("\\t");
+        else if (c == 0) printf("\\0");
+        else if (c < 0x20 || c == 0x7f) printf("\\u{%x}", c);
+        else putchar((int)c);
+    }
+    putchar('"');
+}
+
+/* "1.2.3.4:80" or "[::1]:80" as a socket address for a socket of `family` (an IPv4 address
+   is v4-mapped for an AF_INET6 socket). Returns its length, 0 when the text is no address. */
+static UNUSED socklen_t mkaddr(const char *text, int family, struct sockaddr_storage *ss) {
+    char host[64];
+    const char *colon = strrchr(text, ':');
+    memset(ss, 0, sizeof *ss);
+    if (!colon) return 0;
+    size_t hl = (size_t)(colon - text);
+    if (text[0] == '[' && hl >= 2) {
+        text++;
+        hl -= 2;
+    }
+    if (hl >= sizeof host) return 0;
+    memcpy(host, text, hl);
+    host[hl] = 0;
+    unsigned short port = (unsigned short)atoi(colon + 1);
+    struct in_addr v4;
+    if (inet_pton(AF_INET, host, &v4) == 1) {
+        if (family == AF_INET6) {
+            struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+            a->sin6_family = AF_INET6;
+            a->sin6_port = htons(port);
+            a->sin6_addr.s6_addr[10] = 0xff;
+            a->sin6_addr.s6_addr[11] = 0xff;
+            memcpy(&a->sin6_addr.s6_addr[12], &v4, 4);
+            return (socklen_t)sizeof *a;
+        }
+        struct sockaddr_in *a = (struct sockaddr_in *)ss;
+        a->sin_family = AF_INET;
+        a->sin_port = htons(port);
+        a->sin_addr = v4;
+        return (socklen_t)sizeof *a;
+    }
+    struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+    if (inet_pton(AF_INET6, host, &a->sin6_addr) != 1) return 0;
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons(port);
+    return (socklen_t)sizeof *a;
+}
+"#;
+
+const POSIX_EXTRA: &str = r#"
+/* epoll bits as socklab names them. */
+static UNUSED void print_epoll(const char *name, unsigned re) {
+    static const struct { unsigned bit; const char *name; } names[] = {
+        {EPOLLIN, "EPOLLIN"}, {EPOLLOUT, "EPOLLOUT"}, {EPOLLERR, "EPOLLERR"},
+        {EPOLLHUP, "EPOLLHUP"}, {0x020, "EPOLLNVAL"}, {EPOLLRDHUP, "EPOLLRDHUP"},
+    };
+    int first = 1;
+    printf("%s=", name);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (re & names[i].bit) {
+            printf("%s%s", first ? "" : "|", names[i].name);
+            first = 0;
+        }
+    }
+    if (first) printf("0");
+}
+
+/* poll(2) bits as socklab names them. */
+static UNUSED void print_revents(const char *name, short re) {
+    static const struct { short bit; const char *name; } names[] = {
+        {POLLIN, "POLLIN"}, {POLLOUT, "POLLOUT"}, {POLLERR, "POLLERR"},
+        {POLLHUP, "POLLHUP"}, {POLLNVAL, "POLLNVAL"}, {POLLRDHUP, "POLLRDHUP"},
+    };
+    int first = 1;
+    printf("%s=", name);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (re & names[i].bit) {
+            printf("%s%s", first ? "" : "|", names[i].name);
+            first = 0;
+        }
+    }
+    if (first) printf("0");
+}
+
+static UNUSED void sleep_ms(long ms) {
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) == -1 && errno == EINTR) {
+    }
+}
+
+/* `wait NAME ...`: until the socket reports something (at most `ms`). */
+static UNUSED void wait_sock(int fd, int ms) {
+    struct pollfd p = {fd, POLLIN | POLLOUT, 0};
+    while (poll(&p, 1, ms) == -1 && errno == EINTR) {
+    }
+}
+
+static UNUSED void on_alarm(int sig) {
+    (void)sig;
+}
+
+/* SIGALRM after `ms` without SA_RESTART: a blocking connect fails with EINTR. */
+static UNUSED void arm_alarm(long ms) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_alarm;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGALRM, &sa, NULL);
+    struct itimerval it;
+    memset(&it, 0, sizeof it);
+    it.it_value.tv_sec = ms / 1000;
+    it.it_value.tv_usec = (ms % 1000) * 1000;
+    setitimer(ITIMER_REAL, &it, NULL);
+}
+"#;
+
+const WINSOCK_HELPERS: &str = r#"#define UNUSED __attribute__((unused))
+typedef int socklen_t;
+
+/* "NAME -> RET[ ERROR (N)]": the start of a transcript line. */
+static UNUSED void result(const char *call, const char *ret, int err) {
+    printf("%s -> %s", call, ret);
+    if (err) printf(" %s (%d)", errname(err), err);
+}
+
+static UNUSED void result_int(const char *call, int r, int err) {
+    char buf[32];
+    if (r == SOCKET_ERROR) snprintf(buf, sizeof buf, "SOCKET_ERROR");
+    else snprintf(buf, sizeof buf, "%d", r);
+    result(call, buf, err);
+}
+
+static UNUSED void result_sock(const char *call, SOCKET s, int err) {
+    result(call, s == INVALID_SOCKET ? "INVALID_SOCKET" : "SOCKET", err);
+}
+
+static UNUSED void print_addr(const struct sockaddr_storage *ss) {
+    char ip[INET6_ADDRSTRLEN];
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+        inet_ntop(AF_INET, (void *)&a->sin_addr, ip, sizeof ip);
+        printf("%s:%u", ip, (unsigned)ntohs(a->sin_port));
+    } else if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+        inet_ntop(AF_INET6, (void *)&a->sin6_addr, ip, sizeof ip);
+        printf("[%s]:%u", ip, (unsigned)ntohs(a->sin6_port));
+    }
+}
+
+static UNUSED void print_data(const unsigned char *p, long n) {
+    putchar('"');
+    for (long i = 0; i < n; i++) {
+        unsigned c = p[i];
+        if (c == '"' || c == '\\') printf("\\%c", (int)c);
+        else if (c == '\n') printf("\\n");
+        else if (c == '\r') printf("\\r");
+        else if (c == '\t') printf("\\t");
+        else if (c == 0) printf("\\0");
+        else if (c < 0x20 || c == 0x7f) printf("\\u{%x}", c);
+        else putchar((int)c);
+    }
+    putchar('"');
+}
+
+static UNUSED socklen_t mkaddr(const char *text, int family, struct sockaddr_storage *ss) {
+    char host[64];
+    const char *colon = strrchr(text, ':');
+    memset(ss, 0, sizeof *ss);
+    if (!colon) return 0;
+    size_t hl = (size_t)(colon - text);
+    if (text[0] == '[' && hl >= 2) {
+        text++;
+        hl -= 2;
+    }
+    if (hl >= sizeof host) return 0;
+    memcpy(host, text, hl);
+    host[hl] = 0;
+    unsigned short port = (unsigned short)atoi(colon + 1);
+    struct in_addr v4;
+    if (inet_pton(AF_INET, host, &v4) == 1) {
+        if (family == AF_INET6) {
+            struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+            a->sin6_family = AF_INET6;
+            a->sin6_port = htons(port);
+            a->sin6_addr.s6_addr[10] = 0xff;
+            a->sin6_addr.s6_addr[11] = 0xff;
+            memcpy(&a->sin6_addr.s6_addr[12], &v4, 4);
+            return (socklen_t)sizeof *a;
+        }
+        struct sockaddr_in *a = (struct sockaddr_in *)ss;
+        a->sin_family = AF_INET;
+        a->sin_port = htons(port);
+        a->sin_addr = v4;
+        return (socklen_t)sizeof *a;
+    }
+    struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+    if (inet_pton(AF_INET6, host, &a->sin6_addr) != 1) return 0;
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons(port);
+    return (socklen_t)sizeof *a;
+}
+
+/* WSAPoll bits as socklab names them. */
+static UNUSED void print_revents(const char *name, short re) {
+    static const struct { short bit; const char *name; } names[] = {
+        {POLLRDNORM, "POLLRDNORM"}, {POLLWRNORM, "POLLWRNORM"}, {POLLERR, "POLLERR"},
+        {POLLHUP, "POLLHUP"}, {POLLNVAL, "POLLNVAL"},
+    };
+    int first = 1;
+    printf("%s=", name);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (re & names[i].bit) {
+            printf("%s%s", first ? "" : "|", names[i].name);
+            first = 0;
+        }
+    }
+    if (first) printf("0");
+}
+
+/* WSAEnumNetworkEvents' answer as socklab prints it. */
+static UNUSED void print_network_events(const WSANETWORKEVENTS *ne) {
+    static const struct { long bit; int index; const char *name; } names[] = {
+        {FD_READ, FD_READ_BIT, "FD_READ"}, {FD_WRITE, FD_WRITE_BIT, "FD_WRITE"},
+        {FD_OOB, FD_OOB_BIT, "FD_OOB"}, {FD_ACCEPT, FD_ACCEPT_BIT, "FD_ACCEPT"},
+        {FD_CONNECT, FD_CONNECT_BIT, "FD_CONNECT"}, {FD_CLOSE, FD_CLOSE_BIT, "FD_CLOSE"},
+    };
+    int first = 1;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (ne->lNetworkEvents & names[i].bit) {
+            int e = ne->iErrorCode[names[i].index];
+            printf("%s%s=%s", first ? "" : " ", names[i].name, e ? errname(e) : "0");
+            first = 0;
+        }
+    }
+    if (first) printf("no events");
+}
+
+/* `wait NAME ...`: until the socket reports something (at most `ms`). */
+static UNUSED void wait_sock(SOCKET s, long ms) {
+    fd_set w, x;
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    FD_ZERO(&w);
+    FD_ZERO(&x);
+    FD_SET(s, &w);
+    FD_SET(s, &x);
+    select(0, NULL, &w, &x, &tv);
+}
+
+static LPFN_CONNECTEX connectex_fn;
+
+/* ConnectEx is reached through WSAIoctl. */
+static UNUSED LPFN_CONNECTEX load_connectex(SOCKET s) {
+    GUID guid = WSAID_CONNECTEX;
+    DWORD bytes = 0;
+    if (!connectex_fn)
+        WSAIoctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER, &guid, sizeof guid, &connectex_fn, sizeof connectex_fn,
+                 &bytes, NULL, NULL);
+    return connectex_fn;
+}
+
+/* WSAAsyncSelect needs a window: a message-only one. */
+static UNUSED HWND message_window(void) {
+    static HWND hwnd;
+    if (!hwnd) hwnd = CreateWindowExA(0, "STATIC", "socklab", 0, 0, 0, 0, 0, HWND_MESSAGE, NULL, NULL, NULL);
+    return hwnd;
+}
+"#;
+
+impl<'h> CGen<'h> {
+    fn new(d: Dialect, h: &'h Header) -> Self {
+        CGen { d, h, socks: BTreeMap::new(), closed: HashSet::new(), body: String::new() }
+    }
+
+    fn ident(&mut self, name: &str, proto: Proto, family: Family) -> String {
+        if let Some(s) = self.socks.get_mut(name) {
+            s.proto = proto;
+            s.family = family;
+            return s.ident.clone();
+        }
+        let mut id: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+        id = format!("s_{id}");
+        while self.socks.values().any(|s| s.ident == id) {
+            id.push('_');
+        }
+        self.socks.insert(name.to_string(), Sock { ident: id.clone(), proto, family });
+        id
+    }
+
+    /// The C expression of a socket reference, or why the program does not make the call.
+    fn sock(&self, r: &SockRef) -> Result<(String, Family, Proto), String> {
+        match r {
+            SockRef::Name(n) => {
+                if self.closed.contains(n) {
+                    return Err(format!("{n} was closed: its number may have been reused"));
+                }
+                match self.socks.get(n) {
+                    Some(s) => Ok((s.ident.clone(), s.family, s.proto)),
+                    None => Err(format!("no socket {n}")),
+                }
+            }
+            SockRef::Raw(v) => Ok((v.to_string(), Family::V4, Proto::Tcp)),
+        }
+    }
+
+    fn target_var(&self, t: NamedTarget, fam: Family) -> String {
+        match fam {
+            Family::V4 => format!("T_{}", t.name()),
+            Family::V6 => format!("T_{}6", t.name()),
+        }
+    }
+
+    /// Statements that put the address in `ss`/`sl`; the pointer expression to pass.
+    fn addr(&self, arg: &SockAddrArg, fam: Family) -> (String, &'static str) {
+        let af = match fam {
+            Family::V4 => "AF_INET",
+            Family::V6 => "AF_INET6",
+        };
+        let mut code = match &arg.kind {
+            AddrKind::Inet(a) => format!("sl = mkaddr({}, {af}, &ss);", c_str(a.to_string().as_bytes())),
+            AddrKind::Target(t) => format!("sl = mkaddr({}, {af}, &ss);", self.target_var(*t, fam)),
+            AddrKind::Unspec => "memset(&ss, 0, sizeof ss);\n        ss.ss_family = AF_UNSPEC;\n        sl = (socklen_t)sizeof(ss.ss_family);".into(),
+            AddrKind::Null => "memset(&ss, 0, sizeof ss);\n        sl = 0;".into(),
+        };
+        if let Some(l) = arg.len {
+            let _ = write!(code, "\n        sl = (socklen_t){l};");
+        }
+        let ptr = if arg.kind == AddrKind::Null { "NULL" } else { "(struct sockaddr *)&ss" };
+        (code, ptr)
+    }
+
+    fn comment(&mut self, text: &str) {
+        let _ = writeln!(self.body, "    puts({});", c_str(format!("# {text}").as_bytes()));
+    }
+
+    fn emit(&mut self, code: &str) {
+        let _ = writeln!(self.body, "    {{\n        {code}\n    }}");
+    }
+
+    fn program(mut self, steps: &[Step]) -> String {
+        for step in steps {
+            match step {
+                Step::Marker { label } => {
+                    let _ = writeln!(self.body, "\n    /* ---- {} ---- */", c_comment(label));
+                    self.comment(&format!("mark {label}"));
+                }
+                Step::Wait { line, text, wait, .. } => {
+                    let _ = writeln!(self.body, "\n    /* entry {}: {} */", line - 1, c_comment(text));
+                    self.comment(text);
+                    match wait {
+                        WaitSpec::For { ms } => {
+                            let ms = *ms as i64;
+                            match self.d {
+                                Dialect::Posix => self.emit(&format!("sleep_ms({ms});")),
+                                Dialect::Winsock => self.emit(&format!("Sleep({ms});")),
+                            }
+                        }
+                        WaitSpec::Until { sock, .. } => match self.sock(&SockRef::Name(sock.clone())) {
+                            Ok((s, _, _)) => self.emit(&format!("wait_sock({s}, 600000);")),
+                            Err(why) => self.comment(&format!("not waited: {why}")),
+                        },
+                    }
+                }
+                Step::Call { line, src_line, text, call, .. } => {
+                    let at = src_line.map(|l| format!("line {l}: ")).unwrap_or_default();
+                    let _ = writeln!(self.body, "\n    /* {at}{} (entry {}) */", c_comment(text), line - 1);
+                    match self.d {
+                        Dialect::Posix => self.posix(call, text),
+                        Dialect::Winsock => self.winsock(call, text),
+                    }
+                }
+            }
+        }
+        self.finish()
+    }
+
+    fn errnames(&self) -> String {
+        let platform = match self.d {
+            Dialect::Posix => Platform::Linux,
+            Dialect::Winsock => Platform::Winsock,
+        };
+        let mut seen = HashSet::new();
+        let mut s = String::from("static UNUSED const char *errname(int e) {\n    switch (e) {\n");
+        for c in Code::ALL.iter().filter(|c| c.platform() == platform) {
+            if seen.insert(c.number()) {
+                let _ = writeln!(s, "    case {}: return \"{}\";", c.number(), c.name());
+            }
+        }
+        s.push_str("    default: return \"E?\";\n    }\n}\n");
+        s
+    }
+
+    fn finish(self) -> String {
+        let h = self.h;
+        let mut s = String::new();
+        let (what, build, run) = match self.d {
+            Dialect::Posix => ("POSIX (Linux)", "cc -Wall -o session session.c", "./session"),
+            Dialect::Winsock => (
+                "Winsock 2",
+                "x86_64-w64-mingw32-gcc -o session.exe session.c -lws2_32 -lmswsock  (or cl session.c ws2_32.lib mswsock.lib user32.lib)",
+                "session.exe",
+            ),
+        };
+        let _ = writeln!(
+            s,
+            "/* Exported by socklab {} from a recording{} ({}, {} network).\n *\n * The {what} calls of the session, in order; each result is printed as socklab's\n * transcript prints it, for example `connect -> -1 EINPROGRESS (115)`. Calls without a\n * {what} counterpart are printed as comment lines starting with `#`.\n *\n * Build: {build}\n * Run:   {run} [accept=127.0.0.1:7001] [refuse=...]\n *        named targets default to the addresses in the recording; an argument NAME=ADDR\n *        points one elsewhere (start them with `socklab run` on the live network, or any\n *        server of the same kind).\n */",
+            h.socklab_version,
+            h.source.as_deref().map(|x| format!(" of {}", c_comment(x))).unwrap_or_default(),
+            h.started_at,
+            h.network.name(),
+        );
+        match self.d {
+            Dialect::Posix => s.push_str(
+                "#define _GNU_SOURCE\n#include <arpa/inet.h>\n#include <errno.h>\n#include <fcntl.h>\n#include <netinet/in.h>\n#include <netinet/tcp.h>\n#include <poll.h>\n#include <signal.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n#include <sys/epoll.h>\n#include <sys/select.h>\n#include <sys/socket.h>\n#include <sys/time.h>\n#include <time.h>\n#include <unistd.h>\n\n",
+            ),
+            Dialect::Winsock => s.push_str(
+                "#define _WIN32_WINNT 0x0601\n#define WIN32_LEAN_AND_MEAN\n#include <winsock2.h>\n#include <ws2tcpip.h>\n#include <mswsock.h>\n#include <windows.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n\n",
+            ),
+        }
+        s.push_str("#define UNUSED __attribute__((unused))\n\n");
+        s.push_str(&self.errnames());
+        let helpers = match self.d {
+            Dialect::Posix => [POSIX_HELPERS, POSIX_EXTRA].concat(),
+            Dialect::Winsock => WINSOCK_HELPERS.to_string(),
+        };
+        s.push_str(helpers.trim_start_matches("#define UNUSED __attribute__((unused))\n"));
+        // The targets, overridable from the command line.
+        s.push_str("\n/* Named targets: where the recording found them. */\n");
+        let mut setters = String::new();
+        for t in NamedTarget::ALL {
+            let a = h.facts.targets.get(t.name());
+            let v4 = a.and_then(|a| a.v4).map(|a| a.to_string()).unwrap_or_else(|| "0.0.0.0:0".into());
+            let v6 = a.and_then(|a| a.v6).map(|a| a.to_string()).unwrap_or_else(|| v4.clone());
+            let _ = writeln!(s, "static UNUSED const char *T_{} = {};", t.name(), c_str(v4.as_bytes()));
+            let _ = writeln!(s, "static UNUSED const char *T_{}6 = {};", t.name(), c_str(v6.as_bytes()));
+            let n = t.name().len() + 1;
+            let _ = writeln!(setters, "    if (!strncmp(arg, \"{0}=\", {n})) T_{0} = T_{0}6 = arg + {n};", t.name());
+        }
+        let _ = writeln!(s, "\nstatic void set_target(const char *arg) {{\n    if (*arg == '@') arg++;\n{setters}}}\n");
+        // main
+        s.push_str("int main(int argc, char **argv) {\n");
+        for (i, sock) in self.socks.values().enumerate() {
+            let ty = match self.d {
+                Dialect::Posix => "int",
+                Dialect::Winsock => "SOCKET",
+            };
+            let init = match self.d {
+                Dialect::Posix => "-1",
+                Dialect::Winsock => "INVALID_SOCKET",
+            };
+            let _ = writeln!(s, "    {ty} {} UNUSED = {init}; /* socket {} */", sock.ident, i + 1);
+            if self.d == Dialect::Winsock {
+                let _ = writeln!(s, "    WSAOVERLAPPED ov_{} UNUSED;", sock.ident);
+                let _ = writeln!(s, "    WSAEVENT ev_{} UNUSED = WSA_INVALID_EVENT;", sock.ident);
+            }
+        }
+        s.push_str("    for (int i = 1; i < argc; i++) set_target(argv[i]);\n    setvbuf(stdout, NULL, _IOLBF, 0);\n");
+        match self.d {
+            Dialect::Posix => s.push_str("    signal(SIGPIPE, SIG_IGN); /* a send on a reset connection answers EPIPE */\n"),
+            Dialect::Winsock => s.push_str(
+                "    {\n        /* socklab starts Winsock 2.2 for you, as every personality does. */\n        WSADATA wsd;\n        WSAStartup(MAKEWORD(2, 2), &wsd);\n    }\n",
+            ),
+        }
+        s.push_str(&self.body);
+        s.push_str("    return 0;\n}\n");
+        s
+    }
+
+    // ----- POSIX ---------------------------------------------------------------------------
+
+    fn posix(&mut self, call: &Call, text: &str) {
+        let Some(fname) = posix_name(call) else {
+            let why = match call {
+                Call::Alarm { after } => {
+                    self.comment(&format!("{text}: SIGALRM without SA_RESTART interrupts the next blocking call"));
+                    self.emit(&format!("arm_alarm({});", after.as_millis()));
+                    return;
+                }
+                Call::SetSockOpt { opt, .. } | Call::GetSockOpt { opt, .. } => {
+                    format!("{}: socklab's live network does not set it on Linux", opt.name())
+                }
+                Call::Close { .. } => "raw descriptors are not closed".into(),
+                _ => format!("{}: no POSIX counterpart", call.name()),
+            };
+            self.comment(&format!("{text}: {why}"));
+            return;
+        };
+        // Calls on a socket: its expression.
+        let target = match call {
+            Call::Socket { .. } | Call::Select { .. } | Call::Poll { .. } | Call::Epoll { .. } => None,
+            _ => call.sock().map(|r| self.sock(r)),
+        };
+        let (s, fam, proto) = match target {
+            Some(Ok(x)) => x,
+            Some(Err(why)) => {
+                self.comment(&format!("{text}: not made: {why}"));
+                return;
+            }
+            None => (String::new(), Family::V4, Proto::Tcp),
+        };
+        let q = c_str(fname.as_bytes());
+        let code = match call {
+            Call::Socket { proto, family, name } => {
+                let id = self.ident(name, *proto, *family);
+                self.closed.remove(name);
+                let af = if *family == Family::V4 { "AF_INET" } else { "AF_INET6" };
+                let ty = if *proto == Proto::Tcp { "SOCK_STREAM" } else { "SOCK_DGRAM" };
+                format!(
+                    "{id} = socket({af}, {ty}, 0);\n        int e = {id} < 0 ? errno : 0;\n        result_fd({q}, {id}, e);\n        putchar('\\n');"
+                )
+            }
+            Call::Fionbio { on, .. } => {
+                let op = if *on { "fl | O_NONBLOCK" } else { "fl & ~O_NONBLOCK" };
+                format!(
+                    "int fl = fcntl({s}, F_GETFL);\n        long r = fl < 0 ? -1 : fcntl({s}, F_SETFL, {op});\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');"
+                )
+            }
+            Call::SetSockOpt { opt, value, .. } => {
+                let (level, name, kind) = posix_opt(*opt).expect("posix_name checked the option");
+                let (decl, ptr) = match kind {
+                    OptKind::Time => {
+                        (format!("struct timeval v = {{{}, {}}};", value / 1000, value % 1000 * 1000), "&v")
+                    }
+                    OptKind::Linger => {
+                        (format!("struct linger v = {{{}, {}}};", i32::from(*value > 0), (*value).max(0)), "&v")
+                    }
+                    _ => (format!("int v = {value};"), "&v"),
+                };
+                format!(
+                    "{decl}\n        long r = setsockopt({s}, {level}, {name}, {ptr}, sizeof v);\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');"
+                )
+            }
+            Call::GetSockOpt { opt, .. } => {
+                let (level, name, kind) = posix_opt(*opt).expect("posix_name checked the option");
+                let (decl, show) = match kind {
+                    OptKind::Error => ("int v = 0;", "printf(\"  %s\", v ? errname(v) : \"0\");"),
+                    OptKind::Time => {
+                        ("struct timeval v = {0, 0};", "printf(\"  %ld\", (long)(v.tv_sec * 1000 + v.tv_usec / 1000));")
+                    }
+                    OptKind::Linger => ("struct linger v = {0, 0};", "printf(\"  %d\", v.l_onoff ? v.l_linger : 0);"),
+                    _ => ("int v = 0;", "printf(\"  %d\", v);"),
+                };
+                format!(
+                    "{decl}\n        socklen_t vl = sizeof v;\n        long r = getsockopt({s}, {level}, {name}, &v, &vl);\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        if (r == 0) {{ {show} }}\n        putchar('\\n');"
+                )
+            }
+            Call::Bind { addr, .. } | Call::Connect { addr, .. } => {
+                let (setup, ptr) = self.addr(addr, fam);
+                format!(
+                    "struct sockaddr_storage ss;\n        socklen_t sl;\n        {setup}\n        long r = {fname}({s}, {ptr}, sl);\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');"
+                )
+            }
+            Call::Listen { backlog, .. } => {
+                format!(
+                    "long r = listen({s}, {backlog});\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');"
+                )
+            }
+            Call::Accept { name, .. } => {
+                let id = self.ident(name, Proto::Tcp, fam);
+                self.closed.remove(name);
+                format!(
+                    "{id} = accept({s}, NULL, NULL);\n        int e = {id} < 0 ? errno : 0;\n        result_fd({q}, {id}, e);\n        putchar('\\n');"
+                )
+            }
+            Call::Select { read, write, except, timeout } => {
+                let mut code = String::from(
+                    "fd_set rs, ws, xs;\n        int n = 0;\n        FD_ZERO(&rs);\n        FD_ZERO(&ws);\n        FD_ZERO(&xs);\n",
+                );
+                let mut lists = Vec::new();
+                for (set, refs) in [("rs", read), ("ws", write), ("xs", except)] {
+                    let mut names = Vec::new();
+                    for r in refs {
+                        match self.sock(r) {
+                            Ok((x, _, _)) => {
+                                let _ =
+                                    writeln!(code, "        FD_SET({x}, &{set});\n        if ({x} >= n) n = {x} + 1;");
+                                names.push((r.to_string(), x));
+                            }
+                            Err(why) => {
+                                self.comment(&format!("{text}: not made: {why}"));
+                                return;
+                            }
+                        }
+                    }
+                    lists.push((set, names));
+                }
+                let tv = match timeout {
+                    Some(d) => {
+                        let _ =
+                            writeln!(code, "        struct timeval tv = {{{}, {}}};", d.as_secs(), d.subsec_micros());
+                        "&tv"
+                    }
+                    None => "NULL",
+                };
+                let _ = write!(
+                    code,
+                    "        long r = select(n, &rs, &ws, &xs, {tv});\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        if (r >= 0) {{\n"
+                );
+                for (k, (set, names)) in lists.iter().enumerate() {
+                    let label = ["read", "write", "except"][k];
+                    let _ = writeln!(
+                        code,
+                        "            printf(\"{}{label}=\");\n            int first_{set} = 1;",
+                        if k == 0 { "  " } else { " " }
+                    );
+                    for (n, x) in names {
+                        let _ = writeln!(
+                            code,
+                            "            if (FD_ISSET({x}, &{set})) {{ printf(\"%s%s\", first_{set} ? \"\" : \",\", {}); first_{set} = 0; }}",
+                            c_str(n.as_bytes())
+                        );
+                    }
+                    let _ = writeln!(code, "            (void)first_{set};");
+                }
+                code.push_str("        }\n        putchar('\\n');");
+                code
+            }
+            Call::Poll { socks, timeout } => {
+                let mut code = format!("struct pollfd p[{}];\n", socks.len().max(1));
+                let mut names = Vec::new();
+                for (i, r) in socks.iter().enumerate() {
+                    match self.sock(r) {
+                        Ok((x, _, _)) => {
+                            let _ = writeln!(
+                                code,
+                                "        p[{i}].fd = {x};\n        p[{i}].events = POLLIN | POLLPRI | POLLOUT | POLLRDHUP;\n        p[{i}].revents = 0;"
+                            );
+                            names.push(r.to_string());
+                        }
+                        Err(why) => {
+                            self.comment(&format!("{text}: not made: {why}"));
+                            return;
+                        }
+                    }
+                }
+                let ms = timeout.map_or(-1, |d| d.as_millis().min(i32::MAX as u128) as i64);
+                let _ = write!(
+                    code,
+                    "        long r = poll(p, {}, {ms});\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        if (r >= 0) {{\n",
+                    socks.len()
+                );
+                for (i, n) in names.iter().enumerate() {
+                    let _ = writeln!(
+                        code,
+                        "            printf(\"{}\");\n            print_revents({}, p[{i}].revents);",
+                        if i == 0 { "  " } else { " " },
+                        c_str(n.as_bytes())
+                    );
+                }
+                code.push_str("        }\n        putchar('\\n');");
+                code
+            }
+            Call::Epoll { socks, timeout } => {
+                let n = socks.len().max(1);
+                let mut code = format!(
+                    "int ep = epoll_create1(0);\n        struct epoll_event ev, out[{n}];\n        unsigned re[{n}];\n        memset(re, 0, sizeof re);\n"
+                );
+                let mut names = Vec::new();
+                for (i, r) in socks.iter().enumerate() {
+                    match self.sock(r) {
+                        Ok((x, _, _)) => {
+                            let _ = writeln!(
+                                code,
+                                "        ev.events = EPOLLIN | EPOLLPRI | EPOLLOUT | EPOLLRDHUP;\n        ev.data.u32 = {i};\n        epoll_ctl(ep, EPOLL_CTL_ADD, {x}, &ev);"
+                            );
+                            names.push(r.to_string());
+                        }
+                        Err(why) => {
+                            self.comment(&format!("{text}: not made: {why}"));
+                            return;
+                        }
+                    }
+                }
+                let ms = timeout.map_or(-1, |d| d.as_millis().min(i32::MAX as u128) as i64);
+                let _ = write!(
+                    code,
+                    "        long r = epoll_wait(ep, out, {n}, {ms});\n        int e = r < 0 ? errno : 0;\n        for (long k = 0; k < r; k++) re[out[k].data.u32] = out[k].events;\n        close(ep);\n        result({q}, r, e);\n        if (r >= 0) {{\n"
+                );
+                for (i, nm) in names.iter().enumerate() {
+                    let _ = writeln!(
+                        code,
+                        "            printf(\"{}\");\n            print_epoll({}, re[{i}]);",
+                        if i == 0 { "  " } else { " " },
+                        c_str(nm.as_bytes())
+                    );
+                }
+                code.push_str("        }\n        putchar('\\n');");
+                code
+            }
+            Call::GetSockName { .. } | Call::GetPeerName { .. } => format!(
+                "struct sockaddr_storage ss;\n        socklen_t sl = sizeof ss;\n        memset(&ss, 0, sizeof ss);\n        long r = {fname}({s}, (struct sockaddr *)&ss, &sl);\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        if (r == 0 && (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)) {{\n            printf(\"  \");\n            print_addr(&ss);\n        }}\n        putchar('\\n');"
+            ),
+            Call::Send { data, .. } => format!(
+                "long r = send({s}, {}, {}, MSG_NOSIGNAL);\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');",
+                c_str(data),
+                data.len()
+            ),
+            Call::SendTo { addr, data, .. } => {
+                let (setup, ptr) = self.addr(addr, fam);
+                format!(
+                    "struct sockaddr_storage ss;\n        socklen_t sl;\n        {setup}\n        long r = sendto({s}, {}, {}, MSG_NOSIGNAL, {ptr}, sl);\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');",
+                    c_str(data),
+                    data.len()
+                )
+            }
+            Call::Recv { .. } | Call::RecvFrom { .. } => {
+                let from = matches!(call, Call::RecvFrom { .. });
+                let show_empty = proto == Proto::Udp;
+                let mut code = String::from(
+                    "static unsigned char buf[65536];\n        struct sockaddr_storage ss;\n        socklen_t sl = sizeof ss;\n        memset(&ss, 0, sizeof ss);\n",
+                );
+                if from {
+                    let _ = writeln!(
+                        code,
+                        "        long r = recvfrom({s}, buf, sizeof buf, 0, (struct sockaddr *)&ss, &sl);"
+                    );
+                } else {
+                    let _ = writeln!(code, "        long r = recv({s}, buf, sizeof buf, 0);\n        (void)sl;");
+                }
+                let _ = write!(
+                    code,
+                    "        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        if (r > 0 || (r == 0 && {})) {{\n            printf(\"  \");\n            print_data(buf, r);\n",
+                    i32::from(show_empty)
+                );
+                if from {
+                    code.push_str("            if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6) {\n                printf(\" from \");\n                print_addr(&ss);\n            }\n");
+                }
+                code.push_str("        }\n        putchar('\\n');");
+                code
+            }
+            Call::Shutdown { how, .. } => {
+                let h = match how {
+                    How::Read => "SHUT_RD",
+                    How::Write => "SHUT_WR",
+                    How::Both => "SHUT_RDWR",
+                };
+                format!(
+                    "long r = shutdown({s}, {h});\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');"
+                )
+            }
+            Call::Close { sock } => {
+                if let SockRef::Name(n) = sock {
+                    self.closed.insert(n.clone());
+                }
+                format!(
+                    "long r = close({s});\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');"
+                )
+            }
+            _ => unreachable!("posix_name covers the calls handled here"),
+        };
+        self.emit(&code);
+    }
+
+    // ----- Winsock -------------------------------------------------------------------------
+
+    fn winsock(&mut self, call: &Call, text: &str) {
+        let target = match call {
+            Call::Socket { .. }
+            | Call::Select { .. }
+            | Call::Poll { .. }
+            | Call::WsaStartup { .. }
+            | Call::WsaCleanup
+            | Call::Alarm { .. } => None,
+            _ => call.sock().map(|r| self.sock(r)),
+        };
+        let (s, fam, proto) = match target {
+            Some(Ok(x)) => x,
+            Some(Err(why)) => {
+                self.comment(&format!("{text}: not made: {why}"));
+                return;
+            }
+            None => (String::new(), Family::V4, Proto::Tcp),
+        };
+        let name = match call {
+            Call::Fionbio { .. } => "ioctlsocket",
+            c => c.name(),
+        };
+        let q = c_str(name.as_bytes());
+        let int_result = |call_expr: &str| {
+            format!(
+                "int r = {call_expr};\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        putchar('\\n');"
+            )
+        };
+        let code = match call {
+            Call::WsaStartup { major, minor } => format!(
+                "WSADATA wsd;\n        int r = WSAStartup(MAKEWORD({major}, {minor}), &wsd);\n        result_int({q}, r, r);\n        putchar('\\n');"
+            ),
+            Call::WsaCleanup => int_result("WSACleanup()"),
+            Call::Alarm { .. } => {
+                self.comment(&format!(
+                    "{text}: a Winsock 1.1 blocking hook calling WSACancelBlockingCall; Winsock 2 has none"
+                ));
+                return;
+            }
+            Call::Epoll { .. } => {
+                self.comment(&format!("{text}: Windows has no epoll (WSAPoll is its closest)"));
+                return;
+            }
+            Call::Socket { proto, family, name } => {
+                let id = self.ident(name, *proto, *family);
+                self.closed.remove(name);
+                let af = if *family == Family::V4 { "AF_INET" } else { "AF_INET6" };
+                let (ty, pr) =
+                    if *proto == Proto::Tcp { ("SOCK_STREAM", "IPPROTO_TCP") } else { ("SOCK_DGRAM", "IPPROTO_UDP") };
+                format!(
+                    "{id} = socket({af}, {ty}, {pr});\n        int e = {id} == INVALID_SOCKET ? WSAGetLastError() : 0;\n        result_sock({q}, {id}, e);\n        putchar('\\n');"
+                )
+            }
+            Call::Fionbio { on, .. } => {
+                format!(
+                    "u_long on = {};\n        {}",
+                    u8::from(*on),
+                    int_result(&format!("ioctlsocket({s}, FIONBIO, &on)"))
+                )
+            }
+            Call::SetSockOpt { opt, value, .. } => {
+                let Some((level, oname, kind)) = winsock_opt(*opt) else {
+                    self.comment(&format!("{text}: {} does not exist on Windows", opt.name()));
+                    return;
+                };
+                let (decl, ptr, len) = match kind {
+                    OptKind::Context => ("".to_string(), "NULL".to_string(), "0".to_string()),
+                    OptKind::Linger => (
+                        format!("struct linger v = {{{}, {}}};\n        ", u16::from(*value > 0), (*value).max(0)),
+                        "(const char *)&v".into(),
+                        "sizeof v".into(),
+                    ),
+                    OptKind::Dword => {
+                        (format!("DWORD v = {value};\n        "), "(const char *)&v".into(), "sizeof v".into())
+                    }
+                    _ => (format!("int v = {value};\n        "), "(const char *)&v".into(), "sizeof v".into()),
+                };
+                let guard = if oname == "TCP_MAXRT" { ("#ifdef TCP_MAXRT\n", "\n#endif") } else { ("", "") };
+                format!(
+                    "{}{decl}{}{}",
+                    guard.0,
+                    int_result(&format!("setsockopt({s}, {level}, {oname}, {ptr}, (int)({len}))")),
+                    guard.1
+                )
+            }
+            Call::GetSockOpt { opt, .. } => {
+                let Some((level, oname, kind)) = winsock_opt(*opt) else {
+                    self.comment(&format!("{text}: {} does not exist on Windows", opt.name()));
+                    return;
+                };
+                let (decl, show) = match kind {
+                    OptKind::Error => ("int v = 0;", "printf(\"  %s\", v ? errname(v) : \"0\");"),
+                    OptKind::Dword => (
+                        "DWORD v = 0;",
+                        "if (v == 0xFFFFFFFF) printf(\"  0xFFFFFFFF\"); else printf(\"  %lu\", (unsigned long)v);",
+                    ),
+                    OptKind::Linger => ("struct linger v = {0, 0};", "printf(\"  %d\", v.l_onoff ? v.l_linger : 0);"),
+                    _ => ("int v = 0;", "printf(\"  %d\", v);"),
+                };
+                let guard = if oname == "TCP_MAXRT" { ("#ifdef TCP_MAXRT\n", "\n#endif") } else { ("", "") };
+                format!(
+                    "{}{decl}\n        int vl = sizeof v;\n        int r = getsockopt({s}, {level}, {oname}, (char *)&v, &vl);\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        if (r == 0) {{ {show} }}\n        putchar('\\n');{}",
+                    guard.0, guard.1
+                )
+            }
+            Call::Bind { addr, .. } => {
+                let (setup, ptr) = self.addr(addr, fam);
+                format!(
+                    "struct sockaddr_storage ss;\n        socklen_t sl;\n        {setup}\n        {}",
+                    int_result(&format!("bind({s}, {ptr}, sl)"))
+                )
+            }
+            Call::Listen { backlog, .. } => int_result(&format!("listen({s}, {backlog})")),
+            Call::Accept { name, .. } => {
+                let id = self.ident(name, Proto::Tcp, fam);
+                self.closed.remove(name);
+                format!(
+                    "{id} = accept({s}, NULL, NULL);\n        int e = {id} == INVALID_SOCKET ? WSAGetLastError() : 0;\n        result_sock({q}, {id}, e);\n        putchar('\\n');"
+                )
+            }
+            Call::Connect { addr, api, .. } => {
+                let (setup, ptr) = self.addr(addr, fam);
+                match api {
+                    ConnectApi::Connect => format!(
+                        "struct sockaddr_storage ss;\n        socklen_t sl;\n        {setup}\n        {}",
+                        int_result(&format!("connect({s}, {ptr}, sl)"))
+                    ),
+                    ConnectApi::WsaConnect { caller_data, sqos, gqos } => {
+                        let data = caller_data.as_deref().unwrap_or_default();
+                        let cd = if caller_data.is_some() {
+                            format!(
+                                "WSABUF cd;\n        cd.len = {};\n        cd.buf = (char *){};\n        ",
+                                data.len(),
+                                c_str(data)
+                            )
+                        } else {
+                            String::new()
+                        };
+                        let qos = if *sqos || *gqos {
+                            "QOS qos;\n        memset(&qos, 0, sizeof qos);\n        "
+                        } else {
+                            ""
+                        };
+                        format!(
+                            "struct sockaddr_storage ss;\n        socklen_t sl;\n        {setup}\n        {cd}{qos}{}",
+                            int_result(&format!(
+                                "WSAConnect({s}, {ptr}, sl, {}, NULL, {}, {})",
+                                if caller_data.is_some() { "&cd" } else { "NULL" },
+                                if *sqos { "&qos" } else { "NULL" },
+                                if *gqos { "&qos" } else { "NULL" }
+                            ))
+                        )
+                    }
+                    ConnectApi::ConnectEx { .. } if !is_ident(&s) => {
+                        self.comment(&format!("{text}: not made: ConnectEx needs a named socket here"));
+                        return;
+                    }
+                    ConnectApi::ConnectEx { send } => {
+                        let data = send.as_deref().unwrap_or_default();
+                        let ov = format!("ov_{s}");
+                        format!(
+                            "struct sockaddr_storage ss;\n        socklen_t sl;\n        DWORD sent = 0;\n        {setup}\n        memset(&{ov}, 0, sizeof {ov});\n        {ov}.hEvent = WSACreateEvent();\n        LPFN_CONNECTEX fn = load_connectex({s});\n        BOOL ok = fn ? fn({s}, {ptr}, sl, (PVOID){}, {}, &sent, &{ov}) : FALSE;\n        int e = ok ? 0 : WSAGetLastError();\n        result({q}, ok ? \"TRUE\" : \"FALSE\", e);\n        putchar('\\n');",
+                            if send.is_some() { c_str(data) } else { "NULL".into() },
+                            data.len()
+                        )
+                    }
+                }
+            }
+            Call::Select { read, write, except, timeout } => {
+                let mut code = String::from(
+                    "fd_set rs, ws, xs;\n        FD_ZERO(&rs);\n        FD_ZERO(&ws);\n        FD_ZERO(&xs);\n",
+                );
+                let mut lists = Vec::new();
+                for (set, refs) in [("rs", read), ("ws", write), ("xs", except)] {
+                    let mut names = Vec::new();
+                    for r in refs {
+                        match self.sock(r) {
+                            Ok((x, _, _)) => {
+                                let _ = writeln!(code, "        FD_SET({x}, &{set});");
+                                names.push((r.to_string(), x));
+                            }
+                            Err(why) => {
+                                self.comment(&format!("{text}: not made: {why}"));
+                                return;
+                            }
+                        }
+                    }
+                    lists.push((set, names));
+                }
+                let tv = match timeout {
+                    Some(d) => {
+                        let _ =
+                            writeln!(code, "        struct timeval tv = {{{}, {}}};", d.as_secs(), d.subsec_micros());
+                        "&tv"
+                    }
+                    None => "NULL",
+                };
+                let _ = write!(
+                    code,
+                    "        int r = select(0, &rs, &ws, &xs, {tv});\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        if (r != SOCKET_ERROR) {{\n"
+                );
+                for (k, (set, names)) in lists.iter().enumerate() {
+                    let label = ["read", "write", "except"][k];
+                    let _ = writeln!(
+                        code,
+                        "            printf(\"{}{label}=\");\n            int first_{set} = 1;",
+                        if k == 0 { "  " } else { " " }
+                    );
+                    for (n, x) in names {
+                        let _ = writeln!(
+                            code,
+                            "            if (FD_ISSET({x}, &{set})) {{ printf(\"%s%s\", first_{set} ? \"\" : \",\", {}); first_{set} = 0; }}",
+                            c_str(n.as_bytes())
+                        );
+                    }
+                    let _ = writeln!(code, "            (void)first_{set};");
+                }
+                code.push_str("        }\n        putchar('\\n');");
+                code
+            }
+            Call::Poll { socks, timeout } => {
+                let mut code = format!("WSAPOLLFD p[{}];\n", socks.len().max(1));
+                let mut names = Vec::new();
+                for (i, r) in socks.iter().enumerate() {
+                    match self.sock(r) {
+                        Ok((x, _, _)) => {
+                            let _ = writeln!(
+                                code,
+                                "        p[{i}].fd = {x};\n        p[{i}].events = POLLRDNORM | POLLWRNORM;\n        p[{i}].revents = 0;"
+                            );
+                            names.push(r.to_string());
+                        }
+                        Err(why) => {
+                            self.comment(&format!("{text}: not made: {why}"));
+                            return;
+                        }
+                    }
+                }
+                let ms = timeout.map_or(-1, |d| d.as_millis().min(i32::MAX as u128) as i64);
+                let _ = write!(
+                    code,
+                    "        int r = WSAPoll(p, {}, {ms});\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        if (r != SOCKET_ERROR) {{\n",
+                    socks.len()
+                );
+                for (i, n) in names.iter().enumerate() {
+                    let _ = writeln!(
+                        code,
+                        "            printf(\"{}\");\n            print_revents({}, p[{i}].revents);",
+                        if i == 0 { "  " } else { " " },
+                        c_str(n.as_bytes())
+                    );
+                }
+                code.push_str("        }\n        putchar('\\n');");
+                code
+            }
+            Call::WsaEventSelect { .. } | Call::WsaEnumNetworkEvents { .. } if !is_ident(&s) => {
+                self.comment(&format!("{text}: not made: the event object belongs to a named socket"));
+                return;
+            }
+            Call::WsaEventSelect { events, .. } => {
+                format!(
+                    "if (ev_{s} == WSA_INVALID_EVENT) ev_{s} = WSACreateEvent();\n        {}",
+                    int_result(&format!("WSAEventSelect({s}, ev_{s}, {})", fd_expr(*events)))
+                )
+            }
+            Call::WsaAsyncSelect { events, .. } => {
+                int_result(&format!("WSAAsyncSelect({s}, message_window(), WM_USER + 1, {})", fd_expr(*events)))
+            }
+            Call::WsaEnumNetworkEvents { .. } => format!(
+                "WSANETWORKEVENTS ne;\n        memset(&ne, 0, sizeof ne);\n        int r = WSAEnumNetworkEvents({s}, ev_{s}, &ne);\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        if (r == 0) {{\n            printf(\"  \");\n            print_network_events(&ne);\n        }}\n        putchar('\\n');"
+            ),
+            Call::GetSockName { .. } | Call::GetPeerName { .. } => format!(
+                "struct sockaddr_storage ss;\n        int sl = sizeof ss;\n        memset(&ss, 0, sizeof ss);\n        int r = {name}({s}, (struct sockaddr *)&ss, &sl);\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        if (r == 0) {{\n            printf(\"  \");\n            print_addr(&ss);\n        }}\n        putchar('\\n');"
+            ),
+            Call::Send { data, .. } => int_result(&format!("send({s}, {}, {}, 0)", c_str(data), data.len())),
+            Call::SendTo { addr, data, .. } => {
+                let (setup, ptr) = self.addr(addr, fam);
+                format!(
+                    "struct sockaddr_storage ss;\n        socklen_t sl;\n        {setup}\n        {}",
+                    int_result(&format!("sendto({s}, {}, {}, 0, {ptr}, sl)", c_str(data), data.len()))
+                )
+            }
+            Call::Recv { .. } | Call::RecvFrom { .. } => {
+                let from = matches!(call, Call::RecvFrom { .. });
+                let show_empty = proto == Proto::Udp;
+                let mut code = String::from(
+                    "static char buf[65536];\n        struct sockaddr_storage ss;\n        int sl = sizeof ss;\n        memset(&ss, 0, sizeof ss);\n",
+                );
+                if from {
+                    let _ = writeln!(
+                        code,
+                        "        int r = recvfrom({s}, buf, sizeof buf, 0, (struct sockaddr *)&ss, &sl);"
+                    );
+                } else {
+                    let _ = writeln!(code, "        int r = recv({s}, buf, sizeof buf, 0);\n        (void)sl;");
+                }
+                let _ = write!(
+                    code,
+                    "        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        if (r > 0 || (r == 0 && {})) {{\n            printf(\"  \");\n            print_data((const unsigned char *)buf, r);\n",
+                    i32::from(show_empty)
+                );
+                if from {
+                    code.push_str("            if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6) {\n                printf(\" from \");\n                print_addr(&ss);\n            }\n");
+                }
+                code.push_str("        }\n        putchar('\\n');");
+                code
+            }
+            Call::Shutdown { how, .. } => {
+                let h = match how {
+                    How::Read => "SD_RECEIVE",
+                    How::Write => "SD_SEND",
+                    How::Both => "SD_BOTH",
+                };
+                int_result(&format!("shutdown({s}, {h})"))
+            }
+            Call::Close { sock } => {
+                if let SockRef::Name(n) = sock {
+                    self.closed.insert(n.clone());
+                }
+                int_result(&format!("closesocket({s})"))
+            }
+        };
+        self.emit(&code);
+    }
+}
+
+/// Whether a socket expression is a variable (not a raw descriptor number).
+fn is_ident(s: &str) -> bool {
+    s.starts_with("s_")
+}
+
+/// `FD_READ | FD_CONNECT` for a set of events.
+fn fd_expr(e: FdEvents) -> String {
+    let names: Vec<&str> = FdEvents::NAMES.iter().filter(|(_, b)| e.contains(*b)).map(|(n, _)| *n).collect();
+    if names.is_empty() { "0".into() } else { names.join(" | ") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn c_strings_escape_everything_but_printable_ascii() {
+        assert_eq!(c_str(b"hello"), "\"hello\"");
+        assert_eq!(c_str(b"a\"b\\c?\n\x00\xff1"), "\"a\\\"b\\\\c\\?\\012\\000\\3771\"");
+    }
+
+    #[test]
+    fn fd_event_expressions() {
+        assert_eq!(fd_expr(FdEvents::CONNECT | FdEvents::READ), "FD_READ | FD_CONNECT");
+        assert_eq!(fd_expr(FdEvents::empty()), "0");
+    }
+}
