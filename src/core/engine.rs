@@ -97,8 +97,12 @@ struct Sock {
     failure_reported: bool,
     /// Linux: a completed handshake has not yet been reported to a connect call.
     success_unreported: bool,
-    /// Generation of the current attempt; timers of older attempts are ignored.
+    /// The current attempt's number (unique in the host); timers of older attempts, or of a
+    /// socket that used this slot before, are ignored.
     attempt: u64,
+    /// Unique in the host: a datagram or ICMP timer only reaches the socket it was meant for,
+    /// even after the slot was reused.
+    serial: u64,
     /// The attempt runs through ConnectEx (overlapped).
     overlapped: Option<Vec<u8>>,
     via_connectex: bool,
@@ -133,9 +137,9 @@ enum Timer {
     /// A target resets an established connection.
     Reset { sock: usize, attempt: u64 },
     /// A datagram arrives at a socket of this host.
-    Datagram { sock: usize, data: Vec<u8>, from: SocketAddr },
+    Datagram { sock: usize, serial: u64, data: Vec<u8>, from: SocketAddr },
     /// ICMP port unreachable arrives for a UDP socket.
-    Icmp { sock: usize },
+    Icmp { sock: usize, serial: u64 },
 }
 
 /// A timer in the queue, ordered by due time then by scheduling order (deterministic).
@@ -210,6 +214,20 @@ pub struct Host {
     notes: Vec<Notification>,
     /// `alarm`: when the next blocking connect is interrupted (virtual time).
     alarm: Option<Duration>,
+    /// Source of socket serials and attempt numbers.
+    serials: u64,
+    /// Slots of closed sockets, reused by the next socket (memory stays bounded by the sockets
+    /// open at once, however long a session or a replay runs).
+    free: Vec<usize>,
+    /// Names of closed sockets whose slot was freed: protocol, family, descriptor.
+    closed_names: HashMap<String, (Proto, Family, i64), Fnv>,
+    /// The slot of the socket `socket()` created last.
+    created: usize,
+}
+
+fn next_serial(counter: &mut u64) -> u64 {
+    *counter += 1;
+    *counter
 }
 
 impl Host {
@@ -231,6 +249,10 @@ impl Host {
             trans: Vec::new(),
             notes: Vec::new(),
             alarm: None,
+            serials: 0,
+            free: Vec::new(),
+            closed_names: HashMap::default(),
+            created: 0,
         }
     }
 
@@ -251,7 +273,10 @@ impl Host {
 
     /// The state of a named socket.
     pub fn state(&self, name: &str) -> Option<State> {
-        self.names.get(name).map(|&i| self.socks[i].state)
+        match self.names.get(name) {
+            Some(&i) => Some(self.socks[i].state),
+            None => self.closed_names.get(name).map(|_| State::Closed),
+        }
     }
 
     /// A snapshot of every socket, for views and tests.
@@ -262,7 +287,21 @@ impl Host {
     /// A snapshot of one socket by name (read-only; lets a view show only its visible rows
     /// instead of copying every socket per frame).
     pub fn socket_view(&self, name: &str) -> Option<SocketView> {
-        self.names.get(name).map(|&i| SocketView::of(&self.socks[i]))
+        if let Some(&i) = self.names.get(name) {
+            return Some(SocketView::of(&self.socks[i]));
+        }
+        self.closed_names.get(name).map(|&(proto, family, handle)| SocketView {
+            name: name.to_string(),
+            handle,
+            proto,
+            family,
+            state: State::Closed,
+            nonblocking: false,
+            broadcast: false,
+            local: None,
+            peer: None,
+            error: None,
+        })
     }
 
     /// When the next network event is due, if any.
@@ -422,9 +461,13 @@ impl Host {
                     self.peer_reset(sock);
                 }
             }
-            Timer::Datagram { sock, data, from } => self.deliver_datagram(sock, data, from),
-            Timer::Icmp { sock } => {
-                if self.socks[sock].state != State::Closed {
+            Timer::Datagram { sock, serial, data, from } => {
+                if self.socks[sock].serial == serial {
+                    self.deliver_datagram(sock, data, from);
+                }
+            }
+            Timer::Icmp { sock, serial } => {
+                if self.socks[sock].serial == serial && self.socks[sock].state != State::Closed {
                     self.socks[sock].icmp = Some(Fault::Refused);
                     self.readiness_changed(sock);
                 }
@@ -782,6 +825,7 @@ impl Host {
             failure_reported: false,
             success_unreported: false,
             attempt: 0,
+            serial: next_serial(&mut self.serials),
             overlapped: None,
             via_connectex: false,
             context_updated: false,
@@ -801,9 +845,19 @@ impl Host {
             disconnected: false,
             indeterminate: false,
         };
-        self.socks.push(sock);
-        let i = self.socks.len() - 1;
+        let i = match self.free.pop() {
+            Some(slot) => {
+                self.socks[slot] = sock;
+                slot
+            }
+            None => {
+                self.socks.push(sock);
+                self.socks.len() - 1
+            }
+        };
+        self.created = i;
         self.names.insert(name.to_string(), i);
+        self.closed_names.remove(name);
         self.trans.push(Transition {
             sock: name.to_string(),
             from: State::Closed,
@@ -1162,7 +1216,7 @@ impl Host {
         let Some(client) = self.socks[i].backlog.pop_front() else { return Out::err(r::ACCEPT, Code::EINVAL) };
         let listener = self.socks[i].clone();
         let out = self.socket(listener.proto, listener.family, name);
-        let j = self.socks.len() - 1;
+        let j = self.created;
         let client_local = self.socks[client].local;
         let client_peer = self.socks[client].peer;
         let a = &mut self.socks[j];
@@ -1394,7 +1448,7 @@ impl Host {
         let s = &mut self.socks[i];
         s.local = Some(local);
         s.peer = Some(dst);
-        s.attempt += 1;
+        s.attempt = next_serial(&mut self.serials);
         s.so_error = None;
         s.failure_reported = false;
         s.success_unreported = false;
@@ -1491,7 +1545,7 @@ impl Host {
     /// 10d / 8b: Linux's `connect(AF_UNSPEC)` on a TCP socket.
     fn linux_unspec_tcp(&mut self, i: usize) -> Out {
         let s = &mut self.socks[i];
-        s.attempt += 1;
+        s.attempt = next_serial(&mut self.serials);
         s.peer = None;
         s.so_error = None;
         s.success_unreported = false;
@@ -1969,21 +2023,25 @@ impl Host {
             if filtered {
                 // 7c: no socket takes it; the sender gets ICMP port unreachable.
                 if icmp_applies {
-                    self.schedule(self.now, Timer::Icmp { sock: i });
+                    self.schedule(self.now, Timer::Icmp { sock: i, serial: self.socks[i].serial });
                 }
             } else {
-                self.schedule(self.now, Timer::Datagram { sock: j, data, from });
+                self.schedule(self.now, Timer::Datagram { sock: j, serial: self.socks[j].serial, data, from });
             }
             return;
         }
         match facts.udp(dst) {
-            UdpFact::Echo { after } => {
-                self.schedule(self.now.saturating_add(after), Timer::Datagram { sock: i, data, from: dst })
-            }
+            UdpFact::Echo { after } => self.schedule(
+                self.now.saturating_add(after),
+                Timer::Datagram { sock: i, serial: self.socks[i].serial, data, from: dst },
+            ),
             UdpFact::Swallowed => {}
             UdpFact::PortUnreachable { after } => {
                 if icmp_applies {
-                    self.schedule(self.now.saturating_add(after), Timer::Icmp { sock: i });
+                    self.schedule(
+                        self.now.saturating_add(after),
+                        Timer::Icmp { sock: i, serial: self.socks[i].serial },
+                    );
                 }
             }
         }
@@ -2012,7 +2070,10 @@ impl Host {
                 }
                 if let Some(j) = s.partner {
                     let from = s.local.unwrap_or_else(|| SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0));
-                    self.schedule(self.now, Timer::Datagram { sock: j, data: data.to_vec(), from });
+                    self.schedule(
+                        self.now,
+                        Timer::Datagram { sock: j, serial: self.socks[j].serial, data: data.to_vec(), from },
+                    );
                 }
                 Out { ret: Ret::Int(len), ..Out::ok(r::TCP_SEND) }
             }
@@ -2130,7 +2191,7 @@ impl Host {
 
     fn close(&mut self, i: usize) -> Out {
         let s = &mut self.socks[i];
-        s.attempt += 1;
+        s.attempt = next_serial(&mut self.serials);
         s.overlapped = None;
         s.rx.clear();
         let partner = s.partner.take();
@@ -2151,7 +2212,27 @@ impl Host {
                 self.peer_reset(c);
             }
         }
+        self.free_slot(i);
         Out::ok(r::CLOSE)
+    }
+
+    /// A closed socket's slot becomes free for the next socket; its name keeps answering as
+    /// closed. Nothing may point at the slot afterwards.
+    fn free_slot(&mut self, i: usize) {
+        for &l in &self.listening {
+            self.socks[l].backlog.retain(|&c| c != i);
+        }
+        let s = &self.socks[i];
+        if self.names.get(&s.name) == Some(&i) {
+            let name = s.name.clone();
+            self.closed_names.insert(name.clone(), (s.proto, s.family, s.handle));
+            self.names.remove(&name);
+        }
+        let s = &mut self.socks[i];
+        s.rx = VecDeque::new();
+        s.backlog = VecDeque::new();
+        s.recorded = Vec::new();
+        self.free.push(i);
     }
 }
 

@@ -285,3 +285,54 @@ fn huge_times_saturate_instead_of_overflowing() {
     assert_eq!(a.error, Some(Code::WSAETIMEDOUT));
     h.advance(Duration::MAX, &NET);
 }
+
+#[test]
+fn closed_slots_are_reused_so_memory_stays_bounded() {
+    let mut h = Host::new(Linux);
+    for _ in 0..10_000 {
+        call(&mut h, Call::Socket { proto: Proto::Tcp, family: Family::V4, name: "s".into() });
+        call(&mut h, Call::Fionbio { sock: name("s"), on: true });
+        connect(&mut h, "s", target(NamedTarget::Refuse));
+        call(&mut h, Call::Close { sock: name("s") });
+    }
+    assert_eq!(h.sockets().len(), 1, "one slot, reused ten thousand times");
+    // The closed name still answers as closed.
+    assert_eq!(h.state("s"), Some(State::Closed));
+    assert_eq!(connect(&mut h, "s", target(NamedTarget::Accept)).error, Some(Code::EBADF));
+}
+
+#[test]
+fn a_datagram_in_flight_never_reaches_the_next_socket_in_the_same_slot() {
+    /// SimNet, but the echo comes back after 5 ms, so it is still in flight when `a` closes.
+    struct SlowEcho;
+    impl Facts for SlowEcho {
+        fn resolve(&self, t: NamedTarget, f: Family) -> Option<SocketAddr> {
+            NET.resolve(t, f)
+        }
+        fn route(&self, dst: std::net::IpAddr) -> crate::core::facts::RouteFact {
+            NET.route(dst)
+        }
+        fn is_local(&self, ip: std::net::IpAddr) -> bool {
+            NET.is_local(ip)
+        }
+        fn tcp(&self, dst: SocketAddr) -> crate::core::facts::TcpFact {
+            NET.tcp(dst)
+        }
+        fn udp(&self, _dst: SocketAddr) -> crate::core::facts::UdpFact {
+            crate::core::facts::UdpFact::Echo { after: Duration::from_millis(5) }
+        }
+    }
+    let net = SlowEcho;
+    let mut h = Host::new(Linux);
+    let mut c = |h: &mut Host, call: Call| h.call(&call, &net);
+    c(&mut h, Call::Socket { proto: Proto::Udp, family: Family::V4, name: "a".into() });
+    c(&mut h, Call::Bind { sock: name("a"), addr: lit("127.0.0.1:5000") });
+    c(&mut h, Call::SendTo { sock: name("a"), addr: target(NamedTarget::Echo), data: b"x".to_vec() });
+    c(&mut h, Call::Close { sock: name("a") });
+    c(&mut h, Call::Socket { proto: Proto::Udp, family: Family::V4, name: "b".into() });
+    c(&mut h, Call::Bind { sock: name("b"), addr: lit("127.0.0.1:5000") });
+    c(&mut h, Call::Fionbio { sock: name("b"), on: true });
+    assert_eq!(h.sockets().len(), 1, "b took a's slot");
+    h.advance(Duration::from_millis(10), &net);
+    assert_eq!(c(&mut h, Call::Recv { sock: name("b") }).error, Some(Code::EAGAIN), "the echo was for a");
+}
