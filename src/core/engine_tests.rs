@@ -324,7 +324,7 @@ fn a_datagram_in_flight_never_reaches_the_next_socket_in_the_same_slot() {
     }
     let net = SlowEcho;
     let mut h = Host::new(Linux);
-    let mut c = |h: &mut Host, call: Call| h.call(&call, &net);
+    let c = |h: &mut Host, call: Call| h.call(&call, &net);
     c(&mut h, Call::Socket { proto: Proto::Udp, family: Family::V4, name: "a".into() });
     c(&mut h, Call::Bind { sock: name("a"), addr: lit("127.0.0.1:5000") });
     c(&mut h, Call::SendTo { sock: name("a"), addr: target(NamedTarget::Echo), data: b"x".to_vec() });
