@@ -572,9 +572,7 @@ impl App {
         let text = if so_far == 0 {
             format!("recording to {file}; R stops, M adds a marker")
         } else {
-            format!(
-                "recording to {file}: the session's {so_far} entries so far were written first; R stops, M adds a marker"
-            )
+            format!("the session's {so_far} entries so far written first to {file}; recording on: R stops, M marks")
         };
         self.set_status(text, Level::Info);
         self.recording = Some(file);
@@ -1740,7 +1738,7 @@ mod tests {
         a.recording_started("socklab-x.ndjson".into(), 10);
         assert_eq!(a.recording(), Some("socklab-x.ndjson"));
         assert_eq!(a.recording_entries(), 10);
-        assert!(a.status().text.contains("10 entries so far were written first"), "{}", a.status().text);
+        assert!(a.status().text.contains("10 entries so far written first to socklab-x.ndjson"), "{}", a.status().text);
         // M: the prompt opens with `mark `; Enter adds the marker.
         a.update(Msg::Input(Key::ch('M')));
         assert!(a.prompt().open);
