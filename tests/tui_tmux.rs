@@ -258,6 +258,10 @@ fn r_mid_session_records_from_the_start_and_the_recording_replays_in_the_screen(
     t.keys(&["]"]);
     let s = t.wait_for("the marker", |s| s.contains("marker 1 `done`"));
     assert!(s.contains("connect s @refuse"), "{s}");
+    // Space plays the rest, paced (the recorded 1 s wait), to the end.
+    t.keys(&["Space"]);
+    let s = t.wait_for("the end of the recording", |s| s.contains("end of the recording"));
+    assert!(s.contains("wait 1000"), "{s}");
     t.keys(&["q"]);
     t.wait_for("the shell after socklab", |s| s.contains("RESTORED"));
 }
