@@ -14,7 +14,7 @@ use socklab::script::parse::{Names, parse_line, parse_script};
 use socklab::script::run::{Output, run, run_recorded};
 use socklab::session::lab::Lab;
 use socklab::session::record::{Header, Network, Recorder, Tap};
-use socklab::tui::{LessonStart, TuiNet, TuiOptions, run_tui};
+use socklab::tui::{LessonStart, ReplayStart, TuiNet, TuiOptions, run_tui};
 
 /// A terminal laboratory for the semantics of connect() on Windows Sockets and POSIX.
 #[derive(Debug, Parser)]
@@ -34,6 +34,10 @@ struct Cli {
     /// default), or the deterministic simulated network.
     #[arg(long, value_enum, default_value_t = Net::Live)]
     net: Net,
+    /// TUI: record the whole session from its start (NDJSON, see docs/recording-format.md);
+    /// `R` stops and starts recording, `M` adds a marker.
+    #[arg(long, value_name = "OUT.ndjson")]
+    record: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -81,6 +85,9 @@ enum Command {
         /// One JSON object per step and personality (with --headless).
         #[arg(long)]
         json: bool,
+        /// TUI replay: idle gaps longer than this many seconds are shortened to it.
+        #[arg(long, value_name = "SECS", default_value_t = 2.0)]
+        idle_limit: f64,
     },
     /// Turn a recording into a handout, a C program or a script.
     Export {
@@ -161,27 +168,29 @@ enum Net {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        None => tui(cli.theme, cli.mouse, cli.net, None),
+        None => tui(cli.theme, cli.mouse, cli.net, None, cli.record, None),
         Some(Command::Learn { lesson, tui: true, .. }) => {
             let start = match lesson {
                 Some(n) => LessonStart::Number(n),
                 None => LessonStart::Picker,
             };
-            tui(cli.theme, cli.mouse, cli.net, Some(start))
+            tui(cli.theme, cli.mouse, cli.net, Some(start), cli.record, None)
         }
         Some(Command::Shell) => shell(),
         Some(Command::Run { file, personality, compare: _, net, json, record }) => {
             run_file(&file, personality, net, json, record.as_deref())
         }
-        Some(Command::Replay { file, headless: _, rerun: true, allow_remote, json: _ }) => {
-            rerun_file(&file, allow_remote)
-        }
-        Some(Command::Replay { file, headless: true, rerun: false, allow_remote: _, json }) => replay_file(&file, json),
-        Some(Command::Replay { .. }) => {
-            eprintln!(
-                "socklab: the TUI replay is not available yet; `socklab replay FILE --headless` prints and checks the recording"
-            );
-            ExitCode::from(2)
+        Some(Command::Replay { file, headless: _, rerun: true, allow_remote, .. }) => rerun_file(&file, allow_remote),
+        Some(Command::Replay { file, headless: true, rerun: false, json, .. }) => replay_file(&file, json),
+        Some(Command::Replay { file, idle_limit, .. }) => {
+            // A file that cannot be opened, or whose header is unreadable, has nothing to show.
+            if let Err(e) = socklab::session::record::open(&file) {
+                eprintln!("socklab: {}: {e}", file.display());
+                return ExitCode::from(2);
+            }
+            let idle = if idle_limit.is_finite() && idle_limit > 0.0 { idle_limit } else { 2.0 };
+            let start = ReplayStart { file, idle_limit: std::time::Duration::from_secs_f64(idle) };
+            tui(cli.theme, cli.mouse, Net::Sim, None, None, Some(start))
         }
         Some(Command::Export { file, to, output }) => export_file(&file, to, output.as_deref()),
         Some(Command::Explain { code }) => socklab::learn::cli::explain(&code),
@@ -191,7 +200,14 @@ fn main() -> ExitCode {
     }
 }
 
-fn tui(theme: Option<String>, mouse: bool, net: Net, lesson: Option<LessonStart>) -> ExitCode {
+fn tui(
+    theme: Option<String>,
+    mouse: bool,
+    net: Net,
+    lesson: Option<LessonStart>,
+    record: Option<PathBuf>,
+    replay: Option<ReplayStart>,
+) -> ExitCode {
     if let Some(LessonStart::Number(n)) = lesson {
         let count = socklab::learn::lesson::all().len();
         if !(1..=count).contains(&n) {
@@ -205,7 +221,7 @@ fn tui(theme: Option<String>, mouse: bool, net: Net, lesson: Option<LessonStart>
         Net::Sim => TuiNet::Sim,
         Net::Live => TuiNet::Live,
     };
-    match run_tui(TuiOptions { net, theme, mouse, config: None, lesson }) {
+    match run_tui(TuiOptions { net, theme, mouse, config: None, lesson, record, replay }) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("socklab: {e:#}");

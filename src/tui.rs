@@ -33,7 +33,8 @@ use ratatui::backend::CrosstermBackend;
 
 use crate::app::config::Config;
 use crate::app::keys::{Action, Key, KeyCode};
-use crate::app::{App, AppOptions, Effect, Msg, NetKind};
+use crate::app::{App, AppOptions, Effect, JournalStep, Msg, NetKind};
+use crate::session::record::{Header, Journal, Network, Recorder, Tap};
 use crate::ui;
 use crate::ui::theme::{Theme, ThemeChoice};
 
@@ -60,6 +61,100 @@ pub struct TuiOptions {
     pub config: Option<PathBuf>,
     /// Open a lesson at start (`socklab learn --tui [N]`).
     pub lesson: Option<LessonStart>,
+    /// `--record FILE`: record the whole session from its start.
+    pub record: Option<PathBuf>,
+    /// `socklab replay FILE`: show a recording instead of a lab.
+    pub replay: Option<ReplayStart>,
+}
+
+/// What `socklab replay FILE` opens.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReplayStart {
+    pub file: PathBuf,
+    /// Idle gaps longer than this are shortened to it.
+    pub idle_limit: std::time::Duration,
+}
+
+/// Appends to memory, and to a file once one is attached: the session is journaled from its
+/// start, so that `R` mid-session writes every step since the sockets were created.
+struct Tee {
+    memory: Vec<u8>,
+    file: Option<std::io::BufWriter<std::fs::File>>,
+}
+
+impl std::io::Write for Tee {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.memory.extend_from_slice(buf);
+        if let Some(f) = self.file.as_mut() {
+            f.write_all(buf)?;
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self.file.as_mut() {
+            Some(f) => f.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The session's journal: a recorder writing to a [`Tee`], and the file being recorded to.
+pub struct Recording {
+    recorder: Recorder<Tee>,
+    file: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Recording {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Recording").field("recorder", &self.recorder).field("file", &self.file).finish()
+    }
+}
+
+impl Recording {
+    /// Start writing to `path`: the session's steps so far first. Returns how many entries that
+    /// was.
+    fn attach(&mut self, path: &std::path::Path) -> std::io::Result<usize> {
+        use std::io::Write;
+        let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
+        let tee = self.recorder.writer_mut();
+        f.write_all(&tee.memory)?;
+        f.flush()?;
+        tee.file = Some(f);
+        self.file = Some(path.to_path_buf());
+        Ok(self.recorder.entries())
+    }
+
+    /// Stop writing to the file (the journal goes on in memory).
+    fn detach(&mut self) -> std::io::Result<()> {
+        use std::io::Write;
+        self.file = None;
+        match self.recorder.writer_mut().file.take() {
+            Some(mut f) => f.flush(),
+            None => Ok(()),
+        }
+    }
+
+    /// Hand the app's new steps to the recorder.
+    fn journal(&mut self, app: &mut App) {
+        let mut failed = None;
+        for step in app.take_steps() {
+            let r = match &step {
+                JournalStep::Call { line, text, call, records } => self.recorder.call(Some(*line), text, call, records),
+                JournalStep::Wait { line, text, wait, records } => self.recorder.wait(Some(*line), text, wait, records),
+                JournalStep::Marker { line, label } => Journal::marker(&mut self.recorder, Some(*line), label),
+            };
+            if let Err(e) = r {
+                failed = Some(e);
+            }
+        }
+        if self.file.is_some() {
+            app.set_recording_entries(self.recorder.entries());
+        }
+        if let Some(e) = failed {
+            let file = self.file.as_ref().map(|f| f.display().to_string()).unwrap_or_default();
+            app.update(Msg::Warning(format!("could not write the recording {file}: {e}")));
+        }
+    }
 }
 
 /// What `socklab learn --tui` opens.
@@ -105,6 +200,21 @@ fn install_hooks() {
 
 /// Build the app and theme from options, config file and environment (no terminal yet).
 pub fn prepare(opts: &TuiOptions) -> (App, Theme, bool) {
+    let (app, theme, mouse, _) = prepare_all(opts);
+    (app, theme, mouse)
+}
+
+/// Now, in RFC 3339 (UTC): the recording's `started_at`, read here at the terminal layer.
+fn started_at() -> String {
+    #[allow(clippy::disallowed_methods)]
+    let now = std::time::SystemTime::now();
+    let secs = now.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    crate::session::record::rfc3339(secs)
+}
+
+/// [`prepare`], with the session's journal: the lab is built with the recorder's tap from the
+/// start, and `--record FILE` is attached at once. `None` for a replay.
+pub fn prepare_all(opts: &TuiOptions) -> (App, Theme, bool, Option<Recording>) {
     let env = |k: &str| std::env::var(k).ok();
     let path = opts.config.clone().or_else(|| Config::path(&env));
     let mut warnings = Vec::new();
@@ -124,6 +234,26 @@ pub fn prepare(opts: &TuiOptions) -> (App, Theme, bool) {
     };
     let (theme, w) = ui::theme::resolve(&choice, &|p| std::fs::read_to_string(p).map_err(|e| e.to_string()));
     warnings.extend(w);
+    if let Some(start) = &opts.replay {
+        let name = start
+            .file
+            .file_name()
+            .map_or_else(|| start.file.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let opened = std::fs::File::open(&start.file).map_err(|e| e.to_string()).and_then(|f| {
+            let src: crate::app::replay::ReplaySource = Box::new(std::io::BufReader::with_capacity(1 << 16, f));
+            crate::session::replay::Replay::new(src).map_err(|e| e.to_string())
+        });
+        let opts_app = AppOptions { keymap: config.keymap, warnings, ..AppOptions::default() };
+        let app = match opened {
+            Ok(r) => App::replaying(r, name, start.idle_limit, opts_app),
+            Err(e) => {
+                let mut a = App::new(opts_app);
+                a.update(Msg::Warning(format!("cannot open the recording {}: {e}", start.file.display())));
+                a
+            }
+        };
+        return (app, theme, opts.mouse || config.mouse.unwrap_or(false), None);
+    }
     let (net, facts, kernel): (NetKind, Box<dyn crate::core::facts::Facts + Send>, _) = match opts.net {
         TuiNet::Sim => (NetKind::Sim, Box::new(crate::net::sim::SimNet), None),
         TuiNet::Live => {
@@ -153,7 +283,42 @@ pub fn prepare(opts: &TuiOptions) -> (App, Theme, bool) {
         }
         None => Default::default(),
     };
+    // The session is journaled from its start: the lab's network goes through the recorder's
+    // tap, and `R` later writes every step since the first.
+    let personalities = crate::core::personality::PersonalityId::ALL;
+    let network = if kernel.is_some() { Network::Live } else { Network::Sim };
+    let header = Header::new(personalities, network, started_at(), &*facts);
+    let tap = Tap::default();
+    let clock: Option<crate::session::record::Clock> = match network {
+        Network::Live => {
+            let sw = crate::net::live::Stopwatch::start();
+            Some(Box::new(move || sw.elapsed()))
+        }
+        Network::Sim => None,
+    };
+    let tee = Tee { memory: Vec::new(), file: None };
+    let mut recording = match Recorder::with_tap(tee, &header, tap.clone(), clock) {
+        Ok(recorder) => Some(Recording { recorder, file: None }),
+        Err(e) => {
+            warnings.push(format!("cannot journal the session: {e}"));
+            None
+        }
+    };
+    let facts = if recording.is_some() { tap.facts(facts) } else { facts };
+    let kernel = match kernel {
+        Some(k) if recording.is_some() => Some(tap.kernel(k)),
+        k => k,
+    };
     let mut app = App::new(AppOptions { facts, kernel, net, keymap: config.keymap, warnings, progress, progress_path });
+    app.set_journaling(recording.is_some());
+    if let (Some(path), Some(rec)) = (&opts.record, recording.as_mut()) {
+        match rec.attach(path) {
+            Ok(n) => app.recording_started(path.display().to_string(), n),
+            Err(e) => {
+                app.update(Msg::Warning(format!("cannot record to {}: {e}", path.display())));
+            }
+        }
+    }
     match opts.lesson {
         Some(LessonStart::Picker) => {
             app.update(Msg::Key(Action::Lessons));
@@ -161,7 +326,7 @@ pub fn prepare(opts: &TuiOptions) -> (App, Theme, bool) {
         Some(LessonStart::Number(n)) => app.start_lesson(n),
         None => {}
     }
-    (app, theme, opts.mouse || config.mouse.unwrap_or(false))
+    (app, theme, opts.mouse || config.mouse.unwrap_or(false), recording)
 }
 
 /// Translate a crossterm key event into the app's key.
@@ -243,7 +408,13 @@ fn enter(mouse: bool) -> Result<Term> {
     Ok(term)
 }
 
-async fn event_loop(term: &mut Term, mut app: App, theme: Theme, mouse: bool) -> Result<()> {
+async fn event_loop(
+    term: &mut Term,
+    mut app: App,
+    theme: Theme,
+    mouse: bool,
+    rec: &mut Option<Recording>,
+) -> Result<()> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     std::thread::Builder::new().name("socklab-input".into()).spawn(move || {
         while let Ok(ev) = crossterm::event::read() {
@@ -268,9 +439,21 @@ async fn event_loop(term: &mut Term, mut app: App, theme: Theme, mouse: bool) ->
     let mut tick = tokio::time::interval(std::time::Duration::from_millis(250));
     // Live: the models' clocks follow the real one while they have something due.
     let mut last_advance = crate::net::live::Stopwatch::start();
+    // Replay: when the next step is due (the pacing adapters' gap, slept here).
+    let mut replay_at: Option<tokio::time::Instant> = None;
     loop {
         let due = live && busy.is_none() && app.as_ref().is_some_and(|a| a.next_due().is_some());
+        match app.as_ref().and_then(App::replay_delay) {
+            Some(d) if replay_at.is_none() => replay_at = Some(tokio::time::Instant::now() + d),
+            Some(_) => {}
+            None => replay_at = None,
+        }
+        let replay_due = replay_at.unwrap_or_else(tokio::time::Instant::now);
         tokio::select! {
+            _ = tokio::time::sleep_until(replay_due), if replay_at.is_some() && busy.is_none() => {
+                replay_at = None;
+                queue.push_back(Msg::ReplayTick);
+            }
             _ = tokio::time::sleep(std::time::Duration::from_millis(50)), if due => {
                 let d = last_advance.elapsed();
                 last_advance = crate::net::live::Stopwatch::start();
@@ -291,7 +474,7 @@ async fn event_loop(term: &mut Term, mut app: App, theme: Theme, mouse: bool) ->
             done = async { busy.as_mut().expect("guarded").await }, if busy.is_some() => {
                 busy = None;
                 let (mut a, fx) = done.map_err(|e| color_eyre::eyre::eyre!("the lab worker failed: {e}"))?;
-                perform(&mut a, &fx);
+                perform(&mut a, &fx, rec);
                 if fx.contains(&Effect::Quit) {
                     return Ok(());
                 }
@@ -317,7 +500,7 @@ async fn event_loop(term: &mut Term, mut app: App, theme: Theme, mouse: bool) ->
                 break;
             }
             let fx = a.update(msg);
-            perform(&mut a, &fx);
+            perform(&mut a, &fx, rec);
             if fx.contains(&Effect::Quit) {
                 return Ok(());
             }
@@ -329,14 +512,50 @@ async fn event_loop(term: &mut Term, mut app: App, theme: Theme, mouse: bool) ->
     }
 }
 
-/// The effects that touch files: saving the learner's progress. A failure is shown in the
-/// status line (the effects of that update carry nothing more to do).
-fn perform(app: &mut App, fx: &[Effect]) {
+/// The effects that touch files: saving the learner's progress, the recording. A failure is
+/// shown in the status line (the effects of that update carry nothing more to do).
+fn perform(app: &mut App, fx: &[Effect], rec: &mut Option<Recording>) {
+    // The steps of this update go to the journal first (R writes them too).
+    if let Some(r) = rec.as_mut() {
+        r.journal(app);
+    }
     for e in fx {
-        if let Effect::SaveProgress { path, progress } = e {
-            if let Err(err) = progress.save(path) {
-                app.update(Msg::Warning(format!("could not save your progress to {}: {err}", path.display())));
+        match e {
+            Effect::SaveProgress { path, progress } => {
+                if let Err(err) = progress.save(path) {
+                    app.update(Msg::Warning(format!("could not save your progress to {}: {err}", path.display())));
+                }
             }
+            Effect::StartRecording => {
+                let Some(r) = rec.as_mut() else {
+                    app.update(Msg::Warning("this session cannot be recorded (no journal)".into()));
+                    continue;
+                };
+                #[allow(clippy::disallowed_methods)]
+                let now = std::time::SystemTime::now();
+                let mut path = PathBuf::from(default_recording_name(now));
+                let mut n = 2;
+                while path.exists() {
+                    path = PathBuf::from(default_recording_name(now).replace(".ndjson", &format!("-{n}.ndjson")));
+                    n += 1;
+                }
+                match r.attach(&path) {
+                    Ok(so_far) => app.recording_started(path.display().to_string(), so_far),
+                    Err(err) => {
+                        app.update(Msg::Warning(format!("cannot record to {}: {err}", path.display())));
+                    }
+                }
+            }
+            Effect::StopRecording => {
+                if let Some(r) = rec.as_mut() {
+                    let entries = r.recorder.entries();
+                    if let Err(err) = r.detach() {
+                        app.update(Msg::Warning(format!("could not finish the recording: {err}")));
+                    }
+                    app.recording_stopped(entries);
+                }
+            }
+            _ => {}
         }
     }
 }
@@ -392,13 +611,18 @@ fn busy_line(term: &mut Term, last: &Option<ratatui::buffer::Buffer>, theme: &Th
 /// Run the TUI until the user quits or the process is asked to stop.
 pub fn run_tui(opts: TuiOptions) -> Result<()> {
     install_hooks();
-    let (app, theme, mouse) = prepare(&opts);
+    let (app, theme, mouse, mut rec) = prepare_all(&opts);
     // Two threads' worth: the loop, and a blocking worker for live calls.
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let _restore = Restore;
     let mut term = enter(mouse)?;
-    let res = rt.block_on(event_loop(&mut term, app, theme, mouse));
+    let res = rt.block_on(event_loop(&mut term, app, theme, mouse, &mut rec));
     restore_terminal();
+    if let Some(r) = rec.as_mut() {
+        if let Err(e) = r.detach() {
+            eprintln!("socklab: could not finish the recording: {e}");
+        }
+    }
     // A live call may still block on the worker (a connect waiting for its timeout): do not
     // wait for it; the process is leaving.
     rt.shutdown_background();

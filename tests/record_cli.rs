@@ -23,11 +23,17 @@ fn record(dir: &Path, name: &str, script: &str, net: &str) -> std::path::PathBuf
 }
 
 #[test]
-fn replay_without_headless_says_the_tui_replay_is_not_there_yet() {
-    let rec = Path::new(env!("CARGO_MANIFEST_DIR")).join("recordings/zero_address.ndjson");
-    let o = socklab(&["replay", rec.to_str().unwrap()]);
+fn the_tui_replay_of_an_unreadable_file_says_why_before_opening_the_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nosuch.ndjson");
+    let o = socklab(&["replay", missing.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o).1.contains("TUI replay is not available yet"), "{:?}", text(&o));
+    assert!(text(&o).1.contains("nosuch.ndjson"), "{:?}", text(&o));
+    let bad = dir.path().join("bad.ndjson");
+    std::fs::write(&bad, "not a recording\n").unwrap();
+    let o = socklab(&["replay", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("line 1"), "{:?}", text(&o));
 }
 
 #[test]

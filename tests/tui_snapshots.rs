@@ -82,6 +82,23 @@ fn compare_columns_with_a_difference() {
 }
 
 #[test]
+fn replay_at_a_marker() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/recordings/refused_connect.ndjson");
+    let f = std::fs::File::open(path).unwrap();
+    let src: socklab::app::replay::ReplaySource = Box::new(std::io::BufReader::new(f));
+    let r = socklab::session::replay::Replay::new(src).unwrap();
+    let mut a =
+        App::replaying(r, "refused_connect.ndjson".into(), socklab::app::replay::IDLE_LIMIT, AppOptions::default());
+    // ] ] : just past the second marker (`SO_ERROR`).
+    a.update(Msg::Key(Action::NextMarker));
+    a.update(Msg::Key(Action::NextMarker));
+    let s = text(&mut a, 100, 30);
+    assert!(s.contains("SO_ERROR"), "{s}");
+    assert!(s.contains("◆"), "markers on the progress bar: {s}");
+    insta::assert_snapshot!("replay_marker_100x30", s);
+}
+
+#[test]
 fn help_overlay() {
     let mut a = app();
     a.update(Msg::Key(Action::Help));

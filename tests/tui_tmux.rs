@@ -76,7 +76,7 @@ fn start_with(name: &str, cols: u16, rows: u16, extra_env: &str, args: &str) -> 
     let t = Tmux { socket: format!("socklab-test-{}-{name}", std::process::id()) };
     // A config dir of our own: the user's config must not change what the test sees.
     let script = format!(
-        "env -u NO_COLOR HOME='{h}' XDG_CONFIG_HOME='{h}' LANG=C.UTF-8 TERM=xterm-256color {extra_env} '{bin}' {args}; echo RESTORED; sleep 30",
+        "cd '{h}' && env -u NO_COLOR HOME='{h}' XDG_CONFIG_HOME='{h}' LANG=C.UTF-8 TERM=xterm-256color {extra_env} '{bin}' {args}; echo RESTORED; sleep 30",
         h = home.display()
     );
     let out = t.cmd(&[
@@ -216,4 +216,52 @@ fn a_lesson_in_the_screen_checks_a_step_and_keeps_the_progress() {
     let saved = std::fs::read_to_string(data.join("progress.toml")).expect("progress saved");
     assert!(saved.contains("lesson = \"blocking\"") && saved.contains("step = 1"), "{saved}");
     let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn r_mid_session_records_from_the_start_and_the_recording_replays_in_the_screen() {
+    if !require_tmux() {
+        return;
+    }
+    let t = start_with("record", 100, 30, "", "--net sim");
+    t.wait_for("the welcome line", |s| s.contains("Welcome"));
+    t.keys(&["t", "n", "c", "2"]);
+    t.wait_for("the refused connect", |s| s.contains("connect s @refuse"));
+    t.keys(&["R"]);
+    let s = t.wait_for("the recording indicator", |s| s.contains("● REC"));
+    assert!(s.contains("entries so far written first"), "{s}");
+    t.keys(&["M"]);
+    t.wait_for("the prompt with mark", |s| s.contains(":mark"));
+    t.keys(&["done", "Enter"]);
+    t.wait_for("the marker", |s| s.contains("marker `done` added"));
+    t.keys(&["w"]);
+    t.wait_for("the wait", |s| s.contains("wait 1000"));
+    t.keys(&["R"]);
+    t.wait_for("the recording stopped", |s| s.contains("recording stopped"));
+    t.keys(&["q"]);
+    t.wait_for("the shell after socklab", |s| s.contains("RESTORED"));
+    drop(t);
+    let home = std::env::temp_dir().join(format!("socklab-tmux-{}-record", std::process::id()));
+    let file = std::fs::read_dir(&home)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "ndjson"))
+        .expect("R wrote a recording in the current directory");
+    let bin = env!("CARGO_BIN_EXE_socklab");
+    let o = Command::new(bin).args(["replay", file.to_str().unwrap(), "--headless"]).output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.contains("socket tcp") && out.contains("done") && out.contains("wait 1000"), "{out}");
+    // The same file in the screen: the bar, then ] jumps to the marker.
+    let t = start_with("replay", 100, 30, "", &format!("replay '{}'", file.display()));
+    t.wait_for("the replay bar", |s| s.contains("entry 0/"));
+    t.keys(&["]"]);
+    let s = t.wait_for("the marker", |s| s.contains("marker 1 `done`"));
+    assert!(s.contains("connect s @refuse"), "{s}");
+    // Space plays the rest, paced (the recorded 1 s wait), to the end.
+    t.keys(&["Space"]);
+    let s = t.wait_for("the end of the recording", |s| s.contains("end of the recording"));
+    assert!(s.contains("wait 1000"), "{s}");
+    t.keys(&["q"]);
+    t.wait_for("the shell after socklab", |s| s.contains("RESTORED"));
 }

@@ -198,6 +198,15 @@ pub enum Action {
     Cancel,
     Lessons,
     Hint,
+    Record,
+    Mark,
+    PlayPause,
+    StepForward,
+    StepBack,
+    NextMarker,
+    PrevMarker,
+    Faster,
+    Slower,
 }
 
 /// One row of the key table.
@@ -239,6 +248,19 @@ pub const DEFAULTS: &[Binding] = &[
     b(Action::NextPersonality, &["v"], "view the next personality in Sockets and State machine"),
     b(Action::Lessons, &["L"], "pick a guided lesson; it runs in a side panel (lines go to the lesson)"),
     b(Action::Hint, &["h"], "show or hide the lesson step's hint"),
+    b(
+        Action::Record,
+        &["R"],
+        "start recording the session (from its start: the calls so far are written first) / stop",
+    ),
+    b(Action::Mark, &["M"], "add a marker to the recording: opens the prompt with `mark `"),
+    b(Action::PlayPause, &["Space"], "replay: play / pause"),
+    b(Action::StepForward, &[".", "Right"], "replay: one entry forward"),
+    b(Action::StepBack, &[",", "Left"], "replay: one entry back"),
+    b(Action::NextMarker, &["]"], "replay: jump to the next marker"),
+    b(Action::PrevMarker, &["["], "replay: jump to the previous marker"),
+    b(Action::Faster, &["+"], "replay: play faster (up to 16x)"),
+    b(Action::Slower, &["-"], "replay: play slower (down to 0.25x)"),
     b(Action::Confirm, &["Enter"], "choose in a picker"),
     b(Action::Cancel, &["Esc"], "close an overlay or picker; else close the lesson (progress kept)"),
     b(Action::Quit, &["q"], "quit (from the main view; closes an overlay)"),
@@ -281,6 +303,15 @@ impl Action {
             Action::Cancel => "cancel",
             Action::Lessons => "lessons",
             Action::Hint => "hint",
+            Action::Record => "record",
+            Action::Mark => "mark",
+            Action::PlayPause => "play_pause",
+            Action::StepForward => "step_forward",
+            Action::StepBack => "step_back",
+            Action::NextMarker => "next_marker",
+            Action::PrevMarker => "prev_marker",
+            Action::Faster => "faster",
+            Action::Slower => "slower",
         }
     }
 

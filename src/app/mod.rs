@@ -18,6 +18,7 @@ pub mod keys;
 pub mod lang;
 pub mod lesson;
 pub mod prompt;
+pub mod replay;
 
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
@@ -37,6 +38,7 @@ use crate::learn::run::StepOutcome;
 use crate::script::ast::{StmtKind, Wait, WaitUntil};
 use crate::script::run::{Output, differs, run};
 use crate::session::lab::{CallRecord, Lab, Until, WaitRecord};
+use crate::session::record::{Cond, WaitSpec, to_ms};
 
 use keys::{Action, Key, KeyCode, KeyMap};
 use lang::{Names, parse_line};
@@ -69,6 +71,8 @@ pub enum Msg {
     /// Something outside the app went wrong (saving progress, writing a recording): shown as a
     /// warning in the status line.
     Warning(String),
+    /// Replay: the pause before the next step is over (the terminal layer slept it); play it.
+    ReplayTick,
 }
 
 /// What the terminal layer must do after an update.
@@ -81,6 +85,24 @@ pub enum Effect {
     /// Save the learner's progress (the terminal layer writes the file, as `socklab learn`
     /// does).
     SaveProgress { path: PathBuf, progress: Progress },
+    /// Start recording (`R`): the terminal layer opens the file, writes the session's steps so
+    /// far and calls [`App::recording_started`].
+    StartRecording,
+    /// Stop recording (`R` again): the terminal layer closes the file and calls
+    /// [`App::recording_stopped`].
+    StopRecording,
+}
+
+/// One step of the session, for the recording: the terminal layer drains them
+/// ([`App::take_steps`]) after each update and hands them to the recorder's journal.
+#[derive(Clone, Debug)]
+pub enum JournalStep {
+    /// A call answered by every personality.
+    Call { line: usize, text: String, call: Call, records: Vec<CallRecord> },
+    /// Time passed (`wait`, or the live clock).
+    Wait { line: usize, text: String, wait: WaitSpec, records: Vec<WaitRecord> },
+    /// `mark LABEL`.
+    Marker { line: usize, label: String },
 }
 
 /// How the status line speaks.
@@ -447,6 +469,12 @@ pub struct App {
     progress_path: Option<PathBuf>,
     /// Effects decided inside an update besides redraw/quit (saving progress).
     effects: Vec<Effect>,
+    /// Whether steps are kept for the terminal layer's recorder.
+    journal: bool,
+    /// Steps not yet taken by the terminal layer.
+    steps: Vec<JournalStep>,
+    /// The recording being replayed (`socklab replay FILE`).
+    replay: Option<Box<replay::ReplayState>>,
 }
 
 /// The main lab and what the screen shows of it, while a lesson has the screen.
@@ -511,7 +539,52 @@ impl App {
             progress: opts.progress,
             progress_path: opts.progress_path,
             effects: Vec::new(),
+            journal: false,
+            steps: Vec::new(),
+            replay: None,
         }
+    }
+
+    /// Keep every step of the main lab for a recorder ([`App::take_steps`]). The terminal layer
+    /// turns this on from the start, so that `R` can write the whole session.
+    pub fn set_journaling(&mut self, on: bool) {
+        self.journal = on;
+        if !on {
+            self.steps.clear();
+        }
+    }
+
+    /// The steps since the last call (empty unless journaling).
+    pub fn take_steps(&mut self) -> Vec<JournalStep> {
+        std::mem::take(&mut self.steps)
+    }
+
+    fn journal_step(&mut self, step: JournalStep) {
+        // A lesson runs in its own lab, and a replay only shows a recording.
+        if self.journal && self.lesson.is_none() && self.replay.is_none() {
+            self.steps.push(step);
+        }
+    }
+
+    /// The terminal layer started a recording to `file`; `so_far` entries (the session's steps
+    /// before `R`) were written first.
+    pub fn recording_started(&mut self, file: String, so_far: usize) {
+        let text = if so_far == 0 {
+            format!("recording to {file}; R stops, M adds a marker")
+        } else {
+            format!("the session's {so_far} entries so far written first to {file}; recording on: R stops, M marks")
+        };
+        self.set_status(text, Level::Info);
+        self.recording = Some(file);
+        self.rec_entries = so_far;
+    }
+
+    /// The terminal layer stopped the recording.
+    pub fn recording_stopped(&mut self, entries: usize) {
+        if let Some(f) = self.recording.take() {
+            self.set_status(format!("recording stopped: {f}, {entries} entries; R starts a new one"), Level::Info);
+        }
+        self.rec_entries = 0;
     }
 
     // -----------------------------------------------------------------------------------------
@@ -520,6 +593,9 @@ impl App {
 
     /// The lab the screen shows (read-only): the lesson's lab while a lesson runs.
     pub fn lab(&self) -> &Lab {
+        if let Some(r) = &self.replay {
+            return r.lab();
+        }
         match &self.lesson {
             Some(l) => l.run.lab(),
             None => &self.lab,
@@ -651,8 +727,8 @@ impl App {
     /// The kernel's TCP state beside the API state: TCP_INFO on the live network; on the
     /// simulated network it is derived from the `linux` personality's state and marked `(sim)`.
     pub fn kernel_state(&self, name: &str) -> Option<String> {
-        if self.lab.is_live() {
-            return self.lab.kernel_tcp_state(name);
+        if self.lab().is_live() {
+            return self.lab().kernel_tcp_state(name);
         }
         let k = self.personalities.iter().position(|p| *p == PersonalityId::Linux)?;
         let host = &self.lab().hosts()[k];
@@ -716,6 +792,7 @@ impl App {
                 self.set_status(w, Level::Warn);
                 true
             }
+            Msg::ReplayTick => self.replay_tick(),
         };
         if self.quit {
             // Leaving in the middle of a lesson keeps the learner's place.
@@ -796,6 +873,13 @@ impl App {
     /// A line typed or produced by a key: to the lesson while one runs, else to the lab.
     /// Returns whether it was a valid line.
     fn enter_line(&mut self, line: &str, from_key: bool) -> bool {
+        if self.replay.is_some() {
+            self.set_status(
+                "a replay only shows the recording: Space plays, . and , step, ] and [ jump to markers",
+                Level::Warn,
+            );
+            return false;
+        }
         if self.lesson.is_some() { self.lesson_line(line) } else { self.run_line(line, from_key) }
     }
 
@@ -1064,6 +1148,36 @@ impl App {
                 }
                 true
             }
+            Action::Record => {
+                if self.replay.is_some() {
+                    self.set_status("this is a replay: there is nothing new to record", Level::Warn);
+                } else if self.recording.is_some() {
+                    self.effects.push(Effect::StopRecording);
+                } else {
+                    self.set_status("starting a recording of the session (from its start)…", Level::Info);
+                    self.effects.push(Effect::StartRecording);
+                }
+                true
+            }
+            Action::Mark => {
+                if self.replay.is_some() {
+                    self.set_status("this is a replay: ] and [ jump between its markers", Level::Warn);
+                    return true;
+                }
+                self.prompt.open();
+                self.prompt.text = "mark ".into();
+                self.prompt.cursor = self.prompt.text.chars().count();
+                let note = if self.recording.is_some() { "" } else { " (not recording yet: R starts, with it)" };
+                self.set_status(format!("mark LABEL adds a marker to the recording{note}"), Level::Info);
+                true
+            }
+            Action::PlayPause
+            | Action::StepForward
+            | Action::StepBack
+            | Action::NextMarker
+            | Action::PrevMarker
+            | Action::Faster
+            | Action::Slower => self.replay_action(a),
             Action::Cancel if self.lesson.is_some() => {
                 self.close_lesson();
                 true
@@ -1166,6 +1280,12 @@ impl App {
         let recs = if self.lab.is_live() { self.lab.elapse(d) } else { self.lab.wait_for(d) };
         let changed = recs.iter().any(|r| !r.events.transitions.is_empty() || !r.events.notifications.is_empty());
         self.absorb_waits(&recs);
+        if self.journal {
+            let ms = to_ms(d);
+            let text = format!("wait {}", d.as_millis());
+            let step = JournalStep::Wait { line: self.log.len(), text, wait: WaitSpec::For { ms }, records: recs };
+            self.journal_step(step);
+        }
         changed || !self.lab.is_live()
     }
 
@@ -1193,21 +1313,29 @@ impl App {
                 let records = self.lab.call(call).to_vec();
                 let d = differs(&records);
                 self.absorb_call(call, &records, idx);
+                if self.journal {
+                    let (text, call, records) = (stmt.text.clone(), call.clone(), records.clone());
+                    self.journal_step(JournalStep::Call { line: line_no, text, call, records });
+                }
                 Body::Call { call: call.clone(), records, differs: d }
             }
             StmtKind::Wait(w) => {
-                let records = match w {
-                    Wait::For(d) => self.lab.wait_for(*d),
+                let (records, spec) = match w {
+                    Wait::For(d) => (self.lab.wait_for(*d), WaitSpec::For { ms: to_ms(*d) }),
                     Wait::Until { sock, until } => {
                         let u = match until {
                             WaitUntil::Connected => Until::Connected,
                             WaitUntil::Failed => Until::Failed,
                             WaitUntil::Event => Until::Event,
                         };
-                        self.lab.wait_until(sock, u)
+                        (self.lab.wait_until(sock, u), WaitSpec::Until { sock: sock.clone(), until: Cond::from(u) })
                     }
                 };
                 self.absorb_waits(&records);
+                if self.journal {
+                    let (text, records) = (stmt.text.clone(), records.clone());
+                    self.journal_step(JournalStep::Wait { line: line_no, text, wait: spec, records });
+                }
                 let d = waits_differ(&records);
                 Body::Wait { records, differs: d }
             }
@@ -1241,7 +1369,16 @@ impl App {
             }
             StmtKind::Mark(label) => {
                 // A marker only means something in a recording (session::record).
-                self.set_status(format!("{line_no}: mark {label}"), Level::Info);
+                let text = if self.recording.is_some() {
+                    format!("{line_no}: marker `{label}` added to the recording")
+                } else if self.journal {
+                    format!("{line_no}: marker `{label}` noted: a recording started with R will include it")
+                } else {
+                    format!("{line_no}: mark {label}: a marker only means something in a recording")
+                };
+                self.set_status(text, Level::Info);
+                let label = label.clone();
+                self.journal_step(JournalStep::Marker { line: line_no, label });
                 return true;
             }
         };
@@ -1583,5 +1720,49 @@ mod tests {
         assert!(a.lesson().is_none());
         assert_eq!(a.lesson_held, Duration::ZERO);
         assert!(a.log().is_empty());
+    }
+
+    #[test]
+    fn r_and_m_ask_for_a_recording_and_a_marker() {
+        let mut a = app();
+        a.set_journaling(true);
+        keys(&mut a, "tn");
+        // R: the terminal layer is asked to start; the status says the whole session is kept.
+        let fx = a.update(Msg::Input(Key::ch('R')));
+        assert_eq!(fx, vec![Effect::Redraw, Effect::StartRecording]);
+        assert!(a.status().text.contains("from its start"), "{}", a.status().text);
+        // The steps so far were journaled for it: two calls.
+        let steps = a.take_steps();
+        assert_eq!(steps.len(), 2);
+        assert!(matches!(&steps[0], JournalStep::Call { text, .. } if text == "socket tcp"));
+        a.recording_started("socklab-x.ndjson".into(), 10);
+        assert_eq!(a.recording(), Some("socklab-x.ndjson"));
+        assert_eq!(a.recording_entries(), 10);
+        assert!(a.status().text.contains("10 entries so far written first to socklab-x.ndjson"), "{}", a.status().text);
+        // M: the prompt opens with `mark `; Enter adds the marker.
+        a.update(Msg::Input(Key::ch('M')));
+        assert!(a.prompt().open);
+        assert_eq!((a.prompt().text.as_str(), a.prompt().cursor), ("mark ", 5));
+        keys(&mut a, "here");
+        a.update(Msg::Input(Key::plain(KeyCode::Enter)));
+        assert!(!a.prompt().open);
+        assert!(a.status().text.contains("marker `here` added to the recording"), "{}", a.status().text);
+        let steps = a.take_steps();
+        assert!(matches!(&steps[..], [JournalStep::Marker { label, .. }] if label == "here"), "{steps:?}");
+        // A wait is journaled with its records; live time (Advance) too.
+        keys(&mut a, "w");
+        a.update(Msg::Advance(Duration::from_millis(250)));
+        let steps = a.take_steps();
+        assert!(matches!(&steps[..], [JournalStep::Wait { .. }, JournalStep::Wait { text, .. }] if text == "wait 250"));
+        // R again: stop.
+        let fx = a.update(Msg::Input(Key::ch('R')));
+        assert_eq!(fx, vec![Effect::Redraw, Effect::StopRecording]);
+        a.recording_stopped(14);
+        assert_eq!(a.recording(), None);
+        assert!(a.status().text.contains("recording stopped: socklab-x.ndjson, 14 entries"), "{}", a.status().text);
+        // Without journaling nothing is kept.
+        let mut b = app();
+        keys(&mut b, "t");
+        assert!(b.take_steps().is_empty());
     }
 }

@@ -1455,6 +1455,11 @@ impl<W: Write> Recorder<W> {
         self.writer.entries()
     }
 
+    /// The sink (the TUI's journal writes to memory, then to a file once `R` is pressed).
+    pub fn writer_mut(&mut self) -> &mut W {
+        &mut self.writer.w
+    }
+
     /// The offset of the next entry: the clock, or the latest virtual time seen.
     fn now(&mut self, virtual_ms: Option<f64>) -> f64 {
         let t = match (&mut self.clock, virtual_ms) {

@@ -821,6 +821,12 @@ impl<R> fmt::Debug for Replay<R> {
     }
 }
 
+/// Where a [`Replay`] reads its entries from, as a trait object (the TUI's app holds a
+/// `Replay<Box<dyn Source>>` opened by the terminal layer).
+pub trait Source: BufRead + Seek + Send {}
+
+impl<T: BufRead + Seek + Send> Source for T {}
+
 impl Replay<BufReader<File>> {
     /// Open a recording file.
     pub fn open(path: &Path) -> Result<Self, ReadError> {
@@ -916,6 +922,16 @@ impl<R: BufRead + Seek> Replay<R> {
     /// Entries applied so far (see the type's docs).
     pub fn position(&self) -> usize {
         self.pos
+    }
+
+    /// Whether entry `i` starts a step (`call`, `wait` or `marker`).
+    pub fn starts_step(&self, i: usize) -> bool {
+        self.rows.get(i).is_some_and(|r| r.starts_step)
+    }
+
+    /// Index of the first entry of the step applied last (`None` at the start).
+    pub fn step_start(&self) -> Option<usize> {
+        self.step_start
     }
 
     /// Why the index stops before the end of the file, if it does.

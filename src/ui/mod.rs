@@ -133,7 +133,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if let Some(l) = app.lesson() {
         lesson::panel(frame, a.lesson, l, app, theme);
     }
-    prompt_line(frame, a.prompt, app, theme);
+    match app.replay() {
+        Some(r) if !app.prompt().open => replay_bar(frame, a.prompt, r, theme),
+        _ => prompt_line(frame, a.prompt, app, theme),
+    }
     status_line(frame, a.status, app, theme);
     match app.overlay() {
         Some(Overlay::Help { scroll }) => overlays::help(frame, area, app, theme, *scroll),
@@ -222,6 +225,48 @@ fn prompt_line(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// The replay's line: play state, file name, position, time, speed, then a progress bar with
+/// the markers on it (`◆`; text, not only colour).
+pub fn replay_bar(frame: &mut Frame, area: Rect, r: &crate::app::replay::ReplayState, theme: &Theme) {
+    if area.height == 0 {
+        return;
+    }
+    let (pos, len) = (r.position(), r.len());
+    let state = if r.playing() { "▶" } else { "⏸" };
+    let mut head = format!(
+        " {state} {} · entry {pos}/{len} · {:.1}/{:.1} s · {}x ",
+        r.name(),
+        r.t_ms() / 1000.0,
+        r.duration_ms() / 1000.0,
+        r.speed()
+    );
+    if r.divergences() > 0 {
+        head.push_str(&format!("≠{} ", r.divergences()));
+    }
+    if r.warning().is_some() {
+        head.push_str("⚠ damaged ");
+    }
+    let width = area.width as usize;
+    let head = fit(&head, width);
+    let bar_w = width.saturating_sub(head.chars().count() + 2);
+    let mut spans = vec![Span::styled(head, theme.style(Role::Status))];
+    if bar_w >= 4 {
+        let cell = |i: usize| (i * bar_w).checked_div(len).unwrap_or(0).min(bar_w - 1);
+        let filled = (pos * bar_w).checked_div(len).unwrap_or(0).min(bar_w);
+        let mut cells: Vec<char> = (0..bar_w).map(|c| if c < filled { '━' } else { '─' }).collect();
+        for m in r.markers() {
+            cells[cell(m.index)] = '◆';
+        }
+        let done: String = cells[..filled].iter().collect();
+        let rest: String = cells[filled..].iter().collect();
+        spans.push(Span::styled("[", theme.style(Role::Dim)));
+        spans.push(Span::styled(done, theme.style(Role::Key)));
+        spans.push(Span::styled(rest, theme.style(Role::Dim)));
+        spans.push(Span::styled("]", theme.style(Role::Dim)));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
 fn status_line(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if area.height == 0 {
         return;
@@ -241,9 +286,11 @@ fn status_line(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     let k = app.view();
     let p = app.personalities()[k];
-    let net = match app.net() {
-        NetKind::Sim => "sim",
-        NetKind::Live => "live",
+    let net = match (app.net(), app.replay().is_some()) {
+        (NetKind::Sim, false) => "sim",
+        (NetKind::Live, false) => "live",
+        (NetKind::Sim, true) => "replay sim",
+        (NetKind::Live, true) => "replay live",
     };
     right.push(Span::styled(format!("{p} t={} ms  {net} ", app.now(k).as_millis()), theme.style(Role::Status)));
     let right_w: usize = right.iter().map(|s| s.content.chars().count()).sum();

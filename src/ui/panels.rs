@@ -184,7 +184,10 @@ pub fn state_machine(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 /// The call log: one column per personality, differences marked `≠`, assumed answers `?`.
 pub fn log(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let entries = app.log();
-    let title = format!(" Call log ({}) ", entries.len());
+    let title = match app.replay() {
+        Some(r) => format!(" Call log ({}) · replay {} · entry {}/{} ", entries.len(), r.name(), r.position(), r.len()),
+        None => format!(" Call log ({}) ", entries.len()),
+    };
     let b = block(title, app.focus() == Focus::Log, theme);
     let inner = b.inner(area);
     frame.render_widget(b, area);
