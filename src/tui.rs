@@ -564,18 +564,9 @@ fn perform(app: &mut App, fx: &[Effect], rec: &mut Option<Recording>) {
 /// `now` read by the caller: the clock is read here, at the terminal layer, never in app/ui.
 pub fn default_recording_name(now: std::time::SystemTime) -> String {
     let secs = now.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("socklab-{y:04}{m:02}{d:02}-{:02}{:02}{:02}.ndjson", rem / 3600, rem / 60 % 60, rem % 60)
+    // `2026-11-21T09:30:00Z` -> `socklab-20261121-093000.ndjson`: one date routine in the crate.
+    let stamp: String = crate::session::record::rfc3339(secs).chars().filter(char::is_ascii_digit).collect();
+    format!("socklab-{}-{}.ndjson", &stamp[..8], &stamp[8..14])
 }
 
 /// Messages that may run a call (and so block on the live network).

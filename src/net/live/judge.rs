@@ -181,6 +181,11 @@ impl LiveKernel {
         }
     }
 
+    /// The descriptors of named sockets, with their names.
+    fn fds(&self, socks: &[SockRef]) -> Result<Vec<(String, raw::Fd)>, KernelAnswer> {
+        socks.iter().map(|r| Ok((r.to_string(), self.sock(r)?.fd()))).collect()
+    }
+
     /// The address bytes for a call, or why socklab will not make it.
     fn addr(&self, r: &SockRef, arg: &SockAddrArg, outbound: bool) -> Result<raw::SockAddrArg, KernelAnswer> {
         let family = match r {
@@ -348,9 +353,7 @@ impl LiveKernel {
                     v.iter().map(|r| Ok((r.to_string(), self.sock(r)?.fd()))).collect()
                 };
                 let (r, w, x) = (fds(read)?, fds(write)?, fds(except)?);
-                let ms = timeout
-                    .map(|d| d.as_millis().min(u32::MAX as u128) as u32)
-                    .unwrap_or(LIVE_BLOCK_LIMIT.as_millis() as u32);
+                let ms = wait_ms(*timeout);
                 let only = |v: &[(String, raw::Fd)]| v.iter().map(|(_, f)| *f).collect::<Vec<_>>();
                 match readiness::select(&only(&r), &only(&w), &only(&x), ms) {
                     Ok(ans) => {
@@ -365,20 +368,12 @@ impl LiveKernel {
                 }
             }
             Call::Poll { socks, timeout } => {
-                let mut fds = Vec::new();
-                for r in socks {
-                    fds.push((r.to_string(), self.sock(r)?.fd()));
-                }
-                let ms = timeout
-                    .map(|d| d.as_millis().min(u32::MAX as u128) as u32)
-                    .unwrap_or(LIVE_BLOCK_LIMIT.as_millis() as u32);
+                let fds = self.fds(socks)?;
                 // As the probe asks: POLLIN|POLLPRI|POLLOUT|POLLRDHUP (RDHUP only comes when asked).
-                let interest = PollBits::DEFAULT_INTEREST;
-                let req: Vec<(raw::Fd, PollBits)> = fds.iter().map(|(_, f)| (*f, interest)).collect();
-                match readiness::poll(&req, ms) {
+                let req: Vec<(raw::Fd, PollBits)> = fds.iter().map(|(_, f)| (*f, PollBits::DEFAULT_INTEREST)).collect();
+                match readiness::poll(&req, wait_ms(*timeout)) {
                     Ok(bits) => {
-                        let revents: Vec<(String, call::PollBits)> =
-                            fds.iter().zip(bits).map(|((n, _), b)| (n.clone(), call::PollBits(b.0))).collect();
+                        let revents = named_bits(&fds, bits.iter().map(|b| b.0));
                         let n = revents.iter().filter(|(_, b)| !b.is_empty()).count() as i64;
                         performed(Ok(Value::Poll { revents }), Ret::Int(n), clock.elapsed())
                     }
@@ -386,20 +381,13 @@ impl LiveKernel {
                 }
             }
             Call::Epoll { socks, timeout } => {
-                let mut fds = Vec::new();
-                for r in socks {
-                    fds.push((r.to_string(), self.sock(r)?.fd()));
-                }
-                let ms = timeout
-                    .map(|d| d.as_millis().min(u32::MAX as u128) as u32)
-                    .unwrap_or(LIVE_BLOCK_LIMIT.as_millis() as u32);
+                let fds = self.fds(socks)?;
                 let req: Vec<(raw::Fd, EpollBits)> =
                     fds.iter().map(|(_, f)| (*f, EpollBits::DEFAULT_INTEREST)).collect();
-                match readiness::epoll(&req, ms) {
+                match readiness::epoll(&req, wait_ms(*timeout)) {
                     Ok(bits) => {
                         // EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP and EPOLLRDHUP share poll's values.
-                        let events: Vec<(String, call::PollBits)> =
-                            fds.iter().zip(bits).map(|((n, _), b)| (n.clone(), call::PollBits(b.0 as u16))).collect();
+                        let events = named_bits(&fds, bits.iter().map(|b| b.0 as u16));
                         let n = events.iter().filter(|(_, b)| !b.is_empty()).count() as i64;
                         performed(Ok(Value::Epoll { events }), Ret::Int(n), clock.elapsed())
                     }
@@ -563,6 +551,16 @@ impl Kernel for LiveKernel {
         }
         readiness::tcp_info_state(s.fd()).map(|t| t.to_string())
     }
+}
+
+/// A call's timeout in milliseconds; none means socklab's own bound on the live network.
+fn wait_ms(timeout: Option<Duration>) -> u32 {
+    timeout.unwrap_or(LIVE_BLOCK_LIMIT).as_millis().min(u32::MAX as u128) as u32
+}
+
+/// Readiness bits per socket name (poll and epoll share the Linux values of these bits).
+fn named_bits(fds: &[(String, raw::Fd)], bits: impl Iterator<Item = u16>) -> Vec<(String, call::PollBits)> {
+    fds.iter().zip(bits).map(|((n, _), b)| (n.clone(), call::PollBits(b))).collect()
 }
 
 fn not_performed(why: &str) -> KernelAnswer {
