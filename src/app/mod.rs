@@ -874,8 +874,13 @@ impl App {
     /// Returns whether it was a valid line.
     fn enter_line(&mut self, line: &str, from_key: bool) -> bool {
         if self.replay.is_some() {
+            // `:N` jumps to entry N of the recording.
+            if let Ok(n) = line.trim().trim_start_matches("entry").trim().parse::<usize>() {
+                self.replay_seek(n);
+                return true;
+            }
             self.set_status(
-                "a replay only shows the recording: Space plays, . and , step, ] and [ jump to markers",
+                "a replay only shows the recording: Space plays, . and , step, ] and [ jump to markers, :N goes to entry N",
                 Level::Warn,
             );
             return false;

@@ -412,6 +412,11 @@ mod tests {
         // A replay is read-only.
         a.update(Msg::Line("socket tcp".into()));
         assert_eq!(a.log().len(), full_log);
+        // `:N` jumps to an entry, back or forward.
+        a.update(Msg::Line("3".into()));
+        assert_eq!(a.replay().unwrap().position(), 3);
+        a.update(Msg::Line("entry 7".into()));
+        assert_eq!(a.replay().unwrap().position(), 7);
     }
 
     #[test]
