@@ -582,7 +582,7 @@ static UNUSED void print_data(const unsigned char *p, long n) {
     putchar('"');
 }
 
-/* "1.2.3.4:80" or "[::1]:80" as a socket address for a socket of `family` (an IPv4 address
+/* "127.0.0.1:80" or "[::1]:80" as a socket address for a socket of `family` (an IPv4 address
    is v4-mapped for an AF_INET6 socket). Returns its length, 0 when the text is no address. */
 static UNUSED socklen_t mkaddr(const char *text, int family, struct sockaddr_storage *ss) {
     char host[64];
