@@ -341,7 +341,18 @@ fn inner_side_refuses_to_run_in_the_namespace_it_was_started_from() {
 #[test]
 fn topology_allows_only_documentation_ranges_and_loopback() {
     let ok = ["198.51.100.255", "203.0.113.65", "2001:db8:1::1", "127.0.0.1", "::1"];
-    let bad = ["192.0.2.1", "10.0.0.1", "8.8.8.8", "255.255.255.255", "2001:4860::1"];
+    // Only parsed and classified, never contacted: other documentation and special ranges, the
+    // limited broadcast, link-local, and the v6 prefix just past 2001:db8::/32.
+    let bad = [
+        "192.0.2.1",
+        "198.18.0.1",
+        "198.19.255.1",
+        "169.254.1.1",
+        "224.0.0.1",
+        "255.255.255.255",
+        "fe80::1",
+        "2001:db9::1",
+    ];
     for a in ok {
         assert!(Topology::allows(a.parse().unwrap()), "{a}");
     }

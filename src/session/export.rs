@@ -1043,6 +1043,71 @@ impl<'h> CGen<'h> {
 
     // ----- POSIX ---------------------------------------------------------------------------
 
+    /// select() with the three sets, printing which sockets each set kept. POSIX passes the
+    /// highest descriptor + 1; Winsock ignores the first argument and answers SOCKET_ERROR.
+    fn select_code(
+        &self,
+        sets: [&Vec<SockRef>; 3],
+        timeout: Option<std::time::Duration>,
+        q: &str,
+    ) -> Result<String, String> {
+        let posix = matches!(self.d, Dialect::Posix);
+        let mut code = String::from("fd_set rs, ws, xs;\n");
+        if posix {
+            code.push_str("        int n = 0;\n");
+        }
+        code.push_str("        FD_ZERO(&rs);\n        FD_ZERO(&ws);\n        FD_ZERO(&xs);\n");
+        let mut lists = Vec::new();
+        for (set, refs) in ["rs", "ws", "xs"].into_iter().zip(sets) {
+            let mut names = Vec::new();
+            for r in refs {
+                let (x, _, _) = self.sock(r)?;
+                let _ = writeln!(code, "        FD_SET({x}, &{set});");
+                if posix {
+                    let _ = writeln!(code, "        if ({x} >= n) n = {x} + 1;");
+                }
+                names.push((r.to_string(), x));
+            }
+            lists.push((set, names));
+        }
+        let tv = match timeout {
+            Some(d) => {
+                let _ = writeln!(code, "        struct timeval tv = {{{}, {}}};", d.as_secs(), d.subsec_micros());
+                "&tv"
+            }
+            None => "NULL",
+        };
+        if posix {
+            let _ = write!(
+                code,
+                "        long r = select(n, &rs, &ws, &xs, {tv});\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        if (r >= 0) {{\n"
+            );
+        } else {
+            let _ = write!(
+                code,
+                "        int r = select(0, &rs, &ws, &xs, {tv});\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        if (r != SOCKET_ERROR) {{\n"
+            );
+        }
+        for (k, (set, names)) in lists.iter().enumerate() {
+            let label = ["read", "write", "except"][k];
+            let _ = writeln!(
+                code,
+                "            printf(\"{}{label}=\");\n            int first_{set} = 1;",
+                if k == 0 { "  " } else { " " }
+            );
+            for (n, x) in names {
+                let _ = writeln!(
+                    code,
+                    "            if (FD_ISSET({x}, &{set})) {{ printf(\"%s%s\", first_{set} ? \"\" : \",\", {}); first_{set} = 0; }}",
+                    c_str(n.as_bytes())
+                );
+            }
+            let _ = writeln!(code, "            (void)first_{set};");
+        }
+        code.push_str("        }\n        putchar('\\n');");
+        Ok(code)
+    }
+
     fn posix(&mut self, call: &Call, text: &str) {
         let Some(fname) = posix_name(call) else {
             let why = match call {
@@ -1138,57 +1203,13 @@ impl<'h> CGen<'h> {
                 )
             }
             Call::Select { read, write, except, timeout } => {
-                let mut code = String::from(
-                    "fd_set rs, ws, xs;\n        int n = 0;\n        FD_ZERO(&rs);\n        FD_ZERO(&ws);\n        FD_ZERO(&xs);\n",
-                );
-                let mut lists = Vec::new();
-                for (set, refs) in [("rs", read), ("ws", write), ("xs", except)] {
-                    let mut names = Vec::new();
-                    for r in refs {
-                        match self.sock(r) {
-                            Ok((x, _, _)) => {
-                                let _ =
-                                    writeln!(code, "        FD_SET({x}, &{set});\n        if ({x} >= n) n = {x} + 1;");
-                                names.push((r.to_string(), x));
-                            }
-                            Err(why) => {
-                                self.comment(&format!("{text}: not made: {why}"));
-                                return;
-                            }
-                        }
+                match self.select_code([read, write, except], *timeout, &q) {
+                    Ok(code) => code,
+                    Err(why) => {
+                        self.comment(&format!("{text}: not made: {why}"));
+                        return;
                     }
-                    lists.push((set, names));
                 }
-                let tv = match timeout {
-                    Some(d) => {
-                        let _ =
-                            writeln!(code, "        struct timeval tv = {{{}, {}}};", d.as_secs(), d.subsec_micros());
-                        "&tv"
-                    }
-                    None => "NULL",
-                };
-                let _ = write!(
-                    code,
-                    "        long r = select(n, &rs, &ws, &xs, {tv});\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        if (r >= 0) {{\n"
-                );
-                for (k, (set, names)) in lists.iter().enumerate() {
-                    let label = ["read", "write", "except"][k];
-                    let _ = writeln!(
-                        code,
-                        "            printf(\"{}{label}=\");\n            int first_{set} = 1;",
-                        if k == 0 { "  " } else { " " }
-                    );
-                    for (n, x) in names {
-                        let _ = writeln!(
-                            code,
-                            "            if (FD_ISSET({x}, &{set})) {{ printf(\"%s%s\", first_{set} ? \"\" : \",\", {}); first_{set} = 0; }}",
-                            c_str(n.as_bytes())
-                        );
-                    }
-                    let _ = writeln!(code, "            (void)first_{set};");
-                }
-                code.push_str("        }\n        putchar('\\n');");
-                code
             }
             Call::Poll { socks, timeout } => {
                 let mut code = format!("struct pollfd p[{}];\n", socks.len().max(1));
@@ -1497,56 +1518,13 @@ impl<'h> CGen<'h> {
                 }
             }
             Call::Select { read, write, except, timeout } => {
-                let mut code = String::from(
-                    "fd_set rs, ws, xs;\n        FD_ZERO(&rs);\n        FD_ZERO(&ws);\n        FD_ZERO(&xs);\n",
-                );
-                let mut lists = Vec::new();
-                for (set, refs) in [("rs", read), ("ws", write), ("xs", except)] {
-                    let mut names = Vec::new();
-                    for r in refs {
-                        match self.sock(r) {
-                            Ok((x, _, _)) => {
-                                let _ = writeln!(code, "        FD_SET({x}, &{set});");
-                                names.push((r.to_string(), x));
-                            }
-                            Err(why) => {
-                                self.comment(&format!("{text}: not made: {why}"));
-                                return;
-                            }
-                        }
+                match self.select_code([read, write, except], *timeout, &q) {
+                    Ok(code) => code,
+                    Err(why) => {
+                        self.comment(&format!("{text}: not made: {why}"));
+                        return;
                     }
-                    lists.push((set, names));
                 }
-                let tv = match timeout {
-                    Some(d) => {
-                        let _ =
-                            writeln!(code, "        struct timeval tv = {{{}, {}}};", d.as_secs(), d.subsec_micros());
-                        "&tv"
-                    }
-                    None => "NULL",
-                };
-                let _ = write!(
-                    code,
-                    "        int r = select(0, &rs, &ws, &xs, {tv});\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        if (r != SOCKET_ERROR) {{\n"
-                );
-                for (k, (set, names)) in lists.iter().enumerate() {
-                    let label = ["read", "write", "except"][k];
-                    let _ = writeln!(
-                        code,
-                        "            printf(\"{}{label}=\");\n            int first_{set} = 1;",
-                        if k == 0 { "  " } else { " " }
-                    );
-                    for (n, x) in names {
-                        let _ = writeln!(
-                            code,
-                            "            if (FD_ISSET({x}, &{set})) {{ printf(\"%s%s\", first_{set} ? \"\" : \",\", {}); first_{set} = 0; }}",
-                            c_str(n.as_bytes())
-                        );
-                    }
-                    let _ = writeln!(code, "            (void)first_{set};");
-                }
-                code.push_str("        }\n        putchar('\\n');");
-                code
             }
             Call::Poll { socks, timeout } => {
                 let mut code = format!("WSAPOLLFD p[{}];\n", socks.len().max(1));
