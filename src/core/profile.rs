@@ -1,5 +1,5 @@
 //! Personality profiles: the table part of each personality. The engine's hooks
-//! (`engine.rs`) read these fields; a new personality is a new profile plus, where its
+//! (`engine/`) read these fields; a new personality is a new profile plus, where its
 //! semantics are structurally different, a new arm in the hooks.
 
 use std::time::Duration;

@@ -1,0 +1,276 @@
+//! Addresses: validating a destination, bind (and the ephemeral port), listen, accept,
+//! getsockname and getpeername.
+
+use super::*;
+
+impl Host {
+    /// Let virtual time pass inside a blocking call until `pred` holds or `limit` passes.
+    pub(super) fn block_until(&mut self, limit: Duration, facts: &dyn Facts, pred: impl Fn(&Host) -> bool) -> bool {
+        let deadline = self.now.saturating_add(limit);
+        loop {
+            if pred(self) {
+                return true;
+            }
+            match self.next_event() {
+                Some(t) if t <= deadline => self.fire_next(facts),
+                _ => {
+                    self.now = deadline;
+                    return pred(self);
+                }
+            }
+        }
+    }
+
+    /// Check a `name`/`namelen` pair against the socket, the way each platform does.
+    pub(super) fn dest(&self, i: usize, arg: &SockAddrArg, facts: &dyn Facts) -> Result<Dest, Out> {
+        let p = self.p;
+        let s = &self.socks[i];
+        let len = arg.effective_len();
+        let inval = |rule| Err(Out::err(rule, p.pick(Code::EINVAL, Code::WSAEFAULT)));
+        let addr = match &arg.kind {
+            AddrKind::Null => {
+                // 8h: a NULL name pointer.
+                let code = if p.winsock {
+                    Code::WSAEFAULT
+                } else if len == 0 {
+                    Code::EINVAL
+                } else {
+                    Code::EFAULT
+                };
+                return Err(Out::err(r::ADDR_NULL, code));
+            }
+            AddrKind::Unspec => {
+                if p.winsock {
+                    return Err(Out::err(r::UNSPEC_WINSOCK, Code::WSAEAFNOSUPPORT));
+                }
+                if len < 2 {
+                    return inval(r::ADDR_SHORT);
+                }
+                return Ok(Dest::Unspec);
+            }
+            AddrKind::Target(t) => match facts.resolve(*t, s.family) {
+                Some(a) => a,
+                None => return Err(Out::err(r::ADDR_FAMILY, p.pick(Code::EAFNOSUPPORT, Code::WSAEAFNOSUPPORT))),
+            },
+            AddrKind::Inet(a) => *a,
+        };
+        if !p.winsock && len > 128 {
+            return inval(r::ADDR_SHORT); // 8e: longer than sockaddr_storage
+        }
+        match (s.family, Family::of(&addr)) {
+            (Family::V4, Family::V4) => {
+                if len < 16 {
+                    return inval(r::ADDR_SHORT); // 8d: EINVAL vs WSAEFAULT
+                }
+                Ok(Dest::Inet(addr))
+            }
+            (Family::V4, Family::V6) => {
+                if len < 16 {
+                    return inval(r::ADDR_SHORT);
+                }
+                Err(Out::err(r::ADDR_FAMILY, p.pick(Code::EAFNOSUPPORT, Code::WSAEAFNOSUPPORT))) // 8c
+            }
+            (Family::V6, Family::V6) => {
+                // Linux accepts 24 bytes (no scope id); Winsock's "namelen too small" is read
+                // against sizeof(sockaddr_in6) = 28.
+                if len < if p.winsock { 28 } else { 24 } {
+                    return inval(r::ADDR_SHORT);
+                }
+                Ok(Dest::Inet(addr))
+            }
+            (Family::V6, Family::V4) => {
+                if p.winsock {
+                    return inval(r::ADDR_SHORT);
+                }
+                // 8f: length is checked before family on a TCP socket; 8g: a dual-stack UDP
+                // socket maps a plain sockaddr_in to ::ffff:a.b.c.d.
+                if s.proto == Proto::Tcp {
+                    return inval(r::ADDR_SHORT);
+                }
+                if s.opts.v6only {
+                    return Err(Out::err(r::ADDR_FAMILY, Code::EAFNOSUPPORT));
+                }
+                let IpAddr::V4(v4) = addr.ip() else { unreachable!("family checked") };
+                Ok(Dest::Inet(SocketAddr::new(IpAddr::V6(v4.to_ipv6_mapped()), addr.port())))
+            }
+        }
+    }
+
+    pub(super) fn alloc_port(&mut self, for_connect: bool) -> u16 {
+        // LINUX_TRUTH 1d: connect() picked even ports, bind(port 0) odd ones.
+        let linux = !self.p.winsock;
+        let slot = if linux && !for_connect { &mut self.next_port_odd } else { &mut self.next_port_even };
+        let port = *slot;
+        *slot = slot.wrapping_add(if linux { 2 } else { 1 });
+        if linux && for_connect {
+            self.next_port_odd = self.next_port_odd.max(self.next_port_even.saturating_sub(1));
+        } else if !linux {
+            self.next_port_odd = self.next_port_even;
+        }
+        port
+    }
+
+    pub(super) fn bind(&mut self, i: usize, arg: &SockAddrArg, facts: &dyn Facts) -> Out {
+        let p = self.p;
+        let addr = match self.dest(i, arg, facts) {
+            Ok(Dest::Inet(a)) => a,
+            Ok(Dest::Unspec) => return Out::err(r::BIND, Code::EAFNOSUPPORT),
+            Err(e) => return e,
+        };
+        let s = &self.socks[i];
+        if s.local.is_some() {
+            return Out::err(r::BIND, p.pick(Code::EINVAL, Code::WSAEINVAL));
+        }
+        if !addr.ip().is_unspecified() && !facts.is_local(canon(addr.ip())) {
+            return Out::err(r::BIND, p.pick(Code::EADDRNOTAVAIL, Code::WSAEADDRNOTAVAIL));
+        }
+        let proto = s.proto;
+        let reuse = s.opts.reuseaddr;
+        if addr.port() != 0 {
+            let clash = self.socks.iter().enumerate().any(|(j, o)| {
+                j != i
+                    && o.proto == proto
+                    && o.state != State::Closed
+                    && o.local.is_some_and(|l| {
+                        l.port() == addr.port()
+                            && (l.ip().is_unspecified() || addr.ip().is_unspecified() || same_ip(l.ip(), addr.ip()))
+                    })
+                    // Linux needs SO_REUSEADDR on both sockets (and no listener); Winsock on the
+                    // new one.
+                    && !(reuse && (p.winsock || (o.opts.reuseaddr && o.state != State::Listening)))
+            });
+            if clash {
+                return Out::err(r::BIND, p.pick(Code::EADDRINUSE, Code::WSAEADDRINUSE));
+            }
+        }
+        let port = if addr.port() == 0 { self.alloc_port(false) } else { addr.port() };
+        let s = &mut self.socks[i];
+        s.local = Some(SocketAddr::new(addr.ip(), port));
+        s.port_explicit = addr.port() != 0;
+        let to = if proto == Proto::Tcp { State::Bound } else { State::Unassociated };
+        self.set_state(i, to, Cause::Call("bind".into()), None);
+        Out::ok(r::BIND)
+    }
+
+    pub(super) fn listen(&mut self, i: usize, backlog: i32) -> Out {
+        let p = self.p;
+        let s = &self.socks[i];
+        if s.proto == Proto::Udp {
+            return Out::err(r::LISTEN, p.pick(Code::EOPNOTSUPP, Code::WSAEOPNOTSUPP));
+        }
+        match s.state {
+            State::Listening => {
+                self.socks[i].backlog_max = backlog.max(0) as usize;
+                return Out::ok(r::LISTEN);
+            }
+            State::Connected | State::Pending => return Out::err(r::LISTEN, p.pick(Code::EINVAL, Code::WSAEISCONN)),
+            State::Failed => return Out::err(r::LISTEN, p.pick(Code::EINVAL, Code::WSAEINVAL)),
+            State::Unbound if p.winsock => return Out::err(r::LISTEN, Code::WSAEINVAL),
+            State::Unbound => {
+                // Linux binds an unbound socket to a free port on listen.
+                let family = s.family;
+                let port = self.alloc_port(false);
+                let any = match family {
+                    Family::V4 => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+                    Family::V6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+                };
+                self.socks[i].local = Some(SocketAddr::new(any, port));
+            }
+            State::Bound => {}
+            State::Unassociated | State::Associated | State::Closed => {
+                return Out::err(r::LISTEN, p.pick(Code::EINVAL, Code::WSAEINVAL));
+            }
+        }
+        self.socks[i].backlog_max = backlog.max(0) as usize;
+        self.set_state(i, State::Listening, Cause::Call("listen".into()), None);
+        Out::ok(r::LISTEN)
+    }
+
+    pub(super) fn accept(&mut self, i: usize, name: &str, facts: &dyn Facts) -> Out {
+        let p = self.p;
+        if self.socks[i].state != State::Listening {
+            return Out { ret: Ret::Handle(None), ..Out::err(r::ACCEPT, p.pick(Code::EINVAL, Code::WSAEINVAL)) };
+        }
+        if self.socks[i].backlog.is_empty() {
+            if self.socks[i].nonblocking {
+                return Out {
+                    ret: Ret::Handle(None),
+                    ..Out::err(r::ACCEPT, p.pick(Code::EAGAIN, Code::WSAEWOULDBLOCK))
+                };
+            }
+            if !self.block_until(BLOCK_LIMIT, facts, |h| !h.socks[i].backlog.is_empty()) {
+                return Out {
+                    ret: Ret::Handle(None),
+                    ..Out::err(r::ACCEPT, p.pick(Code::EAGAIN, Code::WSAEWOULDBLOCK))
+                }
+                .note("nothing ever connected: a real accept would block forever");
+            }
+        }
+        let Some(client) = self.socks[i].backlog.pop_front() else { return Out::err(r::ACCEPT, Code::EINVAL) };
+        let listener = self.socks[i].clone();
+        let out = self.socket(listener.proto, listener.family, name);
+        let j = self.created;
+        let client_local = self.socks[client].local;
+        let client_peer = self.socks[client].peer;
+        let a = &mut self.socks[j];
+        a.local = client_peer.or(listener.local);
+        a.peer = client_local;
+        a.partner = Some(client);
+        a.connected_at = Some(self.now);
+        // Winsock: the accepted socket inherits WSAAsyncSelect/WSAEventSelect registrations.
+        if p.winsock {
+            a.event_select = listener.event_select;
+            a.async_select = listener.async_select;
+            a.nonblocking = listener.nonblocking;
+        }
+        self.socks[client].partner = Some(j);
+        self.set_state(j, State::Connected, Cause::Call("accept".into()), None);
+        Out { rule: r::ACCEPT, ..out }
+    }
+}
+
+impl Host {
+    pub(super) fn getsockname(&mut self, i: usize) -> Out {
+        let p = self.p;
+        let s = &self.socks[i];
+        let connected = matches!(s.state, State::Connected | State::Pending | State::Associated);
+        match s.local {
+            None if p.winsock => Out::err(r::GETSOCKNAME_UNBOUND, Code::WSAEINVAL), // 1b
+            None => {
+                // 1b: Linux answers the wildcard address and port 0.
+                let any = match s.family {
+                    Family::V4 => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+                    Family::V6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+                };
+                Out::val(r::GETSOCKNAME_UNBOUND, Value::Addr { addr: SocketAddr::new(any, 0) })
+            }
+            Some(l) if p.winsock && l.ip().is_unspecified() && !connected => {
+                // 1c: bound to ADDR_ANY and not yet connected.
+                Out::err(r::GETSOCKNAME_UNBOUND, Code::WSAEINVAL)
+            }
+            Some(l) => Out::val(r::GETSOCKNAME, Value::Addr { addr: l }),
+        }
+    }
+
+    pub(super) fn getpeername(&mut self, i: usize) -> Out {
+        let p = self.p;
+        let s = &self.socks[i];
+        let notconn = Out::err(r::GETPEERNAME, p.pick(Code::ENOTCONN, Code::WSAENOTCONN));
+        if p.winsock && s.via_connectex && !s.context_updated && s.state == State::Connected {
+            // SO_UPDATE_CONNECT_CONTEXT doc; cosmopolitan PR #1164, Nim #15022.
+            return Out::err(r::UPDATE_CONTEXT, Code::WSAENOTCONN)
+                .note("set SO_UPDATE_CONNECT_CONTEXT after ConnectEx before using getpeername");
+        }
+        match (s.state, s.peer) {
+            (State::Connected, Some(peer)) => Out::val(r::GETPEERNAME, Value::Addr { addr: peer }),
+            (State::Associated, Some(peer)) => {
+                if !p.winsock && peer.port() == 0 {
+                    // 5e: Linux reports ENOTCONN for a peer with port 0, yet sends go there.
+                    return Out::err(r::LINUX_UDP_PORT0, Code::ENOTCONN);
+                }
+                Out::val(r::GETPEERNAME, Value::Addr { addr: peer })
+            }
+            _ => notconn,
+        }
+    }
+}
