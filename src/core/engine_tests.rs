@@ -336,3 +336,39 @@ fn a_datagram_in_flight_never_reaches_the_next_socket_in_the_same_slot() {
     h.advance(Duration::from_millis(10), &net);
     assert_eq!(c(&mut h, Call::Recv { sock: name("b") }).error, Some(Code::EAGAIN), "the echo was for a");
 }
+
+// ----- UDP disconnect (issue 9, defect 1) -----------------------------------------------------
+
+fn udp_connected(p: PersonalityId) -> Host {
+    let mut h = Host::new(p);
+    call(&mut h, Call::Socket { proto: Proto::Udp, family: Family::V4, name: "u".into() });
+    assert!(connect(&mut h, "u", target(NamedTarget::Sink)).is_ok());
+    h
+}
+
+#[test]
+fn a_zero_filled_af_unspec_disconnects_udp_on_every_personality() {
+    let unspec = SockAddrArg { kind: AddrKind::Unspec, len: None };
+    for p in [Winsock, Windows, Winsock1] {
+        let mut h = udp_connected(p);
+        let a = connect(&mut h, "u", unspec.clone());
+        assert!(a.is_ok(), "{p}: {a:?}");
+        assert_eq!(h.state("u"), Some(State::Unassociated), "{p}: the local address stays");
+        assert_eq!(call(&mut h, Call::GetPeerName { sock: name("u") }).error, Some(Code::WSAENOTCONN), "{p}");
+    }
+    let mut l = udp_connected(Linux);
+    assert!(connect(&mut l, "u", unspec).is_ok());
+    assert_eq!(l.state("u"), Some(State::Unbound), "linux releases the kernel-chosen port (7g)");
+}
+
+#[test]
+fn windows_refuses_inaddr_any_with_a_port_and_keeps_the_peer() {
+    let mut w = udp_connected(Windows);
+    let a = connect(&mut w, "u", lit("0.0.0.0:9"));
+    assert_eq!(a.error, Some(Code::WSAEADDRNOTAVAIL));
+    assert_eq!(a.rule, r::UDP_ANY_PORT_WINDOWS);
+    assert_eq!(w.state("u"), Some(State::Associated));
+    let mut d = udp_connected(Winsock);
+    assert!(connect(&mut d, "u", lit("0.0.0.0:9")).is_ok(), "the documentation disconnects");
+    assert_eq!(d.state("u"), Some(State::Unassociated));
+}

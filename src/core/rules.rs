@@ -109,8 +109,8 @@ rules! {
         "An address of the wrong family: EAFNOSUPPORT / WSAEAFNOSUPPORT.",
         "LINUX_TRUTH 8c, 8g; seed 000";
     UNSPEC_WINSOCK = "addr.unspec-winsock", [WS, WI, W1],
-        "Winsock has no AF_UNSPEC disconnect; the family is rejected with WSAEAFNOSUPPORT.",
-        "seed 000 (WSAEAFNOSUPPORT); the AF_UNSPEC idiom is not documented for Winsock";
+        "Winsock, TCP: an AF_UNSPEC address is rejected with WSAEAFNOSUPPORT (on UDP it disconnects: udp.zero-address).",
+        "seed 000 (WSAEAFNOSUPPORT); nothing documents AF_UNSPEC on a TCP socket";
     CONNECT_LISTENING = "connect.listening", [],
         "connect on a listening socket: linux EISCONN, Winsock WSAEINVAL.",
         "LINUX_TRUTH 8a; seed 000 (WSAEINVAL)";
@@ -187,8 +187,8 @@ rules! {
         "linux: connect(AF_UNSPEC) dissolves a UDP association; a kernel-chosen port is released. send then answers EDESTADDRREQ.",
         "LINUX_TRUTH 7f, 7g; seed 003";
     UDP_ZERO_WINSOCK = "udp.zero-address", [],
-        "Winsock: UDP connect to the all-zero address dissolves the association (WSAConnect: only when the whole structure is zero); linux connects to this host instead.",
-        "seeds 000, 001; LINUX_TRUTH 5d, 5e";
+        "Winsock: UDP connect to a zero-filled AF_UNSPEC structure, or to the all-zero address, dissolves the association; WSAConnect only with the AF_UNSPEC one (ADDR_ANY is WSAEADDRNOTAVAIL there). linux connects 0.0.0.0 to this host instead.",
+        "seeds 000, 001; windows: test_connect_udp (dlls/ws2_32/tests/sock.c); LINUX_TRUTH 5d, 5e";
     UDP_BROADCAST = "udp.broadcast", [],
         "UDP connect or sendto to a broadcast address needs SO_BROADCAST: EACCES / WSAEACCES otherwise. linux checks only at route lookup.",
         "LINUX_TRUTH 6a-6c; seed 000";
@@ -255,6 +255,11 @@ rules! {
     SHUTDOWN = "shutdown", [],
         "shutdown on a never-connected socket: ENOTCONN / WSAENOTCONN; on a connected one it sends FIN, and connect keeps answering EISCONN.",
         "LINUX_TRUTH 10a, 10e";
+    // ---- win-a rules ----
+    UDP_ANY_PORT_WINDOWS = "udp.any-port-windows", [],
+        "windows: UDP connect to 0.0.0.0 with a non-zero port fails with WSAEADDRNOTAVAIL and the socket keeps its peer (winsock: the documented disconnect).",
+        "libuv PR #2981 (test-udp-connect.c: connect to INADDR_ANY fails on Windows)";
+    // ---- end of win-a rules ----
     CLOSE = "close", [],
         "closesocket / close releases the descriptor; later calls answer EBADF / WSAENOTSOCK; the peer sees the end of stream.",
         "close(2); closesocket reference page";

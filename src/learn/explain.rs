@@ -197,7 +197,7 @@ pub fn when(code: Code) -> &'static [When] {
         ),
         WSAEPFNOSUPPORT => w!("socket" => "the protocol family is not installed"),
         WSAEAFNOSUPPORT => w!(
-            "connect, bind, sendto" => "the address's family does not match the socket's (an AF_INET6 name on an AF_INET socket, an AF_UNSPEC address)",
+            "connect, bind, sendto" => "the address's family does not match the socket's (an AF_INET6 name on an AF_INET socket; an AF_UNSPEC address anywhere but a UDP connect, where a zero-filled one disconnects)",
             "socket (Winsock 1.1)" => "an AF_INET6 socket was asked for; Winsock 1.1 predates IPv6",
         ),
         WSAEADDRINUSE => w!(

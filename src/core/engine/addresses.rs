@@ -41,6 +41,13 @@ impl Host {
             }
             AddrKind::Unspec => {
                 if p.winsock {
+                    if s.proto == Proto::Udp {
+                        // A zero-filled structure (family AF_UNSPEC included) disconnects a UDP
+                        // socket: seed 001 ("the entire name structure is all zeros"), seed 000
+                        // (its address member is zero); windows: test_connect_udp in Wine's
+                        // dlls/ws2_32/tests/sock.c. The callers other than connect refuse it.
+                        return Ok(Dest::Unspec);
+                    }
                     return Err(Out::err(r::UNSPEC_WINSOCK, Code::WSAEAFNOSUPPORT));
                 }
                 if len < 2 {
@@ -114,7 +121,7 @@ impl Host {
         let p = self.p;
         let addr = match self.dest(i, arg, facts) {
             Ok(Dest::Inet(a)) => a,
-            Ok(Dest::Unspec) => return Out::err(r::BIND, Code::EAFNOSUPPORT),
+            Ok(Dest::Unspec) => return Out::err(r::BIND, p.pick(Code::EAFNOSUPPORT, Code::WSAEAFNOSUPPORT)),
             Err(e) => return e,
         };
         let s = &self.socks[i];

@@ -330,12 +330,28 @@ impl Host {
         Out::ok(r::UNSPEC_TCP)
     }
 
+    /// Winsock's UDP disconnect: no peer any more; send and recv answer WSAENOTCONN.
+    fn winsock_udp_disconnect(&mut self, i: usize, api: &ConnectApi, rule: &'static str) -> Out {
+        let s = &mut self.socks[i];
+        s.peer = None;
+        s.icmp = None;
+        s.disconnected = true;
+        let to = if s.local.is_some() { State::Unassociated } else { State::Unbound };
+        self.set_state(i, to, Cause::Call(format!("{} (zero address)", api.name()).into()), None);
+        Out::ok(rule)
+    }
+
     pub(super) fn udp_connect(&mut self, i: usize, dest: Dest, api: &ConnectApi, facts: &dyn Facts) -> Out {
         let p = self.p;
         if matches!(api, ConnectApi::ConnectEx { .. }) {
             return Out::err(r::CONNECTEX_DGRAM, Code::WSAEINVAL);
         }
         let dst = match dest {
+            Dest::Unspec if p.winsock => {
+                // A zero-filled AF_UNSPEC structure dissolves the association and keeps the
+                // local address (seed 001; windows: test_connect_udp, sock.c).
+                return self.winsock_udp_disconnect(i, api, r::UDP_ZERO_WINSOCK);
+            }
             Dest::Unspec => {
                 // 7f/7g: AF_UNSPEC dissolves the association; a kernel-chosen port is released.
                 let s = &mut self.socks[i];
@@ -354,17 +370,19 @@ impl Host {
         let mut dst = dst;
         if canon(dst.ip()).is_unspecified() {
             if p.winsock {
-                if wsaconnect && dst.port() != 0 {
-                    // WSAConnect disconnects only when the whole structure is zero.
+                if wsaconnect {
+                    // Seed 001: WSAConnect disconnects only when the entire structure is zero,
+                    // the family too (an AF_UNSPEC structure); an AF_INET ADDR_ANY is "not a
+                    // valid address".
                     return Out::err(r::UDP_ZERO_WINSOCK, Code::WSAEADDRNOTAVAIL);
                 }
-                // 5d/5e: the zero address dissolves the association.
-                let s = &mut self.socks[i];
-                s.peer = None;
-                s.disconnected = true;
-                let to = if s.local.is_some() { State::Unassociated } else { State::Unbound };
-                self.set_state(i, to, Cause::Call(format!("{} (zero address)", api.name()).into()), None);
-                return Out::ok(r::UDP_ZERO_WINSOCK);
+                if p.id == PersonalityId::Windows && dst.port() != 0 {
+                    // Real Windows refuses INADDR_ANY with a port and keeps the association
+                    // (libuv PR #2981, test-udp-connect.c).
+                    return Out::err(r::UDP_ANY_PORT_WINDOWS, Code::WSAEADDRNOTAVAIL);
+                }
+                // Seed 000: an all-zero address member dissolves the association.
+                return self.winsock_udp_disconnect(i, api, r::UDP_ZERO_WINSOCK);
             }
             // 5d/5e: Linux connects to this host, even to port 0.
             dst = SocketAddr::new(loopback_like(dst.ip()), dst.port());

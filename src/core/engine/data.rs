@@ -27,7 +27,9 @@ impl Host {
             Some(arg) => {
                 let a = match self.dest(i, arg, facts) {
                     Ok(Dest::Inet(a)) => a,
-                    Ok(Dest::Unspec) => return Out::err(r::UDP_NO_PEER, Code::EAFNOSUPPORT),
+                    Ok(Dest::Unspec) => {
+                        return Out::err(r::ADDR_FAMILY, p.pick(Code::EAFNOSUPPORT, Code::WSAEAFNOSUPPORT));
+                    }
                     Err(e) => return e,
                 };
                 let a = if canon(a.ip()).is_unspecified() && !p.winsock {
