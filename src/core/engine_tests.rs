@@ -372,3 +372,84 @@ fn windows_refuses_inaddr_any_with_a_port_and_keeps_the_peer() {
     assert!(connect(&mut d, "u", lit("0.0.0.0:9")).is_ok(), "the documentation disconnects");
     assert_eq!(d.state("u"), Some(State::Unassociated));
 }
+
+// ----- ConnectEx and connect together (issue 9, defect 3) ------------------------------------
+
+fn connectex(h: &mut Host, s: &str, to: SockAddrArg) -> Answer {
+    call(h, Call::Connect { sock: name(s), addr: to, api: ConnectApi::ConnectEx { send: None } })
+}
+
+fn bound_socket(p: PersonalityId) -> Host {
+    let mut h = host_with_socket(p, true);
+    call(&mut h, Call::Bind { sock: name("s"), addr: lit("0.0.0.0:0") });
+    h
+}
+
+#[test]
+fn windows_answers_wsaeinval_when_connect_and_connectex_meet() {
+    for (p, want) in [(Windows, Code::WSAEINVAL), (Winsock, Code::WSAEALREADY)] {
+        // ConnectEx while a plain connect pends.
+        let mut h = bound_socket(p);
+        assert_eq!(connect(&mut h, "s", target(NamedTarget::Pending)).error, Some(Code::WSAEWOULDBLOCK));
+        let a = connectex(&mut h, "s", target(NamedTarget::Pending));
+        assert_eq!((a.ret, a.error), (Ret::Bool(false), Some(want)), "{p}");
+        // connect while a ConnectEx pends, and a second ConnectEx.
+        let mut h = bound_socket(p);
+        assert_eq!(connectex(&mut h, "s", target(NamedTarget::Pending)).error, Some(Code::WSA_IO_PENDING));
+        assert_eq!(connect(&mut h, "s", target(NamedTarget::Pending)).error, Some(want), "{p}");
+        assert_eq!(connectex(&mut h, "s", target(NamedTarget::Pending)).error, Some(want), "{p}");
+    }
+}
+
+#[test]
+fn windows_connect_after_connectex_without_update_context_is_wsaeinval() {
+    for (p, want) in [(Windows, Code::WSAEINVAL), (Winsock, Code::WSAEISCONN)] {
+        let mut h = bound_socket(p);
+        connectex(&mut h, "s", target(NamedTarget::Accept));
+        h.advance(Duration::from_millis(1), &NET);
+        assert_eq!(h.state("s"), Some(State::Connected));
+        assert_eq!(connect(&mut h, "s", target(NamedTarget::Accept)).error, Some(want), "{p}");
+        assert_eq!(connectex(&mut h, "s", target(NamedTarget::Accept)).error, Some(Code::WSAEISCONN), "{p}");
+        call(&mut h, Call::SetSockOpt { sock: name("s"), opt: SockOpt::SO_UPDATE_CONNECT_CONTEXT, value: 1 });
+        assert_eq!(connect(&mut h, "s", target(NamedTarget::Accept)).error, Some(Code::WSAEISCONN), "{p}");
+    }
+}
+
+// ----- getpeername while pending (issue 9, defect 4) -----------------------------------------
+
+#[test]
+fn windows_getpeername_answers_while_a_plain_connect_pends() {
+    for (p, ok) in [(Windows, true), (Winsock, false), (Linux, false)] {
+        let mut h = socket_pending(p);
+        let a = call(&mut h, Call::GetPeerName { sock: name("s") });
+        assert_eq!(a.is_ok(), ok, "{p}: {a:?}");
+    }
+    let mut h = bound_socket(Windows);
+    connectex(&mut h, "s", target(NamedTarget::Pending));
+    assert_eq!(call(&mut h, Call::GetPeerName { sock: name("s") }).error, Some(Code::WSAENOTCONN));
+}
+
+// ----- ConnectEx's buffer arrives (issue 9, defect 14) ---------------------------------------
+
+#[test]
+fn connectex_send_buffer_reaches_the_accepted_socket() {
+    let mut h = Host::new(Windows);
+    call(&mut h, Call::Socket { proto: Proto::Tcp, family: Family::V4, name: "l".into() });
+    call(&mut h, Call::Bind { sock: name("l"), addr: lit("127.0.0.1:47300") });
+    call(&mut h, Call::Listen { sock: name("l"), backlog: 1 });
+    call(&mut h, Call::Socket { proto: Proto::Tcp, family: Family::V4, name: "c".into() });
+    call(&mut h, Call::Bind { sock: name("c"), addr: lit("127.0.0.1:0") });
+    let a = call(
+        &mut h,
+        Call::Connect {
+            sock: name("c"),
+            addr: lit("127.0.0.1:47300"),
+            api: ConnectApi::ConnectEx { send: Some(b"123".to_vec()) },
+        },
+    );
+    assert_eq!(a.error, Some(Code::WSA_IO_PENDING));
+    h.advance(Duration::from_millis(1), &NET);
+    assert!(call(&mut h, Call::Accept { sock: name("l"), name: "a".into() }).is_ok());
+    let r = call(&mut h, Call::Recv { sock: name("a") });
+    assert!(matches!(&r.value, Value::Data { data, .. } if data == b"123"), "{r:?}");
+}

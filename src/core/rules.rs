@@ -241,7 +241,7 @@ rules! {
         "getsockname returns the local address (chosen by connect when it bound implicitly).",
         "LINUX_TRUTH 1d";
     GETPEERNAME = "getpeername", [],
-        "getpeername returns the peer once connected, ENOTCONN / WSAENOTCONN otherwise (also while pending).",
+        "getpeername returns the peer once connected, ENOTCONN / WSAENOTCONN otherwise (also while pending; real Windows: getpeername.pending-windows).",
         "LINUX_TRUTH 4a";
     SEND = "send", [],
         "UDP send/sendto: datagrams go to the destination; the lab's own sockets, @echo and @sink receive them.",
@@ -259,6 +259,12 @@ rules! {
     UDP_ANY_PORT_WINDOWS = "udp.any-port-windows", [],
         "windows: UDP connect to 0.0.0.0 with a non-zero port fails with WSAEADDRNOTAVAIL and the socket keeps its peer (winsock: the documented disconnect).",
         "libuv PR #2981 (test-udp-connect.c: connect to INADDR_ANY fails on Windows)";
+    CONNECTEX_MIXED_WINDOWS = "connectex.mixed-windows", [],
+        "windows: ConnectEx while a connect() is pending, connect() while a ConnectEx is pending, a second ConnectEx, and connect() on a socket ConnectEx connected (before SO_UPDATE_CONNECT_CONTEXT) all fail with WSAEINVAL (winsock: WSAEALREADY / WSAEISCONN as documented).",
+        "test_connecting_socket, test_connect (dlls/ws2_32/tests/sock.c)";
+    GETPEERNAME_PENDING_WINDOWS = "getpeername.pending-windows", [],
+        "windows: getpeername succeeds while a plain connect() is pending (the peer it is connecting to); with a ConnectEx pending it fails with WSAENOTCONN, as documented.",
+        "test_connecting_socket (dlls/ws2_32/tests/sock.c)";
     // ---- end of win-a rules ----
     CLOSE = "close", [],
         "closesocket / close releases the descriptor; later calls answer EBADF / WSAENOTSOCK; the peer sees the end of stream.",

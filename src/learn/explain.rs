@@ -224,7 +224,7 @@ pub fn when(code: Code) -> &'static [When] {
         WSAEISCONN => w!("connect, WSAConnect, ConnectEx" =>
             "the socket is already connected (also after the handshake of a nonblocking connect completed, where Linux answers 0 once)"),
         WSAENOTCONN => w!(
-            "getpeername" => "the socket has no peer: never connected, still pending, or after ConnectEx before SO_UPDATE_CONNECT_CONTEXT",
+            "getpeername" => "the socket has no peer: never connected, still pending (documented; real Windows answers the peer while a plain connect pends, and WSAENOTCONN only while a ConnectEx does), or after ConnectEx before SO_UPDATE_CONNECT_CONTEXT",
             "send, recv" => "TCP not connected; UDP without a default destination (after the zero-address disconnect)",
             "shutdown" => "the socket was never connected",
         ),

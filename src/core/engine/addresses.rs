@@ -231,6 +231,10 @@ impl Host {
             a.nonblocking = listener.nonblocking;
         }
         self.socks[client].partner = Some(j);
+        // What the client sent before this accept (ConnectEx's buffer, send) is waiting here.
+        let early = std::mem::take(&mut self.socks[client].unaccepted_tx);
+        let from = client_local.unwrap_or_else(|| SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0));
+        self.socks[j].rx.extend(early.into_iter().map(|d| (d, from)));
         self.set_state(j, State::Connected, Cause::Call("accept".into()), None);
         Out { rule: r::ACCEPT, ..out }
     }
@@ -270,6 +274,11 @@ impl Host {
         }
         match (s.state, s.peer) {
             (State::Connected, Some(peer)) => Out::val(r::GETPEERNAME, Value::Addr { addr: peer }),
+            (State::Pending, Some(peer)) if p.id == PersonalityId::Windows && s.overlapped.is_none() => {
+                // While a plain connect() pends Windows already answers the peer; with a ConnectEx
+                // pending it says WSAENOTCONN (test_connecting_socket, sock.c).
+                Out::val(r::GETPEERNAME_PENDING_WINDOWS, Value::Addr { addr: peer })
+            }
             (State::Associated, Some(peer)) => {
                 if !p.winsock && peer.port() == 0 {
                     // 5e: Linux reports ENOTCONN for a peer with port 0, yet sends go there.

@@ -88,6 +88,11 @@ impl Host {
                     self.socks[i].success_unreported = false;
                     return Out::ok(r::LINUX_ONCE_ZERO);
                 }
+                if p.id == PersonalityId::Windows && s.via_connectex && !s.context_updated && !connectex {
+                    // connect() on a socket ConnectEx connected, before SO_UPDATE_CONNECT_CONTEXT:
+                    // WSAEINVAL (test_connect, sock.c; todo_wine there).
+                    return Out::err(r::CONNECTEX_MIXED_WINDOWS, Code::WSAEINVAL);
+                }
                 return Out::err(r::ISCONN, p.pick(Code::EISCONN, Code::WSAEISCONN));
             }
             State::Pending => {
@@ -99,6 +104,12 @@ impl Host {
                     return self.linux_wait_pending(i, Code::EALREADY, facts);
                 }
                 if s.overlapped.is_some() || connectex {
+                    if p.id == PersonalityId::Windows {
+                        // ConnectEx while connect() pends, connect() while ConnectEx pends, and a
+                        // second ConnectEx: WSAEINVAL (test_connecting_socket, sock.c).
+                        return Out::err(r::CONNECTEX_MIXED_WINDOWS, Code::WSAEINVAL);
+                    }
+                    // Seed 004: "a ConnectEx call is in progress".
                     return Out::err(r::PENDING_AGAIN, Code::WSAEALREADY);
                 }
                 let out = Out::err(r::PENDING_AGAIN, p.pending_again);

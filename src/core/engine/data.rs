@@ -107,6 +107,22 @@ impl Host {
         }
     }
 
+    /// TCP data from connected socket `i` travels to the other end: its accepted socket, or,
+    /// while that is still in a listener's queue, held until accept creates it. Data for a
+    /// target outside the host goes nowhere the host can see.
+    pub(super) fn transmit(&mut self, i: usize, data: Vec<u8>) {
+        if data.is_empty() {
+            return;
+        }
+        let s = &self.socks[i];
+        if let Some(j) = s.partner {
+            let from = s.local.unwrap_or_else(|| SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0));
+            self.schedule(self.now, Timer::Datagram { sock: j, serial: self.socks[j].serial, data, from });
+        } else if self.listening.iter().any(|&l| self.socks[l].backlog.contains(&i)) {
+            self.socks[i].unaccepted_tx.push(data);
+        }
+    }
+
     pub(super) fn tcp_send(&mut self, i: usize, data: &[u8], facts: &dyn Facts) -> Out {
         let p = self.p;
         let len = data.len() as i64;
@@ -128,13 +144,7 @@ impl Host {
                 if s.shut_wr {
                     return Out::err(r::TCP_SEND, p.pick(Code::EPIPE, Code::WSAESHUTDOWN));
                 }
-                if let Some(j) = s.partner {
-                    let from = s.local.unwrap_or_else(|| SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0));
-                    self.schedule(
-                        self.now,
-                        Timer::Datagram { sock: j, serial: self.socks[j].serial, data: data.to_vec(), from },
-                    );
-                }
+                self.transmit(i, data.to_vec());
                 Out { ret: Ret::Int(len), ..Out::ok(r::TCP_SEND) }
             }
             State::Failed if !p.winsock => {

@@ -78,6 +78,7 @@ impl Host {
             reset: false,
             icmp: None,
             disconnected: false,
+            unaccepted_tx: Vec::new(),
             indeterminate: false,
         };
         let i = match self.free.pop() {

@@ -140,6 +140,9 @@ struct Sock {
     icmp: Option<Fault>,
     /// UDP (Winsock): disconnected by the zero address.
     disconnected: bool,
+    /// TCP: data this connected socket sent (ConnectEx's buffer, send) before the other end
+    /// was accepted; accept hands it to the accepted socket.
+    unaccepted_tx: Vec<Vec<u8>>,
     /// Winsock 1.1: a cancelled blocking call left the socket indeterminate.
     indeterminate: bool,
 }
@@ -485,7 +488,10 @@ impl Host {
             Call::Bind { sock, addr } => self.sock(sock).map(|i| self.bind(i, addr, facts)),
             Call::Listen { sock, backlog } => self.sock(sock).map(|i| self.listen(i, *backlog)),
             Call::Accept { sock, name } => self.sock(sock).map(|i| self.accept(i, name, facts)),
-            Call::Connect { sock, addr, api } => self.sock(sock).map(|i| self.connect(i, addr, api, facts)),
+            Call::Connect { sock, addr, api } => {
+                // ConnectEx returns BOOL, also when the handle is no socket (test_connect, sock.c).
+                self.sock(sock).map(|i| self.connect(i, addr, api, facts)).map_err(|e| as_api(api, e))
+            }
             Call::Select { read, write, except, timeout } => Ok(self.select(read, write, except, *timeout, facts)),
             Call::Poll { socks, timeout } => Ok(self.poll(socks, *timeout, facts)),
             Call::Epoll { socks, timeout } => Ok(self.epoll(socks, *timeout, facts)),

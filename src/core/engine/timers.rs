@@ -122,6 +122,9 @@ impl Host {
                 }
                 if let Some(data) = self.socks[i].overlapped.take() {
                     let bytes = data.len() as u32;
+                    // ConnectEx's buffer is sent once the connection is up: the accepted socket
+                    // receives it (test_connect, sock.c: "123" arrives).
+                    self.transmit(i, data);
                     self.notes.push(Notification::Completion {
                         sock: name.clone(),
                         op: "ConnectEx".into(),
