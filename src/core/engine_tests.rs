@@ -453,3 +453,19 @@ fn connectex_send_buffer_reaches_the_accepted_socket() {
     let r = call(&mut h, Call::Recv { sock: name("a") });
     assert!(matches!(&r.value, Value::Data { data, .. } if data == b"123"), "{r:?}");
 }
+
+// ----- getsockname after bind to the wildcard (issue 9, defect 5) ----------------------------
+
+#[test]
+fn windows_getsockname_answers_after_a_wildcard_bind() {
+    for (p, ok) in [(Windows, true), (Winsock, false), (Linux, true)] {
+        let mut h = host_with_socket(p, false);
+        assert!(call(&mut h, Call::GetSockName { sock: name("s") }).is_ok() == (p == Linux), "{p}: unbound");
+        call(&mut h, Call::Bind { sock: name("s"), addr: lit("0.0.0.0:0") });
+        let a = call(&mut h, Call::GetSockName { sock: name("s") });
+        assert_eq!(a.is_ok(), ok, "{p}: {a:?}");
+        if let Value::Addr { addr } = a.value {
+            assert!(addr.ip().is_unspecified() && addr.port() != 0, "{p}: {addr}");
+        }
+    }
+}

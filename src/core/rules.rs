@@ -235,8 +235,8 @@ rules! {
         "winsock1: Winsock 2 functions (WSAConnect, ConnectEx, WSAEventSelect, WSAPoll, WSAEnumNetworkEvents) do not exist for a 1.1 application.",
         "Windows Sockets 2 additions";
     GETSOCKNAME_UNBOUND = "getsockname.unbound", [],
-        "getsockname before a concrete local address: linux answers 0.0.0.0:0 (or the wildcard and port), Winsock WSAEINVAL.",
-        "LINUX_TRUTH 1b, 1c; getsockname reference; caproto #514";
+        "getsockname before a concrete local address: linux answers 0.0.0.0:0 (or the wildcard and port), Winsock WSAEINVAL (real Windows only when unbound: getsockname.any-windows).",
+        "LINUX_TRUTH 1b, 1c; getsockname reference; unbound on Windows: test_getsockname (sock.c), caproto #514";
     GETSOCKNAME = "getsockname", [],
         "getsockname returns the local address (chosen by connect when it bound implicitly).",
         "LINUX_TRUTH 1d";
@@ -265,6 +265,9 @@ rules! {
     GETPEERNAME_PENDING_WINDOWS = "getpeername.pending-windows", [],
         "windows: getpeername succeeds while a plain connect() is pending (the peer it is connecting to); with a ConnectEx pending it fails with WSAENOTCONN, as documented.",
         "test_connecting_socket (dlls/ws2_32/tests/sock.c)";
+    GETSOCKNAME_ANY_WINDOWS = "getsockname.any-windows", [],
+        "windows: getsockname after bind to 0.0.0.0 port 0 succeeds with 0.0.0.0 and the chosen port (winsock: WSAEINVAL as documented; an unbound socket is WSAEINVAL on both).",
+        "test_getsockname (dlls/ws2_32/tests/sock.c)";
     // ---- end of win-a rules ----
     CLOSE = "close", [],
         "closesocket / close releases the descriptor; later calls answer EBADF / WSAENOTSOCK; the peer sees the end of stream.",

@@ -166,7 +166,7 @@ pub fn when(code: Code) -> &'static [When] {
             "connect" => "the socket is listening; for a Winsock 1.1 program also: a connect is already pending",
             "ConnectEx" => "the socket was not bound first",
             "ioctlsocket(FIONBIO, 0)" => "WSAEventSelect or WSAAsyncSelect is registered on the socket",
-            "getsockname" => "the socket has no concrete local address yet (unbound, or bound to the wildcard)",
+            "getsockname" => "the socket has no local address yet (unbound; the documentation says also bound to the wildcard, where real Windows answers 0.0.0.0 and the port)",
             "select" => "all three sets are empty",
         ),
         WSAEMFILE => w!("socket, accept" => "the process or system has no socket descriptors left"),

@@ -255,8 +255,13 @@ impl Host {
                 };
                 Out::val(r::GETSOCKNAME_UNBOUND, Value::Addr { addr: SocketAddr::new(any, 0) })
             }
+            Some(l) if p.id == PersonalityId::Windows && l.ip().is_unspecified() && !connected => {
+                // Real Windows answers 0.0.0.0 and the chosen port after bind(0.0.0.0:0)
+                // (test_getsockname, sock.c).
+                Out::val(r::GETSOCKNAME_ANY_WINDOWS, Value::Addr { addr: l })
+            }
             Some(l) if p.winsock && l.ip().is_unspecified() && !connected => {
-                // 1c: bound to ADDR_ANY and not yet connected.
+                // 1c: the documentation: bound to ADDR_ANY and not yet connected.
                 Out::err(r::GETSOCKNAME_UNBOUND, Code::WSAEINVAL)
             }
             Some(l) => Out::val(r::GETSOCKNAME, Value::Addr { addr: l }),
