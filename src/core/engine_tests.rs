@@ -469,3 +469,19 @@ fn windows_getsockname_answers_after_a_wildcard_bind() {
         }
     }
 }
+
+// ----- listen after a failed connect (issue 9, defect 10) ------------------------------------
+
+#[test]
+fn windows_listens_after_a_failed_connect_and_keeps_the_error() {
+    for (p, want) in [(Windows, None), (Winsock, Some(Code::WSAEINVAL)), (Linux, Some(Code::EINVAL))] {
+        let mut h = socket_failed(p);
+        let a = call(&mut h, Call::Listen { sock: name("s"), backlog: 1 });
+        assert_eq!(a.error, want, "{p}");
+    }
+    let mut h = socket_failed(Windows);
+    call(&mut h, Call::Listen { sock: name("s"), backlog: 1 });
+    assert_eq!(h.state("s"), Some(State::Listening));
+    let e = call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR });
+    assert_eq!(e.value, Value::Error { error: Some(Code::WSAECONNREFUSED) });
+}

@@ -85,6 +85,8 @@ impl State {
             (Connected, Connected) => true,
             // Winsock retries at once; Linux after its reporting call (3d).
             (Failed, Pending) => true,
+            // Windows lets a failed socket listen (test_select, Wine's sock.c).
+            (Failed, Listening) => true,
             (Unassociated, Associated | Unbound) => true,
             (Associated, Unassociated | Unbound) => true,
             _ => false,

@@ -268,6 +268,9 @@ rules! {
     GETSOCKNAME_ANY_WINDOWS = "getsockname.any-windows", [],
         "windows: getsockname after bind to 0.0.0.0 port 0 succeeds with 0.0.0.0 and the chosen port (winsock: WSAEINVAL as documented; an unbound socket is WSAEINVAL on both).",
         "test_getsockname (dlls/ws2_32/tests/sock.c)";
+    LISTEN_AFTER_FAILURE_WINDOWS = "listen.after-failure-windows", [],
+        "windows: listen on a bound socket whose connect failed succeeds; SO_ERROR keeps the failure and select keeps it in exceptfds (linux: EINVAL; winsock: WSAEINVAL).",
+        "test_select, interactive block (dlls/ws2_32/tests/sock.c)";
     // ---- end of win-a rules ----
     CLOSE = "close", [],
         "closesocket / close releases the descriptor; later calls answer EBADF / WSAENOTSOCK; the peer sees the end of stream.",

@@ -171,6 +171,13 @@ impl Host {
                 return Out::ok(r::LISTEN);
             }
             State::Connected | State::Pending => return Out::err(r::LISTEN, p.pick(Code::EINVAL, Code::WSAEISCONN)),
+            State::Failed if p.id == PersonalityId::Windows && s.local.is_some() => {
+                // Real Windows lets a socket whose connect failed listen, and keeps its SO_ERROR
+                // (test_select, interactive block, sock.c; todo_wine there: Linux forbids it).
+                self.socks[i].backlog_max = backlog.max(0) as usize;
+                self.set_state(i, State::Listening, Cause::Call("listen".into()), None);
+                return Out::ok(r::LISTEN_AFTER_FAILURE_WINDOWS);
+            }
             State::Failed => return Out::err(r::LISTEN, p.pick(Code::EINVAL, Code::WSAEINVAL)),
             State::Unbound if p.winsock => return Out::err(r::LISTEN, Code::WSAEINVAL),
             State::Unbound => {
