@@ -485,3 +485,25 @@ fn windows_listens_after_a_failed_connect_and_keeps_the_error() {
     let e = call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR });
     assert_eq!(e.value, Value::Error { error: Some(Code::WSAECONNREFUSED) });
 }
+
+// ----- the limited broadcast (issue 9, defect 2) ---------------------------------------------
+
+#[test]
+fn the_limited_broadcast_routes_and_windows_skips_so_broadcast_at_connect() {
+    for (p, want) in
+        [(Linux, Some(Code::EACCES)), (Winsock, Some(Code::WSAEACCES)), (Winsock1, Some(Code::WSAEACCES)), (Windows, None)]
+    {
+        let mut h = Host::new(p);
+        call(&mut h, Call::Socket { proto: Proto::Udp, family: Family::V4, name: "u".into() });
+        let a = connect(&mut h, "u", lit("255.255.255.255:9"));
+        assert_eq!(a.error, want, "{p}: without SO_BROADCAST");
+        call(&mut h, Call::SetSockOpt { sock: name("u"), opt: SockOpt::SO_BROADCAST, value: 1 });
+        assert!(connect(&mut h, "u", lit("255.255.255.255:9")).is_ok(), "{p}: with SO_BROADCAST");
+    }
+    let mut w = Host::new(Windows);
+    call(&mut w, Call::Socket { proto: Proto::Udp, family: Family::V4, name: "u".into() });
+    connect(&mut w, "u", lit("255.255.255.255:9"));
+    let to = lit("255.255.255.255:9");
+    assert_eq!(call(&mut w, Call::SendTo { sock: name("u"), addr: to, data: b"x".to_vec() }).error, Some(Code::WSAEACCES));
+    assert_eq!(call(&mut w, Call::Send { sock: name("u"), data: b"test".to_vec() }).ret, Ret::Int(4));
+}

@@ -271,6 +271,9 @@ rules! {
     LISTEN_AFTER_FAILURE_WINDOWS = "listen.after-failure-windows", [],
         "windows: listen on a bound socket whose connect failed succeeds; SO_ERROR keeps the failure and select keeps it in exceptfds (linux: EINVAL; winsock: WSAEINVAL).",
         "test_select, interactive block (dlls/ws2_32/tests/sock.c)";
+    UDP_LIMITED_BROADCAST_WINDOWS = "udp.limited-broadcast-windows", [],
+        "windows: UDP connect to 255.255.255.255 succeeds without SO_BROADCAST, and send on that socket works; sendto 255.255.255.255 still needs SO_BROADCAST (winsock: WSAEACCES at connect, as documented).",
+        "test_broadcast (dlls/ws2_32/tests/sock.c)";
     // ---- end of win-a rules ----
     CLOSE = "close", [],
         "closesocket / close releases the descriptor; later calls answer EBADF / WSAENOTSOCK; the peer sees the end of stream.",

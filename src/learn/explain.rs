@@ -159,7 +159,7 @@ pub fn when(code: Code) -> &'static [When] {
         WSAEBADF => w!("(rare)" =>
             "Winsock defines it but reports a bad or closed socket handle as WSAENOTSOCK instead"),
         WSAEACCES => w!("connect, sendto (UDP)" =>
-            "the destination is a broadcast address and SO_BROADCAST is not set on the socket"),
+            "the destination is a broadcast address and SO_BROADCAST is not set on the socket (real Windows does not check it when connecting to 255.255.255.255; sendto there still fails)"),
         WSAEFAULT => w!("connect, WSAConnect, ConnectEx" =>
             "the name pointer is invalid, or namelen is smaller than the sockaddr of the socket's family"),
         WSAEINVAL => w!(

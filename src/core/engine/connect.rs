@@ -398,10 +398,19 @@ impl Host {
             // 5d/5e: Linux connects to this host, even to port 0.
             dst = SocketAddr::new(loopback_like(dst.ip()), dst.port());
         }
+        let mut rule_override = None;
         let source = match facts.route(canon(dst.ip())) {
             RouteFact::Ok { broadcast, source } => {
+                let limited = canon(dst.ip()) == IpAddr::V4(Ipv4Addr::BROADCAST);
                 if broadcast && !self.socks[i].opts.broadcast {
-                    return Out::err(r::UDP_BROADCAST, p.pick(Code::EACCES, Code::WSAEACCES)); // 6a
+                    if p.id == PersonalityId::Windows && limited {
+                        // Real Windows does not check SO_BROADCAST when connecting to the limited
+                        // broadcast; sendto there still needs it, send on the connected socket
+                        // does not (test_broadcast, sock.c).
+                        rule_override = Some(r::UDP_LIMITED_BROADCAST_WINDOWS);
+                    } else {
+                        return Out::err(r::UDP_BROADCAST, p.pick(Code::EACCES, Code::WSAEACCES)); // 6a
+                    }
                 }
                 source
             }
@@ -427,7 +436,7 @@ impl Host {
         s.disconnected = false;
         s.icmp = None;
         self.set_state(i, State::Associated, Cause::Call(api.name().into()), None);
-        Out::ok(rule)
+        Out::ok(rule_override.unwrap_or(rule))
     }
 }
 
