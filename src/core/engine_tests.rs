@@ -507,3 +507,21 @@ fn the_limited_broadcast_routes_and_windows_skips_so_broadcast_at_connect() {
     assert_eq!(call(&mut w, Call::SendTo { sock: name("u"), addr: to, data: b"x".to_vec() }).error, Some(Code::WSAEACCES));
     assert_eq!(call(&mut w, Call::Send { sock: name("u"), data: b"test".to_vec() }).ret, Ret::Int(4));
 }
+
+#[test]
+fn a_blocking_recv_that_nothing_can_complete_says_so_and_keeps_the_clock() {
+    for p in [Windows, Linux] {
+        let mut h = host_with_socket(p, false);
+        assert!(connect(&mut h, "s", target(NamedTarget::Accept)).is_ok());
+        let before = h.now();
+        let a = call(&mut h, Call::Recv { sock: name("s") });
+        assert_eq!((a.ret, a.error, a.rule), (Ret::NotApplicable, None, r::BLOCKS_FOREVER), "{p}");
+        assert!(a.note.as_deref().is_some_and(|n| n.contains("forever")), "{p}: {a:?}");
+        assert_eq!(h.now(), before, "{p}: no day of virtual time passed");
+    }
+    let mut w = host_with_socket(Windows, false);
+    connect(&mut w, "s", target(NamedTarget::Accept));
+    call(&mut w, Call::Recv { sock: name("s") });
+    let t = call(&mut w, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_CONNECT_TIME });
+    assert_eq!(t.value, Value::Int { value: 0 }, "SO_CONNECT_TIME does not show a day");
+}

@@ -274,6 +274,9 @@ rules! {
     UDP_LIMITED_BROADCAST_WINDOWS = "udp.limited-broadcast-windows", [],
         "windows: UDP connect to 255.255.255.255 succeeds without SO_BROADCAST, and send on that socket works; sendto 255.255.255.255 still needs SO_BROADCAST (winsock: WSAEACCES at connect, as documented).",
         "test_broadcast (dlls/ws2_32/tests/sock.c)";
+    BLOCKS_FOREVER = "block.forever", [],
+        "A blocking recv or accept that nothing can ever complete would wait forever: socklab answers n/a with a note instead of an error the real call never gives, and virtual time does not jump ahead.",
+        "recv and accept reference pages; recv(2), accept(2) (a blocking call returns only with data, a connection or an error)";
     // ---- end of win-a rules ----
     CLOSE = "close", [],
         "closesocket / close releases the descriptor; later calls answer EBADF / WSAENOTSOCK; the peer sees the end of stream.",

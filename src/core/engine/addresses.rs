@@ -21,6 +21,31 @@ impl Host {
         }
     }
 
+    /// Block with no timeout: let the queued network events happen until `pred` holds. `false`
+    /// when nothing left in the queue (within [`BLOCK_LIMIT`]) can make it hold: the real call
+    /// would wait forever, and the clock stays at the last event instead of jumping ahead.
+    pub(super) fn block_indefinitely(&mut self, facts: &dyn Facts, pred: impl Fn(&Host) -> bool) -> bool {
+        let deadline = self.now.saturating_add(BLOCK_LIMIT);
+        loop {
+            if pred(self) {
+                return true;
+            }
+            match self.next_event() {
+                Some(t) if t <= deadline => self.fire_next(facts),
+                _ => return false,
+            }
+        }
+    }
+
+    /// The answer of a blocking call that would never return (issue 9: not WSAEWOULDBLOCK, which
+    /// a blocking socket never answers, and no day of virtual time passing).
+    pub(super) fn blocks_forever(&self, what: &str) -> Out {
+        Out::na(
+            r::BLOCKS_FOREVER,
+            &format!("{what} would block forever: nothing can arrive; socklab does not wait (set FIONBIO, or use select with a timeout)"),
+        )
+    }
+
     /// Check a `name`/`namelen` pair against the socket, the way each platform does.
     pub(super) fn dest(&self, i: usize, arg: &SockAddrArg, facts: &dyn Facts) -> Result<Dest, Out> {
         let p = self.p;
@@ -212,12 +237,8 @@ impl Host {
                     ..Out::err(r::ACCEPT, p.pick(Code::EAGAIN, Code::WSAEWOULDBLOCK))
                 };
             }
-            if !self.block_until(BLOCK_LIMIT, facts, |h| !h.socks[i].backlog.is_empty()) {
-                return Out {
-                    ret: Ret::Handle(None),
-                    ..Out::err(r::ACCEPT, p.pick(Code::EAGAIN, Code::WSAEWOULDBLOCK))
-                }
-                .note("nothing ever connected: a real accept would block forever");
+            if !self.block_indefinitely(facts, |h| !h.socks[i].backlog.is_empty()) {
+                return self.blocks_forever("accept");
             }
         }
         let Some(client) = self.socks[i].backlog.pop_front() else { return Out::err(r::ACCEPT, Code::EINVAL) };

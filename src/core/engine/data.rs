@@ -202,9 +202,8 @@ impl Host {
             if self.socks[i].nonblocking {
                 return Out::err(r::RECV, p.pick(Code::EAGAIN, Code::WSAEWOULDBLOCK));
             }
-            if !self.block_until(BLOCK_LIMIT, facts, ready) {
-                return Out::err(r::RECV, p.pick(Code::EAGAIN, Code::WSAEWOULDBLOCK))
-                    .note("nothing arrived within a day of virtual time: a real recv would still be waiting");
+            if !self.block_indefinitely(facts, ready) {
+                return self.blocks_forever("recv");
             }
             return self.recv(i, with_from, facts);
         }
