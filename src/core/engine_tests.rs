@@ -525,3 +525,29 @@ fn a_blocking_recv_that_nothing_can_complete_says_so_and_keeps_the_clock() {
     let t = call(&mut w, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_CONNECT_TIME });
     assert_eq!(t.value, Value::Int { value: 0 }, "SO_CONNECT_TIME does not show a day");
 }
+
+// ----- IPV6_V6ONLY and v4-mapped destinations (issue 9, defect 11) ---------------------------
+
+#[test]
+fn a_v6_only_socket_cannot_reach_a_v4_mapped_address() {
+    let mapped = lit("[::ffff:127.0.0.1]:7001");
+    for (p, sync, later) in [
+        (Linux, Some(Code::ENETUNREACH), None),
+        (Windows, Some(Code::WSAEWOULDBLOCK), Some(Code::WSAEADDRNOTAVAIL)),
+        (Winsock, Some(Code::WSAEWOULDBLOCK), Some(Code::WSAEADDRNOTAVAIL)),
+    ] {
+        let mut h = Host::new(p);
+        call(&mut h, Call::Socket { proto: Proto::Tcp, family: Family::V6, name: "s".into() });
+        call(&mut h, Call::SetSockOpt { sock: name("s"), opt: SockOpt::IPV6_V6ONLY, value: 1 });
+        call(&mut h, Call::Fionbio { sock: name("s"), on: true });
+        assert_eq!(connect(&mut h, "s", mapped.clone()).error, sync, "{p}");
+        h.advance(Duration::from_millis(1), &NET);
+        let e = call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR });
+        assert_eq!(e.value, Value::Error { error: later }, "{p}");
+    }
+    // Linux's default is dual-stack: the same connect starts.
+    let mut l = Host::new(Linux);
+    call(&mut l, Call::Socket { proto: Proto::Tcp, family: Family::V6, name: "s".into() });
+    call(&mut l, Call::Fionbio { sock: name("s"), on: true });
+    assert_eq!(connect(&mut l, "s", mapped).error, Some(Code::EINPROGRESS));
+}

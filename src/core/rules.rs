@@ -277,6 +277,15 @@ rules! {
     BLOCKS_FOREVER = "block.forever", [],
         "A blocking recv or accept that nothing can ever complete would wait forever: socklab answers n/a with a note instead of an error the real call never gives, and virtual time does not jump ahead.",
         "recv and accept reference pages; recv(2), accept(2) (a blocking call returns only with data, a connection or an error)";
+    V6ONLY_MAPPED = "connect.v6only-mapped", [WS],
+        "TCP connect from a v6-only socket (IPV6_V6ONLY = 1, Windows' default) to a v4-mapped address: linux ENETUNREACH at once (also from a socket bound to ::1); Windows starts the attempt and fails it with WSAEADDRNOTAVAIL (nonblocking: WSAEWOULDBLOCK, then SO_ERROR 10049).",
+        "LINUX_TRUTH 14c; libwebsockets #2223 (SO_ERROR 10049), ACE_TAO #1267 (10049); dual-stack sockets reference page";
+    V6ONLY_MAPPED_UDP = "udp.v6only-mapped", [WS, WI],
+        "UDP connect from a v6-only socket to a v4-mapped address: linux ENETUNREACH (14c); Winsock WSAEADDRNOTAVAIL at once.",
+        "LINUX_TRUTH 14c; Winsock: the dual-stack sockets reference page says v4-mapped needs IPV6_V6ONLY = 0, the error is socklab's reading";
+    V6ONLY_V4_WINDOWS = "sockopt.v6only-v4-windows", [],
+        "windows: IPV6_V6ONLY also exists on an AF_INET socket: it reads 1, can be set before bind and not after (winsock: WSAEINVAL, linux: ENOPROTOOPT).",
+        "test_ipv6only (dlls/ws2_32/tests/sock.c; todo_wine there)";
     // ---- end of win-a rules ----
     CLOSE = "close", [],
         "closesocket / close releases the descriptor; later calls answer EBADF / WSAENOTSOCK; the peer sees the end of stream.",

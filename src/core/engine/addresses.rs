@@ -158,10 +158,13 @@ impl Host {
         }
         let proto = s.proto;
         let reuse = s.opts.reuseaddr;
+        let family = s.family;
         if addr.port() != 0 {
             let clash = self.socks.iter().enumerate().any(|(j, o)| {
                 j != i
                     && o.proto == proto
+                    // A v6-only socket shares no port with an AF_INET one (test_ipv6only).
+                    && !(o.family != family && if o.family == Family::V6 { o.opts.v6only } else { s.opts.v6only })
                     && o.state != State::Closed
                     && o.local.is_some_and(|l| {
                         l.port() == addr.port()

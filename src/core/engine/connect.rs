@@ -157,6 +157,11 @@ impl Host {
         if dst.port() == 0 && p.winsock {
             return Out::err(r::PORT_ZERO_WINSOCK, Code::WSAEADDRNOTAVAIL);
         }
+        let v6only_mapped = self.v6only_to_mapped(i, dst);
+        if v6only_mapped && !p.winsock {
+            // 14c: IPV6_V6ONLY (or a bind to ::1) and a v4-mapped destination: no route.
+            return Out::err(r::V6ONLY_MAPPED, Code::ENETUNREACH);
+        }
         let ip = canon(dst.ip());
         if ip.is_multicast() || is_broadcast(ip, facts) {
             // 6e: TCP to a broadcast or multicast address fails at once.
@@ -191,7 +196,12 @@ impl Host {
             return Out::err(r::FOUR_TUPLE, p.pick(Code::EADDRNOTAVAIL, Code::WSAEADDRINUSE));
         }
         // What the network does with the SYN.
-        let result_at: (Result<(), Fault>, Duration) = if same_endpoint(local, dst) {
+        let result_at: (Result<(), Fault>, Duration) = if v6only_mapped {
+            // Windows starts the attempt and fails it with WSAEADDRNOTAVAIL: a nonblocking
+            // connect answers WSAEWOULDBLOCK, then SO_ERROR says 10049 (libwebsockets #2223); a
+            // blocking one answers 10049 (ACE_TAO #1267).
+            (Err(Fault::AddrNotAvail), Duration::ZERO)
+        } else if same_endpoint(local, dst) {
             // 12a: simultaneous open with itself.
             (Ok(()), Duration::ZERO)
         } else if let Some(l) = self.find_listener(dst) {
@@ -297,6 +307,17 @@ impl Host {
         }
     }
 
+    /// A v6-only socket (or, on Linux, one bound to ::1) aiming at a v4-mapped address.
+    pub(super) fn v6only_to_mapped(&self, i: usize, dst: SocketAddr) -> bool {
+        let s = &self.socks[i];
+        let IpAddr::V6(v6) = dst.ip() else { return false };
+        if s.family != Family::V6 || v6.to_ipv4_mapped().is_none() {
+            return false;
+        }
+        let bound_v6_loopback = s.local.is_some_and(|l| l.ip() == IpAddr::V6(Ipv6Addr::LOCALHOST));
+        s.opts.v6only || (!self.p.winsock && bound_v6_loopback)
+    }
+
     pub(super) fn syn_timeout(&self, i: usize) -> Duration {
         let s = &self.socks[i];
         if self.p.winsock {
@@ -397,6 +418,11 @@ impl Host {
             }
             // 5d/5e: Linux connects to this host, even to port 0.
             dst = SocketAddr::new(loopback_like(dst.ip()), dst.port());
+        }
+        if self.v6only_to_mapped(i, dst) {
+            // 14c on Linux; Winsock: socklab's reading of the dual-stack page (v4-mapped
+            // addresses need IPV6_V6ONLY = 0), with the error Windows gives TCP.
+            return Out::err(r::V6ONLY_MAPPED_UDP, p.pick(Code::ENETUNREACH, Code::WSAEADDRNOTAVAIL));
         }
         let mut rule_override = None;
         let source = match facts.route(canon(dst.ip())) {

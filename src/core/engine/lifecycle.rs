@@ -52,7 +52,11 @@ impl Host {
             family,
             state,
             nonblocking: false,
-            opts: Opts { v6only: family == Family::V6 && self.p.v6only_default, ..Opts::default() },
+            // Windows reports IPV6_V6ONLY = 1 on an AF_INET socket too (test_ipv6only, sock.c).
+            opts: Opts {
+                v6only: self.p.v6only_default && (family == Family::V6 || self.p.id == PersonalityId::Windows),
+                ..Opts::default()
+            },
             local: None,
             port_explicit: false,
             peer: None,

@@ -73,6 +73,8 @@ enum Fault {
     HostUnreach,
     Access,
     Reset,
+    /// A v6-only socket cannot reach a v4-mapped address (Windows' answer).
+    AddrNotAvail,
 }
 
 /// Socket options a personality keeps.

@@ -61,7 +61,9 @@ impl Host {
             }
             SockOpt::TCP_MAXRT => s.opts.maxrt_s = if value >= 0 { Some(value) } else { None },
             SockOpt::IPV6_V6ONLY => {
-                if s.family != Family::V6 {
+                // Real Windows keeps the option on an AF_INET socket too (test_ipv6only, sock.c).
+                let windows_v4 = p.id == PersonalityId::Windows && s.family == Family::V4;
+                if s.family != Family::V6 && !windows_v4 {
                     return Out::err(r::V6ONLY, p.pick(Code::ENOPROTOOPT, Code::WSAEINVAL));
                 }
                 if s.state != State::Unbound && p.winsock {
@@ -117,8 +119,12 @@ impl Host {
             SockOpt::TCP_USER_TIMEOUT => v(s.opts.user_timeout_ms.unwrap_or(0)),
             SockOpt::TCP_MAXRT => v(s.opts.maxrt_s.unwrap_or(-1)),
             SockOpt::IPV6_V6ONLY => {
-                if s.family != Family::V6 {
+                let windows_v4 = p.id == PersonalityId::Windows && s.family == Family::V4;
+                if s.family != Family::V6 && !windows_v4 {
                     return Out::err(r::V6ONLY, p.pick(Code::ENOPROTOOPT, Code::WSAEINVAL));
+                }
+                if windows_v4 {
+                    return Out::val(r::V6ONLY_V4_WINDOWS, Value::Int { value: s.opts.v6only as i64 });
                 }
                 Out::val(r::V6ONLY, Value::Int { value: s.opts.v6only as i64 })
             }

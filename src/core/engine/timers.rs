@@ -78,6 +78,7 @@ impl Host {
             Fault::HostUnreach => p.pick(Code::EHOSTUNREACH, Code::WSAEHOSTUNREACH),
             Fault::Access => p.pick(Code::EACCES, Code::WSAEACCES),
             Fault::Reset => p.pick(Code::ECONNRESET, Code::WSAECONNRESET),
+            Fault::AddrNotAvail => p.pick(Code::EADDRNOTAVAIL, Code::WSAEADDRNOTAVAIL),
         }
     }
 
@@ -226,6 +227,7 @@ pub(super) fn fault_text(f: Fault) -> &'static str {
         Fault::HostUnreach => "host unreachable",
         Fault::Access => "access denied",
         Fault::Reset => "reset by peer",
+        Fault::AddrNotAvail => "a v6-only socket cannot reach a v4-mapped address",
     }
 }
 
