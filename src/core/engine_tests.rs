@@ -551,3 +551,30 @@ fn a_v6_only_socket_cannot_reach_a_v4_mapped_address() {
     call(&mut l, Call::Fionbio { sock: name("s"), on: true });
     assert_eq!(connect(&mut l, "s", mapped).error, Some(Code::EINPROGRESS));
 }
+
+// ----- WSAStartup versions and unsourced claims (issue 9, defect 15) -------------------------
+
+#[test]
+fn wsastartup_refuses_only_major_version_zero() {
+    for (major, minor, ok) in [(0, 0, false), (0, 1, false), (1, 0, true), (1, 1, true), (2, 2, true), (3, 0, true)] {
+        let mut h = Host::new(Windows);
+        let a = call(&mut h, Call::WsaStartup { major, minor });
+        assert_eq!(a.error.is_none(), ok, "{major}.{minor}: {a:?}");
+    }
+}
+
+#[test]
+fn unsourced_answers_are_marked_assumed() {
+    let assumed = |id: &str, p: PersonalityId| crate::core::rules::find(id).is_some_and(|r| r.assumed.contains(&p));
+    // A refused blocking connect: timing documented nowhere for winsock.
+    let mut h = host_with_socket(Winsock, false);
+    let a = connect(&mut h, "s", target(NamedTarget::Refuse));
+    assert!(assumed(a.rule, Winsock) && !assumed(a.rule, Windows), "{}", a.rule);
+    // Self-connect: measured on Linux only.
+    let mut w = host_with_socket(Windows, true);
+    call(&mut w, Call::Bind { sock: name("s"), addr: lit("127.0.0.1:47400") });
+    let a = connect(&mut w, "s", lit("127.0.0.1:47400"));
+    assert_eq!(a.rule, r::SELF_CONNECT);
+    assert!(assumed(a.rule, Windows) && !assumed(a.rule, Linux));
+    assert!(assumed(r::WS1_NO_IPV6, Winsock1));
+}

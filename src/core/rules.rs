@@ -34,8 +34,8 @@ macro_rules! rules {
 
 rules! {
     STARTUP = "startup", [],
-        "WSAStartup/WSACleanup are counted; the last WSACleanup closes every socket. socklab starts Winsock for you (2.2, or 1.1 for winsock1).",
-        "WSAStartup and WSACleanup reference pages";
+        "WSAStartup/WSACleanup are counted; the last WSACleanup closes every socket. socklab starts Winsock for you (2.2, or 1.1 for winsock1). Only a major version of 0 is refused (WSAVERNOTSUPPORTED); 1.0 is accepted.",
+        "WSAStartup and WSACleanup reference pages; test_startup (dlls/ws2_32/tests/protocol.c), test_WithWSAStartup (sock.c)";
     NOT_INITIALISED = "startup.required", [],
         "Winsock personalities answer WSANOTINITIALISED to any call made before WSAStartup or after the last WSACleanup.",
         "seeds 000, 001, 002 (error tables); behaviour 10";
@@ -51,9 +51,9 @@ rules! {
     OUT_OF_DESCRIPTORS = "socket.exhausted", [],
         "When the system runs out of descriptors (a fact of the live network), socket and accept fail: EMFILE on linux, WSAEMFILE on Winsock; nothing is created.",
         "socket(2), accept(2); socket reference page (WSAEMFILE)";
-    WS1_NO_IPV6 = "socket.winsock1-ipv6", [],
+    WS1_NO_IPV6 = "socket.winsock1-ipv6", [W1],
         "winsock1: Winsock 1.1 predates IPv6; an AF_INET6 socket fails with WSAEAFNOSUPPORT.",
-        "Windows Sockets 1.1 specification (AF_INET only)";
+        "Windows Sockets 1.1 specification (AF_INET only); what WSOCK32.DLL does with AF_INET6 today is not documented";
     FIONBIO = "fionbio", [],
         "ioctlsocket(FIONBIO) / fcntl(O_NONBLOCK) switches blocking mode.",
         "ioctlsocket reference; fcntl(2)";
@@ -130,8 +130,8 @@ rules! {
         "winsock1: WSACancelBlockingCall makes a blocking connect fail with WSAEINTR and leaves the socket indeterminate; only closesocket is safe (socklab answers WSAEINVAL to a further connect).",
         "WSACancelBlockingCall reference page; seeds 001, 002 (WSAEINTR)";
     ALARM = "alarm", [],
-        "alarm MS interrupts the next blocking connect: a signal without SA_RESTART on linux, WSACancelBlockingCall from a blocking hook on winsock1; Winsock 2 removed that call, so nothing interrupts it there.",
-        "LINUX_TRUTH 13b; WSACancelBlockingCall reference page";
+        "alarm MS interrupts the next blocking connect: a signal without SA_RESTART on linux, WSACancelBlockingCall from a blocking hook on winsock1; Winsock 2 removed that call: there only closing the socket from another thread ends it (WSAEINTR), which socklab does not model.",
+        "LINUX_TRUTH 13b; WSACancelBlockingCall reference page; seed 000 (WSAEINTR: the socket was closed)";
     LINUX_EINTR = "connect.linux-eintr", [],
         "linux: a blocking connect interrupted by a signal answers EINTR while the handshake carries on; a later nonblocking connect answers EALREADY, a later blocking one waits for the outcome.",
         "LINUX_TRUTH 13b-13d";
@@ -286,6 +286,12 @@ rules! {
     V6ONLY_V4_WINDOWS = "sockopt.v6only-v4-windows", [],
         "windows: IPV6_V6ONLY also exists on an AF_INET socket: it reads 1, can be set before bind and not after (winsock: WSAEINVAL, linux: ENOPROTOOPT).",
         "test_ipv6only (dlls/ws2_32/tests/sock.c; todo_wine there)";
+    CONNECT_FAILURE_TIMING = "connect.fail-time", [WS, W1],
+        "A blocking connect that fails returns when the failure is known: refused at once on linux (3e), after about 2 s on windows (the SYN is retried after the RST); unanswered after 127 s on linux (4b), 21 s on windows. winsock and winsock1: not documented; socklab answers a refusal at once and gives up after 21 s.",
+        "LINUX_TRUTH 3e, 4b; libuv PR #2896, curl #14144; nmap #2113, speasy PR #344";
+    SELF_CONNECT = "connect.self", [WS, WI, W1],
+        "A TCP socket bound to a port with nothing listening, connecting to that same address, connects to itself (simultaneous open): measured on linux (12a); for the Winsock personalities socklab assumes the same.",
+        "LINUX_TRUTH 12a, 12b";
     // ---- end of win-a rules ----
     CLOSE = "close", [],
         "closesocket / close releases the descriptor; later calls answer EBADF / WSAENOTSOCK; the peer sees the end of stream.",

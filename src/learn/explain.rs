@@ -153,7 +153,7 @@ pub fn when(code: Code) -> &'static [When] {
         WSA_IO_INCOMPLETE => w!("WSAGetOverlappedResult" =>
             "asked without waiting (fWait = FALSE) while the ConnectEx is still running"),
         WSA_IO_PENDING => w!("ConnectEx" =>
-            "always, when the connect was started: not a failure; the outcome arrives later as a completion"),
+            "the connect was started and has not finished yet: not a failure; the outcome arrives later as a completion (ConnectEx may also return TRUE when it finishes at once)"),
         WSAEINTR => w!("connect (blocking, Winsock 1.1)" =>
             "the blocking call was cancelled with WSACancelBlockingCall; the socket is left in an unknown state"),
         WSAEBADF => w!("(rare)" =>
@@ -236,7 +236,7 @@ pub fn when(code: Code) -> &'static [When] {
         WSAEHOSTDOWN => w!("connect, send" => "the destination host is known to be down"),
         WSAEHOSTUNREACH => w!("connect, WSAConnect, ConnectEx, sendto" => "there is no route to the destination host"),
         WSASYSNOTREADY => w!("WSAStartup" => "the network subsystem is not ready"),
-        WSAVERNOTSUPPORTED => w!("WSAStartup" => "the Winsock DLL cannot provide the version asked for"),
+        WSAVERNOTSUPPORTED => w!("WSAStartup" => "the Winsock DLL cannot provide the version asked for (ws2_32 refuses only a major version of 0; 1.0 and later are accepted)"),
         WSANOTINITIALISED => w!("every Winsock call except WSAStartup" =>
             "WSAStartup has not succeeded in this process, or the last WSACleanup undid it"),
 
@@ -305,7 +305,7 @@ pub fn when(code: Code) -> &'static [When] {
             "recv, shutdown (TCP)" => "the socket is not connected",
         ),
         ESHUTDOWN => w!("send" => "the socket was shut down for writing (TCP reports EPIPE instead)"),
-        ETIMEDOUT => w!("connect (blocking), SO_ERROR, poll" =>
+        ETIMEDOUT => w!("connect (blocking), SO_ERROR" =>
             "the SYN was never answered: about 127 s by default (tcp_syn_retries = 6), sooner with TCP_SYNCNT or TCP_USER_TIMEOUT"),
         ECONNREFUSED => w!(
             "connect (blocking), SO_ERROR" => "the target replied to the SYN with a reset: nothing listens there",

@@ -196,6 +196,7 @@ impl Host {
             return Out::err(r::FOUR_TUPLE, p.pick(Code::EADDRNOTAVAIL, Code::WSAEADDRINUSE));
         }
         // What the network does with the SYN.
+        let self_connect = same_endpoint(local, dst);
         let result_at: (Result<(), Fault>, Duration) = if v6only_mapped {
             // Windows starts the attempt and fails it with WSAEADDRNOTAVAIL: a nonblocking
             // connect answers WSAEWOULDBLOCK, then SO_ERROR says 10049 (libwebsockets #2223); a
@@ -250,8 +251,23 @@ impl Host {
         let (result, after) = result_at;
         self.set_state(i, State::Pending, Cause::Call(api.name().into()), None);
         self.schedule(self.now.saturating_add(after), Timer::Handshake { sock: i, attempt, result });
+        let out = self.tcp_attempt_answer(i, connectex, nonblocking, sndtimeo, facts);
+        if self_connect { Out { rule: r::SELF_CONNECT, ..out } } else { out }
+    }
+
+    /// What the call that started an attempt answers: at once, or when a blocking one ends.
+    fn tcp_attempt_answer(
+        &mut self,
+        i: usize,
+        connectex: bool,
+        nonblocking: bool,
+        sndtimeo: i64,
+        facts: &dyn Facts,
+    ) -> Out {
+        let p = self.p;
         if connectex {
-            // ConnectEx always completes through the OVERLAPPED structure.
+            // socklab's ConnectEx always completes through the OVERLAPPED structure (seed 004:
+            // it may also return TRUE when it finishes at once).
             return Out { ret: Ret::Bool(false), ..Out::err(r::CONNECTEX_PENDING, Code::WSA_IO_PENDING) };
         }
         if nonblocking {
@@ -300,7 +316,7 @@ impl Host {
                 // The call itself reports the error; a retry may follow at once (3e).
                 let e = s.so_error.take();
                 s.failure_reported = true;
-                Out::err(r::BLOCKING, e.unwrap_or(Code::ECONNABORTED))
+                Out::err(r::CONNECT_FAILURE_TIMING, e.unwrap_or(Code::ECONNABORTED))
             }
             _ => Out::err(r::BLOCKING, self.p.pick(Code::ETIMEDOUT, Code::WSAETIMEDOUT))
                 .note("nothing answered within a day of virtual time"),

@@ -10,7 +10,11 @@ impl Host {
         if !self.p.winsock {
             return Out::na(r::POSIX_NO_STARTUP, "POSIX sockets need no initialisation");
         }
-        if major == 0 || (major == 1 && minor == 0) {
+        // ws2_32 refuses only a major version of 0; 1.0 and everything from 1.1 up is accepted
+        // (test_startup in Wine's dlls/ws2_32/tests/protocol.c; the documentation's version
+        // table lists 1.0 as well).
+        let _ = minor;
+        if major == 0 {
             return Out {
                 ret: Ret::Int(Code::WSAVERNOTSUPPORTED.number() as i64),
                 ..Out::err(r::STARTUP, Code::WSAVERNOTSUPPORTED)

@@ -519,7 +519,7 @@ impl Host {
         if self.p.winsock && self.p.ws2 {
             return Out::na(
                 r::ALARM,
-                "Winsock 2 has no WSACancelBlockingCall: nothing can interrupt a blocking connect (it runs to its outcome)",
+                "Winsock 2 has no WSACancelBlockingCall: a blocking connect ends early only when another thread closes the socket (WSAEINTR, seed 000), which a one-thread script cannot do",
             );
         }
         self.alarm = Some(self.now.saturating_add(after));
