@@ -490,9 +490,12 @@ fn windows_listens_after_a_failed_connect_and_keeps_the_error() {
 
 #[test]
 fn the_limited_broadcast_routes_and_windows_skips_so_broadcast_at_connect() {
-    for (p, want) in
-        [(Linux, Some(Code::EACCES)), (Winsock, Some(Code::WSAEACCES)), (Winsock1, Some(Code::WSAEACCES)), (Windows, None)]
-    {
+    for (p, want) in [
+        (Linux, Some(Code::EACCES)),
+        (Winsock, Some(Code::WSAEACCES)),
+        (Winsock1, Some(Code::WSAEACCES)),
+        (Windows, None),
+    ] {
         let mut h = Host::new(p);
         call(&mut h, Call::Socket { proto: Proto::Udp, family: Family::V4, name: "u".into() });
         let a = connect(&mut h, "u", lit("255.255.255.255:9"));
@@ -504,7 +507,10 @@ fn the_limited_broadcast_routes_and_windows_skips_so_broadcast_at_connect() {
     call(&mut w, Call::Socket { proto: Proto::Udp, family: Family::V4, name: "u".into() });
     connect(&mut w, "u", lit("255.255.255.255:9"));
     let to = lit("255.255.255.255:9");
-    assert_eq!(call(&mut w, Call::SendTo { sock: name("u"), addr: to, data: b"x".to_vec() }).error, Some(Code::WSAEACCES));
+    assert_eq!(
+        call(&mut w, Call::SendTo { sock: name("u"), addr: to, data: b"x".to_vec() }).error,
+        Some(Code::WSAEACCES)
+    );
     assert_eq!(call(&mut w, Call::Send { sock: name("u"), data: b"test".to_vec() }).ret, Ret::Int(4));
 }
 

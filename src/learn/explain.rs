@@ -236,7 +236,9 @@ pub fn when(code: Code) -> &'static [When] {
         WSAEHOSTDOWN => w!("connect, send" => "the destination host is known to be down"),
         WSAEHOSTUNREACH => w!("connect, WSAConnect, ConnectEx, sendto" => "there is no route to the destination host"),
         WSASYSNOTREADY => w!("WSAStartup" => "the network subsystem is not ready"),
-        WSAVERNOTSUPPORTED => w!("WSAStartup" => "the Winsock DLL cannot provide the version asked for (ws2_32 refuses only a major version of 0; 1.0 and later are accepted)"),
+        WSAVERNOTSUPPORTED => {
+            w!("WSAStartup" => "the Winsock DLL cannot provide the version asked for (ws2_32 refuses only a major version of 0; 1.0 and later are accepted)")
+        }
         WSANOTINITIALISED => w!("every Winsock call except WSAStartup" =>
             "WSAStartup has not succeeded in this process, or the last WSACleanup undid it"),
 

@@ -42,7 +42,9 @@ impl Host {
     pub(super) fn blocks_forever(&self, what: &str) -> Out {
         Out::na(
             r::BLOCKS_FOREVER,
-            &format!("{what} would block forever: nothing can arrive; socklab does not wait (set FIONBIO, or use select with a timeout)"),
+            &format!(
+                "{what} would block forever: nothing can arrive; socklab does not wait (set FIONBIO, or use select with a timeout)"
+            ),
         )
     }
 

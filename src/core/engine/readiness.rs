@@ -17,7 +17,9 @@ impl Host {
             (true, State::Unbound | State::Bound) => (false, false, false),
             // A listener made from a failed socket keeps its error in exceptfds on Windows
             // (test_select, interactive block).
-            (_, State::Listening) => (!s.backlog.is_empty(), false, self.p.id == PersonalityId::Windows && s.so_error.is_some()),
+            (_, State::Listening) => {
+                (!s.backlog.is_empty(), false, self.p.id == PersonalityId::Windows && s.so_error.is_some())
+            }
             (_, State::Pending) => (false, false, false),
             (_, State::Connected) => (data || eof, true, false),
             // 3b: Linux reports a failed connect as readable and writable, never exceptional;
