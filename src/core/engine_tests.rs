@@ -336,3 +336,39 @@ fn a_datagram_in_flight_never_reaches_the_next_socket_in_the_same_slot() {
     h.advance(Duration::from_millis(10), &net);
     assert_eq!(c(&mut h, Call::Recv { sock: name("b") }).error, Some(Code::EAGAIN), "the echo was for a");
 }
+
+// ----- SO_ERROR on windows (issue 9, defect 6) -------------------------------------------------
+
+#[test]
+fn windows_so_error_survives_a_new_connect_until_one_succeeds() {
+    // test_select: after a refused attempt, a second connect leaves SO_ERROR at
+    // WSAECONNREFUSED; a successful connection clears it.
+    for (p, during) in [(Windows, Some(Code::WSAECONNREFUSED)), (Winsock, None), (Winsock1, None)] {
+        let mut h = socket_failed(p);
+        assert_eq!(connect(&mut h, "s", target(NamedTarget::Slow)).error, Some(Code::WSAEWOULDBLOCK), "{p}");
+        let e = call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR });
+        assert_eq!(e.value, Value::Error { error: during }, "{p}");
+        h.advance(Duration::from_secs(2), &NET);
+        assert_eq!(h.state("s"), Some(State::Connected), "{p}");
+        let e = call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR });
+        assert_eq!(e.value, Value::Error { error: None }, "{p}");
+    }
+}
+
+#[test]
+fn windows_so_error_can_be_set_and_read_back() {
+    // test_set_getsockopt: setsockopt(SO_ERROR, 1234) succeeds and 1234 reads back.
+    let mut h = host_with_socket(Windows, false);
+    let a = call(&mut h, Call::SetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR, value: 1234 });
+    assert!(a.is_ok(), "{a:?}");
+    let e = call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR });
+    assert_eq!(e.value, Value::Int { value: 1234 });
+    call(&mut h, Call::SetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR, value: 10061 });
+    let e = call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR });
+    assert_eq!(e.value, Value::Error { error: Some(Code::WSAECONNREFUSED) });
+    for p in [Linux, Winsock, Winsock1] {
+        let mut h = host_with_socket(p, false);
+        let a = call(&mut h, Call::SetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR, value: 1234 });
+        assert!(!a.is_ok(), "{p}: SO_ERROR stays read-only");
+    }
+}

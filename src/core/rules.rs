@@ -255,6 +255,14 @@ rules! {
     SHUTDOWN = "shutdown", [],
         "shutdown on a never-connected socket: ENOTCONN / WSAENOTCONN; on a connected one it sends FIN, and connect keeps answering EISCONN.",
         "LINUX_TRUTH 10a, 10e";
+    // ---- win-b rules ----
+    SO_ERROR_KEPT = "so-error.kept-by-connect", [],
+        "windows: a new connect() does not reset SO_ERROR; the previous failure reads back until a connection succeeds (linux, winsock, winsock1: the new attempt starts with no error).",
+        "Wine dlls/ws2_32/tests/sock.c, test_select (interactive block: SO_ERROR after a second connect)";
+    SO_ERROR_SETTABLE = "so-error.settable", [],
+        "windows: setsockopt(SO_ERROR) succeeds and getsockopt reads the stored value back; elsewhere SO_ERROR is read-only.",
+        "Wine dlls/ws2_32/tests/sock.c, test_set_getsockopt (SO_ERROR set/get, 1234 read back)";
+    // ---- end win-b rules ----
     CLOSE = "close", [],
         "closesocket / close releases the descriptor; later calls answer EBADF / WSAENOTSOCK; the peer sees the end of stream.",
         "close(2); closesocket reference page";

@@ -212,7 +212,11 @@ impl Host {
         s.local = Some(local);
         s.peer = Some(dst);
         s.attempt = next_serial(&mut self.serials);
-        s.so_error = None;
+        if p.id != PersonalityId::Windows {
+            s.so_error = None;
+        }
+        // windows: a new connect does not reset SO_ERROR; only a successful connection does
+        // (rule so-error.kept-by-connect).
         s.failure_reported = false;
         s.success_unreported = false;
         s.reset = false;

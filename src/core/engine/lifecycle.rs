@@ -57,6 +57,7 @@ impl Host {
             port_explicit: false,
             peer: None,
             so_error: None,
+            so_error_other: None,
             failure_reported: false,
             success_unreported: false,
             attempt: 0,

@@ -106,6 +106,8 @@ struct Sock {
     peer: Option<SocketAddr>,
     /// The pending socket error (SO_ERROR).
     so_error: Option<Code>,
+    /// windows: a number set with setsockopt(SO_ERROR) that names no Winsock error.
+    so_error_other: Option<i64>,
     /// Linux: a failure has been reported to the caller (by connect or SO_ERROR) and the
     /// next connect may start a new attempt.
     failure_reported: bool,

@@ -1,6 +1,7 @@
 //! Socket options: setsockopt and getsockopt, and which options a personality has at all.
 
 use super::*;
+use crate::core::codes::Platform;
 
 impl Host {
     /// The answer when this personality has no such option at all (for get and set alike).
@@ -42,6 +43,22 @@ impl Host {
             SockOpt::SO_LINGER => s.opts.linger = value,
             SockOpt::SO_SNDTIMEO => s.opts.sndtimeo_ms = value,
             SockOpt::TCP_NODELAY => s.opts.nodelay = on,
+            SockOpt::SO_ERROR if p.id == PersonalityId::Windows => {
+                // test_set_getsockopt (Wine's dlls/ws2_32/tests/sock.c): Windows accepts a
+                // setsockopt of SO_ERROR and getsockopt reads the stored value back.
+                s.so_error_other = None;
+                s.so_error = match value {
+                    0 => None,
+                    v => match Code::ALL.iter().copied().find(|c| c.platform() == Platform::Winsock && i64::from(c.number()) == v) {
+                        Some(c) => Some(c),
+                        None => {
+                            s.so_error_other = Some(value);
+                            None
+                        }
+                    },
+                };
+                return Out::ok(r::SO_ERROR_SETTABLE);
+            }
             SockOpt::SO_ERROR | SockOpt::SO_CONNECT_TIME => {
                 // Read-only options.
                 return Out::err(r::OPT_READONLY, p.pick(Code::ENOPROTOOPT, Code::WSAENOPROTOOPT));
@@ -91,12 +108,19 @@ impl Host {
         let v = |value: i64| Out::val(r::GETSOCKOPT, Value::Int { value });
         match opt {
             SockOpt::SO_ERROR => {
+                if let Some(value) = s.so_error_other {
+                    // A number stored by setsockopt that names no Winsock error.
+                    return Out::val(r::SO_ERROR_SETTABLE, Value::Int { value });
+                }
                 let e = s.so_error;
                 if p.so_error_clears {
                     // Linux: once the error is consumed here, the next connect answers
                     // ECONNABORTED before it retries (LINUX_TRUTH 3d).
                     s.so_error = None;
                     Out::val(r::SO_ERROR_CLEARS, Value::Error { error: e })
+                } else if s.state == State::Pending && e.is_some() {
+                    // The error of an earlier attempt, still there while a new one runs.
+                    Out::val(r::SO_ERROR_KEPT, Value::Error { error: e })
                 } else {
                     Out::val(r::SO_ERROR_STAYS, Value::Error { error: e })
                 }

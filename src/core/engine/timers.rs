@@ -109,6 +109,10 @@ impl Host {
             Ok(()) => {
                 let peer = self.socks[i].peer;
                 self.socks[i].success_unreported = true;
+                // A successful connection clears SO_ERROR (test_select: the only thing that
+                // resets it on Windows).
+                self.socks[i].so_error = None;
+                self.socks[i].so_error_other = None;
                 self.socks[i].connected_at = Some(self.now);
                 self.set_state(i, State::Connected, Cause::Net("handshake completed".into()), None);
                 // Both ends on this host: queue the server side on the listener.
