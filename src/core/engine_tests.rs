@@ -191,11 +191,14 @@ fn success_notifies_fd_connect_then_fd_write() {
 }
 
 #[test]
-fn reset_keeps_connected_and_reports_once() {
+fn reset_ends_the_connection_and_linux_reports_it_once() {
     let mut h = host_with_socket(Linux, false);
     assert!(connect(&mut h, "s", target(NamedTarget::Reset)).is_ok());
-    h.advance(Duration::from_secs(1), &NET);
-    assert_eq!(h.state("s"), Some(State::Connected));
+    let ev = h.advance(Duration::from_secs(1), &NET);
+    // The connection is gone: not `connected` any more, and the move says why.
+    assert_eq!(h.state("s"), Some(State::Failed));
+    let t = ev.transitions.last().expect("the reset is a transition");
+    assert_eq!((t.from, t.to, t.error), (State::Connected, State::Failed, Some(Code::ECONNRESET)));
     assert_eq!(call(&mut h, Call::Recv { sock: name("s") }).error, Some(Code::ECONNRESET));
     let eof = call(&mut h, Call::Recv { sock: name("s") });
     assert_eq!((eof.ret, eof.error), (Ret::Int(0), None));
@@ -371,4 +374,31 @@ fn windows_so_error_can_be_set_and_read_back() {
         let a = call(&mut h, Call::SetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR, value: 1234 });
         assert!(!a.is_ok(), "{p}: SO_ERROR stays read-only");
     }
+}
+
+// ----- peer reset on windows (issue 9, defect 8) -----------------------------------------------
+
+#[test]
+fn windows_reset_reads_so_error_0_and_polls_err_hup_wrnorm() {
+    // test_tcp_reset: SO_ERROR is 0; recv and send answer WSAECONNRESET, every time; WSAPoll
+    // gives POLLERR|POLLHUP|POLLWRNORM; select: readable and writable, not exceptional.
+    let mut h = host_with_socket(Windows, false);
+    assert!(connect(&mut h, "s", target(NamedTarget::Reset)).is_ok());
+    h.advance(Duration::from_secs(1), &NET);
+    assert_eq!(h.state("s"), Some(State::Failed));
+    let e = call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR });
+    assert_eq!(e.value, Value::Error { error: None });
+    for _ in 0..2 {
+        assert_eq!(call(&mut h, Call::Recv { sock: name("s") }).error, Some(Code::WSAECONNRESET));
+        let a = call(&mut h, Call::Send { sock: name("s"), data: b"data".to_vec() });
+        assert_eq!(a.error, Some(Code::WSAECONNRESET));
+    }
+    let poll = call(&mut h, Call::Poll { socks: vec![name("s")], timeout: Some(Duration::ZERO) });
+    assert_eq!(poll.value, Value::Poll { revents: vec![("s".into(), PollBits::ERR | PollBits::HUP | PollBits::OUT)] });
+    let sel = call(
+        &mut h,
+        Call::Select { read: vec![name("s")], write: vec![name("s")], except: vec![name("s")], timeout: Some(Duration::ZERO) },
+    );
+    assert_eq!(sel.ret, Ret::Int(2));
+    assert_eq!(connect(&mut h, "s", target(NamedTarget::Accept)).error, Some(Code::WSAEISCONN));
 }

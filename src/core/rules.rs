@@ -250,8 +250,8 @@ rules! {
         "TCP send: linux answers EPIPE on an unconnected or failed socket (after reporting any pending error), EAGAIN while pending; Winsock WSAENOTCONN.",
         "LINUX_TRUTH 3e; tcp_sendmsg";
     RECV = "recv", [],
-        "recv: data, or EAGAIN / WSAEWOULDBLOCK when nonblocking; ENOTCONN / WSAENOTCONN on an unconnected TCP socket; a reset is reported once.",
-        "LINUX_TRUTH 3e, 10c; recv reference page";
+        "recv: data, or EAGAIN / WSAEWOULDBLOCK when nonblocking; ENOTCONN / WSAENOTCONN on an unconnected TCP socket; a reset is reported once on linux (then end of stream), every time on Winsock.",
+        "LINUX_TRUTH 3e, 10c; recv reference page; Wine sock.c test_tcp_reset (WSAECONNRESET again)";
     SHUTDOWN = "shutdown", [],
         "shutdown on a never-connected socket: ENOTCONN / WSAENOTCONN; on a connected one it sends FIN, and connect keeps answering EISCONN.",
         "LINUX_TRUTH 10a, 10e";
@@ -262,6 +262,9 @@ rules! {
     SO_ERROR_SETTABLE = "so-error.settable", [],
         "windows: setsockopt(SO_ERROR) succeeds and getsockopt reads the stored value back; elsewhere SO_ERROR is read-only.",
         "Wine dlls/ws2_32/tests/sock.c, test_set_getsockopt (SO_ERROR set/get, 1234 read back)";
+    RESET_WINDOWS = "reset.windows", [],
+        "A peer reset ends the connection (state failed, error ECONNRESET / WSAECONNRESET; connect still answers EISCONN). windows: SO_ERROR reads 0, recv and send answer WSAECONNRESET every time, WSAPoll gives POLLERR|POLLHUP|POLLWRNORM, select readable and writable.",
+        "Wine dlls/ws2_32/tests/sock.c, test_tcp_reset; linux: LINUX_TRUTH 10c (tests/live_tcp.rs row_10c)";
     // ---- end win-b rules ----
     CLOSE = "close", [],
         "closesocket / close releases the descriptor; later calls answer EBADF / WSAENOTSOCK; the peer sees the end of stream.",

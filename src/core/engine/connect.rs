@@ -77,6 +77,10 @@ impl Host {
         }
         match s.state {
             State::Closed => return self.not_a_socket(),
+            State::Failed if s.reset => {
+                // 10c: after a peer reset connect still answers EISCONN.
+                return Out::err(r::ISCONN, p.pick(Code::EISCONN, Code::WSAEISCONN));
+            }
             State::Listening => {
                 // 8a: a listening socket cannot connect.
                 return Out::err(r::CONNECT_LISTENING, p.pick(Code::EISCONN, Code::WSAEINVAL));

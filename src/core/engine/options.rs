@@ -118,6 +118,9 @@ impl Host {
                     // ECONNABORTED before it retries (LINUX_TRUTH 3d).
                     s.so_error = None;
                     Out::val(r::SO_ERROR_CLEARS, Value::Error { error: e })
+                } else if s.reset && p.id == PersonalityId::Windows {
+                    // test_tcp_reset: SO_ERROR reads 0 after a reset.
+                    Out::val(r::RESET_WINDOWS, Value::Error { error: e })
                 } else if s.state == State::Pending && e.is_some() {
                     // The error of an earlier attempt, still there while a new one runs.
                     Out::val(r::SO_ERROR_KEPT, Value::Error { error: e })

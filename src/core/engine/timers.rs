@@ -164,19 +164,16 @@ impl Host {
 
     pub(super) fn peer_reset(&mut self, i: usize) {
         let code = self.code(Fault::Reset);
+        let windows = self.p.id == PersonalityId::Windows;
         let s = &mut self.socks[i];
         s.reset = true;
-        s.so_error = Some(code);
-        let name = s.name.clone();
-        // The API state stays `connected`: connect() still answers EISCONN (LINUX_TRUTH 10c).
-        self.trans.push(Transition {
-            sock: name,
-            from: State::Connected,
-            to: State::Connected,
-            cause: Cause::Net("reset by peer".into()),
-            error: Some(code),
-            at: self.now,
-        });
+        // windows: SO_ERROR reads 0 after a reset; recv and send report WSAECONNRESET
+        // themselves, every time (rule reset.windows, Wine test_tcp_reset). Elsewhere the
+        // error waits in SO_ERROR (LINUX_TRUTH 10c).
+        s.so_error = if windows { None } else { Some(code) };
+        // The connection is gone: the socket is `failed` with the reset's error. connect()
+        // still answers EISCONN (`connect.isconn`), recv reports the reset.
+        self.set_state(i, State::Failed, Cause::Net("reset by peer".into()), Some(code));
         self.fd_event(i, FdEvents::CLOSE, Some(code));
         self.readiness_changed(i);
     }
