@@ -402,3 +402,50 @@ fn windows_reset_reads_so_error_0_and_polls_err_hup_wrnorm() {
     assert_eq!(sel.ret, Ret::Int(2));
     assert_eq!(connect(&mut h, "s", target(NamedTarget::Accept)).error, Some(Code::WSAEISCONN));
 }
+
+// ----- event re-enabling on windows (issue 9, defect 9) ----------------------------------------
+
+fn enum_events(h: &mut Host) -> Vec<FdEvents> {
+    match call(h, Call::WsaEnumNetworkEvents { sock: name("s") }).value {
+        Value::NetworkEvents { errors, .. } => errors.into_iter().map(|(e, _)| e).collect(),
+        v => panic!("not events: {v:?}"),
+    }
+}
+
+#[test]
+fn windows_event_mode_records_connect_and_write_once() {
+    // test_connect_events / test_write_events: registering after the connect records FD_CONNECT
+    // and FD_WRITE; registering the same mask again records nothing. winsock (the documents)
+    // records FD_WRITE again.
+    let all = FdEvents::CONNECT | FdEvents::WRITE | FdEvents::READ;
+    let mut h = host_with_socket(Windows, false);
+    assert!(connect(&mut h, "s", target(NamedTarget::Accept)).is_ok());
+    call(&mut h, Call::WsaEventSelect { sock: name("s"), events: all });
+    assert_eq!(enum_events(&mut h), vec![FdEvents::CONNECT, FdEvents::WRITE]);
+    call(&mut h, Call::WsaEventSelect { sock: name("s"), events: FdEvents::empty() });
+    call(&mut h, Call::WsaEventSelect { sock: name("s"), events: all });
+    assert_eq!(enum_events(&mut h), vec![]);
+    let mut w = host_with_socket(Winsock, false);
+    assert!(connect(&mut w, "s", target(NamedTarget::Accept)).is_ok());
+    call(&mut w, Call::WsaEventSelect { sock: name("s"), events: all });
+    call(&mut w, Call::WsaEventSelect { sock: name("s"), events: all });
+    assert_eq!(enum_events(&mut w), vec![FdEvents::WRITE]);
+}
+
+#[test]
+fn windows_message_mode_reposts_fd_write_and_udp_gets_it_unbound() {
+    let mut h = Host::new(Windows);
+    call(&mut h, Call::Socket { proto: Proto::Udp, family: Family::V4, name: "s".into() });
+    let a = call(&mut h, Call::WsaAsyncSelect { sock: name("s"), events: FdEvents::WRITE | FdEvents::CONNECT });
+    assert!(matches!(a.notifications.as_slice(), [Notification::WindowMessage { event: FdEvents::WRITE, .. }]));
+    let a = connect(&mut h, "s", target(NamedTarget::Sink));
+    let evs: Vec<FdEvents> = a
+        .notifications
+        .iter()
+        .filter_map(|n| match n {
+            Notification::WindowMessage { event, .. } => Some(*event),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(evs, vec![FdEvents::WRITE], "UDP connect posts FD_WRITE, no FD_CONNECT message");
+}

@@ -265,6 +265,9 @@ rules! {
     RESET_WINDOWS = "reset.windows", [],
         "A peer reset ends the connection (state failed, error ECONNRESET / WSAECONNRESET; connect still answers EISCONN). windows: SO_ERROR reads 0, recv and send answer WSAECONNRESET every time, WSAPoll gives POLLERR|POLLHUP|POLLWRNORM, select readable and writable.",
         "Wine dlls/ws2_32/tests/sock.c, test_tcp_reset; linux: LINUX_TRUTH 10c (tests/live_tcp.rs row_10c)";
+    EVENTS_REENABLE_WINDOWS = "events.windows-reenable", [],
+        "windows: a WSAEventSelect registration records FD_CONNECT (after a successful connect) and FD_WRITE only if they were not recorded before, so registering again records nothing; WSAAsyncSelect posts FD_WRITE on every registration while writable (an unbound UDP socket too), never FD_CONNECT. A UDP connect records FD_CONNECT and FD_WRITE (messages: FD_WRITE only). winsock: conditions already true are recorded at every registration.",
+        "Wine dlls/ws2_32/tests/sock.c, test_connect_events, test_write_events, test_accept_events; WSAEventSelect and WSAAsyncSelect reference pages";
     // ---- end win-b rules ----
     CLOSE = "close", [],
         "closesocket / close releases the descriptor; later calls answer EBADF / WSAENOTSOCK; the peer sees the end of stream.",

@@ -225,6 +225,10 @@ impl Host {
         }
         self.socks[client].partner = Some(j);
         self.set_state(j, State::Connected, Cause::Call("accept".into()), None);
+        // FD_WRITE is recorded when a socket is first accepted (WSAAsyncSelect doc); with the
+        // listener's registration inherited, the new socket signals it at once (Wine
+        // test_accept_events).
+        self.fd_event(j, FdEvents::WRITE, None);
         Out { rule: r::ACCEPT, ..out }
     }
 }

@@ -406,6 +406,7 @@ impl Host {
         s.disconnected = false;
         s.icmp = None;
         self.set_state(i, State::Associated, Cause::Call(api.name().into()), None);
+        self.windows_udp_connected(i);
         Out::ok(rule)
     }
 }

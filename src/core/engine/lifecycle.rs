@@ -69,6 +69,8 @@ impl Host {
             event_select: FdEvents::empty(),
             async_select: FdEvents::empty(),
             recorded: Vec::new(),
+            ev_reported: FdEvents::empty(),
+            connect_succeeded: false,
             rx: VecDeque::new(),
             backlog: VecDeque::new(),
             backlog_max: 0,

@@ -128,6 +128,11 @@ struct Sock {
     async_select: FdEvents,
     /// Events recorded for WSAEnumNetworkEvents, with their errors.
     recorded: Vec<(FdEvents, Option<Code>)>,
+    /// windows: FD_CONNECT / FD_WRITE already recorded in event mode; registering again does
+    /// not record them again (Wine test_connect_events, test_write_events).
+    ev_reported: FdEvents,
+    /// A connect() on this socket succeeded (an accepted socket never gets FD_CONNECT).
+    connect_succeeded: bool,
     rx: VecDeque<(Vec<u8>, SocketAddr)>,
     /// Listening: connections whose handshake completed, waiting for accept (socket indexes).
     backlog: VecDeque<usize>,

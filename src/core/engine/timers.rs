@@ -85,6 +85,7 @@ impl Host {
     pub(super) fn fd_event(&mut self, i: usize, ev: FdEvents, error: Option<Code>) {
         let s = &mut self.socks[i];
         if s.event_select.contains(ev) {
+            s.ev_reported |= ev;
             s.recorded.retain(|(e, _)| *e != ev);
             s.recorded.push((ev, error));
             self.notes.push(Notification::NetworkEvent { sock: s.name.clone(), event: ev, error, at: self.now });
@@ -109,6 +110,7 @@ impl Host {
             Ok(()) => {
                 let peer = self.socks[i].peer;
                 self.socks[i].success_unreported = true;
+                self.socks[i].connect_succeeded = true;
                 // A successful connection clears SO_ERROR (test_select: the only thing that
                 // resets it on Windows).
                 self.socks[i].so_error = None;
