@@ -213,9 +213,9 @@ rules! {
     SELECT_EMPTY = "select.empty", [],
         "Winsock: select with all three sets empty fails with WSAEINVAL.",
         "select reference page; openpbs PR #571";
-    POLL = "poll", [WS],
-        "WSAPoll / poll: a failed connect is POLLIN|POLLOUT|POLLERR|POLLHUP|POLLRDHUP on linux, POLLERR|POLLHUP per the WSAPoll docs, POLLHUP|POLLERR|POLLWRNORM on windows since 10 2004.",
-        "LINUX_TRUTH 3b, 3c; MicrosoftDocs/sdk-api PR #764; winpoll notes";
+    POLL = "poll", [],
+        "WSAPoll / poll: a failed connect is POLLIN|POLLOUT|POLLERR|POLLHUP|POLLRDHUP on linux (POLLERR until SO_ERROR is read); POLLHUP|POLLERR|POLLWRNORM on winsock and windows, as of Windows 10 version 2004 (earlier: nothing). A listener with a connection waiting is POLLRDNORM, a connected socket POLLWRNORM.",
+        "LINUX_TRUTH 3b, 3c (tests/live_tcp.rs); WSAPoll reference page https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsapoll (Remarks); Wine dlls/ws2_32/tests/sock.c, test_WSAPoll";
     EPOLL = "epoll", [],
         "linux: epoll_wait reports the same readiness as poll for a failed or completed connect (EPOLLIN|EPOLLOUT|EPOLLERR|EPOLLHUP|EPOLLRDHUP on failure); Winsock has no epoll.",
         "LINUX_TRUTH 1e, 2d, 3b, 3c";

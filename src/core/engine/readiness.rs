@@ -168,8 +168,13 @@ impl Host {
         if !met && timeout.is_none() {
             out = out.note("nothing became ready within a day of virtual time: a real poll would still be waiting");
         }
-        if p.id == PersonalityId::Windows {
-            out = out.note("modelled on Windows 10 2004 and later; earlier WSAPoll never reported a failed connect");
+        let failed_connect = ids.iter().any(|&i| self.socks[i].state == State::Failed && !self.socks[i].reset);
+        if p.winsock && failed_connect {
+            // Only where it applies: a socket whose connect failed is among the answers.
+            out = out.note(
+                "a failed connect reads POLLHUP|POLLERR|POLLWRNORM as of Windows 10 version 2004 (WSAPoll \
+                 reference page); earlier versions reported nothing for it",
+            );
         }
         out
     }
