@@ -468,3 +468,29 @@ fn wsapoll_failed_connect_is_documented_and_the_2004_note_only_shows_where_it_ap
         assert_eq!(a.note, None, "{p}");
     }
 }
+
+// ----- linux option levels (issue 9, defect 13; the kernel's answers in tests/live_sockopts.rs)
+
+#[test]
+fn linux_tcp_options_on_udp_and_v6only_on_inet_fail_as_the_kernel_does() {
+    let opt = |h: &mut Host, set: bool, o: SockOpt| {
+        let c = if set {
+            Call::SetSockOpt { sock: name("s"), opt: o, value: 1 }
+        } else {
+            Call::GetSockOpt { sock: name("s"), opt: o }
+        };
+        call(h, c).error
+    };
+    for (family, get_err) in [(Family::V4, Code::EOPNOTSUPP), (Family::V6, Code::ENOPROTOOPT)] {
+        let mut h = Host::new(Linux);
+        call(&mut h, Call::Socket { proto: Proto::Udp, family, name: "s".into() });
+        for o in [SockOpt::TCP_NODELAY, SockOpt::TCP_SYNCNT, SockOpt::TCP_USER_TIMEOUT] {
+            assert_eq!(opt(&mut h, true, o), Some(Code::ENOPROTOOPT), "set {o:?} {family:?}");
+            assert_eq!(opt(&mut h, false, o), Some(get_err), "get {o:?} {family:?}");
+        }
+    }
+    let mut h = host_with_socket(Linux, false);
+    assert_eq!(opt(&mut h, true, SockOpt::IPV6_V6ONLY), Some(Code::ENOPROTOOPT));
+    assert_eq!(opt(&mut h, false, SockOpt::IPV6_V6ONLY), Some(Code::EOPNOTSUPP));
+    assert_eq!(opt(&mut h, true, SockOpt::TCP_NODELAY), None, "TCP_NODELAY on TCP is fine");
+}
