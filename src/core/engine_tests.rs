@@ -494,3 +494,48 @@ fn linux_tcp_options_on_udp_and_v6only_on_inet_fail_as_the_kernel_does() {
     assert_eq!(opt(&mut h, false, SockOpt::IPV6_V6ONLY), Some(Code::EOPNOTSUPP));
     assert_eq!(opt(&mut h, true, SockOpt::TCP_NODELAY), None, "TCP_NODELAY on TCP is fine");
 }
+
+// ----- bind conflicts on windows (issue 9, defect 12) ------------------------------------------
+
+#[test]
+fn windows_bind_conflicts_follow_test_reuseaddr() {
+    let bind = |h: &mut Host, s: &str, a: &str| call(h, Call::Bind { sock: name(s), addr: lit(a) }).error;
+    let sock = |h: &mut Host, s: &str, opt: Option<SockOpt>| {
+        call(h, Call::Socket { proto: Proto::Tcp, family: Family::V4, name: s.into() });
+        if let Some(o) = opt {
+            call(h, Call::SetSockOpt { sock: name(s), opt: o, value: 1 });
+        }
+    };
+    // Wildcard and loopback share a port without options on windows; linux refuses.
+    for (p, want) in [(Windows, None), (Linux, Some(Code::EADDRINUSE))] {
+        let mut h = Host::new(p);
+        sock(&mut h, "a", None);
+        sock(&mut h, "b", None);
+        assert_eq!(bind(&mut h, "a", "0.0.0.0:7300"), None);
+        assert_eq!(bind(&mut h, "b", "127.0.0.1:7300"), want, "{p}");
+    }
+    // SO_REUSEADDR on the newcomer only: WSAEACCES (the documents let it in: winsock).
+    for (p, want) in [(Windows, Some(Code::WSAEACCES)), (Winsock, None)] {
+        let mut h = Host::new(p);
+        sock(&mut h, "a", None);
+        sock(&mut h, "b", Some(SockOpt::SO_REUSEADDR));
+        assert_eq!(bind(&mut h, "a", "127.0.0.1:7300"), None);
+        assert_eq!(bind(&mut h, "b", "127.0.0.1:7300"), want, "{p}");
+    }
+    // An exclusive wildcard keeps loopback out (WSAEACCES); an exclusive newcomer over a bound
+    // specific address is refused with WSAEADDRINUSE.
+    let mut h = Host::new(Windows);
+    sock(&mut h, "a", Some(SockOpt::SO_EXCLUSIVEADDRUSE));
+    sock(&mut h, "b", None);
+    assert_eq!(bind(&mut h, "a", "0.0.0.0:7300"), None);
+    assert_eq!(bind(&mut h, "b", "127.0.0.1:7300"), Some(Code::WSAEACCES));
+    let mut h = Host::new(Windows);
+    sock(&mut h, "a", None);
+    sock(&mut h, "b", Some(SockOpt::SO_EXCLUSIVEADDRUSE));
+    assert_eq!(bind(&mut h, "a", "127.0.0.1:7300"), None);
+    assert_eq!(bind(&mut h, "b", "0.0.0.0:7300"), Some(Code::WSAEADDRINUSE));
+    // Linux has no SO_EXCLUSIVEADDRUSE.
+    let mut h = host_with_socket(Linux, false);
+    let a = call(&mut h, Call::SetSockOpt { sock: name("s"), opt: SockOpt::SO_EXCLUSIVEADDRUSE, value: 1 });
+    assert_eq!(a.ret, Ret::NotApplicable);
+}

@@ -271,6 +271,12 @@ rules! {
     OPT_LINUX_LEVEL = "sockopt.linux-level", [],
         "linux: an IPPROTO_TCP option (TCP_NODELAY, TCP_SYNCNT, TCP_USER_TIMEOUT) on a UDP socket, or IPV6_V6ONLY on an AF_INET socket: setsockopt ENOPROTOOPT; getsockopt EOPNOTSUPP on AF_INET, ENOPROTOOPT on AF_INET6.",
         "the kernel, judged option by option on every protocol and family by tests/live_sockopts.rs";
+    BIND_EXCLUSIVE = "bind.exclusiveaddruse", [],
+        "SO_EXCLUSIVEADDRUSE (Winsock 2): no other socket may bind an address it covers; it and SO_REUSEADDR exclude each other (setting one while the other is on: WSAEINVAL). linux has no such option.",
+        "SO_EXCLUSIVEADDRUSE reference page https://learn.microsoft.com/en-us/windows/win32/winsock/so-exclusiveaddruse; Wine dlls/ws2_32/tests/sock.c, test_reuseaddr";
+    BIND_WINDOWS = "bind.windows-conflicts", [],
+        "windows: a port taken on the same address: WSAEADDRINUSE, or WSAEACCES when only the new socket has SO_REUSEADDR (both need it); a wildcard and a specific address share a port unless one has SO_EXCLUSIVEADDRUSE (the exclusive socket bound first: WSAEACCES; bound second over the other: WSAEADDRINUSE); a dual-stack [::] covers IPv4 only for an exclusive socket. A connection goes to the most specific listener, then to the first that listened.",
+        "Wine dlls/ws2_32/tests/sock.c, test_reuseaddr (tests_exclusive table and the SO_REUSEADDR blocks)";
     // ---- end win-b rules ----
     CLOSE = "close", [],
         "closesocket / close releases the descriptor; later calls answer EBADF / WSAENOTSOCK; the peer sees the end of stream.",

@@ -80,6 +80,8 @@ enum Fault {
 struct Opts {
     broadcast: bool,
     reuseaddr: bool,
+    /// SO_EXCLUSIVEADDRUSE (Winsock).
+    exclusive: bool,
     keepalive: bool,
     nodelay: bool,
     linger: i64,

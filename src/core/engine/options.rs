@@ -17,12 +17,21 @@ impl Host {
             SockOpt::SO_CONNECT_TIME if !p.winsock => {
                 Some(Out::na(r::CONNECTEX_LINUX, "Linux has no SO_CONNECT_TIME; closest: TCP_INFO (tcpi_state)"))
             }
+            SockOpt::SO_EXCLUSIVEADDRUSE if !p.winsock => Some(Out::na(
+                r::BIND_EXCLUSIVE,
+                "Linux has no SO_EXCLUSIVEADDRUSE: without SO_REUSEADDR a port is already exclusive, wildcard included",
+            )),
             SockOpt::SO_UPDATE_CONNECT_CONTEXT if !p.winsock => Some(Out::na(
                 r::CONNECTEX_LINUX,
                 "Linux has no SO_UPDATE_CONNECT_CONTEXT: a connected socket is complete",
             )),
             // Windows extensions a Winsock 1.1 application does not see.
-            SockOpt::TCP_MAXRT | SockOpt::SO_CONNECT_TIME | SockOpt::SO_UPDATE_CONNECT_CONTEXT if !p.ws2 => {
+            SockOpt::TCP_MAXRT
+            | SockOpt::SO_CONNECT_TIME
+            | SockOpt::SO_UPDATE_CONNECT_CONTEXT
+            | SockOpt::SO_EXCLUSIVEADDRUSE
+                if !p.ws2 =>
+            {
                 Some(Out::err(r::OPT_WINDOWS_ONLY, Code::WSAENOPROTOOPT))
             }
             _ => None,
@@ -59,7 +68,23 @@ impl Host {
         let on = value != 0;
         match opt {
             SockOpt::SO_BROADCAST => s.opts.broadcast = on,
+            SockOpt::SO_REUSEADDR | SockOpt::SO_EXCLUSIVEADDRUSE if p.winsock => {
+                // SO_REUSEADDR and SO_EXCLUSIVEADDRUSE exclude each other: setting one while the
+                // other is on fails with WSAEINVAL (Wine test_reuseaddr; SO_EXCLUSIVEADDRUSE
+                // reference page).
+                let other = if opt == SockOpt::SO_REUSEADDR { s.opts.exclusive } else { s.opts.reuseaddr };
+                if on && other {
+                    return Out::err(r::BIND_EXCLUSIVE, Code::WSAEINVAL);
+                }
+                if opt == SockOpt::SO_REUSEADDR {
+                    s.opts.reuseaddr = on;
+                } else {
+                    s.opts.exclusive = on;
+                }
+            }
             SockOpt::SO_REUSEADDR => s.opts.reuseaddr = on,
+            // (Linux has no such option: answered by missing_option.)
+            SockOpt::SO_EXCLUSIVEADDRUSE => s.opts.exclusive = on,
             SockOpt::SO_KEEPALIVE => s.opts.keepalive = on,
             SockOpt::SO_LINGER => s.opts.linger = value,
             SockOpt::SO_SNDTIMEO => s.opts.sndtimeo_ms = value,
@@ -157,6 +182,7 @@ impl Host {
             },
             SockOpt::SO_BROADCAST => v(s.opts.broadcast as i64),
             SockOpt::SO_REUSEADDR => v(s.opts.reuseaddr as i64),
+            SockOpt::SO_EXCLUSIVEADDRUSE => v(s.opts.exclusive as i64),
             SockOpt::SO_KEEPALIVE => v(s.opts.keepalive as i64),
             SockOpt::SO_LINGER => v(s.opts.linger),
             SockOpt::SO_SNDTIMEO => v(s.opts.sndtimeo_ms),

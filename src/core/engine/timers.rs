@@ -201,11 +201,17 @@ impl Host {
     }
 
     pub(super) fn find_listener(&self, dst: SocketAddr) -> Option<usize> {
-        self.listening.iter().copied().find(|&i| {
-            self.socks[i]
-                .local
-                .is_some_and(|l| l.port() == dst.port() && (l.ip().is_unspecified() || same_ip(l.ip(), dst.ip())))
-        })
+        // The most specific listener wins (a listener on the address itself before one on the
+        // wildcard), then the one that listened first (Wine test_reuseaddr).
+        let on = |exact: bool| {
+            self.listening.iter().copied().find(|&i| {
+                self.socks[i].local.is_some_and(|l| {
+                    l.port() == dst.port()
+                        && if exact { same_ip(l.ip(), dst.ip()) } else { l.ip().is_unspecified() }
+                })
+            })
+        };
+        on(true).or_else(|| on(false))
     }
 
     pub(super) fn find_udp(&self, dst: SocketAddr) -> Option<usize> {
