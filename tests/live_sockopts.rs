@@ -2,6 +2,7 @@
 //! network with the `linux` personality: the kernel answers each call for real and the model
 //! must agree with it (issue 9, defect 13). The matrix is generated from `SockOpt::ALL`, so a
 //! new option is judged the day it is added, and the model cannot drift from the kernel.
+//! Also here: row 1e, the readiness of a TCP socket that never connected.
 
 use socklab::core::call::SockOpt;
 use socklab::core::personality::PersonalityId;
@@ -33,6 +34,31 @@ fn script(proto: &str, family: &str) -> String {
         s.push_str(&format!("closesocket o{k}\n"));
     }
     s
+}
+
+/// Run a script on the live network with `linux`; the model must agree with the kernel on
+/// every call and every expectation must hold.
+fn judged(src: &str) -> usize {
+    let stmts = parse_script(src).expect("script parses");
+    let (kernel, facts) = LiveKernel::start().expect("live targets start on loopback");
+    let mut lab = Lab::live(&[PersonalityId::Linux], Box::new(facts), Box::new(kernel));
+    let mut out = Vec::new();
+    let report = run(&stmts, &mut lab, Output::Single, &mut out).expect("write to memory");
+    let transcript = String::from_utf8_lossy(&out);
+    assert!(report.disagreements.is_empty(), "{:?}\n{transcript}", report.disagreements);
+    assert!(report.failures.is_empty(), "{:?}\n{transcript}", report.failures);
+    report.judged
+}
+
+#[test]
+fn row_1e_a_never_connected_tcp_socket_is_readable_and_writable() {
+    // poll: POLLOUT|POLLHUP; select: in readfds and writefds. Bound or not.
+    let n = judged(
+        "socket tcp as s\nwsapoll s timeout=0\nexpect value s=POLLOUT|POLLHUP\n\
+         select read=s write=s except=s timeout=0\nexpect select read=s write=s except=\n\
+         bind s 127.0.0.1:0\nwsapoll s timeout=0\nexpect value s=POLLOUT|POLLHUP\n",
+    );
+    assert!(n >= 4, "the kernel judged {n} calls");
 }
 
 #[test]
