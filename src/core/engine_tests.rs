@@ -397,7 +397,12 @@ fn windows_reset_reads_so_error_0_and_polls_err_hup_wrnorm() {
     assert_eq!(poll.value, Value::Poll { revents: vec![("s".into(), PollBits::ERR | PollBits::HUP | PollBits::OUT)] });
     let sel = call(
         &mut h,
-        Call::Select { read: vec![name("s")], write: vec![name("s")], except: vec![name("s")], timeout: Some(Duration::ZERO) },
+        Call::Select {
+            read: vec![name("s")],
+            write: vec![name("s")],
+            except: vec![name("s")],
+            timeout: Some(Duration::ZERO),
+        },
     );
     assert_eq!(sel.ret, Ret::Int(2));
     assert_eq!(connect(&mut h, "s", target(NamedTarget::Accept)).error, Some(Code::WSAEISCONN));

@@ -58,10 +58,10 @@ rules! {
         "Windows Sockets 1.1 specification (AF_INET only)";
     FIONBIO = "fionbio", [],
         "ioctlsocket(FIONBIO) / fcntl(O_NONBLOCK) switches blocking mode.",
-        "ioctlsocket reference page https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-socket https://learn.microsoft.com/en-us/windows/win32/api/winsock/nf-winsock-ioctlsocket; fcntl(2) https://man7.org/linux/man-pages/man2/fcntl.2.html";
+        "ioctlsocket reference page https://learn.microsoft.com/en-us/windows/win32/api/winsock/nf-winsock-ioctlsocket; fcntl(2) https://man7.org/linux/man-pages/man2/fcntl.2.html";
     FIONBIO_AFTER_SELECT = "fionbio.after-eventselect", [],
         "Winsock: clearing nonblocking mode while WSAEventSelect or WSAAsyncSelect is registered fails with WSAEINVAL.",
-        "ioctlsocket reference page https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-socket https://learn.microsoft.com/en-us/windows/win32/api/winsock/nf-winsock-ioctlsocket; PragmaTwice/proxinject #10";
+        "ioctlsocket reference page https://learn.microsoft.com/en-us/windows/win32/api/winsock/nf-winsock-ioctlsocket; PragmaTwice/proxinject #10";
     SETSOCKOPT = "setsockopt", [],
         "setsockopt stores the option; options only matter where a rule reads them (SO_BROADCAST, SO_SNDTIMEO, TCP_SYNCNT, ...).",
         "setsockopt reference page https://learn.microsoft.com/en-us/windows/win32/api/winsock/nf-winsock-setsockopt; socket(7) https://man7.org/linux/man-pages/man7/socket.7.html";
@@ -85,7 +85,7 @@ rules! {
         "row_3a_3b_3c, row_3d in tests/live_tcp.rs; getsockopt reference page https://learn.microsoft.com/en-us/windows/win32/api/winsock/nf-winsock-getsockopt";
     SO_ERROR_STAYS = "so-error.stays", [],
         "windows: reading SO_ERROR returns the error without clearing it.",
-        "dotnet/corefx #8464 https://github.com/dotnet/corefx/issues/8464 (two reads both gave ConnectionRefused on Windows)";
+        "Wine dlls/ws2_32/tests/sock.c, test_select (interactive block: SO_ERROR read twice, WSAECONNREFUSED both times); dotnet/corefx #8464 https://github.com/dotnet/corefx/issues/8464";
     CONNECT_TIME = "so-connect-time", [],
         "SO_CONNECT_TIME is 0xFFFFFFFF until the socket is connected, then the seconds since.",
         "ConnectEx reference page https://learn.microsoft.com/en-us/windows/win32/api/mswsock/nc-mswsock-lpfn_connectex (ConnectEx)";
@@ -178,7 +178,7 @@ rules! {
         "row_2a_2b_2c in tests/live_tcp.rs; connect reference page https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-connect";
     BLOCKING = "connect.blocking", [],
         "A blocking connect returns when the outcome is known: refused at once on linux, after about 2 s on windows (SYN retried after RST); timeout 127 s on linux, 21 s on windows.",
-        "row_3e, row_4b in tests/live_tcp.rs; libuv/libuv PR #2896; nmap/nmap #2113";
+        "row_3e, row_4b in tests/live_tcp.rs; windows: libuv/libuv PR #2896, Wine dlls/ws2_32/tests/sock.c test_select (a refused connect takes over 2 s to report on Windows 10), nmap/nmap #2113";
     LINUX_SNDTIMEO = "connect.linux-sndtimeo", [],
         "linux: SO_SNDTIMEO bounds a blocking connect: EINPROGRESS when it expires (EALREADY on a repeat); the handshake carries on.",
         "row_4d in tests/live_tcp.rs";
@@ -269,7 +269,7 @@ rules! {
         "Wine dlls/ws2_32/tests/sock.c, test_tcp_reset; linux: row_10c in tests/live_tcp.rs (tests/live_tcp.rs row_10c)";
     EVENTS_REENABLE_WINDOWS = "events.windows-reenable", [],
         "windows: a WSAEventSelect registration records FD_CONNECT (after a successful connect) and FD_WRITE only if they were not recorded before, so registering again records nothing; WSAAsyncSelect posts FD_WRITE on every registration while writable (an unbound UDP socket too), never FD_CONNECT. A UDP connect records FD_CONNECT and FD_WRITE (messages: FD_WRITE only). winsock: conditions already true are recorded at every registration.",
-        "Wine dlls/ws2_32/tests/sock.c, test_connect_events, test_write_events, test_accept_events; WSAEventSelect and WSAAsyncSelect reference page https://learn.microsoft.com/en-us/windows/win32/api/winsock/nf-winsock-wsaasyncselects https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsaeventselect, https://learn.microsoft.com/en-us/windows/win32/api/winsock/nf-winsock-wsaasyncselect";
+        "Wine dlls/ws2_32/tests/sock.c, test_connect_events, test_write_events, test_accept_events; WSAEventSelect and WSAAsyncSelect reference pages https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsaeventselect, https://learn.microsoft.com/en-us/windows/win32/api/winsock/nf-winsock-wsaasyncselect";
     OPT_LINUX_LEVEL = "sockopt.linux-level", [],
         "linux: an IPPROTO_TCP option (TCP_NODELAY, TCP_SYNCNT, TCP_USER_TIMEOUT) on a UDP socket, or IPV6_V6ONLY on an AF_INET socket: setsockopt ENOPROTOOPT; getsockopt EOPNOTSUPP on AF_INET, ENOPROTOOPT on AF_INET6.",
         "the kernel, judged option by option on every protocol and family by tests/live_sockopts.rs";
@@ -282,7 +282,7 @@ rules! {
     // ---- end win-b rules ----
     CLOSE = "close", [],
         "closesocket / close releases the descriptor; later calls answer EBADF / WSAENOTSOCK; the peer sees the end of stream.",
-        "close(2) https://man7.org/linux/man-pages/man2/close.2.html; closesocket reference page https://learn.microsoft.com/en-us/windows/win32/api/winsock/nf-winsock-closesocket https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-socket";
+        "close(2) https://man7.org/linux/man-pages/man2/close.2.html; closesocket reference page https://learn.microsoft.com/en-us/windows/win32/api/winsock/nf-winsock-closesocket";
 }
 
 /// Look a rule up by id.

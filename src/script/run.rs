@@ -500,15 +500,17 @@ pub fn check(lab: &Lab, k: usize, p: PersonalityId, e: &Expect) -> Result<(), St
             let hit: Vec<String> = recent
                 .iter()
                 .filter(|n| n.sock() == sock)
-                .filter(|n| {
-                    notification_event(n).is_some_and(|(ev, _)| event.is_none_or(|want| ev.contains(want)))
-                })
+                .filter(|n| notification_event(n).is_some_and(|(ev, _)| event.is_none_or(|want| ev.contains(want))))
                 .map(|n| notification_text(n, prof))
                 .collect();
             if hit.is_empty() {
                 Ok(())
             } else {
-                Err(format!("expected no {} for {sock}; got [{}]", event.map_or("event".to_string(), |e| e.to_string()), hit.join("; ")))
+                Err(format!(
+                    "expected no {} for {sock}; got [{}]",
+                    event.map_or("event".to_string(), |e| e.to_string()),
+                    hit.join("; ")
+                ))
             }
         }
         ExpectWhat::Completion { sock, error, bytes } => {

@@ -95,7 +95,11 @@ impl Host {
                 s.so_error_other = None;
                 s.so_error = match value {
                     0 => None,
-                    v => match Code::ALL.iter().copied().find(|c| c.platform() == Platform::Winsock && i64::from(c.number()) == v) {
+                    v => match Code::ALL
+                        .iter()
+                        .copied()
+                        .find(|c| c.platform() == Platform::Winsock && i64::from(c.number()) == v)
+                    {
                         Some(c) => Some(c),
                         None => {
                             s.so_error_other = Some(value);

@@ -206,8 +206,7 @@ impl Host {
         let on = |exact: bool| {
             self.listening.iter().copied().find(|&i| {
                 self.socks[i].local.is_some_and(|l| {
-                    l.port() == dst.port()
-                        && if exact { same_ip(l.ip(), dst.ip()) } else { l.ip().is_unspecified() }
+                    l.port() == dst.port() && if exact { same_ip(l.ip(), dst.ip()) } else { l.ip().is_unspecified() }
                 })
             })
         };
