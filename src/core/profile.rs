@@ -67,7 +67,7 @@ pub static WINSOCK: Profile = Profile {
     syn_timeout: Duration::from_secs(21),
     // The WSAPoll reference page says one thing about failed connects: as of Windows 10
     // version 2004 a TCP socket that fails to connect is reported as
-    // POLLHUP|POLLERR|POLLWRNORM (https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsapoll,
+    // POLLHUP|POLLERR|POLLWRNORM (learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-wsapoll,
     // Remarks). Earlier versions are not described there.
     poll_failed: PollBits(PollBits::ERR.0 | PollBits::HUP.0 | PollBits::OUT.0),
     v6only_default: true,
