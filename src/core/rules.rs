@@ -117,7 +117,7 @@ rules! {
         "connect on a listening socket: linux EISCONN, Winsock WSAEINVAL.",
         "row_8a in tests/live_args.rs; connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect (WSAEINVAL)";
     ISCONN = "connect.isconn", [],
-        "connect on a connected socket: EISCONN / WSAEISCONN (also after shutdown or a peer reset).",
+        "connect on a connected socket: EISCONN / WSAEISCONN (also after shutdown; after a peer reset see connect.after-reset).",
         "row_2a_2b_2c, row_10a, row_10b, row_10c in tests/live_tcp.rs; connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect";
     LINUX_ONCE_ZERO = "connect.linux-once-zero", [],
         "linux: the first connect after a nonblocking handshake completed answers 0, once; later ones EISCONN.",
@@ -279,6 +279,9 @@ rules! {
     BIND_WINDOWS = "bind.windows-conflicts", [],
         "windows: a port taken on the same address: WSAEADDRINUSE, or WSAEACCES when only the new socket has SO_REUSEADDR (both need it); a wildcard and a specific address share a port unless one has SO_EXCLUSIVEADDRUSE (the exclusive socket bound first: WSAEACCES; bound second over the other: WSAEADDRINUSE); a dual-stack [::] covers IPv4 only for an exclusive socket. A connection goes to the most specific listener, then to the first that listened.",
         "Wine dlls/ws2_32/tests/sock.c, test_reuseaddr (tests_exclusive table and the SO_REUSEADDR blocks)";
+    CONNECT_AFTER_RESET = "connect.after-reset", [WS, WI, W1],
+        "connect on a socket whose connection the peer reset: linux EISCONN (the socket stays in use until connect(AF_UNSPEC)); Winsock: socklab answers WSAEISCONN, which no document or Windows test states.",
+        "row_10c in tests/live_tcp.rs";
     // ---- end win-b rules ----
     CLOSE = "close", [],
         "closesocket / close releases the descriptor; later calls answer EBADF / WSAENOTSOCK; the peer sees the end of stream.",

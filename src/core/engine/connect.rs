@@ -79,7 +79,7 @@ impl Host {
             State::Closed => return self.not_a_socket(),
             State::Failed if s.reset => {
                 // 10c: after a peer reset connect still answers EISCONN.
-                return Out::err(r::ISCONN, p.pick(Code::EISCONN, Code::WSAEISCONN));
+                return Out::err(r::CONNECT_AFTER_RESET, p.pick(Code::EISCONN, Code::WSAEISCONN));
             }
             State::Listening => {
                 // 8a: a listening socket cannot connect.
