@@ -77,6 +77,10 @@ impl Host {
         }
         match s.state {
             State::Closed => return self.not_a_socket(),
+            State::Failed if s.reset => {
+                // 10c: after a peer reset connect still answers EISCONN.
+                return Out::err(r::CONNECT_AFTER_RESET, p.pick(Code::EISCONN, Code::WSAEISCONN));
+            }
             State::Listening => {
                 // 8a: a listening socket cannot connect.
                 return Out::err(r::CONNECT_LISTENING, p.pick(Code::EISCONN, Code::WSAEINVAL));
@@ -212,7 +216,11 @@ impl Host {
         s.local = Some(local);
         s.peer = Some(dst);
         s.attempt = next_serial(&mut self.serials);
-        s.so_error = None;
+        if p.id != PersonalityId::Windows {
+            s.so_error = None;
+        }
+        // windows: a new connect does not reset SO_ERROR; only a successful connection does
+        // (rule so-error.kept-by-connect).
         s.failure_reported = false;
         s.success_unreported = false;
         s.reset = false;
@@ -398,6 +406,7 @@ impl Host {
         s.disconnected = false;
         s.icmp = None;
         self.set_state(i, State::Associated, Cause::Call(api.name().into()), None);
+        self.windows_udp_connected(i);
         Out::ok(rule)
     }
 }
