@@ -16,8 +16,9 @@ use socklab::script::parse::parse_script;
 use socklab::script::run::{Output, Report, run};
 use socklab::session::lab::Lab;
 
-/// The suite must not shrink unnoticed: raise this as checks are added.
-const MIN_CHECKS: usize = 155;
+/// The suite must not shrink unnoticed: raise this as checks are added (win-b: 193 checks in
+/// the `b_` files; win-a: 155 in the `a_` files).
+const MIN_CHECKS: usize = 348;
 
 fn files() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/windows");

@@ -191,11 +191,14 @@ fn success_notifies_fd_connect_then_fd_write() {
 }
 
 #[test]
-fn reset_keeps_connected_and_reports_once() {
+fn reset_ends_the_connection_and_linux_reports_it_once() {
     let mut h = host_with_socket(Linux, false);
     assert!(connect(&mut h, "s", target(NamedTarget::Reset)).is_ok());
-    h.advance(Duration::from_secs(1), &NET);
-    assert_eq!(h.state("s"), Some(State::Connected));
+    let ev = h.advance(Duration::from_secs(1), &NET);
+    // The connection is gone: not `connected` any more, and the move says why.
+    assert_eq!(h.state("s"), Some(State::Failed));
+    let t = ev.transitions.last().expect("the reset is a transition");
+    assert_eq!((t.from, t.to, t.error), (State::Connected, State::Failed, Some(Code::ECONNRESET)));
     assert_eq!(call(&mut h, Call::Recv { sock: name("s") }).error, Some(Code::ECONNRESET));
     let eof = call(&mut h, Call::Recv { sock: name("s") });
     assert_eq!((eof.ret, eof.error), (Ret::Int(0), None));
@@ -583,4 +586,209 @@ fn unsourced_answers_are_marked_assumed() {
     assert_eq!(a.rule, r::SELF_CONNECT);
     assert!(assumed(a.rule, Windows) && !assumed(a.rule, Linux));
     assert!(assumed(r::WS1_NO_IPV6, Winsock1));
+}
+
+// ----- SO_ERROR on windows (issue 9, defect 6) -------------------------------------------------
+
+#[test]
+fn windows_so_error_survives_a_new_connect_until_one_succeeds() {
+    // test_select: after a refused attempt, a second connect leaves SO_ERROR at
+    // WSAECONNREFUSED; a successful connection clears it.
+    for (p, during) in [(Windows, Some(Code::WSAECONNREFUSED)), (Winsock, None), (Winsock1, None)] {
+        let mut h = socket_failed(p);
+        assert_eq!(connect(&mut h, "s", target(NamedTarget::Slow)).error, Some(Code::WSAEWOULDBLOCK), "{p}");
+        let e = call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR });
+        assert_eq!(e.value, Value::Error { error: during }, "{p}");
+        h.advance(Duration::from_secs(2), &NET);
+        assert_eq!(h.state("s"), Some(State::Connected), "{p}");
+        let e = call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR });
+        assert_eq!(e.value, Value::Error { error: None }, "{p}");
+    }
+}
+
+#[test]
+fn windows_so_error_can_be_set_and_read_back() {
+    // test_set_getsockopt: setsockopt(SO_ERROR, 1234) succeeds and 1234 reads back.
+    let mut h = host_with_socket(Windows, false);
+    let a = call(&mut h, Call::SetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR, value: 1234 });
+    assert!(a.is_ok(), "{a:?}");
+    let e = call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR });
+    assert_eq!(e.value, Value::Int { value: 1234 });
+    call(&mut h, Call::SetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR, value: 10061 });
+    let e = call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR });
+    assert_eq!(e.value, Value::Error { error: Some(Code::WSAECONNREFUSED) });
+    for p in [Linux, Winsock, Winsock1] {
+        let mut h = host_with_socket(p, false);
+        let a = call(&mut h, Call::SetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR, value: 1234 });
+        assert!(!a.is_ok(), "{p}: SO_ERROR stays read-only");
+    }
+}
+
+// ----- peer reset on windows (issue 9, defect 8) -----------------------------------------------
+
+#[test]
+fn windows_reset_reads_so_error_0_and_polls_err_hup_wrnorm() {
+    // test_tcp_reset: SO_ERROR is 0; recv and send answer WSAECONNRESET, every time; WSAPoll
+    // gives POLLERR|POLLHUP|POLLWRNORM; select: readable and writable, not exceptional.
+    let mut h = host_with_socket(Windows, false);
+    assert!(connect(&mut h, "s", target(NamedTarget::Reset)).is_ok());
+    h.advance(Duration::from_secs(1), &NET);
+    assert_eq!(h.state("s"), Some(State::Failed));
+    let e = call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR });
+    assert_eq!(e.value, Value::Error { error: None });
+    for _ in 0..2 {
+        assert_eq!(call(&mut h, Call::Recv { sock: name("s") }).error, Some(Code::WSAECONNRESET));
+        let a = call(&mut h, Call::Send { sock: name("s"), data: b"data".to_vec() });
+        assert_eq!(a.error, Some(Code::WSAECONNRESET));
+    }
+    let poll = call(&mut h, Call::Poll { socks: vec![name("s")], timeout: Some(Duration::ZERO) });
+    assert_eq!(poll.value, Value::Poll { revents: vec![("s".into(), PollBits::ERR | PollBits::HUP | PollBits::OUT)] });
+    let sel = call(
+        &mut h,
+        Call::Select {
+            read: vec![name("s")],
+            write: vec![name("s")],
+            except: vec![name("s")],
+            timeout: Some(Duration::ZERO),
+        },
+    );
+    assert_eq!(sel.ret, Ret::Int(2));
+    assert_eq!(connect(&mut h, "s", target(NamedTarget::Accept)).error, Some(Code::WSAEISCONN));
+}
+
+// ----- event re-enabling on windows (issue 9, defect 9) ----------------------------------------
+
+fn enum_events(h: &mut Host) -> Vec<FdEvents> {
+    match call(h, Call::WsaEnumNetworkEvents { sock: name("s") }).value {
+        Value::NetworkEvents { errors, .. } => errors.into_iter().map(|(e, _)| e).collect(),
+        v => panic!("not events: {v:?}"),
+    }
+}
+
+#[test]
+fn windows_event_mode_records_connect_and_write_once() {
+    // test_connect_events / test_write_events: registering after the connect records FD_CONNECT
+    // and FD_WRITE; registering the same mask again records nothing. winsock (the documents)
+    // records FD_WRITE again.
+    let all = FdEvents::CONNECT | FdEvents::WRITE | FdEvents::READ;
+    let mut h = host_with_socket(Windows, false);
+    assert!(connect(&mut h, "s", target(NamedTarget::Accept)).is_ok());
+    call(&mut h, Call::WsaEventSelect { sock: name("s"), events: all });
+    assert_eq!(enum_events(&mut h), vec![FdEvents::CONNECT, FdEvents::WRITE]);
+    call(&mut h, Call::WsaEventSelect { sock: name("s"), events: FdEvents::empty() });
+    call(&mut h, Call::WsaEventSelect { sock: name("s"), events: all });
+    assert_eq!(enum_events(&mut h), vec![]);
+    let mut w = host_with_socket(Winsock, false);
+    assert!(connect(&mut w, "s", target(NamedTarget::Accept)).is_ok());
+    call(&mut w, Call::WsaEventSelect { sock: name("s"), events: all });
+    call(&mut w, Call::WsaEventSelect { sock: name("s"), events: all });
+    assert_eq!(enum_events(&mut w), vec![FdEvents::WRITE]);
+}
+
+#[test]
+fn windows_message_mode_reposts_fd_write_and_udp_gets_it_unbound() {
+    let mut h = Host::new(Windows);
+    call(&mut h, Call::Socket { proto: Proto::Udp, family: Family::V4, name: "s".into() });
+    let a = call(&mut h, Call::WsaAsyncSelect { sock: name("s"), events: FdEvents::WRITE | FdEvents::CONNECT });
+    assert!(matches!(a.notifications.as_slice(), [Notification::WindowMessage { event: FdEvents::WRITE, .. }]));
+    let a = connect(&mut h, "s", target(NamedTarget::Sink));
+    let evs: Vec<FdEvents> = a
+        .notifications
+        .iter()
+        .filter_map(|n| match n {
+            Notification::WindowMessage { event, .. } => Some(*event),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(evs, vec![FdEvents::WRITE], "UDP connect posts FD_WRITE, no FD_CONNECT message");
+}
+
+// ----- WSAPoll (issue 9, defect 7) -------------------------------------------------------------
+
+#[test]
+fn wsapoll_failed_connect_is_documented_and_the_2004_note_only_shows_where_it_applies() {
+    for p in [Winsock, Windows] {
+        let mut h = socket_failed(p);
+        let a = call(&mut h, Call::Poll { socks: vec![name("s")], timeout: Some(Duration::ZERO) });
+        assert_eq!(a.value, Value::Poll { revents: vec![("s".into(), PollBits::ERR | PollBits::HUP | PollBits::OUT)] });
+        assert!(a.note.as_deref().is_some_and(|n| n.contains("2004")), "{p}: {a:?}");
+        assert!(!r::find(a.rule).unwrap().assumed.contains(&p), "{p}: documented, not assumed");
+        // A connected socket: no note about failed connects.
+        let mut h = host_with_socket(p, false);
+        assert!(connect(&mut h, "s", target(NamedTarget::Accept)).is_ok());
+        let a = call(&mut h, Call::Poll { socks: vec![name("s")], timeout: Some(Duration::ZERO) });
+        assert_eq!(a.value, Value::Poll { revents: vec![("s".into(), PollBits::OUT)] });
+        assert_eq!(a.note, None, "{p}");
+    }
+}
+
+// ----- linux option levels (issue 9, defect 13; the kernel's answers in tests/live_sockopts.rs)
+
+#[test]
+fn linux_tcp_options_on_udp_and_v6only_on_inet_fail_as_the_kernel_does() {
+    let opt = |h: &mut Host, set: bool, o: SockOpt| {
+        let c = if set {
+            Call::SetSockOpt { sock: name("s"), opt: o, value: 1 }
+        } else {
+            Call::GetSockOpt { sock: name("s"), opt: o }
+        };
+        call(h, c).error
+    };
+    for (family, get_err) in [(Family::V4, Code::EOPNOTSUPP), (Family::V6, Code::ENOPROTOOPT)] {
+        let mut h = Host::new(Linux);
+        call(&mut h, Call::Socket { proto: Proto::Udp, family, name: "s".into() });
+        for o in [SockOpt::TCP_NODELAY, SockOpt::TCP_SYNCNT, SockOpt::TCP_USER_TIMEOUT] {
+            assert_eq!(opt(&mut h, true, o), Some(Code::ENOPROTOOPT), "set {o:?} {family:?}");
+            assert_eq!(opt(&mut h, false, o), Some(get_err), "get {o:?} {family:?}");
+        }
+    }
+    let mut h = host_with_socket(Linux, false);
+    assert_eq!(opt(&mut h, true, SockOpt::IPV6_V6ONLY), Some(Code::ENOPROTOOPT));
+    assert_eq!(opt(&mut h, false, SockOpt::IPV6_V6ONLY), Some(Code::EOPNOTSUPP));
+    assert_eq!(opt(&mut h, true, SockOpt::TCP_NODELAY), None, "TCP_NODELAY on TCP is fine");
+}
+
+// ----- bind conflicts on windows (issue 9, defect 12) ------------------------------------------
+
+#[test]
+fn windows_bind_conflicts_follow_test_reuseaddr() {
+    let bind = |h: &mut Host, s: &str, a: &str| call(h, Call::Bind { sock: name(s), addr: lit(a) }).error;
+    let sock = |h: &mut Host, s: &str, opt: Option<SockOpt>| {
+        call(h, Call::Socket { proto: Proto::Tcp, family: Family::V4, name: s.into() });
+        if let Some(o) = opt {
+            call(h, Call::SetSockOpt { sock: name(s), opt: o, value: 1 });
+        }
+    };
+    // Wildcard and loopback share a port without options on windows; linux refuses.
+    for (p, want) in [(Windows, None), (Linux, Some(Code::EADDRINUSE))] {
+        let mut h = Host::new(p);
+        sock(&mut h, "a", None);
+        sock(&mut h, "b", None);
+        assert_eq!(bind(&mut h, "a", "0.0.0.0:7300"), None);
+        assert_eq!(bind(&mut h, "b", "127.0.0.1:7300"), want, "{p}");
+    }
+    // SO_REUSEADDR on the newcomer only: WSAEACCES (the documents let it in: winsock).
+    for (p, want) in [(Windows, Some(Code::WSAEACCES)), (Winsock, None)] {
+        let mut h = Host::new(p);
+        sock(&mut h, "a", None);
+        sock(&mut h, "b", Some(SockOpt::SO_REUSEADDR));
+        assert_eq!(bind(&mut h, "a", "127.0.0.1:7300"), None);
+        assert_eq!(bind(&mut h, "b", "127.0.0.1:7300"), want, "{p}");
+    }
+    // An exclusive wildcard keeps loopback out (WSAEACCES); an exclusive newcomer over a bound
+    // specific address is refused with WSAEADDRINUSE.
+    let mut h = Host::new(Windows);
+    sock(&mut h, "a", Some(SockOpt::SO_EXCLUSIVEADDRUSE));
+    sock(&mut h, "b", None);
+    assert_eq!(bind(&mut h, "a", "0.0.0.0:7300"), None);
+    assert_eq!(bind(&mut h, "b", "127.0.0.1:7300"), Some(Code::WSAEACCES));
+    let mut h = Host::new(Windows);
+    sock(&mut h, "a", None);
+    sock(&mut h, "b", Some(SockOpt::SO_EXCLUSIVEADDRUSE));
+    assert_eq!(bind(&mut h, "a", "127.0.0.1:7300"), None);
+    assert_eq!(bind(&mut h, "b", "0.0.0.0:7300"), Some(Code::WSAEADDRINUSE));
+    // Linux has no SO_EXCLUSIVEADDRUSE.
+    let mut h = host_with_socket(Linux, false);
+    let a = call(&mut h, Call::SetSockOpt { sock: name("s"), opt: SockOpt::SO_EXCLUSIVEADDRUSE, value: 1 });
+    assert_eq!(a.ret, Ret::NotApplicable);
 }

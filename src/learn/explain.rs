@@ -158,14 +158,17 @@ pub fn when(code: Code) -> &'static [When] {
             "the blocking call was cancelled with WSACancelBlockingCall; the socket is left in an unknown state"),
         WSAEBADF => w!("(rare)" =>
             "Winsock defines it but reports a bad or closed socket handle as WSAENOTSOCK instead"),
-        WSAEACCES => w!("connect, sendto (UDP)" =>
-            "the destination is a broadcast address and SO_BROADCAST is not set on the socket (real Windows does not check it when connecting to 255.255.255.255; sendto there still fails)"),
+        WSAEACCES => w!(
+            "connect, sendto (UDP)" => "the destination is a broadcast address and SO_BROADCAST is not set on the socket (real Windows does not check it when connecting to 255.255.255.255; sendto there still fails)",
+            "bind" => "another socket holds the address with SO_EXCLUSIVEADDRUSE, or only the new socket set SO_REUSEADDR (Windows refuses that since Server 2003)",
+        ),
         WSAEFAULT => w!("connect, WSAConnect, ConnectEx" =>
             "the name pointer is invalid, or namelen is smaller than the sockaddr of the socket's family"),
         WSAEINVAL => w!(
             "connect" => "the socket is listening; for a Winsock 1.1 program also: a connect is already pending",
             "ConnectEx" => "the socket was not bound first",
             "ioctlsocket(FIONBIO, 0)" => "WSAEventSelect or WSAAsyncSelect is registered on the socket",
+            "setsockopt" => "SO_REUSEADDR while SO_EXCLUSIVEADDRUSE is on, or the other way round",
             "getsockname" => "the socket has no local address yet (unbound; the documentation says also bound to the wildcard, where real Windows answers 0.0.0.0 and the port)",
             "select" => "all three sets are empty",
         ),
@@ -185,7 +188,7 @@ pub fn when(code: Code) -> &'static [When] {
             "the datagram does not fit the buffer (recv truncates it) or exceeds the largest the protocol carries"),
         WSAEPROTOTYPE => w!("socket" => "the protocol given does not match the socket type"),
         WSAENOPROTOOPT => w!("setsockopt, getsockopt" =>
-            "the option or level is unknown or not valid here (e.g. Linux-only TCP_SYNCNT, or setting a read-only option)"),
+            "the option or level is unknown or not valid here (e.g. Linux-only TCP_SYNCNT, or setting a read-only option such as SO_CONNECT_TIME; Windows lets a program set SO_ERROR)"),
         WSAEPROTONOSUPPORT => w!(
             "WSAConnect" => "caller connect data was given on TCP, which cannot carry it",
             "socket" => "the protocol is not available",
@@ -201,7 +204,7 @@ pub fn when(code: Code) -> &'static [When] {
             "socket (Winsock 1.1)" => "an AF_INET6 socket was asked for; Winsock 1.1 predates IPv6",
         ),
         WSAEADDRINUSE => w!(
-            "bind" => "the local address is taken and SO_REUSEADDR does not allow sharing it",
+            "bind" => "the local address is taken: the same address without SO_REUSEADDR on both sockets, or an SO_EXCLUSIVEADDRUSE socket asking for a wildcard that covers a bound one",
             "connect" => "two sockets sharing a local address connect to the same destination, or a wildcard bind is made concrete at connect time and clashes",
         ),
         WSAEADDRNOTAVAIL => w!(
@@ -216,7 +219,7 @@ pub fn when(code: Code) -> &'static [When] {
         WSAECONNABORTED => w!("send, recv" =>
             "the local stack gave up on an established connection (retransmission timeout, or the connection was aborted locally)"),
         WSAECONNRESET => w!(
-            "recv, send (TCP)" => "the peer reset the connection",
+            "recv, send (TCP)" => "the peer reset the connection (every call says so again; SO_ERROR reads 0 on Windows)",
             "recv, recvfrom (UDP)" => "an earlier datagram drew an ICMP port unreachable, even on an unconnected socket (SIO_UDP_CONNRESET turns this off)",
         ),
         WSAENOBUFS => w!("connect, socket, bind" =>
@@ -272,10 +275,13 @@ pub fn when(code: Code) -> &'static [When] {
             w!("socket, connect (local sockets)" => "the protocol does not match the socket type, or the peer socket has another type")
         }
         ENOPROTOOPT => w!("setsockopt, getsockopt" =>
-            "unknown option or level, or setting a read-only one (SO_ERROR); Windows-only options such as SO_CONNECT_TIME do not exist"),
+            "unknown option or level, or setting a read-only one (SO_ERROR); Windows-only options such as SO_CONNECT_TIME do not exist; an IPPROTO_TCP option on a UDP socket, IPV6_V6ONLY on an AF_INET socket (setsockopt; getsockopt on AF_INET6)"),
         EPROTONOSUPPORT => w!("socket" => "the protocol is not supported in this address family"),
         ESOCKTNOSUPPORT => w!("socket" => "the socket type is not supported in this address family"),
-        EOPNOTSUPP => w!("listen, accept" => "the socket type does not support it (UDP)"),
+        EOPNOTSUPP => w!(
+            "listen, accept" => "the socket type does not support it (UDP)",
+            "getsockopt" => "an option of another level on an AF_INET socket: an IPPROTO_TCP option on UDP, IPV6_V6ONLY",
+        ),
         EPFNOSUPPORT => w!("socket" => "the protocol family is not supported by the kernel"),
         EAFNOSUPPORT => w!("connect, bind, sendto" =>
             "the sockaddr's family does not fit the socket (sockaddr_in6 on AF_INET; a v4 address on a V6ONLY UDP socket)"),

@@ -302,7 +302,8 @@ fn lookup_cmd(word: &str) -> Option<&'static CmdInfo> {
 }
 
 /// The checks `expect` knows, in help order.
-const CHECKS: &[&str] = &["ok", "ret", "error", "na", "state", "select", "event", "completion", "value", "elapsed"];
+const CHECKS: &[&str] =
+    &["ok", "ret", "error", "na", "state", "select", "event", "noevent", "completion", "value", "elapsed"];
 
 const ADDR_EXPECTED: &str = "an address like 127.0.0.1:80, [::1]:80 or a target like @accept";
 const CODE_EXPECTED: &str = "a name like WSAECONNREFUSED or ECONNREFUSED, or a number like 10061";
@@ -1310,6 +1311,20 @@ impl Parser<'_> {
                 }
                 ExpectWhat::Event { sock, event, error }
             }
+            "noevent" => {
+                let sock = self.name_arg()?;
+                let event = match self.next_tok() {
+                    None => None,
+                    Some(e) => {
+                        let ev = self.events(&e.text, e.col)?;
+                        if ev.is_empty() {
+                            return Err(self.err(e.col, "expected an event like FD_CONNECT, not 0"));
+                        }
+                        Some(ev)
+                    }
+                };
+                ExpectWhat::NoEvent { sock, event }
+            }
             "completion" => self.expect_completion()?,
             "value" => {
                 let rest = self.code[t.end_byte..].trim();
@@ -1739,6 +1754,11 @@ fn expect_cands(args: &[String], partial: &str, names: &Names) -> Vec<String> {
             1 => socks(partial, names),
             2 => event_cands(partial),
             _ => keyed_cands(&["error="], &rest[3..], partial, names),
+        },
+        "noevent" => match n {
+            1 => socks(partial, names),
+            2 => event_cands(partial),
+            _ => Vec::new(),
         },
         "completion" => match n {
             1 => socks(partial, names),

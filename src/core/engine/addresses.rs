@@ -70,7 +70,7 @@ impl Host {
                 if p.winsock {
                     if s.proto == Proto::Udp {
                         // A zero-filled structure (family AF_UNSPEC included) disconnects a UDP
-                        // socket: seed 001 ("the entire name structure is all zeros"), seed 000
+                        // socket: the WSAConnect page ("the entire name structure is all zeros"), the connect page
                         // (its address member is zero); windows: test_connect_udp in Wine's
                         // dlls/ws2_32/tests/sock.c. The callers other than connect refuse it.
                         return Ok(Dest::Unspec);
@@ -155,13 +155,18 @@ impl Host {
         if s.local.is_some() {
             return Out::err(r::BIND, p.pick(Code::EINVAL, Code::WSAEINVAL));
         }
-        if !addr.ip().is_unspecified() && !facts.is_local(canon(addr.ip())) {
+        // ::ffff:0.0.0.0 is the IPv4 wildcard seen from a dual-stack socket.
+        if !canon(addr.ip()).is_unspecified() && !facts.is_local(canon(addr.ip())) {
             return Out::err(r::BIND, p.pick(Code::EADDRNOTAVAIL, Code::WSAEADDRNOTAVAIL));
         }
         let proto = s.proto;
         let reuse = s.opts.reuseaddr;
         let family = s.family;
-        if addr.port() != 0 {
+        if addr.port() != 0 && p.id == PersonalityId::Windows {
+            if let Some(code) = self.windows_bind_conflict(i, addr) {
+                return Out::err(r::BIND_WINDOWS, code);
+            }
+        } else if addr.port() != 0 {
             let clash = self.socks.iter().enumerate().any(|(j, o)| {
                 j != i
                     && o.proto == proto
@@ -187,6 +192,43 @@ impl Host {
         let to = if proto == Proto::Tcp { State::Bound } else { State::Unassociated };
         self.set_state(i, to, Cause::Call("bind".into()), None);
         Out::ok(r::BIND)
+    }
+
+    /// windows: whether another socket's address keeps socket `i` from binding `addr` (rule
+    /// `bind.windows-conflicts`; every case of Wine's test_reuseaddr `tests_exclusive` table,
+    /// which runs on Windows, is reproduced by these four questions).
+    fn windows_bind_conflict(&self, i: usize, addr: SocketAddr) -> Option<Code> {
+        let me = &self.socks[i];
+        let mine = canon(addr.ip());
+        // Whether an address bound by socket `s` covers another address without being it: a
+        // wildcard covers its own family; a dual-stack [::] covers IPv4 as well.
+        let covers = |s: &Sock, a: IpAddr, b: IpAddr| {
+            let dual = s.family == Family::V6 && !s.opts.v6only && a.is_ipv6();
+            a.is_unspecified() && a != b && (a.is_ipv4() == b.is_ipv4() || (dual && b.is_ipv4()))
+        };
+        self.socks.iter().enumerate().find_map(|(j, o)| {
+            let l = o.local.filter(|l| l.port() == addr.port())?;
+            if j == i || o.proto != me.proto || o.state == State::Closed {
+                return None;
+            }
+            let theirs = canon(l.ip());
+            if theirs == mine {
+                // The same address: both need SO_REUSEADDR; the newcomer alone asking for it
+                // is refused with WSAEACCES.
+                return match (o.opts.reuseaddr, me.opts.reuseaddr) {
+                    (true, true) => None,
+                    (false, true) => Some(Code::WSAEACCES),
+                    _ => Some(Code::WSAEADDRINUSE),
+                };
+            }
+            if o.opts.exclusive && covers(o, theirs, mine) {
+                return Some(Code::WSAEACCES);
+            }
+            if me.opts.exclusive && covers(me, mine, theirs) {
+                return Some(Code::WSAEADDRINUSE);
+            }
+            None
+        })
     }
 
     pub(super) fn listen(&mut self, i: usize, backlog: i32) -> Out {
@@ -269,6 +311,10 @@ impl Host {
         let from = client_local.unwrap_or_else(|| SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0));
         self.socks[j].rx.extend(early.into_iter().map(|d| (d, from)));
         self.set_state(j, State::Connected, Cause::Call("accept".into()), None);
+        // FD_WRITE is recorded when a socket is first accepted (WSAAsyncSelect doc); with the
+        // listener's registration inherited, the new socket signals it at once (Wine
+        // test_accept_events).
+        self.fd_event(j, FdEvents::WRITE, None);
         Out { rule: r::ACCEPT, ..out }
     }
 }

@@ -77,6 +77,10 @@ impl Host {
         }
         match s.state {
             State::Closed => return self.not_a_socket(),
+            State::Failed if s.reset => {
+                // 10c: after a peer reset connect still answers EISCONN.
+                return Out::err(r::CONNECT_AFTER_RESET, p.pick(Code::EISCONN, Code::WSAEISCONN));
+            }
             State::Listening => {
                 // 8a: a listening socket cannot connect.
                 return Out::err(r::CONNECT_LISTENING, p.pick(Code::EISCONN, Code::WSAEINVAL));
@@ -109,7 +113,7 @@ impl Host {
                         // second ConnectEx: WSAEINVAL (test_connecting_socket, sock.c).
                         return Out::err(r::CONNECTEX_MIXED_WINDOWS, Code::WSAEINVAL);
                     }
-                    // Seed 004: "a ConnectEx call is in progress".
+                    // The ConnectEx page: "a ConnectEx call is in progress" (WSAEALREADY).
                     return Out::err(r::PENDING_AGAIN, Code::WSAEALREADY);
                 }
                 let out = Out::err(r::PENDING_AGAIN, p.pending_again);
@@ -234,7 +238,11 @@ impl Host {
         s.local = Some(local);
         s.peer = Some(dst);
         s.attempt = next_serial(&mut self.serials);
-        s.so_error = None;
+        if p.id != PersonalityId::Windows {
+            s.so_error = None;
+        }
+        // windows: a new connect does not reset SO_ERROR; only a successful connection does
+        // (rule so-error.kept-by-connect).
         s.failure_reported = false;
         s.success_unreported = false;
         s.reset = false;
@@ -266,7 +274,7 @@ impl Host {
     ) -> Out {
         let p = self.p;
         if connectex {
-            // socklab's ConnectEx always completes through the OVERLAPPED structure (seed 004:
+            // socklab's ConnectEx always completes through the OVERLAPPED structure (the ConnectEx page:
             // it may also return TRUE when it finishes at once).
             return Out { ret: Ret::Bool(false), ..Out::err(r::CONNECTEX_PENDING, Code::WSA_IO_PENDING) };
         }
@@ -397,7 +405,7 @@ impl Host {
         let dst = match dest {
             Dest::Unspec if p.winsock => {
                 // A zero-filled AF_UNSPEC structure dissolves the association and keeps the
-                // local address (seed 001; windows: test_connect_udp, sock.c).
+                // local address (the WSAConnect page; windows: test_connect_udp, sock.c).
                 return self.winsock_udp_disconnect(i, api, r::UDP_ZERO_WINSOCK);
             }
             Dest::Unspec => {
@@ -419,7 +427,7 @@ impl Host {
         if canon(dst.ip()).is_unspecified() {
             if p.winsock {
                 if wsaconnect {
-                    // Seed 001: WSAConnect disconnects only when the entire structure is zero,
+                    // The WSAConnect page: WSAConnect disconnects only when the entire structure is zero,
                     // the family too (an AF_UNSPEC structure); an AF_INET ADDR_ANY is "not a
                     // valid address".
                     return Out::err(r::UDP_ZERO_WINSOCK, Code::WSAEADDRNOTAVAIL);
@@ -429,7 +437,7 @@ impl Host {
                     // (libuv PR #2981, test-udp-connect.c).
                     return Out::err(r::UDP_ANY_PORT_WINDOWS, Code::WSAEADDRNOTAVAIL);
                 }
-                // Seed 000: an all-zero address member dissolves the association.
+                // The connect page: an all-zero address member dissolves the association.
                 return self.winsock_udp_disconnect(i, api, r::UDP_ZERO_WINSOCK);
             }
             // 5d/5e: Linux connects to this host, even to port 0.
@@ -478,6 +486,7 @@ impl Host {
         s.disconnected = false;
         s.icmp = None;
         self.set_state(i, State::Associated, Cause::Call(api.name().into()), None);
+        self.windows_udp_connected(i);
         Out::ok(rule_override.unwrap_or(rule))
     }
 }

@@ -134,13 +134,13 @@ impl Host {
         }
         let s = &mut self.socks[i];
         match s.state {
+            // A peer reset: the pending error first, then EPIPE (10c); windows answers
+            // WSAECONNRESET every time (test_tcp_reset).
+            State::Failed if s.reset => match s.so_error.take() {
+                Some(e) => Out::err(r::TCP_SEND, e),
+                None => Out::err(r::TCP_SEND, p.pick(Code::EPIPE, Code::WSAECONNRESET)),
+            },
             State::Connected => {
-                if s.reset {
-                    if let Some(e) = s.so_error.take() {
-                        return Out::err(r::TCP_SEND, e);
-                    }
-                    return Out::err(r::TCP_SEND, p.pick(Code::EPIPE, Code::WSAECONNRESET));
-                }
                 if s.shut_wr {
                     return Out::err(r::TCP_SEND, p.pick(Code::EPIPE, Code::WSAESHUTDOWN));
                 }
@@ -182,7 +182,9 @@ impl Host {
                 }
             } else {
                 match s.state {
+                    // A reset connection still has its reset (and any data) to report.
                     State::Connected | State::Pending => {}
+                    State::Failed if s.reset => {}
                     State::Failed if !p.winsock && s.so_error.is_some() => {
                         let e = s.so_error.take();
                         return Out::err(r::RECV, e.unwrap_or(Code::ENOTCONN));

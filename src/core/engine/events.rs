@@ -34,7 +34,10 @@ impl Host {
         let state = s.state;
         let has_data = !s.rx.is_empty();
         let backlog = !s.backlog.is_empty();
-        if state == State::Connected || (s.proto == Proto::Udp && state != State::Unbound) {
+        let writable = state == State::Connected || (s.proto == Proto::Udp && state != State::Unbound);
+        if p.id == PersonalityId::Windows {
+            self.windows_reenable(i, events, async_msg);
+        } else if writable {
             self.fd_event(i, FdEvents::WRITE, None);
         }
         if has_data {
@@ -43,7 +46,63 @@ impl Host {
         if backlog {
             self.fd_event(i, FdEvents::ACCEPT, None);
         }
-        Out::ok(if async_msg { r::ASYNC_SELECT } else { r::EVENT_SELECT })
+        let rule = match (p.id == PersonalityId::Windows, async_msg) {
+            (true, _) => r::EVENTS_REENABLE_WINDOWS,
+            (false, true) => r::ASYNC_SELECT,
+            (false, false) => r::EVENT_SELECT,
+        };
+        Out::ok(rule)
+    }
+
+    /// windows: what a new WSAEventSelect / WSAAsyncSelect registration records or posts at
+    /// once for FD_CONNECT and FD_WRITE (rule `events.windows-reenable`, from Wine's
+    /// test_connect_events and test_write_events, which run on Windows):
+    /// - event mode records FD_CONNECT (after a successful connect) and FD_WRITE (a connected
+    ///   TCP socket, a bound UDP one) only if they were not recorded before: registering the
+    ///   same mask again records nothing;
+    /// - message mode posts FD_WRITE on every registration while the socket is writable, an
+    ///   unbound UDP socket included, and never FD_CONNECT.
+    fn windows_reenable(&mut self, i: usize, events: FdEvents, async_msg: bool) {
+        let s = &self.socks[i];
+        let writable = match s.proto {
+            Proto::Tcp => s.state == State::Connected,
+            Proto::Udp => async_msg || s.state != State::Unbound,
+        };
+        let connect_done = s.connect_succeeded && s.state == State::Connected
+            || (s.proto == Proto::Udp && s.state == State::Associated);
+        if async_msg {
+            if writable && events.contains(FdEvents::WRITE) {
+                self.fd_event(i, FdEvents::WRITE, None);
+            }
+            return;
+        }
+        let fresh = |ev: FdEvents| events.contains(ev) && !s.ev_reported.contains(ev);
+        let (connect, write) = (connect_done && fresh(FdEvents::CONNECT), writable && fresh(FdEvents::WRITE));
+        if connect {
+            self.fd_event(i, FdEvents::CONNECT, None);
+        }
+        if write {
+            self.fd_event(i, FdEvents::WRITE, None);
+        }
+    }
+
+    /// windows: a UDP connect signals FD_CONNECT and FD_WRITE in event mode, FD_WRITE alone as
+    /// a window message (Wine test_connect_events, "Test with UDP sockets").
+    pub(super) fn windows_udp_connected(&mut self, i: usize) {
+        if self.p.id != PersonalityId::Windows {
+            return;
+        }
+        let s = &self.socks[i];
+        if !s.async_select.is_empty() {
+            if s.async_select.contains(FdEvents::WRITE) {
+                self.fd_event(i, FdEvents::WRITE, None);
+            }
+            return;
+        }
+        self.fd_event(i, FdEvents::CONNECT, None);
+        if !self.socks[i].ev_reported.contains(FdEvents::WRITE) {
+            self.fd_event(i, FdEvents::WRITE, None);
+        }
     }
 
     pub(super) fn enum_events(&mut self, i: usize) -> Out {

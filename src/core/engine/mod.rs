@@ -82,6 +82,8 @@ enum Fault {
 struct Opts {
     broadcast: bool,
     reuseaddr: bool,
+    /// SO_EXCLUSIVEADDRUSE (Winsock).
+    exclusive: bool,
     keepalive: bool,
     nodelay: bool,
     linger: i64,
@@ -108,6 +110,8 @@ struct Sock {
     peer: Option<SocketAddr>,
     /// The pending socket error (SO_ERROR).
     so_error: Option<Code>,
+    /// windows: a number set with setsockopt(SO_ERROR) that names no Winsock error.
+    so_error_other: Option<i64>,
     /// Linux: a failure has been reported to the caller (by connect or SO_ERROR) and the
     /// next connect may start a new attempt.
     failure_reported: bool,
@@ -128,6 +132,11 @@ struct Sock {
     async_select: FdEvents,
     /// Events recorded for WSAEnumNetworkEvents, with their errors.
     recorded: Vec<(FdEvents, Option<Code>)>,
+    /// windows: FD_CONNECT / FD_WRITE already recorded in event mode; registering again does
+    /// not record them again (Wine test_connect_events, test_write_events).
+    ev_reported: FdEvents,
+    /// A connect() on this socket succeeded (an accepted socket never gets FD_CONNECT).
+    connect_succeeded: bool,
     rx: VecDeque<(Vec<u8>, SocketAddr)>,
     /// Listening: connections whose handshake completed, waiting for accept (socket indexes).
     backlog: VecDeque<usize>,
@@ -519,7 +528,7 @@ impl Host {
         if self.p.winsock && self.p.ws2 {
             return Out::na(
                 r::ALARM,
-                "Winsock 2 has no WSACancelBlockingCall: a blocking connect ends early only when another thread closes the socket (WSAEINTR, seed 000), which a one-thread script cannot do",
+                "Winsock 2 has no WSACancelBlockingCall: a blocking connect ends early only when another thread closes the socket (WSAEINTR, connect reference page), which a one-thread script cannot do",
             );
         }
         self.alarm = Some(self.now.saturating_add(after));

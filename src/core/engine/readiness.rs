@@ -22,6 +22,9 @@ impl Host {
             }
             (_, State::Pending) => (false, false, false),
             (_, State::Connected) => (data || eof, true, false),
+            // A reset connection is readable and writable, never exceptional (Linux: CLOSE
+            // state; windows: test_tcp_reset).
+            (_, State::Failed) if s.reset => (true, true, false),
             // 3b: Linux reports a failed connect as readable and writable, never exceptional;
             // Winsock reports it in exceptfds only.
             (false, State::Failed) => (true, true, false),
@@ -72,6 +75,20 @@ impl Host {
                     b | PollBits::HUP | PollBits::OUT
                 } else {
                     b | PollBits::OUT
+                }
+            }
+            (false, State::Failed) if s.reset => {
+                // Peer reset: CLOSE state; ERR while the error is unread (10c).
+                let base = b | PollBits::IN | PollBits::OUT | PollBits::HUP | PollBits::RDHUP;
+                if s.so_error.is_some() { base | PollBits::ERR } else { base }
+            }
+            (true, State::Failed) if s.reset => {
+                if self.p.id == PersonalityId::Windows {
+                    // test_tcp_reset: WSAPoll reports POLLERR|POLLHUP|POLLWRNORM after a reset.
+                    b | PollBits::ERR | PollBits::HUP | PollBits::OUT
+                } else {
+                    // WSAPoll doc: POLLHUP for an aborted stream; still writable.
+                    b | PollBits::HUP | PollBits::OUT
                 }
             }
             // 3b/3c: ERR until SO_ERROR is read, then IN|OUT|HUP|RDHUP.
@@ -155,8 +172,13 @@ impl Host {
         if !met && timeout.is_none() {
             out = out.note("nothing became ready within a day of virtual time: a real poll would still be waiting");
         }
-        if p.id == PersonalityId::Windows {
-            out = out.note("modelled on Windows 10 2004 and later; earlier WSAPoll never reported a failed connect");
+        let failed_connect = ids.iter().any(|&i| self.socks[i].state == State::Failed && !self.socks[i].reset);
+        if p.winsock && failed_connect {
+            // Only where it applies: a socket whose connect failed is among the answers.
+            out = out.note(
+                "a failed connect reads POLLHUP|POLLERR|POLLWRNORM as of Windows 10 version 2004 (WSAPoll \
+                 reference page); earlier versions reported nothing for it",
+            );
         }
         out
     }

@@ -86,6 +86,7 @@ impl Host {
     pub(super) fn fd_event(&mut self, i: usize, ev: FdEvents, error: Option<Code>) {
         let s = &mut self.socks[i];
         if s.event_select.contains(ev) {
+            s.ev_reported |= ev;
             s.recorded.retain(|(e, _)| *e != ev);
             s.recorded.push((ev, error));
             self.notes.push(Notification::NetworkEvent { sock: s.name.clone(), event: ev, error, at: self.now });
@@ -110,6 +111,11 @@ impl Host {
             Ok(()) => {
                 let peer = self.socks[i].peer;
                 self.socks[i].success_unreported = true;
+                self.socks[i].connect_succeeded = true;
+                // A successful connection clears SO_ERROR (test_select: the only thing that
+                // resets it on Windows).
+                self.socks[i].so_error = None;
+                self.socks[i].so_error_other = None;
                 self.socks[i].connected_at = Some(self.now);
                 self.set_state(i, State::Connected, Cause::Net("handshake completed".into()), None);
                 // Both ends on this host: queue the server side on the listener.
@@ -164,19 +170,16 @@ impl Host {
 
     pub(super) fn peer_reset(&mut self, i: usize) {
         let code = self.code(Fault::Reset);
+        let windows = self.p.id == PersonalityId::Windows;
         let s = &mut self.socks[i];
         s.reset = true;
-        s.so_error = Some(code);
-        let name = s.name.clone();
-        // The API state stays `connected`: connect() still answers EISCONN (LINUX_TRUTH 10c).
-        self.trans.push(Transition {
-            sock: name,
-            from: State::Connected,
-            to: State::Connected,
-            cause: Cause::Net("reset by peer".into()),
-            error: Some(code),
-            at: self.now,
-        });
+        // windows: SO_ERROR reads 0 after a reset; recv and send report WSAECONNRESET
+        // themselves, every time (rule reset.windows, Wine test_tcp_reset). Elsewhere the
+        // error waits in SO_ERROR (LINUX_TRUTH 10c).
+        s.so_error = if windows { None } else { Some(code) };
+        // The connection is gone: the socket is `failed` with the reset's error. connect()
+        // still answers EISCONN (`connect.isconn`), recv reports the reset.
+        self.set_state(i, State::Failed, Cause::Net("reset by peer".into()), Some(code));
         self.fd_event(i, FdEvents::CLOSE, Some(code));
         self.readiness_changed(i);
     }
@@ -202,11 +205,16 @@ impl Host {
     }
 
     pub(super) fn find_listener(&self, dst: SocketAddr) -> Option<usize> {
-        self.listening.iter().copied().find(|&i| {
-            self.socks[i]
-                .local
-                .is_some_and(|l| l.port() == dst.port() && (l.ip().is_unspecified() || same_ip(l.ip(), dst.ip())))
-        })
+        // The most specific listener wins (a listener on the address itself before one on the
+        // wildcard), then the one that listened first (Wine test_reuseaddr).
+        let on = |exact: bool| {
+            self.listening.iter().copied().find(|&i| {
+                self.socks[i].local.is_some_and(|l| {
+                    l.port() == dst.port() && if exact { same_ip(l.ip(), dst.ip()) } else { l.ip().is_unspecified() }
+                })
+            })
+        };
+        on(true).or_else(|| on(false))
     }
 
     pub(super) fn find_udp(&self, dst: SocketAddr) -> Option<usize> {

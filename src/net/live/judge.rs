@@ -675,6 +675,8 @@ fn opt_value(opt: call::SockOpt, value: i64) -> Option<(SockOpt, OptValue)> {
         C::TCP_SYNCNT => (SockOpt::TcpSynCnt, int),
         C::TCP_USER_TIMEOUT => (SockOpt::TcpUserTimeout, int),
         C::IPV6_V6ONLY => (SockOpt::Ipv6V6Only, int),
-        C::SO_KEEPALIVE | C::SO_CONNECT_TIME | C::SO_UPDATE_CONNECT_CONTEXT | C::TCP_MAXRT => return None,
+        C::SO_KEEPALIVE | C::SO_CONNECT_TIME | C::SO_UPDATE_CONNECT_CONTEXT | C::TCP_MAXRT | C::SO_EXCLUSIVEADDRUSE => {
+            return None;
+        }
     })
 }
