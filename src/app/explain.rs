@@ -4,6 +4,7 @@
 //! rules' summaries and sources, and why the personalities differ. The explain view only lays these lines out.
 
 use crate::core::codes::Code;
+use crate::core::compare::Mark;
 use crate::core::format::answer_text;
 use crate::core::personality::PersonalityId;
 use crate::core::profile::Profile;
@@ -109,13 +110,24 @@ pub fn explain(app: &App, idx: usize) -> Option<Explanation> {
     }
     sections.push(Section { heading: "Answers".into(), lines: answers });
 
-    // Why they differ.
+    // Why they differ: the verdict of core::compare, aspect by aspect.
     let mut why = Vec::new();
-    if e.differs() {
-        why.push((
-            Tone::Error,
-            "≠ The personalities disagree in meaning (success, error or resulting state).".to_string(),
-        ));
+    let mark = e.mark();
+    match mark {
+        Mark::Same => why.push((Tone::Ok, "= Every personality answered the same.".to_string())),
+        Mark::Words => why.push((
+            Tone::Ok,
+            "≈ The same meaning, in each platform's words (nothing a porter must handle differently):".to_string(),
+        )),
+        Mark::Differs => why.push((Tone::Error, "≠ The personalities differ, in:".to_string())),
+    }
+    if let Some(v) = e.verdict() {
+        for f in &v.findings {
+            let tone = if f.mark == Mark::Differs { Tone::Error } else { Tone::Quiet };
+            why.push((tone, format!("{} {}: {}", f.mark.symbol(), f.aspect, f.text)));
+        }
+    }
+    if mark == Mark::Differs {
         if rule_ids.len() == 1 {
             let (id, _) = &rule_ids[0];
             let summary = rules::find(id).map(|r| r.summary).unwrap_or("");
@@ -126,16 +138,6 @@ pub fn explain(app: &App, idx: usize) -> Option<Explanation> {
                 let summary = rules::find(id).map(|r| r.summary).unwrap_or("");
                 why.push((Tone::Quiet, format!("{names}: rule {id}: {summary}")));
             }
-        }
-    } else {
-        why.push((Tone::Ok, "= The personalities agree in meaning.".to_string()));
-        let winsock = codes.iter().any(|c| c.platform() == crate::core::codes::Platform::Winsock);
-        let linux = codes.iter().any(|c| c.platform() == crate::core::codes::Platform::Linux);
-        if winsock && linux {
-            why.push((
-                Tone::Quiet,
-                "The codes differ only in spelling: Winsock names the Berkeley errors WSAE*.".to_string(),
-            ));
         }
     }
     sections.push(Section { heading: "Why".into(), lines: why });

@@ -25,7 +25,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::core::call::{Call, NamedTarget, Proto};
-use crate::core::codes::{Code, Platform};
+use crate::core::codes::Code;
+use crate::core::compare::{Mark, Verdict};
 use crate::core::engine::SocketView;
 use crate::core::facts::Facts;
 use crate::core::format::{answer_text, error_text, notification_text, ret_text};
@@ -36,8 +37,8 @@ use crate::core::rules;
 use crate::learn::progress::Progress;
 use crate::learn::run::StepOutcome;
 use crate::script::ast::{StmtKind, Wait, WaitUntil};
-use crate::script::run::{Output, differs, run};
-use crate::session::lab::{CallRecord, Lab, Until, WaitRecord};
+use crate::script::run::{Output, run};
+use crate::session::lab::{CallRecord, Lab, Until, WaitRecord, verdict, wait_verdict};
 use crate::session::record::{Cond, WaitSpec, to_ms};
 
 use keys::{Action, Key, KeyCode, KeyMap};
@@ -137,9 +138,9 @@ pub enum Overlay {
 #[derive(Clone, Debug)]
 pub enum Body {
     /// An API call answered by every personality.
-    Call { call: Call, records: Vec<CallRecord>, differs: bool },
+    Call { call: Call, records: Vec<CallRecord>, verdict: Verdict },
     /// Time passed (`wait`): what each personality saw happen.
-    Wait { records: Vec<WaitRecord>, differs: bool },
+    Wait { records: Vec<WaitRecord>, verdict: Verdict },
     /// An `expect` line: per personality `None` (not checked), pass, or the failure.
     Expect { results: Vec<Option<Result<(), String>>> },
 }
@@ -208,14 +209,27 @@ pub fn truncate(s: &str, n: usize) -> String {
 }
 
 impl LogEntry {
-    /// Whether the personalities disagree in meaning on this row.
-    pub fn differs(&self) -> bool {
+    /// How the personalities' answers on this row relate (`≈`, `≠`; [`crate::core::compare`]).
+    pub fn mark(&self) -> Mark {
         match &self.body {
-            Body::Call { differs, .. } | Body::Wait { differs, .. } => *differs,
+            Body::Call { verdict, .. } | Body::Wait { verdict, .. } => verdict.mark,
             Body::Expect { results } => {
                 let r: Vec<_> = results.iter().flatten().map(Result::is_ok).collect();
-                r.windows(2).any(|w| w[0] != w[1])
+                if r.windows(2).any(|w| w[0] != w[1]) { Mark::Differs } else { Mark::Same }
             }
+        }
+    }
+
+    /// Whether the personalities differ for real on this row (`≠`).
+    pub fn differs(&self) -> bool {
+        self.mark() == Mark::Differs
+    }
+
+    /// What differs, aspect by aspect (empty for an `expect` row).
+    pub fn verdict(&self) -> Option<&Verdict> {
+        match &self.body {
+            Body::Call { verdict, .. } | Body::Wait { verdict, .. } => Some(verdict),
+            Body::Expect { .. } => None,
         }
     }
 
@@ -312,21 +326,6 @@ fn wait_cell(r: &WaitRecord) -> Cell {
         .join(", ");
     let tone = if ts.iter().any(|t| t.error.is_some()) { Tone::Error } else { Tone::Ok };
     Cell { full, medium, short, tone, assumed: false }
-}
-
-/// A code in Linux spelling where the platforms share the error (to compare meanings).
-pub fn norm_code(c: Code) -> Code {
-    match c.platform() {
-        Platform::Winsock => c.counterpart().unwrap_or(c),
-        Platform::Linux => c,
-    }
-}
-
-fn waits_differ(recs: &[WaitRecord]) -> bool {
-    let key = |r: &WaitRecord| -> Vec<(String, State, Option<Code>)> {
-        r.events.transitions.iter().map(|t| (t.sock.clone(), t.to, t.error.map(norm_code))).collect()
-    };
-    recs.windows(2).any(|w| key(&w[0]) != key(&w[1]) || w[0].met != w[1].met)
 }
 
 /// What kind of thing a notification reports.
@@ -1316,13 +1315,13 @@ impl App {
         let body = match &stmt.kind {
             StmtKind::Call(call) => {
                 let records = self.lab.call(call).to_vec();
-                let d = differs(&records);
+                let verdict = verdict(&records);
                 self.absorb_call(call, &records, idx);
                 if self.journal {
                     let (text, call, records) = (stmt.text.clone(), call.clone(), records.clone());
                     self.journal_step(JournalStep::Call { line: line_no, text, call, records });
                 }
-                Body::Call { call: call.clone(), records, differs: d }
+                Body::Call { call: call.clone(), records, verdict }
             }
             StmtKind::Wait(w) => {
                 let (records, spec) = match w {
@@ -1341,8 +1340,8 @@ impl App {
                     let (text, records) = (stmt.text.clone(), records.clone());
                     self.journal_step(JournalStep::Wait { line: line_no, text, wait: spec, records });
                 }
-                let d = waits_differ(&records);
-                Body::Wait { records, differs: d }
+                let verdict = wait_verdict(&records);
+                Body::Wait { records, verdict }
             }
             StmtKind::Expect(e) => {
                 let mut results = Vec::with_capacity(self.personalities.len());
@@ -1394,7 +1393,11 @@ impl App {
             } else {
                 format!("{line_no}: {}", entry.text)
             };
-            let lvl = if entry.differs() { "  ≠ personalities differ: e explains" } else { "" };
+            let lvl = match entry.mark() {
+                Mark::Same => "",
+                Mark::Words => "  ≈ same meaning, other words: e explains",
+                Mark::Differs => "  ≠ personalities differ: e explains",
+            };
             self.set_status(format!("{what}{lvl}"), Level::Info);
         }
         self.log.push(entry);

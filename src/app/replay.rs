@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use crate::script::run::differs;
 use crate::session::lab::Lab;
 use crate::session::record::Entry;
 use crate::session::replay::{Marker, Replay, Source, Timed, timeline};
@@ -239,17 +238,17 @@ impl App {
                 let records = r.replay.last_call().to_vec();
                 let idx = self.log.len();
                 self.absorb_call(&c.call, &records, idx);
-                let d = differs(&records);
+                let verdict = crate::session::lab::verdict(&records);
                 self.set_status(format!("entry {at} of {n} (line {line}): {}", c.text), Level::Info);
-                let body = Body::Call { call: c.call.clone(), records, differs: d };
+                let body = Body::Call { call: c.call.clone(), records, verdict };
                 self.log.push(LogEntry { line_no: idx + 1, text: c.text.clone(), from_key: false, body });
             }
             Entry::Wait(w) => {
                 let records = r.replay.last_wait().to_vec();
                 self.absorb_waits(&records);
-                let d = super::waits_differ(&records);
+                let verdict = crate::session::lab::wait_verdict(&records);
                 self.set_status(format!("entry {at} of {n} (line {line}): {}", w.text), Level::Info);
-                let body = Body::Wait { records, differs: d };
+                let body = Body::Wait { records, verdict };
                 let line_no = self.log.len() + 1;
                 self.log.push(LogEntry { line_no, text: w.text.clone(), from_key: false, body });
             }

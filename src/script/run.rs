@@ -8,7 +8,7 @@ use std::io::Write;
 use serde_json::json;
 
 use crate::core::call::Call;
-use crate::core::codes::Code;
+use crate::core::compare::Mark;
 use crate::core::format::{answer_text, error_text, notification_event, notification_text, ret_text, value_text};
 use crate::core::model::{Notification, Ret, State, Transition};
 use crate::core::personality::PersonalityId;
@@ -183,26 +183,9 @@ fn cell(rec: &CallRecord) -> String {
     s
 }
 
-/// Whether personalities disagree in meaning: success vs failure, a different error (after
-/// mapping WSAEx to Ex), or a different resulting state.
-pub fn differs(recs: &[CallRecord]) -> bool {
-    let key = |r: &CallRecord| {
-        let err = r.answer.error.map(norm_code);
-        let ok = match r.answer.ret {
-            Ret::NotApplicable => 2,
-            _ => r.answer.error.is_some() as u8,
-        };
-        (ok, err, r.after)
-    };
-    recs.windows(2).any(|w| key(&w[0]) != key(&w[1]))
-}
-
-/// A code in Linux spelling where the two platforms share the error.
-fn norm_code(c: Code) -> Code {
-    match c.platform() {
-        crate::core::codes::Platform::Winsock => c.counterpart().unwrap_or(c),
-        crate::core::codes::Platform::Linux => c,
-    }
+/// How the personalities' answers relate, by the one definition of [`crate::core::compare`].
+pub fn differs(recs: &[CallRecord]) -> Mark {
+    crate::session::lab::verdict(recs).mark
 }
 
 fn state_text(s: Option<State>) -> String {
@@ -281,12 +264,17 @@ pub(crate) fn print_call(
             }
         }
         Output::Compare => {
-            let mark = if differs(recs) { "≠" } else { " " };
+            let verdict = crate::session::lab::verdict(recs);
+            let mark = verdict.mark.symbol();
             let mut line = format!("{:>4}{} {:<34}", stmt.span.line, mark, trunc(&stmt.text, 34));
             for r in recs {
                 line.push_str(&format!(" | {:<30}", trunc(&cell(r), 30)));
             }
             writeln!(w, "{}", line.trim_end())?;
+            // What differs, when the cells alone may not show it (cut, or the same text).
+            for f in verdict.findings.iter().filter(|f| f.mark == Mark::Differs) {
+                writeln!(w, "        ≠ {}: {}", f.aspect, f.text)?;
+            }
             for r in recs {
                 let p = Profile::of(r.personality);
                 for t in r.answer.transitions.iter().filter(|t| matches!(t.cause, crate::core::model::Cause::Net(_))) {
@@ -337,7 +325,15 @@ pub(crate) fn print_wait(stmt: &Stmt, recs: &[WaitRecord], output: Output, w: &m
             Output::Single | Output::Compare => {
                 let tag = if output == Output::Compare { format!("[{}] ", r.personality) } else { String::new() };
                 if std::ptr::eq(r, &recs[0]) {
-                    writeln!(w, "{:>4}  {}", stmt.span.line, stmt.text)?;
+                    let verdict = if output == Output::Compare {
+                        crate::session::lab::wait_verdict(recs)
+                    } else {
+                        Default::default()
+                    };
+                    writeln!(w, "{:>4}{} {}", stmt.span.line, verdict.mark.symbol(), stmt.text)?;
+                    for f in verdict.findings.iter().filter(|f| f.mark == Mark::Differs) {
+                        writeln!(w, "        ≠ {}: {}", f.aspect, f.text)?;
+                    }
                 }
                 for t in &r.events.transitions {
                     writeln!(w, "        {tag}{}", transition_text(t))?;

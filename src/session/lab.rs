@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::core::call::Call;
 use crate::core::codes::Code;
+use crate::core::compare::{Returned, Verdict, compare};
 use crate::core::engine::{Events, Host};
 use crate::core::facts::Facts;
 use crate::core::model::{Answer, Notification, Ret, State, Value};
@@ -62,6 +63,32 @@ pub struct CallRecord {
     pub at: Duration,
 }
 
+impl CallRecord {
+    /// What this personality returned, for [`crate::core::compare`].
+    pub fn returned(&self) -> Returned<'_> {
+        let a = &self.answer;
+        Returned {
+            p: self.personality,
+            ret: Some(a.ret),
+            error: a.error,
+            value: &a.value,
+            transitions: &a.transitions,
+            notifications: &a.notifications,
+            met: None,
+        }
+    }
+}
+
+/// How the personalities' answers to one call relate (`≈`, `≠`), by the one definition.
+pub fn verdict(recs: &[CallRecord]) -> Verdict {
+    compare(&recs.iter().map(CallRecord::returned).collect::<Vec<_>>())
+}
+
+/// How the personalities' experiences of one wait relate.
+pub fn wait_verdict(recs: &[WaitRecord]) -> Verdict {
+    compare(&recs.iter().map(WaitRecord::returned).collect::<Vec<_>>())
+}
+
 /// One personality's record of time passing.
 #[derive(Clone, Debug)]
 pub struct WaitRecord {
@@ -73,6 +100,13 @@ pub struct WaitRecord {
     /// Live network, `linux` column, `wait NAME ...`: whether the real socket got there and
     /// how long that took in real time.
     pub kernel: Option<(bool, Duration)>,
+}
+
+impl WaitRecord {
+    /// What time brought this personality, for [`crate::core::compare`].
+    pub fn returned(&self) -> Returned<'_> {
+        Returned::wait(self.personality, self.met, &self.events.transitions, &self.events.notifications)
+    }
 }
 
 /// What `wait NAME ...` waits for.

@@ -63,7 +63,8 @@ pub fn help(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, scroll: u16
     lines.push(Line::raw(""));
     lines.push(Line::styled("Symbols (never colour alone)", theme.style(Role::Header)));
     for (s, d, role) in [
-        ("≠", "personalities differ in meaning on this row / this socket's state", Role::Differs),
+        ("≠", "personalities differ: result, error, value, sets, events or state", Role::Differs),
+        ("≈", "same meaning, each platform's words (EINPROGRESS ~ WSAEWOULDBLOCK)", Role::Dim),
         ("?", "assumed answer: socklab's reading, not documented nor measured", Role::Assumed),
         ("▶name◀ [name]", "the current state in the state machine", Role::StateCurrent),
         ("━▶", "the last transition's edge, labelled with its cause", Role::EdgeLast),

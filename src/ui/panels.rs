@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, Borders};
 
 use crate::app::{App, Focus, Tone};
 use crate::core::call::{Family, Proto};
+use crate::core::compare::Mark;
 
 use super::diagram::{StateDiagram, cause_text};
 use super::theme::{Role, Theme};
@@ -181,7 +182,8 @@ pub fn state_machine(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
 }
 
-/// The call log: one column per personality, differences marked `≠`, assumed answers `?`.
+/// The call log: one column per personality, differences marked `≠`, the same meaning in other
+/// words `≈`, assumed answers `?`.
 pub fn log(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let entries = app.log();
     let title = match app.replay() {
@@ -229,10 +231,11 @@ pub fn log(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         if selected {
             buf.set_style(Rect::new(inner.x, y, inner.width, 1), base);
         }
-        let differs = e.differs();
+        let mark = e.mark();
+        let mark_role = if mark == Mark::Differs { Role::Differs } else { Role::Dim };
         let mut spans = vec![
             (format!("{:>num_w$}", e.line_no), base.patch(theme.style(Role::Dim))),
-            (if differs { "≠".into() } else { " ".into() }, base.patch(theme.style(Role::Differs))),
+            (mark.symbol().into(), base.patch(theme.style(mark_role))),
             (" ".into(), base),
             (format!("{:<call_w$}", fit(&e.text, call_w)), base.patch(theme.style(Role::Text))),
         ];
