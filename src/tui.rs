@@ -428,88 +428,134 @@ async fn event_loop(
     term.draw(|f| ui::render(f, f.area(), &app, &theme))?;
     let stop = stop_signal();
     tokio::pin!(stop);
-    // On the live network a call may block for real (a blocking connect to @pending waits for
-    // the kernel's timeout), so updates run on a blocking worker while this loop keeps reading
-    // keys: Ctrl-C and q still quit at once, and other keys wait their turn.
+    // On the live network a step may block for real (a blocking connect to @pending waits for
+    // the kernel's timeout): the app lends its kernel for the step (Effect::RunJob), the step
+    // runs on a blocking worker, and this loop keeps the app: every key, view and overlay works,
+    // the pending row's clock runs, Esc gives up on the step (Effect::Interrupt).
     let live = app.is_live();
+    let mut job: Option<Job> = None;
     let mut queue: std::collections::VecDeque<Msg> = std::collections::VecDeque::new();
-    let mut app = Some(app);
-    let mut last_frame: Option<ratatui::buffer::Buffer> = None;
-    let mut busy: Option<tokio::task::JoinHandle<(App, Vec<Effect>)>> = None;
-    let mut tick = tokio::time::interval(std::time::Duration::from_millis(250));
-    // Live: the models' clocks follow the real one while they have something due.
-    let mut last_advance = crate::net::live::Stopwatch::start();
     // Replay: when the next step is due (the pacing adapters' gap, slept here).
     let mut replay_at: Option<tokio::time::Instant> = None;
+    // Live: the models' clocks follow the real one while they have something due.
+    let mut last_advance = crate::net::live::Stopwatch::start();
     loop {
-        let due = live && busy.is_none() && app.as_ref().is_some_and(|a| a.next_due().is_some());
-        match app.as_ref().and_then(App::replay_delay) {
+        let due = live && job.is_none() && app.next_due().is_some();
+        match app.replay_delay() {
             Some(d) if replay_at.is_none() => replay_at = Some(tokio::time::Instant::now() + d),
             Some(_) => {}
             None => replay_at = None,
         }
         let replay_due = replay_at.unwrap_or_else(tokio::time::Instant::now);
-        tokio::select! {
-            _ = tokio::time::sleep_until(replay_due), if replay_at.is_some() && busy.is_none() => {
+        // The pending row is drawn once the step has lasted 100 ms (quick calls never flicker),
+        // then its clock once a second.
+        let clock_due = job.as_ref().map(|j| j.next_clock).unwrap_or_else(tokio::time::Instant::now);
+        let fx = tokio::select! {
+            _ = tokio::time::sleep_until(replay_due), if replay_at.is_some() => {
                 replay_at = None;
-                queue.push_back(Msg::ReplayTick);
+                app.update(Msg::ReplayTick)
             }
             _ = tokio::time::sleep(std::time::Duration::from_millis(50)), if due => {
                 let d = last_advance.elapsed();
                 last_advance = crate::net::live::Stopwatch::start();
-                queue.push_back(Msg::Advance(d));
+                app.update(Msg::Advance(d))
             }
             ev = rx.recv() => match ev {
-                Some(ev) => {
-                    if let Some(msg) = msg_of(ev, mouse) {
-                        if busy.is_some() && is_quit(&msg) {
-                            return Ok(());
-                        }
+                Some(ev) => match msg_of(ev, mouse) {
+                    Some(msg) => {
                         queue.push_back(msg);
+                        Vec::new()
                     }
-                }
+                    None => continue,
+                },
                 None => return Ok(()),
             },
             _ = &mut stop => return Ok(()),
-            done = async { busy.as_mut().expect("guarded").await }, if busy.is_some() => {
-                busy = None;
-                let (mut a, fx) = done.map_err(|e| color_eyre::eyre::eyre!("the lab worker failed: {e}"))?;
-                perform(&mut a, &fx, rec);
-                if fx.contains(&Effect::Quit) {
-                    return Ok(());
-                }
-                // The call's own time was counted by the call.
+            done = async { (&mut job.as_mut().expect("guarded").handle).await }, if job.is_some() => {
+                job = None;
+                let (k, done) = done.map_err(|e| color_eyre::eyre::eyre!("the lab worker failed: {e}"))?;
+                // The step's own time was counted by the step.
                 last_advance = crate::net::live::Stopwatch::start();
-                last_frame = Some(term.draw(|f| ui::render(f, f.area(), &a, &theme))?.buffer.clone());
-                app = Some(a);
+                app.kernel_done(k, done)
             }
-            _ = tick.tick(), if busy.is_some() => {
-                busy_line(term, &last_frame, &theme)?;
-                continue;
+            _ = tokio::time::sleep_until(clock_due), if job.is_some() => {
+                let j = job.as_mut().expect("guarded");
+                j.next_clock += std::time::Duration::from_secs(1);
+                j.shown = true;
+                app.update(Msg::JobClock(j.started.elapsed()))
             }
+        };
+        if step(term, &mut app, &theme, fx, rec, &mut job)? {
+            return Ok(());
         }
-        while busy.is_none() {
+        // Keys typed ahead of a quick call wait for its answer (the `n` after `t` needs the
+        // socket); once a step visibly blocks, keys go to the app, which stays usable.
+        while job.as_ref().is_none_or(|j| j.shown) {
             let Some(msg) = queue.pop_front() else { break };
-            let mut a = app.take().expect("the app is here when no worker runs");
-            if live && may_block(&msg) && !matches!(msg, Msg::Advance(_)) {
-                busy = Some(tokio::task::spawn_blocking(move || {
-                    let fx = a.update(msg);
-                    (a, fx)
-                }));
-                busy_line(term, &last_frame, &theme)?;
-                break;
-            }
-            let fx = a.update(msg);
-            perform(&mut a, &fx, rec);
-            if fx.contains(&Effect::Quit) {
+            let fx = app.update(msg);
+            if step(term, &mut app, &theme, fx, rec, &mut job)? {
                 return Ok(());
             }
-            if fx.contains(&Effect::Redraw) {
-                last_frame = Some(term.draw(|f| ui::render(f, f.area(), &a, &theme))?.buffer.clone());
-            }
-            app = Some(a);
         }
     }
+}
+
+/// After an update: files first (recording, progress), then a new job, an interruption, the
+/// frame. Returns whether to quit.
+fn step(
+    term: &mut Term,
+    app: &mut App,
+    theme: &Theme,
+    mut fx: Vec<Effect>,
+    rec: &mut Option<Recording>,
+    job: &mut Option<Job>,
+) -> Result<bool> {
+    {
+        perform(app, &fx, rec);
+        if fx.contains(&Effect::Interrupt) {
+            if let Some(stop) = job.as_ref().and_then(|j| j.stop.as_ref()) {
+                let what = stop.interrupt();
+                app.interrupted(what);
+            }
+        }
+        if fx.contains(&Effect::RunJob) && job.is_none() {
+            if let Some((kjob, mut k, stop)) = app.take_job() {
+                let handle = tokio::task::spawn_blocking(move || {
+                    let done = kjob.run(&mut *k);
+                    (k, done)
+                });
+                let now = tokio::time::Instant::now();
+                *job = Some(Job {
+                    handle,
+                    stop,
+                    started: crate::net::live::Stopwatch::start(),
+                    next_clock: now + std::time::Duration::from_millis(100),
+                    shown: false,
+                });
+                // Not drawn yet: most calls answer within the 100 ms.
+                fx.retain(|e| *e != Effect::Redraw);
+            }
+        }
+        if fx.contains(&Effect::Quit) {
+            return Ok(true);
+        }
+        if fx.contains(&Effect::Redraw) {
+            term.draw(|f| ui::render(f, f.area(), app, theme))?;
+        }
+    }
+    Ok(false)
+}
+
+/// A live step running on the blocking worker.
+struct Job {
+    handle: tokio::task::JoinHandle<(Box<dyn crate::session::lab::Kernel>, crate::session::lab::KernelDone)>,
+    /// Cuts the step short from this thread (Esc).
+    stop: Option<Box<dyn crate::session::lab::Interrupt>>,
+    started: crate::net::live::Stopwatch,
+    /// When the pending row's clock is next redrawn.
+    next_clock: tokio::time::Instant,
+    /// The step has lasted 100 ms and is drawn as pending: keys go to the app again.
+    shown: bool,
 }
 
 /// The effects that touch files: saving the learner's progress, the recording. A failure is
@@ -567,36 +613,6 @@ pub fn default_recording_name(now: std::time::SystemTime) -> String {
     // `2026-11-21T09:30:00Z` -> `socklab-20261121-093000.ndjson`: one date routine in the crate.
     let stamp: String = crate::session::record::rfc3339(secs).chars().filter(char::is_ascii_digit).collect();
     format!("socklab-{}-{}.ndjson", &stamp[..8], &stamp[8..14])
-}
-
-/// Messages that may run a call (and so block on the live network).
-fn may_block(msg: &Msg) -> bool {
-    !matches!(msg, Msg::Resize(..))
-}
-
-/// Ctrl-C quits even while a call blocks.
-fn is_quit(msg: &Msg) -> bool {
-    matches!(msg, Msg::Input(Key { code: KeyCode::Char('c'), ctrl: true, .. }))
-}
-
-/// The last frame again, with a status line saying a live call is blocking (the app itself is
-/// busy on the worker, so it cannot be rendered).
-fn busy_line(term: &mut Term, last: &Option<ratatui::buffer::Buffer>, theme: &Theme) -> Result<()> {
-    term.draw(|f| {
-        let area = f.area();
-        if let Some(b) = last {
-            if b.area == area {
-                f.buffer_mut().content.clone_from(&b.content);
-            }
-        }
-        let line = ratatui::layout::Rect { x: 0, y: area.height.saturating_sub(1), width: area.width, height: 1 };
-        let text = "… a call is blocking on the live network (real time); Ctrl-C quits";
-        f.render_widget(
-            ratatui::widgets::Paragraph::new(text).style(theme.style(crate::ui::theme::Role::StatusWarn)),
-            line,
-        );
-    })?;
-    Ok(())
 }
 
 /// Run the TUI until the user quits or the process is asked to stop.

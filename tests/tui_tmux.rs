@@ -178,10 +178,22 @@ fn child_of(ppid: &str) -> Option<String> {
     None
 }
 
-/// On the live network (the default) a blocking connect to @pending blocks for real on a
-/// worker: the screen says so, and Ctrl-C still quits at once and restores the terminal.
+/// Total CPU time (user + system, in clock ticks) of a process, from /proc.
+fn cpu_ticks(pid: &str) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    f.get(11).and_then(|u| u.parse::<u64>().ok()).unwrap_or(0)
+        + f.get(12).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0)
+}
+
+/// Issue 12 item 4, issue 14 item 10: on the live network (the default) a blocking connect to
+/// @pending shows at once in the log with a running clock, every view stays usable (help opens
+/// and closes), it costs no CPU while it waits, Esc gives up on it (the socket is shut down
+/// from the side, then closed in every personality), and q quits, restoring the terminal.
 #[test]
-fn a_blocking_live_connect_keeps_the_screen_alive_and_ctrl_c_quits() {
+fn a_blocking_live_connect_shows_its_clock_stays_usable_and_esc_gives_up() {
     if !require_tmux() {
         return;
     }
@@ -190,9 +202,50 @@ fn a_blocking_live_connect_keeps_the_screen_alive_and_ctrl_c_quits() {
     t.keys(&["t"]);
     t.wait_for("a TCP socket", |s| s.contains("socket tcp") && s.contains("tcp4"));
     t.keys(&["c", "3"]);
-    t.wait_for("the busy line", |s| s.contains("a call is blocking on the live network"));
-    t.keys(&["C-c"]);
-    let s = t.wait_for("the shell after Ctrl-C", |s| s.contains("RESTORED"));
+    t.wait_for("the pending row", |s| s.contains("connect s @pending") && s.contains("waiting for the kernel"));
+    t.wait_for("its clock running", |s| s.contains("kernel: 2 s") || s.contains("kernel: 3 s"));
+    // Views stay usable while the call blocks.
+    t.keys(&["?"]);
+    t.wait_for("the help", |s| s.contains("Keys (from the key map"));
+    t.keys(&["Escape"]);
+    t.wait_for("the help closed, the call still pending", |s| {
+        !s.contains("Keys (from the key map") && s.contains("waiting for the kernel")
+    });
+    // No CPU while it waits: at most 2 ticks (20 ms) over 2 s, for the clock's redraws.
+    let pane_pid = String::from_utf8_lossy(&t.cmd(&["display-message", "-p", "-t", "lab", "#{pane_pid}"]).stdout)
+        .trim()
+        .to_string();
+    let pid = child_of(&pane_pid).expect("socklab runs in the pane");
+    let before = cpu_ticks(&pid);
+    std::thread::sleep(Duration::from_secs(2));
+    let used = cpu_ticks(&pid) - before;
+    assert!(used <= 2, "socklab used {used} clock ticks of CPU in 2 s while a connect blocked");
+    // Esc gives up: the call answers (the kernel's own words), then the socket is closed.
+    t.keys(&["Escape"]);
+    let s = t.wait_for("the call given up and the socket closed", |s| {
+        s.contains("gave up on `connect s @pending`") && s.contains("closesocket s")
+    });
+    assert!(!s.contains("waiting for the kernel"), "{s}");
+    assert!(s.contains("connect s @pending (gav"), "the row says it was given up:\n{s}");
+    t.keys(&["q"]);
+    let s = t.wait_for("the shell after q", |s| s.contains("RESTORED"));
+    assert!(!s.contains("Call log"), "the alternate screen is gone:\n{s}");
+}
+
+/// q quits at once even while a live call blocks.
+#[test]
+fn q_quits_while_a_live_connect_blocks() {
+    if !require_tmux() {
+        return;
+    }
+    let t = start("blocking-q", 80, 24, "");
+    t.wait_for("the fresh screen", |s| s.contains("Sockets (0)") && s.contains("live"));
+    t.keys(&["t"]);
+    t.wait_for("a TCP socket", |s| s.contains("socket tcp"));
+    t.keys(&["c", "3"]);
+    t.wait_for("the pending row", |s| s.contains("waiting for"));
+    t.keys(&["q"]);
+    let s = t.wait_for("the shell after q", |s| s.contains("RESTORED"));
     assert!(!s.contains("Call log"), "the alternate screen is gone:\n{s}");
 }
 

@@ -109,6 +109,27 @@ pub fn explain(app: &App, idx: usize) -> Option<Explanation> {
         }
     }
     sections.push(Section { heading: "Answers".into(), lines: answers });
+    if let Some(g) = &e.gave_up {
+        sections.push(Section {
+            heading: "Given up (Esc)".into(),
+            lines: vec![
+                (Tone::Error, g.clone()),
+                (
+                    Tone::Quiet,
+                    "The linux column is the kernel's answer to the call cut short; the models answered the call \
+                     run to its end, so the model's prediction may differ from the kernel here."
+                        .to_string(),
+                ),
+                (
+                    Tone::Quiet,
+                    "On Windows a call blocked in one thread fails with WSAEINTR (10004) when another thread \
+                     closes its socket; Linux leaves a blocked connect running after close() and wakes it only \
+                     on shutdown()."
+                        .to_string(),
+                ),
+            ],
+        });
+    }
 
     // Why they differ: the verdict of core::compare, aspect by aspect.
     let mut why = Vec::new();

@@ -12,6 +12,7 @@
 //! Every key that does something to a socket is turned into a line of the command language, run
 //! exactly as if typed at the prompt and shown in the log, so the user learns the language.
 
+pub mod blocking;
 pub mod config;
 pub mod explain;
 pub mod keys;
@@ -36,9 +37,9 @@ use crate::core::profile::Profile;
 use crate::core::rules;
 use crate::learn::progress::Progress;
 use crate::learn::run::StepOutcome;
-use crate::script::ast::{StmtKind, Wait, WaitUntil};
+use crate::script::ast::{Stmt, StmtKind, Wait, WaitUntil};
 use crate::script::run::{Output, run};
-use crate::session::lab::{CallRecord, Lab, Until, WaitRecord, verdict, wait_verdict};
+use crate::session::lab::{CallRecord, KernelDone, KernelJob, Lab, Until, WaitRecord, verdict, wait_verdict};
 use crate::session::record::{Cond, WaitSpec, to_ms};
 
 use keys::{Action, Key, KeyCode, KeyMap};
@@ -74,6 +75,8 @@ pub enum Msg {
     Warning(String),
     /// Replay: the pause before the next step is over (the terminal layer slept it); play it.
     ReplayTick,
+    /// Live: how long the blocking step ([`App::pending`]) has run, in real time.
+    JobClock(Duration),
 }
 
 /// What the terminal layer must do after an update.
@@ -92,6 +95,13 @@ pub enum Effect {
     /// Stop recording (`R` again): the terminal layer closes the file and calls
     /// [`App::recording_stopped`].
     StopRecording,
+    /// Live: a step needs the kernel, which may block in real time. The terminal layer takes
+    /// it with [`App::take_job`], runs it on a worker thread and hands the answer to
+    /// [`App::kernel_done`]; the app stays usable meanwhile.
+    RunJob,
+    /// Live: the user gave up on the blocking step: the terminal layer interrupts it from the
+    /// side and tells the app what it did ([`App::interrupted`]).
+    Interrupt,
 }
 
 /// One step of the session, for the recording: the terminal layer drains them
@@ -155,6 +165,8 @@ pub struct LogEntry {
     /// Whether a key produced the line (shown so the user learns the language).
     pub from_key: bool,
     pub body: Body,
+    /// Live: the user gave up on this blocking step, and what socklab did about it.
+    pub gave_up: Option<String>,
 }
 
 /// The tone of a cell: how it is styled (and which symbol marks it).
@@ -474,6 +486,10 @@ pub struct App {
     steps: Vec<JournalStep>,
     /// The recording being replayed (`socklab replay FILE`).
     replay: Option<Box<replay::ReplayState>>,
+    /// Live: the step waiting for the kernel, shown in the log with its clock.
+    pending: Option<blocking::Pending>,
+    /// Live: the kernel and its job, until the terminal layer takes them.
+    job: Option<blocking::Lent>,
 }
 
 /// The main lab and what the screen shows of it, while a lesson has the screen.
@@ -541,6 +557,8 @@ impl App {
             journal: false,
             steps: Vec::new(),
             replay: None,
+            pending: None,
+            job: None,
         }
     }
 
@@ -792,6 +810,7 @@ impl App {
                 true
             }
             Msg::ReplayTick => self.replay_tick(),
+            Msg::JobClock(d) => self.job_clock(d),
         };
         if self.quit {
             // Leaving in the middle of a lesson keeps the learner's place.
@@ -830,6 +849,9 @@ impl App {
                 None if key.code == KeyCode::Enter => self.submit(),
                 None => false,
             };
+        }
+        if key.code == KeyCode::Esc && self.overlay.is_none() && self.pending.is_some() {
+            return self.give_up();
         }
         if let (Some(Overlay::Lessons { .. }), KeyCode::Char(c @ '1'..='9')) = (&self.overlay, key.code) {
             let n = c as usize - '0' as usize;
@@ -893,6 +915,11 @@ impl App {
 
     /// Start lesson `n` (1-based) in the side panel, where the learner stopped.
     pub fn start_lesson(&mut self, n: usize) {
+        if let Some(p) = &self.pending {
+            let text = format!("`{}` is still blocking: Esc gives up on it first", p.stmt.text);
+            self.set_status(text, Level::Warn);
+            return;
+        }
         let Some(lesson) = crate::learn::lesson::by_number(n) else {
             let count = crate::learn::lesson::all().len();
             self.set_status(format!("there is no lesson {n}: the lessons are numbered 1 to {count}"), Level::Error);
@@ -1299,6 +1326,15 @@ impl App {
 
     /// Parse and run one line. Returns whether it parsed (errors go to the status line).
     fn run_line(&mut self, line: &str, from_key: bool) -> bool {
+        if let Some(p) = &self.pending {
+            let text = format!(
+                "`{}` is still blocking ({} s): Esc gives up on it, q quits; this line waits until then",
+                p.stmt.text,
+                p.elapsed.as_secs()
+            );
+            self.set_status(text, Level::Warn);
+            return false;
+        }
         let line_no = self.log.len() + 1;
         let stmt = match parse_line(line, line_no, &mut self.names) {
             Ok(Some(s)) => s,
@@ -1311,10 +1347,26 @@ impl App {
                 return false;
             }
         };
+        self.run_stmt(stmt, from_key, None);
+        true
+    }
+
+    /// Run a parsed line. On the live network a step that needs the kernel is handed to the
+    /// terminal layer first ([`Effect::RunJob`]) and completes here again with `done`.
+    fn run_stmt(&mut self, stmt: Stmt, from_key: bool, done: Option<KernelDone>) {
+        let line_no = stmt.span.line;
         let idx = self.log.len();
         let body = match &stmt.kind {
             StmtKind::Call(call) => {
-                let records = self.lab.call(call).to_vec();
+                let records = match done {
+                    Some(KernelDone::Call(a)) => self.lab.call_answered(call, Some(a)).to_vec(),
+                    _ => {
+                        if self.start_job(KernelJob::Call(call.clone()), &stmt, from_key) {
+                            return;
+                        }
+                        self.lab.call(call).to_vec()
+                    }
+                };
                 let verdict = verdict(&records);
                 self.absorb_call(call, &records, idx);
                 if self.journal {
@@ -1325,14 +1377,33 @@ impl App {
             }
             StmtKind::Wait(w) => {
                 let (records, spec) = match w {
-                    Wait::For(d) => (self.lab.wait_for(*d), WaitSpec::For { ms: to_ms(*d) }),
+                    Wait::For(d) => {
+                        let recs = match done {
+                            Some(_) => self.lab.elapse(*d),
+                            None if self.start_job(KernelJob::Sleep(*d), &stmt, from_key) => return,
+                            None => self.lab.wait_for(*d),
+                        };
+                        (recs, WaitSpec::For { ms: to_ms(*d) })
+                    }
                     Wait::Until { sock, until } => {
                         let u = match until {
                             WaitUntil::Connected => Until::Connected,
                             WaitUntil::Failed => Until::Failed,
                             WaitUntil::Event => Until::Event,
                         };
-                        (self.lab.wait_until(sock, u), WaitSpec::Until { sock: sock.clone(), until: Cond::from(u) })
+                        let recs = match done {
+                            Some(KernelDone::Until(met, took)) => {
+                                self.lab.wait_until_answered(sock, u, Some((met, took)))
+                            }
+                            _ => {
+                                let job = KernelJob::Until { sock: sock.clone(), until: u };
+                                if self.start_job(job, &stmt, from_key) {
+                                    return;
+                                }
+                                self.lab.wait_until(sock, u)
+                            }
+                        };
+                        (recs, WaitSpec::Until { sock: sock.clone(), until: Cond::from(u) })
                     }
                 };
                 self.absorb_waits(&records);
@@ -1383,10 +1454,10 @@ impl App {
                 self.set_status(text, Level::Info);
                 let label = label.clone();
                 self.journal_step(JournalStep::Marker { line: line_no, label });
-                return true;
+                return;
             }
         };
-        let entry = LogEntry { line_no, text: stmt.text.clone(), from_key, body };
+        let entry = LogEntry { line_no, text: stmt.text.clone(), from_key, body, gave_up: None };
         if !matches!(entry.body, Body::Expect { .. }) {
             let what = if from_key {
                 format!("{line_no}: {} (from a key)", entry.text)
@@ -1401,7 +1472,6 @@ impl App {
             self.set_status(format!("{what}{lvl}"), Level::Info);
         }
         self.log.push(entry);
-        true
     }
 
     fn sock_entry(&mut self, name: &str) -> usize {

@@ -241,7 +241,13 @@ impl App {
                 let verdict = crate::session::lab::verdict(&records);
                 self.set_status(format!("entry {at} of {n} (line {line}): {}", c.text), Level::Info);
                 let body = Body::Call { call: c.call.clone(), records, verdict };
-                self.log.push(LogEntry { line_no: idx + 1, text: c.text.clone(), from_key: false, body });
+                self.log.push(LogEntry {
+                    line_no: idx + 1,
+                    text: c.text.clone(),
+                    from_key: false,
+                    body,
+                    gave_up: None,
+                });
             }
             Entry::Wait(w) => {
                 let records = r.replay.last_wait().to_vec();
@@ -250,7 +256,7 @@ impl App {
                 self.set_status(format!("entry {at} of {n} (line {line}): {}", w.text), Level::Info);
                 let body = Body::Wait { records, verdict };
                 let line_no = self.log.len() + 1;
-                self.log.push(LogEntry { line_no, text: w.text.clone(), from_key: false, body });
+                self.log.push(LogEntry { line_no, text: w.text.clone(), from_key: false, body, gave_up: None });
             }
             Entry::Marker(m) => {
                 self.set_status(format!("marker `{}` (entry {at} of {n})", m.label), Level::Info);

@@ -1415,6 +1415,9 @@ impl Kernel for TappedKernel {
     fn tcp_state(&self, sock: &str) -> Option<String> {
         self.inner.tcp_state(sock)
     }
+    fn interrupter(&self, job: &crate::session::lab::KernelJob) -> Option<Box<dyn crate::session::lab::Interrupt>> {
+        self.inner.interrupter(job)
+    }
 }
 
 /// Records a session: builds entries from each step's records and appends them.

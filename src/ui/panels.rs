@@ -201,8 +201,12 @@ pub fn log(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let ps = app.personalities();
     let np = ps.len();
     let h = inner.height as usize - 1;
+    let pending = app.pending();
     let n = entries.len();
-    let top = window(n, h, app.current_row());
+    // The pending step (live, waiting for the kernel) is one more row, last.
+    let rows = n + usize::from(pending.is_some());
+    let follow = if pending.is_some() && app.selected_row().is_none() { Some(rows - 1) } else { app.current_row() };
+    let top = window(rows, h, follow);
     let max_no = entries.get((top + h).min(n).saturating_sub(1)).map(|e| e.line_no).unwrap_or(1);
     let num_w = max_no.to_string().len().max(2);
     let gutter = num_w + 2; // number, mark, space
@@ -218,7 +222,27 @@ pub fn log(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         spans.push((format!("{:<col_w$}", fit(&name, col_w)), theme.style(Role::Header)));
     }
     row(buf, inner.x, inner.y, inner.width, &spans);
-    if n == 0 {
+    if let Some(p) = &pending {
+        let i = n;
+        if i >= top && i < top + h {
+            let y = inner.y + 1 + (i - top) as u16;
+            let clock = if p.giving_up {
+                format!("giving up… {} s", p.secs)
+            } else {
+                format!("⧗ waiting for the kernel: {} s · Esc gives up", p.secs)
+            };
+            let spans = vec![
+                (format!("{:>num_w$}", p.line_no), theme.style(Role::Dim)),
+                ("…".into(), theme.style(Role::StatusWarn)),
+                (" ".into(), Style::default()),
+                (format!("{:<call_w$}", fit(&p.text, call_w)), theme.style(Role::Text)),
+                ("│".into(), sep),
+                (fit(&clock, w.saturating_sub(gutter + call_w + 1)), theme.style(Role::StatusWarn)),
+            ];
+            row(buf, inner.x, y, inner.width, &spans);
+        }
+    }
+    if n == 0 && pending.is_none() {
         let hint = "every key and every prompt line appears here, answered by each personality";
         buf.set_stringn(inner.x + 1, inner.y + 1, hint, w - 1, theme.style(Role::Dim));
         return;
@@ -237,7 +261,7 @@ pub fn log(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             (format!("{:>num_w$}", e.line_no), base.patch(theme.style(Role::Dim))),
             (mark.symbol().into(), base.patch(theme.style(mark_role))),
             (" ".into(), base),
-            (format!("{:<call_w$}", fit(&e.text, call_w)), base.patch(theme.style(Role::Text))),
+            (format!("{:<call_w$}", fit(&row_text(e), call_w)), base.patch(theme.style(Role::Text))),
         ];
         for k in 0..np {
             spans.push(("│".into(), base.patch(sep)));
@@ -254,6 +278,14 @@ pub fn log(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             }
         }
         row(buf, inner.x, y, inner.width, &spans);
+    }
+}
+
+/// The call as the log shows it: a step the user gave up on says so.
+fn row_text(e: &crate::app::LogEntry) -> String {
+    match e.gave_up {
+        Some(_) => format!("{} (gave up)", e.text),
+        None => e.text.clone(),
     }
 }
 

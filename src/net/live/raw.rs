@@ -596,6 +596,12 @@ impl RawSocket {
     }
 }
 
+/// `shutdown(SHUT_RDWR)` on a descriptor another thread may be blocked on (giving up on a
+/// blocking call from the side); the descriptor stays open.
+pub fn shutdown_fd(fd: Fd) -> Result<(), Errno> {
+    sys::shutdown_fd(fd)
+}
+
 /// `connect(2)` on any descriptor, even one that is closed, `-1`, a pipe or `/dev/null`
 /// (LINUX_TRUTH 8i, 8j).
 pub fn connect_fd(fd: Fd, addr: &SockAddrArg) -> Result<(), Errno> {

@@ -318,6 +318,14 @@ pub fn close(s: Socket) -> Result<(), Errno> {
     check(unsafe { libc::close(fd) }).map(drop)
 }
 
+/// `shutdown(fd, SHUT_RDWR)` on a descriptor another thread may be blocked on: it wakes a
+/// blocking connect (the attempt is dropped), accept, recv, select or poll on it. The
+/// descriptor stays open (no number is freed for reuse while the other thread holds it).
+pub fn shutdown_fd(fd: Fd) -> Result<(), Errno> {
+    // SAFETY: shutdown(2) on a plain integer descriptor; it does not close or free it.
+    check(unsafe { libc::shutdown(fd, libc::SHUT_RDWR) }).map(drop)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Interrupting a blocking call
 // ---------------------------------------------------------------------------------------------

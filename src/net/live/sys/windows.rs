@@ -164,6 +164,11 @@ pub fn close(s: Socket) -> Result<(), Errno> {
     Ok(())
 }
 
+/// Not yet implemented on Windows.
+pub fn shutdown_fd(_fd: Fd) -> Result<(), Errno> {
+    Err(Errno::UNSUPPORTED)
+}
+
 /// Not yet implemented on Windows (there are no signals; see the module docs).
 pub fn install_interrupt_handler() -> Result<(), Errno> {
     Err(Errno::UNSUPPORTED)
