@@ -253,7 +253,7 @@ mod tests {
         app.update(Msg::Key(Action::Help));
         assert!(matches!(app.overlay(), Some(Overlay::Help { .. })));
         let esc = Key { code: KeyCode::Esc, ctrl: false, alt: false };
-        app.update(Msg::Input(esc.clone()));
+        app.update(Msg::Input(esc));
         assert!(app.overlay().is_none(), "Esc closes the overlay first");
         let fx = app.update(Msg::Input(esc));
         assert!(fx.contains(&Effect::Interrupt), "the next Esc gives up: {fx:?}");
