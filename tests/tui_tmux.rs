@@ -318,3 +318,30 @@ fn r_mid_session_records_from_the_start_and_the_recording_replays_in_the_screen(
     t.keys(&["q"]);
     t.wait_for("the shell after socklab", |s| s.contains("RESTORED"));
 }
+
+/// Issue 12 item 7: a live recording holds what happened, not the clock's ticks. A pending
+/// connect keeps the models' clocks running; 30 s of idling then adds one wait, not hundreds.
+#[test]
+fn an_idle_live_recording_holds_only_a_few_entries() {
+    if !require_tmux() {
+        return;
+    }
+    let t = start_with("idle-rec", 100, 30, "", "--record idle.ndjson");
+    let file = std::env::temp_dir().join(format!("socklab-tmux-{}-idle-rec/idle.ndjson", std::process::id()));
+    t.wait_for("the fresh screen", |s| s.contains("Sockets (0)") && s.contains("REC"));
+    t.keys(&["t", "n", "c", "3"]);
+    t.wait_for("a pending connect", |s| s.contains("connect s @pending"));
+    let before = std::fs::read_to_string(&file).map(|s| s.lines().count()).unwrap_or(0);
+    std::thread::sleep(Duration::from_secs(30));
+    t.keys(&["q"]);
+    t.wait_for("the shell after q", |s| s.contains("RESTORED"));
+    let text = std::fs::read_to_string(&file).expect("the recording exists");
+    let waits = text.lines().filter(|l| l.contains(r#""kind":"wait""#)).count();
+    let total = text.lines().count();
+    assert!(waits <= 2, "{waits} wait entries after 30 s idle:\n{text}");
+    assert!(total <= before + 2 * 5, "{before} entries before the idle, {total} after:\n{text}");
+    // And it replays: every recorded answer reproduced.
+    let out = Command::new(env!("CARGO_BIN_EXE_socklab")).args(["replay", "--headless"]).arg(&file).output().unwrap();
+    let out = String::from_utf8_lossy(&out.stdout);
+    assert!(out.contains("reproduced every recorded answer"), "{out}");
+}

@@ -488,6 +488,8 @@ pub struct App {
     replay: Option<Box<replay::ReplayState>>,
     /// Live: the step waiting for the kernel, shown in the log with its clock.
     pending: Option<blocking::Pending>,
+    /// Live: the clock's time since the last journaled step, with what each personality saw.
+    idle: Option<(Duration, Vec<WaitRecord>)>,
     /// Live: the kernel and its job, until the terminal layer takes them.
     job: Option<blocking::Lent>,
 }
@@ -558,6 +560,7 @@ impl App {
             steps: Vec::new(),
             replay: None,
             pending: None,
+            idle: None,
             job: None,
         }
     }
@@ -579,8 +582,21 @@ impl App {
     fn journal_step(&mut self, step: JournalStep) {
         // A lesson runs in its own lab, and a replay only shows a recording.
         if self.journal && self.lesson.is_none() && self.replay.is_none() {
+            self.flush_idle();
             self.steps.push(step);
         }
+    }
+
+    /// The live clock's time since the last step, as one wait (the user's pause), before the
+    /// next step or when something happened: a recording holds what happened, not clock ticks.
+    fn flush_idle(&mut self) {
+        let Some((d, records)) = self.idle.take() else { return };
+        if d.is_zero() || !self.journal || self.lesson.is_some() || self.replay.is_some() {
+            return;
+        }
+        let text = format!("wait {}", d.as_millis());
+        let step = JournalStep::Wait { line: self.log.len(), text, wait: WaitSpec::For { ms: to_ms(d) }, records };
+        self.steps.push(step);
     }
 
     /// The terminal layer started a recording to `file`; `so_far` entries (the session's steps
@@ -813,6 +829,7 @@ impl App {
             Msg::JobClock(d) => self.job_clock(d),
         };
         if self.quit {
+            self.flush_idle();
             // Leaving in the middle of a lesson keeps the learner's place.
             if let Some(l) = self.lesson.take() {
                 self.save_stop(&l);
@@ -1183,6 +1200,7 @@ impl App {
                 if self.replay.is_some() {
                     self.set_status("this is a replay: there is nothing new to record", Level::Warn);
                 } else if self.recording.is_some() {
+                    self.flush_idle();
                     self.effects.push(Effect::StopRecording);
                 } else {
                     self.set_status("starting a recording of the session (from its start)…", Level::Info);
@@ -1312,10 +1330,21 @@ impl App {
         let changed = recs.iter().any(|r| !r.events.transitions.is_empty() || !r.events.notifications.is_empty());
         self.absorb_waits(&recs);
         if self.journal {
-            let ms = to_ms(d);
-            let text = format!("wait {}", d.as_millis());
-            let step = JournalStep::Wait { line: self.log.len(), text, wait: WaitSpec::For { ms }, records: recs };
-            self.journal_step(step);
+            // Ticks add up to one pause, written when something happens or the next step comes.
+            let (total, acc) = self.idle.get_or_insert_with(|| (Duration::ZERO, Vec::new()));
+            *total += d;
+            if acc.is_empty() {
+                *acc = recs;
+            } else {
+                for (a, r) in acc.iter_mut().zip(recs) {
+                    a.events.transitions.extend(r.events.transitions);
+                    a.events.notifications.extend(r.events.notifications);
+                    a.at = r.at;
+                }
+            }
+            if changed {
+                self.flush_idle();
+            }
         }
         changed || !self.lab.is_live()
     }
@@ -1335,6 +1364,9 @@ impl App {
             self.set_status(text, Level::Warn);
             return false;
         }
+        // The pause before this line is written before the kernel is asked anything (the
+        // recorder files the kernel's answers under the next step it writes).
+        self.flush_idle();
         let line_no = self.log.len() + 1;
         let stmt = match parse_line(line, line_no, &mut self.names) {
             Ok(Some(s)) => s,
