@@ -1859,14 +1859,20 @@ mod tests {
         assert!(a.status().text.contains("marker `here` added to the recording"), "{}", a.status().text);
         let steps = a.take_steps();
         assert!(matches!(&steps[..], [JournalStep::Marker { label, .. }] if label == "here"), "{steps:?}");
-        // A wait is journaled with its records; live time (Advance) too.
+        // A wait is journaled with its records; live time (Advance) adds up to one pause,
+        // written before the next step (or when something happens, or the recording stops).
         keys(&mut a, "w");
-        a.update(Msg::Advance(Duration::from_millis(250)));
         let steps = a.take_steps();
-        assert!(matches!(&steps[..], [JournalStep::Wait { .. }, JournalStep::Wait { text, .. }] if text == "wait 250"));
-        // R again: stop.
+        assert!(matches!(&steps[..], [JournalStep::Wait { text, .. }] if text == "wait 1000"), "{steps:?}");
+        for _ in 0..5 {
+            a.update(Msg::Advance(Duration::from_millis(50)));
+        }
+        assert!(a.take_steps().is_empty(), "clock ticks are not steps");
+        // R again: stop; the pause is written first.
         let fx = a.update(Msg::Input(Key::ch('R')));
         assert_eq!(fx, vec![Effect::Redraw, Effect::StopRecording]);
+        let steps = a.take_steps();
+        assert!(matches!(&steps[..], [JournalStep::Wait { text, .. }] if text == "wait 250"), "{steps:?}");
         a.recording_stopped(14);
         assert_eq!(a.recording(), None);
         assert!(a.status().text.contains("recording stopped: socklab-x.ndjson, 14 entries"), "{}", a.status().text);
