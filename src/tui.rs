@@ -243,7 +243,11 @@ pub fn prepare_all(opts: &TuiOptions) -> (App, Theme, bool, Option<Recording>) {
             let src: crate::app::replay::ReplaySource = Box::new(std::io::BufReader::with_capacity(1 << 16, f));
             crate::session::replay::Replay::new(src).map_err(|e| e.to_string())
         });
-        let opts_app = AppOptions { keymap: config.keymap, warnings, ..AppOptions::default() };
+        // The lesson picker (L) shows the learner's progress in a replay too.
+        let progress_path = crate::learn::progress::Progress::default_path();
+        let progress =
+            progress_path.as_ref().map(|p| crate::learn::progress::Progress::load(p).progress).unwrap_or_default();
+        let opts_app = AppOptions { keymap: config.keymap, warnings, progress, progress_path, ..AppOptions::default() };
         let app = match opened {
             Ok(r) => App::replaying(r, name, start.idle_limit, opts_app),
             Err(e) => {

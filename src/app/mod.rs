@@ -1067,6 +1067,13 @@ impl App {
     }
 
     fn need_socket(&mut self) -> Option<String> {
+        if self.replay.is_some() {
+            self.set_status(
+                "a replay only shows the recording: Space plays, . and , step, ] and [ jump to markers",
+                Level::Warn,
+            );
+            return None;
+        }
         let n = self.selected_name();
         if n.is_none() {
             self.set_status("no socket selected: press t (TCP) or u (UDP) to create one", Level::Warn);

@@ -18,6 +18,10 @@ pub type ReplaySource = Box<dyn Source>;
 /// Replay speeds, slowest first (`+` and `-` move along them).
 pub const SPEEDS: [f64; 7] = [0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0];
 
+/// How long each step of a recording of the simulated network stays on the screen at least,
+/// at speed 1 (its calls take no virtual time).
+pub const SIM_STEP: Duration = Duration::from_millis(400);
+
 /// The default limit on idle gaps.
 pub const IDLE_LIMIT: Duration = Duration::from_secs(2);
 
@@ -167,7 +171,13 @@ impl App {
             .speed(r.speed())
             .map(|(at, _)| at)
             .collect();
-        Some(paced[1].saturating_sub(paced[0]))
+        let gap = paced[1].saturating_sub(paced[0]);
+        // A recording of the simulated network is paced by its virtual time, in which calls take
+        // no time at all: each step still gets a moment on the screen.
+        if self.net == NetKind::Sim {
+            return Some(gap.max(SIM_STEP.div_f64(r.speed())));
+        }
+        Some(gap)
     }
 
     /// Move to position `p`: forward one step at a time (each step joins the log), backward by
@@ -449,13 +459,27 @@ mod tests {
         let r = a.replay().unwrap();
         assert_eq!(r.position(), r.len());
         assert!(!r.playing());
-        // No gap is longer than the idle limit at 1x.
+        // No gap is longer than the idle limit at 1x; a recording of the simulated network
+        // gives each step a moment on the screen (issue 12 item 8: it used to play in no time).
         let mut a = open(REFUSED);
+        assert_eq!(a.net(), NetKind::Sim);
         a.update(Msg::Input(Key::ch(' ')));
+        let mut total = Duration::ZERO;
         while let Some(d) = a.replay_delay() {
             assert!(d <= IDLE_LIMIT, "{d:?}");
+            assert!(d >= SIM_STEP, "{d:?}");
+            total += d;
             a.update(Msg::ReplayTick);
         }
+        assert!(total >= SIM_STEP * 3, "{total:?}");
+    }
+
+    #[test]
+    fn replay_texts_speak_of_the_recording_not_of_keys_that_make_sockets() {
+        let mut a = open(REFUSED);
+        a.update(Msg::Key(Action::Connect));
+        assert!(a.status().text.contains("a replay only shows the recording"), "{}", a.status().text);
+        assert!(!a.status().text.contains("press t"), "{}", a.status().text);
     }
 
     #[test]

@@ -70,7 +70,11 @@ pub fn sockets(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     let buf = frame.buffer_mut();
     if app.sockets().is_empty() {
-        let hint = "no socket yet: press t (TCP) or u (UDP), or : to type `socket tcp as NAME`";
+        let hint = if app.replay().is_some() {
+            "no socket yet in the recording: Space plays it, . steps"
+        } else {
+            "no socket yet: press t (TCP) or u (UDP), or : to type `socket tcp as NAME`"
+        };
         buf.set_stringn(inner.x + 1, inner.y, hint, inner.width as usize - 1, theme.style(Role::Dim));
         return;
     }
@@ -243,7 +247,11 @@ pub fn log(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
     }
     if n == 0 && pending.is_none() {
-        let hint = "every key and every prompt line appears here, answered by each personality";
+        let hint = if app.replay().is_some() {
+            "the recording's calls appear here as it plays, answered by each personality"
+        } else {
+            "every key and every prompt line appears here, answered by each personality"
+        };
         buf.set_stringn(inner.x + 1, inner.y + 1, hint, w - 1, theme.style(Role::Dim));
         return;
     }
