@@ -465,6 +465,17 @@ async fn event_loop(
                 app.update(Msg::Advance(d))
             }
             ev = rx.recv() => match ev {
+                // --mouse: a click selects the socket or log row under it, or focuses a panel.
+                Some(Event::Mouse(m)) if mouse && matches!(m.kind, MouseEventKind::Down(crossterm::event::MouseButton::Left)) => {
+                    let area = term.size().map(|s| ratatui::layout::Rect::new(0, 0, s.width, s.height))?;
+                    match ui::click(&app, area, m.column, m.row) {
+                        Some(ui::Click::Socket(i)) => app.select_socket(i),
+                        Some(ui::Click::Row(i)) => app.select_row(i),
+                        Some(ui::Click::Focus(f)) => app.set_focus(f),
+                        None => continue,
+                    }
+                    vec![Effect::Redraw]
+                }
                 Some(ev) => match msg_of(ev, mouse) {
                     Some(msg) => {
                         queue.push_back(msg);

@@ -304,7 +304,9 @@ fn call_cell(r: &CallRecord) -> Cell {
                 v => format!(" {}", crate::core::format::value_text(v, p)),
             };
             let rt = ret_text(&ret, p);
-            (format!("{rt}{v}"), rt, Tone::Ok)
+            // The value is the answer that matters (select sets, events, an option): a narrow
+            // column wraps it rather than dropping it.
+            (format!("{rt}{v}"), format!("{rt}{v}"), Tone::Ok)
         }
     };
     Cell { full, medium, short, tone, assumed: assumed(a.rule, r.personality) }
@@ -400,6 +402,9 @@ pub struct SockEntry {
 pub enum Focus {
     Sockets,
     Log,
+    Notes,
+    /// The lesson panel (while a lesson runs).
+    Lesson,
 }
 
 /// Where the TUI's network facts come from.
@@ -488,6 +493,10 @@ pub struct App {
     replay: Option<Box<replay::ReplayState>>,
     /// Live: the step waiting for the kernel, shown in the log with its clock.
     pending: Option<blocking::Pending>,
+    /// Notifications panel: how many notes back from the newest it shows (0: the newest).
+    notes_scroll: usize,
+    /// Lesson panel: lines scrolled.
+    lesson_scroll: u16,
     /// Live: the clock's time since the last journaled step, with what each personality saw.
     idle: Option<(Duration, Vec<WaitRecord>)>,
     /// Live: the kernel and its job, until the terminal layer takes them.
@@ -538,7 +547,9 @@ impl App {
             sock_index: HashMap::new(),
             selected_socket: None,
             selected_row: None,
-            focus: Focus::Sockets,
+            focus: Focus::Log,
+            notes_scroll: 0,
+            lesson_scroll: 0,
             view: 0,
             prompt: Prompt::default(),
             overlay: None,
@@ -671,6 +682,39 @@ impl App {
         self.selected_row.or(self.log.len().checked_sub(1))
     }
     /// The panel whose selection moved last.
+    /// How many notes back from the newest the notifications panel shows.
+    pub fn notes_scroll(&self) -> usize {
+        self.notes_scroll
+    }
+
+    /// Lines the lesson panel is scrolled.
+    pub fn lesson_scroll(&self) -> u16 {
+        self.lesson_scroll
+    }
+
+    /// Select log row `i` (a mouse click); the newest row means following again.
+    pub fn select_row(&mut self, i: usize) {
+        if i < self.log.len() {
+            self.focus = Focus::Log;
+            self.selected_row = if i + 1 == self.log.len() { None } else { Some(i) };
+        }
+    }
+
+    /// Select socket `i` (a mouse click).
+    pub fn select_socket(&mut self, i: usize) {
+        if i < self.sockets.len() {
+            self.focus = Focus::Sockets;
+            self.selected_socket = Some(i);
+        }
+    }
+
+    /// Focus a panel (a mouse click).
+    pub fn set_focus(&mut self, f: Focus) {
+        if f != Focus::Lesson || self.lesson.is_some() {
+            self.focus = f;
+        }
+    }
+
     pub fn focus(&self) -> Focus {
         self.focus
     }
@@ -971,6 +1015,10 @@ impl App {
 
     /// Close the lesson: its progress is saved and the main lab comes back.
     pub fn close_lesson(&mut self) {
+        if self.focus == Focus::Lesson {
+            self.focus = Focus::Log;
+        }
+        self.lesson_scroll = 0;
         let Some(l) = self.lesson.take() else { return };
         self.save_stop(&l);
         if let Some(st) = self.stash.take() {
@@ -1160,13 +1208,30 @@ impl App {
                 }
                 true
             }
+            Action::FocusNext | Action::FocusPrev => {
+                let mut order = vec![Focus::Log, Focus::Notes];
+                if self.lesson.is_some() {
+                    order.push(Focus::Lesson);
+                }
+                order.push(Focus::Sockets);
+                let i = order.iter().position(|f| *f == self.focus).unwrap_or(0);
+                let n = order.len();
+                self.focus = order[if a == Action::FocusNext { (i + 1) % n } else { (i + n - 1) % n }];
+                let name = match self.focus {
+                    Focus::Log => "the call log (j/k rows, End follows new rows)",
+                    Focus::Notes => "the notifications (j/k scroll, End the newest)",
+                    Focus::Lesson => "the lesson (j/k scroll)",
+                    Focus::Sockets => "the sockets (j/k select)",
+                };
+                self.set_status(format!("focus: {name}; Tab moves on"), Level::Info);
+                true
+            }
             Action::NextSocket | Action::PrevSocket => {
                 let n = self.sockets.len();
                 if n == 0 {
                     return false;
                 }
                 let cur = self.selected_socket.unwrap_or(0);
-                self.focus = Focus::Sockets;
                 self.selected_socket = Some(if a == Action::NextSocket { (cur + 1) % n } else { (cur + n - 1) % n });
                 true
             }
@@ -1175,7 +1240,49 @@ impl App {
             | Action::FirstRow
             | Action::LastRow
             | Action::PageDown
-            | Action::PageUp => self.move_row(a),
+            | Action::PageUp => match self.focus {
+                Focus::Log => self.move_row(a),
+                Focus::Sockets => match a {
+                    Action::NextRow | Action::PageDown => self.action(Action::NextSocket),
+                    Action::PrevRow | Action::PageUp => self.action(Action::PrevSocket),
+                    Action::FirstRow if !self.sockets.is_empty() => {
+                        self.selected_socket = Some(0);
+                        true
+                    }
+                    Action::LastRow if !self.sockets.is_empty() => {
+                        self.selected_socket = Some(self.sockets.len() - 1);
+                        true
+                    }
+                    _ => false,
+                },
+                Focus::Notes => {
+                    let max = self.notes.len().saturating_sub(1);
+                    let page = self.page();
+                    self.notes_scroll = match a {
+                        Action::NextRow => self.notes_scroll.saturating_sub(1),
+                        Action::PrevRow => self.notes_scroll + 1,
+                        Action::PageDown => self.notes_scroll.saturating_sub(page),
+                        Action::PageUp => self.notes_scroll + page,
+                        Action::FirstRow => max,
+                        _ => 0,
+                    }
+                    .min(max);
+                    true
+                }
+                Focus::Lesson => {
+                    let page = self.page() as u16;
+                    self.lesson_scroll = match a {
+                        Action::NextRow => self.lesson_scroll.saturating_add(1),
+                        Action::PrevRow => self.lesson_scroll.saturating_sub(1),
+                        Action::PageDown => self.lesson_scroll.saturating_add(page),
+                        Action::PageUp => self.lesson_scroll.saturating_sub(page),
+                        Action::FirstRow => 0,
+                        _ => self.lesson_scroll.saturating_add(page),
+                    }
+                    .min(500);
+                    true
+                }
+            },
             Action::NextPersonality => {
                 self.view = (self.view + 1) % self.personalities.len();
                 self.set_status(format!("viewing {}", self.personalities[self.view]), Level::Info);
@@ -1268,6 +1375,14 @@ impl App {
         } else {
             Some(to.min(last))
         };
+        // The row's answers in full (the log may abbreviate them), in the status line.
+        if let Some(e) = self.current_row().and_then(|i| self.log.get(i)) {
+            let answers: Vec<String> = (0..self.personalities.len())
+                .map(|k| format!("{} {}", self.personalities[k], e.cell(k).full))
+                .collect();
+            let text = format!("{}: {} → {}", e.line_no, e.text, answers.join(" · "));
+            self.set_status(text, Level::Info);
+        }
         true
     }
 
@@ -1728,15 +1843,33 @@ mod tests {
         let mut a = app();
         keys(&mut a, "ttu");
         assert_eq!(a.selected_socket(), Some(2));
-        a.update(Msg::Input(Key::plain(KeyCode::Tab)));
+        keys(&mut a, "J");
         assert_eq!(a.selected_socket(), Some(0));
-        a.update(Msg::Input(Key::plain(KeyCode::BackTab)));
+        keys(&mut a, "K");
         assert_eq!(a.selected_socket(), Some(2));
         assert_eq!(a.current_row(), Some(2));
+        // The log has the focus at first: j/k move its rows.
+        assert_eq!(a.focus(), Focus::Log);
         keys(&mut a, "kk");
         assert_eq!(a.selected_row(), Some(0));
         keys(&mut a, "jj");
         assert_eq!(a.selected_row(), None, "past the newest row the log follows again");
+        // Tab moves the focus: notifications (j/k scroll them), then sockets (j/k select).
+        a.update(Msg::Input(Key::plain(KeyCode::Tab)));
+        assert_eq!(a.focus(), Focus::Notes);
+        a.update(Msg::Line("connect s @refuse".into()));
+        a.update(Msg::Line("wait 3000".into()));
+        assert!(a.notes().len() >= 2, "{:?}", a.notes());
+        keys(&mut a, "k");
+        assert_eq!(a.notes_scroll(), 1);
+        keys(&mut a, "j");
+        assert_eq!(a.notes_scroll(), 0);
+        a.update(Msg::Input(Key::plain(KeyCode::Tab)));
+        assert_eq!(a.focus(), Focus::Sockets);
+        keys(&mut a, "j");
+        assert_eq!(a.selected_socket(), Some(0));
+        a.update(Msg::Input(Key::plain(KeyCode::BackTab)));
+        assert_eq!(a.focus(), Focus::Notes);
     }
 
     #[test]
