@@ -228,6 +228,45 @@ mod tests {
         }
     }
 
+    /// A kernel that does not make connects (as for a destination beyond loopback).
+    struct NotMade;
+
+    impl Kernel for NotMade {
+        fn perform(&mut self, call: &Call) -> KernelAnswer {
+            match call {
+                Call::Connect { .. } => KernelAnswer::NotPerformed { why: "outside loopback".into() },
+                c => Instant.perform(c),
+            }
+        }
+        fn sleep(&mut self, _d: Duration) {}
+        fn wait_until(&mut self, _sock: &str, _until: Until, _limit: Duration) -> (bool, Duration) {
+            (false, Duration::ZERO)
+        }
+        fn tcp_state(&self, _sock: &str) -> Option<String> {
+            None
+        }
+    }
+
+    /// Issue 12 item 3: a call not made for real says so in the log, the state panel's data
+    /// and explain, instead of looking like the kernel's answer.
+    #[test]
+    fn a_call_not_made_is_marked_as_such() {
+        let mut app = App::new(AppOptions { kernel: Some(Box::new(NotMade)), net: NetKind::Live, ..AppOptions::default() });
+        for l in ["socket udp as u", "connect u 255.255.255.255:7006"] {
+            app.update(Msg::Line(l.into()));
+            app.run_job_here();
+        }
+        let e = &app.log()[1];
+        let c = e.cell(0);
+        assert!(c.short.starts_with('⊘') && c.full.contains("not made (outside loopback)"), "{c:?}");
+        assert!(!e.cell(1).short.starts_with('⊘'), "only the kernel's column");
+        let s = &app.sockets()[0];
+        assert_eq!(app.not_made(s).as_deref(), Some("outside loopback"));
+        let x = crate::app::explain::explain(&app, 1).unwrap();
+        let all: Vec<&str> = x.sections.iter().flat_map(|s| s.lines.iter().map(|(_, t)| t.as_str())).collect();
+        assert!(all.iter().any(|t| t.contains("not made for real: outside loopback")), "{all:?}");
+    }
+
     fn live() -> App {
         App::new(AppOptions { kernel: Some(Box::new(Instant)), net: NetKind::Live, ..AppOptions::default() })
     }

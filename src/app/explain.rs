@@ -60,6 +60,12 @@ pub fn explain(app: &App, idx: usize) -> Option<Explanation> {
                 if let Some(n) = &a.note {
                     answers.push((Tone::Quiet, format!("{:<width$}  note: {n}", "")));
                 }
+                if let Some(crate::session::lab::KernelAnswer::NotPerformed { why }) = &r.kernel {
+                    answers.push((
+                        Tone::Error,
+                        format!("{:<width$}  ⊘ not made for real: {why}; this is the model's answer", ""),
+                    ));
+                }
                 if let Some(c) = a.error {
                     push_code(&mut codes, c);
                 }

@@ -309,7 +309,15 @@ fn call_cell(r: &CallRecord) -> Cell {
             (format!("{rt}{v}"), format!("{rt}{v}"), Tone::Ok)
         }
     };
-    Cell { full, medium, short, tone, assumed: assumed(a.rule, r.personality) }
+    let mut c = Cell { full, medium, short, tone, assumed: assumed(a.rule, r.personality) };
+    // Live: socklab did not make this call for real; the column shows the model's answer and
+    // says so (`⊘`), never as if the kernel had answered.
+    if let Some(crate::session::lab::KernelAnswer::NotPerformed { why }) = &r.kernel {
+        c.full = format!("⊘ not made ({why}); model: {}", c.full);
+        c.medium = format!("⊘ model: {}", c.medium);
+        c.short = format!("⊘ {}", c.short);
+    }
+    c
 }
 
 fn wait_cell(r: &WaitRecord) -> Cell {
@@ -803,6 +811,16 @@ impl App {
 
     /// The kernel's TCP state beside the API state: TCP_INFO on the live network; on the
     /// simulated network it is derived from the `linux` personality's state and marked `(sim)`.
+    /// Live: why the socket's last call was not made for real (the `linux` column then shows
+    /// the model's answer), if it was not.
+    pub fn not_made(&self, entry: &SockEntry) -> Option<String> {
+        let recs = entry.last_entry.and_then(|i| self.log.get(i))?.records()?;
+        recs.iter().find_map(|r| match &r.kernel {
+            Some(crate::session::lab::KernelAnswer::NotPerformed { why }) => Some(why.clone()),
+            _ => None,
+        })
+    }
+
     pub fn kernel_state(&self, name: &str) -> Option<String> {
         if self.lab().is_live() {
             return self.lab().kernel_tcp_state(name);
@@ -816,8 +834,8 @@ impl App {
             (_, State::Listening) => "LISTEN",
             (_, State::Pending) => "SYN_SENT",
             (_, State::Connected) => "ESTABLISHED",
-            (_, State::Closed) => "(none)",
-            (_, State::Unassociated | State::Associated) => return None,
+            // A closed socket has no TCP state to show.
+            (_, State::Closed | State::Unassociated | State::Associated) => return None,
         };
         Some(match self.net {
             NetKind::Sim => format!("{tcp} (sim)"),

@@ -67,6 +67,7 @@ pub fn help(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, scroll: u16
         ("≠", "personalities differ: result, error, value, sets, events or state", Role::Differs),
         ("≈", "same meaning, each platform's words (EINPROGRESS ~ WSAEWOULDBLOCK)", Role::Dim),
         ("?", "assumed answer: socklab's reading, not documented nor measured", Role::Assumed),
+        ("⊘", "live: socklab did not make the call for real; the model's answer is shown", Role::NotApplicable),
         ("▶name◀ [name]", "the current state in the state machine", Role::StateCurrent),
         ("━▶", "the last transition's edge, labelled with its cause", Role::EdgeLast),
         ("✗", "an error: failed state, notification with an error code", Role::Error),

@@ -208,6 +208,9 @@ pub fn state_machine(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             title = t;
         }
     }
+    if sel.and_then(|e| app.not_made(e)).is_some() && p == crate::core::personality::PersonalityId::Linux {
+        title.push_str("· ⊘ last call not made for real ");
+    }
     let last = sel.and_then(|e| e.last.get(k)).and_then(Option::as_ref);
     let mut b = block(crate::ui::fit_words(&title, area.width.saturating_sub(2) as usize), false, theme);
     if let Some(t) = last {
