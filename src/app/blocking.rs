@@ -251,7 +251,8 @@ mod tests {
     /// and explain, instead of looking like the kernel's answer.
     #[test]
     fn a_call_not_made_is_marked_as_such() {
-        let mut app = App::new(AppOptions { kernel: Some(Box::new(NotMade)), net: NetKind::Live, ..AppOptions::default() });
+        let mut app =
+            App::new(AppOptions { kernel: Some(Box::new(NotMade)), net: NetKind::Live, ..AppOptions::default() });
         for l in ["socket udp as u", "connect u 255.255.255.255:7006"] {
             app.update(Msg::Line(l.into()));
             app.run_job_here();
