@@ -350,6 +350,24 @@ fn wait_cell(r: &WaitRecord) -> Cell {
     Cell { full, medium, short, tone, assumed: false }
 }
 
+/// A state change in words: a new socket is not a move from `closed`, and a change that keeps
+/// the state (a reset on a connected socket) says what happened rather than `connected →
+/// connected`.
+pub fn transition_words(t: &Transition) -> String {
+    let cause = match &t.cause {
+        Cause::Call(c) => c.to_string(),
+        Cause::Net(n) => n.to_string(),
+    };
+    let err = t.error.map(|e| format!(" {e}")).unwrap_or_default();
+    if t.from == State::Closed && matches!(&t.cause, Cause::Call(_)) {
+        format!("new socket, {} ({cause}){err}", t.to)
+    } else if t.from == t.to {
+        format!("still {}: {cause}{err}", t.to)
+    } else {
+        format!("{} → {} ({cause}){err}", t.from, t.to)
+    }
+}
+
 /// What kind of thing a notification reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NoteKind {
@@ -1671,11 +1689,8 @@ impl App {
         if let Some(&i) = self.sock_index.get(&t.sock) {
             self.sockets[i].last[k] = Some(t.clone());
         }
-        if let Cause::Net(why) = &t.cause {
-            let text = match t.error {
-                Some(e) => format!("{}: {} → {} ({why}) {e}", t.sock, t.from, t.to),
-                None => format!("{}: {} → {} ({why})", t.sock, t.from, t.to),
-            };
+        if let Cause::Net(_) = &t.cause {
+            let text = format!("{}: {}", t.sock, transition_words(t));
             let error = t.error.is_some();
             self.push_note(Note { personality: k, kind: NoteKind::State, sock: t.sock.clone(), text, error, at: t.at });
         }
@@ -1723,9 +1738,14 @@ impl App {
             }
             self.note_notifications(k, &r.answer.notifications);
             let p = Profile::of(r.personality);
+            // The call under the personality's own name (Linux has poll, not WSAPoll).
+            let name = match call {
+                Call::Poll { .. } if !p.winsock => "poll",
+                c => c.name(),
+            };
             let sel = match &r.answer.value {
                 Value::Select { .. } | Value::Poll { .. } => {
-                    Some(format!("{}: {}", call.name(), crate::core::format::value_text(&r.answer.value, p)))
+                    Some(format!("{name}: {}", crate::core::format::value_text(&r.answer.value, p)))
                 }
                 _ => None,
             };

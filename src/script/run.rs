@@ -158,9 +158,11 @@ pub fn run_recorded(
         }
         writeln!(
             w,
-            "{} steps, {} checks: {} passed, {} failed",
+            "{} {}, {} {}: {} passed, {} failed",
             report.steps,
+            if report.steps == 1 { "step" } else { "steps" },
             report.checks,
+            if report.checks == 1 { "check" } else { "checks" },
             report.checks - report.failures.len(),
             report.failures.len()
         )?;

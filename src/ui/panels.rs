@@ -12,7 +12,7 @@ use crate::app::{App, Focus, Tone};
 use crate::core::call::{Family, Proto};
 use crate::core::compare::Mark;
 
-use super::diagram::{StateDiagram, cause_text};
+use super::diagram::StateDiagram;
 use super::theme::{Role, Theme};
 use super::{fit, state_style, state_symbol};
 
@@ -214,10 +214,7 @@ pub fn state_machine(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let last = sel.and_then(|e| e.last.get(k)).and_then(Option::as_ref);
     let mut b = block(crate::ui::fit_words(&title, area.width.saturating_sub(2) as usize), false, theme);
     if let Some(t) = last {
-        let mut s = format!(" last: {} → {} ({})", t.from, t.to, cause_text(&t.cause));
-        if let Some(e) = t.error {
-            s.push_str(&format!(" {e}"));
-        }
+        let mut s = format!(" last: {}", crate::app::transition_words(t));
         s.push_str(&format!(" t={} ms ", t.at.as_millis()));
         // Too long for the border: the time goes first, then whole words from the end.
         let room = area.width.saturating_sub(2) as usize;
