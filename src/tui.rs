@@ -377,20 +377,68 @@ fn msg_of(ev: Event, mouse: bool) -> Option<Msg> {
     }
 }
 
-/// Completes when the process is asked to stop (SIGTERM, SIGHUP, SIGINT).
+/// Job control: SIGTSTP (the terminal is restored, then the process stops) and SIGCONT (the
+/// screen is entered again and redrawn). Never fires where there is no job control.
+struct JobControl {
+    #[cfg(unix)]
+    signals: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl JobControl {
+    fn new() -> JobControl {
+        #[cfg(unix)]
+        {
+            use crate::net::live::raw::signals::{SIG_CONT, SIG_TSTP};
+            use tokio::signal::unix::{SignalKind, signal};
+            let signals = match (signal(SignalKind::from_raw(SIG_TSTP)), signal(SignalKind::from_raw(SIG_CONT))) {
+                (Ok(t), Ok(c)) => Some((t, c)),
+                _ => None,
+            };
+            JobControl { signals }
+        }
+        #[cfg(not(unix))]
+        JobControl {}
+    }
+
+    async fn recv(&mut self) -> JobSignal {
+        #[cfg(unix)]
+        if let Some((t, c)) = self.signals.as_mut() {
+            return tokio::select! {
+                _ = t.recv() => JobSignal::Stop,
+                _ = c.recv() => JobSignal::Continue,
+            };
+        }
+        std::future::pending().await
+    }
+}
+
+/// A job-control signal.
+enum JobSignal {
+    Stop,
+    Continue,
+}
+
+/// Completes when the process is asked to stop (SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGALRM).
 async fn stop_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut term), Ok(mut hup), Ok(mut int)) =
-            (signal(SignalKind::terminate()), signal(SignalKind::hangup()), signal(SignalKind::interrupt()))
-        else {
+        let (Ok(mut term), Ok(mut hup), Ok(mut int), Ok(mut quit), Ok(mut alrm)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::quit()),
+            signal(SignalKind::alarm()),
+        ) else {
             return std::future::pending().await;
         };
         tokio::select! {
             _ = term.recv() => {}
             _ = hup.recv() => {}
             _ = int.recv() => {}
+            // SIGQUIT and SIGALRM would end the process without restoring the terminal.
+            _ = quit.recv() => {}
+            _ = alrm.recv() => {}
         }
     }
     #[cfg(not(unix))]
@@ -410,6 +458,23 @@ fn enter(mouse: bool) -> Result<Term> {
     }
     let term = Terminal::new(CrosstermBackend::new(stdout()))?;
     Ok(term)
+}
+
+/// Back to the screen after a stop: raw mode, the alternate screen, a full redraw.
+fn reenter(term: &mut Term, mouse: bool) -> Result<()> {
+    if !ENTERED.load(Ordering::SeqCst) {
+        enable_raw_mode()?;
+        ENTERED.store(true, Ordering::SeqCst);
+        execute!(stdout(), EnterAlternateScreen, crossterm::cursor::Hide)?;
+        if mouse {
+            execute!(stdout(), EnableMouseCapture)?;
+        }
+    }
+    // Not Terminal::clear, which asks the terminal where its cursor is (the input thread would
+    // swallow the answer): a blank frame makes the next one paint every cell.
+    execute!(stdout(), crossterm::terminal::Clear(crossterm::terminal::ClearType::All))?;
+    term.draw(|_| {})?;
+    Ok(())
 }
 
 async fn event_loop(
@@ -432,6 +497,7 @@ async fn event_loop(
     term.draw(|f| ui::render(f, f.area(), &app, &theme))?;
     let stop = stop_signal();
     tokio::pin!(stop);
+    let mut jobs = JobControl::new();
     // On the live network a step may block for real (a blocking connect to @pending waits for
     // the kernel's timeout): the app lends its kernel for the step (Effect::RunJob), the step
     // runs on a blocking worker, and this loop keeps the app: every key, view and overlay works,
@@ -486,6 +552,16 @@ async fn event_loop(
                 None => return Ok(()),
             },
             _ = &mut stop => return Ok(()),
+            js = jobs.recv() => {
+                if let JobSignal::Stop = js {
+                    // Leave the screen as a shell expects it, then stop as SIGTSTP would.
+                    restore_terminal();
+                    crate::net::live::raw::signals::stop_self();
+                }
+                // Continued (after our stop, or someone else's SIGSTOP): enter and redraw all.
+                reenter(term, mouse)?;
+                vec![Effect::Redraw]
+            }
             done = async { (&mut job.as_mut().expect("guarded").handle).await }, if job.is_some() => {
                 job = None;
                 let (k, done) = done.map_err(|e| color_eyre::eyre::eyre!("the lab worker failed: {e}"))?;
@@ -636,6 +712,8 @@ pub fn run_tui(opts: TuiOptions) -> Result<()> {
     let (app, theme, mouse, mut rec) = prepare_all(&opts);
     // Two threads' worth: the loop, and a blocking worker for live calls.
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    // A stray SIGUSR1 must not end the program with the terminal left raw.
+    let _ = crate::net::live::raw::signals::tame_usr1();
     let _restore = Restore;
     let mut term = enter(mouse)?;
     let res = rt.block_on(event_loop(&mut term, app, theme, mouse, &mut rec));

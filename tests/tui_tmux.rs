@@ -345,3 +345,73 @@ fn an_idle_live_recording_holds_only_a_few_entries() {
     let out = String::from_utf8_lossy(&out.stdout);
     assert!(out.contains("reproduced every recorded answer"), "{out}");
 }
+
+/// The pid of socklab in the pane.
+fn socklab_pid(t: &Tmux) -> String {
+    let pane_pid = String::from_utf8_lossy(&t.cmd(&["display-message", "-p", "-t", "lab", "#{pane_pid}"]).stdout)
+        .trim()
+        .to_string();
+    child_of(&pane_pid).unwrap_or_else(|| panic!("no child of {pane_pid}"))
+}
+
+fn pane_flag(t: &Tmux, flag: &str) -> String {
+    String::from_utf8_lossy(&t.cmd(&["display-message", "-p", "-t", "lab", &format!("#{{{flag}}}")]).stdout)
+        .trim()
+        .to_string()
+}
+
+fn kill(sig: &str, pid: &str) {
+    assert!(Command::new("kill").args([&format!("-{sig}"), pid]).status().expect("kill").success());
+}
+
+/// Issue 14 item 11: SIGQUIT and SIGALRM end socklab with the terminal restored (alternate
+/// screen off, cursor shown); SIGUSR1 ends nothing.
+#[test]
+fn quit_alarm_and_usr1_never_leave_the_terminal_raw() {
+    if !require_tmux() {
+        return;
+    }
+    for sig in ["QUIT", "ALRM"] {
+        let t = start(&format!("sig-{sig}"), 80, 24, "");
+        t.wait_for("the fresh screen", |s| s.contains("Sockets (0)"));
+        kill(sig, &socklab_pid(&t));
+        let s = t.wait_for("the shell after the signal", |s| s.contains("RESTORED"));
+        assert!(!s.contains("Call log"), "SIG{sig}: the alternate screen is gone:\n{s}");
+        assert_eq!(pane_flag(&t, "alternate_on"), "0", "SIG{sig}");
+        assert_eq!(pane_flag(&t, "cursor_flag"), "1", "SIG{sig}: the cursor is shown");
+    }
+    let t = start("sig-USR1", 80, 24, "");
+    t.wait_for("the fresh screen", |s| s.contains("Sockets (0)"));
+    kill("USR1", &socklab_pid(&t));
+    std::thread::sleep(Duration::from_millis(300));
+    t.keys(&["t"]);
+    t.wait_for("socklab still running after SIGUSR1", |s| s.contains("socket tcp"));
+    t.keys(&["q"]);
+    t.wait_for("the shell after q", |s| s.contains("RESTORED"));
+}
+
+/// Issue 14 item 11: SIGTSTP restores the terminal before stopping; SIGCONT enters the screen
+/// again and redraws it.
+#[test]
+fn tstp_restores_the_terminal_and_cont_redraws() {
+    if !require_tmux() {
+        return;
+    }
+    let t = start("sig-TSTP", 80, 24, "");
+    t.wait_for("the fresh screen", |s| s.contains("Sockets (0)"));
+    let pid = socklab_pid(&t);
+    kill("TSTP", &pid);
+    for _ in 0..100 {
+        if pane_flag(&t, "alternate_on") == "0" {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(pane_flag(&t, "alternate_on"), "0", "stopped: the normal screen is back");
+    assert_eq!(pane_flag(&t, "cursor_flag"), "1", "stopped: the cursor is shown");
+    kill("CONT", &pid);
+    t.wait_for("the screen again after SIGCONT", |s| s.contains("Sockets (0)") && s.contains("Call log"));
+    assert_eq!(pane_flag(&t, "alternate_on"), "1");
+    t.keys(&["q"]);
+    t.wait_for("the shell after q", |s| s.contains("RESTORED"));
+}

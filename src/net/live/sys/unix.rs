@@ -332,6 +332,20 @@ pub fn shutdown_fd(fd: Fd) -> Result<(), Errno> {
 
 extern "C" fn on_interrupt(_: libc::c_int) {}
 
+/// The job-control signals a terminal program handles itself: stop (Ctrl-Z from a shell,
+/// `kill -TSTP`) and continue.
+pub const SIG_TSTP: i32 = libc::SIGTSTP;
+pub const SIG_CONT: i32 = libc::SIGCONT;
+
+/// Stop this process now (after the terminal was restored), as the default SIGTSTP would; it
+/// returns once the process is continued.
+pub fn stop_self() {
+    // SAFETY: raise(2) with a valid signal number.
+    unsafe {
+        libc::raise(libc::SIGSTOP);
+    }
+}
+
 /// Installs an empty `SIGUSR1` handler WITHOUT `SA_RESTART`, once per process, so a blocking
 /// call in a thread that receives the signal answers `EINTR` (LINUX_TRUTH 13b).
 pub fn install_interrupt_handler() -> Result<(), Errno> {
