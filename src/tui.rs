@@ -267,6 +267,9 @@ pub fn prepare_all(opts: &TuiOptions) -> (App, Theme, bool, Option<Recording>) {
             }
             match crate::net::live::judge::LiveKernel::start() {
                 Ok((k, f)) => {
+                    if let Some(w) = moved_targets(&f) {
+                        warnings.push(w);
+                    }
                     let k: Box<dyn crate::session::lab::Kernel> = Box::new(k);
                     (NetKind::Live, Box::new(f), Some(k))
                 }
@@ -331,6 +334,27 @@ pub fn prepare_all(opts: &TuiOptions) -> (App, Theme, bool, Option<Recording>) {
         None => {}
     }
     (app, theme, opts.mouse || config.mouse.unwrap_or(false), recording)
+}
+
+/// Targets that could not have their lab port (another program holds it) and listen
+/// elsewhere: said at start, since scripts and lessons name the lab ports.
+fn moved_targets(live: &dyn crate::core::facts::Facts) -> Option<String> {
+    use crate::core::call::{Family, NamedTarget};
+    use crate::core::facts::Facts;
+    let sim = crate::net::sim::SimNet;
+    let moved: Vec<String> = NamedTarget::ALL
+        .iter()
+        .filter_map(|&t| {
+            let (l, s) = (live.resolve(t, Family::V4)?, sim.resolve(t, Family::V4)?);
+            (l.port() != s.port()).then(|| format!("{t} on port {} (not {})", l.port(), s.port()))
+        })
+        .collect();
+    (!moved.is_empty()).then(|| {
+        format!(
+            "another program holds some lab ports, so {} here; name the targets (@accept, ...) rather than their ports (lessons run on the simulated network, where the lab ports hold)",
+            moved.join(", ")
+        )
+    })
 }
 
 /// Translate a crossterm key event into the app's key.
@@ -733,6 +757,39 @@ pub fn run_tui(opts: TuiOptions) -> Result<()> {
 mod tests {
     use super::*;
     use std::time::{Duration, UNIX_EPOCH};
+
+    /// Issue 12 item 9: a target that had to take another port is said at start.
+    #[test]
+    fn moved_targets_are_said() {
+        use crate::core::call::{Family, NamedTarget};
+        use crate::core::facts::{Facts, RouteFact, TcpFact, UdpFact};
+        use crate::net::sim::SimNet;
+        use std::net::{IpAddr, SocketAddr};
+        struct Moved;
+        impl Facts for Moved {
+            fn resolve(&self, t: NamedTarget, f: Family) -> Option<SocketAddr> {
+                match t {
+                    NamedTarget::Accept => Some(SocketAddr::from(([127, 0, 0, 1], 40000))),
+                    _ => SimNet.resolve(t, f),
+                }
+            }
+            fn route(&self, ip: IpAddr) -> RouteFact {
+                SimNet.route(ip)
+            }
+            fn is_local(&self, ip: IpAddr) -> bool {
+                SimNet.is_local(ip)
+            }
+            fn tcp(&self, dst: SocketAddr) -> TcpFact {
+                SimNet.tcp(dst)
+            }
+            fn udp(&self, dst: SocketAddr) -> UdpFact {
+                SimNet.udp(dst)
+            }
+        }
+        let w = moved_targets(&Moved).expect("said");
+        assert!(w.contains("@accept on port 40000 (not 7001)"), "{w}");
+        assert_eq!(moved_targets(&SimNet), None);
+    }
 
     #[test]
     fn recording_names_are_utc_dates() {
