@@ -55,10 +55,10 @@ impl App {
     /// Live: lend the kernel for `job` and show the step as pending. `false` on the simulated
     /// network (the caller runs the step at once).
     pub(super) fn start_job(&mut self, job: KernelJob, stmt: &Stmt, from_key: bool) -> bool {
-        if !self.lab.is_live() || self.replay.is_some() {
+        if !self.ws.lab.is_live() || self.replay.is_some() {
             return false;
         }
-        let Some(k) = self.lab.take_kernel() else { return false };
+        let Some(k) = self.ws.lab.take_kernel() else { return false };
         self.job = Some(Lent(job, k));
         self.pending =
             Some(Pending { stmt: stmt.clone(), from_key, elapsed: Duration::ZERO, gave_up: None, status_after: None });
@@ -129,7 +129,7 @@ impl App {
 
     /// The kernel answered the pending step: complete it as if it had run at once.
     pub fn kernel_done(&mut self, k: Box<dyn Kernel>, done: KernelDone) -> Vec<Effect> {
-        self.lab.put_kernel(k);
+        self.ws.lab.put_kernel(k);
         let Some(p) = self.pending.take() else { return vec![Effect::Redraw] };
         let secs = p.elapsed.as_secs_f64();
         let sock = match &p.stmt.kind {
@@ -157,7 +157,7 @@ impl App {
             if let Some(k) = kernel_said {
                 msg.push_str(&format!("; the kernel's call answered {k}"));
             }
-            if let Some(e) = self.log.last_mut().filter(|e| e.text == text) {
+            if let Some(e) = self.ws.log.last_mut().filter(|e| e.text == text) {
                 e.gave_up = Some(msg.clone());
             }
             match sock {

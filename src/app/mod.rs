@@ -478,17 +478,10 @@ impl Default for AppOptions {
 /// The application.
 #[derive(Debug)]
 pub struct App {
-    lab: Lab,
+    /// The lab on screen and its views (a lesson swaps in its own, [`App::stash`] keeps the
+    /// main one meanwhile).
+    ws: Workspace,
     personalities: Vec<PersonalityId>,
-    names: Names,
-    net: NetKind,
-    log: Vec<LogEntry>,
-    notes: VecDeque<Note>,
-    sockets: Vec<SockEntry>,
-    sock_index: HashMap<String, usize>,
-    selected_socket: Option<usize>,
-    /// `None`: follow the newest row.
-    selected_row: Option<usize>,
     focus: Focus,
     view: usize,
     prompt: Prompt,
@@ -504,7 +497,7 @@ pub struct App {
     /// The lesson in the side panel.
     lesson: Option<Box<LessonPanel>>,
     /// The main lab and its views, put aside while a lesson runs.
-    stash: Option<Box<Stash>>,
+    stash: Option<Box<Workspace>>,
     /// Time from outside (a live clock) that arrived during a lesson: applied on its close.
     lesson_held: Duration,
     progress: Progress,
@@ -529,9 +522,10 @@ pub struct App {
     job: Option<blocking::Lent>,
 }
 
-/// The main lab and what the screen shows of it, while a lesson has the screen.
+/// A lab and what the screen shows of it: the main one, or a lesson's (swapped in whole while
+/// the lesson has the screen, swapped back when it closes).
 #[derive(Debug)]
-struct Stash {
+struct Workspace {
     lab: Lab,
     names: Names,
     net: NetKind,
@@ -540,13 +534,35 @@ struct Stash {
     sockets: Vec<SockEntry>,
     sock_index: HashMap<String, usize>,
     selected_socket: Option<usize>,
+    /// `None`: follow the newest row.
     selected_row: Option<usize>,
+}
+
+impl Workspace {
+    fn new(lab: Lab, net: NetKind) -> Workspace {
+        Workspace {
+            lab,
+            names: Names::default(),
+            net,
+            log: Vec::new(),
+            notes: VecDeque::new(),
+            sockets: Vec::new(),
+            sock_index: HashMap::new(),
+            selected_socket: None,
+            selected_row: None,
+        }
+    }
+
+    /// A fresh lab of the simulated network (lessons run there).
+    fn sim(personalities: &[PersonalityId]) -> Workspace {
+        Workspace::new(Lab::new(personalities, Box::new(crate::net::sim::SimNet)), NetKind::Sim)
+    }
 }
 
 impl App {
     /// Whether a real kernel answers too (the live network).
     pub fn is_live(&self) -> bool {
-        self.lab.is_live()
+        self.ws.lab.is_live()
     }
 
     /// A fresh lab over every personality.
@@ -559,20 +575,13 @@ impl App {
             },
             w => Status { text: format!("warning: {}", w.join("; ")), level: Level::Warn },
         };
+        let lab = match opts.kernel {
+            Some(kernel) => Lab::live(&personalities, opts.facts, kernel),
+            None => Lab::new(&personalities, opts.facts),
+        };
         App {
-            lab: match opts.kernel {
-                Some(kernel) => Lab::live(&personalities, opts.facts, kernel),
-                None => Lab::new(&personalities, opts.facts),
-            },
+            ws: Workspace::new(lab, opts.net),
             personalities,
-            names: Names::default(),
-            net: opts.net,
-            log: Vec::new(),
-            notes: VecDeque::new(),
-            sockets: Vec::new(),
-            sock_index: HashMap::new(),
-            selected_socket: None,
-            selected_row: None,
             focus: Focus::Log,
             notes_scroll: 0,
             lesson_scroll: 0,
@@ -632,7 +641,7 @@ impl App {
             return;
         }
         let text = format!("wait {}", d.as_millis());
-        let step = JournalStep::Wait { line: self.log.len(), text, wait: WaitSpec::For { ms: to_ms(d) }, records };
+        let step = JournalStep::Wait { line: self.ws.log.len(), text, wait: WaitSpec::For { ms: to_ms(d) }, records };
         self.steps.push(step);
     }
 
@@ -668,7 +677,7 @@ impl App {
         }
         match &self.lesson {
             Some(l) => l.run.lab(),
-            None => &self.lab,
+            None => &self.ws.lab,
         }
     }
     /// The lesson in the side panel.
@@ -685,27 +694,27 @@ impl App {
     }
     /// The call log.
     pub fn log(&self) -> &[LogEntry] {
-        &self.log
+        &self.ws.log
     }
     /// Notifications, oldest first.
     pub fn notes(&self) -> &VecDeque<Note> {
-        &self.notes
+        &self.ws.notes
     }
     /// Sockets in creation order.
     pub fn sockets(&self) -> &[SockEntry] {
-        &self.sockets
+        &self.ws.sockets
     }
     /// Index of the selected socket.
     pub fn selected_socket(&self) -> Option<usize> {
-        self.selected_socket
+        self.ws.selected_socket
     }
     /// The selected log row; `None` while following the newest.
     pub fn selected_row(&self) -> Option<usize> {
-        self.selected_row
+        self.ws.selected_row
     }
     /// The row shown as selected: the chosen one or the newest.
     pub fn current_row(&self) -> Option<usize> {
-        self.selected_row.or(self.log.len().checked_sub(1))
+        self.ws.selected_row.or(self.ws.log.len().checked_sub(1))
     }
     /// The panel whose selection moved last.
     /// How many notes back from the newest the notifications panel shows.
@@ -720,17 +729,17 @@ impl App {
 
     /// Select log row `i` (a mouse click); the newest row means following again.
     pub fn select_row(&mut self, i: usize) {
-        if i < self.log.len() {
+        if i < self.ws.log.len() {
             self.focus = Focus::Log;
-            self.selected_row = if i + 1 == self.log.len() { None } else { Some(i) };
+            self.ws.selected_row = if i + 1 == self.ws.log.len() { None } else { Some(i) };
         }
     }
 
     /// Select socket `i` (a mouse click).
     pub fn select_socket(&mut self, i: usize) {
-        if i < self.sockets.len() {
+        if i < self.ws.sockets.len() {
             self.focus = Focus::Sockets;
-            self.selected_socket = Some(i);
+            self.ws.selected_socket = Some(i);
         }
     }
 
@@ -799,11 +808,11 @@ impl App {
     }
     /// Which network answers.
     pub fn net(&self) -> NetKind {
-        self.net
+        self.ws.net
     }
     /// The socket names the prompt knows.
     pub fn names(&self) -> &Names {
-        &self.names
+        &self.ws.names
     }
     /// Virtual time of a personality.
     pub fn now(&self, k: usize) -> Duration {
@@ -817,7 +826,7 @@ impl App {
 
     /// The selected socket's entry.
     pub fn selected(&self) -> Option<&SockEntry> {
-        self.selected_socket.and_then(|i| self.sockets.get(i))
+        self.ws.selected_socket.and_then(|i| self.ws.sockets.get(i))
     }
 
     /// Whether the personalities disagree on a socket's state.
@@ -832,7 +841,7 @@ impl App {
     /// Live: why the socket's last call was not made for real (the `linux` column then shows
     /// the model's answer), if it was not.
     pub fn not_made(&self, entry: &SockEntry) -> Option<String> {
-        let recs = entry.last_entry.and_then(|i| self.log.get(i))?.records()?;
+        let recs = entry.last_entry.and_then(|i| self.ws.log.get(i))?.records()?;
         recs.iter().find_map(|r| match &r.kernel {
             Some(crate::session::lab::KernelAnswer::NotPerformed { why }) => Some(why.clone()),
             _ => None,
@@ -855,7 +864,7 @@ impl App {
             // A closed socket has no TCP state to show.
             (_, State::Closed | State::Unassociated | State::Associated) => return None,
         };
-        Some(match self.net {
+        Some(match self.ws.net {
             NetKind::Sim => format!("{tcp} (sim)"),
             NetKind::Live => tcp.to_string(),
         })
@@ -868,7 +877,7 @@ impl App {
             // A lesson runs in virtual time; the main lab's clock catches up on its close.
             return None;
         }
-        self.lab.hosts().iter().filter_map(|h| h.next_event().map(|t| t.saturating_sub(h.now()))).min()
+        self.ws.lab.hosts().iter().filter_map(|h| h.next_event().map(|t| t.saturating_sub(h.now()))).min()
     }
 
     /// The log row an explain would show: the selected row, or the newest.
@@ -886,7 +895,7 @@ impl App {
             Msg::Key(a) => self.action(a),
             Msg::Input(k) => self.input(k),
             Msg::Prompt(e) => {
-                if let Some(m) = self.prompt.edit(e, &self.names) {
+                if let Some(m) = self.prompt.edit(e, &self.ws.names) {
                     self.set_status(m, Level::Info);
                 }
                 true
@@ -1026,18 +1035,8 @@ impl App {
             self.save_stop(&old);
         }
         if self.stash.is_none() {
-            let fresh = crate::session::lab::Lab::new(&self.personalities, Box::new(crate::net::sim::SimNet));
-            self.stash = Some(Box::new(Stash {
-                lab: std::mem::replace(&mut self.lab, fresh),
-                names: std::mem::take(&mut self.names),
-                net: std::mem::replace(&mut self.net, NetKind::Sim),
-                log: std::mem::take(&mut self.log),
-                notes: std::mem::take(&mut self.notes),
-                sockets: std::mem::take(&mut self.sockets),
-                sock_index: std::mem::take(&mut self.sock_index),
-                selected_socket: self.selected_socket.take(),
-                selected_row: self.selected_row.take(),
-            }));
+            let lesson_ws = Workspace::sim(&self.personalities);
+            self.stash = Some(Box::new(std::mem::replace(&mut self.ws, lesson_ws)));
         }
         let step = self.progress.resume_step(&lesson.id);
         self.lesson = Some(Box::new(LessonPanel::start(n, lesson, step)));
@@ -1057,17 +1056,8 @@ impl App {
         self.lesson_scroll = 0;
         let Some(l) = self.lesson.take() else { return };
         self.save_stop(&l);
-        if let Some(st) = self.stash.take() {
-            let st = *st;
-            self.lab = st.lab;
-            self.names = st.names;
-            self.net = st.net;
-            self.log = st.log;
-            self.notes = st.notes;
-            self.sockets = st.sockets;
-            self.sock_index = st.sock_index;
-            self.selected_socket = st.selected_socket;
-            self.selected_row = st.selected_row;
+        if let Some(main) = self.stash.take() {
+            self.ws = *main;
         }
         let held = std::mem::take(&mut self.lesson_held);
         if !held.is_zero() {
@@ -1128,14 +1118,7 @@ impl App {
         let texts: Vec<String> = l.run.history().iter().map(|s| s.text.clone()).collect();
         let mut from = l.mirrored;
         if rebuild || texts.len() < from {
-            self.lab = crate::session::lab::Lab::new(&self.personalities, Box::new(crate::net::sim::SimNet));
-            self.names = Names::default();
-            self.log.clear();
-            self.notes.clear();
-            self.sockets.clear();
-            self.sock_index.clear();
-            self.selected_socket = None;
-            self.selected_row = None;
+            self.ws = Workspace::sim(&self.personalities);
             from = 0;
         }
         for t in &texts[from..] {
@@ -1263,12 +1246,12 @@ impl App {
                 true
             }
             Action::NextSocket | Action::PrevSocket => {
-                let n = self.sockets.len();
+                let n = self.ws.sockets.len();
                 if n == 0 {
                     return false;
                 }
-                let cur = self.selected_socket.unwrap_or(0);
-                self.selected_socket = Some(if a == Action::NextSocket { (cur + 1) % n } else { (cur + n - 1) % n });
+                let cur = self.ws.selected_socket.unwrap_or(0);
+                self.ws.selected_socket = Some(if a == Action::NextSocket { (cur + 1) % n } else { (cur + n - 1) % n });
                 true
             }
             Action::NextRow
@@ -1281,18 +1264,18 @@ impl App {
                 Focus::Sockets => match a {
                     Action::NextRow | Action::PageDown => self.action(Action::NextSocket),
                     Action::PrevRow | Action::PageUp => self.action(Action::PrevSocket),
-                    Action::FirstRow if !self.sockets.is_empty() => {
-                        self.selected_socket = Some(0);
+                    Action::FirstRow if !self.ws.sockets.is_empty() => {
+                        self.ws.selected_socket = Some(0);
                         true
                     }
-                    Action::LastRow if !self.sockets.is_empty() => {
-                        self.selected_socket = Some(self.sockets.len() - 1);
+                    Action::LastRow if !self.ws.sockets.is_empty() => {
+                        self.ws.selected_socket = Some(self.ws.sockets.len() - 1);
                         true
                     }
                     _ => false,
                 },
                 Focus::Notes => {
-                    let max = self.notes.len().saturating_sub(1);
+                    let max = self.ws.notes.len().saturating_sub(1);
                     let page = self.page();
                     self.notes_scroll = match a {
                         Action::NextRow => self.notes_scroll.saturating_sub(1),
@@ -1390,13 +1373,13 @@ impl App {
     }
 
     fn move_row(&mut self, a: Action) -> bool {
-        let n = self.log.len();
+        let n = self.ws.log.len();
         if n == 0 {
             return false;
         }
         let last = n - 1;
         self.focus = Focus::Log;
-        let cur = self.selected_row.unwrap_or(last);
+        let cur = self.ws.selected_row.unwrap_or(last);
         let to = match a {
             Action::NextRow => cur + 1,
             Action::PrevRow => cur.saturating_sub(1),
@@ -1406,13 +1389,13 @@ impl App {
             _ => cur.saturating_sub(self.page()),
         };
         // Past the newest row: follow again.
-        self.selected_row = if to >= last && a != Action::PrevRow && a != Action::PageUp && a != Action::FirstRow {
+        self.ws.selected_row = if to >= last && a != Action::PrevRow && a != Action::PageUp && a != Action::FirstRow {
             None
         } else {
             Some(to.min(last))
         };
         // The row's answers in full (the log may abbreviate them), in the status line.
-        if let Some(e) = self.current_row().and_then(|i| self.log.get(i)) {
+        if let Some(e) = self.current_row().and_then(|i| self.ws.log.get(i)) {
             let answers: Vec<String> = (0..self.personalities.len())
                 .map(|k| format!("{} {}", self.personalities[k], e.cell(k).full))
                 .collect();
@@ -1484,7 +1467,7 @@ impl App {
             return true;
         }
         // Live: the real clock has moved already; only the models catch up.
-        let recs = if self.lab.is_live() { self.lab.elapse(d) } else { self.lab.wait_for(d) };
+        let recs = if self.ws.lab.is_live() { self.ws.lab.elapse(d) } else { self.ws.lab.wait_for(d) };
         let changed = recs.iter().any(|r| !r.events.transitions.is_empty() || !r.events.notifications.is_empty());
         self.absorb_waits(&recs);
         if self.journal {
@@ -1504,7 +1487,7 @@ impl App {
                 self.flush_idle();
             }
         }
-        changed || !self.lab.is_live()
+        changed || !self.ws.lab.is_live()
     }
 
     // -----------------------------------------------------------------------------------------
@@ -1525,8 +1508,8 @@ impl App {
         // The pause before this line is written before the kernel is asked anything (the
         // recorder files the kernel's answers under the next step it writes).
         self.flush_idle();
-        let line_no = self.log.len() + 1;
-        let stmt = match parse_line(line, line_no, &mut self.names) {
+        let line_no = self.ws.log.len() + 1;
+        let stmt = match parse_line(line, line_no, &mut self.ws.names) {
             Ok(Some(s)) => s,
             Ok(None) => return true,
             Err(e) => {
@@ -1545,16 +1528,16 @@ impl App {
     /// terminal layer first ([`Effect::RunJob`]) and completes here again with `done`.
     fn run_stmt(&mut self, stmt: Stmt, from_key: bool, done: Option<KernelDone>) {
         let line_no = stmt.span.line;
-        let idx = self.log.len();
+        let idx = self.ws.log.len();
         let body = match &stmt.kind {
             StmtKind::Call(call) => {
                 let records = match done {
-                    Some(KernelDone::Call(a)) => self.lab.call_answered(call, Some(a)).to_vec(),
+                    Some(KernelDone::Call(a)) => self.ws.lab.call_answered(call, Some(a)).to_vec(),
                     _ => {
                         if self.start_job(KernelJob::Call(call.clone()), &stmt, from_key) {
                             return;
                         }
-                        self.lab.call(call).to_vec()
+                        self.ws.lab.call(call).to_vec()
                     }
                 };
                 let verdict = verdict(&records);
@@ -1569,9 +1552,9 @@ impl App {
                 let (records, spec) = match w {
                     Wait::For(d) => {
                         let recs = match done {
-                            Some(_) => self.lab.elapse(*d),
+                            Some(_) => self.ws.lab.elapse(*d),
                             None if self.start_job(KernelJob::Sleep(*d), &stmt, from_key) => return,
-                            None => self.lab.wait_for(*d),
+                            None => self.ws.lab.wait_for(*d),
                         };
                         (recs, WaitSpec::For { ms: to_ms(*d) })
                     }
@@ -1583,14 +1566,14 @@ impl App {
                         };
                         let recs = match done {
                             Some(KernelDone::Until(met, took)) => {
-                                self.lab.wait_until_answered(sock, u, Some((met, took)))
+                                self.ws.lab.wait_until_answered(sock, u, Some((met, took)))
                             }
                             _ => {
                                 let job = KernelJob::Until { sock: sock.clone(), until: u };
                                 if self.start_job(job, &stmt, from_key) {
                                     return;
                                 }
-                                self.lab.wait_until(sock, u)
+                                self.ws.lab.wait_until(sock, u)
                             }
                         };
                         (recs, WaitSpec::Until { sock: sock.clone(), until: Cond::from(u) })
@@ -1616,7 +1599,7 @@ impl App {
                         x.only = Some(vec![p]);
                     }
                     let mut sink = Vec::new();
-                    let res = match run(std::slice::from_ref(&one), &mut self.lab, Output::Json, &mut sink) {
+                    let res = match run(std::slice::from_ref(&one), &mut self.ws.lab, Output::Json, &mut sink) {
                         Ok(rep) if rep.failures.is_empty() => Ok(()),
                         Ok(rep) => Err(rep.failures.join("; ")),
                         Err(e) => Err(e.to_string()),
@@ -1661,33 +1644,33 @@ impl App {
             };
             self.set_status(format!("{what}{lvl}"), Level::Info);
         }
-        self.log.push(entry);
+        self.ws.log.push(entry);
     }
 
     fn sock_entry(&mut self, name: &str) -> usize {
-        if let Some(&i) = self.sock_index.get(name) {
+        if let Some(&i) = self.ws.sock_index.get(name) {
             return i;
         }
-        let i = self.sockets.len();
-        self.sockets.push(SockEntry {
+        let i = self.ws.sockets.len();
+        self.ws.sockets.push(SockEntry {
             name: name.to_string(),
             last_entry: None,
             last: vec![None; self.personalities.len()],
         });
-        self.sock_index.insert(name.to_string(), i);
+        self.ws.sock_index.insert(name.to_string(), i);
         i
     }
 
     fn push_note(&mut self, n: Note) {
-        if self.notes.len() >= NOTES_KEPT {
-            self.notes.pop_front();
+        if self.ws.notes.len() >= NOTES_KEPT {
+            self.ws.notes.pop_front();
         }
-        self.notes.push_back(n);
+        self.ws.notes.push_back(n);
     }
 
     fn note_transition(&mut self, k: usize, t: &Transition) {
-        if let Some(&i) = self.sock_index.get(&t.sock) {
-            self.sockets[i].last[k] = Some(t.clone());
+        if let Some(&i) = self.ws.sock_index.get(&t.sock) {
+            self.ws.sockets[i].last[k] = Some(t.clone());
         }
         if let Cause::Net(_) = &t.cause {
             let text = format!("{}: {}", t.sock, transition_words(t));
@@ -1721,15 +1704,15 @@ impl App {
         if let Some(name) = &created {
             if records.iter().any(|r| !matches!(r.answer.ret, Ret::Handle(None) | Ret::NotApplicable)) {
                 let i = self.sock_entry(name);
-                self.sockets[i].last_entry = Some(idx);
+                self.ws.sockets[i].last_entry = Some(idx);
                 if matches!(call, Call::Socket { .. }) {
-                    self.selected_socket = Some(i);
+                    self.ws.selected_socket = Some(i);
                 }
             }
         }
         if let Some(crate::core::call::SockRef::Name(n)) = call.sock() {
-            if let Some(&i) = self.sock_index.get(n) {
-                self.sockets[i].last_entry = Some(idx);
+            if let Some(&i) = self.ws.sock_index.get(n) {
+                self.ws.sockets[i].last_entry = Some(idx);
             }
         }
         for (k, r) in records.iter().enumerate() {
@@ -1959,7 +1942,7 @@ mod tests {
         // The views read the lesson's lab; the mirror agrees with it.
         let run_lab = a.lesson().unwrap().run.lab();
         for k in 0..a.personalities().len() {
-            assert_eq!(run_lab.hosts()[k].state("b"), a.lab.hosts()[k].state("b"));
+            assert_eq!(run_lab.hosts()[k].state("b"), a.ws.lab.hosts()[k].state("b"));
         }
         // Hint on request, then Esc closes: the main lab comes back.
         keys(&mut a, "h");

@@ -121,7 +121,7 @@ impl App {
     /// damaged file opens on its valid prefix with a warning.
     pub fn replaying(replay: Replay<ReplaySource>, name: String, idle_limit: Duration, opts: AppOptions) -> App {
         let mut app = App::new(opts);
-        app.net = match replay.header().network {
+        app.ws.net = match replay.header().network {
             crate::session::record::Network::Sim => NetKind::Sim,
             crate::session::record::Network::Live => NetKind::Live,
         };
@@ -174,7 +174,7 @@ impl App {
         let gap = paced[1].saturating_sub(paced[0]);
         // A recording of the simulated network is paced by its virtual time, in which calls take
         // no time at all: each step still gets a moment on the screen.
-        if self.net == NetKind::Sim {
+        if self.ws.net == NetKind::Sim {
             return Some(gap.max(SIM_STEP.div_f64(r.speed())));
         }
         Some(gap)
@@ -195,14 +195,14 @@ impl App {
                     break;
                 }
                 let Some(c) = r.checkpoints.pop() else { break };
-                self.log.truncate(c.log);
-                self.notes.truncate(c.notes);
-                self.sockets = c.sockets;
-                self.sock_index = c.sock_index;
-                self.selected_socket = c.selected_socket;
+                self.ws.log.truncate(c.log);
+                self.ws.notes.truncate(c.notes);
+                self.ws.sockets = c.sockets;
+                self.ws.sock_index = c.sock_index;
+                self.ws.selected_socket = c.selected_socket;
             }
-            if self.selected_row.is_some_and(|s| s >= self.log.len()) {
-                self.selected_row = None;
+            if self.ws.selected_row.is_some_and(|s| s >= self.ws.log.len()) {
+                self.ws.selected_row = None;
             }
             let at = r.position();
             self.set_status(format!("back to entry {at} of {}", r.len()), Level::Info);
@@ -211,11 +211,11 @@ impl App {
             let i = r.position();
             let before = (r.replay.starts_step(i) || r.replay.step_start().is_none()).then(|| Checkpoint {
                 step_start: i,
-                log: self.log.len(),
-                notes: self.notes.len(),
-                sockets: self.sockets.clone(),
-                sock_index: self.sock_index.clone(),
-                selected_socket: self.selected_socket,
+                log: self.ws.log.len(),
+                notes: self.ws.notes.len(),
+                sockets: self.ws.sockets.clone(),
+                sock_index: self.ws.sock_index.clone(),
+                selected_socket: self.ws.selected_socket,
             });
             match r.replay.step_forward() {
                 None => break,
@@ -246,12 +246,12 @@ impl App {
         match first {
             Entry::Call(c) => {
                 let records = r.replay.last_call().to_vec();
-                let idx = self.log.len();
+                let idx = self.ws.log.len();
                 self.absorb_call(&c.call, &records, idx);
                 let verdict = crate::session::lab::verdict(&records);
                 self.set_status(format!("entry {at} of {n} (line {line}): {}", c.text), Level::Info);
                 let body = Body::Call { call: c.call.clone(), records, verdict };
-                self.log.push(LogEntry {
+                self.ws.log.push(LogEntry {
                     line_no: idx + 1,
                     text: c.text.clone(),
                     from_key: false,
@@ -265,8 +265,8 @@ impl App {
                 let verdict = crate::session::lab::wait_verdict(&records);
                 self.set_status(format!("entry {at} of {n} (line {line}): {}", w.text), Level::Info);
                 let body = Body::Wait { records, verdict };
-                let line_no = self.log.len() + 1;
-                self.log.push(LogEntry { line_no, text: w.text.clone(), from_key: false, body, gave_up: None });
+                let line_no = self.ws.log.len() + 1;
+                self.ws.log.push(LogEntry { line_no, text: w.text.clone(), from_key: false, body, gave_up: None });
             }
             Entry::Marker(m) => {
                 self.set_status(format!("marker `{}` (entry {at} of {n})", m.label), Level::Info);
