@@ -60,7 +60,9 @@ pub fn explain(app: &App, idx: usize) -> Option<Explanation> {
                 if let Some(n) = &a.note {
                     answers.push((Tone::Quiet, format!("{:<width$}  note: {n}", "")));
                 }
-                if let Some(crate::session::lab::KernelAnswer::NotPerformed { why }) = &r.kernel {
+                if let (Some(crate::session::lab::KernelAnswer::NotPerformed { why }), true) =
+                    (&r.kernel, a.ret != crate::core::model::Ret::NotApplicable)
+                {
                     answers.push((
                         Tone::Error,
                         format!("{:<width$}  ⊘ not made for real: {why}; this is the model's answer", ""),
@@ -158,6 +160,8 @@ pub fn explain(app: &App, idx: usize) -> Option<Explanation> {
         if rule_ids.len() == 1 {
             let (id, _) = &rule_ids[0];
             let summary = rules::find(id).map(|r| r.summary).unwrap_or("");
+            // The summary names its rule already (`select: ...`).
+            let summary = summary.strip_prefix(&format!("{id}: ")).unwrap_or(summary);
             why.push((Tone::Quiet, format!("One rule, answered per personality: {id}: {summary}")));
         } else {
             for (id, who) in &rule_ids {

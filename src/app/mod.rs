@@ -312,7 +312,9 @@ fn call_cell(r: &CallRecord) -> Cell {
     let mut c = Cell { full, medium, short, tone, assumed: assumed(a.rule, r.personality) };
     // Live: socklab did not make this call for real; the column shows the model's answer and
     // says so (`⊘`), never as if the kernel had answered.
-    if let Some(crate::session::lab::KernelAnswer::NotPerformed { why }) = &r.kernel {
+    if let (Some(crate::session::lab::KernelAnswer::NotPerformed { why }), false) =
+        (&r.kernel, a.ret == Ret::NotApplicable)
+    {
         c.full = format!("⊘ not made ({why}); model: {}", c.full);
         c.medium = format!("⊘ model: {}", c.medium);
         c.short = format!("⊘ {}", c.short);
@@ -843,7 +845,10 @@ impl App {
     pub fn not_made(&self, entry: &SockEntry) -> Option<String> {
         let recs = entry.last_entry.and_then(|i| self.ws.log.get(i))?.records()?;
         recs.iter().find_map(|r| match &r.kernel {
-            Some(crate::session::lab::KernelAnswer::NotPerformed { why }) => Some(why.clone()),
+            // A call the personality does not have (n/a) is not a kernel answer anyway.
+            Some(crate::session::lab::KernelAnswer::NotPerformed { why }) if r.answer.ret != Ret::NotApplicable => {
+                Some(why.clone())
+            }
             _ => None,
         })
     }
@@ -1084,6 +1089,8 @@ impl App {
 
     /// Feed a line to the lesson; the mirror follows. Returns whether the line was valid.
     fn lesson_line(&mut self, line: &str) -> bool {
+        // A new step's text starts at its top.
+        self.lesson_scroll = 0;
         let Some(l) = self.lesson.as_mut() else { return false };
         let out = l.run.feed(line);
         let valid = !matches!(out, StepOutcome::Invalid { .. });
@@ -1637,12 +1644,13 @@ impl App {
             } else {
                 format!("{line_no}: {}", entry.text)
             };
+            // The mark first: on a narrow screen the line's own text is what gets shortened.
             let lvl = match entry.mark() {
                 Mark::Same => "",
-                Mark::Words => "  ≈ same meaning, other words: e explains",
-                Mark::Differs => "  ≠ personalities differ: e explains",
+                Mark::Words => "≈ same meaning in other words (e explains) · ",
+                Mark::Differs => "≠ the personalities differ (e explains) · ",
             };
-            self.set_status(format!("{what}{lvl}"), Level::Info);
+            self.set_status(format!("{lvl}{what}"), Level::Info);
         }
         self.ws.log.push(entry);
     }

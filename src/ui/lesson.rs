@@ -40,15 +40,24 @@ pub fn panel(frame: &mut Frame, area: Rect, l: &LessonPanel, app: &App, theme: &
     // The panel scrolls (Tab to focus it, then j/k): the lines it holds wrap to its width.
     let text = l.lines();
     let text_w = w.saturating_sub(1).max(1);
-    let total: usize = text.iter().map(|(_, s)| super::wrap_words(s, text_w).len()).sum();
+    // A line's indentation stays (commands to type are indented), on every wrapped line.
+    let wrap = |s: &str| -> Vec<String> {
+        let indent = s.len() - s.trim_start().len();
+        let pad = &s[..indent];
+        super::wrap_words(s.trim_start(), text_w.saturating_sub(indent).max(8))
+            .into_iter()
+            .map(|l| format!("{pad}{l}"))
+            .collect()
+    };
+    let total: usize = text.iter().map(|(_, s)| wrap(s).len()).sum();
     let h = area.height.saturating_sub(2) as usize;
     let scroll = (app.lesson_scroll() as usize).min(total.saturating_sub(h));
     let below = total.saturating_sub(scroll + h);
     let hint = match (scroll, below) {
         (0, 0) => hint,
-        (0, b) => format!(" ↓{b} more · Tab, j/k scroll{hint}"),
-        (a, 0) => format!(" ↑{a} more{hint}"),
-        (a, b) => format!(" ↑{a} ↓{b} more{hint}"),
+        (0, b) => format!(" ↓{b} more · Tab, j/k scroll ·{hint}"),
+        (a, 0) => format!(" ↑{a} more ·{hint}"),
+        (a, b) => format!(" ↑{a} ↓{b} more ·{hint}"),
     };
     let focused = app.focus() == crate::app::Focus::Lesson;
     let title = format!(" {} ", l.title());
@@ -65,7 +74,7 @@ pub fn panel(frame: &mut Frame, area: Rect, l: &LessonPanel, app: &App, theme: &
             lines.push(Line::raw(""));
             continue;
         }
-        for part in super::wrap_words(&s, text_w) {
+        for part in wrap(&s) {
             lines.push(Line::styled(part, theme.style(role(t))));
         }
     }

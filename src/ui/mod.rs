@@ -52,6 +52,10 @@ pub fn fit_words(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         return s.to_string();
     }
+    // A title's leading space stays.
+    if let Some(rest) = s.strip_prefix(' ') {
+        return format!(" {}", fit_words(rest, n.saturating_sub(1)));
+    }
     let mut out = String::new();
     for w in s.split(' ') {
         let add = if out.is_empty() { w.chars().count() } else { out.chars().count() + 1 + w.chars().count() };
