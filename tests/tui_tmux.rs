@@ -226,7 +226,7 @@ fn a_blocking_live_connect_shows_its_clock_stays_usable_and_esc_gives_up() {
         s.contains("gave up on `connect s @pending`") && s.contains("closesocket s")
     });
     assert!(!s.contains("waiting for the kernel"), "{s}");
-    assert!(s.contains("connect s @pending (gav"), "the row says it was given up:\n{s}");
+    assert!(s.contains("(gave up)"), "the row says it was given up:\n{s}");
     t.keys(&["q"]);
     let s = t.wait_for("the shell after q", |s| s.contains("RESTORED"));
     assert!(!s.contains("Call log"), "the alternate screen is gone:\n{s}");
