@@ -566,6 +566,18 @@ async fn event_loop(
                     }
                     vec![Effect::Redraw]
                 }
+                // Ctrl-Z: raw mode keeps the terminal from sending SIGTSTP, so suspend here as a
+                // shell user expects (the terminal restored first; `fg` brings the screen back).
+                Some(Event::Key(k))
+                    if k.kind == KeyEventKind::Press
+                        && k.code == CtKey::Char('z')
+                        && k.modifiers.contains(KeyModifiers::CONTROL) =>
+                {
+                    restore_terminal();
+                    crate::net::live::raw::signals::stop_self();
+                    reenter(term, mouse)?;
+                    vec![Effect::Redraw]
+                }
                 Some(ev) => match msg_of(ev, mouse) {
                     Some(msg) => {
                         queue.push_back(msg);

@@ -412,6 +412,17 @@ fn tstp_restores_the_terminal_and_cont_redraws() {
     kill("CONT", &pid);
     t.wait_for("the screen again after SIGCONT", |s| s.contains("Sockets (0)") && s.contains("Call log"));
     assert_eq!(pane_flag(&t, "alternate_on"), "1");
+    // Ctrl-Z (no signal in raw mode) suspends the same way.
+    t.keys(&["C-z"]);
+    for _ in 0..100 {
+        if pane_flag(&t, "alternate_on") == "0" {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(pane_flag(&t, "alternate_on"), "0", "Ctrl-Z: the normal screen is back");
+    kill("CONT", &pid);
+    t.wait_for("the screen again after Ctrl-Z and SIGCONT", |s| s.contains("Call log"));
     t.keys(&["q"]);
     t.wait_for("the shell after q", |s| s.contains("RESTORED"));
 }
