@@ -81,14 +81,16 @@ pub fn sockets(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let w = inner.width as usize;
     let wide = w >= 90;
     // Names as long as the longest (a socket named at the prompt may be long), within reason.
-    let name_w = app.sockets().iter().map(|e| e.name.chars().count()).max().unwrap_or(4).clamp(4, 16);
+    // Measured on the sockets in view only (a list may hold thousands).
+    let rows_h = (inner.height as usize).saturating_sub(1);
+    let first = window(app.sockets().len(), rows_h, app.selected_socket());
+    let in_view = || app.sockets().iter().skip(first).take(rows_h);
+    let name_w = in_view().map(|e| e.name.chars().count()).max().unwrap_or(4).clamp(4, 16);
     // Fixed columns: marker 2, name, type 5, mode 3, opt 3, state 16 (`≠● unassociated `);
     // the rest is the answer.
     // The state column as wide as the longest state shown (`≠● unassociated` at most).
     let k0 = app.view();
-    let state_w = app
-        .sockets()
-        .iter()
+    let state_w = in_view()
         .filter_map(|e| app.socket_view(e, k0).map(|v| v.state.name().chars().count() + 3))
         .max()
         .unwrap_or(5)
