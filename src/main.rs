@@ -217,6 +217,16 @@ fn tui(
             return ExitCode::from(2);
         }
     }
+    // A bad --theme is a bad flag: say so and stop, as for any other.
+    if let Some(t) = &theme {
+        let choice = socklab::ui::theme::ThemeChoice { cli: Some(t.clone()), no_color: false, config: None };
+        if let (_, Some(w)) =
+            socklab::ui::theme::resolve(&choice, &|p| std::fs::read_to_string(p).map_err(|e| e.to_string()))
+        {
+            eprintln!("socklab: --theme {t}: {}", w.trim_end_matches("; using the default theme"));
+            return ExitCode::from(2);
+        }
+    }
     let net = match net {
         Net::Sim => TuiNet::Sim,
         Net::Live => TuiNet::Live,
@@ -237,6 +247,12 @@ fn run_file(
     json: bool,
     record: Option<&std::path::Path>,
 ) -> ExitCode {
+    // `--compare` fits the terminal (COLUMNS, else the terminal's size when stdout is one).
+    let width = std::env::var("COLUMNS").ok().and_then(|c| c.parse::<usize>().ok()).or_else(|| {
+        use std::io::IsTerminal;
+        std::io::stdout().is_terminal().then(|| crossterm::terminal::size().ok().map(|(w, _)| w as usize)).flatten()
+    });
+    socklab::script::run::set_terminal_width(width);
     let src = match std::fs::read_to_string(file) {
         Ok(s) => s,
         Err(e) => {

@@ -993,6 +993,12 @@ impl Parser<'_> {
             if text.parse::<IpAddr>().is_ok() {
                 return Err(self.err(col, format!("address `{text}` has no port: expected {ADDR_EXPECTED}")));
             }
+            // A target's name without its `@` (`slow`): say which one was meant.
+            if let Some(t) =
+                NamedTarget::ALL.iter().find(|t| t.to_string().trim_start_matches('@').eq_ignore_ascii_case(text))
+            {
+                return Err(self.err(col, format!("bad address `{text}`: did you mean the target `{t}`?")));
+            }
             return Err(self.err(col, format!("bad address `{text}`: expected {ADDR_EXPECTED}")));
         };
         if host.contains(':') {
@@ -2316,6 +2322,7 @@ mod tests {
         at("connect s [::g]:80", 12, "not an IPv6 address");
         at("connect s @nowhere", 11, "unknown target `@nowhere`: expected one of @accept");
         at("connect s banana", 11, "expected an address like");
+        at("connect s slow", 11, "did you mean the target `@slow`?");
         at("bind s 127.0.0.1:", 18, "missing port");
         at("sendto s 127.0.0.1:http x", 20, "bad port `http`");
         at("connect s 127.0.0.1:9 namelen=-1", 31, "bad namelen");

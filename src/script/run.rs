@@ -4,11 +4,12 @@
 //! personality) goes to the writer, and failed `expect` lines are counted.
 
 use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::json;
 
 use crate::core::call::Call;
-use crate::core::codes::Code;
+use crate::core::compare::Mark;
 use crate::core::format::{answer_text, error_text, notification_event, notification_text, ret_text, value_text};
 use crate::core::model::{Notification, Ret, State, Transition};
 use crate::core::personality::PersonalityId;
@@ -62,7 +63,17 @@ pub fn run_recorded(
 ) -> std::io::Result<Report> {
     let mut report = Report::default();
     let ps = lab.personalities();
-    if output == Output::Compare {
+    // A terminal too narrow for the columns: long lines wrap under themselves.
+    let mut wrapped;
+    let w: &mut dyn Write = if output == Output::Compare && narrow(ps.len()) {
+        wrapped = Wrapping { inner: w, line: Vec::new(), width: WIDTH.load(Ordering::Relaxed) };
+        &mut wrapped
+    } else {
+        w
+    };
+    if output == Output::Compare && narrow(ps.len()) {
+        writeln!(w, "line  call, then each personality's answer on its own line")?;
+    } else if output == Output::Compare {
         let mut head = format!("{:>4}  {:<34}", "line", "call");
         for p in &ps {
             let name = if lab.is_live() && *p == PersonalityId::Linux { "linux (the kernel)" } else { p.name() };
@@ -147,9 +158,11 @@ pub fn run_recorded(
         }
         writeln!(
             w,
-            "{} steps, {} checks: {} passed, {} failed",
+            "{} {}, {} {}: {} passed, {} failed",
             report.steps,
+            if report.steps == 1 { "step" } else { "steps" },
             report.checks,
+            if report.checks == 1 { "check" } else { "checks" },
             report.checks - report.failures.len(),
             report.failures.len()
         )?;
@@ -183,26 +196,9 @@ fn cell(rec: &CallRecord) -> String {
     s
 }
 
-/// Whether personalities disagree in meaning: success vs failure, a different error (after
-/// mapping WSAEx to Ex), or a different resulting state.
-pub fn differs(recs: &[CallRecord]) -> bool {
-    let key = |r: &CallRecord| {
-        let err = r.answer.error.map(norm_code);
-        let ok = match r.answer.ret {
-            Ret::NotApplicable => 2,
-            _ => r.answer.error.is_some() as u8,
-        };
-        (ok, err, r.after)
-    };
-    recs.windows(2).any(|w| key(&w[0]) != key(&w[1]))
-}
-
-/// A code in Linux spelling where the two platforms share the error.
-fn norm_code(c: Code) -> Code {
-    match c.platform() {
-        crate::core::codes::Platform::Winsock => c.counterpart().unwrap_or(c),
-        crate::core::codes::Platform::Linux => c,
-    }
+/// How the personalities' answers relate, by the one definition of [`crate::core::compare`].
+pub fn differs(recs: &[CallRecord]) -> Mark {
+    crate::session::lab::verdict(recs).mark
 }
 
 fn state_text(s: Option<State>) -> String {
@@ -281,12 +277,25 @@ pub(crate) fn print_call(
             }
         }
         Output::Compare => {
-            let mark = if differs(recs) { "≠" } else { " " };
-            let mut line = format!("{:>4}{} {:<34}", stmt.span.line, mark, trunc(&stmt.text, 34));
-            for r in recs {
-                line.push_str(&format!(" | {:<30}", trunc(&cell(r), 30)));
+            let verdict = crate::session::lab::verdict(recs);
+            let mark = verdict.mark.symbol();
+            if narrow(recs.len()) {
+                // One personality per line: nothing cut at the terminal's width.
+                writeln!(w, "{:>4}{} {}", stmt.span.line, mark, stmt.text)?;
+                for r in recs {
+                    writeln!(w, "        {:<9} {}", r.personality.name(), cell(r))?;
+                }
+            } else {
+                let mut line = format!("{:>4}{} {:<34}", stmt.span.line, mark, trunc(&stmt.text, 34));
+                for r in recs {
+                    line.push_str(&format!(" | {:<30}", trunc(&cell(r), 30)));
+                }
+                writeln!(w, "{}", line.trim_end())?;
             }
-            writeln!(w, "{}", line.trim_end())?;
+            // What differs, when the cells alone may not show it (cut, or the same text).
+            for f in verdict.findings.iter().filter(|f| f.mark == Mark::Differs) {
+                writeln!(w, "        ≠ {}: {}", f.aspect, f.text)?;
+            }
             for r in recs {
                 let p = Profile::of(r.personality);
                 for t in r.answer.transitions.iter().filter(|t| matches!(t.cause, crate::core::model::Cause::Net(_))) {
@@ -337,7 +346,15 @@ pub(crate) fn print_wait(stmt: &Stmt, recs: &[WaitRecord], output: Output, w: &m
             Output::Single | Output::Compare => {
                 let tag = if output == Output::Compare { format!("[{}] ", r.personality) } else { String::new() };
                 if std::ptr::eq(r, &recs[0]) {
-                    writeln!(w, "{:>4}  {}", stmt.span.line, stmt.text)?;
+                    let verdict = if output == Output::Compare {
+                        crate::session::lab::wait_verdict(recs)
+                    } else {
+                        Default::default()
+                    };
+                    writeln!(w, "{:>4}{} {}", stmt.span.line, verdict.mark.symbol(), stmt.text)?;
+                    for f in verdict.findings.iter().filter(|f| f.mark == Mark::Differs) {
+                        writeln!(w, "        ≠ {}: {}", f.aspect, f.text)?;
+                    }
                 }
                 for t in &r.events.transitions {
                     writeln!(w, "        {tag}{}", transition_text(t))?;
@@ -406,6 +423,67 @@ fn glob(pattern: &str, text: &str) -> bool {
         }
     }
     true
+}
+
+/// The terminal's width for `--compare` (0: no limit, as in a pipe or a file).
+static WIDTH: AtomicUsize = AtomicUsize::new(0);
+
+/// Tell the compare transcript how wide the terminal is (`None`: not a terminal).
+pub fn set_terminal_width(w: Option<usize>) {
+    WIDTH.store(w.unwrap_or(0), Ordering::Relaxed);
+}
+
+/// Whether the compare columns (34 for the call, 33 per personality) are wider than the terminal.
+fn narrow(personalities: usize) -> bool {
+    let w = WIDTH.load(Ordering::Relaxed);
+    w != 0 && w < 6 + 34 + 33 * personalities
+}
+
+/// Wraps each line longer than `width` at spaces, continuing 10 columns in.
+struct Wrapping<'a> {
+    inner: &'a mut dyn Write,
+    line: Vec<u8>,
+    width: usize,
+}
+
+impl Write for Wrapping<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        for &b in buf {
+            if b == b'\n' {
+                let line = String::from_utf8_lossy(&std::mem::take(&mut self.line)).into_owned();
+                if line.chars().count() <= self.width {
+                    writeln!(self.inner, "{line}")?;
+                    continue;
+                }
+                let indent = line.len() - line.trim_start().len();
+                let mut cur = line[..indent].to_string();
+                let mut fresh = true;
+                for word in line.trim_start().split(' ') {
+                    let len = cur.chars().count();
+                    if !fresh && len + 1 + word.chars().count() > self.width {
+                        writeln!(self.inner, "{}", cur.trim_end())?;
+                        cur = " ".repeat(indent + 2);
+                        fresh = true;
+                    }
+                    if !fresh {
+                        cur.push(' ');
+                    }
+                    cur.push_str(word);
+                    fresh = false;
+                }
+                writeln!(self.inner, "{}", cur.trim_end())?;
+            } else {
+                self.line.push(b);
+            }
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        if !self.line.is_empty() {
+            self.write_all(b"\n")?;
+        }
+        self.inner.flush()
+    }
 }
 
 fn trunc(s: &str, n: usize) -> String {

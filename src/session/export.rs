@@ -16,12 +16,13 @@ use crate::core::call::{
     AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, Proto, SockAddrArg, SockOpt, SockRef,
 };
 use crate::core::codes::{Code, Platform};
+use crate::core::compare::{Mark, compare};
 use crate::core::format::{answer_text, notification_text, ret_text, value_text};
 use crate::core::model::{Answer, Ret, State};
 use crate::core::personality::PersonalityId;
 use crate::core::profile::Profile;
 
-use super::record::{AnswerEntry, Entry, Header, Network, ReadError, Reader, WaitSpec, from_ms};
+use super::record::{AnswerEntry, Entry, EventsEntry, Header, Network, ReadError, Reader, WaitSpec, from_ms};
 use super::replay::StepReader;
 
 /// What to export to.
@@ -200,16 +201,17 @@ fn markdown(h: &Header, steps: &[Step]) -> String {
                         a.rule
                     );
                 }
-                // As the transcript's `≠`: success, failure or n/a, the error, the state after.
-                let keys: HashSet<(u8, Option<Code>, Option<State>)> = answers
-                    .iter()
-                    .map(|a| {
-                        let class = if a.ret == Ret::NotApplicable { 2 } else { u8::from(a.code().is_some()) };
-                        (class, a.code().map(norm), a.after)
-                    })
-                    .collect();
-                if keys.len() > 1 {
-                    let _ = writeln!(s, "\nThe personalities differ here.");
+                // The transcript's mark, by the one definition (core::compare).
+                let v = compare(&answers.iter().map(AnswerEntry::returned).collect::<Vec<_>>());
+                if v.mark != Mark::Same {
+                    let head = match v.mark {
+                        Mark::Words => "The personalities mean the same here, in their own words (≈):",
+                        _ => "The personalities differ here (≠):",
+                    };
+                    let _ = writeln!(s, "\n{head}\n");
+                    for f in &v.findings {
+                        let _ = writeln!(s, "- {} {}: {}", f.mark.symbol(), f.aspect, f.text);
+                    }
                 }
                 let mut extra = Vec::new();
                 for a in answers {
@@ -287,18 +289,18 @@ fn markdown(h: &Header, steps: &[Step]) -> String {
                 if !any {
                     let _ = writeln!(s, "Nothing happened.");
                 }
+                let v = compare(&events.iter().map(EventsEntry::returned).collect::<Vec<_>>());
+                if v.mark != Mark::Same {
+                    let _ = writeln!(s, "\nThe personalities differ here ({}):\n", v.mark.symbol());
+                    for f in &v.findings {
+                        let _ = writeln!(s, "- {} {}: {}", f.mark.symbol(), f.aspect, f.text);
+                    }
+                }
                 let _ = writeln!(s);
             }
         }
     }
     s
-}
-
-fn norm(c: Code) -> Code {
-    match c.platform() {
-        Platform::Winsock => c.counterpart().unwrap_or(c),
-        Platform::Linux => c,
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::core::call::Call;
 use crate::core::codes::Code;
+use crate::core::compare::{Returned, Verdict, compare};
 use crate::core::engine::{Events, Host};
 use crate::core::facts::Facts;
 use crate::core::model::{Answer, Notification, Ret, State, Value};
@@ -40,6 +41,52 @@ pub trait Kernel: Send {
     fn wait_until(&mut self, sock: &str, until: Until, limit: Duration) -> (bool, Duration);
     /// The kernel's TCP state of a socket (`SYN_SENT`, `ESTABLISHED`, ...).
     fn tcp_state(&self, sock: &str) -> Option<String>;
+    /// A handle that cuts `job` short from another thread while it blocks (the TUI's Esc), or
+    /// `None` when the job cannot be cut short.
+    fn interrupter(&self, _job: &KernelJob) -> Option<Box<dyn Interrupt>> {
+        None
+    }
+}
+
+/// Cuts a blocking kernel job short from another thread.
+pub trait Interrupt: Send + Sync {
+    /// Do it; returns what was done, in a sentence (`shut down s from another thread`).
+    fn interrupt(&self) -> String;
+}
+
+/// What the kernel is asked to do for one step on the live network: the part of a step that
+/// may block in real time. The TUI runs it on a worker thread ([`Lab::take_kernel`]) so the
+/// screen stays usable, then completes the step with [`Lab::call_answered`] and friends.
+#[derive(Clone, Debug, PartialEq)]
+pub enum KernelJob {
+    Call(Call),
+    Sleep(Duration),
+    Until { sock: String, until: Until },
+}
+
+/// What the kernel answered to a [`KernelJob`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum KernelDone {
+    Call(KernelAnswer),
+    Slept,
+    Until(bool, Duration),
+}
+
+impl KernelJob {
+    /// Run the job on `kernel` (blocks in real time).
+    pub fn run(&self, kernel: &mut dyn Kernel) -> KernelDone {
+        match self {
+            KernelJob::Call(c) => KernelDone::Call(kernel.perform(c)),
+            KernelJob::Sleep(d) => {
+                kernel.sleep(*d);
+                KernelDone::Slept
+            }
+            KernelJob::Until { sock, until } => {
+                let (met, took) = kernel.wait_until(sock, *until, WAIT_LIMIT);
+                KernelDone::Until(met, took)
+            }
+        }
+    }
 }
 
 /// One personality's record of one call.
@@ -62,6 +109,32 @@ pub struct CallRecord {
     pub at: Duration,
 }
 
+impl CallRecord {
+    /// What this personality returned, for [`crate::core::compare`].
+    pub fn returned(&self) -> Returned<'_> {
+        let a = &self.answer;
+        Returned {
+            p: self.personality,
+            ret: Some(a.ret),
+            error: a.error,
+            value: &a.value,
+            transitions: &a.transitions,
+            notifications: &a.notifications,
+            met: None,
+        }
+    }
+}
+
+/// How the personalities' answers to one call relate (`≈`, `≠`), by the one definition.
+pub fn verdict(recs: &[CallRecord]) -> Verdict {
+    compare(&recs.iter().map(CallRecord::returned).collect::<Vec<_>>())
+}
+
+/// How the personalities' experiences of one wait relate.
+pub fn wait_verdict(recs: &[WaitRecord]) -> Verdict {
+    compare(&recs.iter().map(WaitRecord::returned).collect::<Vec<_>>())
+}
+
 /// One personality's record of time passing.
 #[derive(Clone, Debug)]
 pub struct WaitRecord {
@@ -73,6 +146,13 @@ pub struct WaitRecord {
     /// Live network, `linux` column, `wait NAME ...`: whether the real socket got there and
     /// how long that took in real time.
     pub kernel: Option<(bool, Duration)>,
+}
+
+impl WaitRecord {
+    /// What time brought this personality, for [`crate::core::compare`].
+    pub fn returned(&self) -> Returned<'_> {
+        Returned::wait(self.personality, self.met, &self.events.transitions, &self.events.notifications)
+    }
 }
 
 /// What `wait NAME ...` waits for.
@@ -91,6 +171,8 @@ pub struct Lab {
     hosts: Vec<Host>,
     facts: Box<dyn Facts + Send>,
     kernel: Option<Box<dyn Kernel>>,
+    /// A kernel was attached (it may be away on a worker: [`Lab::take_kernel`]).
+    live: bool,
     /// The records of the last call, one per personality (empty before the first call).
     last: Vec<CallRecord>,
     /// Notifications since the last call, per personality.
@@ -111,6 +193,7 @@ impl Lab {
             hosts: personalities.iter().map(|&p| Host::new(p)).collect(),
             facts,
             kernel: None,
+            live: false,
             last: Vec::with_capacity(n),
             recent: vec![Vec::new(); n],
         }
@@ -121,12 +204,24 @@ impl Lab {
     pub fn live(personalities: &[PersonalityId], facts: Box<dyn Facts + Send>, kernel: Box<dyn Kernel>) -> Lab {
         let mut lab = Lab::new(personalities, facts);
         lab.kernel = Some(kernel);
+        lab.live = true;
         lab
     }
 
     /// Whether a real kernel answers too.
     pub fn is_live(&self) -> bool {
-        self.kernel.is_some()
+        self.live
+    }
+
+    /// Lend the kernel out, to run a [`KernelJob`] on another thread; give it back with
+    /// [`Lab::put_kernel`]. `None` on the simulated network or while it is lent.
+    pub fn take_kernel(&mut self) -> Option<Box<dyn Kernel>> {
+        self.kernel.take()
+    }
+
+    /// The kernel is back from its job.
+    pub fn put_kernel(&mut self, k: Box<dyn Kernel>) {
+        self.kernel = Some(k);
     }
 
     /// The kernel's TCP state of a socket, on the live network.
@@ -156,9 +251,15 @@ impl Lab {
 
     /// Every personality answers the call; the records stay readable until the next call.
     pub fn call(&mut self, call: &Call) -> &[CallRecord] {
+        let kernel = self.kernel.as_mut().map(|k| k.perform(call));
+        self.call_answered(call, kernel)
+    }
+
+    /// Every personality answers the call, the kernel having answered `kernel` already (a
+    /// [`KernelJob::Call`] run elsewhere; `None` on the simulated network).
+    pub fn call_answered(&mut self, call: &Call, kernel: Option<KernelAnswer>) -> &[CallRecord] {
         let facts = &*self.facts;
         let name = sock_name(call);
-        let kernel = self.kernel.as_mut().map(|k| k.perform(call));
         // Running out of descriptors is a fact of this machine, not of connect semantics:
         // every personality sees it, each in its own words.
         let exhausted = matches!(call, Call::Socket { .. } | Call::Accept { .. })
@@ -220,6 +321,11 @@ impl Lab {
     pub fn wait_until(&mut self, sock: &str, until: Until) -> Vec<WaitRecord> {
         // The kernel decides when it happened; the models get at least as long.
         let real = self.kernel.as_mut().map(|k| k.wait_until(sock, until, WAIT_LIMIT));
+        self.wait_until_answered(sock, until, real)
+    }
+
+    /// [`Lab::wait_until`], the kernel having waited already (a [`KernelJob::Until`]).
+    pub fn wait_until_answered(&mut self, sock: &str, until: Until, real: Option<(bool, Duration)>) -> Vec<WaitRecord> {
         let facts = &*self.facts;
         let mut out = Vec::new();
         for (k, h) in self.hosts.iter_mut().enumerate() {

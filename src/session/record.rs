@@ -429,6 +429,19 @@ impl AnswerEntry {
         code_of(&self.error)
     }
 
+    /// What this personality returned, for [`crate::core::compare`].
+    pub fn returned(&self) -> crate::core::compare::Returned<'_> {
+        crate::core::compare::Returned {
+            p: self.p,
+            ret: Some(self.ret),
+            error: self.code(),
+            value: &self.value,
+            transitions: &self.transitions,
+            notifications: &self.notifications,
+            met: None,
+        }
+    }
+
     /// The first field in which a replayed record differs from this entry, if any.
     pub fn differs_from(&self, r: &CallRecord) -> Option<&'static str> {
         let a = &r.answer;
@@ -506,6 +519,11 @@ impl EventsEntry {
             notifications: r.events.notifications.clone(),
             vtime_ms: to_ms(r.at),
         }
+    }
+
+    /// What time brought this personality, for [`crate::core::compare`].
+    pub fn returned(&self) -> crate::core::compare::Returned<'_> {
+        crate::core::compare::Returned::wait(self.p, self.met, &self.transitions, &self.notifications)
     }
 
     /// The first field in which a replayed record differs from this entry, if any.
@@ -1396,6 +1414,9 @@ impl Kernel for TappedKernel {
     }
     fn tcp_state(&self, sock: &str) -> Option<String> {
         self.inner.tcp_state(sock)
+    }
+    fn interrupter(&self, job: &crate::session::lab::KernelJob) -> Option<Box<dyn crate::session::lab::Interrupt>> {
+        self.inner.interrupter(job)
     }
 }
 

@@ -11,6 +11,8 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crate::core::call::{self, AddrKind, Call, ConnectApi, Family, NamedTarget, Proto, SockAddrArg, SockRef};
@@ -18,7 +20,7 @@ use crate::core::codes::{Code, Platform};
 use crate::core::facts::{Facts, RouteFact, TcpFact, UdpFact};
 use crate::core::model::{Ret, Value};
 use crate::net::sim::SimNet;
-use crate::session::lab::{Kernel, KernelAnswer, Until};
+use crate::session::lab::{Interrupt, Kernel, KernelAnswer, KernelJob, Until};
 
 use super::Stopwatch;
 use super::raw::{self, Errno, OptValue, RawSocket, SockOpt};
@@ -192,6 +194,52 @@ pub struct LiveKernel {
     diverged: Vec<String>,
     /// `alarm`: interrupt the next blocking connect after this long.
     alarm: Option<Duration>,
+    /// Set from another thread to give up on a wait, a sleep or a select/poll (the TUI's Esc).
+    cancel: Arc<AtomicBool>,
+}
+
+/// Gives up on a blocking job of a [`LiveKernel`] from another thread.
+struct LiveInterrupt {
+    /// The socket a blocking call is waiting on: shut down from the side.
+    fds: Vec<(String, raw::Fd)>,
+    cancel: Arc<AtomicBool>,
+}
+
+impl Interrupt for LiveInterrupt {
+    fn interrupt(&self) -> String {
+        self.cancel.store(true, Ordering::SeqCst);
+        let mut done = Vec::new();
+        for (n, fd) in &self.fds {
+            match raw::shutdown_fd(*fd) {
+                Ok(()) => done.push(format!("shut {n} down from another thread")),
+                Err(e) => done.push(format!("shutdown of {n} from another thread answered {}", e.name())),
+            }
+        }
+        if done.is_empty() { "stopped waiting".into() } else { done.join(", ") }
+    }
+}
+
+/// Longest slice of a select/poll/epoll wait, and of a sleep, between looks at the cancel flag.
+const SLICE: Duration = Duration::from_millis(200);
+
+/// A readiness call of `ms` milliseconds made in slices, so that giving up (`cancel`) takes
+/// effect within [`SLICE`]; returns at the first slice that reports something, or an error.
+fn sliced<T>(
+    ms: u32,
+    cancel: &AtomicBool,
+    ready: impl Fn(&T) -> bool,
+    mut op: impl FnMut(u32) -> Result<T, Errno>,
+) -> Result<T, Errno> {
+    let clock = Stopwatch::start();
+    let slice = SLICE.as_millis() as u32;
+    loop {
+        let left = u32::try_from(u128::from(ms).saturating_sub(clock.elapsed().as_millis())).unwrap_or(u32::MAX);
+        let r = op(left.min(slice));
+        match &r {
+            Ok(a) if !ready(a) && left > slice && !cancel.load(Ordering::SeqCst) => {}
+            _ => return r,
+        }
+    }
 }
 
 impl LiveKernel {
@@ -202,7 +250,14 @@ impl LiveKernel {
         let addrs =
             NamedTarget::ALL.iter().filter_map(|t| targets.addr(target_name(*t).name()).map(|a| (*t, a))).collect();
         Ok((
-            LiveKernel { targets, socks: HashMap::new(), closed: Vec::new(), diverged: Vec::new(), alarm: None },
+            LiveKernel {
+                targets,
+                socks: HashMap::new(),
+                closed: Vec::new(),
+                diverged: Vec::new(),
+                alarm: None,
+                cancel: Arc::new(AtomicBool::new(false)),
+            },
             LiveFacts { addrs, elsewhere: SimNet },
         ))
     }
@@ -405,7 +460,10 @@ impl LiveKernel {
                 let (r, w, x) = (fds(read)?, fds(write)?, fds(except)?);
                 let ms = wait_ms(*timeout);
                 let only = |v: &[(String, raw::Fd)]| v.iter().map(|(_, f)| *f).collect::<Vec<_>>();
-                match readiness::select(&only(&r), &only(&w), &only(&x), ms) {
+                let (ro, wo, xo) = (only(&r), only(&w), only(&x));
+                let ready =
+                    |a: &readiness::SelectAnswer| !(a.read.is_empty() && a.write.is_empty() && a.except.is_empty());
+                match sliced(ms, &self.cancel, ready, |t| readiness::select(&ro, &wo, &xo, t)) {
                     Ok(ans) => {
                         let names = |v: &[(String, raw::Fd)], set: &[raw::Fd]| {
                             v.iter().filter(|(_, f)| set.contains(f)).map(|(n, _)| n.clone()).collect::<Vec<_>>()
@@ -421,7 +479,8 @@ impl LiveKernel {
                 let fds = self.fds(socks)?;
                 // As the probe asks: POLLIN|POLLPRI|POLLOUT|POLLRDHUP (RDHUP only comes when asked).
                 let req: Vec<(raw::Fd, PollBits)> = fds.iter().map(|(_, f)| (*f, PollBits::DEFAULT_INTEREST)).collect();
-                match readiness::poll(&req, wait_ms(*timeout)) {
+                let ready = |b: &Vec<PollBits>| b.iter().any(|x| !x.is_empty());
+                match sliced(wait_ms(*timeout), &self.cancel, ready, |t| readiness::poll(&req, t)) {
                     Ok(bits) => {
                         let revents = named_bits(&fds, bits.iter().map(|b| b.0));
                         let n = revents.iter().filter(|(_, b)| !b.is_empty()).count() as i64;
@@ -434,7 +493,8 @@ impl LiveKernel {
                 let fds = self.fds(socks)?;
                 let req: Vec<(raw::Fd, EpollBits)> =
                     fds.iter().map(|(_, f)| (*f, EpollBits::DEFAULT_INTEREST)).collect();
-                match readiness::epoll(&req, wait_ms(*timeout)) {
+                let ready = |b: &Vec<EpollBits>| b.iter().any(|x| !x.is_empty());
+                match sliced(wait_ms(*timeout), &self.cancel, ready, |t| readiness::epoll(&req, t)) {
                     Ok(bits) => {
                         // EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP and EPOLLRDHUP share poll's values.
                         let events = named_bits(&fds, bits.iter().map(|b| b.0 as u16));
@@ -564,7 +624,15 @@ impl Kernel for LiveKernel {
     }
 
     fn sleep(&mut self, d: Duration) {
-        std::thread::sleep(d.min(Duration::from_secs(600)));
+        let clock = Stopwatch::start();
+        let d = d.min(Duration::from_secs(600));
+        while !self.cancel.load(Ordering::SeqCst) {
+            let left = d.saturating_sub(clock.elapsed());
+            if left.is_zero() {
+                break;
+            }
+            std::thread::sleep(left.min(SLICE));
+        }
     }
 
     fn wait_until(&mut self, sock: &str, until: Until, limit: Duration) -> (bool, Duration) {
@@ -575,7 +643,7 @@ impl Kernel for LiveKernel {
         let tcp = s.kind() == raw::Kind::Tcp;
         let limit = if until == Until::Event { limit.min(LIVE_BLOCK_LIMIT) } else { limit };
         let mut step = Duration::from_millis(1);
-        while clock.elapsed() < limit {
+        while clock.elapsed() < limit && !self.cancel.load(Ordering::SeqCst) {
             let state = readiness::tcp_info_state(fd);
             // Only a handshake in progress can still connect or fail.
             let moving = state == Some(TcpState::SynSent);
@@ -601,6 +669,22 @@ impl Kernel for LiveKernel {
             step = (step * 2).min(Duration::from_millis(50));
         }
         (false, clock.elapsed())
+    }
+
+    fn interrupter(&self, job: &KernelJob) -> Option<Box<dyn Interrupt>> {
+        self.cancel.store(false, Ordering::SeqCst);
+        let fds = match job {
+            // Never shut a descriptor down while it is being closed (its number may be reused).
+            KernelJob::Call(Call::Close { .. }) => return None,
+            // Several sockets, any of which the user still wants: just stop waiting.
+            KernelJob::Call(Call::Select { .. } | Call::Poll { .. } | Call::Epoll { .. }) => Vec::new(),
+            KernelJob::Call(c) => match c.sock() {
+                Some(SockRef::Name(n)) => self.socks.get(n).map(|s| vec![(n.clone(), s.fd())]).unwrap_or_default(),
+                _ => Vec::new(),
+            },
+            KernelJob::Sleep(_) | KernelJob::Until { .. } => Vec::new(),
+        };
+        Some(Box::new(LiveInterrupt { fds, cancel: self.cancel.clone() }))
     }
 
     fn tcp_state(&self, sock: &str) -> Option<String> {

@@ -596,6 +596,23 @@ impl RawSocket {
     }
 }
 
+/// The process's own signals, for the terminal layer: job control, and SIGUSR1 made harmless.
+pub mod signals {
+    pub use super::sys::{SIG_CONT, SIG_TSTP, stop_self};
+
+    /// SIGUSR1 gets socklab's empty handler (the one that makes a blocking call answer EINTR,
+    /// LINUX_TRUTH 13b): a stray `kill -USR1` then ends nothing and leaves the terminal alone.
+    pub fn tame_usr1() -> Result<(), super::Errno> {
+        super::sys::install_interrupt_handler()
+    }
+}
+
+/// `shutdown(SHUT_RDWR)` on a descriptor another thread may be blocked on (giving up on a
+/// blocking call from the side); the descriptor stays open.
+pub fn shutdown_fd(fd: Fd) -> Result<(), Errno> {
+    sys::shutdown_fd(fd)
+}
+
 /// `connect(2)` on any descriptor, even one that is closed, `-1`, a pipe or `/dev/null`
 /// (LINUX_TRUTH 8i, 8j).
 pub fn connect_fd(fd: Fd, addr: &SockAddrArg) -> Result<(), Errno> {

@@ -318,11 +318,33 @@ pub fn close(s: Socket) -> Result<(), Errno> {
     check(unsafe { libc::close(fd) }).map(drop)
 }
 
+/// `shutdown(fd, SHUT_RDWR)` on a descriptor another thread may be blocked on: it wakes a
+/// blocking connect (the attempt is dropped), accept, recv, select or poll on it. The
+/// descriptor stays open (no number is freed for reuse while the other thread holds it).
+pub fn shutdown_fd(fd: Fd) -> Result<(), Errno> {
+    // SAFETY: shutdown(2) on a plain integer descriptor; it does not close or free it.
+    check(unsafe { libc::shutdown(fd, libc::SHUT_RDWR) }).map(drop)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Interrupting a blocking call
 // ---------------------------------------------------------------------------------------------
 
 extern "C" fn on_interrupt(_: libc::c_int) {}
+
+/// The job-control signals a terminal program handles itself: stop (Ctrl-Z from a shell,
+/// `kill -TSTP`) and continue.
+pub const SIG_TSTP: i32 = libc::SIGTSTP;
+pub const SIG_CONT: i32 = libc::SIGCONT;
+
+/// Stop this process now (after the terminal was restored), as the default SIGTSTP would; it
+/// returns once the process is continued.
+pub fn stop_self() {
+    // SAFETY: raise(2) with a valid signal number.
+    unsafe {
+        libc::raise(libc::SIGSTOP);
+    }
+}
 
 /// Installs an empty `SIGUSR1` handler WITHOUT `SA_RESTART`, once per process, so a blocking
 /// call in a thread that receives the signal answers `EINTR` (LINUX_TRUTH 13b).

@@ -164,6 +164,18 @@ pub fn close(s: Socket) -> Result<(), Errno> {
     Ok(())
 }
 
+/// Not yet implemented on Windows.
+pub fn shutdown_fd(_fd: Fd) -> Result<(), Errno> {
+    Err(Errno::UNSUPPORTED)
+}
+
+/// Windows has no job-control signals.
+pub const SIG_TSTP: i32 = 0;
+pub const SIG_CONT: i32 = 0;
+
+/// Windows has no job control: nothing to do.
+pub fn stop_self() {}
+
 /// Not yet implemented on Windows (there are no signals; see the module docs).
 pub fn install_interrupt_handler() -> Result<(), Errno> {
     Err(Errno::UNSUPPORTED)
