@@ -281,7 +281,14 @@ fn call_cell(r: &CallRecord) -> Cell {
             (format!("{rt}{v}"), rt, Tone::Ok)
         }
     };
-    Cell { full, medium, short, tone, assumed: assumed(a.rule, r.personality) }
+    let mut cell = Cell { full, medium, short, tone, assumed: assumed(a.rule, r.personality) };
+    if let Some(d) = &r.disagreement {
+        // The judge's answer is shown; the mark says the model predicted otherwise.
+        cell.full = format!("≠MODEL {}  ({d})", cell.full);
+        cell.medium = format!("≠MODEL {}", cell.medium);
+        cell.short = format!("≠{}", cell.short);
+    }
+    cell
 }
 
 fn wait_cell(r: &WaitRecord) -> Cell {
@@ -403,6 +410,8 @@ pub struct AppOptions {
     pub facts: Box<dyn Facts + Send>,
     /// The live network's kernel (`None`: the simulated network).
     pub kernel: Option<Box<dyn crate::session::lab::Kernel>>,
+    /// A Winsock agent judging the windows column (`--winsock-judge`).
+    pub winsock_judge: Option<Box<dyn crate::session::lab::Kernel>>,
     pub net: NetKind,
     pub keymap: KeyMap,
     /// Shown in the status line at start (broken theme, bad key binding, ...).
@@ -424,6 +433,7 @@ impl Default for AppOptions {
         AppOptions {
             facts: Box::new(crate::net::sim::SimNet),
             kernel: None,
+            winsock_judge: None,
             net: NetKind::Sim,
             keymap: KeyMap::default(),
             warnings: Vec::new(),
@@ -508,9 +518,10 @@ impl App {
             w => Status { text: format!("warning: {}", w.join("; ")), level: Level::Warn },
         };
         App {
-            lab: match opts.kernel {
-                Some(kernel) => Lab::live(&personalities, opts.facts, kernel),
-                None => Lab::new(&personalities, opts.facts),
+            lab: match (opts.kernel, opts.winsock_judge) {
+                (Some(kernel), Some(judge)) => Lab::live(&personalities, opts.facts, kernel).with_winsock_judge(judge),
+                (Some(kernel), None) => Lab::live(&personalities, opts.facts, kernel),
+                (None, _) => Lab::new(&personalities, opts.facts),
             },
             personalities,
             names: Names::default(),

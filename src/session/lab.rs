@@ -40,6 +40,38 @@ pub trait Kernel: Send {
     fn wait_until(&mut self, sock: &str, until: Until, limit: Duration) -> (bool, Duration);
     /// The kernel's TCP state of a socket (`SYN_SENT`, `ESTABLISHED`, ...).
     fn tcp_state(&self, sock: &str) -> Option<String>;
+    /// Window messages and overlapped completions that arrived since the last time this was
+    /// asked (a Winsock judge reports them; a POSIX kernel has none).
+    fn notifications(&mut self) -> Vec<Notification> {
+        Vec::new()
+    }
+}
+
+/// Who judges a personality's column on the live network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JudgeKind {
+    /// The host's kernel judges `linux`.
+    Kernel,
+    /// A Winsock agent (real ws2_32, under Wine or on Windows) judges `windows`.
+    Winsock,
+}
+
+impl JudgeKind {
+    /// The judge in a sentence: "the kernel", "Winsock".
+    pub fn who(self) -> &'static str {
+        match self {
+            JudgeKind::Kernel => "the kernel",
+            JudgeKind::Winsock => "Winsock",
+        }
+    }
+
+    /// Which personality this judge judges.
+    pub fn judges(self) -> PersonalityId {
+        match self {
+            JudgeKind::Kernel => PersonalityId::Linux,
+            JudgeKind::Winsock => PersonalityId::Windows,
+        }
+    }
 }
 
 /// One personality's record of one call.
@@ -55,6 +87,11 @@ pub struct CallRecord {
     pub kernel: Option<KernelAnswer>,
     /// Live network, `linux` column: how model and kernel disagree, in one sentence.
     pub disagreement: Option<String>,
+    /// Who judged this column (the kernel for `linux`, a Winsock agent for `windows`).
+    pub judge: Option<JudgeKind>,
+    /// `windows` column under a Winsock judge: the window messages and completions the
+    /// agent reported during the call.
+    pub judge_notes: Vec<Notification>,
     /// State of the call's socket before and after (when the call has one socket).
     pub before: Option<State>,
     pub after: Option<State>,
@@ -73,6 +110,18 @@ pub struct WaitRecord {
     /// Live network, `linux` column, `wait NAME ...`: whether the real socket got there and
     /// how long that took in real time.
     pub kernel: Option<(bool, Duration)>,
+    /// `windows` column under a Winsock judge: the messages and completions the agent reported
+    /// while time passed.
+    pub judge_notes: Vec<Notification>,
+    /// `windows` column under a Winsock judge: how the messages and completions Winsock
+    /// delivered since the last wait differ from the model's, in one sentence.
+    pub disagreement: Option<String>,
+}
+
+impl WaitRecord {
+    fn new(personality: PersonalityId, events: Events, met: bool, at: Duration) -> WaitRecord {
+        WaitRecord { personality, events, met, at, kernel: None, judge_notes: Vec::new(), disagreement: None }
+    }
 }
 
 /// What `wait NAME ...` waits for.
@@ -91,6 +140,12 @@ pub struct Lab {
     hosts: Vec<Host>,
     facts: Box<dyn Facts + Send>,
     kernel: Option<Box<dyn Kernel>>,
+    /// A Winsock agent judging the `windows` column.
+    winsock: Option<Box<dyn Kernel>>,
+    /// Under a Winsock judge: window messages and completions since the last wait, as the
+    /// agent delivered them and as the `windows` model did.
+    judge_notes: Vec<Notification>,
+    model_notes: Vec<Notification>,
     /// The records of the last call, one per personality (empty before the first call).
     last: Vec<CallRecord>,
     /// Notifications since the last call, per personality.
@@ -111,6 +166,9 @@ impl Lab {
             hosts: personalities.iter().map(|&p| Host::new(p)).collect(),
             facts,
             kernel: None,
+            winsock: None,
+            judge_notes: Vec::new(),
+            model_notes: Vec::new(),
             last: Vec::with_capacity(n),
             recent: vec![Vec::new(); n],
         }
@@ -124,9 +182,21 @@ impl Lab {
         lab
     }
 
+    /// Let a Winsock agent judge the `windows` column: it performs every call too, and its
+    /// answers are shown there, the model's beside them when the two disagree.
+    pub fn with_winsock_judge(mut self, judge: Box<dyn Kernel>) -> Lab {
+        self.winsock = Some(judge);
+        self
+    }
+
     /// Whether a real kernel answers too.
     pub fn is_live(&self) -> bool {
         self.kernel.is_some()
+    }
+
+    /// Whether a Winsock agent judges the `windows` column.
+    pub fn has_winsock_judge(&self) -> bool {
+        self.winsock.is_some()
     }
 
     /// The kernel's TCP state of a socket, on the live network.
@@ -159,6 +229,8 @@ impl Lab {
         let facts = &*self.facts;
         let name = sock_name(call);
         let kernel = self.kernel.as_mut().map(|k| k.perform(call));
+        let winsock = self.winsock.as_mut().map(|k| k.perform(call));
+        let winsock_notes = self.winsock.as_mut().map(|k| k.notifications()).unwrap_or_default();
         // Running out of descriptors is a fact of this machine, not of connect semantics:
         // every personality sees it, each in its own words.
         let exhausted = matches!(call, Call::Socket { .. } | Call::Accept { .. })
@@ -176,16 +248,50 @@ impl Lab {
                 model: None,
                 kernel: None,
                 disagreement: None,
+                judge: None,
+                judge_notes: Vec::new(),
                 before,
                 after,
                 at: h.now(),
             };
             if let (PersonalityId::Linux, Some(ka)) = (h.personality(), &kernel) {
-                judge(&mut rec, ka.clone());
+                judge(&mut rec, ka.clone(), JudgeKind::Kernel);
+            }
+            if let (PersonalityId::Windows, Some(wa)) = (h.personality(), &winsock) {
+                judge(&mut rec, wa.clone(), JudgeKind::Winsock);
+                self.model_notes.extend(observable(&rec.answer.notifications));
+                rec.judge_notes = winsock_notes.clone();
             }
             self.last.push(rec);
         }
+        self.judge_notes.extend(winsock_notes);
         &self.last
+    }
+
+    /// Under a Winsock judge, after time passed: the `windows` record gets the agent's
+    /// messages and completions, and a disagreement when, since the last wait, they differ
+    /// from the model's.
+    fn judge_wait(&mut self, out: &mut [WaitRecord]) {
+        let Some(j) = self.winsock.as_mut() else { return };
+        let notes = j.notifications();
+        for r in out.iter_mut().filter(|r| r.personality == PersonalityId::Windows) {
+            self.model_notes.extend(observable(&r.events.notifications));
+            r.judge_notes = notes.clone();
+        }
+        self.judge_notes.extend(notes);
+        let key = |n: &Notification| note_key(n);
+        let mut a: Vec<String> = self.judge_notes.iter().map(key).collect();
+        let mut b: Vec<String> = self.model_notes.iter().map(key).collect();
+        a.sort();
+        b.sort();
+        if a != b {
+            let why = format!("since the last wait Winsock delivered [{}], the model [{}]", a.join("; "), b.join("; "));
+            for r in out.iter_mut().filter(|r| r.personality == PersonalityId::Windows) {
+                r.disagreement = Some(why.clone());
+            }
+        }
+        self.judge_notes.clear();
+        self.model_notes.clear();
     }
 
     /// Let `d` of virtual time pass for every personality (and real time on the live network).
@@ -193,13 +299,17 @@ impl Lab {
         if let Some(k) = self.kernel.as_mut() {
             k.sleep(d);
         }
+        if let Some(k) = self.winsock.as_mut() {
+            k.sleep(d);
+        }
         let facts = &*self.facts;
         let mut out = Vec::new();
         for (k, h) in self.hosts.iter_mut().enumerate() {
             let events = h.advance(d, facts);
             self.recent[k].extend(events.notifications.iter().cloned());
-            out.push(WaitRecord { personality: h.personality(), events, met: true, at: h.now(), kernel: None });
+            out.push(WaitRecord::new(h.personality(), events, true, h.now()));
         }
+        self.judge_wait(&mut out);
         out
     }
 
@@ -211,8 +321,9 @@ impl Lab {
         for (k, h) in self.hosts.iter_mut().enumerate() {
             let events = h.advance(d, facts);
             self.recent[k].extend(events.notifications.iter().cloned());
-            out.push(WaitRecord { personality: h.personality(), events, met: true, at: h.now(), kernel: None });
+            out.push(WaitRecord::new(h.personality(), events, true, h.now()));
         }
+        self.judge_wait(&mut out);
         out
     }
 
@@ -220,6 +331,7 @@ impl Lab {
     pub fn wait_until(&mut self, sock: &str, until: Until) -> Vec<WaitRecord> {
         // The kernel decides when it happened; the models get at least as long.
         let real = self.kernel.as_mut().map(|k| k.wait_until(sock, until, WAIT_LIMIT));
+        let winsock = self.winsock.as_mut().map(|k| k.wait_until(sock, until, WAIT_LIMIT));
         let facts = &*self.facts;
         let mut out = Vec::new();
         for (k, h) in self.hosts.iter_mut().enumerate() {
@@ -230,9 +342,14 @@ impl Lab {
                 Until::Event => h.pending_notifications()[before_events..].iter().any(|n| n.sock() == sock),
             });
             self.recent[k].extend(events.notifications.iter().cloned());
-            let kernel = if h.personality() == PersonalityId::Linux { real } else { None };
-            out.push(WaitRecord { personality: h.personality(), events, met, at: h.now(), kernel });
+            let kernel = match h.personality() {
+                PersonalityId::Linux => real,
+                PersonalityId::Windows => winsock,
+                _ => None,
+            };
+            out.push(WaitRecord { kernel, ..WaitRecord::new(h.personality(), events, met, h.now()) });
         }
+        self.judge_wait(&mut out);
         out
     }
 }
@@ -248,11 +365,36 @@ fn sock_name(call: &Call) -> Option<&str> {
     }
 }
 
-/// Put the kernel's answer in the `linux` column and keep the model's prediction beside it when
-/// the two disagree.
-fn judge(rec: &mut CallRecord, kernel: KernelAnswer) {
+/// The notifications a Winsock agent can observe: window messages and completions.
+fn observable(ns: &[Notification]) -> impl Iterator<Item = Notification> + '_ {
+    ns.iter().filter(|n| matches!(n, Notification::WindowMessage { .. } | Notification::Completion { .. })).cloned()
+}
+
+/// A message or completion without its time, for comparing the judge's with the model's.
+fn note_key(n: &Notification) -> String {
+    let err = |e: &Option<Code>| e.map(|c| c.to_string()).unwrap_or_else(|| "0".into());
+    match n {
+        Notification::WindowMessage { sock, event, error, .. } => {
+            format!("{sock}: message {event} error {}", err(error))
+        }
+        Notification::Completion { sock, op, error, bytes, .. } => {
+            format!("{sock}: {op} completed error {} bytes {bytes}", err(error))
+        }
+        Notification::NetworkEvent { sock, event, .. } => format!("{sock}: event {event}"),
+        Notification::Readiness { sock, bits, .. } => format!("{sock}: readiness {:#x}", bits.0),
+    }
+}
+
+/// Put the judge's answer in its personality's column and keep the model's prediction beside
+/// it when the two disagree.
+fn judge(rec: &mut CallRecord, kernel: KernelAnswer, kind: JudgeKind) {
+    rec.judge = Some(kind);
     if let KernelAnswer::Performed { ret, error, value, elapsed, .. } = &kernel {
-        if let Some(why) = disagreement(&rec.answer, *ret, *error, value) {
+        let found = match kind {
+            JudgeKind::Kernel => disagreement(&rec.answer, *ret, *error, value),
+            JudgeKind::Winsock => winsock_disagreement(&rec.answer, *ret, *error, value),
+        };
+        if let Some(why) = found {
             rec.disagreement = Some(why);
             rec.model = Some(rec.answer.clone());
         }
@@ -262,6 +404,23 @@ fn judge(rec: &mut CallRecord, kernel: KernelAnswer) {
         rec.answer.elapsed = *elapsed;
     }
     rec.kernel = Some(kernel);
+}
+
+/// How the `windows` model's answer differs from Winsock's, if it does: as for the kernel,
+/// with the judge named, handles not compared, and `WSAEnumNetworkEvents`' entries compared
+/// in bit order (the model keeps them in the order they were recorded).
+pub fn winsock_disagreement(model: &Answer, ret: Ret, error: Option<Code>, value: &Value) -> Option<String> {
+    let sorted = |v: &Value| match v {
+        Value::NetworkEvents { events, errors } => {
+            let mut e = errors.clone();
+            e.sort_by_key(|(b, _)| b.0);
+            Value::NetworkEvents { events: *events, errors: e }
+        }
+        other => other.clone(),
+    };
+    let mut m = model.clone();
+    m.value = sorted(&m.value);
+    disagreement(&m, ret, error, &sorted(value)).map(|d| d.replace("kernel", "Winsock"))
 }
 
 /// How the model's answer differs from the kernel's, if it does. Ephemeral ports (32768 and

@@ -11,6 +11,7 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::core::call::{self, AddrKind, Call, ConnectApi, Family, NamedTarget, Proto, SockAddrArg, SockRef};
@@ -60,6 +61,11 @@ pub fn allowed_destination(ip: IpAddr) -> bool {
 }
 
 impl LiveFacts {
+    /// Where each running target listens (on loopback).
+    pub fn target_addrs(&self) -> Vec<(NamedTarget, SocketAddr)> {
+        self.addrs.clone()
+    }
+
     fn target_at(&self, dst: SocketAddr) -> Option<NamedTarget> {
         let ip = match dst.ip() {
             IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(dst.ip()),
@@ -145,7 +151,7 @@ impl Facts for LiveFacts {
 /// Real sockets named as in the script, and socklab's targets on loopback.
 #[derive(Debug)]
 pub struct LiveKernel {
-    targets: Targets,
+    targets: Arc<Targets>,
     socks: HashMap<String, RawSocket>,
     closed: Vec<String>,
     /// Sockets on which a call was not made for real: the kernel's socket and the models'
@@ -159,13 +165,16 @@ impl LiveKernel {
     /// Start the targets (on ephemeral loopback ports) and return the kernel with the facts
     /// the models need.
     pub fn start() -> Result<(LiveKernel, LiveFacts), Errno> {
-        let targets = Targets::start_all(TargetsConfig::default())?;
-        let addrs =
-            NamedTarget::ALL.iter().filter_map(|t| targets.addr(target_name(*t).name()).map(|a| (*t, a))).collect();
+        let (targets, facts) = start_targets()?;
         Ok((
             LiveKernel { targets, socks: HashMap::new(), closed: Vec::new(), diverged: Vec::new(), alarm: None },
-            LiveFacts { addrs, elsewhere: SimNet },
+            facts,
         ))
+    }
+
+    /// The targets this kernel's calls reach (shared with a Winsock judge).
+    pub fn targets(&self) -> Arc<Targets> {
+        Arc::clone(&self.targets)
     }
 
     fn sock(&self, r: &SockRef) -> Result<&RawSocket, KernelAnswer> {
@@ -551,6 +560,15 @@ impl Kernel for LiveKernel {
         }
         readiness::tcp_info_state(s.fd()).map(|t| t.to_string())
     }
+}
+
+/// Start socklab's targets on loopback (ephemeral ports when 7001-7007 are taken) and describe
+/// them to the models, without a kernel judge: for a lab judged by a Winsock agent only, and
+/// for `socklab targets`.
+pub fn start_targets() -> Result<(Arc<Targets>, LiveFacts), Errno> {
+    let targets = Targets::start_all(TargetsConfig::default())?;
+    let addrs = NamedTarget::ALL.iter().filter_map(|t| targets.addr(target_name(*t).name()).map(|a| (*t, a))).collect();
+    Ok((Arc::new(targets), LiveFacts { addrs, elsewhere: SimNet }))
 }
 
 /// A call's timeout in milliseconds; none means socklab's own bound on the live network.
