@@ -623,6 +623,8 @@ static void handle_line(char *line)
                 v &= 0xff;
             if (o->opt == SO_ERROR)
                 snprintf(value, sizeof value, "{\"soerror\":%lu}", (unsigned long)v);
+            else if (o->opt == SO_CONNECT_TIME)
+                snprintf(value, sizeof value, "{\"int\":%lu}", (unsigned long)v); /* a DWORD */
             else
                 snprintf(value, sizeof value, "{\"int\":%ld}", (long)(int)v);
         }

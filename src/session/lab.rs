@@ -389,6 +389,15 @@ fn note_key(n: &Notification) -> String {
 /// it when the two disagree.
 fn judge(rec: &mut CallRecord, kernel: KernelAnswer, kind: JudgeKind) {
     rec.judge = Some(kind);
+    let mut kernel = kernel;
+    // WSAEnumNetworkEvents' entries have no order; show the judge's in the model's.
+    if let (
+        KernelAnswer::Performed { value: Value::NetworkEvents { errors, .. }, .. },
+        Value::NetworkEvents { errors: m, .. },
+    ) = (&mut kernel, &rec.answer.value)
+    {
+        errors.sort_by_key(|(b, _)| m.iter().position(|(mb, _)| mb == b).unwrap_or(usize::MAX));
+    }
     if let KernelAnswer::Performed { ret, error, value, elapsed, .. } = &kernel {
         let found = match kind {
             JudgeKind::Kernel => disagreement(&rec.answer, *ret, *error, value),

@@ -691,6 +691,10 @@ pub fn serve_targets(for_secs: Option<u64>) -> std::process::ExitCode {
     }
     let args: Vec<String> = addrs.iter().map(|(t, a)| format!("{}={a}", t.name())).collect();
     let _ = writeln!(out, "arguments for exported C programs: {}", args.join(" "));
+    let _ = writeln!(
+        out,
+        "@slow drops SYNs until armed: press Enter (a line on standard input) right after a client's connect to @slow, and it completes at the next SYN retransmission (about 1 s)"
+    );
     match for_secs {
         Some(s) => {
             let _ = writeln!(out, "serving for {s} s");
@@ -701,6 +705,19 @@ pub fn serve_targets(for_secs: Option<u64>) -> std::process::ExitCode {
     }
     let _ = out.flush();
     drop(out);
+    let armer = Arc::clone(&targets);
+    // Each line on standard input arms `@slow` once; the thread ends with the input.
+    let _ = std::thread::Builder::new().name("arm-slow".into()).spawn(move || {
+        for line in std::io::stdin().lines() {
+            if line.is_err() {
+                break;
+            }
+            match armer.arm_slow() {
+                Ok(()) => println!("@slow armed"),
+                Err(e) => eprintln!("socklab: cannot arm @slow: {e}"),
+            }
+        }
+    });
     match for_secs {
         Some(s) => std::thread::sleep(Duration::from_secs(s)),
         // Until a signal ends the process: each turn is a minute of sleep.
