@@ -473,11 +473,9 @@ fn expected_lines(rec: &Path, profile: &Profile) -> Vec<Expected> {
     for e in &prefix.entries {
         match e {
             Entry::Call(c) => current = Some((c.line.unwrap_or(0), c.text.clone())),
-            Entry::Answer(a) if a.p == PersonalityId::Windows => {
-                if a.ret != socklab::core::model::Ret::NotApplicable {
-                    if let Some(cur) = current.take() {
-                        want.push((cur, a.code(), value_text(&a.value, profile)));
-                    }
+            Entry::Answer(a) if a.p == PersonalityId::Windows && a.ret != socklab::core::model::Ret::NotApplicable => {
+                if let Some(cur) = current.take() {
+                    want.push((cur, a.code(), value_text(&a.value, profile)));
                 }
             }
             _ => {}
@@ -564,4 +562,105 @@ fn exported_winsock_programs_print_the_windows_column_under_wine() {
     assert!(compared > 50, "only {compared} lines compared");
     let names: Vec<String> = files.iter().map(|p| rel(p)).collect();
     check_problems(&names, &[Kind::Export], &problems);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The command line
+// ---------------------------------------------------------------------------------------------
+
+fn socklab(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_socklab")).args(args).output().expect("socklab runs")
+}
+
+#[test]
+fn run_with_a_winsock_judge_shows_its_answers_and_exits_3_on_a_disagreement() {
+    let Some(w) = wine() else { return };
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    // Wine's WSAPoll reports a refused connect as POLLERR alone, the model (as Windows) as
+    // POLLWRNORM|POLLHUP|POLLERR: a listed departure, so a disagreement here.
+    let script = dir.path().join("poll.lab");
+    std::fs::write(
+        &script,
+        "socket tcp as f\nioctlsocket f FIONBIO 1\nconnect f @refuse\nselect except=f timeout=5000\nwsapoll f timeout=0\n",
+    )
+    .unwrap();
+    let cmd = w.command_line(&w.agent);
+    let o = socklab(&["run", script.to_str().unwrap(), "--winsock-judge", &cmd]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{stdout}\n{stderr}");
+    assert!(stdout.contains("windows (Winsock)"), "{stdout}");
+    assert!(stdout.contains("[windows] MODEL DISAGREES WITH WINSOCK"), "{stdout}");
+    assert!(stderr.contains("line 5: `wsapoll f timeout=0`: windows: model expected value"), "{stderr}");
+    // Where Wine and the model agree, the run succeeds.
+    let calm = dir.path().join("calm.lab");
+    std::fs::write(&calm, "socket tcp as s\nioctlsocket s FIONBIO 1\nconnect s @accept\nselect write=s timeout=5000\nexpect select write=s\ngetsockopt s SO_ERROR\nexpect windows: value 0\n").unwrap();
+    let o = socklab(&["run", calm.to_str().unwrap(), "--personality", "windows", "--winsock-judge", &cmd]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout.contains("live: the kernel and Winsock judged 5 calls, the models disagreed 0 times"), "{stdout}");
+}
+
+#[test]
+fn a_winsock_judge_needs_the_live_network_and_a_command_that_starts() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let script = dir.path().join("s.lab");
+    std::fs::write(&script, "socket tcp as s\n").unwrap();
+    let o = socklab(&["run", script.to_str().unwrap(), "--net", "sim", "--winsock-judge", "agent.exe"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--winsock-judge needs the live network"));
+    let missing = dir.path().join("no-such-agent");
+    let o = socklab(&["run", script.to_str().unwrap(), "--winsock-judge", missing.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("cannot start the Winsock agent") && err.contains("no-such-agent"), "{err}");
+    let o = socklab(&["run", script.to_str().unwrap(), "--winsock-judge", "agent 'unclosed"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unclosed ' quote"));
+    // A program that exits without greeting is reported, not waited for.
+    let o = socklab(&["run", script.to_str().unwrap(), "--winsock-judge", "true"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("exited before greeting"));
+}
+
+#[test]
+fn socklab_targets_prints_every_target_and_serves_them() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_socklab"))
+        .args(["targets", "--for-secs", "20"])
+        .stdout(std::process::Stdio::piped())
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("socklab targets");
+    let out = child.stdout.take().unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(out));
+    let mut addrs = std::collections::HashMap::new();
+    for l in lines.by_ref() {
+        let l = l.unwrap();
+        if l.starts_with("serving") {
+            break;
+        }
+        if let Some(rest) = l.strip_prefix('@') {
+            let mut words = rest.split_whitespace();
+            let name = words.next().unwrap().to_string();
+            let addr: std::net::SocketAddr = words.next().unwrap().parse().expect("an address");
+            assert!(addr.ip().is_loopback(), "{l}");
+            addrs.insert(name, addr);
+        }
+    }
+    for t in ["accept", "refuse", "pending", "slow", "reset", "echo", "sink"] {
+        assert!(addrs.contains_key(t), "no @{t}: {addrs:?}");
+    }
+    // @accept accepts; @refuse refuses.
+    let ok = std::net::TcpStream::connect_timeout(&addrs["accept"], Duration::from_secs(5));
+    assert!(ok.is_ok(), "@accept: {ok:?}");
+    let refused = std::net::TcpStream::connect_timeout(&addrs["refuse"], Duration::from_secs(5));
+    assert_eq!(refused.map(|_| ()).unwrap_err().kind(), std::io::ErrorKind::ConnectionRefused);
+    // A line on standard input arms @slow.
+    use std::io::Write as _;
+    child.stdin.as_mut().unwrap().write_all(b"\n").unwrap();
+    child.stdin.as_mut().unwrap().flush().unwrap();
+    let armed = lines.next().expect("a line").unwrap();
+    assert_eq!(armed, "@slow armed");
+    let _ = child.kill();
+    let _ = child.wait();
 }

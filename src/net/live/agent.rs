@@ -8,6 +8,10 @@
 //! loopback; a destination outside loopback is never sent to the agent, so the agent connects
 //! only where socklab may connect.
 
+// As in `judge.rs`: the "error" side of these results is an answer to show (why a call was not
+// sent), on the path of every call; boxing it buys nothing.
+#![allow(clippy::result_large_err)]
+
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Write};
@@ -693,7 +697,7 @@ pub fn serve_targets(for_secs: Option<u64>) -> std::process::ExitCode {
     let _ = writeln!(out, "arguments for exported C programs: {}", args.join(" "));
     let _ = writeln!(
         out,
-        "@slow drops SYNs until armed: press Enter (a line on standard input) right after a client's connect to @slow, and it completes at the next SYN retransmission (about 1 s)"
+        "note: @slow drops SYNs until armed: press Enter (a line on standard input) right after a client's connect to @slow, and it completes at the next SYN retransmission (about 1 s)"
     );
     match for_secs {
         Some(s) => {
