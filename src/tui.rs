@@ -268,7 +268,13 @@ pub fn prepare_all(opts: &TuiOptions) -> (App, Theme, bool, Option<Recording>) {
                 Ok((k, f)) => {
                     if let Some(cmd) = &opts.winsock_judge {
                         match crate::net::live::agent::WinsockAgent::start(cmd, f.target_addrs(), Some(k.targets())) {
-                            Ok(a) => winsock = Some(Box::new(a) as Box<dyn crate::session::lab::Kernel>),
+                            Ok(a) => {
+                                winsock = Some(Box::new(a) as Box<dyn crate::session::lab::Kernel>);
+                                // The recording format has no entry for a Winsock judge yet.
+                                warnings.push(
+                                    "Winsock judges the windows column; a recording of this session keeps Winsock's answers there, and a replay shows them as divergences".into(),
+                                );
+                            }
                             Err(e) => warnings.push(format!("no Winsock judge: {e}")),
                         }
                     }

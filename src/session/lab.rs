@@ -228,8 +228,8 @@ impl Lab {
     pub fn call(&mut self, call: &Call) -> &[CallRecord] {
         let facts = &*self.facts;
         let name = sock_name(call);
-        let kernel = self.kernel.as_mut().map(|k| k.perform(call));
-        let winsock = self.winsock.as_mut().map(|k| k.perform(call));
+        // Both judges at once: a blocking call blocks each of them for real.
+        let (kernel, winsock) = both(&mut self.kernel, &mut self.winsock, |k| k.perform(call));
         let winsock_notes = self.winsock.as_mut().map(|k| k.notifications()).unwrap_or_default();
         // Running out of descriptors is a fact of this machine, not of connect semantics:
         // every personality sees it, each in its own words.
@@ -296,12 +296,7 @@ impl Lab {
 
     /// Let `d` of virtual time pass for every personality (and real time on the live network).
     pub fn wait_for(&mut self, d: Duration) -> Vec<WaitRecord> {
-        if let Some(k) = self.kernel.as_mut() {
-            k.sleep(d);
-        }
-        if let Some(k) = self.winsock.as_mut() {
-            k.sleep(d);
-        }
+        both(&mut self.kernel, &mut self.winsock, |k| k.sleep(d));
         let facts = &*self.facts;
         let mut out = Vec::new();
         for (k, h) in self.hosts.iter_mut().enumerate() {
@@ -330,8 +325,7 @@ impl Lab {
     /// Let time pass until the socket reaches the condition (at most [`WAIT_LIMIT`]).
     pub fn wait_until(&mut self, sock: &str, until: Until) -> Vec<WaitRecord> {
         // The kernel decides when it happened; the models get at least as long.
-        let real = self.kernel.as_mut().map(|k| k.wait_until(sock, until, WAIT_LIMIT));
-        let winsock = self.winsock.as_mut().map(|k| k.wait_until(sock, until, WAIT_LIMIT));
+        let (real, winsock) = both(&mut self.kernel, &mut self.winsock, |k| k.wait_until(sock, until, WAIT_LIMIT));
         let facts = &*self.facts;
         let mut out = Vec::new();
         for (k, h) in self.hosts.iter_mut().enumerate() {
@@ -351,6 +345,24 @@ impl Lab {
         }
         self.judge_wait(&mut out);
         out
+    }
+}
+
+/// Ask the kernel and the Winsock judge the same thing, at the same time when there are both.
+fn both<T: Send>(
+    kernel: &mut Option<Box<dyn Kernel>>,
+    winsock: &mut Option<Box<dyn Kernel>>,
+    f: impl Fn(&mut Box<dyn Kernel>) -> T + Sync,
+) -> (Option<T>, Option<T>) {
+    match (kernel.as_mut(), winsock.as_mut()) {
+        (Some(k), Some(w)) => std::thread::scope(|s| {
+            let h = s.spawn(|| f(k));
+            let b = f(w);
+            // A panic in the kernel's call is the kernel's: pass it on.
+            let a = h.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+            (Some(a), Some(b))
+        }),
+        (k, w) => (k.map(&f), w.map(&f)),
     }
 }
 
