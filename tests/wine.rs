@@ -119,7 +119,7 @@ fn wine() -> Option<&'static Wine> {
             .output()
             .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
             .unwrap_or_default();
-        if !prefix.join("system.reg").is_file() {
+        if !prefix.join("drive_c").is_dir() {
             // Once: Wine builds its prefix (about 10 s).
             let o = Command::new(&loader)
                 .args(["wineboot", "-i"])
@@ -127,7 +127,7 @@ fn wine() -> Option<&'static Wine> {
                 .env("WINEDEBUG", "-all")
                 .output()
                 .expect("wineboot runs");
-            assert!(prefix.join("system.reg").is_file(), "wineboot -i made no prefix: {o:?}");
+            assert!(o.status.success() && prefix.join("drive_c").is_dir(), "wineboot -i made no prefix: {o:?}");
         }
         eprintln!("Wine: {} ({version}), prefix {}", loader.display(), prefix.display());
         Some(Wine { wine: loader, prefix, agent, version })
@@ -194,6 +194,9 @@ struct Departure {
     wine: String,
     what: String,
     evidence: String,
+    /// Wine answers so only some of the time (a race in Wine): not reported when absent.
+    #[serde(default)]
+    flaky: bool,
 }
 
 /// Where the model is wrong and issue 9 fixes it: temporary, removed with the fix.
@@ -251,9 +254,11 @@ fn check_problems(files: &[String], kinds: &[Kind], problems: &[Problem]) {
         .filter(|p| !listed.contains(&(p.file.clone(), p.line, p.kind)))
         .map(|p| format!("{}:{} ({:?}): {}", p.file, p.line, p.kind, p.message))
         .collect();
+    let flaky: BTreeSet<(String, usize, Kind)> =
+        d.departure.iter().filter(|e| e.flaky).map(|e| (e.file.clone(), e.line, e.kind)).collect();
     let stale: Vec<String> = listed
         .iter()
-        .filter(|k| !found.contains(*k))
+        .filter(|k| !found.contains(*k) && !flaky.contains(*k))
         .map(|(f, l, k)| format!("{f}:{l} ({k:?}) is listed but Wine and the model now agree there: remove it"))
         .collect();
     assert!(
