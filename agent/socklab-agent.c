@@ -40,6 +40,9 @@
 #ifndef WIN32_LEAN_AND_MEAN
 #define WIN32_LEAN_AND_MEAN
 #endif
+#ifndef _WIN32_WINNT
+#define _WIN32_WINNT 0x0600 /* WSAPoll: Windows Vista and later */
+#endif
 #include <winsock2.h>
 #include <ws2tcpip.h>
 #include <mswsock.h>
@@ -81,6 +84,8 @@ struct sock {
 };
 
 static struct sock socks[MAX_SOCKS];
+/* Per-socket FIONBIO as the agent last set it (Winsock cannot read it back). */
+static u_long nb_flags[MAX_SOCKS];
 static HWND hwnd;
 static LPFN_CONNECTEX connectex_fn;
 static char notes[MAX_NOTES][256];
@@ -260,6 +265,7 @@ static struct sock *new_sock(const char *name, SOCKET s)
     if (!k)
         return NULL;
     memset(k, 0, sizeof *k);
+    nb_flags[k - socks] = 0;
     k->used = 1;
     k->s = s;
     strncpy(k->name, name, sizeof k->name - 1);
@@ -493,8 +499,6 @@ static int completed(const char *name)
     return 0;
 }
 
-/* Per-socket FIONBIO as the agent last set it (Winsock cannot read it back). */
-static u_long nb_flags[MAX_SOCKS];
 
 static u_long nonblocking_of(struct sock *k)
 {
@@ -898,13 +902,17 @@ static void handle_line(char *line)
         err = WSAGetLastError();
         if (a != INVALID_SOCKET) {
             struct sock *nk = find(w[2]);
+            u_long inherited = k ? nonblocking_of(k) : 0;
             if (nk)
                 forget(nk);
-            if (!new_sock(w[2], a)) {
+            nk = new_sock(w[2], a);
+            if (!nk) {
                 closesocket(a);
                 skipped("too many sockets in the agent");
                 return;
             }
+            /* An accepted socket has the listener's properties, its blocking mode included. */
+            nb_flags[nk - socks] = inherited;
             answer((long long)a, 0, now_ms() - t0, value);
         } else {
             answer(-1, err, now_ms() - t0, value);
