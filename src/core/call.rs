@@ -265,6 +265,7 @@ pub enum SockOpt {
     TCP_USER_TIMEOUT,
     TCP_MAXRT,
     IPV6_V6ONLY,
+    SO_EXCLUSIVEADDRUSE,
 }
 
 impl SockOpt {
@@ -283,6 +284,7 @@ impl SockOpt {
         SockOpt::TCP_USER_TIMEOUT,
         SockOpt::TCP_MAXRT,
         SockOpt::IPV6_V6ONLY,
+        SockOpt::SO_EXCLUSIVEADDRUSE,
     ];
 
     /// The C spelling.
@@ -301,6 +303,7 @@ impl SockOpt {
             SockOpt::TCP_USER_TIMEOUT => "TCP_USER_TIMEOUT",
             SockOpt::TCP_MAXRT => "TCP_MAXRT",
             SockOpt::IPV6_V6ONLY => "IPV6_V6ONLY",
+            SockOpt::SO_EXCLUSIVEADDRUSE => "SO_EXCLUSIVEADDRUSE",
         }
     }
 

@@ -191,11 +191,14 @@ fn success_notifies_fd_connect_then_fd_write() {
 }
 
 #[test]
-fn reset_keeps_connected_and_reports_once() {
+fn reset_ends_the_connection_and_linux_reports_it_once() {
     let mut h = host_with_socket(Linux, false);
     assert!(connect(&mut h, "s", target(NamedTarget::Reset)).is_ok());
-    h.advance(Duration::from_secs(1), &NET);
-    assert_eq!(h.state("s"), Some(State::Connected));
+    let ev = h.advance(Duration::from_secs(1), &NET);
+    // The connection is gone: not `connected` any more, and the move says why.
+    assert_eq!(h.state("s"), Some(State::Failed));
+    let t = ev.transitions.last().expect("the reset is a transition");
+    assert_eq!((t.from, t.to, t.error), (State::Connected, State::Failed, Some(Code::ECONNRESET)));
     assert_eq!(call(&mut h, Call::Recv { sock: name("s") }).error, Some(Code::ECONNRESET));
     let eof = call(&mut h, Call::Recv { sock: name("s") });
     assert_eq!((eof.ret, eof.error), (Ret::Int(0), None));
@@ -335,4 +338,457 @@ fn a_datagram_in_flight_never_reaches_the_next_socket_in_the_same_slot() {
     assert_eq!(h.sockets().len(), 1, "b took a's slot");
     h.advance(Duration::from_millis(10), &net);
     assert_eq!(c(&mut h, Call::Recv { sock: name("b") }).error, Some(Code::EAGAIN), "the echo was for a");
+}
+
+// ----- UDP disconnect (issue 9, defect 1) -----------------------------------------------------
+
+fn udp_connected(p: PersonalityId) -> Host {
+    let mut h = Host::new(p);
+    call(&mut h, Call::Socket { proto: Proto::Udp, family: Family::V4, name: "u".into() });
+    assert!(connect(&mut h, "u", target(NamedTarget::Sink)).is_ok());
+    h
+}
+
+#[test]
+fn a_zero_filled_af_unspec_disconnects_udp_on_every_personality() {
+    let unspec = SockAddrArg { kind: AddrKind::Unspec, len: None };
+    for p in [Winsock, Windows, Winsock1] {
+        let mut h = udp_connected(p);
+        let a = connect(&mut h, "u", unspec.clone());
+        assert!(a.is_ok(), "{p}: {a:?}");
+        assert_eq!(h.state("u"), Some(State::Unassociated), "{p}: the local address stays");
+        assert_eq!(call(&mut h, Call::GetPeerName { sock: name("u") }).error, Some(Code::WSAENOTCONN), "{p}");
+    }
+    let mut l = udp_connected(Linux);
+    assert!(connect(&mut l, "u", unspec).is_ok());
+    assert_eq!(l.state("u"), Some(State::Unbound), "linux releases the kernel-chosen port (7g)");
+}
+
+#[test]
+fn windows_refuses_inaddr_any_with_a_port_and_keeps_the_peer() {
+    let mut w = udp_connected(Windows);
+    let a = connect(&mut w, "u", lit("0.0.0.0:9"));
+    assert_eq!(a.error, Some(Code::WSAEADDRNOTAVAIL));
+    assert_eq!(a.rule, r::UDP_ANY_PORT_WINDOWS);
+    assert_eq!(w.state("u"), Some(State::Associated));
+    let mut d = udp_connected(Winsock);
+    assert!(connect(&mut d, "u", lit("0.0.0.0:9")).is_ok(), "the documentation disconnects");
+    assert_eq!(d.state("u"), Some(State::Unassociated));
+}
+
+// ----- ConnectEx and connect together (issue 9, defect 3) ------------------------------------
+
+fn connectex(h: &mut Host, s: &str, to: SockAddrArg) -> Answer {
+    call(h, Call::Connect { sock: name(s), addr: to, api: ConnectApi::ConnectEx { send: None } })
+}
+
+fn bound_socket(p: PersonalityId) -> Host {
+    let mut h = host_with_socket(p, true);
+    call(&mut h, Call::Bind { sock: name("s"), addr: lit("0.0.0.0:0") });
+    h
+}
+
+#[test]
+fn windows_answers_wsaeinval_when_connect_and_connectex_meet() {
+    for (p, want) in [(Windows, Code::WSAEINVAL), (Winsock, Code::WSAEALREADY)] {
+        // ConnectEx while a plain connect pends.
+        let mut h = bound_socket(p);
+        assert_eq!(connect(&mut h, "s", target(NamedTarget::Pending)).error, Some(Code::WSAEWOULDBLOCK));
+        let a = connectex(&mut h, "s", target(NamedTarget::Pending));
+        assert_eq!((a.ret, a.error), (Ret::Bool(false), Some(want)), "{p}");
+        // connect while a ConnectEx pends, and a second ConnectEx.
+        let mut h = bound_socket(p);
+        assert_eq!(connectex(&mut h, "s", target(NamedTarget::Pending)).error, Some(Code::WSA_IO_PENDING));
+        assert_eq!(connect(&mut h, "s", target(NamedTarget::Pending)).error, Some(want), "{p}");
+        assert_eq!(connectex(&mut h, "s", target(NamedTarget::Pending)).error, Some(want), "{p}");
+    }
+}
+
+#[test]
+fn windows_connect_after_connectex_without_update_context_is_wsaeinval() {
+    for (p, want) in [(Windows, Code::WSAEINVAL), (Winsock, Code::WSAEISCONN)] {
+        let mut h = bound_socket(p);
+        connectex(&mut h, "s", target(NamedTarget::Accept));
+        h.advance(Duration::from_millis(1), &NET);
+        assert_eq!(h.state("s"), Some(State::Connected));
+        assert_eq!(connect(&mut h, "s", target(NamedTarget::Accept)).error, Some(want), "{p}");
+        assert_eq!(connectex(&mut h, "s", target(NamedTarget::Accept)).error, Some(Code::WSAEISCONN), "{p}");
+        call(&mut h, Call::SetSockOpt { sock: name("s"), opt: SockOpt::SO_UPDATE_CONNECT_CONTEXT, value: 1 });
+        assert_eq!(connect(&mut h, "s", target(NamedTarget::Accept)).error, Some(Code::WSAEISCONN), "{p}");
+    }
+}
+
+// ----- getpeername while pending (issue 9, defect 4) -----------------------------------------
+
+#[test]
+fn windows_getpeername_answers_while_a_plain_connect_pends() {
+    for (p, ok) in [(Windows, true), (Winsock, false), (Linux, false)] {
+        let mut h = socket_pending(p);
+        let a = call(&mut h, Call::GetPeerName { sock: name("s") });
+        assert_eq!(a.is_ok(), ok, "{p}: {a:?}");
+    }
+    let mut h = bound_socket(Windows);
+    connectex(&mut h, "s", target(NamedTarget::Pending));
+    assert_eq!(call(&mut h, Call::GetPeerName { sock: name("s") }).error, Some(Code::WSAENOTCONN));
+}
+
+// ----- ConnectEx's buffer arrives (issue 9, defect 14) ---------------------------------------
+
+#[test]
+fn connectex_send_buffer_reaches_the_accepted_socket() {
+    let mut h = Host::new(Windows);
+    call(&mut h, Call::Socket { proto: Proto::Tcp, family: Family::V4, name: "l".into() });
+    call(&mut h, Call::Bind { sock: name("l"), addr: lit("127.0.0.1:47300") });
+    call(&mut h, Call::Listen { sock: name("l"), backlog: 1 });
+    call(&mut h, Call::Socket { proto: Proto::Tcp, family: Family::V4, name: "c".into() });
+    call(&mut h, Call::Bind { sock: name("c"), addr: lit("127.0.0.1:0") });
+    let a = call(
+        &mut h,
+        Call::Connect {
+            sock: name("c"),
+            addr: lit("127.0.0.1:47300"),
+            api: ConnectApi::ConnectEx { send: Some(b"123".to_vec()) },
+        },
+    );
+    assert_eq!(a.error, Some(Code::WSA_IO_PENDING));
+    h.advance(Duration::from_millis(1), &NET);
+    assert!(call(&mut h, Call::Accept { sock: name("l"), name: "a".into() }).is_ok());
+    let r = call(&mut h, Call::Recv { sock: name("a") });
+    assert!(matches!(&r.value, Value::Data { data, .. } if data == b"123"), "{r:?}");
+}
+
+// ----- getsockname after bind to the wildcard (issue 9, defect 5) ----------------------------
+
+#[test]
+fn windows_getsockname_answers_after_a_wildcard_bind() {
+    for (p, ok) in [(Windows, true), (Winsock, false), (Linux, true)] {
+        let mut h = host_with_socket(p, false);
+        assert!(call(&mut h, Call::GetSockName { sock: name("s") }).is_ok() == (p == Linux), "{p}: unbound");
+        call(&mut h, Call::Bind { sock: name("s"), addr: lit("0.0.0.0:0") });
+        let a = call(&mut h, Call::GetSockName { sock: name("s") });
+        assert_eq!(a.is_ok(), ok, "{p}: {a:?}");
+        if let Value::Addr { addr } = a.value {
+            assert!(addr.ip().is_unspecified() && addr.port() != 0, "{p}: {addr}");
+        }
+    }
+}
+
+// ----- listen after a failed connect (issue 9, defect 10) ------------------------------------
+
+#[test]
+fn windows_listens_after_a_failed_connect_and_keeps_the_error() {
+    for (p, want) in [(Windows, None), (Winsock, Some(Code::WSAEINVAL)), (Linux, Some(Code::EINVAL))] {
+        let mut h = socket_failed(p);
+        let a = call(&mut h, Call::Listen { sock: name("s"), backlog: 1 });
+        assert_eq!(a.error, want, "{p}");
+    }
+    let mut h = socket_failed(Windows);
+    call(&mut h, Call::Listen { sock: name("s"), backlog: 1 });
+    assert_eq!(h.state("s"), Some(State::Listening));
+    let e = call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR });
+    assert_eq!(e.value, Value::Error { error: Some(Code::WSAECONNREFUSED) });
+}
+
+// ----- the limited broadcast (issue 9, defect 2) ---------------------------------------------
+
+#[test]
+fn the_limited_broadcast_routes_and_windows_skips_so_broadcast_at_connect() {
+    for (p, want) in [
+        (Linux, Some(Code::EACCES)),
+        (Winsock, Some(Code::WSAEACCES)),
+        (Winsock1, Some(Code::WSAEACCES)),
+        (Windows, None),
+    ] {
+        let mut h = Host::new(p);
+        call(&mut h, Call::Socket { proto: Proto::Udp, family: Family::V4, name: "u".into() });
+        let a = connect(&mut h, "u", lit("255.255.255.255:9"));
+        assert_eq!(a.error, want, "{p}: without SO_BROADCAST");
+        call(&mut h, Call::SetSockOpt { sock: name("u"), opt: SockOpt::SO_BROADCAST, value: 1 });
+        assert!(connect(&mut h, "u", lit("255.255.255.255:9")).is_ok(), "{p}: with SO_BROADCAST");
+    }
+    let mut w = Host::new(Windows);
+    call(&mut w, Call::Socket { proto: Proto::Udp, family: Family::V4, name: "u".into() });
+    connect(&mut w, "u", lit("255.255.255.255:9"));
+    let to = lit("255.255.255.255:9");
+    assert_eq!(
+        call(&mut w, Call::SendTo { sock: name("u"), addr: to, data: b"x".to_vec() }).error,
+        Some(Code::WSAEACCES)
+    );
+    assert_eq!(call(&mut w, Call::Send { sock: name("u"), data: b"test".to_vec() }).ret, Ret::Int(4));
+}
+
+#[test]
+fn a_blocking_recv_that_nothing_can_complete_says_so_and_keeps_the_clock() {
+    for p in [Windows, Linux] {
+        let mut h = host_with_socket(p, false);
+        assert!(connect(&mut h, "s", target(NamedTarget::Accept)).is_ok());
+        let before = h.now();
+        let a = call(&mut h, Call::Recv { sock: name("s") });
+        assert_eq!((a.ret, a.error, a.rule), (Ret::NotApplicable, None, r::BLOCKS_FOREVER), "{p}");
+        assert!(a.note.as_deref().is_some_and(|n| n.contains("forever")), "{p}: {a:?}");
+        assert_eq!(h.now(), before, "{p}: no day of virtual time passed");
+    }
+    let mut w = host_with_socket(Windows, false);
+    connect(&mut w, "s", target(NamedTarget::Accept));
+    call(&mut w, Call::Recv { sock: name("s") });
+    let t = call(&mut w, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_CONNECT_TIME });
+    assert_eq!(t.value, Value::Int { value: 0 }, "SO_CONNECT_TIME does not show a day");
+}
+
+// ----- IPV6_V6ONLY and v4-mapped destinations (issue 9, defect 11) ---------------------------
+
+#[test]
+fn a_v6_only_socket_cannot_reach_a_v4_mapped_address() {
+    let mapped = lit("[::ffff:127.0.0.1]:7001");
+    for (p, sync, later) in [
+        (Linux, Some(Code::ENETUNREACH), None),
+        (Windows, Some(Code::WSAEWOULDBLOCK), Some(Code::WSAEADDRNOTAVAIL)),
+        (Winsock, Some(Code::WSAEWOULDBLOCK), Some(Code::WSAEADDRNOTAVAIL)),
+    ] {
+        let mut h = Host::new(p);
+        call(&mut h, Call::Socket { proto: Proto::Tcp, family: Family::V6, name: "s".into() });
+        call(&mut h, Call::SetSockOpt { sock: name("s"), opt: SockOpt::IPV6_V6ONLY, value: 1 });
+        call(&mut h, Call::Fionbio { sock: name("s"), on: true });
+        assert_eq!(connect(&mut h, "s", mapped.clone()).error, sync, "{p}");
+        h.advance(Duration::from_millis(1), &NET);
+        let e = call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR });
+        assert_eq!(e.value, Value::Error { error: later }, "{p}");
+    }
+    // Linux's default is dual-stack: the same connect starts.
+    let mut l = Host::new(Linux);
+    call(&mut l, Call::Socket { proto: Proto::Tcp, family: Family::V6, name: "s".into() });
+    call(&mut l, Call::Fionbio { sock: name("s"), on: true });
+    assert_eq!(connect(&mut l, "s", mapped).error, Some(Code::EINPROGRESS));
+}
+
+// ----- WSAStartup versions and unsourced claims (issue 9, defect 15) -------------------------
+
+#[test]
+fn wsastartup_refuses_only_major_version_zero() {
+    for (major, minor, ok) in [(0, 0, false), (0, 1, false), (1, 0, true), (1, 1, true), (2, 2, true), (3, 0, true)] {
+        let mut h = Host::new(Windows);
+        let a = call(&mut h, Call::WsaStartup { major, minor });
+        assert_eq!(a.error.is_none(), ok, "{major}.{minor}: {a:?}");
+    }
+}
+
+#[test]
+fn unsourced_answers_are_marked_assumed() {
+    let assumed = |id: &str, p: PersonalityId| crate::core::rules::find(id).is_some_and(|r| r.assumed.contains(&p));
+    // A refused blocking connect: timing documented nowhere for winsock.
+    let mut h = host_with_socket(Winsock, false);
+    let a = connect(&mut h, "s", target(NamedTarget::Refuse));
+    assert!(assumed(a.rule, Winsock) && !assumed(a.rule, Windows), "{}", a.rule);
+    // Self-connect: measured on Linux only.
+    let mut w = host_with_socket(Windows, true);
+    call(&mut w, Call::Bind { sock: name("s"), addr: lit("127.0.0.1:47400") });
+    let a = connect(&mut w, "s", lit("127.0.0.1:47400"));
+    assert_eq!(a.rule, r::SELF_CONNECT);
+    assert!(assumed(a.rule, Windows) && !assumed(a.rule, Linux));
+    assert!(assumed(r::WS1_NO_IPV6, Winsock1));
+}
+
+// ----- SO_ERROR on windows (issue 9, defect 6) -------------------------------------------------
+
+#[test]
+fn windows_so_error_survives_a_new_connect_until_one_succeeds() {
+    // test_select: after a refused attempt, a second connect leaves SO_ERROR at
+    // WSAECONNREFUSED; a successful connection clears it.
+    for (p, during) in [(Windows, Some(Code::WSAECONNREFUSED)), (Winsock, None), (Winsock1, None)] {
+        let mut h = socket_failed(p);
+        assert_eq!(connect(&mut h, "s", target(NamedTarget::Slow)).error, Some(Code::WSAEWOULDBLOCK), "{p}");
+        let e = call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR });
+        assert_eq!(e.value, Value::Error { error: during }, "{p}");
+        h.advance(Duration::from_secs(2), &NET);
+        assert_eq!(h.state("s"), Some(State::Connected), "{p}");
+        let e = call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR });
+        assert_eq!(e.value, Value::Error { error: None }, "{p}");
+    }
+}
+
+#[test]
+fn windows_so_error_can_be_set_and_read_back() {
+    // test_set_getsockopt: setsockopt(SO_ERROR, 1234) succeeds and 1234 reads back.
+    let mut h = host_with_socket(Windows, false);
+    let a = call(&mut h, Call::SetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR, value: 1234 });
+    assert!(a.is_ok(), "{a:?}");
+    let e = call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR });
+    assert_eq!(e.value, Value::Int { value: 1234 });
+    call(&mut h, Call::SetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR, value: 10061 });
+    let e = call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR });
+    assert_eq!(e.value, Value::Error { error: Some(Code::WSAECONNREFUSED) });
+    for p in [Linux, Winsock, Winsock1] {
+        let mut h = host_with_socket(p, false);
+        let a = call(&mut h, Call::SetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR, value: 1234 });
+        assert!(!a.is_ok(), "{p}: SO_ERROR stays read-only");
+    }
+}
+
+// ----- peer reset on windows (issue 9, defect 8) -----------------------------------------------
+
+#[test]
+fn windows_reset_reads_so_error_0_and_polls_err_hup_wrnorm() {
+    // test_tcp_reset: SO_ERROR is 0; recv and send answer WSAECONNRESET, every time; WSAPoll
+    // gives POLLERR|POLLHUP|POLLWRNORM; select: readable and writable, not exceptional.
+    let mut h = host_with_socket(Windows, false);
+    assert!(connect(&mut h, "s", target(NamedTarget::Reset)).is_ok());
+    h.advance(Duration::from_secs(1), &NET);
+    assert_eq!(h.state("s"), Some(State::Failed));
+    let e = call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR });
+    assert_eq!(e.value, Value::Error { error: None });
+    for _ in 0..2 {
+        assert_eq!(call(&mut h, Call::Recv { sock: name("s") }).error, Some(Code::WSAECONNRESET));
+        let a = call(&mut h, Call::Send { sock: name("s"), data: b"data".to_vec() });
+        assert_eq!(a.error, Some(Code::WSAECONNRESET));
+    }
+    let poll = call(&mut h, Call::Poll { socks: vec![name("s")], timeout: Some(Duration::ZERO) });
+    assert_eq!(poll.value, Value::Poll { revents: vec![("s".into(), PollBits::ERR | PollBits::HUP | PollBits::OUT)] });
+    let sel = call(
+        &mut h,
+        Call::Select {
+            read: vec![name("s")],
+            write: vec![name("s")],
+            except: vec![name("s")],
+            timeout: Some(Duration::ZERO),
+        },
+    );
+    assert_eq!(sel.ret, Ret::Int(2));
+    assert_eq!(connect(&mut h, "s", target(NamedTarget::Accept)).error, Some(Code::WSAEISCONN));
+}
+
+// ----- event re-enabling on windows (issue 9, defect 9) ----------------------------------------
+
+fn enum_events(h: &mut Host) -> Vec<FdEvents> {
+    match call(h, Call::WsaEnumNetworkEvents { sock: name("s") }).value {
+        Value::NetworkEvents { errors, .. } => errors.into_iter().map(|(e, _)| e).collect(),
+        v => panic!("not events: {v:?}"),
+    }
+}
+
+#[test]
+fn windows_event_mode_records_connect_and_write_once() {
+    // test_connect_events / test_write_events: registering after the connect records FD_CONNECT
+    // and FD_WRITE; registering the same mask again records nothing. winsock (the documents)
+    // records FD_WRITE again.
+    let all = FdEvents::CONNECT | FdEvents::WRITE | FdEvents::READ;
+    let mut h = host_with_socket(Windows, false);
+    assert!(connect(&mut h, "s", target(NamedTarget::Accept)).is_ok());
+    call(&mut h, Call::WsaEventSelect { sock: name("s"), events: all });
+    assert_eq!(enum_events(&mut h), vec![FdEvents::CONNECT, FdEvents::WRITE]);
+    call(&mut h, Call::WsaEventSelect { sock: name("s"), events: FdEvents::empty() });
+    call(&mut h, Call::WsaEventSelect { sock: name("s"), events: all });
+    assert_eq!(enum_events(&mut h), vec![]);
+    let mut w = host_with_socket(Winsock, false);
+    assert!(connect(&mut w, "s", target(NamedTarget::Accept)).is_ok());
+    call(&mut w, Call::WsaEventSelect { sock: name("s"), events: all });
+    call(&mut w, Call::WsaEventSelect { sock: name("s"), events: all });
+    assert_eq!(enum_events(&mut w), vec![FdEvents::WRITE]);
+}
+
+#[test]
+fn windows_message_mode_reposts_fd_write_and_udp_gets_it_unbound() {
+    let mut h = Host::new(Windows);
+    call(&mut h, Call::Socket { proto: Proto::Udp, family: Family::V4, name: "s".into() });
+    let a = call(&mut h, Call::WsaAsyncSelect { sock: name("s"), events: FdEvents::WRITE | FdEvents::CONNECT });
+    assert!(matches!(a.notifications.as_slice(), [Notification::WindowMessage { event: FdEvents::WRITE, .. }]));
+    let a = connect(&mut h, "s", target(NamedTarget::Sink));
+    let evs: Vec<FdEvents> = a
+        .notifications
+        .iter()
+        .filter_map(|n| match n {
+            Notification::WindowMessage { event, .. } => Some(*event),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(evs, vec![FdEvents::WRITE], "UDP connect posts FD_WRITE, no FD_CONNECT message");
+}
+
+// ----- WSAPoll (issue 9, defect 7) -------------------------------------------------------------
+
+#[test]
+fn wsapoll_failed_connect_is_documented_and_the_2004_note_only_shows_where_it_applies() {
+    for p in [Winsock, Windows] {
+        let mut h = socket_failed(p);
+        let a = call(&mut h, Call::Poll { socks: vec![name("s")], timeout: Some(Duration::ZERO) });
+        assert_eq!(a.value, Value::Poll { revents: vec![("s".into(), PollBits::ERR | PollBits::HUP | PollBits::OUT)] });
+        assert!(a.note.as_deref().is_some_and(|n| n.contains("2004")), "{p}: {a:?}");
+        assert!(!r::find(a.rule).unwrap().assumed.contains(&p), "{p}: documented, not assumed");
+        // A connected socket: no note about failed connects.
+        let mut h = host_with_socket(p, false);
+        assert!(connect(&mut h, "s", target(NamedTarget::Accept)).is_ok());
+        let a = call(&mut h, Call::Poll { socks: vec![name("s")], timeout: Some(Duration::ZERO) });
+        assert_eq!(a.value, Value::Poll { revents: vec![("s".into(), PollBits::OUT)] });
+        assert_eq!(a.note, None, "{p}");
+    }
+}
+
+// ----- linux option levels (issue 9, defect 13; the kernel's answers in tests/live_sockopts.rs)
+
+#[test]
+fn linux_tcp_options_on_udp_and_v6only_on_inet_fail_as_the_kernel_does() {
+    let opt = |h: &mut Host, set: bool, o: SockOpt| {
+        let c = if set {
+            Call::SetSockOpt { sock: name("s"), opt: o, value: 1 }
+        } else {
+            Call::GetSockOpt { sock: name("s"), opt: o }
+        };
+        call(h, c).error
+    };
+    for (family, get_err) in [(Family::V4, Code::EOPNOTSUPP), (Family::V6, Code::ENOPROTOOPT)] {
+        let mut h = Host::new(Linux);
+        call(&mut h, Call::Socket { proto: Proto::Udp, family, name: "s".into() });
+        for o in [SockOpt::TCP_NODELAY, SockOpt::TCP_SYNCNT, SockOpt::TCP_USER_TIMEOUT] {
+            assert_eq!(opt(&mut h, true, o), Some(Code::ENOPROTOOPT), "set {o:?} {family:?}");
+            assert_eq!(opt(&mut h, false, o), Some(get_err), "get {o:?} {family:?}");
+        }
+    }
+    let mut h = host_with_socket(Linux, false);
+    assert_eq!(opt(&mut h, true, SockOpt::IPV6_V6ONLY), Some(Code::ENOPROTOOPT));
+    assert_eq!(opt(&mut h, false, SockOpt::IPV6_V6ONLY), Some(Code::EOPNOTSUPP));
+    assert_eq!(opt(&mut h, true, SockOpt::TCP_NODELAY), None, "TCP_NODELAY on TCP is fine");
+}
+
+// ----- bind conflicts on windows (issue 9, defect 12) ------------------------------------------
+
+#[test]
+fn windows_bind_conflicts_follow_test_reuseaddr() {
+    let bind = |h: &mut Host, s: &str, a: &str| call(h, Call::Bind { sock: name(s), addr: lit(a) }).error;
+    let sock = |h: &mut Host, s: &str, opt: Option<SockOpt>| {
+        call(h, Call::Socket { proto: Proto::Tcp, family: Family::V4, name: s.into() });
+        if let Some(o) = opt {
+            call(h, Call::SetSockOpt { sock: name(s), opt: o, value: 1 });
+        }
+    };
+    // Wildcard and loopback share a port without options on windows; linux refuses.
+    for (p, want) in [(Windows, None), (Linux, Some(Code::EADDRINUSE))] {
+        let mut h = Host::new(p);
+        sock(&mut h, "a", None);
+        sock(&mut h, "b", None);
+        assert_eq!(bind(&mut h, "a", "0.0.0.0:7300"), None);
+        assert_eq!(bind(&mut h, "b", "127.0.0.1:7300"), want, "{p}");
+    }
+    // SO_REUSEADDR on the newcomer only: WSAEACCES (the documents let it in: winsock).
+    for (p, want) in [(Windows, Some(Code::WSAEACCES)), (Winsock, None)] {
+        let mut h = Host::new(p);
+        sock(&mut h, "a", None);
+        sock(&mut h, "b", Some(SockOpt::SO_REUSEADDR));
+        assert_eq!(bind(&mut h, "a", "127.0.0.1:7300"), None);
+        assert_eq!(bind(&mut h, "b", "127.0.0.1:7300"), want, "{p}");
+    }
+    // An exclusive wildcard keeps loopback out (WSAEACCES); an exclusive newcomer over a bound
+    // specific address is refused with WSAEADDRINUSE.
+    let mut h = Host::new(Windows);
+    sock(&mut h, "a", Some(SockOpt::SO_EXCLUSIVEADDRUSE));
+    sock(&mut h, "b", None);
+    assert_eq!(bind(&mut h, "a", "0.0.0.0:7300"), None);
+    assert_eq!(bind(&mut h, "b", "127.0.0.1:7300"), Some(Code::WSAEACCES));
+    let mut h = Host::new(Windows);
+    sock(&mut h, "a", None);
+    sock(&mut h, "b", Some(SockOpt::SO_EXCLUSIVEADDRUSE));
+    assert_eq!(bind(&mut h, "a", "127.0.0.1:7300"), None);
+    assert_eq!(bind(&mut h, "b", "0.0.0.0:7300"), Some(Code::WSAEADDRINUSE));
+    // Linux has no SO_EXCLUSIVEADDRUSE.
+    let mut h = host_with_socket(Linux, false);
+    let a = call(&mut h, Call::SetSockOpt { sock: name("s"), opt: SockOpt::SO_EXCLUSIVEADDRUSE, value: 1 });
+    assert_eq!(a.ret, Ret::NotApplicable);
 }

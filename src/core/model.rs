@@ -81,10 +81,12 @@ impl State {
             // Linux's connect(AF_UNSPEC) stops a listener or drops a connection (8b, 10d).
             (Listening | Pending | Connected | Failed, Bound | Unbound) => true,
             (Pending, Connected | Failed) => true,
-            // A reset keeps the API state but is recorded with its error (10c).
-            (Connected, Connected) => true,
+            // A peer reset ends the connection: `failed`, with ECONNRESET / WSAECONNRESET.
+            (Connected, Failed) => true,
             // Winsock retries at once; Linux after its reporting call (3d).
             (Failed, Pending) => true,
+            // Windows lets a failed socket listen (test_select, Wine's sock.c).
+            (Failed, Listening) => true,
             (Unassociated, Associated | Unbound) => true,
             (Associated, Unassociated | Unbound) => true,
             _ => false,

@@ -1,5 +1,5 @@
 //! Personality profiles: the table part of each personality. The engine's hooks
-//! (`engine.rs`) read these fields; a new personality is a new profile plus, where its
+//! (`engine/`) read these fields; a new personality is a new profile plus, where its
 //! semantics are structurally different, a new arm in the hooks.
 
 use std::time::Duration;
@@ -65,8 +65,11 @@ pub static WINSOCK: Profile = Profile {
     refused_retry: Duration::ZERO,
     // Not documented; socklab uses the value Windows is measured to use (see `windows`).
     syn_timeout: Duration::from_secs(21),
-    // The WSAPoll documentation reports a failed connect as POLLHUP|POLLERR.
-    poll_failed: PollBits(PollBits::ERR.0 | PollBits::HUP.0),
+    // The WSAPoll reference page says one thing about failed connects: as of Windows 10
+    // version 2004 a TCP socket that fails to connect is reported as
+    // POLLHUP|POLLERR|POLLWRNORM (learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-wsapoll,
+    // Remarks). Earlier versions are not described there.
+    poll_failed: PollBits(PollBits::ERR.0 | PollBits::HUP.0 | PollBits::OUT.0),
     v6only_default: true,
     ephemeral_base: 49152,
 };
@@ -91,9 +94,10 @@ pub static WINDOWS: Profile = Profile {
     // An unanswered SYN fails after 21 s by default: nmap/nmap #2113, SciQLop/speasy PR #344
     // (7 s / 21 s / 123 s for MaxSynRetransmissions 2 / 4 / 6).
     syn_timeout: Duration::from_secs(21),
-    // Since Windows 10 2004 (build 19041) WSAPoll reports a failed connect as
-    // POLLHUP|POLLERR|POLLWRNORM; before, it reported nothing (MicrosoftDocs/sdk-api PR #764,
-    // the `winpoll` PyPI notes).
+    // As documented (see WINSOCK): POLLHUP|POLLERR|POLLWRNORM since Windows 10 2004; Wine's
+    // test_WSAPoll (interactive block, run on Windows) expects exactly these bits. Before 2004
+    // WSAPoll reported nothing for a failed connect (MicrosoftDocs/sdk-api PR #764); the answer
+    // says so where it reports a failed connect.
     poll_failed: PollBits(PollBits::ERR.0 | PollBits::HUP.0 | PollBits::OUT.0),
     v6only_default: true,
     ephemeral_base: 49152,

@@ -10,7 +10,9 @@ pub struct Rule {
     pub id: &'static str,
     /// What the rule does, per personality where they differ.
     pub summary: &'static str,
-    /// Where it comes from: a LINUX_TRUTH row, a seed, a Microsoft page, an issue thread.
+    /// Where it comes from, as a reader can follow it: a live test of this repository that
+    /// measures the kernel (`row_3d in tests/live_tcp.rs`), a Microsoft or man page by title and
+    /// address, a Wine conformance test, an issue or pull request.
     pub source: &'static str,
     /// Personalities whose answer here is not documented nor measured: socklab's best
     /// reading, marked `?` wherever it is shown.
@@ -34,230 +36,294 @@ macro_rules! rules {
 
 rules! {
     STARTUP = "startup", [],
-        "WSAStartup/WSACleanup are counted; the last WSACleanup closes every socket. socklab starts Winsock for you (2.2, or 1.1 for winsock1).",
-        "WSAStartup and WSACleanup reference pages";
+        "WSAStartup/WSACleanup are counted; the last WSACleanup closes every socket. socklab starts Winsock for you (2.2, or 1.1 for winsock1). Only a major version of 0 is refused (WSAVERNOTSUPPORTED); 1.0 is accepted.",
+        "WSAStartup and WSACleanup reference pages learn.microsoft.com/windows/win32/api/winsock/nf-winsock-wsastartup, learn.microsoft.com/windows/win32/api/winsock/nf-winsock-wsacleanup; Wine dlls/ws2_32/tests/protocol.c test_startup, dlls/ws2_32/tests/sock.c test_WithWSAStartup";
     NOT_INITIALISED = "startup.required", [],
         "Winsock personalities answer WSANOTINITIALISED to any call made before WSAStartup or after the last WSACleanup.",
-        "seeds 000, 001, 002 (error tables); behaviour 10";
+        "connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect; WSAConnect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-wsaconnect (error tables); behaviour 10 of docs/semantics.md";
     POSIX_NO_STARTUP = "startup.posix", [],
         "linux: there is nothing to start or clean up; the call does not exist.",
         "POSIX has no counterpart";
     BAD_DESCRIPTOR = "descriptor.invalid", [],
         "A closed or never-opened descriptor: linux EBADF, Winsock WSAENOTSOCK.",
-        "LINUX_TRUTH 8i; seed 000 (WSAENOTSOCK)";
+        "row_8i in tests/live_args.rs; connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect (WSAENOTSOCK)";
     SOCKET = "socket", [],
         "socket() returns a new descriptor in the unbound state.",
-        "socket(2); socket reference page";
+        "socket(2) https://man7.org/linux/man-pages/man2/socket.2.html; socket reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-socket";
     OUT_OF_DESCRIPTORS = "socket.exhausted", [],
         "When the system runs out of descriptors (a fact of the live network), socket and accept fail: EMFILE on linux, WSAEMFILE on Winsock; nothing is created.",
-        "socket(2), accept(2); socket reference page (WSAEMFILE)";
-    WS1_NO_IPV6 = "socket.winsock1-ipv6", [],
+        "socket(2) https://man7.org/linux/man-pages/man2/socket.2.html, accept(2) https://man7.org/linux/man-pages/man2/accept.2.html; socket reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-socket (WSAEMFILE)";
+    WS1_NO_IPV6 = "socket.winsock1-ipv6", [W1],
         "winsock1: Winsock 1.1 predates IPv6; an AF_INET6 socket fails with WSAEAFNOSUPPORT.",
-        "Windows Sockets 1.1 specification (AF_INET only)";
+        "Windows Sockets 1.1 specification (AF_INET only); what WSOCK32.DLL does with AF_INET6 today is not documented";
     FIONBIO = "fionbio", [],
         "ioctlsocket(FIONBIO) / fcntl(O_NONBLOCK) switches blocking mode.",
-        "ioctlsocket reference; fcntl(2)";
+        "ioctlsocket reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-ioctlsocket; fcntl(2) https://man7.org/linux/man-pages/man2/fcntl.2.html";
     FIONBIO_AFTER_SELECT = "fionbio.after-eventselect", [],
         "Winsock: clearing nonblocking mode while WSAEventSelect or WSAAsyncSelect is registered fails with WSAEINVAL.",
-        "ioctlsocket reference page; proxinject #10";
+        "ioctlsocket reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-ioctlsocket; PragmaTwice/proxinject #10";
     SETSOCKOPT = "setsockopt", [],
         "setsockopt stores the option; options only matter where a rule reads them (SO_BROADCAST, SO_SNDTIMEO, TCP_SYNCNT, ...).",
-        "setsockopt reference; socket(7)";
+        "setsockopt reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-setsockopt; socket(7) https://man7.org/linux/man-pages/man7/socket.7.html";
     GETSOCKOPT = "getsockopt", [],
         "getsockopt reads an option back.",
-        "getsockopt reference; socket(7)";
+        "getsockopt reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-getsockopt; socket(7) https://man7.org/linux/man-pages/man7/socket.7.html";
     OPT_READONLY = "sockopt.readonly", [WS, WI, W1],
         "Setting a read-only option (SO_ERROR, SO_CONNECT_TIME) fails: ENOPROTOOPT / WSAENOPROTOOPT.",
-        "socket(7); Winsock: not stated, socklab's reading";
+        "socket(7) https://man7.org/linux/man-pages/man7/socket.7.html; Winsock: not stated, socklab's reading";
     OPT_LINUX_ONLY = "sockopt.linux-only", [],
         "TCP_SYNCNT and TCP_USER_TIMEOUT exist only on Linux; Winsock answers WSAENOPROTOOPT.",
-        "tcp(7); IPPROTO_TCP socket options reference (absent)";
+        "tcp(7) https://man7.org/linux/man-pages/man7/tcp.7.html; IPPROTO_TCP socket options page learn.microsoft.com/windows/win32/winsock/ipproto-tcp-socket-options (not listed there)";
     OPT_WINDOWS_ONLY = "sockopt.windows-only", [],
         "TCP_MAXRT, SO_CONNECT_TIME and SO_UPDATE_CONNECT_CONTEXT are Windows extensions (Winsock 2).",
-        "IPPROTO_TCP and SOL_SOCKET option reference pages";
+        "IPPROTO_TCP and SOL_SOCKET socket options pages learn.microsoft.com/windows/win32/winsock/ipproto-tcp-socket-options, learn.microsoft.com/windows/win32/winsock/sol-socket-socket-options";
     V6ONLY = "sockopt.v6only", [],
         "IPV6_V6ONLY defaults to 0 (dual-stack) on linux and to 1 on Windows.",
-        "LINUX_TRUTH 14a; dual-stack sockets reference page";
+        "row_14a in tests/live_tcp.rs; Dual-Stack Sockets page learn.microsoft.com/windows/win32/winsock/dual-stack-sockets";
     SO_ERROR_CLEARS = "so-error.clears", [],
         "Reading SO_ERROR returns the pending error and clears it (linux, winsock, winsock1). On linux the next connect then answers ECONNABORTED.",
-        "LINUX_TRUTH 3c, 3d; getsockopt reference";
+        "row_3a_3b_3c, row_3d in tests/live_tcp.rs; getsockopt reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-getsockopt";
     SO_ERROR_STAYS = "so-error.stays", [],
         "windows: reading SO_ERROR returns the error without clearing it.",
-        "dotnet/corefx #8464 (two reads both gave ConnectionRefused on Windows)";
+        "Wine dlls/ws2_32/tests/sock.c, test_select (interactive block: SO_ERROR read twice, WSAECONNREFUSED both times); dotnet/corefx #8464 https://github.com/dotnet/corefx/issues/8464";
     CONNECT_TIME = "so-connect-time", [],
         "SO_CONNECT_TIME is 0xFFFFFFFF until the socket is connected, then the seconds since.",
-        "seed 004 (ConnectEx)";
+        "ConnectEx reference page learn.microsoft.com/windows/win32/api/mswsock/nc-mswsock-lpfn_connectex (ConnectEx)";
     UPDATE_CONTEXT = "connectex.update-context", [],
         "After ConnectEx, getpeername and shutdown fail with WSAENOTCONN until SO_UPDATE_CONNECT_CONTEXT is set.",
-        "seed 004; SO_UPDATE_CONNECT_CONTEXT reference; cosmopolitan PR #1164, Nim #15022";
+        "ConnectEx reference page learn.microsoft.com/windows/win32/api/mswsock/nc-mswsock-lpfn_connectex; SOL_SOCKET socket options page learn.microsoft.com/windows/win32/winsock/sol-socket-socket-options (SO_UPDATE_CONNECT_CONTEXT); jart/cosmopolitan PR #1164, nim-lang/Nim #15022";
     BIND = "bind", [],
         "bind: EINVAL/WSAEINVAL when already bound, EADDRINUSE/WSAEADDRINUSE on a taken port (linux needs SO_REUSEADDR on both sockets), EADDRNOTAVAIL for a foreign address.",
-        "bind(2); bind reference page";
+        "bind(2) https://man7.org/linux/man-pages/man2/bind.2.html; bind reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-bind";
     LISTEN = "listen", [],
         "listen: linux binds an unbound socket itself; Winsock needs bind first (WSAEINVAL). UDP: EOPNOTSUPP / WSAEOPNOTSUPP.",
-        "listen(2); listen reference page";
+        "listen(2) https://man7.org/linux/man-pages/man2/listen.2.html; listen reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-listen";
     ACCEPT = "accept", [],
         "accept takes a completed connection from the queue; nonblocking with an empty queue answers EAGAIN / WSAEWOULDBLOCK.",
-        "accept(2); accept reference page";
+        "accept(2) https://man7.org/linux/man-pages/man2/accept.2.html; accept reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-accept";
     ADDR_NULL = "addr.null", [],
         "A NULL name: linux EFAULT (EINVAL when namelen is 0), Winsock WSAEFAULT.",
-        "LINUX_TRUTH 8h; seed 000 (WSAEFAULT)";
+        "row_8h in tests/live_args.rs; connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect (WSAEFAULT)";
     ADDR_SHORT = "addr.namelen", [],
         "namelen too small: linux EINVAL, Winsock WSAEFAULT. A v6 socket given a sockaddr_in is too short on both (linux TCP checks length before family).",
-        "LINUX_TRUTH 8d, 8e, 8f; seed 000 (WSAEFAULT)";
+        "row_8d, row_8e, row_8f in tests/live_args.rs; connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect (WSAEFAULT)";
     ADDR_FAMILY = "addr.family", [],
         "An address of the wrong family: EAFNOSUPPORT / WSAEAFNOSUPPORT.",
-        "LINUX_TRUTH 8c, 8g; seed 000";
+        "row_8c, row_8g in tests/live_args.rs; connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect";
     UNSPEC_WINSOCK = "addr.unspec-winsock", [WS, WI, W1],
-        "Winsock has no AF_UNSPEC disconnect; the family is rejected with WSAEAFNOSUPPORT.",
-        "seed 000 (WSAEAFNOSUPPORT); the AF_UNSPEC idiom is not documented for Winsock";
+        "Winsock, TCP: an AF_UNSPEC address is rejected with WSAEAFNOSUPPORT (on UDP it disconnects: udp.zero-address).",
+        "connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect (WSAEAFNOSUPPORT); nothing documents AF_UNSPEC on a TCP socket";
     CONNECT_LISTENING = "connect.listening", [],
         "connect on a listening socket: linux EISCONN, Winsock WSAEINVAL.",
-        "LINUX_TRUTH 8a; seed 000 (WSAEINVAL)";
+        "row_8a in tests/live_args.rs; connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect (WSAEINVAL)";
     ISCONN = "connect.isconn", [],
-        "connect on a connected socket: EISCONN / WSAEISCONN (also after shutdown or a peer reset).",
-        "LINUX_TRUTH 2c, 10a-10c; seed 000";
+        "connect on a connected socket: EISCONN / WSAEISCONN (also after shutdown; after a peer reset see connect.after-reset).",
+        "row_2a_2b_2c, row_10a, row_10b, row_10c in tests/live_tcp.rs; connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect";
     LINUX_ONCE_ZERO = "connect.linux-once-zero", [],
         "linux: the first connect after a nonblocking handshake completed answers 0, once; later ones EISCONN.",
-        "LINUX_TRUTH 2b, 2e";
+        "row_2a_2b_2c, row_2e in tests/live_tcp.rs";
     PENDING_AGAIN = "connect.pending-again", [],
         "connect while a nonblocking attempt is pending: EALREADY (linux), WSAEALREADY (winsock, windows; real Windows sometimes WSAEINVAL), WSAEINVAL (winsock1).",
-        "LINUX_TRUTH 4a; seeds 000, 002; libwebsockets PR #2715";
+        "row_4a in tests/live_tcp.rs; connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect; warmcat/libwebsockets PR #2715";
     LINUX_FAILED_REPORT = "connect.linux-report-failure", [],
         "linux: after a failed nonblocking connect, the next connect reports the failure (the unread error, or ECONNABORTED if SO_ERROR consumed it); only the call after that retries. Winsock retries at once.",
-        "LINUX_TRUTH 3d, 4b, 9f; seed 000";
+        "row_3d, row_4b in tests/live_tcp.rs; row_9f in tests/live_netns.rs; connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect";
     WS1_CANCELLED = "connect.winsock1-cancelled", [W1],
         "winsock1: WSACancelBlockingCall makes a blocking connect fail with WSAEINTR and leaves the socket indeterminate; only closesocket is safe (socklab answers WSAEINVAL to a further connect).",
-        "WSACancelBlockingCall reference page; seeds 001, 002 (WSAEINTR)";
+        "WSACancelBlockingCall function (winsock2.h) reference page on learn.microsoft.com; WSAConnect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-wsaconnect; connect reference page (Winsock 1.1 note) learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect (WSAEINTR)";
     ALARM = "alarm", [],
-        "alarm MS interrupts the next blocking connect: a signal without SA_RESTART on linux, WSACancelBlockingCall from a blocking hook on winsock1; Winsock 2 removed that call, so nothing interrupts it there.",
-        "LINUX_TRUTH 13b; WSACancelBlockingCall reference page";
+        "alarm MS interrupts the next blocking connect: a signal without SA_RESTART on linux, WSACancelBlockingCall from a blocking hook on winsock1; Winsock 2 removed that call: there only closing the socket from another thread ends it (WSAEINTR), which socklab does not model.",
+        "row_13b_13c_13d in tests/live_tcp.rs; WSACancelBlockingCall function (winsock2.h) reference page on learn.microsoft.com; connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect (WSAEINTR: the socket was closed)";
     LINUX_EINTR = "connect.linux-eintr", [],
         "linux: a blocking connect interrupted by a signal answers EINTR while the handshake carries on; a later nonblocking connect answers EALREADY, a later blocking one waits for the outcome.",
-        "LINUX_TRUTH 13b-13d";
+        "row_13b_13c_13d in tests/live_tcp.rs";
     CONNECTEX_UNBOUND = "connectex.unbound", [],
         "ConnectEx needs a bound socket: WSAEINVAL otherwise.",
-        "seed 004 (WSAEINVAL); Go net/fd_windows.go binds before ConnectEx";
+        "ConnectEx reference page learn.microsoft.com/windows/win32/api/mswsock/nc-mswsock-lpfn_connectex (WSAEINVAL); golang/go src/net/fd_windows.go binds before ConnectEx";
     CONNECTEX_DGRAM = "connectex.dgram", [WS, WI],
         "ConnectEx is for connection-oriented sockets only; socklab answers WSAEINVAL for UDP.",
-        "seed 004 (no error is named for this case)";
+        "ConnectEx reference page learn.microsoft.com/windows/win32/api/mswsock/nc-mswsock-lpfn_connectex (no error is named for this case)";
     CONNECTEX_PENDING = "connectex.pending", [],
         "ConnectEx returns FALSE with WSA_IO_PENDING and completes through the OVERLAPPED (a completion with the error and the bytes sent).",
-        "seed 004";
+        "ConnectEx reference page learn.microsoft.com/windows/win32/api/mswsock/nc-mswsock-lpfn_connectex";
     CONNECTEX_LINUX = "connectex.linux", [],
         "linux: no ConnectEx, SO_CONNECT_TIME or SO_UPDATE_CONNECT_CONTEXT; the closest is TCP Fast Open (sendto MSG_FASTOPEN or TCP_FASTOPEN_CONNECT).",
-        "LINUX_TRUTH 11a-11c";
+        "tcp(7) https://man7.org/linux/man-pages/man7/tcp.7.html (TCP_FASTOPEN_CONNECT)";
     WSACONNECT_LINUX = "wsaconnect.linux", [],
         "linux: no WSAConnect; without connect data or QoS it is answered as connect(2).",
-        "seed 001";
+        "WSAConnect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-wsaconnect";
     WSACONNECT_DATA = "wsaconnect.data", [],
         "WSAConnect with caller data on TCP: WSAEPROTONOSUPPORT (TCP/IP carries no connect data); on UDP the data is ignored.",
-        "seed 001";
+        "WSAConnect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-wsaconnect";
     WSACONNECT_QOS = "wsaconnect.qos", [WS, WI],
         "WSAConnect with lpGQOS: WSAEINVAL; with lpSQOS on TCP: WSAEOPNOTSUPP (the flowspec cannot be honoured).",
-        "seed 001 (WSAEINVAL, WSAEOPNOTSUPP)";
+        "WSAConnect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-wsaconnect (WSAEINVAL, WSAEOPNOTSUPP)";
     ZERO_ADDR_TCP = "connect.zero-address", [],
         "TCP connect to 0.0.0.0 or ::: linux connects to this host; Winsock answers WSAEADDRNOTAVAIL.",
-        "LINUX_TRUTH 5a, 5b; seed 000; node #14900";
+        "row_5a, row_5b in tests/live_tcp.rs; connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect; nodejs/node #14900";
     PORT_ZERO_WINSOCK = "connect.port-zero", [WS, WI, W1],
         "TCP connect to port 0: linux sends the SYN and is refused; Winsock answers WSAEADDRNOTAVAIL (believed, not verified).",
-        "LINUX_TRUTH 5c";
+        "row_5c in tests/live_tcp.rs";
     TCP_BROADCAST = "connect.tcp-broadcast", [WS, WI, W1],
         "TCP connect to a broadcast or multicast address fails at once with ENETUNREACH (WSAENETUNREACH assumed on Winsock).",
-        "LINUX_TRUTH 6e";
+        "row_6e in tests/live_udp.rs";
     ROUTE_SYNC = "connect.route-error", [WS, WI, W1],
         "Routing errors are answered at once, even by a nonblocking connect: no route ENETUNREACH, unreachable route EHOSTUNREACH, prohibit route EACCES.",
-        "LINUX_TRUTH 9a-9c";
+        "row_9a_9e in tests/live_netns.rs";
     FOUR_TUPLE = "connect.four-tuple", [],
         "Two sockets sharing a local address cannot connect to the same destination: linux EADDRNOTAVAIL, Winsock WSAEADDRINUSE.",
-        "LINUX_TRUTH 16; seed 000 (WSAEADDRINUSE)";
+        "row_16 in tests/live_tcp.rs; connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect (WSAEADDRINUSE)";
     NONBLOCKING_PENDING = "connect.nonblocking", [],
         "A nonblocking TCP connect starts the handshake and answers EINPROGRESS (linux) or WSAEWOULDBLOCK (Winsock); the socket is pending.",
-        "LINUX_TRUTH 2a; seed 000";
+        "row_2a_2b_2c in tests/live_tcp.rs; connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect";
     BLOCKING = "connect.blocking", [],
         "A blocking connect returns when the outcome is known: refused at once on linux, after about 2 s on windows (SYN retried after RST); timeout 127 s on linux, 21 s on windows.",
-        "LINUX_TRUTH 3e, 4b; libuv PR #2896; nmap #2113";
+        "row_3e, row_4b in tests/live_tcp.rs; windows: libuv/libuv PR #2896, Wine dlls/ws2_32/tests/sock.c test_select (a refused connect takes over 2 s to report on Windows 10), nmap/nmap #2113";
     LINUX_SNDTIMEO = "connect.linux-sndtimeo", [],
         "linux: SO_SNDTIMEO bounds a blocking connect: EINPROGRESS when it expires (EALREADY on a repeat); the handshake carries on.",
-        "LINUX_TRUTH 4d";
+        "row_4d in tests/live_tcp.rs";
     UNSPEC_TCP = "connect.linux-unspec-tcp", [],
         "linux: connect(AF_UNSPEC) on a TCP socket drops the connection (the peer sees a reset) or stops a listener; the socket can connect again.",
-        "LINUX_TRUTH 8b, 10d";
+        "row_8b in tests/live_args.rs; row_10d in tests/live_tcp.rs";
     UDP_UNSPEC = "udp.linux-unspec", [],
         "linux: connect(AF_UNSPEC) dissolves a UDP association; a kernel-chosen port is released. send then answers EDESTADDRREQ.",
-        "LINUX_TRUTH 7f, 7g; seed 003";
+        "row_7f_7g in tests/live_udp.rs; connect(2) https://man7.org/linux/man-pages/man2/connect.2.html";
     UDP_ZERO_WINSOCK = "udp.zero-address", [],
-        "Winsock: UDP connect to the all-zero address dissolves the association (WSAConnect: only when the whole structure is zero); linux connects to this host instead.",
-        "seeds 000, 001; LINUX_TRUTH 5d, 5e";
+        "Winsock: UDP connect to a zero-filled AF_UNSPEC structure, or to the all-zero address, dissolves the association; WSAConnect only with the AF_UNSPEC one (ADDR_ANY is WSAEADDRNOTAVAIL there). linux connects 0.0.0.0 to this host instead.",
+        "connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect; WSAConnect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-wsaconnect (the entire name structure all zeros); windows: Wine dlls/ws2_32/tests/sock.c test_connect_udp; row_5d, row_5e in tests/live_udp.rs";
     UDP_BROADCAST = "udp.broadcast", [],
         "UDP connect or sendto to a broadcast address needs SO_BROADCAST: EACCES / WSAEACCES otherwise. linux checks only at route lookup.",
-        "LINUX_TRUTH 6a-6c; seed 000";
+        "row_6a_6b in tests/live_netns.rs; connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect";
     UDP_CONNECT = "udp.connect", [],
         "UDP connect sets the default destination (and binds implicitly); re-connecting changes it; datagrams from other peers are dropped.",
-        "LINUX_TRUTH 7b, 7c; seed 000";
+        "row_7b_7c_7d_7e in tests/live_udp.rs; connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect";
     UDP_RECONNECT_DISCARDS = "udp.reconnect-discards", [],
         "Winsock: re-connecting to another address discards queued datagrams; linux keeps them.",
-        "seed 000; LINUX_TRUTH 7d";
+        "connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect; row_7b_7c_7d_7e in tests/live_udp.rs";
     UDP_NO_PEER = "udp.no-peer", [],
         "send on a UDP socket without a default destination: linux EDESTADDRREQ, Winsock WSAENOTCONN.",
-        "LINUX_TRUTH 7a, 7f; seed 000";
+        "row_7a, row_7f_7g in tests/live_udp.rs; connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect";
     UDP_ICMP = "udp.icmp", [],
         "ICMP port unreachable: linux reports ECONNREFUSED once, on connected sockets only; Winsock reports WSAECONNRESET on the next recv, connected or not.",
-        "LINUX_TRUTH 7h; SIO_UDP_CONNRESET reference; Go KB263823 comment";
+        "row_7h in tests/live_udp.rs; Winsock IOCTLs page learn.microsoft.com/windows/win32/winsock/winsock-ioctls (SIO_UDP_CONNRESET); Go KB263823 comment";
     LINUX_UDP_PORT0 = "udp.linux-port0", [],
         "linux: a UDP socket connected to port 0 answers ENOTCONN to getpeername, yet send delivers to port 0.",
-        "LINUX_TRUTH 5e";
+        "row_5e in tests/live_udp.rs";
     SELECT = "select", [],
         "select: success shows in writefds on both; a failed connect is readable+writable on linux but only in exceptfds on Winsock. A never-connected linux socket is readable and writable.",
-        "LINUX_TRUTH 1e, 2d, 3b; seed 000; reactphp/event-loop PR #208";
+        "row_2d, row_3a_3b_3c in tests/live_tcp.rs; row_1e in tests/live_sockopts.rs; connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect; reactphp/event-loop PR #208";
     SELECT_EMPTY = "select.empty", [],
         "Winsock: select with all three sets empty fails with WSAEINVAL.",
-        "select reference page; openpbs PR #571";
-    POLL = "poll", [WS],
-        "WSAPoll / poll: a failed connect is POLLIN|POLLOUT|POLLERR|POLLHUP|POLLRDHUP on linux, POLLERR|POLLHUP per the WSAPoll docs, POLLHUP|POLLERR|POLLWRNORM on windows since 10 2004.",
-        "LINUX_TRUTH 3b, 3c; MicrosoftDocs/sdk-api PR #764; winpoll notes";
+        "select reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-select; openpbs/openpbs PR #571";
+    POLL = "poll", [],
+        "WSAPoll / poll: a failed connect is POLLIN|POLLOUT|POLLERR|POLLHUP|POLLRDHUP on linux (POLLERR until SO_ERROR is read); POLLHUP|POLLERR|POLLWRNORM on winsock and windows, as of Windows 10 version 2004 (earlier: nothing). A listener with a connection waiting is POLLRDNORM, a connected socket POLLWRNORM.",
+        "row_3a_3b_3c in tests/live_tcp.rs (tests/live_tcp.rs); WSAPoll reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-wsapoll (Remarks); Wine dlls/ws2_32/tests/sock.c, test_WSAPoll";
     EPOLL = "epoll", [],
         "linux: epoll_wait reports the same readiness as poll for a failed or completed connect (EPOLLIN|EPOLLOUT|EPOLLERR|EPOLLHUP|EPOLLRDHUP on failure); Winsock has no epoll.",
-        "LINUX_TRUTH 1e, 2d, 3b, 3c";
+        "row_2d, row_3a_3b_3c in tests/live_tcp.rs; row_1e in tests/live_sockopts.rs";
     EVENT_SELECT = "wsaeventselect", [],
         "WSAEventSelect makes the socket nonblocking and records FD_* events with their error codes; FD_CONNECT then FD_WRITE on success, FD_CONNECT with the error on failure.",
-        "seeds 000, 001; WSAEventSelect reference page";
+        "connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect; WSAConnect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-wsaconnect; WSAEventSelect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-wsaeventselect";
     ASYNC_SELECT = "wsaasyncselect", [],
         "WSAAsyncSelect makes the socket nonblocking and posts a window message per event (lParam: event and error).",
-        "seed 001; WSAAsyncSelect reference page";
+        "WSAConnect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-wsaconnect; WSAAsyncSelect reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-wsaasyncselect";
     ENUM_EVENTS = "wsaenumnetworkevents", [],
         "WSAEnumNetworkEvents returns the recorded events with their error codes and clears the record.",
-        "WSAEnumNetworkEvents reference page";
+        "WSAEnumNetworkEvents function (winsock2.h) reference page on learn.microsoft.com";
     EVENTS_LINUX = "events.linux", [],
         "linux: no WSAEventSelect, WSAAsyncSelect or WSAEnumNetworkEvents; the closest is epoll.",
-        "epoll(7)";
+        "epoll(7) https://man7.org/linux/man-pages/man7/epoll.7.html";
     WS2_ONLY = "winsock1.ws2-only", [],
         "winsock1: Winsock 2 functions (WSAConnect, ConnectEx, WSAEventSelect, WSAPoll, WSAEnumNetworkEvents) do not exist for a 1.1 application.",
-        "Windows Sockets 2 additions";
+        "Winsock functions page learn.microsoft.com/windows/win32/winsock/winsock-functions (the Winsock 2 ones)";
     GETSOCKNAME_UNBOUND = "getsockname.unbound", [],
-        "getsockname before a concrete local address: linux answers 0.0.0.0:0 (or the wildcard and port), Winsock WSAEINVAL.",
-        "LINUX_TRUTH 1b, 1c; getsockname reference; caproto #514";
+        "getsockname before a concrete local address: linux answers 0.0.0.0:0 (or the wildcard and port), Winsock WSAEINVAL (real Windows only when unbound: getsockname.any-windows).",
+        "tests/scenarios/11_implicit_bind.lab, judged by the kernel in tests/live_scenarios.rs; getsockname reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-getsockname; unbound on Windows: Wine dlls/ws2_32/tests/sock.c test_getsockname, caproto/caproto #514";
     GETSOCKNAME = "getsockname", [],
         "getsockname returns the local address (chosen by connect when it bound implicitly).",
-        "LINUX_TRUTH 1d";
+        "tests/scenarios/11_implicit_bind.lab, judged by the kernel in tests/live_scenarios.rs";
     GETPEERNAME = "getpeername", [],
-        "getpeername returns the peer once connected, ENOTCONN / WSAENOTCONN otherwise (also while pending).",
-        "LINUX_TRUTH 4a";
+        "getpeername returns the peer once connected, ENOTCONN / WSAENOTCONN otherwise (also while pending; real Windows: getpeername.pending-windows).",
+        "row_4a in tests/live_tcp.rs";
     SEND = "send", [],
         "UDP send/sendto: datagrams go to the destination; the lab's own sockets, @echo and @sink receive them.",
-        "send(2); send reference page";
+        "send(2) https://man7.org/linux/man-pages/man2/send.2.html; send reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-send";
     TCP_SEND = "send.tcp", [WS, WI, W1],
         "TCP send: linux answers EPIPE on an unconnected or failed socket (after reporting any pending error), EAGAIN while pending; Winsock WSAENOTCONN.",
-        "LINUX_TRUTH 3e; tcp_sendmsg";
+        "row_3e in tests/live_tcp.rs; tcp_sendmsg in the Linux kernel (net/ipv4/tcp.c)";
     RECV = "recv", [],
-        "recv: data, or EAGAIN / WSAEWOULDBLOCK when nonblocking; ENOTCONN / WSAENOTCONN on an unconnected TCP socket; a reset is reported once.",
-        "LINUX_TRUTH 3e, 10c; recv reference page";
+        "recv: data, or EAGAIN / WSAEWOULDBLOCK when nonblocking; ENOTCONN / WSAENOTCONN on an unconnected TCP socket; a reset is reported once on linux (then end of stream), every time on Winsock.",
+        "row_3e, row_10c in tests/live_tcp.rs; recv reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-recv; Wine sock.c test_tcp_reset (WSAECONNRESET again)";
     SHUTDOWN = "shutdown", [],
         "shutdown on a never-connected socket: ENOTCONN / WSAENOTCONN; on a connected one it sends FIN, and connect keeps answering EISCONN.",
-        "LINUX_TRUTH 10a, 10e";
+        "row_10a, row_10e in tests/live_tcp.rs";
+    // ---- win-b rules ----
+    SO_ERROR_KEPT = "so-error.kept-by-connect", [],
+        "windows: a new connect() does not reset SO_ERROR; the previous failure reads back until a connection succeeds (linux, winsock, winsock1: the new attempt starts with no error).",
+        "Wine dlls/ws2_32/tests/sock.c, test_select (interactive block: SO_ERROR after a second connect)";
+    SO_ERROR_SETTABLE = "so-error.settable", [],
+        "windows: setsockopt(SO_ERROR) succeeds and getsockopt reads the stored value back; elsewhere SO_ERROR is read-only.",
+        "Wine dlls/ws2_32/tests/sock.c, test_set_getsockopt (SO_ERROR set/get, 1234 read back)";
+    RESET_WINDOWS = "reset.windows", [],
+        "A peer reset ends the connection (state failed, error ECONNRESET / WSAECONNRESET; connect still answers EISCONN). windows: SO_ERROR reads 0, recv and send answer WSAECONNRESET every time, WSAPoll gives POLLERR|POLLHUP|POLLWRNORM, select readable and writable.",
+        "Wine dlls/ws2_32/tests/sock.c, test_tcp_reset; linux: row_10c in tests/live_tcp.rs (tests/live_tcp.rs row_10c)";
+    EVENTS_REENABLE_WINDOWS = "events.windows-reenable", [],
+        "windows: a WSAEventSelect registration records FD_CONNECT (after a successful connect) and FD_WRITE only if they were not recorded before, so registering again records nothing; WSAAsyncSelect posts FD_WRITE on every registration while writable (an unbound UDP socket too), never FD_CONNECT. A UDP connect records FD_CONNECT and FD_WRITE (messages: FD_WRITE only). winsock: conditions already true are recorded at every registration.",
+        "Wine dlls/ws2_32/tests/sock.c, test_connect_events, test_write_events, test_accept_events; WSAEventSelect and WSAAsyncSelect reference pages learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-wsaeventselect, learn.microsoft.com/windows/win32/api/winsock/nf-winsock-wsaasyncselect";
+    OPT_LINUX_LEVEL = "sockopt.linux-level", [],
+        "linux: an IPPROTO_TCP option (TCP_NODELAY, TCP_SYNCNT, TCP_USER_TIMEOUT) on a UDP socket, or IPV6_V6ONLY on an AF_INET socket: setsockopt ENOPROTOOPT; getsockopt EOPNOTSUPP on AF_INET, ENOPROTOOPT on AF_INET6.",
+        "the kernel, judged option by option on every protocol and family by tests/live_sockopts.rs";
+    BIND_EXCLUSIVE = "bind.exclusiveaddruse", [],
+        "SO_EXCLUSIVEADDRUSE (Winsock 2): no other socket may bind an address it covers; it and SO_REUSEADDR exclude each other (setting one while the other is on: WSAEINVAL). linux has no such option.",
+        "SO_EXCLUSIVEADDRUSE reference page learn.microsoft.com/windows/win32/winsock/so-exclusiveaddruse; Wine dlls/ws2_32/tests/sock.c, test_reuseaddr";
+    BIND_WINDOWS = "bind.windows-conflicts", [],
+        "windows: a port taken on the same address: WSAEADDRINUSE, or WSAEACCES when only the new socket has SO_REUSEADDR (both need it); a wildcard and a specific address share a port unless one has SO_EXCLUSIVEADDRUSE (the exclusive socket bound first: WSAEACCES; bound second over the other: WSAEADDRINUSE); a dual-stack [::] covers IPv4 only for an exclusive socket. A connection goes to the most specific listener, then to the first that listened.",
+        "Wine dlls/ws2_32/tests/sock.c, test_reuseaddr (tests_exclusive table and the SO_REUSEADDR blocks)";
+    CONNECT_AFTER_RESET = "connect.after-reset", [WS, WI, W1],
+        "connect on a socket whose connection the peer reset: linux EISCONN (the socket stays in use until connect(AF_UNSPEC)); Winsock: socklab answers WSAEISCONN, which no document or Windows test states.",
+        "row_10c in tests/live_tcp.rs";
+    // ---- end win-b rules ----
+    // ---- win-a rules ----
+    UDP_ANY_PORT_WINDOWS = "udp.any-port-windows", [],
+        "windows: UDP connect to 0.0.0.0 with a non-zero port fails with WSAEADDRNOTAVAIL and the socket keeps its peer (winsock: the documented disconnect).",
+        "libuv/libuv PR #2981 (test-udp-connect.c: connect to INADDR_ANY fails on Windows)";
+    CONNECTEX_MIXED_WINDOWS = "connectex.mixed-windows", [],
+        "windows: ConnectEx while a connect() is pending, connect() while a ConnectEx is pending, a second ConnectEx, and connect() on a socket ConnectEx connected (before SO_UPDATE_CONNECT_CONTEXT) all fail with WSAEINVAL (winsock: WSAEALREADY / WSAEISCONN as documented).",
+        "Wine dlls/ws2_32/tests/sock.c test_connecting_socket, test_connect";
+    GETPEERNAME_PENDING_WINDOWS = "getpeername.pending-windows", [],
+        "windows: getpeername succeeds while a plain connect() is pending (the peer it is connecting to); with a ConnectEx pending it fails with WSAENOTCONN, as documented.",
+        "Wine dlls/ws2_32/tests/sock.c test_connecting_socket";
+    GETSOCKNAME_ANY_WINDOWS = "getsockname.any-windows", [],
+        "windows: getsockname after bind to 0.0.0.0 port 0 succeeds with 0.0.0.0 and the chosen port (winsock: WSAEINVAL as documented; an unbound socket is WSAEINVAL on both).",
+        "Wine dlls/ws2_32/tests/sock.c test_getsockname";
+    LISTEN_AFTER_FAILURE_WINDOWS = "listen.after-failure-windows", [],
+        "windows: listen on a bound socket whose connect failed succeeds; SO_ERROR keeps the failure and select keeps it in exceptfds (linux: EINVAL; winsock: WSAEINVAL).",
+        "Wine dlls/ws2_32/tests/sock.c test_select (interactive block)";
+    UDP_LIMITED_BROADCAST_WINDOWS = "udp.limited-broadcast-windows", [],
+        "windows: UDP connect to 255.255.255.255 succeeds without SO_BROADCAST, and send on that socket works; sendto 255.255.255.255 still needs SO_BROADCAST (winsock: WSAEACCES at connect, as documented).",
+        "Wine dlls/ws2_32/tests/sock.c test_broadcast";
+    BLOCKS_FOREVER = "block.forever", [],
+        "A blocking recv or accept that nothing can ever complete would wait forever: socklab answers n/a with a note instead of an error the real call never gives, and virtual time does not jump ahead.",
+        "recv reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-recv; recv(2) https://man7.org/linux/man-pages/man2/recv.2.html (a blocking call returns only with data, a connection or an error)";
+    V6ONLY_MAPPED = "connect.v6only-mapped", [WS],
+        "TCP connect from a v6-only socket (IPV6_V6ONLY = 1, Windows' default) to a v4-mapped address: linux ENETUNREACH at once (also from a socket bound to ::1); Windows starts the attempt and fails it with WSAEADDRNOTAVAIL (nonblocking: WSAEWOULDBLOCK, then SO_ERROR 10049).",
+        "tests/scenarios/17_v6only_mapped.lab, judged by the kernel in tests/live_scenarios.rs; warmcat/libwebsockets #2223 (SO_ERROR 10049), DOCGroup/ACE_TAO #1267 (10049); Dual-Stack Sockets page learn.microsoft.com/windows/win32/winsock/dual-stack-sockets";
+    V6ONLY_MAPPED_UDP = "udp.v6only-mapped", [WS, WI],
+        "UDP connect from a v6-only socket to a v4-mapped address: linux ENETUNREACH; Winsock WSAEADDRNOTAVAIL at once.",
+        "tests/scenarios/17_v6only_mapped.lab, judged by the kernel in tests/live_scenarios.rs; Winsock: the Dual-Stack Sockets page learn.microsoft.com/windows/win32/winsock/dual-stack-sockets says v4-mapped needs IPV6_V6ONLY = 0, the error is socklab's reading";
+    V6ONLY_V4_WINDOWS = "sockopt.v6only-v4-windows", [],
+        "windows: IPV6_V6ONLY also exists on an AF_INET socket: it reads 1, can be set before bind and not after (winsock: WSAEINVAL, linux: ENOPROTOOPT).",
+        "Wine dlls/ws2_32/tests/sock.c test_ipv6only (todo_wine there)";
+    CONNECT_FAILURE_TIMING = "connect.fail-time", [WS, W1],
+        "A blocking connect that fails returns when the failure is known: refused at once on linux, after about 2 s on windows (the SYN is retried after the RST); unanswered after 127 s on linux, 21 s on windows. winsock and winsock1: not documented; socklab answers a refusal at once and gives up after 21 s.",
+        "row_3e, row_4b in tests/live_tcp.rs; windows: libuv/libuv PR #2896, Wine dlls/ws2_32/tests/sock.c test_select (a refused connect takes over 2 s to report), nmap/nmap #2113";
+    SELF_CONNECT = "connect.self", [WS, WI, W1],
+        "A TCP socket bound to a port with nothing listening, connecting to that same address, connects to itself (simultaneous open): measured on linux; for the Winsock personalities socklab assumes the same.",
+        "row_12a in tests/live_tcp.rs";
+    // ---- end of win-a rules ----
     CLOSE = "close", [],
         "closesocket / close releases the descriptor; later calls answer EBADF / WSAENOTSOCK; the peer sees the end of stream.",
-        "close(2); closesocket reference page";
+        "close(2) https://man7.org/linux/man-pages/man2/close.2.html; closesocket reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-closesocket";
 }
 
 /// Look a rule up by id.

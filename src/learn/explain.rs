@@ -153,20 +153,23 @@ pub fn when(code: Code) -> &'static [When] {
         WSA_IO_INCOMPLETE => w!("WSAGetOverlappedResult" =>
             "asked without waiting (fWait = FALSE) while the ConnectEx is still running"),
         WSA_IO_PENDING => w!("ConnectEx" =>
-            "always, when the connect was started: not a failure; the outcome arrives later as a completion"),
+            "the connect was started and has not finished yet: not a failure; the outcome arrives later as a completion (ConnectEx may also return TRUE when it finishes at once)"),
         WSAEINTR => w!("connect (blocking, Winsock 1.1)" =>
             "the blocking call was cancelled with WSACancelBlockingCall; the socket is left in an unknown state"),
         WSAEBADF => w!("(rare)" =>
             "Winsock defines it but reports a bad or closed socket handle as WSAENOTSOCK instead"),
-        WSAEACCES => w!("connect, sendto (UDP)" =>
-            "the destination is a broadcast address and SO_BROADCAST is not set on the socket"),
+        WSAEACCES => w!(
+            "connect, sendto (UDP)" => "the destination is a broadcast address and SO_BROADCAST is not set on the socket (real Windows does not check it when connecting to 255.255.255.255; sendto there still fails)",
+            "bind" => "another socket holds the address with SO_EXCLUSIVEADDRUSE, or only the new socket set SO_REUSEADDR (Windows refuses that since Server 2003)",
+        ),
         WSAEFAULT => w!("connect, WSAConnect, ConnectEx" =>
             "the name pointer is invalid, or namelen is smaller than the sockaddr of the socket's family"),
         WSAEINVAL => w!(
             "connect" => "the socket is listening; for a Winsock 1.1 program also: a connect is already pending",
             "ConnectEx" => "the socket was not bound first",
             "ioctlsocket(FIONBIO, 0)" => "WSAEventSelect or WSAAsyncSelect is registered on the socket",
-            "getsockname" => "the socket has no concrete local address yet (unbound, or bound to the wildcard)",
+            "setsockopt" => "SO_REUSEADDR while SO_EXCLUSIVEADDRUSE is on, or the other way round",
+            "getsockname" => "the socket has no local address yet (unbound; the documentation says also bound to the wildcard, where real Windows answers 0.0.0.0 and the port)",
             "select" => "all three sets are empty",
         ),
         WSAEMFILE => w!("socket, accept" => "the process or system has no socket descriptors left"),
@@ -185,7 +188,7 @@ pub fn when(code: Code) -> &'static [When] {
             "the datagram does not fit the buffer (recv truncates it) or exceeds the largest the protocol carries"),
         WSAEPROTOTYPE => w!("socket" => "the protocol given does not match the socket type"),
         WSAENOPROTOOPT => w!("setsockopt, getsockopt" =>
-            "the option or level is unknown or not valid here (e.g. Linux-only TCP_SYNCNT, or setting a read-only option)"),
+            "the option or level is unknown or not valid here (e.g. Linux-only TCP_SYNCNT, or setting a read-only option such as SO_CONNECT_TIME; Windows lets a program set SO_ERROR)"),
         WSAEPROTONOSUPPORT => w!(
             "WSAConnect" => "caller connect data was given on TCP, which cannot carry it",
             "socket" => "the protocol is not available",
@@ -197,11 +200,11 @@ pub fn when(code: Code) -> &'static [When] {
         ),
         WSAEPFNOSUPPORT => w!("socket" => "the protocol family is not installed"),
         WSAEAFNOSUPPORT => w!(
-            "connect, bind, sendto" => "the address's family does not match the socket's (an AF_INET6 name on an AF_INET socket, an AF_UNSPEC address)",
+            "connect, bind, sendto" => "the address's family does not match the socket's (an AF_INET6 name on an AF_INET socket; an AF_UNSPEC address anywhere but a UDP connect, where a zero-filled one disconnects)",
             "socket (Winsock 1.1)" => "an AF_INET6 socket was asked for; Winsock 1.1 predates IPv6",
         ),
         WSAEADDRINUSE => w!(
-            "bind" => "the local address is taken and SO_REUSEADDR does not allow sharing it",
+            "bind" => "the local address is taken: the same address without SO_REUSEADDR on both sockets, or an SO_EXCLUSIVEADDRUSE socket asking for a wildcard that covers a bound one",
             "connect" => "two sockets sharing a local address connect to the same destination, or a wildcard bind is made concrete at connect time and clashes",
         ),
         WSAEADDRNOTAVAIL => w!(
@@ -216,7 +219,7 @@ pub fn when(code: Code) -> &'static [When] {
         WSAECONNABORTED => w!("send, recv" =>
             "the local stack gave up on an established connection (retransmission timeout, or the connection was aborted locally)"),
         WSAECONNRESET => w!(
-            "recv, send (TCP)" => "the peer reset the connection",
+            "recv, send (TCP)" => "the peer reset the connection (every call says so again; SO_ERROR reads 0 on Windows)",
             "recv, recvfrom (UDP)" => "an earlier datagram drew an ICMP port unreachable, even on an unconnected socket (SIO_UDP_CONNRESET turns this off)",
         ),
         WSAENOBUFS => w!("connect, socket, bind" =>
@@ -224,7 +227,7 @@ pub fn when(code: Code) -> &'static [When] {
         WSAEISCONN => w!("connect, WSAConnect, ConnectEx" =>
             "the socket is already connected (also after the handshake of a nonblocking connect completed, where Linux answers 0 once)"),
         WSAENOTCONN => w!(
-            "getpeername" => "the socket has no peer: never connected, still pending, or after ConnectEx before SO_UPDATE_CONNECT_CONTEXT",
+            "getpeername" => "the socket has no peer: never connected, still pending (documented; real Windows answers the peer while a plain connect pends, and WSAENOTCONN only while a ConnectEx does), or after ConnectEx before SO_UPDATE_CONNECT_CONTEXT",
             "send, recv" => "TCP not connected; UDP without a default destination (after the zero-address disconnect)",
             "shutdown" => "the socket was never connected",
         ),
@@ -236,7 +239,9 @@ pub fn when(code: Code) -> &'static [When] {
         WSAEHOSTDOWN => w!("connect, send" => "the destination host is known to be down"),
         WSAEHOSTUNREACH => w!("connect, WSAConnect, ConnectEx, sendto" => "there is no route to the destination host"),
         WSASYSNOTREADY => w!("WSAStartup" => "the network subsystem is not ready"),
-        WSAVERNOTSUPPORTED => w!("WSAStartup" => "the Winsock DLL cannot provide the version asked for"),
+        WSAVERNOTSUPPORTED => {
+            w!("WSAStartup" => "the Winsock DLL cannot provide the version asked for (ws2_32 refuses only a major version of 0; 1.0 and later are accepted)")
+        }
         WSANOTINITIALISED => w!("every Winsock call except WSAStartup" =>
             "WSAStartup has not succeeded in this process, or the last WSACleanup undid it"),
 
@@ -270,10 +275,13 @@ pub fn when(code: Code) -> &'static [When] {
             w!("socket, connect (local sockets)" => "the protocol does not match the socket type, or the peer socket has another type")
         }
         ENOPROTOOPT => w!("setsockopt, getsockopt" =>
-            "unknown option or level, or setting a read-only one (SO_ERROR); Windows-only options such as SO_CONNECT_TIME do not exist"),
+            "unknown option or level, or setting a read-only one (SO_ERROR); Windows-only options such as SO_CONNECT_TIME do not exist; an IPPROTO_TCP option on a UDP socket, IPV6_V6ONLY on an AF_INET socket (setsockopt; getsockopt on AF_INET6)"),
         EPROTONOSUPPORT => w!("socket" => "the protocol is not supported in this address family"),
         ESOCKTNOSUPPORT => w!("socket" => "the socket type is not supported in this address family"),
-        EOPNOTSUPP => w!("listen, accept" => "the socket type does not support it (UDP)"),
+        EOPNOTSUPP => w!(
+            "listen, accept" => "the socket type does not support it (UDP)",
+            "getsockopt" => "an option of another level on an AF_INET socket: an IPPROTO_TCP option on UDP, IPV6_V6ONLY",
+        ),
         EPFNOSUPPORT => w!("socket" => "the protocol family is not supported by the kernel"),
         EAFNOSUPPORT => w!("connect, bind, sendto" =>
             "the sockaddr's family does not fit the socket (sockaddr_in6 on AF_INET; a v4 address on a V6ONLY UDP socket)"),
@@ -305,7 +313,7 @@ pub fn when(code: Code) -> &'static [When] {
             "recv, shutdown (TCP)" => "the socket is not connected",
         ),
         ESHUTDOWN => w!("send" => "the socket was shut down for writing (TCP reports EPIPE instead)"),
-        ETIMEDOUT => w!("connect (blocking), SO_ERROR, poll" =>
+        ETIMEDOUT => w!("connect (blocking), SO_ERROR" =>
             "the SYN was never answered: about 127 s by default (tcp_syn_retries = 6), sooner with TCP_SYNCNT or TCP_USER_TIMEOUT"),
         ECONNREFUSED => w!(
             "connect (blocking), SO_ERROR" => "the target replied to the SYN with a reset: nothing listens there",

@@ -6,8 +6,9 @@
 //!                      .2 accepts TCP, .3 refuses, .4 drops SYNs, other hosts never answer ARP
 //! 203.0.113.0/24       an `unreachable` route (EHOSTUNREACH)
 //! 198.18.0.0/15        a `prohibit` route (EACCES)
-//! anything else        no route (ENETUNREACH); there is no default route, so
-//!                      255.255.255.255 is unreachable too (LINUX_TRUTH 6d)
+//! 255.255.255.255      the limited broadcast, sent out of the lab interface (the host has an
+//!                      interface, so it routes: LINUX_TRUTH 6d with a route)
+//! anything else        no route (ENETUNREACH); there is no default route
 //! ```
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -90,6 +91,11 @@ impl Facts for SimNet {
         }
         if a.is_unspecified() {
             return RouteFact::Ok { broadcast: false, source: IpAddr::V4(Ipv4Addr::LOCALHOST) };
+        }
+        if a.is_broadcast() {
+            // The limited broadcast leaves through the host's interface: SO_BROADCAST decides
+            // (LINUX_TRUTH 6d, "with a default route or SO_BINDTODEVICE").
+            return RouteFact::Ok { broadcast: true, source: IpAddr::V4(Ipv4Addr::new(198, 51, 100, 1)) };
         }
         if in_lab_subnet(a) {
             return RouteFact::Ok { broadcast: o[3] == 255, source: IpAddr::V4(Ipv4Addr::new(198, 51, 100, 1)) };

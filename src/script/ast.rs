@@ -83,6 +83,9 @@ pub enum ExpectWhat {
     /// `expect event NAME FD_CONNECT [error=CODE|error=0]`: a network event or window message
     /// arrived for the socket (since the previous call), with that error when given.
     Event { sock: String, event: FdEvents, error: Option<Option<Code>> },
+    /// `expect noevent NAME [FD_X]`: no network event or window message (of that kind, when
+    /// given) arrived for the socket since the previous call.
+    NoEvent { sock: String, event: Option<FdEvents> },
     /// `expect completion NAME [error=CODE|error=0] [bytes=N]`: an overlapped completion.
     Completion { sock: String, error: Option<Option<Code>>, bytes: Option<u32> },
     /// `expect value TEXT`: the last answer's value printed as text equals TEXT

@@ -269,7 +269,7 @@ const COMMANDS: &[CmdInfo] = &[
     cmd("fionbio", Cmd::Fionbio, "fionbio NAME 1|0"),
     cmd("setsockopt", Cmd::SetSockOpt, "setsockopt NAME OPTION [VALUE]"),
     cmd("getsockopt", Cmd::GetSockOpt, "getsockopt NAME OPTION"),
-    cmd("bind", Cmd::Bind, "bind NAME ADDR"),
+    cmd("bind", Cmd::Bind, "bind NAME ADDR [namelen=N]"),
     cmd("listen", Cmd::Listen, "listen NAME [BACKLOG]"),
     cmd("accept", Cmd::Accept, "accept NAME [as NEWNAME]"),
     cmd("connect", Cmd::Connect, "connect NAME ADDR [namelen=N]"),
@@ -302,7 +302,8 @@ fn lookup_cmd(word: &str) -> Option<&'static CmdInfo> {
 }
 
 /// The checks `expect` knows, in help order.
-const CHECKS: &[&str] = &["ok", "ret", "error", "na", "state", "select", "event", "completion", "value", "elapsed"];
+const CHECKS: &[&str] =
+    &["ok", "ret", "error", "na", "state", "select", "event", "noevent", "completion", "value", "elapsed"];
 
 const ADDR_EXPECTED: &str = "an address like 127.0.0.1:80, [::1]:80 or a target like @accept";
 const CODE_EXPECTED: &str = "a name like WSAECONNREFUSED or ECONNREFUSED, or a number like 10061";
@@ -592,7 +593,9 @@ impl Parser<'_> {
             }
             Cmd::Bind => {
                 let sock = self.sock()?;
-                let addr = self.addr()?;
+                let mut addr = self.addr()?;
+                let o = self.connect_opts(&[("namelen", true)], "namelen=N")?;
+                addr.len = o.namelen;
                 self.call(Call::Bind { sock, addr })
             }
             Cmd::Listen => {
@@ -1308,6 +1311,20 @@ impl Parser<'_> {
                 }
                 ExpectWhat::Event { sock, event, error }
             }
+            "noevent" => {
+                let sock = self.name_arg()?;
+                let event = match self.next_tok() {
+                    None => None,
+                    Some(e) => {
+                        let ev = self.events(&e.text, e.col)?;
+                        if ev.is_empty() {
+                            return Err(self.err(e.col, "expected an event like FD_CONNECT, not 0"));
+                        }
+                        Some(ev)
+                    }
+                };
+                ExpectWhat::NoEvent { sock, event }
+            }
             "completion" => self.expect_completion()?,
             "value" => {
                 let rest = self.code[t.end_byte..].trim();
@@ -1629,7 +1646,12 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
             2 if info.cmd == Cmd::SetSockOpt => starting(partial, ["on", "off"]),
             _ => Vec::new(),
         },
-        Cmd::Bind | Cmd::SendTo => match n {
+        Cmd::Bind => match n {
+            0 => socks(partial, names),
+            1 => addr_cands(partial),
+            _ => keyed_cands(&["namelen="], &args[2..], partial, names),
+        },
+        Cmd::SendTo => match n {
             0 => socks(partial, names),
             1 => addr_cands(partial),
             _ => Vec::new(),
@@ -1732,6 +1754,11 @@ fn expect_cands(args: &[String], partial: &str, names: &Names) -> Vec<String> {
             1 => socks(partial, names),
             2 => event_cands(partial),
             _ => keyed_cands(&["error="], &rest[3..], partial, names),
+        },
+        "noevent" => match n {
+            1 => socks(partial, names),
+            2 => event_cands(partial),
+            _ => Vec::new(),
         },
         "completion" => match n {
             1 => socks(partial, names),
@@ -1929,6 +1956,9 @@ mod tests {
     #[test]
     fn bind_listen_accept() {
         assert_eq!(call("bind s 0.0.0.0:0"), Call::Bind { sock: name("s"), addr: inet("0.0.0.0:0") });
+        let mut short = inet("127.0.0.1:0");
+        short.len = Some(15);
+        assert_eq!(call("bind s 127.0.0.1:0 namelen=15"), Call::Bind { sock: name("s"), addr: short });
         assert_eq!(call("listen s"), Call::Listen { sock: name("s"), backlog: 5 });
         assert_eq!(call("listen s 0"), Call::Listen { sock: name("s"), backlog: 0 });
         let mut n = names(&["l"]);

@@ -540,6 +540,24 @@ pub fn check(lab: &Lab, k: usize, p: PersonalityId, e: &Expect) -> Result<(), St
                 Err(format!("expected {want} for {sock}; notifications since the last call: [{}]", seen.join("; ")))
             }
         }
+        ExpectWhat::NoEvent { sock, event } => {
+            let recent = lab.recent(k);
+            let hit: Vec<String> = recent
+                .iter()
+                .filter(|n| n.sock() == sock)
+                .filter(|n| notification_event(n).is_some_and(|(ev, _)| event.is_none_or(|want| ev.contains(want))))
+                .map(|n| notification_text(n, prof))
+                .collect();
+            if hit.is_empty() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "expected no {} for {sock}; got [{}]",
+                    event.map_or("event".to_string(), |e| e.to_string()),
+                    hit.join("; ")
+                ))
+            }
+        }
         ExpectWhat::Completion { sock, error, bytes } => {
             let recent = lab.recent(k);
             let found = recent.iter().any(|n| match n {

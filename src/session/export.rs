@@ -419,7 +419,11 @@ fn posix_opt(o: SockOpt) -> Option<(&'static str, &'static str, OptKind)> {
         SockOpt::TCP_USER_TIMEOUT => ("IPPROTO_TCP", "TCP_USER_TIMEOUT", OptKind::Int),
         SockOpt::IPV6_V6ONLY => ("IPPROTO_IPV6", "IPV6_V6ONLY", OptKind::Int),
         // socklab's live network does not set these on Linux (see net::live::judge).
-        SockOpt::SO_KEEPALIVE | SockOpt::SO_CONNECT_TIME | SockOpt::SO_UPDATE_CONNECT_CONTEXT | SockOpt::TCP_MAXRT => {
+        SockOpt::SO_KEEPALIVE
+        | SockOpt::SO_CONNECT_TIME
+        | SockOpt::SO_UPDATE_CONNECT_CONTEXT
+        | SockOpt::TCP_MAXRT
+        | SockOpt::SO_EXCLUSIVEADDRUSE => {
             return None;
         }
     })
@@ -439,6 +443,7 @@ fn winsock_opt(o: SockOpt) -> Option<(&'static str, &'static str, OptKind)> {
         SockOpt::TCP_NODELAY => ("IPPROTO_TCP", "TCP_NODELAY", OptKind::Int),
         SockOpt::TCP_MAXRT => ("IPPROTO_TCP", "TCP_MAXRT", OptKind::Int),
         SockOpt::IPV6_V6ONLY => ("IPPROTO_IPV6", "IPV6_V6ONLY", OptKind::Int),
+        SockOpt::SO_EXCLUSIVEADDRUSE => ("SOL_SOCKET", "SO_EXCLUSIVEADDRUSE", OptKind::Int),
         SockOpt::TCP_SYNCNT | SockOpt::TCP_USER_TIMEOUT => return None,
     })
 }

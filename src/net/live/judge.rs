@@ -60,6 +60,42 @@ pub fn allowed_destination(ip: IpAddr) -> bool {
     ip.is_loopback() || ip.is_unspecified()
 }
 
+/// Whether a UDP connect to `ip` may be made for real: it sends nothing, only looks the route
+/// up. socklab does this for loopback and for the limited broadcast (where the answer is the
+/// host's route, LINUX_TRUTH 6d); a later send there is not made.
+pub fn udp_connect_allowed(ip: IpAddr) -> bool {
+    allowed_destination(ip) || is_limited_broadcast(ip)
+}
+
+fn is_limited_broadcast(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(a) => a.is_broadcast(),
+        IpAddr::V6(a) => a.to_ipv4_mapped().is_some_and(|a| a.is_broadcast()),
+    }
+}
+
+/// The host's route to `dst`, as the kernel sees it, learnt from UDP connects (which send
+/// nothing): with SO_BROADCAST set the route itself answers; without it EACCES marks a
+/// broadcast destination. `None` when the kernel gives another answer.
+fn kernel_route(dst: Ipv4Addr) -> Option<RouteFact> {
+    let probe = |broadcast: bool| -> Result<Option<IpAddr>, Errno> {
+        let s = RawSocket::udp(raw::Family::V4)?;
+        s.set_int(SockOpt::Broadcast, i32::from(broadcast))?;
+        s.connect(&raw::SockAddrArg::Inet(SocketAddr::new(IpAddr::V4(dst), 9)))?;
+        Ok(s.local_addr().ok().and_then(|a| a.inet()).map(|a| a.ip()))
+    };
+    match probe(true) {
+        Ok(source) => {
+            let broadcast = probe(false) == Err(Errno::EACCES);
+            Some(RouteFact::Ok { broadcast, source: source.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)) })
+        }
+        Err(e) if e == Errno::ENETUNREACH => Some(RouteFact::NoRoute),
+        Err(e) if e == Errno::EHOSTUNREACH => Some(RouteFact::Unreachable),
+        Err(e) if e == Errno::EACCES => Some(RouteFact::Prohibit),
+        Err(_) => None,
+    }
+}
+
 impl LiveFacts {
     /// Where each running target listens (on loopback).
     pub fn target_addrs(&self) -> Vec<(NamedTarget, SocketAddr)> {
@@ -100,6 +136,9 @@ impl Facts for LiveFacts {
             None if dst == IpAddr::V6(Ipv6Addr::LOCALHOST) || dst.is_unspecified() => {
                 RouteFact::Ok { broadcast: false, source: IpAddr::V6(Ipv6Addr::LOCALHOST) }
             }
+            // The limited broadcast: the host's own route decides (a UDP connect there is made
+            // for real, so the models must see the same route).
+            Some(a) if a.is_broadcast() => kernel_route(a).unwrap_or_else(|| self.elsewhere.route(dst)),
             // Not on this host: the kernel is never asked (see `allowed_destination`).
             _ => self.elsewhere.route(dst),
         }
@@ -331,7 +370,18 @@ impl LiveKernel {
                     ConnectApi::WsaConnect { .. } => return Ok(not_performed("Linux has no connect data or QoS")),
                     ConnectApi::ConnectEx { .. } => return Ok(not_performed("Linux has no ConnectEx")),
                 }
-                let a = self.addr(sock, addr, true)?;
+                // A UDP connect sends nothing: it is made for real wherever its route lookup is
+                // harmless (loopback, the limited broadcast); sends stay on loopback.
+                let udp = match sock {
+                    SockRef::Name(n) => self.socks.get(n).is_some_and(|s| s.kind() == raw::Kind::Udp),
+                    SockRef::Raw(_) => false,
+                };
+                let to = match &addr.kind {
+                    AddrKind::Inet(a) => Some(a.ip()),
+                    _ => None,
+                };
+                let outbound = !(udp && to.is_some_and(udp_connect_allowed));
+                let a = self.addr(sock, addr, outbound)?;
                 let alarm = self.alarm.take();
                 let r = match sock {
                     SockRef::Raw(n) => raw::connect_fd(*n as raw::Fd, &a),
@@ -412,6 +462,15 @@ impl LiveKernel {
             Call::GetPeerName { sock } => done(self.sock(sock)?.peer_addr().map(|a| addr_value(a.inet())), Ret::Int(0)),
             Call::Send { sock, data } => {
                 let s = self.sock(sock)?;
+                if s.kind() == raw::Kind::Udp {
+                    if let Some(peer) = s.peer_addr().ok().and_then(|a| a.inet()) {
+                        if !allowed_destination(peer.ip()) {
+                            return Ok(not_performed(
+                                "the peer is outside loopback: socklab sends nothing beyond this host",
+                            ));
+                        }
+                    }
+                }
                 match s.send(data) {
                     Ok(n) => performed(Ok(Value::None), Ret::Int(n as i64), clock.elapsed()),
                     Err(e) => performed(Err(e), Ret::Int(0), clock.elapsed()),
@@ -634,6 +693,8 @@ fn opt_value(opt: call::SockOpt, value: i64) -> Option<(SockOpt, OptValue)> {
         C::TCP_SYNCNT => (SockOpt::TcpSynCnt, int),
         C::TCP_USER_TIMEOUT => (SockOpt::TcpUserTimeout, int),
         C::IPV6_V6ONLY => (SockOpt::Ipv6V6Only, int),
-        C::SO_KEEPALIVE | C::SO_CONNECT_TIME | C::SO_UPDATE_CONNECT_CONTEXT | C::TCP_MAXRT => return None,
+        C::SO_KEEPALIVE | C::SO_CONNECT_TIME | C::SO_UPDATE_CONNECT_CONTEXT | C::TCP_MAXRT | C::SO_EXCLUSIVEADDRUSE => {
+            return None;
+        }
     })
 }

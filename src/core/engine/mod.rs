@@ -1,0 +1,563 @@
+//! The engine: one simulated host as seen through one personality.
+//!
+//! A [`Host`] owns the sockets of one experiment for one personality, a virtual clock and a
+//! queue of timed network events. Calls arrive through [`Host::call`]; time passes through
+//! [`Host::advance`]. Nothing here reads a clock or touches the network: facts arrive through
+//! [`Facts`]. Every state change goes through [`Host::set_state`], which records it.
+//!
+//! The personality's table lives in [`Profile`]; the places where personalities differ in
+//! structure (Linux's one-time `0`, its reporting call after a failure, the all-zero address)
+//! are the `match self.p.id` / `if self.p.winsock` arms below, each naming its rule.
+
+// An error answer is not an exceptional path here but half of what the engine computes;
+// boxing `Out` would add an allocation to most calls for no gain.
+#![allow(clippy::result_large_err)]
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::Duration;
+
+use crate::core::call::{
+    AddrKind, Call, ConnectApi, Family, FdEvents, How, PollBits, Proto, SockAddrArg, SockOpt, SockRef,
+};
+use crate::core::codes::Code;
+use crate::core::facts::{Facts, RouteFact, TcpFact, UdpFact};
+use crate::core::model::{Answer, Cause, Notification, Ret, State, Transition, Value};
+use crate::core::personality::PersonalityId;
+use crate::core::profile::Profile;
+use crate::core::rules as r;
+
+mod addresses;
+mod connect;
+mod data;
+mod events;
+mod lifecycle;
+mod options;
+mod readiness;
+mod timers;
+
+use connect::*;
+use timers::*;
+
+/// FNV-1a: socket names are short and chosen by the user; SipHash's DoS resistance buys
+/// nothing here and costs a third of a lookup.
+#[derive(Clone, Copy, Debug, Default)]
+struct FnvHasher(u64);
+
+impl std::hash::Hasher for FnvHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type Fnv = std::hash::BuildHasherDefault<FnvHasher>;
+
+/// Longest a blocking call waits in virtual time before socklab says it would block forever.
+pub const BLOCK_LIMIT: Duration = Duration::from_secs(24 * 3600);
+
+/// A physical reason a connection failed, before a personality names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fault {
+    Refused,
+    TimedOut,
+    NetUnreach,
+    HostUnreach,
+    Access,
+    Reset,
+    /// A v6-only socket cannot reach a v4-mapped address (Windows' answer).
+    AddrNotAvail,
+}
+
+/// Socket options a personality keeps.
+#[derive(Clone, Debug, Default)]
+struct Opts {
+    broadcast: bool,
+    reuseaddr: bool,
+    /// SO_EXCLUSIVEADDRUSE (Winsock).
+    exclusive: bool,
+    keepalive: bool,
+    nodelay: bool,
+    linger: i64,
+    sndtimeo_ms: i64,
+    syncnt: Option<i64>,
+    user_timeout_ms: Option<i64>,
+    maxrt_s: Option<i64>,
+    v6only: bool,
+}
+
+/// One socket of the host.
+#[derive(Clone, Debug)]
+struct Sock {
+    name: String,
+    handle: i64,
+    proto: Proto,
+    family: Family,
+    state: State,
+    nonblocking: bool,
+    opts: Opts,
+    local: Option<SocketAddr>,
+    /// The local port was chosen by the user (bind with a non-zero port).
+    port_explicit: bool,
+    peer: Option<SocketAddr>,
+    /// The pending socket error (SO_ERROR).
+    so_error: Option<Code>,
+    /// windows: a number set with setsockopt(SO_ERROR) that names no Winsock error.
+    so_error_other: Option<i64>,
+    /// Linux: a failure has been reported to the caller (by connect or SO_ERROR) and the
+    /// next connect may start a new attempt.
+    failure_reported: bool,
+    /// Linux: a completed handshake has not yet been reported to a connect call.
+    success_unreported: bool,
+    /// The current attempt's number (unique in the host); timers of older attempts, or of a
+    /// socket that used this slot before, are ignored.
+    attempt: u64,
+    /// Unique in the host: a datagram or ICMP timer only reaches the socket it was meant for,
+    /// even after the slot was reused.
+    serial: u64,
+    /// The attempt runs through ConnectEx (overlapped).
+    overlapped: Option<Vec<u8>>,
+    via_connectex: bool,
+    context_updated: bool,
+    connected_at: Option<Duration>,
+    event_select: FdEvents,
+    async_select: FdEvents,
+    /// Events recorded for WSAEnumNetworkEvents, with their errors.
+    recorded: Vec<(FdEvents, Option<Code>)>,
+    /// windows: FD_CONNECT / FD_WRITE already recorded in event mode; registering again does
+    /// not record them again (Wine test_connect_events, test_write_events).
+    ev_reported: FdEvents,
+    /// A connect() on this socket succeeded (an accepted socket never gets FD_CONNECT).
+    connect_succeeded: bool,
+    rx: VecDeque<(Vec<u8>, SocketAddr)>,
+    /// Listening: connections whose handshake completed, waiting for accept (socket indexes).
+    backlog: VecDeque<usize>,
+    backlog_max: usize,
+    /// The other end when both ends are sockets of this host.
+    partner: Option<usize>,
+    shut_rd: bool,
+    shut_wr: bool,
+    peer_closed: bool,
+    reset: bool,
+    /// UDP: an ICMP error waiting for the next send/recv.
+    icmp: Option<Fault>,
+    /// UDP (Winsock): disconnected by the zero address.
+    disconnected: bool,
+    /// TCP: data this connected socket sent (ConnectEx's buffer, send) before the other end
+    /// was accepted; accept hands it to the accepted socket.
+    unaccepted_tx: Vec<Vec<u8>>,
+    /// Winsock 1.1: a cancelled blocking call left the socket indeterminate.
+    indeterminate: bool,
+}
+
+#[derive(Clone, Debug)]
+enum Timer {
+    /// The handshake of attempt `attempt` ends.
+    Handshake { sock: usize, attempt: u64, result: Result<(), Fault> },
+    /// A target resets an established connection.
+    Reset { sock: usize, attempt: u64 },
+    /// A datagram arrives at a socket of this host.
+    Datagram { sock: usize, serial: u64, data: Vec<u8>, from: SocketAddr },
+    /// ICMP port unreachable arrives for a UDP socket.
+    Icmp { sock: usize, serial: u64 },
+}
+
+/// A timer in the queue, ordered by due time then by scheduling order (deterministic).
+#[derive(Debug)]
+struct Due {
+    at: Duration,
+    seq: u64,
+    timer: Timer,
+}
+
+impl PartialEq for Due {
+    fn eq(&self, o: &Self) -> bool {
+        (self.at, self.seq) == (o.at, o.seq)
+    }
+}
+impl Eq for Due {}
+impl PartialOrd for Due {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Due {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        (self.at, self.seq).cmp(&(o.at, o.seq))
+    }
+}
+
+/// Outcome of dispatching a call before it is packed into an [`Answer`].
+struct Out {
+    ret: Ret,
+    error: Option<Code>,
+    value: Value,
+    rule: &'static str,
+    note: Option<String>,
+}
+
+impl Out {
+    fn ok(rule: &'static str) -> Out {
+        Out { ret: Ret::Int(0), error: None, value: Value::None, rule, note: None }
+    }
+    fn val(rule: &'static str, value: Value) -> Out {
+        Out { ret: Ret::Int(0), error: None, value, rule, note: None }
+    }
+    fn err(rule: &'static str, code: Code) -> Out {
+        Out { ret: Ret::Int(-1), error: Some(code), value: Value::None, rule, note: None }
+    }
+    fn na(rule: &'static str, note: &str) -> Out {
+        Out { ret: Ret::NotApplicable, error: None, value: Value::None, rule, note: Some(note.to_string()) }
+    }
+    fn note(mut self, n: impl Into<String>) -> Out {
+        self.note = Some(n.into());
+        self
+    }
+}
+
+/// One host, one personality, one virtual clock.
+#[derive(Debug)]
+pub struct Host {
+    p: &'static Profile,
+    now: Duration,
+    started: u32,
+    socks: Vec<Sock>,
+    names: HashMap<String, usize, Fnv>,
+    /// Indexes of listening sockets (kept by `set_state`).
+    listening: Vec<usize>,
+    timers: BinaryHeap<Reverse<Due>>,
+    seq: u64,
+    next_handle: i64,
+    next_port_even: u16,
+    next_port_odd: u16,
+    trans: Vec<Transition>,
+    notes: Vec<Notification>,
+    /// `alarm`: when the next blocking connect is interrupted (virtual time).
+    alarm: Option<Duration>,
+    /// Source of socket serials and attempt numbers.
+    serials: u64,
+    /// Slots of closed sockets, reused by the next socket (memory stays bounded by the sockets
+    /// open at once, however long a session or a replay runs).
+    free: Vec<usize>,
+    /// Names of closed sockets whose slot was freed: protocol, family, descriptor.
+    closed_names: HashMap<String, (Proto, Family, i64), Fnv>,
+    /// The slot of the socket `socket()` created last.
+    created: usize,
+}
+
+fn next_serial(counter: &mut u64) -> u64 {
+    *counter += 1;
+    *counter
+}
+
+impl Host {
+    /// A fresh host for a personality, at virtual time zero, Winsock already started.
+    pub fn new(id: PersonalityId) -> Host {
+        let p = Profile::of(id);
+        Host {
+            p,
+            now: Duration::ZERO,
+            started: if p.winsock { 1 } else { 0 },
+            socks: Vec::new(),
+            names: HashMap::default(),
+            listening: Vec::new(),
+            timers: BinaryHeap::new(),
+            seq: 0,
+            next_handle: if p.winsock { 0x100 } else { 3 },
+            next_port_even: p.ephemeral_base,
+            next_port_odd: p.ephemeral_base + 1,
+            trans: Vec::new(),
+            notes: Vec::new(),
+            alarm: None,
+            serials: 0,
+            free: Vec::new(),
+            closed_names: HashMap::default(),
+            created: 0,
+        }
+    }
+
+    /// The personality this host answers as.
+    pub fn personality(&self) -> PersonalityId {
+        self.p.id
+    }
+
+    /// The profile in use.
+    pub fn profile(&self) -> &'static Profile {
+        self.p
+    }
+
+    /// Virtual time now.
+    pub fn now(&self) -> Duration {
+        self.now
+    }
+
+    /// The state of a named socket.
+    pub fn state(&self, name: &str) -> Option<State> {
+        match self.names.get(name) {
+            Some(&i) => Some(self.socks[i].state),
+            None => self.closed_names.get(name).map(|_| State::Closed),
+        }
+    }
+
+    /// A snapshot of every socket, for views and tests.
+    pub fn sockets(&self) -> Vec<SocketView> {
+        self.socks.iter().map(SocketView::of).collect()
+    }
+
+    /// A snapshot of one socket by name (read-only; lets a view show only its visible rows
+    /// instead of copying every socket per frame).
+    pub fn socket_view(&self, name: &str) -> Option<SocketView> {
+        if let Some(&i) = self.names.get(name) {
+            return Some(SocketView::of(&self.socks[i]));
+        }
+        self.closed_names.get(name).map(|&(proto, family, handle)| SocketView {
+            name: name.to_string(),
+            handle,
+            proto,
+            family,
+            state: State::Closed,
+            nonblocking: false,
+            broadcast: false,
+            local: None,
+            peer: None,
+            error: None,
+        })
+    }
+
+    /// When the next network event is due, if any.
+    pub fn next_event(&self) -> Option<Duration> {
+        self.timers.peek().map(|Reverse(d)| d.at)
+    }
+
+    /// Let `by` of virtual time pass, firing network events on the way.
+    pub fn advance(&mut self, by: Duration, facts: &dyn Facts) -> Events {
+        let until = self.now.saturating_add(by);
+        self.run_until(until, facts);
+        Events { transitions: std::mem::take(&mut self.trans), notifications: std::mem::take(&mut self.notes) }
+    }
+
+    /// Let time pass until `pred` holds for the named socket or `limit` has passed.
+    /// Returns the events and whether the condition was met.
+    pub fn advance_until(
+        &mut self,
+        limit: Duration,
+        facts: &dyn Facts,
+        mut pred: impl FnMut(&Host) -> bool,
+    ) -> (Events, bool) {
+        let deadline = self.now.saturating_add(limit);
+        let mut met = pred(self);
+        while !met {
+            match self.next_event() {
+                Some(t) if t <= deadline => {
+                    self.fire_next(facts);
+                    met = pred(self);
+                }
+                _ => {
+                    self.now = deadline;
+                    break;
+                }
+            }
+        }
+        (Events { transitions: std::mem::take(&mut self.trans), notifications: std::mem::take(&mut self.notes) }, met)
+    }
+
+    /// Whether anything was notified about a socket since the events were last taken.
+    pub fn pending_notifications(&self) -> &[Notification] {
+        &self.notes
+    }
+
+    /// The system has no descriptor left for this `socket` or `accept` (a fact the live
+    /// network observed): the call fails as this personality reports exhaustion.
+    pub fn out_of_descriptors(&mut self, facts: &dyn Facts) -> Answer {
+        self.run_until(self.now, facts);
+        let code = self.p.pick(Code::EMFILE, Code::WSAEMFILE);
+        let out = Out { ret: Ret::Handle(None), ..Out::err(r::OUT_OF_DESCRIPTORS, code) };
+        Answer {
+            ret: out.ret,
+            error: out.error,
+            value: Value::None,
+            transitions: std::mem::take(&mut self.trans),
+            notifications: std::mem::take(&mut self.notes),
+            elapsed: Duration::ZERO,
+            rule: out.rule,
+            note: Some("the process is out of descriptors (RLIMIT_NOFILE)".into()),
+        }
+    }
+
+    /// Answer one call.
+    pub fn call(&mut self, call: &Call, facts: &dyn Facts) -> Answer {
+        let start = self.now;
+        // Events that became due before the call are part of the world it sees.
+        self.run_until(self.now, facts);
+        let out = self.dispatch(call, facts);
+        Answer {
+            ret: out.ret,
+            error: out.error,
+            value: out.value,
+            transitions: std::mem::take(&mut self.trans),
+            notifications: std::mem::take(&mut self.notes),
+            elapsed: self.now - start,
+            rule: out.rule,
+            note: out.note,
+        }
+    }
+}
+
+/// What a view needs to know about one socket.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SocketView {
+    pub name: String,
+    pub handle: i64,
+    pub proto: Proto,
+    pub family: Family,
+    pub state: State,
+    pub nonblocking: bool,
+    pub broadcast: bool,
+    pub local: Option<SocketAddr>,
+    pub peer: Option<SocketAddr>,
+    pub error: Option<Code>,
+}
+
+impl SocketView {
+    fn of(s: &Sock) -> SocketView {
+        SocketView {
+            name: s.name.clone(),
+            handle: s.handle,
+            proto: s.proto,
+            family: s.family,
+            state: s.state,
+            nonblocking: s.nonblocking,
+            broadcast: s.opts.broadcast,
+            local: s.local,
+            peer: s.peer,
+            error: s.so_error,
+        }
+    }
+}
+
+/// State changes and notifications caused by time passing.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Events {
+    pub transitions: Vec<Transition>,
+    pub notifications: Vec<Notification>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dispatch
+// ---------------------------------------------------------------------------------------------
+
+/// A destination after validation.
+enum Dest {
+    Inet(SocketAddr),
+    Unspec,
+}
+
+impl Host {
+    fn na_ws2(&self, what: &str) -> Out {
+        Out::na(r::WS2_ONLY, &format!("{what} is a Winsock 2 function; a Winsock 1.1 application cannot call it"))
+    }
+
+    fn not_a_socket(&self) -> Out {
+        // 8i/8j: a closed or never-opened descriptor.
+        Out::err(r::BAD_DESCRIPTOR, self.p.pick(Code::EBADF, Code::WSAENOTSOCK))
+    }
+
+    fn sock(&self, r: &SockRef) -> Result<usize, Out> {
+        match r {
+            SockRef::Raw(_) => Err(self.not_a_socket()),
+            SockRef::Name(n) => match self.names.get(n) {
+                Some(&i) if self.socks[i].state != State::Closed => Ok(i),
+                _ => Err(self.not_a_socket()),
+            },
+        }
+    }
+
+    fn dispatch(&mut self, call: &Call, facts: &dyn Facts) -> Out {
+        if self.p.winsock && self.started == 0 && !matches!(call, Call::WsaStartup { .. }) {
+            let out = Out::err(r::NOT_INITIALISED, Code::WSANOTINITIALISED);
+            return match call {
+                Call::Socket { .. } | Call::Accept { .. } => Out { ret: Ret::Handle(None), ..out },
+                Call::Connect { api: ConnectApi::ConnectEx { .. }, .. } => Out { ret: Ret::Bool(false), ..out },
+                _ => out,
+            };
+        }
+        let res = match call {
+            Call::WsaStartup { major, minor } => Ok(self.wsa_startup(*major, *minor)),
+            Call::WsaCleanup => Ok(self.wsa_cleanup()),
+            Call::Socket { proto, family, name } => Ok(self.socket(*proto, *family, name)),
+            Call::Fionbio { sock, on } => self.sock(sock).map(|i| self.fionbio(i, *on)),
+            Call::SetSockOpt { sock, opt, value } => self.sock(sock).map(|i| self.setsockopt(i, *opt, *value)),
+            Call::GetSockOpt { sock, opt } => self.sock(sock).map(|i| self.getsockopt(i, *opt)),
+            Call::Bind { sock, addr } => self.sock(sock).map(|i| self.bind(i, addr, facts)),
+            Call::Listen { sock, backlog } => self.sock(sock).map(|i| self.listen(i, *backlog)),
+            Call::Accept { sock, name } => self.sock(sock).map(|i| self.accept(i, name, facts)),
+            Call::Connect { sock, addr, api } => {
+                // ConnectEx returns BOOL, also when the handle is no socket (test_connect, sock.c).
+                self.sock(sock).map(|i| self.connect(i, addr, api, facts)).map_err(|e| as_api(api, e))
+            }
+            Call::Select { read, write, except, timeout } => Ok(self.select(read, write, except, *timeout, facts)),
+            Call::Poll { socks, timeout } => Ok(self.poll(socks, *timeout, facts)),
+            Call::Epoll { socks, timeout } => Ok(self.epoll(socks, *timeout, facts)),
+            Call::WsaEventSelect { sock, events } => self.sock(sock).map(|i| self.event_select(i, *events, false)),
+            Call::WsaAsyncSelect { sock, events } => self.sock(sock).map(|i| self.event_select(i, *events, true)),
+            Call::WsaEnumNetworkEvents { sock } => self.sock(sock).map(|i| self.enum_events(i)),
+            Call::GetSockName { sock } => self.sock(sock).map(|i| self.getsockname(i)),
+            Call::GetPeerName { sock } => self.sock(sock).map(|i| self.getpeername(i)),
+            Call::Send { sock, data } => self.sock(sock).map(|i| self.send(i, None, data, facts)),
+            Call::SendTo { sock, addr, data } => self.sock(sock).map(|i| self.send(i, Some(addr), data, facts)),
+            Call::Recv { sock } => self.sock(sock).map(|i| self.recv(i, false, facts)),
+            Call::RecvFrom { sock } => self.sock(sock).map(|i| self.recv(i, true, facts)),
+            Call::Shutdown { sock, how } => self.sock(sock).map(|i| self.shutdown(i, *how)),
+            Call::Close { sock } => self.sock(sock).map(|i| self.close(i)),
+            Call::Alarm { after } => Ok(self.set_alarm(*after)),
+        };
+        res.unwrap_or_else(|e| e)
+    }
+
+    // ----- alarm -----
+
+    fn set_alarm(&mut self, after: Duration) -> Out {
+        if self.p.winsock && self.p.ws2 {
+            return Out::na(
+                r::ALARM,
+                "Winsock 2 has no WSACancelBlockingCall: a blocking connect ends early only when another thread closes the socket (WSAEINTR, connect reference page), which a one-thread script cannot do",
+            );
+        }
+        self.alarm = Some(self.now.saturating_add(after));
+        Out::ok(r::ALARM)
+    }
+
+    /// Block a connect until its outcome or the alarm. `true` when the alarm interrupted it.
+    fn block_connect(&mut self, i: usize, limit: Duration, facts: &dyn Facts) -> (bool, bool) {
+        let alarm = self.alarm.take();
+        let deadline = self.now.saturating_add(limit);
+        let until = alarm.map_or(deadline, |a| a.min(deadline));
+        let done = self.block_until(until.saturating_sub(self.now), facts, |h| h.socks[i].state != State::Pending);
+        let interrupted = !done && alarm.is_some_and(|a| a <= deadline);
+        (done, interrupted)
+    }
+
+    /// The answer of a blocking connect cut short by the alarm.
+    fn interrupted(&mut self, i: usize) -> Out {
+        if self.p.winsock {
+            // WSACancelBlockingCall: the call fails with WSAEINTR and the socket is left in an
+            // indeterminate state; only closesocket is safe afterwards.
+            self.socks[i].indeterminate = true;
+            return Out::err(r::WS1_CANCELLED, Code::WSAEINTR);
+        }
+        // 13b: EINTR; the handshake carries on in the background.
+        Out::err(r::LINUX_EINTR, Code::EINTR)
+    }
+}
+
+#[cfg(test)]
+#[path = "../engine_tests.rs"]
+mod tests;

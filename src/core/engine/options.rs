@@ -1,0 +1,214 @@
+//! Socket options: setsockopt and getsockopt, and which options a personality has at all.
+
+use super::*;
+use crate::core::codes::Platform;
+
+impl Host {
+    /// The answer when this personality has no such option at all (for get and set alike).
+    pub(super) fn missing_option(&self, opt: SockOpt) -> Option<Out> {
+        let p = self.p;
+        match opt {
+            SockOpt::TCP_SYNCNT | SockOpt::TCP_USER_TIMEOUT if p.winsock => {
+                Some(Out::err(r::OPT_LINUX_ONLY, Code::WSAENOPROTOOPT))
+            }
+            SockOpt::TCP_MAXRT if !p.winsock => {
+                Some(Out::na(r::OPT_WINDOWS_ONLY, "Linux has no TCP_MAXRT; closest: TCP_USER_TIMEOUT or TCP_SYNCNT"))
+            }
+            SockOpt::SO_CONNECT_TIME if !p.winsock => {
+                Some(Out::na(r::CONNECTEX_LINUX, "Linux has no SO_CONNECT_TIME; closest: TCP_INFO (tcpi_state)"))
+            }
+            SockOpt::SO_EXCLUSIVEADDRUSE if !p.winsock => Some(Out::na(
+                r::BIND_EXCLUSIVE,
+                "Linux has no SO_EXCLUSIVEADDRUSE: without SO_REUSEADDR a port is already exclusive, wildcard included",
+            )),
+            SockOpt::SO_UPDATE_CONNECT_CONTEXT if !p.winsock => Some(Out::na(
+                r::CONNECTEX_LINUX,
+                "Linux has no SO_UPDATE_CONNECT_CONTEXT: a connected socket is complete",
+            )),
+            // Windows extensions a Winsock 1.1 application does not see.
+            SockOpt::TCP_MAXRT
+            | SockOpt::SO_CONNECT_TIME
+            | SockOpt::SO_UPDATE_CONNECT_CONTEXT
+            | SockOpt::SO_EXCLUSIVEADDRUSE
+                if !p.ws2 =>
+            {
+                Some(Out::err(r::OPT_WINDOWS_ONLY, Code::WSAENOPROTOOPT))
+            }
+            _ => None,
+        }
+    }
+
+    /// linux: an option of a level the socket's protocol or family does not have. The kernel
+    /// hands IPPROTO_TCP options on a UDP socket, and IPPROTO_IPV6 options on an AF_INET one,
+    /// to the IP layer, which answers ENOPROTOOPT to a set and (AF_INET) EOPNOTSUPP to a get;
+    /// measured by tests/live_sockopts.rs on every option, protocol and family.
+    fn linux_wrong_level(&self, i: usize, opt: SockOpt, get: bool) -> Option<Out> {
+        if self.p.winsock {
+            return None;
+        }
+        let s = &self.socks[i];
+        let tcp_level = matches!(opt, SockOpt::TCP_NODELAY | SockOpt::TCP_SYNCNT | SockOpt::TCP_USER_TIMEOUT);
+        let wrong = (tcp_level && s.proto == Proto::Udp) || (opt == SockOpt::IPV6_V6ONLY && s.family == Family::V4);
+        if !wrong {
+            return None;
+        }
+        let code = if get && s.family == Family::V4 { Code::EOPNOTSUPP } else { Code::ENOPROTOOPT };
+        Some(Out::err(r::OPT_LINUX_LEVEL, code))
+    }
+
+    pub(super) fn setsockopt(&mut self, i: usize, opt: SockOpt, value: i64) -> Out {
+        if let Some(out) = self.missing_option(opt) {
+            return out;
+        }
+        if let Some(out) = self.linux_wrong_level(i, opt, false) {
+            return out;
+        }
+        let p = self.p;
+        let s = &mut self.socks[i];
+        let on = value != 0;
+        match opt {
+            SockOpt::SO_BROADCAST => s.opts.broadcast = on,
+            SockOpt::SO_REUSEADDR | SockOpt::SO_EXCLUSIVEADDRUSE if p.winsock => {
+                // SO_REUSEADDR and SO_EXCLUSIVEADDRUSE exclude each other: setting one while the
+                // other is on fails with WSAEINVAL (Wine test_reuseaddr; SO_EXCLUSIVEADDRUSE
+                // reference page).
+                let other = if opt == SockOpt::SO_REUSEADDR { s.opts.exclusive } else { s.opts.reuseaddr };
+                if on && other {
+                    return Out::err(r::BIND_EXCLUSIVE, Code::WSAEINVAL);
+                }
+                if opt == SockOpt::SO_REUSEADDR {
+                    s.opts.reuseaddr = on;
+                } else {
+                    s.opts.exclusive = on;
+                }
+            }
+            SockOpt::SO_REUSEADDR => s.opts.reuseaddr = on,
+            // (Linux has no such option: answered by missing_option.)
+            SockOpt::SO_EXCLUSIVEADDRUSE => s.opts.exclusive = on,
+            SockOpt::SO_KEEPALIVE => s.opts.keepalive = on,
+            SockOpt::SO_LINGER => s.opts.linger = value,
+            SockOpt::SO_SNDTIMEO => s.opts.sndtimeo_ms = value,
+            SockOpt::TCP_NODELAY => s.opts.nodelay = on,
+            SockOpt::SO_ERROR if p.id == PersonalityId::Windows => {
+                // test_set_getsockopt (Wine's dlls/ws2_32/tests/sock.c): Windows accepts a
+                // setsockopt of SO_ERROR and getsockopt reads the stored value back.
+                s.so_error_other = None;
+                s.so_error = match value {
+                    0 => None,
+                    v => match Code::ALL
+                        .iter()
+                        .copied()
+                        .find(|c| c.platform() == Platform::Winsock && i64::from(c.number()) == v)
+                    {
+                        Some(c) => Some(c),
+                        None => {
+                            s.so_error_other = Some(value);
+                            None
+                        }
+                    },
+                };
+                return Out::ok(r::SO_ERROR_SETTABLE);
+            }
+            SockOpt::SO_ERROR | SockOpt::SO_CONNECT_TIME => {
+                // Read-only options.
+                return Out::err(r::OPT_READONLY, p.pick(Code::ENOPROTOOPT, Code::WSAENOPROTOOPT));
+            }
+            SockOpt::TCP_SYNCNT | SockOpt::TCP_USER_TIMEOUT => {
+                if opt == SockOpt::TCP_SYNCNT {
+                    if !(1..=127).contains(&value) {
+                        return Out::err(r::OPT_LINUX_ONLY, Code::EINVAL);
+                    }
+                    s.opts.syncnt = Some(value);
+                } else {
+                    s.opts.user_timeout_ms = if value > 0 { Some(value) } else { None };
+                }
+            }
+            SockOpt::TCP_MAXRT => s.opts.maxrt_s = if value >= 0 { Some(value) } else { None },
+            SockOpt::IPV6_V6ONLY => {
+                // Real Windows keeps the option on an AF_INET socket too (test_ipv6only, sock.c).
+                let windows_v4 = p.id == PersonalityId::Windows && s.family == Family::V4;
+                if s.family != Family::V6 && !windows_v4 {
+                    return Out::err(r::V6ONLY, p.pick(Code::ENOPROTOOPT, Code::WSAEINVAL));
+                }
+                if s.state != State::Unbound && p.winsock {
+                    return Out::err(r::V6ONLY, Code::WSAEINVAL);
+                }
+                s.opts.v6only = on;
+            }
+            SockOpt::SO_UPDATE_CONNECT_CONTEXT => {
+                if !(s.via_connectex && s.state == State::Connected) {
+                    return Out::err(r::UPDATE_CONTEXT, Code::WSAENOTCONN)
+                        .note("only meaningful on a socket connected by ConnectEx (socklab's reading of the docs)");
+                }
+                s.context_updated = true;
+                return Out::ok(r::UPDATE_CONTEXT);
+            }
+        }
+        Out::ok(r::SETSOCKOPT)
+    }
+
+    pub(super) fn getsockopt(&mut self, i: usize, opt: SockOpt) -> Out {
+        if let Some(out) = self.missing_option(opt) {
+            return out;
+        }
+        if let Some(out) = self.linux_wrong_level(i, opt, true) {
+            return out;
+        }
+        let p = self.p;
+        let now = self.now;
+        let s = &mut self.socks[i];
+        let v = |value: i64| Out::val(r::GETSOCKOPT, Value::Int { value });
+        match opt {
+            SockOpt::SO_ERROR => {
+                if let Some(value) = s.so_error_other {
+                    // A number stored by setsockopt that names no Winsock error.
+                    return Out::val(r::SO_ERROR_SETTABLE, Value::Int { value });
+                }
+                let e = s.so_error;
+                if p.so_error_clears {
+                    // Linux: once the error is consumed here, the next connect answers
+                    // ECONNABORTED before it retries (LINUX_TRUTH 3d).
+                    s.so_error = None;
+                    Out::val(r::SO_ERROR_CLEARS, Value::Error { error: e })
+                } else if s.reset && p.id == PersonalityId::Windows {
+                    // test_tcp_reset: SO_ERROR reads 0 after a reset.
+                    Out::val(r::RESET_WINDOWS, Value::Error { error: e })
+                } else if s.state == State::Pending && e.is_some() {
+                    // The error of an earlier attempt, still there while a new one runs.
+                    Out::val(r::SO_ERROR_KEPT, Value::Error { error: e })
+                } else {
+                    Out::val(r::SO_ERROR_STAYS, Value::Error { error: e })
+                }
+            }
+            SockOpt::SO_CONNECT_TIME => match (s.state, s.connected_at) {
+                (State::Connected, Some(t)) => {
+                    Out::val(r::CONNECT_TIME, Value::Int { value: (now - t).as_secs() as i64 })
+                }
+                _ => Out::val(r::CONNECT_TIME, Value::Int { value: 0xFFFF_FFFF }),
+            },
+            SockOpt::SO_BROADCAST => v(s.opts.broadcast as i64),
+            SockOpt::SO_REUSEADDR => v(s.opts.reuseaddr as i64),
+            SockOpt::SO_EXCLUSIVEADDRUSE => v(s.opts.exclusive as i64),
+            SockOpt::SO_KEEPALIVE => v(s.opts.keepalive as i64),
+            SockOpt::SO_LINGER => v(s.opts.linger),
+            SockOpt::SO_SNDTIMEO => v(s.opts.sndtimeo_ms),
+            SockOpt::TCP_NODELAY => v(s.opts.nodelay as i64),
+            SockOpt::TCP_SYNCNT => v(s.opts.syncnt.unwrap_or(6)),
+            SockOpt::TCP_USER_TIMEOUT => v(s.opts.user_timeout_ms.unwrap_or(0)),
+            SockOpt::TCP_MAXRT => v(s.opts.maxrt_s.unwrap_or(-1)),
+            SockOpt::IPV6_V6ONLY => {
+                let windows_v4 = p.id == PersonalityId::Windows && s.family == Family::V4;
+                if s.family != Family::V6 && !windows_v4 {
+                    return Out::err(r::V6ONLY, p.pick(Code::ENOPROTOOPT, Code::WSAEINVAL));
+                }
+                if windows_v4 {
+                    return Out::val(r::V6ONLY_V4_WINDOWS, Value::Int { value: s.opts.v6only as i64 });
+                }
+                Out::val(r::V6ONLY, Value::Int { value: s.opts.v6only as i64 })
+            }
+            SockOpt::SO_UPDATE_CONNECT_CONTEXT => {
+                Out::err(r::OPT_READONLY, p.pick(Code::ENOPROTOOPT, Code::WSAENOPROTOOPT))
+            }
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! Readiness: select, WSAPoll / poll and epoll.
+
+use super::*;
+
+impl Host {
+    /// (readable, writable, exceptional) as select() reports them.
+    pub(super) fn select_ready(&self, i: usize) -> (bool, bool, bool) {
+        let s = &self.socks[i];
+        let data = !s.rx.is_empty();
+        if s.proto == Proto::Udp {
+            return (data || s.icmp.is_some(), true, false);
+        }
+        let eof = s.reset || s.peer_closed;
+        match (self.p.winsock, s.state) {
+            // 1e: a never-connected socket is readable and writable on Linux (POLLOUT|POLLHUP).
+            (false, State::Unbound | State::Bound) => (true, true, false),
+            (true, State::Unbound | State::Bound) => (false, false, false),
+            // A listener made from a failed socket keeps its error in exceptfds on Windows
+            // (test_select, interactive block).
+            (_, State::Listening) => {
+                (!s.backlog.is_empty(), false, self.p.id == PersonalityId::Windows && s.so_error.is_some())
+            }
+            (_, State::Pending) => (false, false, false),
+            (_, State::Connected) => (data || eof, true, false),
+            // A reset connection is readable and writable, never exceptional (Linux: CLOSE
+            // state; windows: test_tcp_reset).
+            (_, State::Failed) if s.reset => (true, true, false),
+            // 3b: Linux reports a failed connect as readable and writable, never exceptional;
+            // Winsock reports it in exceptfds only.
+            (false, State::Failed) => (true, true, false),
+            (true, State::Failed) => (false, false, true),
+            (_, State::Unassociated | State::Associated | State::Closed) => (false, false, false),
+        }
+    }
+
+    /// poll/epoll bits (Linux) or WSAPoll bits (Winsock), in Linux's bit layout.
+    pub(super) fn poll_bits(&self, i: usize) -> PollBits {
+        let s = &self.socks[i];
+        let mut b = PollBits(0);
+        if !s.rx.is_empty() {
+            b = b | PollBits::IN;
+        }
+        if s.proto == Proto::Udp {
+            b = b | PollBits::OUT;
+            if s.icmp.is_some() && (self.p.winsock || s.state == State::Associated) {
+                b = b | PollBits::ERR;
+            }
+            return b;
+        }
+        let all_fail = PollBits::IN | PollBits::OUT | PollBits::ERR | PollBits::HUP | PollBits::RDHUP;
+        match (self.p.winsock, s.state) {
+            (false, State::Unbound | State::Bound) => PollBits::OUT | PollBits::HUP, // 1e
+            (true, State::Unbound | State::Bound) => b,
+            (_, State::Listening) => {
+                if s.backlog.is_empty() {
+                    b
+                } else {
+                    b | PollBits::IN
+                }
+            }
+            (_, State::Pending) => b,
+            (false, State::Connected) => {
+                if s.reset {
+                    // Peer reset: CLOSE state; ERR while the error is unread.
+                    let base = PollBits::IN | PollBits::OUT | PollBits::HUP | PollBits::RDHUP;
+                    if s.so_error.is_some() { base | PollBits::ERR } else { base }
+                } else if s.peer_closed {
+                    b | PollBits::IN | PollBits::OUT | PollBits::RDHUP
+                } else {
+                    b | PollBits::OUT
+                }
+            }
+            (true, State::Connected) => {
+                if s.reset || s.peer_closed {
+                    b | PollBits::HUP | PollBits::OUT
+                } else {
+                    b | PollBits::OUT
+                }
+            }
+            (false, State::Failed) if s.reset => {
+                // Peer reset: CLOSE state; ERR while the error is unread (10c).
+                let base = b | PollBits::IN | PollBits::OUT | PollBits::HUP | PollBits::RDHUP;
+                if s.so_error.is_some() { base | PollBits::ERR } else { base }
+            }
+            (true, State::Failed) if s.reset => {
+                if self.p.id == PersonalityId::Windows {
+                    // test_tcp_reset: WSAPoll reports POLLERR|POLLHUP|POLLWRNORM after a reset.
+                    b | PollBits::ERR | PollBits::HUP | PollBits::OUT
+                } else {
+                    // WSAPoll doc: POLLHUP for an aborted stream; still writable.
+                    b | PollBits::HUP | PollBits::OUT
+                }
+            }
+            // 3b/3c: ERR until SO_ERROR is read, then IN|OUT|HUP|RDHUP.
+            (false, State::Failed) => {
+                if s.so_error.is_some() {
+                    all_fail
+                } else {
+                    PollBits::IN | PollBits::OUT | PollBits::HUP | PollBits::RDHUP
+                }
+            }
+            (true, State::Failed) => self.p.poll_failed,
+            (_, State::Unassociated | State::Associated | State::Closed) => b,
+        }
+    }
+
+    pub(super) fn resolve_all(&self, refs: &[SockRef]) -> Result<Vec<usize>, Out> {
+        refs.iter().map(|r| self.sock(r)).collect()
+    }
+
+    pub(super) fn select(
+        &mut self,
+        read: &[SockRef],
+        write: &[SockRef],
+        except: &[SockRef],
+        timeout: Option<Duration>,
+        facts: &dyn Facts,
+    ) -> Out {
+        let p = self.p;
+        if p.winsock && read.is_empty() && write.is_empty() && except.is_empty() {
+            // select doc: at least one set must hold a socket (openpbs PR #571: also when the
+            // sets are present but empty).
+            return Out::err(r::SELECT_EMPTY, Code::WSAEINVAL);
+        }
+        let (rs, ws, es) = match (self.resolve_all(read), self.resolve_all(write), self.resolve_all(except)) {
+            (Ok(a), Ok(b), Ok(c)) => (a, b, c),
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return e,
+        };
+        let sets = |h: &Host| -> (Vec<String>, Vec<String>, Vec<String>) {
+            let pick = |ids: &[usize], k: usize| -> Vec<String> {
+                ids.iter()
+                    .filter(|&&i| {
+                        let (r, w, e) = h.select_ready(i);
+                        [r, w, e][k]
+                    })
+                    .map(|&i| h.socks[i].name.clone())
+                    .collect()
+            };
+            (pick(&rs, 0), pick(&ws, 1), pick(&es, 2))
+        };
+        let any = |h: &Host| {
+            rs.iter().any(|&i| h.select_ready(i).0)
+                || ws.iter().any(|&i| h.select_ready(i).1)
+                || es.iter().any(|&i| h.select_ready(i).2)
+        };
+        let limit = timeout.unwrap_or(BLOCK_LIMIT);
+        let met = self.block_until(limit, facts, any);
+        let (a, b, c) = sets(self);
+        let n = (a.len() + b.len() + c.len()) as i64;
+        let mut out = Out { ret: Ret::Int(n), ..Out::val(r::SELECT, Value::Select { read: a, write: b, except: c }) };
+        if !met && timeout.is_none() {
+            out = out.note("nothing became ready within a day of virtual time: a real select would still be waiting");
+        }
+        out
+    }
+
+    pub(super) fn poll(&mut self, refs: &[SockRef], timeout: Option<Duration>, facts: &dyn Facts) -> Out {
+        let p = self.p;
+        if p.winsock && !p.ws2 {
+            return self.na_ws2("WSAPoll");
+        }
+        let ids = match self.resolve_all(refs) {
+            Ok(v) => v,
+            Err(e) => return e,
+        };
+        let ready = |h: &Host| ids.iter().any(|&i| !h.poll_bits(i).is_empty());
+        let met = self.block_until(timeout.unwrap_or(BLOCK_LIMIT), facts, ready);
+        let revents: Vec<(String, PollBits)> =
+            ids.iter().map(|&i| (self.socks[i].name.clone(), self.poll_bits(i))).collect();
+        let n = revents.iter().filter(|(_, b)| !b.is_empty()).count() as i64;
+        let mut out = Out { ret: Ret::Int(n), ..Out::val(r::POLL, Value::Poll { revents }) };
+        if !met && timeout.is_none() {
+            out = out.note("nothing became ready within a day of virtual time: a real poll would still be waiting");
+        }
+        let failed_connect = ids.iter().any(|&i| self.socks[i].state == State::Failed && !self.socks[i].reset);
+        if p.winsock && failed_connect {
+            // Only where it applies: a socket whose connect failed is among the answers.
+            out = out.note(
+                "a failed connect reads POLLHUP|POLLERR|POLLWRNORM as of Windows 10 version 2004 (WSAPoll \
+                 reference page); earlier versions reported nothing for it",
+            );
+        }
+        out
+    }
+
+    /// epoll on Linux: the same readiness as poll for these sockets (level-triggered), with
+    /// the EPOLL names; Winsock has none.
+    pub(super) fn epoll(&mut self, refs: &[SockRef], timeout: Option<Duration>, facts: &dyn Facts) -> Out {
+        if self.p.winsock {
+            return Out::na(
+                r::EPOLL,
+                "Winsock has no epoll; the closest are WSAPoll, WSAEventSelect and I/O completion ports",
+            );
+        }
+        let out = self.poll(refs, timeout, facts);
+        let value = match out.value {
+            Value::Poll { revents } => Value::Epoll { events: revents },
+            v => v,
+        };
+        Out { rule: r::EPOLL, value, note: None, ..out }
+    }
+}
