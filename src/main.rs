@@ -38,6 +38,10 @@ struct Cli {
     /// `R` stops and starts recording, `M` adds a marker.
     #[arg(long, value_name = "OUT.ndjson")]
     record: Option<PathBuf>,
+    /// TUI: let a Winsock agent judge the windows column (e.g. `wine64 agent/socklab-agent.exe`;
+    /// see docs/winsock-agent.md).
+    #[arg(long, value_name = "COMMAND")]
+    winsock_judge: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -65,6 +69,17 @@ enum Command {
         /// become markers.
         #[arg(long, value_name = "OUT.ndjson")]
         record: Option<PathBuf>,
+        /// Start COMMAND, a Winsock agent (e.g. `wine64 agent/socklab-agent.exe`), and let it
+        /// judge the windows column as the kernel judges linux; exits 3 on a disagreement.
+        #[arg(long, value_name = "COMMAND", conflicts_with = "record")]
+        winsock_judge: Option<String>,
+    },
+    /// Serve socklab's targets on loopback until interrupted, printing their addresses (for
+    /// the Winsock agent, exported C programs and any other client).
+    Targets {
+        /// Stop after this many seconds instead of waiting for Ctrl-C.
+        #[arg(long, value_name = "SECS")]
+        for_secs: Option<u64>,
     },
     /// Replay a recording: check that the core reproduces every recorded answer, or perform
     /// the recorded calls again on the live network.
@@ -168,18 +183,19 @@ enum Net {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        None => tui(cli.theme, cli.mouse, cli.net, None, cli.record, None),
+        None => tui(cli.theme, cli.mouse, cli.net, None, cli.record, None, cli.winsock_judge),
         Some(Command::Learn { lesson, tui: true, .. }) => {
             let start = match lesson {
                 Some(n) => LessonStart::Number(n),
                 None => LessonStart::Picker,
             };
-            tui(cli.theme, cli.mouse, cli.net, Some(start), cli.record, None)
+            tui(cli.theme, cli.mouse, cli.net, Some(start), cli.record, None, cli.winsock_judge)
         }
         Some(Command::Shell) => shell(),
-        Some(Command::Run { file, personality, compare: _, net, json, record }) => {
-            run_file(&file, personality, net, json, record.as_deref())
+        Some(Command::Run { file, personality, compare: _, net, json, record, winsock_judge }) => {
+            run_file(&file, personality, net, json, record.as_deref(), winsock_judge.as_deref())
         }
+        Some(Command::Targets { for_secs }) => socklab::net::live::agent::serve_targets(for_secs),
         Some(Command::Replay { file, headless: _, rerun: true, allow_remote, .. }) => rerun_file(&file, allow_remote),
         Some(Command::Replay { file, headless: true, rerun: false, json, .. }) => replay_file(&file, json),
         Some(Command::Replay { file, idle_limit, .. }) => {
@@ -190,7 +206,7 @@ fn main() -> ExitCode {
             }
             let idle = if idle_limit.is_finite() && idle_limit > 0.0 { idle_limit } else { 2.0 };
             let start = ReplayStart { file, idle_limit: std::time::Duration::from_secs_f64(idle) };
-            tui(cli.theme, cli.mouse, Net::Sim, None, None, Some(start))
+            tui(cli.theme, cli.mouse, Net::Sim, None, None, Some(start), None)
         }
         Some(Command::Export { file, to, output }) => export_file(&file, to, output.as_deref()),
         Some(Command::Explain { code }) => socklab::learn::cli::explain(&code),
@@ -207,6 +223,7 @@ fn tui(
     lesson: Option<LessonStart>,
     record: Option<PathBuf>,
     replay: Option<ReplayStart>,
+    winsock_judge: Option<String>,
 ) -> ExitCode {
     if let Some(LessonStart::Number(n)) = lesson {
         let count = socklab::learn::lesson::all().len();
@@ -231,7 +248,7 @@ fn tui(
         Net::Sim => TuiNet::Sim,
         Net::Live => TuiNet::Live,
     };
-    match run_tui(TuiOptions { net, theme, mouse, config: None, lesson, record, replay }) {
+    match run_tui(TuiOptions { net, theme, mouse, config: None, lesson, record, replay, winsock_judge }) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("socklab: {e:#}");
@@ -246,7 +263,12 @@ fn run_file(
     net: Net,
     json: bool,
     record: Option<&std::path::Path>,
+    winsock_judge: Option<&str>,
 ) -> ExitCode {
+    if winsock_judge.is_some() && net == Net::Sim {
+        eprintln!("socklab: --winsock-judge needs the live network: the agent's calls are real");
+        return ExitCode::from(2);
+    }
     // `--compare` fits the terminal (COLUMNS, else the terminal's size when stdout is one).
     let width = std::env::var("COLUMNS").ok().and_then(|c| c.parse::<usize>().ok()).or_else(|| {
         use std::io::IsTerminal;
@@ -291,9 +313,26 @@ fn run_file(
         Net::Live => match live_network() {
             Ok((kernel, facts)) => {
                 let header = Header::new(&ps, Network::Live, started_at(), &facts);
+                let judge = match winsock_judge.map(|c| {
+                    socklab::net::live::agent::WinsockAgent::start(c, facts.target_addrs(), Some(kernel.targets()))
+                }) {
+                    Some(Err(e)) => {
+                        eprintln!("socklab: {e}");
+                        return ExitCode::from(2);
+                    }
+                    Some(Ok(agent)) => Some(agent),
+                    None => None,
+                };
                 let kernel: Box<dyn socklab::session::lab::Kernel> =
                     if record.is_some() { tap.kernel(Box::new(kernel)) } else { Box::new(kernel) };
-                (Lab::live(&ps, tapped(Box::new(facts)), kernel), header)
+                let lab = Lab::live(&ps, tapped(Box::new(facts)), kernel);
+                (
+                    match judge {
+                        Some(j) => lab.with_winsock_judge(Box::new(j)),
+                        None => lab,
+                    },
+                    header,
+                )
             }
             Err(e) => {
                 eprintln!("socklab: cannot start the live network: {e}; try --net sim");
@@ -342,7 +381,7 @@ fn run_file(
                 eprintln!("{f}");
             }
             for d in &report.disagreements {
-                eprintln!("model disagrees with the kernel: {d}");
+                eprintln!("model disagrees with its judge: {d}");
             }
             ExitCode::from(if report.failures.is_empty() { 3 } else { 1 })
         }

@@ -65,6 +65,8 @@ pub struct TuiOptions {
     pub record: Option<PathBuf>,
     /// `socklab replay FILE`: show a recording instead of a lab.
     pub replay: Option<ReplayStart>,
+    /// `--winsock-judge COMMAND`: a Winsock agent judges the windows column (live network).
+    pub winsock_judge: Option<String>,
 }
 
 /// What `socklab replay FILE` opens.
@@ -258,6 +260,7 @@ pub fn prepare_all(opts: &TuiOptions) -> (App, Theme, bool, Option<Recording>) {
         };
         return (app, theme, opts.mouse || config.mouse.unwrap_or(false), None);
     }
+    let mut winsock: Option<Box<dyn crate::session::lab::Kernel>> = None;
     let (net, facts, kernel): (NetKind, Box<dyn crate::core::facts::Facts + Send>, _) = match opts.net {
         TuiNet::Sim => (NetKind::Sim, Box::new(crate::net::sim::SimNet), None),
         TuiNet::Live => {
@@ -269,6 +272,18 @@ pub fn prepare_all(opts: &TuiOptions) -> (App, Theme, bool, Option<Recording>) {
                 Ok((k, f)) => {
                     if let Some(w) = moved_targets(&f) {
                         warnings.push(w);
+                    }
+                    if let Some(cmd) = &opts.winsock_judge {
+                        match crate::net::live::agent::WinsockAgent::start(cmd, f.target_addrs(), Some(k.targets())) {
+                            Ok(a) => {
+                                winsock = Some(Box::new(a) as Box<dyn crate::session::lab::Kernel>);
+                                // The recording format has no entry for a Winsock judge yet.
+                                warnings.push(
+                                    "Winsock judges the windows column; a recording of this session keeps Winsock's answers there, and a replay shows them as divergences".into(),
+                                );
+                            }
+                            Err(e) => warnings.push(format!("no Winsock judge: {e}")),
+                        }
                     }
                     let k: Box<dyn crate::session::lab::Kernel> = Box::new(k);
                     (NetKind::Live, Box::new(f), Some(k))
@@ -316,7 +331,16 @@ pub fn prepare_all(opts: &TuiOptions) -> (App, Theme, bool, Option<Recording>) {
         Some(k) if recording.is_some() => Some(tap.kernel(k)),
         k => k,
     };
-    let mut app = App::new(AppOptions { facts, kernel, net, keymap: config.keymap, warnings, progress, progress_path });
+    let mut app = App::new(AppOptions {
+        facts,
+        kernel,
+        winsock_judge: winsock,
+        net,
+        keymap: config.keymap,
+        warnings,
+        progress,
+        progress_path,
+    });
     app.set_journaling(recording.is_some());
     if let (Some(path), Some(rec)) = (&opts.record, recording.as_mut()) {
         match rec.attach(path) {

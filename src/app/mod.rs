@@ -319,6 +319,12 @@ fn call_cell(r: &CallRecord) -> Cell {
         c.medium = format!("⊘ model: {}", c.medium);
         c.short = format!("⊘ {}", c.short);
     }
+    if let Some(d) = &r.disagreement {
+        // The judge's answer is shown; the mark says the model predicted otherwise.
+        c.full = format!("≠MODEL {}  ({d})", c.full);
+        c.medium = format!("≠MODEL {}", c.medium);
+        c.short = format!("≠{}", c.short);
+    }
     c
 }
 
@@ -447,6 +453,8 @@ pub struct AppOptions {
     pub facts: Box<dyn Facts + Send>,
     /// The live network's kernel (`None`: the simulated network).
     pub kernel: Option<Box<dyn crate::session::lab::Kernel>>,
+    /// A Winsock agent judging the windows column (`--winsock-judge`).
+    pub winsock_judge: Option<Box<dyn crate::session::lab::Kernel>>,
     pub net: NetKind,
     pub keymap: KeyMap,
     /// Shown in the status line at start (broken theme, bad key binding, ...).
@@ -468,6 +476,7 @@ impl Default for AppOptions {
         AppOptions {
             facts: Box::new(crate::net::sim::SimNet),
             kernel: None,
+            winsock_judge: None,
             net: NetKind::Sim,
             keymap: KeyMap::default(),
             warnings: Vec::new(),
@@ -577,9 +586,10 @@ impl App {
             },
             w => Status { text: format!("warning: {}", w.join("; ")), level: Level::Warn },
         };
-        let lab = match opts.kernel {
-            Some(kernel) => Lab::live(&personalities, opts.facts, kernel),
-            None => Lab::new(&personalities, opts.facts),
+        let lab = match (opts.kernel, opts.winsock_judge) {
+            (Some(kernel), Some(judge)) => Lab::live(&personalities, opts.facts, kernel).with_winsock_judge(judge),
+            (Some(kernel), None) => Lab::live(&personalities, opts.facts, kernel),
+            (None, _) => Lab::new(&personalities, opts.facts),
         };
         App {
             ws: Workspace::new(lab, opts.net),

@@ -15,7 +15,7 @@ use crate::core::model::{Notification, Ret, State, Transition};
 use crate::core::personality::PersonalityId;
 use crate::core::profile::Profile;
 use crate::core::rules;
-use crate::session::lab::{CallRecord, KernelAnswer, Lab, Until, WaitRecord};
+use crate::session::lab::{CallRecord, JudgeKind, KernelAnswer, Lab, Until, WaitRecord};
 use crate::session::record::{Journal, NoJournal, WaitSpec, to_ms};
 
 use super::ast::{Expect, ExpectWhat, Stmt, StmtKind, Wait, WaitUntil};
@@ -76,7 +76,13 @@ pub fn run_recorded(
     } else if output == Output::Compare {
         let mut head = format!("{:>4}  {:<34}", "line", "call");
         for p in &ps {
-            let name = if lab.is_live() && *p == PersonalityId::Linux { "linux (the kernel)" } else { p.name() };
+            let name = if lab.is_live() && *p == PersonalityId::Linux {
+                "linux (the kernel)"
+            } else if lab.has_winsock_judge() && *p == PersonalityId::Windows {
+                "windows (Winsock)"
+            } else {
+                p.name()
+            };
             head.push_str(&format!(" | {:<30}", name));
         }
         writeln!(w, "{}", head.trim_end())?;
@@ -93,7 +99,12 @@ pub fn run_recorded(
                         None => {}
                     }
                     if let Some(d) = &r.disagreement {
-                        report.disagreements.push(format!("line {}: `{}`: {d}", stmt.span.line, stmt.text));
+                        report.disagreements.push(format!(
+                            "line {}: `{}`: {}: {d}",
+                            stmt.span.line,
+                            stmt.text,
+                            r.personality.name()
+                        ));
                     }
                 }
                 journal.call(Some(stmt.span.line), &stmt.text, call, recs)?;
@@ -111,6 +122,16 @@ pub fn run_recorded(
                         lab.wait_until(sock, u)
                     }
                 };
+                for r in &recs {
+                    if let Some(d) = &r.disagreement {
+                        report.disagreements.push(format!(
+                            "line {}: `{}`: {}: {d}",
+                            stmt.span.line,
+                            stmt.text,
+                            r.personality.name()
+                        ));
+                    }
+                }
                 journal.wait(Some(stmt.span.line), &stmt.text, &wait_spec(wait), &recs)?;
                 print_wait(stmt, &recs, output, w)?;
             }
@@ -147,10 +168,15 @@ pub fn run_recorded(
         }
     }
     if output != Output::Json {
-        if lab.is_live() {
+        if lab.is_live() || lab.has_winsock_judge() {
+            let judges = match (lab.is_live(), lab.has_winsock_judge()) {
+                (true, true) => "the kernel and Winsock",
+                (false, true) => "Winsock",
+                _ => "the kernel",
+            };
             writeln!(
                 w,
-                "live: the kernel judged {} calls, the linux model disagreed {} times; {} calls were not made for real",
+                "live: {judges} judged {} calls, the models disagreed {} times; {} calls were not made for real",
                 report.judged,
                 report.disagreements.len(),
                 report.not_performed
@@ -250,6 +276,8 @@ pub(crate) fn print_call(
                     }),
                     "model_expected": r.model.as_ref().map(|m| answer_text(m, p)),
                     "disagreement": r.disagreement,
+                    "judge": r.judge.map(|j| j.who()),
+                    "judge_notifications": r.judge_notes.iter().map(|n| notification_text(n, p)).collect::<Vec<_>>(),
                 });
                 writeln!(w, "{v}")?;
             }
@@ -314,15 +342,24 @@ pub(crate) fn print_call(
     Ok(())
 }
 
-/// What the kernel said about a call on the live network, and any disagreement with the model.
+/// What the judge (the kernel, or a Winsock agent) said about a call on the live network, and
+/// any disagreement with the model.
 fn kernel_lines(r: &CallRecord, tag: &str, w: &mut dyn Write) -> std::io::Result<()> {
+    let (who, loud) = match r.judge {
+        Some(JudgeKind::Winsock) => ("Winsock", "WINSOCK"),
+        _ => ("kernel", "THE KERNEL"),
+    };
     match &r.kernel {
-        Some(KernelAnswer::NotPerformed { why }) => writeln!(w, "        {tag}kernel: not called: {why}")?,
-        Some(KernelAnswer::Performed { tcp_state: Some(t), .. }) => writeln!(w, "        {tag}kernel: TCP state {t}")?,
+        Some(KernelAnswer::NotPerformed { why }) => writeln!(w, "        {tag}{who}: not called: {why}")?,
+        Some(KernelAnswer::Performed { tcp_state: Some(t), .. }) => writeln!(w, "        {tag}{who}: TCP state {t}")?,
         _ => {}
     }
+    let p = Profile::of(r.personality);
+    for n in &r.judge_notes {
+        writeln!(w, "        {tag}{who}: {}", notification_text(n, p))?;
+    }
     if let Some(d) = &r.disagreement {
-        writeln!(w, "        {tag}MODEL DISAGREES WITH THE KERNEL: {d}")?;
+        writeln!(w, "        {tag}MODEL DISAGREES WITH {loud}: {d}")?;
     }
     Ok(())
 }
@@ -336,6 +373,8 @@ pub(crate) fn print_wait(stmt: &Stmt, recs: &[WaitRecord], output: Output, w: &m
                     "line": stmt.span.line, "text": stmt.text, "kind": "wait",
                     "personality": r.personality.name(), "met": r.met,
                     "kernel_met": r.kernel.map(|k| k.0),
+                    "judge_notifications": r.judge_notes.iter().map(|n| notification_text(n, p)).collect::<Vec<_>>(),
+                    "disagreement": r.disagreement,
                     "kernel_elapsed_ms": r.kernel.map(|k| k.1.as_secs_f64() * 1000.0),
                     "transitions": r.events.transitions,
                     "notifications": r.events.notifications.iter().map(|n| notification_text(n, p)).collect::<Vec<_>>(),
@@ -361,6 +400,12 @@ pub(crate) fn print_wait(stmt: &Stmt, recs: &[WaitRecord], output: Output, w: &m
                 }
                 for n in &r.events.notifications {
                     writeln!(w, "        {tag}{}", notification_text(n, p))?;
+                }
+                for n in &r.judge_notes {
+                    writeln!(w, "        {tag}Winsock: {}", notification_text(n, p))?;
+                }
+                if let Some(d) = &r.disagreement {
+                    writeln!(w, "        {tag}MODEL DISAGREES WITH WINSOCK: {d}")?;
                 }
                 if !r.met {
                     writeln!(

@@ -1,6 +1,7 @@
 //! A [`Lab`] runs one experiment through several personalities at once: each has its own
 //! [`Host`] (sockets, virtual clock), all share the same network facts.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::core::call::Call;
@@ -46,6 +47,11 @@ pub trait Kernel: Send {
     fn interrupter(&self, _job: &KernelJob) -> Option<Box<dyn Interrupt>> {
         None
     }
+    /// Window messages and overlapped completions that arrived since the last time this was
+    /// asked (a Winsock judge reports them; a POSIX kernel has none).
+    fn notifications(&mut self) -> Vec<Notification> {
+        Vec::new()
+    }
 }
 
 /// Cuts a blocking kernel job short from another thread.
@@ -89,6 +95,33 @@ impl KernelJob {
     }
 }
 
+/// Who judges a personality's column on the live network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JudgeKind {
+    /// The host's kernel judges `linux`.
+    Kernel,
+    /// A Winsock agent (real ws2_32, under Wine or on Windows) judges `windows`.
+    Winsock,
+}
+
+impl JudgeKind {
+    /// The judge in a sentence: "the kernel", "Winsock".
+    pub fn who(self) -> &'static str {
+        match self {
+            JudgeKind::Kernel => "the kernel",
+            JudgeKind::Winsock => "Winsock",
+        }
+    }
+
+    /// Which personality this judge judges.
+    pub fn judges(self) -> PersonalityId {
+        match self {
+            JudgeKind::Kernel => PersonalityId::Linux,
+            JudgeKind::Winsock => PersonalityId::Windows,
+        }
+    }
+}
+
 /// One personality's record of one call.
 #[derive(Clone, Debug)]
 pub struct CallRecord {
@@ -102,6 +135,11 @@ pub struct CallRecord {
     pub kernel: Option<KernelAnswer>,
     /// Live network, `linux` column: how model and kernel disagree, in one sentence.
     pub disagreement: Option<String>,
+    /// Who judged this column (the kernel for `linux`, a Winsock agent for `windows`).
+    pub judge: Option<JudgeKind>,
+    /// `windows` column under a Winsock judge: the window messages and completions the
+    /// agent reported during the call.
+    pub judge_notes: Vec<Notification>,
     /// State of the call's socket before and after (when the call has one socket).
     pub before: Option<State>,
     pub after: Option<State>,
@@ -146,6 +184,18 @@ pub struct WaitRecord {
     /// Live network, `linux` column, `wait NAME ...`: whether the real socket got there and
     /// how long that took in real time.
     pub kernel: Option<(bool, Duration)>,
+    /// `windows` column under a Winsock judge: the messages and completions the agent reported
+    /// while time passed.
+    pub judge_notes: Vec<Notification>,
+    /// `windows` column under a Winsock judge: how the messages and completions Winsock
+    /// delivered since the last wait differ from the model's, in one sentence.
+    pub disagreement: Option<String>,
+}
+
+impl WaitRecord {
+    fn new(personality: PersonalityId, events: Events, met: bool, at: Duration) -> WaitRecord {
+        WaitRecord { personality, events, met, at, kernel: None, judge_notes: Vec::new(), disagreement: None }
+    }
 }
 
 impl WaitRecord {
@@ -173,6 +223,15 @@ pub struct Lab {
     kernel: Option<Box<dyn Kernel>>,
     /// A kernel was attached (it may be away on a worker: [`Lab::take_kernel`]).
     live: bool,
+    /// The attached kernel judges `linux` (false when it is only a Winsock judge's carrier).
+    has_kernel: bool,
+    /// Under a Winsock judge (which rides along with the kernel, see [`Judges`]): what it
+    /// answered to the last job.
+    winsock: Option<Arc<Mutex<WinsockOut>>>,
+    /// Under a Winsock judge: window messages and completions since the last wait, as the
+    /// agent delivered them and as the `windows` model did.
+    judge_notes: Vec<Notification>,
+    model_notes: Vec<Notification>,
     /// The records of the last call, one per personality (empty before the first call).
     last: Vec<CallRecord>,
     /// Notifications since the last call, per personality.
@@ -194,6 +253,10 @@ impl Lab {
             facts,
             kernel: None,
             live: false,
+            has_kernel: false,
+            winsock: None,
+            judge_notes: Vec::new(),
+            model_notes: Vec::new(),
             last: Vec::with_capacity(n),
             recent: vec![Vec::new(); n],
         }
@@ -205,7 +268,19 @@ impl Lab {
         let mut lab = Lab::new(personalities, facts);
         lab.kernel = Some(kernel);
         lab.live = true;
+        lab.has_kernel = true;
         lab
+    }
+
+    /// Let a Winsock agent judge the `windows` column: it performs every call too, and its
+    /// answers are shown there, the model's beside them when the two disagree.
+    pub fn with_winsock_judge(mut self, judge: Box<dyn Kernel>) -> Lab {
+        let out = Arc::new(Mutex::new(WinsockOut::default()));
+        self.has_kernel = self.kernel.is_some();
+        let kernel = self.kernel.take();
+        self.kernel = Some(Box::new(Judges { kernel, winsock: judge, out: out.clone() }));
+        self.winsock = Some(out);
+        self
     }
 
     /// Whether a real kernel answers too.
@@ -222,6 +297,11 @@ impl Lab {
     /// The kernel is back from its job.
     pub fn put_kernel(&mut self, k: Box<dyn Kernel>) {
         self.kernel = Some(k);
+    }
+
+    /// Whether a Winsock agent judges the `windows` column.
+    pub fn has_winsock_judge(&self) -> bool {
+        self.winsock.is_some()
     }
 
     /// The kernel's TCP state of a socket, on the live network.
@@ -258,8 +338,17 @@ impl Lab {
     /// Every personality answers the call, the kernel having answered `kernel` already (a
     /// [`KernelJob::Call`] run elsewhere; `None` on the simulated network).
     pub fn call_answered(&mut self, call: &Call, kernel: Option<KernelAnswer>) -> &[CallRecord] {
+        let kernel = kernel.filter(|_| self.has_kernel);
         let facts = &*self.facts;
         let name = sock_name(call);
+        // Under a Winsock judge, it answered beside the kernel (at the same time: see `Judges`).
+        let (winsock, winsock_notes) = match &self.winsock {
+            Some(out) => {
+                let mut o = out.lock().unwrap_or_else(|p| p.into_inner());
+                (o.call.take(), std::mem::take(&mut o.notes))
+            }
+            None => (None, Vec::new()),
+        };
         // Running out of descriptors is a fact of this machine, not of connect semantics:
         // every personality sees it, each in its own words.
         let exhausted = matches!(call, Call::Socket { .. } | Call::Accept { .. })
@@ -277,16 +366,54 @@ impl Lab {
                 model: None,
                 kernel: None,
                 disagreement: None,
+                judge: None,
+                judge_notes: Vec::new(),
                 before,
                 after,
                 at: h.now(),
             };
             if let (PersonalityId::Linux, Some(ka)) = (h.personality(), &kernel) {
-                judge(&mut rec, ka.clone());
+                judge(&mut rec, ka.clone(), JudgeKind::Kernel);
+            }
+            if let (PersonalityId::Windows, Some(wa)) = (h.personality(), &winsock) {
+                judge(&mut rec, wa.clone(), JudgeKind::Winsock);
+                self.model_notes.extend(observable(&rec.answer.notifications));
+                rec.judge_notes = winsock_notes.clone();
             }
             self.last.push(rec);
         }
+        self.judge_notes.extend(winsock_notes);
         &self.last
+    }
+
+    /// Under a Winsock judge, after time passed: the `windows` record gets the agent's
+    /// messages and completions, and a disagreement when, since the last wait, they differ
+    /// from the model's.
+    fn judge_wait(&mut self, out: &mut [WaitRecord]) {
+        let Some(stash) = &self.winsock else { return };
+        let mut notes = std::mem::take(&mut stash.lock().unwrap_or_else(|p| p.into_inner()).notes);
+        // Messages that arrived while nothing was asked of the judges (the TUI's clock).
+        if let Some(k) = self.kernel.as_mut() {
+            notes.extend(k.notifications());
+        }
+        for r in out.iter_mut().filter(|r| r.personality == PersonalityId::Windows) {
+            self.model_notes.extend(observable(&r.events.notifications));
+            r.judge_notes = notes.clone();
+        }
+        self.judge_notes.extend(notes);
+        let key = |n: &Notification| note_key(n);
+        let mut a: Vec<String> = self.judge_notes.iter().map(key).collect();
+        let mut b: Vec<String> = self.model_notes.iter().map(key).collect();
+        a.sort();
+        b.sort();
+        if a != b {
+            let why = format!("since the last wait Winsock delivered [{}], the model [{}]", a.join("; "), b.join("; "));
+            for r in out.iter_mut().filter(|r| r.personality == PersonalityId::Windows) {
+                r.disagreement = Some(why.clone());
+            }
+        }
+        self.judge_notes.clear();
+        self.model_notes.clear();
     }
 
     /// Let `d` of virtual time pass for every personality (and real time on the live network).
@@ -299,8 +426,9 @@ impl Lab {
         for (k, h) in self.hosts.iter_mut().enumerate() {
             let events = h.advance(d, facts);
             self.recent[k].extend(events.notifications.iter().cloned());
-            out.push(WaitRecord { personality: h.personality(), events, met: true, at: h.now(), kernel: None });
+            out.push(WaitRecord::new(h.personality(), events, true, h.now()));
         }
+        self.judge_wait(&mut out);
         out
     }
 
@@ -312,8 +440,9 @@ impl Lab {
         for (k, h) in self.hosts.iter_mut().enumerate() {
             let events = h.advance(d, facts);
             self.recent[k].extend(events.notifications.iter().cloned());
-            out.push(WaitRecord { personality: h.personality(), events, met: true, at: h.now(), kernel: None });
+            out.push(WaitRecord::new(h.personality(), events, true, h.now()));
         }
+        self.judge_wait(&mut out);
         out
     }
 
@@ -326,6 +455,8 @@ impl Lab {
 
     /// [`Lab::wait_until`], the kernel having waited already (a [`KernelJob::Until`]).
     pub fn wait_until_answered(&mut self, sock: &str, until: Until, real: Option<(bool, Duration)>) -> Vec<WaitRecord> {
+        let real = real.filter(|_| self.has_kernel);
+        let winsock = self.winsock.as_ref().and_then(|o| o.lock().unwrap_or_else(|p| p.into_inner()).wait.take());
         let facts = &*self.facts;
         let mut out = Vec::new();
         for (k, h) in self.hosts.iter_mut().enumerate() {
@@ -336,10 +467,91 @@ impl Lab {
                 Until::Event => h.pending_notifications()[before_events..].iter().any(|n| n.sock() == sock),
             });
             self.recent[k].extend(events.notifications.iter().cloned());
-            let kernel = if h.personality() == PersonalityId::Linux { real } else { None };
-            out.push(WaitRecord { personality: h.personality(), events, met, at: h.now(), kernel });
+            let kernel = match h.personality() {
+                PersonalityId::Linux => real,
+                PersonalityId::Windows => winsock,
+                _ => None,
+            };
+            out.push(WaitRecord { kernel, ..WaitRecord::new(h.personality(), events, met, h.now()) });
         }
+        self.judge_wait(&mut out);
         out
+    }
+}
+
+/// What the Winsock judge answered to the last job, kept for the [`Lab`] to read.
+#[derive(Debug, Default)]
+struct WinsockOut {
+    call: Option<KernelAnswer>,
+    wait: Option<(bool, Duration)>,
+    /// Window messages and completions it reported since the Lab last read them.
+    notes: Vec<Notification>,
+}
+
+/// The kernel and a Winsock judge as one [`Kernel`]: every job is given to both at the same
+/// time (a blocking call blocks each of them for real), the kernel's answer is returned as
+/// before, and the judge's is kept in `out` for the Lab. Being one `Kernel`, the pair is lent
+/// to the TUI's worker as a whole, so a call that blocks in the judge never freezes the screen.
+struct Judges {
+    /// `None`: the Winsock judge alone (no kernel judges `linux`).
+    kernel: Option<Box<dyn Kernel>>,
+    winsock: Box<dyn Kernel>,
+    out: Arc<Mutex<WinsockOut>>,
+}
+
+impl Judges {
+    fn both<T: Send>(&mut self, f: impl Fn(&mut Box<dyn Kernel>) -> T + Sync) -> (Option<T>, T) {
+        let (k, w) = (&mut self.kernel, &mut self.winsock);
+        match k {
+            Some(k) => std::thread::scope(|s| {
+                let h = s.spawn(|| f(k));
+                let b = f(w);
+                // A panic in the kernel's call is the kernel's: pass it on.
+                let a = h.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+                (Some(a), b)
+            }),
+            None => (None, f(w)),
+        }
+    }
+
+    fn keep(&mut self, put: impl FnOnce(&mut WinsockOut)) {
+        let notes = self.winsock.notifications();
+        let mut o = self.out.lock().unwrap_or_else(|p| p.into_inner());
+        put(&mut o);
+        o.notes.extend(notes);
+    }
+}
+
+impl Kernel for Judges {
+    fn perform(&mut self, call: &Call) -> KernelAnswer {
+        let (k, w) = self.both(|j| j.perform(call));
+        self.keep(|o| o.call = Some(w));
+        // Without a kernel the Lab ignores this answer (`Lab::has_kernel`).
+        k.unwrap_or(KernelAnswer::NotPerformed { why: "no kernel on this network".into() })
+    }
+
+    fn sleep(&mut self, d: Duration) {
+        self.both(|j| j.sleep(d));
+        self.keep(|_| {});
+    }
+
+    fn wait_until(&mut self, sock: &str, until: Until, limit: Duration) -> (bool, Duration) {
+        let (k, w) = self.both(|j| j.wait_until(sock, until, limit));
+        self.keep(|o| o.wait = Some(w));
+        k.unwrap_or((false, Duration::ZERO))
+    }
+
+    fn tcp_state(&self, sock: &str) -> Option<String> {
+        self.kernel.as_ref().and_then(|k| k.tcp_state(sock))
+    }
+
+    /// Esc cuts the kernel's call short; the judge's own bound ends its side.
+    fn interrupter(&self, job: &KernelJob) -> Option<Box<dyn Interrupt>> {
+        self.kernel.as_ref().and_then(|k| k.interrupter(job))
+    }
+
+    fn notifications(&mut self) -> Vec<Notification> {
+        self.winsock.notifications()
     }
 }
 
@@ -354,11 +566,45 @@ fn sock_name(call: &Call) -> Option<&str> {
     }
 }
 
-/// Put the kernel's answer in the `linux` column and keep the model's prediction beside it when
-/// the two disagree.
-fn judge(rec: &mut CallRecord, kernel: KernelAnswer) {
+/// The notifications a Winsock agent can observe: window messages and completions.
+fn observable(ns: &[Notification]) -> impl Iterator<Item = Notification> + '_ {
+    ns.iter().filter(|n| matches!(n, Notification::WindowMessage { .. } | Notification::Completion { .. })).cloned()
+}
+
+/// A message or completion without its time, for comparing the judge's with the model's.
+fn note_key(n: &Notification) -> String {
+    let err = |e: &Option<Code>| e.map(|c| c.to_string()).unwrap_or_else(|| "0".into());
+    match n {
+        Notification::WindowMessage { sock, event, error, .. } => {
+            format!("{sock}: message {event} error {}", err(error))
+        }
+        Notification::Completion { sock, op, error, bytes, .. } => {
+            format!("{sock}: {op} completed error {} bytes {bytes}", err(error))
+        }
+        Notification::NetworkEvent { sock, event, .. } => format!("{sock}: event {event}"),
+        Notification::Readiness { sock, bits, .. } => format!("{sock}: readiness {:#x}", bits.0),
+    }
+}
+
+/// Put the judge's answer in its personality's column and keep the model's prediction beside
+/// it when the two disagree.
+fn judge(rec: &mut CallRecord, kernel: KernelAnswer, kind: JudgeKind) {
+    rec.judge = Some(kind);
+    let mut kernel = kernel;
+    // WSAEnumNetworkEvents' entries have no order; show the judge's in the model's.
+    if let (
+        KernelAnswer::Performed { value: Value::NetworkEvents { errors, .. }, .. },
+        Value::NetworkEvents { errors: m, .. },
+    ) = (&mut kernel, &rec.answer.value)
+    {
+        errors.sort_by_key(|(b, _)| m.iter().position(|(mb, _)| mb == b).unwrap_or(usize::MAX));
+    }
     if let KernelAnswer::Performed { ret, error, value, elapsed, .. } = &kernel {
-        if let Some(why) = disagreement(&rec.answer, *ret, *error, value) {
+        let found = match kind {
+            JudgeKind::Kernel => disagreement(&rec.answer, *ret, *error, value),
+            JudgeKind::Winsock => winsock_disagreement(&rec.answer, *ret, *error, value),
+        };
+        if let Some(why) = found {
             rec.disagreement = Some(why);
             rec.model = Some(rec.answer.clone());
         }
@@ -368,6 +614,23 @@ fn judge(rec: &mut CallRecord, kernel: KernelAnswer) {
         rec.answer.elapsed = *elapsed;
     }
     rec.kernel = Some(kernel);
+}
+
+/// How the `windows` model's answer differs from Winsock's, if it does: as for the kernel,
+/// with the judge named, handles not compared, and `WSAEnumNetworkEvents`' entries compared
+/// in bit order (the model keeps them in the order they were recorded).
+pub fn winsock_disagreement(model: &Answer, ret: Ret, error: Option<Code>, value: &Value) -> Option<String> {
+    let sorted = |v: &Value| match v {
+        Value::NetworkEvents { events, errors } => {
+            let mut e = errors.clone();
+            e.sort_by_key(|(b, _)| b.0);
+            Value::NetworkEvents { events: *events, errors: e }
+        }
+        other => other.clone(),
+    };
+    let mut m = model.clone();
+    m.value = sorted(&m.value);
+    disagreement(&m, ret, error, &sorted(value)).map(|d| d.replace("kernel", "Winsock"))
 }
 
 /// How the model's answer differs from the kernel's, if it does. Ephemeral ports (32768 and

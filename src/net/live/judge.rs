@@ -98,6 +98,11 @@ fn kernel_route(dst: Ipv4Addr) -> Option<RouteFact> {
 }
 
 impl LiveFacts {
+    /// Where each running target listens (on loopback).
+    pub fn target_addrs(&self) -> Vec<(NamedTarget, SocketAddr)> {
+        self.addrs.clone()
+    }
+
     fn target_at(&self, dst: SocketAddr) -> Option<NamedTarget> {
         let ip = match dst.ip() {
             IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(dst.ip()),
@@ -186,7 +191,7 @@ impl Facts for LiveFacts {
 /// Real sockets named as in the script, and socklab's targets on loopback.
 #[derive(Debug)]
 pub struct LiveKernel {
-    targets: Targets,
+    targets: Arc<Targets>,
     socks: HashMap<String, RawSocket>,
     closed: Vec<String>,
     /// Sockets on which a call was not made for real: the kernel's socket and the models'
@@ -246,9 +251,7 @@ impl LiveKernel {
     /// Start the targets (on ephemeral loopback ports) and return the kernel with the facts
     /// the models need.
     pub fn start() -> Result<(LiveKernel, LiveFacts), Errno> {
-        let targets = Targets::start_all(TargetsConfig::default())?;
-        let addrs =
-            NamedTarget::ALL.iter().filter_map(|t| targets.addr(target_name(*t).name()).map(|a| (*t, a))).collect();
+        let (targets, facts) = start_targets()?;
         Ok((
             LiveKernel {
                 targets,
@@ -258,8 +261,13 @@ impl LiveKernel {
                 alarm: None,
                 cancel: Arc::new(AtomicBool::new(false)),
             },
-            LiveFacts { addrs, elsewhere: SimNet },
+            facts,
         ))
+    }
+
+    /// The targets this kernel's calls reach (shared with a Winsock judge).
+    pub fn targets(&self) -> Arc<Targets> {
+        Arc::clone(&self.targets)
     }
 
     fn sock(&self, r: &SockRef) -> Result<&RawSocket, KernelAnswer> {
@@ -694,6 +702,15 @@ impl Kernel for LiveKernel {
         }
         readiness::tcp_info_state(s.fd()).map(|t| t.to_string())
     }
+}
+
+/// Start socklab's targets on loopback (ephemeral ports when 7001-7007 are taken) and describe
+/// them to the models, without a kernel judge: for a lab judged by a Winsock agent only, and
+/// for `socklab targets`.
+pub fn start_targets() -> Result<(Arc<Targets>, LiveFacts), Errno> {
+    let targets = Targets::start_all(TargetsConfig::default())?;
+    let addrs = NamedTarget::ALL.iter().filter_map(|t| targets.addr(target_name(*t).name()).map(|a| (*t, a))).collect();
+    Ok((Arc::new(targets), LiveFacts { addrs, elsewhere: SimNet }))
 }
 
 /// A call's timeout in milliseconds; none means socklab's own bound on the live network.

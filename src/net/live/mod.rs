@@ -15,6 +15,8 @@
 //! - [`netns`]: experiments inside a private network namespace (routing errors, ARP failure,
 //!   real broadcast) through `unshare -r -n` and iproute2.
 //! - [`limits`]: the descriptor limit (`RLIMIT_NOFILE`).
+//! - [`agent`]: the Winsock agent as judge of the `windows` model (a real ws2_32 under Wine or
+//!   on Windows, driven over a pipe).
 //! - [`clock`]: the one place in the live network that reads the real clock.
 //!
 //! Platform code lives in `sys/unix.rs` (written for Linux) and `sys/windows.rs` (not yet
@@ -24,6 +26,7 @@
 //! Network safety: nothing in this module sends a packet by itself. Targets listen on
 //! `127.0.0.1` only; namespace experiments run in namespaces they create.
 
+pub mod agent;
 pub mod clock;
 pub mod judge;
 pub mod limits;
