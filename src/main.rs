@@ -1,7 +1,7 @@
 //! The `socklab` command: the terminal laboratory (no subcommand), `shell`, `run`, `replay`,
 //! `export`, `explain`, `learn`.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -10,8 +10,9 @@ use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use socklab::core::personality::PersonalityId;
 use socklab::net::live::judge::LiveKernel;
 use socklab::net::sim::SimNet;
-use socklab::script::parse::{Names, parse_line, parse_script};
+use socklab::script::parse::{Names, decode_script, parse_line, parse_script};
 use socklab::script::run::{Output, run, run_recorded};
+use socklab::script::term::{SafeWriter, visible};
 use socklab::session::lab::Lab;
 use socklab::session::record::{Header, Network, Recorder, Tap};
 use socklab::tui::{LessonStart, ReplayStart, TuiNet, TuiOptions, run_tui};
@@ -38,6 +39,10 @@ struct Cli {
     /// `R` stops and starts recording, `M` adds a marker.
     #[arg(long, value_name = "OUT.ndjson")]
     record: Option<PathBuf>,
+    /// Replace an output file (`--record`, `-o`) that already exists. An input is never
+    /// written, and nothing is written through a symbolic link.
+    #[arg(long, global = true)]
+    force: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -167,6 +172,29 @@ enum Net {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let force = cli.force;
+    // The TUI's `--record FILE` is checked (and, with --force, cleared) only once a terminal
+    // is there to run in: a TUI that cannot start leaves the file as it was.
+    if cli.record.is_some() && matches!(cli.command, None | Some(Command::Learn { tui: true, .. })) {
+        if let Err(code) = tui_can_start() {
+            return code;
+        }
+        if let Some(path) = &cli.record {
+            match socklab::files::check_output(path, socklab::files::Policy { force, inputs: &[] }) {
+                Ok(true) => {
+                    if let Err(e) = std::fs::remove_file(path) {
+                        eprintln!("socklab: cannot replace {}: {e}", path.display());
+                        return ExitCode::from(2);
+                    }
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    eprintln!("socklab: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+    }
     match cli.command {
         None => tui(cli.theme, cli.mouse, cli.net, None, cli.record, None),
         Some(Command::Learn { lesson, tui: true, .. }) => {
@@ -178,7 +206,7 @@ fn main() -> ExitCode {
         }
         Some(Command::Shell) => shell(),
         Some(Command::Run { file, personality, compare: _, net, json, record }) => {
-            run_file(&file, personality, net, json, record.as_deref())
+            run_file(&file, personality, net, json, record.as_deref(), force)
         }
         Some(Command::Replay { file, headless: _, rerun: true, allow_remote, .. }) => rerun_file(&file, allow_remote),
         Some(Command::Replay { file, headless: true, rerun: false, json, .. }) => replay_file(&file, json),
@@ -188,15 +216,44 @@ fn main() -> ExitCode {
                 eprintln!("socklab: {}: {e}", file.display());
                 return ExitCode::from(2);
             }
-            let idle = if idle_limit.is_finite() && idle_limit > 0.0 { idle_limit } else { 2.0 };
-            let start = ReplayStart { file, idle_limit: std::time::Duration::from_secs_f64(idle) };
+            let Some(idle) = idle_limit_of(idle_limit) else {
+                eprintln!(
+                    "socklab: --idle-limit {idle_limit}: expected a number of seconds greater than 0 and at most {MAX_IDLE_LIMIT_SECS}"
+                );
+                return ExitCode::from(2);
+            };
+            let start = ReplayStart { file, idle_limit: idle };
             tui(cli.theme, cli.mouse, Net::Sim, None, None, Some(start))
         }
-        Some(Command::Export { file, to, output }) => export_file(&file, to, output.as_deref()),
+        Some(Command::Export { file, to, output }) => export_file(&file, to, output.as_deref(), force),
         Some(Command::Explain { code }) => socklab::learn::cli::explain(&code),
         Some(Command::Learn { lesson, list, restart, tui: false }) => socklab::learn::cli::learn(lesson, list, restart),
         Some(Command::Completions { shell }) => socklab::learn::cli::completions(shell, Cli::command()),
         Some(Command::Manpage) => socklab::learn::cli::manpage(Cli::command()),
+    }
+}
+
+/// The longest `--idle-limit`: a day (a gap longer than that is not idle, it is a break).
+const MAX_IDLE_LIMIT_SECS: f64 = 86_400.0;
+
+/// `--idle-limit SECS` as a duration: positive, finite, at most [`MAX_IDLE_LIMIT_SECS`].
+fn idle_limit_of(secs: f64) -> Option<std::time::Duration> {
+    if secs.is_finite() && secs > 0.0 && secs <= MAX_IDLE_LIMIT_SECS {
+        std::time::Duration::try_from_secs_f64(secs).ok()
+    } else {
+        None
+    }
+}
+
+/// The TUI needs a terminal on standard input and output; say so before touching anything.
+fn tui_can_start() -> Result<(), ExitCode> {
+    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        Ok(())
+    } else {
+        eprintln!(
+            "socklab: the terminal UI needs a terminal on standard input and output; for a script use `socklab run FILE`, for a recording `socklab replay FILE --headless`"
+        );
+        Err(ExitCode::from(2))
     }
 }
 
@@ -230,27 +287,49 @@ fn tui(
     }
 }
 
+/// How many errors of a file are printed (the count of the rest follows).
+const MAX_ERRORS_SHOWN: usize = 20;
+
 fn run_file(
     file: &PathBuf,
     personality: Option<Personality>,
     net: Net,
     json: bool,
     record: Option<&std::path::Path>,
+    force: bool,
 ) -> ExitCode {
-    let src = match std::fs::read_to_string(file) {
-        Ok(s) => s,
+    let shown = visible(&file.display().to_string()).into_owned();
+    let bytes = match read_script(file) {
+        Ok(b) => b,
         Err(e) => {
-            eprintln!("socklab: cannot read {}: {e}", file.display());
+            eprintln!("socklab: cannot read {shown}: {e}");
             return ExitCode::from(2);
         }
     };
-    let stmts = match parse_script(&src) {
+    let stmts = match decode_script(&bytes).map_err(|e| vec![e]).and_then(parse_script) {
         Ok(s) => s,
         Err(errors) => {
-            for e in errors {
-                eprintln!("{}: {e}", file.display());
+            for e in errors.iter().take(MAX_ERRORS_SHOWN) {
+                eprintln!("{shown}: {e}");
+            }
+            if errors.len() > MAX_ERRORS_SHOWN {
+                eprintln!("{shown}: ... {} errors in all", errors.len());
             }
             return ExitCode::from(2);
+        }
+    };
+    // The recording is created before the run, new: never the script, never through a link.
+    let record_file = match record {
+        None => None,
+        Some(path) => {
+            let inputs = [file.as_path()];
+            match socklab::files::create_new(path, socklab::files::Policy { force, inputs: &inputs }) {
+                Ok(f) => Some(f),
+                Err(e) => {
+                    eprintln!("socklab: cannot record: {e}");
+                    return ExitCode::from(2);
+                }
+            }
         }
     };
     let ps: Vec<PersonalityId> = match personality {
@@ -298,7 +377,8 @@ fn run_file(
                 }
                 Net::Sim => None,
             };
-            match Recorder::create(path, &header, tap.clone(), clock) {
+            let f = record_file.expect("created above when --record is given");
+            match Recorder::with_tap(std::io::BufWriter::new(f), &header, tap.clone(), clock) {
                 Ok(r) => Some(r),
                 Err(e) => {
                     eprintln!("socklab: cannot record to {}: {e}", path.display());
@@ -308,7 +388,7 @@ fn run_file(
         }
     };
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = SafeWriter::for_output(stdout.lock(), json);
     let result = match recorder.as_mut() {
         Some(r) => run_recorded(&stmts, &mut lab, output, &mut out, r),
         None => run(&stmts, &mut lab, output, &mut out),
@@ -373,14 +453,16 @@ fn replay_file(file: &std::path::Path, json: bool) -> ExitCode {
         Err(code) => return code,
     };
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut out = SafeWriter::for_output(std::io::BufWriter::with_capacity(1 << 16, stdout.lock()), json);
     let report = socklab::script::replay::replay(reader, json, &mut out);
-    let _ = out.flush();
+    // The transcript is the output: failing to write it (a full disk, a closed pipe) is an
+    // error, as it is for `run` and `export`.
+    let flushed = out.flush();
     drop(out);
-    let report = match report {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("socklab: {e}");
+    let report = match (report, flushed) {
+        (Ok(r), Ok(())) => r,
+        (Err(e), _) | (Ok(_), Err(e)) => {
+            eprintln!("socklab: cannot write the transcript: {e}");
             return ExitCode::from(2);
         }
     };
@@ -456,9 +538,19 @@ fn rerun_file(file: &std::path::Path, allow_remote: bool) -> ExitCode {
     }
 }
 
-/// `socklab export FILE --to ...`.
-fn export_file(file: &std::path::Path, to: ExportTo, output: Option<&std::path::Path>) -> ExitCode {
+/// `socklab export FILE --to ...`: written whole to a new file (atomically; never the
+/// recording itself, never through a link; an existing file only with --force), or to standard
+/// output, where the Markdown handout's text is made safe for a terminal.
+fn export_file(file: &std::path::Path, to: ExportTo, output: Option<&std::path::Path>, force: bool) -> ExitCode {
     use socklab::session::export::{Format, export};
+    if let Some(path) = output {
+        // Refused before the recording is read: nothing is lost, nothing is half-written.
+        let inputs = [file];
+        if let Err(e) = socklab::files::check_output(path, socklab::files::Policy { force, inputs: &inputs }) {
+            eprintln!("socklab: {e}");
+            return ExitCode::from(2);
+        }
+    }
     let reader = match open_recording(file) {
         Ok(r) => r,
         Err(code) => return code,
@@ -471,25 +563,48 @@ fn export_file(file: &std::path::Path, to: ExportTo, output: Option<&std::path::
     };
     let mut buf = Vec::new();
     if let Err(e) = export(reader, format, &mut buf) {
-        eprintln!("socklab: {}: {e}", file.display());
+        eprintln!("socklab: {}: {e}", visible(&file.display().to_string()));
         return ExitCode::from(2);
     }
     let written = match output {
-        Some(path) => std::fs::write(path, &buf),
-        None => std::io::stdout().lock().write_all(&buf),
+        Some(path) => {
+            let inputs = [file];
+            socklab::files::write_atomic(path, &buf, socklab::files::Policy { force, inputs: &inputs })
+                .map_err(|e| e.to_string())
+        }
+        None => {
+            let mut out = SafeWriter::new(std::io::stdout().lock());
+            out.write_all(&buf).and_then(|()| out.flush()).map_err(|e| format!("cannot write the export: {e}"))
+        }
     };
     match written {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("socklab: cannot write the export: {e}");
+            eprintln!("socklab: {e}");
             ExitCode::from(2)
         }
     }
 }
 
+/// The largest script `socklab run` reads (a larger file is not a script someone wrote).
+const MAX_SCRIPT_BYTES: u64 = 64 << 20;
+
+/// A script's bytes, at most [`MAX_SCRIPT_BYTES`] (so `/dev/zero` is an error, not a hang).
+fn read_script(file: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)?.take(MAX_SCRIPT_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_SCRIPT_BYTES {
+        return Err(std::io::Error::other(format!("larger than {MAX_SCRIPT_BYTES} bytes: not a script")));
+    }
+    Ok(bytes)
+}
+
 /// The interactive lab without a terminal UI: one command per line, all personalities side by
 /// side on the simulated network.
 fn shell() -> ExitCode {
+    use socklab::files::{Line, read_line_capped};
+    use socklab::script::parse::MAX_LINE_BYTES;
     let stdin = std::io::stdin();
     let interactive = stdin.is_terminal();
     if interactive {
@@ -500,18 +615,59 @@ fn shell() -> ExitCode {
     let mut lab = Lab::new(PersonalityId::ALL, Box::new(SimNet));
     let mut names = Names::default();
     let stdout = std::io::stdout();
-    for (n, line) in stdin.lock().lines().enumerate() {
-        let Ok(line) = line else { break };
-        match parse_line(&line, n + 1, &mut names) {
+    let mut input = stdin.lock();
+    let mut buf = Vec::new();
+    let mut errors = 0usize;
+    let mut n = 0usize;
+    // Every line in error is reported (the first MAX_ERRORS_SHOWN of them) and makes the exit
+    // status 1; a line that cannot be read ends the session with status 2.
+    let report = |e: &dyn std::fmt::Display, errors: &mut usize| {
+        *errors += 1;
+        if *errors <= MAX_ERRORS_SHOWN {
+            eprintln!("{e}");
+        } else if *errors == MAX_ERRORS_SHOWN + 1 {
+            eprintln!("socklab: more errors follow; only the first {MAX_ERRORS_SHOWN} are shown");
+        }
+    };
+    loop {
+        n += 1;
+        let line = match read_line_capped(&mut input, &mut buf, MAX_LINE_BYTES + 2, 1 << 30) {
+            Ok(Line::End) => break,
+            Ok(Line::Read) => {
+                while buf.last().is_some_and(|&b| b == b'\n' || b == b'\r') {
+                    buf.pop();
+                }
+                match decode_script(&buf) {
+                    Ok(text) => text.to_string(),
+                    Err(mut e) => {
+                        e.line = n;
+                        report(&e, &mut errors);
+                        continue;
+                    }
+                }
+            }
+            Ok(Line::TooLong) => {
+                report(&format!("line {n}: longer than {MAX_LINE_BYTES} bytes: not read"), &mut errors);
+                continue;
+            }
+            Err(e) => {
+                eprintln!("socklab: cannot read line {n}: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        match parse_line(&line, n, &mut names) {
             Ok(Some(stmt)) => {
-                let mut out = stdout.lock();
-                if let Err(e) = run(std::slice::from_ref(&stmt), &mut lab, Output::Compare, &mut out) {
-                    eprintln!("socklab: {e}");
+                let mut out = SafeWriter::new(stdout.lock());
+                if let Err(e) =
+                    run(std::slice::from_ref(&stmt), &mut lab, Output::Compare, &mut out).and_then(|_| out.flush())
+                {
+                    eprintln!("socklab: cannot write: {e}");
+                    return ExitCode::from(2);
                 }
             }
             Ok(None) => {}
-            Err(e) => eprintln!("{e}"),
+            Err(e) => report(&e, &mut errors),
         }
     }
-    ExitCode::SUCCESS
+    if errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }

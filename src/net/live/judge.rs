@@ -257,7 +257,11 @@ impl LiveKernel {
             Call::Fionbio { sock, on } => done(self.sock(sock)?.set_nonblocking(*on).map(|_| Value::None), Ret::Int(0)),
             Call::SetSockOpt { sock, opt, value } => {
                 let s = self.sock(sock)?;
-                let (o, v) = match opt_value(*opt, *value) {
+                // The C types hold an int: a value beyond one is not passed wrapped.
+                let Ok(value) = i32::try_from(*value) else {
+                    return Ok(not_performed("the value does not fit in the option's C int"));
+                };
+                let (o, v) = match opt_value(*opt, value) {
                     Some(x) => x,
                     None => return Ok(not_performed("Linux has no such socket option")),
                 };
@@ -281,7 +285,7 @@ impl LiveKernel {
                 } else {
                     let r = s.getsockopt(o).map(|v| match v {
                         OptValue::Int(i) => Value::Int { value: i as i64 },
-                        OptValue::Time(d) => Value::Int { value: d.as_millis() as i64 },
+                        OptValue::Time(d) => Value::Int { value: i64::try_from(d.as_millis()).unwrap_or(i64::MAX) },
                         OptValue::Linger { on, secs } => Value::Int { value: if on { secs as i64 } else { 0 } },
                         OptValue::PortRange { lo, hi } => Value::Int { value: ((hi as i64) << 16) | lo as i64 },
                     });
@@ -603,15 +607,17 @@ fn addr_value(a: Option<SocketAddr>) -> Value {
 }
 
 /// The live option and its value for a core option, when Linux has it.
-fn opt_value(opt: call::SockOpt, value: i64) -> Option<(SockOpt, OptValue)> {
+fn opt_value(opt: call::SockOpt, value: i32) -> Option<(SockOpt, OptValue)> {
     use call::SockOpt as C;
-    let int = OptValue::Int(value as i32);
+    let int = OptValue::Int(value);
     Some(match opt {
         C::SO_BROADCAST => (SockOpt::Broadcast, int),
         C::SO_REUSEADDR => (SockOpt::ReuseAddr, int),
         C::SO_ERROR => (SockOpt::Error, int),
-        C::SO_SNDTIMEO => (SockOpt::SndTimeo, OptValue::Time(Duration::from_millis(value.max(0) as u64))),
-        C::SO_LINGER => (SockOpt::Linger, OptValue::Linger { on: value > 0, secs: value.max(0) as i32 }),
+        C::SO_SNDTIMEO => {
+            (SockOpt::SndTimeo, OptValue::Time(Duration::from_millis(u64::from(value.max(0).unsigned_abs()))))
+        }
+        C::SO_LINGER => (SockOpt::Linger, OptValue::Linger { on: value > 0, secs: value.max(0) }),
         C::TCP_NODELAY => (SockOpt::TcpNoDelay, int),
         C::TCP_SYNCNT => (SockOpt::TcpSynCnt, int),
         C::TCP_USER_TIMEOUT => (SockOpt::TcpUserTimeout, int),

@@ -547,3 +547,17 @@ pub fn loopback_port_in_use(port: u16, tcp: bool) -> Option<bool> {
     }
     readable.then_some(false)
 }
+
+/// Whether two files' metadata name the same file (device and inode: hard links too).
+pub fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+/// Whether the metadata is of a FIFO, a socket or a device: a file whose open may block or
+/// whose reads never end.
+pub fn is_fifo_or_device(m: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    let t = m.file_type();
+    t.is_fifo() || t.is_socket() || t.is_block_device() || t.is_char_device()
+}

@@ -249,3 +249,14 @@ pub fn netns_platform() -> Result<(), String> {
 pub fn loopback_port_in_use(_port: u16, _tcp: bool) -> Option<bool> {
     None
 }
+
+/// Whether two files' metadata name the same file: without a stable file id in std on
+/// Windows, the callers compare canonical paths instead; this answers false.
+pub fn same_file(_a: &std::fs::Metadata, _b: &std::fs::Metadata) -> bool {
+    false
+}
+
+/// Windows has no FIFOs in the file system (named pipes live in their own namespace).
+pub fn is_fifo_or_device(_m: &std::fs::Metadata) -> bool {
+    false
+}
