@@ -470,3 +470,23 @@ fn issue14_replay_headless_fails_when_its_output_does() {
     let o = Command::new(bin()).args(["replay", rec.to_str().unwrap(), "--headless"]).stdout(full).output().unwrap();
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
 }
+
+#[test]
+fn issue14_raw_descriptors_on_the_live_network_never_reach_socklabs_own() {
+    // Loopback only: socklab's targets on 127.0.0.1.
+    let dir = tempfile::tempdir().unwrap();
+    let mut script = String::new();
+    for n in 0..48 {
+        script.push_str(&format!("connect #{n} @refuse\n"));
+    }
+    script.push_str(
+        "socket udp as u\nioctlsocket u FIONBIO 1\nconnect u @echo\nsend u ping\nwait 300\nrecv u\nexpect ok\n",
+    );
+    let lab = dir.path().join("raw.lab");
+    std::fs::write(&lab, script).unwrap();
+    let o = socklab(&["run", lab.to_str().unwrap(), "--net", "live", "--personality", "linux"]);
+    let out = text(&o.stdout);
+    assert!(out.contains("is not a socket of this experiment"), "{out}\n{}", text(&o.stderr));
+    // @echo still answers: none of its sockets was connected elsewhere.
+    assert_eq!(o.status.code(), Some(0), "{out}\n{}", text(&o.stderr));
+}

@@ -329,7 +329,22 @@ impl LiveKernel {
                 let a = self.addr(sock, addr, true)?;
                 let alarm = self.alarm.take();
                 let r = match sock {
-                    SockRef::Raw(n) => raw::connect_fd(*n as raw::Fd, &a),
+                    SockRef::Raw(n) => {
+                        // A raw number may name a socket of this experiment, or no descriptor
+                        // at all (EBADF, LINUX_TRUTH 8i); never one of socklab's own (its
+                        // targets, wakers, files), which a connect would break.
+                        let Ok(fd) = raw::Fd::try_from(*n) else {
+                            return Ok(not_performed("the descriptor does not fit in a C int"));
+                        };
+                        let ours = self.socks.values().any(|s| s.fd() == fd);
+                        if !ours && raw::fd_is_open(fd) {
+                            let what = raw::describe_fd(fd).map(|d| format!(" ({d})")).unwrap_or_default();
+                            return Ok(not_performed(&format!(
+                                "#{n} is not a socket of this experiment: it is one of socklab's own descriptors{what}, and connecting it would break the lab"
+                            )));
+                        }
+                        raw::connect_fd(fd, &a)
+                    }
                     SockRef::Name(_) => {
                         let s = self.sock(sock)?;
                         match alarm {

@@ -561,3 +561,15 @@ pub fn is_fifo_or_device(m: &std::fs::Metadata) -> bool {
     let t = m.file_type();
     t.is_fifo() || t.is_socket() || t.is_block_device() || t.is_char_device()
 }
+
+/// Whether `fd` is an open descriptor of this process.
+pub fn fd_is_open(fd: Fd) -> bool {
+    // SAFETY: F_GETFD only reads the descriptor's flags; an unknown number answers EBADF.
+    unsafe { libc::fcntl(fd, libc::F_GETFD) != -1 }
+}
+
+/// What an open descriptor is, as the kernel names it (`socket:[1234]`, `pipe:[5678]`,
+/// `/dev/null`, `anon_inode:[eventpoll]`).
+pub fn describe_fd(fd: Fd) -> Option<String> {
+    std::fs::read_link(format!("/proc/self/fd/{fd}")).ok().map(|p| p.display().to_string())
+}
