@@ -490,3 +490,20 @@ fn issue14_raw_descriptors_on_the_live_network_never_reach_socklabs_own() {
     // @echo still answers: none of its sockets was connected elsewhere.
     assert_eq!(o.status.code(), Some(0), "{out}\n{}", text(&o.stderr));
 }
+
+#[test]
+fn issue14_a_wait_that_can_never_be_met_is_said_at_once() {
+    // Loopback only: socklab's targets on 127.0.0.1.
+    let dir = tempfile::tempdir().unwrap();
+    let lab = dir.path().join("w.lab");
+    std::fs::write(&lab, "socket tcp as s\nconnect s @accept\nwait s failed\nsocket udp as u\nwait u connected\n")
+        .unwrap();
+    for net in ["live", "sim"] {
+        let start = Instant::now();
+        let o = socklab(&["run", lab.to_str().unwrap(), "--net", net]);
+        assert!(start.elapsed() < Duration::from_secs(20), "{net}: took {:?}", start.elapsed());
+        let out = text(&o.stdout);
+        assert_eq!(out.matches("never reached").count(), 2, "{net}: {out}");
+        assert!(out.contains("s is connected"), "{out}");
+    }
+}

@@ -216,15 +216,42 @@ impl Lab {
         out
     }
 
-    /// Let time pass until the socket reaches the condition (at most [`WAIT_LIMIT`]).
+    /// Why `wait SOCK connected|failed` can never be met, when it cannot: only a pending
+    /// connect moves on without a call (to connected or failed), so a socket that is not
+    /// pending, and not already there, in every personality and in the kernel, will not get
+    /// there by waiting. `None` when it may (and always for `event`).
+    pub fn unreachable_wait(&self, sock: &str, until: Until) -> Option<String> {
+        let target = match until {
+            Until::Connected => State::Connected,
+            Until::Failed => State::Failed,
+            Until::Event => return None,
+        };
+        if self.kernel_tcp_state(sock).is_some_and(|s| s == "SYN_SENT") {
+            return None;
+        }
+        let states: Vec<Option<State>> = self.hosts.iter().map(|h| h.state(sock)).collect();
+        if states.iter().any(|s| *s == Some(State::Pending) || *s == Some(target)) {
+            return None;
+        }
+        let now = match states.iter().flatten().next() {
+            Some(s) => format!("{sock} is {s}"),
+            None => format!("there is no socket {sock}"),
+        };
+        Some(format!("{now}, and only a pending connect becomes {target} without a call: the wait would never end"))
+    }
+
+    /// Let time pass until the socket reaches the condition (at most [`WAIT_LIMIT`]). A wait
+    /// that can never be met ([`Lab::unreachable_wait`]) ends at once, unmet, without time
+    /// passing.
     pub fn wait_until(&mut self, sock: &str, until: Until) -> Vec<WaitRecord> {
+        let limit = if self.unreachable_wait(sock, until).is_some() { Duration::ZERO } else { WAIT_LIMIT };
         // The kernel decides when it happened; the models get at least as long.
-        let real = self.kernel.as_mut().map(|k| k.wait_until(sock, until, WAIT_LIMIT));
+        let real = self.kernel.as_mut().map(|k| k.wait_until(sock, until, limit));
         let facts = &*self.facts;
         let mut out = Vec::new();
         for (k, h) in self.hosts.iter_mut().enumerate() {
             let before_events = h.pending_notifications().len();
-            let (events, met) = h.advance_until(WAIT_LIMIT, facts, |h| match until {
+            let (events, met) = h.advance_until(limit, facts, |h| match until {
                 Until::Connected => h.state(sock) == Some(State::Connected),
                 Until::Failed => h.state(sock) == Some(State::Failed),
                 Until::Event => h.pending_notifications()[before_events..].iter().any(|n| n.sock() == sock),
