@@ -54,11 +54,62 @@ impl Rng {
 
 /// Tokens that have broken parsers, escapers and converters before.
 const INTERESTING: &[&str] = &[
-    "\"", "\\", "\\\n", "*/", "/*", "??/", "??=", "\n", "\r", "\u{1b}[2J", "\u{9b}", "\u{202e}", "\0", "#", "`",
-    "<script>", "|", "=", ",", ":", "@", "[", "]", "{", "}", "-1", "0", "65535", "65536", "2147483647",
-    "2147483648", "4294967296", "9223372036854775807", "9223372036854775808", "18446744073709551616", "1e30",
-    "NaN", "inf", "-0.0", "\\u{110000}", "\\x80", "\\u{", "é", "\u{fffd}", "\u{feff}", "null", "true", "[]", "{}",
-    "\"t\":1e400", "\"socklab_recording\":1", "timeout=", "namelen=", "data=", "send=", "#-9223372036854775808",
+    "\"",
+    "\\",
+    "\\\n",
+    "*/",
+    "/*",
+    "??/",
+    "??=",
+    "\n",
+    "\r",
+    "\u{1b}[2J",
+    "\u{9b}",
+    "\u{202e}",
+    "\0",
+    "#",
+    "`",
+    "<script>",
+    "|",
+    "=",
+    ",",
+    ":",
+    "@",
+    "[",
+    "]",
+    "{",
+    "}",
+    "-1",
+    "0",
+    "65535",
+    "65536",
+    "2147483647",
+    "2147483648",
+    "4294967296",
+    "9223372036854775807",
+    "9223372036854775808",
+    "18446744073709551616",
+    "1e30",
+    "NaN",
+    "inf",
+    "-0.0",
+    "\\u{110000}",
+    "\\x80",
+    "\\u{",
+    "é",
+    "\u{fffd}",
+    "\u{feff}",
+    "null",
+    "true",
+    "[]",
+    "{}",
+    "\"t\":1e400",
+    "\"socklab_recording\":1",
+    "timeout=",
+    "namelen=",
+    "data=",
+    "send=",
+    "#-9223372036854775808",
 ];
 
 fn mutate(rng: &mut Rng, seeds: &[Vec<u8>], input: &[u8]) -> Vec<u8> {
@@ -197,7 +248,8 @@ fn check_script(bytes: &[u8]) {
             let all = defined(src);
             for st in stmts {
                 let StmtKind::Call(call) = &st.kind else { continue };
-                let line = call_line(call).unwrap_or_else(|e| panic!("the parser made a call it cannot write: {e}: {call:?}"));
+                let line =
+                    call_line(call).unwrap_or_else(|e| panic!("the parser made a call it cannot write: {e}: {call:?}"));
                 assert!(!line.contains('\n') && !line.chars().any(is_unsafe_char), "{line:?}");
                 let own = match call {
                     Call::Socket { name, .. } | Call::Accept { name, .. } => Some(name.as_str()),
