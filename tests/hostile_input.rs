@@ -5,7 +5,7 @@
 //! The C injections are compiled with `gcc -Wall -Werror` and run: nothing but the recorded
 //! calls may run (`.ci/run` installs gcc and mingw-w64).
 
-use std::io::Write;
+use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -506,4 +506,34 @@ fn issue14_a_wait_that_can_never_be_met_is_said_at_once() {
         assert_eq!(out.matches("never reached").count(), 2, "{net}: {out}");
         assert!(out.contains("s is connected"), "{out}");
     }
+}
+
+#[test]
+fn issue14_the_progress_file_is_not_written_through_a_planted_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "keep").unwrap();
+    let path = dir.path().join("progress.toml");
+    // The old predictable temporary name, and the file itself, as links to the victim.
+    std::os::unix::fs::symlink(&victim, dir.path().join("progress.toml.tmp")).unwrap();
+    let mut p = socklab::learn::progress::Progress::default();
+    p.complete("first");
+    p.save(&path).unwrap();
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
+    assert!(std::fs::read_to_string(&path).unwrap().contains("first"));
+}
+
+#[test]
+fn issue14_the_tui_replay_index_does_not_hold_a_huge_line() {
+    use socklab::session::replay::Replay;
+    let dir = tempfile::tempdir().unwrap();
+    let good = record(dir.path(), "idx", "socket tcp as s\n");
+    let mut body = std::fs::read(&good).unwrap();
+    body.extend(std::iter::repeat_n(b'{', 17 << 20));
+    body.push(b'\n');
+    let r = Replay::new(Cursor::new(body)).expect("the header is fine");
+    let e = r.error().expect("the huge line is an error").to_string();
+    assert!(e.contains("longer than"), "{e}");
+    let r = Replay::new(Cursor::new(vec![b'x'; 17 << 20]));
+    assert!(r.is_err());
 }
