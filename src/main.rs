@@ -291,7 +291,7 @@ fn tui(
 const MAX_ERRORS_SHOWN: usize = 20;
 
 fn run_file(
-    file: &PathBuf,
+    file: &std::path::Path,
     personality: Option<Personality>,
     net: Net,
     json: bool,
@@ -322,7 +322,7 @@ fn run_file(
     let record_file = match record {
         None => None,
         Some(path) => {
-            let inputs = [file.as_path()];
+            let inputs = [file];
             match socklab::files::create_new(path, socklab::files::Policy { force, inputs: &inputs }) {
                 Ok(f) => Some(f),
                 Err(e) => {

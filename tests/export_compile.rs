@@ -10,7 +10,7 @@
 use std::io::Cursor;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use proptest::prelude::*;
 
@@ -240,7 +240,7 @@ fn check(dir: &Path, script: &str, runnable: bool) -> Result<(), TestCaseError> 
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let start = Instant::now();
+    let start = socklab::net::live::Stopwatch::start();
     while child.try_wait().unwrap().is_none() {
         if start.elapsed() > Duration::from_secs(20) {
             let _ = child.kill();

@@ -23,7 +23,7 @@ use std::io::Cursor;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use socklab::core::call::{Call, SockRef};
 use socklab::script::ast::StmtKind;
@@ -176,7 +176,7 @@ fn budget() -> Duration {
 }
 
 fn seed() -> u64 {
-    std::env::var("SOCKLAB_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5eed_14)
+    std::env::var("SOCKLAB_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x005e_ed14)
 }
 
 /// Feed `target` mutated inputs for the budget; a panic saves the input and fails the test.
@@ -184,7 +184,7 @@ fn fuzz(name: &str, seeds: Vec<Vec<u8>>, mut target: impl FnMut(&[u8])) {
     assert!(!seeds.is_empty(), "{name}: no seeds");
     let mut rng = Rng(seed() | 1);
     let limit = budget();
-    let start = Instant::now();
+    let start = socklab::net::live::Stopwatch::start();
     let mut runs = 0u64;
     let mut corpus = seeds.clone();
     while start.elapsed() < limit {
