@@ -17,6 +17,14 @@ use socklab::session::lab::Lab;
 use socklab::session::record::{Header, Network, Recorder, Tap};
 use socklab::tui::{LessonStart, ReplayStart, TuiNet, TuiOptions, run_tui};
 
+/// `eprintln!` with the text made safe for a terminal: messages quote file names, script words
+/// and recorded text, whose control characters are shown, not sent.
+macro_rules! say {
+    ($($t:tt)*) => {
+        eprintln!("{}", socklab::script::term::visible_lines(&format!($($t)*)))
+    };
+}
+
 /// A terminal laboratory for the semantics of connect() on Windows Sockets and POSIX.
 #[derive(Debug, Parser)]
 #[command(name = "socklab", version, about, long_about = None)]
@@ -183,13 +191,13 @@ fn main() -> ExitCode {
             match socklab::files::check_output(path, socklab::files::Policy { force, inputs: &[] }) {
                 Ok(true) => {
                     if let Err(e) = std::fs::remove_file(path) {
-                        eprintln!("socklab: cannot replace {}: {e}", path.display());
+                        say!("socklab: cannot replace {}: {e}", path.display());
                         return ExitCode::from(2);
                     }
                 }
                 Ok(false) => {}
                 Err(e) => {
-                    eprintln!("socklab: {e}");
+                    say!("socklab: {e}");
                     return ExitCode::from(2);
                 }
             }
@@ -213,11 +221,11 @@ fn main() -> ExitCode {
         Some(Command::Replay { file, idle_limit, .. }) => {
             // A file that cannot be opened, or whose header is unreadable, has nothing to show.
             if let Err(e) = socklab::session::record::open(&file) {
-                eprintln!("socklab: {}: {e}", file.display());
+                say!("socklab: {}: {e}", file.display());
                 return ExitCode::from(2);
             }
             let Some(idle) = idle_limit_of(idle_limit) else {
-                eprintln!(
+                say!(
                     "socklab: --idle-limit {idle_limit}: expected a number of seconds greater than 0 and at most {MAX_IDLE_LIMIT_SECS}"
                 );
                 return ExitCode::from(2);
@@ -250,7 +258,7 @@ fn tui_can_start() -> Result<(), ExitCode> {
     if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
         Ok(())
     } else {
-        eprintln!(
+        say!(
             "socklab: the terminal UI needs a terminal on standard input and output; for a script use `socklab run FILE`, for a recording `socklab replay FILE --headless`"
         );
         Err(ExitCode::from(2))
@@ -268,9 +276,7 @@ fn tui(
     if let Some(LessonStart::Number(n)) = lesson {
         let count = socklab::learn::lesson::all().len();
         if !(1..=count).contains(&n) {
-            eprintln!(
-                "socklab: there is no lesson {n}: the lessons are numbered 1 to {count} (`socklab learn --list`)"
-            );
+            say!("socklab: there is no lesson {n}: the lessons are numbered 1 to {count} (`socklab learn --list`)");
             return ExitCode::from(2);
         }
     }
@@ -281,7 +287,7 @@ fn tui(
     match run_tui(TuiOptions { net, theme, mouse, config: None, lesson, record, replay }) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("socklab: {e:#}");
+            say!("socklab: {e:#}");
             ExitCode::from(1)
         }
     }
@@ -302,7 +308,7 @@ fn run_file(
     let bytes = match read_script(file) {
         Ok(b) => b,
         Err(e) => {
-            eprintln!("socklab: cannot read {shown}: {e}");
+            say!("socklab: cannot read {shown}: {e}");
             return ExitCode::from(2);
         }
     };
@@ -310,10 +316,10 @@ fn run_file(
         Ok(s) => s,
         Err(errors) => {
             for e in errors.iter().take(MAX_ERRORS_SHOWN) {
-                eprintln!("{shown}: {e}");
+                say!("{shown}: {e}");
             }
             if errors.len() > MAX_ERRORS_SHOWN {
-                eprintln!("{shown}: ... {} errors in all", errors.len());
+                say!("{shown}: ... {} errors in all", errors.len());
             }
             return ExitCode::from(2);
         }
@@ -326,7 +332,7 @@ fn run_file(
             match socklab::files::create_new(path, socklab::files::Policy { force, inputs: &inputs }) {
                 Ok(f) => Some(f),
                 Err(e) => {
-                    eprintln!("socklab: cannot record: {e}");
+                    say!("socklab: cannot record: {e}");
                     return ExitCode::from(2);
                 }
             }
@@ -359,7 +365,7 @@ fn run_file(
                 (Lab::live(&ps, tapped(Box::new(facts)), kernel), header)
             }
             Err(e) => {
-                eprintln!("socklab: cannot start the live network: {e}; try --net sim");
+                say!("socklab: cannot start the live network: {e}; try --net sim");
                 return ExitCode::from(2);
             }
         },
@@ -381,7 +387,7 @@ fn run_file(
             match Recorder::with_tap(std::io::BufWriter::new(f), &header, tap.clone(), clock) {
                 Ok(r) => Some(r),
                 Err(e) => {
-                    eprintln!("socklab: cannot record to {}: {e}", path.display());
+                    say!("socklab: cannot record to {}: {e}", path.display());
                     return ExitCode::from(2);
                 }
             }
@@ -395,7 +401,7 @@ fn run_file(
     };
     if let Some(r) = recorder {
         if let Err(e) = r.stop() {
-            eprintln!("socklab: cannot finish the recording: {e}");
+            say!("socklab: cannot finish the recording: {e}");
         }
     }
     match result {
@@ -403,15 +409,15 @@ fn run_file(
         Ok(report) => {
             let _ = out.flush();
             for f in &report.failures {
-                eprintln!("{f}");
+                say!("{f}");
             }
             for d in &report.disagreements {
-                eprintln!("model disagrees with the kernel: {d}");
+                say!("model disagrees with the kernel: {d}");
             }
             ExitCode::from(if report.failures.is_empty() { 3 } else { 1 })
         }
         Err(e) => {
-            eprintln!("socklab: {e}");
+            say!("socklab: {e}");
             ExitCode::from(2)
         }
     }
@@ -420,9 +426,9 @@ fn run_file(
 /// Real sockets: socklab's targets on loopback, and the kernel that judges the linux model.
 fn live_network() -> Result<(LiveKernel, socklab::net::live::judge::LiveFacts), String> {
     match socklab::net::live::limits::raise_nofile_limit() {
-        Ok(r) if r.is_low() => eprintln!("socklab: {r}"),
+        Ok(r) if r.is_low() => say!("socklab: {r}"),
         Ok(_) => {}
-        Err(e) => eprintln!("socklab: could not read the descriptor limit: {e}"),
+        Err(e) => say!("socklab: could not read the descriptor limit: {e}"),
     }
     LiveKernel::start().map_err(|e| e.to_string())
 }
@@ -440,7 +446,7 @@ fn open_recording(
     file: &std::path::Path,
 ) -> Result<socklab::session::record::Reader<std::io::BufReader<std::fs::File>>, ExitCode> {
     socklab::session::record::open(file).map_err(|e| {
-        eprintln!("socklab: {}: {e}", file.display());
+        say!("socklab: {}: {e}", file.display());
         ExitCode::from(2)
     })
 }
@@ -462,18 +468,18 @@ fn replay_file(file: &std::path::Path, json: bool) -> ExitCode {
     let report = match (report, flushed) {
         (Ok(r), Ok(())) => r,
         (Err(e), _) | (Ok(_), Err(e)) => {
-            eprintln!("socklab: cannot write the transcript: {e}");
+            say!("socklab: cannot write the transcript: {e}");
             return ExitCode::from(2);
         }
     };
     for d in report.divergences.iter().take(20) {
-        eprintln!("{}: diverges: {d}", file.display());
+        say!("{}: diverges: {d}", file.display());
     }
     if report.diverged > 20 {
-        eprintln!("{}: ... {} divergences in all", file.display(), report.diverged);
+        say!("{}: ... {} divergences in all", file.display(), report.diverged);
     }
     if let Some(e) = &report.error {
-        eprintln!("socklab: {}: {e}; the {} entries before it were replayed", file.display(), report.entries);
+        say!("socklab: {}: {e}; the {} entries before it were replayed", file.display(), report.entries);
         return ExitCode::from(2);
     }
     if report.diverged > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
@@ -491,27 +497,27 @@ fn rerun_file(file: &std::path::Path, allow_remote: bool) -> ExitCode {
     let remote = match socklab::session::replay::remote_addresses(&header, reader.numbered()) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("socklab: {}: {e}", file.display());
+            say!("socklab: {}: {e}", file.display());
             return ExitCode::from(2);
         }
     };
     let safety = "socklab's live network sends nothing beyond loopback: those calls are reported as not made";
     if !remote.is_empty() {
         for r in &remote {
-            eprintln!("{}:{}: `{}` reaches {}, beyond this host", file.display(), r.line, r.text, r.addr);
+            say!("{}:{}: `{}` reaches {}, beyond this host", file.display(), r.line, r.text, r.addr);
         }
         if !allow_remote {
-            eprintln!(
+            say!(
                 "socklab: refusing to re-run a recording whose calls reach beyond this host; pass --allow-remote to re-run it anyway ({safety})"
             );
             return ExitCode::from(2);
         }
-        eprintln!("socklab: --allow-remote: re-running anyway; {safety}");
+        say!("socklab: --allow-remote: re-running anyway; {safety}");
     }
     let (kernel, facts) = match live_network() {
         Ok(x) => x,
         Err(e) => {
-            eprintln!("socklab: cannot start the live network: {e}");
+            say!("socklab: cannot start the live network: {e}");
             return ExitCode::from(2);
         }
     };
@@ -522,17 +528,17 @@ fn rerun_file(file: &std::path::Path, allow_remote: bool) -> ExitCode {
         Err(code) => return code,
     };
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = SafeWriter::new(stdout.lock());
     match socklab::script::replay::rerun(reader, &mut lab, &today, &mut out) {
         Ok(r) => {
             if let Some(e) = &r.error {
-                eprintln!("socklab: {}: {e}; the calls before it were re-run", file.display());
+                say!("socklab: {}: {e}; the calls before it were re-run", file.display());
                 return ExitCode::from(2);
             }
             if r.differences > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
         }
         Err(e) => {
-            eprintln!("socklab: {e}");
+            say!("socklab: {e}");
             ExitCode::from(2)
         }
     }
@@ -547,7 +553,7 @@ fn export_file(file: &std::path::Path, to: ExportTo, output: Option<&std::path::
         // Refused before the recording is read: nothing is lost, nothing is half-written.
         let inputs = [file];
         if let Err(e) = socklab::files::check_output(path, socklab::files::Policy { force, inputs: &inputs }) {
-            eprintln!("socklab: {e}");
+            say!("socklab: {e}");
             return ExitCode::from(2);
         }
     }
@@ -563,7 +569,7 @@ fn export_file(file: &std::path::Path, to: ExportTo, output: Option<&std::path::
     };
     let mut buf = Vec::new();
     if let Err(e) = export(reader, format, &mut buf) {
-        eprintln!("socklab: {}: {e}", visible(&file.display().to_string()));
+        say!("socklab: {}: {e}", visible(&file.display().to_string()));
         return ExitCode::from(2);
     }
     let written = match output {
@@ -580,7 +586,7 @@ fn export_file(file: &std::path::Path, to: ExportTo, output: Option<&std::path::
     match written {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("socklab: {e}");
+            say!("socklab: {e}");
             ExitCode::from(2)
         }
     }
@@ -624,9 +630,9 @@ fn shell() -> ExitCode {
     let report = |e: &dyn std::fmt::Display, errors: &mut usize| {
         *errors += 1;
         if *errors <= MAX_ERRORS_SHOWN {
-            eprintln!("{e}");
+            say!("{e}");
         } else if *errors == MAX_ERRORS_SHOWN + 1 {
-            eprintln!("socklab: more errors follow; only the first {MAX_ERRORS_SHOWN} are shown");
+            say!("socklab: more errors follow; only the first {MAX_ERRORS_SHOWN} are shown");
         }
     };
     loop {
@@ -651,7 +657,7 @@ fn shell() -> ExitCode {
                 continue;
             }
             Err(e) => {
-                eprintln!("socklab: cannot read line {n}: {e}");
+                say!("socklab: cannot read line {n}: {e}");
                 return ExitCode::from(2);
             }
         };
@@ -661,7 +667,7 @@ fn shell() -> ExitCode {
                 if let Err(e) =
                     run(std::slice::from_ref(&stmt), &mut lab, Output::Compare, &mut out).and_then(|_| out.flush())
                 {
-                    eprintln!("socklab: cannot write: {e}");
+                    say!("socklab: cannot write: {e}");
                     return ExitCode::from(2);
                 }
             }

@@ -537,3 +537,15 @@ fn issue14_the_tui_replay_index_does_not_hold_a_huge_line() {
     let r = Replay::new(Cursor::new(vec![b'x'; 17 << 20]));
     assert!(r.is_err());
 }
+
+#[test]
+fn issue14_error_messages_cannot_drive_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let lab = dir.path().join("e.lab");
+    std::fs::write(&lab, "\u{1b}]0;owned\u{7}bogus\nsocket tcp as \"\u{1b}[2J\"\n").unwrap();
+    let o = socklab(&["run", lab.to_str().unwrap(), "--net", "sim"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(!err.chars().any(|c| socklab::script::term::is_unsafe_char(c) && c != '\n'), "{err:?}");
+    assert!(err.contains("\\u{1b}"), "{err}");
+}

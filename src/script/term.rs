@@ -44,6 +44,12 @@ pub fn visible(s: &str) -> Cow<'_, str> {
     filter(s, false, false)
 }
 
+/// Text for a terminal, lines kept: every unsafe character but the line feed and the tab
+/// written as `\u{H..}`.
+pub fn visible_lines(s: &str) -> Cow<'_, str> {
+    filter(s, true, false)
+}
+
 /// A writer that passes text through with its unsafe characters made visible, keeping line
 /// feeds and tabs. Bytes that are not UTF-8 are written as `\x{HH}`. A character split across
 /// two writes is held until its end arrives.
