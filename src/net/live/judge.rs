@@ -574,7 +574,8 @@ impl Kernel for LiveKernel {
 
 /// A call's timeout in milliseconds; none means socklab's own bound on the live network.
 fn wait_ms(timeout: Option<Duration>) -> u32 {
-    timeout.unwrap_or(LIVE_BLOCK_LIMIT).as_millis().min(u32::MAX as u128) as u32
+    // At most INT_MAX ms, the longest the command language writes (and poll(2) takes).
+    timeout.unwrap_or(LIVE_BLOCK_LIMIT).as_millis().min(i32::MAX as u128) as u32
 }
 
 /// Readiness bits per socket name (poll and epoll share the Linux values of these bits).
