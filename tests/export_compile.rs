@@ -269,7 +269,7 @@ fn check(dir: &Path, script: &str, runnable: bool) -> Result<(), TestCaseError> 
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 20, failure_persistence: None, .. ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 16, failure_persistence: None, .. ProptestConfig::default() })]
 
     #[test]
     fn random_sessions_export_to_c_that_compiles_and_runs(script in session(true)) {

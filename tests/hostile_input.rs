@@ -549,3 +549,20 @@ fn issue14_error_messages_cannot_drive_the_terminal() {
     assert!(!err.chars().any(|c| socklab::script::term::is_unsafe_char(c) && c != '\n'), "{err:?}");
     assert!(err.contains("\\u{1b}"), "{err}");
 }
+
+#[test]
+fn issue14_a_recording_error_does_not_print_a_huge_value_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = record(dir.path(), "v", "socket tcp as s\n");
+    let mut body = std::fs::read_to_string(&good).unwrap();
+    body.push_str(&format!(
+        "{{\"t\":0,\"kind\":\"call\",\"text\":\"x\",\"call\":{{\"call\":\"{}\"}}}}\n",
+        "z".repeat(1 << 20)
+    ));
+    let rec = dir.path().join("huge_value.ndjson");
+    std::fs::write(&rec, body).unwrap();
+    let o = socklab(&["replay", rec.to_str().unwrap(), "--headless"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(o.stderr.len() < 2000, "{} bytes of error", o.stderr.len());
+    assert!(text(&o.stderr).contains("line "), "{}", text(&o.stderr));
+}

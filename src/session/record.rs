@@ -903,7 +903,10 @@ impl Entry {
             _ => {
                 let v: Json = serde_json::from_str(line).map_err(|e| EntryError::json(Some(k), &e))?;
                 if !v.is_object() {
-                    return Err(EntryError { kind: Some(k.to_string()), message: "not a JSON object".into() });
+                    return Err(EntryError {
+                        kind: Some(capped(&k.to_string(), 64)),
+                        message: "not a JSON object".into(),
+                    });
                 }
                 Entry::Unknown(v)
             }
@@ -921,6 +924,15 @@ fn sniff_kind(line: &[u8]) -> Option<&str> {
     let k = std::str::from_utf8(&rest[..end]).ok()?;
     // Escapes would need a real parse.
     if k.contains('\\') { None } else { Some(k) }
+}
+
+/// `s` cut to at most `max` characters (serde quotes the offending value in its messages: a
+/// recording's 10 MB string is not printed back).
+fn capped(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        None => s.to_string(),
+        Some((i, _)) => format!("{}… ({} characters in all)", &s[..i], s.chars().count()),
+    }
 }
 
 /// What is wrong with one entry.
@@ -943,7 +955,7 @@ impl EntryError {
             serde_json::error::Category::Syntax | serde_json::error::Category::Eof => format!("not valid JSON: {msg}"),
             _ => msg,
         };
-        EntryError { kind: kind.map(str::to_string), message }
+        EntryError { kind: kind.map(|k| capped(k, 64)), message: capped(&message, 400) }
     }
 }
 
@@ -1034,7 +1046,8 @@ pub fn parse_header(line: &str) -> Result<Header, ReadError> {
             "format version {version} is not one this socklab reads (it reads versions 1 to {FORMAT_VERSION}): update socklab"
         )));
     }
-    serde_json::from_value(v.clone()).map_err(|e| err(header_field_error(&v).unwrap_or_else(|| e.to_string())))
+    serde_json::from_value(v.clone())
+        .map_err(|e| err(capped(&header_field_error(&v).unwrap_or_else(|| e.to_string()), 400)))
 }
 
 /// The first header field that is missing or of the wrong shape, named: `field `started_at`:
