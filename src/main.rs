@@ -459,7 +459,7 @@ fn replay_file(file: &std::path::Path, json: bool) -> ExitCode {
         Err(code) => return code,
     };
     let stdout = std::io::stdout();
-    let mut out = SafeWriter::for_output(std::io::BufWriter::with_capacity(1 << 16, stdout.lock()), json);
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, SafeWriter::for_output(stdout.lock(), json));
     let report = socklab::script::replay::replay(reader, json, &mut out);
     // The transcript is the output: failing to write it (a full disk, a closed pipe) is an
     // error, as it is for `run` and `export`.

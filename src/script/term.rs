@@ -124,14 +124,54 @@ impl<W: Write> SafeWriter<W> {
     }
 }
 
+/// Whether no byte of `b` can start or be an unsafe character: every unsafe character is a C0
+/// control, DEL, or a UTF-8 sequence starting with 0xC2 (C1), 0xE2 (the format characters) or
+/// 0xEF (the byte-order mark). Line feeds and tabs pass.
+fn plainly_safe(b: &[u8]) -> bool {
+    b.iter().all(|&c| (c >= 0x20 && c != 0x7f && c != 0xc2 && c != 0xe2 && c != 0xef) || c == b'\n' || c == b'\t')
+}
+
+/// How many bytes at the end of `b` are the start of a UTF-8 character whose rest has not
+/// arrived yet.
+fn incomplete_tail(b: &[u8]) -> usize {
+    for back in 1..=3.min(b.len()) {
+        let c = b[b.len() - back];
+        if c & 0xc0 != 0x80 {
+            // A lead byte (or ASCII): how long its character is.
+            let need = if c >= 0xf0 {
+                4
+            } else if c >= 0xe0 {
+                3
+            } else if c >= 0xc0 {
+                2
+            } else {
+                1
+            };
+            return if need > back { back } else { 0 };
+        }
+    }
+    0
+}
+
 impl<W: Write> Write for SafeWriter<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if self.pending.is_empty() {
-            self.write_text(buf)?;
+        let joined;
+        let bytes = if self.pending.is_empty() {
+            buf
         } else {
-            let mut joined = std::mem::take(&mut self.pending);
-            joined.extend_from_slice(buf);
-            self.write_text(&joined)?;
+            let mut j = std::mem::take(&mut self.pending);
+            j.extend_from_slice(buf);
+            joined = j;
+            &joined[..]
+        };
+        if plainly_safe(bytes) {
+            // The common case, checked byte by byte: passed through as it is, an unfinished
+            // character held until its end arrives.
+            let tail = incomplete_tail(bytes);
+            self.inner.write_all(&bytes[..bytes.len() - tail])?;
+            self.pending.extend_from_slice(&bytes[bytes.len() - tail..]);
+        } else {
+            self.write_text(bytes)?;
         }
         Ok(buf.len())
     }
@@ -152,6 +192,18 @@ mod tests {
         w.write_all(b"\x9b2J\n\xff").unwrap();
         let out = String::from_utf8(w.into_inner().unwrap()).unwrap();
         assert_eq!(out, "a\\u{1b}]0;title\\u{7}b\\u{d}\nALL PASSED\\u{9b}2J\n\\x{ff}");
+    }
+
+    #[test]
+    fn characters_split_across_writes_survive() {
+        let text = "é\u{1b}x\u{202e}y€z\n";
+        for split in 0..=text.len() {
+            let mut w = SafeWriter::new(Vec::new());
+            w.write_all(&text.as_bytes()[..split]).unwrap();
+            w.write_all(&text.as_bytes()[split..]).unwrap();
+            let out = String::from_utf8(w.into_inner().unwrap()).unwrap();
+            assert_eq!(out, "é\\u{1b}x\\u{202e}y€z\n", "split at {split}");
+        }
     }
 
     #[test]
