@@ -903,10 +903,7 @@ impl Entry {
             _ => {
                 let v: Json = serde_json::from_str(line).map_err(|e| EntryError::json(Some(k), &e))?;
                 if !v.is_object() {
-                    return Err(EntryError {
-                        kind: Some(capped(&k.to_string(), 64)),
-                        message: "not a JSON object".into(),
-                    });
+                    return Err(EntryError { kind: Some(capped(k, 64)), message: "not a JSON object".into() });
                 }
                 Entry::Unknown(v)
             }
