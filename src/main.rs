@@ -188,7 +188,10 @@ fn main() -> ExitCode {
             return code;
         }
         if let Some(path) = &cli.record {
-            match socklab::files::check_output(path, socklab::files::Policy { force, inputs: &[] }) {
+            // The theme file, when one is named, is an input too.
+            let theme = cli.theme.as_deref().map(std::path::Path::new);
+            let inputs: Vec<&std::path::Path> = theme.into_iter().collect();
+            match socklab::files::check_output(path, socklab::files::Policy { force, inputs: &inputs }) {
                 Ok(true) => {
                     if let Err(e) = std::fs::remove_file(path) {
                         say!("socklab: cannot replace {}: {e}", path.display());
