@@ -16,7 +16,8 @@
 //! CI spends). Longer runs: `SOCKLAB_FUZZ_SECS=600 cargo test --release --test fuzz --
 //! --nocapture` (see docs/fuzzing.md, which records the hours run and what was found). A
 //! crashing input is saved under `target/fuzz-crashes/` and named in the failure;
-//! `SOCKLAB_FUZZ_SEED` picks another seed.
+//! `SOCKLAB_FUZZ_SEED` picks another seed. Inputs that once failed are kept in
+//! `tests/fuzz_regressions/` and checked by every run.
 
 use std::collections::BTreeSet;
 use std::io::Cursor;
@@ -431,6 +432,28 @@ fn fuzz_recording_reader_and_exports() {
     let left = if budget() < Duration::from_secs(10) { 2 } else { 6 };
     let mut compiles = Compiles { left, dir: tempfile::tempdir().unwrap() };
     fuzz("recording_reader", read_dir("recordings", "ndjson"), |b| check_recording(b, &mut compiles));
+}
+
+/// Inputs a fuzz target once failed on (`tests/fuzz_regressions/TARGET-*.`), checked again.
+#[test]
+fn fuzz_regressions_stay_fixed() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz_regressions");
+    let mut compiles = Compiles { left: 2, dir: tempfile::tempdir().unwrap() };
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let path = e.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let bytes = std::fs::read(&path).unwrap();
+        if name.starts_with("recording_reader-") {
+            check_recording(&bytes, &mut compiles);
+        } else if name.starts_with("script_parser-") {
+            check_script(&bytes);
+        } else {
+            panic!("{name}: no target of that name");
+        }
+        n += 1;
+    }
+    assert!(n >= 1, "no regression inputs in {}", dir.display());
 }
 
 #[test]

@@ -208,7 +208,7 @@ fn targets_line(h: &Header) -> String {
     h.facts
         .targets
         .iter()
-        .filter_map(|(n, a)| a.v4.or(a.v6).map(|a| format!("{} {a}", md(&format!("@{n}")))))
+        .filter_map(|(n, a)| a.v4.or(a.v6).map(|a| md(&format!("@{n} {a}"))))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -1845,6 +1845,27 @@ mod tests {
     fn c_strings_escape_everything_but_printable_ascii() {
         assert_eq!(c_str(b"hello"), "\"hello\"");
         assert_eq!(c_str(b"a\"b\\c?\n\x00\xff1"), "\"a\\\"b\\\\c\\?\\012\\000\\3771\"");
+    }
+
+    /// Found by the fuzz target `recording_reader` (seed 3): an IPv6 target address put a raw
+    /// `[` in the handout.
+    #[test]
+    fn markdown_escapes_target_addresses_too() {
+        use super::super::record::{HeaderFacts, TargetAddrs};
+        let mut facts = HeaderFacts::default();
+        facts.targets.insert("sink".into(), TargetAddrs { v4: None, v6: Some("[::1]:7007".parse().unwrap()) });
+        let h = Header {
+            socklab_recording: 1,
+            socklab_version: "0".into(),
+            host_os: "linux".into(),
+            personalities: vec![PersonalityId::Linux],
+            network: Network::Sim,
+            started_at: "x".into(),
+            facts,
+            source: None,
+            extra: Default::default(),
+        };
+        assert_eq!(targets_line(&h), "@sink \\[::1\\]:7007");
     }
 
     #[test]
