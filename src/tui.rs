@@ -117,7 +117,10 @@ impl Recording {
     /// was.
     fn attach(&mut self, path: &std::path::Path) -> std::io::Result<usize> {
         use std::io::Write;
-        let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
+        // A new file: an existing name (a dangling link included) is never followed or
+        // truncated; `--force` cleared a replaceable file before the TUI started.
+        let file = crate::files::create_new(path, crate::files::Policy::default()).map_err(std::io::Error::other)?;
+        let mut f = std::io::BufWriter::new(file);
         let tee = self.recorder.writer_mut();
         f.write_all(&tee.memory)?;
         f.flush()?;
@@ -220,7 +223,7 @@ pub fn prepare_all(opts: &TuiOptions) -> (App, Theme, bool, Option<Recording>) {
     let env = |k: &str| std::env::var(k).ok();
     let path = opts.config.clone().or_else(|| Config::path(&env));
     let mut warnings = Vec::new();
-    let config = match path.as_ref().map(std::fs::read_to_string) {
+    let config = match path.as_deref().map(crate::files::read_settings) {
         Some(Ok(src)) => Config::parse(&src),
         Some(Err(e)) if e.kind() != std::io::ErrorKind::NotFound => {
             warnings.push(format!("cannot read the config file: {e}"));
@@ -234,7 +237,9 @@ pub fn prepare_all(opts: &TuiOptions) -> (App, Theme, bool, Option<Recording>) {
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         config: config.theme.clone(),
     };
-    let (theme, w) = ui::theme::resolve(&choice, &|p| std::fs::read_to_string(p).map_err(|e| e.to_string()));
+    let (theme, w) = ui::theme::resolve(&choice, &|p| {
+        crate::files::read_settings(std::path::Path::new(p)).map_err(|e| e.to_string())
+    });
     warnings.extend(w);
     if let Some(start) = &opts.replay {
         let name = start
@@ -730,13 +735,19 @@ fn perform(app: &mut App, fx: &[Effect], rec: &mut Option<Recording>) {
                 };
                 #[allow(clippy::disallowed_methods)]
                 let now = std::time::SystemTime::now();
+                // The first free name: `attach` creates it exclusively, so a name taken (by a
+                // file or a link, even a dangling one) moves on to the next.
                 let mut path = PathBuf::from(default_recording_name(now));
-                let mut n = 2;
-                while path.exists() {
+                let mut attached = r.attach(&path);
+                for n in 2..100 {
+                    let taken = attached.as_ref().is_err_and(|_| std::fs::symlink_metadata(&path).is_ok());
+                    if !taken {
+                        break;
+                    }
                     path = PathBuf::from(default_recording_name(now).replace(".ndjson", &format!("-{n}.ndjson")));
-                    n += 1;
+                    attached = r.attach(&path);
                 }
-                match r.attach(&path) {
+                match attached {
                     Ok(so_far) => app.recording_started(path.display().to_string(), so_far),
                     Err(err) => {
                         app.update(Msg::Warning(format!("cannot record to {}: {err}", path.display())));

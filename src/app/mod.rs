@@ -1585,6 +1585,9 @@ impl App {
                             Some(KernelDone::Until(met, took)) => {
                                 self.ws.lab.wait_until_answered(sock, u, Some((met, took)))
                             }
+                            // A wait that can never be met ends at once (Lab::unreachable_wait):
+                            // no worker, no 600 s on the kernel.
+                            _ if self.ws.lab.unreachable_wait(sock, u).is_some() => self.ws.lab.wait_until(sock, u),
                             _ => {
                                 let job = KernelJob::Until { sock: sock.clone(), until: u };
                                 if self.start_job(job, &stmt, from_key) {

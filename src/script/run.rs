@@ -111,6 +111,7 @@ pub fn run_recorded(
                 print_call(stmt, call, recs, output, w)?;
             }
             StmtKind::Wait(wait) => {
+                let mut never = None;
                 let recs = match wait {
                     Wait::For(d) => lab.wait_for(*d),
                     Wait::Until { sock, until } => {
@@ -119,6 +120,7 @@ pub fn run_recorded(
                             WaitUntil::Failed => Until::Failed,
                             WaitUntil::Event => Until::Event,
                         };
+                        never = lab.unreachable_wait(sock, u);
                         lab.wait_until(sock, u)
                     }
                 };
@@ -133,7 +135,7 @@ pub fn run_recorded(
                     }
                 }
                 journal.wait(Some(stmt.span.line), &stmt.text, &wait_spec(wait), &recs)?;
-                print_wait(stmt, &recs, output, w)?;
+                print_wait_why(stmt, &recs, never.as_deref(), output, w)?;
             }
             StmtKind::Mark(label) => {
                 journal.marker(Some(stmt.span.line), label)?;
@@ -365,6 +367,31 @@ fn kernel_lines(r: &CallRecord, tag: &str, w: &mut dyn Write) -> std::io::Result
 }
 
 pub(crate) fn print_wait(stmt: &Stmt, recs: &[WaitRecord], output: Output, w: &mut dyn Write) -> std::io::Result<()> {
+    print_wait_why(stmt, recs, None, output, w)
+}
+
+/// [`print_wait`], with why the condition can never be met when it cannot (the wait ended at
+/// once).
+fn print_wait_why(
+    stmt: &Stmt,
+    recs: &[WaitRecord],
+    never: Option<&str>,
+    output: Output,
+    w: &mut dyn Write,
+) -> std::io::Result<()> {
+    if let Some(why) = never {
+        match output {
+            Output::Json => {
+                let v = json!({ "line": stmt.span.line, "text": stmt.text, "kind": "wait", "never": why });
+                writeln!(w, "{v}")?;
+            }
+            Output::Single | Output::Compare => {
+                writeln!(w, "{:>4}  {}", stmt.span.line, stmt.text)?;
+                writeln!(w, "        never reached: {why}")?;
+            }
+        }
+        return Ok(());
+    }
     for r in recs {
         let p = Profile::of(r.personality);
         match output {

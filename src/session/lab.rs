@@ -446,22 +446,61 @@ impl Lab {
         out
     }
 
-    /// Let time pass until the socket reaches the condition (at most [`WAIT_LIMIT`]).
+    /// Why `wait SOCK connected|failed` can never be met, when it cannot: only a pending
+    /// connect moves on without a call (to connected or failed), and a connection to failed
+    /// when its peer resets it, so a socket that is neither, and not already there, in every
+    /// personality and in the kernel, will not get there by waiting. `None` when it may (and
+    /// always for `event`).
+    pub fn unreachable_wait(&self, sock: &str, until: Until) -> Option<String> {
+        let target = match until {
+            Until::Connected => State::Connected,
+            Until::Failed => State::Failed,
+            Until::Event => return None,
+        };
+        if self.kernel_tcp_state(sock).is_some_and(|s| s == "SYN_SENT") {
+            return None;
+        }
+        let states: Vec<Option<State>> = self.hosts.iter().map(|h| h.state(sock)).collect();
+        if states.iter().any(|s| *s == Some(State::Pending) || *s == Some(target)) {
+            return None;
+        }
+        // A peer reset also ends a connection without a call: possible while the network still
+        // has something due (socklab's @reset schedules one; an idle peer sends nothing).
+        if target == State::Failed
+            && states.iter().any(|s| *s == Some(State::Connected))
+            && self.hosts.iter().any(|h| h.next_event().is_some())
+        {
+            return None;
+        }
+        let now = match states.iter().flatten().next() {
+            Some(s) => format!("{sock} is {s}"),
+            None => format!("there is no socket {sock}"),
+        };
+        Some(format!(
+            "{now}, and only a pending connect (or a connection its peer resets) becomes {target} without a call: the wait would never end"
+        ))
+    }
+
+    /// Let time pass until the socket reaches the condition (at most [`WAIT_LIMIT`]). A wait
+    /// that can never be met ([`Lab::unreachable_wait`]) ends at once, unmet, without time
+    /// passing.
     pub fn wait_until(&mut self, sock: &str, until: Until) -> Vec<WaitRecord> {
+        let limit = if self.unreachable_wait(sock, until).is_some() { Duration::ZERO } else { WAIT_LIMIT };
         // The kernel decides when it happened; the models get at least as long.
-        let real = self.kernel.as_mut().map(|k| k.wait_until(sock, until, WAIT_LIMIT));
+        let real = self.kernel.as_mut().map(|k| k.wait_until(sock, until, limit));
         self.wait_until_answered(sock, until, real)
     }
 
     /// [`Lab::wait_until`], the kernel having waited already (a [`KernelJob::Until`]).
     pub fn wait_until_answered(&mut self, sock: &str, until: Until, real: Option<(bool, Duration)>) -> Vec<WaitRecord> {
+        let limit = if self.unreachable_wait(sock, until).is_some() { Duration::ZERO } else { WAIT_LIMIT };
         let real = real.filter(|_| self.has_kernel);
         let winsock = self.winsock.as_ref().and_then(|o| o.lock().unwrap_or_else(|p| p.into_inner()).wait.take());
         let facts = &*self.facts;
         let mut out = Vec::new();
         for (k, h) in self.hosts.iter_mut().enumerate() {
             let before_events = h.pending_notifications().len();
-            let (events, met) = h.advance_until(WAIT_LIMIT, facts, |h| match until {
+            let (events, met) = h.advance_until(limit, facts, |h| match until {
                 Until::Connected => h.state(sock) == Some(State::Connected),
                 Until::Failed => h.state(sock) == Some(State::Failed),
                 Until::Event => h.pending_notifications()[before_events..].iter().any(|n| n.sock() == sock),

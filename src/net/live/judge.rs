@@ -359,7 +359,11 @@ impl LiveKernel {
             Call::Fionbio { sock, on } => done(self.sock(sock)?.set_nonblocking(*on).map(|_| Value::None), Ret::Int(0)),
             Call::SetSockOpt { sock, opt, value } => {
                 let s = self.sock(sock)?;
-                let (o, v) = match opt_value(*opt, *value) {
+                // The C types hold an int: a value beyond one is not passed wrapped.
+                let Ok(value) = i32::try_from(*value) else {
+                    return Ok(not_performed("the value does not fit in the option's C int"));
+                };
+                let (o, v) = match opt_value(*opt, value) {
                     Some(x) => x,
                     None => return Ok(not_performed("Linux has no such socket option")),
                 };
@@ -383,7 +387,7 @@ impl LiveKernel {
                 } else {
                     let r = s.getsockopt(o).map(|v| match v {
                         OptValue::Int(i) => Value::Int { value: i as i64 },
-                        OptValue::Time(d) => Value::Int { value: d.as_millis() as i64 },
+                        OptValue::Time(d) => Value::Int { value: i64::try_from(d.as_millis()).unwrap_or(i64::MAX) },
                         OptValue::Linger { on, secs } => Value::Int { value: if on { secs as i64 } else { 0 } },
                         OptValue::PortRange { lo, hi } => Value::Int { value: ((hi as i64) << 16) | lo as i64 },
                     });
@@ -438,7 +442,22 @@ impl LiveKernel {
                 let a = self.addr(sock, addr, outbound)?;
                 let alarm = self.alarm.take();
                 let r = match sock {
-                    SockRef::Raw(n) => raw::connect_fd(*n as raw::Fd, &a),
+                    SockRef::Raw(n) => {
+                        // A raw number may name a socket of this experiment, or no descriptor
+                        // at all (EBADF, LINUX_TRUTH 8i); never one of socklab's own (its
+                        // targets, wakers, files), which a connect would break.
+                        let Ok(fd) = raw::Fd::try_from(*n) else {
+                            return Ok(not_performed("the descriptor does not fit in a C int"));
+                        };
+                        let ours = self.socks.values().any(|s| s.fd() == fd);
+                        if !ours && raw::fd_is_open(fd) {
+                            let what = raw::describe_fd(fd).map(|d| format!(" ({d})")).unwrap_or_default();
+                            return Ok(not_performed(&format!(
+                                "#{n} is not a socket of this experiment: it is one of socklab's own descriptors{what}, and connecting it would break the lab"
+                            )));
+                        }
+                        raw::connect_fd(fd, &a)
+                    }
                     SockRef::Name(_) => {
                         let s = self.sock(sock)?;
                         match alarm {
@@ -715,7 +734,8 @@ pub fn start_targets() -> Result<(Arc<Targets>, LiveFacts), Errno> {
 
 /// A call's timeout in milliseconds; none means socklab's own bound on the live network.
 fn wait_ms(timeout: Option<Duration>) -> u32 {
-    timeout.unwrap_or(LIVE_BLOCK_LIMIT).as_millis().min(u32::MAX as u128) as u32
+    // At most INT_MAX ms, the longest the command language writes (and poll(2) takes).
+    timeout.unwrap_or(LIVE_BLOCK_LIMIT).as_millis().min(i32::MAX as u128) as u32
 }
 
 /// Readiness bits per socket name (poll and epoll share the Linux values of these bits).
@@ -763,15 +783,17 @@ fn addr_value(a: Option<SocketAddr>) -> Value {
 }
 
 /// The live option and its value for a core option, when Linux has it.
-fn opt_value(opt: call::SockOpt, value: i64) -> Option<(SockOpt, OptValue)> {
+fn opt_value(opt: call::SockOpt, value: i32) -> Option<(SockOpt, OptValue)> {
     use call::SockOpt as C;
-    let int = OptValue::Int(value as i32);
+    let int = OptValue::Int(value);
     Some(match opt {
         C::SO_BROADCAST => (SockOpt::Broadcast, int),
         C::SO_REUSEADDR => (SockOpt::ReuseAddr, int),
         C::SO_ERROR => (SockOpt::Error, int),
-        C::SO_SNDTIMEO => (SockOpt::SndTimeo, OptValue::Time(Duration::from_millis(value.max(0) as u64))),
-        C::SO_LINGER => (SockOpt::Linger, OptValue::Linger { on: value > 0, secs: value.max(0) as i32 }),
+        C::SO_SNDTIMEO => {
+            (SockOpt::SndTimeo, OptValue::Time(Duration::from_millis(u64::from(value.max(0).unsigned_abs()))))
+        }
+        C::SO_LINGER => (SockOpt::Linger, OptValue::Linger { on: value > 0, secs: value.max(0) }),
         C::TCP_NODELAY => (SockOpt::TcpNoDelay, int),
         C::TCP_SYNCNT => (SockOpt::TcpSynCnt, int),
         C::TCP_USER_TIMEOUT => (SockOpt::TcpUserTimeout, int),

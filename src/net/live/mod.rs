@@ -40,6 +40,22 @@ pub mod targets;
 mod sys;
 
 pub use clock::Stopwatch;
+
+/// Whether two paths name the same file (the same inode on Unix, hard links included; the
+/// same canonical path elsewhere). False when either cannot be read.
+pub fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(ma), Ok(mb)) if sys::same_file(&ma, &mb) => true,
+        (Ok(_), Ok(_)) => matches!((std::fs::canonicalize(a), std::fs::canonicalize(b)), (Ok(x), Ok(y)) if x == y),
+        _ => false,
+    }
+}
+
+/// Whether the file is a FIFO, a socket or a device, whose open may block forever (a FIFO
+/// without a reader or writer) or whose reads never end.
+pub fn is_special_file(m: &std::fs::Metadata) -> bool {
+    sys::is_fifo_or_device(m)
+}
 pub use raw::{Errno, Family, Kind, OptValue, RawSocket, SockAddrArg, SockName, SockOpt};
 pub use readiness::{EpollBits, PollBits, SelectAnswer, TcpState};
 pub use targets::{TargetName, Targets};

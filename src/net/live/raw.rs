@@ -613,6 +613,17 @@ pub fn shutdown_fd(fd: Fd) -> Result<(), Errno> {
     sys::shutdown_fd(fd)
 }
 
+/// Whether `fd` is an open descriptor of this process.
+pub fn fd_is_open(fd: Fd) -> bool {
+    sys::fd_is_open(fd)
+}
+
+/// What an open descriptor is, as the system names it (`socket:[1234]`, `/dev/null`), when it
+/// says.
+pub fn describe_fd(fd: Fd) -> Option<String> {
+    sys::describe_fd(fd)
+}
+
 /// `connect(2)` on any descriptor, even one that is closed, `-1`, a pipe or `/dev/null`
 /// (LINUX_TRUTH 8i, 8j).
 pub fn connect_fd(fd: Fd, addr: &SockAddrArg) -> Result<(), Errno> {

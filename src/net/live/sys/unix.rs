@@ -569,3 +569,29 @@ pub fn loopback_port_in_use(port: u16, tcp: bool) -> Option<bool> {
     }
     readable.then_some(false)
 }
+
+/// Whether two files' metadata name the same file (device and inode: hard links too).
+pub fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+/// Whether the metadata is of a FIFO, a socket or a device: a file whose open may block or
+/// whose reads never end.
+pub fn is_fifo_or_device(m: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    let t = m.file_type();
+    t.is_fifo() || t.is_socket() || t.is_block_device() || t.is_char_device()
+}
+
+/// Whether `fd` is an open descriptor of this process.
+pub fn fd_is_open(fd: Fd) -> bool {
+    // SAFETY: F_GETFD only reads the descriptor's flags; an unknown number answers EBADF.
+    unsafe { libc::fcntl(fd, libc::F_GETFD) != -1 }
+}
+
+/// What an open descriptor is, as the kernel names it (`socket:[1234]`, `pipe:[5678]`,
+/// `/dev/null`, `anon_inode:[eventpoll]`).
+pub fn describe_fd(fd: Fd) -> Option<String> {
+    std::fs::read_link(format!("/proc/self/fd/{fd}")).ok().map(|p| p.display().to_string())
+}

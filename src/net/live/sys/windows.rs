@@ -261,3 +261,25 @@ pub fn netns_platform() -> Result<(), String> {
 pub fn loopback_port_in_use(_port: u16, _tcp: bool) -> Option<bool> {
     None
 }
+
+/// Whether two files' metadata name the same file: without a stable file id in std on
+/// Windows, the callers compare canonical paths instead; this answers false.
+pub fn same_file(_a: &std::fs::Metadata, _b: &std::fs::Metadata) -> bool {
+    false
+}
+
+/// Windows has no FIFOs in the file system (named pipes live in their own namespace).
+pub fn is_fifo_or_device(_m: &std::fs::Metadata) -> bool {
+    false
+}
+
+/// Whether `fd` is an open socket of this process (not known on Windows without a call that
+/// could touch it: answered true, so a raw number is never passed blindly).
+pub fn fd_is_open(_fd: Fd) -> bool {
+    true
+}
+
+/// What an open descriptor is (not known on Windows).
+pub fn describe_fd(_fd: Fd) -> Option<String> {
+    None
+}
