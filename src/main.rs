@@ -326,6 +326,9 @@ fn run_file(
     }
     let flushed = out.flush();
     drop(out);
+    // The process ends here: its sockets close with it (the kernel's exit is cheaper than one
+    // close(2) each, and the targets' threads need no goodbye), so the lab is not dropped.
+    std::mem::forget(lab);
     if let (Ok(_), Err(e)) = (&result, &flushed) {
         eprintln!("socklab: {e}");
         return ExitCode::from(2);

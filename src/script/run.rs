@@ -282,9 +282,12 @@ pub(crate) fn print_call(
         }
         Output::Compare => {
             let mark = if differs(recs) { "≠" } else { " " };
-            let mut line = format!("{:>4}{} {:<34}", stmt.span.line, mark, trunc(&stmt.text, 34));
+            let mut line = String::with_capacity(40 + 33 * recs.len());
+            line.push_str(&format!("{:>4}{} ", stmt.span.line, mark));
+            push_column(&mut line, &stmt.text, 34);
             for r in recs {
-                line.push_str(&format!(" | {:<30}", trunc(&cell(r), 30)));
+                line.push_str(" | ");
+                push_column(&mut line, &cell(r), 30);
             }
             writeln!(w, "{}", line.trim_end())?;
             for r in recs {
@@ -295,7 +298,9 @@ pub(crate) fn print_call(
                 if let Some(n) = &r.answer.note {
                     writeln!(w, "        [{}] note: {n}", r.personality)?;
                 }
-                kernel_lines(r, &format!("[{}] ", r.personality), w)?;
+                if r.kernel.is_some() || r.disagreement.is_some() {
+                    kernel_lines(r, &format!("[{}] ", r.personality), w)?;
+                }
                 for n in &r.answer.notifications {
                     writeln!(w, "        [{}] {}", r.personality, notification_text(n, p))?;
                 }
@@ -408,14 +413,18 @@ fn glob(pattern: &str, text: &str) -> bool {
     true
 }
 
-fn trunc(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(n - 1).collect();
-        t.push('…');
-        t
+/// `format!("{:<n}", trunc(text, n))` without the two strings: a compare-mode column.
+fn push_column(line: &mut String, text: &str, n: usize) {
+    let mut chars = 0;
+    for (i, c) in text.char_indices() {
+        if chars == n - 1 && text[i..].chars().nth(1).is_some() {
+            line.push('…');
+            return;
+        }
+        line.push(c);
+        chars += 1;
     }
+    line.extend(std::iter::repeat_n(' ', n - chars));
 }
 
 /// Check one expectation against one personality: `k` is the personality's column in the lab.
