@@ -27,28 +27,30 @@ cc -O2 -o "$tmp/anchor" benches/storm/anchor.c
 benches/storm/gen.sh "$n" > "$tmp/storm.lab"
 ulimit -n "$(ulimit -Hn)"
 
-# Wall time of one run in ms (the shell's clock: /usr/bin/time has 10 ms steps).
-wall() {
+# One run: "wall_ms cpu_ms" (wall from the shell's clock, as /usr/bin/time has 10 ms steps;
+# CPU = user + sys of the process and its threads, from /usr/bin/time).
+one() {
   local s e
   s=$(date +%s%N)
-  "$@" > /dev/null 2> "$tmp/err" || { echo "failed: $*" >&2; tail -3 "$tmp/err" >&2; exit 1; }
+  /usr/bin/time -f '%U %S' -o "$tmp/cpu" "$@" > /dev/null 2> "$tmp/err" \
+    || { echo "failed: $*" >&2; tail -3 "$tmp/err" >&2; exit 1; }
   e=$(date +%s%N)
-  echo $(( (e - s) / 1000000 ))
+  awk -v w=$(( (e - s) / 1000000 )) '{ printf "%d %d\n", w, ($1 + $2) * 1000 }' "$tmp/cpu"
 }
 
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "pair  anchor_ms  socklab_ms  ratio"
-a_all=(); s_all=(); r_all=()
+echo "pair  anchor_wall_ms  socklab_wall_ms  wall_ratio  anchor_cpu_ms  socklab_cpu_ms"
+a_all=(); s_all=(); r_all=(); ac_all=(); sc_all=()
 for i in $(seq 1 "$pairs"); do
-  a=$(wall "$tmp/anchor" "$n")
-  s=$(wall "$bin" run "$tmp/storm.lab" --net live "${extra[@]}")
+  read -r a ac < <(one "$tmp/anchor" "$n")
+  read -r s sc < <(one "$bin" run "$tmp/storm.lab" --net live "${extra[@]}")
   r=$(awk -v a="$a" -v s="$s" 'BEGIN { printf "%.2f", s / a }')
-  echo "$i  $a  $s  $r"
-  a_all+=("$a"); s_all+=("$s"); r_all+=("$r")
+  echo "$i  $a  $s  $r  $ac  $sc"
+  a_all+=("$a"); s_all+=("$s"); r_all+=("$r"); ac_all+=("$ac"); sc_all+=("$sc")
 done
 med() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 ma=$(med "${a_all[@]}"); ms=$(med "${s_all[@]}"); mr=$(med "${r_all[@]}")
-echo "median: anchor ${ma} ms, socklab ${ms} ms, ratio of medians $(awk -v a="$ma" -v s="$ms" 'BEGIN { printf "%.2f", s / a }'), median pair ratio ${mr}"
-# CPU of one run each (user+sys, threads included), after the timed pairs.
-echo "cpu (user+sys): anchor $(/usr/bin/time -f '%U+%S s' "$tmp/anchor" "$n" 2>&1 >/dev/null | tail -1), socklab $(/usr/bin/time -f '%U+%S s' "$bin" run "$tmp/storm.lab" --net live "${extra[@]}" 2>&1 >/dev/null | tail -1)"
+mac=$(med "${ac_all[@]}"); msc=$(med "${sc_all[@]}")
+echo "median wall: anchor ${ma} ms, socklab ${ms} ms, ratio of medians $(awk -v a="$ma" -v s="$ms" 'BEGIN { printf "%.2f", s / a }'), median pair ratio ${mr}"
+echo "median CPU: anchor ${mac} ms, socklab ${msc} ms, ratio $(awk -v a="$mac" -v s="$msc" 'BEGIN { printf "%.2f", s / (a > 0 ? a : 1) }')"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
