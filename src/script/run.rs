@@ -205,16 +205,26 @@ fn norm_code(c: Code) -> Code {
     }
 }
 
-fn state_text(s: Option<State>) -> String {
-    s.map(|s| s.name().to_string()).unwrap_or_else(|| "-".into())
+fn state_text(s: Option<State>) -> &'static str {
+    s.map_or("-", State::name)
 }
 
-fn transition_text(t: &Transition) -> String {
-    let mut s = format!("t={} ms  {}: {} -> {}  ({})", t.at.as_millis(), t.sock, t.from, t.to, t.cause);
-    if let Some(e) = t.error {
-        s.push_str(&format!(" {e}"));
+/// A transition as the transcript shows it, written straight to the output (no string).
+fn transition_text(t: &Transition) -> TransitionText<'_> {
+    TransitionText(t)
+}
+
+struct TransitionText<'a>(&'a Transition);
+
+impl std::fmt::Display for TransitionText<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let t = self.0;
+        write!(f, "t={} ms  {}: {} -> {}  ({})", t.at.as_millis(), t.sock, t.from, t.to, t.cause)?;
+        if let Some(e) = t.error {
+            write!(f, " {e}")?;
+        }
+        Ok(())
     }
-    s
 }
 
 pub(crate) fn print_call(
@@ -261,14 +271,14 @@ pub(crate) fn print_call(
         Output::Single => {
             let r = &recs[0];
             let p = Profile::of(r.personality);
-            let mut line = format!("{:>4}  {:<34} {}", stmt.span.line, stmt.text, cell(r));
+            write!(w, "{:>4}  {:<34} {}", stmt.span.line, stmt.text, cell(r))?;
             if r.before != r.after {
-                line.push_str(&format!("   [{} -> {}]", state_text(r.before), state_text(r.after)));
+                write!(w, "   [{} -> {}]", state_text(r.before), state_text(r.after))?;
             }
             if r.answer.elapsed >= std::time::Duration::from_millis(1) {
-                line.push_str(&format!("   (blocked {} ms)", r.answer.elapsed.as_millis()));
+                write!(w, "   (blocked {} ms)", r.answer.elapsed.as_millis())?;
             }
-            writeln!(w, "{line}")?;
+            writeln!(w)?;
             if let Some(n) = &r.answer.note {
                 writeln!(w, "        note: {n}")?;
             }
@@ -413,18 +423,24 @@ fn glob(pattern: &str, text: &str) -> bool {
     true
 }
 
-/// `format!("{:<n}", trunc(text, n))` without the two strings: a compare-mode column.
+/// A compare-mode column: `text` cut to `n` characters (the last one then `…`) and padded with
+/// spaces to `n`, written in place (it was three strings per cell).
 fn push_column(line: &mut String, text: &str, n: usize) {
-    let mut chars = 0;
-    for (i, c) in text.char_indices() {
-        if chars == n - 1 && text[i..].chars().nth(1).is_some() {
-            line.push('…');
-            return;
+    const SPACES: &str = "                                        ";
+    let chars = text.chars().count();
+    if chars <= n {
+        line.push_str(text);
+        let pad = n - chars;
+        if pad <= SPACES.len() {
+            line.push_str(&SPACES[..pad]);
+        } else {
+            line.extend(std::iter::repeat_n(' ', pad));
         }
-        line.push(c);
-        chars += 1;
+    } else {
+        let cut = text.char_indices().nth(n - 1).map_or(text.len(), |(i, _)| i);
+        line.push_str(&text[..cut]);
+        line.push('…');
     }
-    line.extend(std::iter::repeat_n(' ', n - chars));
 }
 
 /// Check one expectation against one personality: `k` is the personality's column in the lab.
@@ -568,5 +584,27 @@ pub fn check(lab: &Lab, k: usize, p: PersonalityId, e: &Expect) -> Result<(), St
                 ))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod column_tests {
+    use super::push_column;
+
+    fn col(text: &str, n: usize) -> String {
+        let mut s = String::new();
+        push_column(&mut s, text, n);
+        s
+    }
+
+    #[test]
+    fn a_column_is_padded_or_cut_to_its_width_in_characters() {
+        assert_eq!(col("0", 4), "0   ");
+        assert_eq!(col("abcd", 4), "abcd");
+        assert_eq!(col("abcde", 4), "abc…");
+        assert_eq!(col("≠MODEL x", 8), "≠MODEL x");
+        assert_eq!(col("≠MODEL xy", 8), "≠MODEL …");
+        assert_eq!(col("é", 3), "é  ");
+        assert_eq!(col("", 50).len(), 50);
     }
 }
