@@ -198,8 +198,9 @@ pub fn run_recorded(
     Ok(report)
 }
 
+/// Whether a personality's answer rests on an assumed rule.
 fn assumed(rule: &str, p: PersonalityId) -> bool {
-    rules::find(rule).is_some_and(|r| r.assumed.contains(&p))
+    rules::assumed(rule, p)
 }
 
 /// The cell of one personality for one call: answer, `?` when assumed. A failed `int` call
