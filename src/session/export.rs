@@ -243,8 +243,8 @@ fn markdown(h: &Header, steps: &[Step]) -> String {
     let _ = writeln!(s, "| targets | {} |\n", targets_line(h));
     let _ = writeln!(
         s,
-        "A `?` after a rule marks an answer socklab assumes: no document or measurement states it \
-         (`socklab explain` and docs/semantics.md say which).\n"
+        "A ? after a rule marks an answer socklab assumes: no document or measurement states it \
+         (socklab explain and docs/semantics.md say which).\n"
     );
     let mut n = 0;
     for step in steps {
