@@ -482,6 +482,9 @@ pub enum Call {
     /// Interrupt the next blocking connect after `after`: SIGALRM without SA_RESTART on Linux,
     /// a blocking hook calling WSACancelBlockingCall in a Winsock 1.1 application.
     Alarm { after: Duration },
+    /// `after MS CALL`: another thread makes `action` at virtual time now + `after`, while the
+    /// next blocking call waits (Winsock 1.1: the blocking hook makes it, in the same thread).
+    After { after: Duration, action: Box<Call> },
 }
 
 impl Call {
@@ -514,6 +517,7 @@ impl Call {
             Call::Shutdown { .. } => "shutdown",
             Call::Close { .. } => "closesocket",
             Call::Alarm { .. } => "alarm",
+            Call::After { .. } => "after",
         }
     }
 
@@ -544,7 +548,8 @@ impl Call {
             | Call::Select { .. }
             | Call::Poll { .. }
             | Call::Epoll { .. }
-            | Call::Alarm { .. } => None,
+            | Call::Alarm { .. }
+            | Call::After { .. } => None,
         }
     }
 }

@@ -132,8 +132,20 @@ rules! {
         "winsock1: WSACancelBlockingCall makes a blocking connect fail with WSAEINTR and leaves the socket indeterminate; only closesocket is safe (socklab answers WSAEINVAL to a further connect).",
         "WSACancelBlockingCall function (winsock2.h) reference page on learn.microsoft.com; WSAConnect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-wsaconnect; connect reference page (Winsock 1.1 note) learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect (WSAEINTR)";
     ALARM = "alarm", [],
-        "alarm MS interrupts the next blocking connect: a signal without SA_RESTART on linux, WSACancelBlockingCall from a blocking hook on winsock1; Winsock 2 removed that call: there only closing the socket from another thread ends it (WSAEINTR), which socklab does not model.",
+        "alarm MS interrupts the next blocking connect: a signal without SA_RESTART on linux, WSACancelBlockingCall from a blocking hook on winsock1; Winsock 2 removed that call: there only closing the socket from another thread ends it (WSAEINTR; write `after MS closesocket NAME`, rule block.closed-by-other-thread).",
         "row_13b_13c_13d in tests/live_tcp.rs; WSACancelBlockingCall function (winsock2.h) reference page on learn.microsoft.com; connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect (WSAEINTR: the socket was closed)";
+    AFTER = "after", [],
+        "after MS CALL: another thread makes CALL at virtual time now + MS, while a blocking call waits (or between calls, when none does); what it answered is noted on the answer of the call that was running. winsock1: the blocking hook makes it instead (Winsock 1.1 allows one blocking call at a time).",
+        "tests/scenarios/18_closed_while_blocked.lab, judged by the kernel in tests/live_scenarios.rs";
+    CLOSED_WHILE_BLOCKED = "block.closed-by-other-thread", [],
+        "closesocket from another thread while a blocking connect or recv waits on that socket: Winsock 2 ends the waiting call with WSAEINTR; linux: close(2) releases the descriptor at once but does not wake the call, which runs to its own outcome (a connect to an unanswering address times out with ETIMEDOUT; shutdown(SHUT_RDWR) is what wakes it on linux).",
+        "connect (Windows Sockets) reference page for Windows Embedded CE on learn.microsoft.com (WSAEINTR: the socket was closed); close(2) https://man7.org/linux/man-pages/man2/close.2.html (Multithreaded processes and close()); tests/scenarios/18_closed_while_blocked.lab, judged by the kernel in tests/live_scenarios.rs";
+    WS1_IN_PROGRESS = "winsock1.in-progress", [],
+        "winsock1: a call made while a blocking call is in progress (from the blocking hook, which is where a 1.1 application runs anything during the wait) fails with WSAEINPROGRESS and does nothing; the blocking call goes on.",
+        "connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect (WSAEINPROGRESS: a blocking Windows Sockets 1.1 call is in progress); WSASetBlockingHook function (winsock2.h) reference page on learn.microsoft.com";
+    CONNECTEX_ABORTED = "connectex.closed-pending", [WS, WI],
+        "closesocket while a ConnectEx is pending: closesocket answers 0 and the ConnectEx completes at once with WSA_OPERATION_ABORTED and 0 bytes.",
+        "closesocket reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-closesocket (pending overlapped operations fail with WSA_OPERATION_ABORTED; the page names the send and receive calls, socklab applies it to ConnectEx)";
     LINUX_EINTR = "connect.linux-eintr", [],
         "linux: a blocking connect interrupted by a signal answers EINTR while the handshake carries on; a later nonblocking connect answers EALREADY, a later blocking one waits for the outcome.",
         "row_13b_13c_13d in tests/live_tcp.rs";

@@ -41,6 +41,8 @@ pub struct Explanation {
     pub rules: Vec<&'static Rule>,
     /// Lessons that show it: number and title.
     pub lessons: Vec<(usize, String)>,
+    /// How to produce it in socklab: script lines, then the scenario under tests/ that does.
+    pub try_it: &'static [&'static str],
 }
 
 /// Explain a code.
@@ -76,6 +78,29 @@ pub fn explain(code: Code) -> Explanation {
         when: when(code).to_vec(),
         rules: rules_naming(code),
         lessons,
+        try_it: try_it(code),
+    }
+}
+
+/// Script lines that produce a code which no single ordinary call shows, ending with the
+/// scenario of tests/ that runs them for every personality.
+pub fn try_it(code: Code) -> &'static [&'static str] {
+    use Code::*;
+    match code {
+        WSAEINTR | WSAEINPROGRESS => &[
+            "socket tcp as s",
+            "after 300 closesocket s",
+            "connect s @pending",
+            "(winsock, windows: WSAEINTR at 300 ms; winsock1: the blocking hook's closesocket gets WSAEINPROGRESS; tests/scenarios/18_closed_while_blocked.lab)",
+        ],
+        WSA_OPERATION_ABORTED => &[
+            "socket tcp as c",
+            "bind c 127.0.0.1:0",
+            "connectex c @pending",
+            "closesocket c",
+            "(the completion arrives with WSA_OPERATION_ABORTED; tests/scenarios/18_closed_while_blocked.lab)",
+        ],
+        _ => &[],
     }
 }
 
@@ -123,6 +148,12 @@ impl fmt::Display for Explanation {
                 writeln!(f, "  {s}: {}", s.meaning())?;
             }
         }
+        if !self.try_it.is_empty() {
+            writeln!(f, "Try:")?;
+            for l in self.try_it {
+                writeln!(f, "  {l}")?;
+            }
+        }
         if self.lessons.is_empty() {
             write!(f, "No lesson shows it; `socklab learn --list` lists the lessons.")?;
         } else {
@@ -155,7 +186,9 @@ pub fn when(code: Code) -> &'static [When] {
         WSA_IO_PENDING => w!("ConnectEx" =>
             "the connect was started and has not finished yet: not a failure; the outcome arrives later as a completion (ConnectEx may also return TRUE when it finishes at once)"),
         WSAEINTR => w!("connect (blocking, Winsock 1.1)" =>
-            "the blocking call was cancelled with WSACancelBlockingCall; the socket is left in an unknown state"),
+            "the blocking call was cancelled with WSACancelBlockingCall; the socket is left in an unknown state",
+            "connect, recv (blocking, Winsock 2)" =>
+            "another thread closed the socket while the call waited on it"),
         WSAEBADF => w!("(rare)" =>
             "Winsock defines it but reports a bad or closed socket handle as WSAENOTSOCK instead"),
         WSAEACCES => w!(

@@ -219,6 +219,7 @@ enum Cmd {
     WsaStartup,
     WsaCleanup,
     Alarm,
+    After,
     Epoll,
     Socket,
     Ioctlsocket,
@@ -292,6 +293,7 @@ const COMMANDS: &[CmdInfo] = &[
     cmd("closesocket", Cmd::CloseSocket, "closesocket NAME"),
     cmd("close", Cmd::CloseSocket, "close NAME"),
     cmd("alarm", Cmd::Alarm, "alarm MS (interrupt the next blocking connect)"),
+    cmd("after", Cmd::After, "after MS CALL (another thread makes CALL while the next blocking call waits)"),
     cmd("wait", Cmd::Wait, "wait MS | wait NAME connected|failed|event"),
     cmd("expect", Cmd::Expect, "expect [P1,P2:] WHAT"),
     cmd("mark", Cmd::Mark, "mark LABEL (a marker in the recording)"),
@@ -551,6 +553,38 @@ impl Parser<'_> {
                 })?;
                 self.end()?;
                 Ok((StmtKind::Call(Call::Alarm { after }), None))
+            }
+            Cmd::After => {
+                let t = self.require("duration", DURATION_EXPECTED)?;
+                let after = parse_duration(&t.text).ok_or_else(|| {
+                    self.err(t.col, format!("bad duration `{}`: expected {DURATION_EXPECTED}", t.text))
+                })?;
+                let Some(head) = self.peek().cloned() else {
+                    return Err(self.err(
+                        self.end_col(),
+                        "missing call: expected the call another thread makes, like `closesocket s`",
+                    ));
+                };
+                let usage = self.usage;
+                let (kind, defines) = self.statement()?;
+                match kind {
+                    StmtKind::Call(action)
+                        if defines.is_none()
+                            && !matches!(
+                                action,
+                                Call::After { .. } | Call::Alarm { .. } | Call::WsaStartup { .. } | Call::WsaCleanup
+                            ) =>
+                    {
+                        Ok((StmtKind::Call(Call::After { after, action: Box::new(action) }), None))
+                    }
+                    _ => Err(self.err(
+                        head.col,
+                        format!(
+                            "`{}` cannot be made from another thread here: expected a call on an existing socket, like `closesocket s` (usage: {usage})",
+                            head.text
+                        ),
+                    )),
+                }
             }
             Cmd::Socket => self.socket(),
             Cmd::Ioctlsocket => {
@@ -1618,6 +1652,10 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
             }
         }
         Cmd::WsaCleanup | Cmd::Alarm | Cmd::Mark => Vec::new(),
+        Cmd::After => match n {
+            0 => starting(partial, ["100", "300", "1000"]),
+            _ => candidates(&args[1..], partial, names),
+        },
         Cmd::Socket => match n {
             0 => starting(partial, ["tcp", "udp"]),
             1 => starting(partial, ["v4", "v6", "as"]),

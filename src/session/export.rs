@@ -693,10 +693,53 @@ static UNUSED void arm_alarm(long ms) {
     it.it_value.tv_usec = (ms % 1000) * 1000;
     setitimer(ITIMER_REAL, &it, NULL);
 }
+
+/* `after MS closesocket NAME`: a second thread closes the descriptor after `ms`. */
+struct after_close_arg { int fd; long ms; };
+static void *after_close_thread(void *p) {
+    struct after_close_arg *a = p;
+    sleep_ms(a->ms);
+    long r = close(a->fd);
+    int e = r < 0 ? errno : 0;
+    printf("(other thread) close -> %ld%s%s\n", r, e ? " " : "", e ? strerror(e) : "");
+    free(a);
+    return NULL;
+}
+static UNUSED void after_close(int fd, long ms) {
+    struct after_close_arg *a = malloc(sizeof *a);
+    pthread_t t;
+    if (!a) return;
+    a->fd = fd;
+    a->ms = ms;
+    if (pthread_create(&t, NULL, after_close_thread, a) == 0) pthread_detach(t);
+    else free(a);
+}
 "#;
 
 const WINSOCK_HELPERS: &str = r#"#define UNUSED __attribute__((unused))
 typedef int socklen_t;
+
+/* `after MS closesocket NAME`: a second thread closes the socket after `ms`. */
+struct after_close_arg { SOCKET s; DWORD ms; };
+static DWORD WINAPI after_close_thread(LPVOID p) {
+    struct after_close_arg *a = p;
+    Sleep(a->ms);
+    int r = closesocket(a->s);
+    int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;
+    printf("(other thread) closesocket -> %d (%d)\n", r, e);
+    free(a);
+    return 0;
+}
+static UNUSED void after_close(SOCKET s, DWORD ms) {
+    struct after_close_arg *a = malloc(sizeof *a);
+    HANDLE t;
+    if (!a) return;
+    a->s = s;
+    a->ms = ms;
+    t = CreateThread(NULL, 0, after_close_thread, a, 0, NULL);
+    if (t) CloseHandle(t);
+    else free(a);
+}
 
 /* "NAME -> RET[ ERROR (N)]": the start of a transcript line. */
 static UNUSED void result(const char *call, const char *ret, int err) {
@@ -991,7 +1034,7 @@ impl<'h> CGen<'h> {
         );
         match self.d {
             Dialect::Posix => s.push_str(
-                "#define _GNU_SOURCE\n#include <arpa/inet.h>\n#include <errno.h>\n#include <fcntl.h>\n#include <netinet/in.h>\n#include <netinet/tcp.h>\n#include <poll.h>\n#include <signal.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n#include <sys/epoll.h>\n#include <sys/select.h>\n#include <sys/socket.h>\n#include <sys/time.h>\n#include <time.h>\n#include <unistd.h>\n\n",
+                "#define _GNU_SOURCE\n#include <arpa/inet.h>\n#include <errno.h>\n#include <fcntl.h>\n#include <netinet/in.h>\n#include <netinet/tcp.h>\n#include <poll.h>\n#include <pthread.h>\n#include <signal.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n#include <sys/epoll.h>\n#include <sys/select.h>\n#include <sys/socket.h>\n#include <sys/time.h>\n#include <time.h>\n#include <unistd.h>\n\n",
             ),
             Dialect::Winsock => s.push_str(
                 "#define _WIN32_WINNT 0x0601\n#define WIN32_LEAN_AND_MEAN\n#include <winsock2.h>\n#include <ws2tcpip.h>\n#include <mswsock.h>\n#include <windows.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n\n",
@@ -1125,6 +1168,17 @@ impl<'h> CGen<'h> {
                     format!("{}: socklab's live network does not set it on Linux", opt.name())
                 }
                 Call::Close { .. } => "raw descriptors are not closed".into(),
+                Call::After { after, action } => match &**action {
+                    Call::Close { sock } => match self.sock(sock) {
+                        Ok((fd, _, _)) => {
+                            self.comment(&format!("{text}: a second thread closes the descriptor"));
+                            self.emit(&format!("after_close({fd}, {});", after.as_millis()));
+                            return;
+                        }
+                        Err(why) => format!("not made: {why}"),
+                    },
+                    _ => "only closesocket is exported from a second thread".into(),
+                },
                 _ => format!("{}: no POSIX counterpart", call.name()),
             };
             self.comment(&format!("{text}: {why}"));
@@ -1361,7 +1415,8 @@ impl<'h> CGen<'h> {
             | Call::Poll { .. }
             | Call::WsaStartup { .. }
             | Call::WsaCleanup
-            | Call::Alarm { .. } => None,
+            | Call::Alarm { .. }
+            | Call::After { .. } => None,
             _ => call.sock().map(|r| self.sock(r)),
         };
         let (s, fam, proto) = match target {
@@ -1395,6 +1450,19 @@ impl<'h> CGen<'h> {
             }
             Call::Epoll { .. } => {
                 self.comment(&format!("{text}: Windows has no epoll (WSAPoll is its closest)"));
+                return;
+            }
+            Call::After { after, action } => {
+                match &**action {
+                    Call::Close { sock } => match self.sock(sock) {
+                        Ok((s, _, _)) => {
+                            self.comment(&format!("{text}: a second thread closes the socket"));
+                            self.emit(&format!("after_close({s}, {});", after.as_millis()));
+                        }
+                        Err(why) => self.comment(&format!("{text}: not made: {why}")),
+                    },
+                    _ => self.comment(&format!("{text}: only closesocket is exported from a second thread")),
+                }
                 return;
             }
             Call::Socket { proto, family, name } => {

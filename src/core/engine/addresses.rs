@@ -11,8 +11,9 @@ impl Host {
             if pred(self) {
                 return true;
             }
-            match self.next_event() {
-                Some(t) if t <= deadline => self.fire_next(facts),
+            match (self.next_event(), self.after_due()) {
+                (t, Some(a)) if a <= deadline && t.is_none_or(|t| a < t) => self.fire_after(facts),
+                (Some(t), _) if t <= deadline => self.fire_next(facts),
                 _ => {
                     self.now = deadline;
                     return pred(self);
@@ -30,8 +31,9 @@ impl Host {
             if pred(self) {
                 return true;
             }
-            match self.next_event() {
-                Some(t) if t <= deadline => self.fire_next(facts),
+            match (self.next_event(), self.after_due()) {
+                (t, Some(a)) if a <= deadline && t.is_none_or(|t| a < t) => self.fire_after(facts),
+                (Some(t), _) if t <= deadline => self.fire_next(facts),
                 _ => return false,
             }
         }

@@ -316,6 +316,8 @@ impl Host {
     pub(super) fn blocking_result(&mut self, i: usize) -> Out {
         let s = &mut self.socks[i];
         match s.state {
+            // Winsock 2: another thread closed the socket while the call waited on it.
+            State::Closed => Out::err(r::CLOSED_WHILE_BLOCKED, Code::WSAEINTR),
             State::Connected => {
                 s.success_unreported = false;
                 Out::ok(r::BLOCKING)

@@ -162,6 +162,10 @@ impl Host {
     pub(super) fn recv(&mut self, i: usize, with_from: bool, facts: &dyn Facts) -> Out {
         let p = self.p;
         let udp = self.socks[i].proto == Proto::Udp;
+        if self.socks[i].state == State::Closed {
+            // Winsock 2: another thread closed the socket while recv waited on it.
+            return Out::err(r::CLOSED_WHILE_BLOCKED, Code::WSAEINTR);
+        }
         // Errors reported before any data.
         {
             let s = &mut self.socks[i];
@@ -198,7 +202,11 @@ impl Host {
         }
         let ready = |h: &Host| {
             let s = &h.socks[i];
-            !s.rx.is_empty() || s.reset || s.peer_closed || s.icmp.is_some() || s.state == State::Failed
+            !s.rx.is_empty()
+                || s.reset
+                || s.peer_closed
+                || s.icmp.is_some()
+                || matches!(s.state, State::Failed | State::Closed)
         };
         if !ready(self) {
             if self.socks[i].nonblocking {

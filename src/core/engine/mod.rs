@@ -242,6 +242,16 @@ pub struct Host {
     notes: Vec<Notification>,
     /// `alarm`: when the next blocking connect is interrupted (virtual time).
     alarm: Option<Duration>,
+    /// `after`: the call another thread makes, and when (virtual time), during the next
+    /// blocking call.
+    after: Option<(Duration, Call)>,
+    /// What the other thread's call answered, told in the blocking call's note.
+    after_told: Vec<String>,
+    /// The socket the call being answered is about (the one a blocking call waits on).
+    in_call: Option<usize>,
+    /// linux: a close made by another thread while this call used the socket; the kernel keeps
+    /// the socket until the call returns (close(2), "Multithreaded processes and close()").
+    deferred_close: Option<usize>,
     /// Source of socket serials and attempt numbers.
     serials: u64,
     /// Slots of closed sockets, reused by the next socket (memory stays bounded by the sockets
@@ -277,6 +287,10 @@ impl Host {
             trans: Vec::new(),
             notes: Vec::new(),
             alarm: None,
+            after: None,
+            after_told: Vec::new(),
+            in_call: None,
+            deferred_close: None,
             serials: 0,
             free: Vec::new(),
             closed_names: HashMap::default(),
@@ -397,7 +411,24 @@ impl Host {
         let start = self.now;
         // Events that became due before the call are part of the world it sees.
         self.run_until(self.now, facts);
-        let out = self.dispatch(call, facts);
+        self.in_call = match call.sock() {
+            Some(SockRef::Name(n)) => self.names.get(n).copied(),
+            _ => None,
+        };
+        let mut out = self.dispatch(call, facts);
+        self.in_call = None;
+        if let Some(i) = self.deferred_close.take() {
+            if self.socks[i].state != State::Closed {
+                self.close(i);
+            }
+        }
+        if !self.after_told.is_empty() {
+            let told = std::mem::take(&mut self.after_told).join("; ");
+            out.note = Some(match out.note.take() {
+                Some(n) => format!("{n}; {told}"),
+                None => told,
+            });
+        }
         Answer {
             ret: out.ret,
             error: out.error,
@@ -518,6 +549,10 @@ impl Host {
             Call::Shutdown { sock, how } => self.sock(sock).map(|i| self.shutdown(i, *how)),
             Call::Close { sock } => self.sock(sock).map(|i| self.close(i)),
             Call::Alarm { after } => Ok(self.set_alarm(*after)),
+            Call::After { after, action } => {
+                self.after = Some((self.now.saturating_add(*after), (**action).clone()));
+                Ok(Out::ok(r::AFTER))
+            }
         };
         res.unwrap_or_else(|e| e)
     }
@@ -528,11 +563,55 @@ impl Host {
         if self.p.winsock && self.p.ws2 {
             return Out::na(
                 r::ALARM,
-                "Winsock 2 has no WSACancelBlockingCall: a blocking connect ends early only when another thread closes the socket (WSAEINTR, connect reference page), which a one-thread script cannot do",
+                "Winsock 2 has no WSACancelBlockingCall: a blocking connect ends early only when another thread closes the socket (WSAEINTR, connect reference page): write `after MS closesocket NAME` for that",
             );
         }
         self.alarm = Some(self.now.saturating_add(after));
         Out::ok(r::ALARM)
+    }
+
+    /// When the other thread's call (`after`) is due, if one waits.
+    pub(super) fn after_due(&self) -> Option<Duration> {
+        self.after.as_ref().map(|(at, _)| *at)
+    }
+
+    /// The other thread makes its call now (the blocking call goes on waiting, unless the call
+    /// ends it). Winsock 1.1: the blocking hook makes it, and every call but
+    /// WSACancelBlockingCall fails with WSAEINPROGRESS while a blocking call is in progress.
+    pub(super) fn fire_after(&mut self, facts: &dyn Facts) {
+        let Some((at, action)) = self.after.take() else { return };
+        self.now = self.now.max(at);
+        let ms = at.as_millis();
+        if self.p.winsock && !self.p.ws2 {
+            self.after_told.push(format!(
+                "at {ms} ms the blocking hook called {}: WSAEINPROGRESS (a blocking call is in progress; rule {})",
+                action.name(),
+                r::WS1_IN_PROGRESS
+            ));
+            return;
+        }
+        let closes_in_use = match &action {
+            Call::Close { sock: SockRef::Name(n) } => self.names.get(n).copied().filter(|&i| Some(i) == self.in_call),
+            _ => None,
+        };
+        let answer = match closes_in_use {
+            Some(i) if !self.p.winsock => {
+                // The descriptor is gone at once; the socket lives until the blocked call returns.
+                self.deferred_close = Some(i);
+                "0 (the blocked call keeps the socket until it returns)".to_string()
+            }
+            _ => {
+                let out = self.dispatch(&action, facts);
+                match (out.ret, out.error) {
+                    (_, Some(e)) => format!("error {e}"),
+                    (Ret::Int(n), None) => n.to_string(),
+                    (Ret::Bool(b), None) => if b { "TRUE" } else { "FALSE" }.to_string(),
+                    (Ret::Handle(h), None) => h.map_or("INVALID_SOCKET".into(), |h| h.to_string()),
+                    (Ret::NotApplicable, None) => "n/a".to_string(),
+                }
+            }
+        };
+        self.after_told.push(format!("at {ms} ms another thread called {}: {answer}", action.name()));
     }
 
     /// Block a connect until its outcome or the alarm. `true` when the alarm interrupted it.

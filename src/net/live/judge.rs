@@ -192,6 +192,9 @@ pub struct LiveKernel {
     diverged: Vec<String>,
     /// `alarm`: interrupt the next blocking connect after this long.
     alarm: Option<Duration>,
+    /// `after`: the call a second thread makes, and when (a blocking connect runs on its own
+    /// thread meanwhile; otherwise the call is made before the first call after its time).
+    after: Option<(std::time::Instant, Call)>,
 }
 
 impl LiveKernel {
@@ -202,7 +205,14 @@ impl LiveKernel {
         let addrs =
             NamedTarget::ALL.iter().filter_map(|t| targets.addr(target_name(*t).name()).map(|a| (*t, a))).collect();
         Ok((
-            LiveKernel { targets, socks: HashMap::new(), closed: Vec::new(), diverged: Vec::new(), alarm: None },
+            LiveKernel {
+                targets,
+                socks: HashMap::new(),
+                closed: Vec::new(),
+                diverged: Vec::new(),
+                alarm: None,
+                after: None,
+            },
             LiveFacts { addrs, elsewhere: SimNet },
         ))
     }
@@ -269,6 +279,10 @@ impl LiveKernel {
         let done = |r: Result<Value, Errno>, ret: Ret| performed(r, ret, clock.elapsed());
         Ok(match call {
             Call::WsaStartup { .. } | Call::WsaCleanup => not_performed("POSIX has no WSAStartup/WSACleanup"),
+            Call::After { after, action } => {
+                self.after = Some((std::time::Instant::now() + *after, (**action).clone()));
+                not_performed("socklab makes the call from a second thread at that time")
+            }
             Call::Alarm { after } => {
                 self.alarm = Some(*after);
                 not_performed("socklab itself will interrupt the next blocking connect (a signal without SA_RESTART)")
@@ -374,28 +388,63 @@ impl LiveKernel {
                 let outbound = !(udp && to.is_some_and(udp_connect_allowed));
                 let a = self.addr(sock, addr, outbound)?;
                 let alarm = self.alarm.take();
+                let pending_after = self.after.take();
+                let mut after_left = None;
                 let r = match sock {
                     SockRef::Raw(n) => raw::connect_fd(*n as raw::Fd, &a),
                     SockRef::Name(_) => {
                         let s = self.sock(sock)?;
-                        match alarm {
-                            Some(after) if !s.as_socket2().nonblocking().unwrap_or(false) => {
-                                // 13b: run the blocking connect on its own thread and signal it.
+                        let blocking = !s.as_socket2().nonblocking().unwrap_or(false);
+                        match (alarm, pending_after) {
+                            (None, Some((at, action))) if blocking => {
+                                // The connect runs on a thread of its own while this thread, at
+                                // the time asked, makes the other call (a close does not wake a
+                                // connect on Linux: the kernel judges what does).
                                 let mut bc = s
                                     .connect_blocking_interruptible(a)
                                     .map_err(|e| performed(Err(e), Ret::Int(0), clock.elapsed()))?;
-                                match bc.wait(after) {
-                                    Some((r, _)) => r,
-                                    None => match bc.interrupt_and_wait(Duration::from_secs(200)) {
-                                        Some((r, _)) => r,
-                                        None => return Ok(not_performed("the interrupted connect did not return")),
-                                    },
+                                let r = match bc.wait(at.saturating_duration_since(std::time::Instant::now())) {
+                                    Some((r, _)) => {
+                                        after_left = Some((at, action));
+                                        r
+                                    }
+                                    None => {
+                                        let _ = self.perform_inner(&action);
+                                        match bc.wait(Duration::from_secs(200)) {
+                                            Some((r, _)) => r,
+                                            None => return Ok(not_performed("the blocking connect did not return")),
+                                        }
+                                    }
+                                };
+                                r
+                            }
+                            (alarm, after) => {
+                                after_left = after;
+                                match alarm {
+                                    Some(after) if blocking => {
+                                        // 13b: run the blocking connect on its own thread and signal it.
+                                        let mut bc = s
+                                            .connect_blocking_interruptible(a)
+                                            .map_err(|e| performed(Err(e), Ret::Int(0), clock.elapsed()))?;
+                                        match bc.wait(after) {
+                                            Some((r, _)) => r,
+                                            None => match bc.interrupt_and_wait(Duration::from_secs(200)) {
+                                                Some((r, _)) => r,
+                                                None => {
+                                                    return Ok(not_performed("the interrupted connect did not return"));
+                                                }
+                                            },
+                                        }
+                                    }
+                                    _ => s.connect(&a),
                                 }
                             }
-                            _ => s.connect(&a),
                         }
                     }
                 };
+                if after_left.is_some() {
+                    self.after = after_left;
+                }
                 done(r.map(|_| Value::None), Ret::Int(0))
             }
             Call::Select { read, write, except, timeout } => {
@@ -540,6 +589,11 @@ impl Kernel for LiveKernel {
                 return not_performed(
                     "an earlier call on this socket was not made for real, so the kernel's socket differs",
                 );
+            }
+        }
+        if self.after.as_ref().is_some_and(|(at, _)| *at <= std::time::Instant::now()) {
+            if let Some((_, action)) = self.after.take() {
+                let _ = self.perform_inner(&action);
             }
         }
         let mut a = self.perform_inner(call).unwrap_or_else(|a| a);
