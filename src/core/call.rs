@@ -485,6 +485,9 @@ pub enum Call {
     /// `after MS CALL`: another thread makes `action` at virtual time now + `after`, while the
     /// next blocking call waits (Winsock 1.1: the blocking hook makes it, in the same thread).
     After { after: Duration, action: Box<Call> },
+    /// `pipe()` / `CreatePipe`: a descriptor that is not a socket, named `name` (its read end);
+    /// socket calls on it answer ENOTSOCK / WSAENOTSOCK.
+    Pipe { name: String },
 }
 
 impl Call {
@@ -518,6 +521,7 @@ impl Call {
             Call::Close { .. } => "closesocket",
             Call::Alarm { .. } => "alarm",
             Call::After { .. } => "after",
+            Call::Pipe { .. } => "pipe",
         }
     }
 
@@ -549,7 +553,8 @@ impl Call {
             | Call::Poll { .. }
             | Call::Epoll { .. }
             | Call::Alarm { .. }
-            | Call::After { .. } => None,
+            | Call::After { .. }
+            | Call::Pipe { .. } => None,
         }
     }
 }

@@ -47,6 +47,9 @@ rules! {
     BAD_DESCRIPTOR = "descriptor.invalid", [],
         "A closed or never-opened descriptor: linux EBADF, Winsock WSAENOTSOCK.",
         "row_8i in tests/live_args.rs; connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect (WSAENOTSOCK)";
+    NOT_SOCKET = "descriptor.not-socket", [],
+        "pipe as NAME opens a descriptor that is not a socket (pipe(2); CreatePipe on Windows): every socket call on it answers ENOTSOCK (linux) or WSAENOTSOCK (Winsock); close(2) closes it on linux, closesocket refuses it with WSAENOTSOCK.",
+        "connect(2) https://man7.org/linux/man-pages/man2/connect.2.html (ENOTSOCK); connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect (WSAENOTSOCK); closesocket reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-closesocket (WSAENOTSOCK); tests/scenarios/19_not_a_socket.lab, judged by the kernel in tests/live_scenarios.rs";
     SOCKET = "socket", [],
         "socket() returns a new descriptor in the unbound state.",
         "socket(2) https://man7.org/linux/man-pages/man2/socket.2.html; socket reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-socket";

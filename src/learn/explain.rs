@@ -100,6 +100,11 @@ pub fn try_it(code: Code) -> &'static [&'static str] {
             "closesocket c",
             "(the completion arrives with WSA_OPERATION_ABORTED; tests/scenarios/18_closed_while_blocked.lab)",
         ],
+        ENOTSOCK | WSAENOTSOCK => &[
+            "pipe as p",
+            "connect p @accept",
+            "(a descriptor that is open but no socket; tests/scenarios/19_not_a_socket.lab)",
+        ],
         _ => &[],
     }
 }

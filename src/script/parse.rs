@@ -220,6 +220,7 @@ enum Cmd {
     WsaCleanup,
     Alarm,
     After,
+    Pipe,
     Epoll,
     Socket,
     Ioctlsocket,
@@ -265,6 +266,7 @@ const COMMANDS: &[CmdInfo] = &[
     cmd("wsastartup", Cmd::WsaStartup, "wsastartup [MAJOR.MINOR]"),
     cmd("wsacleanup", Cmd::WsaCleanup, "wsacleanup"),
     cmd("socket", Cmd::Socket, "socket tcp|udp [v4|v6] [as NAME]"),
+    cmd("pipe", Cmd::Pipe, "pipe as NAME (a descriptor that is not a socket)"),
     cmd("ioctlsocket", Cmd::Ioctlsocket, "ioctlsocket NAME FIONBIO 1|0"),
     cmd("nonblock", Cmd::Nonblock, "nonblock NAME [on|off]"),
     cmd("fionbio", Cmd::Fionbio, "fionbio NAME 1|0"),
@@ -587,6 +589,14 @@ impl Parser<'_> {
                 }
             }
             Cmd::Socket => self.socket(),
+            Cmd::Pipe => {
+                self.take_word(&["as"])
+                    .ok_or_else(|| self.err(self.end_col(), "missing `as NAME`: expected `pipe as NAME`"))?;
+                let t = self.require("name after `as`", "a new name like p")?;
+                let name = self.new_name(&t)?;
+                self.end()?;
+                Ok((StmtKind::Call(Call::Pipe { name: name.clone() }), Some(name)))
+            }
             Cmd::Ioctlsocket => {
                 let sock = self.sock()?;
                 let t = self.require("ioctl command", "FIONBIO")?;
@@ -1652,6 +1662,10 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
             }
         }
         Cmd::WsaCleanup | Cmd::Alarm | Cmd::Mark => Vec::new(),
+        Cmd::Pipe => match n {
+            0 => starting(partial, ["as"]),
+            _ => Vec::new(),
+        },
         Cmd::After => match n {
             0 => starting(partial, ["100", "300", "1000"]),
             _ => candidates(&args[1..], partial, names),

@@ -1416,7 +1416,8 @@ impl<'h> CGen<'h> {
             | Call::WsaStartup { .. }
             | Call::WsaCleanup
             | Call::Alarm { .. }
-            | Call::After { .. } => None,
+            | Call::After { .. }
+            | Call::Pipe { .. } => None,
             _ => call.sock().map(|r| self.sock(r)),
         };
         let (s, fam, proto) = match target {
@@ -1450,6 +1451,10 @@ impl<'h> CGen<'h> {
             }
             Call::Epoll { .. } => {
                 self.comment(&format!("{text}: Windows has no epoll (WSAPoll is its closest)"));
+                return;
+            }
+            Call::Pipe { .. } => {
+                self.comment(&format!("{text}: not exported (a pipe is not a SOCKET; calls on it give WSAENOTSOCK)"));
                 return;
             }
             Call::After { after, action } => {

@@ -259,6 +259,8 @@ pub struct Host {
     free: Vec<usize>,
     /// Names of closed sockets whose slot was freed: protocol, family, descriptor.
     closed_names: HashMap<String, (Proto, Family, i64), Fnv>,
+    /// Descriptors that are not sockets (`pipe`), by name: their number.
+    pipes: HashMap<String, i64, Fnv>,
     /// The slot of the socket `socket()` created last.
     created: usize,
 }
@@ -294,6 +296,7 @@ impl Host {
             serials: 0,
             free: Vec::new(),
             closed_names: HashMap::default(),
+            pipes: HashMap::default(),
             created: 0,
         }
     }
@@ -504,6 +507,10 @@ impl Host {
     fn sock(&self, r: &SockRef) -> Result<usize, Out> {
         match r {
             SockRef::Raw(_) => Err(self.not_a_socket()),
+            // An open descriptor that is no socket: ENOTSOCK on both (WSAENOTSOCK).
+            SockRef::Name(n) if self.pipes.contains_key(n) => {
+                Err(Out::err(r::NOT_SOCKET, self.p.pick(Code::ENOTSOCK, Code::WSAENOTSOCK)))
+            }
             SockRef::Name(n) => match self.names.get(n) {
                 Some(&i) if self.socks[i].state != State::Closed => Ok(i),
                 _ => Err(self.not_a_socket()),
@@ -547,7 +554,19 @@ impl Host {
             Call::Recv { sock } => self.sock(sock).map(|i| self.recv(i, false, facts)),
             Call::RecvFrom { sock } => self.sock(sock).map(|i| self.recv(i, true, facts)),
             Call::Shutdown { sock, how } => self.sock(sock).map(|i| self.shutdown(i, *how)),
+            Call::Close { sock: SockRef::Name(n) } if !self.p.winsock && self.pipes.contains_key(n) => {
+                // close(2) closes any descriptor.
+                self.pipes.remove(n);
+                Ok(Out::ok(r::NOT_SOCKET))
+            }
             Call::Close { sock } => self.sock(sock).map(|i| self.close(i)),
+            Call::Pipe { name } => {
+                let h = self.next_handle;
+                // A pipe takes two descriptors (two handles on Windows).
+                self.next_handle += if self.p.winsock { 8 } else { 2 };
+                self.pipes.insert(name.clone(), h);
+                Ok(Out { ret: Ret::Handle(Some(h)), ..Out::ok(r::NOT_SOCKET) })
+            }
             Call::Alarm { after } => Ok(self.set_alarm(*after)),
             Call::After { after, action } => {
                 self.after = Some((self.now.saturating_add(*after), (**action).clone()));

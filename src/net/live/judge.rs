@@ -195,6 +195,9 @@ pub struct LiveKernel {
     /// `after`: the call a second thread makes, and when (a blocking connect runs on its own
     /// thread meanwhile; otherwise the call is made before the first call after its time).
     after: Option<(std::time::Instant, Call)>,
+    /// Pipes the experiment opened (`pipe as NAME`): the only non-socket descriptors socklab
+    /// passes to socket calls.
+    pipes: HashMap<String, raw::Pipe>,
 }
 
 impl LiveKernel {
@@ -212,6 +215,7 @@ impl LiveKernel {
                 diverged: Vec::new(),
                 alarm: None,
                 after: None,
+                pipes: HashMap::new(),
             },
             LiveFacts { addrs, elsewhere: SimNet },
         ))
@@ -279,6 +283,27 @@ impl LiveKernel {
         let done = |r: Result<Value, Errno>, ret: Ret| performed(r, ret, clock.elapsed());
         Ok(match call {
             Call::WsaStartup { .. } | Call::WsaCleanup => not_performed("POSIX has no WSAStartup/WSACleanup"),
+            Call::Pipe { name } => match raw::Pipe::open() {
+                Ok(p) => {
+                    let fd = p.fd().map(|f| f as i64);
+                    self.pipes.insert(name.clone(), p);
+                    performed(Ok(Value::None), Ret::Handle(fd), clock.elapsed())
+                }
+                Err(e) => performed(Err(e), Ret::Handle(None), clock.elapsed()),
+            },
+            Call::Connect { sock: SockRef::Name(n), addr, api: ConnectApi::Connect } if self.pipes.contains_key(n) => {
+                // The experiment's own pipe: the kernel says what connect does with it.
+                let a = self.addr(&SockRef::Name(n.clone()), addr, true)?;
+                let fd = self.pipes.get(n).and_then(raw::Pipe::fd).ok_or_else(|| not_performed("pipe closed"))?;
+                done(raw::connect_fd(fd, &a).map(|_| Value::None), Ret::Int(0))
+            }
+            Call::Close { sock: SockRef::Name(n) } if self.pipes.contains_key(n) => match self.pipes.remove(n) {
+                Some(p) => {
+                    self.closed.push(n.clone());
+                    done(p.close().map(|_| Value::None), Ret::Int(0))
+                }
+                None => not_performed("the descriptor was already closed"),
+            },
             Call::After { after, action } => {
                 self.after = Some((std::time::Instant::now() + *after, (**action).clone()));
                 not_performed("socklab makes the call from a second thread at that time")

@@ -598,6 +598,45 @@ impl RawSocket {
 
 /// `connect(2)` on any descriptor, even one that is closed, `-1`, a pipe or `/dev/null`
 /// (LINUX_TRUTH 8i, 8j).
+/// A pipe this process opened: two descriptors that are not sockets, closed on drop.
+#[derive(Debug)]
+pub struct Pipe {
+    read: Option<Fd>,
+    write: Option<Fd>,
+}
+
+impl Pipe {
+    /// `pipe(2)`.
+    pub fn open() -> Result<Pipe, Errno> {
+        let (r, w) = sys::pipe()?;
+        Ok(Pipe { read: Some(r), write: Some(w) })
+    }
+
+    /// The read end: the descriptor a script names.
+    pub fn fd(&self) -> Option<Fd> {
+        self.read
+    }
+
+    /// `close(2)` on both ends; the answer is the read end's.
+    pub fn close(mut self) -> Result<(), Errno> {
+        if let Some(w) = self.write.take() {
+            let _ = sys::close_fd(w);
+        }
+        match self.read.take() {
+            Some(r) => sys::close_fd(r),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Pipe {
+    fn drop(&mut self) {
+        for fd in [self.read.take(), self.write.take()].into_iter().flatten() {
+            let _ = sys::close_fd(fd);
+        }
+    }
+}
+
 pub fn connect_fd(fd: Fd, addr: &SockAddrArg) -> Result<(), Errno> {
     sys::connect(fd, &addr.encode())
 }

@@ -311,6 +311,20 @@ pub fn wait_readable(fd: Fd, wait: Duration) -> bool {
     poll(&[(fd, PollBits::IN)], ms).is_ok_and(|r| r.first().is_some_and(|b| !b.is_empty()))
 }
 
+/// `pipe(2)`: two descriptors that are not sockets (read end, write end), close-on-exec.
+pub fn pipe() -> Result<(Fd, Fd), Errno> {
+    let mut fds = [0 as libc::c_int; 2];
+    // SAFETY: `fds` has room for the two descriptors pipe2 writes.
+    check(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) })?;
+    Ok((fds[0], fds[1]))
+}
+
+/// `close(2)` on a descriptor this process owns (a pipe end), with its answer.
+pub fn close_fd(fd: Fd) -> Result<(), Errno> {
+    // SAFETY: the caller owns `fd` and never uses it again.
+    check(unsafe { libc::close(fd) }).map(drop)
+}
+
 /// `close(2)`, with its answer.
 pub fn close(s: Socket) -> Result<(), Errno> {
     let fd = s.into_raw_fd();

@@ -220,6 +220,16 @@ pub fn nofile_limit() -> Result<(u64, u64), Errno> {
     Err(Errno::UNSUPPORTED)
 }
 
+/// Not yet implemented on Windows (CreatePipe handles are not SOCKETs either).
+pub fn pipe() -> Result<(Fd, Fd), Errno> {
+    Err(Errno::UNSUPPORTED)
+}
+
+/// Not yet implemented on Windows.
+pub fn close_fd(_fd: Fd) -> Result<(), Errno> {
+    Err(Errno::UNSUPPORTED)
+}
+
 /// Windows has no `RLIMIT_NOFILE`.
 pub fn set_nofile_soft(_soft: u64) -> Result<(), Errno> {
     Err(Errno::UNSUPPORTED)
