@@ -488,6 +488,12 @@ pub enum Call {
     /// `pipe()` / `CreatePipe`: a descriptor that is not a socket, named `name` (its read end);
     /// socket calls on it answer ENOTSOCK / WSAENOTSOCK.
     Pipe { name: String },
+    /// `link down|up`: the host's network interface (not loopback) goes down or comes back.
+    /// Not an API call: a change of the world, as `ip link set DEV down` makes it.
+    Link { up: bool },
+    /// `portrange LO HI`: the ephemeral port range (net.ipv4.ip_local_port_range; on Windows
+    /// `netsh int ipv4 set dynamicport`). A change of the world, not an API call.
+    PortRange { lo: u16, hi: u16 },
 }
 
 impl Call {
@@ -522,6 +528,8 @@ impl Call {
             Call::Alarm { .. } => "alarm",
             Call::After { .. } => "after",
             Call::Pipe { .. } => "pipe",
+            Call::Link { .. } => "link",
+            Call::PortRange { .. } => "portrange",
         }
     }
 
@@ -554,7 +562,9 @@ impl Call {
             | Call::Epoll { .. }
             | Call::Alarm { .. }
             | Call::After { .. }
-            | Call::Pipe { .. } => None,
+            | Call::Pipe { .. }
+            | Call::Link { .. }
+            | Call::PortRange { .. } => None,
         }
     }
 }

@@ -185,6 +185,12 @@ rules! {
     ROUTE_SYNC = "connect.route-error", [WS, WI, W1],
         "Routing errors are answered at once, even by a nonblocking connect: no route ENETUNREACH, unreachable route EHOSTUNREACH, prohibit route EACCES.",
         "row_9a_9e in tests/live_netns.rs";
+    LINK_DOWN = "net.link-down", [WS, WI, W1],
+        "link down takes the host's interface down (loopback stays up) until link up: its routes go with it. linux answers ENETUNREACH to a connect or sendto that needed it (not ENETDOWN, measured in a namespace); Winsock's documented error for a failed network subsystem is WSAENETDOWN, which socklab answers there.",
+        "row_link_down in tests/live_seed_errors.rs (ip link set DEV down in a private namespace); connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect (WSAENETDOWN: the network subsystem has failed)";
+    PORTS_EXHAUSTED = "ports.exhausted", [WI, W1],
+        "portrange LO HI narrows the ephemeral port range; a call that needs a port when none is free fails: linux EADDRNOTAVAIL for a TCP connect (a port already connected elsewhere can be shared), EAGAIN for a UDP connect or sendto, EADDRINUSE for bind to port 0 or listen; Winsock WSAENOBUFS (connect: no buffer space, the socket cannot be connected).",
+        "row_port_exhaustion in tests/live_seed_errors.rs (net.ipv4.ip_local_port_range narrowed in a private namespace); connect(2) https://man7.org/linux/man-pages/man2/connect.2.html (EADDRNOTAVAIL, EAGAIN); connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect (WSAENOBUFS); Troubleshoot port exhaustion issues page learn.microsoft.com/troubleshoot/windows-client/networking/tcp-ip-port-exhaustion-troubleshooting";
     FOUR_TUPLE = "connect.four-tuple", [],
         "Two sockets sharing a local address cannot connect to the same destination: linux EADDRNOTAVAIL, Winsock WSAEADDRINUSE.",
         "row_16 in tests/live_tcp.rs; connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect (WSAEADDRINUSE)";

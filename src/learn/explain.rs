@@ -105,6 +105,28 @@ pub fn try_it(code: Code) -> &'static [&'static str] {
             "connect p @accept",
             "(a descriptor that is open but no socket; tests/scenarios/19_not_a_socket.lab)",
         ],
+        WSAENETDOWN | ENETDOWN => &[
+            "socket tcp as s",
+            "link down",
+            "connect s 198.51.100.7:80",
+            "(Winsock: WSAENETDOWN; linux answers ENETUNREACH, not ENETDOWN, when the interface goes down: tests/live_seed_errors.rs measures it; tests/scenarios/20_link_down.lab)",
+        ],
+        WSAENOBUFS | ENOBUFS => &[
+            "portrange 40000 40001",
+            "socket tcp as a",
+            "connect a @accept",
+            "socket tcp as b",
+            "connect b @accept",
+            "socket tcp as c",
+            "connect c @accept",
+            "(no free ephemeral port: Winsock WSAENOBUFS, linux EADDRNOTAVAIL; tests/scenarios/21_port_exhaustion.lab)",
+        ],
+        EAGAIN => &[
+            "portrange 40000 40001",
+            "socket udp as u",
+            "sendto u @echo x",
+            "(after two UDP sockets took both ports: EAGAIN, no free local port; tests/scenarios/21_port_exhaustion.lab)",
+        ],
         _ => &[],
     }
 }

@@ -221,6 +221,8 @@ enum Cmd {
     Alarm,
     After,
     Pipe,
+    Link,
+    PortRange,
     Epoll,
     Socket,
     Ioctlsocket,
@@ -266,6 +268,8 @@ const COMMANDS: &[CmdInfo] = &[
     cmd("wsastartup", Cmd::WsaStartup, "wsastartup [MAJOR.MINOR]"),
     cmd("wsacleanup", Cmd::WsaCleanup, "wsacleanup"),
     cmd("socket", Cmd::Socket, "socket tcp|udp [v4|v6] [as NAME]"),
+    cmd("link", Cmd::Link, "link down|up (the host's interface goes down or comes back)"),
+    cmd("portrange", Cmd::PortRange, "portrange LO HI (the ephemeral port range)"),
     cmd("pipe", Cmd::Pipe, "pipe as NAME (a descriptor that is not a socket)"),
     cmd("ioctlsocket", Cmd::Ioctlsocket, "ioctlsocket NAME FIONBIO 1|0"),
     cmd("nonblock", Cmd::Nonblock, "nonblock NAME [on|off]"),
@@ -589,6 +593,29 @@ impl Parser<'_> {
                 }
             }
             Cmd::Socket => self.socket(),
+            Cmd::Link => {
+                let t = self.require("link state", "down or up")?;
+                let up = match t.text.to_ascii_lowercase().as_str() {
+                    "up" => true,
+                    "down" => false,
+                    _ => return Err(self.err(t.col, format!("unknown link state `{}`: expected down or up", t.text))),
+                };
+                self.call(Call::Link { up })
+            }
+            Cmd::PortRange => {
+                let mut port = |what: &str| -> PResult<u16> {
+                    let t = self.require(what, "a port number from 1 to 65535")?;
+                    t.text.parse::<u16>().ok().filter(|&p| p > 0).ok_or_else(|| {
+                        self.err(t.col, format!("bad port `{}`: expected a port number from 1 to 65535", t.text))
+                    })
+                };
+                let lo = port("first port")?;
+                let hi = port("last port")?;
+                if hi < lo {
+                    return Err(self.err(self.end_col(), format!("the range {lo} {hi} is empty: expected LO <= HI")));
+                }
+                self.call(Call::PortRange { lo, hi })
+            }
             Cmd::Pipe => {
                 self.take_word(&["as"])
                     .ok_or_else(|| self.err(self.end_col(), "missing `as NAME`: expected `pipe as NAME`"))?;
@@ -1662,6 +1689,15 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
             }
         }
         Cmd::WsaCleanup | Cmd::Alarm | Cmd::Mark => Vec::new(),
+        Cmd::Link => match n {
+            0 => starting(partial, ["down", "up"]),
+            _ => Vec::new(),
+        },
+        Cmd::PortRange => match n {
+            0 => starting(partial, ["40000"]),
+            1 => starting(partial, ["40001"]),
+            _ => Vec::new(),
+        },
         Cmd::Pipe => match n {
             0 => starting(partial, ["as"]),
             _ => Vec::new(),

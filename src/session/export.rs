@@ -1417,7 +1417,9 @@ impl<'h> CGen<'h> {
             | Call::WsaCleanup
             | Call::Alarm { .. }
             | Call::After { .. }
-            | Call::Pipe { .. } => None,
+            | Call::Pipe { .. }
+            | Call::Link { .. }
+            | Call::PortRange { .. } => None,
             _ => call.sock().map(|r| self.sock(r)),
         };
         let (s, fam, proto) = match target {
@@ -1455,6 +1457,12 @@ impl<'h> CGen<'h> {
             }
             Call::Pipe { .. } => {
                 self.comment(&format!("{text}: not exported (a pipe is not a SOCKET; calls on it give WSAENOTSOCK)"));
+                return;
+            }
+            Call::Link { .. } | Call::PortRange { .. } => {
+                self.comment(&format!(
+                    "{text}: done outside the program (the adapter, netsh int ipv4 set dynamicport)"
+                ));
                 return;
             }
             Call::After { after, action } => {

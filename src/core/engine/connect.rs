@@ -171,9 +171,9 @@ impl Host {
             // 6e: TCP to a broadcast or multicast address fails at once.
             return Out::err(r::TCP_BROADCAST, p.pick(Code::ENETUNREACH, Code::WSAENETUNREACH));
         }
-        let source = match facts.route(ip) {
+        let source = match self.route_of(facts, ip) {
             RouteFact::Ok { source, .. } => source,
-            RouteFact::NoRoute => return Out::err(r::ROUTE_SYNC, self.code(Fault::NetUnreach)),
+            RouteFact::NoRoute => return self.no_route(),
             RouteFact::Unreachable => return Out::err(r::ROUTE_SYNC, self.code(Fault::HostUnreach)),
             RouteFact::Prohibit => return Out::err(r::ROUTE_SYNC, self.code(Fault::Access)),
         };
@@ -182,7 +182,9 @@ impl Host {
             Some(l) if !l.ip().is_unspecified() => l,
             Some(l) => SocketAddr::new(family_ip(source, self.socks[i].family), l.port()),
             None => {
-                let port = self.alloc_port(true);
+                let Some(port) = self.take_port(i, true, Some(dst)) else {
+                    return self.ports_exhausted(Code::EADDRNOTAVAIL);
+                };
                 SocketAddr::new(family_ip(source, self.socks[i].family), port)
             }
         };
@@ -451,7 +453,7 @@ impl Host {
             return Out::err(r::V6ONLY_MAPPED_UDP, p.pick(Code::ENETUNREACH, Code::WSAEADDRNOTAVAIL));
         }
         let mut rule_override = None;
-        let source = match facts.route(canon(dst.ip())) {
+        let source = match self.route_of(facts, canon(dst.ip())) {
             RouteFact::Ok { broadcast, source } => {
                 let limited = canon(dst.ip()) == IpAddr::V4(Ipv4Addr::BROADCAST);
                 if broadcast && !self.socks[i].opts.broadcast {
@@ -466,13 +468,15 @@ impl Host {
                 }
                 source
             }
-            RouteFact::NoRoute => return Out::err(r::ROUTE_SYNC, self.code(Fault::NetUnreach)),
+            RouteFact::NoRoute => return self.no_route(),
             RouteFact::Unreachable => return Out::err(r::ROUTE_SYNC, self.code(Fault::HostUnreach)),
             RouteFact::Prohibit => return Out::err(r::ROUTE_SYNC, self.code(Fault::Access)),
         };
         let family = self.socks[i].family;
         if self.socks[i].local.is_none() {
-            let port = self.alloc_port(true);
+            let Some(port) = self.take_port(i, true, None) else {
+                return self.ports_exhausted(Code::EAGAIN);
+            };
             self.socks[i].local = Some(SocketAddr::new(family_ip(source, family), port));
         }
         let s = &mut self.socks[i];

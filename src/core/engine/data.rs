@@ -37,12 +37,12 @@ impl Host {
                 } else {
                     a
                 };
-                match facts.route(canon(a.ip())) {
+                match self.route_of(facts, canon(a.ip())) {
                     RouteFact::Ok { broadcast: true, .. } if !self.socks[i].opts.broadcast => {
                         return Out::err(r::UDP_BROADCAST, p.pick(Code::EACCES, Code::WSAEACCES));
                     }
                     RouteFact::Ok { .. } => {}
-                    RouteFact::NoRoute => return Out::err(r::ROUTE_SYNC, self.code(Fault::NetUnreach)),
+                    RouteFact::NoRoute => return self.no_route(),
                     RouteFact::Unreachable => return Out::err(r::ROUTE_SYNC, self.code(Fault::HostUnreach)),
                     RouteFact::Prohibit => return Out::err(r::ROUTE_SYNC, self.code(Fault::Access)),
                 }
@@ -51,11 +51,13 @@ impl Host {
         };
         if self.socks[i].local.is_none() {
             // Implicit bind by sendto.
-            let src = match facts.route(canon(dst.ip())) {
+            let src = match self.route_of(facts, canon(dst.ip())) {
                 RouteFact::Ok { source, .. } => source,
                 _ => IpAddr::V4(Ipv4Addr::LOCALHOST),
             };
-            let port = self.alloc_port(true);
+            let Some(port) = self.take_port(i, true, None) else {
+                return self.ports_exhausted(Code::EAGAIN);
+            };
             let fam = self.socks[i].family;
             self.socks[i].local = Some(SocketAddr::new(family_ip(src, fam), port));
             if self.socks[i].state == State::Unbound {

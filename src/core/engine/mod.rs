@@ -259,6 +259,10 @@ pub struct Host {
     free: Vec<usize>,
     /// Names of closed sockets whose slot was freed: protocol, family, descriptor.
     closed_names: HashMap<String, (Proto, Family, i64), Fnv>,
+    /// `portrange`: the ephemeral range; ports are then only taken when free.
+    port_range: Option<(u16, u16)>,
+    /// `link down`: the host's interface is down (loopback stays up).
+    link_down: bool,
     /// Descriptors that are not sockets (`pipe`), by name: their number.
     pipes: HashMap<String, i64, Fnv>,
     /// The slot of the socket `socket()` created last.
@@ -297,6 +301,8 @@ impl Host {
             free: Vec::new(),
             closed_names: HashMap::default(),
             pipes: HashMap::default(),
+            link_down: false,
+            port_range: None,
             created: 0,
         }
     }
@@ -560,6 +566,14 @@ impl Host {
                 Ok(Out::ok(r::NOT_SOCKET))
             }
             Call::Close { sock } => self.sock(sock).map(|i| self.close(i)),
+            Call::PortRange { lo, hi } => {
+                self.port_range = Some((*lo, *hi));
+                Ok(Out::ok(r::PORTS_EXHAUSTED))
+            }
+            Call::Link { up } => {
+                self.link_down = !*up;
+                Ok(Out::ok(r::LINK_DOWN))
+            }
             Call::Pipe { name } => {
                 let h = self.next_handle;
                 // A pipe takes two descriptors (two handles on Windows).
@@ -587,6 +601,27 @@ impl Host {
         }
         self.alarm = Some(self.now.saturating_add(after));
         Out::ok(r::ALARM)
+    }
+
+    /// A route lookup as the host sees it now: with its interface down, only loopback routes
+    /// are left (the kernel removes the routes of an interface that goes down).
+    fn route_of(&self, facts: &dyn Facts, ip: IpAddr) -> RouteFact {
+        match facts.route(ip) {
+            // The host's own addresses keep their local routes.
+            RouteFact::Ok { source, .. } if self.link_down && !source.is_loopback() && !facts.is_local(ip) => {
+                RouteFact::NoRoute
+            }
+            f => f,
+        }
+    }
+
+    /// No route to the destination: ENETUNREACH / WSAENETUNREACH; with the interface down,
+    /// Winsock reports WSAENETDOWN while linux still answers ENETUNREACH (measured).
+    fn no_route(&self) -> Out {
+        if self.link_down {
+            return Out::err(r::LINK_DOWN, self.p.pick(Code::ENETUNREACH, Code::WSAENETDOWN));
+        }
+        Out::err(r::ROUTE_SYNC, self.code(Fault::NetUnreach))
     }
 
     /// When the other thread's call (`after`) is due, if one waits.

@@ -198,6 +198,9 @@ pub struct LiveKernel {
     /// Pipes the experiment opened (`pipe as NAME`): the only non-socket descriptors socklab
     /// passes to socket calls.
     pipes: HashMap<String, raw::Pipe>,
+    /// `portrange` changed the models' port range, not the host's: from then on the kernel's
+    /// answers would be about another world, so no call is made.
+    ports_narrowed: bool,
 }
 
 impl LiveKernel {
@@ -216,6 +219,7 @@ impl LiveKernel {
                 alarm: None,
                 after: None,
                 pipes: HashMap::new(),
+                ports_narrowed: false,
             },
             LiveFacts { addrs, elsewhere: SimNet },
         ))
@@ -283,6 +287,15 @@ impl LiveKernel {
         let done = |r: Result<Value, Errno>, ret: Ret| performed(r, ret, clock.elapsed());
         Ok(match call {
             Call::WsaStartup { .. } | Call::WsaCleanup => not_performed("POSIX has no WSAStartup/WSACleanup"),
+            Call::PortRange { .. } => {
+                self.ports_narrowed = true;
+                not_performed(
+                    "socklab narrows the port range only inside a private namespace (tests/live_seed_errors.rs); the host's stays",
+                )
+            }
+            Call::Link { .. } => not_performed(
+                "socklab takes an interface down only inside a private namespace (tests/live_seed_errors.rs); the host's stay up",
+            ),
             Call::Pipe { name } => match raw::Pipe::open() {
                 Ok(p) => {
                     let fd = p.fd().map(|f| f as i64);
@@ -615,6 +628,11 @@ impl Kernel for LiveKernel {
                     "an earlier call on this socket was not made for real, so the kernel's socket differs",
                 );
             }
+        }
+        if self.ports_narrowed {
+            return not_performed(
+                "after `portrange` the models' ports differ from the host's (the kernel judges exhaustion in tests/live_seed_errors.rs)",
+            );
         }
         if self.after.as_ref().is_some_and(|(at, _)| *at <= std::time::Instant::now()) {
             if let Some((_, action)) = self.after.take() {
