@@ -1,9 +1,10 @@
 //! Errors of the seeds that need the world changed, judged by the Linux kernel inside a private
-//! network namespace (`unshare -r -n`): an interface going down (`link down`) and a narrowed
-//! ephemeral port range (`portrange`). Each test measures the kernel on the inner side and, on
-//! the outer side, asserts both the kernel's answers and that the `linux` model answers the
-//! same to the same steps written in the command language (tests/scenarios/20_link_down.lab and
-//! 21_port_exhaustion.lab run these statements for every personality).
+//! network namespace (`unshare -r -n`): an interface going down (`link down`), a narrowed
+//! ephemeral port range (`portrange`) and a local firewall rule (`firewall drop`, nftables).
+//! Each test measures the kernel on the inner side and, on the outer side, asserts both the
+//! kernel's answers and that the `linux` model answers the same to the same steps written in
+//! the command language (tests/scenarios/20_link_down.lab, 21_port_exhaustion.lab and
+//! 22_firewall.lab run these statements for every personality).
 //!
 //! The outer side fails when namespaces cannot be made, unless `SOCKLAB_SKIP_NETNS=1` is set.
 //! Network safety: every destination is loopback or inside the namespace's documentation range.
@@ -180,6 +181,45 @@ fn row_port_exhaustion() {
          socket tcp as c\nconnect c 127.0.0.1:6100 # judged\nsocket tcp as d\nconnect d 127.0.0.1:6101 # judged\n\
          socket udp as u\nconnect u 127.0.0.1:6100 # judged\nsocket udp as u2\nconnect u2 127.0.0.1:6100 # judged\n\
          socket udp as u3\nsendto u3 127.0.0.1:6100 x # judged\nsocket tcp as e\nbind e 127.0.0.1:0 # judged\n",
+    );
+    assert_eq!(m, kernel, "the linux model against the kernel");
+}
+
+// ----- a local firewall rule -------------------------------------------------------------------
+
+fn experiment_firewall(r: &mut Report) {
+    let nft = |rule: &str| {
+        let st = Command::new("nft").arg(rule).status().expect("nft runs (CI installs nftables)");
+        assert!(st.success(), "nft {rule} failed");
+    };
+    nft("add table inet lab");
+    nft("add chain inet lab out { type filter hook output priority 0 ; }");
+    nft("add rule inet lab out ip daddr 127.0.0.2 drop");
+    let dst = SocketAddr::from((Ipv4Addr::new(127, 0, 0, 2), 9));
+    let u = RawSocket::new(Family::V4, Kind::Udp).expect("socket");
+    let (a, t) = Stopwatch::time(|| u.send_to(b"x", dst));
+    r.record_result("firewall", "udp sendto 127.0.0.2:9", &a, t);
+    let (a, t) = Stopwatch::time(|| u.connect(&inet(dst)));
+    r.record_result("firewall", "udp connect 127.0.0.2:9", &a, t);
+    let (a, t) = Stopwatch::time(|| u.send(b"x"));
+    r.record_result("firewall", "udp send", &a, t);
+    let s = RawSocket::new(Family::V4, Kind::Tcp).expect("socket");
+    s.set_int(socklab::net::live::raw::SockOpt::TcpSynCnt, 1).expect("TCP_SYNCNT");
+    let (a, t) = Stopwatch::time(|| s.connect(&inet(SocketAddr::from((Ipv4Addr::new(127, 0, 0, 2), 80)))));
+    r.record_result("firewall", "tcp connect 127.0.0.2:80 (TCP_SYNCNT 1)", &a, t);
+}
+
+#[test]
+fn row_firewall() {
+    let Some(report) = in_namespace("row_firewall", experiment_firewall) else { return };
+    let kernel = answers(&report, "firewall");
+    assert_eq!(kernel, ["EPERM", "ok", "EPERM", "ETIMEDOUT"], "the kernel's answers behind an output drop rule");
+    let ms = report.get("firewall", "tcp connect 127.0.0.2:80 (TCP_SYNCNT 1)").expect("recorded").ms;
+    assert!(ms >= 2500.0, "the connect waited for its SYN retries: {ms} ms");
+    let m = model(
+        "socket udp as u\nsocket tcp as t\nsetsockopt t TCP_SYNCNT 1\nfirewall drop 127.0.0.2\n\
+         sendto u 127.0.0.2:9 x # judged\nconnect u 127.0.0.2:9 # judged\nsend u x # judged\n\
+         connect t 127.0.0.2:80 # judged\n",
     );
     assert_eq!(m, kernel, "the linux model against the kernel");
 }

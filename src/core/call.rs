@@ -494,6 +494,9 @@ pub enum Call {
     /// `portrange LO HI`: the ephemeral port range (net.ipv4.ip_local_port_range; on Windows
     /// `netsh int ipv4 set dynamicport`). A change of the world, not an API call.
     PortRange { lo: u16, hi: u16 },
+    /// `firewall drop IP`: a local rule drops every packet this host sends to IP (`None`:
+    /// `firewall clear` removes every rule). A change of the world, not an API call.
+    Firewall { drop: Option<std::net::IpAddr> },
 }
 
 impl Call {
@@ -530,6 +533,7 @@ impl Call {
             Call::Pipe { .. } => "pipe",
             Call::Link { .. } => "link",
             Call::PortRange { .. } => "portrange",
+            Call::Firewall { .. } => "firewall",
         }
     }
 
@@ -564,7 +568,8 @@ impl Call {
             | Call::After { .. }
             | Call::Pipe { .. }
             | Call::Link { .. }
-            | Call::PortRange { .. } => None,
+            | Call::PortRange { .. }
+            | Call::Firewall { .. } => None,
         }
     }
 }

@@ -189,6 +189,8 @@ catalogue! {
         "No successful WSAStartup in this process yet (or WSACleanup already undid it).";
 
     // ---- Linux errno (x86_64, asm-generic) ----
+    EPERM = 1, Linux, None, [EACCES, WSAEACCES],
+        "Not permitted; from send/sendto: a local firewall rule dropped the datagram on its way out.";
     EINTR = 4, Linux, WSAEINTR, [],
         "A signal interrupted a blocking connect; the handshake keeps going in the background.";
     EBADF = 9, Linux, WSAEBADF, [WSAENOTSOCK],

@@ -191,6 +191,9 @@ rules! {
     PORTS_EXHAUSTED = "ports.exhausted", [WI, W1],
         "portrange LO HI narrows the ephemeral port range; a call that needs a port when none is free fails: linux EADDRNOTAVAIL for a TCP connect (a port already connected elsewhere can be shared), EAGAIN for a UDP connect or sendto, EADDRINUSE for bind to port 0 or listen; Winsock WSAENOBUFS (connect: no buffer space, the socket cannot be connected).",
         "row_port_exhaustion in tests/live_seed_errors.rs (net.ipv4.ip_local_port_range narrowed in a private namespace); connect(2) https://man7.org/linux/man-pages/man2/connect.2.html (EADDRNOTAVAIL, EAGAIN); connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect (WSAENOBUFS); Troubleshoot port exhaustion issues page learn.microsoft.com/troubleshoot/windows-client/networking/tcp-ip-port-exhaustion-troubleshooting";
+    FIREWALL = "net.firewall", [WS, WI, W1],
+        "firewall drop IP: a local rule drops what this host sends to IP. linux: a UDP send or sendto there fails at once with EPERM; a TCP connect is not refused (its SYNs are dropped, retransmissions too) and times out. Winsock: socklab answers WSAEACCES to the connect and the send (no document states what a blocking filter rule gives).",
+        "row_firewall in tests/live_seed_errors.rs (an nftables output rule in a private namespace); sendto(2) https://man7.org/linux/man-pages/man2/sendto.2.html (EPERM)";
     FOUR_TUPLE = "connect.four-tuple", [],
         "Two sockets sharing a local address cannot connect to the same destination: linux EADDRNOTAVAIL, Winsock WSAEADDRINUSE.",
         "row_16 in tests/live_tcp.rs; connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect (WSAEADDRINUSE)";

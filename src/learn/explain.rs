@@ -127,6 +127,12 @@ pub fn try_it(code: Code) -> &'static [&'static str] {
             "sendto u @echo x",
             "(after two UDP sockets took both ports: EAGAIN, no free local port; tests/scenarios/21_port_exhaustion.lab)",
         ],
+        EPERM => &[
+            "firewall drop 127.0.0.2",
+            "socket udp as u",
+            "sendto u 127.0.0.2:9 x",
+            "(linux EPERM, Winsock WSAEACCES; tests/scenarios/22_firewall.lab, and tests/live_seed_errors.rs with an nftables rule)",
+        ],
         _ => &[],
     }
 }
@@ -353,6 +359,8 @@ pub fn when(code: Code) -> &'static [When] {
             "connect" => "no ephemeral port is free for this destination, or another socket already uses the same four-tuple (two SO_REUSEADDR sockets on one address)",
             "bind" => "the address does not belong to this machine",
         ),
+        EPERM => w!("send, sendto (UDP)" =>
+            "a local firewall rule (nftables, iptables) drops what the host sends there; a TCP connect is not refused by such a rule but times out"),
         ENETDOWN => w!("connect, send" => "the interface the route uses is down"),
         ENETUNREACH => w!("connect, sendto" =>
             "there is no route to the network: answered at once, even by a nonblocking connect; also TCP to a broadcast or multicast address"),

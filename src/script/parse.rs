@@ -223,6 +223,7 @@ enum Cmd {
     Pipe,
     Link,
     PortRange,
+    Firewall,
     Epoll,
     Socket,
     Ioctlsocket,
@@ -270,6 +271,7 @@ const COMMANDS: &[CmdInfo] = &[
     cmd("socket", Cmd::Socket, "socket tcp|udp [v4|v6] [as NAME]"),
     cmd("link", Cmd::Link, "link down|up (the host's interface goes down or comes back)"),
     cmd("portrange", Cmd::PortRange, "portrange LO HI (the ephemeral port range)"),
+    cmd("firewall", Cmd::Firewall, "firewall drop IP | firewall clear (a local rule on outgoing packets)"),
     cmd("pipe", Cmd::Pipe, "pipe as NAME (a descriptor that is not a socket)"),
     cmd("ioctlsocket", Cmd::Ioctlsocket, "ioctlsocket NAME FIONBIO 1|0"),
     cmd("nonblock", Cmd::Nonblock, "nonblock NAME [on|off]"),
@@ -615,6 +617,22 @@ impl Parser<'_> {
                     return Err(self.err(self.end_col(), format!("the range {lo} {hi} is empty: expected LO <= HI")));
                 }
                 self.call(Call::PortRange { lo, hi })
+            }
+            Cmd::Firewall => {
+                let t = self.require("firewall action", "drop IP or clear")?;
+                match t.text.to_ascii_lowercase().as_str() {
+                    "clear" => self.call(Call::Firewall { drop: None }),
+                    "drop" => {
+                        let a = self.require("address", "an IP address like 127.0.0.2")?;
+                        let ip = a.text.parse::<std::net::IpAddr>().map_err(|_| {
+                            self.err(a.col, format!("bad address `{}`: expected an IP address like 127.0.0.2", a.text))
+                        })?;
+                        self.call(Call::Firewall { drop: Some(ip) })
+                    }
+                    _ => {
+                        Err(self.err(t.col, format!("unknown firewall action `{}`: expected drop IP or clear", t.text)))
+                    }
+                }
             }
             Cmd::Pipe => {
                 self.take_word(&["as"])
@@ -1696,6 +1714,11 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
         Cmd::PortRange => match n {
             0 => starting(partial, ["40000"]),
             1 => starting(partial, ["40001"]),
+            _ => Vec::new(),
+        },
+        Cmd::Firewall => match n {
+            0 => starting(partial, ["drop", "clear"]),
+            1 if lower(0) == "drop" => starting(partial, ["127.0.0.2", "198.51.100.7"]),
             _ => Vec::new(),
         },
         Cmd::Pipe => match n {

@@ -1419,7 +1419,8 @@ impl<'h> CGen<'h> {
             | Call::After { .. }
             | Call::Pipe { .. }
             | Call::Link { .. }
-            | Call::PortRange { .. } => None,
+            | Call::PortRange { .. }
+            | Call::Firewall { .. } => None,
             _ => call.sock().map(|r| self.sock(r)),
         };
         let (s, fam, proto) = match target {
@@ -1459,7 +1460,7 @@ impl<'h> CGen<'h> {
                 self.comment(&format!("{text}: not exported (a pipe is not a SOCKET; calls on it give WSAENOTSOCK)"));
                 return;
             }
-            Call::Link { .. } | Call::PortRange { .. } => {
+            Call::Link { .. } | Call::PortRange { .. } | Call::Firewall { .. } => {
                 self.comment(&format!(
                     "{text}: done outside the program (the adapter, netsh int ipv4 set dynamicport)"
                 ));

@@ -201,9 +201,18 @@ impl Host {
         if dup {
             return Out::err(r::FOUR_TUPLE, p.pick(Code::EADDRNOTAVAIL, Code::WSAEADDRINUSE));
         }
+        let firewalled = self.firewalled(dst.ip());
+        if firewalled && p.winsock {
+            // The filtering platform refuses the connection before it starts.
+            return Out::err(r::FIREWALL, Code::WSAEACCES);
+        }
         // What the network does with the SYN.
         let self_connect = same_endpoint(local, dst);
-        let result_at: (Result<(), Fault>, Duration) = if v6only_mapped {
+        let result_at: (Result<(), Fault>, Duration) = if firewalled {
+            // linux: the rule drops every SYN, retransmissions too: the connect times out
+            // (measured: tests/live_seed_errors.rs).
+            (Err(Fault::TimedOut), self.syn_timeout(i))
+        } else if v6only_mapped {
             // Windows starts the attempt and fails it with WSAEADDRNOTAVAIL: a nonblocking
             // connect answers WSAEWOULDBLOCK, then SO_ERROR says 10049 (libwebsockets #2223); a
             // blocking one answers 10049 (ACE_TAO #1267).

@@ -64,6 +64,10 @@ impl Host {
                 self.set_state(i, State::Unassociated, Cause::Call("sendto (implicit bind)".into()), None);
             }
         }
+        if self.firewalled(dst.ip()) {
+            // The rule drops the datagram in the output path: linux EPERM, at once.
+            return Out::err(r::FIREWALL, p.pick(Code::EPERM, Code::WSAEACCES));
+        }
         let from = self.socks[i].local.unwrap_or(dst);
         self.route_datagram(i, from, dst, data.to_vec(), facts);
         Out { ret: Ret::Int(len), ..Out::ok(r::SEND) }

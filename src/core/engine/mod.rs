@@ -259,6 +259,8 @@ pub struct Host {
     free: Vec<usize>,
     /// Names of closed sockets whose slot was freed: protocol, family, descriptor.
     closed_names: HashMap<String, (Proto, Family, i64), Fnv>,
+    /// `firewall drop`: destinations whose packets a local rule drops.
+    firewall: Vec<IpAddr>,
     /// `portrange`: the ephemeral range; ports are then only taken when free.
     port_range: Option<(u16, u16)>,
     /// `link down`: the host's interface is down (loopback stays up).
@@ -303,6 +305,7 @@ impl Host {
             pipes: HashMap::default(),
             link_down: false,
             port_range: None,
+            firewall: Vec::new(),
             created: 0,
         }
     }
@@ -566,6 +569,13 @@ impl Host {
                 Ok(Out::ok(r::NOT_SOCKET))
             }
             Call::Close { sock } => self.sock(sock).map(|i| self.close(i)),
+            Call::Firewall { drop } => {
+                match drop {
+                    Some(ip) => self.firewall.push(canon(*ip)),
+                    None => self.firewall.clear(),
+                }
+                Ok(Out::ok(r::FIREWALL))
+            }
             Call::PortRange { lo, hi } => {
                 self.port_range = Some((*lo, *hi));
                 Ok(Out::ok(r::PORTS_EXHAUSTED))
@@ -613,6 +623,11 @@ impl Host {
             }
             f => f,
         }
+    }
+
+    /// Whether a local firewall rule drops what this host sends to `ip`.
+    fn firewalled(&self, ip: IpAddr) -> bool {
+        self.firewall.contains(&canon(ip))
     }
 
     /// No route to the destination: ENETUNREACH / WSAENETUNREACH; with the interface down,

@@ -198,8 +198,8 @@ pub struct LiveKernel {
     /// Pipes the experiment opened (`pipe as NAME`): the only non-socket descriptors socklab
     /// passes to socket calls.
     pipes: HashMap<String, raw::Pipe>,
-    /// `portrange` changed the models' port range, not the host's: from then on the kernel's
-    /// answers would be about another world, so no call is made.
+    /// `portrange` or `firewall` changed the models' world, not the host's: from then on the
+    /// kernel's answers would be about another world, so no call is made.
     ports_narrowed: bool,
 }
 
@@ -287,6 +287,12 @@ impl LiveKernel {
         let done = |r: Result<Value, Errno>, ret: Ret| performed(r, ret, clock.elapsed());
         Ok(match call {
             Call::WsaStartup { .. } | Call::WsaCleanup => not_performed("POSIX has no WSAStartup/WSACleanup"),
+            Call::Firewall { .. } => {
+                self.ports_narrowed = true;
+                not_performed(
+                    "socklab sets firewall rules only inside a private namespace (tests/live_seed_errors.rs); the host's stay",
+                )
+            }
             Call::PortRange { .. } => {
                 self.ports_narrowed = true;
                 not_performed(
@@ -631,7 +637,7 @@ impl Kernel for LiveKernel {
         }
         if self.ports_narrowed {
             return not_performed(
-                "after `portrange` the models' ports differ from the host's (the kernel judges exhaustion in tests/live_seed_errors.rs)",
+                "after `portrange` or `firewall` the models' host differs from this one (the kernel judges those in tests/live_seed_errors.rs)",
             );
         }
         if self.after.as_ref().is_some_and(|(at, _)| *at <= std::time::Instant::now()) {
