@@ -194,7 +194,7 @@ pub struct LiveKernel {
     alarm: Option<Duration>,
     /// `after`: the call a second thread makes, and when (a blocking connect runs on its own
     /// thread meanwhile; otherwise the call is made before the first call after its time).
-    after: Option<(std::time::Instant, Call)>,
+    after: Option<(Stopwatch, Duration, Call)>,
     /// Pipes the experiment opened (`pipe as NAME`): the only non-socket descriptors socklab
     /// passes to socket calls.
     pipes: HashMap<String, raw::Pipe>,
@@ -324,7 +324,7 @@ impl LiveKernel {
                 None => not_performed("the descriptor was already closed"),
             },
             Call::After { after, action } => {
-                self.after = Some((std::time::Instant::now() + *after, (**action).clone()));
+                self.after = Some((Stopwatch::start(), *after, (**action).clone()));
                 not_performed("socklab makes the call from a second thread at that time")
             }
             Call::Alarm { after } => {
@@ -440,16 +440,16 @@ impl LiveKernel {
                         let s = self.sock(sock)?;
                         let blocking = !s.as_socket2().nonblocking().unwrap_or(false);
                         match (alarm, pending_after) {
-                            (None, Some((at, action))) if blocking => {
+                            (None, Some((sw, due, action))) if blocking => {
                                 // The connect runs on a thread of its own while this thread, at
                                 // the time asked, makes the other call (a close does not wake a
                                 // connect on Linux: the kernel judges what does).
                                 let mut bc = s
                                     .connect_blocking_interruptible(a)
                                     .map_err(|e| performed(Err(e), Ret::Int(0), clock.elapsed()))?;
-                                let r = match bc.wait(at.saturating_duration_since(std::time::Instant::now())) {
+                                match bc.wait(due.saturating_sub(sw.elapsed())) {
                                     Some((r, _)) => {
-                                        after_left = Some((at, action));
+                                        after_left = Some((sw, due, action));
                                         r
                                     }
                                     None => {
@@ -459,8 +459,7 @@ impl LiveKernel {
                                             None => return Ok(not_performed("the blocking connect did not return")),
                                         }
                                     }
-                                };
-                                r
+                                }
                             }
                             (alarm, after) => {
                                 after_left = after;
@@ -640,8 +639,8 @@ impl Kernel for LiveKernel {
                 "after `portrange` or `firewall` the models' host differs from this one (the kernel judges those in tests/live_seed_errors.rs)",
             );
         }
-        if self.after.as_ref().is_some_and(|(at, _)| *at <= std::time::Instant::now()) {
-            if let Some((_, action)) = self.after.take() {
+        if self.after.as_ref().is_some_and(|(sw, due, _)| sw.elapsed() >= *due) {
+            if let Some((_, _, action)) = self.after.take() {
                 let _ = self.perform_inner(&action);
             }
         }
