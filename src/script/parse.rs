@@ -2679,4 +2679,35 @@ send c \"oops
             }
         }
     }
+
+    #[test]
+    fn another_thread_and_the_world_parse_and_complete() {
+        assert_eq!(
+            call("after 300 closesocket s"),
+            Call::After {
+                after: Duration::from_millis(300),
+                action: Box::new(Call::Close { sock: SockRef::Name("s".into()) })
+            }
+        );
+        assert_eq!(call("pipe as p"), Call::Pipe { name: "p".into() });
+        assert_eq!(call("link down"), Call::Link { up: false });
+        assert_eq!(call("portrange 40000 40001"), Call::PortRange { lo: 40000, hi: 40001 });
+        assert_eq!(call("firewall drop 127.0.0.2"), Call::Firewall { drop: Some("127.0.0.2".parse().unwrap()) });
+        assert_eq!(call("firewall clear"), Call::Firewall { drop: None });
+        let e = error("after 300 wait 5");
+        assert_eq!((e.line, e.col), (3, 11), "{e}");
+        assert!(error("after 300").message.contains("missing call"));
+        assert!(error("after 300 socket tcp as x").message.contains("another thread"));
+        assert!(error("after soon closesocket s").message.contains("bad duration"));
+        let e = error("portrange 5 4");
+        assert!(e.message.contains("empty"), "{e}");
+        assert!(error("link sideways").message.contains("down or up"));
+        assert!(error("firewall drop nowhere").message.contains("IP address"));
+        assert!(error("pipe p").message.contains("as NAME"));
+        let n = names(&["s"]);
+        assert_eq!(completions("after 300 clo", &n), ["closesocket", "close"]);
+        assert_eq!(completions("after 300 closesocket ", &n), ["s"]);
+        assert_eq!(completions("link ", &n), ["down", "up"]);
+        assert_eq!(completions("firewall ", &n), ["drop", "clear"]);
+    }
 }
