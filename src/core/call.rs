@@ -439,9 +439,22 @@ pub enum Call {
     /// `ioctlsocket(s, FIONBIO, &on)` / `fcntl(O_NONBLOCK)`.
     Fionbio { sock: SockRef, on: bool },
     /// `setsockopt`.
-    SetSockOpt { sock: SockRef, opt: SockOpt, value: i64 },
+    SetSockOpt {
+        sock: SockRef,
+        opt: SockOpt,
+        value: i64,
+        /// `optlen=N`: the length passed instead of the option's size.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        optlen: Option<u32>,
+    },
     /// `getsockopt`.
-    GetSockOpt { sock: SockRef, opt: SockOpt },
+    GetSockOpt {
+        sock: SockRef,
+        opt: SockOpt,
+        /// `optlen=N`: the buffer length passed instead of the option's size.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        optlen: Option<u32>,
+    },
     /// `bind`.
     Bind { sock: SockRef, addr: SockAddrArg },
     /// `listen`.

@@ -297,6 +297,9 @@ rules! {
     OPT_LINUX_LEVEL = "sockopt.linux-level", [],
         "linux: an IPPROTO_TCP option (TCP_NODELAY, TCP_SYNCNT, TCP_USER_TIMEOUT) on a UDP socket, or IPV6_V6ONLY on an AF_INET socket: setsockopt ENOPROTOOPT; getsockopt EOPNOTSUPP on AF_INET, ENOPROTOOPT on AF_INET6.",
         "the kernel, judged option by option on every protocol and family by tests/live_sockopts.rs";
+    OPTLEN = "sockopt.optlen", [],
+        "setsockopt/getsockopt with optlen=N shorter than an int: linux setsockopt EINVAL, getsockopt answers with the value cut to N bytes; winsock WSAEFAULT (optlen too small); windows accepts 1 to 3 bytes for SO_BROADCAST, SO_REUSEADDR, SO_EXCLUSIVEADDRUSE, SO_KEEPALIVE, TCP_NODELAY and IPV6_V6ONLY (the value is the low bytes) and answers WSAEFAULT for the others and for 0.",
+        "the kernel, judged by tests/scenarios/23_optlen.lab in tests/live_scenarios.rs; getsockopt and setsockopt reference pages learn.microsoft.com/windows/win32/api/winsock/nf-winsock-getsockopt, learn.microsoft.com/windows/win32/api/winsock/nf-winsock-setsockopt (WSAEFAULT); Wine dlls/ws2_32/tests/sock.c test_set_getsockopt (the test_optsize table, accepts_short_len)";
     BIND_EXCLUSIVE = "bind.exclusiveaddruse", [],
         "SO_EXCLUSIVEADDRUSE (Winsock 2): no other socket may bind an address it covers; it and SO_REUSEADDR exclude each other (setting one while the other is on: WSAEINVAL). linux has no such option.",
         "SO_EXCLUSIVEADDRUSE reference page learn.microsoft.com/windows/win32/winsock/so-exclusiveaddruse; Wine dlls/ws2_32/tests/sock.c, test_reuseaddr";

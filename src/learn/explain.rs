@@ -127,6 +127,11 @@ pub fn try_it(code: Code) -> &'static [&'static str] {
             "sendto u @echo x",
             "(after two UDP sockets took both ports: EAGAIN, no free local port; tests/scenarios/21_port_exhaustion.lab)",
         ],
+        WSAEFAULT => &[
+            "socket tcp as t",
+            "setsockopt t TCP_NODELAY 1 optlen=0",
+            "(an optlen too small; windows accepts 1 byte for BOOL-like options; tests/scenarios/23_optlen.lab)",
+        ],
         EPERM => &[
             "firewall drop 127.0.0.2",
             "socket udp as u",

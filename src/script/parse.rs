@@ -276,8 +276,8 @@ const COMMANDS: &[CmdInfo] = &[
     cmd("ioctlsocket", Cmd::Ioctlsocket, "ioctlsocket NAME FIONBIO 1|0"),
     cmd("nonblock", Cmd::Nonblock, "nonblock NAME [on|off]"),
     cmd("fionbio", Cmd::Fionbio, "fionbio NAME 1|0"),
-    cmd("setsockopt", Cmd::SetSockOpt, "setsockopt NAME OPTION [VALUE]"),
-    cmd("getsockopt", Cmd::GetSockOpt, "getsockopt NAME OPTION"),
+    cmd("setsockopt", Cmd::SetSockOpt, "setsockopt NAME OPTION [VALUE] [optlen=N]"),
+    cmd("getsockopt", Cmd::GetSockOpt, "getsockopt NAME OPTION [optlen=N]"),
     cmd("bind", Cmd::Bind, "bind NAME ADDR [namelen=N]"),
     cmd("listen", Cmd::Listen, "listen NAME [BACKLOG]"),
     cmd("accept", Cmd::Accept, "accept NAME [as NEWNAME]"),
@@ -528,6 +528,20 @@ impl Parser<'_> {
         if words.iter().any(|w| w.eq_ignore_ascii_case(&t.text)) { self.next_tok() } else { None }
     }
 
+    /// An optional `optlen=N` (a length in bytes).
+    fn optlen(&mut self) -> PResult<Option<u32>> {
+        let Some(t) = self.peek().cloned() else { return Ok(None) };
+        let Some((k, v, col)) = t.key_value() else { return Ok(None) };
+        if !k.eq_ignore_ascii_case("optlen") {
+            return Err(self.err(t.col, format!("unexpected `{}`: expected optlen=N", t.text)));
+        }
+        let n = v
+            .parse::<u32>()
+            .map_err(|_| self.err(col, format!("bad optlen `{v}`: expected a length in bytes like 1 or 4")))?;
+        self.next_tok();
+        Ok(Some(n))
+    }
+
     fn call(&self, call: Call) -> PResult<(StmtKind, Option<String>)> {
         self.end()?;
         Ok((StmtKind::Call(call), None))
@@ -669,16 +683,21 @@ impl Parser<'_> {
             Cmd::SetSockOpt => {
                 let sock = self.sock()?;
                 let opt = self.sockopt()?;
-                let value = match self.next_tok() {
-                    None => 1,
-                    Some(v) => self.opt_value(&v)?,
+                let value = match self.peek().cloned() {
+                    Some(v) if v.key_value().is_none() => {
+                        self.next_tok();
+                        self.opt_value(&v)?
+                    }
+                    _ => 1,
                 };
-                self.call(Call::SetSockOpt { sock, opt, value })
+                let optlen = self.optlen()?;
+                self.call(Call::SetSockOpt { sock, opt, value, optlen })
             }
             Cmd::GetSockOpt => {
                 let sock = self.sock()?;
                 let opt = self.sockopt()?;
-                self.call(Call::GetSockOpt { sock, opt })
+                let optlen = self.optlen()?;
+                self.call(Call::GetSockOpt { sock, opt, optlen })
             }
             Cmd::Bind => {
                 let sock = self.sock()?;
@@ -1754,7 +1773,9 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
         Cmd::SetSockOpt | Cmd::GetSockOpt => match n {
             0 => socks(partial, names),
             1 => starting(partial, SockOpt::ALL.iter().map(|o| o.name())),
-            2 if info.cmd == Cmd::SetSockOpt => starting(partial, ["on", "off"]),
+            2 if info.cmd == Cmd::SetSockOpt => starting(partial, ["on", "off", "optlen="]),
+            2 => starting(partial, ["optlen="]),
+            3 if info.cmd == Cmd::SetSockOpt && !lower(2).starts_with("optlen") => starting(partial, ["optlen="]),
             _ => Vec::new(),
         },
         Cmd::Bind => match n {
@@ -2047,21 +2068,24 @@ mod tests {
     fn sockopts() {
         assert_eq!(
             call("setsockopt s SO_BROADCAST"),
-            Call::SetSockOpt { sock: name("s"), opt: SockOpt::SO_BROADCAST, value: 1 }
+            Call::SetSockOpt { sock: name("s"), opt: SockOpt::SO_BROADCAST, value: 1, optlen: None }
         );
         assert_eq!(
             call("setsockopt s so_reuseaddr off"),
-            Call::SetSockOpt { sock: name("s"), opt: SockOpt::SO_REUSEADDR, value: 0 }
+            Call::SetSockOpt { sock: name("s"), opt: SockOpt::SO_REUSEADDR, value: 0, optlen: None }
         );
         assert_eq!(
             call("setsockopt s TCP_SYNCNT 2"),
-            Call::SetSockOpt { sock: name("s"), opt: SockOpt::TCP_SYNCNT, value: 2 }
+            Call::SetSockOpt { sock: name("s"), opt: SockOpt::TCP_SYNCNT, value: 2, optlen: None }
         );
         assert_eq!(
             call("setsockopt s IPV6_V6ONLY true"),
-            Call::SetSockOpt { sock: name("s"), opt: SockOpt::IPV6_V6ONLY, value: 1 }
+            Call::SetSockOpt { sock: name("s"), opt: SockOpt::IPV6_V6ONLY, value: 1, optlen: None }
         );
-        assert_eq!(call("getsockopt s SO_ERROR"), Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR });
+        assert_eq!(
+            call("getsockopt s SO_ERROR"),
+            Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR, optlen: None }
+        );
     }
 
     #[test]
@@ -2704,6 +2728,16 @@ send c \"oops
         assert!(error("link sideways").message.contains("down or up"));
         assert!(error("firewall drop nowhere").message.contains("IP address"));
         assert!(error("pipe p").message.contains("as NAME"));
+        assert_eq!(
+            call("setsockopt s SO_BROADCAST optlen=1"),
+            Call::SetSockOpt { sock: SockRef::Name("s".into()), opt: SockOpt::SO_BROADCAST, value: 1, optlen: Some(1) }
+        );
+        assert_eq!(
+            call("getsockopt s SO_ERROR optlen=2"),
+            Call::GetSockOpt { sock: SockRef::Name("s".into()), opt: SockOpt::SO_ERROR, optlen: Some(2) }
+        );
+        assert!(error("getsockopt s SO_ERROR namelen=1").message.contains("optlen=N"));
+        assert!(error("setsockopt s SO_BROADCAST 1 optlen=x").message.contains("bad optlen"));
         let n = names(&["s"]);
         assert_eq!(completions("after 300 clo", &n), ["closesocket", "close"]);
         assert_eq!(completions("after 300 closesocket ", &n), ["s"]);

@@ -1214,7 +1214,8 @@ impl<'h> CGen<'h> {
                     "int fl = fcntl({s}, F_GETFL);\n        long r = fl < 0 ? -1 : fcntl({s}, F_SETFL, {op});\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');"
                 )
             }
-            Call::SetSockOpt { opt, value, .. } => {
+            Call::SetSockOpt { opt, value, optlen, .. } => {
+                let vlen = optlen.map_or("sizeof v".to_string(), |n| n.to_string());
                 let (level, name, kind) = posix_opt(*opt).expect("posix_name checked the option");
                 let (decl, ptr) = match kind {
                     OptKind::Time => {
@@ -1226,10 +1227,11 @@ impl<'h> CGen<'h> {
                     _ => (format!("int v = {value};"), "&v"),
                 };
                 format!(
-                    "{decl}\n        long r = setsockopt({s}, {level}, {name}, {ptr}, sizeof v);\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');"
+                    "{decl}\n        long r = setsockopt({s}, {level}, {name}, {ptr}, {vlen});\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');"
                 )
             }
-            Call::GetSockOpt { opt, .. } => {
+            Call::GetSockOpt { opt, optlen, .. } => {
+                let vlen = optlen.map_or("sizeof v".to_string(), |n| n.to_string());
                 let (level, name, kind) = posix_opt(*opt).expect("posix_name checked the option");
                 let (decl, show) = match kind {
                     OptKind::Error => ("int v = 0;", "printf(\"  %s\", v ? errname(v) : \"0\");"),
@@ -1240,7 +1242,7 @@ impl<'h> CGen<'h> {
                     _ => ("int v = 0;", "printf(\"  %d\", v);"),
                 };
                 format!(
-                    "{decl}\n        socklen_t vl = sizeof v;\n        long r = getsockopt({s}, {level}, {name}, &v, &vl);\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        if (r == 0) {{ {show} }}\n        putchar('\\n');"
+                    "{decl}\n        socklen_t vl = {vlen};\n        long r = getsockopt({s}, {level}, {name}, &v, &vl);\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        if (r == 0) {{ {show} }}\n        putchar('\\n');"
                 )
             }
             Call::Bind { addr, .. } | Call::Connect { addr, .. } => {
@@ -1496,7 +1498,7 @@ impl<'h> CGen<'h> {
                     int_result(&format!("ioctlsocket({s}, FIONBIO, &on)"))
                 )
             }
-            Call::SetSockOpt { opt, value, .. } => {
+            Call::SetSockOpt { opt, value, optlen, .. } => {
                 let Some((level, oname, kind)) = winsock_opt(*opt) else {
                     self.comment(&format!("{text}: {} does not exist on Windows", opt.name()));
                     return;
@@ -1513,6 +1515,7 @@ impl<'h> CGen<'h> {
                     }
                     _ => (format!("int v = {value};\n        "), "(const char *)&v".into(), "sizeof v".into()),
                 };
+                let len = optlen.map_or(len, |n| n.to_string());
                 let guard = if oname == "TCP_MAXRT" { ("#ifdef TCP_MAXRT\n", "\n#endif") } else { ("", "") };
                 format!(
                     "{}{decl}{}{}",
@@ -1521,7 +1524,8 @@ impl<'h> CGen<'h> {
                     guard.1
                 )
             }
-            Call::GetSockOpt { opt, .. } => {
+            Call::GetSockOpt { opt, optlen, .. } => {
+                let vlen = optlen.map_or("sizeof v".to_string(), |n| n.to_string());
                 let Some((level, oname, kind)) = winsock_opt(*opt) else {
                     self.comment(&format!("{text}: {} does not exist on Windows", opt.name()));
                     return;
@@ -1537,7 +1541,7 @@ impl<'h> CGen<'h> {
                 };
                 let guard = if oname == "TCP_MAXRT" { ("#ifdef TCP_MAXRT\n", "\n#endif") } else { ("", "") };
                 format!(
-                    "{}{decl}\n        int vl = sizeof v;\n        int r = getsockopt({s}, {level}, {oname}, (char *)&v, &vl);\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        if (r == 0) {{ {show} }}\n        putchar('\\n');{}",
+                    "{}{decl}\n        int vl = {vlen};\n        int r = getsockopt({s}, {level}, {oname}, (char *)&v, &vl);\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        if (r == 0) {{ {show} }}\n        putchar('\\n');{}",
                     guard.0, guard.1
                 )
             }

@@ -352,19 +352,29 @@ impl LiveKernel {
                 }
             }
             Call::Fionbio { sock, on } => done(self.sock(sock)?.set_nonblocking(*on).map(|_| Value::None), Ret::Int(0)),
-            Call::SetSockOpt { sock, opt, value } => {
+            Call::SetSockOpt { sock, opt, value, optlen } => {
                 let s = self.sock(sock)?;
                 let (o, v) = match opt_value(*opt, *value) {
                     Some(x) => x,
                     None => return Ok(not_performed("Linux has no such socket option")),
                 };
-                done(s.setsockopt(o, v).map(|_| Value::None), Ret::Int(0))
+                match (optlen, v) {
+                    (Some(n), OptValue::Int(i)) => done(s.setsockopt_len(o, i, *n).map(|_| Value::None), Ret::Int(0)),
+                    (Some(_), _) => not_performed("optlen is made for real only with int options"),
+                    (None, v) => done(s.setsockopt(o, v).map(|_| Value::None), Ret::Int(0)),
+                }
             }
-            Call::GetSockOpt { sock, opt } => {
+            Call::GetSockOpt { sock, opt, optlen } => {
                 let s = self.sock(sock)?;
-                let Some((o, _)) = opt_value(*opt, 0) else {
+                let Some((o, v0)) = opt_value(*opt, 0) else {
                     return Ok(not_performed("Linux has no such socket option"));
                 };
+                if let Some(n) = optlen {
+                    if !matches!(v0, OptValue::Int(_)) || o == SockOpt::Error {
+                        return Ok(not_performed("optlen is made for real only with int options other than SO_ERROR"));
+                    }
+                    return Ok(done(s.getsockopt_len(o, *n).map(|(value, _)| Value::Int { value }), Ret::Int(0)));
+                }
                 if o == SockOpt::Error {
                     let r = s.so_error();
                     match r {

@@ -547,6 +547,16 @@ impl RawSocket {
         Ok(BlockingConnect { handle: Some(handle), thread, rx, answer: None })
     }
 
+    /// `setsockopt(2)` of an int option with an explicit optlen.
+    pub fn setsockopt_len(&self, opt: SockOpt, value: i32, len: u32) -> Result<(), Errno> {
+        sys::setsockopt_len(self.fd(), opt, value, len)
+    }
+
+    /// `getsockopt(2)` of an int option into a buffer of `len` bytes: (value, length written).
+    pub fn getsockopt_len(&self, opt: SockOpt, len: u32) -> Result<(i64, u32), Errno> {
+        sys::getsockopt_len(self.fd(), opt, len)
+    }
+
     /// `getsockname(2)`.
     pub fn local_addr(&self) -> Result<SockName, Errno> {
         let sa = self.inner.local_addr().map_err(io_err)?;

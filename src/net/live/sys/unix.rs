@@ -253,6 +253,28 @@ pub fn setsockopt(fd: Fd, opt: SockOpt, value: OptValue) -> Result<(), Errno> {
     }
 }
 
+/// `setsockopt(2)` of an int option with the length given (`optlen=N`), the value's low bytes.
+pub fn setsockopt_len(fd: Fd, opt: SockOpt, value: i32, len: u32) -> Result<(), Errno> {
+    let (level, name) = opt_level_name(opt);
+    let bytes = [i64::from(value).to_le_bytes(), [0; 8]].concat();
+    let len = len.min(16);
+    // SAFETY: `bytes` holds 16 readable bytes and `len` is at most 16.
+    check(unsafe { libc::setsockopt(fd, level, name, bytes.as_ptr().cast(), len) }).map(drop)
+}
+
+/// `getsockopt(2)` of an int option into a buffer of `len` bytes: the value (its low bytes)
+/// and the length the kernel wrote back.
+pub fn getsockopt_len(fd: Fd, opt: SockOpt, len: u32) -> Result<(i64, u32), Errno> {
+    let (level, name) = opt_level_name(opt);
+    let mut buf = [0u8; 16];
+    let mut l: libc::socklen_t = len.min(16);
+    // SAFETY: `buf` has room for 16 bytes and `l` is at most 16.
+    check(unsafe { libc::getsockopt(fd, level, name, buf.as_mut_ptr().cast(), &raw mut l) })?;
+    let mut v = [0u8; 8];
+    v.copy_from_slice(&buf[..8]);
+    Ok((i64::from_le_bytes(v), l))
+}
+
 /// `getsockopt(2)`, decoded in the option's shape.
 pub fn getsockopt(fd: Fd, opt: SockOpt) -> Result<OptValue, Errno> {
     let (level, name) = opt_level_name(opt);
