@@ -477,9 +477,19 @@ pub enum Call {
     /// `WSAEnumNetworkEvents(s, event, &out)`.
     WsaEnumNetworkEvents { sock: SockRef },
     /// `getsockname`.
-    GetSockName { sock: SockRef },
+    GetSockName {
+        sock: SockRef,
+        /// `namelen=N`: the buffer length passed instead of the address's size.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        namelen: Option<u32>,
+    },
     /// `getpeername`.
-    GetPeerName { sock: SockRef },
+    GetPeerName {
+        sock: SockRef,
+        /// `namelen=N`: the buffer length passed instead of the address's size.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        namelen: Option<u32>,
+    },
     /// `send`.
     Send { sock: SockRef, data: Vec<u8> },
     /// `sendto`.
@@ -563,8 +573,8 @@ impl Call {
             | Call::WsaEventSelect { sock, .. }
             | Call::WsaAsyncSelect { sock, .. }
             | Call::WsaEnumNetworkEvents { sock }
-            | Call::GetSockName { sock }
-            | Call::GetPeerName { sock }
+            | Call::GetSockName { sock, .. }
+            | Call::GetPeerName { sock, .. }
             | Call::Send { sock, .. }
             | Call::SendTo { sock, .. }
             | Call::Recv { sock }

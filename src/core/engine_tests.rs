@@ -271,7 +271,7 @@ fn linux_connect_picks_even_ports_and_bind_odd_ones() {
     call(&mut h, Call::Socket { proto: Proto::Tcp, family: Family::V4, name: "b".into() });
     call(&mut h, Call::Bind { sock: name("b"), addr: lit("0.0.0.0:0") });
     connect(&mut h, "s", target(NamedTarget::Accept));
-    let port = |h: &mut Host, s: &str| match call(h, Call::GetSockName { sock: name(s) }).value {
+    let port = |h: &mut Host, s: &str| match call(h, Call::GetSockName { sock: name(s), namelen: None }).value {
         Value::Addr { addr } => addr.port(),
         v => panic!("{v:?}"),
     };
@@ -357,7 +357,11 @@ fn a_zero_filled_af_unspec_disconnects_udp_on_every_personality() {
         let a = connect(&mut h, "u", unspec.clone());
         assert!(a.is_ok(), "{p}: {a:?}");
         assert_eq!(h.state("u"), Some(State::Unassociated), "{p}: the local address stays");
-        assert_eq!(call(&mut h, Call::GetPeerName { sock: name("u") }).error, Some(Code::WSAENOTCONN), "{p}");
+        assert_eq!(
+            call(&mut h, Call::GetPeerName { sock: name("u"), namelen: None }).error,
+            Some(Code::WSAENOTCONN),
+            "{p}"
+        );
     }
     let mut l = udp_connected(Linux);
     assert!(connect(&mut l, "u", unspec).is_ok());
@@ -427,12 +431,12 @@ fn windows_connect_after_connectex_without_update_context_is_wsaeinval() {
 fn windows_getpeername_answers_while_a_plain_connect_pends() {
     for (p, ok) in [(Windows, true), (Winsock, false), (Linux, false)] {
         let mut h = socket_pending(p);
-        let a = call(&mut h, Call::GetPeerName { sock: name("s") });
+        let a = call(&mut h, Call::GetPeerName { sock: name("s"), namelen: None });
         assert_eq!(a.is_ok(), ok, "{p}: {a:?}");
     }
     let mut h = bound_socket(Windows);
     connectex(&mut h, "s", target(NamedTarget::Pending));
-    assert_eq!(call(&mut h, Call::GetPeerName { sock: name("s") }).error, Some(Code::WSAENOTCONN));
+    assert_eq!(call(&mut h, Call::GetPeerName { sock: name("s"), namelen: None }).error, Some(Code::WSAENOTCONN));
 }
 
 // ----- ConnectEx's buffer arrives (issue 9, defect 14) ---------------------------------------
@@ -466,9 +470,12 @@ fn connectex_send_buffer_reaches_the_accepted_socket() {
 fn windows_getsockname_answers_after_a_wildcard_bind() {
     for (p, ok) in [(Windows, true), (Winsock, false), (Linux, true)] {
         let mut h = host_with_socket(p, false);
-        assert!(call(&mut h, Call::GetSockName { sock: name("s") }).is_ok() == (p == Linux), "{p}: unbound");
+        assert!(
+            call(&mut h, Call::GetSockName { sock: name("s"), namelen: None }).is_ok() == (p == Linux),
+            "{p}: unbound"
+        );
         call(&mut h, Call::Bind { sock: name("s"), addr: lit("0.0.0.0:0") });
-        let a = call(&mut h, Call::GetSockName { sock: name("s") });
+        let a = call(&mut h, Call::GetSockName { sock: name("s"), namelen: None });
         assert_eq!(a.is_ok(), ok, "{p}: {a:?}");
         if let Value::Addr { addr } = a.value {
             assert!(addr.ip().is_unspecified() && addr.port() != 0, "{p}: {addr}");

@@ -297,6 +297,9 @@ rules! {
     OPT_LINUX_LEVEL = "sockopt.linux-level", [],
         "linux: an IPPROTO_TCP option (TCP_NODELAY, TCP_SYNCNT, TCP_USER_TIMEOUT) on a UDP socket, or IPV6_V6ONLY on an AF_INET socket: setsockopt ENOPROTOOPT; getsockopt EOPNOTSUPP on AF_INET, ENOPROTOOPT on AF_INET6.",
         "the kernel, judged option by option on every protocol and family by tests/live_sockopts.rs";
+    NAMELEN = "getsockname.namelen", [],
+        "getsockname/getpeername with namelen=N shorter than the address (16 bytes for AF_INET, 28 for AF_INET6): Winsock WSAEFAULT; linux succeeds, cuts the address to N bytes and writes the full size back into namelen (socklab shows that size as the value).",
+        "getsockname(2) https://man7.org/linux/man-pages/man2/getsockname.2.html (the address is truncated, addrlen returns the larger size), judged by tests/scenarios/23_optlen.lab in tests/live_scenarios.rs; getsockname reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-getsockname (WSAEFAULT: namelen too small); Wine dlls/ws2_32/tests/sock.c test_getsockname (a namelen one byte short)";
     OPTLEN = "sockopt.optlen", [],
         "setsockopt/getsockopt with optlen=N shorter than an int: linux setsockopt EINVAL, getsockopt answers with the value cut to N bytes; winsock WSAEFAULT (optlen too small); windows accepts 1 to 3 bytes for SO_BROADCAST, SO_REUSEADDR, SO_EXCLUSIVEADDRUSE, SO_KEEPALIVE, TCP_NODELAY and IPV6_V6ONLY (the value is the low bytes) and answers WSAEFAULT for the others and for 0.",
         "the kernel, judged by tests/scenarios/23_optlen.lab in tests/live_scenarios.rs; getsockopt and setsockopt reference pages learn.microsoft.com/windows/win32/api/winsock/nf-winsock-getsockopt, learn.microsoft.com/windows/win32/api/winsock/nf-winsock-setsockopt (WSAEFAULT); Wine dlls/ws2_32/tests/sock.c test_set_getsockopt (the test_optsize table, accepts_short_len)";

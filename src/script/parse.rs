@@ -291,8 +291,8 @@ const COMMANDS: &[CmdInfo] = &[
     cmd("wsaeventselect", Cmd::WsaEventSelect, "wsaeventselect NAME EVENTS"),
     cmd("wsaasyncselect", Cmd::WsaAsyncSelect, "wsaasyncselect NAME EVENTS"),
     cmd("wsaenumnetworkevents", Cmd::WsaEnumNetworkEvents, "wsaenumnetworkevents NAME"),
-    cmd("getsockname", Cmd::GetSockName, "getsockname NAME"),
-    cmd("getpeername", Cmd::GetPeerName, "getpeername NAME"),
+    cmd("getsockname", Cmd::GetSockName, "getsockname NAME [namelen=N]"),
+    cmd("getpeername", Cmd::GetPeerName, "getpeername NAME [namelen=N]"),
     cmd("send", Cmd::Send, "send NAME TEXT"),
     cmd("sendto", Cmd::SendTo, "sendto NAME ADDR TEXT"),
     cmd("recv", Cmd::Recv, "recv NAME"),
@@ -530,14 +530,23 @@ impl Parser<'_> {
 
     /// An optional `optlen=N` (a length in bytes).
     fn optlen(&mut self) -> PResult<Option<u32>> {
+        self.length_key("optlen")
+    }
+
+    /// An optional `namelen=N` (a length in bytes).
+    fn namelen_opt(&mut self) -> PResult<Option<u32>> {
+        self.length_key("namelen")
+    }
+
+    fn length_key(&mut self, key: &str) -> PResult<Option<u32>> {
         let Some(t) = self.peek().cloned() else { return Ok(None) };
         let Some((k, v, col)) = t.key_value() else { return Ok(None) };
-        if !k.eq_ignore_ascii_case("optlen") {
-            return Err(self.err(t.col, format!("unexpected `{}`: expected optlen=N", t.text)));
+        if !k.eq_ignore_ascii_case(key) {
+            return Err(self.err(t.col, format!("unexpected `{}`: expected {key}=N", t.text)));
         }
         let n = v
             .parse::<u32>()
-            .map_err(|_| self.err(col, format!("bad optlen `{v}`: expected a length in bytes like 1 or 4")))?;
+            .map_err(|_| self.err(col, format!("bad {key} `{v}`: expected a length in bytes like 1 or 16")))?;
         self.next_tok();
         Ok(Some(n))
     }
@@ -772,11 +781,13 @@ impl Parser<'_> {
             }
             Cmd::GetSockName => {
                 let sock = self.sock()?;
-                self.call(Call::GetSockName { sock })
+                let namelen = self.namelen_opt()?;
+                self.call(Call::GetSockName { sock, namelen })
             }
             Cmd::GetPeerName => {
                 let sock = self.sock()?;
-                self.call(Call::GetPeerName { sock })
+                let namelen = self.namelen_opt()?;
+                self.call(Call::GetPeerName { sock, namelen })
             }
             Cmd::Send => {
                 let sock = self.sock()?;
@@ -2228,8 +2239,8 @@ mod tests {
 
     #[test]
     fn data_and_lifecycle_calls() {
-        assert_eq!(call("getsockname s"), Call::GetSockName { sock: name("s") });
-        assert_eq!(call("getpeername s"), Call::GetPeerName { sock: name("s") });
+        assert_eq!(call("getsockname s"), Call::GetSockName { sock: name("s"), namelen: None });
+        assert_eq!(call("getpeername s"), Call::GetPeerName { sock: name("s"), namelen: None });
         assert_eq!(call("send s hello"), Call::Send { sock: name("s"), data: b"hello".to_vec() });
         assert_eq!(
             call("sendto s @echo ping"),
@@ -2737,6 +2748,11 @@ send c \"oops
             Call::GetSockOpt { sock: SockRef::Name("s".into()), opt: SockOpt::SO_ERROR, optlen: Some(2) }
         );
         assert!(error("getsockopt s SO_ERROR namelen=1").message.contains("optlen=N"));
+        assert_eq!(
+            call("getsockname s namelen=15"),
+            Call::GetSockName { sock: SockRef::Name("s".into()), namelen: Some(15) }
+        );
+        assert!(error("getpeername s optlen=3").message.contains("namelen=N"));
         assert!(error("setsockopt s SO_BROADCAST 1 optlen=x").message.contains("bad optlen"));
         let n = names(&["s"]);
         assert_eq!(completions("after 300 clo", &n), ["closesocket", "close"]);

@@ -1344,8 +1344,9 @@ impl<'h> CGen<'h> {
                 code.push_str("        }\n        putchar('\\n');");
                 code
             }
-            Call::GetSockName { .. } | Call::GetPeerName { .. } => format!(
-                "struct sockaddr_storage ss;\n        socklen_t sl = sizeof ss;\n        memset(&ss, 0, sizeof ss);\n        long r = {fname}({s}, (struct sockaddr *)&ss, &sl);\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        if (r == 0 && (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)) {{\n            printf(\"  \");\n            print_addr(&ss);\n        }}\n        putchar('\\n');"
+            Call::GetSockName { namelen, .. } | Call::GetPeerName { namelen, .. } => format!(
+                "struct sockaddr_storage ss;\n        socklen_t sl = {sl};\n        memset(&ss, 0, sizeof ss);\n        long r = {fname}({s}, (struct sockaddr *)&ss, &sl);\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        if (r == 0 && (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)) {{\n            printf(\"  \");\n            print_addr(&ss);\n        }}\n        putchar('\\n');",
+                sl = namelen.map_or("sizeof ss".to_string(), |n| n.to_string())
             ),
             Call::Send { data, .. } => format!(
                 "long r = send({s}, {}, {}, MSG_NOSIGNAL);\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');",
@@ -1668,8 +1669,9 @@ impl<'h> CGen<'h> {
             Call::WsaEnumNetworkEvents { .. } => format!(
                 "WSANETWORKEVENTS ne;\n        memset(&ne, 0, sizeof ne);\n        int r = WSAEnumNetworkEvents({s}, ev_{s}, &ne);\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        if (r == 0) {{\n            printf(\"  \");\n            print_network_events(&ne);\n        }}\n        putchar('\\n');"
             ),
-            Call::GetSockName { .. } | Call::GetPeerName { .. } => format!(
-                "struct sockaddr_storage ss;\n        int sl = sizeof ss;\n        memset(&ss, 0, sizeof ss);\n        int r = {name}({s}, (struct sockaddr *)&ss, &sl);\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        if (r == 0) {{\n            printf(\"  \");\n            print_addr(&ss);\n        }}\n        putchar('\\n');"
+            Call::GetSockName { namelen, .. } | Call::GetPeerName { namelen, .. } => format!(
+                "struct sockaddr_storage ss;\n        int sl = {sl};\n        memset(&ss, 0, sizeof ss);\n        int r = {name}({s}, (struct sockaddr *)&ss, &sl);\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        if (r == 0) {{\n            printf(\"  \");\n            print_addr(&ss);\n        }}\n        putchar('\\n');",
+                sl = namelen.map_or("sizeof ss".to_string(), |n| n.to_string())
             ),
             Call::Send { data, .. } => int_result(&format!("send({s}, {}, {}, 0)", c_str(data), data.len())),
             Call::SendTo { addr, data, .. } => {

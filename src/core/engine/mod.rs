@@ -585,8 +585,12 @@ impl Host {
             Call::WsaEventSelect { sock, events } => self.sock(sock).map(|i| self.event_select(i, *events, false)),
             Call::WsaAsyncSelect { sock, events } => self.sock(sock).map(|i| self.event_select(i, *events, true)),
             Call::WsaEnumNetworkEvents { sock } => self.sock(sock).map(|i| self.enum_events(i)),
-            Call::GetSockName { sock } => self.sock(sock).map(|i| self.getsockname(i)),
-            Call::GetPeerName { sock } => self.sock(sock).map(|i| self.getpeername(i)),
+            Call::GetSockName { sock, namelen } => {
+                self.sock(sock).map(|i| self.with_namelen(i, *namelen, |h| h.getsockname(i)))
+            }
+            Call::GetPeerName { sock, namelen } => {
+                self.sock(sock).map(|i| self.with_namelen(i, *namelen, |h| h.getpeername(i)))
+            }
             Call::Send { sock, data } => self.sock(sock).map(|i| self.send(i, None, data, facts)),
             Call::SendTo { sock, addr, data } => self.sock(sock).map(|i| self.send(i, Some(addr), data, facts)),
             Call::Recv { sock } => self.sock(sock).map(|i| self.recv(i, false, facts)),
@@ -652,6 +656,23 @@ impl Host {
             }
             f => f,
         }
+    }
+
+    /// getsockname/getpeername with `namelen=N`: shorter than the address structure (16 bytes
+    /// for AF_INET, 28 for AF_INET6), Winsock answers WSAEFAULT; linux answers, cuts the
+    /// address to N bytes and writes the full size back into namelen (the value shown).
+    fn with_namelen(&mut self, i: usize, namelen: Option<u32>, f: impl FnOnce(&mut Host) -> Out) -> Out {
+        let full: u32 = if self.socks[i].family == Family::V4 { 16 } else { 28 };
+        let Some(n) = namelen.filter(|&n| n < full) else { return f(self) };
+        if self.p.winsock {
+            return Out::err(r::NAMELEN, Code::WSAEFAULT);
+        }
+        let out = f(self);
+        if out.error.is_some() {
+            return out;
+        }
+        Out { value: Value::Int { value: i64::from(full) }, rule: r::NAMELEN, ..out }
+            .note(format!("the address is cut to {n} bytes; namelen comes back as {full}"))
     }
 
     /// An optlen shorter than the option's int: linux EINVAL for setsockopt (a getsockopt is

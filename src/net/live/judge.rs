@@ -549,10 +549,23 @@ impl LiveKernel {
             Call::WsaEventSelect { .. } | Call::WsaAsyncSelect { .. } | Call::WsaEnumNetworkEvents { .. } => {
                 not_performed("Linux has no WSAEventSelect, WSAAsyncSelect or WSAEnumNetworkEvents")
             }
-            Call::GetSockName { sock } => {
+            Call::GetSockName { sock, namelen: Some(n) } | Call::GetPeerName { sock, namelen: Some(n) } => {
+                let peer = matches!(call, Call::GetPeerName { .. });
+                let s = self.sock(sock)?;
+                let full: u32 = if s.family() == raw::Family::V4 { 16 } else { 28 };
+                if *n >= full {
+                    let r = if peer { s.peer_addr() } else { s.local_addr() };
+                    done(r.map(|a| addr_value(a.inet())), Ret::Int(0))
+                } else {
+                    done(s.sockname_len(peer, *n).map(|l| Value::Int { value: i64::from(l) }), Ret::Int(0))
+                }
+            }
+            Call::GetSockName { sock, .. } => {
                 done(self.sock(sock)?.local_addr().map(|a| addr_value(a.inet())), Ret::Int(0))
             }
-            Call::GetPeerName { sock } => done(self.sock(sock)?.peer_addr().map(|a| addr_value(a.inet())), Ret::Int(0)),
+            Call::GetPeerName { sock, .. } => {
+                done(self.sock(sock)?.peer_addr().map(|a| addr_value(a.inet())), Ret::Int(0))
+            }
             Call::Send { sock, data } => {
                 let s = self.sock(sock)?;
                 if s.kind() == raw::Kind::Udp {

@@ -547,6 +547,11 @@ impl RawSocket {
         Ok(BlockingConnect { handle: Some(handle), thread, rx, answer: None })
     }
 
+    /// `getsockname(2)` / `getpeername(2)` into a buffer of `len` bytes: the length written back.
+    pub fn sockname_len(&self, peer: bool, len: u32) -> Result<u32, Errno> {
+        sys::sockname_len(self.fd(), peer, len)
+    }
+
     /// `setsockopt(2)` of an int option with an explicit optlen.
     pub fn setsockopt_len(&self, opt: SockOpt, value: i32, len: u32) -> Result<(), Errno> {
         sys::setsockopt_len(self.fd(), opt, value, len)

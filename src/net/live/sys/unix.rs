@@ -275,6 +275,20 @@ pub fn getsockopt_len(fd: Fd, opt: SockOpt, len: u32) -> Result<(i64, u32), Errn
     Ok((i64::from_le_bytes(v), l))
 }
 
+/// `getsockname(2)` (or `getpeername(2)` when `peer`) into a buffer of `len` bytes: the
+/// length the kernel wrote back.
+pub fn sockname_len(fd: Fd, peer: bool, len: u32) -> Result<u32, Errno> {
+    // SAFETY: all-zero bytes are a valid sockaddr_storage.
+    let mut ss: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+    let size = libc::socklen_t::try_from(std::mem::size_of::<libc::sockaddr_storage>()).unwrap_or(128);
+    let mut l: libc::socklen_t = len.min(size);
+    let p = (&raw mut ss).cast::<libc::sockaddr>();
+    // SAFETY: `ss` has room for `l` bytes (at most its size).
+    let r = unsafe { if peer { libc::getpeername(fd, p, &raw mut l) } else { libc::getsockname(fd, p, &raw mut l) } };
+    check(r)?;
+    Ok(l)
+}
+
 /// `getsockopt(2)`, decoded in the option's shape.
 pub fn getsockopt(fd: Fd, opt: SockOpt) -> Result<OptValue, Errno> {
     let (level, name) = opt_level_name(opt);

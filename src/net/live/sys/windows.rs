@@ -221,6 +221,11 @@ pub fn nofile_limit() -> Result<(u64, u64), Errno> {
 }
 
 /// Not yet implemented on Windows.
+pub fn sockname_len(_fd: Fd, _peer: bool, _len: u32) -> Result<u32, Errno> {
+    Err(Errno::UNSUPPORTED)
+}
+
+/// Not yet implemented on Windows.
 pub fn setsockopt_len(_fd: Fd, _opt: SockOpt, _value: i32, _len: u32) -> Result<(), Errno> {
     Err(Errno::UNSUPPORTED)
 }
