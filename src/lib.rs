@@ -8,9 +8,11 @@
 //! - [`ui`]: ratatui views only: `render(frame, area, &App, &Theme)`.
 //! - [`tui`]: the one async loop that wires terminal, network and app together.
 //! - [`learn`]: guided lessons, `socklab explain`, the learner's progress.
+//! - [`files`]: the files socklab writes (never clobbered) and the settings files it reads.
 
 pub mod app;
 pub mod core;
+pub mod files;
 pub mod learn;
 pub mod net;
 pub mod script;

@@ -65,6 +65,8 @@ pub struct TuiOptions {
     pub record: Option<PathBuf>,
     /// `socklab replay FILE`: show a recording instead of a lab.
     pub replay: Option<ReplayStart>,
+    /// `--winsock-judge COMMAND`: a Winsock agent judges the windows column (live network).
+    pub winsock_judge: Option<String>,
 }
 
 /// What `socklab replay FILE` opens.
@@ -115,7 +117,10 @@ impl Recording {
     /// was.
     fn attach(&mut self, path: &std::path::Path) -> std::io::Result<usize> {
         use std::io::Write;
-        let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
+        // A new file: an existing name (a dangling link included) is never followed or
+        // truncated; `--force` cleared a replaceable file before the TUI started.
+        let file = crate::files::create_new(path, crate::files::Policy::default()).map_err(std::io::Error::other)?;
+        let mut f = std::io::BufWriter::new(file);
         let tee = self.recorder.writer_mut();
         f.write_all(&tee.memory)?;
         f.flush()?;
@@ -218,7 +223,7 @@ pub fn prepare_all(opts: &TuiOptions) -> (App, Theme, bool, Option<Recording>) {
     let env = |k: &str| std::env::var(k).ok();
     let path = opts.config.clone().or_else(|| Config::path(&env));
     let mut warnings = Vec::new();
-    let config = match path.as_ref().map(std::fs::read_to_string) {
+    let config = match path.as_deref().map(crate::files::read_settings) {
         Some(Ok(src)) => Config::parse(&src),
         Some(Err(e)) if e.kind() != std::io::ErrorKind::NotFound => {
             warnings.push(format!("cannot read the config file: {e}"));
@@ -232,7 +237,9 @@ pub fn prepare_all(opts: &TuiOptions) -> (App, Theme, bool, Option<Recording>) {
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         config: config.theme.clone(),
     };
-    let (theme, w) = ui::theme::resolve(&choice, &|p| std::fs::read_to_string(p).map_err(|e| e.to_string()));
+    let (theme, w) = ui::theme::resolve(&choice, &|p| {
+        crate::files::read_settings(std::path::Path::new(p)).map_err(|e| e.to_string())
+    });
     warnings.extend(w);
     if let Some(start) = &opts.replay {
         let name = start
@@ -243,7 +250,11 @@ pub fn prepare_all(opts: &TuiOptions) -> (App, Theme, bool, Option<Recording>) {
             let src: crate::app::replay::ReplaySource = Box::new(std::io::BufReader::with_capacity(1 << 16, f));
             crate::session::replay::Replay::new(src).map_err(|e| e.to_string())
         });
-        let opts_app = AppOptions { keymap: config.keymap, warnings, ..AppOptions::default() };
+        // The lesson picker (L) shows the learner's progress in a replay too.
+        let progress_path = crate::learn::progress::Progress::default_path();
+        let progress =
+            progress_path.as_ref().map(|p| crate::learn::progress::Progress::load(p).progress).unwrap_or_default();
+        let opts_app = AppOptions { keymap: config.keymap, warnings, progress, progress_path, ..AppOptions::default() };
         let app = match opened {
             Ok(r) => App::replaying(r, name, start.idle_limit, opts_app),
             Err(e) => {
@@ -254,6 +265,7 @@ pub fn prepare_all(opts: &TuiOptions) -> (App, Theme, bool, Option<Recording>) {
         };
         return (app, theme, opts.mouse || config.mouse.unwrap_or(false), None);
     }
+    let mut winsock: Option<Box<dyn crate::session::lab::Kernel>> = None;
     let (net, facts, kernel): (NetKind, Box<dyn crate::core::facts::Facts + Send>, _) = match opts.net {
         TuiNet::Sim => (NetKind::Sim, Box::new(crate::net::sim::SimNet), None),
         TuiNet::Live => {
@@ -263,6 +275,21 @@ pub fn prepare_all(opts: &TuiOptions) -> (App, Theme, bool, Option<Recording>) {
             }
             match crate::net::live::judge::LiveKernel::start() {
                 Ok((k, f)) => {
+                    if let Some(w) = moved_targets(&f) {
+                        warnings.push(w);
+                    }
+                    if let Some(cmd) = &opts.winsock_judge {
+                        match crate::net::live::agent::WinsockAgent::start(cmd, f.target_addrs(), Some(k.targets())) {
+                            Ok(a) => {
+                                winsock = Some(Box::new(a) as Box<dyn crate::session::lab::Kernel>);
+                                // The recording format has no entry for a Winsock judge yet.
+                                warnings.push(
+                                    "Winsock judges the windows column; a recording of this session keeps Winsock's answers there, and a replay shows them as divergences".into(),
+                                );
+                            }
+                            Err(e) => warnings.push(format!("no Winsock judge: {e}")),
+                        }
+                    }
                     let k: Box<dyn crate::session::lab::Kernel> = Box::new(k);
                     (NetKind::Live, Box::new(f), Some(k))
                 }
@@ -309,7 +336,16 @@ pub fn prepare_all(opts: &TuiOptions) -> (App, Theme, bool, Option<Recording>) {
         Some(k) if recording.is_some() => Some(tap.kernel(k)),
         k => k,
     };
-    let mut app = App::new(AppOptions { facts, kernel, net, keymap: config.keymap, warnings, progress, progress_path });
+    let mut app = App::new(AppOptions {
+        facts,
+        kernel,
+        winsock_judge: winsock,
+        net,
+        keymap: config.keymap,
+        warnings,
+        progress,
+        progress_path,
+    });
     app.set_journaling(recording.is_some());
     if let (Some(path), Some(rec)) = (&opts.record, recording.as_mut()) {
         match rec.attach(path) {
@@ -327,6 +363,27 @@ pub fn prepare_all(opts: &TuiOptions) -> (App, Theme, bool, Option<Recording>) {
         None => {}
     }
     (app, theme, opts.mouse || config.mouse.unwrap_or(false), recording)
+}
+
+/// Targets that could not have their lab port (another program holds it) and listen
+/// elsewhere: said at start, since scripts and lessons name the lab ports.
+fn moved_targets(live: &dyn crate::core::facts::Facts) -> Option<String> {
+    use crate::core::call::{Family, NamedTarget};
+    use crate::core::facts::Facts;
+    let sim = crate::net::sim::SimNet;
+    let moved: Vec<String> = NamedTarget::ALL
+        .iter()
+        .filter_map(|&t| {
+            let (l, s) = (live.resolve(t, Family::V4)?, sim.resolve(t, Family::V4)?);
+            (l.port() != s.port()).then(|| format!("{t} on port {} (not {})", l.port(), s.port()))
+        })
+        .collect();
+    (!moved.is_empty()).then(|| {
+        format!(
+            "another program holds some lab ports, so {} here; name the targets (@accept, ...) rather than their ports (lessons run on the simulated network, where the lab ports hold)",
+            moved.join(", ")
+        )
+    })
 }
 
 /// Translate a crossterm key event into the app's key.
@@ -373,20 +430,68 @@ fn msg_of(ev: Event, mouse: bool) -> Option<Msg> {
     }
 }
 
-/// Completes when the process is asked to stop (SIGTERM, SIGHUP, SIGINT).
+/// Job control: SIGTSTP (the terminal is restored, then the process stops) and SIGCONT (the
+/// screen is entered again and redrawn). Never fires where there is no job control.
+struct JobControl {
+    #[cfg(unix)]
+    signals: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl JobControl {
+    fn new() -> JobControl {
+        #[cfg(unix)]
+        {
+            use crate::net::live::raw::signals::{SIG_CONT, SIG_TSTP};
+            use tokio::signal::unix::{SignalKind, signal};
+            let signals = match (signal(SignalKind::from_raw(SIG_TSTP)), signal(SignalKind::from_raw(SIG_CONT))) {
+                (Ok(t), Ok(c)) => Some((t, c)),
+                _ => None,
+            };
+            JobControl { signals }
+        }
+        #[cfg(not(unix))]
+        JobControl {}
+    }
+
+    async fn recv(&mut self) -> JobSignal {
+        #[cfg(unix)]
+        if let Some((t, c)) = self.signals.as_mut() {
+            return tokio::select! {
+                _ = t.recv() => JobSignal::Stop,
+                _ = c.recv() => JobSignal::Continue,
+            };
+        }
+        std::future::pending().await
+    }
+}
+
+/// A job-control signal.
+enum JobSignal {
+    Stop,
+    Continue,
+}
+
+/// Completes when the process is asked to stop (SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGALRM).
 async fn stop_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut term), Ok(mut hup), Ok(mut int)) =
-            (signal(SignalKind::terminate()), signal(SignalKind::hangup()), signal(SignalKind::interrupt()))
-        else {
+        let (Ok(mut term), Ok(mut hup), Ok(mut int), Ok(mut quit), Ok(mut alrm)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::quit()),
+            signal(SignalKind::alarm()),
+        ) else {
             return std::future::pending().await;
         };
         tokio::select! {
             _ = term.recv() => {}
             _ = hup.recv() => {}
             _ = int.recv() => {}
+            // SIGQUIT and SIGALRM would end the process without restoring the terminal.
+            _ = quit.recv() => {}
+            _ = alrm.recv() => {}
         }
     }
     #[cfg(not(unix))]
@@ -406,6 +511,23 @@ fn enter(mouse: bool) -> Result<Term> {
     }
     let term = Terminal::new(CrosstermBackend::new(stdout()))?;
     Ok(term)
+}
+
+/// Back to the screen after a stop: raw mode, the alternate screen, a full redraw.
+fn reenter(term: &mut Term, mouse: bool) -> Result<()> {
+    if !ENTERED.load(Ordering::SeqCst) {
+        enable_raw_mode()?;
+        ENTERED.store(true, Ordering::SeqCst);
+        execute!(stdout(), EnterAlternateScreen, crossterm::cursor::Hide)?;
+        if mouse {
+            execute!(stdout(), EnableMouseCapture)?;
+        }
+    }
+    // Not Terminal::clear, which asks the terminal where its cursor is (the input thread would
+    // swallow the answer): a blank frame makes the next one paint every cell.
+    execute!(stdout(), crossterm::terminal::Clear(crossterm::terminal::ClearType::All))?;
+    term.draw(|_| {})?;
+    Ok(())
 }
 
 async fn event_loop(
@@ -428,88 +550,168 @@ async fn event_loop(
     term.draw(|f| ui::render(f, f.area(), &app, &theme))?;
     let stop = stop_signal();
     tokio::pin!(stop);
-    // On the live network a call may block for real (a blocking connect to @pending waits for
-    // the kernel's timeout), so updates run on a blocking worker while this loop keeps reading
-    // keys: Ctrl-C and q still quit at once, and other keys wait their turn.
+    let mut jobs = JobControl::new();
+    // On the live network a step may block for real (a blocking connect to @pending waits for
+    // the kernel's timeout): the app lends its kernel for the step (Effect::RunJob), the step
+    // runs on a blocking worker, and this loop keeps the app: every key, view and overlay works,
+    // the pending row's clock runs, Esc gives up on the step (Effect::Interrupt).
     let live = app.is_live();
+    let mut job: Option<Job> = None;
     let mut queue: std::collections::VecDeque<Msg> = std::collections::VecDeque::new();
-    let mut app = Some(app);
-    let mut last_frame: Option<ratatui::buffer::Buffer> = None;
-    let mut busy: Option<tokio::task::JoinHandle<(App, Vec<Effect>)>> = None;
-    let mut tick = tokio::time::interval(std::time::Duration::from_millis(250));
-    // Live: the models' clocks follow the real one while they have something due.
-    let mut last_advance = crate::net::live::Stopwatch::start();
     // Replay: when the next step is due (the pacing adapters' gap, slept here).
     let mut replay_at: Option<tokio::time::Instant> = None;
+    // Live: the models' clocks follow the real one while they have something due.
+    let mut last_advance = crate::net::live::Stopwatch::start();
     loop {
-        let due = live && busy.is_none() && app.as_ref().is_some_and(|a| a.next_due().is_some());
-        match app.as_ref().and_then(App::replay_delay) {
+        let due = live && job.is_none() && app.next_due().is_some();
+        match app.replay_delay() {
             Some(d) if replay_at.is_none() => replay_at = Some(tokio::time::Instant::now() + d),
             Some(_) => {}
             None => replay_at = None,
         }
         let replay_due = replay_at.unwrap_or_else(tokio::time::Instant::now);
-        tokio::select! {
-            _ = tokio::time::sleep_until(replay_due), if replay_at.is_some() && busy.is_none() => {
+        // The pending row is drawn once the step has lasted 100 ms (quick calls never flicker),
+        // then its clock once a second.
+        let clock_due = job.as_ref().map(|j| j.next_clock).unwrap_or_else(tokio::time::Instant::now);
+        let fx = tokio::select! {
+            _ = tokio::time::sleep_until(replay_due), if replay_at.is_some() => {
                 replay_at = None;
-                queue.push_back(Msg::ReplayTick);
+                app.update(Msg::ReplayTick)
             }
             _ = tokio::time::sleep(std::time::Duration::from_millis(50)), if due => {
                 let d = last_advance.elapsed();
                 last_advance = crate::net::live::Stopwatch::start();
-                queue.push_back(Msg::Advance(d));
+                app.update(Msg::Advance(d))
             }
             ev = rx.recv() => match ev {
-                Some(ev) => {
-                    if let Some(msg) = msg_of(ev, mouse) {
-                        if busy.is_some() && is_quit(&msg) {
-                            return Ok(());
-                        }
-                        queue.push_back(msg);
+                // --mouse: a click selects the socket or log row under it, or focuses a panel.
+                Some(Event::Mouse(m)) if mouse && matches!(m.kind, MouseEventKind::Down(crossterm::event::MouseButton::Left)) => {
+                    let area = term.size().map(|s| ratatui::layout::Rect::new(0, 0, s.width, s.height))?;
+                    match ui::click(&app, area, m.column, m.row) {
+                        Some(ui::Click::Socket(i)) => app.select_socket(i),
+                        Some(ui::Click::Row(i)) => app.select_row(i),
+                        Some(ui::Click::Focus(f)) => app.set_focus(f),
+                        None => continue,
                     }
+                    vec![Effect::Redraw]
                 }
+                // Ctrl-Z: raw mode keeps the terminal from sending SIGTSTP, so suspend here as a
+                // shell user expects (the terminal restored first; `fg` brings the screen back).
+                Some(Event::Key(k))
+                    if k.kind == KeyEventKind::Press
+                        && k.code == CtKey::Char('z')
+                        && k.modifiers.contains(KeyModifiers::CONTROL) =>
+                {
+                    restore_terminal();
+                    crate::net::live::raw::signals::stop_self();
+                    reenter(term, mouse)?;
+                    vec![Effect::Redraw]
+                }
+                Some(ev) => match msg_of(ev, mouse) {
+                    Some(msg) => {
+                        queue.push_back(msg);
+                        Vec::new()
+                    }
+                    None => continue,
+                },
                 None => return Ok(()),
             },
             _ = &mut stop => return Ok(()),
-            done = async { busy.as_mut().expect("guarded").await }, if busy.is_some() => {
-                busy = None;
-                let (mut a, fx) = done.map_err(|e| color_eyre::eyre::eyre!("the lab worker failed: {e}"))?;
-                perform(&mut a, &fx, rec);
-                if fx.contains(&Effect::Quit) {
-                    return Ok(());
+            js = jobs.recv() => {
+                if let JobSignal::Stop = js {
+                    // Leave the screen as a shell expects it, then stop as SIGTSTP would.
+                    restore_terminal();
+                    crate::net::live::raw::signals::stop_self();
                 }
-                // The call's own time was counted by the call.
+                // Continued (after our stop, or someone else's SIGSTOP): enter and redraw all.
+                reenter(term, mouse)?;
+                vec![Effect::Redraw]
+            }
+            done = async { (&mut job.as_mut().expect("guarded").handle).await }, if job.is_some() => {
+                job = None;
+                let (k, done) = done.map_err(|e| color_eyre::eyre::eyre!("the lab worker failed: {e}"))?;
+                // The step's own time was counted by the step.
                 last_advance = crate::net::live::Stopwatch::start();
-                last_frame = Some(term.draw(|f| ui::render(f, f.area(), &a, &theme))?.buffer.clone());
-                app = Some(a);
+                app.kernel_done(k, done)
             }
-            _ = tick.tick(), if busy.is_some() => {
-                busy_line(term, &last_frame, &theme)?;
-                continue;
+            _ = tokio::time::sleep_until(clock_due), if job.is_some() => {
+                let j = job.as_mut().expect("guarded");
+                j.next_clock += std::time::Duration::from_secs(1);
+                j.shown = true;
+                app.update(Msg::JobClock(j.started.elapsed()))
             }
+        };
+        if step(term, &mut app, &theme, fx, rec, &mut job)? {
+            return Ok(());
         }
-        while busy.is_none() {
+        // Keys typed ahead of a quick call wait for its answer (the `n` after `t` needs the
+        // socket); once a step visibly blocks, keys go to the app, which stays usable.
+        while job.as_ref().is_none_or(|j| j.shown) {
             let Some(msg) = queue.pop_front() else { break };
-            let mut a = app.take().expect("the app is here when no worker runs");
-            if live && may_block(&msg) && !matches!(msg, Msg::Advance(_)) {
-                busy = Some(tokio::task::spawn_blocking(move || {
-                    let fx = a.update(msg);
-                    (a, fx)
-                }));
-                busy_line(term, &last_frame, &theme)?;
-                break;
-            }
-            let fx = a.update(msg);
-            perform(&mut a, &fx, rec);
-            if fx.contains(&Effect::Quit) {
+            let fx = app.update(msg);
+            if step(term, &mut app, &theme, fx, rec, &mut job)? {
                 return Ok(());
             }
-            if fx.contains(&Effect::Redraw) {
-                last_frame = Some(term.draw(|f| ui::render(f, f.area(), &a, &theme))?.buffer.clone());
-            }
-            app = Some(a);
         }
     }
+}
+
+/// After an update: files first (recording, progress), then a new job, an interruption, the
+/// frame. Returns whether to quit.
+fn step(
+    term: &mut Term,
+    app: &mut App,
+    theme: &Theme,
+    mut fx: Vec<Effect>,
+    rec: &mut Option<Recording>,
+    job: &mut Option<Job>,
+) -> Result<bool> {
+    {
+        perform(app, &fx, rec);
+        if fx.contains(&Effect::Interrupt) {
+            if let Some(stop) = job.as_ref().and_then(|j| j.stop.as_ref()) {
+                let what = stop.interrupt();
+                app.interrupted(what);
+            }
+        }
+        if fx.contains(&Effect::RunJob) && job.is_none() {
+            if let Some((kjob, mut k, stop)) = app.take_job() {
+                let handle = tokio::task::spawn_blocking(move || {
+                    let done = kjob.run(&mut *k);
+                    (k, done)
+                });
+                let now = tokio::time::Instant::now();
+                *job = Some(Job {
+                    handle,
+                    stop,
+                    started: crate::net::live::Stopwatch::start(),
+                    next_clock: now + std::time::Duration::from_millis(100),
+                    shown: false,
+                });
+                // Not drawn yet: most calls answer within the 100 ms.
+                fx.retain(|e| *e != Effect::Redraw);
+            }
+        }
+        if fx.contains(&Effect::Quit) {
+            return Ok(true);
+        }
+        if fx.contains(&Effect::Redraw) {
+            term.draw(|f| ui::render(f, f.area(), app, theme))?;
+        }
+    }
+    Ok(false)
+}
+
+/// A live step running on the blocking worker.
+struct Job {
+    handle: tokio::task::JoinHandle<(Box<dyn crate::session::lab::Kernel>, crate::session::lab::KernelDone)>,
+    /// Cuts the step short from this thread (Esc).
+    stop: Option<Box<dyn crate::session::lab::Interrupt>>,
+    started: crate::net::live::Stopwatch,
+    /// When the pending row's clock is next redrawn.
+    next_clock: tokio::time::Instant,
+    /// The step has lasted 100 ms and is drawn as pending: keys go to the app again.
+    shown: bool,
 }
 
 /// The effects that touch files: saving the learner's progress, the recording. A failure is
@@ -533,13 +735,19 @@ fn perform(app: &mut App, fx: &[Effect], rec: &mut Option<Recording>) {
                 };
                 #[allow(clippy::disallowed_methods)]
                 let now = std::time::SystemTime::now();
+                // The first free name: `attach` creates it exclusively, so a name taken (by a
+                // file or a link, even a dangling one) moves on to the next.
                 let mut path = PathBuf::from(default_recording_name(now));
-                let mut n = 2;
-                while path.exists() {
+                let mut attached = r.attach(&path);
+                for n in 2..100 {
+                    let taken = attached.as_ref().is_err_and(|_| std::fs::symlink_metadata(&path).is_ok());
+                    if !taken {
+                        break;
+                    }
                     path = PathBuf::from(default_recording_name(now).replace(".ndjson", &format!("-{n}.ndjson")));
-                    n += 1;
+                    attached = r.attach(&path);
                 }
-                match r.attach(&path) {
+                match attached {
                     Ok(so_far) => app.recording_started(path.display().to_string(), so_far),
                     Err(err) => {
                         app.update(Msg::Warning(format!("cannot record to {}: {err}", path.display())));
@@ -569,42 +777,14 @@ pub fn default_recording_name(now: std::time::SystemTime) -> String {
     format!("socklab-{}-{}.ndjson", &stamp[..8], &stamp[8..14])
 }
 
-/// Messages that may run a call (and so block on the live network).
-fn may_block(msg: &Msg) -> bool {
-    !matches!(msg, Msg::Resize(..))
-}
-
-/// Ctrl-C quits even while a call blocks.
-fn is_quit(msg: &Msg) -> bool {
-    matches!(msg, Msg::Input(Key { code: KeyCode::Char('c'), ctrl: true, .. }))
-}
-
-/// The last frame again, with a status line saying a live call is blocking (the app itself is
-/// busy on the worker, so it cannot be rendered).
-fn busy_line(term: &mut Term, last: &Option<ratatui::buffer::Buffer>, theme: &Theme) -> Result<()> {
-    term.draw(|f| {
-        let area = f.area();
-        if let Some(b) = last {
-            if b.area == area {
-                f.buffer_mut().content.clone_from(&b.content);
-            }
-        }
-        let line = ratatui::layout::Rect { x: 0, y: area.height.saturating_sub(1), width: area.width, height: 1 };
-        let text = "… a call is blocking on the live network (real time); Ctrl-C quits";
-        f.render_widget(
-            ratatui::widgets::Paragraph::new(text).style(theme.style(crate::ui::theme::Role::StatusWarn)),
-            line,
-        );
-    })?;
-    Ok(())
-}
-
 /// Run the TUI until the user quits or the process is asked to stop.
 pub fn run_tui(opts: TuiOptions) -> Result<()> {
     install_hooks();
     let (app, theme, mouse, mut rec) = prepare_all(&opts);
     // Two threads' worth: the loop, and a blocking worker for live calls.
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    // A stray SIGUSR1 must not end the program with the terminal left raw.
+    let _ = crate::net::live::raw::signals::tame_usr1();
     let _restore = Restore;
     let mut term = enter(mouse)?;
     let res = rt.block_on(event_loop(&mut term, app, theme, mouse, &mut rec));
@@ -624,6 +804,39 @@ pub fn run_tui(opts: TuiOptions) -> Result<()> {
 mod tests {
     use super::*;
     use std::time::{Duration, UNIX_EPOCH};
+
+    /// Issue 12 item 9: a target that had to take another port is said at start.
+    #[test]
+    fn moved_targets_are_said() {
+        use crate::core::call::{Family, NamedTarget};
+        use crate::core::facts::{Facts, RouteFact, TcpFact, UdpFact};
+        use crate::net::sim::SimNet;
+        use std::net::{IpAddr, SocketAddr};
+        struct Moved;
+        impl Facts for Moved {
+            fn resolve(&self, t: NamedTarget, f: Family) -> Option<SocketAddr> {
+                match t {
+                    NamedTarget::Accept => Some(SocketAddr::from(([127, 0, 0, 1], 40000))),
+                    _ => SimNet.resolve(t, f),
+                }
+            }
+            fn route(&self, ip: IpAddr) -> RouteFact {
+                SimNet.route(ip)
+            }
+            fn is_local(&self, ip: IpAddr) -> bool {
+                SimNet.is_local(ip)
+            }
+            fn tcp(&self, dst: SocketAddr) -> TcpFact {
+                SimNet.tcp(dst)
+            }
+            fn udp(&self, dst: SocketAddr) -> UdpFact {
+                SimNet.udp(dst)
+            }
+        }
+        let w = moved_targets(&Moved).expect("said");
+        assert!(w.contains("@accept on port 40000 (not 7001)"), "{w}");
+        assert_eq!(moved_targets(&SimNet), None);
+    }
 
     #[test]
     fn recording_names_are_utc_dates() {

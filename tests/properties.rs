@@ -125,3 +125,121 @@ proptest! {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The same sequences on the live network, in a private network namespace (issue 14)
+// ---------------------------------------------------------------------------------------------
+
+/// A generated sequence made safe to run for real: every socket nonblocking (a blocking
+/// connect to @pending would wait minutes), every timeout and wait short and finite.
+#[cfg(target_os = "linux")]
+fn tame(calls: Vec<(Call, u64)>) -> Vec<(Call, u64)> {
+    use std::time::Duration;
+    let short = |t: Option<Duration>| Some(t.unwrap_or_default().min(Duration::from_millis(30)));
+    let mut out = Vec::new();
+    for (c, wait) in calls {
+        let wait = wait.min(30);
+        let follow = match &c {
+            Call::Socket { name, .. } | Call::Accept { name, .. } => Some(name.clone()),
+            _ => None,
+        };
+        let c = match c {
+            Call::Fionbio { sock, .. } => Call::Fionbio { sock, on: true },
+            Call::Select { read, write, except, timeout } => {
+                Call::Select { read, write, except, timeout: short(timeout) }
+            }
+            Call::Poll { socks, timeout } => Call::Poll { socks, timeout: short(timeout) },
+            other => other,
+        };
+        out.push((c, if follow.is_some() { 0 } else { wait }));
+        if let Some(name) = follow {
+            out.push((Call::Fionbio { sock: SockRef::Name(name), on: true }, wait));
+        }
+    }
+    out
+}
+
+/// Outer side: re-run this test in a private namespace (`unshare -r -n`, as tests/live_netns.rs
+/// does) and check what the inner side reports. Inner side: random sequences through
+/// `Lab::live` (the kernel judging the linux model, socklab's targets in the namespace): no
+/// panic, only edges of the state machine, and an answer from the kernel (made, or not made
+/// with a reason) for every call in the linux column.
+#[cfg(target_os = "linux")]
+#[test]
+fn random_sequences_on_the_live_network_in_a_namespace() {
+    use socklab::net::live::judge::LiveKernel;
+    use socklab::net::live::netns::{self, NetnsSupport, Topology};
+    use socklab::session::lab::Lab;
+    use std::ffi::OsString;
+    use std::time::Duration;
+
+    const NAME: &str = "random_sequences_on_the_live_network_in_a_namespace";
+    const CASES: u32 = 64;
+    match netns::enter() {
+        Some(Ok(_)) => {
+            let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+                cases: CASES,
+                failure_persistence: None,
+                ..ProptestConfig::default()
+            });
+            let seqs =
+                prop::collection::vec((call(), prop_oneof![3 => Just(0u64), 1 => 0u64..30]), 1..30).prop_map(tame);
+            let made = std::cell::Cell::new(0usize);
+            let result = runner.run(&seqs, |calls| {
+                let (kernel, facts) = LiveKernel::start().expect("socklab's targets in the namespace");
+                let mut lab = Lab::live(PersonalityId::ALL, Box::new(facts), Box::new(kernel));
+                for (c, wait_ms) in &calls {
+                    made.set(made.get() + 1);
+                    for r in lab.call(c) {
+                        for t in &r.answer.transitions {
+                            prop_assert!(
+                                t.from.can_move_to(t.to) || (t.from == State::Closed && t.to == State::Unbound),
+                                "{}: illegal transition {t:?} after {c:?}",
+                                r.personality
+                            );
+                        }
+                        if r.personality == PersonalityId::Linux {
+                            prop_assert!(r.kernel.is_some(), "the kernel gave no answer to {c:?}");
+                        }
+                    }
+                    for r in lab.wait_for(Duration::from_millis(*wait_ms)) {
+                        for t in &r.events.transitions {
+                            prop_assert!(t.from.can_move_to(t.to), "illegal transition {t:?} while waiting");
+                        }
+                    }
+                }
+                Ok(())
+            });
+            match result {
+                Ok(()) => println!("LIVE PROPERTY HELD: {CASES} sequences, {} calls", made.get()),
+                Err(e) => println!("LIVE PROPERTY FAILED: {e}"),
+            }
+        }
+        Some(Err(e)) => panic!("inner side: {e}"),
+        None => {
+            let support = NetnsSupport::detect();
+            if !support.is_available() {
+                if std::env::var_os("SOCKLAB_SKIP_NETNS").is_some() {
+                    println!("{NAME} skipped (SOCKLAB_SKIP_NETNS is set): {support}");
+                    return;
+                }
+                panic!("{support}\nset SOCKLAB_SKIP_NETNS=1 to skip the namespace tests on this host");
+            }
+            let exe = std::env::current_exe().expect("the test binary");
+            let args: Vec<OsString> =
+                [NAME, "--exact", "--nocapture", "--test-threads=1"].into_iter().map(OsString::from).collect();
+            let out =
+                netns::run(Topology::Lab, &exe, &args, Duration::from_secs(150)).unwrap_or_else(|e| panic!("{e}"));
+            assert!(out.status.success(), "inner run failed ({})\n{}\n{}", out.status, out.stdout, out.stderr);
+            assert!(
+                out.stdout.contains("LIVE PROPERTY HELD"),
+                "the property failed on the live network:\n{}\n{}",
+                out.stdout,
+                out.stderr
+            );
+            for l in out.stdout.lines().filter(|l| l.contains("LIVE PROPERTY")) {
+                println!("inner side: {l}");
+            }
+        }
+    }
+}

@@ -77,3 +77,72 @@ fn scenarios_are_deterministic() {
         }
     }
 }
+
+/// The marks of `--compare` (`≈` same meaning in other words, `≠` a real difference) on every
+/// scenario, by the one definition in `core::compare`: each marked line with what differs.
+fn compare_marks(file: &Path) -> String {
+    let src = std::fs::read_to_string(file).expect("scenario readable");
+    let stmts = parse_script(&src).expect("scenario parses");
+    let mut lab = Lab::new(PersonalityId::ALL, Box::new(SimNet));
+    let mut out = Vec::new();
+    run(&stmts, &mut lab, Output::Compare, &mut out).expect("writing to memory");
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let mut marks = String::new();
+    for l in text.lines() {
+        let t = l.trim_start();
+        let marked = t
+            .find(|c: char| !c.is_ascii_digit())
+            .is_some_and(|i| i > 0 && (t[i..].starts_with('≠') || t[i..].starts_with('≈')));
+        if marked {
+            let head: String = t.split('|').next().unwrap_or("").trim_end().to_string();
+            marks.push_str(&head);
+            marks.push('\n');
+        } else if t.starts_with("≠ ") {
+            marks.push_str("    ");
+            marks.push_str(t);
+            marks.push('\n');
+        }
+    }
+    marks
+}
+
+#[test]
+fn difference_marks_on_every_scenario() {
+    let mut all = String::new();
+    for file in scenario_files() {
+        all.push_str(&format!("== {}\n", file.file_name().unwrap().to_string_lossy()));
+        all.push_str(&compare_marks(&file));
+    }
+    insta::assert_snapshot!(all);
+}
+
+/// Issue 12 item 1: the lessons' key differences are marked; equal-looking rows are not.
+#[test]
+fn regression_issue_12_marks_where_the_lessons_say() {
+    let marks = compare_marks(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/04_notification.lab"));
+    // select after a refused connect: linux `2 read=f write=f`, Winsock `1 except=f`.
+    assert!(marks.contains("12≠ select read=f write=f except=f"), "{marks}");
+    assert!(
+        marks.contains("≠ value: linux: read=f write=f except= · winsock, windows, winsock1: read= write= except=f"),
+        "{marks}"
+    );
+    // SO_ERROR read a second time: windows keeps WSAECONNREFUSED, the others cleared it.
+    assert!(marks.contains("22≠ getsockopt f SO_ERROR"), "{marks}");
+    assert!(marks.contains("≠ value: linux, winsock, winsock1: 0 · windows: WSAECONNREFUSED"), "{marks}");
+    // The first SO_ERROR read: the same error under each platform's name.
+    assert!(marks.contains("19≈ getsockopt f SO_ERROR"), "{marks}");
+    // EINPROGRESS against WSAEWOULDBLOCK: the same meaning, its own mark.
+    assert!(marks.contains("5≈ connect s @accept"), "{marks}");
+
+    // Rows after a call one personality lacks: the older state difference is not repeated.
+    let src = "socket tcp as w\nwsaconnect w @accept\ngetsockopt w SO_ERROR\ngetsockopt w SO_ERROR\n";
+    let mut lab = Lab::new(PersonalityId::ALL, Box::new(SimNet));
+    let mut out = Vec::new();
+    run(&parse_script(src).unwrap(), &mut lab, Output::Compare, &mut out).unwrap();
+    let out = String::from_utf8_lossy(&out);
+    let rows: Vec<&str> = out.lines().filter(|l| l.contains("getsockopt w SO_ERROR")).collect();
+    assert_eq!(rows.len(), 2, "{out}");
+    for r in rows {
+        assert!(!r.contains('≠') && !r.contains('≈'), "{r}");
+    }
+}

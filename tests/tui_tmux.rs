@@ -178,10 +178,22 @@ fn child_of(ppid: &str) -> Option<String> {
     None
 }
 
-/// On the live network (the default) a blocking connect to @pending blocks for real on a
-/// worker: the screen says so, and Ctrl-C still quits at once and restores the terminal.
+/// Total CPU time (user + system, in clock ticks) of a process, from /proc.
+fn cpu_ticks(pid: &str) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    f.get(11).and_then(|u| u.parse::<u64>().ok()).unwrap_or(0)
+        + f.get(12).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0)
+}
+
+/// Issue 12 item 4, issue 14 item 10: on the live network (the default) a blocking connect to
+/// @pending shows at once in the log with a running clock, every view stays usable (help opens
+/// and closes), it costs no CPU while it waits, Esc gives up on it (the socket is shut down
+/// from the side, then closed in every personality), and q quits, restoring the terminal.
 #[test]
-fn a_blocking_live_connect_keeps_the_screen_alive_and_ctrl_c_quits() {
+fn a_blocking_live_connect_shows_its_clock_stays_usable_and_esc_gives_up() {
     if !require_tmux() {
         return;
     }
@@ -190,9 +202,50 @@ fn a_blocking_live_connect_keeps_the_screen_alive_and_ctrl_c_quits() {
     t.keys(&["t"]);
     t.wait_for("a TCP socket", |s| s.contains("socket tcp") && s.contains("tcp4"));
     t.keys(&["c", "3"]);
-    t.wait_for("the busy line", |s| s.contains("a call is blocking on the live network"));
-    t.keys(&["C-c"]);
-    let s = t.wait_for("the shell after Ctrl-C", |s| s.contains("RESTORED"));
+    t.wait_for("the pending row", |s| s.contains("connect s @pending") && s.contains("waiting for the kernel"));
+    t.wait_for("its clock running", |s| s.contains("kernel: 2 s") || s.contains("kernel: 3 s"));
+    // Views stay usable while the call blocks.
+    t.keys(&["?"]);
+    t.wait_for("the help", |s| s.contains("Keys (from the key map"));
+    t.keys(&["Escape"]);
+    t.wait_for("the help closed, the call still pending", |s| {
+        !s.contains("Keys (from the key map") && s.contains("waiting for the kernel")
+    });
+    // No CPU while it waits: at most 2 ticks (20 ms) over 2 s, for the clock's redraws.
+    let pane_pid = String::from_utf8_lossy(&t.cmd(&["display-message", "-p", "-t", "lab", "#{pane_pid}"]).stdout)
+        .trim()
+        .to_string();
+    let pid = child_of(&pane_pid).expect("socklab runs in the pane");
+    let before = cpu_ticks(&pid);
+    std::thread::sleep(Duration::from_secs(2));
+    let used = cpu_ticks(&pid) - before;
+    assert!(used <= 2, "socklab used {used} clock ticks of CPU in 2 s while a connect blocked");
+    // Esc gives up: the call answers (the kernel's own words), then the socket is closed.
+    t.keys(&["Escape"]);
+    let s = t.wait_for("the call given up and the socket closed", |s| {
+        s.contains("gave up on `connect s @pending`") && s.contains("closesocket s")
+    });
+    assert!(!s.contains("waiting for the kernel"), "{s}");
+    assert!(s.contains("(gave up)"), "the row says it was given up:\n{s}");
+    t.keys(&["q"]);
+    let s = t.wait_for("the shell after q", |s| s.contains("RESTORED"));
+    assert!(!s.contains("Call log"), "the alternate screen is gone:\n{s}");
+}
+
+/// q quits at once even while a live call blocks.
+#[test]
+fn q_quits_while_a_live_connect_blocks() {
+    if !require_tmux() {
+        return;
+    }
+    let t = start("blocking-q", 80, 24, "");
+    t.wait_for("the fresh screen", |s| s.contains("Sockets (0)") && s.contains("live"));
+    t.keys(&["t"]);
+    t.wait_for("a TCP socket", |s| s.contains("socket tcp"));
+    t.keys(&["c", "3"]);
+    t.wait_for("the pending row", |s| s.contains("waiting for"));
+    t.keys(&["q"]);
+    let s = t.wait_for("the shell after q", |s| s.contains("RESTORED"));
     assert!(!s.contains("Call log"), "the alternate screen is gone:\n{s}");
 }
 
@@ -264,4 +317,112 @@ fn r_mid_session_records_from_the_start_and_the_recording_replays_in_the_screen(
     assert!(s.contains("wait 1000"), "{s}");
     t.keys(&["q"]);
     t.wait_for("the shell after socklab", |s| s.contains("RESTORED"));
+}
+
+/// Issue 12 item 7: a live recording holds what happened, not the clock's ticks. A pending
+/// connect keeps the models' clocks running; 30 s of idling then adds one wait, not hundreds.
+#[test]
+fn an_idle_live_recording_holds_only_a_few_entries() {
+    if !require_tmux() {
+        return;
+    }
+    let t = start_with("idle-rec", 100, 30, "", "--record idle.ndjson");
+    let file = std::env::temp_dir().join(format!("socklab-tmux-{}-idle-rec/idle.ndjson", std::process::id()));
+    t.wait_for("the fresh screen", |s| s.contains("Sockets (0)") && s.contains("REC"));
+    t.keys(&["t", "n", "c", "3"]);
+    t.wait_for("a pending connect", |s| s.contains("connect s @pending"));
+    let before = std::fs::read_to_string(&file).map(|s| s.lines().count()).unwrap_or(0);
+    std::thread::sleep(Duration::from_secs(30));
+    t.keys(&["q"]);
+    t.wait_for("the shell after q", |s| s.contains("RESTORED"));
+    let text = std::fs::read_to_string(&file).expect("the recording exists");
+    let waits = text.lines().filter(|l| l.contains(r#""kind":"wait""#)).count();
+    let total = text.lines().count();
+    assert!(waits <= 2, "{waits} wait entries after 30 s idle:\n{text}");
+    assert!(total <= before + 2 * 5, "{before} entries before the idle, {total} after:\n{text}");
+    // And it replays: every recorded answer reproduced.
+    let out = Command::new(env!("CARGO_BIN_EXE_socklab")).args(["replay", "--headless"]).arg(&file).output().unwrap();
+    let out = String::from_utf8_lossy(&out.stdout);
+    assert!(out.contains("reproduced every recorded answer"), "{out}");
+}
+
+/// The pid of socklab in the pane.
+fn socklab_pid(t: &Tmux) -> String {
+    let pane_pid = String::from_utf8_lossy(&t.cmd(&["display-message", "-p", "-t", "lab", "#{pane_pid}"]).stdout)
+        .trim()
+        .to_string();
+    child_of(&pane_pid).unwrap_or_else(|| panic!("no child of {pane_pid}"))
+}
+
+fn pane_flag(t: &Tmux, flag: &str) -> String {
+    String::from_utf8_lossy(&t.cmd(&["display-message", "-p", "-t", "lab", &format!("#{{{flag}}}")]).stdout)
+        .trim()
+        .to_string()
+}
+
+fn kill(sig: &str, pid: &str) {
+    assert!(Command::new("kill").args([&format!("-{sig}"), pid]).status().expect("kill").success());
+}
+
+/// Issue 14 item 11: SIGQUIT and SIGALRM end socklab with the terminal restored (alternate
+/// screen off, cursor shown); SIGUSR1 ends nothing.
+#[test]
+fn quit_alarm_and_usr1_never_leave_the_terminal_raw() {
+    if !require_tmux() {
+        return;
+    }
+    for sig in ["QUIT", "ALRM"] {
+        let t = start(&format!("sig-{sig}"), 80, 24, "");
+        t.wait_for("the fresh screen", |s| s.contains("Sockets (0)"));
+        kill(sig, &socklab_pid(&t));
+        let s = t.wait_for("the shell after the signal", |s| s.contains("RESTORED"));
+        assert!(!s.contains("Call log"), "SIG{sig}: the alternate screen is gone:\n{s}");
+        assert_eq!(pane_flag(&t, "alternate_on"), "0", "SIG{sig}");
+        assert_eq!(pane_flag(&t, "cursor_flag"), "1", "SIG{sig}: the cursor is shown");
+    }
+    let t = start("sig-USR1", 80, 24, "");
+    t.wait_for("the fresh screen", |s| s.contains("Sockets (0)"));
+    kill("USR1", &socklab_pid(&t));
+    std::thread::sleep(Duration::from_millis(300));
+    t.keys(&["t"]);
+    t.wait_for("socklab still running after SIGUSR1", |s| s.contains("socket tcp"));
+    t.keys(&["q"]);
+    t.wait_for("the shell after q", |s| s.contains("RESTORED"));
+}
+
+/// Issue 14 item 11: SIGTSTP restores the terminal before stopping; SIGCONT enters the screen
+/// again and redraws it.
+#[test]
+fn tstp_restores_the_terminal_and_cont_redraws() {
+    if !require_tmux() {
+        return;
+    }
+    let t = start("sig-TSTP", 80, 24, "");
+    t.wait_for("the fresh screen", |s| s.contains("Sockets (0)"));
+    let pid = socklab_pid(&t);
+    kill("TSTP", &pid);
+    for _ in 0..100 {
+        if pane_flag(&t, "alternate_on") == "0" {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(pane_flag(&t, "alternate_on"), "0", "stopped: the normal screen is back");
+    assert_eq!(pane_flag(&t, "cursor_flag"), "1", "stopped: the cursor is shown");
+    kill("CONT", &pid);
+    t.wait_for("the screen again after SIGCONT", |s| s.contains("Sockets (0)") && s.contains("Call log"));
+    assert_eq!(pane_flag(&t, "alternate_on"), "1");
+    // Ctrl-Z (no signal in raw mode) suspends the same way.
+    t.keys(&["C-z"]);
+    for _ in 0..100 {
+        if pane_flag(&t, "alternate_on") == "0" {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(pane_flag(&t, "alternate_on"), "0", "Ctrl-Z: the normal screen is back");
+    kill("CONT", &pid);
+    t.wait_for("the screen again after Ctrl-Z and SIGCONT", |s| s.contains("Call log"));
+    t.keys(&["q"]);
+    t.wait_for("the shell after q", |s| s.contains("RESTORED"));
 }

@@ -4,6 +4,7 @@
 //! rules' summaries and sources, and why the personalities differ. The explain view only lays these lines out.
 
 use crate::core::codes::Code;
+use crate::core::compare::Mark;
 use crate::core::format::answer_text;
 use crate::core::personality::PersonalityId;
 use crate::core::profile::Profile;
@@ -59,6 +60,14 @@ pub fn explain(app: &App, idx: usize) -> Option<Explanation> {
                 if let Some(n) = &a.note {
                     answers.push((Tone::Quiet, format!("{:<width$}  note: {n}", "")));
                 }
+                if let (Some(crate::session::lab::KernelAnswer::NotPerformed { why }), true) =
+                    (&r.kernel, a.ret != crate::core::model::Ret::NotApplicable)
+                {
+                    answers.push((
+                        Tone::Error,
+                        format!("{:<width$}  ⊘ not made for real: {why}; this is the model's answer", ""),
+                    ));
+                }
                 if let Some(c) = a.error {
                     push_code(&mut codes, c);
                 }
@@ -108,17 +117,51 @@ pub fn explain(app: &App, idx: usize) -> Option<Explanation> {
         }
     }
     sections.push(Section { heading: "Answers".into(), lines: answers });
+    if let Some(g) = &e.gave_up {
+        sections.push(Section {
+            heading: "Given up (Esc)".into(),
+            lines: vec![
+                (Tone::Error, g.clone()),
+                (
+                    Tone::Quiet,
+                    "The linux column is the kernel's answer to the call cut short; the models answered the call \
+                     run to its end, so the model's prediction may differ from the kernel here."
+                        .to_string(),
+                ),
+                (
+                    Tone::Quiet,
+                    "On Windows a call blocked in one thread fails with WSAEINTR (10004) when another thread \
+                     closes its socket; Linux leaves a blocked connect running after close() and wakes it only \
+                     on shutdown()."
+                        .to_string(),
+                ),
+            ],
+        });
+    }
 
-    // Why they differ.
+    // Why they differ: the verdict of core::compare, aspect by aspect.
     let mut why = Vec::new();
-    if e.differs() {
-        why.push((
-            Tone::Error,
-            "≠ The personalities disagree in meaning (success, error or resulting state).".to_string(),
-        ));
+    let mark = e.mark();
+    match mark {
+        Mark::Same => why.push((Tone::Ok, "= Every personality answered the same.".to_string())),
+        Mark::Words => why.push((
+            Tone::Ok,
+            "≈ The same meaning, in each platform's words (nothing a porter must handle differently):".to_string(),
+        )),
+        Mark::Differs => why.push((Tone::Error, "≠ The personalities differ, in:".to_string())),
+    }
+    if let Some(v) = e.verdict() {
+        for f in &v.findings {
+            let tone = if f.mark == Mark::Differs { Tone::Error } else { Tone::Quiet };
+            why.push((tone, format!("{} {}: {}", f.mark.symbol(), f.aspect, f.text)));
+        }
+    }
+    if mark == Mark::Differs {
         if rule_ids.len() == 1 {
             let (id, _) = &rule_ids[0];
             let summary = rules::find(id).map(|r| r.summary).unwrap_or("");
+            // The summary names its rule already (`select: ...`).
+            let summary = summary.strip_prefix(&format!("{id}: ")).unwrap_or(summary);
             why.push((Tone::Quiet, format!("One rule, answered per personality: {id}: {summary}")));
         } else {
             for (id, who) in &rule_ids {
@@ -126,16 +169,6 @@ pub fn explain(app: &App, idx: usize) -> Option<Explanation> {
                 let summary = rules::find(id).map(|r| r.summary).unwrap_or("");
                 why.push((Tone::Quiet, format!("{names}: rule {id}: {summary}")));
             }
-        }
-    } else {
-        why.push((Tone::Ok, "= The personalities agree in meaning.".to_string()));
-        let winsock = codes.iter().any(|c| c.platform() == crate::core::codes::Platform::Winsock);
-        let linux = codes.iter().any(|c| c.platform() == crate::core::codes::Platform::Linux);
-        if winsock && linux {
-            why.push((
-                Tone::Quiet,
-                "The codes differ only in spelling: Winsock names the Berkeley errors WSAE*.".to_string(),
-            ));
         }
     }
     sections.push(Section { heading: "Why".into(), lines: why });

@@ -12,6 +12,7 @@
 //! Every key that does something to a socket is turned into a line of the command language, run
 //! exactly as if typed at the prompt and shown in the log, so the user learns the language.
 
+pub mod blocking;
 pub mod config;
 pub mod explain;
 pub mod keys;
@@ -25,7 +26,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::core::call::{Call, NamedTarget, Proto};
-use crate::core::codes::{Code, Platform};
+use crate::core::codes::Code;
+use crate::core::compare::{Mark, Verdict};
 use crate::core::engine::SocketView;
 use crate::core::facts::Facts;
 use crate::core::format::{answer_text, error_text, notification_text, ret_text};
@@ -35,9 +37,9 @@ use crate::core::profile::Profile;
 use crate::core::rules;
 use crate::learn::progress::Progress;
 use crate::learn::run::StepOutcome;
-use crate::script::ast::{StmtKind, Wait, WaitUntil};
-use crate::script::run::{Output, differs, run};
-use crate::session::lab::{CallRecord, Lab, Until, WaitRecord};
+use crate::script::ast::{Stmt, StmtKind, Wait, WaitUntil};
+use crate::script::run::{Output, run};
+use crate::session::lab::{CallRecord, KernelDone, KernelJob, Lab, Until, WaitRecord, verdict, wait_verdict};
 use crate::session::record::{Cond, WaitSpec, to_ms};
 
 use keys::{Action, Key, KeyCode, KeyMap};
@@ -73,6 +75,8 @@ pub enum Msg {
     Warning(String),
     /// Replay: the pause before the next step is over (the terminal layer slept it); play it.
     ReplayTick,
+    /// Live: how long the blocking step ([`App::pending`]) has run, in real time.
+    JobClock(Duration),
 }
 
 /// What the terminal layer must do after an update.
@@ -91,6 +95,13 @@ pub enum Effect {
     /// Stop recording (`R` again): the terminal layer closes the file and calls
     /// [`App::recording_stopped`].
     StopRecording,
+    /// Live: a step needs the kernel, which may block in real time. The terminal layer takes
+    /// it with [`App::take_job`], runs it on a worker thread and hands the answer to
+    /// [`App::kernel_done`]; the app stays usable meanwhile.
+    RunJob,
+    /// Live: the user gave up on the blocking step: the terminal layer interrupts it from the
+    /// side and tells the app what it did ([`App::interrupted`]).
+    Interrupt,
 }
 
 /// One step of the session, for the recording: the terminal layer drains them
@@ -137,9 +148,9 @@ pub enum Overlay {
 #[derive(Clone, Debug)]
 pub enum Body {
     /// An API call answered by every personality.
-    Call { call: Call, records: Vec<CallRecord>, differs: bool },
+    Call { call: Call, records: Vec<CallRecord>, verdict: Verdict },
     /// Time passed (`wait`): what each personality saw happen.
-    Wait { records: Vec<WaitRecord>, differs: bool },
+    Wait { records: Vec<WaitRecord>, verdict: Verdict },
     /// An `expect` line: per personality `None` (not checked), pass, or the failure.
     Expect { results: Vec<Option<Result<(), String>>> },
 }
@@ -154,6 +165,8 @@ pub struct LogEntry {
     /// Whether a key produced the line (shown so the user learns the language).
     pub from_key: bool,
     pub body: Body,
+    /// Live: the user gave up on this blocking step, and what socklab did about it.
+    pub gave_up: Option<String>,
 }
 
 /// The tone of a cell: how it is styled (and which symbol marks it).
@@ -208,14 +221,27 @@ pub fn truncate(s: &str, n: usize) -> String {
 }
 
 impl LogEntry {
-    /// Whether the personalities disagree in meaning on this row.
-    pub fn differs(&self) -> bool {
+    /// How the personalities' answers on this row relate (`≈`, `≠`; [`crate::core::compare`]).
+    pub fn mark(&self) -> Mark {
         match &self.body {
-            Body::Call { differs, .. } | Body::Wait { differs, .. } => *differs,
+            Body::Call { verdict, .. } | Body::Wait { verdict, .. } => verdict.mark,
             Body::Expect { results } => {
                 let r: Vec<_> = results.iter().flatten().map(Result::is_ok).collect();
-                r.windows(2).any(|w| w[0] != w[1])
+                if r.windows(2).any(|w| w[0] != w[1]) { Mark::Differs } else { Mark::Same }
             }
+        }
+    }
+
+    /// Whether the personalities differ for real on this row (`≠`).
+    pub fn differs(&self) -> bool {
+        self.mark() == Mark::Differs
+    }
+
+    /// What differs, aspect by aspect (empty for an `expect` row).
+    pub fn verdict(&self) -> Option<&Verdict> {
+        match &self.body {
+            Body::Call { verdict, .. } | Body::Wait { verdict, .. } => Some(verdict),
+            Body::Expect { .. } => None,
         }
     }
 
@@ -278,10 +304,28 @@ fn call_cell(r: &CallRecord) -> Cell {
                 v => format!(" {}", crate::core::format::value_text(v, p)),
             };
             let rt = ret_text(&ret, p);
-            (format!("{rt}{v}"), rt, Tone::Ok)
+            // The value is the answer that matters (select sets, events, an option): a narrow
+            // column wraps it rather than dropping it.
+            (format!("{rt}{v}"), format!("{rt}{v}"), Tone::Ok)
         }
     };
-    Cell { full, medium, short, tone, assumed: assumed(a.rule, r.personality) }
+    let mut c = Cell { full, medium, short, tone, assumed: assumed(a.rule, r.personality) };
+    // Live: socklab did not make this call for real; the column shows the model's answer and
+    // says so (`⊘`), never as if the kernel had answered.
+    if let (Some(crate::session::lab::KernelAnswer::NotPerformed { why }), false) =
+        (&r.kernel, a.ret == Ret::NotApplicable)
+    {
+        c.full = format!("⊘ not made ({why}); model: {}", c.full);
+        c.medium = format!("⊘ model: {}", c.medium);
+        c.short = format!("⊘ {}", c.short);
+    }
+    if let Some(d) = &r.disagreement {
+        // The judge's answer is shown; the mark says the model predicted otherwise.
+        c.full = format!("≠MODEL {}  ({d})", c.full);
+        c.medium = format!("≠MODEL {}", c.medium);
+        c.short = format!("≠{}", c.short);
+    }
+    c
 }
 
 fn wait_cell(r: &WaitRecord) -> Cell {
@@ -314,19 +358,22 @@ fn wait_cell(r: &WaitRecord) -> Cell {
     Cell { full, medium, short, tone, assumed: false }
 }
 
-/// A code in Linux spelling where the platforms share the error (to compare meanings).
-pub fn norm_code(c: Code) -> Code {
-    match c.platform() {
-        Platform::Winsock => c.counterpart().unwrap_or(c),
-        Platform::Linux => c,
-    }
-}
-
-fn waits_differ(recs: &[WaitRecord]) -> bool {
-    let key = |r: &WaitRecord| -> Vec<(String, State, Option<Code>)> {
-        r.events.transitions.iter().map(|t| (t.sock.clone(), t.to, t.error.map(norm_code))).collect()
+/// A state change in words: a new socket is not a move from `closed`, and a change that keeps
+/// the state (a reset on a connected socket) says what happened rather than `connected →
+/// connected`.
+pub fn transition_words(t: &Transition) -> String {
+    let cause = match &t.cause {
+        Cause::Call(c) => c.to_string(),
+        Cause::Net(n) => n.to_string(),
     };
-    recs.windows(2).any(|w| key(&w[0]) != key(&w[1]) || w[0].met != w[1].met)
+    let err = t.error.map(|e| format!(" {e}")).unwrap_or_default();
+    if t.from == State::Closed && matches!(&t.cause, Cause::Call(_)) {
+        format!("new socket, {} ({cause}){err}", t.to)
+    } else if t.from == t.to {
+        format!("still {}: {cause}{err}", t.to)
+    } else {
+        format!("{} → {} ({cause}){err}", t.from, t.to)
+    }
 }
 
 /// What kind of thing a notification reports.
@@ -389,6 +436,9 @@ pub struct SockEntry {
 pub enum Focus {
     Sockets,
     Log,
+    Notes,
+    /// The lesson panel (while a lesson runs).
+    Lesson,
 }
 
 /// Where the TUI's network facts come from.
@@ -403,6 +453,8 @@ pub struct AppOptions {
     pub facts: Box<dyn Facts + Send>,
     /// The live network's kernel (`None`: the simulated network).
     pub kernel: Option<Box<dyn crate::session::lab::Kernel>>,
+    /// A Winsock agent judging the windows column (`--winsock-judge`).
+    pub winsock_judge: Option<Box<dyn crate::session::lab::Kernel>>,
     pub net: NetKind,
     pub keymap: KeyMap,
     /// Shown in the status line at start (broken theme, bad key binding, ...).
@@ -424,6 +476,7 @@ impl Default for AppOptions {
         AppOptions {
             facts: Box::new(crate::net::sim::SimNet),
             kernel: None,
+            winsock_judge: None,
             net: NetKind::Sim,
             keymap: KeyMap::default(),
             warnings: Vec::new(),
@@ -436,17 +489,10 @@ impl Default for AppOptions {
 /// The application.
 #[derive(Debug)]
 pub struct App {
-    lab: Lab,
+    /// The lab on screen and its views (a lesson swaps in its own, [`App::stash`] keeps the
+    /// main one meanwhile).
+    ws: Workspace,
     personalities: Vec<PersonalityId>,
-    names: Names,
-    net: NetKind,
-    log: Vec<LogEntry>,
-    notes: VecDeque<Note>,
-    sockets: Vec<SockEntry>,
-    sock_index: HashMap<String, usize>,
-    selected_socket: Option<usize>,
-    /// `None`: follow the newest row.
-    selected_row: Option<usize>,
     focus: Focus,
     view: usize,
     prompt: Prompt,
@@ -462,7 +508,7 @@ pub struct App {
     /// The lesson in the side panel.
     lesson: Option<Box<LessonPanel>>,
     /// The main lab and its views, put aside while a lesson runs.
-    stash: Option<Box<Stash>>,
+    stash: Option<Box<Workspace>>,
     /// Time from outside (a live clock) that arrived during a lesson: applied on its close.
     lesson_held: Duration,
     progress: Progress,
@@ -475,11 +521,22 @@ pub struct App {
     steps: Vec<JournalStep>,
     /// The recording being replayed (`socklab replay FILE`).
     replay: Option<Box<replay::ReplayState>>,
+    /// Live: the step waiting for the kernel, shown in the log with its clock.
+    pending: Option<blocking::Pending>,
+    /// Notifications panel: how many notes back from the newest it shows (0: the newest).
+    notes_scroll: usize,
+    /// Lesson panel: lines scrolled.
+    lesson_scroll: u16,
+    /// Live: the clock's time since the last journaled step, with what each personality saw.
+    idle: Option<(Duration, Vec<WaitRecord>)>,
+    /// Live: the kernel and its job, until the terminal layer takes them.
+    job: Option<blocking::Lent>,
 }
 
-/// The main lab and what the screen shows of it, while a lesson has the screen.
+/// A lab and what the screen shows of it: the main one, or a lesson's (swapped in whole while
+/// the lesson has the screen, swapped back when it closes).
 #[derive(Debug)]
-struct Stash {
+struct Workspace {
     lab: Lab,
     names: Names,
     net: NetKind,
@@ -488,13 +545,35 @@ struct Stash {
     sockets: Vec<SockEntry>,
     sock_index: HashMap<String, usize>,
     selected_socket: Option<usize>,
+    /// `None`: follow the newest row.
     selected_row: Option<usize>,
+}
+
+impl Workspace {
+    fn new(lab: Lab, net: NetKind) -> Workspace {
+        Workspace {
+            lab,
+            names: Names::default(),
+            net,
+            log: Vec::new(),
+            notes: VecDeque::new(),
+            sockets: Vec::new(),
+            sock_index: HashMap::new(),
+            selected_socket: None,
+            selected_row: None,
+        }
+    }
+
+    /// A fresh lab of the simulated network (lessons run there).
+    fn sim(personalities: &[PersonalityId]) -> Workspace {
+        Workspace::new(Lab::new(personalities, Box::new(crate::net::sim::SimNet)), NetKind::Sim)
+    }
 }
 
 impl App {
     /// Whether a real kernel answers too (the live network).
     pub fn is_live(&self) -> bool {
-        self.lab.is_live()
+        self.ws.lab.is_live()
     }
 
     /// A fresh lab over every personality.
@@ -507,21 +586,17 @@ impl App {
             },
             w => Status { text: format!("warning: {}", w.join("; ")), level: Level::Warn },
         };
+        let lab = match (opts.kernel, opts.winsock_judge) {
+            (Some(kernel), Some(judge)) => Lab::live(&personalities, opts.facts, kernel).with_winsock_judge(judge),
+            (Some(kernel), None) => Lab::live(&personalities, opts.facts, kernel),
+            (None, _) => Lab::new(&personalities, opts.facts),
+        };
         App {
-            lab: match opts.kernel {
-                Some(kernel) => Lab::live(&personalities, opts.facts, kernel),
-                None => Lab::new(&personalities, opts.facts),
-            },
+            ws: Workspace::new(lab, opts.net),
             personalities,
-            names: Names::default(),
-            net: opts.net,
-            log: Vec::new(),
-            notes: VecDeque::new(),
-            sockets: Vec::new(),
-            sock_index: HashMap::new(),
-            selected_socket: None,
-            selected_row: None,
-            focus: Focus::Sockets,
+            focus: Focus::Log,
+            notes_scroll: 0,
+            lesson_scroll: 0,
             view: 0,
             prompt: Prompt::default(),
             overlay: None,
@@ -542,6 +617,9 @@ impl App {
             journal: false,
             steps: Vec::new(),
             replay: None,
+            pending: None,
+            idle: None,
+            job: None,
         }
     }
 
@@ -562,8 +640,21 @@ impl App {
     fn journal_step(&mut self, step: JournalStep) {
         // A lesson runs in its own lab, and a replay only shows a recording.
         if self.journal && self.lesson.is_none() && self.replay.is_none() {
+            self.flush_idle();
             self.steps.push(step);
         }
+    }
+
+    /// The live clock's time since the last step, as one wait (the user's pause), before the
+    /// next step or when something happened: a recording holds what happened, not clock ticks.
+    fn flush_idle(&mut self) {
+        let Some((d, records)) = self.idle.take() else { return };
+        if d.is_zero() || !self.journal || self.lesson.is_some() || self.replay.is_some() {
+            return;
+        }
+        let text = format!("wait {}", d.as_millis());
+        let step = JournalStep::Wait { line: self.ws.log.len(), text, wait: WaitSpec::For { ms: to_ms(d) }, records };
+        self.steps.push(step);
     }
 
     /// The terminal layer started a recording to `file`; `so_far` entries (the session's steps
@@ -598,7 +689,7 @@ impl App {
         }
         match &self.lesson {
             Some(l) => l.run.lab(),
-            None => &self.lab,
+            None => &self.ws.lab,
         }
     }
     /// The lesson in the side panel.
@@ -615,29 +706,62 @@ impl App {
     }
     /// The call log.
     pub fn log(&self) -> &[LogEntry] {
-        &self.log
+        &self.ws.log
     }
     /// Notifications, oldest first.
     pub fn notes(&self) -> &VecDeque<Note> {
-        &self.notes
+        &self.ws.notes
     }
     /// Sockets in creation order.
     pub fn sockets(&self) -> &[SockEntry] {
-        &self.sockets
+        &self.ws.sockets
     }
     /// Index of the selected socket.
     pub fn selected_socket(&self) -> Option<usize> {
-        self.selected_socket
+        self.ws.selected_socket
     }
     /// The selected log row; `None` while following the newest.
     pub fn selected_row(&self) -> Option<usize> {
-        self.selected_row
+        self.ws.selected_row
     }
     /// The row shown as selected: the chosen one or the newest.
     pub fn current_row(&self) -> Option<usize> {
-        self.selected_row.or(self.log.len().checked_sub(1))
+        self.ws.selected_row.or(self.ws.log.len().checked_sub(1))
     }
     /// The panel whose selection moved last.
+    /// How many notes back from the newest the notifications panel shows.
+    pub fn notes_scroll(&self) -> usize {
+        self.notes_scroll
+    }
+
+    /// Lines the lesson panel is scrolled.
+    pub fn lesson_scroll(&self) -> u16 {
+        self.lesson_scroll
+    }
+
+    /// Select log row `i` (a mouse click); the newest row means following again.
+    pub fn select_row(&mut self, i: usize) {
+        if i < self.ws.log.len() {
+            self.focus = Focus::Log;
+            self.ws.selected_row = if i + 1 == self.ws.log.len() { None } else { Some(i) };
+        }
+    }
+
+    /// Select socket `i` (a mouse click).
+    pub fn select_socket(&mut self, i: usize) {
+        if i < self.ws.sockets.len() {
+            self.focus = Focus::Sockets;
+            self.ws.selected_socket = Some(i);
+        }
+    }
+
+    /// Focus a panel (a mouse click).
+    pub fn set_focus(&mut self, f: Focus) {
+        if f != Focus::Lesson || self.lesson.is_some() {
+            self.focus = f;
+        }
+    }
+
     pub fn focus(&self) -> Focus {
         self.focus
     }
@@ -696,11 +820,11 @@ impl App {
     }
     /// Which network answers.
     pub fn net(&self) -> NetKind {
-        self.net
+        self.ws.net
     }
     /// The socket names the prompt knows.
     pub fn names(&self) -> &Names {
-        &self.names
+        &self.ws.names
     }
     /// Virtual time of a personality.
     pub fn now(&self, k: usize) -> Duration {
@@ -714,7 +838,7 @@ impl App {
 
     /// The selected socket's entry.
     pub fn selected(&self) -> Option<&SockEntry> {
-        self.selected_socket.and_then(|i| self.sockets.get(i))
+        self.ws.selected_socket.and_then(|i| self.ws.sockets.get(i))
     }
 
     /// Whether the personalities disagree on a socket's state.
@@ -726,6 +850,19 @@ impl App {
 
     /// The kernel's TCP state beside the API state: TCP_INFO on the live network; on the
     /// simulated network it is derived from the `linux` personality's state and marked `(sim)`.
+    /// Live: why the socket's last call was not made for real (the `linux` column then shows
+    /// the model's answer), if it was not.
+    pub fn not_made(&self, entry: &SockEntry) -> Option<String> {
+        let recs = entry.last_entry.and_then(|i| self.ws.log.get(i))?.records()?;
+        recs.iter().find_map(|r| match &r.kernel {
+            // A call the personality does not have (n/a) is not a kernel answer anyway.
+            Some(crate::session::lab::KernelAnswer::NotPerformed { why }) if r.answer.ret != Ret::NotApplicable => {
+                Some(why.clone())
+            }
+            _ => None,
+        })
+    }
+
     pub fn kernel_state(&self, name: &str) -> Option<String> {
         if self.lab().is_live() {
             return self.lab().kernel_tcp_state(name);
@@ -739,10 +876,10 @@ impl App {
             (_, State::Listening) => "LISTEN",
             (_, State::Pending) => "SYN_SENT",
             (_, State::Connected) => "ESTABLISHED",
-            (_, State::Closed) => "(none)",
-            (_, State::Unassociated | State::Associated) => return None,
+            // A closed socket has no TCP state to show.
+            (_, State::Closed | State::Unassociated | State::Associated) => return None,
         };
-        Some(match self.net {
+        Some(match self.ws.net {
             NetKind::Sim => format!("{tcp} (sim)"),
             NetKind::Live => tcp.to_string(),
         })
@@ -755,7 +892,7 @@ impl App {
             // A lesson runs in virtual time; the main lab's clock catches up on its close.
             return None;
         }
-        self.lab.hosts().iter().filter_map(|h| h.next_event().map(|t| t.saturating_sub(h.now()))).min()
+        self.ws.lab.hosts().iter().filter_map(|h| h.next_event().map(|t| t.saturating_sub(h.now()))).min()
     }
 
     /// The log row an explain would show: the selected row, or the newest.
@@ -773,7 +910,7 @@ impl App {
             Msg::Key(a) => self.action(a),
             Msg::Input(k) => self.input(k),
             Msg::Prompt(e) => {
-                if let Some(m) = self.prompt.edit(e, &self.names) {
+                if let Some(m) = self.prompt.edit(e, &self.ws.names) {
                     self.set_status(m, Level::Info);
                 }
                 true
@@ -793,8 +930,10 @@ impl App {
                 true
             }
             Msg::ReplayTick => self.replay_tick(),
+            Msg::JobClock(d) => self.job_clock(d),
         };
         if self.quit {
+            self.flush_idle();
             // Leaving in the middle of a lesson keeps the learner's place.
             if let Some(l) = self.lesson.take() {
                 self.save_stop(&l);
@@ -831,6 +970,9 @@ impl App {
                 None if key.code == KeyCode::Enter => self.submit(),
                 None => false,
             };
+        }
+        if key.code == KeyCode::Esc && self.overlay.is_none() && self.pending.is_some() {
+            return self.give_up();
         }
         if let (Some(Overlay::Lessons { .. }), KeyCode::Char(c @ '1'..='9')) = (&self.overlay, key.code) {
             let n = c as usize - '0' as usize;
@@ -894,6 +1036,11 @@ impl App {
 
     /// Start lesson `n` (1-based) in the side panel, where the learner stopped.
     pub fn start_lesson(&mut self, n: usize) {
+        if let Some(p) = &self.pending {
+            let text = format!("`{}` is still blocking: Esc gives up on it first", p.stmt.text);
+            self.set_status(text, Level::Warn);
+            return;
+        }
         let Some(lesson) = crate::learn::lesson::by_number(n) else {
             let count = crate::learn::lesson::all().len();
             self.set_status(format!("there is no lesson {n}: the lessons are numbered 1 to {count}"), Level::Error);
@@ -903,18 +1050,8 @@ impl App {
             self.save_stop(&old);
         }
         if self.stash.is_none() {
-            let fresh = crate::session::lab::Lab::new(&self.personalities, Box::new(crate::net::sim::SimNet));
-            self.stash = Some(Box::new(Stash {
-                lab: std::mem::replace(&mut self.lab, fresh),
-                names: std::mem::take(&mut self.names),
-                net: std::mem::replace(&mut self.net, NetKind::Sim),
-                log: std::mem::take(&mut self.log),
-                notes: std::mem::take(&mut self.notes),
-                sockets: std::mem::take(&mut self.sockets),
-                sock_index: std::mem::take(&mut self.sock_index),
-                selected_socket: self.selected_socket.take(),
-                selected_row: self.selected_row.take(),
-            }));
+            let lesson_ws = Workspace::sim(&self.personalities);
+            self.stash = Some(Box::new(std::mem::replace(&mut self.ws, lesson_ws)));
         }
         let step = self.progress.resume_step(&lesson.id);
         self.lesson = Some(Box::new(LessonPanel::start(n, lesson, step)));
@@ -928,19 +1065,14 @@ impl App {
 
     /// Close the lesson: its progress is saved and the main lab comes back.
     pub fn close_lesson(&mut self) {
+        if self.focus == Focus::Lesson {
+            self.focus = Focus::Log;
+        }
+        self.lesson_scroll = 0;
         let Some(l) = self.lesson.take() else { return };
         self.save_stop(&l);
-        if let Some(st) = self.stash.take() {
-            let st = *st;
-            self.lab = st.lab;
-            self.names = st.names;
-            self.net = st.net;
-            self.log = st.log;
-            self.notes = st.notes;
-            self.sockets = st.sockets;
-            self.sock_index = st.sock_index;
-            self.selected_socket = st.selected_socket;
-            self.selected_row = st.selected_row;
+        if let Some(main) = self.stash.take() {
+            self.ws = *main;
         }
         let held = std::mem::take(&mut self.lesson_held);
         if !held.is_zero() {
@@ -967,6 +1099,8 @@ impl App {
 
     /// Feed a line to the lesson; the mirror follows. Returns whether the line was valid.
     fn lesson_line(&mut self, line: &str) -> bool {
+        // A new step's text starts at its top.
+        self.lesson_scroll = 0;
         let Some(l) = self.lesson.as_mut() else { return false };
         let out = l.run.feed(line);
         let valid = !matches!(out, StepOutcome::Invalid { .. });
@@ -1001,14 +1135,7 @@ impl App {
         let texts: Vec<String> = l.run.history().iter().map(|s| s.text.clone()).collect();
         let mut from = l.mirrored;
         if rebuild || texts.len() < from {
-            self.lab = crate::session::lab::Lab::new(&self.personalities, Box::new(crate::net::sim::SimNet));
-            self.names = Names::default();
-            self.log.clear();
-            self.notes.clear();
-            self.sockets.clear();
-            self.sock_index.clear();
-            self.selected_socket = None;
-            self.selected_row = None;
+            self.ws = Workspace::sim(&self.personalities);
             from = 0;
         }
         for t in &texts[from..] {
@@ -1024,6 +1151,13 @@ impl App {
     }
 
     fn need_socket(&mut self) -> Option<String> {
+        if self.replay.is_some() {
+            self.set_status(
+                "a replay only shows the recording: Space plays, . and , step, ] and [ jump to markers",
+                Level::Warn,
+            );
+            return None;
+        }
         let n = self.selected_name();
         if n.is_none() {
             self.set_status("no socket selected: press t (TCP) or u (UDP) to create one", Level::Warn);
@@ -1110,14 +1244,31 @@ impl App {
                 }
                 true
             }
+            Action::FocusNext | Action::FocusPrev => {
+                let mut order = vec![Focus::Log, Focus::Notes];
+                if self.lesson.is_some() {
+                    order.push(Focus::Lesson);
+                }
+                order.push(Focus::Sockets);
+                let i = order.iter().position(|f| *f == self.focus).unwrap_or(0);
+                let n = order.len();
+                self.focus = order[if a == Action::FocusNext { (i + 1) % n } else { (i + n - 1) % n }];
+                let name = match self.focus {
+                    Focus::Log => "the call log (j/k rows, End follows new rows)",
+                    Focus::Notes => "the notifications (j/k scroll, End the newest)",
+                    Focus::Lesson => "the lesson (j/k scroll)",
+                    Focus::Sockets => "the sockets (j/k select)",
+                };
+                self.set_status(format!("focus: {name}; Tab moves on"), Level::Info);
+                true
+            }
             Action::NextSocket | Action::PrevSocket => {
-                let n = self.sockets.len();
+                let n = self.ws.sockets.len();
                 if n == 0 {
                     return false;
                 }
-                let cur = self.selected_socket.unwrap_or(0);
-                self.focus = Focus::Sockets;
-                self.selected_socket = Some(if a == Action::NextSocket { (cur + 1) % n } else { (cur + n - 1) % n });
+                let cur = self.ws.selected_socket.unwrap_or(0);
+                self.ws.selected_socket = Some(if a == Action::NextSocket { (cur + 1) % n } else { (cur + n - 1) % n });
                 true
             }
             Action::NextRow
@@ -1125,7 +1276,49 @@ impl App {
             | Action::FirstRow
             | Action::LastRow
             | Action::PageDown
-            | Action::PageUp => self.move_row(a),
+            | Action::PageUp => match self.focus {
+                Focus::Log => self.move_row(a),
+                Focus::Sockets => match a {
+                    Action::NextRow | Action::PageDown => self.action(Action::NextSocket),
+                    Action::PrevRow | Action::PageUp => self.action(Action::PrevSocket),
+                    Action::FirstRow if !self.ws.sockets.is_empty() => {
+                        self.ws.selected_socket = Some(0);
+                        true
+                    }
+                    Action::LastRow if !self.ws.sockets.is_empty() => {
+                        self.ws.selected_socket = Some(self.ws.sockets.len() - 1);
+                        true
+                    }
+                    _ => false,
+                },
+                Focus::Notes => {
+                    let max = self.ws.notes.len().saturating_sub(1);
+                    let page = self.page();
+                    self.notes_scroll = match a {
+                        Action::NextRow => self.notes_scroll.saturating_sub(1),
+                        Action::PrevRow => self.notes_scroll + 1,
+                        Action::PageDown => self.notes_scroll.saturating_sub(page),
+                        Action::PageUp => self.notes_scroll + page,
+                        Action::FirstRow => max,
+                        _ => 0,
+                    }
+                    .min(max);
+                    true
+                }
+                Focus::Lesson => {
+                    let page = self.page() as u16;
+                    self.lesson_scroll = match a {
+                        Action::NextRow => self.lesson_scroll.saturating_add(1),
+                        Action::PrevRow => self.lesson_scroll.saturating_sub(1),
+                        Action::PageDown => self.lesson_scroll.saturating_add(page),
+                        Action::PageUp => self.lesson_scroll.saturating_sub(page),
+                        Action::FirstRow => 0,
+                        _ => self.lesson_scroll.saturating_add(page),
+                    }
+                    .min(500);
+                    true
+                }
+            },
             Action::NextPersonality => {
                 self.view = (self.view + 1) % self.personalities.len();
                 self.set_status(format!("viewing {}", self.personalities[self.view]), Level::Info);
@@ -1157,6 +1350,7 @@ impl App {
                 if self.replay.is_some() {
                     self.set_status("this is a replay: there is nothing new to record", Level::Warn);
                 } else if self.recording.is_some() {
+                    self.flush_idle();
                     self.effects.push(Effect::StopRecording);
                 } else {
                     self.set_status("starting a recording of the session (from its start)…", Level::Info);
@@ -1196,13 +1390,13 @@ impl App {
     }
 
     fn move_row(&mut self, a: Action) -> bool {
-        let n = self.log.len();
+        let n = self.ws.log.len();
         if n == 0 {
             return false;
         }
         let last = n - 1;
         self.focus = Focus::Log;
-        let cur = self.selected_row.unwrap_or(last);
+        let cur = self.ws.selected_row.unwrap_or(last);
         let to = match a {
             Action::NextRow => cur + 1,
             Action::PrevRow => cur.saturating_sub(1),
@@ -1212,11 +1406,19 @@ impl App {
             _ => cur.saturating_sub(self.page()),
         };
         // Past the newest row: follow again.
-        self.selected_row = if to >= last && a != Action::PrevRow && a != Action::PageUp && a != Action::FirstRow {
+        self.ws.selected_row = if to >= last && a != Action::PrevRow && a != Action::PageUp && a != Action::FirstRow {
             None
         } else {
             Some(to.min(last))
         };
+        // The row's answers in full (the log may abbreviate them), in the status line.
+        if let Some(e) = self.current_row().and_then(|i| self.ws.log.get(i)) {
+            let answers: Vec<String> = (0..self.personalities.len())
+                .map(|k| format!("{} {}", self.personalities[k], e.cell(k).full))
+                .collect();
+            let text = format!("{}: {} → {}", e.line_no, e.text, answers.join(" · "));
+            self.set_status(text, Level::Info);
+        }
         true
     }
 
@@ -1282,16 +1484,27 @@ impl App {
             return true;
         }
         // Live: the real clock has moved already; only the models catch up.
-        let recs = if self.lab.is_live() { self.lab.elapse(d) } else { self.lab.wait_for(d) };
+        let recs = if self.ws.lab.is_live() { self.ws.lab.elapse(d) } else { self.ws.lab.wait_for(d) };
         let changed = recs.iter().any(|r| !r.events.transitions.is_empty() || !r.events.notifications.is_empty());
         self.absorb_waits(&recs);
         if self.journal {
-            let ms = to_ms(d);
-            let text = format!("wait {}", d.as_millis());
-            let step = JournalStep::Wait { line: self.log.len(), text, wait: WaitSpec::For { ms }, records: recs };
-            self.journal_step(step);
+            // Ticks add up to one pause, written when something happens or the next step comes.
+            let (total, acc) = self.idle.get_or_insert_with(|| (Duration::ZERO, Vec::new()));
+            *total += d;
+            if acc.is_empty() {
+                *acc = recs;
+            } else {
+                for (a, r) in acc.iter_mut().zip(recs) {
+                    a.events.transitions.extend(r.events.transitions);
+                    a.events.notifications.extend(r.events.notifications);
+                    a.at = r.at;
+                }
+            }
+            if changed {
+                self.flush_idle();
+            }
         }
-        changed || !self.lab.is_live()
+        changed || !self.ws.lab.is_live()
     }
 
     // -----------------------------------------------------------------------------------------
@@ -1300,8 +1513,20 @@ impl App {
 
     /// Parse and run one line. Returns whether it parsed (errors go to the status line).
     fn run_line(&mut self, line: &str, from_key: bool) -> bool {
-        let line_no = self.log.len() + 1;
-        let stmt = match parse_line(line, line_no, &mut self.names) {
+        if let Some(p) = &self.pending {
+            let text = format!(
+                "`{}` is still blocking ({} s): Esc gives up on it, q quits; this line waits until then",
+                p.stmt.text,
+                p.elapsed.as_secs()
+            );
+            self.set_status(text, Level::Warn);
+            return false;
+        }
+        // The pause before this line is written before the kernel is asked anything (the
+        // recorder files the kernel's answers under the next step it writes).
+        self.flush_idle();
+        let line_no = self.ws.log.len() + 1;
+        let stmt = match parse_line(line, line_no, &mut self.ws.names) {
             Ok(Some(s)) => s,
             Ok(None) => return true,
             Err(e) => {
@@ -1312,28 +1537,66 @@ impl App {
                 return false;
             }
         };
-        let idx = self.log.len();
+        self.run_stmt(stmt, from_key, None);
+        true
+    }
+
+    /// Run a parsed line. On the live network a step that needs the kernel is handed to the
+    /// terminal layer first ([`Effect::RunJob`]) and completes here again with `done`.
+    fn run_stmt(&mut self, stmt: Stmt, from_key: bool, done: Option<KernelDone>) {
+        let line_no = stmt.span.line;
+        let idx = self.ws.log.len();
         let body = match &stmt.kind {
             StmtKind::Call(call) => {
-                let records = self.lab.call(call).to_vec();
-                let d = differs(&records);
+                let records = match done {
+                    Some(KernelDone::Call(a)) => self.ws.lab.call_answered(call, Some(a)).to_vec(),
+                    _ => {
+                        if self.start_job(KernelJob::Call(call.clone()), &stmt, from_key) {
+                            return;
+                        }
+                        self.ws.lab.call(call).to_vec()
+                    }
+                };
+                let verdict = verdict(&records);
                 self.absorb_call(call, &records, idx);
                 if self.journal {
                     let (text, call, records) = (stmt.text.clone(), call.clone(), records.clone());
                     self.journal_step(JournalStep::Call { line: line_no, text, call, records });
                 }
-                Body::Call { call: call.clone(), records, differs: d }
+                Body::Call { call: call.clone(), records, verdict }
             }
             StmtKind::Wait(w) => {
                 let (records, spec) = match w {
-                    Wait::For(d) => (self.lab.wait_for(*d), WaitSpec::For { ms: to_ms(*d) }),
+                    Wait::For(d) => {
+                        let recs = match done {
+                            Some(_) => self.ws.lab.elapse(*d),
+                            None if self.start_job(KernelJob::Sleep(*d), &stmt, from_key) => return,
+                            None => self.ws.lab.wait_for(*d),
+                        };
+                        (recs, WaitSpec::For { ms: to_ms(*d) })
+                    }
                     Wait::Until { sock, until } => {
                         let u = match until {
                             WaitUntil::Connected => Until::Connected,
                             WaitUntil::Failed => Until::Failed,
                             WaitUntil::Event => Until::Event,
                         };
-                        (self.lab.wait_until(sock, u), WaitSpec::Until { sock: sock.clone(), until: Cond::from(u) })
+                        let recs = match done {
+                            Some(KernelDone::Until(met, took)) => {
+                                self.ws.lab.wait_until_answered(sock, u, Some((met, took)))
+                            }
+                            // A wait that can never be met ends at once (Lab::unreachable_wait):
+                            // no worker, no 600 s on the kernel.
+                            _ if self.ws.lab.unreachable_wait(sock, u).is_some() => self.ws.lab.wait_until(sock, u),
+                            _ => {
+                                let job = KernelJob::Until { sock: sock.clone(), until: u };
+                                if self.start_job(job, &stmt, from_key) {
+                                    return;
+                                }
+                                self.ws.lab.wait_until(sock, u)
+                            }
+                        };
+                        (recs, WaitSpec::Until { sock: sock.clone(), until: Cond::from(u) })
                     }
                 };
                 self.absorb_waits(&records);
@@ -1341,8 +1604,8 @@ impl App {
                     let (text, records) = (stmt.text.clone(), records.clone());
                     self.journal_step(JournalStep::Wait { line: line_no, text, wait: spec, records });
                 }
-                let d = waits_differ(&records);
-                Body::Wait { records, differs: d }
+                let verdict = wait_verdict(&records);
+                Body::Wait { records, verdict }
             }
             StmtKind::Expect(e) => {
                 let mut results = Vec::with_capacity(self.personalities.len());
@@ -1356,7 +1619,7 @@ impl App {
                         x.only = Some(vec![p]);
                     }
                     let mut sink = Vec::new();
-                    let res = match run(std::slice::from_ref(&one), &mut self.lab, Output::Json, &mut sink) {
+                    let res = match run(std::slice::from_ref(&one), &mut self.ws.lab, Output::Json, &mut sink) {
                         Ok(rep) if rep.failures.is_empty() => Ok(()),
                         Ok(rep) => Err(rep.failures.join("; ")),
                         Err(e) => Err(e.to_string()),
@@ -1384,53 +1647,54 @@ impl App {
                 self.set_status(text, Level::Info);
                 let label = label.clone();
                 self.journal_step(JournalStep::Marker { line: line_no, label });
-                return true;
+                return;
             }
         };
-        let entry = LogEntry { line_no, text: stmt.text.clone(), from_key, body };
+        let entry = LogEntry { line_no, text: stmt.text.clone(), from_key, body, gave_up: None };
         if !matches!(entry.body, Body::Expect { .. }) {
             let what = if from_key {
                 format!("{line_no}: {} (from a key)", entry.text)
             } else {
                 format!("{line_no}: {}", entry.text)
             };
-            let lvl = if entry.differs() { "  ≠ personalities differ: e explains" } else { "" };
-            self.set_status(format!("{what}{lvl}"), Level::Info);
+            // The mark first: on a narrow screen the line's own text is what gets shortened.
+            let lvl = match entry.mark() {
+                Mark::Same => "",
+                Mark::Words => "≈ same meaning in other words (e explains) · ",
+                Mark::Differs => "≠ the personalities differ (e explains) · ",
+            };
+            self.set_status(format!("{lvl}{what}"), Level::Info);
         }
-        self.log.push(entry);
-        true
+        self.ws.log.push(entry);
     }
 
     fn sock_entry(&mut self, name: &str) -> usize {
-        if let Some(&i) = self.sock_index.get(name) {
+        if let Some(&i) = self.ws.sock_index.get(name) {
             return i;
         }
-        let i = self.sockets.len();
-        self.sockets.push(SockEntry {
+        let i = self.ws.sockets.len();
+        self.ws.sockets.push(SockEntry {
             name: name.to_string(),
             last_entry: None,
             last: vec![None; self.personalities.len()],
         });
-        self.sock_index.insert(name.to_string(), i);
+        self.ws.sock_index.insert(name.to_string(), i);
         i
     }
 
     fn push_note(&mut self, n: Note) {
-        if self.notes.len() >= NOTES_KEPT {
-            self.notes.pop_front();
+        if self.ws.notes.len() >= NOTES_KEPT {
+            self.ws.notes.pop_front();
         }
-        self.notes.push_back(n);
+        self.ws.notes.push_back(n);
     }
 
     fn note_transition(&mut self, k: usize, t: &Transition) {
-        if let Some(&i) = self.sock_index.get(&t.sock) {
-            self.sockets[i].last[k] = Some(t.clone());
+        if let Some(&i) = self.ws.sock_index.get(&t.sock) {
+            self.ws.sockets[i].last[k] = Some(t.clone());
         }
-        if let Cause::Net(why) = &t.cause {
-            let text = match t.error {
-                Some(e) => format!("{}: {} → {} ({why}) {e}", t.sock, t.from, t.to),
-                None => format!("{}: {} → {} ({why})", t.sock, t.from, t.to),
-            };
+        if let Cause::Net(_) = &t.cause {
+            let text = format!("{}: {}", t.sock, transition_words(t));
             let error = t.error.is_some();
             self.push_note(Note { personality: k, kind: NoteKind::State, sock: t.sock.clone(), text, error, at: t.at });
         }
@@ -1461,15 +1725,15 @@ impl App {
         if let Some(name) = &created {
             if records.iter().any(|r| !matches!(r.answer.ret, Ret::Handle(None) | Ret::NotApplicable)) {
                 let i = self.sock_entry(name);
-                self.sockets[i].last_entry = Some(idx);
+                self.ws.sockets[i].last_entry = Some(idx);
                 if matches!(call, Call::Socket { .. }) {
-                    self.selected_socket = Some(i);
+                    self.ws.selected_socket = Some(i);
                 }
             }
         }
         if let Some(crate::core::call::SockRef::Name(n)) = call.sock() {
-            if let Some(&i) = self.sock_index.get(n) {
-                self.sockets[i].last_entry = Some(idx);
+            if let Some(&i) = self.ws.sock_index.get(n) {
+                self.ws.sockets[i].last_entry = Some(idx);
             }
         }
         for (k, r) in records.iter().enumerate() {
@@ -1478,9 +1742,14 @@ impl App {
             }
             self.note_notifications(k, &r.answer.notifications);
             let p = Profile::of(r.personality);
+            // The call under the personality's own name (Linux has poll, not WSAPoll).
+            let name = match call {
+                Call::Poll { .. } if !p.winsock => "poll",
+                c => c.name(),
+            };
             let sel = match &r.answer.value {
                 Value::Select { .. } | Value::Poll { .. } => {
-                    Some(format!("{}: {}", call.name(), crate::core::format::value_text(&r.answer.value, p)))
+                    Some(format!("{name}: {}", crate::core::format::value_text(&r.answer.value, p)))
                 }
                 _ => None,
             };
@@ -1616,15 +1885,33 @@ mod tests {
         let mut a = app();
         keys(&mut a, "ttu");
         assert_eq!(a.selected_socket(), Some(2));
-        a.update(Msg::Input(Key::plain(KeyCode::Tab)));
+        keys(&mut a, "J");
         assert_eq!(a.selected_socket(), Some(0));
-        a.update(Msg::Input(Key::plain(KeyCode::BackTab)));
+        keys(&mut a, "K");
         assert_eq!(a.selected_socket(), Some(2));
         assert_eq!(a.current_row(), Some(2));
+        // The log has the focus at first: j/k move its rows.
+        assert_eq!(a.focus(), Focus::Log);
         keys(&mut a, "kk");
         assert_eq!(a.selected_row(), Some(0));
         keys(&mut a, "jj");
         assert_eq!(a.selected_row(), None, "past the newest row the log follows again");
+        // Tab moves the focus: notifications (j/k scroll them), then sockets (j/k select).
+        a.update(Msg::Input(Key::plain(KeyCode::Tab)));
+        assert_eq!(a.focus(), Focus::Notes);
+        a.update(Msg::Line("connect s @refuse".into()));
+        a.update(Msg::Line("wait 3000".into()));
+        assert!(a.notes().len() >= 2, "{:?}", a.notes());
+        keys(&mut a, "k");
+        assert_eq!(a.notes_scroll(), 1);
+        keys(&mut a, "j");
+        assert_eq!(a.notes_scroll(), 0);
+        a.update(Msg::Input(Key::plain(KeyCode::Tab)));
+        assert_eq!(a.focus(), Focus::Sockets);
+        keys(&mut a, "j");
+        assert_eq!(a.selected_socket(), Some(0));
+        a.update(Msg::Input(Key::plain(KeyCode::BackTab)));
+        assert_eq!(a.focus(), Focus::Notes);
     }
 
     #[test]
@@ -1676,7 +1963,7 @@ mod tests {
         // The views read the lesson's lab; the mirror agrees with it.
         let run_lab = a.lesson().unwrap().run.lab();
         for k in 0..a.personalities().len() {
-            assert_eq!(run_lab.hosts()[k].state("b"), a.lab.hosts()[k].state("b"));
+            assert_eq!(run_lab.hosts()[k].state("b"), a.ws.lab.hosts()[k].state("b"));
         }
         // Hint on request, then Esc closes: the main lab comes back.
         keys(&mut a, "h");
@@ -1754,14 +2041,20 @@ mod tests {
         assert!(a.status().text.contains("marker `here` added to the recording"), "{}", a.status().text);
         let steps = a.take_steps();
         assert!(matches!(&steps[..], [JournalStep::Marker { label, .. }] if label == "here"), "{steps:?}");
-        // A wait is journaled with its records; live time (Advance) too.
+        // A wait is journaled with its records; live time (Advance) adds up to one pause,
+        // written before the next step (or when something happens, or the recording stops).
         keys(&mut a, "w");
-        a.update(Msg::Advance(Duration::from_millis(250)));
         let steps = a.take_steps();
-        assert!(matches!(&steps[..], [JournalStep::Wait { .. }, JournalStep::Wait { text, .. }] if text == "wait 250"));
-        // R again: stop.
+        assert!(matches!(&steps[..], [JournalStep::Wait { text, .. }] if text == "wait 1000"), "{steps:?}");
+        for _ in 0..5 {
+            a.update(Msg::Advance(Duration::from_millis(50)));
+        }
+        assert!(a.take_steps().is_empty(), "clock ticks are not steps");
+        // R again: stop; the pause is written first.
         let fx = a.update(Msg::Input(Key::ch('R')));
         assert_eq!(fx, vec![Effect::Redraw, Effect::StopRecording]);
+        let steps = a.take_steps();
+        assert!(matches!(&steps[..], [JournalStep::Wait { text, .. }] if text == "wait 250"), "{steps:?}");
         a.recording_stopped(14);
         assert_eq!(a.recording(), None);
         assert!(a.status().text.contains("recording stopped: socklab-x.ndjson, 14 entries"), "{}", a.status().text);

@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use crate::script::run::differs;
 use crate::session::lab::Lab;
 use crate::session::record::Entry;
 use crate::session::replay::{Marker, Replay, Source, Timed, timeline};
@@ -18,6 +17,10 @@ pub type ReplaySource = Box<dyn Source>;
 
 /// Replay speeds, slowest first (`+` and `-` move along them).
 pub const SPEEDS: [f64; 7] = [0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0];
+
+/// How long each step of a recording of the simulated network stays on the screen at least,
+/// at speed 1 (its calls take no virtual time).
+pub const SIM_STEP: Duration = Duration::from_millis(400);
 
 /// The default limit on idle gaps.
 pub const IDLE_LIMIT: Duration = Duration::from_secs(2);
@@ -118,7 +121,7 @@ impl App {
     /// damaged file opens on its valid prefix with a warning.
     pub fn replaying(replay: Replay<ReplaySource>, name: String, idle_limit: Duration, opts: AppOptions) -> App {
         let mut app = App::new(opts);
-        app.net = match replay.header().network {
+        app.ws.net = match replay.header().network {
             crate::session::record::Network::Sim => NetKind::Sim,
             crate::session::record::Network::Live => NetKind::Live,
         };
@@ -168,7 +171,13 @@ impl App {
             .speed(r.speed())
             .map(|(at, _)| at)
             .collect();
-        Some(paced[1].saturating_sub(paced[0]))
+        let gap = paced[1].saturating_sub(paced[0]);
+        // A recording of the simulated network is paced by its virtual time, in which calls take
+        // no time at all: each step still gets a moment on the screen.
+        if self.ws.net == NetKind::Sim {
+            return Some(gap.max(SIM_STEP.div_f64(r.speed())));
+        }
+        Some(gap)
     }
 
     /// Move to position `p`: forward one step at a time (each step joins the log), backward by
@@ -186,14 +195,14 @@ impl App {
                     break;
                 }
                 let Some(c) = r.checkpoints.pop() else { break };
-                self.log.truncate(c.log);
-                self.notes.truncate(c.notes);
-                self.sockets = c.sockets;
-                self.sock_index = c.sock_index;
-                self.selected_socket = c.selected_socket;
+                self.ws.log.truncate(c.log);
+                self.ws.notes.truncate(c.notes);
+                self.ws.sockets = c.sockets;
+                self.ws.sock_index = c.sock_index;
+                self.ws.selected_socket = c.selected_socket;
             }
-            if self.selected_row.is_some_and(|s| s >= self.log.len()) {
-                self.selected_row = None;
+            if self.ws.selected_row.is_some_and(|s| s >= self.ws.log.len()) {
+                self.ws.selected_row = None;
             }
             let at = r.position();
             self.set_status(format!("back to entry {at} of {}", r.len()), Level::Info);
@@ -202,11 +211,11 @@ impl App {
             let i = r.position();
             let before = (r.replay.starts_step(i) || r.replay.step_start().is_none()).then(|| Checkpoint {
                 step_start: i,
-                log: self.log.len(),
-                notes: self.notes.len(),
-                sockets: self.sockets.clone(),
-                sock_index: self.sock_index.clone(),
-                selected_socket: self.selected_socket,
+                log: self.ws.log.len(),
+                notes: self.ws.notes.len(),
+                sockets: self.ws.sockets.clone(),
+                sock_index: self.ws.sock_index.clone(),
+                selected_socket: self.ws.selected_socket,
             });
             match r.replay.step_forward() {
                 None => break,
@@ -237,21 +246,27 @@ impl App {
         match first {
             Entry::Call(c) => {
                 let records = r.replay.last_call().to_vec();
-                let idx = self.log.len();
+                let idx = self.ws.log.len();
                 self.absorb_call(&c.call, &records, idx);
-                let d = differs(&records);
+                let verdict = crate::session::lab::verdict(&records);
                 self.set_status(format!("entry {at} of {n} (line {line}): {}", c.text), Level::Info);
-                let body = Body::Call { call: c.call.clone(), records, differs: d };
-                self.log.push(LogEntry { line_no: idx + 1, text: c.text.clone(), from_key: false, body });
+                let body = Body::Call { call: c.call.clone(), records, verdict };
+                self.ws.log.push(LogEntry {
+                    line_no: idx + 1,
+                    text: c.text.clone(),
+                    from_key: false,
+                    body,
+                    gave_up: None,
+                });
             }
             Entry::Wait(w) => {
                 let records = r.replay.last_wait().to_vec();
                 self.absorb_waits(&records);
-                let d = super::waits_differ(&records);
+                let verdict = crate::session::lab::wait_verdict(&records);
                 self.set_status(format!("entry {at} of {n} (line {line}): {}", w.text), Level::Info);
-                let body = Body::Wait { records, differs: d };
-                let line_no = self.log.len() + 1;
-                self.log.push(LogEntry { line_no, text: w.text.clone(), from_key: false, body });
+                let body = Body::Wait { records, verdict };
+                let line_no = self.ws.log.len() + 1;
+                self.ws.log.push(LogEntry { line_no, text: w.text.clone(), from_key: false, body, gave_up: None });
             }
             Entry::Marker(m) => {
                 self.set_status(format!("marker `{}` (entry {at} of {n})", m.label), Level::Info);
@@ -444,13 +459,27 @@ mod tests {
         let r = a.replay().unwrap();
         assert_eq!(r.position(), r.len());
         assert!(!r.playing());
-        // No gap is longer than the idle limit at 1x.
+        // No gap is longer than the idle limit at 1x; a recording of the simulated network
+        // gives each step a moment on the screen (issue 12 item 8: it used to play in no time).
         let mut a = open(REFUSED);
+        assert_eq!(a.net(), NetKind::Sim);
         a.update(Msg::Input(Key::ch(' ')));
+        let mut total = Duration::ZERO;
         while let Some(d) = a.replay_delay() {
             assert!(d <= IDLE_LIMIT, "{d:?}");
+            assert!(d >= SIM_STEP, "{d:?}");
+            total += d;
             a.update(Msg::ReplayTick);
         }
+        assert!(total >= SIM_STEP * 3, "{total:?}");
+    }
+
+    #[test]
+    fn replay_texts_speak_of_the_recording_not_of_keys_that_make_sockets() {
+        let mut a = open(REFUSED);
+        a.update(Msg::Key(Action::Connect));
+        assert!(a.status().text.contains("a replay only shows the recording"), "{}", a.status().text);
+        assert!(!a.status().text.contains("press t"), "{}", a.status().text);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 pub mod call;
 pub mod codes;
+pub mod compare;
 pub mod engine;
 pub mod facts;
 pub mod format;

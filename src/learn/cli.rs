@@ -192,8 +192,8 @@ fn intro(out: &mut dyn Write, n: usize, lesson: &Lesson, start: usize, width: us
         out,
         "Type the command each step asks for and press Enter. Every command runs in four\n\
          personalities at once: linux, winsock, windows and winsock1; ≠ marks a command where they\n\
-         disagree. Stuck? `hint` gives a hint, `show` the exact command, `skip` types it for you.\n\
-         `quit` stops; your progress is kept."
+         differ, ≈ one where they mean the same in their own words. Stuck? `hint` gives a hint,\n\
+         `show` the exact command, `skip` types it for you. `quit` stops; your progress is kept."
     )?;
     if start > 0 {
         writeln!(

@@ -93,9 +93,8 @@ impl Progress {
             "# socklab learn: your progress. Delete this file to start over.\n{}",
             toml::to_string(&p).map_err(std::io::Error::other)?
         );
-        let tmp = path.with_extension("toml.tmp");
-        std::fs::write(&tmp, text)?;
-        std::fs::rename(&tmp, path)
+        // A temporary file created exclusively (never through a link), then renamed.
+        crate::files::replace_atomic(path, text.as_bytes()).map_err(std::io::Error::other)
     }
 
     /// Whether the lesson with this id is complete.

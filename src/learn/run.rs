@@ -604,7 +604,7 @@ fn run_one(stmt: &Stmt, lab: &mut Lab, layout: Layout, width: usize, w: &mut dyn
     let _ = run(std::slice::from_ref(stmt), lab, Output::Compare, &mut buf);
     let text = String::from_utf8_lossy(&buf);
     let mut lines: Vec<&str> = text.lines().collect();
-    if lines.last().is_some_and(|l| l.contains(" steps, ") && l.contains(" checks: ")) {
+    if lines.last().is_some_and(|l| l.contains(" passed, ") && l.ends_with(" failed")) {
         lines.pop();
     }
     for (i, l) in lines.into_iter().enumerate() {

@@ -4,3 +4,5 @@ pub mod ast;
 pub mod parse;
 pub mod replay;
 pub mod run;
+pub mod term;
+pub mod unparse;

@@ -24,7 +24,7 @@
 //! `ipv6`/`af_inet6`.
 
 use std::collections::HashSet;
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
 use std::time::Duration;
 
@@ -148,6 +148,31 @@ pub fn is_valid_name(s: &str) -> bool {
     chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
+/// The longest line the language reads, in bytes (a select of 10,000 sockets fits).
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// A script's bytes as text: the first byte that is not UTF-8 is an error naming its line and
+/// column (in characters, as every error does).
+pub fn decode_script(bytes: &[u8]) -> Result<&str, ParseError> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Ok(s),
+        Err(e) => {
+            let good = &bytes[..e.valid_up_to()];
+            let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+            let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+            let col = std::str::from_utf8(&good[line_start..]).map_or(1, |s| s.chars().count() + 1);
+            Err(ParseError {
+                line,
+                col,
+                message: format!(
+                    "invalid UTF-8 (byte 0x{:02x}): a script is UTF-8 text",
+                    bytes.get(e.valid_up_to()).copied().unwrap_or(0)
+                ),
+            })
+        }
+    }
+}
+
 /// Parse a whole script. Returns every error of the file, in line order, if there is any.
 pub fn parse_script(src: &str) -> Result<Vec<Stmt>, Vec<ParseError>> {
     let mut names = Names::default();
@@ -166,6 +191,13 @@ pub fn parse_script(src: &str) -> Result<Vec<Stmt>, Vec<ParseError>> {
 /// Parse one line. `Ok(None)` for a blank or comment-only line. A line that defines a socket
 /// name (`socket`, `accept`) adds it to `known` when, and only when, it parses.
 pub fn parse_line(line: &str, line_no: usize, known: &mut Names) -> Result<Option<Stmt>, ParseError> {
+    if line.len() > MAX_LINE_BYTES {
+        return Err(ParseError {
+            line: line_no,
+            col: 1,
+            message: format!("line {line_no} is {} bytes long: a line is at most {MAX_LINE_BYTES} bytes", line.len()),
+        });
+    }
     let lexed = lex(line, line_no)?;
     let Some(first) = lexed.toks.first() else {
         return Ok(None);
@@ -317,6 +349,10 @@ const CHECKS: &[&str] =
 
 const ADDR_EXPECTED: &str = "an address like 127.0.0.1:80, [::1]:80 or a target like @accept";
 const CODE_EXPECTED: &str = "a name like WSAECONNREFUSED or ECONNREFUSED, or a number like 10061";
+/// The longest duration the language accepts, in ms: `INT_MAX`, the largest timeout `poll(2)`
+/// and `WSAPoll` take (and one a Winsock `struct timeval` holds).
+pub const MAX_DURATION_MS: u64 = i32::MAX as u64;
+
 const DURATION_EXPECTED: &str = "milliseconds like 500, 1500ms or 2s";
 
 /// `FD_ALL_EVENTS`: every bit of [`FdEvents::NAMES`].
@@ -374,6 +410,40 @@ fn is_raw_ref_word(chars: &[(usize, char)]) -> bool {
     !digits.is_empty() && digits.iter().all(char::is_ascii_digit)
 }
 
+/// `\xHH` (ASCII, 00 to 7F) or `\u{H..}` at `chars[0] == '\\'`: the character and how many
+/// characters the escape takes.
+fn numeric_escape(chars: &[(usize, char)]) -> Option<(char, usize)> {
+    let hex = |k: usize| chars.get(k).and_then(|&(_, c)| c.to_digit(16));
+    match chars.get(1)?.1 {
+        'x' => {
+            let v = hex(2)? * 16 + hex(3)?;
+            if v > 0x7f {
+                return None;
+            }
+            Some((char::from_u32(v)?, 4))
+        }
+        'u' => {
+            if chars.get(2)?.1 != '{' {
+                return None;
+            }
+            let mut v: u32 = 0;
+            let mut k = 3;
+            while let Some(d) = hex(k) {
+                v = v.checked_mul(16)?.checked_add(d)?;
+                k += 1;
+                if k > 9 {
+                    return None;
+                }
+            }
+            if k == 3 || chars.get(k)?.1 != '}' {
+                return None;
+            }
+            Some((char::from_u32(v)?, k + 1))
+        }
+        _ => None,
+    }
+}
+
 fn lex(line: &str, line_no: usize) -> Result<Lexed, ParseError> {
     let chars: Vec<(usize, char)> = line.char_indices().collect();
     let err = |i: usize, message: String| ParseError { line: line_no, col: i + 1, message };
@@ -422,24 +492,38 @@ fn lex(line: &str, line_no: usize) -> Result<Lexed, ParseError> {
                             "unterminated quote: expected a closing `\"` before the end of the line".into(),
                         ));
                     };
-                    let resolved = match e {
-                        'n' => '\n',
-                        't' => '\t',
-                        'r' => '\r',
-                        '0' => '\0',
-                        '\\' => '\\',
-                        '"' => '"',
+                    let (resolved, len) = match e {
+                        'n' => ('\n', 2),
+                        't' => ('\t', 2),
+                        'r' => ('\r', 2),
+                        '0' => ('\0', 2),
+                        '\\' => ('\\', 2),
+                        '"' => ('"', 2),
+                        'x' | 'u' => numeric_escape(&chars[i..]).ok_or_else(|| {
+                            err(
+                                i,
+                                format!(
+                                    "bad escape in quoted text: expected {}",
+                                    if e == 'x' {
+                                        "\\xHH with HH two hex digits 00 to 7F"
+                                    } else {
+                                        "\\u{HHHH} with a Unicode scalar value in hex"
+                                    }
+                                ),
+                            )
+                        })?,
                         other => {
                             return Err(err(
                                 i,
                                 format!(
-                                    "unknown escape `\\{other}` in quoted text: expected \\n, \\t, \\r, \\0, \\\\ or \\\""
+                                    "unknown escape `\\{}` in quoted text: expected \\n, \\t, \\r, \\0, \\\\, \\\", \\xHH or \\u{{HHHH}}",
+                                    other.escape_default()
                                 ),
                             ));
                         }
                     };
                     text.push(resolved);
-                    i += 2;
+                    i += len;
                 }
                 Some(_) => {
                     text.push(c);
@@ -485,7 +569,7 @@ struct ConnectOpts {
 
 impl Parser<'_> {
     fn err(&self, col: usize, message: impl Into<String>) -> ParseError {
-        ParseError { line: self.line, col, message: message.into() }
+        ParseError { line: self.line, col, message: cap_quoted(message.into()) }
     }
 
     /// Column just past the last token: where a missing argument is reported.
@@ -579,9 +663,7 @@ impl Parser<'_> {
             Cmd::WsaCleanup => self.call(Call::WsaCleanup),
             Cmd::Alarm => {
                 let t = self.require("duration", DURATION_EXPECTED)?;
-                let after = parse_duration(&t.text).ok_or_else(|| {
-                    self.err(t.col, format!("bad duration `{}`: expected {DURATION_EXPECTED}", t.text))
-                })?;
+                let after = self.duration(&t.text, t.col, "duration", "")?;
                 self.end()?;
                 Ok((StmtKind::Call(Call::Alarm { after }), None))
             }
@@ -971,19 +1053,54 @@ impl Parser<'_> {
         match t.text.to_ascii_lowercase().as_str() {
             "on" | "true" => Ok(1),
             "off" | "false" => Ok(0),
-            s => s.parse::<i64>().map_err(|_| {
-                self.err(t.col, format!("bad option value `{}`: expected an integer, on, off, true or false", t.text))
-            }),
+            s => match s.parse::<i64>() {
+                Ok(v) if i32::try_from(v).is_ok() => Ok(v),
+                Ok(_) => Err(self.err(
+                    t.col,
+                    format!(
+                        "option value `{}` is out of range: socket options take a C int, from {} to {}",
+                        t.text,
+                        i32::MIN,
+                        i32::MAX
+                    ),
+                )),
+                Err(_) if s.trim_start_matches('-').bytes().all(|b| b.is_ascii_digit()) && s.len() > 1 => Err(self
+                    .err(
+                        t.col,
+                        format!(
+                            "option value `{}` is out of range: socket options take a C int, from {} to {}",
+                            t.text,
+                            i32::MIN,
+                            i32::MAX
+                        ),
+                    )),
+                Err(_) => Err(self
+                    .err(t.col, format!("bad option value `{}`: expected an integer, on, off, true or false", t.text))),
+            },
         }
+    }
+
+    /// A duration of at most [`MAX_DURATION_MS`]; `what` names it in the error (`duration`,
+    /// `timeout`), `or` adds other accepted words.
+    fn duration(&self, text: &str, col: usize, what: &str, or: &str) -> PResult<Duration> {
+        let d = parse_duration(text)
+            .ok_or_else(|| self.err(col, format!("bad {what} `{text}`: expected {DURATION_EXPECTED}{or}")))?;
+        if d.as_millis() > u128::from(MAX_DURATION_MS) {
+            return Err(self.err(
+                col,
+                format!(
+                    "{what} `{text}` is too long: at most {MAX_DURATION_MS} ms (about 24.8 days, the longest poll and WSAPoll can wait){or}"
+                ),
+            ));
+        }
+        Ok(d)
     }
 
     fn timeout(&self, text: &str, col: usize) -> PResult<Option<Duration>> {
         if ["inf", "infinite", "none"].iter().any(|w| w.eq_ignore_ascii_case(text)) {
             return Ok(None);
         }
-        parse_duration(text)
-            .map(Some)
-            .ok_or_else(|| self.err(col, format!("bad timeout `{text}`: expected {DURATION_EXPECTED}, or inf")))
+        self.duration(text, col, "timeout", ", or inf").map(Some)
     }
 
     /// `FD_CONNECT|FD_WRITE`, `connect,write`, `0`.
@@ -1111,6 +1228,12 @@ impl Parser<'_> {
         let Some((host, port_text)) = text.rsplit_once(':') else {
             if text.parse::<IpAddr>().is_ok() {
                 return Err(self.err(col, format!("address `{text}` has no port: expected {ADDR_EXPECTED}")));
+            }
+            // A target's name without its `@` (`slow`): say which one was meant.
+            if let Some(t) =
+                NamedTarget::ALL.iter().find(|t| t.to_string().trim_start_matches('@').eq_ignore_ascii_case(text))
+            {
+                return Err(self.err(col, format!("bad address `{text}`: did you mean the target `{t}`?")));
             }
             return Err(self.err(col, format!("bad address `{text}`: expected {ADDR_EXPECTED}")));
         };
@@ -1292,8 +1415,7 @@ impl Parser<'_> {
         let t =
             self.require("duration or socket", "`wait MS` (500, 1500ms, 2s) or `wait NAME connected|failed|event`")?;
         if t.text.starts_with(|c: char| c.is_ascii_digit()) {
-            let d = parse_duration(&t.text)
-                .ok_or_else(|| self.err(t.col, format!("bad duration `{}`: expected {DURATION_EXPECTED}", t.text)))?;
+            let d = self.duration(&t.text, t.col, "duration", "")?;
             self.end()?;
             return Ok((StmtKind::Wait(Wait::For(d)), None));
         }
@@ -1566,8 +1688,7 @@ impl Parser<'_> {
         } else {
             (rest.to_string(), rest_col)
         };
-        let d = parse_duration(&ms_text)
-            .ok_or_else(|| self.err(ms_col, format!("bad duration `{ms_text}`: expected {DURATION_EXPECTED}")))?;
+        let d = self.duration(&ms_text, ms_col, "duration", "")?;
         let ms = u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
         Ok(ExpectWhat::Elapsed { at_least, ms })
     }
@@ -1576,6 +1697,36 @@ impl Parser<'_> {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
+
+/// The longest echoed token in an error message, in characters.
+const MAX_ECHO_CHARS: usize = 60;
+
+/// An error message with every `` `quoted` `` part longer than [`MAX_ECHO_CHARS`] shortened: a
+/// 50 MB word is not printed back.
+fn cap_quoted(message: String) -> String {
+    if message.len() <= 4 * MAX_ECHO_CHARS {
+        return message;
+    }
+    let mut out = String::new();
+    for (i, part) in message.split('`').enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        let n = part.chars().count();
+        if i % 2 == 1 && n > MAX_ECHO_CHARS {
+            out.extend(part.chars().take(MAX_ECHO_CHARS / 2));
+            let _ = write!(out, "…({} characters)…", n);
+            let tail: Vec<char> = part.chars().rev().take(MAX_ECHO_CHARS / 4).collect();
+            out.extend(tail.into_iter().rev());
+        } else if n > 16 * MAX_ECHO_CHARS {
+            out.extend(part.chars().take(MAX_ECHO_CHARS));
+            out.push('…');
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
 
 /// Split a comma-separated list, with the column of each piece.
 fn list_pieces(text: &str, col: usize) -> Vec<(&str, usize)> {
@@ -2462,6 +2613,7 @@ mod tests {
         at("connect s [::g]:80", 12, "not an IPv6 address");
         at("connect s @nowhere", 11, "unknown target `@nowhere`: expected one of @accept");
         at("connect s banana", 11, "expected an address like");
+        at("connect s slow", 11, "did you mean the target `@slow`?");
         at("bind s 127.0.0.1:", 18, "missing port");
         at("sendto s 127.0.0.1:http x", 20, "bad port `http`");
         at("connect s 127.0.0.1:9 namelen=-1", 31, "bad namelen");

@@ -4,17 +4,18 @@
 //! personality) goes to the writer, and failed `expect` lines are counted.
 
 use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::json;
 
 use crate::core::call::Call;
-use crate::core::codes::Code;
+use crate::core::compare::Mark;
 use crate::core::format::{answer_text, error_text, notification_event, notification_text, ret_text, value_text};
 use crate::core::model::{Notification, Ret, State, Transition};
 use crate::core::personality::PersonalityId;
 use crate::core::profile::Profile;
 use crate::core::rules;
-use crate::session::lab::{CallRecord, KernelAnswer, Lab, Until, WaitRecord};
+use crate::session::lab::{CallRecord, JudgeKind, KernelAnswer, Lab, Until, WaitRecord};
 use crate::session::record::{Journal, NoJournal, WaitSpec, to_ms};
 
 use super::ast::{Expect, ExpectWhat, Stmt, StmtKind, Wait, WaitUntil};
@@ -62,10 +63,26 @@ pub fn run_recorded(
 ) -> std::io::Result<Report> {
     let mut report = Report::default();
     let ps = lab.personalities();
-    if output == Output::Compare {
+    // A terminal too narrow for the columns: long lines wrap under themselves.
+    let mut wrapped;
+    let w: &mut dyn Write = if output == Output::Compare && narrow(ps.len()) {
+        wrapped = Wrapping { inner: w, line: Vec::new(), width: WIDTH.load(Ordering::Relaxed) };
+        &mut wrapped
+    } else {
+        w
+    };
+    if output == Output::Compare && narrow(ps.len()) {
+        writeln!(w, "line  call, then each personality's answer on its own line")?;
+    } else if output == Output::Compare {
         let mut head = format!("{:>4}  {:<34}", "line", "call");
         for p in &ps {
-            let name = if lab.is_live() && *p == PersonalityId::Linux { "linux (the kernel)" } else { p.name() };
+            let name = if lab.is_live() && *p == PersonalityId::Linux {
+                "linux (the kernel)"
+            } else if lab.has_winsock_judge() && *p == PersonalityId::Windows {
+                "windows (Winsock)"
+            } else {
+                p.name()
+            };
             head.push_str(&format!(" | {:<30}", name));
         }
         writeln!(w, "{}", head.trim_end())?;
@@ -82,13 +99,19 @@ pub fn run_recorded(
                         None => {}
                     }
                     if let Some(d) = &r.disagreement {
-                        report.disagreements.push(format!("line {}: `{}`: {d}", stmt.span.line, stmt.text));
+                        report.disagreements.push(format!(
+                            "line {}: `{}`: {}: {d}",
+                            stmt.span.line,
+                            stmt.text,
+                            r.personality.name()
+                        ));
                     }
                 }
                 journal.call(Some(stmt.span.line), &stmt.text, call, recs)?;
                 print_call(stmt, call, recs, output, w)?;
             }
             StmtKind::Wait(wait) => {
+                let mut never = None;
                 let recs = match wait {
                     Wait::For(d) => lab.wait_for(*d),
                     Wait::Until { sock, until } => {
@@ -97,11 +120,22 @@ pub fn run_recorded(
                             WaitUntil::Failed => Until::Failed,
                             WaitUntil::Event => Until::Event,
                         };
+                        never = lab.unreachable_wait(sock, u);
                         lab.wait_until(sock, u)
                     }
                 };
+                for r in &recs {
+                    if let Some(d) = &r.disagreement {
+                        report.disagreements.push(format!(
+                            "line {}: `{}`: {}: {d}",
+                            stmt.span.line,
+                            stmt.text,
+                            r.personality.name()
+                        ));
+                    }
+                }
                 journal.wait(Some(stmt.span.line), &stmt.text, &wait_spec(wait), &recs)?;
-                print_wait(stmt, &recs, output, w)?;
+                print_wait_why(stmt, &recs, never.as_deref(), output, w)?;
             }
             StmtKind::Mark(label) => {
                 journal.marker(Some(stmt.span.line), label)?;
@@ -136,10 +170,15 @@ pub fn run_recorded(
         }
     }
     if output != Output::Json {
-        if lab.is_live() {
+        if lab.is_live() || lab.has_winsock_judge() {
+            let judges = match (lab.is_live(), lab.has_winsock_judge()) {
+                (true, true) => "the kernel and Winsock",
+                (false, true) => "Winsock",
+                _ => "the kernel",
+            };
             writeln!(
                 w,
-                "live: the kernel judged {} calls, the linux model disagreed {} times; {} calls were not made for real",
+                "live: {judges} judged {} calls, the models disagreed {} times; {} calls were not made for real",
                 report.judged,
                 report.disagreements.len(),
                 report.not_performed
@@ -147,9 +186,11 @@ pub fn run_recorded(
         }
         writeln!(
             w,
-            "{} steps, {} checks: {} passed, {} failed",
+            "{} {}, {} {}: {} passed, {} failed",
             report.steps,
+            if report.steps == 1 { "step" } else { "steps" },
             report.checks,
+            if report.checks == 1 { "check" } else { "checks" },
             report.checks - report.failures.len(),
             report.failures.len()
         )?;
@@ -183,26 +224,9 @@ fn cell(rec: &CallRecord) -> String {
     s
 }
 
-/// Whether personalities disagree in meaning: success vs failure, a different error (after
-/// mapping WSAEx to Ex), or a different resulting state.
-pub fn differs(recs: &[CallRecord]) -> bool {
-    let key = |r: &CallRecord| {
-        let err = r.answer.error.map(norm_code);
-        let ok = match r.answer.ret {
-            Ret::NotApplicable => 2,
-            _ => r.answer.error.is_some() as u8,
-        };
-        (ok, err, r.after)
-    };
-    recs.windows(2).any(|w| key(&w[0]) != key(&w[1]))
-}
-
-/// A code in Linux spelling where the two platforms share the error.
-fn norm_code(c: Code) -> Code {
-    match c.platform() {
-        crate::core::codes::Platform::Winsock => c.counterpart().unwrap_or(c),
-        crate::core::codes::Platform::Linux => c,
-    }
+/// How the personalities' answers relate, by the one definition of [`crate::core::compare`].
+pub fn differs(recs: &[CallRecord]) -> Mark {
+    crate::session::lab::verdict(recs).mark
 }
 
 fn state_text(s: Option<State>) -> String {
@@ -254,6 +278,8 @@ pub(crate) fn print_call(
                     }),
                     "model_expected": r.model.as_ref().map(|m| answer_text(m, p)),
                     "disagreement": r.disagreement,
+                    "judge": r.judge.map(|j| j.who()),
+                    "judge_notifications": r.judge_notes.iter().map(|n| notification_text(n, p)).collect::<Vec<_>>(),
                 });
                 writeln!(w, "{v}")?;
             }
@@ -281,12 +307,25 @@ pub(crate) fn print_call(
             }
         }
         Output::Compare => {
-            let mark = if differs(recs) { "≠" } else { " " };
-            let mut line = format!("{:>4}{} {:<34}", stmt.span.line, mark, trunc(&stmt.text, 34));
-            for r in recs {
-                line.push_str(&format!(" | {:<30}", trunc(&cell(r), 30)));
+            let verdict = crate::session::lab::verdict(recs);
+            let mark = verdict.mark.symbol();
+            if narrow(recs.len()) {
+                // One personality per line: nothing cut at the terminal's width.
+                writeln!(w, "{:>4}{} {}", stmt.span.line, mark, stmt.text)?;
+                for r in recs {
+                    writeln!(w, "        {:<9} {}", r.personality.name(), cell(r))?;
+                }
+            } else {
+                let mut line = format!("{:>4}{} {:<34}", stmt.span.line, mark, trunc(&stmt.text, 34));
+                for r in recs {
+                    line.push_str(&format!(" | {:<30}", trunc(&cell(r), 30)));
+                }
+                writeln!(w, "{}", line.trim_end())?;
             }
-            writeln!(w, "{}", line.trim_end())?;
+            // What differs, when the cells alone may not show it (cut, or the same text).
+            for f in verdict.findings.iter().filter(|f| f.mark == Mark::Differs) {
+                writeln!(w, "        ≠ {}: {}", f.aspect, f.text)?;
+            }
             for r in recs {
                 let p = Profile::of(r.personality);
                 for t in r.answer.transitions.iter().filter(|t| matches!(t.cause, crate::core::model::Cause::Net(_))) {
@@ -305,20 +344,54 @@ pub(crate) fn print_call(
     Ok(())
 }
 
-/// What the kernel said about a call on the live network, and any disagreement with the model.
+/// What the judge (the kernel, or a Winsock agent) said about a call on the live network, and
+/// any disagreement with the model.
 fn kernel_lines(r: &CallRecord, tag: &str, w: &mut dyn Write) -> std::io::Result<()> {
+    let (who, loud) = match r.judge {
+        Some(JudgeKind::Winsock) => ("Winsock", "WINSOCK"),
+        _ => ("kernel", "THE KERNEL"),
+    };
     match &r.kernel {
-        Some(KernelAnswer::NotPerformed { why }) => writeln!(w, "        {tag}kernel: not called: {why}")?,
-        Some(KernelAnswer::Performed { tcp_state: Some(t), .. }) => writeln!(w, "        {tag}kernel: TCP state {t}")?,
+        Some(KernelAnswer::NotPerformed { why }) => writeln!(w, "        {tag}{who}: not called: {why}")?,
+        Some(KernelAnswer::Performed { tcp_state: Some(t), .. }) => writeln!(w, "        {tag}{who}: TCP state {t}")?,
         _ => {}
     }
+    let p = Profile::of(r.personality);
+    for n in &r.judge_notes {
+        writeln!(w, "        {tag}{who}: {}", notification_text(n, p))?;
+    }
     if let Some(d) = &r.disagreement {
-        writeln!(w, "        {tag}MODEL DISAGREES WITH THE KERNEL: {d}")?;
+        writeln!(w, "        {tag}MODEL DISAGREES WITH {loud}: {d}")?;
     }
     Ok(())
 }
 
 pub(crate) fn print_wait(stmt: &Stmt, recs: &[WaitRecord], output: Output, w: &mut dyn Write) -> std::io::Result<()> {
+    print_wait_why(stmt, recs, None, output, w)
+}
+
+/// [`print_wait`], with why the condition can never be met when it cannot (the wait ended at
+/// once).
+fn print_wait_why(
+    stmt: &Stmt,
+    recs: &[WaitRecord],
+    never: Option<&str>,
+    output: Output,
+    w: &mut dyn Write,
+) -> std::io::Result<()> {
+    if let Some(why) = never {
+        match output {
+            Output::Json => {
+                let v = json!({ "line": stmt.span.line, "text": stmt.text, "kind": "wait", "never": why });
+                writeln!(w, "{v}")?;
+            }
+            Output::Single | Output::Compare => {
+                writeln!(w, "{:>4}  {}", stmt.span.line, stmt.text)?;
+                writeln!(w, "        never reached: {why}")?;
+            }
+        }
+        return Ok(());
+    }
     for r in recs {
         let p = Profile::of(r.personality);
         match output {
@@ -327,6 +400,8 @@ pub(crate) fn print_wait(stmt: &Stmt, recs: &[WaitRecord], output: Output, w: &m
                     "line": stmt.span.line, "text": stmt.text, "kind": "wait",
                     "personality": r.personality.name(), "met": r.met,
                     "kernel_met": r.kernel.map(|k| k.0),
+                    "judge_notifications": r.judge_notes.iter().map(|n| notification_text(n, p)).collect::<Vec<_>>(),
+                    "disagreement": r.disagreement,
                     "kernel_elapsed_ms": r.kernel.map(|k| k.1.as_secs_f64() * 1000.0),
                     "transitions": r.events.transitions,
                     "notifications": r.events.notifications.iter().map(|n| notification_text(n, p)).collect::<Vec<_>>(),
@@ -337,13 +412,27 @@ pub(crate) fn print_wait(stmt: &Stmt, recs: &[WaitRecord], output: Output, w: &m
             Output::Single | Output::Compare => {
                 let tag = if output == Output::Compare { format!("[{}] ", r.personality) } else { String::new() };
                 if std::ptr::eq(r, &recs[0]) {
-                    writeln!(w, "{:>4}  {}", stmt.span.line, stmt.text)?;
+                    let verdict = if output == Output::Compare {
+                        crate::session::lab::wait_verdict(recs)
+                    } else {
+                        Default::default()
+                    };
+                    writeln!(w, "{:>4}{} {}", stmt.span.line, verdict.mark.symbol(), stmt.text)?;
+                    for f in verdict.findings.iter().filter(|f| f.mark == Mark::Differs) {
+                        writeln!(w, "        ≠ {}: {}", f.aspect, f.text)?;
+                    }
                 }
                 for t in &r.events.transitions {
                     writeln!(w, "        {tag}{}", transition_text(t))?;
                 }
                 for n in &r.events.notifications {
                     writeln!(w, "        {tag}{}", notification_text(n, p))?;
+                }
+                for n in &r.judge_notes {
+                    writeln!(w, "        {tag}Winsock: {}", notification_text(n, p))?;
+                }
+                if let Some(d) = &r.disagreement {
+                    writeln!(w, "        {tag}MODEL DISAGREES WITH WINSOCK: {d}")?;
                 }
                 if !r.met {
                     writeln!(
@@ -406,6 +495,67 @@ fn glob(pattern: &str, text: &str) -> bool {
         }
     }
     true
+}
+
+/// The terminal's width for `--compare` (0: no limit, as in a pipe or a file).
+static WIDTH: AtomicUsize = AtomicUsize::new(0);
+
+/// Tell the compare transcript how wide the terminal is (`None`: not a terminal).
+pub fn set_terminal_width(w: Option<usize>) {
+    WIDTH.store(w.unwrap_or(0), Ordering::Relaxed);
+}
+
+/// Whether the compare columns (34 for the call, 33 per personality) are wider than the terminal.
+fn narrow(personalities: usize) -> bool {
+    let w = WIDTH.load(Ordering::Relaxed);
+    w != 0 && w < 6 + 34 + 33 * personalities
+}
+
+/// Wraps each line longer than `width` at spaces, continuing 10 columns in.
+struct Wrapping<'a> {
+    inner: &'a mut dyn Write,
+    line: Vec<u8>,
+    width: usize,
+}
+
+impl Write for Wrapping<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        for &b in buf {
+            if b == b'\n' {
+                let line = String::from_utf8_lossy(&std::mem::take(&mut self.line)).into_owned();
+                if line.chars().count() <= self.width {
+                    writeln!(self.inner, "{line}")?;
+                    continue;
+                }
+                let indent = line.len() - line.trim_start().len();
+                let mut cur = line[..indent].to_string();
+                let mut fresh = true;
+                for word in line.trim_start().split(' ') {
+                    let len = cur.chars().count();
+                    if !fresh && len + 1 + word.chars().count() > self.width {
+                        writeln!(self.inner, "{}", cur.trim_end())?;
+                        cur = " ".repeat(indent + 2);
+                        fresh = true;
+                    }
+                    if !fresh {
+                        cur.push(' ');
+                    }
+                    cur.push_str(word);
+                    fresh = false;
+                }
+                writeln!(self.inner, "{}", cur.trim_end())?;
+            } else {
+                self.line.push(b);
+            }
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        if !self.line.is_empty() {
+            self.write_all(b"\n")?;
+        }
+        self.inner.flush()
+    }
 }
 
 fn trunc(s: &str, n: usize) -> String {

@@ -16,12 +16,17 @@ use crate::core::call::{
     AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, Proto, SockAddrArg, SockOpt, SockRef,
 };
 use crate::core::codes::{Code, Platform};
+use crate::core::compare::{Mark, compare};
 use crate::core::format::{answer_text, notification_text, ret_text, value_text};
 use crate::core::model::{Answer, Ret, State};
 use crate::core::personality::PersonalityId;
 use crate::core::profile::Profile;
 
-use super::record::{AnswerEntry, Entry, Header, Network, ReadError, Reader, WaitSpec, from_ms};
+use crate::script::parse::MAX_DURATION_MS;
+use crate::script::term::visible;
+use crate::script::unparse::{self, Unwritable, call_line};
+
+use super::record::{AnswerEntry, Cond, Entry, EventsEntry, Header, Network, ReadError, Reader, WaitSpec, from_ms};
 use super::replay::StepReader;
 
 /// What to export to.
@@ -63,20 +68,56 @@ enum Step {
     Call {
         line: usize,
         src_line: Option<usize>,
-        text: String,
+        /// The call in the command language, rebuilt from the parsed call (never the recorded
+        /// text), or why it cannot be written.
+        text: Result<String, Unwritable>,
         call: Call,
         answers: Vec<AnswerEntry>,
         performed: Option<bool>,
     },
     Wait {
         line: usize,
-        text: String,
+        /// The wait in the command language, rebuilt from the recorded wait.
+        text: Result<String, Unwritable>,
         wait: WaitSpec,
         events: Vec<super::record::EventsEntry>,
     },
     Marker {
         label: String,
     },
+}
+
+/// `wait MS` or `wait NAME COND` from a recorded wait.
+fn wait_line(w: &WaitSpec) -> Result<String, Unwritable> {
+    match w {
+        WaitSpec::For { ms } => match wait_ms(*ms) {
+            Some(ms) => Ok(format!("wait {ms}")),
+            None => Err(Unwritable(format!("a wait of {ms} ms is not whole milliseconds up to {MAX_DURATION_MS}"))),
+        },
+        WaitSpec::Until { sock, until } => {
+            let cond = match until {
+                Cond::Connected => "connected",
+                Cond::Failed => "failed",
+                Cond::Event => "event",
+            };
+            Ok(format!("wait {} {cond}", unparse::name(sock)?))
+        }
+    }
+}
+
+/// A recorded `wait MS` as whole milliseconds the language and the C programs can write.
+fn wait_ms(ms: f64) -> Option<u64> {
+    (ms.is_finite() && ms >= 0.0 && ms.fract() == 0.0 && ms <= MAX_DURATION_MS as f64).then_some(ms as u64)
+}
+
+/// The text of a step for comments and headings: the call or wait in the command language, or
+/// its function name when it cannot be written.
+fn shown(text: &Result<String, Unwritable>, call: Option<&Call>) -> String {
+    match (text, call) {
+        (Ok(t), _) => t.clone(),
+        (Err(_), Some(c)) => c.name().to_string(),
+        (Err(_), None) => "wait".to_string(),
+    }
 }
 
 fn steps<R: BufRead>(reader: Reader<R>) -> Result<(Header, Vec<Step>), ReadError> {
@@ -100,7 +141,7 @@ fn steps<R: BufRead>(reader: Reader<R>) -> Result<(Header, Vec<Step>), ReadError
                 out.push(Step::Call {
                     line: *line,
                     src_line: c.line,
-                    text: c.text.clone(),
+                    text: call_line(&c.call),
                     call: c.call.clone(),
                     answers,
                     performed,
@@ -111,7 +152,7 @@ fn steps<R: BufRead>(reader: Reader<R>) -> Result<(Header, Vec<Step>), ReadError
                     .iter()
                     .filter_map(|(_, e)| if let Entry::Events(a) = e { Some(a.clone()) } else { None })
                     .collect();
-                out.push(Step::Wait { line: *line, text: w.text.clone(), wait: w.wait.clone(), events });
+                out.push(Step::Wait { line: *line, text: wait_line(&w.wait), wait: w.wait.clone(), events });
             }
             Entry::Marker(m) => out.push(Step::Marker { label: m.label.clone() }),
             _ => {}
@@ -141,26 +182,57 @@ fn state(s: Option<State>) -> &'static str {
 // Markdown
 // ---------------------------------------------------------------------------------------------
 
-fn cell(s: &str) -> String {
-    if s.is_empty() { "-".into() } else { s.replace('|', "\\|") }
+/// Recorded text for Markdown, the one routine every recorded string passes through on its
+/// way into the handout: control and format characters become a visible `\u{H..}` (so no
+/// line break, no terminal escape), and the characters that open markup (`\`, `` ` ``, `*`,
+/// `[`, `]`, `<`, `>`, `|`, `#`, `!`, `~`, `&`) are backslash-escaped, so the text stays text:
+/// no code span to leave, no HTML, no link, no table cell to split. An empty text is `-`.
+fn md(s: &str) -> String {
+    if s.is_empty() {
+        return "-".into();
+    }
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        if unparse::is_unsafe_char(c) {
+            let _ = write!(o, "\\\\u\\{{{:x}\\}}", c as u32);
+        } else if matches!(c, '\\' | '`' | '*' | '[' | ']' | '<' | '>' | '|' | '#' | '!' | '~' | '&') {
+            o.push('\\');
+            o.push(c);
+        } else {
+            o.push(c);
+        }
+    }
+    o
 }
 
 fn targets_line(h: &Header) -> String {
     h.facts
         .targets
         .iter()
-        .filter_map(|(n, a)| a.v4.or(a.v6).map(|a| format!("`@{n}` {a}")))
+        .filter_map(|(n, a)| a.v4.or(a.v6).map(|a| md(&format!("@{n} {a}"))))
         .collect::<Vec<_>>()
         .join(", ")
 }
 
+fn transition_line(p: PersonalityId, t: &crate::core::model::Transition) -> String {
+    format!(
+        "- {p}: {} {} → {} ({}) at {} ms{}",
+        md(&t.sock),
+        t.from,
+        t.to,
+        md(&t.cause.to_string()),
+        t.at.as_millis(),
+        t.error.map(|e| format!(", {e}")).unwrap_or_default()
+    )
+}
+
 fn markdown(h: &Header, steps: &[Step]) -> String {
     let mut s = String::new();
-    let title = h.source.as_deref().unwrap_or("a session");
+    let title = h.source.as_deref().map(md).unwrap_or_else(|| "a session".into());
     let _ = writeln!(s, "# socklab: {title}\n");
     let _ = writeln!(s, "| | |\n|---|---|");
-    let _ = writeln!(s, "| recorded | {} |", h.started_at);
-    let _ = writeln!(s, "| socklab | {} on {} |", h.socklab_version, h.host_os);
+    let _ = writeln!(s, "| recorded | {} |", md(&h.started_at));
+    let _ = writeln!(s, "| socklab | {} on {} |", md(&h.socklab_version), md(&h.host_os));
     let net = match h.network {
         Network::Sim => "simulated (deterministic, virtual time)",
         Network::Live => "live (real sockets on loopback; the kernel answered the linux column)",
@@ -173,12 +245,12 @@ fn markdown(h: &Header, steps: &[Step]) -> String {
     for step in steps {
         match step {
             Step::Marker { label } => {
-                let _ = writeln!(s, "## {label}\n");
+                let _ = writeln!(s, "## {}\n", md(label));
             }
-            Step::Call { src_line, text, answers, .. } => {
+            Step::Call { src_line, text, answers, call, .. } => {
                 n += 1;
                 let at = src_line.map(|l| format!(" (line {l})")).unwrap_or_default();
-                let _ = writeln!(s, "### {n}. `{text}`{at}\n");
+                let _ = writeln!(s, "### {n}. {}{at}\n", md(&shown(text, Some(call))));
                 let _ =
                     writeln!(s, "| personality | returns | error | value | state | rule |\n|---|---|---|---|---|---|");
                 for a in answers {
@@ -191,46 +263,38 @@ fn markdown(h: &Header, steps: &[Step]) -> String {
                     };
                     let _ = writeln!(
                         s,
-                        "| {} | {} | {} | {} | {} | `{}` |",
+                        "| {} | {} | {} | {} | {} | {} |",
                         a.p,
-                        cell(&ret_text(&a.ret, p)),
-                        cell(&err),
-                        cell(&value_text(&a.value, p)),
+                        md(&ret_text(&a.ret, p)),
+                        md(&err),
+                        md(&value_text(&a.value, p)),
                         st,
-                        a.rule
+                        md(&a.rule)
                     );
                 }
-                // As the transcript's `≠`: success, failure or n/a, the error, the state after.
-                let keys: HashSet<(u8, Option<Code>, Option<State>)> = answers
-                    .iter()
-                    .map(|a| {
-                        let class = if a.ret == Ret::NotApplicable { 2 } else { u8::from(a.code().is_some()) };
-                        (class, a.code().map(norm), a.after)
-                    })
-                    .collect();
-                if keys.len() > 1 {
-                    let _ = writeln!(s, "\nThe personalities differ here.");
+                // The transcript's mark, by the one definition (core::compare).
+                let v = compare(&answers.iter().map(AnswerEntry::returned).collect::<Vec<_>>());
+                if v.mark != Mark::Same {
+                    let head = match v.mark {
+                        Mark::Words => "The personalities mean the same here, in their own words (≈):",
+                        _ => "The personalities differ here (≠):",
+                    };
+                    let _ = writeln!(s, "\n{head}\n");
+                    for f in &v.findings {
+                        let _ = writeln!(s, "- {} {}: {}", f.mark.symbol(), md(f.aspect), md(&f.text));
+                    }
                 }
                 let mut extra = Vec::new();
                 for a in answers {
                     let p = Profile::of(a.p);
                     for t in &a.transitions {
-                        extra.push(format!(
-                            "- {}: `{}` {} → {} ({}) at {} ms{}",
-                            a.p,
-                            t.sock,
-                            t.from,
-                            t.to,
-                            t.cause,
-                            t.at.as_millis(),
-                            t.error.map(|e| format!(", {e}")).unwrap_or_default()
-                        ));
+                        extra.push(transition_line(a.p, t));
                     }
                     for no in &a.notifications {
-                        extra.push(format!("- {}: {}", a.p, notification_text(no, p)));
+                        extra.push(format!("- {}: {}", a.p, md(&notification_text(no, p))));
                     }
                     if let Some(note) = &a.note {
-                        extra.push(format!("- {}: note: {note}", a.p));
+                        extra.push(format!("- {}: note: {}", a.p, md(note)));
                     }
                     if let (Some(m), Some(d)) = (&a.model, &a.disagreement) {
                         let model = Answer {
@@ -244,9 +308,10 @@ fn markdown(h: &Header, steps: &[Step]) -> String {
                             note: None,
                         };
                         extra.push(format!(
-                            "- {}: the model predicted `{}` ({d})",
+                            "- {}: the model predicted {} ({})",
                             a.p,
-                            answer_text(&model, Profile::of(a.p))
+                            md(&answer_text(&model, Profile::of(a.p))),
+                            md(d)
                         ));
                     }
                 }
@@ -257,27 +322,17 @@ fn markdown(h: &Header, steps: &[Step]) -> String {
             }
             Step::Wait { text, events, .. } => {
                 n += 1;
-                let _ = writeln!(s, "### {n}. `{text}`\n");
+                let _ = writeln!(s, "### {n}. {}\n", md(&shown(text, None)));
                 let mut any = false;
                 for e in events {
                     let p = Profile::of(e.p);
                     for t in &e.transitions {
                         any = true;
-                        let _ = writeln!(
-                            s,
-                            "- {}: `{}` {} → {} ({}) at {} ms{}",
-                            e.p,
-                            t.sock,
-                            t.from,
-                            t.to,
-                            t.cause,
-                            t.at.as_millis(),
-                            t.error.map(|e| format!(", {e}")).unwrap_or_default()
-                        );
+                        let _ = writeln!(s, "{}", transition_line(e.p, t));
                     }
                     for no in &e.notifications {
                         any = true;
-                        let _ = writeln!(s, "- {}: {}", e.p, notification_text(no, p));
+                        let _ = writeln!(s, "- {}: {}", e.p, md(&notification_text(no, p)));
                     }
                     if !e.met {
                         any = true;
@@ -287,18 +342,18 @@ fn markdown(h: &Header, steps: &[Step]) -> String {
                 if !any {
                     let _ = writeln!(s, "Nothing happened.");
                 }
+                let v = compare(&events.iter().map(EventsEntry::returned).collect::<Vec<_>>());
+                if v.mark != Mark::Same {
+                    let _ = writeln!(s, "\nThe personalities differ here ({}):\n", v.mark.symbol());
+                    for f in &v.findings {
+                        let _ = writeln!(s, "- {} {}: {}", f.mark.symbol(), md(f.aspect), md(&f.text));
+                    }
+                }
                 let _ = writeln!(s);
             }
         }
     }
     s
-}
-
-fn norm(c: Code) -> Code {
-    match c.platform() {
-        Platform::Winsock => c.counterpart().unwrap_or(c),
-        Platform::Linux => c,
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -317,14 +372,17 @@ fn expectation(a: &AnswerEntry) -> String {
     }
 }
 
+/// The script export: every line is rebuilt from what the recording parsed to (calls, waits,
+/// markers) and every recorded string in it passes through [`unparse::quote`], the command
+/// language's one escaping routine; a call that cannot be written becomes a comment.
 fn script(h: &Header, steps: &[Step]) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
         "# Exported by socklab {} from a recording{} made {} on the {} network.",
-        h.socklab_version,
-        h.source.as_deref().map(|x| format!(" of {x}")).unwrap_or_default(),
-        h.started_at,
+        unparse::quote(&h.socklab_version),
+        h.source.as_deref().map(|x| format!(" of {}", unparse::quote(x))).unwrap_or_default(),
+        unparse::quote(&h.started_at),
         h.network.name()
     );
     let _ = writeln!(
@@ -335,16 +393,24 @@ fn script(h: &Header, steps: &[Step]) -> String {
     for step in steps {
         match step {
             Step::Marker { label } => {
-                let _ = writeln!(s, "mark {label}");
+                let _ = writeln!(s, "{}", unparse::mark_line(label));
             }
-            Step::Wait { text, .. } => {
-                let _ = writeln!(s, "{text}");
-            }
-            Step::Call { text, answers, call, .. } => {
-                if text.trim().is_empty() {
-                    let _ = writeln!(s, "# {}: the recording has no text for this call", call.name());
-                    continue;
+            Step::Wait { text, .. } => match text {
+                Ok(t) => {
+                    let _ = writeln!(s, "{t}");
                 }
+                Err(why) => {
+                    let _ = writeln!(s, "# a wait not written: {why}");
+                }
+            },
+            Step::Call { text, answers, call, .. } => {
+                let text = match text {
+                    Ok(t) => t,
+                    Err(why) => {
+                        let _ = writeln!(s, "# {}: not written: {why}", call.name());
+                        continue;
+                    }
+                };
                 let _ = writeln!(s, "{text}");
                 // Group the columns that expect the same thing.
                 let mut groups: Vec<(String, Vec<PersonalityId>)> = Vec::new();
@@ -458,6 +524,24 @@ enum OptKind {
     Context,
 }
 
+/// Whether the POSIX program can pass the call's values as C's types hold them (it prints a
+/// comment instead of making the call otherwise): descriptors and option values that fit in an
+/// `int`, select descriptors inside `0..FD_SETSIZE`, timeouts the language can write.
+fn posix_passable(call: &Call) -> bool {
+    let fits = |r: &SockRef| !matches!(r, SockRef::Raw(v) if i32::try_from(*v).is_err());
+    let in_set = |r: &SockRef| !matches!(r, SockRef::Raw(v) if !(0..FD_SETSIZE_POSIX).contains(v));
+    let time = |t: &Option<std::time::Duration>| t.is_none_or(|d| unparse::millis(d).is_ok());
+    match call {
+        Call::SetSockOpt { value, .. } if i32::try_from(*value).is_err() => false,
+        Call::Select { read, write, except, timeout } => {
+            read.iter().chain(write).chain(except).all(|r| fits(r) && in_set(r)) && time(timeout)
+        }
+        Call::Poll { socks, timeout } | Call::Epoll { socks, timeout } => socks.iter().all(fits) && time(timeout),
+        Call::Alarm { after } => unparse::millis(*after).is_ok(),
+        c => c.sock().is_none_or(fits),
+    }
+}
+
 /// A `linux` answer as the POSIX program prints it.
 pub fn posix_line(call: &Call, a: &AnswerEntry) -> Option<String> {
     let name = posix_name(call)?;
@@ -488,6 +572,9 @@ pub fn posix_expected<R: BufRead>(reader: Reader<R>) -> Result<Vec<String>, Read
     for step in steps {
         if let Step::Call { call, answers, performed, .. } = step {
             if header.network == Network::Live && performed != Some(true) {
+                continue;
+            }
+            if !posix_passable(&call) {
                 continue;
             }
             if let Some(a) = answers.iter().find(|a| a.p == PersonalityId::Linux) {
@@ -526,9 +613,41 @@ fn c_str(s: &[u8]) -> String {
     o
 }
 
+/// Text for the inside of a C `/* ... */` comment, the one routine every recorded string
+/// passes through on its way into a comment: printable ASCII is kept, except what could end
+/// the comment or change what follows. A backslash (whose newline would join the next line
+/// before comments are removed), control characters, non-ASCII characters, a `/` after `*`, a
+/// `*` after `/` (`*/`, `/*`) and a second `?` in a row (trigraphs such as `??/`) become `\xHH` (or `\u{H..}`), which a reader can decode and the compiler ignores. The result
+/// holds no line break, no backslash followed by anything but `x` or `u`, and no `*/`, `/*` or `??`.
 fn c_comment(s: &str) -> String {
-    s.replace("*/", "* /")
+    let mut o = String::with_capacity(s.len());
+    let mut prev = ' ';
+    for c in s.chars() {
+        let unsafe_here = match c {
+            '\\' => true,
+            '/' => prev == '*',
+            '*' => prev == '/',
+            '?' => prev == '?',
+            ' '..='~' => false,
+            _ => true,
+        };
+        if unsafe_here {
+            if c.is_ascii() {
+                let _ = write!(o, "\\x{:02x}", c as u32);
+            } else {
+                let _ = write!(o, "\\u{{{:x}}}", c as u32);
+            }
+            prev = 'x';
+        } else {
+            o.push(c);
+            prev = c;
+        }
+    }
+    o
 }
+
+/// `FD_SETSIZE` of glibc: `FD_SET` of a descriptor at or beyond it writes past the set.
+const FD_SETSIZE_POSIX: i64 = 1024;
 
 struct Sock {
     ident: String,
@@ -922,7 +1041,15 @@ impl<'h> CGen<'h> {
                     None => Err(format!("no socket {n}")),
                 }
             }
-            SockRef::Raw(v) => Ok((v.to_string(), Family::V4, Proto::Tcp)),
+            // A raw descriptor as the platform's type: an `int` on POSIX (one that does not fit
+            // is not passed at all), a `SOCKET` (unsigned, pointer-sized) on Winsock.
+            SockRef::Raw(v) => match self.d {
+                Dialect::Posix => match i32::try_from(*v) {
+                    Ok(fd) => Ok((fd.to_string(), Family::V4, Proto::Tcp)),
+                    Err(_) => Err(format!("descriptor #{v} does not fit in an int")),
+                },
+                Dialect::Winsock => Ok((format!("(SOCKET){}ULL", *v as u64), Family::V4, Proto::Tcp)),
+            },
         }
     }
 
@@ -952,8 +1079,11 @@ impl<'h> CGen<'h> {
         (code, ptr)
     }
 
+    /// A `# ...` line the program prints: the text made visible (no control character reaches
+    /// the terminal the program runs in), then a C string literal.
     fn comment(&mut self, text: &str) {
-        let _ = writeln!(self.body, "    puts({});", c_str(format!("# {text}").as_bytes()));
+        let line = format!("# {}", visible(text));
+        let _ = writeln!(self.body, "    puts({});", c_str(line.as_bytes()));
     }
 
     fn emit(&mut self, code: &str) {
@@ -965,19 +1095,23 @@ impl<'h> CGen<'h> {
             match step {
                 Step::Marker { label } => {
                     let _ = writeln!(self.body, "\n    /* ---- {} ---- */", c_comment(label));
-                    self.comment(&format!("mark {label}"));
+                    self.comment(&unparse::mark_line(label));
                 }
                 Step::Wait { line, text, wait, .. } => {
-                    let _ = writeln!(self.body, "\n    /* entry {}: {} */", line - 1, c_comment(text));
-                    self.comment(text);
+                    let shown = shown(text, None);
+                    let _ = writeln!(self.body, "\n    /* entry {}: {} */", line - 1, c_comment(&shown));
+                    self.comment(&shown);
                     match wait {
-                        WaitSpec::For { ms } => {
-                            let ms = *ms as i64;
-                            match self.d {
+                        WaitSpec::For { ms } => match wait_ms(*ms) {
+                            Some(ms) => match self.d {
                                 Dialect::Posix => self.emit(&format!("sleep_ms({ms});")),
                                 Dialect::Winsock => self.emit(&format!("Sleep({ms});")),
-                            }
-                        }
+                            },
+                            None => self.comment(&format!(
+                                "not waited: {} ms is not whole milliseconds from 0 to {MAX_DURATION_MS}",
+                                visible(&ms.to_string())
+                            )),
+                        },
                         WaitSpec::Until { sock, .. } => match self.sock(&SockRef::Name(sock.clone())) {
                             Ok((s, _, _)) => self.emit(&format!("wait_sock({s}, 600000);")),
                             Err(why) => self.comment(&format!("not waited: {why}")),
@@ -986,10 +1120,11 @@ impl<'h> CGen<'h> {
                 }
                 Step::Call { line, src_line, text, call, .. } => {
                     let at = src_line.map(|l| format!("line {l}: ")).unwrap_or_default();
-                    let _ = writeln!(self.body, "\n    /* {at}{} (entry {}) */", c_comment(text), line - 1);
+                    let shown = shown(text, Some(call));
+                    let _ = writeln!(self.body, "\n    /* {at}{} (entry {}) */", c_comment(&shown), line - 1);
                     match self.d {
-                        Dialect::Posix => self.posix(call, text),
-                        Dialect::Winsock => self.winsock(call, text),
+                        Dialect::Posix => self.posix(call, &shown),
+                        Dialect::Winsock => self.winsock(call, &shown),
                     }
                 }
             }
@@ -1027,9 +1162,9 @@ impl<'h> CGen<'h> {
         let _ = writeln!(
             s,
             "/* Exported by socklab {} from a recording{} ({}, {} network).\n *\n * The {what} calls of the session, in order; each result is printed as socklab's\n * transcript prints it, for example `connect -> -1 EINPROGRESS (115)`. Calls without a\n * {what} counterpart are printed as comment lines starting with `#`.\n *\n * Build: {build}\n * Run:   {run} [accept=127.0.0.1:7001] [refuse=...]\n *        named targets default to the addresses in the recording; an argument NAME=ADDR\n *        points one elsewhere (start them with `socklab run` on the live network, or any\n *        server of the same kind).\n */",
-            h.socklab_version,
+            c_comment(&h.socklab_version),
             h.source.as_deref().map(|x| format!(" of {}", c_comment(x))).unwrap_or_default(),
-            h.started_at,
+            c_comment(&h.started_at),
             h.network.name(),
         );
         match self.d {
@@ -1102,7 +1237,7 @@ impl<'h> CGen<'h> {
         let posix = matches!(self.d, Dialect::Posix);
         let mut code = String::from("fd_set rs, ws, xs;\n");
         if posix {
-            code.push_str("        int n = 0;\n");
+            code.push_str("        int n = 0, bad = 0;\n");
         }
         code.push_str("        FD_ZERO(&rs);\n        FD_ZERO(&ws);\n        FD_ZERO(&xs);\n");
         let mut lists = Vec::new();
@@ -1110,21 +1245,37 @@ impl<'h> CGen<'h> {
             let mut names = Vec::new();
             for r in refs {
                 let (x, _, _) = self.sock(r)?;
-                let _ = writeln!(code, "        FD_SET({x}, &{set});");
                 if posix {
-                    let _ = writeln!(code, "        if ({x} >= n) n = {x} + 1;");
+                    // FD_SET of a descriptor outside 0..FD_SETSIZE-1 writes outside the set.
+                    if let SockRef::Raw(v) = r {
+                        if !(0..FD_SETSIZE_POSIX).contains(v) {
+                            return Err(format!("descriptor #{v} is outside 0 to FD_SETSIZE-1 (1023)"));
+                        }
+                    }
+                    let _ = writeln!(
+                        code,
+                        "        if ({x} < 0 || {x} >= FD_SETSIZE) bad = 1;\n        else {{\n            FD_SET({x}, &{set});\n            if ({x} >= n) n = {x} + 1;\n        }}"
+                    );
+                } else {
+                    let _ = writeln!(code, "        FD_SET({x}, &{set});");
                 }
-                names.push((r.to_string(), x));
+                names.push((visible(&r.to_string()).into_owned(), x));
             }
             lists.push((set, names));
         }
         let tv = match timeout {
             Some(d) => {
-                let _ = writeln!(code, "        struct timeval tv = {{{}, {}}};", d.as_secs(), d.subsec_micros());
+                let ms = unparse::millis(d).map_err(|e| format!("timeout: {e}"))?;
+                let _ = writeln!(code, "        struct timeval tv = {{{}, {}}};", ms / 1000, ms % 1000 * 1000);
                 "&tv"
             }
             None => "NULL",
         };
+        if posix {
+            code.push_str(
+                "        if (bad) puts(\"# select: not made: a descriptor is outside 0 to FD_SETSIZE-1\");\n        else {\n",
+            );
+        }
         if posix {
             let _ = write!(
                 code,
@@ -1153,6 +1304,9 @@ impl<'h> CGen<'h> {
             let _ = writeln!(code, "            (void)first_{set};");
         }
         code.push_str("        }\n        putchar('\\n');");
+        if posix {
+            code.push_str("\n        }");
+        }
         Ok(code)
     }
 
@@ -1160,8 +1314,15 @@ impl<'h> CGen<'h> {
         let Some(fname) = posix_name(call) else {
             let why = match call {
                 Call::Alarm { after } => {
-                    self.comment(&format!("{text}: SIGALRM without SA_RESTART interrupts the next blocking call"));
-                    self.emit(&format!("arm_alarm({});", after.as_millis()));
+                    match unparse::millis(*after) {
+                        Ok(ms) => {
+                            self.comment(&format!(
+                                "{text}: SIGALRM without SA_RESTART interrupts the next blocking call"
+                            ));
+                            self.emit(&format!("arm_alarm({ms});"));
+                        }
+                        Err(why) => self.comment(&format!("{text}: not made: {why}")),
+                    }
                     return;
                 }
                 Call::SetSockOpt { opt, .. } | Call::GetSockOpt { opt, .. } => {
@@ -1217,6 +1378,11 @@ impl<'h> CGen<'h> {
             Call::SetSockOpt { opt, value, optlen, .. } => {
                 let vlen = optlen.map_or("sizeof v".to_string(), |n| n.to_string());
                 let (level, name, kind) = posix_opt(*opt).expect("posix_name checked the option");
+                let Ok(value) = i32::try_from(*value) else {
+                    self.comment(&format!("{text}: not made: {value} does not fit in the option's int"));
+                    return;
+                };
+                let value = &value;
                 let (decl, ptr) = match kind {
                     OptKind::Time => {
                         (format!("struct timeval v = {{{}, {}}};", value / 1000, value % 1000 * 1000), "&v")
@@ -1282,7 +1448,7 @@ impl<'h> CGen<'h> {
                                 code,
                                 "        p[{i}].fd = {x};\n        p[{i}].events = POLLIN | POLLPRI | POLLOUT | POLLRDHUP;\n        p[{i}].revents = 0;"
                             );
-                            names.push(r.to_string());
+                            names.push(visible(&r.to_string()).into_owned());
                         }
                         Err(why) => {
                             self.comment(&format!("{text}: not made: {why}"));
@@ -1290,7 +1456,13 @@ impl<'h> CGen<'h> {
                         }
                     }
                 }
-                let ms = timeout.map_or(-1, |d| d.as_millis().min(i32::MAX as u128) as i64);
+                let ms = match timeout.map(unparse::millis).transpose() {
+                    Ok(ms) => ms.map_or(-1, |ms| ms as i64),
+                    Err(why) => {
+                        self.comment(&format!("{text}: not made: timeout: {why}"));
+                        return;
+                    }
+                };
                 let _ = write!(
                     code,
                     "        long r = poll(p, {}, {ms});\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        if (r >= 0) {{\n",
@@ -1320,7 +1492,7 @@ impl<'h> CGen<'h> {
                                 code,
                                 "        ev.events = EPOLLIN | EPOLLPRI | EPOLLOUT | EPOLLRDHUP;\n        ev.data.u32 = {i};\n        epoll_ctl(ep, EPOLL_CTL_ADD, {x}, &ev);"
                             );
-                            names.push(r.to_string());
+                            names.push(visible(&r.to_string()).into_owned());
                         }
                         Err(why) => {
                             self.comment(&format!("{text}: not made: {why}"));
@@ -1328,7 +1500,13 @@ impl<'h> CGen<'h> {
                         }
                     }
                 }
-                let ms = timeout.map_or(-1, |d| d.as_millis().min(i32::MAX as u128) as i64);
+                let ms = match timeout.map(unparse::millis).transpose() {
+                    Ok(ms) => ms.map_or(-1, |ms| ms as i64),
+                    Err(why) => {
+                        self.comment(&format!("{text}: not made: timeout: {why}"));
+                        return;
+                    }
+                };
                 let _ = write!(
                     code,
                     "        long r = epoll_wait(ep, out, {n}, {ms});\n        int e = r < 0 ? errno : 0;\n        for (long k = 0; k < r; k++) re[out[k].data.u32] = out[k].events;\n        close(ep);\n        result({q}, r, e);\n        if (r >= 0) {{\n"
@@ -1504,6 +1682,18 @@ impl<'h> CGen<'h> {
                     self.comment(&format!("{text}: {} does not exist on Windows", opt.name()));
                     return;
                 };
+                // Winsock's types: `struct linger` holds two u_shorts, a DWORD option takes the
+                // value's 32 bits as a C cast does, the others an int.
+                let fits = match kind {
+                    OptKind::Linger => u16::try_from((*value).max(0)).is_ok(),
+                    OptKind::Context => true,
+                    _ => i32::try_from(*value).is_ok(),
+                };
+                if !fits {
+                    let ty = if kind == OptKind::Linger { "struct linger's u_short" } else { "the option's int" };
+                    self.comment(&format!("{text}: not made: {value} does not fit in {ty}"));
+                    return;
+                }
                 let (decl, ptr, len) = match kind {
                     OptKind::Context => ("".to_string(), "NULL".to_string(), "0".to_string()),
                     OptKind::Linger => (
@@ -1512,7 +1702,7 @@ impl<'h> CGen<'h> {
                         "sizeof v".into(),
                     ),
                     OptKind::Dword => {
-                        (format!("DWORD v = {value};\n        "), "(const char *)&v".into(), "sizeof v".into())
+                        (format!("DWORD v = (DWORD)({value});\n        "), "(const char *)&v".into(), "sizeof v".into())
                     }
                     _ => (format!("int v = {value};\n        "), "(const char *)&v".into(), "sizeof v".into()),
                 };
@@ -1628,7 +1818,7 @@ impl<'h> CGen<'h> {
                                 code,
                                 "        p[{i}].fd = {x};\n        p[{i}].events = POLLRDNORM | POLLWRNORM;\n        p[{i}].revents = 0;"
                             );
-                            names.push(r.to_string());
+                            names.push(visible(&r.to_string()).into_owned());
                         }
                         Err(why) => {
                             self.comment(&format!("{text}: not made: {why}"));
@@ -1636,7 +1826,13 @@ impl<'h> CGen<'h> {
                         }
                     }
                 }
-                let ms = timeout.map_or(-1, |d| d.as_millis().min(i32::MAX as u128) as i64);
+                let ms = match timeout.map(unparse::millis).transpose() {
+                    Ok(ms) => ms.map_or(-1, |ms| ms as i64),
+                    Err(why) => {
+                        self.comment(&format!("{text}: not made: timeout: {why}"));
+                        return;
+                    }
+                };
                 let _ = write!(
                     code,
                     "        int r = WSAPoll(p, {}, {ms});\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        if (r != SOCKET_ERROR) {{\n",
@@ -1744,6 +1940,27 @@ mod tests {
     fn c_strings_escape_everything_but_printable_ascii() {
         assert_eq!(c_str(b"hello"), "\"hello\"");
         assert_eq!(c_str(b"a\"b\\c?\n\x00\xff1"), "\"a\\\"b\\\\c\\?\\012\\000\\3771\"");
+    }
+
+    /// Found by the fuzz target `recording_reader` (seed 3): an IPv6 target address put a raw
+    /// `[` in the handout.
+    #[test]
+    fn markdown_escapes_target_addresses_too() {
+        use super::super::record::{HeaderFacts, TargetAddrs};
+        let mut facts = HeaderFacts::default();
+        facts.targets.insert("sink".into(), TargetAddrs { v4: None, v6: Some("[::1]:7007".parse().unwrap()) });
+        let h = Header {
+            socklab_recording: 1,
+            socklab_version: "0".into(),
+            host_os: "linux".into(),
+            personalities: vec![PersonalityId::Linux],
+            network: Network::Sim,
+            started_at: "x".into(),
+            facts,
+            source: None,
+            extra: Default::default(),
+        };
+        assert_eq!(targets_line(&h), "@sink \\[::1\\]:7007");
     }
 
     #[test]

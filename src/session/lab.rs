@@ -1,10 +1,12 @@
 //! A [`Lab`] runs one experiment through several personalities at once: each has its own
 //! [`Host`] (sockets, virtual clock), all share the same network facts.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::core::call::Call;
 use crate::core::codes::Code;
+use crate::core::compare::{Returned, Verdict, compare};
 use crate::core::engine::{Events, Host};
 use crate::core::facts::Facts;
 use crate::core::model::{Answer, Notification, Ret, State, Value};
@@ -40,6 +42,84 @@ pub trait Kernel: Send {
     fn wait_until(&mut self, sock: &str, until: Until, limit: Duration) -> (bool, Duration);
     /// The kernel's TCP state of a socket (`SYN_SENT`, `ESTABLISHED`, ...).
     fn tcp_state(&self, sock: &str) -> Option<String>;
+    /// A handle that cuts `job` short from another thread while it blocks (the TUI's Esc), or
+    /// `None` when the job cannot be cut short.
+    fn interrupter(&self, _job: &KernelJob) -> Option<Box<dyn Interrupt>> {
+        None
+    }
+    /// Window messages and overlapped completions that arrived since the last time this was
+    /// asked (a Winsock judge reports them; a POSIX kernel has none).
+    fn notifications(&mut self) -> Vec<Notification> {
+        Vec::new()
+    }
+}
+
+/// Cuts a blocking kernel job short from another thread.
+pub trait Interrupt: Send + Sync {
+    /// Do it; returns what was done, in a sentence (`shut down s from another thread`).
+    fn interrupt(&self) -> String;
+}
+
+/// What the kernel is asked to do for one step on the live network: the part of a step that
+/// may block in real time. The TUI runs it on a worker thread ([`Lab::take_kernel`]) so the
+/// screen stays usable, then completes the step with [`Lab::call_answered`] and friends.
+#[derive(Clone, Debug, PartialEq)]
+pub enum KernelJob {
+    Call(Call),
+    Sleep(Duration),
+    Until { sock: String, until: Until },
+}
+
+/// What the kernel answered to a [`KernelJob`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum KernelDone {
+    Call(KernelAnswer),
+    Slept,
+    Until(bool, Duration),
+}
+
+impl KernelJob {
+    /// Run the job on `kernel` (blocks in real time).
+    pub fn run(&self, kernel: &mut dyn Kernel) -> KernelDone {
+        match self {
+            KernelJob::Call(c) => KernelDone::Call(kernel.perform(c)),
+            KernelJob::Sleep(d) => {
+                kernel.sleep(*d);
+                KernelDone::Slept
+            }
+            KernelJob::Until { sock, until } => {
+                let (met, took) = kernel.wait_until(sock, *until, WAIT_LIMIT);
+                KernelDone::Until(met, took)
+            }
+        }
+    }
+}
+
+/// Who judges a personality's column on the live network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JudgeKind {
+    /// The host's kernel judges `linux`.
+    Kernel,
+    /// A Winsock agent (real ws2_32, under Wine or on Windows) judges `windows`.
+    Winsock,
+}
+
+impl JudgeKind {
+    /// The judge in a sentence: "the kernel", "Winsock".
+    pub fn who(self) -> &'static str {
+        match self {
+            JudgeKind::Kernel => "the kernel",
+            JudgeKind::Winsock => "Winsock",
+        }
+    }
+
+    /// Which personality this judge judges.
+    pub fn judges(self) -> PersonalityId {
+        match self {
+            JudgeKind::Kernel => PersonalityId::Linux,
+            JudgeKind::Winsock => PersonalityId::Windows,
+        }
+    }
 }
 
 /// One personality's record of one call.
@@ -55,11 +135,42 @@ pub struct CallRecord {
     pub kernel: Option<KernelAnswer>,
     /// Live network, `linux` column: how model and kernel disagree, in one sentence.
     pub disagreement: Option<String>,
+    /// Who judged this column (the kernel for `linux`, a Winsock agent for `windows`).
+    pub judge: Option<JudgeKind>,
+    /// `windows` column under a Winsock judge: the window messages and completions the
+    /// agent reported during the call.
+    pub judge_notes: Vec<Notification>,
     /// State of the call's socket before and after (when the call has one socket).
     pub before: Option<State>,
     pub after: Option<State>,
     /// Virtual time when the call returned.
     pub at: Duration,
+}
+
+impl CallRecord {
+    /// What this personality returned, for [`crate::core::compare`].
+    pub fn returned(&self) -> Returned<'_> {
+        let a = &self.answer;
+        Returned {
+            p: self.personality,
+            ret: Some(a.ret),
+            error: a.error,
+            value: &a.value,
+            transitions: &a.transitions,
+            notifications: &a.notifications,
+            met: None,
+        }
+    }
+}
+
+/// How the personalities' answers to one call relate (`≈`, `≠`), by the one definition.
+pub fn verdict(recs: &[CallRecord]) -> Verdict {
+    compare(&recs.iter().map(CallRecord::returned).collect::<Vec<_>>())
+}
+
+/// How the personalities' experiences of one wait relate.
+pub fn wait_verdict(recs: &[WaitRecord]) -> Verdict {
+    compare(&recs.iter().map(WaitRecord::returned).collect::<Vec<_>>())
 }
 
 /// One personality's record of time passing.
@@ -73,6 +184,25 @@ pub struct WaitRecord {
     /// Live network, `linux` column, `wait NAME ...`: whether the real socket got there and
     /// how long that took in real time.
     pub kernel: Option<(bool, Duration)>,
+    /// `windows` column under a Winsock judge: the messages and completions the agent reported
+    /// while time passed.
+    pub judge_notes: Vec<Notification>,
+    /// `windows` column under a Winsock judge: how the messages and completions Winsock
+    /// delivered since the last wait differ from the model's, in one sentence.
+    pub disagreement: Option<String>,
+}
+
+impl WaitRecord {
+    fn new(personality: PersonalityId, events: Events, met: bool, at: Duration) -> WaitRecord {
+        WaitRecord { personality, events, met, at, kernel: None, judge_notes: Vec::new(), disagreement: None }
+    }
+}
+
+impl WaitRecord {
+    /// What time brought this personality, for [`crate::core::compare`].
+    pub fn returned(&self) -> Returned<'_> {
+        Returned::wait(self.personality, self.met, &self.events.transitions, &self.events.notifications)
+    }
 }
 
 /// What `wait NAME ...` waits for.
@@ -91,6 +221,17 @@ pub struct Lab {
     hosts: Vec<Host>,
     facts: Box<dyn Facts + Send>,
     kernel: Option<Box<dyn Kernel>>,
+    /// A kernel was attached (it may be away on a worker: [`Lab::take_kernel`]).
+    live: bool,
+    /// The attached kernel judges `linux` (false when it is only a Winsock judge's carrier).
+    has_kernel: bool,
+    /// Under a Winsock judge (which rides along with the kernel, see [`Judges`]): what it
+    /// answered to the last job.
+    winsock: Option<Arc<Mutex<WinsockOut>>>,
+    /// Under a Winsock judge: window messages and completions since the last wait, as the
+    /// agent delivered them and as the `windows` model did.
+    judge_notes: Vec<Notification>,
+    model_notes: Vec<Notification>,
     /// The records of the last call, one per personality (empty before the first call).
     last: Vec<CallRecord>,
     /// Notifications since the last call, per personality.
@@ -111,6 +252,11 @@ impl Lab {
             hosts: personalities.iter().map(|&p| Host::new(p)).collect(),
             facts,
             kernel: None,
+            live: false,
+            has_kernel: false,
+            winsock: None,
+            judge_notes: Vec::new(),
+            model_notes: Vec::new(),
             last: Vec::with_capacity(n),
             recent: vec![Vec::new(); n],
         }
@@ -121,12 +267,41 @@ impl Lab {
     pub fn live(personalities: &[PersonalityId], facts: Box<dyn Facts + Send>, kernel: Box<dyn Kernel>) -> Lab {
         let mut lab = Lab::new(personalities, facts);
         lab.kernel = Some(kernel);
+        lab.live = true;
+        lab.has_kernel = true;
         lab
+    }
+
+    /// Let a Winsock agent judge the `windows` column: it performs every call too, and its
+    /// answers are shown there, the model's beside them when the two disagree.
+    pub fn with_winsock_judge(mut self, judge: Box<dyn Kernel>) -> Lab {
+        let out = Arc::new(Mutex::new(WinsockOut::default()));
+        self.has_kernel = self.kernel.is_some();
+        let kernel = self.kernel.take();
+        self.kernel = Some(Box::new(Judges { kernel, winsock: judge, out: out.clone() }));
+        self.winsock = Some(out);
+        self
     }
 
     /// Whether a real kernel answers too.
     pub fn is_live(&self) -> bool {
-        self.kernel.is_some()
+        self.live
+    }
+
+    /// Lend the kernel out, to run a [`KernelJob`] on another thread; give it back with
+    /// [`Lab::put_kernel`]. `None` on the simulated network or while it is lent.
+    pub fn take_kernel(&mut self) -> Option<Box<dyn Kernel>> {
+        self.kernel.take()
+    }
+
+    /// The kernel is back from its job.
+    pub fn put_kernel(&mut self, k: Box<dyn Kernel>) {
+        self.kernel = Some(k);
+    }
+
+    /// Whether a Winsock agent judges the `windows` column.
+    pub fn has_winsock_judge(&self) -> bool {
+        self.winsock.is_some()
     }
 
     /// The kernel's TCP state of a socket, on the live network.
@@ -156,9 +331,24 @@ impl Lab {
 
     /// Every personality answers the call; the records stay readable until the next call.
     pub fn call(&mut self, call: &Call) -> &[CallRecord] {
+        let kernel = self.kernel.as_mut().map(|k| k.perform(call));
+        self.call_answered(call, kernel)
+    }
+
+    /// Every personality answers the call, the kernel having answered `kernel` already (a
+    /// [`KernelJob::Call`] run elsewhere; `None` on the simulated network).
+    pub fn call_answered(&mut self, call: &Call, kernel: Option<KernelAnswer>) -> &[CallRecord] {
+        let kernel = kernel.filter(|_| self.has_kernel);
         let facts = &*self.facts;
         let name = sock_name(call);
-        let kernel = self.kernel.as_mut().map(|k| k.perform(call));
+        // Under a Winsock judge, it answered beside the kernel (at the same time: see `Judges`).
+        let (winsock, winsock_notes) = match &self.winsock {
+            Some(out) => {
+                let mut o = out.lock().unwrap_or_else(|p| p.into_inner());
+                (o.call.take(), std::mem::take(&mut o.notes))
+            }
+            None => (None, Vec::new()),
+        };
         // Running out of descriptors is a fact of this machine, not of connect semantics:
         // every personality sees it, each in its own words.
         let exhausted = matches!(call, Call::Socket { .. } | Call::Accept { .. })
@@ -176,16 +366,54 @@ impl Lab {
                 model: None,
                 kernel: None,
                 disagreement: None,
+                judge: None,
+                judge_notes: Vec::new(),
                 before,
                 after,
                 at: h.now(),
             };
             if let (PersonalityId::Linux, Some(ka)) = (h.personality(), &kernel) {
-                judge(&mut rec, ka.clone());
+                judge(&mut rec, ka.clone(), JudgeKind::Kernel);
+            }
+            if let (PersonalityId::Windows, Some(wa)) = (h.personality(), &winsock) {
+                judge(&mut rec, wa.clone(), JudgeKind::Winsock);
+                self.model_notes.extend(observable(&rec.answer.notifications));
+                rec.judge_notes = winsock_notes.clone();
             }
             self.last.push(rec);
         }
+        self.judge_notes.extend(winsock_notes);
         &self.last
+    }
+
+    /// Under a Winsock judge, after time passed: the `windows` record gets the agent's
+    /// messages and completions, and a disagreement when, since the last wait, they differ
+    /// from the model's.
+    fn judge_wait(&mut self, out: &mut [WaitRecord]) {
+        let Some(stash) = &self.winsock else { return };
+        let mut notes = std::mem::take(&mut stash.lock().unwrap_or_else(|p| p.into_inner()).notes);
+        // Messages that arrived while nothing was asked of the judges (the TUI's clock).
+        if let Some(k) = self.kernel.as_mut() {
+            notes.extend(k.notifications());
+        }
+        for r in out.iter_mut().filter(|r| r.personality == PersonalityId::Windows) {
+            self.model_notes.extend(observable(&r.events.notifications));
+            r.judge_notes = notes.clone();
+        }
+        self.judge_notes.extend(notes);
+        let key = |n: &Notification| note_key(n);
+        let mut a: Vec<String> = self.judge_notes.iter().map(key).collect();
+        let mut b: Vec<String> = self.model_notes.iter().map(key).collect();
+        a.sort();
+        b.sort();
+        if a != b {
+            let why = format!("since the last wait Winsock delivered [{}], the model [{}]", a.join("; "), b.join("; "));
+            for r in out.iter_mut().filter(|r| r.personality == PersonalityId::Windows) {
+                r.disagreement = Some(why.clone());
+            }
+        }
+        self.judge_notes.clear();
+        self.model_notes.clear();
     }
 
     /// Let `d` of virtual time pass for every personality (and real time on the live network).
@@ -198,8 +426,9 @@ impl Lab {
         for (k, h) in self.hosts.iter_mut().enumerate() {
             let events = h.advance(d, facts);
             self.recent[k].extend(events.notifications.iter().cloned());
-            out.push(WaitRecord { personality: h.personality(), events, met: true, at: h.now(), kernel: None });
+            out.push(WaitRecord::new(h.personality(), events, true, h.now()));
         }
+        self.judge_wait(&mut out);
         out
     }
 
@@ -211,29 +440,157 @@ impl Lab {
         for (k, h) in self.hosts.iter_mut().enumerate() {
             let events = h.advance(d, facts);
             self.recent[k].extend(events.notifications.iter().cloned());
-            out.push(WaitRecord { personality: h.personality(), events, met: true, at: h.now(), kernel: None });
+            out.push(WaitRecord::new(h.personality(), events, true, h.now()));
         }
+        self.judge_wait(&mut out);
         out
     }
 
-    /// Let time pass until the socket reaches the condition (at most [`WAIT_LIMIT`]).
+    /// Why `wait SOCK connected|failed` can never be met, when it cannot: only a pending
+    /// connect moves on without a call (to connected or failed), and a connection to failed
+    /// when its peer resets it, so a socket that is neither, and not already there, in every
+    /// personality and in the kernel, will not get there by waiting. `None` when it may (and
+    /// always for `event`).
+    pub fn unreachable_wait(&self, sock: &str, until: Until) -> Option<String> {
+        let target = match until {
+            Until::Connected => State::Connected,
+            Until::Failed => State::Failed,
+            Until::Event => return None,
+        };
+        if self.kernel_tcp_state(sock).is_some_and(|s| s == "SYN_SENT") {
+            return None;
+        }
+        let states: Vec<Option<State>> = self.hosts.iter().map(|h| h.state(sock)).collect();
+        if states.iter().any(|s| *s == Some(State::Pending) || *s == Some(target)) {
+            return None;
+        }
+        // A peer reset also ends a connection without a call: possible while the network still
+        // has something due (socklab's @reset schedules one; an idle peer sends nothing).
+        if target == State::Failed
+            && states.iter().any(|s| *s == Some(State::Connected))
+            && self.hosts.iter().any(|h| h.next_event().is_some())
+        {
+            return None;
+        }
+        let now = match states.iter().flatten().next() {
+            Some(s) => format!("{sock} is {s}"),
+            None => format!("there is no socket {sock}"),
+        };
+        Some(format!(
+            "{now}, and only a pending connect (or a connection its peer resets) becomes {target} without a call: the wait would never end"
+        ))
+    }
+
+    /// Let time pass until the socket reaches the condition (at most [`WAIT_LIMIT`]). A wait
+    /// that can never be met ([`Lab::unreachable_wait`]) ends at once, unmet, without time
+    /// passing.
     pub fn wait_until(&mut self, sock: &str, until: Until) -> Vec<WaitRecord> {
+        let limit = if self.unreachable_wait(sock, until).is_some() { Duration::ZERO } else { WAIT_LIMIT };
         // The kernel decides when it happened; the models get at least as long.
-        let real = self.kernel.as_mut().map(|k| k.wait_until(sock, until, WAIT_LIMIT));
+        let real = self.kernel.as_mut().map(|k| k.wait_until(sock, until, limit));
+        self.wait_until_answered(sock, until, real)
+    }
+
+    /// [`Lab::wait_until`], the kernel having waited already (a [`KernelJob::Until`]).
+    pub fn wait_until_answered(&mut self, sock: &str, until: Until, real: Option<(bool, Duration)>) -> Vec<WaitRecord> {
+        let limit = if self.unreachable_wait(sock, until).is_some() { Duration::ZERO } else { WAIT_LIMIT };
+        let real = real.filter(|_| self.has_kernel);
+        let winsock = self.winsock.as_ref().and_then(|o| o.lock().unwrap_or_else(|p| p.into_inner()).wait.take());
         let facts = &*self.facts;
         let mut out = Vec::new();
         for (k, h) in self.hosts.iter_mut().enumerate() {
             let before_events = h.pending_notifications().len();
-            let (events, met) = h.advance_until(WAIT_LIMIT, facts, |h| match until {
+            let (events, met) = h.advance_until(limit, facts, |h| match until {
                 Until::Connected => h.state(sock) == Some(State::Connected),
                 Until::Failed => h.state(sock) == Some(State::Failed),
                 Until::Event => h.pending_notifications()[before_events..].iter().any(|n| n.sock() == sock),
             });
             self.recent[k].extend(events.notifications.iter().cloned());
-            let kernel = if h.personality() == PersonalityId::Linux { real } else { None };
-            out.push(WaitRecord { personality: h.personality(), events, met, at: h.now(), kernel });
+            let kernel = match h.personality() {
+                PersonalityId::Linux => real,
+                PersonalityId::Windows => winsock,
+                _ => None,
+            };
+            out.push(WaitRecord { kernel, ..WaitRecord::new(h.personality(), events, met, h.now()) });
         }
+        self.judge_wait(&mut out);
         out
+    }
+}
+
+/// What the Winsock judge answered to the last job, kept for the [`Lab`] to read.
+#[derive(Debug, Default)]
+struct WinsockOut {
+    call: Option<KernelAnswer>,
+    wait: Option<(bool, Duration)>,
+    /// Window messages and completions it reported since the Lab last read them.
+    notes: Vec<Notification>,
+}
+
+/// The kernel and a Winsock judge as one [`Kernel`]: every job is given to both at the same
+/// time (a blocking call blocks each of them for real), the kernel's answer is returned as
+/// before, and the judge's is kept in `out` for the Lab. Being one `Kernel`, the pair is lent
+/// to the TUI's worker as a whole, so a call that blocks in the judge never freezes the screen.
+struct Judges {
+    /// `None`: the Winsock judge alone (no kernel judges `linux`).
+    kernel: Option<Box<dyn Kernel>>,
+    winsock: Box<dyn Kernel>,
+    out: Arc<Mutex<WinsockOut>>,
+}
+
+impl Judges {
+    fn both<T: Send>(&mut self, f: impl Fn(&mut Box<dyn Kernel>) -> T + Sync) -> (Option<T>, T) {
+        let (k, w) = (&mut self.kernel, &mut self.winsock);
+        match k {
+            Some(k) => std::thread::scope(|s| {
+                let h = s.spawn(|| f(k));
+                let b = f(w);
+                // A panic in the kernel's call is the kernel's: pass it on.
+                let a = h.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+                (Some(a), b)
+            }),
+            None => (None, f(w)),
+        }
+    }
+
+    fn keep(&mut self, put: impl FnOnce(&mut WinsockOut)) {
+        let notes = self.winsock.notifications();
+        let mut o = self.out.lock().unwrap_or_else(|p| p.into_inner());
+        put(&mut o);
+        o.notes.extend(notes);
+    }
+}
+
+impl Kernel for Judges {
+    fn perform(&mut self, call: &Call) -> KernelAnswer {
+        let (k, w) = self.both(|j| j.perform(call));
+        self.keep(|o| o.call = Some(w));
+        // Without a kernel the Lab ignores this answer (`Lab::has_kernel`).
+        k.unwrap_or(KernelAnswer::NotPerformed { why: "no kernel on this network".into() })
+    }
+
+    fn sleep(&mut self, d: Duration) {
+        self.both(|j| j.sleep(d));
+        self.keep(|_| {});
+    }
+
+    fn wait_until(&mut self, sock: &str, until: Until, limit: Duration) -> (bool, Duration) {
+        let (k, w) = self.both(|j| j.wait_until(sock, until, limit));
+        self.keep(|o| o.wait = Some(w));
+        k.unwrap_or((false, Duration::ZERO))
+    }
+
+    fn tcp_state(&self, sock: &str) -> Option<String> {
+        self.kernel.as_ref().and_then(|k| k.tcp_state(sock))
+    }
+
+    /// Esc cuts the kernel's call short; the judge's own bound ends its side.
+    fn interrupter(&self, job: &KernelJob) -> Option<Box<dyn Interrupt>> {
+        self.kernel.as_ref().and_then(|k| k.interrupter(job))
+    }
+
+    fn notifications(&mut self) -> Vec<Notification> {
+        self.winsock.notifications()
     }
 }
 
@@ -248,11 +605,45 @@ fn sock_name(call: &Call) -> Option<&str> {
     }
 }
 
-/// Put the kernel's answer in the `linux` column and keep the model's prediction beside it when
-/// the two disagree.
-fn judge(rec: &mut CallRecord, kernel: KernelAnswer) {
+/// The notifications a Winsock agent can observe: window messages and completions.
+fn observable(ns: &[Notification]) -> impl Iterator<Item = Notification> + '_ {
+    ns.iter().filter(|n| matches!(n, Notification::WindowMessage { .. } | Notification::Completion { .. })).cloned()
+}
+
+/// A message or completion without its time, for comparing the judge's with the model's.
+fn note_key(n: &Notification) -> String {
+    let err = |e: &Option<Code>| e.map(|c| c.to_string()).unwrap_or_else(|| "0".into());
+    match n {
+        Notification::WindowMessage { sock, event, error, .. } => {
+            format!("{sock}: message {event} error {}", err(error))
+        }
+        Notification::Completion { sock, op, error, bytes, .. } => {
+            format!("{sock}: {op} completed error {} bytes {bytes}", err(error))
+        }
+        Notification::NetworkEvent { sock, event, .. } => format!("{sock}: event {event}"),
+        Notification::Readiness { sock, bits, .. } => format!("{sock}: readiness {:#x}", bits.0),
+    }
+}
+
+/// Put the judge's answer in its personality's column and keep the model's prediction beside
+/// it when the two disagree.
+fn judge(rec: &mut CallRecord, kernel: KernelAnswer, kind: JudgeKind) {
+    rec.judge = Some(kind);
+    let mut kernel = kernel;
+    // WSAEnumNetworkEvents' entries have no order; show the judge's in the model's.
+    if let (
+        KernelAnswer::Performed { value: Value::NetworkEvents { errors, .. }, .. },
+        Value::NetworkEvents { errors: m, .. },
+    ) = (&mut kernel, &rec.answer.value)
+    {
+        errors.sort_by_key(|(b, _)| m.iter().position(|(mb, _)| mb == b).unwrap_or(usize::MAX));
+    }
     if let KernelAnswer::Performed { ret, error, value, elapsed, .. } = &kernel {
-        if let Some(why) = disagreement(&rec.answer, *ret, *error, value) {
+        let found = match kind {
+            JudgeKind::Kernel => disagreement(&rec.answer, *ret, *error, value),
+            JudgeKind::Winsock => winsock_disagreement(&rec.answer, *ret, *error, value),
+        };
+        if let Some(why) = found {
             rec.disagreement = Some(why);
             rec.model = Some(rec.answer.clone());
         }
@@ -262,6 +653,23 @@ fn judge(rec: &mut CallRecord, kernel: KernelAnswer) {
         rec.answer.elapsed = *elapsed;
     }
     rec.kernel = Some(kernel);
+}
+
+/// How the `windows` model's answer differs from Winsock's, if it does: as for the kernel,
+/// with the judge named, handles not compared, and `WSAEnumNetworkEvents`' entries compared
+/// in bit order (the model keeps them in the order they were recorded).
+pub fn winsock_disagreement(model: &Answer, ret: Ret, error: Option<Code>, value: &Value) -> Option<String> {
+    let sorted = |v: &Value| match v {
+        Value::NetworkEvents { events, errors } => {
+            let mut e = errors.clone();
+            e.sort_by_key(|(b, _)| b.0);
+            Value::NetworkEvents { events: *events, errors: e }
+        }
+        other => other.clone(),
+    };
+    let mut m = model.clone();
+    m.value = sorted(&m.value);
+    disagreement(&m, ret, error, &sorted(value)).map(|d| d.replace("kernel", "Winsock"))
 }
 
 /// How the model's answer differs from the kernel's, if it does. Ephemeral ports (32768 and

@@ -37,6 +37,7 @@ use crate::core::model::{Answer, Notification, Ret, State, Transition, Value};
 use crate::core::personality::PersonalityId;
 
 use super::lab::{CallRecord, Kernel, KernelAnswer, Until, WaitRecord};
+use crate::files::{Line, read_line_capped};
 
 /// The format version this socklab writes and the newest it reads (`socklab_recording`).
 pub const FORMAT_VERSION: u32 = 1;
@@ -429,6 +430,19 @@ impl AnswerEntry {
         code_of(&self.error)
     }
 
+    /// What this personality returned, for [`crate::core::compare`].
+    pub fn returned(&self) -> crate::core::compare::Returned<'_> {
+        crate::core::compare::Returned {
+            p: self.p,
+            ret: Some(self.ret),
+            error: self.code(),
+            value: &self.value,
+            transitions: &self.transitions,
+            notifications: &self.notifications,
+            met: None,
+        }
+    }
+
     /// The first field in which a replayed record differs from this entry, if any.
     pub fn differs_from(&self, r: &CallRecord) -> Option<&'static str> {
         let a = &r.answer;
@@ -506,6 +520,11 @@ impl EventsEntry {
             notifications: r.events.notifications.clone(),
             vtime_ms: to_ms(r.at),
         }
+    }
+
+    /// What time brought this personality, for [`crate::core::compare`].
+    pub fn returned(&self) -> crate::core::compare::Returned<'_> {
+        crate::core::compare::Returned::wait(self.p, self.met, &self.transitions, &self.notifications)
     }
 
     /// The first field in which a replayed record differs from this entry, if any.
@@ -902,7 +921,7 @@ impl Entry {
             _ => {
                 let v: Json = serde_json::from_str(line).map_err(|e| EntryError::json(Some(k), &e))?;
                 if !v.is_object() {
-                    return Err(EntryError { kind: Some(k.to_string()), message: "not a JSON object".into() });
+                    return Err(EntryError { kind: Some(capped(k, 64)), message: "not a JSON object".into() });
                 }
                 Entry::Unknown(v)
             }
@@ -920,6 +939,15 @@ fn sniff_kind(line: &[u8]) -> Option<&str> {
     let k = std::str::from_utf8(&rest[..end]).ok()?;
     // Escapes would need a real parse.
     if k.contains('\\') { None } else { Some(k) }
+}
+
+/// `s` cut to at most `max` characters (serde quotes the offending value in its messages: a
+/// recording's 10 MB string is not printed back).
+fn capped(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        None => s.to_string(),
+        Some((i, _)) => format!("{}… ({} characters in all)", &s[..i], s.chars().count()),
+    }
 }
 
 /// What is wrong with one entry.
@@ -942,7 +970,7 @@ impl EntryError {
             serde_json::error::Category::Syntax | serde_json::error::Category::Eof => format!("not valid JSON: {msg}"),
             _ => msg,
         };
-        EntryError { kind: kind.map(str::to_string), message }
+        EntryError { kind: kind.map(|k| capped(k, 64)), message: capped(&message, 400) }
     }
 }
 
@@ -1033,8 +1061,34 @@ pub fn parse_header(line: &str) -> Result<Header, ReadError> {
             "format version {version} is not one this socklab reads (it reads versions 1 to {FORMAT_VERSION}): update socklab"
         )));
     }
-    serde_json::from_value(v).map_err(|e| err(e.to_string()))
+    serde_json::from_value(v.clone())
+        .map_err(|e| err(capped(&header_field_error(&v).unwrap_or_else(|| e.to_string()), 400)))
 }
+
+/// The first header field that is missing or of the wrong shape, named: `field `started_at`:
+/// invalid type: integer `5`, expected a string`.
+fn header_field_error(v: &Json) -> Option<String> {
+    fn check<T: serde::de::DeserializeOwned>(v: &Json, field: &str) -> Option<String> {
+        match v.get(field) {
+            None => Some(format!("missing field `{field}`")),
+            Some(x) => serde_json::from_value::<T>(x.clone()).err().map(|e| format!("field `{field}`: {e}")),
+        }
+    }
+    check::<String>(v, "socklab_version")
+        .or_else(|| check::<String>(v, "host_os"))
+        .or_else(|| check::<Vec<PersonalityId>>(v, "personalities"))
+        .or_else(|| check::<Network>(v, "network"))
+        .or_else(|| check::<String>(v, "started_at"))
+        .or_else(|| check::<HeaderFacts>(v, "facts"))
+        .or_else(|| match v.get("source") {
+            None | Some(Json::Null) => None,
+            Some(x) => serde_json::from_value::<String>(x.clone()).err().map(|e| format!("field `source`: {e}")),
+        })
+}
+
+/// The longest line a recording may have (an entry for a select of 10,000 sockets is far
+/// shorter): a longer one is an error naming its line, read without holding it in memory.
+pub const MAX_LINE_BYTES: usize = 16 << 20;
 
 /// A recording read line by line: the header at once, then one entry per
 /// [`Iterator::next`]. Memory is one line. After an error the iterator ends: everything it
@@ -1051,11 +1105,19 @@ pub struct Reader<R> {
 impl<R: BufRead> Reader<R> {
     /// Read the header.
     pub fn new(mut r: R) -> Result<Reader<R>, ReadError> {
-        let mut buf = String::new();
-        let n = r.read_line(&mut buf).map_err(|e| ReadError { line: 1, what: ReadErrorKind::Io(e) })?;
-        if n == 0 {
-            return Err(ReadError { line: 1, what: ReadErrorKind::Empty });
+        let mut bytes = Vec::new();
+        let header_err = |m: String| ReadError { line: 1, what: ReadErrorKind::Header(m) };
+        match read_line_capped(&mut r, &mut bytes, MAX_LINE_BYTES, 0) {
+            Err(e) => return Err(ReadError { line: 1, what: ReadErrorKind::Io(e) }),
+            Ok(Line::End) => return Err(ReadError { line: 1, what: ReadErrorKind::Empty }),
+            Ok(Line::TooLong) => {
+                return Err(header_err(format!("longer than {MAX_LINE_BYTES} bytes: not a recording's header")));
+            }
+            Ok(Line::Read) => {}
         }
+        let buf = std::str::from_utf8(&bytes).map_err(|e| {
+            header_err(format!("invalid UTF-8 at byte {}: a recording is UTF-8 text", e.valid_up_to() + 1))
+        })?;
         let header = parse_header(buf.trim_end_matches(['\n', '\r']))?;
         Ok(Reader { r, header, line: 1, buf: Vec::new(), done: false })
     }
@@ -1080,10 +1142,17 @@ impl<R: BufRead> Reader<R> {
     /// line number.
     fn next_line(&mut self) -> Option<Result<usize, ReadError>> {
         loop {
-            self.buf.clear();
-            match self.r.read_until(b'\n', &mut self.buf) {
-                Ok(0) => return None,
-                Ok(_) => {
+            match read_line_capped(&mut self.r, &mut self.buf, MAX_LINE_BYTES, 0) {
+                Ok(Line::End) => return None,
+                Ok(Line::TooLong) => {
+                    self.line += 1;
+                    let e = EntryError {
+                        kind: None,
+                        message: format!("longer than {MAX_LINE_BYTES} bytes: not an entry socklab wrote"),
+                    };
+                    return Some(Err(ReadError { line: self.line, what: ReadErrorKind::Corrupt(e) }));
+                }
+                Ok(Line::Read) => {
                     self.line += 1;
                     if self.buf.iter().all(u8::is_ascii_whitespace) {
                         continue;
@@ -1396,6 +1465,9 @@ impl Kernel for TappedKernel {
     }
     fn tcp_state(&self, sock: &str) -> Option<String> {
         self.inner.tcp_state(sock)
+    }
+    fn interrupter(&self, job: &crate::session::lab::KernelJob) -> Option<Box<dyn crate::session::lab::Interrupt>> {
+        self.inner.interrupter(job)
     }
 }
 

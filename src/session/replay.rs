@@ -33,10 +33,12 @@ use crate::core::profile::Profile;
 use crate::net::sim::SimNet;
 
 use super::lab::{CallRecord, Kernel, KernelAnswer, Lab, Until, WaitRecord};
+use super::record::MAX_LINE_BYTES;
 use super::record::{
     AnswerEntry, CallEntry, Entry, EventsEntry, FactAnswer, Header, HeaderFacts, KernelEntry, MarkerEntry, Network,
     Query, ReadError, ReadErrorKind, Reader, WaitEntry, WaitSpec, from_ms, to_ms,
 };
+use crate::files::{Line, read_line_capped};
 
 // ---------------------------------------------------------------------------------------------
 // The recorded network
@@ -841,35 +843,61 @@ impl<R: BufRead + Seek> Replay<R> {
     pub fn new(mut src: R) -> Result<Self, ReadError> {
         let io_err = |line, e| ReadError { line, what: ReadErrorKind::Io(e) };
         src.seek(SeekFrom::Start(0)).map_err(|e| io_err(1, e))?;
-        let mut buf = String::new();
-        let mut offset = src.read_line(&mut buf).map_err(|e| io_err(1, e))? as u64;
-        if offset == 0 {
-            return Err(ReadError { line: 1, what: ReadErrorKind::Empty });
+        // Lines are read with a cap (record::MAX_LINE_BYTES): a huge line is an error, not
+        // memory.
+        let too_long = |line| ReadError {
+            line,
+            what: ReadErrorKind::Corrupt(super::record::EntryError {
+                kind: None,
+                message: format!("longer than {MAX_LINE_BYTES} bytes: not an entry socklab wrote"),
+            }),
+        };
+        let mut bytes = Vec::new();
+        match read_line_capped(&mut src, &mut bytes, MAX_LINE_BYTES, 0) {
+            Err(e) => return Err(io_err(1, e)),
+            Ok(Line::End) => return Err(ReadError { line: 1, what: ReadErrorKind::Empty }),
+            Ok(Line::TooLong) => {
+                return Err(ReadError {
+                    line: 1,
+                    what: ReadErrorKind::Header(format!(
+                        "longer than {MAX_LINE_BYTES} bytes: not a recording's header"
+                    )),
+                });
+            }
+            Ok(Line::Read) => {}
         }
-        let header = super::record::parse_header(buf.trim_end_matches(['\n', '\r']))?;
+        let mut offset = bytes.len() as u64;
+        let head = String::from_utf8_lossy(&bytes).into_owned();
+        let header = super::record::parse_header(head.trim_end_matches(['\n', '\r']))?;
         let mut rows = Vec::new();
         let mut markers = Vec::new();
         let mut error = None;
         let mut line = 1;
         loop {
-            buf.clear();
-            let n = match src.read_line(&mut buf) {
-                Ok(n) => n,
+            match read_line_capped(&mut src, &mut bytes, MAX_LINE_BYTES, 0) {
+                Ok(Line::Read) => {}
+                Ok(Line::End) => break,
+                Ok(Line::TooLong) => {
+                    error = Some(too_long(line + 1));
+                    break;
+                }
                 Err(e) => {
                     error = Some(io_err(line + 1, e));
                     break;
                 }
-            };
-            if n == 0 {
-                break;
             }
+            let n = bytes.len();
             line += 1;
             let at = offset;
             offset += n as u64;
-            if buf.trim().is_empty() {
+            if bytes.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            match Entry::parse(buf.trim_end_matches(['\n', '\r'])) {
+            let mut text = &bytes[..];
+            while let [rest @ .., b'\n' | b'\r'] = text {
+                text = rest;
+            }
+            match Entry::parse_bytes(text) {
                 Ok(e) => {
                     let t = e.t().unwrap_or_else(|| rows.last().map_or(0.0, |r: &Row| r.t));
                     if let Entry::Marker(m) = &e {
@@ -879,12 +907,13 @@ impl<R: BufRead + Seek> Replay<R> {
                 }
                 Err(e) => {
                     let what =
-                        if buf.ends_with('\n') { ReadErrorKind::Corrupt(e) } else { ReadErrorKind::Truncated(e) };
+                        if bytes.ends_with(b"\n") { ReadErrorKind::Corrupt(e) } else { ReadErrorKind::Truncated(e) };
                     error = Some(ReadError { line, what });
                     break;
                 }
             }
         }
+        let buf = String::new();
         let session = Session::new(&header);
         Ok(Replay {
             src,

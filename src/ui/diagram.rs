@@ -203,6 +203,16 @@ pub struct StateDiagram<'a> {
 }
 
 /// The short text of what caused a transition.
+/// An edge's label in `w` columns: the whole cause if it fits, else its head (the part before
+/// ` (` or `:`: `reset (connection refused)` -> `reset`); the panel's bottom line has it all.
+fn edge_label(text: &str, w: usize) -> String {
+    if text.chars().count() <= w {
+        return text.to_string();
+    }
+    let head = text.split([':', '(']).next().unwrap_or(text).trim_end();
+    if head.chars().count() <= w { head.to_string() } else { super::fit_words(head, w) }
+}
+
 pub fn cause_text(c: &Cause) -> String {
     match c {
         Cause::Call(c) => c.to_string(),
@@ -254,7 +264,7 @@ impl StateDiagram<'_> {
                     (true, Some(tr)) => (cause_text(&tr.cause), t.style(Role::EdgeLast)),
                     _ => (e.default_label.to_string(), t.style(Role::Dim)),
                 };
-                let text = super::fit(&text, w as usize);
+                let text = edge_label(&text, w as usize);
                 let pad = if right { w as usize - text.chars().count() } else { 0 };
                 put(buf, lx + pad as u16, ly, &text, st);
             }

@@ -4,13 +4,12 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Padding, Paragraph};
 
 use crate::app::keys::Action;
 use crate::app::lesson::{LessonPanel, picker_rows};
 use crate::app::{App, Tone};
 
-use super::fit;
 use super::theme::{Role, Theme};
 
 fn role(t: Tone) -> Role {
@@ -38,13 +37,49 @@ pub fn panel(frame: &mut Frame, area: Rect, l: &LessonPanel, app: &App, theme: &
         key(app, Action::Lessons),
         key(app, Action::Cancel)
     );
+    // The panel scrolls (Tab to focus it, then j/k): the lines it holds wrap to its width.
+    let text = l.lines();
+    let text_w = w.saturating_sub(1).max(1);
+    // A line's indentation stays (commands to type are indented), on every wrapped line.
+    let wrap = |s: &str| -> Vec<String> {
+        let indent = s.len() - s.trim_start().len();
+        let pad = &s[..indent];
+        super::wrap_words(s.trim_start(), text_w.saturating_sub(indent).max(8))
+            .into_iter()
+            .map(|l| format!("{pad}{l}"))
+            .collect()
+    };
+    let total: usize = text.iter().map(|(_, s)| wrap(s).len()).sum();
+    let h = area.height.saturating_sub(2) as usize;
+    let scroll = (app.lesson_scroll() as usize).min(total.saturating_sub(h));
+    let below = total.saturating_sub(scroll + h);
+    let hint = match (scroll, below) {
+        (0, 0) => hint,
+        (0, b) => format!(" ↓{b} more · Tab, j/k scroll ·{hint}"),
+        (a, 0) => format!(" ↑{a} more ·{hint}"),
+        (a, b) => format!(" ↑{a} ↓{b} more ·{hint}"),
+    };
+    let focused = app.focus() == crate::app::Focus::Lesson;
+    let title = format!(" {} ", l.title());
     let b = Block::default()
         .borders(Borders::ALL)
-        .border_style(theme.border(true))
-        .title(Line::styled(fit(&format!(" {} ", l.title()), w), theme.title(true)))
-        .title_bottom(Line::styled(fit(&hint, w), theme.style(Role::Dim)));
-    let lines: Vec<Line> = l.lines().into_iter().map(|(t, s)| Line::styled(s, theme.style(role(t)))).collect();
-    frame.render_widget(Paragraph::new(lines).block(b).wrap(Wrap { trim: false }), area);
+        .border_style(theme.border(focused))
+        .padding(Padding::right(1))
+        .title(Line::styled(super::fit_words(&title, w), theme.title(true)))
+        .title_bottom(Line::styled(super::fit_words(&hint, w), theme.style(Role::Dim)));
+    // Lines wrapped here (the same rule as the rest of the screen), then scrolled.
+    let mut lines: Vec<Line> = Vec::new();
+    for (t, s) in text {
+        if s.is_empty() {
+            lines.push(Line::raw(""));
+            continue;
+        }
+        for part in wrap(&s) {
+            lines.push(Line::styled(part, theme.style(role(t))));
+        }
+    }
+    let scroll = u16::try_from(scroll).unwrap_or(u16::MAX);
+    frame.render_widget(Paragraph::new(lines).block(b).scroll((scroll, 0)), area);
 }
 
 /// The lesson picker: every lesson with the learner's progress.
@@ -66,7 +101,7 @@ pub fn picker(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, selected:
         lines.push(Line::from(vec![
             Span::styled(head, style.patch(theme.style(if row.mark == "✓" { Role::Ok } else { Role::Text }))),
             Span::styled(num, theme.style(Role::Key)),
-            Span::styled(format!("{:<room$}", fit(&row.title, room)), style),
+            Span::styled(format!("{:<room$}", super::fit_words(&row.title, room)), style),
             Span::styled(status, theme.style(Role::Dim)),
         ]));
     }

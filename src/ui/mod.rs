@@ -46,6 +46,121 @@ pub fn fit(s: &str, n: usize) -> String {
     crate::app::truncate(s, n)
 }
 
+/// Shorten to `n` columns at a word boundary, ending with ` …` (never in the middle of a
+/// word); a first word longer than `n` is abbreviated by [`abbrev`], then wrapped away.
+pub fn fit_words(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        return s.to_string();
+    }
+    // A title's leading space stays.
+    if let Some(rest) = s.strip_prefix(' ') {
+        return format!(" {}", fit_words(rest, n.saturating_sub(1)));
+    }
+    let mut out = String::new();
+    for w in s.split(' ') {
+        let add = if out.is_empty() { w.chars().count() } else { out.chars().count() + 1 + w.chars().count() };
+        if add + 2 > n {
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    let out = out.trim_end().to_string();
+    if out.is_empty() {
+        return String::new();
+    }
+    format!("{out} …")
+}
+
+/// The abbreviation rule of narrow columns: an error code loses its platform prefix
+/// (`WSAEWOULDBLOCK` -> `WOULDBLOCK`, `ECONNREFUSED` -> `CONNREFUSED`); the column says which
+/// platform it is, and the status line and explain give the full name.
+pub fn abbrev(word: &str) -> String {
+    let (head, tail) = match word.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+        Some(i) => word.split_at(i),
+        None => (word, ""),
+    };
+    if crate::core::codes::Code::from_name(head).is_none() {
+        return word.to_string();
+    }
+    let short = ["WSAE", "WSA_", "WSA", "E"].iter().find_map(|p| head.strip_prefix(p)).unwrap_or(head);
+    format!("{short}{tail}")
+}
+
+/// Word-wrap to `w` columns: breaks at spaces, then (for longer words) after `|`, `,` or `=`, and
+/// only then inside a word, continuing on the next line (nothing is dropped).
+pub fn wrap_words(s: &str, w: usize) -> Vec<String> {
+    let w = w.max(1);
+    let mut lines: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for word in s.split_whitespace() {
+        let mut pieces: Vec<String> = Vec::new();
+        if word.chars().count() <= w {
+            pieces.push(word.to_string());
+        } else {
+            // Break after separators, then by width.
+            let mut part = String::new();
+            for c in word.chars() {
+                part.push(c);
+                if matches!(c, '|' | ',' | '=') {
+                    pieces.push(std::mem::take(&mut part));
+                }
+            }
+            if !part.is_empty() {
+                pieces.push(part);
+            }
+            let mut fixed = Vec::new();
+            let mut acc = String::new();
+            for p in pieces {
+                if acc.chars().count() + p.chars().count() <= w {
+                    acc.push_str(&p);
+                    continue;
+                }
+                if !acc.is_empty() {
+                    fixed.push(std::mem::take(&mut acc));
+                }
+                let cs: Vec<char> = p.chars().collect();
+                for ch in cs.chunks(w) {
+                    let c: String = ch.iter().collect();
+                    if c.chars().count() == w {
+                        fixed.push(c);
+                    } else {
+                        acc = c;
+                    }
+                }
+            }
+            if !acc.is_empty() {
+                fixed.push(acc);
+            }
+            pieces = fixed;
+            // The pieces of one word follow each other without a space.
+            if !cur.is_empty() {
+                lines.push(std::mem::take(&mut cur));
+            }
+            let last = pieces.pop().unwrap_or_default();
+            lines.extend(pieces);
+            cur = last;
+            continue;
+        }
+        for p in pieces {
+            let need = if cur.is_empty() { p.chars().count() } else { cur.chars().count() + 1 + p.chars().count() };
+            if need > w && !cur.is_empty() {
+                lines.push(std::mem::take(&mut cur));
+            }
+            if !cur.is_empty() {
+                cur.push(' ');
+            }
+            cur.push_str(&p);
+        }
+    }
+    if !cur.is_empty() || lines.is_empty() {
+        lines.push(cur);
+    }
+    lines
+}
+
 /// The rectangles of the main screen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Areas {
@@ -76,7 +191,11 @@ pub fn layout(area: Rect) -> Areas {
     };
     let notes_h = if r >= 26 { ((r - top) / 3).clamp(5, 12) } else { 5.min(r.saturating_sub(top) / 2) };
     let log_h = r.saturating_sub(top + notes_h);
-    let state_w = if w >= 100 {
+    // The state machine gets the width its bottom line needs on wide screens (the whole
+    // transition: states, cause, error, time).
+    let state_w = if w >= 180 {
+        90
+    } else if w >= 100 {
         50
     } else if w >= 78 {
         40
@@ -147,6 +266,38 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
 }
 
+/// What a mouse click at (`x`, `y`) on a screen of `area` points at (`--mouse`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Click {
+    Socket(usize),
+    Row(usize),
+    Focus(crate::app::Focus),
+}
+
+/// The thing under a click: a socket, a log row, or a panel to focus.
+pub fn click(app: &App, area: Rect, x: u16, y: u16) -> Option<Click> {
+    if app.overlay().is_some() {
+        return None;
+    }
+    let a = if app.lesson().is_some() { layout_with_lesson(area) } else { layout(area) };
+    let inside = |r: Rect| x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height;
+    if inside(a.log) {
+        return Some(panels::log_row_at(app, a.log, y).map_or(Click::Focus(crate::app::Focus::Log), Click::Row));
+    }
+    if inside(a.sockets) {
+        return Some(
+            panels::socket_at(app, a.sockets, y).map_or(Click::Focus(crate::app::Focus::Sockets), Click::Socket),
+        );
+    }
+    if inside(a.notes) {
+        return Some(Click::Focus(crate::app::Focus::Notes));
+    }
+    if inside(a.lesson) {
+        return Some(Click::Focus(crate::app::Focus::Lesson));
+    }
+    None
+}
+
 /// The style of a state's name in lists (a symbol goes with it, see [`state_symbol`]).
 pub fn state_style(theme: &Theme, s: State) -> Style {
     theme.style(match s {
@@ -209,11 +360,19 @@ fn prompt_line(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         (A::Help, "help"),
         (A::Quit, "quit"),
     ];
+    // When they do not all fit, the least needed go first; explain, help and quit stay.
+    let mut shown: Vec<(String, &str)> =
+        hints.iter().filter_map(|(a, w)| km.keys(*a).first().map(|k| (k.to_string(), *w))).collect();
+    let width = |v: &[(String, &str)]| v.iter().map(|(k, w)| k.chars().count() + w.len() + 3).sum::<usize>();
+    for drop in ["broadcast", "udp", "close", "nonblock", "select", "wait", "tcp", "connect", "prompt"] {
+        if width(&shown) <= area.width as usize {
+            break;
+        }
+        shown.retain(|(_, w)| *w != drop);
+    }
     let mut spans = Vec::new();
     let mut used = 0usize;
-    for (a, word) in hints {
-        let Some(k) = km.keys(a).first() else { continue };
-        let k = k.to_string();
+    for (k, word) in shown {
         let len = k.chars().count() + word.len() + 3;
         if used + len > area.width as usize {
             break;
@@ -301,7 +460,7 @@ fn status_line(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Level::Error => (theme.style(Role::StatusError), "✗ "),
     };
     let room = (area.width as usize).saturating_sub(right_w + 1);
-    let left = fit(&format!("{sym}{}", st.text), room);
+    let left = fit_words(&format!("{sym}{}", st.text), room);
     let pad = (area.width as usize).saturating_sub(left.chars().count() + right_w);
     let mut spans = vec![Span::styled(left, style), Span::raw(" ".repeat(pad))];
     spans.extend(right);
@@ -311,6 +470,18 @@ fn status_line(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wrapping_keeps_words_whole_and_drops_nothing() {
+        assert_eq!(wrap_words("2 read=f write=f except=", 9), ["2 read=f", "write=f", "except="]);
+        assert_eq!(wrap_words("f=POLLIN|POLLOUT|POLLHUP", 10), ["f=POLLIN|", "POLLOUT|", "POLLHUP"]);
+        assert_eq!(wrap_words("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+        assert_eq!(wrap_words("", 4), [""]);
+        assert_eq!(fit_words("gave up on the call after four seconds", 20), "gave up on the …");
+        assert_eq!(abbrev("WSAEWOULDBLOCK"), "WOULDBLOCK");
+        assert_eq!(abbrev("ECONNREFUSED,"), "CONNREFUSED,");
+        assert_eq!(abbrev("read=f"), "read=f");
+    }
 
     #[test]
     fn layout_fills_the_screen_without_overlap() {

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Padding, Paragraph, Wrap};
 
 use crate::app::App;
 use crate::app::explain::explain as explanation;
@@ -25,6 +25,7 @@ fn frame_block<'a>(title: String, hint: String, theme: &Theme) -> Block<'a> {
         .border_style(theme.border(true))
         .title(Line::styled(title, theme.title(true)))
         .title_bottom(Line::styled(hint, theme.style(Role::Dim)))
+        .padding(Padding::right(1))
         .style(theme.style(Role::Overlay))
 }
 
@@ -63,8 +64,10 @@ pub fn help(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, scroll: u16
     lines.push(Line::raw(""));
     lines.push(Line::styled("Symbols (never colour alone)", theme.style(Role::Header)));
     for (s, d, role) in [
-        ("≠", "personalities differ in meaning on this row / this socket's state", Role::Differs),
+        ("≠", "personalities differ: result, error, value, sets, events or state", Role::Differs),
+        ("≈", "same meaning, each platform's words (EINPROGRESS ~ WSAEWOULDBLOCK)", Role::Dim),
         ("?", "assumed answer: socklab's reading, not documented nor measured", Role::Assumed),
+        ("⊘", "live: socklab did not make the call for real; the model's answer is shown", Role::NotApplicable),
         ("▶name◀ [name]", "the current state in the state machine", Role::StateCurrent),
         ("━▶", "the last transition's edge, labelled with its cause", Role::EdgeLast),
         ("✗", "an error: failed state, notification with an error code", Role::Error),
@@ -85,7 +88,7 @@ pub fn help(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, scroll: u16
         ]));
     }
     let b = frame_block(" Help ".into(), " j/k scroll · ? or Esc closes ".into(), theme);
-    frame.render_widget(Paragraph::new(lines).block(b).scroll((scroll, 0)), r);
+    frame.render_widget(Paragraph::new(lines).block(b).wrap(Wrap { trim: false }).scroll((scroll, 0)), r);
 }
 
 /// Explain the selected answer.
@@ -107,29 +110,38 @@ pub fn explain(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, entry: u
         }
         lines.push(Line::raw(""));
     }
-    let b = frame_block(format!(" Explain · {} ", x.title), " j/k scroll · e or Esc closes ".into(), theme);
+    let title = super::fit_words(&format!(" Explain · {} ", x.title), r.width.saturating_sub(2) as usize);
+    let b = frame_block(title, " j/k scroll · e or Esc closes ".into(), theme);
     frame.render_widget(Paragraph::new(lines).block(b).wrap(Wrap { trim: false }).scroll((scroll, 0)), r);
 }
 
 /// The target picker of the connect key.
 pub fn picker(frame: &mut Frame, area: Rect, theme: &Theme, sock: &str, selected: usize) {
-    let h = NamedTarget::ALL.len() as u16 + 2;
-    let r = centred(area, 72, h);
+    // As wide as the longest description needs (the screen permitting); a description that
+    // still does not fit wraps under itself.
+    const HEAD: usize = 13; // `▶ 1 @accept  `
+    let longest = NamedTarget::ALL.iter().map(|t| t.describe().chars().count()).max().unwrap_or(40);
+    let w = ((HEAD + longest + 3) as u16).min(area.width);
+    let text_w = (w as usize).saturating_sub(HEAD + 3).max(8);
+    let mut lines: Vec<Line> = Vec::new();
+    for (i, t) in NamedTarget::ALL.iter().enumerate() {
+        let sel = i == selected;
+        let style = if sel { theme.style(Role::Selected) } else { theme.style(Role::Text) };
+        for (l, part) in super::wrap_words(t.describe(), text_w).into_iter().enumerate() {
+            lines.push(if l == 0 {
+                Line::from(vec![
+                    Span::styled(if sel { "▶ " } else { "  " }, style),
+                    Span::styled(format!("{} ", i + 1), theme.style(Role::Key)),
+                    Span::styled(format!("{:<9}", t.to_string()), style),
+                    Span::styled(part, style),
+                ])
+            } else {
+                Line::from(vec![Span::styled(" ".repeat(HEAD), style), Span::styled(part, style)])
+            });
+        }
+    }
+    let r = centred(area, w, lines.len() as u16 + 2);
     frame.render_widget(Clear, r);
-    let lines: Vec<Line> = NamedTarget::ALL
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let sel = i == selected;
-            let style = if sel { theme.style(Role::Selected) } else { theme.style(Role::Text) };
-            Line::from(vec![
-                Span::styled(if sel { "▶ " } else { "  " }, style),
-                Span::styled(format!("{} ", i + 1), theme.style(Role::Key)),
-                Span::styled(format!("{:<9}", t.to_string()), style),
-                Span::styled(t.describe(), style),
-            ])
-        })
-        .collect();
     let b = frame_block(format!(" connect {sock} to … "), " 1-7 or j/k + Enter · Esc cancels ".into(), theme);
     frame.render_widget(Paragraph::new(lines).block(b), r);
 }

@@ -11,6 +11,8 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crate::core::call::{self, AddrKind, Call, ConnectApi, Family, NamedTarget, Proto, SockAddrArg, SockRef};
@@ -18,7 +20,7 @@ use crate::core::codes::{Code, Platform};
 use crate::core::facts::{Facts, RouteFact, TcpFact, UdpFact};
 use crate::core::model::{Ret, Value};
 use crate::net::sim::SimNet;
-use crate::session::lab::{Kernel, KernelAnswer, Until};
+use crate::session::lab::{Interrupt, Kernel, KernelAnswer, KernelJob, Until};
 
 use super::Stopwatch;
 use super::raw::{self, Errno, OptValue, RawSocket, SockOpt};
@@ -96,6 +98,11 @@ fn kernel_route(dst: Ipv4Addr) -> Option<RouteFact> {
 }
 
 impl LiveFacts {
+    /// Where each running target listens (on loopback).
+    pub fn target_addrs(&self) -> Vec<(NamedTarget, SocketAddr)> {
+        self.addrs.clone()
+    }
+
     fn target_at(&self, dst: SocketAddr) -> Option<NamedTarget> {
         let ip = match dst.ip() {
             IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(dst.ip()),
@@ -184,7 +191,7 @@ impl Facts for LiveFacts {
 /// Real sockets named as in the script, and socklab's targets on loopback.
 #[derive(Debug)]
 pub struct LiveKernel {
-    targets: Targets,
+    targets: Arc<Targets>,
     socks: HashMap<String, RawSocket>,
     closed: Vec<String>,
     /// Sockets on which a call was not made for real: the kernel's socket and the models'
@@ -201,15 +208,59 @@ pub struct LiveKernel {
     /// `portrange` or `firewall` changed the models' world, not the host's: from then on the
     /// kernel's answers would be about another world, so no call is made.
     ports_narrowed: bool,
+    /// Set from another thread to give up on a wait, a sleep or a select/poll (the TUI's Esc).
+    cancel: Arc<AtomicBool>,
+}
+
+/// Gives up on a blocking job of a [`LiveKernel`] from another thread.
+struct LiveInterrupt {
+    /// The socket a blocking call is waiting on: shut down from the side.
+    fds: Vec<(String, raw::Fd)>,
+    cancel: Arc<AtomicBool>,
+}
+
+impl Interrupt for LiveInterrupt {
+    fn interrupt(&self) -> String {
+        self.cancel.store(true, Ordering::SeqCst);
+        let mut done = Vec::new();
+        for (n, fd) in &self.fds {
+            match raw::shutdown_fd(*fd) {
+                Ok(()) => done.push(format!("shut {n} down from another thread")),
+                Err(e) => done.push(format!("shutdown of {n} from another thread answered {}", e.name())),
+            }
+        }
+        if done.is_empty() { "stopped waiting".into() } else { done.join(", ") }
+    }
+}
+
+/// Longest slice of a select/poll/epoll wait, and of a sleep, between looks at the cancel flag.
+const SLICE: Duration = Duration::from_millis(200);
+
+/// A readiness call of `ms` milliseconds made in slices, so that giving up (`cancel`) takes
+/// effect within [`SLICE`]; returns at the first slice that reports something, or an error.
+fn sliced<T>(
+    ms: u32,
+    cancel: &AtomicBool,
+    ready: impl Fn(&T) -> bool,
+    mut op: impl FnMut(u32) -> Result<T, Errno>,
+) -> Result<T, Errno> {
+    let clock = Stopwatch::start();
+    let slice = SLICE.as_millis() as u32;
+    loop {
+        let left = u32::try_from(u128::from(ms).saturating_sub(clock.elapsed().as_millis())).unwrap_or(u32::MAX);
+        let r = op(left.min(slice));
+        match &r {
+            Ok(a) if !ready(a) && left > slice && !cancel.load(Ordering::SeqCst) => {}
+            _ => return r,
+        }
+    }
 }
 
 impl LiveKernel {
     /// Start the targets (on ephemeral loopback ports) and return the kernel with the facts
     /// the models need.
     pub fn start() -> Result<(LiveKernel, LiveFacts), Errno> {
-        let targets = Targets::start_all(TargetsConfig::default())?;
-        let addrs =
-            NamedTarget::ALL.iter().filter_map(|t| targets.addr(target_name(*t).name()).map(|a| (*t, a))).collect();
+        let (targets, facts) = start_targets()?;
         Ok((
             LiveKernel {
                 targets,
@@ -220,9 +271,15 @@ impl LiveKernel {
                 after: None,
                 pipes: HashMap::new(),
                 ports_narrowed: false,
+                cancel: Arc::new(AtomicBool::new(false)),
             },
-            LiveFacts { addrs, elsewhere: SimNet },
+            facts,
         ))
+    }
+
+    /// The targets this kernel's calls reach (shared with a Winsock judge).
+    pub fn targets(&self) -> Arc<Targets> {
+        Arc::clone(&self.targets)
     }
 
     fn sock(&self, r: &SockRef) -> Result<&RawSocket, KernelAnswer> {
@@ -354,7 +411,11 @@ impl LiveKernel {
             Call::Fionbio { sock, on } => done(self.sock(sock)?.set_nonblocking(*on).map(|_| Value::None), Ret::Int(0)),
             Call::SetSockOpt { sock, opt, value, optlen } => {
                 let s = self.sock(sock)?;
-                let (o, v) = match opt_value(*opt, *value) {
+                // The C types hold an int: a value beyond one is not passed wrapped.
+                let Ok(value) = i32::try_from(*value) else {
+                    return Ok(not_performed("the value does not fit in the option's C int"));
+                };
+                let (o, v) = match opt_value(*opt, value) {
                     Some(x) => x,
                     None => return Ok(not_performed("Linux has no such socket option")),
                 };
@@ -388,7 +449,7 @@ impl LiveKernel {
                 } else {
                     let r = s.getsockopt(o).map(|v| match v {
                         OptValue::Int(i) => Value::Int { value: i as i64 },
-                        OptValue::Time(d) => Value::Int { value: d.as_millis() as i64 },
+                        OptValue::Time(d) => Value::Int { value: i64::try_from(d.as_millis()).unwrap_or(i64::MAX) },
                         OptValue::Linger { on, secs } => Value::Int { value: if on { secs as i64 } else { 0 } },
                         OptValue::PortRange { lo, hi } => Value::Int { value: ((hi as i64) << 16) | lo as i64 },
                     });
@@ -445,7 +506,22 @@ impl LiveKernel {
                 let pending_after = self.after.take();
                 let mut after_left = None;
                 let r = match sock {
-                    SockRef::Raw(n) => raw::connect_fd(*n as raw::Fd, &a),
+                    SockRef::Raw(n) => {
+                        // A raw number may name a socket of this experiment, or no descriptor
+                        // at all (EBADF, LINUX_TRUTH 8i); never one of socklab's own (its
+                        // targets, wakers, files), which a connect would break.
+                        let Ok(fd) = raw::Fd::try_from(*n) else {
+                            return Ok(not_performed("the descriptor does not fit in a C int"));
+                        };
+                        let ours = self.socks.values().any(|s| s.fd() == fd);
+                        if !ours && raw::fd_is_open(fd) {
+                            let what = raw::describe_fd(fd).map(|d| format!(" ({d})")).unwrap_or_default();
+                            return Ok(not_performed(&format!(
+                                "#{n} is not a socket of this experiment: it is one of socklab's own descriptors{what}, and connecting it would break the lab"
+                            )));
+                        }
+                        raw::connect_fd(fd, &a)
+                    }
                     SockRef::Name(_) => {
                         let s = self.sock(sock)?;
                         let blocking = !s.as_socket2().nonblocking().unwrap_or(false);
@@ -507,7 +583,10 @@ impl LiveKernel {
                 let (r, w, x) = (fds(read)?, fds(write)?, fds(except)?);
                 let ms = wait_ms(*timeout);
                 let only = |v: &[(String, raw::Fd)]| v.iter().map(|(_, f)| *f).collect::<Vec<_>>();
-                match readiness::select(&only(&r), &only(&w), &only(&x), ms) {
+                let (ro, wo, xo) = (only(&r), only(&w), only(&x));
+                let ready =
+                    |a: &readiness::SelectAnswer| !(a.read.is_empty() && a.write.is_empty() && a.except.is_empty());
+                match sliced(ms, &self.cancel, ready, |t| readiness::select(&ro, &wo, &xo, t)) {
                     Ok(ans) => {
                         let names = |v: &[(String, raw::Fd)], set: &[raw::Fd]| {
                             v.iter().filter(|(_, f)| set.contains(f)).map(|(n, _)| n.clone()).collect::<Vec<_>>()
@@ -523,7 +602,8 @@ impl LiveKernel {
                 let fds = self.fds(socks)?;
                 // As the probe asks: POLLIN|POLLPRI|POLLOUT|POLLRDHUP (RDHUP only comes when asked).
                 let req: Vec<(raw::Fd, PollBits)> = fds.iter().map(|(_, f)| (*f, PollBits::DEFAULT_INTEREST)).collect();
-                match readiness::poll(&req, wait_ms(*timeout)) {
+                let ready = |b: &Vec<PollBits>| b.iter().any(|x| !x.is_empty());
+                match sliced(wait_ms(*timeout), &self.cancel, ready, |t| readiness::poll(&req, t)) {
                     Ok(bits) => {
                         let revents = named_bits(&fds, bits.iter().map(|b| b.0));
                         let n = revents.iter().filter(|(_, b)| !b.is_empty()).count() as i64;
@@ -536,7 +616,8 @@ impl LiveKernel {
                 let fds = self.fds(socks)?;
                 let req: Vec<(raw::Fd, EpollBits)> =
                     fds.iter().map(|(_, f)| (*f, EpollBits::DEFAULT_INTEREST)).collect();
-                match readiness::epoll(&req, wait_ms(*timeout)) {
+                let ready = |b: &Vec<EpollBits>| b.iter().any(|x| !x.is_empty());
+                match sliced(wait_ms(*timeout), &self.cancel, ready, |t| readiness::epoll(&req, t)) {
                     Ok(bits) => {
                         // EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP and EPOLLRDHUP share poll's values.
                         let events = named_bits(&fds, bits.iter().map(|b| b.0 as u16));
@@ -689,7 +770,15 @@ impl Kernel for LiveKernel {
     }
 
     fn sleep(&mut self, d: Duration) {
-        std::thread::sleep(d.min(Duration::from_secs(600)));
+        let clock = Stopwatch::start();
+        let d = d.min(Duration::from_secs(600));
+        while !self.cancel.load(Ordering::SeqCst) {
+            let left = d.saturating_sub(clock.elapsed());
+            if left.is_zero() {
+                break;
+            }
+            std::thread::sleep(left.min(SLICE));
+        }
     }
 
     fn wait_until(&mut self, sock: &str, until: Until, limit: Duration) -> (bool, Duration) {
@@ -700,7 +789,7 @@ impl Kernel for LiveKernel {
         let tcp = s.kind() == raw::Kind::Tcp;
         let limit = if until == Until::Event { limit.min(LIVE_BLOCK_LIMIT) } else { limit };
         let mut step = Duration::from_millis(1);
-        while clock.elapsed() < limit {
+        while clock.elapsed() < limit && !self.cancel.load(Ordering::SeqCst) {
             let state = readiness::tcp_info_state(fd);
             // Only a handshake in progress can still connect or fail.
             let moving = state == Some(TcpState::SynSent);
@@ -728,6 +817,22 @@ impl Kernel for LiveKernel {
         (false, clock.elapsed())
     }
 
+    fn interrupter(&self, job: &KernelJob) -> Option<Box<dyn Interrupt>> {
+        self.cancel.store(false, Ordering::SeqCst);
+        let fds = match job {
+            // Never shut a descriptor down while it is being closed (its number may be reused).
+            KernelJob::Call(Call::Close { .. }) => return None,
+            // Several sockets, any of which the user still wants: just stop waiting.
+            KernelJob::Call(Call::Select { .. } | Call::Poll { .. } | Call::Epoll { .. }) => Vec::new(),
+            KernelJob::Call(c) => match c.sock() {
+                Some(SockRef::Name(n)) => self.socks.get(n).map(|s| vec![(n.clone(), s.fd())]).unwrap_or_default(),
+                _ => Vec::new(),
+            },
+            KernelJob::Sleep(_) | KernelJob::Until { .. } => Vec::new(),
+        };
+        Some(Box::new(LiveInterrupt { fds, cancel: self.cancel.clone() }))
+    }
+
     fn tcp_state(&self, sock: &str) -> Option<String> {
         let s = self.socks.get(sock)?;
         if s.kind() != raw::Kind::Tcp {
@@ -737,9 +842,19 @@ impl Kernel for LiveKernel {
     }
 }
 
+/// Start socklab's targets on loopback (ephemeral ports when 7001-7007 are taken) and describe
+/// them to the models, without a kernel judge: for a lab judged by a Winsock agent only, and
+/// for `socklab targets`.
+pub fn start_targets() -> Result<(Arc<Targets>, LiveFacts), Errno> {
+    let targets = Targets::start_all(TargetsConfig::default())?;
+    let addrs = NamedTarget::ALL.iter().filter_map(|t| targets.addr(target_name(*t).name()).map(|a| (*t, a))).collect();
+    Ok((Arc::new(targets), LiveFacts { addrs, elsewhere: SimNet }))
+}
+
 /// A call's timeout in milliseconds; none means socklab's own bound on the live network.
 fn wait_ms(timeout: Option<Duration>) -> u32 {
-    timeout.unwrap_or(LIVE_BLOCK_LIMIT).as_millis().min(u32::MAX as u128) as u32
+    // At most INT_MAX ms, the longest the command language writes (and poll(2) takes).
+    timeout.unwrap_or(LIVE_BLOCK_LIMIT).as_millis().min(i32::MAX as u128) as u32
 }
 
 /// Readiness bits per socket name (poll and epoll share the Linux values of these bits).
@@ -787,15 +902,17 @@ fn addr_value(a: Option<SocketAddr>) -> Value {
 }
 
 /// The live option and its value for a core option, when Linux has it.
-fn opt_value(opt: call::SockOpt, value: i64) -> Option<(SockOpt, OptValue)> {
+fn opt_value(opt: call::SockOpt, value: i32) -> Option<(SockOpt, OptValue)> {
     use call::SockOpt as C;
-    let int = OptValue::Int(value as i32);
+    let int = OptValue::Int(value);
     Some(match opt {
         C::SO_BROADCAST => (SockOpt::Broadcast, int),
         C::SO_REUSEADDR => (SockOpt::ReuseAddr, int),
         C::SO_ERROR => (SockOpt::Error, int),
-        C::SO_SNDTIMEO => (SockOpt::SndTimeo, OptValue::Time(Duration::from_millis(value.max(0) as u64))),
-        C::SO_LINGER => (SockOpt::Linger, OptValue::Linger { on: value > 0, secs: value.max(0) as i32 }),
+        C::SO_SNDTIMEO => {
+            (SockOpt::SndTimeo, OptValue::Time(Duration::from_millis(u64::from(value.max(0).unsigned_abs()))))
+        }
+        C::SO_LINGER => (SockOpt::Linger, OptValue::Linger { on: value > 0, secs: value.max(0) }),
         C::TCP_NODELAY => (SockOpt::TcpNoDelay, int),
         C::TCP_SYNCNT => (SockOpt::TcpSynCnt, int),
         C::TCP_USER_TIMEOUT => (SockOpt::TcpUserTimeout, int),

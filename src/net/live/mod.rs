@@ -15,6 +15,8 @@
 //! - [`netns`]: experiments inside a private network namespace (routing errors, ARP failure,
 //!   real broadcast) through `unshare -r -n` and iproute2.
 //! - [`limits`]: the descriptor limit (`RLIMIT_NOFILE`).
+//! - [`agent`]: the Winsock agent as judge of the `windows` model (a real ws2_32 under Wine or
+//!   on Windows, driven over a pipe).
 //! - [`clock`]: the one place in the live network that reads the real clock.
 //!
 //! Platform code lives in `sys/unix.rs` (written for Linux) and `sys/windows.rs` (not yet
@@ -24,6 +26,7 @@
 //! Network safety: nothing in this module sends a packet by itself. Targets listen on
 //! `127.0.0.1` only; namespace experiments run in namespaces they create.
 
+pub mod agent;
 pub mod clock;
 pub mod judge;
 pub mod limits;
@@ -37,6 +40,22 @@ pub mod targets;
 mod sys;
 
 pub use clock::Stopwatch;
+
+/// Whether two paths name the same file (the same inode on Unix, hard links included; the
+/// same canonical path elsewhere). False when either cannot be read.
+pub fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(ma), Ok(mb)) if sys::same_file(&ma, &mb) => true,
+        (Ok(_), Ok(_)) => matches!((std::fs::canonicalize(a), std::fs::canonicalize(b)), (Ok(x), Ok(y)) if x == y),
+        _ => false,
+    }
+}
+
+/// Whether the file is a FIFO, a socket or a device, whose open may block forever (a FIFO
+/// without a reader or writer) or whose reads never end.
+pub fn is_special_file(m: &std::fs::Metadata) -> bool {
+    sys::is_fifo_or_device(m)
+}
 pub use raw::{Errno, Family, Kind, OptValue, RawSocket, SockAddrArg, SockName, SockOpt};
 pub use readiness::{EpollBits, PollBits, SelectAnswer, TcpState};
 pub use targets::{TargetName, Targets};

@@ -611,6 +611,34 @@ impl RawSocket {
     }
 }
 
+/// The process's own signals, for the terminal layer: job control, and SIGUSR1 made harmless.
+pub mod signals {
+    pub use super::sys::{SIG_CONT, SIG_TSTP, stop_self};
+
+    /// SIGUSR1 gets socklab's empty handler (the one that makes a blocking call answer EINTR,
+    /// LINUX_TRUTH 13b): a stray `kill -USR1` then ends nothing and leaves the terminal alone.
+    pub fn tame_usr1() -> Result<(), super::Errno> {
+        super::sys::install_interrupt_handler()
+    }
+}
+
+/// `shutdown(SHUT_RDWR)` on a descriptor another thread may be blocked on (giving up on a
+/// blocking call from the side); the descriptor stays open.
+pub fn shutdown_fd(fd: Fd) -> Result<(), Errno> {
+    sys::shutdown_fd(fd)
+}
+
+/// Whether `fd` is an open descriptor of this process.
+pub fn fd_is_open(fd: Fd) -> bool {
+    sys::fd_is_open(fd)
+}
+
+/// What an open descriptor is, as the system names it (`socket:[1234]`, `/dev/null`), when it
+/// says.
+pub fn describe_fd(fd: Fd) -> Option<String> {
+    sys::describe_fd(fd)
+}
+
 /// `connect(2)` on any descriptor, even one that is closed, `-1`, a pipe or `/dev/null`
 /// (LINUX_TRUTH 8i, 8j).
 /// A pipe this process opened: two descriptors that are not sockets, closed on drop.

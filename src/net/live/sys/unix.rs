@@ -368,11 +368,33 @@ pub fn close(s: Socket) -> Result<(), Errno> {
     check(unsafe { libc::close(fd) }).map(drop)
 }
 
+/// `shutdown(fd, SHUT_RDWR)` on a descriptor another thread may be blocked on: it wakes a
+/// blocking connect (the attempt is dropped), accept, recv, select or poll on it. The
+/// descriptor stays open (no number is freed for reuse while the other thread holds it).
+pub fn shutdown_fd(fd: Fd) -> Result<(), Errno> {
+    // SAFETY: shutdown(2) on a plain integer descriptor; it does not close or free it.
+    check(unsafe { libc::shutdown(fd, libc::SHUT_RDWR) }).map(drop)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Interrupting a blocking call
 // ---------------------------------------------------------------------------------------------
 
 extern "C" fn on_interrupt(_: libc::c_int) {}
+
+/// The job-control signals a terminal program handles itself: stop (Ctrl-Z from a shell,
+/// `kill -TSTP`) and continue.
+pub const SIG_TSTP: i32 = libc::SIGTSTP;
+pub const SIG_CONT: i32 = libc::SIGCONT;
+
+/// Stop this process now (after the terminal was restored), as the default SIGTSTP would; it
+/// returns once the process is continued.
+pub fn stop_self() {
+    // SAFETY: raise(2) with a valid signal number.
+    unsafe {
+        libc::raise(libc::SIGSTOP);
+    }
+}
 
 /// Installs an empty `SIGUSR1` handler WITHOUT `SA_RESTART`, once per process, so a blocking
 /// call in a thread that receives the signal answers `EINTR` (LINUX_TRUTH 13b).
@@ -596,4 +618,30 @@ pub fn loopback_port_in_use(port: u16, tcp: bool) -> Option<bool> {
         }
     }
     readable.then_some(false)
+}
+
+/// Whether two files' metadata name the same file (device and inode: hard links too).
+pub fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+/// Whether the metadata is of a FIFO, a socket or a device: a file whose open may block or
+/// whose reads never end.
+pub fn is_fifo_or_device(m: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    let t = m.file_type();
+    t.is_fifo() || t.is_socket() || t.is_block_device() || t.is_char_device()
+}
+
+/// Whether `fd` is an open descriptor of this process.
+pub fn fd_is_open(fd: Fd) -> bool {
+    // SAFETY: F_GETFD only reads the descriptor's flags; an unknown number answers EBADF.
+    unsafe { libc::fcntl(fd, libc::F_GETFD) != -1 }
+}
+
+/// What an open descriptor is, as the kernel names it (`socket:[1234]`, `pipe:[5678]`,
+/// `/dev/null`, `anon_inode:[eventpoll]`).
+pub fn describe_fd(fd: Fd) -> Option<String> {
+    std::fs::read_link(format!("/proc/self/fd/{fd}")).ok().map(|p| p.display().to_string())
 }

@@ -164,6 +164,18 @@ pub fn close(s: Socket) -> Result<(), Errno> {
     Ok(())
 }
 
+/// Not yet implemented on Windows.
+pub fn shutdown_fd(_fd: Fd) -> Result<(), Errno> {
+    Err(Errno::UNSUPPORTED)
+}
+
+/// Windows has no job-control signals.
+pub const SIG_TSTP: i32 = 0;
+pub const SIG_CONT: i32 = 0;
+
+/// Windows has no job control: nothing to do.
+pub fn stop_self() {}
+
 /// Not yet implemented on Windows (there are no signals; see the module docs).
 pub fn install_interrupt_handler() -> Result<(), Errno> {
     Err(Errno::UNSUPPORTED)
@@ -272,5 +284,27 @@ pub fn netns_platform() -> Result<(), String> {
 
 /// Not yet implemented on Windows (GetExtendedTcpTable would answer it): unknown.
 pub fn loopback_port_in_use(_port: u16, _tcp: bool) -> Option<bool> {
+    None
+}
+
+/// Whether two files' metadata name the same file: without a stable file id in std on
+/// Windows, the callers compare canonical paths instead; this answers false.
+pub fn same_file(_a: &std::fs::Metadata, _b: &std::fs::Metadata) -> bool {
+    false
+}
+
+/// Windows has no FIFOs in the file system (named pipes live in their own namespace).
+pub fn is_fifo_or_device(_m: &std::fs::Metadata) -> bool {
+    false
+}
+
+/// Whether `fd` is an open socket of this process (not known on Windows without a call that
+/// could touch it: answered true, so a raw number is never passed blindly).
+pub fn fd_is_open(_fd: Fd) -> bool {
+    true
+}
+
+/// What an open descriptor is (not known on Windows).
+pub fn describe_fd(_fd: Fd) -> Option<String> {
     None
 }

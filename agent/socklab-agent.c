@@ -1,0 +1,1031 @@
+/*
+ * socklab-agent: a Winsock 2 program that performs socklab's calls on a real ws2_32 and
+ * answers each one in JSON, so that socklab can judge its `windows` model against it.
+ *
+ * Protocol (one request per line on stdin, one JSON object per line on stdout):
+ *
+ *   startup MAJOR MINOR           cleanup
+ *   socket NAME tcp|udp v4|v6     fionbio NAME 0|1
+ *   setsockopt NAME OPTION VALUE  getsockopt NAME OPTION
+ *   bind NAME ADDR LEN            listen NAME BACKLOG
+ *   accept NAME NEW LIMIT_MS      connect NAME ADDR LEN
+ *   wsaconnect NAME ADDR LEN DATA SQOS GQOS
+ *   connectex NAME ADDR LEN DATA
+ *   select TIMEOUT_MS READ WRITE EXCEPT      (TIMEOUT_MS -1: no timeout; sets: a,b or -)
+ *   poll TIMEOUT_MS SOCKS                    (WSAPoll with POLLRDNORM|POLLWRNORM)
+ *   eventselect NAME MASK         asyncselect NAME MASK        enum NAME
+ *   getsockname NAME              getpeername NAME
+ *   send NAME DATA                sendto NAME ADDR LEN DATA
+ *   recv NAME LIMIT_MS            recvfrom NAME LIMIT_MS
+ *   shutdown NAME 0|1|2           close NAME
+ *   wait MS                       (let time pass, pumping window messages)
+ *   until NAME connected|failed|event LIMIT_MS
+ *   limit MS                      (a blocking connect longer than this is ended by closing
+ *                                  its socket and answered as skipped; 0: no limit)
+ *   quit
+ *
+ * NAME is the script's socket name; `#N` is the raw descriptor value N. ADDR is `v4:A.B.C.D:P`,
+ * `v6:[ADDR]:P`, `unspec` (a zeroed structure whose family is AF_UNSPEC) or `null` (a NULL
+ * pointer); LEN is the namelen, `-` for the structure's own size. DATA is hex, `-` for none.
+ *
+ * Each answer: {"ret":R,"err":E,"ms":T,"value":{...},"notes":[...]} where E is
+ * WSAGetLastError() after a failed call (0 otherwise), T the milliseconds the call took, and
+ * notes the window messages (WSAAsyncSelect) and overlapped completions (ConnectEx) that arrived
+ * since the previous answer. A request the agent does not make answers {"skipped":"why"}.
+ *
+ * The agent connects, binds and sends only to the addresses in its requests; it opens nothing
+ * on its own. Build: x86_64-w64-mingw32-gcc -O2 -Wall -Werror -o socklab-agent.exe
+ * socklab-agent.c -lws2_32 -lmswsock, or with MSVC: cl /W4 socklab-agent.c.
+ */
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#ifndef _WIN32_WINNT
+#define _WIN32_WINNT 0x0600 /* WSAPoll: Windows Vista and later */
+#endif
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#include <mswsock.h>
+#include <windows.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef _MSC_VER
+#pragma comment(lib, "ws2_32.lib")
+#pragma comment(lib, "mswsock.lib")
+#pragma comment(lib, "user32.lib")
+#define strcasecmp _stricmp
+#endif
+
+#ifndef TCP_MAXRT
+#define TCP_MAXRT 5
+#endif
+#ifndef SO_CONNECT_TIME
+#define SO_CONNECT_TIME 0x700C
+#endif
+#ifndef SO_UPDATE_CONNECT_CONTEXT
+#define SO_UPDATE_CONNECT_CONTEXT 0x7010
+#endif
+
+#define MAX_SOCKS 256
+#define MAX_NOTES 64
+#define LINE_MAX_LEN 8192
+#define WM_SOCKLAB (WM_USER + 1)
+
+struct sock {
+    char name[64];
+    SOCKET s;
+    int used;
+    WSAEVENT ev;          /* WSAEventSelect's event, created on first use */
+    OVERLAPPED ov;        /* ConnectEx */
+    int ov_pending;
+    char sendbuf[1024];
+};
+
+static struct sock socks[MAX_SOCKS];
+/* Per-socket FIONBIO as the agent last set it (Winsock cannot read it back). */
+static u_long nb_flags[MAX_SOCKS];
+static HWND hwnd;
+static LPFN_CONNECTEX connectex_fn;
+static char notes[MAX_NOTES][256];
+static int nnotes;
+static LARGE_INTEGER freq;
+static DWORD block_limit; /* ms; 0: a blocking connect may block as long as Winsock wants */
+
+struct watch {
+    SOCKET s;
+    HANDLE done;
+    volatile LONG fired;
+};
+
+static DWORD WINAPI watchdog(LPVOID arg)
+{
+    struct watch *w = (struct watch *)arg;
+    if (WaitForSingleObject(w->done, block_limit) == WAIT_TIMEOUT) {
+        InterlockedExchange(&w->fired, 1);
+        closesocket(w->s);
+    }
+    return 0;
+}
+
+static void add_note(const char *text)
+{
+    if (nnotes < MAX_NOTES) {
+        snprintf(notes[nnotes], sizeof notes[0], "%s", text);
+        nnotes++;
+    }
+}
+
+static struct sock *by_handle(SOCKET s)
+{
+    int i;
+    for (i = 0; i < MAX_SOCKS; i++)
+        if (socks[i].used && socks[i].s == s)
+            return &socks[i];
+    return NULL;
+}
+
+static LRESULT CALLBACK wndproc(HWND w, UINT msg, WPARAM wp, LPARAM lp)
+{
+    if (msg == WM_SOCKLAB) {
+        char buf[256];
+        struct sock *k = by_handle((SOCKET)wp);
+        snprintf(buf, sizeof buf, "{\"kind\":\"message\",\"sock\":\"%s\",\"event\":%u,\"error\":%u}",
+                 k ? k->name : "?", (unsigned)WSAGETSELECTEVENT(lp), (unsigned)WSAGETSELECTERROR(lp));
+        add_note(buf);
+        return 0;
+    }
+    return DefWindowProcA(w, msg, wp, lp);
+}
+
+/* Deliver queued window messages and note finished overlapped operations. */
+static void pump(void)
+{
+    MSG m;
+    int i;
+    while (PeekMessageA(&m, NULL, 0, 0, PM_REMOVE)) {
+        TranslateMessage(&m);
+        DispatchMessageA(&m);
+    }
+    for (i = 0; i < MAX_SOCKS; i++) {
+        struct sock *k = &socks[i];
+        DWORD bytes = 0, flags = 0;
+        char buf[256];
+        if (!k->used || !k->ov_pending)
+            continue;
+        if (WaitForSingleObject(k->ov.hEvent, 0) != WAIT_OBJECT_0)
+            continue;
+        if (WSAGetOverlappedResult(k->s, &k->ov, &bytes, FALSE, &flags)) {
+            snprintf(buf, sizeof buf, "{\"kind\":\"completion\",\"sock\":\"%s\",\"error\":0,\"bytes\":%lu}", k->name,
+                     (unsigned long)bytes);
+        } else {
+            int e = WSAGetLastError();
+            if (e == WSA_IO_INCOMPLETE)
+                continue;
+            snprintf(buf, sizeof buf, "{\"kind\":\"completion\",\"sock\":\"%s\",\"error\":%d,\"bytes\":%lu}", k->name,
+                     e, (unsigned long)bytes);
+        }
+        k->ov_pending = 0;
+        add_note(buf);
+    }
+}
+
+/* Sleep `ms` while delivering window messages and completions as they come. */
+static void pass_time(DWORD ms)
+{
+    DWORD start = GetTickCount();
+    for (;;) {
+        DWORD now = GetTickCount(), left;
+        pump();
+        if (now - start >= ms)
+            break;
+        left = ms - (now - start);
+        MsgWaitForMultipleObjects(0, NULL, FALSE, left < 10 ? left : 10, QS_ALLINPUT);
+    }
+}
+
+static double now_ms(void)
+{
+    LARGE_INTEGER c;
+    QueryPerformanceCounter(&c);
+    return (double)c.QuadPart * 1000.0 / (double)freq.QuadPart;
+}
+
+static void json_str(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            printf("\\%c", c);
+        else if (c < 0x20 || c >= 0x7f)
+            printf("\\u%04x", c);
+        else
+            putchar(c);
+    }
+    putchar('"');
+}
+
+static void skipped(const char *why)
+{
+    printf("{\"skipped\":");
+    json_str(why);
+    printf("}\n");
+    fflush(stdout);
+}
+
+/* The end of every performed call: return value, error, time, value (already formatted) and
+ * the notes gathered since the last answer. */
+static void answer(long long ret, int err, double ms, const char *value)
+{
+    int i;
+    pump();
+    printf("{\"ret\":%lld,\"err\":%d,\"ms\":%.3f", ret, err, ms);
+    if (value && *value)
+        printf(",\"value\":%s", value);
+    printf(",\"notes\":[");
+    for (i = 0; i < nnotes; i++)
+        printf("%s%s", i ? "," : "", notes[i]);
+    printf("]}\n");
+    fflush(stdout);
+    nnotes = 0;
+}
+
+static struct sock *find(const char *name)
+{
+    int i;
+    for (i = 0; i < MAX_SOCKS; i++)
+        if (socks[i].used && strcmp(socks[i].name, name) == 0)
+            return &socks[i];
+    return NULL;
+}
+
+/* The handle a request names: a named socket, or `#N` (a raw value). INVALID_SOCKET when
+ * neither. */
+static SOCKET handle(const char *name)
+{
+    struct sock *k;
+    if (name[0] == '#')
+        return (SOCKET)_strtoui64(name + 1, NULL, 10);
+    k = find(name);
+    return k ? k->s : INVALID_SOCKET;
+}
+
+static struct sock *new_sock(const char *name, SOCKET s)
+{
+    int i;
+    struct sock *k = find(name);
+    if (!k)
+        for (i = 0; i < MAX_SOCKS; i++)
+            if (!socks[i].used) {
+                k = &socks[i];
+                break;
+            }
+    if (!k)
+        return NULL;
+    memset(k, 0, sizeof *k);
+    nb_flags[k - socks] = 0;
+    k->used = 1;
+    k->s = s;
+    strncpy(k->name, name, sizeof k->name - 1);
+    return k;
+}
+
+static void forget(struct sock *k)
+{
+    if (k->ev)
+        WSACloseEvent(k->ev);
+    if (k->ov.hEvent)
+        WSACloseEvent(k->ov.hEvent);
+    k->used = 0;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Decode hex DATA into out (at most cap bytes); `-` is empty. Returns the length. */
+static int unhex(const char *s, char *out, int cap)
+{
+    int n = 0;
+    if (strcmp(s, "-") == 0)
+        return 0;
+    while (s[0] && s[1] && n < cap) {
+        int hi = hexval(s[0]), lo = hexval(s[1]);
+        if (hi < 0 || lo < 0)
+            break;
+        out[n++] = (char)(hi * 16 + lo);
+        s += 2;
+    }
+    return n;
+}
+
+static void hex(const char *data, int n, char *out)
+{
+    static const char d[] = "0123456789abcdef";
+    int i;
+    for (i = 0; i < n; i++) {
+        out[2 * i] = d[(unsigned char)data[i] >> 4];
+        out[2 * i + 1] = d[(unsigned char)data[i] & 15];
+    }
+    out[2 * n] = 0;
+}
+
+/* Parse ADDR and LEN into a sockaddr. *null is set for a NULL pointer. 0 on a bad address. */
+static int parse_addr(const char *a, const char *len, struct sockaddr_storage *ss, int *sslen, int *null)
+{
+    memset(ss, 0, sizeof *ss);
+    *null = 0;
+    if (strcmp(a, "null") == 0) {
+        *null = 1;
+        *sslen = 0;
+    } else if (strcmp(a, "unspec") == 0) {
+        ss->ss_family = AF_UNSPEC;
+        *sslen = (int)sizeof(struct sockaddr_in);
+    } else if (strncmp(a, "v4:", 3) == 0) {
+        struct sockaddr_in *in = (struct sockaddr_in *)ss;
+        char host[64];
+        const char *colon = strrchr(a + 3, ':');
+        size_t hl;
+        if (!colon)
+            return 0;
+        hl = (size_t)(colon - (a + 3));
+        if (hl >= sizeof host)
+            return 0;
+        memcpy(host, a + 3, hl);
+        host[hl] = 0;
+        in->sin_family = AF_INET;
+        in->sin_port = htons((u_short)atoi(colon + 1));
+        if (inet_pton(AF_INET, host, &in->sin_addr) != 1)
+            return 0;
+        *sslen = (int)sizeof *in;
+    } else if (strncmp(a, "v6:[", 4) == 0) {
+        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+        char host[64];
+        const char *end = strchr(a, ']');
+        size_t hl;
+        if (!end || end[1] != ':')
+            return 0;
+        hl = (size_t)(end - (a + 4));
+        if (hl >= sizeof host)
+            return 0;
+        memcpy(host, a + 4, hl);
+        host[hl] = 0;
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons((u_short)atoi(end + 2));
+        if (inet_pton(AF_INET6, host, &in6->sin6_addr) != 1)
+            return 0;
+        *sslen = (int)sizeof *in6;
+    } else {
+        return 0;
+    }
+    if (strcmp(len, "-") != 0)
+        *sslen = atoi(len);
+    return 1;
+}
+
+static void addr_value(const struct sockaddr *sa, char *out, size_t cap)
+{
+    char host[64] = "?";
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+        inet_ntop(AF_INET, (void *)&in->sin_addr, host, sizeof host);
+        snprintf(out, cap, "{\"addr\":\"%s:%u\"}", host, (unsigned)ntohs(in->sin_port));
+    } else if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+        inet_ntop(AF_INET6, (void *)&in6->sin6_addr, host, sizeof host);
+        snprintf(out, cap, "{\"addr\":\"[%s]:%u\"}", host, (unsigned)ntohs(in6->sin6_port));
+    } else {
+        snprintf(out, cap, "{\"family\":%u}", (unsigned)sa->sa_family);
+    }
+}
+
+/* An option by socklab's name: level, option number, and whether it is a DWORD of
+ * milliseconds, a LINGER, or a BOOL/int. */
+struct opt {
+    const char *name;
+    int level, opt;
+    int kind; /* 0 int, 1 linger */
+};
+
+static const struct opt opts[] = {
+    {"SO_BROADCAST", SOL_SOCKET, SO_BROADCAST, 0},
+    {"SO_REUSEADDR", SOL_SOCKET, SO_REUSEADDR, 0},
+    {"SO_ERROR", SOL_SOCKET, SO_ERROR, 0},
+    {"SO_CONNECT_TIME", SOL_SOCKET, SO_CONNECT_TIME, 0},
+    {"SO_UPDATE_CONNECT_CONTEXT", SOL_SOCKET, SO_UPDATE_CONNECT_CONTEXT, 0},
+    {"SO_SNDTIMEO", SOL_SOCKET, SO_SNDTIMEO, 0},
+    {"SO_KEEPALIVE", SOL_SOCKET, SO_KEEPALIVE, 0},
+    {"SO_LINGER", SOL_SOCKET, SO_LINGER, 1},
+    {"TCP_NODELAY", IPPROTO_TCP, TCP_NODELAY, 0},
+    {"TCP_MAXRT", IPPROTO_TCP, TCP_MAXRT, 0},
+    {"IPV6_V6ONLY", IPPROTO_IPV6, IPV6_V6ONLY, 0},
+};
+
+static const struct opt *find_opt(const char *name)
+{
+    size_t i;
+    for (i = 0; i < sizeof opts / sizeof opts[0]; i++)
+        if (strcmp(opts[i].name, name) == 0)
+            return &opts[i];
+    return NULL;
+}
+
+/* Split a line into at most max whitespace-separated words. */
+static int split(char *line, char **w, int max)
+{
+    int n = 0;
+    char *p = line;
+    while (*p && n < max) {
+        while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+            *p++ = 0;
+        if (!*p)
+            break;
+        w[n++] = p;
+        while (*p && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+            p++;
+    }
+    while (*p) {
+        if (*p == '\r' || *p == '\n')
+            *p = 0;
+        p++;
+    }
+    return n;
+}
+
+/* Fill an fd_set from `a,b,c` (or `-`), remembering the handles in order. */
+static void fill_set(char *list, fd_set *set, SOCKET *hs, char names[][64], int *n)
+{
+    char *tok;
+    FD_ZERO(set);
+    *n = 0;
+    if (strcmp(list, "-") == 0)
+        return;
+    for (tok = strtok(list, ","); tok && *n < FD_SETSIZE; tok = strtok(NULL, ",")) {
+        hs[*n] = handle(tok);
+        strncpy(names[*n], tok, 63);
+        names[*n][63] = 0;
+        FD_SET(hs[*n], set);
+        (*n)++;
+    }
+}
+
+static void set_json(char *out, size_t cap, fd_set *set, SOCKET *hs, char names[][64], int n)
+{
+    int i, first = 1;
+    size_t len = strlen(out);
+    snprintf(out + len, cap - len, "[");
+    for (i = 0; i < n; i++)
+        if (FD_ISSET(hs[i], set)) {
+            len = strlen(out);
+            snprintf(out + len, cap - len, "%s\"%s\"", first ? "" : ",", names[i]);
+            first = 0;
+        }
+    len = strlen(out);
+    snprintf(out + len, cap - len, "]");
+}
+
+/* Whether a blocking call on s would return within limit_ms: readable or in error. */
+static int ready_within(SOCKET s, int limit_ms)
+{
+    fd_set r, x;
+    struct timeval tv;
+    FD_ZERO(&r);
+    FD_ZERO(&x);
+    FD_SET(s, &r);
+    FD_SET(s, &x);
+    tv.tv_sec = limit_ms / 1000;
+    tv.tv_usec = (limit_ms % 1000) * 1000;
+    return select(0, &r, NULL, &x, &tv) != 0;
+}
+
+/* Whether a completion note for the socket is waiting to be reported. */
+static int completed(const char *name)
+{
+    int i;
+    char key[96];
+    snprintf(key, sizeof key, "\"sock\":\"%s\"", name);
+    for (i = 0; i < nnotes; i++)
+        if (strstr(notes[i], "\"completion\"") && strstr(notes[i], key))
+            return 1;
+    return 0;
+}
+
+
+static u_long nonblocking_of(struct sock *k)
+{
+    return nb_flags[k - socks];
+}
+
+static int load_connectex(SOCKET s)
+{
+    GUID guid = WSAID_CONNECTEX;
+    DWORD bytes = 0;
+    if (connectex_fn)
+        return 1;
+    if (WSAIoctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER, &guid, sizeof guid, &connectex_fn, sizeof connectex_fn,
+                 &bytes, NULL, NULL) != 0)
+        return 0;
+    return connectex_fn != NULL;
+}
+
+static void handle_line(char *line)
+{
+    char *w[16];
+    char value[8192];
+    int n = split(line, w, 16), r, err;
+    double t0;
+    struct sock *k;
+    value[0] = 0;
+    if (n == 0) {
+        skipped("empty request");
+        return;
+    }
+#define ARGS(count)                                                                                                    \
+    do {                                                                                                               \
+        if (n < (count)) {                                                                                             \
+            skipped("too few words in the request");                                                                  \
+            return;                                                                                                    \
+        }                                                                                                              \
+    } while (0)
+#define DONE(ret_expr)                                                                                                 \
+    do {                                                                                                               \
+        long long ret_ = (long long)(ret_expr);                                                                        \
+        err = WSAGetLastError();                                                                                       \
+        answer(ret_, ret_ == SOCKET_ERROR ? err : 0, now_ms() - t0, value);                                            \
+    } while (0)
+
+    t0 = now_ms();
+    if (strcmp(w[0], "startup") == 0) {
+        WSADATA d;
+        ARGS(3);
+        r = WSAStartup(MAKEWORD(atoi(w[1]), atoi(w[2])), &d);
+        snprintf(value, sizeof value, "{\"version\":\"%u.%u\"}", LOBYTE(d.wVersion), HIBYTE(d.wVersion));
+        /* WSAStartup returns its error (as its value) instead of setting WSAGetLastError. */
+        answer(r, r, now_ms() - t0, value);
+    } else if (strcmp(w[0], "cleanup") == 0) {
+        DONE(WSACleanup());
+    } else if (strcmp(w[0], "socket") == 0) {
+        SOCKET s;
+        ARGS(4);
+        s = socket(strcmp(w[3], "v6") == 0 ? AF_INET6 : AF_INET,
+                   strcmp(w[2], "udp") == 0 ? SOCK_DGRAM : SOCK_STREAM,
+                   strcmp(w[2], "udp") == 0 ? IPPROTO_UDP : IPPROTO_TCP);
+        err = WSAGetLastError();
+        if (s != INVALID_SOCKET) {
+            k = find(w[1]);
+            if (k)
+                forget(k); /* the script reuses a name: the old handle stays open, as in C */
+            k = new_sock(w[1], s);
+            if (!k) {
+                closesocket(s);
+                skipped("too many sockets in the agent");
+                return;
+            }
+            nb_flags[k - socks] = 0;
+            answer((long long)s, 0, now_ms() - t0, value);
+        } else {
+            answer(-1, err, now_ms() - t0, value);
+        }
+    } else if (strcmp(w[0], "fionbio") == 0) {
+        u_long on;
+        ARGS(3);
+        on = (u_long)atoi(w[2]);
+        r = ioctlsocket(handle(w[1]), FIONBIO, &on);
+        err = WSAGetLastError();
+        if (r == 0 && (k = find(w[1])) != NULL)
+            nb_flags[k - socks] = on;
+        answer(r, r ? err : 0, now_ms() - t0, value);
+    } else if (strcmp(w[0], "setsockopt") == 0) {
+        const struct opt *o;
+        ARGS(4);
+        o = find_opt(w[2]);
+        if (!o) {
+            skipped("Windows has no such socket option");
+            return;
+        }
+        if (o->kind == 1) {
+            LINGER l;
+            l.l_onoff = atoi(w[3]) > 0;
+            l.l_linger = (u_short)(atoi(w[3]) > 0 ? atoi(w[3]) : 0);
+            DONE(setsockopt(handle(w[1]), o->level, o->opt, (const char *)&l, sizeof l));
+        } else if (o->opt == SO_UPDATE_CONNECT_CONTEXT) {
+            /* The option's value is nothing: the call itself updates the context. */
+            DONE(setsockopt(handle(w[1]), o->level, o->opt, NULL, 0));
+        } else {
+            DWORD v = (DWORD)atoi(w[3]);
+            DONE(setsockopt(handle(w[1]), o->level, o->opt, (const char *)&v, sizeof v));
+        }
+    } else if (strcmp(w[0], "getsockopt") == 0) {
+        const struct opt *o;
+        ARGS(3);
+        o = find_opt(w[2]);
+        if (!o) {
+            skipped("Windows has no such socket option");
+            return;
+        }
+        if (o->kind == 1) {
+            LINGER l;
+            int len = sizeof l;
+            memset(&l, 0, sizeof l);
+            r = getsockopt(handle(w[1]), o->level, o->opt, (char *)&l, &len);
+            snprintf(value, sizeof value, "{\"int\":%d}", l.l_onoff ? (int)l.l_linger : 0);
+        } else {
+            DWORD v = 0;
+            int len = sizeof v;
+            r = getsockopt(handle(w[1]), o->level, o->opt, (char *)&v, &len);
+            /* BOOL options may be answered in one byte. */
+            if (len == 1)
+                v &= 0xff;
+            if (o->opt == SO_ERROR)
+                snprintf(value, sizeof value, "{\"soerror\":%lu}", (unsigned long)v);
+            else if (o->opt == SO_CONNECT_TIME)
+                snprintf(value, sizeof value, "{\"int\":%lu}", (unsigned long)v); /* a DWORD */
+            else
+                snprintf(value, sizeof value, "{\"int\":%ld}", (long)(int)v);
+        }
+        if (r != 0)
+            value[0] = 0;
+        DONE(r);
+    } else if (strcmp(w[0], "limit") == 0) {
+        ARGS(2);
+        block_limit = (DWORD)atol(w[1]);
+        answer(0, 0, now_ms() - t0, value);
+    } else if (strcmp(w[0], "bind") == 0) {
+        struct sockaddr_storage ss;
+        int len, null;
+        ARGS(4);
+        if (!parse_addr(w[2], w[3], &ss, &len, &null)) {
+            skipped("unreadable address");
+            return;
+        }
+        DONE(bind(handle(w[1]), null ? NULL : (struct sockaddr *)&ss, len));
+    } else if (strcmp(w[0], "connect") == 0 || strcmp(w[0], "wsaconnect") == 0) {
+        struct sockaddr_storage ss;
+        int len, null, dlen = 0, wsa = w[0][0] == 'w';
+        char data[1024];
+        WSABUF caller;
+        QOS sqos, gqos;
+        SOCKET s;
+        struct watch wt;
+        HANDLE th = NULL;
+        ARGS(wsa ? 7 : 4);
+        if (!parse_addr(w[2], w[3], &ss, &len, &null)) {
+            skipped("unreadable address");
+            return;
+        }
+        s = handle(w[1]);
+        k = find(w[1]);
+        if (wsa) {
+            dlen = unhex(w[4], data, sizeof data);
+            caller.buf = data;
+            caller.len = (u_long)dlen;
+            memset(&sqos, 0, sizeof sqos);
+            memset(&gqos, 0, sizeof gqos);
+        }
+        memset(&wt, 0, sizeof wt);
+        if (block_limit && k && !nonblocking_of(k)) {
+            wt.s = s;
+            wt.done = CreateEventA(NULL, TRUE, FALSE, NULL);
+            th = CreateThread(NULL, 0, watchdog, &wt, 0, NULL);
+        }
+        if (wsa)
+            r = WSAConnect(s, null ? NULL : (struct sockaddr *)&ss, len, strcmp(w[4], "-") ? &caller : NULL, NULL,
+                           atoi(w[5]) ? &sqos : NULL, atoi(w[6]) ? &gqos : NULL);
+        else
+            r = connect(s, null ? NULL : (struct sockaddr *)&ss, len);
+        err = WSAGetLastError();
+        if (th) {
+            SetEvent(wt.done);
+            WaitForSingleObject(th, INFINITE);
+            CloseHandle(th);
+            CloseHandle(wt.done);
+            if (wt.fired) {
+                char why[160];
+                forget(k);
+                snprintf(why, sizeof why,
+                         "the blocking connect took longer than the agent's limit (%lu ms): its socket was closed to end it",
+                         (unsigned long)block_limit);
+                skipped(why);
+                return;
+            }
+        }
+        answer(r, r == SOCKET_ERROR ? err : 0, now_ms() - t0, value);
+    } else if (strcmp(w[0], "connectex") == 0) {
+        struct sockaddr_storage ss;
+        int len, null, dlen;
+        DWORD sent = 0;
+        BOOL ok;
+        SOCKET s;
+        ARGS(5);
+        if (!parse_addr(w[2], w[3], &ss, &len, &null)) {
+            skipped("unreadable address");
+            return;
+        }
+        s = handle(w[1]);
+        if (!load_connectex(s)) {
+            /* Without a socket there is no way to ask for the pointer; answer what
+             * WSAIoctl said. */
+            answer(0, WSAGetLastError(), now_ms() - t0, "{\"bool\":false}");
+            return;
+        }
+        k = find(w[1]);
+        if (!k) {
+            ok = connectex_fn(s, null ? NULL : (struct sockaddr *)&ss, len, NULL, 0, &sent, NULL);
+            err = WSAGetLastError();
+            answer(ok ? 1 : 0, ok ? 0 : err, now_ms() - t0, "{\"bool\":true}");
+            return;
+        }
+        if (!k->ov.hEvent)
+            k->ov.hEvent = WSACreateEvent();
+        else if (!k->ov_pending)
+            WSAResetEvent(k->ov.hEvent);
+        dlen = unhex(w[4], k->sendbuf, sizeof k->sendbuf);
+        {
+            /* A second ConnectEx while one is pending gets its own OVERLAPPED: reusing
+             * the pending one would be undefined. */
+            static OVERLAPPED spare;
+            OVERLAPPED *ov = k->ov_pending ? &spare : &k->ov;
+            if (ov == &spare) {
+                memset(&spare, 0, sizeof spare);
+            } else {
+                HANDLE h = k->ov.hEvent;
+                memset(&k->ov, 0, sizeof k->ov);
+                k->ov.hEvent = h;
+            }
+            ok = connectex_fn(s, null ? NULL : (struct sockaddr *)&ss, len, dlen ? k->sendbuf : NULL, (DWORD)dlen,
+                              &sent, ov);
+            err = WSAGetLastError();
+            if (ov == &k->ov && (ok || err == ERROR_IO_PENDING))
+                k->ov_pending = 1;
+        }
+        answer(ok ? 1 : 0, ok ? 0 : err, now_ms() - t0, "{\"bool\":true}");
+    } else if (strcmp(w[0], "select") == 0) {
+        static fd_set rs, ws, xs;
+        static SOCKET rh[FD_SETSIZE], wh[FD_SETSIZE], xh[FD_SETSIZE];
+        static char rn[FD_SETSIZE][64], wn[FD_SETSIZE][64], xn[FD_SETSIZE][64];
+        int nr, nw, nx, ms;
+        struct timeval tv;
+        ARGS(5);
+        ms = atoi(w[1]);
+        fill_set(w[2], &rs, rh, rn, &nr);
+        fill_set(w[3], &ws, wh, wn, &nw);
+        fill_set(w[4], &xs, xh, xn, &nx);
+        tv.tv_sec = ms / 1000;
+        tv.tv_usec = (ms % 1000) * 1000;
+        /* Empty sets are passed as NULL, as a C program that has nothing to watch would. */
+        r = select(0, nr ? &rs : NULL, nw ? &ws : NULL, nx ? &xs : NULL, ms < 0 ? NULL : &tv);
+        err = WSAGetLastError();
+        if (r != SOCKET_ERROR) {
+            strcpy(value, "{\"read\":");
+            set_json(value, sizeof value, &rs, rh, rn, nr);
+            strcat(value, ",\"write\":");
+            set_json(value, sizeof value, &ws, wh, wn, nw);
+            strcat(value, ",\"except\":");
+            set_json(value, sizeof value, &xs, xh, xn, nx);
+            strcat(value, "}");
+        }
+        answer(r, r == SOCKET_ERROR ? err : 0, now_ms() - t0, value);
+    } else if (strcmp(w[0], "poll") == 0) {
+        WSAPOLLFD fds[64];
+        char names[64][64];
+        int nf = 0, i;
+        char *tok;
+        ARGS(3);
+        if (strcmp(w[2], "-") != 0)
+            for (tok = strtok(w[2], ","); tok && nf < 64; tok = strtok(NULL, ",")) {
+                fds[nf].fd = handle(tok);
+                fds[nf].events = POLLRDNORM | POLLWRNORM;
+                fds[nf].revents = 0;
+                strncpy(names[nf], tok, 63);
+                names[nf][63] = 0;
+                nf++;
+            }
+        r = WSAPoll(fds, (ULONG)nf, atoi(w[1]));
+        err = WSAGetLastError();
+        if (r != SOCKET_ERROR) {
+            strcpy(value, "{\"revents\":[");
+            for (i = 0; i < nf; i++) {
+                size_t len = strlen(value);
+                snprintf(value + len, sizeof value - len, "%s[\"%s\",%u]", i ? "," : "", names[i],
+                         (unsigned)(unsigned short)fds[i].revents);
+            }
+            strcat(value, "]}");
+        }
+        answer(r, r == SOCKET_ERROR ? err : 0, now_ms() - t0, value);
+    } else if (strcmp(w[0], "eventselect") == 0) {
+        ARGS(3);
+        k = find(w[1]);
+        if (k && !k->ev)
+            k->ev = WSACreateEvent();
+        DONE(WSAEventSelect(handle(w[1]), k ? k->ev : NULL, atol(w[2])));
+    } else if (strcmp(w[0], "asyncselect") == 0) {
+        ARGS(3);
+        DONE(WSAAsyncSelect(handle(w[1]), hwnd, WM_SOCKLAB, atol(w[2])));
+    } else if (strcmp(w[0], "enum") == 0) {
+        WSANETWORKEVENTS ne;
+        int i;
+        ARGS(2);
+        k = find(w[1]);
+        memset(&ne, 0, sizeof ne);
+        r = WSAEnumNetworkEvents(handle(w[1]), k ? k->ev : NULL, &ne);
+        err = WSAGetLastError();
+        if (r == 0) {
+            snprintf(value, sizeof value, "{\"events\":%ld,\"errors\":[", ne.lNetworkEvents);
+            for (i = 0; i < FD_MAX_EVENTS; i++) {
+                size_t len = strlen(value);
+                snprintf(value + len, sizeof value - len, "%s%d", i ? "," : "", ne.iErrorCode[i]);
+            }
+            strcat(value, "]}");
+        }
+        answer(r, r ? err : 0, now_ms() - t0, value);
+    } else if (strcmp(w[0], "getsockname") == 0 || strcmp(w[0], "getpeername") == 0) {
+        struct sockaddr_storage ss;
+        int len = sizeof ss;
+        ARGS(2);
+        memset(&ss, 0, sizeof ss);
+        if (w[0][3] == 's')
+            r = getsockname(handle(w[1]), (struct sockaddr *)&ss, &len);
+        else
+            r = getpeername(handle(w[1]), (struct sockaddr *)&ss, &len);
+        if (r == 0)
+            addr_value((struct sockaddr *)&ss, value, sizeof value);
+        DONE(r);
+    } else if (strcmp(w[0], "send") == 0) {
+        char data[2048];
+        int dlen;
+        ARGS(3);
+        dlen = unhex(w[2], data, sizeof data);
+        DONE(send(handle(w[1]), data, dlen, 0));
+    } else if (strcmp(w[0], "sendto") == 0) {
+        struct sockaddr_storage ss;
+        int len, null, dlen;
+        char data[2048];
+        ARGS(5);
+        if (!parse_addr(w[2], w[3], &ss, &len, &null)) {
+            skipped("unreadable address");
+            return;
+        }
+        dlen = unhex(w[4], data, sizeof data);
+        DONE(sendto(handle(w[1]), data, dlen, 0, null ? NULL : (struct sockaddr *)&ss, len));
+    } else if (strcmp(w[0], "recv") == 0 || strcmp(w[0], "recvfrom") == 0) {
+        char data[2048], from_text[256];
+        struct sockaddr_storage ss;
+        int len = sizeof ss, limit;
+        SOCKET s;
+        ARGS(3);
+        s = handle(w[1]);
+        limit = atoi(w[2]);
+        k = find(w[1]);
+        if (k && !nonblocking_of(k) && !ready_within(s, limit)) {
+            skipped("a blocking receive with nothing to receive would block longer than socklab waits");
+            return;
+        }
+        t0 = now_ms();
+        memset(&ss, 0, sizeof ss);
+        if (w[0][4] == 'f')
+            r = recvfrom(s, data, sizeof data, 0, (struct sockaddr *)&ss, &len);
+        else
+            r = recv(s, data, sizeof data, 0);
+        err = WSAGetLastError();
+        if (r >= 0) {
+            char hx[4200];
+            hex(data, r, hx);
+            from_text[0] = 0;
+            if (w[0][4] == 'f' && ss.ss_family) {
+                addr_value((struct sockaddr *)&ss, from_text, sizeof from_text);
+                snprintf(value, sizeof value, "{\"data\":\"%s\",\"from\":%s}", hx, from_text);
+            } else {
+                snprintf(value, sizeof value, "{\"data\":\"%s\"}", hx);
+            }
+        }
+        answer(r, r == SOCKET_ERROR ? err : 0, now_ms() - t0, value);
+    } else if (strcmp(w[0], "accept") == 0) {
+        SOCKET s, a;
+        ARGS(4);
+        s = handle(w[1]);
+        k = find(w[1]);
+        if (k && !nonblocking_of(k) && !ready_within(s, atoi(w[3]))) {
+            skipped("a blocking accept with nobody connecting would block longer than socklab waits");
+            return;
+        }
+        t0 = now_ms();
+        a = accept(s, NULL, NULL);
+        err = WSAGetLastError();
+        if (a != INVALID_SOCKET) {
+            struct sock *nk = find(w[2]);
+            u_long inherited = k ? nonblocking_of(k) : 0;
+            if (nk)
+                forget(nk);
+            nk = new_sock(w[2], a);
+            if (!nk) {
+                closesocket(a);
+                skipped("too many sockets in the agent");
+                return;
+            }
+            /* An accepted socket has the listener's properties, its blocking mode included. */
+            nb_flags[nk - socks] = inherited;
+            answer((long long)a, 0, now_ms() - t0, value);
+        } else {
+            answer(-1, err, now_ms() - t0, value);
+        }
+    } else if (strcmp(w[0], "listen") == 0) {
+        ARGS(3);
+        DONE(listen(handle(w[1]), atoi(w[2])));
+    } else if (strcmp(w[0], "shutdown") == 0) {
+        ARGS(3);
+        DONE(shutdown(handle(w[1]), atoi(w[2])));
+    } else if (strcmp(w[0], "close") == 0) {
+        ARGS(2);
+        k = find(w[1]);
+        r = closesocket(handle(w[1]));
+        err = WSAGetLastError();
+        if (k) {
+            /* A ConnectEx still pending is cancelled by the close; its OVERLAPPED must stay
+             * valid until it completes, so wait for that (bounded). */
+            if (k->ov_pending)
+                WaitForSingleObject(k->ov.hEvent, 2000);
+            k->ov_pending = 0;
+            forget(k);
+        }
+        answer(r, r ? err : 0, now_ms() - t0, value);
+    } else if (strcmp(w[0], "wait") == 0) {
+        ARGS(2);
+        pass_time((DWORD)atol(w[1]));
+        answer(0, 0, now_ms() - t0, value);
+    } else if (strcmp(w[0], "until") == 0) {
+        /* Poll the socket's state until the condition holds or the limit passes. Connected:
+         * writable. Failed: in exceptfds (a failed connect). Event: a window message or a
+         * completion arrived, or the socket's event object was signalled. */
+        DWORD limit, start = GetTickCount();
+        SOCKET s;
+        int met = 0;
+        ARGS(4);
+        s = handle(w[1]);
+        k = find(w[1]);
+        limit = (DWORD)atol(w[3]);
+        for (;;) {
+            fd_set ws, xs;
+            struct timeval tv = {0, 0};
+            pump();
+            if (strcmp(w[2], "event") == 0) {
+                met = nnotes > 0 || (k && k->ev && WaitForSingleObject(k->ev, 0) == WAIT_OBJECT_0);
+            } else if (k && k->ov_pending) {
+                met = 0; /* ConnectEx: the completion decides (below) */
+            } else if (k && completed(k->name)) {
+                break;
+            } else {
+                FD_ZERO(&ws);
+                FD_ZERO(&xs);
+                FD_SET(s, &ws);
+                FD_SET(s, &xs);
+                r = select(0, NULL, &ws, &xs, &tv);
+                if (r == SOCKET_ERROR)
+                    break;
+                if (strcmp(w[2], "connected") == 0)
+                    met = FD_ISSET(s, &ws) != 0;
+                else
+                    met = FD_ISSET(s, &xs) != 0;
+                if (r > 0 && !met)
+                    break; /* the other outcome: it will not come */
+            }
+            if (met || GetTickCount() - start >= limit)
+                break;
+            MsgWaitForMultipleObjects(0, NULL, FALSE, 5, QS_ALLINPUT);
+        }
+        if (!met && k && strcmp(w[2], "event") != 0) {
+            /* A ConnectEx that completed: its completion note says how. */
+            int i;
+            char key[96];
+            snprintf(key, sizeof key, "\"sock\":\"%s\"", k->name);
+            for (i = 0; i < nnotes; i++)
+                if (strstr(notes[i], "\"completion\"") && strstr(notes[i], key)) {
+                    int ok = strstr(notes[i], "\"error\":0,") != NULL;
+                    met = strcmp(w[2], "connected") == 0 ? ok : !ok;
+                }
+        }
+        snprintf(value, sizeof value, "{\"met\":%s}", met ? "true" : "false");
+        answer(0, 0, now_ms() - t0, value);
+    } else {
+        skipped("the agent does not know this request");
+    }
+#undef ARGS
+#undef DONE
+}
+
+int main(void)
+{
+    static char line[LINE_MAX_LEN];
+    WNDCLASSA wc;
+    WSADATA d;
+    QueryPerformanceFrequency(&freq);
+    memset(&wc, 0, sizeof wc);
+    wc.lpfnWndProc = wndproc;
+    wc.hInstance = GetModuleHandleA(NULL);
+    wc.lpszClassName = "socklab-agent";
+    RegisterClassA(&wc);
+    /* A message-only window: never shown, receives WSAAsyncSelect's messages. */
+    hwnd = CreateWindowA("socklab-agent", "socklab-agent", 0, 0, 0, 0, 0, HWND_MESSAGE, NULL, wc.hInstance, NULL);
+    /* socklab starts Winsock 2.2 for the script, as its models assume. */
+    if (WSAStartup(MAKEWORD(2, 2), &d) != 0) {
+        printf("{\"hello\":\"socklab-agent\",\"error\":\"WSAStartup failed\"}\n");
+        return 1;
+    }
+    printf("{\"hello\":\"socklab-agent\",\"version\":1,\"winsock\":\"%u.%u\",\"window\":%s}\n", LOBYTE(d.wVersion),
+           HIBYTE(d.wVersion), hwnd ? "true" : "false");
+    fflush(stdout);
+    while (fgets(line, sizeof line, stdin)) {
+        if (strncmp(line, "quit", 4) == 0)
+            break;
+        handle_line(line);
+    }
+    return 0;
+}

@@ -1,0 +1,312 @@
+//! Live steps that wait for the kernel: a blocking connect to `@pending`, a `select` with a long
+//! timeout, `wait NAME failed`. The app never blocks: it lends the lab's kernel to the terminal
+//! layer ([`Effect::RunJob`], [`App::take_job`]), shows the step at once in the log with a
+//! running clock ([`Msg::JobClock`]), keeps every view usable, and completes the step when the
+//! kernel answers ([`App::kernel_done`]). Esc gives up ([`Effect::Interrupt`]): the terminal
+//! layer cuts the call short from another thread (a blocked call on one socket: that socket is
+//! shut down, and socklab then closes it in every personality; a wait or a select: socklab
+//! stops waiting), which is itself a lesson: on Windows a call blocked in one thread fails with
+//! WSAEINTR (10004) when another thread closes its socket, and later calls on it answer
+//! WSAENOTSOCK (EBADF on Linux).
+
+use std::time::Duration;
+
+use crate::core::call::{Call, SockRef};
+use crate::script::ast::{Stmt, StmtKind};
+use crate::session::lab::{Interrupt, Kernel, KernelDone, KernelJob};
+
+#[allow(unused_imports)]
+use super::Msg;
+use super::{App, Effect, Level};
+
+/// The step waiting for the kernel.
+#[derive(Debug)]
+pub struct Pending {
+    pub stmt: Stmt,
+    pub from_key: bool,
+    /// Real time it has waited so far (from [`Msg::JobClock`]).
+    pub elapsed: Duration,
+    /// The user gave up: what socklab did about it.
+    pub gave_up: Option<String>,
+    /// The status line once this step completes (the account of a give-up, kept over the
+    /// `closesocket` that follows it).
+    pub status_after: Option<String>,
+}
+
+/// The kernel lent for a job, until the terminal layer takes it.
+pub struct Lent(pub KernelJob, pub Box<dyn Kernel>);
+
+impl std::fmt::Debug for Lent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Lent").field(&self.0).finish_non_exhaustive()
+    }
+}
+
+/// What the log shows of the pending step.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingView {
+    pub line_no: usize,
+    pub text: String,
+    pub secs: u64,
+    pub giving_up: bool,
+}
+
+impl App {
+    /// Live: lend the kernel for `job` and show the step as pending. `false` on the simulated
+    /// network (the caller runs the step at once).
+    pub(super) fn start_job(&mut self, job: KernelJob, stmt: &Stmt, from_key: bool) -> bool {
+        if !self.ws.lab.is_live() || self.replay.is_some() {
+            return false;
+        }
+        let Some(k) = self.ws.lab.take_kernel() else { return false };
+        self.job = Some(Lent(job, k));
+        self.pending =
+            Some(Pending { stmt: stmt.clone(), from_key, elapsed: Duration::ZERO, gave_up: None, status_after: None });
+        self.effects.push(Effect::RunJob);
+        self.set_status(
+            format!(
+                "{}: {} waits for the kernel (real time): Esc gives up on it, q quits; every view works meanwhile",
+                stmt.span.line, stmt.text
+            ),
+            Level::Info,
+        );
+        true
+    }
+
+    /// The step waiting for the kernel, if any.
+    pub fn pending(&self) -> Option<PendingView> {
+        self.pending.as_ref().map(|p| PendingView {
+            line_no: p.stmt.span.line,
+            text: p.stmt.text.clone(),
+            secs: p.elapsed.as_secs(),
+            giving_up: p.gave_up.is_some(),
+        })
+    }
+
+    /// The terminal layer takes the kernel and its job (after [`Effect::RunJob`]), with the
+    /// handle that can cut it short.
+    #[allow(clippy::type_complexity)]
+    pub fn take_job(&mut self) -> Option<(KernelJob, Box<dyn Kernel>, Option<Box<dyn Interrupt>>)> {
+        let Lent(job, k) = self.job.take()?;
+        let stop = k.interrupter(&job);
+        Some((job, k, stop))
+    }
+
+    /// Run a taken job here, blocking (tests, and callers without a worker).
+    pub fn run_job_here(&mut self) -> Vec<Effect> {
+        let Some((job, mut k, _)) = self.take_job() else { return Vec::new() };
+        let done = job.run(&mut *k);
+        self.kernel_done(k, done)
+    }
+
+    pub(super) fn job_clock(&mut self, d: Duration) -> bool {
+        let Some(p) = self.pending.as_mut() else { return false };
+        let before = p.elapsed.as_secs();
+        p.elapsed = d;
+        // First tick (the step has lasted long enough to be drawn), then once a second.
+        before != d.as_secs() || d < Duration::from_secs(1)
+    }
+
+    /// Esc while a step blocks.
+    pub(super) fn give_up(&mut self) -> bool {
+        let Some(p) = self.pending.as_mut() else { return false };
+        if p.gave_up.is_some() {
+            return false;
+        }
+        p.gave_up = Some(String::new());
+        let text = format!("giving up on `{}`…", p.stmt.text);
+        self.effects.push(Effect::Interrupt);
+        self.set_status(text, Level::Warn);
+        true
+    }
+
+    /// The terminal layer cut the step short and says how.
+    pub fn interrupted(&mut self, what: String) {
+        if let Some(p) = self.pending.as_mut() {
+            p.gave_up = Some(what);
+        }
+    }
+
+    /// The kernel answered the pending step: complete it as if it had run at once.
+    pub fn kernel_done(&mut self, k: Box<dyn Kernel>, done: KernelDone) -> Vec<Effect> {
+        self.ws.lab.put_kernel(k);
+        let Some(p) = self.pending.take() else { return vec![Effect::Redraw] };
+        let secs = p.elapsed.as_secs_f64();
+        let sock = match &p.stmt.kind {
+            StmtKind::Call(c) if !matches!(c, Call::Select { .. } | Call::Poll { .. } | Call::Epoll { .. }) => {
+                match c.sock() {
+                    Some(SockRef::Name(n)) => Some(n.clone()),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        let kernel_said = match &done {
+            KernelDone::Call(crate::session::lab::KernelAnswer::Performed { error, .. }) => {
+                Some(error.map(|e| e.to_string()).unwrap_or_else(|| "success".into()))
+            }
+            _ => None,
+        };
+        let text = p.stmt.text.clone();
+        self.run_stmt(p.stmt, p.from_key, Some(done));
+        if let Some(m) = p.status_after {
+            self.set_status(m, Level::Warn);
+        }
+        if let Some(what) = p.gave_up {
+            let mut msg = format!("gave up on `{text}` after {secs:.1} s: {what}");
+            if let Some(k) = kernel_said {
+                msg.push_str(&format!("; the kernel's call answered {k}"));
+            }
+            if let Some(e) = self.ws.log.last_mut().filter(|e| e.text == text) {
+                e.gave_up = Some(msg.clone());
+            }
+            match sock {
+                Some(s) if what.contains("shut") => {
+                    msg.push_str(&format!(
+                        ". Then socklab closed {s} everywhere: on Windows a call blocked in another thread fails \
+                         with WSAEINTR (10004) when its socket is closed; later calls on {s} answer WSAENOTSOCK / EBADF"
+                    ));
+                    self.run_line(&format!("closesocket {s}"), true);
+                }
+                _ => msg.push_str(". The models answered the step run to its end; e explains"),
+            }
+            match self.pending.as_mut() {
+                // The closesocket waits for the kernel in turn: the account stays until it is done.
+                Some(next) => next.status_after = Some(msg),
+                None => self.set_status(msg, Level::Warn),
+            }
+        }
+        let mut fx = vec![Effect::Redraw];
+        fx.append(&mut self.effects);
+        if self.quit {
+            fx.push(Effect::Quit);
+        }
+        fx
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::keys::{Action, Key, KeyCode};
+    use super::super::{AppOptions, Msg, NetKind, Overlay};
+    use super::*;
+    use crate::core::codes::Code;
+    use crate::core::model::{Ret, Value};
+    use crate::session::lab::{KernelAnswer, Until};
+
+    /// A kernel that answers every call at once; a connect answers ECONNRESET, as Linux does
+    /// when its socket is shut down from the side during the handshake.
+    struct Instant;
+
+    struct Stop;
+
+    impl Interrupt for Stop {
+        fn interrupt(&self) -> String {
+            "shut s down from another thread".into()
+        }
+    }
+
+    impl Kernel for Instant {
+        fn perform(&mut self, call: &Call) -> KernelAnswer {
+            let error = matches!(call, Call::Connect { .. }).then_some(Code::ECONNRESET);
+            let ret = match call {
+                Call::Socket { .. } => Ret::Handle(Some(3)),
+                _ if error.is_some() => Ret::Int(-1),
+                _ => Ret::Int(0),
+            };
+            KernelAnswer::Performed { ret, error, value: Value::None, elapsed: Duration::ZERO, tcp_state: None }
+        }
+        fn sleep(&mut self, _d: Duration) {}
+        fn wait_until(&mut self, _sock: &str, _until: Until, _limit: Duration) -> (bool, Duration) {
+            (false, Duration::ZERO)
+        }
+        fn tcp_state(&self, _sock: &str) -> Option<String> {
+            None
+        }
+        fn interrupter(&self, _job: &KernelJob) -> Option<Box<dyn Interrupt>> {
+            Some(Box::new(Stop))
+        }
+    }
+
+    /// A kernel that does not make connects (as for a destination beyond loopback).
+    struct NotMade;
+
+    impl Kernel for NotMade {
+        fn perform(&mut self, call: &Call) -> KernelAnswer {
+            match call {
+                Call::Connect { .. } => KernelAnswer::NotPerformed { why: "outside loopback".into() },
+                c => Instant.perform(c),
+            }
+        }
+        fn sleep(&mut self, _d: Duration) {}
+        fn wait_until(&mut self, _sock: &str, _until: Until, _limit: Duration) -> (bool, Duration) {
+            (false, Duration::ZERO)
+        }
+        fn tcp_state(&self, _sock: &str) -> Option<String> {
+            None
+        }
+    }
+
+    /// Issue 12 item 3: a call not made for real says so in the log, the state panel's data
+    /// and explain, instead of looking like the kernel's answer.
+    #[test]
+    fn a_call_not_made_is_marked_as_such() {
+        let mut app =
+            App::new(AppOptions { kernel: Some(Box::new(NotMade)), net: NetKind::Live, ..AppOptions::default() });
+        for l in ["socket udp as u", "connect u 255.255.255.255:7006"] {
+            app.update(Msg::Line(l.into()));
+            app.run_job_here();
+        }
+        let e = &app.log()[1];
+        let c = e.cell(0);
+        assert!(c.short.starts_with('⊘') && c.full.contains("not made (outside loopback)"), "{c:?}");
+        assert!(!e.cell(1).short.starts_with('⊘'), "only the kernel's column");
+        let s = &app.sockets()[0];
+        assert_eq!(app.not_made(s).as_deref(), Some("outside loopback"));
+        let x = crate::app::explain::explain(&app, 1).unwrap();
+        let all: Vec<&str> = x.sections.iter().flat_map(|s| s.lines.iter().map(|(_, t)| t.as_str())).collect();
+        assert!(all.iter().any(|t| t.contains("not made for real: outside loopback")), "{all:?}");
+    }
+
+    fn live() -> App {
+        App::new(AppOptions { kernel: Some(Box::new(Instant)), net: NetKind::Live, ..AppOptions::default() })
+    }
+
+    #[test]
+    fn a_live_step_is_pending_until_the_kernel_answers_and_the_app_stays_usable() {
+        let mut app = live();
+        let fx = app.update(Msg::Line("socket tcp as s".into()));
+        assert!(fx.contains(&Effect::RunJob), "{fx:?}");
+        assert_eq!(app.pending().map(|p| p.text), Some("socket tcp as s".to_string()));
+        assert!(app.log().is_empty(), "the row is completed when the kernel answers");
+        app.run_job_here();
+        assert!(app.pending().is_none());
+        assert_eq!(app.log().len(), 1);
+
+        let fx = app.update(Msg::Line("connect s @pending".into()));
+        assert!(fx.contains(&Effect::RunJob));
+        app.update(Msg::JobClock(Duration::from_millis(3200)));
+        assert_eq!(app.pending().map(|p| p.secs), Some(3));
+        // Another line waits; the views work.
+        app.update(Msg::Line("socket udp".into()));
+        assert!(app.status().text.contains("still blocking"), "{}", app.status().text);
+        app.update(Msg::Key(Action::Help));
+        assert!(matches!(app.overlay(), Some(Overlay::Help { .. })));
+        let esc = Key { code: KeyCode::Esc, ctrl: false, alt: false };
+        app.update(Msg::Input(esc));
+        assert!(app.overlay().is_none(), "Esc closes the overlay first");
+        let fx = app.update(Msg::Input(esc));
+        assert!(fx.contains(&Effect::Interrupt), "the next Esc gives up: {fx:?}");
+        app.interrupted("shut s down from another thread".into());
+        let fx = app.run_job_here();
+        // The connect row is there, marked, and the socket is closed everywhere next.
+        assert!(fx.contains(&Effect::RunJob), "closesocket goes to the kernel too: {fx:?}");
+        app.run_job_here();
+        let log = app.log();
+        assert_eq!(log.len(), 3, "{:?}", log.iter().map(|e| &e.text).collect::<Vec<_>>());
+        assert!(log[1].gave_up.as_deref().is_some_and(|g| g.contains("shut s down")), "{:?}", log[1].gave_up);
+        assert_eq!(log[2].text, "closesocket s");
+        assert!(app.status().text.contains("gave up on `connect s @pending`"), "{}", app.status().text);
+        assert!(app.status().text.contains("WSAEINTR"), "{}", app.status().text);
+    }
+}

@@ -1,0 +1,536 @@
+//! When do personalities differ? The one definition every view uses: the transcript of
+//! `socklab run --compare`, replay, the exports, the TUI's log and explain's verdict.
+//!
+//! A row is compared from what each personality *returned*, aspect by aspect:
+//!
+//! | aspect     | compared                                                                  |
+//! |------------|---------------------------------------------------------------------------|
+//! | result     | the return value (a count, 0, -1 / `SOCKET_ERROR`, a valid or invalid handle) |
+//! | error      | the error code, through the cross-platform mapping below                  |
+//! | value      | what the call handed back: select sets, poll bits, network events and their errors, an option's value, an address, data |
+//! | state      | the state changes the row caused (socket, new state, the error kept with it) |
+//! | events     | notifications (FD_* events, window messages, completions, readiness); only between personalities of the same API family, since Linux has no network events and Winsock no readiness callbacks |
+//! | condition  | for `wait NAME ...`: whether the condition was reached                   |
+//!
+//! Each aspect gives one of three marks, and the row takes the strongest:
+//! - [`Mark::Same`]: the same answer.
+//! - [`Mark::Words`] (`≈`): the same meaning in each platform's words: `ECONNREFUSED` and
+//!   `WSAECONNREFUSED`, `EINPROGRESS` and `WSAEWOULDBLOCK` for a connect that has started, or two
+//!   ephemeral ports each system picked from its own range.
+//! - [`Mark::Differs`] (`≠`): a real difference a porter has to handle.
+//!
+//! Not compared: timing (how long a call blocked; the 2 s of a refused connect on Windows shows
+//! as a difference in *state* when it matters), the rule and note, and a personality that has no
+//! such call (`n/a`: its cell says so, and the others are compared among themselves). A state
+//! that already differed before the row is not a difference *of this row*: it was marked on the
+//! row that caused it, and the socket list keeps showing it.
+//!
+//! The mapping between platforms is explicit: two codes mean the same when one is the other's
+//! [`Code::counterpart`] (the same Berkeley error under each platform's spelling) or when they
+//! form a pair of [`SAME_MEANING`], with the reason written there.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use super::codes::Code;
+use super::format::{error_text, ret_text, value_text};
+use super::model::{Notification, Ret, Transition, Value};
+use super::personality::PersonalityId;
+use super::profile::Profile;
+
+/// How the answers of one row relate. Ordered: a row takes the strongest mark of its aspects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum Mark {
+    /// The same answer everywhere.
+    #[default]
+    Same,
+    /// The same meaning, in each platform's words (`≈`).
+    Words,
+    /// A real difference (`≠`).
+    Differs,
+}
+
+impl Mark {
+    /// The one-character mark (a space for [`Mark::Same`]).
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Mark::Same => " ",
+            Mark::Words => "≈",
+            Mark::Differs => "≠",
+        }
+    }
+
+    /// What the mark means, in a sentence (help, legends, explain).
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Mark::Same => "every personality answered the same",
+            Mark::Words => "the same meaning, in each platform's words",
+            Mark::Differs => "the personalities differ: result, error, value, sets, events or state",
+        }
+    }
+}
+
+/// Pairs of codes from the two platforms that name the same outcome although neither is the
+/// other's counterpart, with what they both mean. (Counterparts, `ECONNREFUSED` and
+/// `WSAECONNREFUSED`, need no row: [`Code::counterpart`] links them.)
+pub const SAME_MEANING: &[(Code, Code, &str)] = &[
+    (
+        Code::EINPROGRESS,
+        Code::WSAEWOULDBLOCK,
+        "a nonblocking connect has started and completes later (Linux names it EINPROGRESS, Winsock WSAEWOULDBLOCK)",
+    ),
+    (
+        Code::EBADF,
+        Code::WSAENOTSOCK,
+        "the descriptor is closed or never was a socket (Linux says EBADF, Winsock WSAENOTSOCK)",
+    ),
+];
+
+/// How two codes relate: equal, the same meaning across platforms, or different.
+pub fn codes(a: Option<Code>, b: Option<Code>) -> Mark {
+    match (a, b) {
+        (None, None) => Mark::Same,
+        (Some(a), Some(b)) if a == b => Mark::Same,
+        (Some(a), Some(b)) if same_meaning(a, b).is_some() => Mark::Words,
+        _ => Mark::Differs,
+    }
+}
+
+/// Why two codes of different platforms mean the same, if they do.
+pub fn same_meaning(a: Code, b: Code) -> Option<&'static str> {
+    if a.platform() == b.platform() {
+        return None;
+    }
+    if a.counterpart() == Some(b) {
+        return Some("the same error under each platform's name");
+    }
+    SAME_MEANING.iter().find(|(x, y, _)| (*x == a && *y == b) || (*x == b && *y == a)).map(|(_, _, why)| *why)
+}
+
+/// What one personality returned for one row.
+#[derive(Clone, Copy, Debug)]
+pub struct Returned<'a> {
+    pub p: PersonalityId,
+    /// The return value; `None` for a wait (time passing returns nothing).
+    pub ret: Option<Ret>,
+    pub error: Option<Code>,
+    pub value: &'a Value,
+    pub transitions: &'a [Transition],
+    pub notifications: &'a [Notification],
+    /// `wait NAME ...`: whether the condition was reached.
+    pub met: Option<bool>,
+}
+
+impl<'a> Returned<'a> {
+    /// What a wait returned: the changes and notifications time brought.
+    pub fn wait(
+        p: PersonalityId,
+        met: bool,
+        transitions: &'a [Transition],
+        notifications: &'a [Notification],
+    ) -> Returned<'a> {
+        static NONE: Value = Value::None;
+        Returned { p, ret: None, error: None, value: &NONE, transitions, notifications, met: Some(met) }
+    }
+
+    fn applicable(&self) -> bool {
+        self.ret != Some(Ret::NotApplicable)
+    }
+}
+
+/// One aspect in which a row's answers are not the same.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub mark: Mark,
+    /// `result`, `error`, `value`, `state`, `events` or `condition`.
+    pub aspect: &'static str,
+    /// Each personality's side, grouped: `linux: 2 · winsock, windows, winsock1: 1`, then why
+    /// the words mean the same when they do.
+    pub text: String,
+}
+
+/// The comparison of one row.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Verdict {
+    pub mark: Mark,
+    pub findings: Vec<Finding>,
+}
+
+/// Compare what the personalities returned for one row.
+pub fn compare(rows: &[Returned<'_>]) -> Verdict {
+    let rows: Vec<&Returned<'_>> = rows.iter().filter(|r| r.applicable()).collect();
+    let mut v = Verdict::default();
+    if rows.len() < 2 {
+        return v;
+    }
+    let add = |v: &mut Verdict,
+               aspect: &'static str,
+               mark: Mark,
+               show: &dyn Fn(&Returned<'_>) -> String,
+               why: Vec<String>| {
+        if mark == Mark::Same {
+            return;
+        }
+        let mut text = grouped(&rows, show);
+        for w in why.into_iter().collect::<BTreeSet<_>>() {
+            let _ = write!(text, "; {w}");
+        }
+        v.mark = v.mark.max(mark);
+        v.findings.push(Finding { mark, aspect, text });
+    };
+
+    // result
+    // A failure's -1 against a success's value is said by the error already.
+    let m = pairs(&rows, |a, b| if a.error.is_some() != b.error.is_some() { Mark::Same } else { rets(a.ret, b.ret) });
+    add(&mut v, "result", m, &|r| r.ret.map(|x| ret_text(&x, Profile::of(r.p))).unwrap_or_default(), Vec::new());
+
+    // error
+    let m = pairs(&rows, |a, b| codes(a.error, b.error));
+    add(&mut v, "error", m, &|r| error_text(r.error), code_reasons(rows.iter().map(|r| r.error)));
+
+    // value
+    let m = pairs(&rows, |a, b| values(a.value, b.value));
+    let mut why = code_reasons(rows.iter().flat_map(|r| value_codes(r.value)));
+    if m == Mark::Words && rows.iter().any(|r| matches!(r.value, Value::Addr { .. })) {
+        why.push("each system picks an ephemeral port from its own range".into());
+    }
+    add(&mut v, "value", m, &|r| value_or_dash(r), why);
+
+    // state
+    let m = pairs(&rows, |a, b| transitions(a.transitions, b.transitions));
+    add(
+        &mut v,
+        "state",
+        m,
+        &|r| transitions_text(r.transitions),
+        code_reasons(rows.iter().flat_map(|r| r.transitions.iter().map(|t| t.error))),
+    );
+
+    // events, within each API family
+    let m = pairs(&rows, |a, b| {
+        if a.p.is_winsock() != b.p.is_winsock() { Mark::Same } else { notifications(a.notifications, b.notifications) }
+    });
+    if m != Mark::Same {
+        // Only the family whose members differ is shown.
+        let fam: Vec<&Returned<'_>> = rows
+            .iter()
+            .copied()
+            .filter(|a| {
+                rows.iter().any(|b| {
+                    a.p.is_winsock() == b.p.is_winsock()
+                        && notifications(a.notifications, b.notifications) != Mark::Same
+                })
+            })
+            .collect();
+        let text = grouped(&fam, &|r| notifications_text(r.notifications, r.p));
+        v.mark = v.mark.max(m);
+        v.findings.push(Finding { mark: m, aspect: "events", text });
+    }
+
+    // condition
+    let m = pairs(&rows, |a, b| if a.met == b.met { Mark::Same } else { Mark::Differs });
+    add(
+        &mut v,
+        "condition",
+        m,
+        &|r| match r.met {
+            Some(true) | None => "reached".into(),
+            Some(false) => "not reached".into(),
+        },
+        Vec::new(),
+    );
+    v
+}
+
+/// The strongest mark over every pair of rows.
+fn pairs(rows: &[&Returned<'_>], f: impl Fn(&Returned<'_>, &Returned<'_>) -> Mark) -> Mark {
+    let mut m = Mark::Same;
+    for (i, a) in rows.iter().enumerate() {
+        for b in &rows[i + 1..] {
+            m = m.max(f(a, b));
+        }
+    }
+    m
+}
+
+/// `linux: X · winsock, windows: Y`, personalities grouped by what they show.
+fn grouped(rows: &[&Returned<'_>], show: &dyn Fn(&Returned<'_>) -> String) -> String {
+    let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
+    for r in rows {
+        let s = show(r);
+        match groups.iter_mut().find(|(t, _)| *t == s) {
+            Some((_, ps)) => ps.push(r.p.name()),
+            None => groups.push((s, vec![r.p.name()])),
+        }
+    }
+    groups.iter().map(|(s, ps)| format!("{}: {}", ps.join(", "), s)).collect::<Vec<_>>().join(" · ")
+}
+
+/// Why codes of different platforms among these mean the same.
+fn code_reasons(cs: impl Iterator<Item = Option<Code>>) -> Vec<String> {
+    let cs: Vec<Code> = cs.flatten().collect::<BTreeSet<_>>().into_iter().collect();
+    let mut out = Vec::new();
+    for (i, a) in cs.iter().enumerate() {
+        for b in &cs[i + 1..] {
+            if let Some(why) = same_meaning(*a, *b) {
+                let (l, w) = if a.platform() == super::codes::Platform::Linux { (a, b) } else { (b, a) };
+                out.push(format!("{l} and {w} mean {why}"));
+            }
+        }
+    }
+    out
+}
+
+fn rets(a: Option<Ret>, b: Option<Ret>) -> Mark {
+    match (a, b) {
+        // Descriptor numbers are names each system picks: any two valid handles agree.
+        (Some(Ret::Handle(x)), Some(Ret::Handle(y))) if x.is_some() == y.is_some() => Mark::Same,
+        (x, y) if x == y => Mark::Same,
+        _ => Mark::Differs,
+    }
+}
+
+fn value_or_dash(r: &Returned<'_>) -> String {
+    let s = value_text(r.value, Profile::of(r.p));
+    if s.is_empty() { "-".into() } else { s }
+}
+
+fn value_codes(v: &Value) -> Vec<Option<Code>> {
+    match v {
+        Value::Error { error } => vec![*error],
+        Value::NetworkEvents { errors, .. } => errors.iter().map(|(_, e)| *e).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn sorted(v: &[String]) -> BTreeSet<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+fn values(a: &Value, b: &Value) -> Mark {
+    match (a, b) {
+        (Value::Addr { addr: x }, Value::Addr { addr: y }) => {
+            if x == y {
+                Mark::Same
+            } else if x.ip() == y.ip() && ephemeral(x.port()) && ephemeral(y.port()) {
+                Mark::Words
+            } else {
+                Mark::Differs
+            }
+        }
+        (Value::Error { error: x }, Value::Error { error: y }) => codes(*x, *y),
+        (Value::Select { read: r1, write: w1, except: e1 }, Value::Select { read: r2, write: w2, except: e2 }) => {
+            if sorted(r1) == sorted(r2) && sorted(w1) == sorted(w2) && sorted(e1) == sorted(e2) {
+                Mark::Same
+            } else {
+                Mark::Differs
+            }
+        }
+        (Value::NetworkEvents { events: x, errors: ex }, Value::NetworkEvents { events: y, errors: ey }) => {
+            if x != y || ex.len() != ey.len() {
+                return Mark::Differs;
+            }
+            let mut m = Mark::Same;
+            for ((f1, c1), (f2, c2)) in ex.iter().zip(ey) {
+                m = m.max(if f1 == f2 { codes(*c1, *c2) } else { Mark::Differs });
+            }
+            m
+        }
+        (x, y) if x == y => Mark::Same,
+        _ => Mark::Differs,
+    }
+}
+
+/// A port some system could have picked by itself (the lowest ephemeral base among the
+/// personalities: Linux's 32768).
+fn ephemeral(port: u16) -> bool {
+    let base = PersonalityId::ALL.iter().map(|&p| Profile::of(p).ephemeral_base).min().unwrap_or(u16::MAX);
+    port >= base
+}
+
+fn transitions(a: &[Transition], b: &[Transition]) -> Mark {
+    if a.len() != b.len() {
+        return Mark::Differs;
+    }
+    let mut m = Mark::Same;
+    for (x, y) in a.iter().zip(b) {
+        m = m.max(if x.sock == y.sock && x.to == y.to { codes(x.error, y.error) } else { Mark::Differs });
+    }
+    m
+}
+
+fn transitions_text(ts: &[Transition]) -> String {
+    if ts.is_empty() {
+        return "no change".into();
+    }
+    ts.iter()
+        .map(|t| {
+            format!(
+                "{} {} -> {}{}",
+                t.sock,
+                t.from,
+                t.to,
+                t.error.map(|e| format!(" {}", e.name())).unwrap_or_default()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A notification without its time: what was reported, about which socket.
+fn note_key(n: &Notification) -> (u8, &str, u16, Option<Code>, u32) {
+    match n {
+        Notification::NetworkEvent { sock, event, error, .. } => (0, sock, event.0, *error, 0),
+        Notification::WindowMessage { sock, event, error, .. } => (1, sock, event.0, *error, 0),
+        Notification::Completion { sock, error, bytes, .. } => (2, sock, 0, *error, *bytes),
+        Notification::Readiness { sock, bits, .. } => (3, sock, bits.0, None, 0),
+    }
+}
+
+fn notifications(a: &[Notification], b: &[Notification]) -> Mark {
+    let ka: Vec<_> = a.iter().map(note_key).collect();
+    let kb: Vec<_> = b.iter().map(note_key).collect();
+    if ka == kb { Mark::Same } else { Mark::Differs }
+}
+
+fn notifications_text(ns: &[Notification], p: PersonalityId) -> String {
+    if ns.is_empty() {
+        return "none".into();
+    }
+    let p = Profile::of(p);
+    ns.iter()
+        .map(|n| {
+            let t = super::format::notification_text(n, p);
+            // Drop the time: it is not compared.
+            match t.rfind(" (t=") {
+                Some(i) => t[..i].to_string(),
+                None => t,
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::model::{Cause, State};
+    use std::time::Duration;
+
+    const NO: &[Transition] = &[];
+    const NN: &[Notification] = &[];
+
+    fn call(p: PersonalityId, ret: i64, error: Option<Code>, value: &Value) -> Returned<'_> {
+        Returned { p, ret: Some(Ret::Int(ret)), error, value, transitions: NO, notifications: NN, met: None }
+    }
+
+    fn sel(r: &[&str], w: &[&str], e: &[&str]) -> Value {
+        let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect();
+        Value::Select { read: v(r), write: v(w), except: v(e) }
+    }
+
+    #[test]
+    fn select_after_a_refused_connect_differs_in_count_and_sets() {
+        let l = sel(&["f"], &["f"], &[]);
+        let w = sel(&[], &[], &["f"]);
+        let v = compare(&[call(PersonalityId::Linux, 2, None, &l), call(PersonalityId::Winsock, 1, None, &w)]);
+        assert_eq!(v.mark, Mark::Differs);
+        let aspects: Vec<_> = v.findings.iter().map(|f| f.aspect).collect();
+        assert_eq!(aspects, ["result", "value"]);
+        assert!(v.findings[1].text.contains("linux: read=f write=f except="), "{}", v.findings[1].text);
+    }
+
+    #[test]
+    fn so_error_kept_by_one_personality_differs() {
+        let kept = Value::Error { error: Some(Code::WSAECONNREFUSED) };
+        let cleared = Value::Error { error: None };
+        let v =
+            compare(&[call(PersonalityId::Winsock, 0, None, &cleared), call(PersonalityId::Windows, 0, None, &kept)]);
+        assert_eq!(v.mark, Mark::Differs);
+        assert_eq!(v.findings[0].aspect, "value");
+    }
+
+    #[test]
+    fn counterparts_and_the_pending_connect_are_the_same_meaning() {
+        let none = Value::None;
+        for (l, w) in [(Code::ECONNREFUSED, Code::WSAECONNREFUSED), (Code::EINPROGRESS, Code::WSAEWOULDBLOCK)] {
+            let v = compare(&[
+                call(PersonalityId::Linux, -1, Some(l), &none),
+                call(PersonalityId::Winsock, -1, Some(w), &none),
+            ]);
+            assert_eq!(v.mark, Mark::Words, "{l} vs {w}");
+            assert!(v.findings[0].text.contains(" mean "), "{}", v.findings[0].text);
+        }
+        // Same platform, different code: a real difference (Winsock 1.1's WSAEINVAL).
+        let v = compare(&[
+            call(PersonalityId::Winsock, -1, Some(Code::WSAEALREADY), &none),
+            call(PersonalityId::Winsock1, -1, Some(Code::WSAEINVAL), &none),
+        ]);
+        assert_eq!(v.mark, Mark::Differs);
+        // Different platforms, unrelated codes.
+        assert_eq!(codes(Some(Code::EISCONN), Some(Code::WSAEINVAL)), Mark::Differs);
+        assert_eq!(codes(None, Some(Code::WSAEINVAL)), Mark::Differs);
+    }
+
+    #[test]
+    fn an_older_state_difference_is_not_this_rows() {
+        // Rows that change nothing compare equal even if the sockets' states already differ.
+        let z = Value::Error { error: None };
+        let v = compare(&[call(PersonalityId::Linux, 0, None, &z), call(PersonalityId::Winsock, 0, None, &z)]);
+        assert_eq!(v, Verdict::default());
+    }
+
+    #[test]
+    fn state_changes_compare_by_socket_state_and_mapped_error() {
+        let t = |to, error| Transition {
+            sock: "s".into(),
+            from: State::Pending,
+            to,
+            cause: Cause::Net("x".into()),
+            error,
+            at: Duration::ZERO,
+        };
+        let a = [t(State::Failed, Some(Code::ECONNREFUSED))];
+        let b = [t(State::Failed, Some(Code::WSAECONNREFUSED))];
+        assert_eq!(transitions(&a, &b), Mark::Words);
+        assert_eq!(transitions(&a, &[]), Mark::Differs);
+        let w = |p, ts| Returned::wait(p, true, ts, NN);
+        let v = compare(&[w(PersonalityId::Winsock, &b[..]), w(PersonalityId::Windows, &[])]);
+        assert_eq!(v.mark, Mark::Differs);
+        assert_eq!(v.findings[0].aspect, "state");
+    }
+
+    #[test]
+    fn a_personality_without_the_call_is_left_out() {
+        let none = Value::None;
+        let na = Returned { ret: Some(Ret::NotApplicable), ..call(PersonalityId::Linux, 0, None, &none) };
+        let v =
+            compare(&[na, call(PersonalityId::Winsock, 0, None, &none), call(PersonalityId::Windows, 0, None, &none)]);
+        assert_eq!(v.mark, Mark::Same);
+    }
+
+    #[test]
+    fn handles_and_ephemeral_ports_are_names_not_meanings() {
+        let none = Value::None;
+        let h = |p, h| Returned { ret: Some(Ret::Handle(h)), ..call(p, 0, None, &none) };
+        assert_eq!(
+            compare(&[h(PersonalityId::Linux, Some(3)), h(PersonalityId::Winsock, Some(0x1a4))]).mark,
+            Mark::Same
+        );
+        assert_eq!(compare(&[h(PersonalityId::Linux, Some(3)), h(PersonalityId::Winsock, None)]).mark, Mark::Differs);
+        let a = Value::Addr { addr: "127.0.0.1:40000".parse().unwrap() };
+        let b = Value::Addr { addr: "127.0.0.1:50000".parse().unwrap() };
+        let c = Value::Addr { addr: "127.0.0.1:80".parse().unwrap() };
+        assert_eq!(values(&a, &b), Mark::Words);
+        assert_eq!(values(&a, &c), Mark::Differs);
+    }
+
+    #[test]
+    fn the_mapping_is_cross_platform_only() {
+        for (a, b, _) in SAME_MEANING {
+            assert_ne!(a.platform(), b.platform(), "{a} {b}");
+            assert_ne!(a.counterpart(), Some(*b), "{a} is already {b}'s counterpart: no row needed");
+            assert!(same_meaning(*a, *b).is_some() && same_meaning(*b, *a).is_some());
+        }
+    }
+}

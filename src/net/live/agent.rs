@@ -1,0 +1,865 @@
+//! Winsock as judge: the Winsock agent (`agent/socklab-agent.c`) performs every call on a real
+//! ws2_32 (under Wine on this host, or on a Windows machine over any pipe) and its answers
+//! judge the `windows` model, as the kernel judges `linux` (see [`super::judge`]).
+//!
+//! socklab starts the agent's command, writes one request per line to its standard input and
+//! reads one JSON object per line from its standard output (the protocol is described at the
+//! top of the agent's source). Named targets become the addresses of socklab's own targets on
+//! loopback; a destination outside loopback is never sent to the agent, so the agent connects
+//! only where socklab may connect.
+
+// As in `judge.rs`: the "error" side of these results is an answer to show (why a call was not
+// sent), on the path of every call; boxing it buys nothing.
+#![allow(clippy::result_large_err)]
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{IpAddr, SocketAddr};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::Duration;
+
+use serde_json::Value as Json;
+
+use crate::core::call::{
+    AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, PollBits, SockAddrArg, SockRef,
+};
+use crate::core::codes::{Code, Platform};
+use crate::core::model::{Notification, Ret, Value};
+use crate::session::lab::{Kernel, KernelAnswer, Until};
+
+use super::judge::{LIVE_BLOCK_LIMIT, allowed_destination};
+use super::targets::Targets;
+
+/// How long socklab waits for the agent's first line (Wine's first start builds its prefix).
+const HELLO_LIMIT: Duration = Duration::from_secs(120);
+/// How long a blocking connect may take in the agent before socklab stops waiting: a Windows
+/// host gives up after 21 s; under Wine the host kernel's timers decide (about 130 s on Linux).
+const CONNECT_LIMIT: Duration = Duration::from_secs(200);
+/// Extra time allowed for the agent's own overhead on every answer.
+const SLACK: Duration = Duration::from_secs(20);
+
+/// A running Winsock agent and what socklab knows of the sockets it holds.
+pub struct WinsockAgent {
+    command: String,
+    child: Option<Child>,
+    stdin: Option<ChildStdin>,
+    lines: Receiver<String>,
+    /// The agent's greeting (`{"hello":"socklab-agent",...}`).
+    hello: String,
+    targets: Vec<(NamedTarget, SocketAddr)>,
+    /// Kept alive while the agent may connect to them; `@slow` is armed before each connect.
+    shared: Option<Arc<Targets>>,
+    families: HashMap<String, Family>,
+    closed: Vec<String>,
+    /// Sockets on which a call was not made: the agent's socket differs from the models'.
+    diverged: Vec<String>,
+    /// `link`, `portrange` or `firewall` changed the models' host, not this one: no call is
+    /// judged after it.
+    world_changed: bool,
+    /// Window messages and completions the agent reported, not yet taken by the lab.
+    notes: Vec<Notification>,
+    /// Set when the agent stopped answering: why, for every later call.
+    dead: Option<String>,
+    /// The longest a blocking connect or `wait NAME ...` may take in the agent.
+    block_limit: Duration,
+}
+
+impl std::fmt::Debug for WinsockAgent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WinsockAgent")
+            .field("command", &self.command)
+            .field("hello", &self.hello)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Split a command line into words: blanks separate, single and double quotes group, a
+/// backslash outside single quotes escapes the next character.
+pub fn split_command(cmd: &str) -> Result<Vec<String>, String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut quote: Option<char> = None;
+    let mut chars = cmd.chars();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some('\''), c) => cur.push(c),
+            (_, '\\') => match chars.next() {
+                Some(n) => {
+                    cur.push(n);
+                    in_word = true;
+                }
+                None => return Err("the command ends with a lone backslash".into()),
+            },
+            (Some(_), c) => cur.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            (None, c) => {
+                cur.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if let Some(q) = quote {
+        return Err(format!("the command has an unclosed {q} quote"));
+    }
+    if in_word {
+        words.push(cur);
+    }
+    if words.is_empty() {
+        return Err("the command is empty".into());
+    }
+    Ok(words)
+}
+
+impl WinsockAgent {
+    /// Start `command` (for example `wine64 agent/socklab-agent.exe`) and wait for its greeting.
+    /// `targets` are the addresses named targets translate to.
+    pub fn start(
+        command: &str,
+        targets: Vec<(NamedTarget, SocketAddr)>,
+        shared: Option<Arc<Targets>>,
+    ) -> Result<WinsockAgent, String> {
+        let words = split_command(command).map_err(|e| format!("--winsock-judge: {e}"))?;
+        let mut child = Command::new(&words[0])
+            .args(&words[1..])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start the Winsock agent `{command}`: {e}"))?;
+        let stdin = child.stdin.take();
+        let stdout = child.stdout.take().ok_or("the agent has no standard output")?;
+        let (tx, lines) = channel();
+        std::thread::Builder::new()
+            .name("winsock-agent-reader".into())
+            .spawn(move || {
+                for line in BufReader::new(stdout).lines() {
+                    let Ok(line) = line else { break };
+                    if tx.send(line).is_err() {
+                        break;
+                    }
+                }
+            })
+            .map_err(|e| format!("cannot start the agent's reader: {e}"))?;
+        let mut agent = WinsockAgent {
+            command: command.to_string(),
+            child: Some(child),
+            stdin,
+            lines,
+            hello: String::new(),
+            targets,
+            shared,
+            families: HashMap::new(),
+            closed: Vec::new(),
+            diverged: Vec::new(),
+            world_changed: false,
+            notes: Vec::new(),
+            dead: None,
+            block_limit: CONNECT_LIMIT,
+        };
+        // Wine may print its own lines first; the greeting is the first JSON object.
+        loop {
+            match agent.lines.recv_timeout(HELLO_LIMIT) {
+                Ok(l) if l.contains("\"hello\"") => {
+                    let v: Json = serde_json::from_str(l.trim())
+                        .map_err(|e| format!("the agent's greeting is not JSON ({e}): {l}"))?;
+                    if let Some(err) = v.get("error") {
+                        return Err(format!("the Winsock agent could not start Winsock: {err}"));
+                    }
+                    agent.hello = l;
+                    return Ok(agent);
+                }
+                Ok(_) => continue,
+                Err(RecvTimeoutError::Timeout) => {
+                    return Err(format!(
+                        "the Winsock agent `{command}` did not greet within {} s",
+                        HELLO_LIMIT.as_secs()
+                    ));
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err(format!(
+                        "the Winsock agent `{command}` exited before greeting (run it by hand to see why)"
+                    ));
+                }
+            }
+        }
+    }
+
+    /// End a blocking connect in the agent after `limit` (by closing its socket; the call is
+    /// then reported as not judged) and bound `wait NAME connected|failed` by it too. Under
+    /// Wine the host's TCP stack decides how long a connect to `@pending` takes (about 130 s
+    /// on Linux, 21 s on Windows): a limit above 21 s keeps every Windows answer and the
+    /// Wine-judged suite short.
+    pub fn set_block_limit(&mut self, limit: Duration) -> Result<(), String> {
+        self.ask(&format!("limit {}", limit.as_millis()), Duration::ZERO)?;
+        self.block_limit = limit;
+        Ok(())
+    }
+
+    /// The agent's greeting line.
+    pub fn hello(&self) -> &str {
+        &self.hello
+    }
+
+    /// Send one request and read its answer, within `limit` (plus the agent's overhead).
+    fn ask(&mut self, req: &str, limit: Duration) -> Result<Json, String> {
+        if let Some(why) = &self.dead {
+            return Err(why.clone());
+        }
+        let Some(stdin) = self.stdin.as_mut() else { return Err("the agent's input is closed".into()) };
+        if let Err(e) = stdin.write_all(req.as_bytes()).and_then(|_| stdin.write_all(b"\n")).and_then(|_| stdin.flush())
+        {
+            let why = format!("the Winsock agent stopped reading ({e})");
+            self.dead = Some(why.clone());
+            return Err(why);
+        }
+        let limit = limit + SLACK;
+        loop {
+            match self.lines.recv_timeout(limit) {
+                Ok(l) if l.trim_start().starts_with('{') => {
+                    return serde_json::from_str(l.trim())
+                        .map_err(|e| format!("the agent answered non-JSON ({e}): {l}"));
+                }
+                Ok(_) => continue,
+                Err(e) => {
+                    let why = match e {
+                        RecvTimeoutError::Timeout => {
+                            format!("the Winsock agent did not answer `{req}` within {} s", limit.as_secs())
+                        }
+                        RecvTimeoutError::Disconnected => format!("the Winsock agent exited during `{req}`"),
+                    };
+                    self.dead = Some(why.clone());
+                    return Err(why);
+                }
+            }
+        }
+    }
+
+    fn name_of(&self, r: &SockRef) -> Result<String, KernelAnswer> {
+        match r {
+            SockRef::Name(n) => {
+                if self.closed.contains(n) {
+                    return Err(not_performed(
+                        "the socket was closed: socklab does not hand the agent a handle that may have been reused",
+                    ));
+                }
+                Ok(n.clone())
+            }
+            SockRef::Raw(v) => Ok(format!("#{v}")),
+        }
+    }
+
+    /// The agent's spelling of an address argument, or why socklab will not pass it.
+    fn addr(&self, r: &SockRef, arg: &SockAddrArg, outbound: bool) -> Result<String, KernelAnswer> {
+        let family = match r {
+            SockRef::Name(n) => self.families.get(n).copied(),
+            SockRef::Raw(_) => None,
+        };
+        let inet = match &arg.kind {
+            AddrKind::Inet(a) => *a,
+            AddrKind::Target(t) => {
+                let a = self
+                    .targets
+                    .iter()
+                    .find(|(n, _)| n == t)
+                    .map(|(_, a)| *a)
+                    .ok_or_else(|| not_performed("target not running"))?;
+                if *t == NamedTarget::Slow && outbound {
+                    if let Some(s) = &self.shared {
+                        let _ = s.arm_slow();
+                    }
+                }
+                match (family, a.ip()) {
+                    (Some(Family::V6), IpAddr::V4(v4)) => SocketAddr::new(IpAddr::V6(v4.to_ipv6_mapped()), a.port()),
+                    _ => a,
+                }
+            }
+            AddrKind::Unspec => return Ok(format!("unspec {}", len_word(arg.len))),
+            AddrKind::Null => return Ok(format!("null {}", arg.len.unwrap_or(0))),
+        };
+        if outbound && !allowed_destination(inet.ip()) {
+            return Err(not_performed(
+                "outside loopback: socklab sends nothing beyond this host, through the agent either",
+            ));
+        }
+        let a = match inet {
+            SocketAddr::V4(a) => format!("v4:{}:{}", a.ip(), a.port()),
+            SocketAddr::V6(a) => format!("v6:[{}]:{}", a.ip(), a.port()),
+        };
+        Ok(format!("{a} {}", len_word(arg.len)))
+    }
+
+    fn list(&self, socks: &[SockRef]) -> Result<String, KernelAnswer> {
+        if socks.is_empty() {
+            return Ok("-".into());
+        }
+        Ok(socks.iter().map(|s| self.name_of(s)).collect::<Result<Vec<_>, _>>()?.join(","))
+    }
+
+    /// The request for a call, the longest it may block, and the kind of return value; or the
+    /// answer when the call is not sent.
+    fn request(&mut self, call: &Call) -> Result<(String, Duration, RetKind), KernelAnswer> {
+        let quick = Duration::from_secs(5);
+        Ok(match call {
+            Call::WsaStartup { major, minor } => (format!("startup {major} {minor}"), quick, RetKind::Startup),
+            Call::WsaCleanup => ("cleanup".into(), quick, RetKind::Int),
+            Call::Alarm { .. } => {
+                return Err(not_performed(
+                    "Winsock 2 has no way to interrupt a blocking call (WSACancelBlockingCall is Winsock 1.1 only)",
+                ));
+            }
+            Call::Socket { proto, family, name } => {
+                (format!("socket {name} {} {}", proto.name(), family.name()), quick, RetKind::Handle)
+            }
+            Call::Fionbio { sock, on } => {
+                (format!("fionbio {} {}", self.name_of(sock)?, *on as u8), quick, RetKind::Int)
+            }
+            Call::SetSockOpt { optlen: Some(_), .. } | Call::GetSockOpt { optlen: Some(_), .. } => {
+                return Err(not_performed("the agent does not pass an optlen of the script's choosing yet"));
+            }
+            Call::GetSockName { namelen: Some(_), .. } | Call::GetPeerName { namelen: Some(_), .. } => {
+                return Err(not_performed("the agent does not pass a namelen of the script's choosing yet"));
+            }
+            Call::After { .. } => {
+                return Err(not_performed("the agent does not make calls from a second thread yet"));
+            }
+            Call::Pipe { .. } => {
+                return Err(not_performed("the agent opens no pipe yet (CreatePipe handles are no SOCKETs)"));
+            }
+            Call::Link { .. } | Call::PortRange { .. } | Call::Firewall { .. } => {
+                return Err(not_performed("the agent does not change the host's network"));
+            }
+            Call::SetSockOpt { sock, opt, value, .. } => {
+                if !windows_option(*opt) {
+                    return Err(not_performed("Windows has no such socket option"));
+                }
+                (format!("setsockopt {} {} {value}", self.name_of(sock)?, opt.name()), quick, RetKind::Int)
+            }
+            Call::GetSockOpt { sock, opt, .. } => {
+                if !windows_option(*opt) {
+                    return Err(not_performed("Windows has no such socket option"));
+                }
+                (format!("getsockopt {} {}", self.name_of(sock)?, opt.name()), quick, RetKind::Int)
+            }
+            Call::Bind { sock, addr } => {
+                let a = self.addr(sock, addr, false)?;
+                if let Some(ip) = addr.addr().map(|a| a.ip()) {
+                    if !allowed_destination(ip) {
+                        return Err(not_performed(
+                            "socklab binds the agent's sockets to loopback or wildcard addresses only",
+                        ));
+                    }
+                }
+                (format!("bind {} {a}", self.name_of(sock)?), quick, RetKind::Int)
+            }
+            Call::Listen { sock, backlog } => {
+                (format!("listen {} {backlog}", self.name_of(sock)?), quick, RetKind::Int)
+            }
+            Call::Accept { sock, name } => (
+                format!("accept {} {name} {}", self.name_of(sock)?, LIVE_BLOCK_LIMIT.as_millis()),
+                LIVE_BLOCK_LIMIT,
+                RetKind::Handle,
+            ),
+            Call::Connect { sock, addr, api } => {
+                let a = self.addr(sock, addr, true)?;
+                let s = self.name_of(sock)?;
+                match api {
+                    ConnectApi::Connect => (format!("connect {s} {a}"), self.block_limit, RetKind::Int),
+                    ConnectApi::WsaConnect { caller_data, sqos, gqos } => (
+                        format!("wsaconnect {s} {a} {} {} {}", hex(caller_data.as_deref()), *sqos as u8, *gqos as u8),
+                        self.block_limit,
+                        RetKind::Int,
+                    ),
+                    ConnectApi::ConnectEx { send } => {
+                        (format!("connectex {s} {a} {}", hex(send.as_deref())), quick, RetKind::Bool)
+                    }
+                }
+            }
+            Call::Select { read, write, except, timeout } => {
+                let ms = wait_ms(*timeout);
+                (
+                    format!("select {ms} {} {} {}", self.list(read)?, self.list(write)?, self.list(except)?),
+                    Duration::from_millis(ms),
+                    RetKind::Int,
+                )
+            }
+            Call::Poll { socks, timeout } => {
+                let ms = wait_ms(*timeout);
+                (format!("poll {ms} {}", self.list(socks)?), Duration::from_millis(ms), RetKind::Int)
+            }
+            Call::Epoll { .. } => return Err(not_performed("Windows has no epoll")),
+            Call::WsaEventSelect { sock, events } => {
+                (format!("eventselect {} {}", self.name_of(sock)?, events.0), quick, RetKind::Int)
+            }
+            Call::WsaAsyncSelect { sock, events } => {
+                (format!("asyncselect {} {}", self.name_of(sock)?, events.0), quick, RetKind::Int)
+            }
+            Call::WsaEnumNetworkEvents { sock } => (format!("enum {}", self.name_of(sock)?), quick, RetKind::Int),
+            Call::GetSockName { sock, .. } => (format!("getsockname {}", self.name_of(sock)?), quick, RetKind::Int),
+            Call::GetPeerName { sock, .. } => (format!("getpeername {}", self.name_of(sock)?), quick, RetKind::Int),
+            Call::Send { sock, data } => {
+                (format!("send {} {}", self.name_of(sock)?, hex(Some(data))), quick, RetKind::Int)
+            }
+            Call::SendTo { sock, addr, data } => {
+                let a = self.addr(sock, addr, true)?;
+                (format!("sendto {} {a} {}", self.name_of(sock)?, hex(Some(data))), quick, RetKind::Int)
+            }
+            Call::Recv { sock } | Call::RecvFrom { sock } => {
+                let verb = if matches!(call, Call::Recv { .. }) { "recv" } else { "recvfrom" };
+                (
+                    format!("{verb} {} {}", self.name_of(sock)?, LIVE_BLOCK_LIMIT.as_millis()),
+                    LIVE_BLOCK_LIMIT,
+                    RetKind::Recv,
+                )
+            }
+            Call::Shutdown { sock, how } => {
+                let h = match how {
+                    How::Read => 0,
+                    How::Write => 1,
+                    How::Both => 2,
+                };
+                (format!("shutdown {} {h}", self.name_of(sock)?), quick, RetKind::Int)
+            }
+            Call::Close { sock } => (format!("close {}", self.name_of(sock)?), quick, RetKind::Int),
+        })
+    }
+
+    fn perform_inner(&mut self, call: &Call) -> KernelAnswer {
+        let (req, limit, kind) = match self.request(call) {
+            Ok(r) => r,
+            Err(a) => return a,
+        };
+        let v = match self.ask(&req, limit) {
+            Ok(v) => v,
+            Err(why) => return not_performed(&why),
+        };
+        if let Some(why) = v.get("skipped").and_then(Json::as_str) {
+            return not_performed(&format!("the agent did not make the call: {why}"));
+        }
+        self.take_notes(&v);
+        let ret = v.get("ret").and_then(Json::as_i64).unwrap_or(-1);
+        let err = v.get("err").and_then(Json::as_i64).unwrap_or(0);
+        let elapsed = Duration::from_secs_f64(v.get("ms").and_then(Json::as_f64).unwrap_or(0.0).max(0.0) / 1000.0);
+        let error = if err == 0 {
+            None
+        } else {
+            match winsock_code(err) {
+                Some(c) => Some(c),
+                None => {
+                    return not_performed(&format!("Winsock answered error {err}, which the catalogue does not know"));
+                }
+            }
+        };
+        let ret = match kind {
+            RetKind::Int | RetKind::Recv | RetKind::Startup => Ret::Int(ret),
+            RetKind::Bool => Ret::Bool(ret != 0),
+            RetKind::Handle => Ret::Handle((ret != -1).then_some(ret)),
+        };
+        let value = match v.get("value") {
+            Some(val) if error.is_none() => match self.value(call, val) {
+                Ok(x) => x,
+                Err(why) => return not_performed(&why),
+            },
+            _ => Value::None,
+        };
+        // Book-keeping of names, as the models keep theirs.
+        match call {
+            Call::Socket { name, family, .. } if error.is_none() => {
+                self.families.insert(name.clone(), *family);
+                self.closed.retain(|n| n != name);
+            }
+            Call::Accept { sock: SockRef::Name(l), name } if error.is_none() => {
+                let fam = self.families.get(l).copied().unwrap_or(Family::V4);
+                self.families.insert(name.clone(), fam);
+                self.closed.retain(|n| n != name);
+            }
+            Call::Close { sock: SockRef::Name(n) } => {
+                self.closed.push(n.clone());
+            }
+            _ => {}
+        }
+        KernelAnswer::Performed { ret, error, value, elapsed, tcp_state: None }
+    }
+
+    /// A value from the agent, in the models' terms.
+    fn value(&self, call: &Call, v: &Json) -> Result<Value, String> {
+        let addr =
+            |s: &str| s.parse::<SocketAddr>().map_err(|e| format!("the agent answered a bad address {s:?}: {e}"));
+        Ok(match call {
+            Call::GetSockOpt { .. } => {
+                if let Some(e) = v.get("soerror").and_then(Json::as_i64) {
+                    Value::Error {
+                        error: match e {
+                            0 => None,
+                            n => Some(winsock_code(n).ok_or(format!("SO_ERROR holds {n}, unknown to the catalogue"))?),
+                        },
+                    }
+                } else {
+                    Value::Int { value: v.get("int").and_then(Json::as_i64).unwrap_or(0) }
+                }
+            }
+            Call::GetSockName { .. } | Call::GetPeerName { .. } => match v.get("addr").and_then(Json::as_str) {
+                Some(a) => Value::Addr { addr: addr(a)? },
+                None => Value::None,
+            },
+            Call::Select { .. } => {
+                let set = |k: &str| -> Vec<String> {
+                    v.get(k)
+                        .and_then(Json::as_array)
+                        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+                        .unwrap_or_default()
+                };
+                Value::Select { read: set("read"), write: set("write"), except: set("except") }
+            }
+            Call::Poll { .. } => {
+                let revents = v
+                    .get("revents")
+                    .and_then(Json::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|p| {
+                                let name = p.get(0)?.as_str()?.to_string();
+                                let bits = p.get(1)?.as_u64()? as u16;
+                                Some((name, poll_bits(bits)))
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                Value::Poll { revents }
+            }
+            Call::WsaEnumNetworkEvents { .. } => {
+                let events = v.get("events").and_then(Json::as_u64).unwrap_or(0) as u16;
+                let codes: Vec<i64> = v
+                    .get("errors")
+                    .and_then(Json::as_array)
+                    .map(|a| a.iter().filter_map(Json::as_i64).collect())
+                    .unwrap_or_default();
+                let mut errors = Vec::new();
+                for (i, (_, bit)) in FdEvents::NAMES.iter().enumerate() {
+                    if events & bit.0 != 0 {
+                        let c = codes.get(i).copied().unwrap_or(0);
+                        let code = match c {
+                            0 => None,
+                            n => {
+                                Some(winsock_code(n).ok_or(format!("iErrorCode holds {n}, unknown to the catalogue"))?)
+                            }
+                        };
+                        errors.push((*bit, code));
+                    }
+                }
+                Value::NetworkEvents { events: FdEvents(events), errors }
+            }
+            Call::Recv { .. } | Call::RecvFrom { .. } => {
+                let data = unhex(v.get("data").and_then(Json::as_str).unwrap_or(""));
+                let from = match v.get("from").and_then(|f| f.get("addr")).and_then(Json::as_str) {
+                    Some(a) => Some(addr(a)?),
+                    None => None,
+                };
+                let tcp_eof = data.is_empty() && from.is_none() && matches!(call, Call::Recv { .. });
+                if tcp_eof { Value::None } else { Value::Data { data, from } }
+            }
+            _ => Value::None,
+        })
+    }
+
+    fn take_notes(&mut self, v: &Json) {
+        let Some(notes) = v.get("notes").and_then(Json::as_array) else { return };
+        for n in notes {
+            let sock = n.get("sock").and_then(Json::as_str).unwrap_or("?").to_string();
+            let error = n.get("error").and_then(Json::as_i64).and_then(|e| if e == 0 { None } else { winsock_code(e) });
+            match n.get("kind").and_then(Json::as_str) {
+                Some("message") => {
+                    let event = FdEvents(n.get("event").and_then(Json::as_u64).unwrap_or(0) as u16);
+                    self.notes.push(Notification::WindowMessage { sock, event, error, at: Duration::ZERO });
+                }
+                Some("completion") => {
+                    let bytes = n.get("bytes").and_then(Json::as_u64).unwrap_or(0) as u32;
+                    self.notes.push(Notification::Completion {
+                        sock,
+                        op: "ConnectEx".into(),
+                        error,
+                        bytes,
+                        at: Duration::ZERO,
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+impl Drop for WinsockAgent {
+    fn drop(&mut self) {
+        if self.dead.is_none() {
+            if let Some(mut i) = self.stdin.take() {
+                let _ = i.write_all(b"quit\n");
+                let _ = i.flush();
+            }
+        }
+        self.stdin = None;
+        if let Some(mut c) = self.child.take() {
+            // Bounded: a second for the agent to leave, then it is stopped (it is our child).
+            for _ in 0..20 {
+                if matches!(c.try_wait(), Ok(Some(_))) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RetKind {
+    Int,
+    Bool,
+    Handle,
+    Recv,
+    Startup,
+}
+
+impl Kernel for WinsockAgent {
+    fn perform(&mut self, call: &Call) -> KernelAnswer {
+        let name = match call {
+            Call::Socket { name, .. } => {
+                self.diverged.retain(|n| n != name);
+                None
+            }
+            _ => match call.sock() {
+                Some(SockRef::Name(n)) => Some(n.clone()),
+                _ => None,
+            },
+        };
+        if let Some(n) = &name {
+            if self.diverged.contains(n) {
+                return not_performed(
+                    "an earlier call on this socket was not made by the agent, so its socket differs from the models'",
+                );
+            }
+        }
+        if self.world_changed {
+            return not_performed("`link`, `portrange` or `firewall` changed the models' host, not the agent's");
+        }
+        match call {
+            Call::Link { .. } | Call::PortRange { .. } | Call::Firewall { .. } => self.world_changed = true,
+            // The call another thread would make is not made: its socket now differs.
+            Call::After { action, .. } => {
+                if let Some(SockRef::Name(n)) = action.sock() {
+                    self.diverged.push(n.clone());
+                }
+            }
+            _ => {}
+        }
+        let a = self.perform_inner(call);
+        if let (KernelAnswer::NotPerformed { .. }, Some(n)) = (&a, &name) {
+            let changes =
+                matches!(call, Call::Connect { .. } | Call::SendTo { .. } | Call::Bind { .. } | Call::Accept { .. });
+            if changes && !self.closed.contains(n) {
+                self.diverged.push(n.clone());
+            }
+        }
+        a
+    }
+
+    fn sleep(&mut self, d: Duration) {
+        let ms = d.min(Duration::from_secs(600)).as_millis();
+        if let Ok(v) = self.ask(&format!("wait {ms}"), Duration::from_millis(ms as u64)) {
+            self.take_notes(&v);
+        }
+    }
+
+    fn wait_until(&mut self, sock: &str, until: Until, limit: Duration) -> (bool, Duration) {
+        let what = match until {
+            Until::Connected => "connected",
+            Until::Failed => "failed",
+            Until::Event => "event",
+        };
+        let limit = if until == Until::Event { limit.min(LIVE_BLOCK_LIMIT) } else { limit.min(self.block_limit) };
+        match self.ask(&format!("until {sock} {what} {}", limit.as_millis()), limit) {
+            Ok(v) => {
+                self.take_notes(&v);
+                let met = v.get("value").and_then(|x| x.get("met")).and_then(Json::as_bool).unwrap_or(false);
+                let ms = v.get("ms").and_then(Json::as_f64).unwrap_or(0.0).max(0.0);
+                (met, Duration::from_secs_f64(ms / 1000.0))
+            }
+            Err(_) => (false, Duration::ZERO),
+        }
+    }
+
+    fn tcp_state(&self, _sock: &str) -> Option<String> {
+        None
+    }
+
+    fn notifications(&mut self) -> Vec<Notification> {
+        std::mem::take(&mut self.notes)
+    }
+}
+
+/// `socklab targets`: start socklab's targets on loopback, print where each listens, and serve
+/// until interrupted (or for `for_secs`).
+pub fn serve_targets(for_secs: Option<u64>) -> std::process::ExitCode {
+    let (targets, facts) = match super::judge::start_targets() {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("socklab: cannot start the targets: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let addrs = facts.target_addrs();
+    let mut out = std::io::stdout().lock();
+    for (t, a) in &addrs {
+        let _ = writeln!(out, "{:<9} {:<16} {}", t.to_string(), a, t.describe());
+    }
+    let args: Vec<String> = addrs.iter().map(|(t, a)| format!("{}={a}", t.name())).collect();
+    let _ = writeln!(out, "arguments for exported C programs: {}", args.join(" "));
+    let _ = writeln!(
+        out,
+        "note: @slow drops SYNs until armed: press Enter (a line on standard input) right after a client's connect to @slow, and it completes at the next SYN retransmission (about 1 s)"
+    );
+    match for_secs {
+        Some(s) => {
+            let _ = writeln!(out, "serving for {s} s");
+        }
+        None => {
+            let _ = writeln!(out, "serving until interrupted (Ctrl-C)");
+        }
+    }
+    let _ = out.flush();
+    drop(out);
+    let armer = Arc::clone(&targets);
+    // Each line on standard input arms `@slow` once; the thread ends with the input.
+    let _ = std::thread::Builder::new().name("arm-slow".into()).spawn(move || {
+        for line in std::io::stdin().lines() {
+            if line.is_err() {
+                break;
+            }
+            match armer.arm_slow() {
+                Ok(()) => println!("@slow armed"),
+                Err(e) => eprintln!("socklab: cannot arm @slow: {e}"),
+            }
+        }
+    });
+    match for_secs {
+        Some(s) => std::thread::sleep(Duration::from_secs(s)),
+        // Until a signal ends the process: each turn is a minute of sleep.
+        None => loop {
+            std::thread::sleep(Duration::from_secs(60));
+        },
+    }
+    drop(targets);
+    std::process::ExitCode::SUCCESS
+}
+
+/// Whether Windows has the option (the Linux-only ones are not sent).
+fn windows_option(opt: crate::core::call::SockOpt) -> bool {
+    use crate::core::call::SockOpt as O;
+    !matches!(opt, O::TCP_SYNCNT | O::TCP_USER_TIMEOUT)
+}
+
+fn len_word(len: Option<u32>) -> String {
+    len.map(|l| l.to_string()).unwrap_or_else(|| "-".into())
+}
+
+fn wait_ms(timeout: Option<Duration>) -> u64 {
+    timeout.unwrap_or(LIVE_BLOCK_LIMIT).as_millis().min(u32::MAX as u128 / 2) as u64
+}
+
+fn hex(data: Option<&[u8]>) -> String {
+    match data {
+        None => "-".into(),
+        Some(d) => {
+            let mut s = String::with_capacity(d.len() * 2);
+            for b in d {
+                let _ = write!(s, "{b:02x}");
+            }
+            if s.is_empty() { "-".into() } else { s }
+        }
+    }
+}
+
+fn unhex(s: &str) -> Vec<u8> {
+    s.as_bytes()
+        .chunks(2)
+        .filter_map(|p| std::str::from_utf8(p).ok().and_then(|h| u8::from_str_radix(h, 16).ok()))
+        .collect()
+}
+
+/// WSAPoll's bits (POLLRDNORM 0x100, POLLRDBAND 0x200, POLLPRI 0x400, POLLWRNORM 0x10,
+/// POLLWRBAND 0x20, POLLERR 1, POLLHUP 2, POLLNVAL 4) in the models' layout.
+pub fn poll_bits(win: u16) -> PollBits {
+    let mut b = PollBits::default();
+    for (w, m) in [
+        (0x100, PollBits::IN),
+        (0x200, PollBits::PRI),
+        (0x400, PollBits::PRI),
+        (0x10, PollBits::OUT),
+        (0x20, PollBits::OUT),
+        (0x1, PollBits::ERR),
+        (0x2, PollBits::HUP),
+        (0x4, PollBits::NVAL),
+    ] {
+        if win & w != 0 {
+            b = b | m;
+        }
+    }
+    b
+}
+
+/// The catalogue's Winsock code for a number (WSAGetLastError, SO_ERROR, iErrorCode).
+pub fn winsock_code(n: i64) -> Option<Code> {
+    Code::ALL.iter().copied().find(|c| c.platform() == Platform::Winsock && c.number() as i64 == n)
+}
+
+fn not_performed(why: &str) -> KernelAnswer {
+    KernelAnswer::NotPerformed { why: why.to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_split_like_a_shell() {
+        assert_eq!(split_command("wine64 agent.exe").unwrap(), vec!["wine64", "agent.exe"]);
+        assert_eq!(split_command(r#"ssh box "C:\\a b\\agent.exe""#).unwrap(), vec!["ssh", "box", r"C:\a b\agent.exe"]);
+        assert_eq!(split_command("'a b' c\\ d").unwrap(), vec!["a b", "c d"]);
+        assert!(split_command("  ").is_err());
+        assert!(split_command("wine 'x").is_err());
+    }
+
+    #[test]
+    fn wsapoll_bits_map_to_the_models_layout() {
+        assert_eq!(poll_bits(0x10 | 0x1 | 0x2), PollBits::OUT | PollBits::ERR | PollBits::HUP);
+        assert_eq!(poll_bits(0x100), PollBits::IN);
+        assert_eq!(poll_bits(0), PollBits::default());
+    }
+
+    #[test]
+    fn winsock_numbers_name_winsock_codes() {
+        assert_eq!(winsock_code(10035), Some(Code::WSAEWOULDBLOCK));
+        assert_eq!(winsock_code(997), Some(Code::WSA_IO_PENDING));
+        assert_eq!(winsock_code(115), None);
+    }
+
+    #[test]
+    fn data_goes_as_hex() {
+        assert_eq!(hex(Some(b"hi")), "6869");
+        assert_eq!(hex(None), "-");
+        assert_eq!(unhex("6869"), b"hi");
+    }
+}

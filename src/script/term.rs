@@ -1,0 +1,225 @@
+//! Text on its way to a terminal: the one routine that keeps recorded or typed strings from
+//! acting on the terminal they are printed to (clearing the screen, setting the title,
+//! rewriting a line with a carriage return, reordering text with a bidirectional override).
+//!
+//! [`visible`] writes such characters as `\u{1b}`; [`SafeWriter`] applies it to everything a
+//! headless command prints (`run`, `replay --headless`, `export --to md` on standard output).
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+/// Characters that must not reach a terminal or a text file raw: control characters (C0,
+/// DEL, C1) and the format characters that reorder or break lines (bidirectional overrides and
+/// isolates, line and paragraph separators, zero-width marks, the byte-order mark).
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
+}
+
+/// `s` with every unsafe character but the line feed (and tab, when `keep_layout`) written
+/// as `\u{H..}`, or as JSON's `\uHHHH` when `json` (the unsafe characters that serde_json
+/// leaves raw, DEL, C1 and the format characters, all lie below U+10000).
+fn filter(s: &str, keep_layout: bool, json: bool) -> Cow<'_, str> {
+    let bad = |c: char| is_unsafe_char(c) && !(keep_layout && (c == '\n' || c == '\t'));
+    if !s.chars().any(bad) {
+        return Cow::Borrowed(s);
+    }
+    let mut o = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if bad(c) && json {
+            let _ = write!(o, "\\u{:04x}", c as u32);
+        } else if bad(c) {
+            let _ = write!(o, "\\u{{{:x}}}", c as u32);
+        } else {
+            o.push(c);
+        }
+    }
+    Cow::Owned(o)
+}
+
+/// One line of text for a terminal: every unsafe character, line breaks included, written as
+/// `\u{H..}`.
+pub fn visible(s: &str) -> Cow<'_, str> {
+    filter(s, false, false)
+}
+
+/// Text for a terminal, lines kept: every unsafe character but the line feed and the tab
+/// written as `\u{H..}`.
+pub fn visible_lines(s: &str) -> Cow<'_, str> {
+    filter(s, true, false)
+}
+
+/// A writer that passes text through with its unsafe characters made visible, keeping line
+/// feeds and tabs. Bytes that are not UTF-8 are written as `\x{HH}`. A character split across
+/// two writes is held until its end arrives.
+#[derive(Debug)]
+pub struct SafeWriter<W: Write> {
+    inner: W,
+    pending: Vec<u8>,
+    json: bool,
+}
+
+impl<W: Write> SafeWriter<W> {
+    /// For text.
+    pub fn new(inner: W) -> Self {
+        SafeWriter { inner, pending: Vec::new(), json: false }
+    }
+
+    /// For JSON lines: the characters are escaped as JSON escapes them, so the output stays
+    /// valid JSON.
+    pub fn json(inner: W) -> Self {
+        SafeWriter { inner, pending: Vec::new(), json: true }
+    }
+
+    /// [`SafeWriter::json`] when `json`, else [`SafeWriter::new`].
+    pub fn for_output(inner: W, json: bool) -> Self {
+        SafeWriter { inner, pending: Vec::new(), json }
+    }
+
+    /// The inner writer (anything held back, an incomplete character, is written first).
+    pub fn into_inner(mut self) -> io::Result<W> {
+        self.flush_pending()?;
+        Ok(self.inner)
+    }
+
+    fn flush_pending(&mut self) -> io::Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let mut o = String::new();
+        for b in std::mem::take(&mut self.pending) {
+            let _ = write!(o, "\\x{{{b:02x}}}");
+        }
+        self.inner.write_all(o.as_bytes())
+    }
+
+    fn write_text(&mut self, mut bytes: &[u8]) -> io::Result<()> {
+        loop {
+            match std::str::from_utf8(bytes) {
+                Ok(s) => return self.inner.write_all(filter(s, true, self.json).as_bytes()),
+                Err(e) => {
+                    let (good, rest) = bytes.split_at(e.valid_up_to());
+                    // `good` is valid UTF-8 by `valid_up_to`.
+                    let s = std::str::from_utf8(good).unwrap_or_default();
+                    self.inner.write_all(filter(s, true, self.json).as_bytes())?;
+                    match e.error_len() {
+                        // An incomplete character at the end: wait for the rest.
+                        None => {
+                            self.pending.extend_from_slice(rest);
+                            return Ok(());
+                        }
+                        Some(n) => {
+                            let mut o = String::new();
+                            for b in &rest[..n] {
+                                let _ = write!(o, "\\x{{{b:02x}}}");
+                            }
+                            self.inner.write_all(o.as_bytes())?;
+                            bytes = &rest[n..];
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Whether no byte of `b` can start or be an unsafe character: every unsafe character is a C0
+/// control, DEL, or a UTF-8 sequence starting with 0xC2 (C1), 0xE2 (the format characters) or
+/// 0xEF (the byte-order mark). Line feeds and tabs pass.
+fn plainly_safe(b: &[u8]) -> bool {
+    b.iter().all(|&c| (c >= 0x20 && c != 0x7f && c != 0xc2 && c != 0xe2 && c != 0xef) || c == b'\n' || c == b'\t')
+}
+
+/// How many bytes at the end of `b` are the start of a UTF-8 character whose rest has not
+/// arrived yet.
+fn incomplete_tail(b: &[u8]) -> usize {
+    for back in 1..=3.min(b.len()) {
+        let c = b[b.len() - back];
+        if c & 0xc0 != 0x80 {
+            // A lead byte (or ASCII): how long its character is.
+            let need = if c >= 0xf0 {
+                4
+            } else if c >= 0xe0 {
+                3
+            } else if c >= 0xc0 {
+                2
+            } else {
+                1
+            };
+            return if need > back { back } else { 0 };
+        }
+    }
+    0
+}
+
+impl<W: Write> Write for SafeWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let joined;
+        let bytes = if self.pending.is_empty() {
+            buf
+        } else {
+            let mut j = std::mem::take(&mut self.pending);
+            j.extend_from_slice(buf);
+            joined = j;
+            &joined[..]
+        };
+        if plainly_safe(bytes) {
+            // The common case, checked byte by byte: passed through as it is, an unfinished
+            // character held until its end arrives.
+            let tail = incomplete_tail(bytes);
+            self.inner.write_all(&bytes[..bytes.len() - tail])?;
+            self.pending.extend_from_slice(&bytes[bytes.len() - tail..]);
+        } else {
+            self.write_text(bytes)?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_become_visible_and_lines_stay_lines() {
+        let mut w = SafeWriter::new(Vec::new());
+        w.write_all(b"a\x1b]0;title\x07b\r\nALL PASSED\xc2").unwrap();
+        w.write_all(b"\x9b2J\n\xff").unwrap();
+        let out = String::from_utf8(w.into_inner().unwrap()).unwrap();
+        assert_eq!(out, "a\\u{1b}]0;title\\u{7}b\\u{d}\nALL PASSED\\u{9b}2J\n\\x{ff}");
+    }
+
+    #[test]
+    fn characters_split_across_writes_survive() {
+        let text = "é\u{1b}x\u{202e}y€z\n";
+        for split in 0..=text.len() {
+            let mut w = SafeWriter::new(Vec::new());
+            w.write_all(&text.as_bytes()[..split]).unwrap();
+            w.write_all(&text.as_bytes()[split..]).unwrap();
+            let out = String::from_utf8(w.into_inner().unwrap()).unwrap();
+            assert_eq!(out, "é\\u{1b}x\\u{202e}y€z\n", "split at {split}");
+        }
+    }
+
+    #[test]
+    fn json_stays_json() {
+        let mut w = SafeWriter::json(Vec::new());
+        let line = serde_json::json!({ "label": "a\u{7f}\u{9b}\u{202e}\u{1b}b" }).to_string();
+        w.write_all(line.as_bytes()).unwrap();
+        let out = String::from_utf8(w.into_inner().unwrap()).unwrap();
+        assert!(!out.chars().any(is_unsafe_char), "{out}");
+        let back: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(back["label"], "a\u{7f}\u{9b}\u{202e}\u{1b}b");
+    }
+
+    #[test]
+    fn one_line_has_no_break() {
+        assert_eq!(visible("x\ny\u{202e}z"), "x\\u{a}y\\u{202e}z");
+        assert!(matches!(visible("plain é"), Cow::Borrowed(_)));
+    }
+}
