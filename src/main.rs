@@ -451,8 +451,15 @@ fn run_file(
             }
         }
     };
+    // A terminal sees every line as it is made; a pipe or a file gets the transcript in 64 KB
+    // writes (a write per line was a third of the connect storm's system calls).
     let stdout = std::io::stdout();
-    let mut out = SafeWriter::for_output(stdout.lock(), json);
+    let inner: Box<dyn Write> = if stdout.is_terminal() {
+        Box::new(stdout.lock())
+    } else {
+        Box::new(std::io::BufWriter::with_capacity(1 << 16, stdout.lock()))
+    };
+    let mut out = SafeWriter::for_output(inner, json);
     let result = match recorder.as_mut() {
         Some(r) => run_recorded(&stmts, &mut lab, output, &mut out, r),
         None => run(&stmts, &mut lab, output, &mut out),
@@ -462,10 +469,18 @@ fn run_file(
             say!("socklab: cannot finish the recording: {e}");
         }
     }
+    let flushed = out.flush();
+    drop(out);
+    // The process ends here: its sockets close with it (the kernel's exit is cheaper than one
+    // close(2) each, and the targets' threads need no goodbye), so the lab is not dropped.
+    std::mem::forget(lab);
+    if let (Ok(_), Err(e)) = (&result, &flushed) {
+        say!("socklab: {e}");
+        return ExitCode::from(2);
+    }
     match result {
         Ok(report) if report.failures.is_empty() && report.disagreements.is_empty() => ExitCode::SUCCESS,
         Ok(report) => {
-            let _ = out.flush();
             for f in &report.failures {
                 say!("{f}");
             }

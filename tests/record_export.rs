@@ -241,3 +241,41 @@ fn the_markdown_handout_has_a_table_per_call_and_the_transitions() {
     let mut sink = std::io::sink();
     sink.write_all(md.as_bytes()).unwrap();
 }
+
+/// Every view marks an assumed answer `?`, the handout too: a row's rule cell ends in ` ?`
+/// exactly when the rule is assumed for that row's personality.
+#[test]
+fn the_markdown_handout_marks_assumed_answers() {
+    use socklab::core::personality::PersonalityId;
+    // The shipped recordings, and a session that meets assumed rules (TCP send on Winsock,
+    // setsockopt of a read-only option).
+    let dir = std::env::temp_dir().join(format!("socklab-md-assumed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("assumed.lab");
+    std::fs::write(&script, "socket tcp as s\nconnect s @accept\nsend s \"x\"\nsetsockopt s SO_ERROR 1\n").unwrap();
+    let own = dir.join("assumed.ndjson");
+    let _ = std::fs::remove_file(&own);
+    let o = socklab(&["run", script.to_str().unwrap(), "--net", "sim", "--record", own.to_str().unwrap()]);
+    assert!(own.is_file(), "the session was recorded: {o:?}");
+    let mut assumed_rows = 0;
+    for rec in shipped().into_iter().chain([own]) {
+        let o = socklab(&["export", rec.to_str().unwrap(), "--to", "md"]);
+        assert!(o.status.success(), "{}", rec.display());
+        let md = String::from_utf8_lossy(&o.stdout);
+        for row in md.lines().filter(|l| l.starts_with("| ") && l.ends_with(" |")) {
+            let inner = &row[2..row.len() - 2];
+            let Some(p) = inner.split(" | ").next().and_then(PersonalityId::from_name) else { continue };
+            let last = inner.rsplit(" | ").next().unwrap();
+            let (rule, marked) = match last.strip_suffix(" ?") {
+                Some(r) => (r, true),
+                None => (last, false),
+            };
+            let Some(_) = socklab::core::rules::find(rule) else { continue };
+            let want = socklab::core::rules::assumed(rule, p);
+            assert_eq!(marked, want, "{}: `{row}`: rule {rule} assumed for {p}: {want}", rec.display());
+            assumed_rows += usize::from(want);
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(assumed_rows > 0, "no recording has an assumed answer to check");
+}

@@ -360,3 +360,8 @@ rules! {
 pub fn find(id: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.id == id)
 }
+
+/// Whether a personality's answer under this rule is assumed (shown `?` in every view).
+pub fn assumed(rule: &str, p: PersonalityId) -> bool {
+    find(rule).is_some_and(|r| r.assumed.contains(&p))
+}

@@ -597,6 +597,15 @@ impl Parser<'_> {
         }
     }
 
+    /// [`Self::require`] with the expectation written only when the token is missing (listing
+    /// the defined names for every socket argument was a third of a long script's parse).
+    fn require_lazy(&mut self, what: &str, expected: impl FnOnce(&Self) -> String) -> PResult<Tok> {
+        match self.next_tok() {
+            Some(t) => Ok(t),
+            None => Err(self.err(self.end_col(), format!("missing {what}: expected {}", expected(self)))),
+        }
+    }
+
     /// Nothing may follow.
     fn end(&self) -> PResult<()> {
         match self.peek() {
@@ -939,8 +948,7 @@ impl Parser<'_> {
 
     /// A defined socket name, or `#N`.
     fn sock(&mut self) -> PResult<SockRef> {
-        let expected = format!("a socket name ({}) or #N", self.known_list());
-        let t = self.require("socket", &expected)?;
+        let t = self.require_lazy("socket", |p| format!("a socket name ({}) or #N", p.known_list()))?;
         self.sock_ref(&t.text, t.col)
     }
 
@@ -976,8 +984,7 @@ impl Parser<'_> {
     /// The next token as a defined socket name (for `wait` and `expect`, which name sockets
     /// only by name).
     fn name_arg(&mut self) -> PResult<String> {
-        let expected = format!("a socket name ({})", self.known_list());
-        let t = self.require("socket", &expected)?;
+        let t = self.require_lazy("socket", |p| format!("a socket name ({})", p.known_list()))?;
         if t.text.starts_with('#') {
             return Err(self.err(t.col, format!("expected a socket name ({}), not a descriptor", self.known_list())));
         }

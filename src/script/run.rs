@@ -198,8 +198,9 @@ pub fn run_recorded(
     Ok(report)
 }
 
+/// Whether a personality's answer rests on an assumed rule.
 fn assumed(rule: &str, p: PersonalityId) -> bool {
-    rules::find(rule).is_some_and(|r| r.assumed.contains(&p))
+    rules::assumed(rule, p)
 }
 
 /// The cell of one personality for one call: answer, `?` when assumed. A failed `int` call
@@ -229,16 +230,26 @@ pub fn differs(recs: &[CallRecord]) -> Mark {
     crate::session::lab::verdict(recs).mark
 }
 
-fn state_text(s: Option<State>) -> String {
-    s.map(|s| s.name().to_string()).unwrap_or_else(|| "-".into())
+fn state_text(s: Option<State>) -> &'static str {
+    s.map_or("-", State::name)
 }
 
-fn transition_text(t: &Transition) -> String {
-    let mut s = format!("t={} ms  {}: {} -> {}  ({})", t.at.as_millis(), t.sock, t.from, t.to, t.cause);
-    if let Some(e) = t.error {
-        s.push_str(&format!(" {e}"));
+/// A transition as the transcript shows it, written straight to the output (no string).
+fn transition_text(t: &Transition) -> TransitionText<'_> {
+    TransitionText(t)
+}
+
+struct TransitionText<'a>(&'a Transition);
+
+impl std::fmt::Display for TransitionText<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let t = self.0;
+        write!(f, "t={} ms  {}: {} -> {}  ({})", t.at.as_millis(), t.sock, t.from, t.to, t.cause)?;
+        if let Some(e) = t.error {
+            write!(f, " {e}")?;
+        }
+        Ok(())
     }
-    s
 }
 
 pub(crate) fn print_call(
@@ -287,14 +298,14 @@ pub(crate) fn print_call(
         Output::Single => {
             let r = &recs[0];
             let p = Profile::of(r.personality);
-            let mut line = format!("{:>4}  {:<34} {}", stmt.span.line, stmt.text, cell(r));
+            write!(w, "{:>4}  {:<34} {}", stmt.span.line, stmt.text, cell(r))?;
             if r.before != r.after {
-                line.push_str(&format!("   [{} -> {}]", state_text(r.before), state_text(r.after)));
+                write!(w, "   [{} -> {}]", state_text(r.before), state_text(r.after))?;
             }
             if r.answer.elapsed >= std::time::Duration::from_millis(1) {
-                line.push_str(&format!("   (blocked {} ms)", r.answer.elapsed.as_millis()));
+                write!(w, "   (blocked {} ms)", r.answer.elapsed.as_millis())?;
             }
-            writeln!(w, "{line}")?;
+            writeln!(w)?;
             if let Some(n) = &r.answer.note {
                 writeln!(w, "        note: {n}")?;
             }
@@ -316,9 +327,12 @@ pub(crate) fn print_call(
                     writeln!(w, "        {:<9} {}", r.personality.name(), cell(r))?;
                 }
             } else {
-                let mut line = format!("{:>4}{} {:<34}", stmt.span.line, mark, trunc(&stmt.text, 34));
+                let mut line = String::with_capacity(40 + 33 * recs.len());
+                line.push_str(&format!("{:>4}{} ", stmt.span.line, mark));
+                push_column(&mut line, &stmt.text, 34);
                 for r in recs {
-                    line.push_str(&format!(" | {:<30}", trunc(&cell(r), 30)));
+                    line.push_str(" | ");
+                    push_column(&mut line, &cell(r), 30);
                 }
                 writeln!(w, "{}", line.trim_end())?;
             }
@@ -334,7 +348,9 @@ pub(crate) fn print_call(
                 if let Some(n) = &r.answer.note {
                     writeln!(w, "        [{}] note: {n}", r.personality)?;
                 }
-                kernel_lines(r, &format!("[{}] ", r.personality), w)?;
+                if r.kernel.is_some() || r.disagreement.is_some() {
+                    kernel_lines(r, &format!("[{}] ", r.personality), w)?;
+                }
                 for n in &r.answer.notifications {
                     writeln!(w, "        [{}] {}", r.personality, notification_text(n, p))?;
                 }
@@ -558,13 +574,23 @@ impl Write for Wrapping<'_> {
     }
 }
 
-fn trunc(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
+/// A compare-mode column: `text` cut to `n` characters (the last one then `…`) and padded with
+/// spaces to `n`, written in place (it was three strings per cell).
+fn push_column(line: &mut String, text: &str, n: usize) {
+    const SPACES: &str = "                                        ";
+    let chars = text.chars().count();
+    if chars <= n {
+        line.push_str(text);
+        let pad = n - chars;
+        if pad <= SPACES.len() {
+            line.push_str(&SPACES[..pad]);
+        } else {
+            line.extend(std::iter::repeat_n(' ', pad));
+        }
     } else {
-        let mut t: String = s.chars().take(n - 1).collect();
-        t.push('…');
-        t
+        let cut = text.char_indices().nth(n - 1).map_or(text.len(), |(i, _)| i);
+        line.push_str(&text[..cut]);
+        line.push('…');
     }
 }
 
@@ -709,5 +735,27 @@ pub fn check(lab: &Lab, k: usize, p: PersonalityId, e: &Expect) -> Result<(), St
                 ))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod column_tests {
+    use super::push_column;
+
+    fn col(text: &str, n: usize) -> String {
+        let mut s = String::new();
+        push_column(&mut s, text, n);
+        s
+    }
+
+    #[test]
+    fn a_column_is_padded_or_cut_to_its_width_in_characters() {
+        assert_eq!(col("0", 4), "0   ");
+        assert_eq!(col("abcd", 4), "abcd");
+        assert_eq!(col("abcde", 4), "abc…");
+        assert_eq!(col("≠MODEL x", 8), "≠MODEL x");
+        assert_eq!(col("≠MODEL xy", 8), "≠MODEL …");
+        assert_eq!(col("é", 3), "é  ");
+        assert_eq!(col("", 50).len(), 50);
     }
 }

@@ -241,6 +241,11 @@ fn markdown(h: &Header, steps: &[Step]) -> String {
     let ps: Vec<&str> = h.personalities.iter().map(|p| p.name()).collect();
     let _ = writeln!(s, "| personalities | {} |", ps.join(", "));
     let _ = writeln!(s, "| targets | {} |\n", targets_line(h));
+    let _ = writeln!(
+        s,
+        "A `?` after a rule marks an answer socklab assumes: no document or measurement states it \
+         (`socklab explain` and docs/semantics.md say which).\n"
+    );
     let mut n = 0;
     for step in steps {
         match step {
@@ -263,13 +268,14 @@ fn markdown(h: &Header, steps: &[Step]) -> String {
                     };
                     let _ = writeln!(
                         s,
-                        "| {} | {} | {} | {} | {} | {} |",
+                        "| {} | {} | {} | {} | {} | {}{} |",
                         a.p,
                         md(&ret_text(&a.ret, p)),
                         md(&err),
                         md(&value_text(&a.value, p)),
                         st,
-                        md(&a.rule)
+                        md(&a.rule),
+                        if crate::core::rules::assumed(&a.rule, a.p) { " ?" } else { "" }
                     );
                 }
                 // The transcript's mark, by the one definition (core::compare).

@@ -467,7 +467,7 @@ impl Lab {
         // A peer reset also ends a connection without a call: possible while the network still
         // has something due (socklab's @reset schedules one; an idle peer sends nothing).
         if target == State::Failed
-            && states.iter().any(|s| *s == Some(State::Connected))
+            && states.contains(&Some(State::Connected))
             && self.hosts.iter().any(|h| h.next_event().is_some())
         {
             return None;

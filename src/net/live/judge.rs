@@ -785,7 +785,9 @@ impl Kernel for LiveKernel {
         let clock = Stopwatch::start();
         let Some(s) = self.socks.get(sock) else { return (false, Duration::ZERO) };
         let fd = s.fd();
-        let start_bits = readiness::poll_one(fd, 0).unwrap_or_default();
+        // Only `Until::Event` compares readiness with how it started.
+        let start_bits =
+            if until == Until::Event { readiness::poll_one(fd, 0).unwrap_or_default() } else { PollBits::default() };
         let tcp = s.kind() == raw::Kind::Tcp;
         let limit = if until == Until::Event { limit.min(LIVE_BLOCK_LIMIT) } else { limit };
         let mut step = Duration::from_millis(1);

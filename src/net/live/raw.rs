@@ -457,7 +457,7 @@ impl RawSocket {
 
     /// `ioctl(FIONBIO)` / `ioctlsocket(FIONBIO)`.
     pub fn set_nonblocking(&self, on: bool) -> Result<(), Errno> {
-        self.inner.set_nonblocking(on).map_err(io_err)
+        sys::set_nonblocking(&self.inner, on)
     }
 
     /// `setsockopt(2)`. A value of the wrong shape for the option answers `EINVAL`, as the

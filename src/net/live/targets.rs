@@ -351,9 +351,11 @@ impl Targets {
         let stats = Arc::clone(&self.stats);
         let mut held: VecDeque<RawSocket> = VecDeque::new();
         let worker = spawn_worker("accept", vec![l], move |socks, _| {
-            for _ in 0..64 {
+            let mut took = 0;
+            for _ in 0..ACCEPT_BATCH {
                 match socks[0].accept() {
                     Ok((s, _)) => {
+                        took += 1;
                         stats.accepted.fetch_add(1, Ordering::SeqCst);
                         held.push_back(s);
                         if held.len() > keep {
@@ -362,6 +364,12 @@ impl Targets {
                     }
                     Err(_) => break,
                 }
+            }
+            // A client's handshake completes in the kernel whether or not we have accepted yet:
+            // letting a burst queue up for a moment costs nobody an answer, and spares a
+            // wake-up (and the caller's core) per connection.
+            if took > 0 {
+                std::thread::sleep(ACCEPT_PAUSE);
             }
         })?;
         Ok(Running { addr, _held: Vec::new(), worker: Some(worker) })
@@ -512,6 +520,12 @@ fn fill_queue(addr: SocketAddr) -> Result<RawSocket, Errno> {
 }
 
 /// Runs `on_ready(sockets, stop)` each time one of `sockets` is readable, until stopped.
+/// `@accept` takes at most this many connections per wake-up...
+const ACCEPT_BATCH: usize = 256;
+/// ...then lets the queue fill this long (its backlog is 4096; loopback connects come at most
+/// a few per 10 µs).
+const ACCEPT_PAUSE: Duration = Duration::from_millis(1);
+
 fn spawn_worker(
     name: &str,
     sockets: Vec<RawSocket>,
@@ -524,7 +538,10 @@ fn spawn_worker(
             let Ok(ready) = readiness::poll(&fds, 1000) else {
                 break;
             };
-            drain_waker(waker);
+            // Only a stop wakes the waker: reading it after every accept cost a call each.
+            if ready.last().is_some_and(|b| !b.is_empty()) {
+                drain_waker(waker);
+            }
             if ready[..sockets.len()].iter().any(|b| !b.is_empty()) {
                 on_ready(&sockets, stop);
             }

@@ -361,6 +361,14 @@ pub fn close_fd(fd: Fd) -> Result<(), Errno> {
     check(unsafe { libc::close(fd) }).map(drop)
 }
 
+/// `ioctl(FIONBIO)`: one system call (socket2's `set_nonblocking` reads and writes the file
+/// flags with two `fcntl` calls).
+pub fn set_nonblocking(s: &Socket, on: bool) -> Result<(), Errno> {
+    let mut v: libc::c_int = on.into();
+    // SAFETY: FIONBIO reads one int through the pointer, which is a live local.
+    check(unsafe { libc::ioctl(s.as_raw_fd(), libc::FIONBIO, &mut v) }).map(drop)
+}
+
 /// `close(2)`, with its answer.
 pub fn close(s: Socket) -> Result<(), Errno> {
     let fd = s.into_raw_fd();

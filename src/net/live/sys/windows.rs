@@ -158,6 +158,11 @@ pub fn wait_readable(_fd: Fd, _wait: Duration) -> bool {
     false
 }
 
+/// `ioctlsocket(FIONBIO)`, through socket2.
+pub fn set_nonblocking(s: &Socket, on: bool) -> Result<(), Errno> {
+    s.set_nonblocking(on).map_err(|e| Errno::from_io(&e))
+}
+
 /// `closesocket()` through socket2's drop (its answer is not reported yet).
 pub fn close(s: Socket) -> Result<(), Errno> {
     drop(s);
