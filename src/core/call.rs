@@ -439,9 +439,22 @@ pub enum Call {
     /// `ioctlsocket(s, FIONBIO, &on)` / `fcntl(O_NONBLOCK)`.
     Fionbio { sock: SockRef, on: bool },
     /// `setsockopt`.
-    SetSockOpt { sock: SockRef, opt: SockOpt, value: i64 },
+    SetSockOpt {
+        sock: SockRef,
+        opt: SockOpt,
+        value: i64,
+        /// `optlen=N`: the length passed instead of the option's size.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        optlen: Option<u32>,
+    },
     /// `getsockopt`.
-    GetSockOpt { sock: SockRef, opt: SockOpt },
+    GetSockOpt {
+        sock: SockRef,
+        opt: SockOpt,
+        /// `optlen=N`: the buffer length passed instead of the option's size.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        optlen: Option<u32>,
+    },
     /// `bind`.
     Bind { sock: SockRef, addr: SockAddrArg },
     /// `listen`.
@@ -464,9 +477,19 @@ pub enum Call {
     /// `WSAEnumNetworkEvents(s, event, &out)`.
     WsaEnumNetworkEvents { sock: SockRef },
     /// `getsockname`.
-    GetSockName { sock: SockRef },
+    GetSockName {
+        sock: SockRef,
+        /// `namelen=N`: the buffer length passed instead of the address's size.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        namelen: Option<u32>,
+    },
     /// `getpeername`.
-    GetPeerName { sock: SockRef },
+    GetPeerName {
+        sock: SockRef,
+        /// `namelen=N`: the buffer length passed instead of the address's size.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        namelen: Option<u32>,
+    },
     /// `send`.
     Send { sock: SockRef, data: Vec<u8> },
     /// `sendto`.
@@ -482,6 +505,21 @@ pub enum Call {
     /// Interrupt the next blocking connect after `after`: SIGALRM without SA_RESTART on Linux,
     /// a blocking hook calling WSACancelBlockingCall in a Winsock 1.1 application.
     Alarm { after: Duration },
+    /// `after MS CALL`: another thread makes `action` at virtual time now + `after`, while the
+    /// next blocking call waits (Winsock 1.1: the blocking hook makes it, in the same thread).
+    After { after: Duration, action: Box<Call> },
+    /// `pipe()` / `CreatePipe`: a descriptor that is not a socket, named `name` (its read end);
+    /// socket calls on it answer ENOTSOCK / WSAENOTSOCK.
+    Pipe { name: String },
+    /// `link down|up`: the host's network interface (not loopback) goes down or comes back.
+    /// Not an API call: a change of the world, as `ip link set DEV down` makes it.
+    Link { up: bool },
+    /// `portrange LO HI`: the ephemeral port range (net.ipv4.ip_local_port_range; on Windows
+    /// `netsh int ipv4 set dynamicport`). A change of the world, not an API call.
+    PortRange { lo: u16, hi: u16 },
+    /// `firewall drop IP`: a local rule drops every packet this host sends to IP (`None`:
+    /// `firewall clear` removes every rule). A change of the world, not an API call.
+    Firewall { drop: Option<std::net::IpAddr> },
 }
 
 impl Call {
@@ -514,6 +552,11 @@ impl Call {
             Call::Shutdown { .. } => "shutdown",
             Call::Close { .. } => "closesocket",
             Call::Alarm { .. } => "alarm",
+            Call::After { .. } => "after",
+            Call::Pipe { .. } => "pipe",
+            Call::Link { .. } => "link",
+            Call::PortRange { .. } => "portrange",
+            Call::Firewall { .. } => "firewall",
         }
     }
 
@@ -530,8 +573,8 @@ impl Call {
             | Call::WsaEventSelect { sock, .. }
             | Call::WsaAsyncSelect { sock, .. }
             | Call::WsaEnumNetworkEvents { sock }
-            | Call::GetSockName { sock }
-            | Call::GetPeerName { sock }
+            | Call::GetSockName { sock, .. }
+            | Call::GetPeerName { sock, .. }
             | Call::Send { sock, .. }
             | Call::SendTo { sock, .. }
             | Call::Recv { sock }
@@ -544,7 +587,12 @@ impl Call {
             | Call::Select { .. }
             | Call::Poll { .. }
             | Call::Epoll { .. }
-            | Call::Alarm { .. } => None,
+            | Call::Alarm { .. }
+            | Call::After { .. }
+            | Call::Pipe { .. }
+            | Call::Link { .. }
+            | Call::PortRange { .. }
+            | Call::Firewall { .. } => None,
         }
     }
 }

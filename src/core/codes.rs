@@ -117,7 +117,7 @@ catalogue! {
         "A blocking Winsock 1.1 call was cancelled by WSACancelBlockingCall (no signals on Windows).";
     WSAEBADF = 10009, Winsock, EBADF, [],
         "Bad file handle; rare from Winsock, which reports a closed socket as WSAENOTSOCK.";
-    WSAEACCES = 10013, Winsock, EACCES, [],
+    WSAEACCES = 10013, Winsock, EACCES, [EPERM],
         "Permission refused, e.g. UDP connect to a broadcast target while SO_BROADCAST is off.";
     WSAEFAULT = 10014, Winsock, EFAULT, [EINVAL],
         "Bad address pointer, or namelen shorter than the sockaddr of the socket's family.";
@@ -189,13 +189,15 @@ catalogue! {
         "No successful WSAStartup in this process yet (or WSACleanup already undid it).";
 
     // ---- Linux errno (x86_64, asm-generic) ----
+    EPERM = 1, Linux, None, [EACCES, WSAEACCES],
+        "Not permitted; from send/sendto: a local firewall rule dropped the datagram on its way out.";
     EINTR = 4, Linux, WSAEINTR, [],
         "A signal interrupted a blocking connect; the handshake keeps going in the background.";
     EBADF = 9, Linux, WSAEBADF, [WSAENOTSOCK],
         "The descriptor is not open (closed, or -1); Winsock reports this case as WSAENOTSOCK.";
     EAGAIN = 11, Linux, WSAEWOULDBLOCK, [EINPROGRESS, WSAENOBUFS],
         "Try again; from connect: no free local UDP port or a full AF_UNIX backlog, never TCP pending.";
-    EACCES = 13, Linux, WSAEACCES, [ENETUNREACH, EHOSTUNREACH],
+    EACCES = 13, Linux, WSAEACCES, [ENETUNREACH, EHOSTUNREACH, EPERM],
         "Denied: broadcast target without SO_BROADCAST, or a prohibit route or firewall rule.";
     EFAULT = 14, Linux, WSAEFAULT, [],
         "The address pointer is NULL or points outside the process's mapped memory.";
@@ -390,7 +392,7 @@ mod tests {
             assert_eq!(c as usize, i, "{c:?} out of catalogue order");
             assert_eq!(format!("{c:?}"), c.name());
         }
-        assert_eq!(Code::ALL.len(), 77);
+        assert_eq!(Code::ALL.len(), 78);
     }
 
     #[test]
@@ -600,6 +602,7 @@ mod tests {
             }};
         }
         let checked = check!(
+            EPERM,
             EINTR,
             EBADF,
             EAGAIN,

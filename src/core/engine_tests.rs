@@ -100,7 +100,7 @@ fn linux_reports_a_failure_before_retrying() {
 #[test]
 fn linux_answers_econnaborted_when_so_error_was_read() {
     let mut h = socket_failed(Linux);
-    let e = call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR });
+    let e = call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR, optlen: None });
     assert_eq!(e.value, Value::Error { error: Some(Code::ECONNREFUSED) });
     assert_eq!(connect(&mut h, "s", target(NamedTarget::Accept)).error, Some(Code::ECONNABORTED));
     assert_eq!(connect(&mut h, "s", target(NamedTarget::Accept)).error, Some(Code::EINPROGRESS));
@@ -120,8 +120,8 @@ fn winsock_retries_at_once() {
 fn windows_keeps_so_error_after_reading_it() {
     for (p, second) in [(Winsock, None), (Windows, Some(Code::WSAECONNREFUSED))] {
         let mut h = socket_failed(p);
-        call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR });
-        let again = call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR });
+        call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR, optlen: None });
+        let again = call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR, optlen: None });
         assert_eq!(again.value, Value::Error { error: second }, "{p}");
     }
 }
@@ -271,7 +271,7 @@ fn linux_connect_picks_even_ports_and_bind_odd_ones() {
     call(&mut h, Call::Socket { proto: Proto::Tcp, family: Family::V4, name: "b".into() });
     call(&mut h, Call::Bind { sock: name("b"), addr: lit("0.0.0.0:0") });
     connect(&mut h, "s", target(NamedTarget::Accept));
-    let port = |h: &mut Host, s: &str| match call(h, Call::GetSockName { sock: name(s) }).value {
+    let port = |h: &mut Host, s: &str| match call(h, Call::GetSockName { sock: name(s), namelen: None }).value {
         Value::Addr { addr } => addr.port(),
         v => panic!("{v:?}"),
     };
@@ -282,7 +282,7 @@ fn linux_connect_picks_even_ports_and_bind_odd_ones() {
 #[test]
 fn huge_times_saturate_instead_of_overflowing() {
     let mut h = host_with_socket(Windows, false);
-    call(&mut h, Call::SetSockOpt { sock: name("s"), opt: SockOpt::TCP_MAXRT, value: i64::MAX });
+    call(&mut h, Call::SetSockOpt { sock: name("s"), opt: SockOpt::TCP_MAXRT, value: i64::MAX, optlen: None });
     h.advance(Duration::MAX, &NET);
     let a = connect(&mut h, "s", target(NamedTarget::Pending));
     assert_eq!(a.error, Some(Code::WSAETIMEDOUT));
@@ -357,7 +357,11 @@ fn a_zero_filled_af_unspec_disconnects_udp_on_every_personality() {
         let a = connect(&mut h, "u", unspec.clone());
         assert!(a.is_ok(), "{p}: {a:?}");
         assert_eq!(h.state("u"), Some(State::Unassociated), "{p}: the local address stays");
-        assert_eq!(call(&mut h, Call::GetPeerName { sock: name("u") }).error, Some(Code::WSAENOTCONN), "{p}");
+        assert_eq!(
+            call(&mut h, Call::GetPeerName { sock: name("u"), namelen: None }).error,
+            Some(Code::WSAENOTCONN),
+            "{p}"
+        );
     }
     let mut l = udp_connected(Linux);
     assert!(connect(&mut l, "u", unspec).is_ok());
@@ -413,7 +417,10 @@ fn windows_connect_after_connectex_without_update_context_is_wsaeinval() {
         assert_eq!(h.state("s"), Some(State::Connected));
         assert_eq!(connect(&mut h, "s", target(NamedTarget::Accept)).error, Some(want), "{p}");
         assert_eq!(connectex(&mut h, "s", target(NamedTarget::Accept)).error, Some(Code::WSAEISCONN), "{p}");
-        call(&mut h, Call::SetSockOpt { sock: name("s"), opt: SockOpt::SO_UPDATE_CONNECT_CONTEXT, value: 1 });
+        call(
+            &mut h,
+            Call::SetSockOpt { sock: name("s"), opt: SockOpt::SO_UPDATE_CONNECT_CONTEXT, value: 1, optlen: None },
+        );
         assert_eq!(connect(&mut h, "s", target(NamedTarget::Accept)).error, Some(Code::WSAEISCONN), "{p}");
     }
 }
@@ -424,12 +431,12 @@ fn windows_connect_after_connectex_without_update_context_is_wsaeinval() {
 fn windows_getpeername_answers_while_a_plain_connect_pends() {
     for (p, ok) in [(Windows, true), (Winsock, false), (Linux, false)] {
         let mut h = socket_pending(p);
-        let a = call(&mut h, Call::GetPeerName { sock: name("s") });
+        let a = call(&mut h, Call::GetPeerName { sock: name("s"), namelen: None });
         assert_eq!(a.is_ok(), ok, "{p}: {a:?}");
     }
     let mut h = bound_socket(Windows);
     connectex(&mut h, "s", target(NamedTarget::Pending));
-    assert_eq!(call(&mut h, Call::GetPeerName { sock: name("s") }).error, Some(Code::WSAENOTCONN));
+    assert_eq!(call(&mut h, Call::GetPeerName { sock: name("s"), namelen: None }).error, Some(Code::WSAENOTCONN));
 }
 
 // ----- ConnectEx's buffer arrives (issue 9, defect 14) ---------------------------------------
@@ -463,9 +470,12 @@ fn connectex_send_buffer_reaches_the_accepted_socket() {
 fn windows_getsockname_answers_after_a_wildcard_bind() {
     for (p, ok) in [(Windows, true), (Winsock, false), (Linux, true)] {
         let mut h = host_with_socket(p, false);
-        assert!(call(&mut h, Call::GetSockName { sock: name("s") }).is_ok() == (p == Linux), "{p}: unbound");
+        assert!(
+            call(&mut h, Call::GetSockName { sock: name("s"), namelen: None }).is_ok() == (p == Linux),
+            "{p}: unbound"
+        );
         call(&mut h, Call::Bind { sock: name("s"), addr: lit("0.0.0.0:0") });
-        let a = call(&mut h, Call::GetSockName { sock: name("s") });
+        let a = call(&mut h, Call::GetSockName { sock: name("s"), namelen: None });
         assert_eq!(a.is_ok(), ok, "{p}: {a:?}");
         if let Value::Addr { addr } = a.value {
             assert!(addr.ip().is_unspecified() && addr.port() != 0, "{p}: {addr}");
@@ -485,7 +495,7 @@ fn windows_listens_after_a_failed_connect_and_keeps_the_error() {
     let mut h = socket_failed(Windows);
     call(&mut h, Call::Listen { sock: name("s"), backlog: 1 });
     assert_eq!(h.state("s"), Some(State::Listening));
-    let e = call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR });
+    let e = call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR, optlen: None });
     assert_eq!(e.value, Value::Error { error: Some(Code::WSAECONNREFUSED) });
 }
 
@@ -503,7 +513,7 @@ fn the_limited_broadcast_routes_and_windows_skips_so_broadcast_at_connect() {
         call(&mut h, Call::Socket { proto: Proto::Udp, family: Family::V4, name: "u".into() });
         let a = connect(&mut h, "u", lit("255.255.255.255:9"));
         assert_eq!(a.error, want, "{p}: without SO_BROADCAST");
-        call(&mut h, Call::SetSockOpt { sock: name("u"), opt: SockOpt::SO_BROADCAST, value: 1 });
+        call(&mut h, Call::SetSockOpt { sock: name("u"), opt: SockOpt::SO_BROADCAST, value: 1, optlen: None });
         assert!(connect(&mut h, "u", lit("255.255.255.255:9")).is_ok(), "{p}: with SO_BROADCAST");
     }
     let mut w = Host::new(Windows);
@@ -531,7 +541,7 @@ fn a_blocking_recv_that_nothing_can_complete_says_so_and_keeps_the_clock() {
     let mut w = host_with_socket(Windows, false);
     connect(&mut w, "s", target(NamedTarget::Accept));
     call(&mut w, Call::Recv { sock: name("s") });
-    let t = call(&mut w, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_CONNECT_TIME });
+    let t = call(&mut w, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_CONNECT_TIME, optlen: None });
     assert_eq!(t.value, Value::Int { value: 0 }, "SO_CONNECT_TIME does not show a day");
 }
 
@@ -547,11 +557,11 @@ fn a_v6_only_socket_cannot_reach_a_v4_mapped_address() {
     ] {
         let mut h = Host::new(p);
         call(&mut h, Call::Socket { proto: Proto::Tcp, family: Family::V6, name: "s".into() });
-        call(&mut h, Call::SetSockOpt { sock: name("s"), opt: SockOpt::IPV6_V6ONLY, value: 1 });
+        call(&mut h, Call::SetSockOpt { sock: name("s"), opt: SockOpt::IPV6_V6ONLY, value: 1, optlen: None });
         call(&mut h, Call::Fionbio { sock: name("s"), on: true });
         assert_eq!(connect(&mut h, "s", mapped.clone()).error, sync, "{p}");
         h.advance(Duration::from_millis(1), &NET);
-        let e = call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR });
+        let e = call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR, optlen: None });
         assert_eq!(e.value, Value::Error { error: later }, "{p}");
     }
     // Linux's default is dual-stack: the same connect starts.
@@ -597,11 +607,11 @@ fn windows_so_error_survives_a_new_connect_until_one_succeeds() {
     for (p, during) in [(Windows, Some(Code::WSAECONNREFUSED)), (Winsock, None), (Winsock1, None)] {
         let mut h = socket_failed(p);
         assert_eq!(connect(&mut h, "s", target(NamedTarget::Slow)).error, Some(Code::WSAEWOULDBLOCK), "{p}");
-        let e = call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR });
+        let e = call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR, optlen: None });
         assert_eq!(e.value, Value::Error { error: during }, "{p}");
         h.advance(Duration::from_secs(2), &NET);
         assert_eq!(h.state("s"), Some(State::Connected), "{p}");
-        let e = call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR });
+        let e = call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR, optlen: None });
         assert_eq!(e.value, Value::Error { error: None }, "{p}");
     }
 }
@@ -610,16 +620,16 @@ fn windows_so_error_survives_a_new_connect_until_one_succeeds() {
 fn windows_so_error_can_be_set_and_read_back() {
     // test_set_getsockopt: setsockopt(SO_ERROR, 1234) succeeds and 1234 reads back.
     let mut h = host_with_socket(Windows, false);
-    let a = call(&mut h, Call::SetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR, value: 1234 });
+    let a = call(&mut h, Call::SetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR, value: 1234, optlen: None });
     assert!(a.is_ok(), "{a:?}");
-    let e = call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR });
+    let e = call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR, optlen: None });
     assert_eq!(e.value, Value::Int { value: 1234 });
-    call(&mut h, Call::SetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR, value: 10061 });
-    let e = call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR });
+    call(&mut h, Call::SetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR, value: 10061, optlen: None });
+    let e = call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR, optlen: None });
     assert_eq!(e.value, Value::Error { error: Some(Code::WSAECONNREFUSED) });
     for p in [Linux, Winsock, Winsock1] {
         let mut h = host_with_socket(p, false);
-        let a = call(&mut h, Call::SetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR, value: 1234 });
+        let a = call(&mut h, Call::SetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR, value: 1234, optlen: None });
         assert!(!a.is_ok(), "{p}: SO_ERROR stays read-only");
     }
 }
@@ -634,7 +644,7 @@ fn windows_reset_reads_so_error_0_and_polls_err_hup_wrnorm() {
     assert!(connect(&mut h, "s", target(NamedTarget::Reset)).is_ok());
     h.advance(Duration::from_secs(1), &NET);
     assert_eq!(h.state("s"), Some(State::Failed));
-    let e = call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR });
+    let e = call(&mut h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR, optlen: None });
     assert_eq!(e.value, Value::Error { error: None });
     for _ in 0..2 {
         assert_eq!(call(&mut h, Call::Recv { sock: name("s") }).error, Some(Code::WSAECONNRESET));
@@ -728,9 +738,9 @@ fn wsapoll_failed_connect_is_documented_and_the_2004_note_only_shows_where_it_ap
 fn linux_tcp_options_on_udp_and_v6only_on_inet_fail_as_the_kernel_does() {
     let opt = |h: &mut Host, set: bool, o: SockOpt| {
         let c = if set {
-            Call::SetSockOpt { sock: name("s"), opt: o, value: 1 }
+            Call::SetSockOpt { sock: name("s"), opt: o, value: 1, optlen: None }
         } else {
-            Call::GetSockOpt { sock: name("s"), opt: o }
+            Call::GetSockOpt { sock: name("s"), opt: o, optlen: None }
         };
         call(h, c).error
     };
@@ -756,7 +766,7 @@ fn windows_bind_conflicts_follow_test_reuseaddr() {
     let sock = |h: &mut Host, s: &str, opt: Option<SockOpt>| {
         call(h, Call::Socket { proto: Proto::Tcp, family: Family::V4, name: s.into() });
         if let Some(o) = opt {
-            call(h, Call::SetSockOpt { sock: name(s), opt: o, value: 1 });
+            call(h, Call::SetSockOpt { sock: name(s), opt: o, value: 1, optlen: None });
         }
     };
     // Wildcard and loopback share a port without options on windows; linux refuses.
@@ -789,6 +799,7 @@ fn windows_bind_conflicts_follow_test_reuseaddr() {
     assert_eq!(bind(&mut h, "b", "0.0.0.0:7300"), Some(Code::WSAEADDRINUSE));
     // Linux has no SO_EXCLUSIVEADDRUSE.
     let mut h = host_with_socket(Linux, false);
-    let a = call(&mut h, Call::SetSockOpt { sock: name("s"), opt: SockOpt::SO_EXCLUSIVEADDRUSE, value: 1 });
+    let a =
+        call(&mut h, Call::SetSockOpt { sock: name("s"), opt: SockOpt::SO_EXCLUSIVEADDRUSE, value: 1, optlen: None });
     assert_eq!(a.ret, Ret::NotApplicable);
 }

@@ -47,6 +47,9 @@ rules! {
     BAD_DESCRIPTOR = "descriptor.invalid", [],
         "A closed or never-opened descriptor: linux EBADF, Winsock WSAENOTSOCK.",
         "row_8i in tests/live_args.rs; connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect (WSAENOTSOCK)";
+    NOT_SOCKET = "descriptor.not-socket", [],
+        "pipe as NAME opens a descriptor that is not a socket (pipe(2); CreatePipe on Windows): every socket call on it answers ENOTSOCK (linux) or WSAENOTSOCK (Winsock); close(2) closes it on linux, closesocket refuses it with WSAENOTSOCK.",
+        "connect(2) https://man7.org/linux/man-pages/man2/connect.2.html (ENOTSOCK); connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect (WSAENOTSOCK); closesocket reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-closesocket (WSAENOTSOCK); tests/scenarios/19_not_a_socket.lab, judged by the kernel in tests/live_scenarios.rs";
     SOCKET = "socket", [],
         "socket() returns a new descriptor in the unbound state.",
         "socket(2) https://man7.org/linux/man-pages/man2/socket.2.html; socket reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-socket";
@@ -132,8 +135,20 @@ rules! {
         "winsock1: WSACancelBlockingCall makes a blocking connect fail with WSAEINTR and leaves the socket indeterminate; only closesocket is safe (socklab answers WSAEINVAL to a further connect).",
         "WSACancelBlockingCall function (winsock2.h) reference page on learn.microsoft.com; WSAConnect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-wsaconnect; connect reference page (Winsock 1.1 note) learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect (WSAEINTR)";
     ALARM = "alarm", [],
-        "alarm MS interrupts the next blocking connect: a signal without SA_RESTART on linux, WSACancelBlockingCall from a blocking hook on winsock1; Winsock 2 removed that call: there only closing the socket from another thread ends it (WSAEINTR), which socklab does not model.",
+        "alarm MS interrupts the next blocking connect: a signal without SA_RESTART on linux, WSACancelBlockingCall from a blocking hook on winsock1; Winsock 2 removed that call: there only closing the socket from another thread ends it (WSAEINTR; write `after MS closesocket NAME`, rule block.closed-by-other-thread).",
         "row_13b_13c_13d in tests/live_tcp.rs; WSACancelBlockingCall function (winsock2.h) reference page on learn.microsoft.com; connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect (WSAEINTR: the socket was closed)";
+    AFTER = "after", [],
+        "after MS CALL: another thread makes CALL at virtual time now + MS, while a blocking call waits (or between calls, when none does); what it answered is noted on the answer of the call that was running. winsock1: the blocking hook makes it instead (Winsock 1.1 allows one blocking call at a time).",
+        "tests/scenarios/18_closed_while_blocked.lab, judged by the kernel in tests/live_scenarios.rs";
+    CLOSED_WHILE_BLOCKED = "block.closed-by-other-thread", [],
+        "closesocket from another thread while a blocking connect or recv waits on that socket: Winsock 2 ends the waiting call with WSAEINTR; linux: close(2) releases the descriptor at once but does not wake the call, which runs to its own outcome (a connect to an unanswering address times out with ETIMEDOUT; shutdown(SHUT_RDWR) is what wakes it on linux).",
+        "connect (Windows Sockets) reference page for Windows Embedded CE on learn.microsoft.com (WSAEINTR: the socket was closed); close(2) https://man7.org/linux/man-pages/man2/close.2.html (Multithreaded processes and close()); tests/scenarios/18_closed_while_blocked.lab, judged by the kernel in tests/live_scenarios.rs";
+    WS1_IN_PROGRESS = "winsock1.in-progress", [],
+        "winsock1: a call made while a blocking call is in progress (from the blocking hook, which is where a 1.1 application runs anything during the wait) fails with WSAEINPROGRESS and does nothing; the blocking call goes on.",
+        "connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect (WSAEINPROGRESS: a blocking Windows Sockets 1.1 call is in progress); WSASetBlockingHook function (winsock2.h) reference page on learn.microsoft.com";
+    CONNECTEX_ABORTED = "connectex.closed-pending", [WS, WI],
+        "closesocket while a ConnectEx is pending: closesocket answers 0 and the ConnectEx completes at once with WSA_OPERATION_ABORTED and 0 bytes.",
+        "closesocket reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-closesocket (pending overlapped operations fail with WSA_OPERATION_ABORTED; the page names the send and receive calls, socklab applies it to ConnectEx)";
     LINUX_EINTR = "connect.linux-eintr", [],
         "linux: a blocking connect interrupted by a signal answers EINTR while the handshake carries on; a later nonblocking connect answers EALREADY, a later blocking one waits for the outcome.",
         "row_13b_13c_13d in tests/live_tcp.rs";
@@ -170,6 +185,15 @@ rules! {
     ROUTE_SYNC = "connect.route-error", [WS, WI, W1],
         "Routing errors are answered at once, even by a nonblocking connect: no route ENETUNREACH, unreachable route EHOSTUNREACH, prohibit route EACCES.",
         "row_9a_9e in tests/live_netns.rs";
+    LINK_DOWN = "net.link-down", [WS, WI, W1],
+        "link down takes the host's interface down (loopback stays up) until link up: its routes go with it. linux answers ENETUNREACH to a connect or sendto that needed it (not ENETDOWN, measured in a namespace); Winsock's documented error for a failed network subsystem is WSAENETDOWN, which socklab answers there.",
+        "row_link_down in tests/live_seed_errors.rs (ip link set DEV down in a private namespace); connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect (WSAENETDOWN: the network subsystem has failed)";
+    PORTS_EXHAUSTED = "ports.exhausted", [WI, W1],
+        "portrange LO HI narrows the ephemeral port range; a call that needs a port when none is free fails: linux EADDRNOTAVAIL for a TCP connect (a port already connected elsewhere can be shared), EAGAIN for a UDP connect or sendto, EADDRINUSE for bind to port 0 or listen; Winsock WSAENOBUFS (connect: no buffer space, the socket cannot be connected).",
+        "row_port_exhaustion in tests/live_seed_errors.rs (net.ipv4.ip_local_port_range narrowed in a private namespace); connect(2) https://man7.org/linux/man-pages/man2/connect.2.html (EADDRNOTAVAIL, EAGAIN); connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect (WSAENOBUFS); Troubleshoot port exhaustion issues page learn.microsoft.com/troubleshoot/windows-client/networking/tcp-ip-port-exhaustion-troubleshooting";
+    FIREWALL = "net.firewall", [WS, WI, W1],
+        "firewall drop IP: a local rule drops what this host sends to IP. linux: a UDP send or sendto there fails at once with EPERM; a TCP connect is not refused (its SYNs are dropped, retransmissions too) and times out. Winsock: socklab answers WSAEACCES to the connect and the send (no document states what a blocking filter rule gives).",
+        "row_firewall in tests/live_seed_errors.rs (an nftables output rule in a private namespace); sendto(2) https://man7.org/linux/man-pages/man2/sendto.2.html (EPERM)";
     FOUR_TUPLE = "connect.four-tuple", [],
         "Two sockets sharing a local address cannot connect to the same destination: linux EADDRNOTAVAIL, Winsock WSAEADDRINUSE.",
         "row_16 in tests/live_tcp.rs; connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect (WSAEADDRINUSE)";
@@ -273,6 +297,12 @@ rules! {
     OPT_LINUX_LEVEL = "sockopt.linux-level", [],
         "linux: an IPPROTO_TCP option (TCP_NODELAY, TCP_SYNCNT, TCP_USER_TIMEOUT) on a UDP socket, or IPV6_V6ONLY on an AF_INET socket: setsockopt ENOPROTOOPT; getsockopt EOPNOTSUPP on AF_INET, ENOPROTOOPT on AF_INET6.",
         "the kernel, judged option by option on every protocol and family by tests/live_sockopts.rs";
+    NAMELEN = "getsockname.namelen", [],
+        "getsockname/getpeername with namelen=N shorter than the address (16 bytes for AF_INET, 28 for AF_INET6): Winsock WSAEFAULT; linux succeeds, cuts the address to N bytes and writes the full size back into namelen (socklab shows that size as the value).",
+        "getsockname(2) https://man7.org/linux/man-pages/man2/getsockname.2.html (the address is truncated, addrlen returns the larger size), judged by tests/scenarios/23_optlen.lab in tests/live_scenarios.rs; getsockname reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-getsockname (WSAEFAULT: namelen too small); Wine dlls/ws2_32/tests/sock.c test_getsockname (a namelen one byte short)";
+    OPTLEN = "sockopt.optlen", [],
+        "setsockopt/getsockopt with optlen=N shorter than an int: linux setsockopt EINVAL, getsockopt answers with the value cut to N bytes; winsock WSAEFAULT (optlen too small); windows accepts 1 to 3 bytes for SO_BROADCAST, SO_REUSEADDR, SO_EXCLUSIVEADDRUSE, SO_KEEPALIVE, TCP_NODELAY and IPV6_V6ONLY (the value is the low bytes) and answers WSAEFAULT for the others and for 0.",
+        "the kernel, judged by tests/scenarios/23_optlen.lab in tests/live_scenarios.rs; getsockopt and setsockopt reference pages learn.microsoft.com/windows/win32/api/winsock/nf-winsock-getsockopt, learn.microsoft.com/windows/win32/api/winsock/nf-winsock-setsockopt (WSAEFAULT); Wine dlls/ws2_32/tests/sock.c test_set_getsockopt (the test_optsize table, accepts_short_len)";
     BIND_EXCLUSIVE = "bind.exclusiveaddruse", [],
         "SO_EXCLUSIVEADDRUSE (Winsock 2): no other socket may bind an address it covers; it and SO_REUSEADDR exclude each other (setting one while the other is on: WSAEINVAL). linux has no such option.",
         "SO_EXCLUSIVEADDRUSE reference page learn.microsoft.com/windows/win32/winsock/so-exclusiveaddruse; Wine dlls/ws2_32/tests/sock.c, test_reuseaddr";

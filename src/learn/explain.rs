@@ -41,6 +41,8 @@ pub struct Explanation {
     pub rules: Vec<&'static Rule>,
     /// Lessons that show it: number and title.
     pub lessons: Vec<(usize, String)>,
+    /// How to produce it in socklab: script lines, then the scenario under tests/ that does.
+    pub try_it: &'static [&'static str],
 }
 
 /// Explain a code.
@@ -76,6 +78,67 @@ pub fn explain(code: Code) -> Explanation {
         when: when(code).to_vec(),
         rules: rules_naming(code),
         lessons,
+        try_it: try_it(code),
+    }
+}
+
+/// Script lines that produce a code which no single ordinary call shows, ending with the
+/// scenario of tests/ that runs them for every personality.
+pub fn try_it(code: Code) -> &'static [&'static str] {
+    use Code::*;
+    match code {
+        WSAEINTR | WSAEINPROGRESS => &[
+            "socket tcp as s",
+            "after 300 closesocket s",
+            "connect s @pending",
+            "(winsock, windows: WSAEINTR at 300 ms; winsock1: the blocking hook's closesocket gets WSAEINPROGRESS; tests/scenarios/18_closed_while_blocked.lab)",
+        ],
+        WSA_OPERATION_ABORTED => &[
+            "socket tcp as c",
+            "bind c 127.0.0.1:0",
+            "connectex c @pending",
+            "closesocket c",
+            "(the completion arrives with WSA_OPERATION_ABORTED; tests/scenarios/18_closed_while_blocked.lab)",
+        ],
+        ENOTSOCK | WSAENOTSOCK => &[
+            "pipe as p",
+            "connect p @accept",
+            "(a descriptor that is open but no socket; tests/scenarios/19_not_a_socket.lab)",
+        ],
+        WSAENETDOWN | ENETDOWN => &[
+            "socket tcp as s",
+            "link down",
+            "connect s 198.51.100.7:80",
+            "(Winsock: WSAENETDOWN; linux answers ENETUNREACH, not ENETDOWN, when the interface goes down: tests/live_seed_errors.rs measures it; tests/scenarios/20_link_down.lab)",
+        ],
+        WSAENOBUFS | ENOBUFS => &[
+            "portrange 40000 40001",
+            "socket tcp as a",
+            "connect a @accept",
+            "socket tcp as b",
+            "connect b @accept",
+            "socket tcp as c",
+            "connect c @accept",
+            "(no free ephemeral port: Winsock WSAENOBUFS, linux EADDRNOTAVAIL; tests/scenarios/21_port_exhaustion.lab)",
+        ],
+        EAGAIN => &[
+            "portrange 40000 40001",
+            "socket udp as u",
+            "sendto u @echo x",
+            "(after two UDP sockets took both ports: EAGAIN, no free local port; tests/scenarios/21_port_exhaustion.lab)",
+        ],
+        WSAEFAULT => &[
+            "socket tcp as t",
+            "setsockopt t TCP_NODELAY 1 optlen=0",
+            "(an optlen too small; windows accepts 1 byte for BOOL-like options; tests/scenarios/23_optlen.lab)",
+        ],
+        EPERM => &[
+            "firewall drop 127.0.0.2",
+            "socket udp as u",
+            "sendto u 127.0.0.2:9 x",
+            "(linux EPERM, Winsock WSAEACCES; tests/scenarios/22_firewall.lab, and tests/live_seed_errors.rs with an nftables rule)",
+        ],
+        _ => &[],
     }
 }
 
@@ -123,6 +186,12 @@ impl fmt::Display for Explanation {
                 writeln!(f, "  {s}: {}", s.meaning())?;
             }
         }
+        if !self.try_it.is_empty() {
+            writeln!(f, "Try:")?;
+            for l in self.try_it {
+                writeln!(f, "  {l}")?;
+            }
+        }
         if self.lessons.is_empty() {
             write!(f, "No lesson shows it; `socklab learn --list` lists the lessons.")?;
         } else {
@@ -155,7 +224,9 @@ pub fn when(code: Code) -> &'static [When] {
         WSA_IO_PENDING => w!("ConnectEx" =>
             "the connect was started and has not finished yet: not a failure; the outcome arrives later as a completion (ConnectEx may also return TRUE when it finishes at once)"),
         WSAEINTR => w!("connect (blocking, Winsock 1.1)" =>
-            "the blocking call was cancelled with WSACancelBlockingCall; the socket is left in an unknown state"),
+            "the blocking call was cancelled with WSACancelBlockingCall; the socket is left in an unknown state",
+            "connect, recv (blocking, Winsock 2)" =>
+            "another thread closed the socket while the call waited on it"),
         WSAEBADF => w!("(rare)" =>
             "Winsock defines it but reports a bad or closed socket handle as WSAENOTSOCK instead"),
         WSAEACCES => w!(
@@ -293,6 +364,8 @@ pub fn when(code: Code) -> &'static [When] {
             "connect" => "no ephemeral port is free for this destination, or another socket already uses the same four-tuple (two SO_REUSEADDR sockets on one address)",
             "bind" => "the address does not belong to this machine",
         ),
+        EPERM => w!("send, sendto (UDP)" =>
+            "a local firewall rule (nftables, iptables) drops what the host sends there; a TCP connect is not refused by such a rule but times out"),
         ENETDOWN => w!("connect, send" => "the interface the route uses is down"),
         ENETUNREACH => w!("connect, sendto" =>
             "there is no route to the network: answered at once, even by a nonblocking connect; also TCP to a broadcast or multicast address"),

@@ -251,6 +251,11 @@ enum Cmd {
     WsaStartup,
     WsaCleanup,
     Alarm,
+    After,
+    Pipe,
+    Link,
+    PortRange,
+    Firewall,
     Epoll,
     Socket,
     Ioctlsocket,
@@ -296,11 +301,15 @@ const COMMANDS: &[CmdInfo] = &[
     cmd("wsastartup", Cmd::WsaStartup, "wsastartup [MAJOR.MINOR]"),
     cmd("wsacleanup", Cmd::WsaCleanup, "wsacleanup"),
     cmd("socket", Cmd::Socket, "socket tcp|udp [v4|v6] [as NAME]"),
+    cmd("link", Cmd::Link, "link down|up (the host's interface goes down or comes back)"),
+    cmd("portrange", Cmd::PortRange, "portrange LO HI (the ephemeral port range)"),
+    cmd("firewall", Cmd::Firewall, "firewall drop IP | firewall clear (a local rule on outgoing packets)"),
+    cmd("pipe", Cmd::Pipe, "pipe as NAME (a descriptor that is not a socket)"),
     cmd("ioctlsocket", Cmd::Ioctlsocket, "ioctlsocket NAME FIONBIO 1|0"),
     cmd("nonblock", Cmd::Nonblock, "nonblock NAME [on|off]"),
     cmd("fionbio", Cmd::Fionbio, "fionbio NAME 1|0"),
-    cmd("setsockopt", Cmd::SetSockOpt, "setsockopt NAME OPTION [VALUE]"),
-    cmd("getsockopt", Cmd::GetSockOpt, "getsockopt NAME OPTION"),
+    cmd("setsockopt", Cmd::SetSockOpt, "setsockopt NAME OPTION [VALUE] [optlen=N]"),
+    cmd("getsockopt", Cmd::GetSockOpt, "getsockopt NAME OPTION [optlen=N]"),
     cmd("bind", Cmd::Bind, "bind NAME ADDR [namelen=N]"),
     cmd("listen", Cmd::Listen, "listen NAME [BACKLOG]"),
     cmd("accept", Cmd::Accept, "accept NAME [as NEWNAME]"),
@@ -314,8 +323,8 @@ const COMMANDS: &[CmdInfo] = &[
     cmd("wsaeventselect", Cmd::WsaEventSelect, "wsaeventselect NAME EVENTS"),
     cmd("wsaasyncselect", Cmd::WsaAsyncSelect, "wsaasyncselect NAME EVENTS"),
     cmd("wsaenumnetworkevents", Cmd::WsaEnumNetworkEvents, "wsaenumnetworkevents NAME"),
-    cmd("getsockname", Cmd::GetSockName, "getsockname NAME"),
-    cmd("getpeername", Cmd::GetPeerName, "getpeername NAME"),
+    cmd("getsockname", Cmd::GetSockName, "getsockname NAME [namelen=N]"),
+    cmd("getpeername", Cmd::GetPeerName, "getpeername NAME [namelen=N]"),
     cmd("send", Cmd::Send, "send NAME TEXT"),
     cmd("sendto", Cmd::SendTo, "sendto NAME ADDR TEXT"),
     cmd("recv", Cmd::Recv, "recv NAME"),
@@ -324,6 +333,7 @@ const COMMANDS: &[CmdInfo] = &[
     cmd("closesocket", Cmd::CloseSocket, "closesocket NAME"),
     cmd("close", Cmd::CloseSocket, "close NAME"),
     cmd("alarm", Cmd::Alarm, "alarm MS (interrupt the next blocking connect)"),
+    cmd("after", Cmd::After, "after MS CALL (another thread makes CALL while the next blocking call waits)"),
     cmd("wait", Cmd::Wait, "wait MS | wait NAME connected|failed|event"),
     cmd("expect", Cmd::Expect, "expect [P1,P2:] WHAT"),
     cmd("mark", Cmd::Mark, "mark LABEL (a marker in the recording)"),
@@ -611,6 +621,29 @@ impl Parser<'_> {
         if words.iter().any(|w| w.eq_ignore_ascii_case(&t.text)) { self.next_tok() } else { None }
     }
 
+    /// An optional `optlen=N` (a length in bytes).
+    fn optlen(&mut self) -> PResult<Option<u32>> {
+        self.length_key("optlen")
+    }
+
+    /// An optional `namelen=N` (a length in bytes).
+    fn namelen_opt(&mut self) -> PResult<Option<u32>> {
+        self.length_key("namelen")
+    }
+
+    fn length_key(&mut self, key: &str) -> PResult<Option<u32>> {
+        let Some(t) = self.peek().cloned() else { return Ok(None) };
+        let Some((k, v, col)) = t.key_value() else { return Ok(None) };
+        if !k.eq_ignore_ascii_case(key) {
+            return Err(self.err(t.col, format!("unexpected `{}`: expected {key}=N", t.text)));
+        }
+        let n = v
+            .parse::<u32>()
+            .map_err(|_| self.err(col, format!("bad {key} `{v}`: expected a length in bytes like 1 or 16")))?;
+        self.next_tok();
+        Ok(Some(n))
+    }
+
     fn call(&self, call: Call) -> PResult<(StmtKind, Option<String>)> {
         self.end()?;
         Ok((StmtKind::Call(call), None))
@@ -643,7 +676,86 @@ impl Parser<'_> {
                 self.end()?;
                 Ok((StmtKind::Call(Call::Alarm { after }), None))
             }
+            Cmd::After => {
+                let t = self.require("duration", DURATION_EXPECTED)?;
+                let after = parse_duration(&t.text).ok_or_else(|| {
+                    self.err(t.col, format!("bad duration `{}`: expected {DURATION_EXPECTED}", t.text))
+                })?;
+                let Some(head) = self.peek().cloned() else {
+                    return Err(self.err(
+                        self.end_col(),
+                        "missing call: expected the call another thread makes, like `closesocket s`",
+                    ));
+                };
+                let usage = self.usage;
+                let (kind, defines) = self.statement()?;
+                match kind {
+                    StmtKind::Call(action)
+                        if defines.is_none()
+                            && !matches!(
+                                action,
+                                Call::After { .. } | Call::Alarm { .. } | Call::WsaStartup { .. } | Call::WsaCleanup
+                            ) =>
+                    {
+                        Ok((StmtKind::Call(Call::After { after, action: Box::new(action) }), None))
+                    }
+                    _ => Err(self.err(
+                        head.col,
+                        format!(
+                            "`{}` cannot be made from another thread here: expected a call on an existing socket, like `closesocket s` (usage: {usage})",
+                            head.text
+                        ),
+                    )),
+                }
+            }
             Cmd::Socket => self.socket(),
+            Cmd::Link => {
+                let t = self.require("link state", "down or up")?;
+                let up = match t.text.to_ascii_lowercase().as_str() {
+                    "up" => true,
+                    "down" => false,
+                    _ => return Err(self.err(t.col, format!("unknown link state `{}`: expected down or up", t.text))),
+                };
+                self.call(Call::Link { up })
+            }
+            Cmd::PortRange => {
+                let mut port = |what: &str| -> PResult<u16> {
+                    let t = self.require(what, "a port number from 1 to 65535")?;
+                    t.text.parse::<u16>().ok().filter(|&p| p > 0).ok_or_else(|| {
+                        self.err(t.col, format!("bad port `{}`: expected a port number from 1 to 65535", t.text))
+                    })
+                };
+                let lo = port("first port")?;
+                let hi = port("last port")?;
+                if hi < lo {
+                    return Err(self.err(self.end_col(), format!("the range {lo} {hi} is empty: expected LO <= HI")));
+                }
+                self.call(Call::PortRange { lo, hi })
+            }
+            Cmd::Firewall => {
+                let t = self.require("firewall action", "drop IP or clear")?;
+                match t.text.to_ascii_lowercase().as_str() {
+                    "clear" => self.call(Call::Firewall { drop: None }),
+                    "drop" => {
+                        let a = self.require("address", "an IP address like 127.0.0.2")?;
+                        let ip = a.text.parse::<std::net::IpAddr>().map_err(|_| {
+                            self.err(a.col, format!("bad address `{}`: expected an IP address like 127.0.0.2", a.text))
+                        })?;
+                        self.call(Call::Firewall { drop: Some(ip) })
+                    }
+                    _ => {
+                        Err(self.err(t.col, format!("unknown firewall action `{}`: expected drop IP or clear", t.text)))
+                    }
+                }
+            }
+            Cmd::Pipe => {
+                self.take_word(&["as"])
+                    .ok_or_else(|| self.err(self.end_col(), "missing `as NAME`: expected `pipe as NAME`"))?;
+                let t = self.require("name after `as`", "a new name like p")?;
+                let name = self.new_name(&t)?;
+                self.end()?;
+                Ok((StmtKind::Call(Call::Pipe { name: name.clone() }), Some(name)))
+            }
             Cmd::Ioctlsocket => {
                 let sock = self.sock()?;
                 let t = self.require("ioctl command", "FIONBIO")?;
@@ -671,16 +783,21 @@ impl Parser<'_> {
             Cmd::SetSockOpt => {
                 let sock = self.sock()?;
                 let opt = self.sockopt()?;
-                let value = match self.next_tok() {
-                    None => 1,
-                    Some(v) => self.opt_value(&v)?,
+                let value = match self.peek().cloned() {
+                    Some(v) if v.key_value().is_none() => {
+                        self.next_tok();
+                        self.opt_value(&v)?
+                    }
+                    _ => 1,
                 };
-                self.call(Call::SetSockOpt { sock, opt, value })
+                let optlen = self.optlen()?;
+                self.call(Call::SetSockOpt { sock, opt, value, optlen })
             }
             Cmd::GetSockOpt => {
                 let sock = self.sock()?;
                 let opt = self.sockopt()?;
-                self.call(Call::GetSockOpt { sock, opt })
+                let optlen = self.optlen()?;
+                self.call(Call::GetSockOpt { sock, opt, optlen })
             }
             Cmd::Bind => {
                 let sock = self.sock()?;
@@ -755,11 +872,13 @@ impl Parser<'_> {
             }
             Cmd::GetSockName => {
                 let sock = self.sock()?;
-                self.call(Call::GetSockName { sock })
+                let namelen = self.namelen_opt()?;
+                self.call(Call::GetSockName { sock, namelen })
             }
             Cmd::GetPeerName => {
                 let sock = self.sock()?;
-                self.call(Call::GetPeerName { sock })
+                let namelen = self.namelen_opt()?;
+                self.call(Call::GetPeerName { sock, namelen })
             }
             Cmd::Send => {
                 let sock = self.sock()?;
@@ -1776,6 +1895,28 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
             }
         }
         Cmd::WsaCleanup | Cmd::Alarm | Cmd::Mark => Vec::new(),
+        Cmd::Link => match n {
+            0 => starting(partial, ["down", "up"]),
+            _ => Vec::new(),
+        },
+        Cmd::PortRange => match n {
+            0 => starting(partial, ["40000"]),
+            1 => starting(partial, ["40001"]),
+            _ => Vec::new(),
+        },
+        Cmd::Firewall => match n {
+            0 => starting(partial, ["drop", "clear"]),
+            1 if lower(0) == "drop" => starting(partial, ["127.0.0.2", "198.51.100.7"]),
+            _ => Vec::new(),
+        },
+        Cmd::Pipe => match n {
+            0 => starting(partial, ["as"]),
+            _ => Vec::new(),
+        },
+        Cmd::After => match n {
+            0 => starting(partial, ["100", "300", "1000"]),
+            _ => candidates(&args[1..], partial, names),
+        },
         Cmd::Socket => match n {
             0 => starting(partial, ["tcp", "udp"]),
             1 => starting(partial, ["v4", "v6", "as"]),
@@ -1801,7 +1942,9 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
         Cmd::SetSockOpt | Cmd::GetSockOpt => match n {
             0 => socks(partial, names),
             1 => starting(partial, SockOpt::ALL.iter().map(|o| o.name())),
-            2 if info.cmd == Cmd::SetSockOpt => starting(partial, ["on", "off"]),
+            2 if info.cmd == Cmd::SetSockOpt => starting(partial, ["on", "off", "optlen="]),
+            2 => starting(partial, ["optlen="]),
+            3 if info.cmd == Cmd::SetSockOpt && !lower(2).starts_with("optlen") => starting(partial, ["optlen="]),
             _ => Vec::new(),
         },
         Cmd::Bind => match n {
@@ -2094,21 +2237,24 @@ mod tests {
     fn sockopts() {
         assert_eq!(
             call("setsockopt s SO_BROADCAST"),
-            Call::SetSockOpt { sock: name("s"), opt: SockOpt::SO_BROADCAST, value: 1 }
+            Call::SetSockOpt { sock: name("s"), opt: SockOpt::SO_BROADCAST, value: 1, optlen: None }
         );
         assert_eq!(
             call("setsockopt s so_reuseaddr off"),
-            Call::SetSockOpt { sock: name("s"), opt: SockOpt::SO_REUSEADDR, value: 0 }
+            Call::SetSockOpt { sock: name("s"), opt: SockOpt::SO_REUSEADDR, value: 0, optlen: None }
         );
         assert_eq!(
             call("setsockopt s TCP_SYNCNT 2"),
-            Call::SetSockOpt { sock: name("s"), opt: SockOpt::TCP_SYNCNT, value: 2 }
+            Call::SetSockOpt { sock: name("s"), opt: SockOpt::TCP_SYNCNT, value: 2, optlen: None }
         );
         assert_eq!(
             call("setsockopt s IPV6_V6ONLY true"),
-            Call::SetSockOpt { sock: name("s"), opt: SockOpt::IPV6_V6ONLY, value: 1 }
+            Call::SetSockOpt { sock: name("s"), opt: SockOpt::IPV6_V6ONLY, value: 1, optlen: None }
         );
-        assert_eq!(call("getsockopt s SO_ERROR"), Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR });
+        assert_eq!(
+            call("getsockopt s SO_ERROR"),
+            Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_ERROR, optlen: None }
+        );
     }
 
     #[test]
@@ -2251,8 +2397,8 @@ mod tests {
 
     #[test]
     fn data_and_lifecycle_calls() {
-        assert_eq!(call("getsockname s"), Call::GetSockName { sock: name("s") });
-        assert_eq!(call("getpeername s"), Call::GetPeerName { sock: name("s") });
+        assert_eq!(call("getsockname s"), Call::GetSockName { sock: name("s"), namelen: None });
+        assert_eq!(call("getpeername s"), Call::GetPeerName { sock: name("s"), namelen: None });
         assert_eq!(call("send s hello"), Call::Send { sock: name("s"), data: b"hello".to_vec() });
         assert_eq!(
             call("sendto s @echo ping"),
@@ -2726,5 +2872,51 @@ send c \"oops
                 let _ = parse_script(&src);
             }
         }
+    }
+
+    #[test]
+    fn another_thread_and_the_world_parse_and_complete() {
+        assert_eq!(
+            call("after 300 closesocket s"),
+            Call::After {
+                after: Duration::from_millis(300),
+                action: Box::new(Call::Close { sock: SockRef::Name("s".into()) })
+            }
+        );
+        assert_eq!(call("pipe as p"), Call::Pipe { name: "p".into() });
+        assert_eq!(call("link down"), Call::Link { up: false });
+        assert_eq!(call("portrange 40000 40001"), Call::PortRange { lo: 40000, hi: 40001 });
+        assert_eq!(call("firewall drop 127.0.0.2"), Call::Firewall { drop: Some("127.0.0.2".parse().unwrap()) });
+        assert_eq!(call("firewall clear"), Call::Firewall { drop: None });
+        let e = error("after 300 wait 5");
+        assert_eq!((e.line, e.col), (3, 11), "{e}");
+        assert!(error("after 300").message.contains("missing call"));
+        assert!(error("after 300 socket tcp as x").message.contains("another thread"));
+        assert!(error("after soon closesocket s").message.contains("bad duration"));
+        let e = error("portrange 5 4");
+        assert!(e.message.contains("empty"), "{e}");
+        assert!(error("link sideways").message.contains("down or up"));
+        assert!(error("firewall drop nowhere").message.contains("IP address"));
+        assert!(error("pipe p").message.contains("as NAME"));
+        assert_eq!(
+            call("setsockopt s SO_BROADCAST optlen=1"),
+            Call::SetSockOpt { sock: SockRef::Name("s".into()), opt: SockOpt::SO_BROADCAST, value: 1, optlen: Some(1) }
+        );
+        assert_eq!(
+            call("getsockopt s SO_ERROR optlen=2"),
+            Call::GetSockOpt { sock: SockRef::Name("s".into()), opt: SockOpt::SO_ERROR, optlen: Some(2) }
+        );
+        assert!(error("getsockopt s SO_ERROR namelen=1").message.contains("optlen=N"));
+        assert_eq!(
+            call("getsockname s namelen=15"),
+            Call::GetSockName { sock: SockRef::Name("s".into()), namelen: Some(15) }
+        );
+        assert!(error("getpeername s optlen=3").message.contains("namelen=N"));
+        assert!(error("setsockopt s SO_BROADCAST 1 optlen=x").message.contains("bad optlen"));
+        let n = names(&["s"]);
+        assert_eq!(completions("after 300 clo", &n), ["closesocket", "close"]);
+        assert_eq!(completions("after 300 closesocket ", &n), ["s"]);
+        assert_eq!(completions("link ", &n), ["down", "up"]);
+        assert_eq!(completions("firewall ", &n), ["drop", "clear"]);
     }
 }

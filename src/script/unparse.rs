@@ -128,8 +128,20 @@ pub fn call_line(call: &Call) -> Result<String, Unwritable> {
             format!("socket {} {} as {}", proto.name(), family.name(), name(n)?)
         }
         Call::Fionbio { sock: s, on } => format!("ioctlsocket {} FIONBIO {}", sock(s)?, u8::from(*on)),
-        Call::SetSockOpt { sock: s, opt, value } => format!("setsockopt {} {} {value}", sock(s)?, opt.name()),
-        Call::GetSockOpt { sock: s, opt } => format!("getsockopt {} {}", sock(s)?, opt.name()),
+        Call::SetSockOpt { sock: s, opt, value, optlen } => {
+            let mut line = format!("setsockopt {} {} {value}", sock(s)?, opt.name());
+            if let Some(n) = optlen {
+                let _ = write!(line, " optlen={n}");
+            }
+            line
+        }
+        Call::GetSockOpt { sock: s, opt, optlen } => {
+            let mut line = format!("getsockopt {} {}", sock(s)?, opt.name());
+            if let Some(n) = optlen {
+                let _ = write!(line, " optlen={n}");
+            }
+            line
+        }
         Call::Bind { sock: s, addr: a } => format!("bind {} {}", sock(s)?, addr(a)),
         Call::Listen { sock: s, backlog } => format!("listen {} {backlog}", sock(s)?),
         Call::Accept { sock: s, name: n } => format!("accept {} as {}", sock(s)?, name(n)?),
@@ -175,8 +187,14 @@ pub fn call_line(call: &Call) -> Result<String, Unwritable> {
         Call::WsaEventSelect { sock: s, events: e } => format!("wsaeventselect {} {}", sock(s)?, events(*e)?),
         Call::WsaAsyncSelect { sock: s, events: e } => format!("wsaasyncselect {} {}", sock(s)?, events(*e)?),
         Call::WsaEnumNetworkEvents { sock: s } => format!("wsaenumnetworkevents {}", sock(s)?),
-        Call::GetSockName { sock: s } => format!("getsockname {}", sock(s)?),
-        Call::GetPeerName { sock: s } => format!("getpeername {}", sock(s)?),
+        Call::GetSockName { sock: s, namelen } | Call::GetPeerName { sock: s, namelen } => {
+            let word = if matches!(call, Call::GetSockName { .. }) { "getsockname" } else { "getpeername" };
+            let mut line = format!("{word} {}", sock(s)?);
+            if let Some(n) = namelen {
+                let _ = write!(line, " namelen={n}");
+            }
+            line
+        }
         Call::Send { sock: s, data } => format!("send {} {}", sock(s)?, bytes(data)?),
         Call::SendTo { sock: s, addr: a, data } => {
             if a.len.is_some() {
@@ -196,6 +214,24 @@ pub fn call_line(call: &Call) -> Result<String, Unwritable> {
         }
         Call::Close { sock: s } => format!("closesocket {}", sock(s)?),
         Call::Alarm { after } => format!("alarm {}", millis(*after)?),
+        Call::After { after, action } => {
+            if matches!(**action, Call::After { .. } | Call::Alarm { .. } | Call::WsaStartup { .. } | Call::WsaCleanup)
+                || matches!(**action, Call::Socket { .. } | Call::Accept { .. } | Call::Pipe { .. })
+            {
+                return Err(Unwritable(format!("after with {} has no command-language spelling", action.name())));
+            }
+            format!("after {} {}", millis(*after)?, call_line(action)?)
+        }
+        Call::Pipe { name: n } => format!("pipe as {}", name(n)?),
+        Call::Link { up } => format!("link {}", if *up { "up" } else { "down" }),
+        Call::PortRange { lo, hi } => {
+            if *lo == 0 || hi < lo {
+                return Err(Unwritable(format!("portrange {lo} {hi} is not a range the language accepts")));
+            }
+            format!("portrange {lo} {hi}")
+        }
+        Call::Firewall { drop: Some(ip) } => format!("firewall drop {ip}"),
+        Call::Firewall { drop: None } => "firewall clear".into(),
     })
 }
 

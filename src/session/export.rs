@@ -818,10 +818,53 @@ static UNUSED void arm_alarm(long ms) {
     it.it_value.tv_usec = (ms % 1000) * 1000;
     setitimer(ITIMER_REAL, &it, NULL);
 }
+
+/* `after MS closesocket NAME`: a second thread closes the descriptor after `ms`. */
+struct after_close_arg { int fd; long ms; };
+static void *after_close_thread(void *p) {
+    struct after_close_arg *a = p;
+    sleep_ms(a->ms);
+    long r = close(a->fd);
+    int e = r < 0 ? errno : 0;
+    printf("(other thread) close -> %ld%s%s\n", r, e ? " " : "", e ? strerror(e) : "");
+    free(a);
+    return NULL;
+}
+static UNUSED void after_close(int fd, long ms) {
+    struct after_close_arg *a = malloc(sizeof *a);
+    pthread_t t;
+    if (!a) return;
+    a->fd = fd;
+    a->ms = ms;
+    if (pthread_create(&t, NULL, after_close_thread, a) == 0) pthread_detach(t);
+    else free(a);
+}
 "#;
 
 const WINSOCK_HELPERS: &str = r#"#define UNUSED __attribute__((unused))
 typedef int socklen_t;
+
+/* `after MS closesocket NAME`: a second thread closes the socket after `ms`. */
+struct after_close_arg { SOCKET s; DWORD ms; };
+static DWORD WINAPI after_close_thread(LPVOID p) {
+    struct after_close_arg *a = p;
+    Sleep(a->ms);
+    int r = closesocket(a->s);
+    int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;
+    printf("(other thread) closesocket -> %d (%d)\n", r, e);
+    free(a);
+    return 0;
+}
+static UNUSED void after_close(SOCKET s, DWORD ms) {
+    struct after_close_arg *a = malloc(sizeof *a);
+    HANDLE t;
+    if (!a) return;
+    a->s = s;
+    a->ms = ms;
+    t = CreateThread(NULL, 0, after_close_thread, a, 0, NULL);
+    if (t) CloseHandle(t);
+    else free(a);
+}
 
 /* "NAME -> RET[ ERROR (N)]": the start of a transcript line. */
 static UNUSED void result(const char *call, const char *ret, int err) {
@@ -1132,7 +1175,7 @@ impl<'h> CGen<'h> {
         );
         match self.d {
             Dialect::Posix => s.push_str(
-                "#define _GNU_SOURCE\n#include <arpa/inet.h>\n#include <errno.h>\n#include <fcntl.h>\n#include <netinet/in.h>\n#include <netinet/tcp.h>\n#include <poll.h>\n#include <signal.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n#include <sys/epoll.h>\n#include <sys/select.h>\n#include <sys/socket.h>\n#include <sys/time.h>\n#include <time.h>\n#include <unistd.h>\n\n",
+                "#define _GNU_SOURCE\n#include <arpa/inet.h>\n#include <errno.h>\n#include <fcntl.h>\n#include <netinet/in.h>\n#include <netinet/tcp.h>\n#include <poll.h>\n#include <pthread.h>\n#include <signal.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n#include <sys/epoll.h>\n#include <sys/select.h>\n#include <sys/socket.h>\n#include <sys/time.h>\n#include <time.h>\n#include <unistd.h>\n\n",
             ),
             Dialect::Winsock => s.push_str(
                 "#define _WIN32_WINNT 0x0601\n#define WIN32_LEAN_AND_MEAN\n#include <winsock2.h>\n#include <ws2tcpip.h>\n#include <mswsock.h>\n#include <windows.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n\n",
@@ -1292,6 +1335,17 @@ impl<'h> CGen<'h> {
                     format!("{}: socklab's live network does not set it on Linux", opt.name())
                 }
                 Call::Close { .. } => "raw descriptors are not closed".into(),
+                Call::After { after, action } => match &**action {
+                    Call::Close { sock } => match self.sock(sock) {
+                        Ok((fd, _, _)) => {
+                            self.comment(&format!("{text}: a second thread closes the descriptor"));
+                            self.emit(&format!("after_close({fd}, {});", after.as_millis()));
+                            return;
+                        }
+                        Err(why) => format!("not made: {why}"),
+                    },
+                    _ => "only closesocket is exported from a second thread".into(),
+                },
                 _ => format!("{}: no POSIX counterpart", call.name()),
             };
             self.comment(&format!("{text}: {why}"));
@@ -1327,7 +1381,8 @@ impl<'h> CGen<'h> {
                     "int fl = fcntl({s}, F_GETFL);\n        long r = fl < 0 ? -1 : fcntl({s}, F_SETFL, {op});\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');"
                 )
             }
-            Call::SetSockOpt { opt, value, .. } => {
+            Call::SetSockOpt { opt, value, optlen, .. } => {
+                let vlen = optlen.map_or("sizeof v".to_string(), |n| n.to_string());
                 let (level, name, kind) = posix_opt(*opt).expect("posix_name checked the option");
                 let Ok(value) = i32::try_from(*value) else {
                     self.comment(&format!("{text}: not made: {value} does not fit in the option's int"));
@@ -1344,10 +1399,11 @@ impl<'h> CGen<'h> {
                     _ => (format!("int v = {value};"), "&v"),
                 };
                 format!(
-                    "{decl}\n        long r = setsockopt({s}, {level}, {name}, {ptr}, sizeof v);\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');"
+                    "{decl}\n        long r = setsockopt({s}, {level}, {name}, {ptr}, {vlen});\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');"
                 )
             }
-            Call::GetSockOpt { opt, .. } => {
+            Call::GetSockOpt { opt, optlen, .. } => {
+                let vlen = optlen.map_or("sizeof v".to_string(), |n| n.to_string());
                 let (level, name, kind) = posix_opt(*opt).expect("posix_name checked the option");
                 let (decl, show) = match kind {
                     OptKind::Error => ("int v = 0;", "printf(\"  %s\", v ? errname(v) : \"0\");"),
@@ -1358,7 +1414,7 @@ impl<'h> CGen<'h> {
                     _ => ("int v = 0;", "printf(\"  %d\", v);"),
                 };
                 format!(
-                    "{decl}\n        socklen_t vl = sizeof v;\n        long r = getsockopt({s}, {level}, {name}, &v, &vl);\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        if (r == 0) {{ {show} }}\n        putchar('\\n');"
+                    "{decl}\n        socklen_t vl = {vlen};\n        long r = getsockopt({s}, {level}, {name}, &v, &vl);\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        if (r == 0) {{ {show} }}\n        putchar('\\n');"
                 )
             }
             Call::Bind { addr, .. } | Call::Connect { addr, .. } => {
@@ -1472,8 +1528,9 @@ impl<'h> CGen<'h> {
                 code.push_str("        }\n        putchar('\\n');");
                 code
             }
-            Call::GetSockName { .. } | Call::GetPeerName { .. } => format!(
-                "struct sockaddr_storage ss;\n        socklen_t sl = sizeof ss;\n        memset(&ss, 0, sizeof ss);\n        long r = {fname}({s}, (struct sockaddr *)&ss, &sl);\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        if (r == 0 && (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)) {{\n            printf(\"  \");\n            print_addr(&ss);\n        }}\n        putchar('\\n');"
+            Call::GetSockName { namelen, .. } | Call::GetPeerName { namelen, .. } => format!(
+                "struct sockaddr_storage ss;\n        socklen_t sl = {sl};\n        memset(&ss, 0, sizeof ss);\n        long r = {fname}({s}, (struct sockaddr *)&ss, &sl);\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        if (r == 0 && (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)) {{\n            printf(\"  \");\n            print_addr(&ss);\n        }}\n        putchar('\\n');",
+                sl = namelen.map_or("sizeof ss".to_string(), |n| n.to_string())
             ),
             Call::Send { data, .. } => format!(
                 "long r = send({s}, {}, {}, MSG_NOSIGNAL);\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');",
@@ -1545,7 +1602,12 @@ impl<'h> CGen<'h> {
             | Call::Poll { .. }
             | Call::WsaStartup { .. }
             | Call::WsaCleanup
-            | Call::Alarm { .. } => None,
+            | Call::Alarm { .. }
+            | Call::After { .. }
+            | Call::Pipe { .. }
+            | Call::Link { .. }
+            | Call::PortRange { .. }
+            | Call::Firewall { .. } => None,
             _ => call.sock().map(|r| self.sock(r)),
         };
         let (s, fam, proto) = match target {
@@ -1581,6 +1643,29 @@ impl<'h> CGen<'h> {
                 self.comment(&format!("{text}: Windows has no epoll (WSAPoll is its closest)"));
                 return;
             }
+            Call::Pipe { .. } => {
+                self.comment(&format!("{text}: not exported (a pipe is not a SOCKET; calls on it give WSAENOTSOCK)"));
+                return;
+            }
+            Call::Link { .. } | Call::PortRange { .. } | Call::Firewall { .. } => {
+                self.comment(&format!(
+                    "{text}: done outside the program (the adapter, netsh int ipv4 set dynamicport)"
+                ));
+                return;
+            }
+            Call::After { after, action } => {
+                match &**action {
+                    Call::Close { sock } => match self.sock(sock) {
+                        Ok((s, _, _)) => {
+                            self.comment(&format!("{text}: a second thread closes the socket"));
+                            self.emit(&format!("after_close({s}, {});", after.as_millis()));
+                        }
+                        Err(why) => self.comment(&format!("{text}: not made: {why}")),
+                    },
+                    _ => self.comment(&format!("{text}: only closesocket is exported from a second thread")),
+                }
+                return;
+            }
             Call::Socket { proto, family, name } => {
                 let id = self.ident(name, *proto, *family);
                 self.closed.remove(name);
@@ -1598,7 +1683,7 @@ impl<'h> CGen<'h> {
                     int_result(&format!("ioctlsocket({s}, FIONBIO, &on)"))
                 )
             }
-            Call::SetSockOpt { opt, value, .. } => {
+            Call::SetSockOpt { opt, value, optlen, .. } => {
                 let Some((level, oname, kind)) = winsock_opt(*opt) else {
                     self.comment(&format!("{text}: {} does not exist on Windows", opt.name()));
                     return;
@@ -1627,6 +1712,7 @@ impl<'h> CGen<'h> {
                     }
                     _ => (format!("int v = {value};\n        "), "(const char *)&v".into(), "sizeof v".into()),
                 };
+                let len = optlen.map_or(len, |n| n.to_string());
                 let guard = if oname == "TCP_MAXRT" { ("#ifdef TCP_MAXRT\n", "\n#endif") } else { ("", "") };
                 format!(
                     "{}{decl}{}{}",
@@ -1635,7 +1721,8 @@ impl<'h> CGen<'h> {
                     guard.1
                 )
             }
-            Call::GetSockOpt { opt, .. } => {
+            Call::GetSockOpt { opt, optlen, .. } => {
+                let vlen = optlen.map_or("sizeof v".to_string(), |n| n.to_string());
                 let Some((level, oname, kind)) = winsock_opt(*opt) else {
                     self.comment(&format!("{text}: {} does not exist on Windows", opt.name()));
                     return;
@@ -1651,7 +1738,7 @@ impl<'h> CGen<'h> {
                 };
                 let guard = if oname == "TCP_MAXRT" { ("#ifdef TCP_MAXRT\n", "\n#endif") } else { ("", "") };
                 format!(
-                    "{}{decl}\n        int vl = sizeof v;\n        int r = getsockopt({s}, {level}, {oname}, (char *)&v, &vl);\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        if (r == 0) {{ {show} }}\n        putchar('\\n');{}",
+                    "{}{decl}\n        int vl = {vlen};\n        int r = getsockopt({s}, {level}, {oname}, (char *)&v, &vl);\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        if (r == 0) {{ {show} }}\n        putchar('\\n');{}",
                     guard.0, guard.1
                 )
             }
@@ -1784,8 +1871,9 @@ impl<'h> CGen<'h> {
             Call::WsaEnumNetworkEvents { .. } => format!(
                 "WSANETWORKEVENTS ne;\n        memset(&ne, 0, sizeof ne);\n        int r = WSAEnumNetworkEvents({s}, ev_{s}, &ne);\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        if (r == 0) {{\n            printf(\"  \");\n            print_network_events(&ne);\n        }}\n        putchar('\\n');"
             ),
-            Call::GetSockName { .. } | Call::GetPeerName { .. } => format!(
-                "struct sockaddr_storage ss;\n        int sl = sizeof ss;\n        memset(&ss, 0, sizeof ss);\n        int r = {name}({s}, (struct sockaddr *)&ss, &sl);\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        if (r == 0) {{\n            printf(\"  \");\n            print_addr(&ss);\n        }}\n        putchar('\\n');"
+            Call::GetSockName { namelen, .. } | Call::GetPeerName { namelen, .. } => format!(
+                "struct sockaddr_storage ss;\n        int sl = {sl};\n        memset(&ss, 0, sizeof ss);\n        int r = {name}({s}, (struct sockaddr *)&ss, &sl);\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        if (r == 0) {{\n            printf(\"  \");\n            print_addr(&ss);\n        }}\n        putchar('\\n');",
+                sl = namelen.map_or("sizeof ss".to_string(), |n| n.to_string())
             ),
             Call::Send { data, .. } => int_result(&format!("send({s}, {}, {}, 0)", c_str(data), data.len())),
             Call::SendTo { addr, data, .. } => {

@@ -1242,7 +1242,7 @@ mod tests {
                 except: vec![s()],
                 timeout: Some(Duration::from_secs(5)),
             },
-            Call::GetSockOpt { sock: s(), opt: crate::core::call::SockOpt::SO_ERROR },
+            Call::GetSockOpt { sock: s(), opt: crate::core::call::SockOpt::SO_ERROR, optlen: None },
         ]
     }
 

@@ -11,8 +11,9 @@ impl Host {
             if pred(self) {
                 return true;
             }
-            match self.next_event() {
-                Some(t) if t <= deadline => self.fire_next(facts),
+            match (self.next_event(), self.after_due()) {
+                (t, Some(a)) if a <= deadline && t.is_none_or(|t| a < t) => self.fire_after(facts),
+                (Some(t), _) if t <= deadline => self.fire_next(facts),
                 _ => {
                     self.now = deadline;
                     return pred(self);
@@ -30,8 +31,9 @@ impl Host {
             if pred(self) {
                 return true;
             }
-            match self.next_event() {
-                Some(t) if t <= deadline => self.fire_next(facts),
+            match (self.next_event(), self.after_due()) {
+                (t, Some(a)) if a <= deadline && t.is_none_or(|t| a < t) => self.fire_after(facts),
+                (Some(t), _) if t <= deadline => self.fire_next(facts),
                 _ => return false,
             }
         }
@@ -130,6 +132,36 @@ impl Host {
         }
     }
 
+    /// A local port for socket `i`, or `None` when the ephemeral range (`portrange`) has no
+    /// free one. `dst`: the destination of a TCP connect, which on linux may share a port with
+    /// connections to other destinations (measured: tests/live_seed_errors.rs).
+    pub(super) fn take_port(&mut self, i: usize, for_connect: bool, dst: Option<SocketAddr>) -> Option<u16> {
+        let Some((lo, hi)) = self.port_range else {
+            return Some(self.alloc_port(for_connect));
+        };
+        let proto = self.socks[i].proto;
+        let linux = !self.p.winsock;
+        (lo..=hi).find(|&port| {
+            !self.socks.iter().enumerate().any(|(j, o)| {
+                j != i
+                    && o.state != State::Closed
+                    && o.proto == proto
+                    && o.local.is_some_and(|l| l.port() == port)
+                    && match (linux, dst) {
+                        // Shared with a connection elsewhere, not with a bound or listening socket.
+                        (true, Some(d)) => o.port_explicit || o.peer.is_none_or(|p| same_endpoint(p, d)),
+                        _ => true,
+                    }
+            })
+        })
+    }
+
+    /// The answer when `portrange` left no free port: linux EADDRINUSE for bind/listen,
+    /// EADDRNOTAVAIL for a TCP connect, EAGAIN for UDP; Winsock WSAENOBUFS.
+    pub(super) fn ports_exhausted(&self, linux: Code) -> Out {
+        Out::err(r::PORTS_EXHAUSTED, self.p.pick(linux, Code::WSAENOBUFS))
+    }
+
     pub(super) fn alloc_port(&mut self, for_connect: bool) -> u16 {
         // LINUX_TRUTH 1d: connect() picked even ports, bind(port 0) odd ones.
         let linux = !self.p.winsock;
@@ -185,7 +217,14 @@ impl Host {
                 return Out::err(r::BIND, p.pick(Code::EADDRINUSE, Code::WSAEADDRINUSE));
             }
         }
-        let port = if addr.port() == 0 { self.alloc_port(false) } else { addr.port() };
+        let port = if addr.port() == 0 {
+            match self.take_port(i, false, None) {
+                Some(p) => p,
+                None => return self.ports_exhausted(Code::EADDRINUSE),
+            }
+        } else {
+            addr.port()
+        };
         let s = &mut self.socks[i];
         s.local = Some(SocketAddr::new(addr.ip(), port));
         s.port_explicit = addr.port() != 0;
@@ -255,7 +294,9 @@ impl Host {
             State::Unbound => {
                 // Linux binds an unbound socket to a free port on listen.
                 let family = s.family;
-                let port = self.alloc_port(false);
+                let Some(port) = self.take_port(i, false, None) else {
+                    return self.ports_exhausted(Code::EADDRINUSE);
+                };
                 let any = match family {
                     Family::V4 => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
                     Family::V6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),

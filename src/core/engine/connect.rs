@@ -171,9 +171,9 @@ impl Host {
             // 6e: TCP to a broadcast or multicast address fails at once.
             return Out::err(r::TCP_BROADCAST, p.pick(Code::ENETUNREACH, Code::WSAENETUNREACH));
         }
-        let source = match facts.route(ip) {
+        let source = match self.route_of(facts, ip) {
             RouteFact::Ok { source, .. } => source,
-            RouteFact::NoRoute => return Out::err(r::ROUTE_SYNC, self.code(Fault::NetUnreach)),
+            RouteFact::NoRoute => return self.no_route(),
             RouteFact::Unreachable => return Out::err(r::ROUTE_SYNC, self.code(Fault::HostUnreach)),
             RouteFact::Prohibit => return Out::err(r::ROUTE_SYNC, self.code(Fault::Access)),
         };
@@ -182,7 +182,9 @@ impl Host {
             Some(l) if !l.ip().is_unspecified() => l,
             Some(l) => SocketAddr::new(family_ip(source, self.socks[i].family), l.port()),
             None => {
-                let port = self.alloc_port(true);
+                let Some(port) = self.take_port(i, true, Some(dst)) else {
+                    return self.ports_exhausted(Code::EADDRNOTAVAIL);
+                };
                 SocketAddr::new(family_ip(source, self.socks[i].family), port)
             }
         };
@@ -199,9 +201,18 @@ impl Host {
         if dup {
             return Out::err(r::FOUR_TUPLE, p.pick(Code::EADDRNOTAVAIL, Code::WSAEADDRINUSE));
         }
+        let firewalled = self.firewalled(dst.ip());
+        if firewalled && p.winsock {
+            // The filtering platform refuses the connection before it starts.
+            return Out::err(r::FIREWALL, Code::WSAEACCES);
+        }
         // What the network does with the SYN.
         let self_connect = same_endpoint(local, dst);
-        let result_at: (Result<(), Fault>, Duration) = if v6only_mapped {
+        let result_at: (Result<(), Fault>, Duration) = if firewalled {
+            // linux: the rule drops every SYN, retransmissions too: the connect times out
+            // (measured: tests/live_seed_errors.rs).
+            (Err(Fault::TimedOut), self.syn_timeout(i))
+        } else if v6only_mapped {
             // Windows starts the attempt and fails it with WSAEADDRNOTAVAIL: a nonblocking
             // connect answers WSAEWOULDBLOCK, then SO_ERROR says 10049 (libwebsockets #2223); a
             // blocking one answers 10049 (ACE_TAO #1267).
@@ -316,6 +327,8 @@ impl Host {
     pub(super) fn blocking_result(&mut self, i: usize) -> Out {
         let s = &mut self.socks[i];
         match s.state {
+            // Winsock 2: another thread closed the socket while the call waited on it.
+            State::Closed => Out::err(r::CLOSED_WHILE_BLOCKED, Code::WSAEINTR),
             State::Connected => {
                 s.success_unreported = false;
                 Out::ok(r::BLOCKING)
@@ -449,7 +462,7 @@ impl Host {
             return Out::err(r::V6ONLY_MAPPED_UDP, p.pick(Code::ENETUNREACH, Code::WSAEADDRNOTAVAIL));
         }
         let mut rule_override = None;
-        let source = match facts.route(canon(dst.ip())) {
+        let source = match self.route_of(facts, canon(dst.ip())) {
             RouteFact::Ok { broadcast, source } => {
                 let limited = canon(dst.ip()) == IpAddr::V4(Ipv4Addr::BROADCAST);
                 if broadcast && !self.socks[i].opts.broadcast {
@@ -464,13 +477,15 @@ impl Host {
                 }
                 source
             }
-            RouteFact::NoRoute => return Out::err(r::ROUTE_SYNC, self.code(Fault::NetUnreach)),
+            RouteFact::NoRoute => return self.no_route(),
             RouteFact::Unreachable => return Out::err(r::ROUTE_SYNC, self.code(Fault::HostUnreach)),
             RouteFact::Prohibit => return Out::err(r::ROUTE_SYNC, self.code(Fault::Access)),
         };
         let family = self.socks[i].family;
         if self.socks[i].local.is_none() {
-            let port = self.alloc_port(true);
+            let Some(port) = self.take_port(i, true, None) else {
+                return self.ports_exhausted(Code::EAGAIN);
+            };
             self.socks[i].local = Some(SocketAddr::new(family_ip(source, family), port));
         }
         let s = &mut self.socks[i];

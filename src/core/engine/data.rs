@@ -37,12 +37,12 @@ impl Host {
                 } else {
                     a
                 };
-                match facts.route(canon(a.ip())) {
+                match self.route_of(facts, canon(a.ip())) {
                     RouteFact::Ok { broadcast: true, .. } if !self.socks[i].opts.broadcast => {
                         return Out::err(r::UDP_BROADCAST, p.pick(Code::EACCES, Code::WSAEACCES));
                     }
                     RouteFact::Ok { .. } => {}
-                    RouteFact::NoRoute => return Out::err(r::ROUTE_SYNC, self.code(Fault::NetUnreach)),
+                    RouteFact::NoRoute => return self.no_route(),
                     RouteFact::Unreachable => return Out::err(r::ROUTE_SYNC, self.code(Fault::HostUnreach)),
                     RouteFact::Prohibit => return Out::err(r::ROUTE_SYNC, self.code(Fault::Access)),
                 }
@@ -51,16 +51,22 @@ impl Host {
         };
         if self.socks[i].local.is_none() {
             // Implicit bind by sendto.
-            let src = match facts.route(canon(dst.ip())) {
+            let src = match self.route_of(facts, canon(dst.ip())) {
                 RouteFact::Ok { source, .. } => source,
                 _ => IpAddr::V4(Ipv4Addr::LOCALHOST),
             };
-            let port = self.alloc_port(true);
+            let Some(port) = self.take_port(i, true, None) else {
+                return self.ports_exhausted(Code::EAGAIN);
+            };
             let fam = self.socks[i].family;
             self.socks[i].local = Some(SocketAddr::new(family_ip(src, fam), port));
             if self.socks[i].state == State::Unbound {
                 self.set_state(i, State::Unassociated, Cause::Call("sendto (implicit bind)".into()), None);
             }
+        }
+        if self.firewalled(dst.ip()) {
+            // The rule drops the datagram in the output path: linux EPERM, at once.
+            return Out::err(r::FIREWALL, p.pick(Code::EPERM, Code::WSAEACCES));
         }
         let from = self.socks[i].local.unwrap_or(dst);
         self.route_datagram(i, from, dst, data.to_vec(), facts);
@@ -162,6 +168,10 @@ impl Host {
     pub(super) fn recv(&mut self, i: usize, with_from: bool, facts: &dyn Facts) -> Out {
         let p = self.p;
         let udp = self.socks[i].proto == Proto::Udp;
+        if self.socks[i].state == State::Closed {
+            // Winsock 2: another thread closed the socket while recv waited on it.
+            return Out::err(r::CLOSED_WHILE_BLOCKED, Code::WSAEINTR);
+        }
         // Errors reported before any data.
         {
             let s = &mut self.socks[i];
@@ -198,7 +208,11 @@ impl Host {
         }
         let ready = |h: &Host| {
             let s = &h.socks[i];
-            !s.rx.is_empty() || s.reset || s.peer_closed || s.icmp.is_some() || s.state == State::Failed
+            !s.rx.is_empty()
+                || s.reset
+                || s.peer_closed
+                || s.icmp.is_some()
+                || matches!(s.state, State::Failed | State::Closed)
         };
         if !ready(self) {
             if self.socks[i].nonblocking {

@@ -159,7 +159,19 @@ impl Host {
     pub(super) fn close(&mut self, i: usize) -> Out {
         let s = &mut self.socks[i];
         s.attempt = next_serial(&mut self.serials);
-        s.overlapped = None;
+        let aborted = s.overlapped.is_some();
+        if s.overlapped.take().is_some() {
+            // A pending ConnectEx is cancelled: its completion arrives with the abort.
+            let sock = s.name.clone();
+            self.notes.push(Notification::Completion {
+                sock,
+                op: "ConnectEx".into(),
+                error: Some(Code::WSA_OPERATION_ABORTED),
+                bytes: 0,
+                at: self.now,
+            });
+        }
+        let s = &mut self.socks[i];
         s.rx.clear();
         let partner = s.partner.take();
         let backlog: Vec<usize> = s.backlog.drain(..).collect();
@@ -180,7 +192,7 @@ impl Host {
             }
         }
         self.free_slot(i);
-        Out::ok(r::CLOSE)
+        Out::ok(if aborted { r::CONNECTEX_ABORTED } else { r::CLOSE })
     }
 
     /// A closed socket's slot becomes free for the next socket; its name keeps answering as

@@ -10,11 +10,12 @@ impl Host {
     }
 
     pub(super) fn run_until(&mut self, until: Duration, facts: &dyn Facts) {
-        while let Some(t) = self.next_event() {
-            if t > until {
-                break;
+        loop {
+            match (self.next_event(), self.after_due()) {
+                (t, Some(a)) if a <= until && t.is_none_or(|t| a < t) => self.fire_after(facts),
+                (Some(t), _) if t <= until => self.fire_next(facts),
+                _ => break,
             }
-            self.fire_next(facts);
         }
         if until > self.now {
             self.now = until;

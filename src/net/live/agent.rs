@@ -56,6 +56,9 @@ pub struct WinsockAgent {
     closed: Vec<String>,
     /// Sockets on which a call was not made: the agent's socket differs from the models'.
     diverged: Vec<String>,
+    /// `link`, `portrange` or `firewall` changed the models' host, not this one: no call is
+    /// judged after it.
+    world_changed: bool,
     /// Window messages and completions the agent reported, not yet taken by the lab.
     notes: Vec<Notification>,
     /// Set when the agent stopped answering: why, for every later call.
@@ -162,6 +165,7 @@ impl WinsockAgent {
             families: HashMap::new(),
             closed: Vec::new(),
             diverged: Vec::new(),
+            world_changed: false,
             notes: Vec::new(),
             dead: None,
             block_limit: CONNECT_LIMIT,
@@ -323,13 +327,28 @@ impl WinsockAgent {
             Call::Fionbio { sock, on } => {
                 (format!("fionbio {} {}", self.name_of(sock)?, *on as u8), quick, RetKind::Int)
             }
-            Call::SetSockOpt { sock, opt, value } => {
+            Call::SetSockOpt { optlen: Some(_), .. } | Call::GetSockOpt { optlen: Some(_), .. } => {
+                return Err(not_performed("the agent does not pass an optlen of the script's choosing yet"));
+            }
+            Call::GetSockName { namelen: Some(_), .. } | Call::GetPeerName { namelen: Some(_), .. } => {
+                return Err(not_performed("the agent does not pass a namelen of the script's choosing yet"));
+            }
+            Call::After { .. } => {
+                return Err(not_performed("the agent does not make calls from a second thread yet"));
+            }
+            Call::Pipe { .. } => {
+                return Err(not_performed("the agent opens no pipe yet (CreatePipe handles are no SOCKETs)"));
+            }
+            Call::Link { .. } | Call::PortRange { .. } | Call::Firewall { .. } => {
+                return Err(not_performed("the agent does not change the host's network"));
+            }
+            Call::SetSockOpt { sock, opt, value, .. } => {
                 if !windows_option(*opt) {
                     return Err(not_performed("Windows has no such socket option"));
                 }
                 (format!("setsockopt {} {} {value}", self.name_of(sock)?, opt.name()), quick, RetKind::Int)
             }
-            Call::GetSockOpt { sock, opt } => {
+            Call::GetSockOpt { sock, opt, .. } => {
                 if !windows_option(*opt) {
                     return Err(not_performed("Windows has no such socket option"));
                 }
@@ -389,8 +408,8 @@ impl WinsockAgent {
                 (format!("asyncselect {} {}", self.name_of(sock)?, events.0), quick, RetKind::Int)
             }
             Call::WsaEnumNetworkEvents { sock } => (format!("enum {}", self.name_of(sock)?), quick, RetKind::Int),
-            Call::GetSockName { sock } => (format!("getsockname {}", self.name_of(sock)?), quick, RetKind::Int),
-            Call::GetPeerName { sock } => (format!("getpeername {}", self.name_of(sock)?), quick, RetKind::Int),
+            Call::GetSockName { sock, .. } => (format!("getsockname {}", self.name_of(sock)?), quick, RetKind::Int),
+            Call::GetPeerName { sock, .. } => (format!("getpeername {}", self.name_of(sock)?), quick, RetKind::Int),
             Call::Send { sock, data } => {
                 (format!("send {} {}", self.name_of(sock)?, hex(Some(data))), quick, RetKind::Int)
             }
@@ -632,6 +651,19 @@ impl Kernel for WinsockAgent {
                     "an earlier call on this socket was not made by the agent, so its socket differs from the models'",
                 );
             }
+        }
+        if self.world_changed {
+            return not_performed("`link`, `portrange` or `firewall` changed the models' host, not the agent's");
+        }
+        match call {
+            Call::Link { .. } | Call::PortRange { .. } | Call::Firewall { .. } => self.world_changed = true,
+            // The call another thread would make is not made: its socket now differs.
+            Call::After { action, .. } => {
+                if let Some(SockRef::Name(n)) = action.sock() {
+                    self.diverged.push(n.clone());
+                }
+            }
+            _ => {}
         }
         let a = self.perform_inner(call);
         if let (KernelAnswer::NotPerformed { .. }, Some(n)) = (&a, &name) {

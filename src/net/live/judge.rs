@@ -199,6 +199,15 @@ pub struct LiveKernel {
     diverged: Vec<String>,
     /// `alarm`: interrupt the next blocking connect after this long.
     alarm: Option<Duration>,
+    /// `after`: the call a second thread makes, and when (a blocking connect runs on its own
+    /// thread meanwhile; otherwise the call is made before the first call after its time).
+    after: Option<(Stopwatch, Duration, Call)>,
+    /// Pipes the experiment opened (`pipe as NAME`): the only non-socket descriptors socklab
+    /// passes to socket calls.
+    pipes: HashMap<String, raw::Pipe>,
+    /// `portrange` or `firewall` changed the models' world, not the host's: from then on the
+    /// kernel's answers would be about another world, so no call is made.
+    ports_narrowed: bool,
     /// Set from another thread to give up on a wait, a sleep or a select/poll (the TUI's Esc).
     cancel: Arc<AtomicBool>,
 }
@@ -259,6 +268,9 @@ impl LiveKernel {
                 closed: Vec::new(),
                 diverged: Vec::new(),
                 alarm: None,
+                after: None,
+                pipes: HashMap::new(),
+                ports_narrowed: false,
                 cancel: Arc::new(AtomicBool::new(false)),
             },
             facts,
@@ -332,6 +344,46 @@ impl LiveKernel {
         let done = |r: Result<Value, Errno>, ret: Ret| performed(r, ret, clock.elapsed());
         Ok(match call {
             Call::WsaStartup { .. } | Call::WsaCleanup => not_performed("POSIX has no WSAStartup/WSACleanup"),
+            Call::Firewall { .. } => {
+                self.ports_narrowed = true;
+                not_performed(
+                    "socklab sets firewall rules only inside a private namespace (tests/live_seed_errors.rs); the host's stay",
+                )
+            }
+            Call::PortRange { .. } => {
+                self.ports_narrowed = true;
+                not_performed(
+                    "socklab narrows the port range only inside a private namespace (tests/live_seed_errors.rs); the host's stays",
+                )
+            }
+            Call::Link { .. } => not_performed(
+                "socklab takes an interface down only inside a private namespace (tests/live_seed_errors.rs); the host's stay up",
+            ),
+            Call::Pipe { name } => match raw::Pipe::open() {
+                Ok(p) => {
+                    let fd = p.fd().map(|f| f as i64);
+                    self.pipes.insert(name.clone(), p);
+                    performed(Ok(Value::None), Ret::Handle(fd), clock.elapsed())
+                }
+                Err(e) => performed(Err(e), Ret::Handle(None), clock.elapsed()),
+            },
+            Call::Connect { sock: SockRef::Name(n), addr, api: ConnectApi::Connect } if self.pipes.contains_key(n) => {
+                // The experiment's own pipe: the kernel says what connect does with it.
+                let a = self.addr(&SockRef::Name(n.clone()), addr, true)?;
+                let fd = self.pipes.get(n).and_then(raw::Pipe::fd).ok_or_else(|| not_performed("pipe closed"))?;
+                done(raw::connect_fd(fd, &a).map(|_| Value::None), Ret::Int(0))
+            }
+            Call::Close { sock: SockRef::Name(n) } if self.pipes.contains_key(n) => match self.pipes.remove(n) {
+                Some(p) => {
+                    self.closed.push(n.clone());
+                    done(p.close().map(|_| Value::None), Ret::Int(0))
+                }
+                None => not_performed("the descriptor was already closed"),
+            },
+            Call::After { after, action } => {
+                self.after = Some((Stopwatch::start(), *after, (**action).clone()));
+                not_performed("socklab makes the call from a second thread at that time")
+            }
             Call::Alarm { after } => {
                 self.alarm = Some(*after);
                 not_performed("socklab itself will interrupt the next blocking connect (a signal without SA_RESTART)")
@@ -357,7 +409,7 @@ impl LiveKernel {
                 }
             }
             Call::Fionbio { sock, on } => done(self.sock(sock)?.set_nonblocking(*on).map(|_| Value::None), Ret::Int(0)),
-            Call::SetSockOpt { sock, opt, value } => {
+            Call::SetSockOpt { sock, opt, value, optlen } => {
                 let s = self.sock(sock)?;
                 // The C types hold an int: a value beyond one is not passed wrapped.
                 let Ok(value) = i32::try_from(*value) else {
@@ -367,13 +419,23 @@ impl LiveKernel {
                     Some(x) => x,
                     None => return Ok(not_performed("Linux has no such socket option")),
                 };
-                done(s.setsockopt(o, v).map(|_| Value::None), Ret::Int(0))
+                match (optlen, v) {
+                    (Some(n), OptValue::Int(i)) => done(s.setsockopt_len(o, i, *n).map(|_| Value::None), Ret::Int(0)),
+                    (Some(_), _) => not_performed("optlen is made for real only with int options"),
+                    (None, v) => done(s.setsockopt(o, v).map(|_| Value::None), Ret::Int(0)),
+                }
             }
-            Call::GetSockOpt { sock, opt } => {
+            Call::GetSockOpt { sock, opt, optlen } => {
                 let s = self.sock(sock)?;
-                let Some((o, _)) = opt_value(*opt, 0) else {
+                let Some((o, v0)) = opt_value(*opt, 0) else {
                     return Ok(not_performed("Linux has no such socket option"));
                 };
+                if let Some(n) = optlen {
+                    if !matches!(v0, OptValue::Int(_)) || o == SockOpt::Error {
+                        return Ok(not_performed("optlen is made for real only with int options other than SO_ERROR"));
+                    }
+                    return Ok(done(s.getsockopt_len(o, *n).map(|(value, _)| Value::Int { value }), Ret::Int(0)));
+                }
                 if o == SockOpt::Error {
                     let r = s.so_error();
                     match r {
@@ -441,6 +503,8 @@ impl LiveKernel {
                 let outbound = !(udp && to.is_some_and(udp_connect_allowed));
                 let a = self.addr(sock, addr, outbound)?;
                 let alarm = self.alarm.take();
+                let pending_after = self.after.take();
+                let mut after_left = None;
                 let r = match sock {
                     SockRef::Raw(n) => {
                         // A raw number may name a socket of this experiment, or no descriptor
@@ -460,24 +524,56 @@ impl LiveKernel {
                     }
                     SockRef::Name(_) => {
                         let s = self.sock(sock)?;
-                        match alarm {
-                            Some(after) if !s.as_socket2().nonblocking().unwrap_or(false) => {
-                                // 13b: run the blocking connect on its own thread and signal it.
+                        let blocking = !s.as_socket2().nonblocking().unwrap_or(false);
+                        match (alarm, pending_after) {
+                            (None, Some((sw, due, action))) if blocking => {
+                                // The connect runs on a thread of its own while this thread, at
+                                // the time asked, makes the other call (a close does not wake a
+                                // connect on Linux: the kernel judges what does).
                                 let mut bc = s
                                     .connect_blocking_interruptible(a)
                                     .map_err(|e| performed(Err(e), Ret::Int(0), clock.elapsed()))?;
-                                match bc.wait(after) {
-                                    Some((r, _)) => r,
-                                    None => match bc.interrupt_and_wait(Duration::from_secs(200)) {
-                                        Some((r, _)) => r,
-                                        None => return Ok(not_performed("the interrupted connect did not return")),
-                                    },
+                                match bc.wait(due.saturating_sub(sw.elapsed())) {
+                                    Some((r, _)) => {
+                                        after_left = Some((sw, due, action));
+                                        r
+                                    }
+                                    None => {
+                                        let _ = self.perform_inner(&action);
+                                        match bc.wait(Duration::from_secs(200)) {
+                                            Some((r, _)) => r,
+                                            None => return Ok(not_performed("the blocking connect did not return")),
+                                        }
+                                    }
                                 }
                             }
-                            _ => s.connect(&a),
+                            (alarm, after) => {
+                                after_left = after;
+                                match alarm {
+                                    Some(after) if blocking => {
+                                        // 13b: run the blocking connect on its own thread and signal it.
+                                        let mut bc = s
+                                            .connect_blocking_interruptible(a)
+                                            .map_err(|e| performed(Err(e), Ret::Int(0), clock.elapsed()))?;
+                                        match bc.wait(after) {
+                                            Some((r, _)) => r,
+                                            None => match bc.interrupt_and_wait(Duration::from_secs(200)) {
+                                                Some((r, _)) => r,
+                                                None => {
+                                                    return Ok(not_performed("the interrupted connect did not return"));
+                                                }
+                                            },
+                                        }
+                                    }
+                                    _ => s.connect(&a),
+                                }
+                            }
                         }
                     }
                 };
+                if after_left.is_some() {
+                    self.after = after_left;
+                }
                 done(r.map(|_| Value::None), Ret::Int(0))
             }
             Call::Select { read, write, except, timeout } => {
@@ -534,10 +630,23 @@ impl LiveKernel {
             Call::WsaEventSelect { .. } | Call::WsaAsyncSelect { .. } | Call::WsaEnumNetworkEvents { .. } => {
                 not_performed("Linux has no WSAEventSelect, WSAAsyncSelect or WSAEnumNetworkEvents")
             }
-            Call::GetSockName { sock } => {
+            Call::GetSockName { sock, namelen: Some(n) } | Call::GetPeerName { sock, namelen: Some(n) } => {
+                let peer = matches!(call, Call::GetPeerName { .. });
+                let s = self.sock(sock)?;
+                let full: u32 = if s.family() == raw::Family::V4 { 16 } else { 28 };
+                if *n >= full {
+                    let r = if peer { s.peer_addr() } else { s.local_addr() };
+                    done(r.map(|a| addr_value(a.inet())), Ret::Int(0))
+                } else {
+                    done(s.sockname_len(peer, *n).map(|l| Value::Int { value: i64::from(l) }), Ret::Int(0))
+                }
+            }
+            Call::GetSockName { sock, .. } => {
                 done(self.sock(sock)?.local_addr().map(|a| addr_value(a.inet())), Ret::Int(0))
             }
-            Call::GetPeerName { sock } => done(self.sock(sock)?.peer_addr().map(|a| addr_value(a.inet())), Ret::Int(0)),
+            Call::GetPeerName { sock, .. } => {
+                done(self.sock(sock)?.peer_addr().map(|a| addr_value(a.inet())), Ret::Int(0))
+            }
             Call::Send { sock, data } => {
                 let s = self.sock(sock)?;
                 if s.kind() == raw::Kind::Udp {
@@ -627,6 +736,16 @@ impl Kernel for LiveKernel {
                 return not_performed(
                     "an earlier call on this socket was not made for real, so the kernel's socket differs",
                 );
+            }
+        }
+        if self.ports_narrowed {
+            return not_performed(
+                "after `portrange` or `firewall` the models' host differs from this one (the kernel judges those in tests/live_seed_errors.rs)",
+            );
+        }
+        if self.after.as_ref().is_some_and(|(sw, due, _)| sw.elapsed() >= *due) {
+            if let Some((_, _, action)) = self.after.take() {
+                let _ = self.perform_inner(&action);
             }
         }
         let mut a = self.perform_inner(call).unwrap_or_else(|a| a);

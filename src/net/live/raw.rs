@@ -547,6 +547,21 @@ impl RawSocket {
         Ok(BlockingConnect { handle: Some(handle), thread, rx, answer: None })
     }
 
+    /// `getsockname(2)` / `getpeername(2)` into a buffer of `len` bytes: the length written back.
+    pub fn sockname_len(&self, peer: bool, len: u32) -> Result<u32, Errno> {
+        sys::sockname_len(self.fd(), peer, len)
+    }
+
+    /// `setsockopt(2)` of an int option with an explicit optlen.
+    pub fn setsockopt_len(&self, opt: SockOpt, value: i32, len: u32) -> Result<(), Errno> {
+        sys::setsockopt_len(self.fd(), opt, value, len)
+    }
+
+    /// `getsockopt(2)` of an int option into a buffer of `len` bytes: (value, length written).
+    pub fn getsockopt_len(&self, opt: SockOpt, len: u32) -> Result<(i64, u32), Errno> {
+        sys::getsockopt_len(self.fd(), opt, len)
+    }
+
     /// `getsockname(2)`.
     pub fn local_addr(&self) -> Result<SockName, Errno> {
         let sa = self.inner.local_addr().map_err(io_err)?;
@@ -626,6 +641,45 @@ pub fn describe_fd(fd: Fd) -> Option<String> {
 
 /// `connect(2)` on any descriptor, even one that is closed, `-1`, a pipe or `/dev/null`
 /// (LINUX_TRUTH 8i, 8j).
+/// A pipe this process opened: two descriptors that are not sockets, closed on drop.
+#[derive(Debug)]
+pub struct Pipe {
+    read: Option<Fd>,
+    write: Option<Fd>,
+}
+
+impl Pipe {
+    /// `pipe(2)`.
+    pub fn open() -> Result<Pipe, Errno> {
+        let (r, w) = sys::pipe()?;
+        Ok(Pipe { read: Some(r), write: Some(w) })
+    }
+
+    /// The read end: the descriptor a script names.
+    pub fn fd(&self) -> Option<Fd> {
+        self.read
+    }
+
+    /// `close(2)` on both ends; the answer is the read end's.
+    pub fn close(mut self) -> Result<(), Errno> {
+        if let Some(w) = self.write.take() {
+            let _ = sys::close_fd(w);
+        }
+        match self.read.take() {
+            Some(r) => sys::close_fd(r),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Pipe {
+    fn drop(&mut self) {
+        for fd in [self.read.take(), self.write.take()].into_iter().flatten() {
+            let _ = sys::close_fd(fd);
+        }
+    }
+}
+
 pub fn connect_fd(fd: Fd, addr: &SockAddrArg) -> Result<(), Errno> {
     sys::connect(fd, &addr.encode())
 }

@@ -253,6 +253,42 @@ pub fn setsockopt(fd: Fd, opt: SockOpt, value: OptValue) -> Result<(), Errno> {
     }
 }
 
+/// `setsockopt(2)` of an int option with the length given (`optlen=N`), the value's low bytes.
+pub fn setsockopt_len(fd: Fd, opt: SockOpt, value: i32, len: u32) -> Result<(), Errno> {
+    let (level, name) = opt_level_name(opt);
+    let bytes = [i64::from(value).to_le_bytes(), [0; 8]].concat();
+    let len = len.min(16);
+    // SAFETY: `bytes` holds 16 readable bytes and `len` is at most 16.
+    check(unsafe { libc::setsockopt(fd, level, name, bytes.as_ptr().cast(), len) }).map(drop)
+}
+
+/// `getsockopt(2)` of an int option into a buffer of `len` bytes: the value (its low bytes)
+/// and the length the kernel wrote back.
+pub fn getsockopt_len(fd: Fd, opt: SockOpt, len: u32) -> Result<(i64, u32), Errno> {
+    let (level, name) = opt_level_name(opt);
+    let mut buf = [0u8; 16];
+    let mut l: libc::socklen_t = len.min(16);
+    // SAFETY: `buf` has room for 16 bytes and `l` is at most 16.
+    check(unsafe { libc::getsockopt(fd, level, name, buf.as_mut_ptr().cast(), &raw mut l) })?;
+    let mut v = [0u8; 8];
+    v.copy_from_slice(&buf[..8]);
+    Ok((i64::from_le_bytes(v), l))
+}
+
+/// `getsockname(2)` (or `getpeername(2)` when `peer`) into a buffer of `len` bytes: the
+/// length the kernel wrote back.
+pub fn sockname_len(fd: Fd, peer: bool, len: u32) -> Result<u32, Errno> {
+    // SAFETY: all-zero bytes are a valid sockaddr_storage.
+    let mut ss: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+    let size = libc::socklen_t::try_from(std::mem::size_of::<libc::sockaddr_storage>()).unwrap_or(128);
+    let mut l: libc::socklen_t = len.min(size);
+    let p = (&raw mut ss).cast::<libc::sockaddr>();
+    // SAFETY: `ss` has room for `l` bytes (at most its size).
+    let r = unsafe { if peer { libc::getpeername(fd, p, &raw mut l) } else { libc::getsockname(fd, p, &raw mut l) } };
+    check(r)?;
+    Ok(l)
+}
+
 /// `getsockopt(2)`, decoded in the option's shape.
 pub fn getsockopt(fd: Fd, opt: SockOpt) -> Result<OptValue, Errno> {
     let (level, name) = opt_level_name(opt);
@@ -309,6 +345,20 @@ pub fn recv(fd: Fd, buf: &mut [u8]) -> Result<(usize, SockAddr), Errno> {
 pub fn wait_readable(fd: Fd, wait: Duration) -> bool {
     let ms = u32::try_from(wait.as_millis()).unwrap_or(u32::MAX);
     poll(&[(fd, PollBits::IN)], ms).is_ok_and(|r| r.first().is_some_and(|b| !b.is_empty()))
+}
+
+/// `pipe(2)`: two descriptors that are not sockets (read end, write end), close-on-exec.
+pub fn pipe() -> Result<(Fd, Fd), Errno> {
+    let mut fds = [0 as libc::c_int; 2];
+    // SAFETY: `fds` has room for the two descriptors pipe2 writes.
+    check(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) })?;
+    Ok((fds[0], fds[1]))
+}
+
+/// `close(2)` on a descriptor this process owns (a pipe end), with its answer.
+pub fn close_fd(fd: Fd) -> Result<(), Errno> {
+    // SAFETY: the caller owns `fd` and never uses it again.
+    check(unsafe { libc::close(fd) }).map(drop)
 }
 
 /// `ioctl(FIONBIO)`: one system call (socket2's `set_nonblocking` reads and writes the file

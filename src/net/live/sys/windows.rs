@@ -237,6 +237,31 @@ pub fn nofile_limit() -> Result<(u64, u64), Errno> {
     Err(Errno::UNSUPPORTED)
 }
 
+/// Not yet implemented on Windows.
+pub fn sockname_len(_fd: Fd, _peer: bool, _len: u32) -> Result<u32, Errno> {
+    Err(Errno::UNSUPPORTED)
+}
+
+/// Not yet implemented on Windows.
+pub fn setsockopt_len(_fd: Fd, _opt: SockOpt, _value: i32, _len: u32) -> Result<(), Errno> {
+    Err(Errno::UNSUPPORTED)
+}
+
+/// Not yet implemented on Windows.
+pub fn getsockopt_len(_fd: Fd, _opt: SockOpt, _len: u32) -> Result<(i64, u32), Errno> {
+    Err(Errno::UNSUPPORTED)
+}
+
+/// Not yet implemented on Windows (CreatePipe handles are not SOCKETs either).
+pub fn pipe() -> Result<(Fd, Fd), Errno> {
+    Err(Errno::UNSUPPORTED)
+}
+
+/// Not yet implemented on Windows.
+pub fn close_fd(_fd: Fd) -> Result<(), Errno> {
+    Err(Errno::UNSUPPORTED)
+}
+
 /// Windows has no `RLIMIT_NOFILE`.
 pub fn set_nofile_soft(_soft: u64) -> Result<(), Errno> {
     Err(Errno::UNSUPPORTED)
