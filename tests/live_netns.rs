@@ -21,64 +21,15 @@
 
 mod common;
 
-use std::ffi::OsString;
 use std::net::{IpAddr, SocketAddr};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::*;
 use socklab::net::live::Stopwatch;
-use socklab::net::live::netns::{self, NetnsSupport, Report, Topology};
+use socklab::net::live::netns::{self, Report, Topology};
 use socklab::net::live::raw::{Errno, Family, Kind, RawSocket, SockOpt};
 use socklab::net::live::readiness::{self, PollBits};
-
-/// The outer side's limit for one inner run.
-const INNER_LIMIT: Duration = Duration::from_secs(40);
-
-/// Runs `experiment` inside a private namespace and returns its report (outer side), or runs
-/// the experiment and emits its report (inner side, returns `None`).
-fn in_namespace(test_name: &str, experiment: fn(&mut Report)) -> Option<Report> {
-    match netns::enter() {
-        Some(Ok(Topology::Lab)) => {
-            let mut report = Report::new();
-            experiment(&mut report);
-            report.emit();
-            None
-        }
-        Some(Err(e)) => panic!("inner side of {test_name}: {e}"),
-        None => {
-            let support = NetnsSupport::detect();
-            println!("{support}");
-            if !support.is_available() {
-                if std::env::var_os("SOCKLAB_SKIP_NETNS").is_some() {
-                    println!("{test_name} skipped (SOCKLAB_SKIP_NETNS is set): {support}");
-                    return None;
-                }
-                panic!("{support}\nset SOCKLAB_SKIP_NETNS=1 to skip the namespace tests on this host");
-            }
-            let exe = std::env::current_exe().expect("the test binary");
-            let args: Vec<OsString> =
-                [test_name, "--exact", "--nocapture", "--test-threads=1"].into_iter().map(OsString::from).collect();
-            let sw = Stopwatch::start();
-            let out =
-                netns::run(Topology::Lab, &exe, &args, INNER_LIMIT).unwrap_or_else(|e| panic!("{test_name}: {e}"));
-            println!("{test_name}: inner run took {:?}", sw.elapsed());
-            assert!(
-                out.status.success(),
-                "{test_name}: inner run failed ({})\n--- stdout\n{}\n--- stderr\n{}",
-                out.status,
-                out.stdout,
-                out.stderr
-            );
-            let report =
-                out.report().unwrap_or_else(|| panic!("{test_name}: no report from the inner run\n{}", out.stdout));
-            for o in &report.observations {
-                println!("  [{}] {} -> {} ({:.3} ms)", o.row, o.call, o.answer, o.ms);
-            }
-            Some(report)
-        }
-    }
-}
 
 /// The answer recorded for `call` in `row`; fails if the inner side did not record it.
 fn answer<'a>(report: &'a Report, row: &str, call: &str) -> &'a str {

@@ -3,6 +3,8 @@
 //! Scenarios 12 and 15 wait for real connect timeouts (127 s, the kernel's default), so they
 //! run on their own threads beside the others.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use socklab::core::personality::PersonalityId;
@@ -12,14 +14,7 @@ use socklab::script::run::{Output, Report, run};
 use socklab::session::lab::Lab;
 
 fn scenario_files() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("tests/scenarios exists")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "lab"))
-        .collect();
-    files.sort();
-    files
+    common::lab_files("tests/scenarios")
 }
 
 fn run_live(file: &Path) -> (Report, String) {

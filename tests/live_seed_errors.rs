@@ -13,62 +13,18 @@
 
 mod common;
 
-use std::ffi::OsString;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::process::Command;
-use std::time::Duration;
 
 use common::*;
 use socklab::core::engine::Host;
 use socklab::core::personality::PersonalityId;
 use socklab::net::live::Stopwatch;
-use socklab::net::live::netns::{self, NetnsSupport, Report, Topology};
+use socklab::net::live::netns::{Report, Topology};
 use socklab::net::live::raw::{Family, Kind, RawSocket};
 use socklab::net::sim::SimNet;
 use socklab::script::ast::StmtKind;
 use socklab::script::parse::parse_script;
-
-const INNER_LIMIT: Duration = Duration::from_secs(40);
-
-fn in_namespace(test_name: &str, experiment: fn(&mut Report)) -> Option<Report> {
-    match netns::enter() {
-        Some(Ok(Topology::Lab)) => {
-            let mut report = Report::new();
-            experiment(&mut report);
-            report.emit();
-            None
-        }
-        Some(Err(e)) => panic!("inner side of {test_name}: {e}"),
-        None => {
-            let support = NetnsSupport::detect();
-            if !support.is_available() {
-                if std::env::var_os("SOCKLAB_SKIP_NETNS").is_some() {
-                    println!("{test_name} skipped (SOCKLAB_SKIP_NETNS is set): {support}");
-                    return None;
-                }
-                panic!("{support}\nset SOCKLAB_SKIP_NETNS=1 to skip the namespace tests on this host");
-            }
-            let exe = std::env::current_exe().expect("the test binary");
-            let args: Vec<OsString> =
-                [test_name, "--exact", "--nocapture", "--test-threads=1"].into_iter().map(OsString::from).collect();
-            let out =
-                netns::run(Topology::Lab, &exe, &args, INNER_LIMIT).unwrap_or_else(|e| panic!("{test_name}: {e}"));
-            assert!(
-                out.status.success(),
-                "{test_name}: inner run failed ({})\n--- stdout\n{}\n--- stderr\n{}",
-                out.status,
-                out.stdout,
-                out.stderr
-            );
-            let report =
-                out.report().unwrap_or_else(|| panic!("{test_name}: no report from the inner run\n{}", out.stdout));
-            for o in &report.observations {
-                println!("  [{}] {} -> {} ({:.3} ms)", o.row, o.call, o.answer, o.ms);
-            }
-            Some(report)
-        }
-    }
-}
 
 /// The kernel's answers of one row, in the order they were recorded.
 fn answers(report: &Report, row: &str) -> Vec<String> {

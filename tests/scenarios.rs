@@ -2,6 +2,8 @@
 //! run through each personality on the simulated network. A scenario must check something
 //! for every personality, and every check must pass.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use socklab::core::personality::PersonalityId;
@@ -11,14 +13,7 @@ use socklab::script::run::{Output, run};
 use socklab::session::lab::Lab;
 
 fn scenario_files() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("tests/scenarios exists")
-        .map(|e| e.expect("readable entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "lab"))
-        .collect();
-    files.sort();
-    files
+    common::lab_files("tests/scenarios")
 }
 
 fn run_one(file: &Path, p: PersonalityId) -> (usize, Vec<String>, String) {

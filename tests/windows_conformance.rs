@@ -7,6 +7,8 @@
 //! and on the live one (loopback, with the live facts); a file that cannot run live says why on a
 //! `# sim-only: REASON` line. Every file must check something, and every check must pass.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use socklab::core::personality::PersonalityId;
@@ -21,14 +23,7 @@ use socklab::session::lab::Lab;
 const MIN_CHECKS: usize = 348;
 
 fn files() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/windows");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("tests/windows exists")
-        .map(|e| e.expect("readable entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "lab"))
-        .collect();
-    files.sort();
-    files
+    common::lab_files("tests/windows")
 }
 
 fn header(src: &str, key: &str) -> Option<String> {

@@ -155,3 +155,70 @@ pub fn kernel_version() -> Option<(u32, u32)> {
     let minor = it.next()?.parse().ok()?;
     Some((major, minor))
 }
+
+/// The outer side's limit for one inner run.
+pub const INNER_LIMIT: Duration = Duration::from_secs(40);
+
+/// Runs `experiment` inside a private namespace and returns its report (outer side), or runs
+/// the experiment and emits its report (inner side, returns `None`).
+#[cfg(target_os = "linux")]
+pub fn in_namespace(
+    test_name: &str,
+    experiment: fn(&mut socklab::net::live::netns::Report),
+) -> Option<socklab::net::live::netns::Report> {
+    match socklab::net::live::netns::enter() {
+        Some(Ok(socklab::net::live::netns::Topology::Lab)) => {
+            let mut report = socklab::net::live::netns::Report::new();
+            experiment(&mut report);
+            report.emit();
+            None
+        }
+        Some(Err(e)) => panic!("inner side of {test_name}: {e}"),
+        None => {
+            let support = socklab::net::live::netns::NetnsSupport::detect();
+            println!("{support}");
+            if !support.is_available() {
+                if std::env::var_os("SOCKLAB_SKIP_NETNS").is_some() {
+                    println!("{test_name} skipped (SOCKLAB_SKIP_NETNS is set): {support}");
+                    return None;
+                }
+                panic!("{support}\nset SOCKLAB_SKIP_NETNS=1 to skip the namespace tests on this host");
+            }
+            let exe = std::env::current_exe().expect("the test binary");
+            let args: Vec<std::ffi::OsString> = [test_name, "--exact", "--nocapture", "--test-threads=1"]
+                .into_iter()
+                .map(std::ffi::OsString::from)
+                .collect();
+            let sw = Stopwatch::start();
+            let out =
+                socklab::net::live::netns::run(socklab::net::live::netns::Topology::Lab, &exe, &args, INNER_LIMIT)
+                    .unwrap_or_else(|e| panic!("{test_name}: {e}"));
+            println!("{test_name}: inner run took {:?}", sw.elapsed());
+            assert!(
+                out.status.success(),
+                "{test_name}: inner run failed ({})\n--- stdout\n{}\n--- stderr\n{}",
+                out.status,
+                out.stdout,
+                out.stderr
+            );
+            let report =
+                out.report().unwrap_or_else(|| panic!("{test_name}: no report from the inner run\n{}", out.stdout));
+            for o in &report.observations {
+                println!("  [{}] {} -> {} ({:.3} ms)", o.row, o.call, o.answer, o.ms);
+            }
+            Some(report)
+        }
+    }
+}
+
+/// The `.lab` files of a directory of the repository (`tests/scenarios`), sorted by name.
+pub fn lab_files(dir: &str) -> Vec<std::path::PathBuf> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.expect("readable entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "lab"))
+        .collect();
+    files.sort();
+    files
+}

@@ -30,7 +30,7 @@ use crate::core::codes::{Code, Platform};
 use crate::core::model::{Notification, Ret, Value};
 use crate::session::lab::{Kernel, KernelAnswer, Until};
 
-use super::judge::{LIVE_BLOCK_LIMIT, allowed_destination};
+use super::judge::{LIVE_BLOCK_LIMIT, allowed_destination, named_socket};
 use super::targets::Targets;
 
 /// How long socklab waits for the agent's first line (Wine's first start builds its prefix).
@@ -635,22 +635,11 @@ enum RetKind {
 
 impl Kernel for WinsockAgent {
     fn perform(&mut self, call: &Call) -> KernelAnswer {
-        let name = match call {
-            Call::Socket { name, .. } => {
-                self.diverged.retain(|n| n != name);
-                None
-            }
-            _ => match call.sock() {
-                Some(SockRef::Name(n)) => Some(n.clone()),
-                _ => None,
-            },
-        };
-        if let Some(n) = &name {
-            if self.diverged.contains(n) {
-                return not_performed(
-                    "an earlier call on this socket was not made by the agent, so its socket differs from the models'",
-                );
-            }
+        let (name, diverged) = named_socket(&mut self.diverged, call);
+        if diverged {
+            return not_performed(
+                "an earlier call on this socket was not made by the agent, so its socket differs from the models'",
+            );
         }
         if self.world_changed {
             return not_performed("`link`, `portrange` or `firewall` changed the models' host, not the agent's");

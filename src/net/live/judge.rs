@@ -719,24 +719,30 @@ impl LiveKernel {
     }
 }
 
+/// The socket a call names, and whether an earlier call on it was not made for real (so the
+/// real socket no longer matches the models'). A `socket` call starts the name afresh.
+pub(crate) fn named_socket(diverged: &mut Vec<String>, call: &Call) -> (Option<String>, bool) {
+    let name = match call {
+        Call::Socket { name, .. } => {
+            diverged.retain(|n| n != name);
+            None
+        }
+        _ => match call.sock() {
+            Some(SockRef::Name(n)) => Some(n.clone()),
+            _ => None,
+        },
+    };
+    let gone = name.as_ref().is_some_and(|n| diverged.contains(n));
+    (name, gone)
+}
+
 impl Kernel for LiveKernel {
     fn perform(&mut self, call: &Call) -> KernelAnswer {
-        let name = match call {
-            Call::Socket { name, .. } => {
-                self.diverged.retain(|n| n != name);
-                None
-            }
-            _ => match call.sock() {
-                Some(SockRef::Name(n)) => Some(n.clone()),
-                _ => None,
-            },
-        };
-        if let Some(n) = &name {
-            if self.diverged.contains(n) {
-                return not_performed(
-                    "an earlier call on this socket was not made for real, so the kernel's socket differs",
-                );
-            }
+        let (name, diverged) = named_socket(&mut self.diverged, call);
+        if diverged {
+            return not_performed(
+                "an earlier call on this socket was not made for real, so the kernel's socket differs",
+            );
         }
         if self.ports_narrowed {
             return not_performed(
