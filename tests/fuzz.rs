@@ -19,6 +19,8 @@
 //! `SOCKLAB_FUZZ_SEED` picks another seed. Inputs that once failed are kept in
 //! `tests/fuzz_regressions/` and checked by every run.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::io::Cursor;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -291,42 +293,6 @@ fn fuzz_script_parser() {
     fuzz("script_parser", script_seeds(), check_script);
 }
 
-/// C source with comments and literals blanked, line splices joined first (as the compiler
-/// sees it).
-fn c_code_only(src: &str) -> String {
-    let b: Vec<char> = src.replace("\\\n", "").chars().collect();
-    let mut out = String::new();
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            '/' if b.get(i + 1) == Some(&'*') => {
-                i += 2;
-                while i + 1 < b.len() && !(b[i] == '*' && b[i + 1] == '/') {
-                    i += 1;
-                }
-                i += 2;
-                out.push(' ');
-            }
-            q @ ('"' | '\'') => {
-                i += 1;
-                while i < b.len() && b[i] != q {
-                    if b[i] == '\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-                i += 1;
-                out.push_str("\"\"");
-            }
-            c => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    out
-}
-
 /// Every string of a recording (header fields, labels, texts, names): what a crafted file
 /// controls.
 fn recorded_strings(bytes: &[u8]) -> Vec<String> {
@@ -413,7 +379,7 @@ fn check_recording(bytes: &[u8], compiles: &mut Compiles) -> bool {
                 assert!(!text.chars().any(|c| is_unsafe_char(c) && c != '\n'), "{text}");
             }
             Format::CPosix | Format::CWinsock => {
-                let code = c_code_only(&text);
+                let code = common::c_code_only(&text);
                 for s in &crafted {
                     assert!(!code.contains(s.as_str()), "a recorded string is C code: {s:?}\n{text}");
                 }

@@ -5,6 +5,8 @@
 //! The C injections are compiled with `gcc -Wall -Werror` and run: nothing but the recorded
 //! calls may run (`.ci/run` installs gcc and mingw-w64).
 
+mod common;
+
 use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -60,49 +62,6 @@ fn export(rec: &Path, to: &str) -> String {
     text(&o.stdout)
 }
 
-/// C source with comments, string and character literals removed (what the compiler sees as
-/// code), by a small scanner that follows C's phases: line splices first, then comments and
-/// literals.
-fn c_code_only(src: &str) -> String {
-    let spliced = src.replace("\\\n", "");
-    let b: Vec<char> = spliced.chars().collect();
-    let mut out = String::new();
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            '/' if b.get(i + 1) == Some(&'*') => {
-                i += 2;
-                while i + 1 < b.len() && !(b[i] == '*' && b[i + 1] == '/') {
-                    i += 1;
-                }
-                i += 2;
-                out.push(' ');
-            }
-            '/' if b.get(i + 1) == Some(&'/') => {
-                while i < b.len() && b[i] != '\n' {
-                    i += 1;
-                }
-            }
-            q @ ('"' | '\'') => {
-                i += 1;
-                while i < b.len() && b[i] != q {
-                    if b[i] == '\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-                i += 1;
-                out.push_str("\"\"");
-            }
-            c => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    out
-}
-
 fn gcc(args: &[&str]) -> Output {
     Command::new("gcc").args(args).output().expect("gcc is installed (apt-get install gcc; .ci/run does it)")
 }
@@ -122,7 +81,7 @@ const PAYLOAD: &str = r#""*\\\n/ system(\"touch PWNED\"); /*""#;
 fn check_c_exports(dir: &Path, rec: &Path) {
     for (to, is_posix) in [("c-posix", true), ("c-winsock", false)] {
         let c = export(rec, to);
-        let code = c_code_only(&c);
+        let code = common::c_code_only(&c);
         for word in ["system", "PWNED", "constructor", "touch"] {
             assert!(!code.contains(word), "{to}: `{word}` is code outside a comment or a string:\n{c}");
         }

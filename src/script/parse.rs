@@ -1057,30 +1057,27 @@ impl Parser<'_> {
     }
 
     fn opt_value(&self, t: &Tok) -> PResult<i64> {
+        let out_of_range = || {
+            self.err(
+                t.col,
+                format!(
+                    "option value `{}` is out of range: socket options take a C int, from {} to {}",
+                    t.text,
+                    i32::MIN,
+                    i32::MAX
+                ),
+            )
+        };
         match t.text.to_ascii_lowercase().as_str() {
             "on" | "true" => Ok(1),
             "off" | "false" => Ok(0),
             s => match s.parse::<i64>() {
                 Ok(v) if i32::try_from(v).is_ok() => Ok(v),
-                Ok(_) => Err(self.err(
-                    t.col,
-                    format!(
-                        "option value `{}` is out of range: socket options take a C int, from {} to {}",
-                        t.text,
-                        i32::MIN,
-                        i32::MAX
-                    ),
-                )),
-                Err(_) if s.trim_start_matches('-').bytes().all(|b| b.is_ascii_digit()) && s.len() > 1 => Err(self
-                    .err(
-                        t.col,
-                        format!(
-                            "option value `{}` is out of range: socket options take a C int, from {} to {}",
-                            t.text,
-                            i32::MIN,
-                            i32::MAX
-                        ),
-                    )),
+                Ok(_) => Err(out_of_range()),
+                // Digits too many for an i64 are out of range too, not a bad word.
+                Err(_) if s.trim_start_matches('-').bytes().all(|b| b.is_ascii_digit()) && s.len() > 1 => {
+                    Err(out_of_range())
+                }
                 Err(_) => Err(self
                     .err(t.col, format!("bad option value `{}`: expected an integer, on, off, true or false", t.text))),
             },

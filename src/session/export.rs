@@ -1596,20 +1596,8 @@ impl<'h> CGen<'h> {
     // ----- Winsock -------------------------------------------------------------------------
 
     fn winsock(&mut self, call: &Call, text: &str) {
-        let target = match call {
-            Call::Socket { .. }
-            | Call::Select { .. }
-            | Call::Poll { .. }
-            | Call::WsaStartup { .. }
-            | Call::WsaCleanup
-            | Call::Alarm { .. }
-            | Call::After { .. }
-            | Call::Pipe { .. }
-            | Call::Link { .. }
-            | Call::PortRange { .. }
-            | Call::Firewall { .. } => None,
-            _ => call.sock().map(|r| self.sock(r)),
-        };
+        // The socket the call names (`Call::sock` knows which calls name none).
+        let target = call.sock().map(|r| self.sock(r));
         let (s, fam, proto) = match target {
             Some(Ok(x)) => x,
             Some(Err(why)) => {

@@ -221,10 +221,9 @@ pub struct Lab {
     hosts: Vec<Host>,
     facts: Box<dyn Facts + Send>,
     kernel: Option<Box<dyn Kernel>>,
-    /// A kernel was attached (it may be away on a worker: [`Lab::take_kernel`]).
+    /// A kernel was attached and judges `linux` (it may be away on a worker:
+    /// [`Lab::take_kernel`]; without one, a Winsock judge rides alone in `kernel`).
     live: bool,
-    /// The attached kernel judges `linux` (false when it is only a Winsock judge's carrier).
-    has_kernel: bool,
     /// Under a Winsock judge (which rides along with the kernel, see [`Judges`]): what it
     /// answered to the last job.
     winsock: Option<Arc<Mutex<WinsockOut>>>,
@@ -253,7 +252,6 @@ impl Lab {
             facts,
             kernel: None,
             live: false,
-            has_kernel: false,
             winsock: None,
             judge_notes: Vec::new(),
             model_notes: Vec::new(),
@@ -268,7 +266,6 @@ impl Lab {
         let mut lab = Lab::new(personalities, facts);
         lab.kernel = Some(kernel);
         lab.live = true;
-        lab.has_kernel = true;
         lab
     }
 
@@ -276,7 +273,6 @@ impl Lab {
     /// answers are shown there, the model's beside them when the two disagree.
     pub fn with_winsock_judge(mut self, judge: Box<dyn Kernel>) -> Lab {
         let out = Arc::new(Mutex::new(WinsockOut::default()));
-        self.has_kernel = self.kernel.is_some();
         let kernel = self.kernel.take();
         self.kernel = Some(Box::new(Judges { kernel, winsock: judge, out: out.clone() }));
         self.winsock = Some(out);
@@ -338,7 +334,7 @@ impl Lab {
     /// Every personality answers the call, the kernel having answered `kernel` already (a
     /// [`KernelJob::Call`] run elsewhere; `None` on the simulated network).
     pub fn call_answered(&mut self, call: &Call, kernel: Option<KernelAnswer>) -> &[CallRecord] {
-        let kernel = kernel.filter(|_| self.has_kernel);
+        let kernel = kernel.filter(|_| self.live);
         let facts = &*self.facts;
         let name = sock_name(call);
         // Under a Winsock judge, it answered beside the kernel (at the same time: see `Judges`).
@@ -494,7 +490,7 @@ impl Lab {
     /// [`Lab::wait_until`], the kernel having waited already (a [`KernelJob::Until`]).
     pub fn wait_until_answered(&mut self, sock: &str, until: Until, real: Option<(bool, Duration)>) -> Vec<WaitRecord> {
         let limit = if self.unreachable_wait(sock, until).is_some() { Duration::ZERO } else { WAIT_LIMIT };
-        let real = real.filter(|_| self.has_kernel);
+        let real = real.filter(|_| self.live);
         let winsock = self.winsock.as_ref().and_then(|o| o.lock().unwrap_or_else(|p| p.into_inner()).wait.take());
         let facts = &*self.facts;
         let mut out = Vec::new();
@@ -565,7 +561,7 @@ impl Kernel for Judges {
     fn perform(&mut self, call: &Call) -> KernelAnswer {
         let (k, w) = self.both(|j| j.perform(call));
         self.keep(|o| o.call = Some(w));
-        // Without a kernel the Lab ignores this answer (`Lab::has_kernel`).
+        // Without a kernel the Lab ignores this answer (`Lab::is_live`).
         k.unwrap_or(KernelAnswer::NotPerformed { why: "no kernel on this network".into() })
     }
 

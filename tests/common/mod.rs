@@ -222,3 +222,46 @@ pub fn lab_files(dir: &str) -> Vec<std::path::PathBuf> {
     files.sort();
     files
 }
+
+/// C source with comments, string and character literals removed (what the compiler sees as
+/// code), by a small scanner that follows C's phases: line splices first, then comments and
+/// literals.
+pub fn c_code_only(src: &str) -> String {
+    let spliced = src.replace("\\\n", "");
+    let b: Vec<char> = spliced.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            '/' if b.get(i + 1) == Some(&'*') => {
+                i += 2;
+                while i + 1 < b.len() && !(b[i] == '*' && b[i + 1] == '/') {
+                    i += 1;
+                }
+                i += 2;
+                out.push(' ');
+            }
+            '/' if b.get(i + 1) == Some(&'/') => {
+                while i < b.len() && b[i] != '\n' {
+                    i += 1;
+                }
+            }
+            q @ ('"' | '\'') => {
+                i += 1;
+                while i < b.len() && b[i] != q {
+                    if b[i] == '\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                i += 1;
+                out.push_str("\"\"");
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    out
+}

@@ -7,19 +7,11 @@ impl Host {
     /// Let virtual time pass inside a blocking call until `pred` holds or `limit` passes.
     pub(super) fn block_until(&mut self, limit: Duration, facts: &dyn Facts, pred: impl Fn(&Host) -> bool) -> bool {
         let deadline = self.now.saturating_add(limit);
-        loop {
-            if pred(self) {
-                return true;
-            }
-            match (self.next_event(), self.after_due()) {
-                (t, Some(a)) if a <= deadline && t.is_none_or(|t| a < t) => self.fire_after(facts),
-                (Some(t), _) if t <= deadline => self.fire_next(facts),
-                _ => {
-                    self.now = deadline;
-                    return pred(self);
-                }
-            }
+        if self.run_events_until(deadline, facts, &pred) {
+            return true;
         }
+        self.now = deadline;
+        pred(self)
     }
 
     /// Block with no timeout: let the queued network events happen until `pred` holds. `false`
@@ -27,6 +19,12 @@ impl Host {
     /// would wait forever, and the clock stays at the last event instead of jumping ahead.
     pub(super) fn block_indefinitely(&mut self, facts: &dyn Facts, pred: impl Fn(&Host) -> bool) -> bool {
         let deadline = self.now.saturating_add(BLOCK_LIMIT);
+        self.run_events_until(deadline, facts, &pred)
+    }
+
+    /// Fire the queued network events and `after` calls due by `deadline`, in time order, until
+    /// `pred` holds (`true`) or nothing more is due (`false`, the clock at the last event).
+    fn run_events_until(&mut self, deadline: Duration, facts: &dyn Facts, pred: &impl Fn(&Host) -> bool) -> bool {
         loop {
             if pred(self) {
                 return true;
