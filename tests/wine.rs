@@ -400,6 +400,54 @@ fn winsock_under_wine_judges_every_scenario() {
     check_problems(&names, &[Kind::Disagreement, Kind::Expectation], &problems);
 }
 
+/// The statements the agent once reported "not made" are now made by it: a short optlen and
+/// namelen, a pipe (a handle that is no socket), and `after MS CALL` (the agent's second thread
+/// closes the socket while a blocking connect waits on it, which ends the connect early).
+#[test]
+fn the_agent_makes_short_lengths_pipes_and_calls_from_a_second_thread() {
+    use socklab::script::ast::StmtKind;
+    use socklab::session::lab::KernelAnswer;
+    let Some(w) = wine() else { return };
+    let (mut lab, _targets, _) = judged_lab(w);
+    let src = "socket tcp as t\n\
+               setsockopt t TCP_NODELAY 1 optlen=0\n\
+               getsockopt t SO_KEEPALIVE optlen=1\n\
+               bind t 127.0.0.1:0\n\
+               getsockname t namelen=15\n\
+               getsockname t namelen=16\n\
+               pipe as p\n\
+               getsockname p\n\
+               socket tcp as s\n\
+               after 300 closesocket s\n\
+               connect s @pending\n";
+    let stmts = parse_script(src).expect("parses");
+    let mut answers = Vec::new();
+    for st in &stmts {
+        let StmtKind::Call(call) = &st.kind else { continue };
+        let rec = lab.call(call).first().expect("one personality").clone();
+        answers.push((st.text.clone(), rec.kernel.clone().expect("the agent judges")));
+    }
+    let performed = |i: usize| match &answers[i].1 {
+        KernelAnswer::Performed { error, elapsed, .. } => (*error, *elapsed),
+        other => panic!("`{}` was not made by the agent: {other:?}", answers[i].0),
+    };
+    // optlen 0 for TCP_NODELAY: too short on Windows and under Wine alike.
+    assert_eq!(performed(1).0, Some(Code::WSAEFAULT), "{:?}", answers[1]);
+    assert_eq!(performed(2).0, None, "a 1-byte SO_KEEPALIVE is accepted: {:?}", answers[2]);
+    assert_eq!(performed(4).0, Some(Code::WSAEFAULT), "namelen one byte short: {:?}", answers[4]);
+    assert_eq!(performed(5).0, None, "{:?}", answers[5]);
+    assert_eq!(performed(6).0, None, "CreatePipe: {:?}", answers[6]);
+    // A pipe is no socket: Windows says WSAENOTSOCK, Wine 8.0 WSAEOPNOTSUPP (a listed departure).
+    assert!(performed(7).0.is_some(), "getsockname on a pipe failed: {:?}", answers[7]);
+    assert!(matches!(answers[9].1, KernelAnswer::NotPerformed { .. }), "`after` itself is no Winsock call");
+    let (error, elapsed) = performed(10);
+    assert!(error.is_some(), "the blocking connect failed once its socket was closed: {:?}", answers[10]);
+    assert!(
+        elapsed >= Duration::from_millis(300) && elapsed < Duration::from_secs(10),
+        "the connect ended when the second thread closed its socket at 300 ms, not on its own: {elapsed:?}"
+    );
+}
+
 /// Perform a recording's calls and waits again, with the agent judging the `windows` column.
 fn run_recording(w: &Wine, file: &Path) -> (Vec<Problem>, usize) {
     let prefix = read_prefix(std::io::BufReader::new(std::fs::File::open(file).expect("recording")))
