@@ -22,6 +22,13 @@
  *   until NAME connected|failed|event LIMIT_MS
  *   limit MS                      (a blocking connect longer than this is ended by closing
  *                                  its socket and answered as skipped; 0: no limit)
+ *   pipe NAME                     (CreatePipe: a handle that is no socket)
+ *   setsockopt_len NAME OPTION VALUE OPTLEN    getsockopt_len NAME OPTION OPTLEN
+ *   getsockname_len NAME NAMELEN  getpeername_len NAME NAMELEN
+ *   after MS REQUEST              (REQUEST is made MS after this line by a second thread while
+ *                                  the next blocking connect waits, or before the first request
+ *                                  that comes after that time; it answers nothing itself, the
+ *                                  answer that follows it carries the note {"kind":"after"})
  *   quit
  *
  * NAME is the script's socket name; `#N` is the raw descriptor value N. ADDR is `v4:A.B.C.D:P`,
@@ -35,8 +42,17 @@
  *
  * The agent connects, binds and sends only to the addresses in its requests; it opens nothing
  * on its own. Build: x86_64-w64-mingw32-gcc -O2 -Wall -Werror -o socklab-agent.exe
- * socklab-agent.c -lws2_32 -lmswsock, or with MSVC: cl /W4 socklab-agent.c.
+ * socklab-agent.c -lws2_32 -lmswsock, or with MSVC (Visual Studio 2015 or later, for snprintf):
+ * cl /W4 /O2 socklab-agent.c ws2_32.lib mswsock.lib user32.lib (the #pragma comment lines
+ * below name the same libraries). The source is C89 with Windows' own headers: no GNU
+ * extension, no variable-length array, no declaration after a statement.
  */
+#ifdef _MSC_VER
+/* MSVC: strcpy, strncpy, strcat and strtok are used with their bounds checked here. */
+#ifndef _CRT_SECURE_NO_WARNINGS
+#define _CRT_SECURE_NO_WARNINGS
+#endif
+#endif
 #ifndef WIN32_LEAN_AND_MEAN
 #define WIN32_LEAN_AND_MEAN
 #endif
@@ -171,12 +187,15 @@ static void pump(void)
     }
 }
 
+static void after_run_due(void);
+
 /* Sleep `ms` while delivering window messages and completions as they come. */
 static void pass_time(DWORD ms)
 {
     DWORD start = GetTickCount();
     for (;;) {
         DWORD now = GetTickCount(), left;
+        after_run_due();
         pump();
         if (now - start >= ms)
             break;
@@ -207,8 +226,19 @@ static void json_str(const char *s)
     putchar('"');
 }
 
+/* The thread whose answers are not printed: the one making an `after` request. */
+static volatile DWORD quiet_tid;
+static volatile LONG after_ran;
+
+static int quiet(void)
+{
+    return quiet_tid != 0 && quiet_tid == GetCurrentThreadId();
+}
+
 static void skipped(const char *why)
 {
+    if (quiet())
+        return;
     printf("{\"skipped\":");
     json_str(why);
     printf("}\n");
@@ -220,6 +250,10 @@ static void skipped(const char *why)
 static void answer(long long ret, int err, double ms, const char *value)
 {
     int i;
+    if (quiet())
+        return;
+    if (InterlockedExchange(&after_ran, 0))
+        add_note("{\"kind\":\"after\"}");
     pump();
     printf("{\"ret\":%lld,\"err\":%d,\"ms\":%.3f", ret, err, ms);
     if (value && *value)
@@ -517,6 +551,211 @@ static int load_connectex(SOCKET s)
     return connectex_fn != NULL;
 }
 
+static void handle_line(char *line);
+
+/* ---- pipes, short optlen/namelen, calls from a second thread ---- */
+
+/* Per-socket: a pipe's read handle stands in the socket table (CreatePipe; no socket). */
+static HANDLE pipe_write[MAX_SOCKS];
+
+/* `after MS REQUEST`: the request and when it is due. */
+static char after_req[LINE_MAX_LEN];
+static int after_pending;
+static DWORD after_ms;
+static double after_due; /* now_ms() when due; 0 until the next request starts the clock */
+static HANDLE after_thread, after_cancel;
+
+/* Make the stored request now, without printing its answer. */
+static void after_make(void)
+{
+    char line[LINE_MAX_LEN];
+    DWORD me = GetCurrentThreadId();
+    memcpy(line, after_req, sizeof line);
+    after_pending = 0;
+    quiet_tid = me;
+    handle_line(line);
+    quiet_tid = 0;
+    InterlockedExchange(&after_ran, 1);
+}
+
+/* Before a request, and while time passes: the stored request when its time has come. */
+static void after_run_due(void)
+{
+    /* The script's clock stands still between two requests: MS counts from the next one. */
+    if (after_pending && after_due == 0)
+        after_due = now_ms() + after_ms;
+    if (after_pending && !after_thread && now_ms() >= after_due)
+        after_make();
+}
+
+static DWORD WINAPI after_main(LPVOID arg)
+{
+    (void)arg;
+    for (;;) {
+        double left = after_due - now_ms();
+        if (left <= 0) {
+            after_make();
+            return 0;
+        }
+        /* A wait may end a little early: wait again for what is left. */
+        if (WaitForSingleObject(after_cancel, (DWORD)left + 1) != WAIT_TIMEOUT)
+            return 0;
+    }
+}
+
+/* Before a call that may block: a second thread makes the stored request at its time. */
+static void after_arm(int blocking)
+{
+    if (!after_pending || !blocking)
+        return;
+    after_cancel = CreateEventA(NULL, TRUE, FALSE, NULL);
+    after_thread = CreateThread(NULL, 0, after_main, NULL, 0, NULL);
+    if (!after_thread)
+        CloseHandle(after_cancel);
+}
+
+/* After it: a request not yet due stays stored for later. */
+static void after_disarm(void)
+{
+    if (!after_thread)
+        return;
+    SetEvent(after_cancel);
+    WaitForSingleObject(after_thread, INFINITE);
+    CloseHandle(after_thread);
+    CloseHandle(after_cancel);
+    after_thread = NULL;
+}
+
+/* The requests added for pipes, lengths and `after`; 1 when the request was one of them. */
+static int extra_request(char **w, int n, double t0)
+{
+    char value[512];
+    struct sock *k;
+    int r, err;
+    value[0] = 0;
+    if (strcmp(w[0], "after") == 0) {
+        size_t used = 0;
+        int i;
+        if (n < 3) {
+            skipped("too few words in the request");
+            return 1;
+        }
+        after_req[0] = 0;
+        for (i = 2; i < n; i++) {
+            size_t wl = strlen(w[i]);
+            if (used + wl + 2 >= sizeof after_req)
+                break;
+            if (i > 2)
+                after_req[used++] = ' ';
+            memcpy(after_req + used, w[i], wl);
+            used += wl;
+            after_req[used] = 0;
+        }
+        after_ms = (DWORD)atol(w[1]);
+        after_due = 0;
+        after_pending = 1;
+        answer(0, 0, now_ms() - t0, value);
+        return 1;
+    }
+    if (strcmp(w[0], "pipe") == 0) {
+        HANDLE rd = NULL, wr = NULL;
+        if (n < 2) {
+            skipped("too few words in the request");
+            return 1;
+        }
+        if (!CreatePipe(&rd, &wr, NULL, 0)) {
+            answer(-1, (int)GetLastError(), now_ms() - t0, value);
+            return 1;
+        }
+        k = find(w[1]);
+        if (k)
+            forget(k);
+        k = new_sock(w[1], (SOCKET)rd);
+        if (!k) {
+            CloseHandle(rd);
+            CloseHandle(wr);
+            skipped("too many sockets in the agent");
+            return 1;
+        }
+        pipe_write[k - socks] = wr;
+        answer((long long)(UINT_PTR)rd, 0, now_ms() - t0, value);
+        return 1;
+    }
+    if (strcmp(w[0], "setsockopt_len") == 0) {
+        const struct opt *o;
+        DWORD v;
+        if (n < 5) {
+            skipped("too few words in the request");
+            return 1;
+        }
+        o = find_opt(w[2]);
+        if (!o || o->kind != 0) {
+            skipped("optlen is passed only with int options");
+            return 1;
+        }
+        v = (DWORD)atoi(w[3]);
+        r = setsockopt(handle(w[1]), o->level, o->opt, (const char *)&v, atoi(w[4]));
+        err = WSAGetLastError();
+        answer(r, r == SOCKET_ERROR ? err : 0, now_ms() - t0, value);
+        return 1;
+    }
+    if (strcmp(w[0], "getsockopt_len") == 0) {
+        const struct opt *o;
+        DWORD v = 0;
+        int len;
+        if (n < 4) {
+            skipped("too few words in the request");
+            return 1;
+        }
+        o = find_opt(w[2]);
+        if (!o || o->kind != 0 || o->opt == SO_ERROR) {
+            skipped("optlen is passed only with int options other than SO_ERROR");
+            return 1;
+        }
+        len = atoi(w[3]);
+        if (len < 0 || len > (int)sizeof v) {
+            skipped("an optlen longer than the agent's DWORD");
+            return 1;
+        }
+        r = getsockopt(handle(w[1]), o->level, o->opt, (char *)&v, &len);
+        err = WSAGetLastError();
+        if (r == 0) {
+            /* Only the bytes Winsock wrote count: the value is the low bytes. */
+            if (len < (int)sizeof v)
+                v &= len > 0 ? (DWORD)((1ul << (8 * len)) - 1) : 0;
+            snprintf(value, sizeof value, "{\"int\":%ld}", (long)(int)v);
+        }
+        answer(r, r == SOCKET_ERROR ? err : 0, now_ms() - t0, value);
+        return 1;
+    }
+    if (strcmp(w[0], "getsockname_len") == 0 || strcmp(w[0], "getpeername_len") == 0) {
+        struct sockaddr_storage ss;
+        int len;
+        if (n < 3) {
+            skipped("too few words in the request");
+            return 1;
+        }
+        len = atoi(w[2]);
+        if (len < 0 || len > (int)sizeof ss) {
+            skipped("a namelen longer than the agent's sockaddr_storage");
+            return 1;
+        }
+        memset(&ss, 0, sizeof ss);
+        if (w[0][3] == 's')
+            r = getsockname(handle(w[1]), (struct sockaddr *)&ss, &len);
+        else
+            r = getpeername(handle(w[1]), (struct sockaddr *)&ss, &len);
+        err = WSAGetLastError();
+        if (r == 0)
+            addr_value((struct sockaddr *)&ss, value, sizeof value);
+        answer(r, r == SOCKET_ERROR ? err : 0, now_ms() - t0, value);
+        return 1;
+    }
+    return 0;
+}
+
+/* ---- end of pipes, lengths and `after` ---- */
+
 static void handle_line(char *line)
 {
     char *w[16];
@@ -544,6 +783,10 @@ static void handle_line(char *line)
     } while (0)
 
     t0 = now_ms();
+    if (strcmp(w[0], "after") != 0)
+        after_run_due();
+    if (extra_request(w, n, t0))
+        return;
     if (strcmp(w[0], "startup") == 0) {
         WSADATA d;
         ARGS(3);
@@ -677,12 +920,14 @@ static void handle_line(char *line)
             wt.done = CreateEventA(NULL, TRUE, FALSE, NULL);
             th = CreateThread(NULL, 0, watchdog, &wt, 0, NULL);
         }
+        after_arm(k && !nonblocking_of(k));
         if (wsa)
             r = WSAConnect(s, null ? NULL : (struct sockaddr *)&ss, len, strcmp(w[4], "-") ? &caller : NULL, NULL,
                            atoi(w[5]) ? &sqos : NULL, atoi(w[6]) ? &gqos : NULL);
         else
             r = connect(s, null ? NULL : (struct sockaddr *)&ss, len);
         err = WSAGetLastError();
+        after_disarm();
         if (th) {
             SetEvent(wt.done);
             WaitForSingleObject(th, INFINITE);

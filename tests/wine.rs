@@ -5,9 +5,10 @@
 //!
 //! Wine is not Windows. Every place where Wine's answer differs from the `windows` model must
 //! be listed in tests/wine/departures.toml: a known Wine departure (with the Wine version and the
-//! evidence that real Windows answers as the model does), or, in the section
-//! `pending-model-fix`, a known defect of the model (issue 9) that is being fixed. Anything else
-//! fails this test, and so does a listed entry that no longer happens.
+//! evidence that real Windows answers as the model does), or, where nothing public says what
+//! Windows answers, an `assumed` entry: the model's rule marks its windows answer assumed (`?`)
+//! and the entry names the experiment on Windows that decides it. Anything else fails this test,
+//! and so does a listed entry that no longer happens.
 //!
 //! Without Wine the judged tests print that they were skipped; with `SOCKLAB_REQUIRE_WINE=1`
 //! (set by .ci/run, which installs Wine) a missing Wine fails them instead.
@@ -170,21 +171,24 @@ fn judged_lab(w: &Wine) -> (Lab, Arc<Targets>, LiveFacts) {
 struct Departures {
     #[serde(default)]
     departure: Vec<Departure>,
-    #[serde(default, rename = "pending-model-fix")]
-    pending: Vec<Pending>,
     #[serde(default)]
-    unverified: Vec<Unverified>,
+    assumed: Vec<Assumed>,
 }
 
-/// The model follows the documentation, Wine differs, and nothing on record says what real
-/// Windows does: temporary, until a run on Windows decides.
+/// The model follows the documentation, Wine differs, and nothing public says what real
+/// Windows does: the rule marks the windows answer assumed until a run on Windows decides.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Unverified {
+struct Assumed {
     file: String,
     line: usize,
     kind: Kind,
+    wine: String,
+    /// The rule that decides the model's answer; it must list `windows` as assumed.
+    rule: String,
     what: String,
+    /// What to run on a Windows machine to decide it.
+    experiment: String,
 }
 
 /// Where Wine differs from real Windows, with the evidence.
@@ -200,17 +204,6 @@ struct Departure {
     /// Wine answers so only some of the time (a race in Wine): not reported when absent.
     #[serde(default)]
     flaky: bool,
-}
-
-/// Where the model is wrong and issue 9 fixes it: temporary, removed with the fix.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Pending {
-    file: String,
-    line: usize,
-    kind: Kind,
-    defect: u32,
-    what: String,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
@@ -247,8 +240,7 @@ fn check_problems(files: &[String], kinds: &[Kind], problems: &[Problem]) {
         .departure
         .iter()
         .map(|e| (e.file.clone(), e.line, e.kind))
-        .chain(d.pending.iter().map(|e| (e.file.clone(), e.line, e.kind)))
-        .chain(d.unverified.iter().map(|e| (e.file.clone(), e.line, e.kind)))
+        .chain(d.assumed.iter().map(|e| (e.file.clone(), e.line, e.kind)))
         .filter(|(f, _, k)| files.contains(f) && kinds.contains(k))
         .collect();
     let found: BTreeSet<(String, usize, Kind)> = problems.iter().map(|p| (p.file.clone(), p.line, p.kind)).collect();
@@ -308,14 +300,20 @@ fn the_departures_file_gives_evidence_for_every_entry() {
         );
         assert!(root().join(&e.file).is_file(), "{}: no such file", e.file);
     }
-    for u in &d.unverified {
-        assert!(!u.what.trim().is_empty(), "{}:{}: says nothing about what differs", u.file, u.line);
-        assert!(root().join(&u.file).is_file(), "{}: no such file", u.file);
-    }
-    for p in &d.pending {
-        assert!((1..=15).contains(&p.defect), "{}:{}: issue 9 lists defects 1 to 15", p.file, p.line);
-        assert!(!p.what.trim().is_empty(), "{}:{}: says nothing about what differs", p.file, p.line);
-        assert!(root().join(&p.file).is_file(), "{}: no such file", p.file);
+    for a in &d.assumed {
+        assert!(!a.wine.trim().is_empty(), "{}:{}: no Wine version", a.file, a.line);
+        assert!(!a.what.trim().is_empty(), "{}:{}: says nothing about what differs", a.file, a.line);
+        assert!(!a.experiment.trim().is_empty(), "{}:{}: no experiment to decide it on Windows", a.file, a.line);
+        assert!(root().join(&a.file).is_file(), "{}: no such file", a.file);
+        // The answer nobody has verified must be shown as such: `?` in every view.
+        assert!(socklab::core::rules::find(&a.rule).is_some(), "{}:{}: no rule {}", a.file, a.line, a.rule);
+        assert!(
+            socklab::core::rules::assumed(&a.rule, PersonalityId::Windows),
+            "{}:{}: rule {} must list windows as assumed (src/core/rules.rs) while nothing public decides it",
+            a.file,
+            a.line,
+            a.rule
+        );
     }
 }
 
@@ -400,6 +398,54 @@ fn winsock_under_wine_judges_every_scenario() {
     assert!(judged > 150, "Winsock judged only {judged} calls");
     let names: Vec<String> = files.iter().map(|p| rel(p)).collect();
     check_problems(&names, &[Kind::Disagreement, Kind::Expectation], &problems);
+}
+
+/// The statements the agent once reported "not made" are now made by it: a short optlen and
+/// namelen, a pipe (a handle that is no socket), and `after MS CALL` (the agent's second thread
+/// closes the socket while a blocking connect waits on it, which ends the connect early).
+#[test]
+fn the_agent_makes_short_lengths_pipes_and_calls_from_a_second_thread() {
+    use socklab::script::ast::StmtKind;
+    use socklab::session::lab::KernelAnswer;
+    let Some(w) = wine() else { return };
+    let (mut lab, _targets, _) = judged_lab(w);
+    let src = "socket tcp as t\n\
+               setsockopt t TCP_NODELAY 1 optlen=0\n\
+               getsockopt t SO_KEEPALIVE optlen=1\n\
+               bind t 127.0.0.1:0\n\
+               getsockname t namelen=15\n\
+               getsockname t namelen=16\n\
+               pipe as p\n\
+               getsockname p\n\
+               socket tcp as s\n\
+               after 300 closesocket s\n\
+               connect s @pending\n";
+    let stmts = parse_script(src).expect("parses");
+    let mut answers = Vec::new();
+    for st in &stmts {
+        let StmtKind::Call(call) = &st.kind else { continue };
+        let rec = lab.call(call).first().expect("one personality").clone();
+        answers.push((st.text.clone(), rec.kernel.clone().expect("the agent judges")));
+    }
+    let performed = |i: usize| match &answers[i].1 {
+        KernelAnswer::Performed { error, elapsed, .. } => (*error, *elapsed),
+        other => panic!("`{}` was not made by the agent: {other:?}", answers[i].0),
+    };
+    // optlen 0 for TCP_NODELAY: too short on Windows and under Wine alike.
+    assert_eq!(performed(1).0, Some(Code::WSAEFAULT), "{:?}", answers[1]);
+    assert_eq!(performed(2).0, None, "a 1-byte SO_KEEPALIVE is accepted: {:?}", answers[2]);
+    assert_eq!(performed(4).0, Some(Code::WSAEFAULT), "namelen one byte short: {:?}", answers[4]);
+    assert_eq!(performed(5).0, None, "{:?}", answers[5]);
+    assert_eq!(performed(6).0, None, "CreatePipe: {:?}", answers[6]);
+    // A pipe is no socket: Windows says WSAENOTSOCK, Wine 8.0 WSAEOPNOTSUPP (a listed departure).
+    assert!(performed(7).0.is_some(), "getsockname on a pipe failed: {:?}", answers[7]);
+    assert!(matches!(answers[9].1, KernelAnswer::NotPerformed { .. }), "`after` itself is no Winsock call");
+    let (error, elapsed) = performed(10);
+    assert!(error.is_some(), "the blocking connect failed once its socket was closed: {:?}", answers[10]);
+    assert!(
+        elapsed >= Duration::from_millis(300) && elapsed < Duration::from_secs(10),
+        "the connect ended when the second thread closed its socket at 300 ms, not on its own: {elapsed:?}"
+    );
 }
 
 /// Perform a recording's calls and waits again, with the agent judging the `windows` column.

@@ -40,7 +40,7 @@ rules! {
         "WSAStartup and WSACleanup reference pages learn.microsoft.com/windows/win32/api/winsock/nf-winsock-wsastartup, learn.microsoft.com/windows/win32/api/winsock/nf-winsock-wsacleanup; Wine dlls/ws2_32/tests/protocol.c test_startup, dlls/ws2_32/tests/sock.c test_WithWSAStartup";
     NOT_INITIALISED = "startup.required", [],
         "Winsock personalities answer WSANOTINITIALISED to any call made before WSAStartup or after the last WSACleanup.",
-        "connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect; WSAConnect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-wsaconnect (error tables); behaviour 10 of docs/semantics.md";
+        "connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect; WSAConnect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-wsaconnect (error tables); behaviour 10 of docs/semantics.md; windows: Wine dlls/ws2_32/tests/sock.c test_WithoutWSAStartup (checked before the arguments), Icinga/icinga2 #3256 (accept after WSACleanup: 10093)";
     POSIX_NO_STARTUP = "startup.posix", [],
         "linux: there is nothing to start or clean up; the call does not exist.",
         "POSIX has no counterpart";
@@ -109,7 +109,7 @@ rules! {
         "row_8h in tests/live_args.rs; connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect (WSAEFAULT)";
     ADDR_SHORT = "addr.namelen", [],
         "namelen too small: linux EINVAL, Winsock WSAEFAULT. A v6 socket given a sockaddr_in is too short on both (linux TCP checks length before family).",
-        "row_8d, row_8e, row_8f in tests/live_args.rs; connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect (WSAEFAULT)";
+        "row_8d, row_8e, row_8f in tests/live_args.rs; connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect (WSAEFAULT); windows: Wine dlls/ws2_32/tests/sock.c test_bind (a namelen one byte short: WSAEFAULT), bytecodealliance/rustix PR #954 (sendto with a too short address: WSAEFAULT on Windows)";
     ADDR_FAMILY = "addr.family", [],
         "An address of the wrong family: EAFNOSUPPORT / WSAEAFNOSUPPORT.",
         "row_8c, row_8g in tests/live_args.rs; connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect";
@@ -167,7 +167,7 @@ rules! {
     WSACONNECT_LINUX = "wsaconnect.linux", [],
         "linux: no WSAConnect; without connect data or QoS it is answered as connect(2).",
         "WSAConnect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-wsaconnect";
-    WSACONNECT_DATA = "wsaconnect.data", [],
+    WSACONNECT_DATA = "wsaconnect.data", [WI],
         "WSAConnect with caller data on TCP: WSAEPROTONOSUPPORT (TCP/IP carries no connect data); on UDP the data is ignored.",
         "WSAConnect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-wsaconnect";
     WSACONNECT_QOS = "wsaconnect.qos", [WS, WI],
@@ -213,7 +213,7 @@ rules! {
         "linux: connect(AF_UNSPEC) dissolves a UDP association; a kernel-chosen port is released. send then answers EDESTADDRREQ.",
         "row_7f_7g in tests/live_udp.rs; connect(2) https://man7.org/linux/man-pages/man2/connect.2.html";
     UDP_ZERO_WINSOCK = "udp.zero-address", [],
-        "Winsock: UDP connect to a zero-filled AF_UNSPEC structure, or to the all-zero address, dissolves the association; WSAConnect only with the AF_UNSPEC one (ADDR_ANY is WSAEADDRNOTAVAIL there). linux connects 0.0.0.0 to this host instead.",
+        "Winsock: UDP connect or WSAConnect with a zero-filled AF_UNSPEC structure dissolves the association (connect to the all-zero AF_INET address: udp.zero-address-inet); WSAConnect to ADDR_ANY is WSAEADDRNOTAVAIL. linux connects 0.0.0.0 to this host instead.",
         "connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect; WSAConnect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-wsaconnect (the entire name structure all zeros); windows: Wine dlls/ws2_32/tests/sock.c test_connect_udp; row_5d, row_5e in tests/live_udp.rs";
     UDP_BROADCAST = "udp.broadcast", [],
         "UDP connect or sendto to a broadcast address needs SO_BROADCAST: EACCES / WSAEACCES otherwise. linux checks only at route lookup.",
@@ -221,7 +221,7 @@ rules! {
     UDP_CONNECT = "udp.connect", [],
         "UDP connect sets the default destination (and binds implicitly); re-connecting changes it; datagrams from other peers are dropped.",
         "row_7b_7c_7d_7e in tests/live_udp.rs; connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect";
-    UDP_RECONNECT_DISCARDS = "udp.reconnect-discards", [],
+    UDP_RECONNECT_DISCARDS = "udp.reconnect-discards", [WI],
         "Winsock: re-connecting to another address discards queued datagrams; linux keeps them.",
         "connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect; row_7b_7c_7d_7e in tests/live_udp.rs";
     UDP_NO_PEER = "udp.no-peer", [],
@@ -351,6 +351,11 @@ rules! {
         "A TCP socket bound to a port with nothing listening, connecting to that same address, connects to itself (simultaneous open): measured on linux; for the Winsock personalities socklab assumes the same.",
         "row_12a in tests/live_tcp.rs";
     // ---- end of win-a rules ----
+    // ---- agent rules ----
+    UDP_ZERO_INET = "udp.zero-address-inet", [WI],
+        "Winsock: UDP connect (not WSAConnect) to the all-zero address (0.0.0.0 or ::; windows: port 0 only, see udp.any-port-windows) dissolves the association, as the connect page says of an address filled with zeros. What Windows itself does is on record nowhere (Wine passes the address to the host, which connects to its own port 0).",
+        "connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect (an address filled with zeros disconnects); tests/wine/departures.toml lists the experiment that decides it";
+    // ---- end of agent rules ----
     CLOSE = "close", [],
         "closesocket / close releases the descriptor; later calls answer EBADF / WSAENOTSOCK; the peer sees the end of stream.",
         "close(2) https://man7.org/linux/man-pages/man2/close.2.html; closesocket reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-closesocket";

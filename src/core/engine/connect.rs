@@ -450,8 +450,9 @@ impl Host {
                     // (libuv PR #2981, test-udp-connect.c).
                     return Out::err(r::UDP_ANY_PORT_WINDOWS, Code::WSAEADDRNOTAVAIL);
                 }
-                // The connect page: an all-zero address member dissolves the association.
-                return self.winsock_udp_disconnect(i, api, r::UDP_ZERO_WINSOCK);
+                // The connect page: an all-zero address member dissolves the association
+                // (assumed for windows: nothing on record shows Windows doing it).
+                return self.winsock_udp_disconnect(i, api, r::UDP_ZERO_INET);
             }
             // 5d/5e: Linux connects to this host, even to port 0.
             dst = SocketAddr::new(loopback_like(dst.ip()), dst.port());

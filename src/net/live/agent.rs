@@ -65,6 +65,8 @@ pub struct WinsockAgent {
     dead: Option<String>,
     /// The longest a blocking connect or `wait NAME ...` may take in the agent.
     block_limit: Duration,
+    /// The call of `after MS CALL` the agent holds, until its note says it was made.
+    after: Option<Call>,
 }
 
 impl std::fmt::Debug for WinsockAgent {
@@ -169,6 +171,7 @@ impl WinsockAgent {
             notes: Vec::new(),
             dead: None,
             block_limit: CONNECT_LIMIT,
+            after: None,
         };
         // Wine may print its own lines first; the greeting is the first JSON object.
         loop {
@@ -327,20 +330,16 @@ impl WinsockAgent {
             Call::Fionbio { sock, on } => {
                 (format!("fionbio {} {}", self.name_of(sock)?, *on as u8), quick, RetKind::Int)
             }
-            Call::SetSockOpt { optlen: Some(_), .. } | Call::GetSockOpt { optlen: Some(_), .. } => {
-                return Err(not_performed("the agent does not pass an optlen of the script's choosing yet"));
-            }
-            Call::GetSockName { namelen: Some(_), .. } | Call::GetPeerName { namelen: Some(_), .. } => {
-                return Err(not_performed("the agent does not pass a namelen of the script's choosing yet"));
-            }
-            Call::After { .. } => {
-                return Err(not_performed("the agent does not make calls from a second thread yet"));
-            }
-            Call::Pipe { .. } => {
-                return Err(not_performed("the agent opens no pipe yet (CreatePipe handles are no SOCKETs)"));
-            }
+            Call::SetSockOpt { optlen: Some(_), .. }
+            | Call::GetSockOpt { optlen: Some(_), .. }
+            | Call::GetSockName { namelen: Some(_), .. }
+            | Call::GetPeerName { namelen: Some(_), .. }
+            | Call::After { .. }
+            | Call::Pipe { .. } => self.extra_request(call)?,
             Call::Link { .. } | Call::PortRange { .. } | Call::Firewall { .. } => {
-                return Err(not_performed("the agent does not change the host's network"));
+                return Err(not_performed(
+                    "the agent does not change the host's network: these are host-wide changes (needing administrator rights on Windows; under Wine they would change the Linux host, which the kernel judges in private namespaces)",
+                ));
             }
             Call::SetSockOpt { sock, opt, value, .. } => {
                 if !windows_option(*opt) {
@@ -437,6 +436,46 @@ impl WinsockAgent {
         })
     }
 
+    /// The requests for a short optlen or namelen, a pipe, and a call made from a second
+    /// thread (`after MS CALL`: the agent makes CALL at that time while the next blocking
+    /// connect waits, as another thread of a Windows program would).
+    fn extra_request(&mut self, call: &Call) -> Result<(String, Duration, RetKind), KernelAnswer> {
+        let quick = Duration::from_secs(5);
+        Ok(match call {
+            Call::SetSockOpt { sock, opt, value, optlen: Some(len) } => {
+                if !windows_option(*opt) {
+                    return Err(not_performed("Windows has no such socket option"));
+                }
+                (format!("setsockopt_len {} {} {value} {len}", self.name_of(sock)?, opt.name()), quick, RetKind::Int)
+            }
+            Call::GetSockOpt { sock, opt, optlen: Some(len) } => {
+                if !windows_option(*opt) {
+                    return Err(not_performed("Windows has no such socket option"));
+                }
+                (format!("getsockopt_len {} {} {len}", self.name_of(sock)?, opt.name()), quick, RetKind::Int)
+            }
+            Call::GetSockName { sock, namelen: Some(len) } => {
+                (format!("getsockname_len {} {len}", self.name_of(sock)?), quick, RetKind::Int)
+            }
+            Call::GetPeerName { sock, namelen: Some(len) } => {
+                (format!("getpeername_len {} {len}", self.name_of(sock)?), quick, RetKind::Int)
+            }
+            Call::Pipe { name } => (format!("pipe {name}"), quick, RetKind::Handle),
+            Call::After { after, action } => {
+                let (req, _, _) = self.request(action)?;
+                (format!("after {} {req}", after.as_millis()), quick, RetKind::Int)
+            }
+            _ => return Err(not_performed("not one of the agent's extra requests")),
+        })
+    }
+
+    /// What a call made by the agent's second thread changed (it answers nothing itself).
+    fn after_made(&mut self) {
+        if let Some(Call::Close { sock: SockRef::Name(n) }) = self.after.take() {
+            self.closed.push(n);
+        }
+    }
+
     fn perform_inner(&mut self, call: &Call) -> KernelAnswer {
         let (req, limit, kind) = match self.request(call) {
             Ok(r) => r,
@@ -488,6 +527,9 @@ impl WinsockAgent {
             }
             Call::Close { sock: SockRef::Name(n) } => {
                 self.closed.push(n.clone());
+            }
+            Call::Pipe { name } if error.is_none() => {
+                self.closed.retain(|n| n != name);
             }
             _ => {}
         }
@@ -595,6 +637,7 @@ impl WinsockAgent {
                         at: Duration::ZERO,
                     });
                 }
+                Some("after") => self.after_made(),
                 _ => {}
             }
         }
@@ -646,11 +689,21 @@ impl Kernel for WinsockAgent {
         }
         match call {
             Call::Link { .. } | Call::PortRange { .. } | Call::Firewall { .. } => self.world_changed = true,
-            // The call another thread would make is not made: its socket now differs.
+            // The agent keeps the call and makes it from its second thread when the time comes.
             Call::After { action, .. } => {
-                if let Some(SockRef::Name(n)) = action.sock() {
-                    self.diverged.push(n.clone());
-                }
+                return match self.perform_inner(call) {
+                    KernelAnswer::Performed { .. } => {
+                        self.after = Some((**action).clone());
+                        not_performed("the agent makes the call from a second thread at that time")
+                    }
+                    a => {
+                        // Not made: the socket it acts on now differs from the models'.
+                        if let Some(SockRef::Name(n)) = action.sock() {
+                            self.diverged.push(n.clone());
+                        }
+                        a
+                    }
+                };
             }
             _ => {}
         }
