@@ -55,7 +55,7 @@ fn api() -> impl Strategy<Value = ConnectApi> {
         1 => (any::<bool>(), any::<bool>(), any::<bool>()).prop_map(|(d, s, g)| ConnectApi::WsaConnect {
             caller_data: d.then(|| b"x".to_vec()), sqos: s, gqos: g
         }),
-        1 => any::<bool>().prop_map(|d| ConnectApi::ConnectEx { send: d.then(|| b"hi".to_vec()) }),
+        1 => any::<bool>().prop_map(|d| ConnectApi::ConnectEx { send: d.then(|| b"hi".to_vec()), null_overlapped: false }),
     ]
 }
 

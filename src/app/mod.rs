@@ -1706,7 +1706,9 @@ impl App {
             let (kind, error, at) = match n {
                 Notification::NetworkEvent { error, at, .. } => (NoteKind::Event, error.is_some(), *at),
                 Notification::WindowMessage { error, at, .. } => (NoteKind::Message, error.is_some(), *at),
-                Notification::Completion { error, at, .. } => (NoteKind::Completion, error.is_some(), *at),
+                Notification::Completion { error, at, .. } | Notification::Packet { error, at, .. } => {
+                    (NoteKind::Completion, error.is_some(), *at)
+                }
                 Notification::Readiness { bits, at, .. } => {
                     (NoteKind::Readiness, bits.contains(crate::core::call::PollBits::ERR), *at)
                 }

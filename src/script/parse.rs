@@ -285,6 +285,12 @@ enum Cmd {
     Wait,
     Expect,
     Mark,
+    // ---- winapi-ov ----
+    Overlapped,
+    GetOverlappedResult,
+    WsaGetOverlappedResult,
+    CreateIoCompletionPort,
+    GetQueuedCompletionStatus,
 }
 
 struct CmdInfo {
@@ -337,6 +343,16 @@ const COMMANDS: &[CmdInfo] = &[
     cmd("wait", Cmd::Wait, "wait MS | wait NAME connected|failed|event"),
     cmd("expect", Cmd::Expect, "expect [P1,P2:] WHAT"),
     cmd("mark", Cmd::Mark, "mark LABEL (a marker in the recording)"),
+    // ---- winapi-ov ----
+    cmd("overlapped", Cmd::Overlapped, "overlapped NAME [set=N] (read NAME's OVERLAPPED: Internal, InternalHigh)"),
+    cmd("getoverlappedresult", Cmd::GetOverlappedResult, "getoverlappedresult NAME [wait]"),
+    cmd("wsagetoverlappedresult", Cmd::WsaGetOverlappedResult, "wsagetoverlappedresult NAME [wait]"),
+    cmd(
+        "createiocompletionport",
+        Cmd::CreateIoCompletionPort,
+        "createiocompletionport as PORT | createiocompletionport NAME PORT [key=N]",
+    ),
+    cmd("getqueuedcompletionstatus", Cmd::GetQueuedCompletionStatus, "getqueuedcompletionstatus PORT [timeout=MS|inf]"),
 ];
 
 fn lookup_cmd(word: &str) -> Option<&'static CmdInfo> {
@@ -565,6 +581,7 @@ struct ConnectOpts {
     send: Option<Vec<u8>>,
     sqos: bool,
     gqos: bool,
+    null_overlapped: bool,
 }
 
 impl Parser<'_> {
@@ -849,9 +866,13 @@ impl Parser<'_> {
             Cmd::ConnectEx => {
                 let sock = self.sock()?;
                 let mut addr = self.addr()?;
-                let o = self.connect_opts(&[("namelen", true), ("send", true)], "namelen=N or send=TEXT")?;
+                let o = self.connect_opts(
+                    &[("namelen", true), ("send", true), ("overlapped", true)],
+                    "namelen=N, send=TEXT or overlapped=NULL",
+                )?;
                 addr.len = o.namelen;
-                self.call(Call::Connect { sock, addr, api: ConnectApi::ConnectEx { send: o.send } })
+                let api = ConnectApi::ConnectEx { send: o.send, null_overlapped: o.null_overlapped };
+                self.call(Call::Connect { sock, addr, api })
             }
             Cmd::Select => self.select(),
             Cmd::WsaPoll => self.poll(false),
@@ -921,7 +942,72 @@ impl Parser<'_> {
             Cmd::Wait => self.wait(),
             Cmd::Expect => self.expect(),
             Cmd::Mark => self.mark(),
+            Cmd::Overlapped | Cmd::GetOverlappedResult | Cmd::WsaGetOverlappedResult => self.overlapped(info.cmd),
+            Cmd::CreateIoCompletionPort | Cmd::GetQueuedCompletionStatus => self.completion_port(info.cmd),
         }
+    }
+
+    // ----- winapi-ov: OVERLAPPED and completion ports ----------------------------------------
+
+    fn overlapped(&mut self, cmd: Cmd) -> PResult<(StmtKind, Option<String>)> {
+        let sock = self.sock()?;
+        if cmd == Cmd::Overlapped {
+            let mut set = None;
+            if let Some(t) = self.peek().cloned() {
+                match t.key_value() {
+                    Some((k, v, c)) if k.eq_ignore_ascii_case("set") => {
+                        self.pos += 1;
+                        let n = match v.strip_prefix("0x").or_else(|| v.strip_prefix("0X")) {
+                            Some(h) => u64::from_str_radix(h, 16).ok(),
+                            None => v.parse::<u64>().ok(),
+                        };
+                        set = Some(n.ok_or_else(|| {
+                            self.err(c, format!("bad value `{v}`: expected a number like 0xdeadbeef or 0"))
+                        })?);
+                    }
+                    _ => return Err(self.err(t.col, format!("unexpected `{}`: expected set=N", t.text))),
+                }
+            }
+            return self.call(Call::Overlapped { sock, set });
+        }
+        let wait = self.take_word(&["wait"]).is_some();
+        self.call(Call::GetOverlappedResult { sock, wait, wsa: cmd == Cmd::WsaGetOverlappedResult })
+    }
+
+    fn completion_port(&mut self, cmd: Cmd) -> PResult<(StmtKind, Option<String>)> {
+        if cmd == Cmd::GetQueuedCompletionStatus {
+            let port = self.sock()?;
+            let mut timeout = None;
+            if let Some(t) = self.peek().cloned() {
+                match t.key_value() {
+                    Some((k, v, c)) if k.eq_ignore_ascii_case("timeout") => {
+                        self.pos += 1;
+                        timeout = self.timeout(v, c)?;
+                    }
+                    _ => return Err(self.err(t.col, format!("unexpected `{}`: expected timeout=MS", t.text))),
+                }
+            }
+            return self.call(Call::GetQueuedCompletionStatus { port, timeout });
+        }
+        if self.take_word(&["as"]).is_some() {
+            let t = self.require("name after `as`", "a new name like port")?;
+            let name = self.new_name(&t)?;
+            self.end()?;
+            return Ok((StmtKind::Call(Call::CreateIoCompletionPort { name: name.clone() }), Some(name)));
+        }
+        let sock = self.sock()?;
+        let port = self.sock()?;
+        let mut key = 0;
+        if let Some(t) = self.peek().cloned() {
+            match t.key_value() {
+                Some((k, v, c)) if k.eq_ignore_ascii_case("key") => {
+                    self.pos += 1;
+                    key = v.parse::<u64>().map_err(|_| self.err(c, format!("bad key `{v}`: expected a number like 125")))?;
+                }
+                _ => return Err(self.err(t.col, format!("unexpected `{}`: expected key=N", t.text))),
+            }
+        }
+        self.call(Call::AssociatePort { sock, port, key })
     }
 
     /// `mark LABEL`: the label is the rest of the line, its words joined by one space.
@@ -1350,6 +1436,15 @@ impl Parser<'_> {
                         o.namelen = Some(n);
                     }
                     "data" => o.data = Some(v.as_bytes().to_vec()),
+                    "overlapped" => {
+                        if !v.eq_ignore_ascii_case("NULL") {
+                            return Err(self.err(
+                                c,
+                                format!("bad overlapped `{v}`: expected overlapped=NULL (the socket's own OVERLAPPED is passed otherwise)"),
+                            ));
+                        }
+                        o.null_overlapped = true;
+                    }
                     _ => o.send = Some(v.as_bytes().to_vec()),
                 },
             }
@@ -1961,7 +2056,7 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
                 let keys: &[&str] = match info.cmd {
                     Cmd::Connect => &["namelen="],
                     Cmd::WsaConnect => &["namelen=", "data=", "sqos", "gqos"],
-                    _ => &["namelen=", "send="],
+                    _ => &["namelen=", "send=", "overlapped=NULL"],
                 };
                 keyed_cands(keys, &args[2..], partial, names)
             }
@@ -2008,6 +2103,32 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
             _ => Vec::new(),
         },
         Cmd::Expect => expect_cands(args, partial, names),
+        // ---- winapi-ov ----
+        Cmd::Overlapped => match n {
+            0 => socks(partial, names),
+            1 => starting(partial, ["set=0xdeadbeef"]),
+            _ => Vec::new(),
+        },
+        Cmd::GetOverlappedResult | Cmd::WsaGetOverlappedResult => match n {
+            0 => socks(partial, names),
+            1 => starting(partial, ["wait"]),
+            _ => Vec::new(),
+        },
+        Cmd::CreateIoCompletionPort => match n {
+            0 => {
+                let mut c = starting(partial, ["as"]);
+                c.extend(socks(partial, names));
+                c
+            }
+            1 if lower(0) != "as" => socks(partial, names),
+            2 if lower(0) != "as" => starting(partial, ["key="]),
+            _ => Vec::new(),
+        },
+        Cmd::GetQueuedCompletionStatus => match n {
+            0 => socks(partial, names),
+            1 => starting(partial, ["timeout=0", "timeout=1000", "timeout=inf"]),
+            _ => Vec::new(),
+        },
     }
 }
 
@@ -2327,7 +2448,7 @@ mod tests {
             Call::Connect {
                 sock: name("s"),
                 addr: target(NamedTarget::Slow),
-                api: ConnectApi::ConnectEx { send: None }
+                api: ConnectApi::ConnectEx { send: None, null_overlapped: false }
             }
         );
         assert_eq!(
@@ -2335,7 +2456,7 @@ mod tests {
             Call::Connect {
                 sock: name("s"),
                 addr: SockAddrArg { kind: AddrKind::Target(NamedTarget::Echo), len: Some(0) },
-                api: ConnectApi::ConnectEx { send: Some(b"ping".to_vec()) }
+                api: ConnectApi::ConnectEx { send: Some(b"ping".to_vec()), null_overlapped: false }
             }
         );
     }

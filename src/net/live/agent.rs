@@ -342,6 +342,17 @@ impl WinsockAgent {
             Call::Link { .. } | Call::PortRange { .. } | Call::Firewall { .. } => {
                 return Err(not_performed("the agent does not change the host's network"));
             }
+            // ---- winapi-ov ----
+            Call::Connect { api: ConnectApi::ConnectEx { null_overlapped: true, .. }, .. } => {
+                return Err(not_performed("the agent always passes an OVERLAPPED to ConnectEx"));
+            }
+            Call::Overlapped { .. }
+            | Call::GetOverlappedResult { .. }
+            | Call::CreateIoCompletionPort { .. }
+            | Call::AssociatePort { .. }
+            | Call::GetQueuedCompletionStatus { .. } => {
+                return Err(not_performed("the agent does not read OVERLAPPED structures or completion ports yet"));
+            }
             Call::SetSockOpt { sock, opt, value, .. } => {
                 if !windows_option(*opt) {
                     return Err(not_performed("Windows has no such socket option"));
@@ -383,7 +394,7 @@ impl WinsockAgent {
                         self.block_limit,
                         RetKind::Int,
                     ),
-                    ConnectApi::ConnectEx { send } => {
+                    ConnectApi::ConnectEx { send, .. } => {
                         (format!("connectex {s} {a} {}", hex(send.as_deref())), quick, RetKind::Bool)
                     }
                 }
