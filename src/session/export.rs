@@ -1726,7 +1726,7 @@ impl<'h> CGen<'h> {
             | Call::GetQueuedCompletionStatus { .. } => match self.overlapped_code(call, &s, &q) {
                 Some(code) => code,
                 None => {
-                    self.comment(&format!("{text}: not made: the completion port is not one this program created"));
+                    self.comment(&format!("{text}: not made: the socket has no OVERLAPPED variable here, or the timeout does not fit a DWORD"));
                     return;
                 }
             },
@@ -1871,11 +1871,13 @@ impl<'h> CGen<'h> {
                         self.comment(&format!("{text}: not made: ConnectEx needs a named socket here"));
                         return;
                     }
-                    ConnectApi::ConnectEx { send, .. } => {
+                    ConnectApi::ConnectEx { send, null_overlapped } => {
                         let data = send.as_deref().unwrap_or_default();
                         let ov = format!("ov_{s}");
+                        // `overlapped=NULL` passes no OVERLAPPED (winapi-ov).
+                        let ov_arg = if *null_overlapped { "NULL".to_string() } else { format!("&{ov}") };
                         format!(
-                            "struct sockaddr_storage ss;\n        socklen_t sl;\n        DWORD sent = 0;\n        {setup}\n        {ov}.Offset = {ov}.OffsetHigh = 0;\n        {ov}.hEvent = WSACreateEvent();\n        LPFN_CONNECTEX fn = load_connectex({s});\n        BOOL ok = fn ? fn({s}, {ptr}, sl, (PVOID){}, {}, &sent, &{ov}) : FALSE;\n        int e = ok ? 0 : WSAGetLastError();\n        result({q}, ok ? \"TRUE\" : \"FALSE\", e);\n        putchar('\\n');",
+                            "struct sockaddr_storage ss;\n        socklen_t sl;\n        DWORD sent = 0;\n        {setup}\n        {ov}.Offset = {ov}.OffsetHigh = 0;\n        {ov}.hEvent = WSACreateEvent();\n        LPFN_CONNECTEX fn = load_connectex({s});\n        BOOL ok = fn ? fn({s}, {ptr}, sl, (PVOID){}, {}, &sent, {ov_arg}) : FALSE;\n        int e = ok ? 0 : WSAGetLastError();\n        result({q}, ok ? \"TRUE\" : \"FALSE\", e);\n        putchar('\\n');",
                             if send.is_some() { c_str(data) } else { "NULL".into() },
                             data.len()
                         )
