@@ -353,7 +353,7 @@ rules! {
     // ---- end of win-a rules ----
     // ---- winapi-ov rules ----
     OV_FIELDS = "overlapped.fields", [WS],
-        "The OVERLAPPED a socket's ConnectEx is given (`overlapped NAME` reads it): Internal is STATUS_PENDING (0x103) while the call runs, then the completion's NTSTATUS (0 on success); InternalHigh the bytes sent. windows: a ConnectEx that fails at once (WSAEINVAL on a listener or a socket already connecting, WSAEISCONN) still writes STATUS_PENDING into Internal and leaves InternalHigh untouched; winsock: socklab leaves the structure alone when the call fails at once.",
+        "The OVERLAPPED a socket's ConnectEx is given (`overlapped NAME` reads it): Internal is STATUS_PENDING (0x103) while the call runs, then the completion's NTSTATUS (0 on success); InternalHigh the bytes sent (a call that pends leaves it alone until then, as Windows does for a pending WSARecv in test_nonblocking_async_recv). windows: a ConnectEx that fails at once (WSAEINVAL on a listener or a socket already connecting, WSAEISCONN) still writes STATUS_PENDING into Internal and leaves InternalHigh untouched; winsock: socklab leaves the structure alone when the call fails at once.",
         "Wine dlls/ws2_32/tests/sock.c test_connect, test_connecting_socket (Internal == STATUS_PENDING after WSAEINVAL and WSAEISCONN; InternalHigh still 0xdeadbeef, todo_wine there); OVERLAPPED structure reference page learn.microsoft.com/windows/win32/api/minwinbase/ns-minwinbase-overlapped";
     OV_NULL = "connectex.null-overlapped", [WS],
         "ConnectEx with a NULL lpOverlapped (`overlapped=NULL`): FALSE with ERROR_INVALID_PARAMETER (87, WSA_INVALID_PARAMETER), checked before anything else.",

@@ -126,7 +126,7 @@ pub fn try_it(code: Code) -> &'static [&'static str] {
             "bind c 127.0.0.1:0",
             "connectex c @pending",
             "getoverlappedresult c wait",
-            "(the SYNs go unanswered until the connect times out; tests/scenarios/24_overlapped.lab)",
+            "(the SYNs go unanswered until the connect times out; tests/windows/ov_connect.lab)",
         ],
         // ---- end winapi-ov ----
         ENOTSOCK | WSAENOTSOCK => &[

@@ -343,15 +343,27 @@ impl WinsockAgent {
                 return Err(not_performed("the agent does not change the host's network"));
             }
             // ---- winapi-ov ----
-            Call::Connect { api: ConnectApi::ConnectEx { null_overlapped: true, .. }, .. } => {
-                return Err(not_performed("the agent always passes an OVERLAPPED to ConnectEx"));
+            Call::Connect { sock, addr, api: ConnectApi::ConnectEx { null_overlapped: true, .. } } => {
+                let a = self.addr(sock, addr, true)?;
+                (format!("connectexnull {} {a}", self.name_of(sock)?), quick, RetKind::Bool)
             }
-            Call::Overlapped { .. }
-            | Call::GetOverlappedResult { .. }
-            | Call::CreateIoCompletionPort { .. }
-            | Call::AssociatePort { .. }
-            | Call::GetQueuedCompletionStatus { .. } => {
-                return Err(not_performed("the agent does not read OVERLAPPED structures or completion ports yet"));
+            Call::Overlapped { sock, set } => match set {
+                Some(v) => (format!("ovset {} {v}", self.name_of(sock)?), quick, RetKind::Int),
+                None => (format!("ovread {}", self.name_of(sock)?), quick, RetKind::Int),
+            },
+            Call::GetOverlappedResult { sock, wait, wsa } => (
+                format!("ovresult {} {} {}", self.name_of(sock)?, u8::from(*wait), u8::from(*wsa)),
+                if *wait { LIVE_BLOCK_LIMIT } else { quick },
+                RetKind::Bool,
+            ),
+            Call::CreateIoCompletionPort { name } => (format!("iocp {name}"), quick, RetKind::Handle),
+            Call::AssociatePort { sock, port, key } => {
+                (format!("iocpassoc {} {} {key}", self.name_of(sock)?, self.name_of(port)?), quick, RetKind::Handle)
+            }
+            Call::GetQueuedCompletionStatus { port, timeout } => {
+                let ms = wait_ms(*timeout);
+                let arg = if timeout.is_none() { "-1".to_string() } else { ms.to_string() };
+                (format!("gqcs {} {arg}", self.name_of(port)?), Duration::from_millis(ms), RetKind::Bool)
             }
             Call::SetSockOpt { sock, opt, value, .. } => {
                 if !windows_option(*opt) {
@@ -479,8 +491,11 @@ impl WinsockAgent {
             RetKind::Bool => Ret::Bool(ret != 0),
             RetKind::Handle => Ret::Handle((ret != -1).then_some(ret)),
         };
+        // winapi-ov: these calls hand back their values also when they fail.
+        let failed_value =
+            matches!(call, Call::GetOverlappedResult { .. } | Call::GetQueuedCompletionStatus { .. });
         let value = match v.get("value") {
-            Some(val) if error.is_none() => match self.value(call, val) {
+            Some(val) if error.is_none() || failed_value => match self.value(call, val) {
                 Ok(x) => x,
                 Err(why) => return not_performed(&why),
             },
@@ -581,6 +596,25 @@ impl WinsockAgent {
                 };
                 let tcp_eof = data.is_empty() && from.is_none() && matches!(call, Call::Recv { .. });
                 if tcp_eof { Value::None } else { Value::Data { data, from } }
+            }
+            // ---- winapi-ov ----
+            Call::Overlapped { .. } => Value::Overlapped {
+                internal: v.get("internal").and_then(Json::as_u64).unwrap_or(0),
+                internal_high: v.get("internal_high").and_then(Json::as_u64).unwrap_or(0),
+            },
+            // 0xdeadbeef (the agent's filler) still there: the call did not write the count.
+            Call::GetOverlappedResult { .. } => match v.get("bytes").and_then(Json::as_u64) {
+                Some(0xdead_beef) | None => Value::None,
+                Some(bytes) => Value::Transferred { bytes },
+            },
+            Call::GetQueuedCompletionStatus { .. } => {
+                // The agent passes 0xdeadbeef: still there, the call did not write it.
+                let written = |k: &str| v.get(k).and_then(Json::as_u64).filter(|&x| x != 0xdead_beef);
+                Value::Packet {
+                    key: written("key"),
+                    bytes: written("bytes"),
+                    overlapped: v.get("overlapped").and_then(Json::as_str).map(str::to_string),
+                }
             }
             _ => Value::None,
         })
