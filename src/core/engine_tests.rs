@@ -383,7 +383,10 @@ fn windows_refuses_inaddr_any_with_a_port_and_keeps_the_peer() {
 // ----- ConnectEx and connect together (issue 9, defect 3) ------------------------------------
 
 fn connectex(h: &mut Host, s: &str, to: SockAddrArg) -> Answer {
-    call(h, Call::Connect { sock: name(s), addr: to, api: ConnectApi::ConnectEx { send: None, null_overlapped: false } })
+    call(
+        h,
+        Call::Connect { sock: name(s), addr: to, api: ConnectApi::ConnectEx { send: None, null_overlapped: false } },
+    )
 }
 
 fn bound_socket(p: PersonalityId) -> Host {

@@ -129,7 +129,11 @@ pub fn notification_text(n: &Notification, p: &Profile) -> String {
             format!("{sock}: readiness {} (t={} ms)", p.poll_names(*bits), ms(at))
         }
         Notification::Packet { port, sock, key, error, bytes, at } => {
-            format!("{port}: completion packet of {sock}, key {key}, error {}, {bytes} bytes (t={} ms)", error_text(*error), ms(at))
+            format!(
+                "{port}: completion packet of {sock}, key {key}, error {}, {bytes} bytes (t={} ms)",
+                error_text(*error),
+                ms(at)
+            )
         }
     }
 }

@@ -268,8 +268,10 @@ pub fn when(code: Code) -> &'static [When] {
         // ---- end winapi-ov ----
         WSA_INVALID_HANDLE => w!("WSAWaitForMultipleEvents, WSAGetOverlappedResult" =>
             "the event handle or the OVERLAPPED's hEvent is not a valid event object"),
-        WSA_OPERATION_ABORTED => w!("ConnectEx completion, GetOverlappedResult, WSAGetOverlappedResult, GetQueuedCompletionStatus" =>
-            "the overlapped connect was cancelled: the socket was closed, CancelIoEx was called, or the thread that issued it exited (ERROR_OPERATION_ABORTED in Win32 words, the same number)"),
+        WSA_OPERATION_ABORTED => {
+            w!("ConnectEx completion, GetOverlappedResult, WSAGetOverlappedResult, GetQueuedCompletionStatus" =>
+            "the overlapped connect was cancelled: the socket was closed, CancelIoEx was called, or the thread that issued it exited (ERROR_OPERATION_ABORTED in Win32 words, the same number)")
+        }
         WSA_IO_INCOMPLETE => w!("GetOverlappedResult, WSAGetOverlappedResult" =>
             "asked without waiting (bWait / fWait = FALSE) while the ConnectEx is still running (Internal is STATUS_PENDING); ERROR_IO_INCOMPLETE in Win32 words"),
         WSA_IO_PENDING => w!("ConnectEx" =>

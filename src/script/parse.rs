@@ -1002,7 +1002,9 @@ impl Parser<'_> {
             match t.key_value() {
                 Some((k, v, c)) if k.eq_ignore_ascii_case("key") => {
                     self.pos += 1;
-                    key = v.parse::<u64>().map_err(|_| self.err(c, format!("bad key `{v}`: expected a number like 125")))?;
+                    key = v
+                        .parse::<u64>()
+                        .map_err(|_| self.err(c, format!("bad key `{v}`: expected a number like 125")))?;
                 }
                 _ => return Err(self.err(t.col, format!("unexpected `{}`: expected key=N", t.text))),
             }
@@ -2850,6 +2852,75 @@ send c \"oops
         assert!(parse_line("socket tcp as x extra", 1, &mut n).is_err());
         assert!(!n.contains("x"));
         assert!(n.is_empty());
+    }
+
+    // ===== winapi-ov: OVERLAPPED and completion ports ===========================================
+
+    #[test]
+    fn parses_overlapped_and_completion_port_lines() {
+        assert_eq!(call("overlapped s"), Call::Overlapped { sock: name("s"), set: None });
+        assert_eq!(call("overlapped s set=0xdeadbeef"), Call::Overlapped { sock: name("s"), set: Some(0xdead_beef) });
+        assert_eq!(call("overlapped s set=7"), Call::Overlapped { sock: name("s"), set: Some(7) });
+        assert_eq!(
+            call("getoverlappedresult s wait"),
+            Call::GetOverlappedResult { sock: name("s"), wait: true, wsa: false }
+        );
+        assert_eq!(
+            call("wsagetoverlappedresult c"),
+            Call::GetOverlappedResult { sock: name("c"), wait: false, wsa: true }
+        );
+        assert_eq!(
+            call("createiocompletionport s l key=125"),
+            Call::AssociatePort { sock: name("s"), port: name("l"), key: 125 }
+        );
+        assert_eq!(
+            call("createiocompletionport s l"),
+            Call::AssociatePort { sock: name("s"), port: name("l"), key: 0 }
+        );
+        assert_eq!(
+            call("getqueuedcompletionstatus l timeout=100"),
+            Call::GetQueuedCompletionStatus { port: name("l"), timeout: Some(Duration::from_millis(100)) }
+        );
+        assert_eq!(
+            call("getqueuedcompletionstatus l"),
+            Call::GetQueuedCompletionStatus { port: name("l"), timeout: None }
+        );
+        assert_eq!(
+            call("connectex s @accept overlapped=NULL"),
+            Call::Connect {
+                sock: name("s"),
+                addr: SockAddrArg { kind: AddrKind::Target(NamedTarget::Accept), len: None },
+                api: ConnectApi::ConnectEx { send: None, null_overlapped: true }
+            }
+        );
+        // `createiocompletionport as NAME` defines a name later lines may use.
+        let mut n = names(&["s"]);
+        let st = parse_line("createiocompletionport as port", 1, &mut n).unwrap().unwrap();
+        assert_eq!(st.kind, StmtKind::Call(Call::CreateIoCompletionPort { name: "port".into() }));
+        assert!(parse_line("getqueuedcompletionstatus port timeout=0", 2, &mut n).is_ok());
+    }
+
+    #[test]
+    fn overlapped_and_completion_port_errors_name_the_column() {
+        at("overlapped s set=x", 18, "bad value `x`");
+        at("overlapped s wait", 14, "expected set=N");
+        at("getoverlappedresult s now", 23, "unexpected `now`");
+        at("connectex s @accept overlapped=&ov", 32, "expected overlapped=NULL");
+        at("createiocompletionport s c key=k", 32, "bad key `k`");
+        at("createiocompletionport as s", 27, "already in use");
+        at("getqueuedcompletionstatus c 100", 29, "expected timeout=MS");
+        at("getqueuedcompletionstatus nosuch", 27, "unknown socket `nosuch`");
+    }
+
+    #[test]
+    fn completes_overlapped_and_completion_port_lines() {
+        let n = names(&["s", "port"]);
+        assert_eq!(completions("getq", &n), ["getqueuedcompletionstatus"]);
+        assert_eq!(completions("getoverlappedresult s w", &n), ["wait"]);
+        assert_eq!(completions("createiocompletionport ", &n), ["as", "s", "port"]);
+        assert_eq!(completions("createiocompletionport s port k", &n), ["key="]);
+        assert_eq!(completions("connectex s @accept over", &n), ["overlapped=NULL"]);
+        assert_eq!(completions("getqueuedcompletionstatus port timeout=i", &n), ["timeout=inf"]);
     }
 
     // ===== completion ===========================================================================

@@ -252,8 +252,7 @@ pub fn call_line(call: &Call) -> Result<String, Unwritable> {
         }
         Call::GetQueuedCompletionStatus { port, timeout: t } => {
             format!("getqueuedcompletionstatus {} {}", sock(port)?, timeout(*t)?)
-        }
-        // ---- end winapi-ov ----
+        } // ---- end winapi-ov ----
     })
 }
 

@@ -120,9 +120,7 @@ impl Host {
     pub(super) fn complete_overlapped(&mut self, i: usize, op: &str, error: Option<Code>, bytes: u32) {
         let name = self.socks[i].name.clone();
         self.notes.push(Notification::Completion { sock: name.clone(), op: op.into(), error, bytes, at: self.now });
-        self.ov
-            .structs
-            .insert(name.clone(), OvStruct { internal: ntstatus(error), internal_high: u64::from(bytes) });
+        self.ov.structs.insert(name.clone(), OvStruct { internal: ntstatus(error), internal_high: u64::from(bytes) });
         if let Some(&(port, key)) = self.ov.assoc.get(&self.socks[i].serial) {
             self.ov.ports[port].queue.push_back(Packet { sock: name.clone(), key, bytes, error });
             let port = self.ov.ports[port].name.clone();
@@ -213,8 +211,10 @@ impl Host {
             }
             // test_WSAGetOverlappedResult: an error status with no mapping gives WSAEINVAL.
             None if wsa => Out { value, ..failed(Code::WSAEINVAL) },
-            None => Out { value, ..failed(Code::WSAEINVAL) }
-                .note(format!("NTSTATUS {:#x}: socklab does not know its Win32 error; WSAGetOverlappedResult would say WSAEINVAL", st.internal)),
+            None => Out { value, ..failed(Code::WSAEINVAL) }.note(format!(
+                "NTSTATUS {:#x}: socklab does not know its Win32 error; WSAGetOverlappedResult would say WSAEINVAL",
+                st.internal
+            )),
         }
     }
 

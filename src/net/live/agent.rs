@@ -492,8 +492,7 @@ impl WinsockAgent {
             RetKind::Handle => Ret::Handle((ret != -1).then_some(ret)),
         };
         // winapi-ov: these calls hand back their values also when they fail.
-        let failed_value =
-            matches!(call, Call::GetOverlappedResult { .. } | Call::GetQueuedCompletionStatus { .. });
+        let failed_value = matches!(call, Call::GetOverlappedResult { .. } | Call::GetQueuedCompletionStatus { .. });
         let value = match v.get("value") {
             Some(val) if error.is_none() || failed_value => match self.value(call, val) {
                 Ok(x) => x,
