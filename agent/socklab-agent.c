@@ -27,6 +27,8 @@
  *   ovresult NAME WAIT WSA        (GetOverlappedResult, or WSAGetOverlappedResult when WSA is 1)
  *   iocp PORT                     iocpassoc NAME PORT KEY
  *   gqcs PORT TIMEOUT_MS          (GetQueuedCompletionStatus; TIMEOUT_MS -1: INFINITE)
+ *   disconnectex NAME REUSE NULL  (DisconnectEx, TF_REUSE_SOCKET when REUSE is 1, no OVERLAPPED
+ *                                  when NULL is 1)
  *   quit
  *
  * NAME is the script's socket name; `#N` is the raw descriptor value N. ADDR is `v4:A.B.C.D:P`,
@@ -89,6 +91,8 @@ struct sock {
 };
 
 static struct sock socks[MAX_SOCKS];
+/* winapi-ov: the call each socket's OVERLAPPED was last given to (NULL: ConnectEx). */
+static const char *ov_ops[MAX_SOCKS];
 /* Per-socket FIONBIO as the agent last set it (Winsock cannot read it back). */
 static u_long nb_flags[MAX_SOCKS];
 static HWND hwnd;
@@ -162,14 +166,14 @@ static void pump(void)
         if (WaitForSingleObject(k->ov.hEvent, 0) != WAIT_OBJECT_0)
             continue;
         if (WSAGetOverlappedResult(k->s, &k->ov, &bytes, FALSE, &flags)) {
-            snprintf(buf, sizeof buf, "{\"kind\":\"completion\",\"sock\":\"%s\",\"error\":0,\"bytes\":%lu}", k->name,
-                     (unsigned long)bytes);
+            snprintf(buf, sizeof buf, "{\"kind\":\"completion\",\"op\":\"%s\",\"sock\":\"%s\",\"error\":0,\"bytes\":%lu}",
+                     ov_ops[i] ? ov_ops[i] : "ConnectEx", k->name, (unsigned long)bytes);
         } else {
             int e = WSAGetLastError();
             if (e == WSA_IO_INCOMPLETE)
                 continue;
-            snprintf(buf, sizeof buf, "{\"kind\":\"completion\",\"sock\":\"%s\",\"error\":%d,\"bytes\":%lu}", k->name,
-                     e, (unsigned long)bytes);
+            snprintf(buf, sizeof buf, "{\"kind\":\"completion\",\"op\":\"%s\",\"sock\":\"%s\",\"error\":%d,\"bytes\":%lu}",
+                     ov_ops[i] ? ov_ops[i] : "ConnectEx", k->name, e, (unsigned long)bytes);
         }
         k->ov_pending = 0;
         add_note(buf);
@@ -640,6 +644,48 @@ static int handle_ov(char **w, int n, double t0)
         answer(ok ? 1 : 0, err, now_ms() - t0, value);
         return 1;
     }
+    if (strcmp(w[0], "disconnectex") == 0 && n >= 4) {
+        static LPFN_DISCONNECTEX disconnectex_fn;
+        GUID guid = WSAID_DISCONNECTEX;
+        DWORD size = 0;
+        OVERLAPPED *ov = NULL;
+        BOOL ok;
+        int err;
+        SOCKET s = handle(w[1]);
+        k = find(w[1]);
+        if (!disconnectex_fn &&
+            WSAIoctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER, &guid, sizeof guid, &disconnectex_fn,
+                     sizeof disconnectex_fn, &size, NULL, NULL) != 0) {
+            answer(0, WSAGetLastError(), now_ms() - t0, "{\"bool\":false}");
+            return 1;
+        }
+        if (!atoi(w[3])) {
+            if (!k) {
+                skipped("the agent keeps the OVERLAPPED of open sockets only");
+                return 1;
+            }
+            if (k->ov_pending) {
+                skipped("the socket's OVERLAPPED is still in use by a pending call");
+                return 1;
+            }
+            if (!k->ov.hEvent) {
+                k->ov.hEvent = WSACreateEvent();
+            } else {
+                HANDLE h = k->ov.hEvent;
+                WSAResetEvent(h);
+                memset(&k->ov, 0, sizeof k->ov);
+                k->ov.hEvent = h;
+            }
+            ov = &k->ov;
+            ov_ops[k - socks] = "DisconnectEx";
+        }
+        ok = disconnectex_fn(s, ov, atoi(w[2]) ? TF_REUSE_SOCKET : 0, 0);
+        err = ok ? 0 : WSAGetLastError();
+        if (ov && (ok || err == ERROR_IO_PENDING))
+            k->ov_pending = 1;
+        answer(ok ? 1 : 0, err, now_ms() - t0, "{\"bool\":true}");
+        return 1;
+    }
     return 0;
 }
 
@@ -873,6 +919,7 @@ static void handle_line(char *line)
                 k->ov.Internal = internal;
                 k->ov.InternalHigh = internal_high;
             }
+            ov_ops[k - socks] = NULL; /* winapi-ov: this OVERLAPPED is ConnectEx's now */
             ok = connectex_fn(s, null ? NULL : (struct sockaddr *)&ss, len, dlen ? k->sendbuf : NULL, (DWORD)dlen,
                               &sent, ov);
             err = WSAGetLastError();

@@ -154,6 +154,8 @@ fn line(runnable: bool) -> BoxedStrategy<String> {
         s().prop_map(|s| format!("getoverlappedresult {s}")),
         s().prop_map(|s| format!("wsagetoverlappedresult {s}")),
         s().prop_map(|s| format!("createiocompletionport {s} port key=125")),
+        s().prop_map(|s| format!("disconnectex {s} reuse")),
+        s().prop_map(|s| format!("disconnectex {s} overlapped=NULL")),
         timeout(runnable).prop_map(|t| format!("getqueuedcompletionstatus port timeout={t}")),
     ]
     .boxed()

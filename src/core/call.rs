@@ -538,6 +538,8 @@ pub enum Call {
     AssociatePort { sock: SockRef, port: SockRef, key: u64 },
     /// `GetQueuedCompletionStatus(port, &bytes, &key, &overlapped, timeout)`; `None` is INFINITE.
     GetQueuedCompletionStatus { port: SockRef, timeout: Option<Duration> },
+    /// `DisconnectEx(s, overlapped, reuse ? TF_REUSE_SOCKET : 0, 0)`.
+    DisconnectEx { sock: SockRef, reuse: bool, null_overlapped: bool },
     // ---- end winapi-ov ----
 }
 
@@ -581,6 +583,7 @@ impl Call {
             Call::GetOverlappedResult { wsa: true, .. } => "WSAGetOverlappedResult",
             Call::CreateIoCompletionPort { .. } | Call::AssociatePort { .. } => "CreateIoCompletionPort",
             Call::GetQueuedCompletionStatus { .. } => "GetQueuedCompletionStatus",
+            Call::DisconnectEx { .. } => "DisconnectEx",
         }
     }
 
@@ -607,7 +610,8 @@ impl Call {
             | Call::Close { sock }
             | Call::Overlapped { sock, .. }
             | Call::GetOverlappedResult { sock, .. }
-            | Call::AssociatePort { sock, .. } => Some(sock),
+            | Call::AssociatePort { sock, .. }
+            | Call::DisconnectEx { sock, .. } => Some(sock),
             Call::WsaStartup { .. }
             | Call::WsaCleanup
             | Call::Socket { .. }

@@ -291,6 +291,7 @@ enum Cmd {
     WsaGetOverlappedResult,
     CreateIoCompletionPort,
     GetQueuedCompletionStatus,
+    DisconnectEx,
 }
 
 struct CmdInfo {
@@ -353,6 +354,7 @@ const COMMANDS: &[CmdInfo] = &[
         "createiocompletionport as PORT | createiocompletionport NAME PORT [key=N]",
     ),
     cmd("getqueuedcompletionstatus", Cmd::GetQueuedCompletionStatus, "getqueuedcompletionstatus PORT [timeout=MS|inf]"),
+    cmd("disconnectex", Cmd::DisconnectEx, "disconnectex NAME [reuse] [overlapped=NULL] (reuse: TF_REUSE_SOCKET)"),
 ];
 
 fn lookup_cmd(word: &str) -> Option<&'static CmdInfo> {
@@ -944,6 +946,12 @@ impl Parser<'_> {
             Cmd::Mark => self.mark(),
             Cmd::Overlapped | Cmd::GetOverlappedResult | Cmd::WsaGetOverlappedResult => self.overlapped(info.cmd),
             Cmd::CreateIoCompletionPort | Cmd::GetQueuedCompletionStatus => self.completion_port(info.cmd),
+            Cmd::DisconnectEx => {
+                let sock = self.sock()?;
+                let reuse = self.take_word(&["reuse", "TF_REUSE_SOCKET"]).is_some();
+                let o = self.connect_opts(&[("overlapped", true)], "reuse or overlapped=NULL")?;
+                self.call(Call::DisconnectEx { sock, reuse, null_overlapped: o.null_overlapped })
+            }
         }
     }
 
@@ -2126,6 +2134,12 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
             2 if lower(0) != "as" => starting(partial, ["key="]),
             _ => Vec::new(),
         },
+        Cmd::DisconnectEx => match n {
+            0 => socks(partial, names),
+            1 => starting(partial, ["reuse", "overlapped=NULL"]),
+            2 if lower(1) == "reuse" => starting(partial, ["overlapped=NULL"]),
+            _ => Vec::new(),
+        },
         Cmd::GetQueuedCompletionStatus => match n {
             0 => socks(partial, names),
             1 => starting(partial, ["timeout=0", "timeout=1000", "timeout=inf"]),
@@ -2893,6 +2907,18 @@ send c \"oops
                 api: ConnectApi::ConnectEx { send: None, null_overlapped: true }
             }
         );
+        assert_eq!(
+            call("disconnectex s"),
+            Call::DisconnectEx { sock: name("s"), reuse: false, null_overlapped: false }
+        );
+        assert_eq!(
+            call("disconnectex s reuse overlapped=NULL"),
+            Call::DisconnectEx { sock: name("s"), reuse: true, null_overlapped: true }
+        );
+        assert_eq!(
+            call("disconnectex s TF_REUSE_SOCKET"),
+            Call::DisconnectEx { sock: name("s"), reuse: true, null_overlapped: false }
+        );
         // `createiocompletionport as NAME` defines a name later lines may use.
         let mut n = names(&["s"]);
         let st = parse_line("createiocompletionport as port", 1, &mut n).unwrap().unwrap();
@@ -2910,12 +2936,15 @@ send c \"oops
         at("createiocompletionport as s", 27, "already in use");
         at("getqueuedcompletionstatus c 100", 29, "expected timeout=MS");
         at("getqueuedcompletionstatus nosuch", 27, "unknown socket `nosuch`");
+        at("disconnectex s now", 16, "expected reuse or overlapped=NULL");
     }
 
     #[test]
     fn completes_overlapped_and_completion_port_lines() {
         let n = names(&["s", "port"]);
         assert_eq!(completions("getq", &n), ["getqueuedcompletionstatus"]);
+        assert_eq!(completions("disconnectex s r", &n), ["reuse"]);
+        assert_eq!(completions("disconnectex s reuse o", &n), ["overlapped=NULL"]);
         assert_eq!(completions("getoverlappedresult s w", &n), ["wait"]);
         assert_eq!(completions("createiocompletionport ", &n), ["as", "s", "port"]);
         assert_eq!(completions("createiocompletionport s port k", &n), ["key="]);

@@ -252,7 +252,13 @@ pub fn call_line(call: &Call) -> Result<String, Unwritable> {
         }
         Call::GetQueuedCompletionStatus { port, timeout: t } => {
             format!("getqueuedcompletionstatus {} {}", sock(port)?, timeout(*t)?)
-        } // ---- end winapi-ov ----
+        }
+        Call::DisconnectEx { sock: s, reuse, null_overlapped } => format!(
+            "disconnectex {}{}{}",
+            sock(s)?,
+            if *reuse { " reuse" } else { "" },
+            if *null_overlapped { " overlapped=NULL" } else { "" }
+        ), // ---- end winapi-ov ----
     })
 }
 

@@ -1028,6 +1028,18 @@ static UNUSED HANDLE *port_slot(const char *name) {
     return &iocp_ports[i].h;
 }
 
+static LPFN_DISCONNECTEX disconnectex_fn;
+
+/* DisconnectEx is reached through WSAIoctl, as ConnectEx is. */
+static UNUSED LPFN_DISCONNECTEX load_disconnectex(SOCKET s) {
+    GUID guid = WSAID_DISCONNECTEX;
+    DWORD bytes = 0;
+    if (!disconnectex_fn)
+        WSAIoctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER, &guid, sizeof guid, &disconnectex_fn,
+                 sizeof disconnectex_fn, &bytes, NULL, NULL);
+    return disconnectex_fn;
+}
+
 /* An OVERLAPPED's Internal (NTSTATUS) and InternalHigh (bytes), as socklab prints them. */
 static UNUSED void print_overlapped(const WSAOVERLAPPED *ov) {
     unsigned long st = (unsigned long)ov->Internal;
@@ -1085,6 +1097,16 @@ impl<'h> CGen<'h> {
                 };
                 format!(
                     "DWORD n = 0xdeadbeef;\n        ULONG_PTR k = 0xdeadbeef;\n        LPOVERLAPPED o = NULL;\n        BOOL ok = GetQueuedCompletionStatus(*{p}, &n, &k, &o, {ms});\n        int e = ok ? 0 : (int)GetLastError();\n        result({q}, ok ? \"TRUE\" : \"FALSE\", e);\n        printf(\"  key=%lu bytes=%lu overlapped=%s\", (unsigned long)k, (unsigned long)n, o ? \"set\" : \"NULL\");\n        putchar('\\n');"
+                )
+            }
+            Call::DisconnectEx { reuse, null_overlapped, .. } => {
+                if !is_ident(s) {
+                    return None;
+                }
+                let ov = if *null_overlapped { "NULL".to_string() } else { format!("&ov_{s}") };
+                let flags = if *reuse { "TF_REUSE_SOCKET" } else { "0" };
+                format!(
+                    "LPFN_DISCONNECTEX fn = load_disconnectex({s});\n        BOOL ok = fn ? fn({s}, {ov}, {flags}, 0) : FALSE;\n        int e = ok ? 0 : WSAGetLastError();\n        result({q}, ok ? \"TRUE\" : \"FALSE\", e);\n        putchar('\\n');"
                 )
             }
             _ => return None,
@@ -1723,7 +1745,8 @@ impl<'h> CGen<'h> {
             | Call::GetOverlappedResult { .. }
             | Call::CreateIoCompletionPort { .. }
             | Call::AssociatePort { .. }
-            | Call::GetQueuedCompletionStatus { .. } => match self.overlapped_code(call, &s, &q) {
+            | Call::GetQueuedCompletionStatus { .. }
+            | Call::DisconnectEx { .. } => match self.overlapped_code(call, &s, &q) {
                 Some(code) => code,
                 None => {
                     self.comment(&format!("{text}: not made: the socket has no OVERLAPPED variable here, or the timeout does not fit a DWORD"));

@@ -31,6 +31,7 @@ use crate::core::rules as r;
 mod addresses;
 mod connect;
 mod data;
+mod disconnect;
 mod events;
 mod lifecycle;
 mod options;
@@ -551,9 +552,9 @@ impl Host {
             let out = Out::err(r::NOT_INITIALISED, Code::WSANOTINITIALISED);
             return match call {
                 Call::Socket { .. } | Call::Accept { .. } => Out { ret: Ret::Handle(None), ..out },
-                Call::Connect { api: ConnectApi::ConnectEx { .. }, .. } | Call::GetOverlappedResult { .. } => {
-                    Out { ret: Ret::Bool(false), ..out }
-                }
+                Call::Connect { api: ConnectApi::ConnectEx { .. }, .. }
+                | Call::GetOverlappedResult { .. }
+                | Call::DisconnectEx { .. } => Out { ret: Ret::Bool(false), ..out },
                 _ => out,
             };
         }
@@ -600,6 +601,9 @@ impl Host {
             Call::CreateIoCompletionPort { name } => Ok(self.create_port(name)),
             Call::AssociatePort { sock, port, key } => Ok(self.associate_port(sock, port, *key)),
             Call::GetQueuedCompletionStatus { port, timeout } => Ok(self.dequeue_packet(port, *timeout, facts)),
+            Call::DisconnectEx { sock, reuse, null_overlapped } => {
+                Ok(self.disconnect_ex(sock, *reuse, *null_overlapped))
+            }
             // ---- end winapi-ov ----
             Call::Connect { sock, addr, api } => {
                 // ConnectEx returns BOOL, also when the handle is no socket (test_connect, sock.c).

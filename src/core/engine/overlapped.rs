@@ -77,6 +77,8 @@ pub(super) struct OvWorld {
     ports: Vec<Port>,
     /// Socket serial -> (port index, key).
     assoc: HashMap<u64, (usize, u64), Fnv>,
+    /// Pairs (local, peer) a DisconnectEx(TF_REUSE_SOCKET) left in TIME_WAIT, until when.
+    pub(super) time_wait: Vec<(std::net::SocketAddr, std::net::SocketAddr, Duration)>,
 }
 
 impl OvWorld {
@@ -149,6 +151,14 @@ impl Host {
         let name = self.socks[i].name.clone();
         let out = self.connect(i, addr, api, facts);
         let pending = out.error == Some(Code::WSA_IO_PENDING);
+        let out = match pending.then(|| self.delay_for_time_wait(i)).flatten() {
+            Some(d) => out.note(format!(
+                "this socket's pair with the peer is in TIME_WAIT for another {} ms (DisconnectEx with TF_REUSE_SOCKET): the handshake starts then (rule {})",
+                d.as_millis(),
+                r::TIME_WAIT_REUSE
+            )),
+            None => out,
+        };
         if pending || (out.error.is_some() && self.p.id == PersonalityId::Windows) {
             let st = self.ov.structs.entry(name).or_default();
             st.internal = STATUS_PENDING;

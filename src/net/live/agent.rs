@@ -365,6 +365,11 @@ impl WinsockAgent {
                 let arg = if timeout.is_none() { "-1".to_string() } else { ms.to_string() };
                 (format!("gqcs {} {arg}", self.name_of(port)?), Duration::from_millis(ms), RetKind::Bool)
             }
+            Call::DisconnectEx { sock, reuse, null_overlapped } => (
+                format!("disconnectex {} {} {}", self.name_of(sock)?, u8::from(*reuse), u8::from(*null_overlapped)),
+                quick,
+                RetKind::Bool,
+            ),
             Call::SetSockOpt { sock, opt, value, .. } => {
                 if !windows_option(*opt) {
                     return Err(not_performed("Windows has no such socket option"));
@@ -631,13 +636,9 @@ impl WinsockAgent {
                 }
                 Some("completion") => {
                     let bytes = n.get("bytes").and_then(Json::as_u64).unwrap_or(0) as u32;
-                    self.notes.push(Notification::Completion {
-                        sock,
-                        op: "ConnectEx".into(),
-                        error,
-                        bytes,
-                        at: Duration::ZERO,
-                    });
+                    // winapi-ov: the agent names the call (DisconnectEx); older agents did not.
+                    let op = n.get("op").and_then(Json::as_str).unwrap_or("ConnectEx").to_string();
+                    self.notes.push(Notification::Completion { sock, op, error, bytes, at: Duration::ZERO });
                 }
                 _ => {}
             }

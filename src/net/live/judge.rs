@@ -352,6 +352,7 @@ impl LiveKernel {
             | Call::GetQueuedCompletionStatus { .. } => {
                 not_performed("Linux has no OVERLAPPED structures or I/O completion ports")
             }
+            Call::DisconnectEx { .. } => not_performed("Linux has no DisconnectEx"),
             Call::Firewall { .. } => {
                 self.ports_narrowed = true;
                 not_performed(
