@@ -372,10 +372,10 @@ rules! {
         "Windows Sockets 1.1 specification (no overlapped I/O; ConnectEx, WSARecv and WSASend are Winsock 2): WSAStartup reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-wsastartup";
     DISCONNECTEX = "disconnectex", [],
         "DisconnectEx ends the connection's sending side (the peer reads the end of the stream). A handle that is no socket: WSAENOTSOCK; a socket that is not connected: WSAENOTCONN. With an OVERLAPPED it returns FALSE with ERROR_IO_PENDING and completes with 0 bytes; without one (`overlapped=NULL`) it returns TRUE. Without TF_REUSE_SOCKET the socket stays connected: connect answers WSAEISCONN, send WSAESHUTDOWN, recv still reads what the peer sends. With TF_REUSE_SOCKET (`reuse`) the socket is bound again, not connected, and ConnectEx may use it. linux: no DisconnectEx (shutdown(SHUT_WR) is the closest).",
-        "Wine dlls/ws2_32/tests/sock.c test_DisconnectEx; DisconnectEx reference page learn.microsoft.com/windows/win32/api/mswsock/nc-mswsock-lpfn_disconnectex (TF_REUSE_SOCKET); seed 004, the ConnectEx reference page (a socket DisconnectEx reused can be passed to ConnectEx)";
+        "Wine dlls/ws2_32/tests/sock.c test_DisconnectEx; DisconnectEx reference page learn.microsoft.com/windows/win32/api/mswsock/nc-mswsock-lpfn_disconnectex (TF_REUSE_SOCKET); ConnectEx reference page learn.microsoft.com/windows/win32/api/mswsock/nc-mswsock-lpfn_connectex (a socket DisconnectEx reused can be passed to ConnectEx)";
     TIME_WAIT_REUSE = "disconnectex.time-wait", [WI],
         "A ConnectEx from a socket DisconnectEx reused (TF_REUSE_SOCKET), to the peer it was connected to, waits for the pair's TIME_WAIT to end (240 s after the DisconnectEx, TcpTimedWaitDelay's default) before its handshake starts; to another peer it starts at once.",
-        "seed 004, the ConnectEx reference page learn.microsoft.com/windows/win32/api/mswsock/nc-mswsock-lpfn_connectex (a reused socket is subject to TIME_WAIT, which delays ConnectEx; TcpTimedWaitDelay defaults to 240 s)";
+        "ConnectEx reference page learn.microsoft.com/windows/win32/api/mswsock/nc-mswsock-lpfn_connectex (a reused socket is subject to TIME_WAIT, which delays ConnectEx; TcpTimedWaitDelay defaults to 240 s)";
     // ---- end winapi-ov rules ----
     CLOSE = "close", [],
         "closesocket / close releases the descriptor; later calls answer EBADF / WSAENOTSOCK; the peer sees the end of stream.",

@@ -108,7 +108,7 @@ pub fn try_it(code: Code) -> &'static [&'static str] {
             "getoverlappedresult c",
             "getoverlappedresult c wait",
             "wsagetoverlappedresult c",
-            "(first ERROR_IO_INCOMPLETE while it runs, then ERROR_CONNECTION_REFUSED beside WSAECONNREFUSED; tests/windows/ov_connect.lab)",
+            "(windows: ERROR_IO_INCOMPLETE while the SYN is retried, about 2 s; then ERROR_CONNECTION_REFUSED beside WSAECONNREFUSED; tests/windows/ov_connect.lab)",
         ],
         WSA_INVALID_PARAMETER => &[
             "socket tcp as c",

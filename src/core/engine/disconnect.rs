@@ -4,7 +4,7 @@
 use super::*;
 
 /// `TcpTimedWaitDelay`'s default: twice the maximum segment lifetime of 120 s (the ConnectEx
-/// reference page, seed 004).
+/// reference page).
 pub const TIME_WAIT: Duration = Duration::from_secs(240);
 
 impl Host {
@@ -76,7 +76,7 @@ impl Host {
     }
 
     /// A ConnectEx from a socket whose pair with this peer is still in TIME_WAIT (a socket reused
-    /// by DisconnectEx): the handshake starts only once TIME_WAIT is over (seed 004: "a TCP
+    /// by DisconnectEx): the handshake starts only once TIME_WAIT is over (the ConnectEx reference page: "a TCP
     /// socket may be subject to the TCP TIME_WAIT state, causing the ConnectEx call to be
     /// delayed").
     pub(super) fn delay_for_time_wait(&mut self, i: usize) -> Option<Duration> {
