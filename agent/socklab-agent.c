@@ -29,6 +29,13 @@
  *                                  the next blocking connect waits, or before the first request
  *                                  that comes after that time; it answers nothing itself, the
  *                                  answer that follows it carries the note {"kind":"after"})
+ *   connectexnull NAME ADDR LEN   (ConnectEx with a NULL OVERLAPPED)
+ *   ovset NAME VALUE              ovread NAME       (the socket's OVERLAPPED: Internal, InternalHigh)
+ *   ovresult NAME WAIT WSA        (GetOverlappedResult, or WSAGetOverlappedResult when WSA is 1)
+ *   iocp PORT                     iocpassoc NAME PORT KEY
+ *   gqcs PORT TIMEOUT_MS          (GetQueuedCompletionStatus; TIMEOUT_MS -1: INFINITE)
+ *   disconnectex NAME REUSE NULL  (DisconnectEx, TF_REUSE_SOCKET when REUSE is 1, no OVERLAPPED
+ *                                  when NULL is 1)
  *   quit
  *
  * NAME is the script's socket name; `#N` is the raw descriptor value N. ADDR is `v4:A.B.C.D:P`,
@@ -100,6 +107,8 @@ struct sock {
 };
 
 static struct sock socks[MAX_SOCKS];
+/* winapi-ov: the call each socket's OVERLAPPED was last given to (NULL: ConnectEx). */
+static const char *ov_ops[MAX_SOCKS];
 /* Per-socket FIONBIO as the agent last set it (Winsock cannot read it back). */
 static u_long nb_flags[MAX_SOCKS];
 static HWND hwnd;
@@ -173,14 +182,14 @@ static void pump(void)
         if (WaitForSingleObject(k->ov.hEvent, 0) != WAIT_OBJECT_0)
             continue;
         if (WSAGetOverlappedResult(k->s, &k->ov, &bytes, FALSE, &flags)) {
-            snprintf(buf, sizeof buf, "{\"kind\":\"completion\",\"sock\":\"%s\",\"error\":0,\"bytes\":%lu}", k->name,
-                     (unsigned long)bytes);
+            snprintf(buf, sizeof buf, "{\"kind\":\"completion\",\"op\":\"%s\",\"sock\":\"%s\",\"error\":0,\"bytes\":%lu}",
+                     ov_ops[i] ? ov_ops[i] : "ConnectEx", k->name, (unsigned long)bytes);
         } else {
             int e = WSAGetLastError();
             if (e == WSA_IO_INCOMPLETE)
                 continue;
-            snprintf(buf, sizeof buf, "{\"kind\":\"completion\",\"sock\":\"%s\",\"error\":%d,\"bytes\":%lu}", k->name,
-                     e, (unsigned long)bytes);
+            snprintf(buf, sizeof buf, "{\"kind\":\"completion\",\"op\":\"%s\",\"sock\":\"%s\",\"error\":%d,\"bytes\":%lu}",
+                     ov_ops[i] ? ov_ops[i] : "ConnectEx", k->name, e, (unsigned long)bytes);
         }
         k->ov_pending = 0;
         add_note(buf);
@@ -756,6 +765,171 @@ static int extra_request(char **w, int n, double t0)
 
 /* ---- end of pipes, lengths and `after` ---- */
 
+/* ---- winapi-ov: the OVERLAPPED, its results and completion ports ---- */
+
+#define MAX_PORTS 16
+static struct {
+    char name[64];
+    HANDLE h;
+} ports[MAX_PORTS];
+
+static HANDLE port_of(const char *name)
+{
+    int i;
+    for (i = 0; i < MAX_PORTS; i++)
+        if (ports[i].h && strcmp(ports[i].name, name) == 0)
+            return ports[i].h;
+    return NULL;
+}
+
+/* The requests of this block; 0 when `w` is none of them. */
+static int handle_ov(char **w, int n, double t0)
+{
+    char value[256];
+    struct sock *k;
+    value[0] = 0;
+    if (strcmp(w[0], "connectexnull") == 0 && n >= 4) {
+        struct sockaddr_storage ss;
+        int len, null;
+        DWORD sent = 0;
+        BOOL ok;
+        SOCKET s = handle(w[1]);
+        if (!parse_addr(w[2], w[3], &ss, &len, &null)) {
+            skipped("unreadable address");
+            return 1;
+        }
+        if (!load_connectex(s)) {
+            answer(0, WSAGetLastError(), now_ms() - t0, "{\"bool\":false}");
+            return 1;
+        }
+        ok = connectex_fn(s, null ? NULL : (struct sockaddr *)&ss, len, NULL, 0, &sent, NULL);
+        answer(ok ? 1 : 0, ok ? 0 : WSAGetLastError(), now_ms() - t0, "{\"bool\":true}");
+        return 1;
+    }
+    if ((strcmp(w[0], "ovset") == 0 && n >= 3) || (strcmp(w[0], "ovread") == 0 && n >= 2)) {
+        k = find(w[1]);
+        if (!k) {
+            skipped("the agent keeps the OVERLAPPED of open sockets only");
+            return 1;
+        }
+        if (w[0][2] == 's')
+            k->ov.Internal = k->ov.InternalHigh = (ULONG_PTR)_strtoui64(w[2], NULL, 0);
+        snprintf(value, sizeof value, "{\"internal\":%llu,\"internal_high\":%llu}",
+                 (unsigned long long)k->ov.Internal, (unsigned long long)k->ov.InternalHigh);
+        answer(0, 0, now_ms() - t0, value);
+        return 1;
+    }
+    if (strcmp(w[0], "ovresult") == 0 && n >= 4) {
+        DWORD bytes = 0xdeadbeef, flags = 0; /* still 0xdeadbeef: the call did not write it */
+        BOOL ok, wait = atoi(w[2]) != 0;
+        int err;
+        k = find(w[1]);
+        if (!k) {
+            skipped("the agent keeps the OVERLAPPED of open sockets only");
+            return 1;
+        }
+        if (wait && block_limit && k->ov.hEvent && WaitForSingleObject(k->ov.hEvent, block_limit) == WAIT_TIMEOUT) {
+            skipped("the overlapped call took longer than the agent's limit to complete");
+            return 1;
+        }
+        if (atoi(w[3])) {
+            ok = WSAGetOverlappedResult(k->s, &k->ov, &bytes, wait, &flags);
+            err = ok ? 0 : WSAGetLastError();
+        } else {
+            ok = GetOverlappedResult((HANDLE)k->s, &k->ov, &bytes, wait);
+            err = ok ? 0 : (int)GetLastError();
+        }
+        snprintf(value, sizeof value, "{\"bytes\":%lu}", (unsigned long)bytes);
+        answer(ok ? 1 : 0, err, now_ms() - t0, value);
+        return 1;
+    }
+    if (strcmp(w[0], "iocp") == 0 && n >= 2) {
+        int i;
+        HANDLE h;
+        for (i = 0; i < MAX_PORTS && ports[i].h; i++)
+            ;
+        if (i == MAX_PORTS) {
+            skipped("too many completion ports in the agent");
+            return 1;
+        }
+        h = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
+        if (h) {
+            snprintf(ports[i].name, sizeof ports[i].name, "%s", w[1]);
+            ports[i].h = h;
+        }
+        answer(h ? (long long)(ULONG_PTR)h : -1, h ? 0 : (int)GetLastError(), now_ms() - t0, value);
+        return 1;
+    }
+    if (strcmp(w[0], "iocpassoc") == 0 && n >= 4) {
+        HANDLE h = CreateIoCompletionPort((HANDLE)handle(w[1]), port_of(w[2]), (ULONG_PTR)_strtoui64(w[3], NULL, 0), 0);
+        answer(h ? (long long)(ULONG_PTR)h : -1, h ? 0 : (int)GetLastError(), now_ms() - t0, value);
+        return 1;
+    }
+    if (strcmp(w[0], "gqcs") == 0 && n >= 3) {
+        DWORD bytes = 0xdeadbeef;
+        ULONG_PTR key = 0xdeadbeef;
+        LPOVERLAPPED ov = (LPOVERLAPPED)(ULONG_PTR)1;
+        long ms = atol(w[2]);
+        BOOL ok = GetQueuedCompletionStatus(port_of(w[1]), &bytes, &key, &ov, ms < 0 ? INFINITE : (DWORD)ms);
+        int err = ok ? 0 : (int)GetLastError(), i;
+        const char *owner = NULL;
+        for (i = 0; ov && i < MAX_SOCKS; i++)
+            if (&socks[i].ov == ov)
+                owner = socks[i].name;
+        /* 0xdeadbeef left in key or bytes: the call did not write them. */
+        snprintf(value, sizeof value, "{\"key\":%llu,\"bytes\":%lu,\"overlapped\":%s%s%s}",
+                 (unsigned long long)key, (unsigned long)bytes, owner ? "\"" : "", owner ? owner : (ov ? "\"?\"" : "null"),
+                 owner ? "\"" : "");
+        answer(ok ? 1 : 0, err, now_ms() - t0, value);
+        return 1;
+    }
+    if (strcmp(w[0], "disconnectex") == 0 && n >= 4) {
+        static LPFN_DISCONNECTEX disconnectex_fn;
+        GUID guid = WSAID_DISCONNECTEX;
+        DWORD size = 0;
+        OVERLAPPED *ov = NULL;
+        BOOL ok;
+        int err;
+        SOCKET s = handle(w[1]);
+        k = find(w[1]);
+        if (!disconnectex_fn &&
+            WSAIoctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER, &guid, sizeof guid, &disconnectex_fn,
+                     sizeof disconnectex_fn, &size, NULL, NULL) != 0) {
+            answer(0, WSAGetLastError(), now_ms() - t0, "{\"bool\":false}");
+            return 1;
+        }
+        if (!atoi(w[3])) {
+            if (!k) {
+                skipped("the agent keeps the OVERLAPPED of open sockets only");
+                return 1;
+            }
+            if (k->ov_pending) {
+                skipped("the socket's OVERLAPPED is still in use by a pending call");
+                return 1;
+            }
+            if (!k->ov.hEvent) {
+                k->ov.hEvent = WSACreateEvent();
+            } else {
+                HANDLE h = k->ov.hEvent;
+                WSAResetEvent(h);
+                memset(&k->ov, 0, sizeof k->ov);
+                k->ov.hEvent = h;
+            }
+            ov = &k->ov;
+            ov_ops[k - socks] = "DisconnectEx";
+        }
+        ok = disconnectex_fn(s, ov, atoi(w[2]) ? TF_REUSE_SOCKET : 0, 0);
+        err = ok ? 0 : WSAGetLastError();
+        if (ov && (ok || err == ERROR_IO_PENDING))
+            k->ov_pending = 1;
+        answer(ok ? 1 : 0, err, now_ms() - t0, "{\"bool\":true}");
+        return 1;
+    }
+    return 0;
+}
+
+/* ---- end winapi-ov ---- */
+
 static void handle_line(char *line)
 {
     char *w[16];
@@ -983,9 +1157,14 @@ static void handle_line(char *line)
                 memset(&spare, 0, sizeof spare);
             } else {
                 HANDLE h = k->ov.hEvent;
+                /* What `ovset` wrote stays: the call itself decides what it writes there. */
+                ULONG_PTR internal = k->ov.Internal, internal_high = k->ov.InternalHigh;
                 memset(&k->ov, 0, sizeof k->ov);
                 k->ov.hEvent = h;
+                k->ov.Internal = internal;
+                k->ov.InternalHigh = internal_high;
             }
+            ov_ops[k - socks] = NULL; /* winapi-ov: this OVERLAPPED is ConnectEx's now */
             ok = connectex_fn(s, null ? NULL : (struct sockaddr *)&ss, len, dlen ? k->sendbuf : NULL, (DWORD)dlen,
                               &sent, ov);
             err = WSAGetLastError();
@@ -1239,6 +1418,8 @@ static void handle_line(char *line)
         }
         snprintf(value, sizeof value, "{\"met\":%s}", met ? "true" : "false");
         answer(0, 0, now_ms() - t0, value);
+    } else if (handle_ov(w, n, t0)) {
+        /* winapi-ov: answered there */
     } else {
         skipped("the agent does not know this request");
     }

@@ -148,6 +148,15 @@ fn line(runnable: bool) -> BoxedStrategy<String> {
         wait,
         alarm.prop_map(|ms| format!("alarm {ms}")),
         Just("wsastartup 1.1".to_string()),
+        // winapi-ov: the OVERLAPPED, its results and a completion port (`port`, made first).
+        (s(), addr.clone()).prop_map(|(s, a)| format!("connectex {s} {a} overlapped=NULL")),
+        s().prop_map(|s| format!("overlapped {s} set=0xdeadbeef")),
+        s().prop_map(|s| format!("getoverlappedresult {s}")),
+        s().prop_map(|s| format!("wsagetoverlappedresult {s}")),
+        s().prop_map(|s| format!("createiocompletionport {s} port key=125")),
+        s().prop_map(|s| format!("disconnectex {s} reuse")),
+        s().prop_map(|s| format!("disconnectex {s} overlapped=NULL")),
+        timeout(runnable).prop_map(|t| format!("getqueuedcompletionstatus port timeout={t}")),
     ]
     .boxed()
 }
@@ -155,7 +164,7 @@ fn line(runnable: bool) -> BoxedStrategy<String> {
 fn session(runnable: bool) -> impl Strategy<Value = String> {
     prop::collection::vec(line(runnable), 1..25).prop_map(|lines| {
         let mut s = String::from(
-            "socket tcp as a\nioctlsocket a FIONBIO 1\nsocket udp as b\nioctlsocket b FIONBIO 1\nsocket tcp v6 as c\nioctlsocket c FIONBIO 1\n",
+            "socket tcp as a\nioctlsocket a FIONBIO 1\nsocket udp as b\nioctlsocket b FIONBIO 1\nsocket tcp v6 as c\nioctlsocket c FIONBIO 1\ncreateiocompletionport as port\n",
         );
         for l in lines {
             s.push_str(&l);

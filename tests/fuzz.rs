@@ -246,7 +246,12 @@ fn defined(src: &str) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
     if let Ok(stmts) = parse_script(src) {
         for st in stmts {
-            if let StmtKind::Call(Call::Socket { name, .. } | Call::Accept { name, .. } | Call::Pipe { name }) = st.kind
+            if let StmtKind::Call(
+                Call::Socket { name, .. }
+                | Call::Accept { name, .. }
+                | Call::Pipe { name }
+                | Call::CreateIoCompletionPort { name },
+            ) = st.kind
             {
                 names.insert(name);
             }
@@ -273,7 +278,10 @@ fn check_script(bytes: &[u8]) -> bool {
                     call_line(call).unwrap_or_else(|e| panic!("the parser made a call it cannot write: {e}: {call:?}"));
                 assert!(!line.contains('\n') && !line.chars().any(is_unsafe_char), "{line:?}");
                 let own = match call {
-                    Call::Socket { name, .. } | Call::Accept { name, .. } | Call::Pipe { name } => Some(name.as_str()),
+                    Call::Socket { name, .. }
+                    | Call::Accept { name, .. }
+                    | Call::Pipe { name }
+                    | Call::CreateIoCompletionPort { name } => Some(name.as_str()),
                     _ => None,
                 };
                 let mut names: Names = all.iter().filter(|n| Some(n.as_str()) != own).cloned().collect();

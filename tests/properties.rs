@@ -55,7 +55,7 @@ fn api() -> impl Strategy<Value = ConnectApi> {
         1 => (any::<bool>(), any::<bool>(), any::<bool>()).prop_map(|(d, s, g)| ConnectApi::WsaConnect {
             caller_data: d.then(|| b"x".to_vec()), sqos: s, gqos: g
         }),
-        1 => any::<bool>().prop_map(|d| ConnectApi::ConnectEx { send: d.then(|| b"hi".to_vec()) }),
+        1 => (any::<bool>(), prop::bool::weighted(0.2)).prop_map(|(d, null_overlapped)| ConnectApi::ConnectEx { send: d.then(|| b"hi".to_vec()), null_overlapped }),
     ]
 }
 
@@ -90,6 +90,13 @@ fn call() -> impl Strategy<Value = Call> {
         1 => sock().prop_map(|sock| Call::Close { sock }),
         1 => Just(Call::WsaCleanup),
         1 => Just(Call::WsaStartup { major: 2, minor: 2 }),
+        // winapi-ov: the OVERLAPPED, its results and a completion port named `port`.
+        1 => (sock(), prop_oneof![Just(None), Just(Some(0xdead_beef))]).prop_map(|(sock, set)| Call::Overlapped { sock, set }),
+        1 => (sock(), any::<bool>(), any::<bool>()).prop_map(|(sock, wait, wsa)| Call::GetOverlappedResult { sock, wait, wsa }),
+        1 => Just(Call::CreateIoCompletionPort { name: "port".into() }),
+        1 => (sock(), 0u64..200).prop_map(|(sock, key)| Call::AssociatePort { sock, port: SockRef::Name("port".into()), key }),
+        1 => (sock(), any::<bool>(), any::<bool>()).prop_map(|(sock, reuse, null_overlapped)| Call::DisconnectEx { sock, reuse, null_overlapped }),
+        1 => (0u64..300).prop_map(|ms| Call::GetQueuedCompletionStatus { port: SockRef::Name("port".into()), timeout: Some(std::time::Duration::from_millis(ms)) }),
     ]
 }
 

@@ -1706,7 +1706,9 @@ impl App {
             let (kind, error, at) = match n {
                 Notification::NetworkEvent { error, at, .. } => (NoteKind::Event, error.is_some(), *at),
                 Notification::WindowMessage { error, at, .. } => (NoteKind::Message, error.is_some(), *at),
-                Notification::Completion { error, at, .. } => (NoteKind::Completion, error.is_some(), *at),
+                Notification::Completion { error, at, .. } | Notification::Packet { error, at, .. } => {
+                    (NoteKind::Completion, error.is_some(), *at)
+                }
                 Notification::Readiness { bits, at, .. } => {
                     (NoteKind::Readiness, bits.contains(crate::core::call::PollBits::ERR), *at)
                 }
@@ -2062,5 +2064,32 @@ mod tests {
         let mut b = app();
         keys(&mut b, "t");
         assert!(b.take_steps().is_empty());
+    }
+
+    // ---- winapi-ov ----
+    #[test]
+    fn a_completion_reaching_a_port_is_a_notification() {
+        let mut a = app();
+        for line in [
+            "socket tcp as c",
+            "bind c 127.0.0.1:0",
+            "createiocompletionport as port",
+            "createiocompletionport c port key=7",
+            "connectex c @refuse",
+        ] {
+            a.update(Msg::Key(Action::Prompt));
+            keys(&mut a, line);
+            a.update(Msg::PromptSubmit);
+            assert_ne!(a.status().level, Level::Error, "{line}: {}", a.status().text);
+        }
+        keys(&mut a, "www");
+        let packets: Vec<&Note> = a
+            .notes()
+            .iter()
+            .filter(|n| n.kind == NoteKind::Completion && n.text.contains("completion packet"))
+            .collect();
+        assert!(!packets.is_empty(), "{:?}", a.notes());
+        assert!(packets.iter().all(|n| n.error && n.sock == "c" && n.text.starts_with("port: ")), "{packets:?}");
+        assert!(packets.iter().any(|n| n.text.contains("key 7")), "{packets:?}");
     }
 }

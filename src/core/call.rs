@@ -234,6 +234,9 @@ pub enum ConnectApi {
     ConnectEx {
         /// `lpSendBuffer`: data sent once the connection is established.
         send: Option<Vec<u8>>,
+        /// `lpOverlapped` is NULL (`overlapped=NULL`): Windows refuses with ERROR_INVALID_PARAMETER.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        null_overlapped: bool,
     },
 }
 
@@ -520,6 +523,24 @@ pub enum Call {
     /// `firewall drop IP`: a local rule drops every packet this host sends to IP (`None`:
     /// `firewall clear` removes every rule). A change of the world, not an API call.
     Firewall { drop: Option<std::net::IpAddr> },
+    // ---- winapi-ov: overlapped I/O and completion ports ----
+    /// `overlapped NAME [set=N]`: read the OVERLAPPED that NAME's overlapped calls use (its
+    /// `Internal` status and `InternalHigh` byte count), after writing N into both fields when
+    /// `set` is given (as Wine's tests fill them with 0xdeadbeef). Memory, not an API call.
+    Overlapped { sock: SockRef, set: Option<u64> },
+    /// `GetOverlappedResult` (Win32 errors) or `WSAGetOverlappedResult` (`wsa`: Winsock errors)
+    /// on NAME's OVERLAPPED; `wait` is `bWait`/`fWait`.
+    GetOverlappedResult { sock: SockRef, wait: bool, wsa: bool },
+    /// `CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0)`: a new port named `name`.
+    CreateIoCompletionPort { name: String },
+    /// `CreateIoCompletionPort(socket, port, key, 0)`: completions of the socket's overlapped
+    /// calls are queued at the port with `key`.
+    AssociatePort { sock: SockRef, port: SockRef, key: u64 },
+    /// `GetQueuedCompletionStatus(port, &bytes, &key, &overlapped, timeout)`; `None` is INFINITE.
+    GetQueuedCompletionStatus { port: SockRef, timeout: Option<Duration> },
+    /// `DisconnectEx(s, overlapped, reuse ? TF_REUSE_SOCKET : 0, 0)`.
+    DisconnectEx { sock: SockRef, reuse: bool, null_overlapped: bool },
+    // ---- end winapi-ov ----
 }
 
 impl Call {
@@ -557,6 +578,12 @@ impl Call {
             Call::Link { .. } => "link",
             Call::PortRange { .. } => "portrange",
             Call::Firewall { .. } => "firewall",
+            Call::Overlapped { .. } => "OVERLAPPED",
+            Call::GetOverlappedResult { wsa: false, .. } => "GetOverlappedResult",
+            Call::GetOverlappedResult { wsa: true, .. } => "WSAGetOverlappedResult",
+            Call::CreateIoCompletionPort { .. } | Call::AssociatePort { .. } => "CreateIoCompletionPort",
+            Call::GetQueuedCompletionStatus { .. } => "GetQueuedCompletionStatus",
+            Call::DisconnectEx { .. } => "DisconnectEx",
         }
     }
 
@@ -580,7 +607,11 @@ impl Call {
             | Call::Recv { sock }
             | Call::RecvFrom { sock }
             | Call::Shutdown { sock, .. }
-            | Call::Close { sock } => Some(sock),
+            | Call::Close { sock }
+            | Call::Overlapped { sock, .. }
+            | Call::GetOverlappedResult { sock, .. }
+            | Call::AssociatePort { sock, .. }
+            | Call::DisconnectEx { sock, .. } => Some(sock),
             Call::WsaStartup { .. }
             | Call::WsaCleanup
             | Call::Socket { .. }
@@ -592,7 +623,9 @@ impl Call {
             | Call::Pipe { .. }
             | Call::Link { .. }
             | Call::PortRange { .. }
-            | Call::Firewall { .. } => None,
+            | Call::Firewall { .. }
+            | Call::CreateIoCompletionPort { .. }
+            | Call::GetQueuedCompletionStatus { .. } => None,
         }
     }
 }

@@ -104,8 +104,18 @@ macro_rules! catalogue {
 
 catalogue! {
     // ---- Winsock: Win32 errors that WSAGetLastError() reports under WSA_* names ----
+    ERROR_ACCESS_DENIED = 5, Winsock, None, [WSAEACCES],
+        "Win32 view of an overlapped call refused by a local rule; Winsock says WSAEACCES.";
     WSA_INVALID_HANDLE = 6, Winsock, None, [],
         "A handle given to an overlapped or event call (e.g. the event in WSAOVERLAPPED) is invalid.";
+    ERROR_NETNAME_DELETED = 64, Winsock, None, [WSAECONNRESET],
+        "Win32 view of an overlapped call ended by a reset; Winsock says WSAECONNRESET.";
+    WSA_INVALID_PARAMETER = 87, Winsock, None, [],
+        "ERROR_INVALID_PARAMETER: a required pointer is NULL, e.g. ConnectEx given no OVERLAPPED.";
+    ERROR_SEM_TIMEOUT = 121, Winsock, None, [WSAETIMEDOUT],
+        "Win32 view of an overlapped connect that timed out; Winsock says WSAETIMEDOUT.";
+    WAIT_TIMEOUT = 258, Winsock, None, [],
+        "GetQueuedCompletionStatus: no completion packet arrived at the port within the timeout.";
     WSA_OPERATION_ABORTED = 995, Winsock, None, [],
         "The overlapped connect was cancelled: socket closed, CancelIoEx, or the issuing thread exited.";
     WSA_IO_INCOMPLETE = 996, Winsock, None, [WSA_IO_PENDING],
@@ -113,11 +123,19 @@ catalogue! {
     WSA_IO_PENDING = 997, Winsock, None, [WSAEWOULDBLOCK, EINPROGRESS, WSA_IO_INCOMPLETE],
         "ConnectEx was accepted and runs in the background; its outcome arrives via the OVERLAPPED.";
     // ---- Winsock: WSABASEERR (10000) + Berkeley offset ----
+    ERROR_INVALID_NETNAME = 1214, Winsock, None, [WSAEADDRNOTAVAIL],
+        "Win32 view of an overlapped connect to an unusable address; Winsock says WSAEADDRNOTAVAIL.";
+    ERROR_CONNECTION_REFUSED = 1225, Winsock, None, [WSAECONNREFUSED],
+        "Win32 view of a refused overlapped connect (ConnectEx); Winsock says WSAECONNREFUSED.";
+    ERROR_NETWORK_UNREACHABLE = 1231, Winsock, None, [WSAENETUNREACH],
+        "Win32 view of an overlapped connect with no route; Winsock says WSAENETUNREACH.";
+    ERROR_HOST_UNREACHABLE = 1232, Winsock, None, [WSAEHOSTUNREACH],
+        "Win32 view of an overlapped connect to an unreachable host; Winsock says WSAEHOSTUNREACH.";
     WSAEINTR = 10004, Winsock, EINTR, [],
         "A blocking Winsock 1.1 call was cancelled by WSACancelBlockingCall (no signals on Windows).";
     WSAEBADF = 10009, Winsock, EBADF, [],
         "Bad file handle; rare from Winsock, which reports a closed socket as WSAENOTSOCK.";
-    WSAEACCES = 10013, Winsock, EACCES, [EPERM],
+    WSAEACCES = 10013, Winsock, EACCES, [EPERM, ERROR_ACCESS_DENIED],
         "Permission refused, e.g. UDP connect to a broadcast target while SO_BROADCAST is off.";
     WSAEFAULT = 10014, Winsock, EFAULT, [EINVAL],
         "Bad address pointer, or namelen shorter than the sockaddr of the socket's family.";
@@ -153,17 +171,17 @@ catalogue! {
         "The sockaddr family does not fit this socket (e.g. an AF_INET6 name on an AF_INET socket).";
     WSAEADDRINUSE = 10048, Winsock, EADDRINUSE, [EADDRNOTAVAIL],
         "Local address taken; can appear at connect when a wildcard bind gets its concrete address.";
-    WSAEADDRNOTAVAIL = 10049, Winsock, EADDRNOTAVAIL, [],
+    WSAEADDRNOTAVAIL = 10049, Winsock, EADDRNOTAVAIL, [ERROR_INVALID_NETNAME],
         "Unusable peer address for connect, e.g. all-zero INADDR_ANY or in6addr_any.";
     WSAENETDOWN = 10050, Winsock, ENETDOWN, [],
         "The local network stack or interface is not working.";
-    WSAENETUNREACH = 10051, Winsock, ENETUNREACH, [],
+    WSAENETUNREACH = 10051, Winsock, ENETUNREACH, [ERROR_NETWORK_UNREACHABLE],
         "No route to the destination network at the moment; the same socket may connect again.";
     WSAENETRESET = 10052, Winsock, ENETRESET, [],
         "The connection broke while in use, typically because a keep-alive probe found the peer gone.";
     WSAECONNABORTED = 10053, Winsock, ECONNABORTED, [],
         "The local stack dropped the connection, e.g. after retransmissions or a timeout.";
-    WSAECONNRESET = 10054, Winsock, ECONNRESET, [ECONNREFUSED, EPIPE],
+    WSAECONNRESET = 10054, Winsock, ECONNRESET, [ECONNREFUSED, EPIPE, ERROR_NETNAME_DELETED],
         "The peer reset the connection; on UDP, recv reports an ICMP port-unreachable this way.";
     WSAENOBUFS = 10055, Winsock, ENOBUFS, [EADDRNOTAVAIL, EAGAIN],
         "Out of buffer space or ephemeral ports; the usual face of local port exhaustion.";
@@ -173,13 +191,13 @@ catalogue! {
         "No peer: send/recv on an unconnected socket, or on UDP after a zero-address connect.";
     WSAESHUTDOWN = 10058, Winsock, ESHUTDOWN, [EPIPE],
         "That direction was already closed with shutdown(), so the transfer is refused.";
-    WSAETIMEDOUT = 10060, Winsock, ETIMEDOUT, [],
+    WSAETIMEDOUT = 10060, Winsock, ETIMEDOUT, [ERROR_SEM_TIMEOUT],
         "The handshake got no answer before the SYN retries ran out; the socket may connect again.";
-    WSAECONNREFUSED = 10061, Winsock, ECONNREFUSED, [],
+    WSAECONNREFUSED = 10061, Winsock, ECONNREFUSED, [ERROR_CONNECTION_REFUSED],
         "The target answered the SYN with a reset (nothing listening); the socket may connect again.";
     WSAEHOSTDOWN = 10064, Winsock, EHOSTDOWN, [],
         "The destination host is known to be down.";
-    WSAEHOSTUNREACH = 10065, Winsock, EHOSTUNREACH, [],
+    WSAEHOSTUNREACH = 10065, Winsock, EHOSTUNREACH, [ERROR_HOST_UNREACHABLE],
         "No route to the destination host.";
     WSASYSNOTREADY = 10091, Winsock, None, [WSANOTINITIALISED, WSAVERNOTSUPPORTED],
         "WSAStartup: the network subsystem underneath Winsock is not ready.";
@@ -315,6 +333,17 @@ impl Code {
         if s.eq_ignore_ascii_case("ERROR_IO_PENDING") {
             return Some(Code::WSA_IO_PENDING);
         }
+        // Win32 names of the WSA_* aliases (the same numbers).
+        for (win32, code) in [
+            ("ERROR_INVALID_PARAMETER", Code::WSA_INVALID_PARAMETER),
+            ("ERROR_IO_INCOMPLETE", Code::WSA_IO_INCOMPLETE),
+            ("ERROR_OPERATION_ABORTED", Code::WSA_OPERATION_ABORTED),
+            ("ERROR_INVALID_HANDLE", Code::WSA_INVALID_HANDLE),
+        ] {
+            if s.eq_ignore_ascii_case(win32) {
+                return Some(code);
+            }
+        }
         Code::ALL.iter().copied().find(|c| c.name().eq_ignore_ascii_case(s))
     }
 
@@ -392,7 +421,7 @@ mod tests {
             assert_eq!(c as usize, i, "{c:?} out of catalogue order");
             assert_eq!(format!("{c:?}"), c.name());
         }
-        assert_eq!(Code::ALL.len(), 78);
+        assert_eq!(Code::ALL.len(), 87);
     }
 
     #[test]
@@ -423,7 +452,12 @@ mod tests {
     fn names_follow_platform_convention() {
         for c in Code::ALL {
             match c.platform() {
-                Platform::Winsock => assert!(c.name().starts_with("WSA"), "{c}"),
+                // Win32 errors that only GetOverlappedResult / GetQueuedCompletionStatus report
+                // keep their winerror.h names.
+                Platform::Winsock => assert!(
+                    c.name().starts_with("WSA") || c.name().starts_with("ERROR_") || c.name() == "WAIT_TIMEOUT",
+                    "{c}"
+                ),
                 Platform::Linux => assert!(c.name().starts_with('E'), "{c}"),
             }
         }
@@ -576,7 +610,8 @@ mod tests {
     fn winsock_numbers() {
         for c in Code::ALL.iter().filter(|c| c.platform() == Platform::Winsock) {
             let n = c.number();
-            if c.name().starts_with("WSA_") {
+            // WSA_* aliases and the Win32 errors of GetOverlappedResult keep their Win32 numbers.
+            if c.name().starts_with("WSA_") || c.name().starts_with("ERROR_") || c.name() == "WAIT_TIMEOUT" {
                 assert!(n < 10_000, "{c}");
             } else {
                 assert!((10_000..11_000).contains(&n), "{c}");

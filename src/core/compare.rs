@@ -384,6 +384,7 @@ fn note_key(n: &Notification) -> (u8, &str, u16, Option<Code>, u32) {
         Notification::WindowMessage { sock, event, error, .. } => (1, sock, event.0, *error, 0),
         Notification::Completion { sock, error, bytes, .. } => (2, sock, 0, *error, *bytes),
         Notification::Readiness { sock, bits, .. } => (3, sock, bits.0, None, 0),
+        Notification::Packet { sock, error, bytes, .. } => (4, sock, 0, *error, *bytes),
     }
 }
 

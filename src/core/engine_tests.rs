@@ -383,7 +383,10 @@ fn windows_refuses_inaddr_any_with_a_port_and_keeps_the_peer() {
 // ----- ConnectEx and connect together (issue 9, defect 3) ------------------------------------
 
 fn connectex(h: &mut Host, s: &str, to: SockAddrArg) -> Answer {
-    call(h, Call::Connect { sock: name(s), addr: to, api: ConnectApi::ConnectEx { send: None } })
+    call(
+        h,
+        Call::Connect { sock: name(s), addr: to, api: ConnectApi::ConnectEx { send: None, null_overlapped: false } },
+    )
 }
 
 fn bound_socket(p: PersonalityId) -> Host {
@@ -454,7 +457,7 @@ fn connectex_send_buffer_reaches_the_accepted_socket() {
         Call::Connect {
             sock: name("c"),
             addr: lit("127.0.0.1:47300"),
-            api: ConnectApi::ConnectEx { send: Some(b"123".to_vec()) },
+            api: ConnectApi::ConnectEx { send: Some(b"123".to_vec()), null_overlapped: false },
         },
     );
     assert_eq!(a.error, Some(Code::WSA_IO_PENDING));

@@ -90,6 +90,24 @@ pub fn value_text(v: &Value, p: &Profile) -> String {
                 None => format!("{text:?}"),
             }
         }
+        Value::Overlapped { internal, internal_high } => {
+            let status = match *internal {
+                0 => " (STATUS_SUCCESS)",
+                0x103 => " (STATUS_PENDING)",
+                _ => "",
+            };
+            format!("Internal=0x{internal:x}{status} InternalHigh=0x{internal_high:x}")
+        }
+        Value::Transferred { bytes } => format!("bytes={bytes}"),
+        Value::Packet { key, bytes, overlapped } => {
+            let kept = |v: &Option<u64>| v.map_or("untouched".to_string(), |v| v.to_string());
+            format!(
+                "key={} bytes={} overlapped={}",
+                kept(key),
+                kept(bytes),
+                overlapped.as_deref().map_or("NULL".to_string(), |s| format!("&ov({s})"))
+            )
+        }
     }
 }
 
@@ -109,6 +127,13 @@ pub fn notification_text(n: &Notification, p: &Profile) -> String {
         }
         Notification::Readiness { sock, bits, at } => {
             format!("{sock}: readiness {} (t={} ms)", p.poll_names(*bits), ms(at))
+        }
+        Notification::Packet { port, sock, key, error, bytes, at } => {
+            format!(
+                "{port}: completion packet of {sock}, key {key}, error {}, {bytes} bytes (t={} ms)",
+                error_text(*error),
+                ms(at)
+            )
         }
     }
 }

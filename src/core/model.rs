@@ -150,6 +150,9 @@ pub enum Notification {
     Completion { sock: String, op: String, error: Option<Code>, bytes: u32, at: Duration },
     /// The socket's readiness changed (what poll/epoll would now report).
     Readiness { sock: String, bits: PollBits, at: Duration },
+    /// An overlapped call's completion was queued at an I/O completion port (the socket is
+    /// associated with `port` under `key`); GetQueuedCompletionStatus dequeues it.
+    Packet { port: String, sock: String, key: u64, error: Option<Code>, bytes: u32, at: Duration },
 }
 
 impl Notification {
@@ -159,7 +162,8 @@ impl Notification {
             Notification::NetworkEvent { sock, .. }
             | Notification::WindowMessage { sock, .. }
             | Notification::Completion { sock, .. }
-            | Notification::Readiness { sock, .. } => sock,
+            | Notification::Readiness { sock, .. }
+            | Notification::Packet { sock, .. } => sock,
         }
     }
 }
@@ -201,6 +205,13 @@ pub enum Value {
     NetworkEvents { events: FdEvents, errors: Vec<(FdEvents, Option<Code>)> },
     /// Bytes received, and from whom.
     Data { data: Vec<u8>, from: Option<SocketAddr> },
+    /// An OVERLAPPED's fields: `Internal` (an NTSTATUS) and `InternalHigh` (bytes).
+    Overlapped { internal: u64, internal_high: u64 },
+    /// The bytes an overlapped call transferred (GetOverlappedResult's lpcbTransfer).
+    Transferred { bytes: u64 },
+    /// What GetQueuedCompletionStatus wrote: `None` where it left the variable untouched;
+    /// `overlapped` names the socket whose OVERLAPPED the packet carries (`None`: NULL).
+    Packet { key: Option<u64>, bytes: Option<u64>, overlapped: Option<String> },
 }
 
 /// A personality's complete answer to one call.

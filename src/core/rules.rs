@@ -160,7 +160,7 @@ rules! {
         "ConnectEx reference page learn.microsoft.com/windows/win32/api/mswsock/nc-mswsock-lpfn_connectex (no error is named for this case)";
     CONNECTEX_PENDING = "connectex.pending", [],
         "ConnectEx returns FALSE with WSA_IO_PENDING and completes through the OVERLAPPED (a completion with the error and the bytes sent).",
-        "ConnectEx reference page learn.microsoft.com/windows/win32/api/mswsock/nc-mswsock-lpfn_connectex";
+        "ConnectEx reference page learn.microsoft.com/windows/win32/api/mswsock/nc-mswsock-lpfn_connectex; windows: every ConnectEx of Wine dlls/ws2_32/tests/sock.c test_connect and test_connect_completion_port pends (ERROR_IO_PENDING) even on loopback, none returns TRUE";
     CONNECTEX_LINUX = "connectex.linux", [],
         "linux: no ConnectEx, SO_CONNECT_TIME or SO_UPDATE_CONNECT_CONTEXT; the closest is TCP Fast Open (sendto MSG_FASTOPEN or TCP_FASTOPEN_CONNECT).",
         "tcp(7) https://man7.org/linux/man-pages/man7/tcp.7.html (TCP_FASTOPEN_CONNECT)";
@@ -356,6 +356,32 @@ rules! {
         "Winsock: UDP connect (not WSAConnect) to the all-zero address (0.0.0.0 or ::; windows: port 0 only, see udp.any-port-windows) dissolves the association, as the connect page says of an address filled with zeros. What Windows itself does is on record nowhere (Wine passes the address to the host, which connects to its own port 0).",
         "connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect (an address filled with zeros disconnects); tests/wine/departures.toml lists the experiment that decides it";
     // ---- end of agent rules ----
+    // ---- winapi-ov rules ----
+    OV_FIELDS = "overlapped.fields", [WS],
+        "The OVERLAPPED a socket's ConnectEx is given (`overlapped NAME` reads it): Internal is STATUS_PENDING (0x103) while the call runs, then the completion's NTSTATUS (0 on success); InternalHigh the bytes sent (a call that pends leaves it alone until then, as Windows does for a pending WSARecv in test_nonblocking_async_recv). windows: a ConnectEx that fails at once (WSAEINVAL on a listener or a socket already connecting, WSAEISCONN) still writes STATUS_PENDING into Internal and leaves InternalHigh untouched; winsock: socklab leaves the structure alone when the call fails at once.",
+        "Wine dlls/ws2_32/tests/sock.c test_connect, test_connecting_socket (Internal == STATUS_PENDING after WSAEINVAL and WSAEISCONN; InternalHigh still 0xdeadbeef, todo_wine there); OVERLAPPED structure reference page learn.microsoft.com/windows/win32/api/minwinbase/ns-minwinbase-overlapped";
+    OV_NULL = "connectex.null-overlapped", [WS],
+        "ConnectEx with a NULL lpOverlapped (`overlapped=NULL`): FALSE with ERROR_INVALID_PARAMETER (87, WSA_INVALID_PARAMETER), checked before anything else.",
+        "Wine dlls/ws2_32/tests/sock.c test_connect (ConnectEx on a NULL overlapped); ConnectEx reference page learn.microsoft.com/windows/win32/api/mswsock/nc-mswsock-lpfn_connectex (lpOverlapped cannot be NULL)";
+    OV_RESULT = "overlapped.result", [],
+        "GetOverlappedResult / WSAGetOverlappedResult read the socket's OVERLAPPED: while Internal is STATUS_PENDING, without waiting: FALSE with ERROR_IO_INCOMPLETE (996, WSA_IO_INCOMPLETE); waiting: they block until the completion. Then TRUE with the bytes, or FALSE with the error, in Win32 words from GetOverlappedResult (ERROR_CONNECTION_REFUSED 1225, ERROR_SEM_TIMEOUT 121, ERROR_OPERATION_ABORTED 995) and in Winsock words from WSAGetOverlappedResult (WSAECONNREFUSED 10061, WSAETIMEDOUT). WSAGetOverlappedResult on a handle that is no socket: WSAENOTSOCK.",
+        "Wine dlls/ws2_32/tests/sock.c test_connect and test_connect_completion_port (GetOverlappedResult: ERROR_CONNECTION_REFUSED, 0 or 3 bytes), test_WSAGetOverlappedResult (the NTSTATUS to Winsock table, WSAENOTSOCK); GetOverlappedResult reference page learn.microsoft.com/windows/win32/api/ioapiset/nf-ioapiset-getoverlappedresult";
+    IOCP = "iocp.packet", [],
+        "A socket associated with an I/O completion port (CreateIoCompletionPort with a key) queues one packet per overlapped completion, and none for a plain nonblocking connect(). GetQueuedCompletionStatus returns TRUE with the key, the bytes and the OVERLAPPED, or FALSE with them and the Win32 error (ERROR_CONNECTION_REFUSED); with nothing queued within the timeout FALSE with WAIT_TIMEOUT (258), the OVERLAPPED pointer NULL and key and bytes untouched. A name that is no port: ERROR_INVALID_HANDLE (6); a socket associated twice: ERROR_INVALID_PARAMETER.",
+        "Wine dlls/ws2_32/tests/sock.c test_connect_completion_port (ConnectEx queues a completion, connect() does not, refused ConnectEx: ERROR_CONNECTION_REFUSED), test_completion_port (WAIT_TIMEOUT, key and bytes untouched, NULL overlapped); CreateIoCompletionPort reference page learn.microsoft.com/windows/win32/fileio/createiocompletionport";
+    OV_LINUX = "overlapped.linux", [],
+        "linux: no OVERLAPPED, GetOverlappedResult or completion ports; the closest are epoll (readiness) and io_uring (a completion queue).",
+        "epoll(7) https://man7.org/linux/man-pages/man7/epoll.7.html; io_uring(7) https://man7.org/linux/man-pages/man7/io_uring.7.html";
+    OV_WINSOCK1 = "overlapped.winsock1", [],
+        "winsock1: a Winsock 1.1 application makes no overlapped socket calls, so OVERLAPPED results and completion ports have nothing to report.",
+        "Windows Sockets 1.1 specification (no overlapped I/O; ConnectEx, WSARecv and WSASend are Winsock 2): WSAStartup reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-wsastartup";
+    DISCONNECTEX = "disconnectex", [],
+        "DisconnectEx ends the connection's sending side (the peer reads the end of the stream). A handle that is no socket: WSAENOTSOCK; a socket that is not connected: WSAENOTCONN. With an OVERLAPPED it returns FALSE with ERROR_IO_PENDING and completes with 0 bytes; without one (`overlapped=NULL`) it returns TRUE. Without TF_REUSE_SOCKET the socket stays connected: connect answers WSAEISCONN, send WSAESHUTDOWN, recv still reads what the peer sends. With TF_REUSE_SOCKET (`reuse`) the socket is bound again, not connected, and ConnectEx may use it. linux: no DisconnectEx (shutdown(SHUT_WR) is the closest).",
+        "Wine dlls/ws2_32/tests/sock.c test_DisconnectEx; DisconnectEx reference page learn.microsoft.com/windows/win32/api/mswsock/nc-mswsock-lpfn_disconnectex (TF_REUSE_SOCKET); ConnectEx reference page learn.microsoft.com/windows/win32/api/mswsock/nc-mswsock-lpfn_connectex (a socket DisconnectEx reused can be passed to ConnectEx)";
+    TIME_WAIT_REUSE = "disconnectex.time-wait", [WI],
+        "A ConnectEx from a socket DisconnectEx reused (TF_REUSE_SOCKET), to the peer it was connected to, waits for the pair's TIME_WAIT to end (240 s after the DisconnectEx, TcpTimedWaitDelay's default) before its handshake starts; to another peer it starts at once.",
+        "ConnectEx reference page learn.microsoft.com/windows/win32/api/mswsock/nc-mswsock-lpfn_connectex (a reused socket is subject to TIME_WAIT, which delays ConnectEx; TcpTimedWaitDelay defaults to 240 s)";
+    // ---- end winapi-ov rules ----
     CLOSE = "close", [],
         "closesocket / close releases the descriptor; later calls answer EBADF / WSAENOTSOCK; the peer sees the end of stream.",
         "close(2) https://man7.org/linux/man-pages/man2/close.2.html; closesocket reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-closesocket";

@@ -100,6 +100,35 @@ pub fn try_it(code: Code) -> &'static [&'static str] {
             "closesocket c",
             "(the completion arrives with WSA_OPERATION_ABORTED; tests/scenarios/18_closed_while_blocked.lab)",
         ],
+        // ---- winapi-ov ----
+        ERROR_CONNECTION_REFUSED | WSA_IO_INCOMPLETE => &[
+            "socket tcp as c",
+            "bind c 127.0.0.1:0",
+            "connectex c @refuse",
+            "getoverlappedresult c",
+            "getoverlappedresult c wait",
+            "wsagetoverlappedresult c",
+            "(windows: ERROR_IO_INCOMPLETE while the SYN is retried, about 2 s; then ERROR_CONNECTION_REFUSED beside WSAECONNREFUSED; tests/windows/ov_connect.lab)",
+        ],
+        WSA_INVALID_PARAMETER => &[
+            "socket tcp as c",
+            "bind c 127.0.0.1:0",
+            "connectex c @accept overlapped=NULL",
+            "(ConnectEx needs an OVERLAPPED; tests/windows/ov_connect.lab)",
+        ],
+        WAIT_TIMEOUT => &[
+            "createiocompletionport as port",
+            "getqueuedcompletionstatus port timeout=100",
+            "(nothing was queued: FALSE after 100 ms; tests/windows/ov_completion_port.lab)",
+        ],
+        ERROR_SEM_TIMEOUT => &[
+            "socket tcp as c",
+            "bind c 127.0.0.1:0",
+            "connectex c @pending",
+            "getoverlappedresult c wait",
+            "(the SYNs go unanswered until the connect times out; tests/windows/ov_connect.lab)",
+        ],
+        // ---- end winapi-ov ----
         ENOTSOCK | WSAENOTSOCK => &[
             "pipe as p",
             "connect p @accept",
@@ -215,12 +244,36 @@ macro_rules! w {
 pub fn when(code: Code) -> &'static [When] {
     use Code::*;
     match code {
+        // ---- winapi-ov: Win32 errors of overlapped calls and completion ports ----
+        ERROR_ACCESS_DENIED => w!("GetOverlappedResult, GetQueuedCompletionStatus" =>
+            "an overlapped connect was refused by a local rule; WSAGetOverlappedResult says WSAEACCES"),
+        ERROR_NETNAME_DELETED => w!("GetOverlappedResult, GetQueuedCompletionStatus" =>
+            "the overlapped call ended because the connection was reset; WSAGetOverlappedResult says WSAECONNRESET"),
+        WSA_INVALID_PARAMETER => w!(
+            "ConnectEx" => "lpOverlapped is NULL (ERROR_INVALID_PARAMETER): ConnectEx is overlapped only",
+            "CreateIoCompletionPort" => "the port handle is not a completion port, or the socket is already associated with one",
+        ),
+        ERROR_SEM_TIMEOUT => w!("GetOverlappedResult, GetQueuedCompletionStatus" =>
+            "the overlapped connect timed out (STATUS_IO_TIMEOUT); WSAGetOverlappedResult says WSAETIMEDOUT"),
+        WAIT_TIMEOUT => w!("GetQueuedCompletionStatus" =>
+            "no completion packet reached the port within the timeout: FALSE, the OVERLAPPED pointer set to NULL, key and byte count left as they were"),
+        ERROR_INVALID_NETNAME => w!("GetOverlappedResult, GetQueuedCompletionStatus" =>
+            "the overlapped connect's address cannot be used from this socket; WSAGetOverlappedResult says WSAEADDRNOTAVAIL"),
+        ERROR_CONNECTION_REFUSED => w!("GetOverlappedResult, GetQueuedCompletionStatus" =>
+            "the overlapped connect (ConnectEx) was refused: the Win32 view of the failure WSAGetOverlappedResult reports as WSAECONNREFUSED (10061)"),
+        ERROR_NETWORK_UNREACHABLE => w!("GetOverlappedResult, GetQueuedCompletionStatus" =>
+            "the overlapped connect found no route; WSAGetOverlappedResult says WSAENETUNREACH"),
+        ERROR_HOST_UNREACHABLE => w!("GetOverlappedResult, GetQueuedCompletionStatus" =>
+            "the overlapped connect's host did not answer at the link layer; WSAGetOverlappedResult says WSAEHOSTUNREACH"),
+        // ---- end winapi-ov ----
         WSA_INVALID_HANDLE => w!("WSAWaitForMultipleEvents, WSAGetOverlappedResult" =>
             "the event handle or the OVERLAPPED's hEvent is not a valid event object"),
-        WSA_OPERATION_ABORTED => w!("ConnectEx completion" =>
-            "the overlapped connect was cancelled: the socket was closed, CancelIoEx was called, or the thread that issued it exited"),
-        WSA_IO_INCOMPLETE => w!("WSAGetOverlappedResult" =>
-            "asked without waiting (fWait = FALSE) while the ConnectEx is still running"),
+        WSA_OPERATION_ABORTED => {
+            w!("ConnectEx completion, GetOverlappedResult, WSAGetOverlappedResult, GetQueuedCompletionStatus" =>
+            "the overlapped connect was cancelled: the socket was closed, CancelIoEx was called, or the thread that issued it exited (ERROR_OPERATION_ABORTED in Win32 words, the same number)")
+        }
+        WSA_IO_INCOMPLETE => w!("GetOverlappedResult, WSAGetOverlappedResult" =>
+            "asked without waiting (bWait / fWait = FALSE) while the ConnectEx is still running (Internal is STATUS_PENDING); ERROR_IO_INCOMPLETE in Win32 words"),
         WSA_IO_PENDING => w!("ConnectEx" =>
             "the connect was started and has not finished yet: not a failure; the outcome arrives later as a completion (ConnectEx may also return TRUE when it finishes at once)"),
         WSAEINTR => w!("connect (blocking, Winsock 1.1)" =>

@@ -167,7 +167,7 @@ impl Lesson {
 /// Catalogue codes named in a text (whole words only: `EINVAL` is not found in `WSAEINVAL`).
 pub fn codes_in(text: &str) -> impl Iterator<Item = Code> + '_ {
     text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .filter(|w| w.len() > 3 && (w.starts_with('E') || w.starts_with("WSA")))
+        .filter(|w| w.len() > 3 && (w.starts_with('E') || w.starts_with("WSA") || w.starts_with("WAIT_")))
         .filter(|w| w.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'))
         .filter_map(Code::from_name)
 }

@@ -285,6 +285,13 @@ enum Cmd {
     Wait,
     Expect,
     Mark,
+    // ---- winapi-ov ----
+    Overlapped,
+    GetOverlappedResult,
+    WsaGetOverlappedResult,
+    CreateIoCompletionPort,
+    GetQueuedCompletionStatus,
+    DisconnectEx,
 }
 
 struct CmdInfo {
@@ -337,6 +344,17 @@ const COMMANDS: &[CmdInfo] = &[
     cmd("wait", Cmd::Wait, "wait MS | wait NAME connected|failed|event"),
     cmd("expect", Cmd::Expect, "expect [P1,P2:] WHAT"),
     cmd("mark", Cmd::Mark, "mark LABEL (a marker in the recording)"),
+    // ---- winapi-ov ----
+    cmd("overlapped", Cmd::Overlapped, "overlapped NAME [set=N] (read NAME's OVERLAPPED: Internal, InternalHigh)"),
+    cmd("getoverlappedresult", Cmd::GetOverlappedResult, "getoverlappedresult NAME [wait]"),
+    cmd("wsagetoverlappedresult", Cmd::WsaGetOverlappedResult, "wsagetoverlappedresult NAME [wait]"),
+    cmd(
+        "createiocompletionport",
+        Cmd::CreateIoCompletionPort,
+        "createiocompletionport as PORT | createiocompletionport NAME PORT [key=N]",
+    ),
+    cmd("getqueuedcompletionstatus", Cmd::GetQueuedCompletionStatus, "getqueuedcompletionstatus PORT [timeout=MS|inf]"),
+    cmd("disconnectex", Cmd::DisconnectEx, "disconnectex NAME [reuse] [overlapped=NULL] (reuse: TF_REUSE_SOCKET)"),
 ];
 
 fn lookup_cmd(word: &str) -> Option<&'static CmdInfo> {
@@ -565,6 +583,7 @@ struct ConnectOpts {
     send: Option<Vec<u8>>,
     sqos: bool,
     gqos: bool,
+    null_overlapped: bool,
 }
 
 impl Parser<'_> {
@@ -849,9 +868,13 @@ impl Parser<'_> {
             Cmd::ConnectEx => {
                 let sock = self.sock()?;
                 let mut addr = self.addr()?;
-                let o = self.connect_opts(&[("namelen", true), ("send", true)], "namelen=N or send=TEXT")?;
+                let o = self.connect_opts(
+                    &[("namelen", true), ("send", true), ("overlapped", true)],
+                    "namelen=N, send=TEXT or overlapped=NULL",
+                )?;
                 addr.len = o.namelen;
-                self.call(Call::Connect { sock, addr, api: ConnectApi::ConnectEx { send: o.send } })
+                let api = ConnectApi::ConnectEx { send: o.send, null_overlapped: o.null_overlapped };
+                self.call(Call::Connect { sock, addr, api })
             }
             Cmd::Select => self.select(),
             Cmd::WsaPoll => self.poll(false),
@@ -921,7 +944,80 @@ impl Parser<'_> {
             Cmd::Wait => self.wait(),
             Cmd::Expect => self.expect(),
             Cmd::Mark => self.mark(),
+            Cmd::Overlapped | Cmd::GetOverlappedResult | Cmd::WsaGetOverlappedResult => self.overlapped(info.cmd),
+            Cmd::CreateIoCompletionPort | Cmd::GetQueuedCompletionStatus => self.completion_port(info.cmd),
+            Cmd::DisconnectEx => {
+                let sock = self.sock()?;
+                let reuse = self.take_word(&["reuse", "TF_REUSE_SOCKET"]).is_some();
+                let o = self.connect_opts(&[("overlapped", true)], "reuse or overlapped=NULL")?;
+                self.call(Call::DisconnectEx { sock, reuse, null_overlapped: o.null_overlapped })
+            }
         }
+    }
+
+    // ----- winapi-ov: OVERLAPPED and completion ports ----------------------------------------
+
+    fn overlapped(&mut self, cmd: Cmd) -> PResult<(StmtKind, Option<String>)> {
+        let sock = self.sock()?;
+        if cmd == Cmd::Overlapped {
+            let mut set = None;
+            if let Some(t) = self.peek().cloned() {
+                match t.key_value() {
+                    Some((k, v, c)) if k.eq_ignore_ascii_case("set") => {
+                        self.pos += 1;
+                        let n = match v.strip_prefix("0x").or_else(|| v.strip_prefix("0X")) {
+                            Some(h) => u64::from_str_radix(h, 16).ok(),
+                            None => v.parse::<u64>().ok(),
+                        };
+                        set = Some(n.ok_or_else(|| {
+                            self.err(c, format!("bad value `{v}`: expected a number like 0xdeadbeef or 0"))
+                        })?);
+                    }
+                    _ => return Err(self.err(t.col, format!("unexpected `{}`: expected set=N", t.text))),
+                }
+            }
+            return self.call(Call::Overlapped { sock, set });
+        }
+        let wait = self.take_word(&["wait"]).is_some();
+        self.call(Call::GetOverlappedResult { sock, wait, wsa: cmd == Cmd::WsaGetOverlappedResult })
+    }
+
+    fn completion_port(&mut self, cmd: Cmd) -> PResult<(StmtKind, Option<String>)> {
+        if cmd == Cmd::GetQueuedCompletionStatus {
+            let port = self.sock()?;
+            let mut timeout = None;
+            if let Some(t) = self.peek().cloned() {
+                match t.key_value() {
+                    Some((k, v, c)) if k.eq_ignore_ascii_case("timeout") => {
+                        self.pos += 1;
+                        timeout = self.timeout(v, c)?;
+                    }
+                    _ => return Err(self.err(t.col, format!("unexpected `{}`: expected timeout=MS", t.text))),
+                }
+            }
+            return self.call(Call::GetQueuedCompletionStatus { port, timeout });
+        }
+        if self.take_word(&["as"]).is_some() {
+            let t = self.require("name after `as`", "a new name like port")?;
+            let name = self.new_name(&t)?;
+            self.end()?;
+            return Ok((StmtKind::Call(Call::CreateIoCompletionPort { name: name.clone() }), Some(name)));
+        }
+        let sock = self.sock()?;
+        let port = self.sock()?;
+        let mut key = 0;
+        if let Some(t) = self.peek().cloned() {
+            match t.key_value() {
+                Some((k, v, c)) if k.eq_ignore_ascii_case("key") => {
+                    self.pos += 1;
+                    key = v
+                        .parse::<u64>()
+                        .map_err(|_| self.err(c, format!("bad key `{v}`: expected a number like 125")))?;
+                }
+                _ => return Err(self.err(t.col, format!("unexpected `{}`: expected key=N", t.text))),
+            }
+        }
+        self.call(Call::AssociatePort { sock, port, key })
     }
 
     /// `mark LABEL`: the label is the rest of the line, its words joined by one space.
@@ -1350,6 +1446,15 @@ impl Parser<'_> {
                         o.namelen = Some(n);
                     }
                     "data" => o.data = Some(v.as_bytes().to_vec()),
+                    "overlapped" => {
+                        if !v.eq_ignore_ascii_case("NULL") {
+                            return Err(self.err(
+                                c,
+                                format!("bad overlapped `{v}`: expected overlapped=NULL (the socket's own OVERLAPPED is passed otherwise)"),
+                            ));
+                        }
+                        o.null_overlapped = true;
+                    }
                     _ => o.send = Some(v.as_bytes().to_vec()),
                 },
             }
@@ -1961,7 +2066,7 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
                 let keys: &[&str] = match info.cmd {
                     Cmd::Connect => &["namelen="],
                     Cmd::WsaConnect => &["namelen=", "data=", "sqos", "gqos"],
-                    _ => &["namelen=", "send="],
+                    _ => &["namelen=", "send=", "overlapped=NULL"],
                 };
                 keyed_cands(keys, &args[2..], partial, names)
             }
@@ -2008,6 +2113,38 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
             _ => Vec::new(),
         },
         Cmd::Expect => expect_cands(args, partial, names),
+        // ---- winapi-ov ----
+        Cmd::Overlapped => match n {
+            0 => socks(partial, names),
+            1 => starting(partial, ["set=0xdeadbeef"]),
+            _ => Vec::new(),
+        },
+        Cmd::GetOverlappedResult | Cmd::WsaGetOverlappedResult => match n {
+            0 => socks(partial, names),
+            1 => starting(partial, ["wait"]),
+            _ => Vec::new(),
+        },
+        Cmd::CreateIoCompletionPort => match n {
+            0 => {
+                let mut c = starting(partial, ["as"]);
+                c.extend(socks(partial, names));
+                c
+            }
+            1 if lower(0) != "as" => socks(partial, names),
+            2 if lower(0) != "as" => starting(partial, ["key="]),
+            _ => Vec::new(),
+        },
+        Cmd::DisconnectEx => match n {
+            0 => socks(partial, names),
+            1 => starting(partial, ["reuse", "overlapped=NULL"]),
+            2 if lower(1) == "reuse" => starting(partial, ["overlapped=NULL"]),
+            _ => Vec::new(),
+        },
+        Cmd::GetQueuedCompletionStatus => match n {
+            0 => socks(partial, names),
+            1 => starting(partial, ["timeout=0", "timeout=1000", "timeout=inf"]),
+            _ => Vec::new(),
+        },
     }
 }
 
@@ -2327,7 +2464,7 @@ mod tests {
             Call::Connect {
                 sock: name("s"),
                 addr: target(NamedTarget::Slow),
-                api: ConnectApi::ConnectEx { send: None }
+                api: ConnectApi::ConnectEx { send: None, null_overlapped: false }
             }
         );
         assert_eq!(
@@ -2335,7 +2472,7 @@ mod tests {
             Call::Connect {
                 sock: name("s"),
                 addr: SockAddrArg { kind: AddrKind::Target(NamedTarget::Echo), len: Some(0) },
-                api: ConnectApi::ConnectEx { send: Some(b"ping".to_vec()) }
+                api: ConnectApi::ConnectEx { send: Some(b"ping".to_vec()), null_overlapped: false }
             }
         );
     }
@@ -2729,6 +2866,90 @@ send c \"oops
         assert!(parse_line("socket tcp as x extra", 1, &mut n).is_err());
         assert!(!n.contains("x"));
         assert!(n.is_empty());
+    }
+
+    // ===== winapi-ov: OVERLAPPED and completion ports ===========================================
+
+    #[test]
+    fn parses_overlapped_and_completion_port_lines() {
+        assert_eq!(call("overlapped s"), Call::Overlapped { sock: name("s"), set: None });
+        assert_eq!(call("overlapped s set=0xdeadbeef"), Call::Overlapped { sock: name("s"), set: Some(0xdead_beef) });
+        assert_eq!(call("overlapped s set=7"), Call::Overlapped { sock: name("s"), set: Some(7) });
+        assert_eq!(
+            call("getoverlappedresult s wait"),
+            Call::GetOverlappedResult { sock: name("s"), wait: true, wsa: false }
+        );
+        assert_eq!(
+            call("wsagetoverlappedresult c"),
+            Call::GetOverlappedResult { sock: name("c"), wait: false, wsa: true }
+        );
+        assert_eq!(
+            call("createiocompletionport s l key=125"),
+            Call::AssociatePort { sock: name("s"), port: name("l"), key: 125 }
+        );
+        assert_eq!(
+            call("createiocompletionport s l"),
+            Call::AssociatePort { sock: name("s"), port: name("l"), key: 0 }
+        );
+        assert_eq!(
+            call("getqueuedcompletionstatus l timeout=100"),
+            Call::GetQueuedCompletionStatus { port: name("l"), timeout: Some(Duration::from_millis(100)) }
+        );
+        assert_eq!(
+            call("getqueuedcompletionstatus l"),
+            Call::GetQueuedCompletionStatus { port: name("l"), timeout: None }
+        );
+        assert_eq!(
+            call("connectex s @accept overlapped=NULL"),
+            Call::Connect {
+                sock: name("s"),
+                addr: SockAddrArg { kind: AddrKind::Target(NamedTarget::Accept), len: None },
+                api: ConnectApi::ConnectEx { send: None, null_overlapped: true }
+            }
+        );
+        assert_eq!(
+            call("disconnectex s"),
+            Call::DisconnectEx { sock: name("s"), reuse: false, null_overlapped: false }
+        );
+        assert_eq!(
+            call("disconnectex s reuse overlapped=NULL"),
+            Call::DisconnectEx { sock: name("s"), reuse: true, null_overlapped: true }
+        );
+        assert_eq!(
+            call("disconnectex s TF_REUSE_SOCKET"),
+            Call::DisconnectEx { sock: name("s"), reuse: true, null_overlapped: false }
+        );
+        // `createiocompletionport as NAME` defines a name later lines may use.
+        let mut n = names(&["s"]);
+        let st = parse_line("createiocompletionport as port", 1, &mut n).unwrap().unwrap();
+        assert_eq!(st.kind, StmtKind::Call(Call::CreateIoCompletionPort { name: "port".into() }));
+        assert!(parse_line("getqueuedcompletionstatus port timeout=0", 2, &mut n).is_ok());
+    }
+
+    #[test]
+    fn overlapped_and_completion_port_errors_name_the_column() {
+        at("overlapped s set=x", 18, "bad value `x`");
+        at("overlapped s wait", 14, "expected set=N");
+        at("getoverlappedresult s now", 23, "unexpected `now`");
+        at("connectex s @accept overlapped=&ov", 32, "expected overlapped=NULL");
+        at("createiocompletionport s c key=k", 32, "bad key `k`");
+        at("createiocompletionport as s", 27, "already in use");
+        at("getqueuedcompletionstatus c 100", 29, "expected timeout=MS");
+        at("getqueuedcompletionstatus nosuch", 27, "unknown socket `nosuch`");
+        at("disconnectex s now", 16, "expected reuse or overlapped=NULL");
+    }
+
+    #[test]
+    fn completes_overlapped_and_completion_port_lines() {
+        let n = names(&["s", "port"]);
+        assert_eq!(completions("getq", &n), ["getqueuedcompletionstatus"]);
+        assert_eq!(completions("disconnectex s r", &n), ["reuse"]);
+        assert_eq!(completions("disconnectex s reuse o", &n), ["overlapped=NULL"]);
+        assert_eq!(completions("getoverlappedresult s w", &n), ["wait"]);
+        assert_eq!(completions("createiocompletionport ", &n), ["as", "s", "port"]);
+        assert_eq!(completions("createiocompletionport s port k", &n), ["key="]);
+        assert_eq!(completions("connectex s @accept over", &n), ["overlapped=NULL"]);
+        assert_eq!(completions("getqueuedcompletionstatus port timeout=i", &n), ["timeout=inf"]);
     }
 
     // ===== completion ===========================================================================

@@ -166,9 +166,12 @@ pub fn call_line(call: &Call) -> Result<String, Unwritable> {
                         line.push_str(" gqos");
                     }
                 }
-                ConnectApi::ConnectEx { send } => {
+                ConnectApi::ConnectEx { send, null_overlapped } => {
                     if let Some(d) = send {
                         let _ = write!(line, " send={}", bytes(d)?);
+                    }
+                    if *null_overlapped {
+                        line.push_str(" overlapped=NULL");
                     }
                 }
             }
@@ -232,6 +235,30 @@ pub fn call_line(call: &Call) -> Result<String, Unwritable> {
         }
         Call::Firewall { drop: Some(ip) } => format!("firewall drop {ip}"),
         Call::Firewall { drop: None } => "firewall clear".into(),
+        // ---- winapi-ov ----
+        Call::Overlapped { sock: s, set } => match set {
+            Some(v) => format!("overlapped {} set=0x{v:x}", sock(s)?),
+            None => format!("overlapped {}", sock(s)?),
+        },
+        Call::GetOverlappedResult { sock: s, wait, wsa } => format!(
+            "{}getoverlappedresult {}{}",
+            if *wsa { "wsa" } else { "" },
+            sock(s)?,
+            if *wait { " wait" } else { "" }
+        ),
+        Call::CreateIoCompletionPort { name: n } => format!("createiocompletionport as {}", name(n)?),
+        Call::AssociatePort { sock: s, port, key } => {
+            format!("createiocompletionport {} {} key={key}", sock(s)?, sock(port)?)
+        }
+        Call::GetQueuedCompletionStatus { port, timeout: t } => {
+            format!("getqueuedcompletionstatus {} {}", sock(port)?, timeout(*t)?)
+        }
+        Call::DisconnectEx { sock: s, reuse, null_overlapped } => format!(
+            "disconnectex {}{}{}",
+            sock(s)?,
+            if *reuse { " reuse" } else { "" },
+            if *null_overlapped { " overlapped=NULL" } else { "" }
+        ), // ---- end winapi-ov ----
     })
 }
 

@@ -1015,7 +1015,104 @@ static UNUSED HWND message_window(void) {
 }
 "#;
 
+/// winapi-ov: completion ports by the session's names, and the OVERLAPPED's fields.
+const WINSOCK_OV_HELPERS: &str = r#"
+/* Completion ports, by the names the session gave them. */
+static struct { const char *name; HANDLE h; } iocp_ports[32];
+static UNUSED HANDLE *port_slot(const char *name) {
+    size_t i;
+    for (i = 0; i + 1 < sizeof iocp_ports / sizeof iocp_ports[0]; i++) {
+        if (!iocp_ports[i].name) iocp_ports[i].name = name;
+        if (!strcmp(iocp_ports[i].name, name)) break;
+    }
+    return &iocp_ports[i].h;
+}
+
+static LPFN_DISCONNECTEX disconnectex_fn;
+
+/* DisconnectEx is reached through WSAIoctl, as ConnectEx is. */
+static UNUSED LPFN_DISCONNECTEX load_disconnectex(SOCKET s) {
+    GUID guid = WSAID_DISCONNECTEX;
+    DWORD bytes = 0;
+    if (!disconnectex_fn)
+        WSAIoctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER, &guid, sizeof guid, &disconnectex_fn,
+                 sizeof disconnectex_fn, &bytes, NULL, NULL);
+    return disconnectex_fn;
+}
+
+/* An OVERLAPPED's Internal (NTSTATUS) and InternalHigh (bytes), as socklab prints them. */
+static UNUSED void print_overlapped(const WSAOVERLAPPED *ov) {
+    unsigned long st = (unsigned long)ov->Internal;
+    printf("  Internal=0x%lx%s InternalHigh=0x%lx", st,
+           st == 0 ? " (STATUS_SUCCESS)" : st == 0x103 ? " (STATUS_PENDING)" : "", (unsigned long)ov->InternalHigh);
+}
+"#;
+
 impl<'h> CGen<'h> {
+    /// winapi-ov: OVERLAPPED reads, GetOverlappedResult and completion ports; `None` when the
+    /// call names something the program cannot (a socket without its own OVERLAPPED variable).
+    fn overlapped_code(&self, call: &Call, s: &str, q: &str) -> Option<String> {
+        let port = |r: &SockRef| format!("port_slot({})", c_str(r.to_string().as_bytes()));
+        Some(match call {
+            Call::Overlapped { set, .. } => {
+                if !is_ident(s) {
+                    return None;
+                }
+                let fill = set.map_or(String::new(), |v| {
+                    format!("ov_{s}.Internal = ov_{s}.InternalHigh = (ULONG_PTR)0x{v:x}ULL;\n        ")
+                });
+                format!("{fill}printf(\"%s -> 0\", {q});\n        print_overlapped(&ov_{s});\n        putchar('\\n');")
+            }
+            Call::GetOverlappedResult { wait, wsa, .. } => {
+                if !is_ident(s) {
+                    return None;
+                }
+                let w = if *wait { "TRUE" } else { "FALSE" };
+                let (call_expr, err) = if *wsa {
+                    (format!("WSAGetOverlappedResult({s}, &ov_{s}, &n, {w}, &fl)"), "WSAGetLastError()")
+                } else {
+                    (format!("GetOverlappedResult((HANDLE){s}, &ov_{s}, &n, {w})"), "(int)GetLastError()")
+                };
+                format!(
+                    "DWORD n = 0, fl = 0;\n        (void)fl;\n        BOOL ok = {call_expr};\n        int e = ok ? 0 : {err};\n        result({q}, ok ? \"TRUE\" : \"FALSE\", e);\n        printf(\"  bytes=%lu\", (unsigned long)n);\n        putchar('\\n');"
+                )
+            }
+            Call::CreateIoCompletionPort { name } => {
+                let p = port(&SockRef::Name(name.clone()));
+                format!(
+                    "HANDLE *p = {p};\n        *p = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);\n        int e = *p ? 0 : (int)GetLastError();\n        result({q}, *p ? \"HANDLE\" : \"NULL\", e);\n        putchar('\\n');"
+                )
+            }
+            Call::AssociatePort { port: pr, key, .. } => {
+                let p = port(pr);
+                format!(
+                    "HANDLE h = CreateIoCompletionPort((HANDLE){s}, *{p}, (ULONG_PTR){key}ULL, 0);\n        int e = h ? 0 : (int)GetLastError();\n        result({q}, h ? \"HANDLE\" : \"NULL\", e);\n        putchar('\\n');"
+                )
+            }
+            Call::GetQueuedCompletionStatus { port: pr, timeout } => {
+                let p = port(pr);
+                let ms = match timeout {
+                    None => "INFINITE".to_string(),
+                    Some(d) => format!("{}", unparse::millis(*d).ok()?),
+                };
+                format!(
+                    "DWORD n = 0xdeadbeef;\n        ULONG_PTR k = 0xdeadbeef;\n        LPOVERLAPPED o = NULL;\n        BOOL ok = GetQueuedCompletionStatus(*{p}, &n, &k, &o, {ms});\n        int e = ok ? 0 : (int)GetLastError();\n        result({q}, ok ? \"TRUE\" : \"FALSE\", e);\n        printf(\"  key=%lu bytes=%lu overlapped=%s\", (unsigned long)k, (unsigned long)n, o ? \"set\" : \"NULL\");\n        putchar('\\n');"
+                )
+            }
+            Call::DisconnectEx { reuse, null_overlapped, .. } => {
+                if !is_ident(s) {
+                    return None;
+                }
+                let ov = if *null_overlapped { "NULL".to_string() } else { format!("&ov_{s}") };
+                let flags = if *reuse { "TF_REUSE_SOCKET" } else { "0" };
+                format!(
+                    "LPFN_DISCONNECTEX fn = load_disconnectex({s});\n        BOOL ok = fn ? fn({s}, {ov}, {flags}, 0) : FALSE;\n        int e = ok ? 0 : WSAGetLastError();\n        result({q}, ok ? \"TRUE\" : \"FALSE\", e);\n        putchar('\\n');"
+                )
+            }
+            _ => return None,
+        })
+    }
+
     fn new(d: Dialect, h: &'h Header) -> Self {
         CGen { d, h, socks: BTreeMap::new(), closed: HashSet::new(), body: String::new() }
     }
@@ -1185,7 +1282,7 @@ impl<'h> CGen<'h> {
         s.push_str(&self.errnames());
         let helpers = match self.d {
             Dialect::Posix => [POSIX_HELPERS, POSIX_EXTRA].concat(),
-            Dialect::Winsock => WINSOCK_HELPERS.to_string(),
+            Dialect::Winsock => [WINSOCK_HELPERS, WINSOCK_OV_HELPERS].concat(),
         };
         s.push_str(helpers.trim_start_matches("#define UNUSED __attribute__((unused))\n"));
         // The targets, overridable from the command line.
@@ -1215,6 +1312,8 @@ impl<'h> CGen<'h> {
             let _ = writeln!(s, "    {ty} {} UNUSED = {init}; /* socket {} */", sock.ident, i + 1);
             if self.d == Dialect::Winsock {
                 let _ = writeln!(s, "    WSAOVERLAPPED ov_{} UNUSED;", sock.ident);
+                // `overlapped NAME` reads it before any call wrote it: zeroed, as socklab's are.
+                let _ = writeln!(s, "    memset(&ov_{0}, 0, sizeof ov_{0});", sock.ident);
                 let _ = writeln!(s, "    WSAEVENT ev_{} UNUSED = WSA_INVALID_EVENT;", sock.ident);
             }
         }
@@ -1641,6 +1740,19 @@ impl<'h> CGen<'h> {
                 ));
                 return;
             }
+            // ---- winapi-ov ----
+            Call::Overlapped { .. }
+            | Call::GetOverlappedResult { .. }
+            | Call::CreateIoCompletionPort { .. }
+            | Call::AssociatePort { .. }
+            | Call::GetQueuedCompletionStatus { .. }
+            | Call::DisconnectEx { .. } => match self.overlapped_code(call, &s, &q) {
+                Some(code) => code,
+                None => {
+                    self.comment(&format!("{text}: not made: the socket has no OVERLAPPED variable here, or the timeout does not fit a DWORD"));
+                    return;
+                }
+            },
             Call::After { after, action } => {
                 match &**action {
                     Call::Close { sock } => match self.sock(sock) {
@@ -1782,11 +1894,13 @@ impl<'h> CGen<'h> {
                         self.comment(&format!("{text}: not made: ConnectEx needs a named socket here"));
                         return;
                     }
-                    ConnectApi::ConnectEx { send } => {
+                    ConnectApi::ConnectEx { send, null_overlapped } => {
                         let data = send.as_deref().unwrap_or_default();
                         let ov = format!("ov_{s}");
+                        // `overlapped=NULL` passes no OVERLAPPED (winapi-ov).
+                        let ov_arg = if *null_overlapped { "NULL".to_string() } else { format!("&{ov}") };
                         format!(
-                            "struct sockaddr_storage ss;\n        socklen_t sl;\n        DWORD sent = 0;\n        {setup}\n        memset(&{ov}, 0, sizeof {ov});\n        {ov}.hEvent = WSACreateEvent();\n        LPFN_CONNECTEX fn = load_connectex({s});\n        BOOL ok = fn ? fn({s}, {ptr}, sl, (PVOID){}, {}, &sent, &{ov}) : FALSE;\n        int e = ok ? 0 : WSAGetLastError();\n        result({q}, ok ? \"TRUE\" : \"FALSE\", e);\n        putchar('\\n');",
+                            "struct sockaddr_storage ss;\n        socklen_t sl;\n        DWORD sent = 0;\n        {setup}\n        {ov}.Offset = {ov}.OffsetHigh = 0;\n        {ov}.hEvent = WSACreateEvent();\n        LPFN_CONNECTEX fn = load_connectex({s});\n        BOOL ok = fn ? fn({s}, {ptr}, sl, (PVOID){}, {}, &sent, {ov_arg}) : FALSE;\n        int e = ok ? 0 : WSAGetLastError();\n        result({q}, ok ? \"TRUE\" : \"FALSE\", e);\n        putchar('\\n');",
                             if send.is_some() { c_str(data) } else { "NULL".into() },
                             data.len()
                         )

@@ -618,6 +618,9 @@ fn note_key(n: &Notification) -> String {
         }
         Notification::NetworkEvent { sock, event, .. } => format!("{sock}: event {event}"),
         Notification::Readiness { sock, bits, .. } => format!("{sock}: readiness {:#x}", bits.0),
+        Notification::Packet { port, sock, key, error, bytes, .. } => {
+            format!("{port}: packet of {sock} key {key} error {} bytes {bytes}", err(error))
+        }
     }
 }
 

@@ -261,7 +261,7 @@ impl Host {
         s.context_updated = false;
         s.connected_at = None;
         s.overlapped = match api {
-            ConnectApi::ConnectEx { send } => Some(send.clone().unwrap_or_default()),
+            ConnectApi::ConnectEx { send, .. } => Some(send.clone().unwrap_or_default()),
             _ => None,
         };
         let attempt = s.attempt;

@@ -162,14 +162,7 @@ impl Host {
         let aborted = s.overlapped.is_some();
         if s.overlapped.take().is_some() {
             // A pending ConnectEx is cancelled: its completion arrives with the abort.
-            let sock = s.name.clone();
-            self.notes.push(Notification::Completion {
-                sock,
-                op: "ConnectEx".into(),
-                error: Some(Code::WSA_OPERATION_ABORTED),
-                bytes: 0,
-                at: self.now,
-            });
+            self.complete_overlapped(i, "ConnectEx", Some(Code::WSA_OPERATION_ABORTED), 0);
         }
         let s = &mut self.socks[i];
         s.rx.clear();

@@ -31,9 +31,11 @@ use crate::core::rules as r;
 mod addresses;
 mod connect;
 mod data;
+mod disconnect;
 mod events;
 mod lifecycle;
 mod options;
+mod overlapped;
 mod readiness;
 mod timers;
 
@@ -269,6 +271,8 @@ pub struct Host {
     pipes: HashMap<String, i64, Fnv>,
     /// The slot of the socket `socket()` created last.
     created: usize,
+    /// winapi-ov: OVERLAPPED structures and I/O completion ports.
+    ov: overlapped::OvWorld,
 }
 
 /// The low `n` bytes of a value, as a little-endian machine passes or returns them.
@@ -312,6 +316,7 @@ impl Host {
             port_range: None,
             firewall: Vec::new(),
             created: 0,
+            ov: overlapped::OvWorld::default(),
         }
     }
 
@@ -533,11 +538,23 @@ impl Host {
     }
 
     fn dispatch(&mut self, call: &Call, facts: &dyn Facts) -> Out {
-        if self.p.winsock && self.started == 0 && !matches!(call, Call::WsaStartup { .. }) {
+        // winapi-ov: the OVERLAPPED, GetOverlappedResult and completion ports are kernel32's and
+        // need no WSAStartup.
+        let kernel32 = matches!(
+            call,
+            Call::Overlapped { .. }
+                | Call::GetOverlappedResult { wsa: false, .. }
+                | Call::CreateIoCompletionPort { .. }
+                | Call::AssociatePort { .. }
+                | Call::GetQueuedCompletionStatus { .. }
+        );
+        if self.p.winsock && self.started == 0 && !matches!(call, Call::WsaStartup { .. }) && !kernel32 {
             let out = Out::err(r::NOT_INITIALISED, Code::WSANOTINITIALISED);
             return match call {
                 Call::Socket { .. } | Call::Accept { .. } => Out { ret: Ret::Handle(None), ..out },
-                Call::Connect { api: ConnectApi::ConnectEx { .. }, .. } => Out { ret: Ret::Bool(false), ..out },
+                Call::Connect { api: ConnectApi::ConnectEx { .. }, .. }
+                | Call::GetOverlappedResult { .. }
+                | Call::DisconnectEx { .. } => Out { ret: Ret::Bool(false), ..out },
                 _ => out,
             };
         }
@@ -575,6 +592,19 @@ impl Host {
             Call::Bind { sock, addr } => self.sock(sock).map(|i| self.bind(i, addr, facts)),
             Call::Listen { sock, backlog } => self.sock(sock).map(|i| self.listen(i, *backlog)),
             Call::Accept { sock, name } => self.sock(sock).map(|i| self.accept(i, name, facts)),
+            // ---- winapi-ov ----
+            Call::Connect { sock, addr, api: api @ ConnectApi::ConnectEx { .. } } if self.p.winsock && self.p.ws2 => {
+                Ok(self.connectex_overlapped(sock, addr, api, facts))
+            }
+            Call::Overlapped { sock, set } => Ok(self.read_overlapped(sock, *set)),
+            Call::GetOverlappedResult { sock, wait, wsa } => Ok(self.get_overlapped_result(sock, *wait, *wsa, facts)),
+            Call::CreateIoCompletionPort { name } => Ok(self.create_port(name)),
+            Call::AssociatePort { sock, port, key } => Ok(self.associate_port(sock, port, *key)),
+            Call::GetQueuedCompletionStatus { port, timeout } => Ok(self.dequeue_packet(port, *timeout, facts)),
+            Call::DisconnectEx { sock, reuse, null_overlapped } => {
+                Ok(self.disconnect_ex(sock, *reuse, *null_overlapped))
+            }
+            // ---- end winapi-ov ----
             Call::Connect { sock, addr, api } => {
                 // ConnectEx returns BOOL, also when the handle is no socket (test_connect, sock.c).
                 self.sock(sock).map(|i| self.connect(i, addr, api, facts)).map_err(|e| as_api(api, e))

@@ -107,7 +107,6 @@ impl Host {
     }
 
     pub(super) fn finish_handshake(&mut self, i: usize, result: Result<(), Fault>, facts: &dyn Facts) {
-        let name = self.socks[i].name.clone();
         match result {
             Ok(()) => {
                 let peer = self.socks[i].peer;
@@ -133,13 +132,7 @@ impl Host {
                     // ConnectEx's buffer is sent once the connection is up: the accepted socket
                     // receives it (test_connect, sock.c: "123" arrives).
                     self.transmit(i, data);
-                    self.notes.push(Notification::Completion {
-                        sock: name.clone(),
-                        op: "ConnectEx".into(),
-                        error: None,
-                        bytes,
-                        at: self.now,
-                    });
+                    self.complete_overlapped(i, "ConnectEx", None, bytes);
                 } else {
                     self.fd_event(i, FdEvents::CONNECT, None);
                     // FD_WRITE is recorded when a socket is first connected (WSAEventSelect doc).
@@ -154,13 +147,7 @@ impl Host {
                 s.failure_reported = false;
                 self.set_state(i, State::Failed, Cause::Net(fault_text(f).into()), Some(code));
                 if self.socks[i].overlapped.take().is_some() {
-                    self.notes.push(Notification::Completion {
-                        sock: name,
-                        op: "ConnectEx".into(),
-                        error: Some(code),
-                        bytes: 0,
-                        at: self.now,
-                    });
+                    self.complete_overlapped(i, "ConnectEx", Some(code), 0);
                 } else {
                     self.fd_event(i, FdEvents::CONNECT, Some(code));
                 }

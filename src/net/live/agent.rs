@@ -341,6 +341,34 @@ impl WinsockAgent {
                     "the agent does not change the host's network: these are host-wide changes (needing administrator rights on Windows; under Wine they would change the Linux host, which the kernel judges in private namespaces)",
                 ));
             }
+            // ---- winapi-ov ----
+            Call::Connect { sock, addr, api: ConnectApi::ConnectEx { null_overlapped: true, .. } } => {
+                let a = self.addr(sock, addr, true)?;
+                (format!("connectexnull {} {a}", self.name_of(sock)?), quick, RetKind::Bool)
+            }
+            Call::Overlapped { sock, set } => match set {
+                Some(v) => (format!("ovset {} {v}", self.name_of(sock)?), quick, RetKind::Int),
+                None => (format!("ovread {}", self.name_of(sock)?), quick, RetKind::Int),
+            },
+            Call::GetOverlappedResult { sock, wait, wsa } => (
+                format!("ovresult {} {} {}", self.name_of(sock)?, u8::from(*wait), u8::from(*wsa)),
+                if *wait { LIVE_BLOCK_LIMIT } else { quick },
+                RetKind::Bool,
+            ),
+            Call::CreateIoCompletionPort { name } => (format!("iocp {name}"), quick, RetKind::Handle),
+            Call::AssociatePort { sock, port, key } => {
+                (format!("iocpassoc {} {} {key}", self.name_of(sock)?, self.name_of(port)?), quick, RetKind::Handle)
+            }
+            Call::GetQueuedCompletionStatus { port, timeout } => {
+                let ms = wait_ms(*timeout);
+                let arg = if timeout.is_none() { "-1".to_string() } else { ms.to_string() };
+                (format!("gqcs {} {arg}", self.name_of(port)?), Duration::from_millis(ms), RetKind::Bool)
+            }
+            Call::DisconnectEx { sock, reuse, null_overlapped } => (
+                format!("disconnectex {} {} {}", self.name_of(sock)?, u8::from(*reuse), u8::from(*null_overlapped)),
+                quick,
+                RetKind::Bool,
+            ),
             Call::SetSockOpt { sock, opt, value, .. } => {
                 if !windows_option(*opt) {
                     return Err(not_performed("Windows has no such socket option"));
@@ -382,7 +410,7 @@ impl WinsockAgent {
                         self.block_limit,
                         RetKind::Int,
                     ),
-                    ConnectApi::ConnectEx { send } => {
+                    ConnectApi::ConnectEx { send, .. } => {
                         (format!("connectex {s} {a} {}", hex(send.as_deref())), quick, RetKind::Bool)
                     }
                 }
@@ -507,8 +535,10 @@ impl WinsockAgent {
             RetKind::Bool => Ret::Bool(ret != 0),
             RetKind::Handle => Ret::Handle((ret != -1).then_some(ret)),
         };
+        // winapi-ov: these calls hand back their values also when they fail.
+        let failed_value = matches!(call, Call::GetOverlappedResult { .. } | Call::GetQueuedCompletionStatus { .. });
         let value = match v.get("value") {
-            Some(val) if error.is_none() => match self.value(call, val) {
+            Some(val) if error.is_none() || failed_value => match self.value(call, val) {
                 Ok(x) => x,
                 Err(why) => return not_performed(&why),
             },
@@ -613,6 +643,25 @@ impl WinsockAgent {
                 let tcp_eof = data.is_empty() && from.is_none() && matches!(call, Call::Recv { .. });
                 if tcp_eof { Value::None } else { Value::Data { data, from } }
             }
+            // ---- winapi-ov ----
+            Call::Overlapped { .. } => Value::Overlapped {
+                internal: v.get("internal").and_then(Json::as_u64).unwrap_or(0),
+                internal_high: v.get("internal_high").and_then(Json::as_u64).unwrap_or(0),
+            },
+            // 0xdeadbeef (the agent's filler) still there: the call did not write the count.
+            Call::GetOverlappedResult { .. } => match v.get("bytes").and_then(Json::as_u64) {
+                Some(0xdead_beef) | None => Value::None,
+                Some(bytes) => Value::Transferred { bytes },
+            },
+            Call::GetQueuedCompletionStatus { .. } => {
+                // The agent passes 0xdeadbeef: still there, the call did not write it.
+                let written = |k: &str| v.get(k).and_then(Json::as_u64).filter(|&x| x != 0xdead_beef);
+                Value::Packet {
+                    key: written("key"),
+                    bytes: written("bytes"),
+                    overlapped: v.get("overlapped").and_then(Json::as_str).map(str::to_string),
+                }
+            }
             _ => Value::None,
         })
     }
@@ -629,13 +678,9 @@ impl WinsockAgent {
                 }
                 Some("completion") => {
                     let bytes = n.get("bytes").and_then(Json::as_u64).unwrap_or(0) as u32;
-                    self.notes.push(Notification::Completion {
-                        sock,
-                        op: "ConnectEx".into(),
-                        error,
-                        bytes,
-                        at: Duration::ZERO,
-                    });
+                    // winapi-ov: the agent names the call (DisconnectEx); older agents did not.
+                    let op = n.get("op").and_then(Json::as_str).unwrap_or("ConnectEx").to_string();
+                    self.notes.push(Notification::Completion { sock, op, error, bytes, at: Duration::ZERO });
                 }
                 Some("after") => self.after_made(),
                 _ => {}

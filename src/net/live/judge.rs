@@ -344,6 +344,15 @@ impl LiveKernel {
         let done = |r: Result<Value, Errno>, ret: Ret| performed(r, ret, clock.elapsed());
         Ok(match call {
             Call::WsaStartup { .. } | Call::WsaCleanup => not_performed("POSIX has no WSAStartup/WSACleanup"),
+            // ---- winapi-ov ----
+            Call::Overlapped { .. }
+            | Call::GetOverlappedResult { .. }
+            | Call::CreateIoCompletionPort { .. }
+            | Call::AssociatePort { .. }
+            | Call::GetQueuedCompletionStatus { .. } => {
+                not_performed("Linux has no OVERLAPPED structures or I/O completion ports")
+            }
+            Call::DisconnectEx { .. } => not_performed("Linux has no DisconnectEx"),
             Call::Firewall { .. } => {
                 self.ports_narrowed = true;
                 not_performed(
