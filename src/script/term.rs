@@ -57,24 +57,27 @@ pub fn visible_lines(s: &str) -> Cow<'_, str> {
 pub struct SafeWriter<W: Write> {
     inner: W,
     pending: Vec<u8>,
+    /// Where a held character and the next write are put together; kept between writes, so
+    /// a 64 KB block that ends inside a `≠` does not cost an allocation.
+    joined: Vec<u8>,
     json: bool,
 }
 
 impl<W: Write> SafeWriter<W> {
     /// For text.
     pub fn new(inner: W) -> Self {
-        SafeWriter { inner, pending: Vec::new(), json: false }
+        SafeWriter { inner, pending: Vec::new(), joined: Vec::new(), json: false }
     }
 
     /// For JSON lines: the characters are escaped as JSON escapes them, so the output stays
     /// valid JSON.
     pub fn json(inner: W) -> Self {
-        SafeWriter { inner, pending: Vec::new(), json: true }
+        SafeWriter { inner, pending: Vec::new(), joined: Vec::new(), json: true }
     }
 
     /// [`SafeWriter::json`] when `json`, else [`SafeWriter::new`].
     pub fn for_output(inner: W, json: bool) -> Self {
-        SafeWriter { inner, pending: Vec::new(), json }
+        SafeWriter { inner, pending: Vec::new(), joined: Vec::new(), json }
     }
 
     /// The inner writer (anything held back, an incomplete character, is written first).
@@ -129,9 +132,23 @@ impl<W: Write> SafeWriter<W> {
 /// unsafe (`≠`, `·` and `…` in a compare transcript). The rest, from the first byte that is
 /// unsafe, not UTF-8 or an unfinished character, goes through [`SafeWriter::write_text`].
 fn safe_len(b: &[u8]) -> usize {
+    const ONES: u64 = u64::MAX / 255;
+    const HIGH: u64 = ONES << 7;
     let mut i = 0;
     while i < b.len() {
-        let c = b[i];
+        // Eight bytes at a time while they are all printable ASCII (no high bit, none below
+        // 0x20, no DEL); the byte-wise checks below take the rest.
+        while let Some(w) = b.get(i..i + 8) {
+            let x = u64::from_le_bytes(w.try_into().unwrap_or_default());
+            let below = x.wrapping_sub(ONES * 0x20) & !x;
+            let del = x ^ (ONES * 0x7f);
+            let del = del.wrapping_sub(ONES) & !del;
+            if (below | del | x) & HIGH != 0 {
+                break;
+            }
+            i += 8;
+        }
+        let Some(&c) = b.get(i) else { break };
         if c < 0x80 {
             if (c >= 0x20 && c != 0x7f) || c == b'\n' || c == b'\t' {
                 i += 1;
@@ -179,28 +196,30 @@ fn incomplete_tail(b: &[u8]) -> usize {
 
 impl<W: Write> Write for SafeWriter<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let joined;
+        let mut joined = std::mem::take(&mut self.joined);
         let bytes = if self.pending.is_empty() {
             buf
         } else {
-            let mut j = std::mem::take(&mut self.pending);
-            j.extend_from_slice(buf);
-            joined = j;
+            joined.clear();
+            joined.append(&mut self.pending);
+            joined.extend_from_slice(buf);
             &joined[..]
         };
         // The common case: everything passes as it is, checked character by character
         // without building a string; an unfinished character at the end is held until its
         // end arrives. Filtering is per character, so the rest can start at any boundary.
         let n = safe_len(bytes);
-        self.inner.write_all(&bytes[..n])?;
+        let mut done = self.inner.write_all(&bytes[..n]);
         let rest = &bytes[n..];
-        if !rest.is_empty() {
+        if done.is_ok() && !rest.is_empty() {
             if rest.len() < 4 && incomplete_tail(bytes) == rest.len() {
                 self.pending.extend_from_slice(rest);
             } else {
-                self.write_text(rest)?;
+                done = self.write_text(rest);
             }
         }
+        self.joined = joined;
+        done?;
         Ok(buf.len())
     }
 
