@@ -202,13 +202,9 @@ pub fn compare(rows: &[Returned<'_>]) -> Verdict {
 
     // state
     let m = pairs(&rows, |a, b| transitions(a.transitions, b.transitions));
-    add(
-        &mut v,
-        "state",
-        m,
-        &|r| transitions_text(r.transitions),
-        &|| code_reasons(rows.iter().flat_map(|r| r.transitions.iter().map(|t| t.error))),
-    );
+    add(&mut v, "state", m, &|r| transitions_text(r.transitions), &|| {
+        code_reasons(rows.iter().flat_map(|r| r.transitions.iter().map(|t| t.error)))
+    });
 
     // events, within each API family
     let m = pairs(&rows, |a, b| {
