@@ -167,7 +167,7 @@ pub fn read_line_capped(r: &mut impl io::BufRead, buf: &mut Vec<u8>, max: usize,
         if chunk.is_empty() {
             return Ok(if buf.is_empty() { Line::End } else { Line::Read });
         }
-        let (take, done) = match chunk.iter().position(|&b| b == b'\n') {
+        let (take, done) = match memchr::memchr(b'\n', chunk) {
             Some(i) => (i + 1, true),
             None => (chunk.len(), false),
         };
@@ -199,7 +199,7 @@ fn skip_line(r: &mut impl io::BufRead, max: u64) -> io::Result<()> {
             return Ok(());
         }
         let lim = chunk.len().min(usize::try_from(left).unwrap_or(usize::MAX));
-        match chunk[..lim].iter().position(|&b| b == b'\n') {
+        match memchr::memchr(b'\n', &chunk[..lim]) {
             Some(i) => {
                 r.consume(i + 1);
                 return Ok(());

@@ -452,14 +452,14 @@ fn run_file(
         }
     };
     // A terminal sees every line as it is made; a pipe or a file gets the transcript in 64 KB
-    // writes (a write per line was a third of the connect storm's system calls).
+    // writes (a write per line was a third of the connect storm's system calls), filtered
+    // (`SafeWriter`) a block at a time rather than a formatting fragment at a time.
     let stdout = std::io::stdout();
-    let inner: Box<dyn Write> = if stdout.is_terminal() {
-        Box::new(stdout.lock())
+    let mut out: Box<dyn Write> = if stdout.is_terminal() {
+        Box::new(SafeWriter::for_output(stdout.lock(), json))
     } else {
-        Box::new(std::io::BufWriter::with_capacity(1 << 16, stdout.lock()))
+        Box::new(std::io::BufWriter::with_capacity(1 << 16, SafeWriter::for_output(stdout.lock(), json)))
     };
-    let mut out = SafeWriter::for_output(inner, json);
     let result = match recorder.as_mut() {
         Some(r) => run_recorded(&stmts, &mut lab, output, &mut out, r),
         None => run(&stmts, &mut lab, output, &mut out),

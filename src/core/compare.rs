@@ -167,12 +167,13 @@ pub fn compare(rows: &[Returned<'_>]) -> Verdict {
                aspect: &'static str,
                mark: Mark,
                show: &dyn Fn(&Returned<'_>) -> String,
-               why: Vec<String>| {
+               why: &dyn Fn() -> Vec<String>| {
+        // Most rows agree on most aspects: the texts and reasons are made only for a difference.
         if mark == Mark::Same {
             return;
         }
         let mut text = grouped(&rows, show);
-        for w in why.into_iter().collect::<BTreeSet<_>>() {
+        for w in why().into_iter().collect::<BTreeSet<_>>() {
             let _ = write!(text, "; {w}");
         }
         v.mark = v.mark.max(mark);
@@ -182,29 +183,28 @@ pub fn compare(rows: &[Returned<'_>]) -> Verdict {
     // result
     // A failure's -1 against a success's value is said by the error already.
     let m = pairs(&rows, |a, b| if a.error.is_some() != b.error.is_some() { Mark::Same } else { rets(a.ret, b.ret) });
-    add(&mut v, "result", m, &|r| r.ret.map(|x| ret_text(&x, Profile::of(r.p))).unwrap_or_default(), Vec::new());
+    add(&mut v, "result", m, &|r| r.ret.map(|x| ret_text(&x, Profile::of(r.p))).unwrap_or_default(), &Vec::new);
 
     // error
     let m = pairs(&rows, |a, b| codes(a.error, b.error));
-    add(&mut v, "error", m, &|r| error_text(r.error), code_reasons(rows.iter().map(|r| r.error)));
+    add(&mut v, "error", m, &|r| error_text(r.error), &|| code_reasons(rows.iter().map(|r| r.error)));
 
     // value
     let m = pairs(&rows, |a, b| values(a.value, b.value));
-    let mut why = code_reasons(rows.iter().flat_map(|r| value_codes(r.value)));
-    if m == Mark::Words && rows.iter().any(|r| matches!(r.value, Value::Addr { .. })) {
-        why.push("each system picks an ephemeral port from its own range".into());
-    }
-    add(&mut v, "value", m, &|r| value_or_dash(r), why);
+    let why = || {
+        let mut why = code_reasons(rows.iter().flat_map(|r| value_codes(r.value)));
+        if m == Mark::Words && rows.iter().any(|r| matches!(r.value, Value::Addr { .. })) {
+            why.push("each system picks an ephemeral port from its own range".into());
+        }
+        why
+    };
+    add(&mut v, "value", m, &|r| value_or_dash(r), &why);
 
     // state
     let m = pairs(&rows, |a, b| transitions(a.transitions, b.transitions));
-    add(
-        &mut v,
-        "state",
-        m,
-        &|r| transitions_text(r.transitions),
-        code_reasons(rows.iter().flat_map(|r| r.transitions.iter().map(|t| t.error))),
-    );
+    add(&mut v, "state", m, &|r| transitions_text(r.transitions), &|| {
+        code_reasons(rows.iter().flat_map(|r| r.transitions.iter().map(|t| t.error)))
+    });
 
     // events, within each API family
     let m = pairs(&rows, |a, b| {
@@ -237,7 +237,7 @@ pub fn compare(rows: &[Returned<'_>]) -> Verdict {
             Some(true) | None => "reached".into(),
             Some(false) => "not reached".into(),
         },
-        Vec::new(),
+        &Vec::new,
     );
     v
 }
@@ -263,7 +263,21 @@ fn grouped(rows: &[&Returned<'_>], show: &dyn Fn(&Returned<'_>) -> String) -> St
             None => groups.push((s, vec![r.p.name()])),
         }
     }
-    groups.iter().map(|(s, ps)| format!("{}: {}", ps.join(", "), s)).collect::<Vec<_>>().join(" · ")
+    let mut out = String::new();
+    for (i, (s, ps)) in groups.iter().enumerate() {
+        if i > 0 {
+            out.push_str(" · ");
+        }
+        for (j, p) in ps.iter().enumerate() {
+            if j > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(p);
+        }
+        out.push_str(": ");
+        out.push_str(s);
+    }
+    out
 }
 
 /// Why codes of different platforms among these mean the same.
@@ -363,18 +377,18 @@ fn transitions_text(ts: &[Transition]) -> String {
     if ts.is_empty() {
         return "no change".into();
     }
-    ts.iter()
-        .map(|t| {
-            format!(
-                "{} {} -> {}{}",
-                t.sock,
-                t.from,
-                t.to,
-                t.error.map(|e| format!(" {}", e.name())).unwrap_or_default()
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+    let mut out = String::new();
+    for (i, t) in ts.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        let _ = write!(out, "{} {} -> {}", t.sock, t.from, t.to);
+        if let Some(e) = t.error {
+            out.push(' ');
+            out.push_str(e.name());
+        }
+    }
+    out
 }
 
 /// A notification without its time: what was reported, about which socket.

@@ -463,9 +463,12 @@ fn numeric_escape(chars: &[(usize, char)]) -> Option<(char, usize)> {
 }
 
 fn lex(line: &str, line_no: usize) -> Result<Lexed, ParseError> {
-    let chars: Vec<(usize, char)> = line.char_indices().collect();
+    // Sized once (a line has at most one character per byte): collecting an iterator without
+    // an exact size grew the vector several times per line.
+    let mut chars: Vec<(usize, char)> = Vec::with_capacity(line.len());
+    chars.extend(line.char_indices());
     let err = |i: usize, message: String| ParseError { line: line_no, col: i + 1, message };
-    let mut toks = Vec::new();
+    let mut toks = Vec::with_capacity(8);
     let mut code_end = line.len();
     let mut i = 0;
     while i < chars.len() {
@@ -479,7 +482,7 @@ fn lex(line: &str, line_no: usize) -> Result<Lexed, ParseError> {
             break;
         }
         let start = i;
-        let mut text = String::new();
+        let mut text = String::with_capacity(16);
         let mut quoted = false;
         let mut eq = None;
         let mut open_quote: Option<usize> = None;

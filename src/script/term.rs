@@ -57,24 +57,27 @@ pub fn visible_lines(s: &str) -> Cow<'_, str> {
 pub struct SafeWriter<W: Write> {
     inner: W,
     pending: Vec<u8>,
+    /// Where a held character and the next write are put together; kept between writes, so
+    /// a 64 KB block that ends inside a `≠` does not cost an allocation.
+    joined: Vec<u8>,
     json: bool,
 }
 
 impl<W: Write> SafeWriter<W> {
     /// For text.
     pub fn new(inner: W) -> Self {
-        SafeWriter { inner, pending: Vec::new(), json: false }
+        SafeWriter { inner, pending: Vec::new(), joined: Vec::new(), json: false }
     }
 
     /// For JSON lines: the characters are escaped as JSON escapes them, so the output stays
     /// valid JSON.
     pub fn json(inner: W) -> Self {
-        SafeWriter { inner, pending: Vec::new(), json: true }
+        SafeWriter { inner, pending: Vec::new(), joined: Vec::new(), json: true }
     }
 
     /// [`SafeWriter::json`] when `json`, else [`SafeWriter::new`].
     pub fn for_output(inner: W, json: bool) -> Self {
-        SafeWriter { inner, pending: Vec::new(), json }
+        SafeWriter { inner, pending: Vec::new(), joined: Vec::new(), json }
     }
 
     /// The inner writer (anything held back, an incomplete character, is written first).
@@ -124,11 +127,49 @@ impl<W: Write> SafeWriter<W> {
     }
 }
 
-/// Whether no byte of `b` can start or be an unsafe character: every unsafe character is a C0
-/// control, DEL, or a UTF-8 sequence starting with 0xC2 (C1), 0xE2 (the format characters) or
-/// 0xEF (the byte-order mark). Line feeds and tabs pass.
-fn plainly_safe(b: &[u8]) -> bool {
-    b.iter().all(|&c| (c >= 0x20 && c != 0x7f && c != 0xc2 && c != 0xe2 && c != 0xef) || c == b'\n' || c == b'\t')
+/// How many bytes at the start of `b` are complete, safe characters that pass as they are:
+/// printable ASCII, the line feed and the tab, and any valid UTF-8 character that is not
+/// unsafe (`≠`, `·` and `…` in a compare transcript). The rest, from the first byte that is
+/// unsafe, not UTF-8 or an unfinished character, goes through [`SafeWriter::write_text`].
+fn safe_len(b: &[u8]) -> usize {
+    const ONES: u64 = u64::MAX / 255;
+    const HIGH: u64 = ONES << 7;
+    let mut i = 0;
+    while i < b.len() {
+        // Eight bytes at a time while they are all printable ASCII (no high bit, none below
+        // 0x20, no DEL); the byte-wise checks below take the rest.
+        while let Some(w) = b.get(i..i + 8) {
+            let x = u64::from_le_bytes(w.try_into().unwrap_or_default());
+            let below = x.wrapping_sub(ONES * 0x20) & !x;
+            let del = x ^ (ONES * 0x7f);
+            let del = del.wrapping_sub(ONES) & !del;
+            if (below | del | x) & HIGH != 0 {
+                break;
+            }
+            i += 8;
+        }
+        let Some(&c) = b.get(i) else { break };
+        if c < 0x80 {
+            if (c >= 0x20 && c != 0x7f) || c == b'\n' || c == b'\t' {
+                i += 1;
+                continue;
+            }
+            return i;
+        }
+        let width = if c >= 0xf0 {
+            4
+        } else if c >= 0xe0 {
+            3
+        } else {
+            2
+        };
+        let Some(seq) = b.get(i..i + width) else { return i };
+        match std::str::from_utf8(seq).ok().and_then(|s| s.chars().next()) {
+            Some(ch) if !is_unsafe_char(ch) => i += width,
+            _ => return i,
+        }
+    }
+    i
 }
 
 /// How many bytes at the end of `b` are the start of a UTF-8 character whose rest has not
@@ -155,24 +196,30 @@ fn incomplete_tail(b: &[u8]) -> usize {
 
 impl<W: Write> Write for SafeWriter<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let joined;
+        let mut joined = std::mem::take(&mut self.joined);
         let bytes = if self.pending.is_empty() {
             buf
         } else {
-            let mut j = std::mem::take(&mut self.pending);
-            j.extend_from_slice(buf);
-            joined = j;
+            joined.clear();
+            joined.append(&mut self.pending);
+            joined.extend_from_slice(buf);
             &joined[..]
         };
-        if plainly_safe(bytes) {
-            // The common case, checked byte by byte: passed through as it is, an unfinished
-            // character held until its end arrives.
-            let tail = incomplete_tail(bytes);
-            self.inner.write_all(&bytes[..bytes.len() - tail])?;
-            self.pending.extend_from_slice(&bytes[bytes.len() - tail..]);
-        } else {
-            self.write_text(bytes)?;
+        // The common case: everything passes as it is, checked character by character
+        // without building a string; an unfinished character at the end is held until its
+        // end arrives. Filtering is per character, so the rest can start at any boundary.
+        let n = safe_len(bytes);
+        let mut done = self.inner.write_all(&bytes[..n]);
+        let rest = &bytes[n..];
+        if done.is_ok() && !rest.is_empty() {
+            if rest.len() < 4 && incomplete_tail(bytes) == rest.len() {
+                self.pending.extend_from_slice(rest);
+            } else {
+                done = self.write_text(rest);
+            }
         }
+        self.joined = joined;
+        done?;
         Ok(buf.len())
     }
 
@@ -215,6 +262,22 @@ mod tests {
         assert!(!out.chars().any(is_unsafe_char), "{out}");
         let back: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(back["label"], "a\u{7f}\u{9b}\u{202e}\u{1b}b");
+    }
+
+    #[test]
+    fn safe_text_passes_whole_and_stray_bytes_do_not() {
+        let mut w = SafeWriter::new(Vec::new());
+        w.write_all("  4≠ connect s @accept | 0 · ti…\tx\n".as_bytes()).unwrap();
+        // A byte that is not UTF-8 between plain ASCII is still made visible.
+        w.write_all(b"a\xffb\x80c\n").unwrap();
+        // Unsafe characters that share a lead byte with safe ones (C1 with `·`, the format
+        // characters with `≠`, the byte-order mark).
+        w.write_all("\u{85}\u{200b}\u{2028}\u{feff}·\n".as_bytes()).unwrap();
+        let out = String::from_utf8(w.into_inner().unwrap()).unwrap();
+        assert_eq!(
+            out,
+            "  4≠ connect s @accept | 0 · ti…\tx\na\\x{ff}b\\x{80}c\n\\u{85}\\u{200b}\\u{2028}\\u{feff}·\n"
+        );
     }
 
     #[test]

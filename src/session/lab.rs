@@ -453,11 +453,13 @@ impl Lab {
             Until::Failed => State::Failed,
             Until::Event => return None,
         };
-        if self.kernel_tcp_state(sock).is_some_and(|s| s == "SYN_SENT") {
-            return None;
-        }
+        // The models first: asking the kernel costs a system call (TCP_INFO), and this is
+        // asked up to three times per wait.
         let states: Vec<Option<State>> = self.hosts.iter().map(|h| h.state(sock)).collect();
         if states.iter().any(|s| *s == Some(State::Pending) || *s == Some(target)) {
+            return None;
+        }
+        if self.kernel_tcp_state(sock).is_some_and(|s| s == "SYN_SENT") {
             return None;
         }
         // A peer reset also ends a connection without a call: possible while the network still

@@ -533,9 +533,11 @@ impl LiveKernel {
                     }
                     SockRef::Name(_) => {
                         let s = self.sock(sock)?;
-                        let blocking = !s.as_socket2().nonblocking().unwrap_or(false);
+                        // Asked only when it matters (an alarm or a timed call is set): it costs
+                        // an fcntl, and a storm of nonblocking connects has neither.
+                        let blocking = || !s.as_socket2().nonblocking().unwrap_or(false);
                         match (alarm, pending_after) {
-                            (None, Some((sw, due, action))) if blocking => {
+                            (None, Some((sw, due, action))) if blocking() => {
                                 // The connect runs on a thread of its own while this thread, at
                                 // the time asked, makes the other call (a close does not wake a
                                 // connect on Linux: the kernel judges what does).
@@ -559,7 +561,7 @@ impl LiveKernel {
                             (alarm, after) => {
                                 after_left = after;
                                 match alarm {
-                                    Some(after) if blocking => {
+                                    Some(after) if blocking() => {
                                         // 13b: run the blocking connect on its own thread and signal it.
                                         let mut bc = s
                                             .connect_blocking_interruptible(a)
