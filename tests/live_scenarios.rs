@@ -65,3 +65,34 @@ fn every_scenario_live_gives_zero_model_disagreements() {
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
     assert!(judged > 150, "the kernel judged only {judged} calls");
 }
+
+/// A connection whose peer has closed (the kernel's socket is in CLOSE_WAIT) is still
+/// connected: `wait NAME connected` is met at once for the kernel and the model alike (a wait
+/// the two end differently is a disagreement).
+#[test]
+fn a_connection_its_peer_closed_is_still_connected_for_the_kernel() {
+    let port = {
+        let (l, addr) = common::listener();
+        drop(l);
+        addr.port()
+    };
+    let src = format!(
+        "socket tcp as l\nbind l 127.0.0.1:{port}\nlisten l\nsocket tcp as c\nioctlsocket c FIONBIO 1\n\
+         connect c 127.0.0.1:{port}\naccept l as a\nclosesocket a\nwait 100\nwait c connected\n"
+    );
+    let stmts = parse_script(&src).expect("script parses");
+    let (kernel, facts) = LiveKernel::start().expect("live targets start on loopback");
+    let mut lab = Lab::live(&[PersonalityId::Linux], Box::new(facts), Box::new(kernel));
+    let mut out = Vec::new();
+    let report = run(&stmts, &mut lab, Output::Json, &mut out).expect("write to memory");
+    let transcript = String::from_utf8_lossy(&out).into_owned();
+    assert!(report.disagreements.is_empty(), "{:?}\n{transcript}", report.disagreements);
+    let waits: Vec<serde_json::Value> = transcript
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["kind"] == "wait" && v["text"].as_str().is_some_and(|t| t.starts_with("wait c ")))
+        .collect();
+    assert_eq!(waits.len(), 1, "{transcript}");
+    assert_eq!(waits[0]["kernel_met"], serde_json::json!(true), "{transcript}");
+    assert_eq!(waits[0]["met"], serde_json::json!(true), "{transcript}");
+}

@@ -448,7 +448,8 @@ fn print_wait_why(
                     writeln!(w, "        {tag}Winsock: {}", notification_text(n, p))?;
                 }
                 if let Some(d) = &r.disagreement {
-                    writeln!(w, "        {tag}MODEL DISAGREES WITH WINSOCK: {d}")?;
+                    let judge = if r.personality == PersonalityId::Linux { "THE KERNEL" } else { "WINSOCK" };
+                    writeln!(w, "        {tag}MODEL DISAGREES WITH {judge}: {d}")?;
                 }
                 if !r.met {
                     writeln!(

@@ -509,11 +509,31 @@ impl Lab {
                 PersonalityId::Windows => winsock,
                 _ => None,
             };
-            out.push(WaitRecord { kernel, ..WaitRecord::new(h.personality(), events, met, h.now()) });
+            let mut rec = WaitRecord { kernel, ..WaitRecord::new(h.personality(), events, met, h.now()) };
+            if h.personality() == PersonalityId::Linux {
+                rec.disagreement = wait_disagreement(sock, until, met, real);
+            }
+            out.push(rec);
         }
         self.judge_wait(&mut out);
         out
     }
+}
+
+/// The kernel's socket and the `linux` model must reach (or not reach) a state together: a
+/// wait that ended otherwise for the kernel is a disagreement. Readiness events (`wait NAME
+/// event`) are judged call by call, not here.
+fn wait_disagreement(sock: &str, until: Until, model_met: bool, real: Option<(bool, Duration)>) -> Option<String> {
+    let (kernel_met, _) = real?;
+    let what = match until {
+        Until::Connected => "connected",
+        Until::Failed => "failed",
+        Until::Event => return None,
+    };
+    (kernel_met != model_met).then(|| {
+        let said = |met: bool| if met { "is" } else { "is not" };
+        format!("the kernel's {sock} {} {what}; the model's {} {what}", said(kernel_met), said(model_met))
+    })
 }
 
 /// What the Winsock judge answered to the last job, kept for the [`Lab`] to read.

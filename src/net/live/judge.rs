@@ -812,7 +812,10 @@ impl Kernel for LiveKernel {
             let state = readiness::tcp_info_state(fd);
             // Only a handshake in progress can still connect or fail.
             let moving = state == Some(TcpState::SynSent);
-            if tcp && until != Until::Event && !moving && state != Some(TcpState::Established) {
+            // A handshake that completed stays connected for the models when either side has
+            // since sent its FIN (the peer closing leaves this socket in CLOSE_WAIT).
+            let connected = state.is_some_and(TcpState::handshake_done);
+            if tcp && until != Until::Event && !moving && !connected {
                 let failed = state == Some(TcpState::Close);
                 return (until == Until::Failed && failed, clock.elapsed());
             }
@@ -820,7 +823,7 @@ impl Kernel for LiveKernel {
                 return (false, clock.elapsed());
             }
             let met = match until {
-                Until::Connected => state == Some(TcpState::Established),
+                Until::Connected => connected,
                 // A failed handshake leaves the socket CLOSE with an error pending.
                 Until::Failed => {
                     state == Some(TcpState::Close) && !readiness::poll_one(fd, 0).unwrap_or_default().is_empty()

@@ -217,6 +217,22 @@ impl TcpState {
         })
     }
 
+    /// Whether the handshake completed and the connection has not ended in `CLOSE`: the
+    /// states a connected socket passes through as either side sends its FIN.
+    #[must_use]
+    pub fn handshake_done(self) -> bool {
+        matches!(
+            self,
+            Self::Established
+                | Self::CloseWait
+                | Self::FinWait1
+                | Self::FinWait2
+                | Self::Closing
+                | Self::LastAck
+                | Self::TimeWait
+        )
+    }
+
     /// The kernel's spelling (`SYN_SENT`).
     #[must_use]
     pub fn name(self) -> &'static str {
