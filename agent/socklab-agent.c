@@ -12,7 +12,7 @@
  *   wsaconnect NAME ADDR LEN DATA SQOS GQOS
  *   connectex NAME ADDR LEN DATA
  *   select TIMEOUT_MS READ WRITE EXCEPT      (TIMEOUT_MS -1: no timeout; sets: a,b or -)
- *   poll TIMEOUT_MS SOCKS                    (WSAPoll with POLLRDNORM|POLLWRNORM)
+ *   poll TIMEOUT_MS SOCKS [MASK]             (WSAPoll with POLLRDNORM|POLLWRNORM, or MASK)
  *   eventselect NAME MASK         asyncselect NAME MASK        enum NAME
  *   getsockname NAME              getpeername NAME
  *   send NAME DATA                sendto NAME ADDR LEN DATA
@@ -25,7 +25,8 @@
  *   quit
  *
  * NAME is the script's socket name; `#N` is the raw descriptor value N. ADDR is `v4:A.B.C.D:P`,
- * `v6:[ADDR]:P`, `unspec` (a zeroed structure whose family is AF_UNSPEC) or `null` (a NULL
+ * `v6:[ADDR]:P`, `unspec` (a zeroed structure whose family is AF_UNSPEC), `af:N` (the same with
+ * family number N) or `null` (a NULL
  * pointer); LEN is the namelen, `-` for the structure's own size. DATA is hex, `-` for none.
  *
  * Each answer: {"ret":R,"err":E,"ms":T,"value":{...},"notes":[...]} where E is
@@ -329,6 +330,10 @@ static int parse_addr(const char *a, const char *len, struct sockaddr_storage *s
         *sslen = 0;
     } else if (strcmp(a, "unspec") == 0) {
         ss->ss_family = AF_UNSPEC;
+        *sslen = (int)sizeof(struct sockaddr_in);
+    } else if (strncmp(a, "af:", 3) == 0) {
+        /* winapi-args: a zeroed sockaddr_in-sized structure of an arbitrary family number */
+        ss->ss_family = (ADDRESS_FAMILY)atoi(a + 3);
         *sslen = (int)sizeof(struct sockaddr_in);
     } else if (strncmp(a, "v4:", 3) == 0) {
         struct sockaddr_in *in = (struct sockaddr_in *)ss;
@@ -783,7 +788,8 @@ static void handle_line(char *line)
         if (strcmp(w[2], "-") != 0)
             for (tok = strtok(w[2], ","); tok && nf < 64; tok = strtok(NULL, ",")) {
                 fds[nf].fd = handle(tok);
-                fds[nf].events = POLLRDNORM | POLLWRNORM;
+                /* winapi-args: an optional 4th word is the request mask, winsock2.h's numbers */
+                fds[nf].events = n > 3 ? (short)atoi(w[3]) : POLLRDNORM | POLLWRNORM;
                 fds[nf].revents = 0;
                 strncpy(names[nf], tok, 63);
                 names[nf][63] = 0;

@@ -106,6 +106,7 @@ fn line(runnable: bool) -> BoxedStrategy<String> {
         Just("af_unspec".to_string()),
         Just("127.0.0.1:1 namelen=4294967295".to_string()),
         Just("127.0.0.1:1 namelen=3".to_string()),
+        Just("af=57005".to_string()),
     ];
     let fionbio = if runnable { Just("1").boxed() } else { prop_oneof![Just("1"), Just("0")].boxed() };
     let wait = if runnable {
@@ -132,6 +133,16 @@ fn line(runnable: bool) -> BoxedStrategy<String> {
         (list(runnable), list(runnable), list(runnable), timeout(runnable))
             .prop_map(|(r, w, x, t)| format!("select read={r} write={w} except={x} timeout={t}")),
         (s(), timeout(runnable)).prop_map(|(s, t)| format!("wsapoll {s} timeout={t}")),
+        (
+            s(),
+            timeout(runnable),
+            prop_oneof![
+                Just("0"),
+                Just("POLLRDNORM|POLLWRNORM"),
+                Just("POLLIN|POLLPRI|POLLOUT|POLLERR|POLLHUP|POLLNVAL|POLLWRBAND|POLLRDBAND|POLLRDHUP")
+            ]
+        )
+            .prop_map(|(s, t, m)| format!("wsapoll {s} timeout={t} events={m}")),
         (s(), timeout(runnable)).prop_map(|(s, t)| format!("epoll {s} timeout={t}")),
         s().prop_map(|s| format!("wsaeventselect {s} FD_CONNECT|FD_WRITE")),
         s().prop_map(|s| format!("wsaasyncselect {s} all")),

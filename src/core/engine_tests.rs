@@ -651,7 +651,7 @@ fn windows_reset_reads_so_error_0_and_polls_err_hup_wrnorm() {
         let a = call(&mut h, Call::Send { sock: name("s"), data: b"data".to_vec() });
         assert_eq!(a.error, Some(Code::WSAECONNRESET));
     }
-    let poll = call(&mut h, Call::Poll { socks: vec![name("s")], timeout: Some(Duration::ZERO) });
+    let poll = call(&mut h, Call::Poll { socks: vec![name("s")], timeout: Some(Duration::ZERO), events: None });
     assert_eq!(poll.value, Value::Poll { revents: vec![("s".into(), PollBits::ERR | PollBits::HUP | PollBits::OUT)] });
     let sel = call(
         &mut h,
@@ -719,14 +719,14 @@ fn windows_message_mode_reposts_fd_write_and_udp_gets_it_unbound() {
 fn wsapoll_failed_connect_is_documented_and_the_2004_note_only_shows_where_it_applies() {
     for p in [Winsock, Windows] {
         let mut h = socket_failed(p);
-        let a = call(&mut h, Call::Poll { socks: vec![name("s")], timeout: Some(Duration::ZERO) });
+        let a = call(&mut h, Call::Poll { socks: vec![name("s")], timeout: Some(Duration::ZERO), events: None });
         assert_eq!(a.value, Value::Poll { revents: vec![("s".into(), PollBits::ERR | PollBits::HUP | PollBits::OUT)] });
         assert!(a.note.as_deref().is_some_and(|n| n.contains("2004")), "{p}: {a:?}");
         assert!(!r::find(a.rule).unwrap().assumed.contains(&p), "{p}: documented, not assumed");
         // A connected socket: no note about failed connects.
         let mut h = host_with_socket(p, false);
         assert!(connect(&mut h, "s", target(NamedTarget::Accept)).is_ok());
-        let a = call(&mut h, Call::Poll { socks: vec![name("s")], timeout: Some(Duration::ZERO) });
+        let a = call(&mut h, Call::Poll { socks: vec![name("s")], timeout: Some(Duration::ZERO), events: None });
         assert_eq!(a.value, Value::Poll { revents: vec![("s".into(), PollBits::OUT)] });
         assert_eq!(a.note, None, "{p}");
     }

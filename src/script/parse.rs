@@ -30,7 +30,7 @@ use std::time::Duration;
 
 use super::ast::{Expect, ExpectWhat, Span, Stmt, StmtKind, Wait, WaitUntil};
 use crate::core::call::{
-    AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, Proto, SockAddrArg, SockOpt, SockRef,
+    AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, PollBits, Proto, SockAddrArg, SockOpt, SockRef,
 };
 use crate::core::codes::Code;
 use crate::core::model::State;
@@ -317,8 +317,8 @@ const COMMANDS: &[CmdInfo] = &[
     cmd("wsaconnect", Cmd::WsaConnect, "wsaconnect NAME ADDR [namelen=N] [data=TEXT] [sqos] [gqos]"),
     cmd("connectex", Cmd::ConnectEx, "connectex NAME ADDR [namelen=N] [send=TEXT]"),
     cmd("select", Cmd::Select, "select [read=A,B] [write=C] [except=D] [timeout=MS|inf]"),
-    cmd("wsapoll", Cmd::WsaPoll, "wsapoll NAME[,NAME...] [timeout=MS|inf]"),
-    cmd("poll", Cmd::WsaPoll, "poll NAME[,NAME...] [timeout=MS|inf]"),
+    cmd("wsapoll", Cmd::WsaPoll, "wsapoll NAME[,NAME...] [timeout=MS|inf] [events=POLLRDNORM|...]"),
+    cmd("poll", Cmd::WsaPoll, "poll NAME[,NAME...] [timeout=MS|inf] [events=POLLIN|...]"),
     cmd("epoll", Cmd::Epoll, "epoll NAME[,NAME...] [timeout=MS|inf]"),
     cmd("wsaeventselect", Cmd::WsaEventSelect, "wsaeventselect NAME EVENTS"),
     cmd("wsaasyncselect", Cmd::WsaAsyncSelect, "wsaasyncselect NAME EVENTS"),
@@ -1200,6 +1200,19 @@ impl Parser<'_> {
             "null" => return Ok(AddrKind::Null),
             _ => {}
         }
+        // ---- winapi-args: an address family number ----
+        if let Some(n) = text.strip_prefix("af=").or_else(|| text.strip_prefix("AF=")) {
+            return match n.parse::<u16>() {
+                Ok(v) if v >= 64 => Ok(AddrKind::Family(v)),
+                _ => Err(self.err(
+                    col + 3,
+                    format!(
+                        "bad address family `{n}`: af=N takes a number from 64 to 65535, one no system implements \
+                         (the families below 64 are real ones socklab does not model; write an address for AF_INET/AF_INET6)"
+                    ),
+                )),
+            };
+        }
         if let Some(inner) = text.strip_prefix('[') {
             let Some(close) = inner.find(']') else {
                 return Err(self.err(col, format!("missing `]` in `{text}`: expected an address like [::1]:80")));
@@ -1398,21 +1411,66 @@ impl Parser<'_> {
         }
         let socks = self.sock_list(&t.text, t.col)?;
         let mut timeout = None;
-        if let Some(t) = self.peek().cloned() {
+        let mut events = None;
+        let expected = if epoll { "timeout=MS" } else { "timeout=MS or events=POLLRDNORM|POLLWRNORM" };
+        let (mut seen_timeout, mut seen_events) = (false, false);
+        while let Some(t) = self.peek().cloned() {
             match t.key_value() {
-                Some((k, v, c)) if k.eq_ignore_ascii_case("timeout") => {
+                Some((k, v, c)) if k.eq_ignore_ascii_case("timeout") && !seen_timeout => {
                     self.pos += 1;
                     timeout = self.timeout(v, c)?;
+                    seen_timeout = true;
+                }
+                Some((k, v, c)) if k.eq_ignore_ascii_case("events") && !epoll && !seen_events => {
+                    self.pos += 1;
+                    events = Some(self.poll_events(v, c)?);
+                    seen_events = true;
                 }
                 _ => {
-                    return Err(self.err(t.col, format!("unexpected `{}`: expected timeout=MS", t.text)));
+                    return Err(self.err(t.col, format!("unexpected `{}`: expected {expected}", t.text)));
                 }
             }
         }
         if epoll {
             return self.call(Call::Epoll { socks, timeout });
         }
-        self.call(Call::Poll { socks, timeout })
+        self.call(Call::Poll { socks, timeout, events })
+    }
+
+    // ---- winapi-args: poll's request mask ----
+    /// `POLLRDNORM|POLLWRNORM`, `rdnorm,wrnorm`, `0`.
+    fn poll_events(&self, text: &str, col: usize) -> PResult<PollBits> {
+        let names: Vec<&str> = PollBits::NAMES.iter().map(|(n, _)| *n).collect();
+        if text.is_empty() {
+            return Err(self.err(
+                col,
+                format!("missing poll events: expected names like {} joined with |, or 0", names.join(", ")),
+            ));
+        }
+        if text == "0" {
+            return Ok(PollBits(0));
+        }
+        let mut bits = PollBits(0);
+        let mut off = 0;
+        for piece in text.split(['|', ',']) {
+            let c = col + off;
+            off += piece.chars().count() + 1;
+            let Some(b) = PollBits::from_name(piece) else {
+                let upper = piece.to_ascii_uppercase();
+                let full = if upper.starts_with("POLL") { upper } else { format!("POLL{upper}") };
+                let hint =
+                    closest(&full, names.iter().copied()).map(|h| format!("did you mean `{h}`? ")).unwrap_or_default();
+                return Err(self.err(
+                    c,
+                    format!(
+                        "unknown poll event `{piece}`: {hint}expected one of {} (joined with |), or 0",
+                        names.join(", ")
+                    ),
+                ));
+            };
+            bits = bits | b;
+        }
+        Ok(bits)
     }
 
     fn wait(&mut self) -> PResult<(StmtKind, Option<String>)> {
@@ -1838,13 +1896,28 @@ fn event_cands(partial: &str) -> Vec<String> {
         .collect()
 }
 
+// ---- winapi-args: completion of poll's request mask ----
+fn poll_event_cands(prefix: &str, partial: &str) -> Vec<String> {
+    let (head, piece) = match partial.rfind('|') {
+        Some(i) => (&partial[..=i], &partial[i + 1..]),
+        None => ("", partial),
+    };
+    let p = piece.to_ascii_uppercase();
+    PollBits::NAMES
+        .iter()
+        .map(|(n, _)| *n)
+        .filter(|n| n.starts_with(&p) || n[4..].starts_with(&p))
+        .map(|n| format!("{prefix}{head}{n}"))
+        .collect()
+}
+
 fn code_cands(prefix: &str, partial: &str) -> Vec<String> {
     starting(partial, Code::ALL.iter().map(|c| c.name())).into_iter().map(|c| format!("{prefix}{c}")).collect()
 }
 
 fn addr_cands(partial: &str) -> Vec<String> {
     let mut all: Vec<String> = NamedTarget::ALL.iter().map(ToString::to_string).collect();
-    all.extend(["127.0.0.1:", "[::1]:", "0.0.0.0:0", "255.255.255.255:", "af_unspec", "null"].map(String::from));
+    all.extend(["127.0.0.1:", "[::1]:", "0.0.0.0:0", "255.255.255.255:", "af_unspec", "null", "af="].map(String::from));
     starting(partial, all)
 }
 
@@ -1972,7 +2045,14 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
             _ => Vec::new(),
         },
         Cmd::Select => keyed_cands(&["read=", "write=", "except=", "timeout="], args, partial, names),
-        Cmd::WsaPoll | Cmd::Epoll => match n {
+        Cmd::WsaPoll => match n {
+            0 => sock_list_cands("", partial, names),
+            _ => match partial.split_once('=') {
+                Some((k, v)) if k.eq_ignore_ascii_case("events") => poll_event_cands(&format!("{k}="), v),
+                _ => keyed_cands(&["timeout=", "events="], &args[1..], partial, names),
+            },
+        },
+        Cmd::Epoll => match n {
             0 => sock_list_cands("", partial, names),
             _ => keyed_cands(&["timeout="], &args[1..], partial, names),
         },
@@ -2367,9 +2447,9 @@ mod tests {
         );
         assert_eq!(
             call("wsapoll s,c timeout=500"),
-            Call::Poll { socks: vec![name("s"), name("c")], timeout: Some(Duration::from_millis(500)) }
+            Call::Poll { socks: vec![name("s"), name("c")], timeout: Some(Duration::from_millis(500)), events: None }
         );
-        assert_eq!(call("poll s"), Call::Poll { socks: vec![name("s")], timeout: None });
+        assert_eq!(call("poll s"), Call::Poll { socks: vec![name("s")], timeout: None, events: None });
     }
 
     #[test]
@@ -2915,5 +2995,51 @@ send c \"oops
         assert_eq!(completions("after 300 closesocket ", &n), ["s"]);
         assert_eq!(completions("link ", &n), ["down", "up"]);
         assert_eq!(completions("firewall ", &n), ["drop", "clear"]);
+    }
+
+    // ---- winapi-args: poll's request mask and af=N ----
+    #[test]
+    fn poll_events_and_family_numbers() {
+        let s = SockRef::Name("s".into());
+        assert_eq!(
+            call("poll s events=POLLRDNORM|wrnorm timeout=0"),
+            Call::Poll {
+                socks: vec![s.clone()],
+                timeout: Some(Duration::ZERO),
+                events: Some(PollBits::RDNORM | PollBits::WRNORM)
+            }
+        );
+        assert_eq!(
+            call("wsapoll s timeout=5 events=0"),
+            Call::Poll { socks: vec![s.clone()], timeout: Some(Duration::from_millis(5)), events: Some(PollBits(0)) }
+        );
+        let e = error("poll s events=POLLRDNROM");
+        assert!(e.message.contains("did you mean `POLLRDNORM`"), "{e}");
+        assert_eq!(e.col, 15, "{e}");
+        assert!(error("poll s events=POLLIN events=POLLOUT").message.contains("unexpected"));
+        assert!(error("epoll s events=POLLIN").message.contains("expected timeout=MS"));
+        assert_eq!(
+            call("connect s af=57005"),
+            Call::Connect {
+                sock: s.clone(),
+                addr: SockAddrArg { kind: AddrKind::Family(57005), len: None },
+                api: ConnectApi::Connect
+            }
+        );
+        assert_eq!(
+            call("bind s af=9999 namelen=28"),
+            Call::Bind { sock: s, addr: SockAddrArg { kind: AddrKind::Family(9999), len: Some(28) } }
+        );
+        let e = error("bind s af=2");
+        assert!(e.message.contains("from 64 to 65535"), "{e}");
+        assert!(error("bind s af=70000").message.contains("bad address family"));
+        let n = names(&["s"]);
+        assert_eq!(completions("poll s ", &n), ["timeout=", "events="]);
+        assert_eq!(completions("poll s events=POLLWR", &n), ["events=POLLWRNORM", "events=POLLWRBAND"]);
+        assert_eq!(
+            completions("poll s events=POLLIN|rd", &n),
+            ["events=POLLIN|POLLRDNORM", "events=POLLIN|POLLRDBAND", "events=POLLIN|POLLRDHUP"]
+        );
+        assert!(completions("connect s a", &n).contains(&"af=".to_string()));
     }
 }

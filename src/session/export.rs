@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use std::io::{self, BufRead, Write};
 
 use crate::core::call::{
-    AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, Proto, SockAddrArg, SockOpt, SockRef,
+    AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, PollBits, Proto, SockAddrArg, SockOpt, SockRef,
 };
 use crate::core::codes::{Code, Platform};
 use crate::core::compare::{Mark, compare};
@@ -542,7 +542,7 @@ fn posix_passable(call: &Call) -> bool {
         Call::Select { read, write, except, timeout } => {
             read.iter().chain(write).chain(except).all(|r| fits(r) && in_set(r)) && time(timeout)
         }
-        Call::Poll { socks, timeout } | Call::Epoll { socks, timeout } => socks.iter().all(fits) && time(timeout),
+        Call::Poll { socks, timeout, .. } | Call::Epoll { socks, timeout } => socks.iter().all(fits) && time(timeout),
         Call::Alarm { after } => unparse::millis(*after).is_ok(),
         c => c.sock().is_none_or(fits),
     }
@@ -774,8 +774,10 @@ static UNUSED void print_epoll(const char *name, unsigned re) {
 /* poll(2) bits as socklab names them. */
 static UNUSED void print_revents(const char *name, short re) {
     static const struct { short bit; const char *name; } names[] = {
-        {POLLIN, "POLLIN"}, {POLLOUT, "POLLOUT"}, {POLLERR, "POLLERR"},
-        {POLLHUP, "POLLHUP"}, {POLLNVAL, "POLLNVAL"}, {POLLRDHUP, "POLLRDHUP"},
+        {POLLIN, "POLLIN"}, {POLLRDNORM, "POLLRDNORM"}, {POLLPRI, "POLLPRI"},
+        {POLLOUT, "POLLOUT"}, {POLLWRNORM, "POLLWRNORM"}, {POLLWRBAND, "POLLWRBAND"},
+        {POLLERR, "POLLERR"}, {POLLHUP, "POLLHUP"}, {POLLNVAL, "POLLNVAL"},
+        {POLLRDHUP, "POLLRDHUP"}, {POLLRDBAND, "POLLRDBAND"},
     };
     int first = 1;
     printf("%s=", name);
@@ -1077,6 +1079,9 @@ impl<'h> CGen<'h> {
             AddrKind::Target(t) => format!("sl = mkaddr({}, {af}, &ss);", self.target_var(*t, fam)),
             AddrKind::Unspec => "memset(&ss, 0, sizeof ss);\n        ss.ss_family = AF_UNSPEC;\n        sl = (socklen_t)sizeof(ss.ss_family);".into(),
             AddrKind::Null => "memset(&ss, 0, sizeof ss);\n        sl = 0;".into(),
+            AddrKind::Family(n) => {
+                format!("memset(&ss, 0, sizeof ss);\n        ss.ss_family = {n}; /* no system's family */\n        sl = 16;")
+            }
         };
         if let Some(l) = arg.len {
             let _ = write!(code, "\n        sl = (socklen_t){l};");
@@ -1444,7 +1449,8 @@ impl<'h> CGen<'h> {
                     }
                 }
             }
-            Call::Poll { socks, timeout } => {
+            Call::Poll { socks, timeout, events } => {
+                let mask = events.map_or("POLLIN | POLLPRI | POLLOUT | POLLRDHUP".to_string(), c_poll_mask);
                 let mut code = format!("struct pollfd p[{}];\n", socks.len().max(1));
                 let mut names = Vec::new();
                 for (i, r) in socks.iter().enumerate() {
@@ -1452,7 +1458,7 @@ impl<'h> CGen<'h> {
                         Ok((x, _, _)) => {
                             let _ = writeln!(
                                 code,
-                                "        p[{i}].fd = {x};\n        p[{i}].events = POLLIN | POLLPRI | POLLOUT | POLLRDHUP;\n        p[{i}].revents = 0;"
+                                "        p[{i}].fd = {x};\n        p[{i}].events = {mask};\n        p[{i}].revents = 0;"
                             );
                             names.push(visible(&r.to_string()).into_owned());
                         }
@@ -1802,7 +1808,8 @@ impl<'h> CGen<'h> {
                     }
                 }
             }
-            Call::Poll { socks, timeout } => {
+            Call::Poll { socks, timeout, events } => {
+                let mask = events.map_or("POLLRDNORM | POLLWRNORM".to_string(), c_poll_mask);
                 let mut code = format!("WSAPOLLFD p[{}];\n", socks.len().max(1));
                 let mut names = Vec::new();
                 for (i, r) in socks.iter().enumerate() {
@@ -1810,7 +1817,7 @@ impl<'h> CGen<'h> {
                         Ok((x, _, _)) => {
                             let _ = writeln!(
                                 code,
-                                "        p[{i}].fd = {x};\n        p[{i}].events = POLLRDNORM | POLLWRNORM;\n        p[{i}].revents = 0;"
+                                "        p[{i}].fd = {x};\n        p[{i}].events = {mask};\n        p[{i}].revents = 0;"
                             );
                             names.push(visible(&r.to_string()).into_owned());
                         }
@@ -1962,4 +1969,19 @@ mod tests {
         assert_eq!(fd_expr(FdEvents::CONNECT | FdEvents::READ), "FD_READ | FD_CONNECT");
         assert_eq!(fd_expr(FdEvents::empty()), "0");
     }
+}
+
+// ---- winapi-args: poll's request mask in C ----
+/// `events=` as a C expression: the names joined with `|` (each header defines its own
+/// values; winsock2.h has no POLLRDHUP, whose Linux value is written as a number there).
+fn c_poll_mask(m: PollBits) -> String {
+    if m.is_empty() {
+        return "0".into();
+    }
+    PollBits::NAMES
+        .iter()
+        .filter(|(_, b)| m.contains(*b))
+        .map(|(n, b)| if *n == "POLLRDHUP" { format!("(short)0x{:x} /* POLLRDHUP */", b.0) } else { (*n).to_string() })
+        .collect::<Vec<_>>()
+        .join(" | ")
 }

@@ -87,6 +87,19 @@ impl Host {
                 None => return Err(Out::err(r::ADDR_FAMILY, p.pick(Code::EAFNOSUPPORT, Code::WSAEAFNOSUPPORT))),
             },
             AddrKind::Inet(a) => *a,
+            AddrKind::Family(_) => {
+                // af=N: namelen against the socket's own structure first (linux: 16, or 24 for
+                // a v6 socket; Winsock: 16 or 28), then the family (rule addr.af-number).
+                let need = match (s.family, p.winsock) {
+                    (Family::V4, _) => 16,
+                    (Family::V6, false) => 24,
+                    (Family::V6, true) => 28,
+                };
+                if len < need || (!p.winsock && len > 128) {
+                    return inval(r::ADDR_SHORT);
+                }
+                return Err(Out::err(r::AF_NUMBER, p.pick(Code::EAFNOSUPPORT, Code::WSAEAFNOSUPPORT)));
+            }
         };
         if !p.winsock && len > 128 {
             return inval(r::ADDR_SHORT); // 8e: longer than sockaddr_storage

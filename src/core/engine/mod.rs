@@ -580,7 +580,7 @@ impl Host {
                 self.sock(sock).map(|i| self.connect(i, addr, api, facts)).map_err(|e| as_api(api, e))
             }
             Call::Select { read, write, except, timeout } => Ok(self.select(read, write, except, *timeout, facts)),
-            Call::Poll { socks, timeout } => Ok(self.poll(socks, *timeout, facts)),
+            Call::Poll { socks, timeout, events } => Ok(self.poll(socks, *timeout, *events, facts)),
             Call::Epoll { socks, timeout } => Ok(self.epoll(socks, *timeout, facts)),
             Call::WsaEventSelect { sock, events } => self.sock(sock).map(|i| self.event_select(i, *events, false)),
             Call::WsaAsyncSelect { sock, events } => self.sock(sock).map(|i| self.event_select(i, *events, true)),

@@ -289,6 +289,7 @@ impl WinsockAgent {
             }
             AddrKind::Unspec => return Ok(format!("unspec {}", len_word(arg.len))),
             AddrKind::Null => return Ok(format!("null {}", arg.len.unwrap_or(0))),
+            AddrKind::Family(n) => return Ok(format!("af:{n} {}", len_word(arg.len))),
         };
         if outbound && !allowed_destination(inet.ip()) {
             return Err(not_performed(
@@ -396,9 +397,13 @@ impl WinsockAgent {
                     RetKind::Int,
                 )
             }
-            Call::Poll { socks, timeout } => {
+            Call::Poll { socks, timeout, events } => {
                 let ms = wait_ms(*timeout);
-                (format!("poll {ms} {}", self.list(socks)?), Duration::from_millis(ms), RetKind::Int)
+                let mut req = format!("poll {ms} {}", self.list(socks)?);
+                if let Some(m) = events {
+                    req.push_str(&format!(" {}", m.to_winsock()));
+                }
+                (req, Duration::from_millis(ms), RetKind::Int)
             }
             Call::Epoll { .. } => return Err(not_performed("Windows has no epoll")),
             Call::WsaEventSelect { sock, events } => {

@@ -327,6 +327,9 @@ impl LiveKernel {
                 });
             }
             AddrKind::Null => return Ok(raw::SockAddrArg::Null { len: arg.len.unwrap_or(0) }),
+            AddrKind::Family(n) => {
+                return Ok(raw::SockAddrArg::Family { family: *n, len: arg.len.unwrap_or(16) });
+            }
         };
         if outbound && !allowed_destination(inet.ip()) {
             return Err(not_performed(
@@ -463,6 +466,10 @@ impl LiveKernel {
                     raw::SockAddrArg::Inet(a) if allowed_destination(a.ip()) => {
                         done(s.bind(a).map(|_| Value::None), Ret::Int(0))
                     }
+                    // No address at all: a family no system has, a NULL pointer.
+                    a @ (raw::SockAddrArg::Family { .. } | raw::SockAddrArg::Null { .. }) => {
+                        done(s.bind_raw(&a).map(|_| Value::None), Ret::Int(0))
+                    }
                     _ => not_performed("socklab binds live sockets to loopback or wildcard addresses only"),
                 }
             }
@@ -598,10 +605,12 @@ impl LiveKernel {
                     Err(e) => performed(Err(e), Ret::Int(0), clock.elapsed()),
                 }
             }
-            Call::Poll { socks, timeout } => {
+            Call::Poll { socks, timeout, events } => {
                 let fds = self.fds(socks)?;
-                // As the probe asks: POLLIN|POLLPRI|POLLOUT|POLLRDHUP (RDHUP only comes when asked).
-                let req: Vec<(raw::Fd, PollBits)> = fds.iter().map(|(_, f)| (*f, PollBits::DEFAULT_INTEREST)).collect();
+                // As the probe asks: POLLIN|POLLPRI|POLLOUT|POLLRDHUP (RDHUP only comes when asked),
+                // or the script's mask (`events=`: the bits are Linux's own).
+                let interest = events.map_or(PollBits::DEFAULT_INTEREST, |m| PollBits(m.0));
+                let req: Vec<(raw::Fd, PollBits)> = fds.iter().map(|(_, f)| (*f, interest)).collect();
                 let ready = |b: &Vec<PollBits>| b.iter().any(|x| !x.is_empty());
                 match sliced(wait_ms(*timeout), &self.cancel, ready, |t| readiness::poll(&req, t)) {
                     Ok(bits) => {

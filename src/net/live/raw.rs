@@ -281,6 +281,8 @@ pub enum SockAddrArg {
     /// A pointer to unmapped memory (address 8) with this addrlen (8h: `EFAULT`). The kernel
     /// checks the pointer; nothing on the Rust side reads it.
     Unmapped { len: u32 },
+    /// A zero-filled structure of this addrlen whose `sa_family` is this number (`af=N`).
+    Family { family: u16, len: u32 },
 }
 
 /// Room for the longest address any test passes (`Truncated(_, 129)` needs more than
@@ -331,6 +333,10 @@ impl SockAddrArg {
                 raw.len = *len;
                 raw.bogus_ptr = Some(8);
             }
+            Self::Family { family, len } => {
+                raw.len = (*len).min(ADDR_BUF_LEN as u32);
+                sys::set_sa_family(&mut raw.buf.0, *family);
+            }
         }
         raw
     }
@@ -354,6 +360,7 @@ impl fmt::Display for SockAddrArg {
             Self::Truncated(a, len) => write!(f, "{a} with addrlen={len}"),
             Self::Null { len } => write!(f, "NULL (len {len})"),
             Self::Unmapped { len } => write!(f, "unmapped pointer (len {len})"),
+            Self::Family { family, len } => write!(f, "sa_family={family} (len {len})"),
         }
     }
 }
@@ -523,6 +530,12 @@ impl RawSocket {
     /// [`RawSocket::connect_blocking_interruptible`] to run it off the caller's thread).
     pub fn connect(&self, addr: &SockAddrArg) -> Result<(), Errno> {
         connect_fd(self.fd(), addr)
+    }
+
+    /// `bind(2)` with a raw address: an arbitrary family ([`SockAddrArg::Family`]) or a NULL
+    /// pointer, which bind no address.
+    pub fn bind_raw(&self, addr: &SockAddrArg) -> Result<(), Errno> {
+        sys::bind_raw(self.fd(), &addr.encode())
     }
 
     /// A blocking `connect(2)` run on its own thread, which [`BlockingConnect::interrupt`] can

@@ -174,6 +174,16 @@ pub fn connect(fd: Fd, addr: &RawAddr) -> Result<(), Errno> {
     check(unsafe { libc::connect(fd, ptr, addr.len) }).map(drop)
 }
 
+/// `bind(2)` with a raw `(addr, addrlen)` pair (an arbitrary family, a NULL pointer).
+pub fn bind_raw(fd: Fd, addr: &RawAddr) -> Result<(), Errno> {
+    let ptr: *const libc::sockaddr = match addr.bogus_ptr {
+        Some(p) => p as *const libc::sockaddr,
+        None => addr.buf.0.as_ptr().cast(),
+    };
+    // SAFETY: as in `connect`: our buffer, or a bogus pointer only the kernel examines.
+    check(unsafe { libc::bind(fd, ptr, addr.len) }).map(drop)
+}
+
 fn opt_level_name(opt: SockOpt) -> (libc::c_int, libc::c_int) {
     match opt {
         SockOpt::Broadcast => (libc::SOL_SOCKET, libc::SO_BROADCAST),

@@ -134,6 +134,11 @@ pub fn connect(_fd: Fd, _addr: &RawAddr) -> Result<(), Errno> {
 }
 
 /// Not yet implemented on Windows.
+pub fn bind_raw(_fd: Fd, _addr: &RawAddr) -> Result<(), Errno> {
+    Err(Errno::UNSUPPORTED)
+}
+
+/// Not yet implemented on Windows.
 pub fn setsockopt(_fd: Fd, _opt: SockOpt, _value: OptValue) -> Result<(), Errno> {
     Err(Errno::UNSUPPORTED)
 }
