@@ -354,10 +354,10 @@ rules! {
     // ---- winapi-args rules ----
     POLL_EVENTS = "poll.events", [WS],
         "poll / WSAPoll with a request mask (events=): linux reports only the asked bits (POLLRDNORM beside POLLIN, POLLWRNORM beside POLLOUT, POLLWRBAND too for UDP) plus POLLERR, POLLHUP and POLLNVAL, which are always reported; Winsock accepts only POLLRDNORM, POLLRDBAND and POLLWRNORM (POLLIN, POLLOUT): any other bit, POLLPRI and POLLERR included, fails with WSAEINVAL; POLLERR, POLLHUP and POLLNVAL are reported unasked.",
-        "poll(2) https://man7.org/linux/man-pages/man2/poll.2.html, judged by the kernel in tests/live_args.rs (poll_events_mask); WSAPoll reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-wsapoll; Wine dlls/ws2_32/tests/sock.c test_WSAPoll (invalid_flags: WSAEINVAL on Windows, todo_wine; a listener asked POLLRDBAND|POLLWRNORM answers 0; asked 0 after the peer closed: POLLHUP)";
+        "poll(2) https://man7.org/linux/man-pages/man2/poll.2.html, judged by the kernel live in tests/scenarios/24_poll_events.lab; WSAPoll reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-wsapoll; Wine dlls/ws2_32/tests/sock.c test_WSAPoll (invalid_flags: WSAEINVAL on Windows, todo_wine; a listener asked POLLRDBAND|POLLWRNORM answers 0; asked 0 after the peer closed: POLLHUP)";
     AF_NUMBER = "addr.af-number", [],
         "An address family number no system implements (af=N), in socket() or in the structure given to bind/connect/sendto: EAFNOSUPPORT / WSAEAFNOSUPPORT (linux checks namelen first: a structure shorter than its socket's sockaddr is EINVAL).",
-        "socket(2) https://man7.org/linux/man-pages/man2/socket.2.html, judged by the kernel in tests/live_args.rs (af_number); Wine dlls/ws2_32/tests/sock.c test_WSASocket (family 0xdead: WSAEAFNOSUPPORT), test_bind (sa_family 0xdead: WSAEAFNOSUPPORT)";
+        "socket(2) https://man7.org/linux/man-pages/man2/socket.2.html, judged by the kernel live in tests/scenarios/25_af_number.lab; Wine dlls/ws2_32/tests/sock.c test_WSASocket (family 0xdead: WSAEAFNOSUPPORT), test_bind (sa_family 0xdead: WSAEAFNOSUPPORT); connect and sendto reference pages learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect, learn.microsoft.com/windows/win32/api/winsock/nf-winsock-sendto (WSAEAFNOSUPPORT; Wine answers connect otherwise: tests/wine/departures.toml)";
     // ---- end winapi-args rules ----
     CLOSE = "close", [],
         "closesocket / close releases the descriptor; later calls answer EBADF / WSAENOTSOCK; the peer sees the end of stream.",
