@@ -803,3 +803,19 @@ fn windows_bind_conflicts_follow_test_reuseaddr() {
         call(&mut h, Call::SetSockOpt { sock: name("s"), opt: SockOpt::SO_EXCLUSIVEADDRUSE, value: 1, optlen: None });
     assert_eq!(a.ret, Ret::NotApplicable);
 }
+
+// ---- winapi-args: WSAEnumNetworkEvents' whole iErrorCode array ----
+
+#[test]
+fn enum_network_events_shows_all_ten_error_entries() {
+    // test_WSAEnumNetworkEvents: entries of events not reported are not written.
+    let mut h = host_with_socket(Windows, true);
+    call(&mut h, Call::WsaEventSelect { sock: name("s"), events: FdEvents::CONNECT | FdEvents::WRITE });
+    let _ = connect(&mut h, "s", target(NamedTarget::Refuse));
+    h.advance(Duration::from_secs(5), &NET);
+    let a = call(&mut h, Call::WsaEnumNetworkEvents { sock: name("s") });
+    let note = a.note.expect("the array is shown");
+    assert!(note.starts_with("iErrorCode[10] = {-, -, -, -, 10061, -, -, -, -, -}"), "{note}");
+    let again = call(&mut h, Call::WsaEnumNetworkEvents { sock: name("s") });
+    assert!(again.note.expect("shown").starts_with("iErrorCode[10] = {-, -, -, -, -, -, -, -, -, -}"));
+}

@@ -252,8 +252,8 @@ rules! {
         "WSAAsyncSelect makes the socket nonblocking and posts a window message per event (lParam: event and error).",
         "WSAConnect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-wsaconnect; WSAAsyncSelect reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-wsaasyncselect";
     ENUM_EVENTS = "wsaenumnetworkevents", [],
-        "WSAEnumNetworkEvents returns the recorded events with their error codes and clears the record.",
-        "WSAEnumNetworkEvents function (winsock2.h) reference page on learn.microsoft.com";
+        "WSAEnumNetworkEvents returns the recorded events with their error codes and clears the record. Its iErrorCode array has FD_MAX_EVENTS (10) entries in FD_ bit order; only the entries of reported events are written, the others keep the caller's values (shown as - in the answer's note).",
+        "WSAEnumNetworkEvents function (winsock2.h) reference page on learn.microsoft.com; Wine dlls/ws2_32/tests/sock.c test_WSAEnumNetworkEvents (entries of events not reported keep 0xABABABAB)";
     EVENTS_LINUX = "events.linux", [],
         "linux: no WSAEventSelect, WSAAsyncSelect or WSAEnumNetworkEvents; the closest is epoll.",
         "epoll(7) https://man7.org/linux/man-pages/man7/epoll.7.html";
