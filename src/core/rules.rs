@@ -234,8 +234,8 @@ rules! {
         "linux: a UDP socket connected to port 0 answers ENOTCONN to getpeername, yet send delivers to port 0.",
         "row_5e in tests/live_udp.rs";
     SELECT = "select", [],
-        "select: success shows in writefds on both; a failed connect is readable+writable on linux but only in exceptfds on Winsock. A never-connected linux socket is readable and writable.",
-        "row_2d, row_3a_3b_3c in tests/live_tcp.rs; row_1e in tests/live_sockopts.rs; connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect; reactphp/event-loop PR #208";
+        "select: success shows in writefds on both; a failed connect is readable+writable on linux but only in exceptfds on Winsock. A never-connected linux socket is readable and writable. The timeval after the call: linux writes back the time not slept, Winsock leaves it as given (shown in a note).",
+        "row_2d, row_3a_3b_3c in tests/live_tcp.rs; row_1e in tests/live_sockopts.rs; select_writes_back_the_time_not_slept in tests/live_args.rs; connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect; reactphp/event-loop PR #208; select reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-select (const TIMEVAL *timeout); Wine dlls/ws2_32/tests/sock.c test_select (\"select timeout should not have changed\")";
     SELECT_EMPTY = "select.empty", [],
         "Winsock: select with all three sets empty fails with WSAEINVAL.",
         "select reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-select; openpbs/openpbs PR #571";

@@ -144,12 +144,18 @@ impl Host {
                 || es.iter().any(|&i| h.select_ready(i).2)
         };
         let limit = timeout.unwrap_or(BLOCK_LIMIT);
+        let started = self.now;
         let met = self.block_until(limit, facts, any);
+        let waited = self.now.saturating_sub(started);
         let (a, b, c) = sets(self);
         let n = (a.len() + b.len() + c.len()) as i64;
         let mut out = Out { ret: Ret::Int(n), ..Out::val(r::SELECT, Value::Select { read: a, write: b, except: c }) };
         if !met && timeout.is_none() {
             out = out.note("nothing became ready within a day of virtual time: a real select would still be waiting");
+        }
+        // A zero timeout reads zero after the call everywhere: nothing to show.
+        if let Some(t) = timeout.filter(|t| !t.is_zero()) {
+            out = out.note(select_timeout_after(p.winsock, t, waited));
         }
         out
     }
@@ -212,6 +218,20 @@ impl Host {
             v => v,
         };
         Out { rule: r::EPOLL, value, note: None, ..out }
+    }
+}
+
+// ---- winapi-args: select's timeval after the call ----
+/// What the `timeout` structure holds when select returns. linux writes back the time not slept
+/// (select(2), NOTES; tests/live_args.rs select_writes_back_the_time_not_slept); Winsock's
+/// select takes a `const TIMEVAL *` and leaves it as given (Wine test_select: "select timeout
+/// should not have changed").
+fn select_timeout_after(winsock: bool, timeout: Duration, waited: Duration) -> String {
+    if winsock {
+        format!("timeout after the call: unchanged, {} ms (Winsock does not write it)", timeout.as_millis())
+    } else {
+        let left = timeout.saturating_sub(waited);
+        format!("timeout after the call: {} ms, the time not slept (linux writes it back)", left.as_millis())
     }
 }
 

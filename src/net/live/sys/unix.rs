@@ -506,7 +506,8 @@ pub fn select(read: &[Fd], write: &[Fd], except: &[Fd], timeout_ms: u32) -> Resu
         }
         out
     };
-    Ok(SelectAnswer { read: collect(read, &r), write: collect(write, &w), except: collect(except, &e) })
+    let timeout_left = Duration::from_secs(tv.tv_sec.max(0) as u64) + Duration::from_micros(tv.tv_usec.max(0) as u64);
+    Ok(SelectAnswer { read: collect(read, &r), write: collect(write, &w), except: collect(except, &e), timeout_left })
 }
 
 /// `poll(2)`.
