@@ -5,7 +5,7 @@
  * Protocol (one request per line on stdin, one JSON object per line on stdout):
  *
  *   startup MAJOR MINOR           cleanup
- *   socket NAME tcp|udp v4|v6     fionbio NAME 0|1
+ *   socket NAME tcp|udp v4|v6|af:N fionbio NAME 0|1
  *   setsockopt NAME OPTION VALUE  getsockopt NAME OPTION
  *   bind NAME ADDR LEN            listen NAME BACKLOG
  *   accept NAME NEW LIMIT_MS      connect NAME ADDR LEN
@@ -561,7 +561,8 @@ static void handle_line(char *line)
     } else if (strcmp(w[0], "socket") == 0) {
         SOCKET s;
         ARGS(4);
-        s = socket(strcmp(w[3], "v6") == 0 ? AF_INET6 : AF_INET,
+        /* winapi-args: `af:N` is an arbitrary family number */
+        s = socket(strncmp(w[3], "af:", 3) == 0 ? atoi(w[3] + 3) : strcmp(w[3], "v6") == 0 ? AF_INET6 : AF_INET,
                    strcmp(w[2], "udp") == 0 ? SOCK_DGRAM : SOCK_STREAM,
                    strcmp(w[2], "udp") == 0 ? IPPROTO_UDP : IPPROTO_TCP);
         err = WSAGetLastError();

@@ -159,6 +159,7 @@ fn line(runnable: bool) -> BoxedStrategy<String> {
         wait,
         alarm.prop_map(|ms| format!("alarm {ms}")),
         Just("wsastartup 1.1".to_string()),
+        Just("socket udp af=57005".to_string()),
     ]
     .boxed()
 }

@@ -591,6 +591,9 @@ pub enum Call {
     /// `firewall drop IP`: a local rule drops every packet this host sends to IP (`None`:
     /// `firewall clear` removes every rule). A change of the world, not an API call.
     Firewall { drop: Option<std::net::IpAddr> },
+    /// `socket tcp|udp af=N`: `socket(N, type, 0)` with an address family number no system
+    /// implements (64 and up); it fails, and `name` then names no socket.
+    SocketAf { proto: Proto, af: u16, name: String },
 }
 
 impl Call {
@@ -628,6 +631,7 @@ impl Call {
             Call::Link { .. } => "link",
             Call::PortRange { .. } => "portrange",
             Call::Firewall { .. } => "firewall",
+            Call::SocketAf { .. } => "socket",
         }
     }
 
@@ -663,7 +667,8 @@ impl Call {
             | Call::Pipe { .. }
             | Call::Link { .. }
             | Call::PortRange { .. }
-            | Call::Firewall { .. } => None,
+            | Call::Firewall { .. }
+            | Call::SocketAf { .. } => None,
         }
     }
 }

@@ -143,6 +143,7 @@ pub fn try_it(code: Code) -> &'static [&'static str] {
             "(no free ephemeral port for a third connection to the same destination: linux EADDRNOTAVAIL, Winsock WSAENOBUFS; tests/scenarios/21_port_exhaustion.lab)",
         ],
         EAFNOSUPPORT | WSAEAFNOSUPPORT => &[
+            "socket tcp af=57005 as bad",
             "socket tcp as t",
             "bind t af=57005",
             "connect t af=57005",

@@ -300,7 +300,7 @@ const fn cmd(word: &'static str, cmd: Cmd, usage: &'static str) -> CmdInfo {
 const COMMANDS: &[CmdInfo] = &[
     cmd("wsastartup", Cmd::WsaStartup, "wsastartup [MAJOR.MINOR]"),
     cmd("wsacleanup", Cmd::WsaCleanup, "wsacleanup"),
-    cmd("socket", Cmd::Socket, "socket tcp|udp [v4|v6] [as NAME]"),
+    cmd("socket", Cmd::Socket, "socket tcp|udp [v4|v6|af=N] [as NAME]"),
     cmd("link", Cmd::Link, "link down|up (the host's interface goes down or comes back)"),
     cmd("portrange", Cmd::PortRange, "portrange LO HI (the ephemeral port range)"),
     cmd("firewall", Cmd::Firewall, "firewall drop IP | firewall clear (a local rule on outgoing packets)"),
@@ -1303,7 +1303,29 @@ impl Parser<'_> {
                 return Err(self.err(t.col, format!("unknown protocol `{}`: expected tcp or udp", t.text)));
             }
         };
-        let family = if self.take_word(&["v4", "ipv4", "af_inet"]).is_some() {
+        // ---- winapi-args: `af=N`, a family number no system implements ----
+        let af = match self.peek().cloned() {
+            Some(t) if t.key_value().is_some_and(|(k, _, _)| k.eq_ignore_ascii_case("af")) => {
+                self.next_tok();
+                let (_, v, c) = t.key_value().expect("checked");
+                match v.parse::<u16>() {
+                    Ok(n) if n >= 64 => Some(n),
+                    _ => {
+                        return Err(self.err(
+                            c,
+                            format!(
+                                "bad address family `{v}`: af=N takes a number from 64 to 65535, one no system implements \
+                                 (write v4 or v6 for AF_INET/AF_INET6)"
+                            ),
+                        ));
+                    }
+                }
+            }
+            _ => None,
+        };
+        let family = if af.is_some() {
+            Family::V4
+        } else if self.take_word(&["v4", "ipv4", "af_inet"]).is_some() {
             Family::V4
         } else if self.take_word(&["v6", "ipv6", "af_inet6"]).is_some() {
             Family::V6
@@ -1315,12 +1337,15 @@ impl Parser<'_> {
             self.new_name(&t)?
         } else {
             if let Some(t) = self.peek() {
-                let expected = if self.pos == 2 { "v4, v6 or `as NAME`" } else { "`as NAME`" };
+                let expected = if self.pos == 2 { "v4, v6, af=N or `as NAME`" } else { "`as NAME`" };
                 return Err(self.err(t.col, format!("unexpected `{}`: expected {expected}", t.text)));
             }
             self.names.next_socket_name()
         };
         self.end()?;
+        if let Some(af) = af {
+            return Ok((StmtKind::Call(Call::SocketAf { proto, af, name: name.clone() }), Some(name)));
+        }
         Ok((StmtKind::Call(Call::Socket { proto, family, name: name.clone() }), Some(name)))
     }
 
@@ -1989,7 +2014,7 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
         },
         Cmd::Socket => match n {
             0 => starting(partial, ["tcp", "udp"]),
-            1 => starting(partial, ["v4", "v6", "as"]),
+            1 => starting(partial, ["v4", "v6", "af=", "as"]),
             2 if lower(1) != "as" => starting(partial, ["as"]),
             _ => Vec::new(),
         },
@@ -2656,7 +2681,7 @@ mod tests {
         at("wsacleanup 1", 12, "unexpected `1`");
         at("connect s @accept bogus", 19, "expected namelen=N");
         at("socket tcp v4 v6", 15, "expected `as NAME`");
-        at("socket tcp raw", 12, "expected v4, v6 or `as NAME`");
+        at("socket tcp raw", 12, "expected v4, v6, af=N or `as NAME`");
         at("expect ok then", 11, "unexpected `then`");
         at("wait 500 s", 10, "unexpected `s`");
     }
@@ -2836,7 +2861,7 @@ send c \"oops
         assert_eq!(completions("select read=s,c", &n), ["read=s,c1", "read=s,c2"]);
         assert_eq!(completions("select read=s ", &n), ["write=", "except=", "timeout="]);
         assert_eq!(completions("wait s ", &n), ["connected", "failed", "event"]);
-        assert_eq!(completions("socket tcp ", &n), ["v4", "v6", "as"]);
+        assert_eq!(completions("socket tcp ", &n), ["v4", "v6", "af=", "as"]);
         assert!(completions("send s # note", &n).is_empty());
     }
 
@@ -3041,5 +3066,9 @@ send c \"oops
             ["events=POLLIN|POLLRDNORM", "events=POLLIN|POLLRDBAND", "events=POLLIN|POLLRDHUP"]
         );
         assert!(completions("connect s a", &n).contains(&"af=".to_string()));
+        assert_eq!(call("socket udp af=57005 as z"), Call::SocketAf { proto: Proto::Udp, af: 57005, name: "z".into() });
+        assert!(error("socket tcp af=10 as z").message.contains("v4 or v6"));
+        assert!(error("socket tcp af=70000 v6 as z").message.contains("bad address family"));
+        assert!(completions("socket tcp ", &n).contains(&"af=".to_string()));
     }
 }

@@ -448,7 +448,7 @@ fn script(h: &Header, steps: &[Step]) -> String {
 /// The POSIX function a call is (when it has one; the C program prints a comment otherwise).
 fn posix_name(call: &Call) -> Option<&'static str> {
     Some(match call {
-        Call::Socket { .. } => "socket",
+        Call::Socket { .. } | Call::SocketAf { .. } => "socket",
         Call::Fionbio { .. } => "fcntl",
         Call::SetSockOpt { opt, .. } if posix_opt(*opt).is_some() => "setsockopt",
         Call::GetSockOpt { opt, .. } if posix_opt(*opt).is_some() => "getsockopt",
@@ -1358,7 +1358,11 @@ impl<'h> CGen<'h> {
         };
         // Calls on a socket: its expression.
         let target = match call {
-            Call::Socket { .. } | Call::Select { .. } | Call::Poll { .. } | Call::Epoll { .. } => None,
+            Call::Socket { .. }
+            | Call::SocketAf { .. }
+            | Call::Select { .. }
+            | Call::Poll { .. }
+            | Call::Epoll { .. } => None,
             _ => call.sock().map(|r| self.sock(r)),
         };
         let (s, fam, proto) = match target {
@@ -1378,6 +1382,13 @@ impl<'h> CGen<'h> {
                 let ty = if *proto == Proto::Tcp { "SOCK_STREAM" } else { "SOCK_DGRAM" };
                 format!(
                     "{id} = socket({af}, {ty}, 0);\n        int e = {id} < 0 ? errno : 0;\n        result_fd({q}, {id}, e);\n        putchar('\\n');"
+                )
+            }
+            // winapi-args: a family number no system implements; no variable is kept.
+            Call::SocketAf { proto, af, .. } => {
+                let ty = if *proto == Proto::Tcp { "SOCK_STREAM" } else { "SOCK_DGRAM" };
+                format!(
+                    "int x = socket({af}, {ty}, 0);\n        int e = x < 0 ? errno : 0;\n        result_fd({q}, x, e);\n        if (x >= 0) close(x);\n        putchar('\\n');"
                 )
             }
             Call::Fionbio { on, .. } => {
@@ -1668,6 +1679,14 @@ impl<'h> CGen<'h> {
                     if *proto == Proto::Tcp { ("SOCK_STREAM", "IPPROTO_TCP") } else { ("SOCK_DGRAM", "IPPROTO_UDP") };
                 format!(
                     "{id} = socket({af}, {ty}, {pr});\n        int e = {id} == INVALID_SOCKET ? WSAGetLastError() : 0;\n        result_sock({q}, {id}, e);\n        putchar('\\n');"
+                )
+            }
+            // winapi-args: a family number no system implements; no variable is kept.
+            Call::SocketAf { proto, af, .. } => {
+                let (ty, pr) =
+                    if *proto == Proto::Tcp { ("SOCK_STREAM", "IPPROTO_TCP") } else { ("SOCK_DGRAM", "IPPROTO_UDP") };
+                format!(
+                    "SOCKET x = socket({af}, {ty}, {pr});\n        int e = x == INVALID_SOCKET ? WSAGetLastError() : 0;\n        result_sock({q}, x, e);\n        if (x != INVALID_SOCKET) closesocket(x);\n        putchar('\\n');"
                 )
             }
             Call::Fionbio { on, .. } => {

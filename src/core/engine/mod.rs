@@ -536,7 +536,9 @@ impl Host {
         if self.p.winsock && self.started == 0 && !matches!(call, Call::WsaStartup { .. }) {
             let out = Out::err(r::NOT_INITIALISED, Code::WSANOTINITIALISED);
             return match call {
-                Call::Socket { .. } | Call::Accept { .. } => Out { ret: Ret::Handle(None), ..out },
+                Call::Socket { .. } | Call::SocketAf { .. } | Call::Accept { .. } => {
+                    Out { ret: Ret::Handle(None), ..out }
+                }
                 Call::Connect { api: ConnectApi::ConnectEx { .. }, .. } => Out { ret: Ret::Bool(false), ..out },
                 _ => out,
             };
@@ -545,6 +547,11 @@ impl Host {
             Call::WsaStartup { major, minor } => Ok(self.wsa_startup(*major, *minor)),
             Call::WsaCleanup => Ok(self.wsa_cleanup()),
             Call::Socket { proto, family, name } => Ok(self.socket(*proto, *family, name)),
+            // winapi-args: a family no system implements (rule addr.af-number).
+            Call::SocketAf { .. } => {
+                let code = self.p.pick(Code::EAFNOSUPPORT, Code::WSAEAFNOSUPPORT);
+                Ok(Out { ret: Ret::Handle(None), ..Out::err(r::AF_NUMBER, code) })
+            }
             Call::Fionbio { sock, on } => self.sock(sock).map(|i| self.fionbio(i, *on)),
             Call::SetSockOpt { sock, opt, value, optlen } => {
                 self.sock(sock).map(|i| match self.short_optlen(*opt, *optlen) {

@@ -325,6 +325,9 @@ impl WinsockAgent {
             Call::Socket { proto, family, name } => {
                 (format!("socket {name} {} {}", proto.name(), family.name()), quick, RetKind::Handle)
             }
+            Call::SocketAf { proto, af, name } => {
+                (format!("socket {name} {} af:{af}", proto.name()), quick, RetKind::Handle)
+            }
             Call::Fionbio { sock, on } => {
                 (format!("fionbio {} {}", self.name_of(sock)?, *on as u8), quick, RetKind::Int)
             }

@@ -391,6 +391,10 @@ impl LiveKernel {
                 self.alarm = Some(*after);
                 not_performed("socklab itself will interrupt the next blocking connect (a signal without SA_RESTART)")
             }
+            Call::SocketAf { proto, af, .. } => {
+                let r = raw::try_socket_family(*af, *proto == Proto::Udp);
+                done(r.map(|_| Value::None), Ret::Handle(None))
+            }
             Call::Socket { proto, family, name } => {
                 let fam = match family {
                     Family::V4 => raw::Family::V4,
@@ -674,6 +678,13 @@ impl LiveKernel {
             }
             Call::SendTo { sock, addr, data } => {
                 let a = self.addr(sock, addr, true)?;
+                if let raw::SockAddrArg::Family { .. } | raw::SockAddrArg::Null { .. } = a {
+                    // No destination at all: the kernel refuses the address itself.
+                    return Ok(match self.sock(sock)?.send_to_raw(data, &a) {
+                        Ok(n) => performed(Ok(Value::None), Ret::Int(n as i64), clock.elapsed()),
+                        Err(e) => performed(Err(e), Ret::Int(0), clock.elapsed()),
+                    });
+                }
                 let raw::SockAddrArg::Inet(to) = a else {
                     return Ok(not_performed("sendto takes a plain address here"));
                 };

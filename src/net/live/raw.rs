@@ -538,6 +538,11 @@ impl RawSocket {
         sys::bind_raw(self.fd(), &addr.encode())
     }
 
+    /// `sendto(2)` with a raw address (an arbitrary family, a NULL pointer).
+    pub fn send_to_raw(&self, data: &[u8], addr: &SockAddrArg) -> Result<usize, Errno> {
+        sys::sendto_raw(self.fd(), data, &addr.encode())
+    }
+
     /// A blocking `connect(2)` run on its own thread, which [`BlockingConnect::interrupt`] can
     /// interrupt with a signal (`SIGUSR1`, handler installed without `SA_RESTART`): the call then
     /// answers `EINTR` while the handshake carries on in the kernel (LINUX_TRUTH 13b).
@@ -691,6 +696,13 @@ impl Drop for Pipe {
             let _ = sys::close_fd(fd);
         }
     }
+}
+
+/// `socket(af, SOCK_STREAM or SOCK_DGRAM, 0)` with any family number: its error, or `Ok` (the
+/// socket is closed at once) when the system has such a family.
+pub fn try_socket_family(af: u16, udp: bool) -> Result<(), Errno> {
+    let ty = if udp { socket2::Type::DGRAM } else { socket2::Type::STREAM };
+    Socket::new(socket2::Domain::from(i32::from(af)), ty, None).map(drop).map_err(io_err)
 }
 
 pub fn connect_fd(fd: Fd, addr: &SockAddrArg) -> Result<(), Errno> {

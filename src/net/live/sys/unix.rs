@@ -184,6 +184,17 @@ pub fn bind_raw(fd: Fd, addr: &RawAddr) -> Result<(), Errno> {
     check(unsafe { libc::bind(fd, ptr, addr.len) }).map(drop)
 }
 
+/// `sendto(2)` with a raw `(addr, addrlen)` pair; the bytes sent.
+pub fn sendto_raw(fd: Fd, data: &[u8], addr: &RawAddr) -> Result<usize, Errno> {
+    let ptr: *const libc::sockaddr = match addr.bogus_ptr {
+        Some(p) => p as *const libc::sockaddr,
+        None => addr.buf.0.as_ptr().cast(),
+    };
+    // SAFETY: `data` is a live slice; the address as in `connect`.
+    let n = unsafe { libc::sendto(fd, data.as_ptr().cast::<c_void>(), data.len(), 0, ptr, addr.len) };
+    check_size(n)
+}
+
 fn opt_level_name(opt: SockOpt) -> (libc::c_int, libc::c_int) {
     match opt {
         SockOpt::Broadcast => (libc::SOL_SOCKET, libc::SO_BROADCAST),
