@@ -14,7 +14,7 @@
  *   select TIMEOUT_MS READ WRITE EXCEPT      (TIMEOUT_MS -1: no timeout; sets: a,b or -)
  *   poll TIMEOUT_MS SOCKS [MASK]             (WSAPoll with POLLRDNORM|POLLWRNORM, or MASK)
  *   eventselect NAME MASK         asyncselect NAME MASK        enum NAME
- *   getsockname NAME              getpeername NAME
+ *   getsockname NAME [null]       getpeername NAME [null]
  *   send NAME DATA                sendto NAME ADDR LEN DATA
  *   recv NAME LIMIT_MS            recvfrom NAME LIMIT_MS
  *   shutdown NAME 0|1|2           close NAME
@@ -839,6 +839,14 @@ static void handle_line(char *line)
         int len = sizeof ss;
         ARGS(2);
         memset(&ss, 0, sizeof ss);
+        /* winapi-args: an optional `null` passes a NULL name pointer (namelen 16) */
+        if (n > 2 && strcmp(w[2], "null") == 0) {
+            len = 16;
+            r = w[0][3] == 's' ? getsockname(handle(w[1]), NULL, &len) : getpeername(handle(w[1]), NULL, &len);
+            err = WSAGetLastError();
+            answer(r, r ? err : 0, now_ms() - t0, value);
+            return;
+        }
         if (w[0][3] == 's')
             r = getsockname(handle(w[1]), (struct sockaddr *)&ss, &len);
         else

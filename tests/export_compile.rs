@@ -149,6 +149,7 @@ fn line(runnable: bool) -> BoxedStrategy<String> {
         s().prop_map(|s| format!("wsaenumnetworkevents {s}")),
         s().prop_map(|s| format!("getsockname {s}")),
         s().prop_map(|s| format!("getpeername {s}")),
+        s().prop_map(|s| format!("getsockname {s} name=null")),
         (s(), text()).prop_map(|(s, t)| format!("send {s} {t}")),
         (s(), text()).prop_map(|(s, t)| format!("sendto {s} 127.0.0.1:1 {t}")),
         s().prop_map(|s| format!("recv {s}")),

@@ -594,6 +594,9 @@ pub enum Call {
     /// `socket tcp|udp af=N`: `socket(N, type, 0)` with an address family number no system
     /// implements (64 and up); it fails, and `name` then names no socket.
     SocketAf { proto: Proto, af: u16, name: String },
+    /// `getsockname NAME name=null` / `getpeername NAME name=null`: the call with a NULL
+    /// `name` pointer (and a `namelen` of 16).
+    NameNull { sock: SockRef, peer: bool },
 }
 
 impl Call {
@@ -632,6 +635,8 @@ impl Call {
             Call::PortRange { .. } => "portrange",
             Call::Firewall { .. } => "firewall",
             Call::SocketAf { .. } => "socket",
+            Call::NameNull { peer: false, .. } => "getsockname",
+            Call::NameNull { peer: true, .. } => "getpeername",
         }
     }
 
@@ -655,7 +660,8 @@ impl Call {
             | Call::Recv { sock }
             | Call::RecvFrom { sock }
             | Call::Shutdown { sock, .. }
-            | Call::Close { sock } => Some(sock),
+            | Call::Close { sock }
+            | Call::NameNull { sock, .. } => Some(sock),
             Call::WsaStartup { .. }
             | Call::WsaCleanup
             | Call::Socket { .. }

@@ -358,6 +358,12 @@ rules! {
     AF_NUMBER = "addr.af-number", [],
         "An address family number no system implements (af=N), in socket() or in the structure given to bind/connect/sendto: EAFNOSUPPORT / WSAEAFNOSUPPORT (linux checks namelen first: a structure shorter than its socket's sockaddr is EINVAL).",
         "socket(2) https://man7.org/linux/man-pages/man2/socket.2.html, judged by the kernel live in tests/scenarios/25_af_number.lab; Wine dlls/ws2_32/tests/sock.c test_WSASocket (family 0xdead: WSAEAFNOSUPPORT), test_bind (sa_family 0xdead: WSAEAFNOSUPPORT); connect and sendto reference pages learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect, learn.microsoft.com/windows/win32/api/winsock/nf-winsock-sendto (WSAEAFNOSUPPORT; Wine answers connect otherwise: tests/wine/departures.toml)";
+    NAME_NULL = "addr.name-null", [W1],
+        "getsockname / getpeername with a NULL name pointer: the socket's state is checked first (getpeername on an unconnected socket: ENOTCONN / WSAENOTCONN), then the pointer: EFAULT / WSAEFAULT (linux getsockname: EFAULT on any socket).",
+        "getsockname(2) https://man7.org/linux/man-pages/man2/getsockname.2.html, judged by the kernel live in tests/scenarios/27_null_name.lab; Wine dlls/ws2_32/tests/sock.c test_getpeername (\"Test the parameter validation order\": NULL name on an unconnected UDP socket WSAENOTCONN, on a connected one WSAEFAULT); getsockname reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-getsockname (WSAEFAULT)";
+    NAME_NULL_SOCKNAME = "addr.name-null-sockname", [WS, WI, W1],
+        "Winsock getsockname with a NULL name pointer: socklab checks the state first as getpeername does (unbound: WSAEINVAL), then the pointer (WSAEFAULT); no document or Windows test says which comes first, and Wine checks the pointer first.",
+        "by analogy with Wine dlls/ws2_32/tests/sock.c test_getpeername; tests/wine/departures.toml (unverified)";
     // ---- end winapi-args rules ----
     CLOSE = "close", [],
         "closesocket / close releases the descriptor; later calls answer EBADF / WSAENOTSOCK; the peer sees the end of stream.",

@@ -152,7 +152,8 @@ pub fn try_it(code: Code) -> &'static [&'static str] {
         EFAULT => &[
             "socket tcp as t",
             "bind t null namelen=16",
-            "(a NULL name with a non-zero namelen: linux EFAULT, EINVAL with namelen 0; Winsock WSAEFAULT; tests/scenarios/25_af_number.lab)",
+            "getsockname t name=null",
+            "(a NULL name with a non-zero namelen: linux EFAULT, EINVAL with namelen 0; Winsock WSAEFAULT; tests/scenarios/25_af_number.lab, tests/scenarios/27_null_name.lab)",
         ],
         WSAEINVAL => &[
             "socket tcp as c",

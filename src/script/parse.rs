@@ -323,8 +323,8 @@ const COMMANDS: &[CmdInfo] = &[
     cmd("wsaeventselect", Cmd::WsaEventSelect, "wsaeventselect NAME EVENTS"),
     cmd("wsaasyncselect", Cmd::WsaAsyncSelect, "wsaasyncselect NAME EVENTS"),
     cmd("wsaenumnetworkevents", Cmd::WsaEnumNetworkEvents, "wsaenumnetworkevents NAME"),
-    cmd("getsockname", Cmd::GetSockName, "getsockname NAME [namelen=N]"),
-    cmd("getpeername", Cmd::GetPeerName, "getpeername NAME [namelen=N]"),
+    cmd("getsockname", Cmd::GetSockName, "getsockname NAME [namelen=N | name=null]"),
+    cmd("getpeername", Cmd::GetPeerName, "getpeername NAME [namelen=N | name=null]"),
     cmd("send", Cmd::Send, "send NAME TEXT"),
     cmd("sendto", Cmd::SendTo, "sendto NAME ADDR TEXT"),
     cmd("recv", Cmd::Recv, "recv NAME"),
@@ -870,15 +870,28 @@ impl Parser<'_> {
                 let sock = self.sock()?;
                 self.call(Call::WsaEnumNetworkEvents { sock })
             }
-            Cmd::GetSockName => {
+            Cmd::GetSockName | Cmd::GetPeerName => {
                 let sock = self.sock()?;
+                let peer = info.cmd == Cmd::GetPeerName;
+                // winapi-args: `name=null`, a NULL name pointer.
+                if let Some(t) = self.peek().cloned() {
+                    if let Some((k, v, c)) = t.key_value().filter(|(k, _, _)| k.eq_ignore_ascii_case("name")) {
+                        let _ = k;
+                        if !v.eq_ignore_ascii_case("null") {
+                            return Err(
+                                self.err(c, format!("bad name `{v}`: only name=null (a NULL pointer) is written here"))
+                            );
+                        }
+                        self.next_tok();
+                        return self.call(Call::NameNull { sock, peer });
+                    }
+                }
                 let namelen = self.namelen_opt()?;
-                self.call(Call::GetSockName { sock, namelen })
-            }
-            Cmd::GetPeerName => {
-                let sock = self.sock()?;
-                let namelen = self.namelen_opt()?;
-                self.call(Call::GetPeerName { sock, namelen })
+                if peer {
+                    self.call(Call::GetPeerName { sock, namelen })
+                } else {
+                    self.call(Call::GetSockName { sock, namelen })
+                }
             }
             Cmd::Send => {
                 let sock = self.sock()?;
@@ -2086,6 +2099,14 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
             1 => event_cands(partial),
             _ => Vec::new(),
         },
+        // winapi-args: namelen=N or name=null after the socket.
+        Cmd::GetSockName | Cmd::GetPeerName if n >= 1 => {
+            if n == 1 {
+                starting(partial, ["namelen=", "name=null"])
+            } else {
+                Vec::new()
+            }
+        }
         Cmd::Listen
         | Cmd::WsaEnumNetworkEvents
         | Cmd::GetSockName
@@ -3070,5 +3091,8 @@ send c \"oops
         assert!(error("socket tcp af=10 as z").message.contains("v4 or v6"));
         assert!(error("socket tcp af=70000 v6 as z").message.contains("bad address family"));
         assert!(completions("socket tcp ", &n).contains(&"af=".to_string()));
+        assert_eq!(call("getpeername s name=null"), Call::NameNull { sock: SockRef::Name("s".into()), peer: true });
+        assert!(error("getsockname s name=x").message.contains("name=null"));
+        assert_eq!(completions("getsockname s ", &n), ["namelen=", "name=null"]);
     }
 }

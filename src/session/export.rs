@@ -462,7 +462,8 @@ fn posix_name(call: &Call) -> Option<&'static str> {
         Call::Select { .. } => "select",
         Call::Poll { .. } => "poll",
         Call::Epoll { .. } => "epoll_wait",
-        Call::GetSockName { .. } => "getsockname",
+        Call::GetSockName { .. } | Call::NameNull { peer: false, .. } => "getsockname",
+        Call::NameNull { peer: true, .. } => "getpeername",
         Call::GetPeerName { .. } => "getpeername",
         Call::Send { .. } => "send",
         Call::SendTo { addr, .. }
@@ -1549,6 +1550,10 @@ impl<'h> CGen<'h> {
                 "struct sockaddr_storage ss;\n        socklen_t sl = {sl};\n        memset(&ss, 0, sizeof ss);\n        long r = {fname}({s}, (struct sockaddr *)&ss, &sl);\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        if (r == 0 && (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)) {{\n            printf(\"  \");\n            print_addr(&ss);\n        }}\n        putchar('\\n');",
                 sl = namelen.map_or("sizeof ss".to_string(), |n| n.to_string())
             ),
+            // winapi-args: a NULL name pointer.
+            Call::NameNull { .. } => format!(
+                "socklen_t sl = 16;\n        long r = {fname}({s}, NULL, &sl);\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');"
+            ),
             Call::Send { data, .. } => format!(
                 "long r = send({s}, {}, {}, MSG_NOSIGNAL);\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');",
                 c_str(data),
@@ -1888,6 +1893,11 @@ impl<'h> CGen<'h> {
             Call::GetSockName { namelen, .. } | Call::GetPeerName { namelen, .. } => format!(
                 "struct sockaddr_storage ss;\n        int sl = {sl};\n        memset(&ss, 0, sizeof ss);\n        int r = {name}({s}, (struct sockaddr *)&ss, &sl);\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        if (r == 0) {{\n            printf(\"  \");\n            print_addr(&ss);\n        }}\n        putchar('\\n');",
                 sl = namelen.map_or("sizeof ss".to_string(), |n| n.to_string())
+            ),
+            // winapi-args: a NULL name pointer.
+            Call::NameNull { peer, .. } => format!(
+                "int sl = 16;\n        int r = {}({s}, NULL, &sl);\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        putchar('\\n');",
+                if *peer { "getpeername" } else { "getsockname" }
             ),
             Call::Send { data, .. } => int_result(&format!("send({s}, {}, {}, 0)", c_str(data), data.len())),
             Call::SendTo { addr, data, .. } => {

@@ -547,6 +547,15 @@ impl Host {
             Call::WsaStartup { major, minor } => Ok(self.wsa_startup(*major, *minor)),
             Call::WsaCleanup => Ok(self.wsa_cleanup()),
             Call::Socket { proto, family, name } => Ok(self.socket(*proto, *family, name)),
+            // winapi-args: a NULL name pointer: the state is checked first, then the pointer.
+            Call::NameNull { sock, peer } => self.sock(sock).map(|i| {
+                let out = if *peer { self.getpeername(i) } else { self.getsockname(i) };
+                let rule = if *peer || !self.p.winsock { r::NAME_NULL } else { r::NAME_NULL_SOCKNAME };
+                if out.error.is_some() {
+                    return Out { rule, ..out };
+                }
+                Out::err(rule, self.p.pick(Code::EFAULT, Code::WSAEFAULT))
+            }),
             // winapi-args: a family no system implements (rule addr.af-number).
             Call::SocketAf { .. } => {
                 let code = self.p.pick(Code::EAFNOSUPPORT, Code::WSAEAFNOSUPPORT);

@@ -325,6 +325,10 @@ impl WinsockAgent {
             Call::Socket { proto, family, name } => {
                 (format!("socket {name} {} {}", proto.name(), family.name()), quick, RetKind::Handle)
             }
+            Call::NameNull { sock, peer } => {
+                let verb = if *peer { "getpeername" } else { "getsockname" };
+                (format!("{verb} {} null", self.name_of(sock)?), quick, RetKind::Int)
+            }
             Call::SocketAf { proto, af, name } => {
                 (format!("socket {name} {} af:{af}", proto.name()), quick, RetKind::Handle)
             }

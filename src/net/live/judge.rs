@@ -391,6 +391,9 @@ impl LiveKernel {
                 self.alarm = Some(*after);
                 not_performed("socklab itself will interrupt the next blocking connect (a signal without SA_RESTART)")
             }
+            Call::NameNull { sock, peer } => {
+                done(self.sock(sock)?.sockname_null(*peer).map(|_| Value::None), Ret::Int(0))
+            }
             Call::SocketAf { proto, af, .. } => {
                 let r = raw::try_socket_family(*af, *proto == Proto::Udp);
                 done(r.map(|_| Value::None), Ret::Handle(None))

@@ -570,6 +570,11 @@ impl RawSocket {
         sys::sockname_len(self.fd(), peer, len)
     }
 
+    /// `getsockname(2)` / `getpeername(2)` with a NULL name pointer (namelen 16).
+    pub fn sockname_null(&self, peer: bool) -> Result<(), Errno> {
+        sys::sockname_null(self.fd(), peer)
+    }
+
     /// `setsockopt(2)` of an int option with an explicit optlen.
     pub fn setsockopt_len(&self, opt: SockOpt, value: i32, len: u32) -> Result<(), Errno> {
         sys::setsockopt_len(self.fd(), opt, value, len)

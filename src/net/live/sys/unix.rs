@@ -184,6 +184,15 @@ pub fn bind_raw(fd: Fd, addr: &RawAddr) -> Result<(), Errno> {
     check(unsafe { libc::bind(fd, ptr, addr.len) }).map(drop)
 }
 
+/// `getsockname(2)` / `getpeername(2)` with a NULL name pointer and a namelen of 16.
+pub fn sockname_null(fd: Fd, peer: bool) -> Result<(), Errno> {
+    let mut l: libc::socklen_t = 16;
+    let p = std::ptr::null_mut::<libc::sockaddr>();
+    // SAFETY: the NULL pointer is only examined by the kernel (copy_to_user fails: EFAULT).
+    let r = unsafe { if peer { libc::getpeername(fd, p, &raw mut l) } else { libc::getsockname(fd, p, &raw mut l) } };
+    check(r).map(drop)
+}
+
 /// `sendto(2)` with a raw `(addr, addrlen)` pair; the bytes sent.
 pub fn sendto_raw(fd: Fd, data: &[u8], addr: &RawAddr) -> Result<usize, Errno> {
     let ptr: *const libc::sockaddr = match addr.bogus_ptr {
