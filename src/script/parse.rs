@@ -1336,9 +1336,7 @@ impl Parser<'_> {
             }
             _ => None,
         };
-        let family = if af.is_some() {
-            Family::V4
-        } else if self.take_word(&["v4", "ipv4", "af_inet"]).is_some() {
+        let family = if af.is_some() || self.take_word(&["v4", "ipv4", "af_inet"]).is_some() {
             Family::V4
         } else if self.take_word(&["v6", "ipv6", "af_inet6"]).is_some() {
             Family::V6

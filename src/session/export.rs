@@ -1962,6 +1962,21 @@ fn fd_expr(e: FdEvents) -> String {
     if names.is_empty() { "0".into() } else { names.join(" | ") }
 }
 
+// ---- winapi-args: poll's request mask in C ----
+/// `events=` as a C expression: the names joined with `|` (each header defines its own
+/// values; winsock2.h has no POLLRDHUP, whose Linux value is written as a number there).
+fn c_poll_mask(m: PollBits) -> String {
+    if m.is_empty() {
+        return "0".into();
+    }
+    PollBits::NAMES
+        .iter()
+        .filter(|(_, b)| m.contains(*b))
+        .map(|(n, b)| if *n == "POLLRDHUP" { format!("(short)0x{:x} /* POLLRDHUP */", b.0) } else { (*n).to_string() })
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1998,19 +2013,4 @@ mod tests {
         assert_eq!(fd_expr(FdEvents::CONNECT | FdEvents::READ), "FD_READ | FD_CONNECT");
         assert_eq!(fd_expr(FdEvents::empty()), "0");
     }
-}
-
-// ---- winapi-args: poll's request mask in C ----
-/// `events=` as a C expression: the names joined with `|` (each header defines its own
-/// values; winsock2.h has no POLLRDHUP, whose Linux value is written as a number there).
-fn c_poll_mask(m: PollBits) -> String {
-    if m.is_empty() {
-        return "0".into();
-    }
-    PollBits::NAMES
-        .iter()
-        .filter(|(_, b)| m.contains(*b))
-        .map(|(n, b)| if *n == "POLLRDHUP" { format!("(short)0x{:x} /* POLLRDHUP */", b.0) } else { (*n).to_string() })
-        .collect::<Vec<_>>()
-        .join(" | ")
 }
