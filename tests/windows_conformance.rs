@@ -20,7 +20,7 @@ use socklab::session::lab::Lab;
 
 /// The suite must not shrink unnoticed: raise this as checks are added (win-b: 193 checks in
 /// the `b_` files; win-a: 155 in the `a_` files).
-const MIN_CHECKS: usize = 348;
+const MIN_CHECKS: usize = 374;
 
 fn files() -> Vec<PathBuf> {
     common::lab_files("tests/windows")
