@@ -15,6 +15,7 @@
  *   poll TIMEOUT_MS SOCKS [MASK]             (WSAPoll with POLLRDNORM|POLLWRNORM, or MASK)
  *   eventselect NAME MASK         asyncselect NAME MASK        enum NAME
  *   getsockname NAME [null]       getpeername NAME [null]
+ *   optnull NAME OPTION 1|0       (setsockopt 1 / getsockopt 0 with a NULL optval)
  *   send NAME DATA                sendto NAME ADDR LEN DATA
  *   recv NAME LIMIT_MS            recvfrom NAME LIMIT_MS
  *   shutdown NAME 0|1|2           close NAME
@@ -833,6 +834,23 @@ static void handle_line(char *line)
             }
             strcat(value, "]}");
         }
+        answer(r, r ? err : 0, now_ms() - t0, value);
+    } else if (strcmp(w[0], "optnull") == 0) {
+        /* winapi-args: setsockopt (1) or getsockopt (0) with a NULL optval, the option's length */
+        const struct opt *o;
+        int len;
+        ARGS(4);
+        o = find_opt(w[2]);
+        if (!o) {
+            skipped("Windows has no such socket option");
+            return;
+        }
+        len = o->kind == 1 ? (int)sizeof(LINGER) : (int)sizeof(int);
+        if (atoi(w[3]))
+            r = setsockopt(handle(w[1]), o->level, o->opt, NULL, len);
+        else
+            r = getsockopt(handle(w[1]), o->level, o->opt, NULL, &len);
+        err = WSAGetLastError();
         answer(r, r ? err : 0, now_ms() - t0, value);
     } else if (strcmp(w[0], "getsockname") == 0 || strcmp(w[0], "getpeername") == 0) {
         struct sockaddr_storage ss;

@@ -123,7 +123,7 @@ fn line(runnable: bool) -> BoxedStrategy<String> {
     prop_oneof![
         (s(), fionbio).prop_map(|(s, v)| format!("ioctlsocket {s} FIONBIO {v}")),
         (s(), opt.clone(), value()).prop_map(|(s, o, v)| format!("setsockopt {s} {o} {v}")),
-        (s(), opt).prop_map(|(s, o)| format!("getsockopt {s} {o}")),
+        (s(), opt.clone()).prop_map(|(s, o)| format!("getsockopt {s} {o}")),
         (s(), addr.clone()).prop_map(|(s, a)| format!("bind {s} {}", a.split(' ').next().unwrap_or_default())),
         (s(), prop_oneof![Just(i32::MIN), Just(0), Just(5), Just(i32::MAX)])
             .prop_map(|(s, b)| format!("listen {s} {b}")),
@@ -150,6 +150,7 @@ fn line(runnable: bool) -> BoxedStrategy<String> {
         s().prop_map(|s| format!("getsockname {s}")),
         s().prop_map(|s| format!("getpeername {s}")),
         s().prop_map(|s| format!("getsockname {s} name=null")),
+        (s(), opt).prop_map(|(s, o)| format!("setsockopt {s} {o} optval=null")),
         (s(), text()).prop_map(|(s, t)| format!("send {s} {t}")),
         (s(), text()).prop_map(|(s, t)| format!("sendto {s} 127.0.0.1:1 {t}")),
         s().prop_map(|s| format!("recv {s}")),

@@ -597,6 +597,9 @@ pub enum Call {
     /// `getsockname NAME name=null` / `getpeername NAME name=null`: the call with a NULL
     /// `name` pointer (and a `namelen` of 16).
     NameNull { sock: SockRef, peer: bool },
+    /// `setsockopt NAME OPTION optval=null` / `getsockopt NAME OPTION optval=null`: a NULL
+    /// `optval` with the option's own length.
+    OptNull { sock: SockRef, opt: SockOpt, set: bool },
 }
 
 impl Call {
@@ -637,6 +640,8 @@ impl Call {
             Call::SocketAf { .. } => "socket",
             Call::NameNull { peer: false, .. } => "getsockname",
             Call::NameNull { peer: true, .. } => "getpeername",
+            Call::OptNull { set: true, .. } => "setsockopt",
+            Call::OptNull { set: false, .. } => "getsockopt",
         }
     }
 
@@ -661,7 +666,8 @@ impl Call {
             | Call::RecvFrom { sock }
             | Call::Shutdown { sock, .. }
             | Call::Close { sock }
-            | Call::NameNull { sock, .. } => Some(sock),
+            | Call::NameNull { sock, .. }
+            | Call::OptNull { sock, .. } => Some(sock),
             Call::WsaStartup { .. }
             | Call::WsaCleanup
             | Call::Socket { .. }

@@ -364,6 +364,9 @@ rules! {
     NAME_NULL_SOCKNAME = "addr.name-null-sockname", [WS, WI, W1],
         "Winsock getsockname with a NULL name pointer: socklab checks the state first as getpeername does (unbound: WSAEINVAL), then the pointer (WSAEFAULT); no document or Windows test says which comes first, and Wine checks the pointer first.",
         "by analogy with Wine dlls/ws2_32/tests/sock.c test_getpeername; tests/wine/departures.toml (unverified)";
+    OPTVAL_NULL = "sockopt.optval-null", [WS, W1],
+        "setsockopt / getsockopt with a NULL optval (and the option's own length): an option the personality lacks answers as always, then EFAULT / WSAEFAULT. linux: setsockopt(IPV6_V6ONLY, NULL) reads the NULL as 0 and succeeds.",
+        "setsockopt(2) https://man7.org/linux/man-pages/man2/setsockopt.2.html, judged by the kernel live in tests/scenarios/28_null_optval.lab; Wine dlls/ws2_32/tests/sock.c test_set_getsockopt (setsockopt SO_LINGER and SO_DONTLINGER with NULL: WSAEFAULT, any length; getsockopt SO_PROTOCOL_INFOA into a NULL buffer: WSAEFAULT); setsockopt and getsockopt reference pages (WSAEFAULT: optval not in the user address space)";
     // ---- end winapi-args rules ----
     CLOSE = "close", [],
         "closesocket / close releases the descriptor; later calls answer EBADF / WSAENOTSOCK; the peer sees the end of stream.",

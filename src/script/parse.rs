@@ -308,8 +308,8 @@ const COMMANDS: &[CmdInfo] = &[
     cmd("ioctlsocket", Cmd::Ioctlsocket, "ioctlsocket NAME FIONBIO 1|0"),
     cmd("nonblock", Cmd::Nonblock, "nonblock NAME [on|off]"),
     cmd("fionbio", Cmd::Fionbio, "fionbio NAME 1|0"),
-    cmd("setsockopt", Cmd::SetSockOpt, "setsockopt NAME OPTION [VALUE] [optlen=N]"),
-    cmd("getsockopt", Cmd::GetSockOpt, "getsockopt NAME OPTION [optlen=N]"),
+    cmd("setsockopt", Cmd::SetSockOpt, "setsockopt NAME OPTION [VALUE] [optlen=N] | optval=null"),
+    cmd("getsockopt", Cmd::GetSockOpt, "getsockopt NAME OPTION [optlen=N] | optval=null"),
     cmd("bind", Cmd::Bind, "bind NAME ADDR [namelen=N]"),
     cmd("listen", Cmd::Listen, "listen NAME [BACKLOG]"),
     cmd("accept", Cmd::Accept, "accept NAME [as NEWNAME]"),
@@ -783,6 +783,9 @@ impl Parser<'_> {
             Cmd::SetSockOpt => {
                 let sock = self.sock()?;
                 let opt = self.sockopt()?;
+                if self.optval_null()? {
+                    return self.call(Call::OptNull { sock, opt, set: true });
+                }
                 let value = match self.peek().cloned() {
                     Some(v) if v.key_value().is_none() => {
                         self.next_tok();
@@ -796,6 +799,9 @@ impl Parser<'_> {
             Cmd::GetSockOpt => {
                 let sock = self.sock()?;
                 let opt = self.sockopt()?;
+                if self.optval_null()? {
+                    return self.call(Call::OptNull { sock, opt, set: false });
+                }
                 let optlen = self.optlen()?;
                 self.call(Call::GetSockOpt { sock, opt, optlen })
             }
@@ -1473,6 +1479,21 @@ impl Parser<'_> {
         self.call(Call::Poll { socks, timeout, events })
     }
 
+    // ---- winapi-args: `optval=null` ----
+    /// Whether the next word is `optval=null` (taken); `optval=` with anything else is an error.
+    fn optval_null(&mut self) -> PResult<bool> {
+        let Some(t) = self.peek().cloned() else { return Ok(false) };
+        let Some((k, v, c)) = t.key_value() else { return Ok(false) };
+        if !k.eq_ignore_ascii_case("optval") {
+            return Ok(false);
+        }
+        if !v.eq_ignore_ascii_case("null") {
+            return Err(self.err(c, format!("bad optval `{v}`: only optval=null (a NULL pointer) is written here")));
+        }
+        self.next_tok();
+        Ok(true)
+    }
+
     // ---- winapi-args: poll's request mask ----
     /// `POLLRDNORM|POLLWRNORM`, `rdnorm,wrnorm`, `0`.
     fn poll_events(&self, text: &str, col: usize) -> PResult<PollBits> {
@@ -2048,8 +2069,8 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
         Cmd::SetSockOpt | Cmd::GetSockOpt => match n {
             0 => socks(partial, names),
             1 => starting(partial, SockOpt::ALL.iter().map(|o| o.name())),
-            2 if info.cmd == Cmd::SetSockOpt => starting(partial, ["on", "off", "optlen="]),
-            2 => starting(partial, ["optlen="]),
+            2 if info.cmd == Cmd::SetSockOpt => starting(partial, ["on", "off", "optlen=", "optval=null"]),
+            2 => starting(partial, ["optlen=", "optval=null"]),
             3 if info.cmd == Cmd::SetSockOpt && !lower(2).starts_with("optlen") => starting(partial, ["optlen="]),
             _ => Vec::new(),
         },
@@ -3092,5 +3113,10 @@ send c \"oops
         assert_eq!(call("getpeername s name=null"), Call::NameNull { sock: SockRef::Name("s".into()), peer: true });
         assert!(error("getsockname s name=x").message.contains("name=null"));
         assert_eq!(completions("getsockname s ", &n), ["namelen=", "name=null"]);
+        assert_eq!(
+            call("setsockopt s SO_LINGER optval=null"),
+            Call::OptNull { sock: SockRef::Name("s".into()), opt: SockOpt::SO_LINGER, set: true }
+        );
+        assert!(error("getsockopt s SO_ERROR optval=3").message.contains("optval=null"));
     }
 }

@@ -237,6 +237,9 @@ pub fn call_line(call: &Call) -> Result<String, Unwritable> {
         }
         Call::Firewall { drop: Some(ip) } => format!("firewall drop {ip}"),
         Call::Firewall { drop: None } => "firewall clear".into(),
+        Call::OptNull { sock: s, opt, set } => {
+            format!("{} {} {} optval=null", if *set { "setsockopt" } else { "getsockopt" }, sock(s)?, opt.name())
+        }
         Call::NameNull { sock: s, peer } => {
             format!("{} {} name=null", if *peer { "getpeername" } else { "getsockname" }, sock(s)?)
         }

@@ -464,6 +464,8 @@ fn posix_name(call: &Call) -> Option<&'static str> {
         Call::Epoll { .. } => "epoll_wait",
         Call::GetSockName { .. } | Call::NameNull { peer: false, .. } => "getsockname",
         Call::NameNull { peer: true, .. } => "getpeername",
+        Call::OptNull { opt, set: true, .. } if posix_opt(*opt).is_some() => "setsockopt",
+        Call::OptNull { opt, set: false, .. } if posix_opt(*opt).is_some() => "getsockopt",
         Call::GetPeerName { .. } => "getpeername",
         Call::Send { .. } => "send",
         Call::SendTo { addr, .. }
@@ -1550,6 +1552,23 @@ impl<'h> CGen<'h> {
                 "struct sockaddr_storage ss;\n        socklen_t sl = {sl};\n        memset(&ss, 0, sizeof ss);\n        long r = {fname}({s}, (struct sockaddr *)&ss, &sl);\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        if (r == 0 && (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)) {{\n            printf(\"  \");\n            print_addr(&ss);\n        }}\n        putchar('\\n');",
                 sl = namelen.map_or("sizeof ss".to_string(), |n| n.to_string())
             ),
+            // winapi-args: a NULL optval, the option's own length.
+            Call::OptNull { opt, set, .. } => {
+                let (level, name, kind) = posix_opt(*opt).expect("posix_name checked the option");
+                let len = match kind {
+                    OptKind::Time => "sizeof(struct timeval)",
+                    OptKind::Linger => "sizeof(struct linger)",
+                    _ => "sizeof(int)",
+                };
+                let call = if *set {
+                    format!("setsockopt({s}, {level}, {name}, NULL, {len})")
+                } else {
+                    format!("getsockopt({s}, {level}, {name}, NULL, &vl)")
+                };
+                format!(
+                    "socklen_t vl = {len};\n        (void)vl;\n        long r = {call};\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');"
+                )
+            }
             // winapi-args: a NULL name pointer.
             Call::NameNull { .. } => format!(
                 "socklen_t sl = 16;\n        long r = {fname}({s}, NULL, &sl);\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');"
@@ -1894,6 +1913,24 @@ impl<'h> CGen<'h> {
                 "struct sockaddr_storage ss;\n        int sl = {sl};\n        memset(&ss, 0, sizeof ss);\n        int r = {name}({s}, (struct sockaddr *)&ss, &sl);\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        if (r == 0) {{\n            printf(\"  \");\n            print_addr(&ss);\n        }}\n        putchar('\\n');",
                 sl = namelen.map_or("sizeof ss".to_string(), |n| n.to_string())
             ),
+            // winapi-args: a NULL optval, the option's own length.
+            Call::OptNull { opt, set, .. } => {
+                let Some((level, oname, kind)) = winsock_opt(*opt) else {
+                    self.comment(&format!("{text}: {} does not exist on Windows", opt.name()));
+                    return;
+                };
+                let len = if matches!(kind, OptKind::Linger) { "(int)sizeof(LINGER)" } else { "(int)sizeof(int)" };
+                let call = if *set {
+                    format!("setsockopt({s}, {level}, {oname}, NULL, {len})")
+                } else {
+                    format!("getsockopt({s}, {level}, {oname}, NULL, &vl)")
+                };
+                let guard = if oname == "TCP_MAXRT" { ("#ifdef TCP_MAXRT\n", "\n#endif") } else { ("", "") };
+                format!(
+                    "{}int vl = {len};\n        (void)vl;\n        int r = {call};\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        putchar('\\n');{}",
+                    guard.0, guard.1
+                )
+            }
             // winapi-args: a NULL name pointer.
             Call::NameNull { peer, .. } => format!(
                 "int sl = 16;\n        int r = {}({s}, NULL, &sl);\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        putchar('\\n');",

@@ -547,6 +547,7 @@ impl Host {
             Call::WsaStartup { major, minor } => Ok(self.wsa_startup(*major, *minor)),
             Call::WsaCleanup => Ok(self.wsa_cleanup()),
             Call::Socket { proto, family, name } => Ok(self.socket(*proto, *family, name)),
+            Call::OptNull { sock, opt, set } => self.sock(sock).map(|i| self.optval_null(i, *opt, *set)),
             // winapi-args: a NULL name pointer: the state is checked first, then the pointer.
             Call::NameNull { sock, peer } => self.sock(sock).map(|i| {
                 let out = if *peer { self.getpeername(i) } else { self.getsockname(i) };

@@ -325,6 +325,12 @@ impl WinsockAgent {
             Call::Socket { proto, family, name } => {
                 (format!("socket {name} {} {}", proto.name(), family.name()), quick, RetKind::Handle)
             }
+            Call::OptNull { sock, opt, set } => {
+                if !windows_option(*opt) {
+                    return Err(not_performed("Windows has no such socket option"));
+                }
+                (format!("optnull {} {} {}", self.name_of(sock)?, opt.name(), *set as u8), quick, RetKind::Int)
+            }
             Call::NameNull { sock, peer } => {
                 let verb = if *peer { "getpeername" } else { "getsockname" };
                 (format!("{verb} {} null", self.name_of(sock)?), quick, RetKind::Int)

@@ -391,6 +391,18 @@ impl LiveKernel {
                 self.alarm = Some(*after);
                 not_performed("socklab itself will interrupt the next blocking connect (a signal without SA_RESTART)")
             }
+            Call::OptNull { sock, opt, set } => {
+                let s = self.sock(sock)?;
+                let Some((o, v)) = opt_value(*opt, 0) else {
+                    return Ok(not_performed("Linux has no such socket option"));
+                };
+                let len = match v {
+                    OptValue::Time(_) => 16,
+                    OptValue::Linger { .. } => 8,
+                    _ => 4,
+                };
+                done(s.sockopt_null(o, *set, len).map(|_| Value::None), Ret::Int(0))
+            }
             Call::NameNull { sock, peer } => {
                 done(self.sock(sock)?.sockname_null(*peer).map(|_| Value::None), Ret::Int(0))
             }

@@ -570,6 +570,11 @@ impl RawSocket {
         sys::sockname_len(self.fd(), peer, len)
     }
 
+    /// `setsockopt(2)` / `getsockopt(2)` with a NULL optval and an optlen of `len`.
+    pub fn sockopt_null(&self, opt: SockOpt, set: bool, len: u32) -> Result<(), Errno> {
+        sys::sockopt_null(self.fd(), opt, set, len)
+    }
+
     /// `getsockname(2)` / `getpeername(2)` with a NULL name pointer (namelen 16).
     pub fn sockname_null(&self, peer: bool) -> Result<(), Errno> {
         sys::sockname_null(self.fd(), peer)

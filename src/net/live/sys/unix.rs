@@ -184,6 +184,21 @@ pub fn bind_raw(fd: Fd, addr: &RawAddr) -> Result<(), Errno> {
     check(unsafe { libc::bind(fd, ptr, addr.len) }).map(drop)
 }
 
+/// `setsockopt(2)` / `getsockopt(2)` with a NULL optval and an optlen of `len`.
+pub fn sockopt_null(fd: Fd, opt: SockOpt, set: bool, len: u32) -> Result<(), Errno> {
+    let (level, name) = opt_level_name(opt);
+    let mut l: libc::socklen_t = len;
+    // SAFETY: the NULL optval is only examined by the kernel; `l` is a live local.
+    let r = unsafe {
+        if set {
+            libc::setsockopt(fd, level, name, std::ptr::null(), l)
+        } else {
+            libc::getsockopt(fd, level, name, std::ptr::null_mut(), &raw mut l)
+        }
+    };
+    check(r).map(drop)
+}
+
 /// `getsockname(2)` / `getpeername(2)` with a NULL name pointer and a namelen of 16.
 pub fn sockname_null(fd: Fd, peer: bool) -> Result<(), Errno> {
     let mut l: libc::socklen_t = 16;

@@ -134,6 +134,11 @@ pub fn connect(_fd: Fd, _addr: &RawAddr) -> Result<(), Errno> {
 }
 
 /// Not yet implemented on Windows.
+pub fn sockopt_null(_fd: Fd, _opt: SockOpt, _set: bool, _len: u32) -> Result<(), Errno> {
+    Err(Errno::UNSUPPORTED)
+}
+
+/// Not yet implemented on Windows.
 pub fn sockname_null(_fd: Fd, _peer: bool) -> Result<(), Errno> {
     Err(Errno::UNSUPPORTED)
 }
