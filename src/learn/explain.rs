@@ -147,20 +147,20 @@ pub fn try_it(code: Code) -> &'static [&'static str] {
             "socket tcp as t",
             "bind t af=57005",
             "connect t af=57005",
-            "(a family number no system implements; tests/scenarios/25_af_number.lab, judged by the kernel in tests/live_scenarios.rs)",
+            "(a family number no system implements; tests/scenarios/27_af_number.lab, judged by the kernel in tests/live_scenarios.rs)",
         ],
         EFAULT => &[
             "socket tcp as t",
             "bind t null namelen=16",
             "getsockname t name=null",
-            "(a NULL name with a non-zero namelen: linux EFAULT, EINVAL with namelen 0; Winsock WSAEFAULT; tests/scenarios/25_af_number.lab, tests/scenarios/27_null_name.lab)",
+            "(a NULL name with a non-zero namelen: linux EFAULT, EINVAL with namelen 0; Winsock WSAEFAULT; tests/scenarios/27_af_number.lab, tests/scenarios/29_null_name.lab)",
         ],
         WSAEINVAL => &[
             "socket tcp as c",
             "ioctlsocket c FIONBIO 1",
             "connect c @accept",
             "wsapoll c events=POLLPRI timeout=0",
-            "(WSAPoll takes only POLLRDNORM, POLLRDBAND and POLLWRNORM in events; tests/scenarios/24_poll_events.lab)",
+            "(WSAPoll takes only POLLRDNORM, POLLRDBAND and POLLWRNORM in events; tests/scenarios/26_poll_events.lab)",
         ],
         WSAEFAULT => &[
             "socket tcp as t",
