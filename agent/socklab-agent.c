@@ -5,16 +5,17 @@
  * Protocol (one request per line on stdin, one JSON object per line on stdout):
  *
  *   startup MAJOR MINOR           cleanup
- *   socket NAME tcp|udp v4|v6     fionbio NAME 0|1
+ *   socket NAME tcp|udp v4|v6|af:N fionbio NAME 0|1
  *   setsockopt NAME OPTION VALUE  getsockopt NAME OPTION
  *   bind NAME ADDR LEN            listen NAME BACKLOG
  *   accept NAME NEW LIMIT_MS      connect NAME ADDR LEN
  *   wsaconnect NAME ADDR LEN DATA SQOS GQOS
  *   connectex NAME ADDR LEN DATA
  *   select TIMEOUT_MS READ WRITE EXCEPT      (TIMEOUT_MS -1: no timeout; sets: a,b or -)
- *   poll TIMEOUT_MS SOCKS                    (WSAPoll with POLLRDNORM|POLLWRNORM)
+ *   poll TIMEOUT_MS SOCKS [MASK]             (WSAPoll with POLLRDNORM|POLLWRNORM, or MASK)
  *   eventselect NAME MASK         asyncselect NAME MASK        enum NAME
- *   getsockname NAME              getpeername NAME
+ *   getsockname NAME [null]       getpeername NAME [null]
+ *   optnull NAME OPTION 1|0       (setsockopt 1 / getsockopt 0 with a NULL optval)
  *   send NAME DATA                sendto NAME ADDR LEN DATA
  *   recv NAME LIMIT_MS            recvfrom NAME LIMIT_MS
  *   shutdown NAME 0|1|2           close NAME
@@ -39,7 +40,8 @@
  *   quit
  *
  * NAME is the script's socket name; `#N` is the raw descriptor value N. ADDR is `v4:A.B.C.D:P`,
- * `v6:[ADDR]:P`, `unspec` (a zeroed structure whose family is AF_UNSPEC) or `null` (a NULL
+ * `v6:[ADDR]:P`, `unspec` (a zeroed structure whose family is AF_UNSPEC), `af:N` (the same with
+ * family number N) or `null` (a NULL
  * pointer); LEN is the namelen, `-` for the structure's own size. DATA is hex, `-` for none.
  *
  * Each answer: {"ret":R,"err":E,"ms":T,"value":{...},"notes":[...]} where E is
@@ -372,6 +374,10 @@ static int parse_addr(const char *a, const char *len, struct sockaddr_storage *s
         *sslen = 0;
     } else if (strcmp(a, "unspec") == 0) {
         ss->ss_family = AF_UNSPEC;
+        *sslen = (int)sizeof(struct sockaddr_in);
+    } else if (strncmp(a, "af:", 3) == 0) {
+        /* winapi-args: a zeroed sockaddr_in-sized structure of an arbitrary family number */
+        ss->ss_family = (ADDRESS_FAMILY)atoi(a + 3);
         *sslen = (int)sizeof(struct sockaddr_in);
     } else if (strncmp(a, "v4:", 3) == 0) {
         struct sockaddr_in *in = (struct sockaddr_in *)ss;
@@ -973,7 +979,8 @@ static void handle_line(char *line)
     } else if (strcmp(w[0], "socket") == 0) {
         SOCKET s;
         ARGS(4);
-        s = socket(strcmp(w[3], "v6") == 0 ? AF_INET6 : AF_INET,
+        /* winapi-args: `af:N` is an arbitrary family number */
+        s = socket(strncmp(w[3], "af:", 3) == 0 ? atoi(w[3] + 3) : strcmp(w[3], "v6") == 0 ? AF_INET6 : AF_INET,
                    strcmp(w[2], "udp") == 0 ? SOCK_DGRAM : SOCK_STREAM,
                    strcmp(w[2], "udp") == 0 ? IPPROTO_UDP : IPPROTO_TCP);
         err = WSAGetLastError();
@@ -1207,7 +1214,8 @@ static void handle_line(char *line)
         if (strcmp(w[2], "-") != 0)
             for (tok = strtok(w[2], ","); tok && nf < 64; tok = strtok(NULL, ",")) {
                 fds[nf].fd = handle(tok);
-                fds[nf].events = POLLRDNORM | POLLWRNORM;
+                /* winapi-args: an optional 4th word is the request mask, winsock2.h's numbers */
+                fds[nf].events = n > 3 ? (short)atoi(w[3]) : POLLRDNORM | POLLWRNORM;
                 fds[nf].revents = 0;
                 strncpy(names[nf], tok, 63);
                 names[nf][63] = 0;
@@ -1251,11 +1259,36 @@ static void handle_line(char *line)
             strcat(value, "]}");
         }
         answer(r, r ? err : 0, now_ms() - t0, value);
+    } else if (strcmp(w[0], "optnull") == 0) {
+        /* winapi-args: setsockopt (1) or getsockopt (0) with a NULL optval, the option's length */
+        const struct opt *o;
+        int len;
+        ARGS(4);
+        o = find_opt(w[2]);
+        if (!o) {
+            skipped("Windows has no such socket option");
+            return;
+        }
+        len = o->kind == 1 ? (int)sizeof(LINGER) : (int)sizeof(int);
+        if (atoi(w[3]))
+            r = setsockopt(handle(w[1]), o->level, o->opt, NULL, len);
+        else
+            r = getsockopt(handle(w[1]), o->level, o->opt, NULL, &len);
+        err = WSAGetLastError();
+        answer(r, r ? err : 0, now_ms() - t0, value);
     } else if (strcmp(w[0], "getsockname") == 0 || strcmp(w[0], "getpeername") == 0) {
         struct sockaddr_storage ss;
         int len = sizeof ss;
         ARGS(2);
         memset(&ss, 0, sizeof ss);
+        /* winapi-args: an optional `null` passes a NULL name pointer (namelen 16) */
+        if (n > 2 && strcmp(w[2], "null") == 0) {
+            len = 16;
+            r = w[0][3] == 's' ? getsockname(handle(w[1]), NULL, &len) : getpeername(handle(w[1]), NULL, &len);
+            err = WSAGetLastError();
+            answer(r, r ? err : 0, now_ms() - t0, value);
+            return;
+        }
         if (w[0][3] == 's')
             r = getsockname(handle(w[1]), (struct sockaddr *)&ss, &len);
         else

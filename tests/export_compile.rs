@@ -106,6 +106,7 @@ fn line(runnable: bool) -> BoxedStrategy<String> {
         Just("af_unspec".to_string()),
         Just("127.0.0.1:1 namelen=4294967295".to_string()),
         Just("127.0.0.1:1 namelen=3".to_string()),
+        Just("af=57005".to_string()),
     ];
     let fionbio = if runnable { Just("1").boxed() } else { prop_oneof![Just("1"), Just("0")].boxed() };
     let wait = if runnable {
@@ -122,7 +123,7 @@ fn line(runnable: bool) -> BoxedStrategy<String> {
     prop_oneof![
         (s(), fionbio).prop_map(|(s, v)| format!("ioctlsocket {s} FIONBIO {v}")),
         (s(), opt.clone(), value()).prop_map(|(s, o, v)| format!("setsockopt {s} {o} {v}")),
-        (s(), opt).prop_map(|(s, o)| format!("getsockopt {s} {o}")),
+        (s(), opt.clone()).prop_map(|(s, o)| format!("getsockopt {s} {o}")),
         (s(), addr.clone()).prop_map(|(s, a)| format!("bind {s} {}", a.split(' ').next().unwrap_or_default())),
         (s(), prop_oneof![Just(i32::MIN), Just(0), Just(5), Just(i32::MAX)])
             .prop_map(|(s, b)| format!("listen {s} {b}")),
@@ -132,12 +133,24 @@ fn line(runnable: bool) -> BoxedStrategy<String> {
         (list(runnable), list(runnable), list(runnable), timeout(runnable))
             .prop_map(|(r, w, x, t)| format!("select read={r} write={w} except={x} timeout={t}")),
         (s(), timeout(runnable)).prop_map(|(s, t)| format!("wsapoll {s} timeout={t}")),
+        (
+            s(),
+            timeout(runnable),
+            prop_oneof![
+                Just("0"),
+                Just("POLLRDNORM|POLLWRNORM"),
+                Just("POLLIN|POLLPRI|POLLOUT|POLLERR|POLLHUP|POLLNVAL|POLLWRBAND|POLLRDBAND|POLLRDHUP")
+            ]
+        )
+            .prop_map(|(s, t, m)| format!("wsapoll {s} timeout={t} events={m}")),
         (s(), timeout(runnable)).prop_map(|(s, t)| format!("epoll {s} timeout={t}")),
         s().prop_map(|s| format!("wsaeventselect {s} FD_CONNECT|FD_WRITE")),
         s().prop_map(|s| format!("wsaasyncselect {s} all")),
         s().prop_map(|s| format!("wsaenumnetworkevents {s}")),
         s().prop_map(|s| format!("getsockname {s}")),
         s().prop_map(|s| format!("getpeername {s}")),
+        s().prop_map(|s| format!("getsockname {s} name=null")),
+        (s(), opt).prop_map(|(s, o)| format!("setsockopt {s} {o} optval=null")),
         (s(), text()).prop_map(|(s, t)| format!("send {s} {t}")),
         (s(), text()).prop_map(|(s, t)| format!("sendto {s} 127.0.0.1:1 {t}")),
         s().prop_map(|s| format!("recv {s}")),
@@ -157,6 +170,7 @@ fn line(runnable: bool) -> BoxedStrategy<String> {
         s().prop_map(|s| format!("disconnectex {s} reuse")),
         s().prop_map(|s| format!("disconnectex {s} overlapped=NULL")),
         timeout(runnable).prop_map(|t| format!("getqueuedcompletionstatus port timeout={t}")),
+        Just("socket udp af=57005".to_string()),
     ]
     .boxed()
 }

@@ -318,3 +318,47 @@ fn learn_one_to_completion_in_one_run() {
         toml::from_str(saved.lines().filter(|l| !l.starts_with('#')).collect::<Vec<_>>().join("\n").as_str()).unwrap();
     assert_eq!(back.completed, vec!["blocking".to_string()]);
 }
+
+// ---- winapi-args: every `Try:` of `socklab explain` produces its code ----
+
+/// For each code with `Try:` lines, the lines (without the parenthesised remark) run on the
+/// simulated network, and some personality answers with that very code (as a call's error,
+/// a completion's or a note on the call).
+#[test]
+fn every_explain_try_produces_its_code() {
+    use socklab::core::codes::Code;
+    use socklab::core::personality::PersonalityId;
+    use socklab::learn::explain::try_it;
+    use socklab::net::sim::SimNet;
+    use socklab::script::parse::parse_script;
+    use socklab::script::run::{Output as Out, run};
+    use socklab::session::lab::Lab;
+
+    let mut tried = 0;
+    for &code in Code::ALL {
+        let lines: Vec<&str> = try_it(code).iter().copied().filter(|l| !l.starts_with('(')).collect();
+        if lines.is_empty() {
+            continue;
+        }
+        tried += 1;
+        let script = lines.join("\n");
+        let stmts = parse_script(&script).unwrap_or_else(|e| panic!("{code:?}: Try lines parse: {e:?}"));
+        let shown = code.name();
+        // Linux answers ENETUNREACH, not ENETDOWN, when the interface goes down, and
+        // EADDRNOTAVAIL, not ENOBUFS, when no port is free (measured in tests/live_seed_errors.rs):
+        // their Try shows the situation, where Winsock says WSAENETDOWN / WSAENOBUFS.
+        let alt =
+            if matches!(code, Code::ENETDOWN | Code::ENOBUFS) { code.counterpart().map(|c| c.name()) } else { None };
+        let mut transcripts = String::new();
+        let found = PersonalityId::ALL.iter().any(|&p| {
+            let mut lab = Lab::new(&[p], Box::new(SimNet));
+            let mut out = Vec::new();
+            run(&stmts, &mut lab, Out::Single, &mut out).expect("writing to memory");
+            let text = String::from_utf8_lossy(&out).into_owned();
+            transcripts.push_str(&text);
+            text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).any(|w| w == shown || Some(w) == alt)
+        });
+        assert!(found, "{code:?}: no personality answers {shown} to\n{script}\n{transcripts}");
+    }
+    assert!(tried >= 14, "only {tried} codes have Try lines");
+}

@@ -159,3 +159,19 @@ fn options_read_back_what_was_set() {
     // SO_ERROR is read-only.
     assert_eq!(u.set_int(SockOpt::Error, 0), Err(Errno::ENOPROTOOPT));
 }
+
+// ---- winapi-args: select's timeval after the call ----
+
+/// Linux writes the time not slept back into select's timeval: 0 after a full timeout, nearly
+/// all of it when a socket is ready at once (Winsock leaves it as given: rule `select`).
+#[test]
+fn select_writes_back_the_time_not_slept() {
+    let idle = udp4();
+    let a = readiness::select(&[idle.fd()], &[], &[], 150).expect("select");
+    assert!(a.read.is_empty());
+    assert_eq!(a.timeout_left, std::time::Duration::ZERO, "a full timeout leaves nothing");
+    let t = tcp4();
+    let a = readiness::select(&[], &[t.fd()], &[], 2000).expect("select");
+    assert_eq!(a.write, vec![t.fd()], "a never-connected socket is writable (1e)");
+    assert!(a.timeout_left > std::time::Duration::from_millis(1500), "ready at once: {:?} left", a.timeout_left);
+}

@@ -44,6 +44,7 @@ fn addr() -> impl Strategy<Value = SockAddrArg> {
         3 => (0..NamedTarget::ALL.len()).prop_map(|i| AddrKind::Target(NamedTarget::ALL[i])),
         1 => Just(AddrKind::Unspec),
         1 => Just(AddrKind::Null),
+        1 => (64u16..=u16::MAX).prop_map(AddrKind::Family),
     ];
     (kind, prop_oneof![6 => Just(None), 1 => (0u32..140).prop_map(Some)])
         .prop_map(|(kind, len)| SockAddrArg { kind, len })
@@ -76,7 +77,7 @@ fn call() -> impl Strategy<Value = Call> {
         6 => (sock(), addr(), api()).prop_map(|(sock, addr, api)| Call::Connect { sock, addr, api }),
         2 => (prop::collection::vec(sock(), 0..3), prop::collection::vec(sock(), 0..3), prop::collection::vec(sock(), 0..3), prop_oneof![Just(None), (0u64..5000).prop_map(|ms| Some(std::time::Duration::from_millis(ms)))])
             .prop_map(|(read, write, except, timeout)| Call::Select { read, write, except, timeout }),
-        1 => (prop::collection::vec(sock(), 1..3), (0u64..3000)).prop_map(|(socks, ms)| Call::Poll { socks, timeout: Some(std::time::Duration::from_millis(ms)) }),
+        1 => (prop::collection::vec(sock(), 1..3), (0u64..3000)).prop_map(|(socks, ms)| Call::Poll { socks, timeout: Some(std::time::Duration::from_millis(ms)), events: None }),
         1 => (sock(), 0u16..64).prop_map(|(sock, e)| Call::WsaEventSelect { sock, events: FdEvents(e) }),
         1 => (sock(), 0u16..64).prop_map(|(sock, e)| Call::WsaAsyncSelect { sock, events: FdEvents(e) }),
         1 => sock().prop_map(|sock| Call::WsaEnumNetworkEvents { sock }),
@@ -155,7 +156,7 @@ fn tame(calls: Vec<(Call, u64)>) -> Vec<(Call, u64)> {
             Call::Select { read, write, except, timeout } => {
                 Call::Select { read, write, except, timeout: short(timeout) }
             }
-            Call::Poll { socks, timeout } => Call::Poll { socks, timeout: short(timeout) },
+            Call::Poll { socks, timeout, events } => Call::Poll { socks, timeout: short(timeout), events },
             other => other,
         };
         out.push((c, if follow.is_some() { 0 } else { wait }));

@@ -103,6 +103,9 @@ pub enum AddrKind {
     Unspec,
     /// A NULL pointer.
     Null,
+    /// `af=N`: a zero-filled `sockaddr_in`-sized structure whose family is the number N, one no
+    /// system implements (what a program passes when it fills the structure wrongly).
+    Family(u16),
 }
 
 impl SockAddrArg {
@@ -115,7 +118,7 @@ impl SockAddrArg {
     pub fn addr(&self) -> Option<SocketAddr> {
         match self.kind {
             AddrKind::Inet(a) => Some(a),
-            AddrKind::Target(_) | AddrKind::Unspec | AddrKind::Null => None,
+            AddrKind::Target(_) | AddrKind::Unspec | AddrKind::Null | AddrKind::Family(_) => None,
         }
     }
 
@@ -126,6 +129,7 @@ impl SockAddrArg {
             AddrKind::Target(_) => 16,
             AddrKind::Unspec => 16,
             AddrKind::Null => 0,
+            AddrKind::Family(_) => 16,
         })
     }
 }
@@ -137,6 +141,7 @@ impl std::fmt::Display for SockAddrArg {
             AddrKind::Target(t) => write!(f, "{t}")?,
             AddrKind::Unspec => f.write_str("AF_UNSPEC")?,
             AddrKind::Null => f.write_str("NULL")?,
+            AddrKind::Family(n) => write!(f, "af={n}")?,
         }
         if let Some(l) = self.len {
             write!(f, " namelen={l}")?;
@@ -411,6 +416,66 @@ impl PollBits {
     pub const HUP: PollBits = PollBits(0x010);
     pub const NVAL: PollBits = PollBits(0x020);
     pub const RDHUP: PollBits = PollBits(0x2000);
+    // ---- winapi-args: the request mask of poll/WSAPoll (`events=`) ----
+    pub const RDNORM: PollBits = PollBits(0x040);
+    pub const RDBAND: PollBits = PollBits(0x080);
+    pub const WRNORM: PollBits = PollBits(0x100);
+    pub const WRBAND: PollBits = PollBits(0x200);
+    /// The names a request mask may use, with their bits in Linux's layout. On Winsock
+    /// `POLLIN` is `POLLRDNORM|POLLRDBAND` and `POLLOUT` is `POLLWRNORM` (macros of winsock2.h);
+    /// the personalities read them so.
+    pub const NAMES: &'static [(&'static str, PollBits)] = &[
+        ("POLLIN", PollBits::IN),
+        ("POLLPRI", PollBits::PRI),
+        ("POLLOUT", PollBits::OUT),
+        ("POLLERR", PollBits::ERR),
+        ("POLLHUP", PollBits::HUP),
+        ("POLLNVAL", PollBits::NVAL),
+        ("POLLRDNORM", PollBits::RDNORM),
+        ("POLLRDBAND", PollBits::RDBAND),
+        ("POLLWRNORM", PollBits::WRNORM),
+        ("POLLWRBAND", PollBits::WRBAND),
+        ("POLLRDHUP", PollBits::RDHUP),
+    ];
+
+    /// One name (`POLLRDNORM` or `rdnorm`, any case).
+    pub fn from_name(s: &str) -> Option<PollBits> {
+        let up = s.to_ascii_uppercase();
+        let full = if up.starts_with("POLL") { up } else { format!("POLL{up}") };
+        PollBits::NAMES.iter().find(|(n, _)| *n == full).map(|(_, b)| *b)
+    }
+
+    /// The names of the set bits joined by `|` (`0` when none), as the command language
+    /// writes a request mask.
+    pub fn names(self) -> String {
+        let names: Vec<&str> = PollBits::NAMES.iter().filter(|(_, b)| self.contains(*b)).map(|(n, _)| *n).collect();
+        if names.is_empty() { "0".to_string() } else { names.join("|") }
+    }
+
+    /// The mask as winsock2.h numbers it (`POLLIN` becomes `POLLRDNORM|POLLRDBAND`, the bits
+    /// Winsock has no name for keep a value WSAPoll rejects).
+    pub fn to_winsock(self) -> u16 {
+        let mut w = 0u16;
+        for (b, v) in [
+            (PollBits::IN, 0x0300u16),
+            (PollBits::RDNORM, 0x0100),
+            (PollBits::RDBAND, 0x0200),
+            (PollBits::PRI, 0x0400),
+            (PollBits::OUT, 0x0010),
+            (PollBits::WRNORM, 0x0010),
+            (PollBits::WRBAND, 0x0020),
+            (PollBits::ERR, 0x0001),
+            (PollBits::HUP, 0x0002),
+            (PollBits::NVAL, 0x0004),
+            (PollBits::RDHUP, 0x2000),
+        ] {
+            if self.contains(b) {
+                w |= v;
+            }
+        }
+        w
+    }
+    // ---- end winapi-args ----
 
     /// Whether every bit of `other` is set.
     pub fn contains(self, other: PollBits) -> bool {
@@ -468,8 +533,14 @@ pub enum Call {
     Connect { sock: SockRef, addr: SockAddrArg, api: ConnectApi },
     /// `select(read, write, except, timeout)`; `None` blocks until something is ready.
     Select { read: Vec<SockRef>, write: Vec<SockRef>, except: Vec<SockRef>, timeout: Option<Duration> },
-    /// `WSAPoll` (Winsock) / `poll(2)` (POSIX), each socket with `POLLIN|POLLOUT`.
-    Poll { socks: Vec<SockRef>, timeout: Option<Duration> },
+    /// `WSAPoll` (Winsock) / `poll(2)` (POSIX), each socket with `POLLIN|POLLOUT`, or with the
+    /// request mask `events=` names (Linux's bit layout, see [`PollBits::NAMES`]).
+    Poll {
+        socks: Vec<SockRef>,
+        timeout: Option<Duration>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        events: Option<PollBits>,
+    },
     /// `epoll_create1` + `epoll_ctl(EPOLL_CTL_ADD, EPOLLIN|EPOLLOUT|EPOLLRDHUP)` for each socket +
     /// one `epoll_wait` (Linux only).
     Epoll { socks: Vec<SockRef>, timeout: Option<Duration> },
@@ -541,6 +612,15 @@ pub enum Call {
     /// `DisconnectEx(s, overlapped, reuse ? TF_REUSE_SOCKET : 0, 0)`.
     DisconnectEx { sock: SockRef, reuse: bool, null_overlapped: bool },
     // ---- end winapi-ov ----
+    /// `socket tcp|udp af=N`: `socket(N, type, 0)` with an address family number no system
+    /// implements (64 and up); it fails, and `name` then names no socket.
+    SocketAf { proto: Proto, af: u16, name: String },
+    /// `getsockname NAME name=null` / `getpeername NAME name=null`: the call with a NULL
+    /// `name` pointer (and a `namelen` of 16).
+    NameNull { sock: SockRef, peer: bool },
+    /// `setsockopt NAME OPTION optval=null` / `getsockopt NAME OPTION optval=null`: a NULL
+    /// `optval` with the option's own length.
+    OptNull { sock: SockRef, opt: SockOpt, set: bool },
 }
 
 impl Call {
@@ -584,6 +664,11 @@ impl Call {
             Call::CreateIoCompletionPort { .. } | Call::AssociatePort { .. } => "CreateIoCompletionPort",
             Call::GetQueuedCompletionStatus { .. } => "GetQueuedCompletionStatus",
             Call::DisconnectEx { .. } => "DisconnectEx",
+            Call::SocketAf { .. } => "socket",
+            Call::NameNull { peer: false, .. } => "getsockname",
+            Call::NameNull { peer: true, .. } => "getpeername",
+            Call::OptNull { set: true, .. } => "setsockopt",
+            Call::OptNull { set: false, .. } => "getsockopt",
         }
     }
 
@@ -612,6 +697,7 @@ impl Call {
             | Call::GetOverlappedResult { sock, .. }
             | Call::AssociatePort { sock, .. }
             | Call::DisconnectEx { sock, .. } => Some(sock),
+            Call::NameNull { sock, .. } | Call::OptNull { sock, .. } => Some(sock),
             Call::WsaStartup { .. }
             | Call::WsaCleanup
             | Call::Socket { .. }
@@ -626,6 +712,7 @@ impl Call {
             | Call::Firewall { .. }
             | Call::CreateIoCompletionPort { .. }
             | Call::GetQueuedCompletionStatus { .. } => None,
+            Call::SocketAf { .. } => None,
         }
     }
 }

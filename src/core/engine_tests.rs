@@ -654,7 +654,7 @@ fn windows_reset_reads_so_error_0_and_polls_err_hup_wrnorm() {
         let a = call(&mut h, Call::Send { sock: name("s"), data: b"data".to_vec() });
         assert_eq!(a.error, Some(Code::WSAECONNRESET));
     }
-    let poll = call(&mut h, Call::Poll { socks: vec![name("s")], timeout: Some(Duration::ZERO) });
+    let poll = call(&mut h, Call::Poll { socks: vec![name("s")], timeout: Some(Duration::ZERO), events: None });
     assert_eq!(poll.value, Value::Poll { revents: vec![("s".into(), PollBits::ERR | PollBits::HUP | PollBits::OUT)] });
     let sel = call(
         &mut h,
@@ -722,14 +722,14 @@ fn windows_message_mode_reposts_fd_write_and_udp_gets_it_unbound() {
 fn wsapoll_failed_connect_is_documented_and_the_2004_note_only_shows_where_it_applies() {
     for p in [Winsock, Windows] {
         let mut h = socket_failed(p);
-        let a = call(&mut h, Call::Poll { socks: vec![name("s")], timeout: Some(Duration::ZERO) });
+        let a = call(&mut h, Call::Poll { socks: vec![name("s")], timeout: Some(Duration::ZERO), events: None });
         assert_eq!(a.value, Value::Poll { revents: vec![("s".into(), PollBits::ERR | PollBits::HUP | PollBits::OUT)] });
         assert!(a.note.as_deref().is_some_and(|n| n.contains("2004")), "{p}: {a:?}");
         assert!(!r::find(a.rule).unwrap().assumed.contains(&p), "{p}: documented, not assumed");
         // A connected socket: no note about failed connects.
         let mut h = host_with_socket(p, false);
         assert!(connect(&mut h, "s", target(NamedTarget::Accept)).is_ok());
-        let a = call(&mut h, Call::Poll { socks: vec![name("s")], timeout: Some(Duration::ZERO) });
+        let a = call(&mut h, Call::Poll { socks: vec![name("s")], timeout: Some(Duration::ZERO), events: None });
         assert_eq!(a.value, Value::Poll { revents: vec![("s".into(), PollBits::OUT)] });
         assert_eq!(a.note, None, "{p}");
     }
@@ -805,4 +805,20 @@ fn windows_bind_conflicts_follow_test_reuseaddr() {
     let a =
         call(&mut h, Call::SetSockOpt { sock: name("s"), opt: SockOpt::SO_EXCLUSIVEADDRUSE, value: 1, optlen: None });
     assert_eq!(a.ret, Ret::NotApplicable);
+}
+
+// ---- winapi-args: WSAEnumNetworkEvents' whole iErrorCode array ----
+
+#[test]
+fn enum_network_events_shows_all_ten_error_entries() {
+    // test_WSAEnumNetworkEvents: entries of events not reported are not written.
+    let mut h = host_with_socket(Windows, true);
+    call(&mut h, Call::WsaEventSelect { sock: name("s"), events: FdEvents::CONNECT | FdEvents::WRITE });
+    let _ = connect(&mut h, "s", target(NamedTarget::Refuse));
+    h.advance(Duration::from_secs(5), &NET);
+    let a = call(&mut h, Call::WsaEnumNetworkEvents { sock: name("s") });
+    let note = a.note.expect("the array is shown");
+    assert!(note.starts_with("iErrorCode[10] = {-, -, -, -, 10061, -, -, -, -, -}"), "{note}");
+    let again = call(&mut h, Call::WsaEnumNetworkEvents { sock: name("s") });
+    assert!(again.note.expect("shown").starts_with("iErrorCode[10] = {-, -, -, -, -, -, -, -, -, -}"));
 }

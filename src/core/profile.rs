@@ -149,11 +149,16 @@ impl Profile {
         } else {
             &[
                 (PollBits::IN, "POLLIN"),
+                (PollBits::RDNORM, "POLLRDNORM"),
+                (PollBits::PRI, "POLLPRI"),
                 (PollBits::OUT, "POLLOUT"),
+                (PollBits::WRNORM, "POLLWRNORM"),
+                (PollBits::WRBAND, "POLLWRBAND"),
                 (PollBits::ERR, "POLLERR"),
                 (PollBits::HUP, "POLLHUP"),
                 (PollBits::NVAL, "POLLNVAL"),
                 (PollBits::RDHUP, "POLLRDHUP"),
+                (PollBits::RDBAND, "POLLRDBAND"),
             ]
         };
         let names: Vec<&str> = table.iter().filter(|(b, _)| bits.contains(*b)).map(|(_, n)| *n).collect();

@@ -234,8 +234,8 @@ rules! {
         "linux: a UDP socket connected to port 0 answers ENOTCONN to getpeername, yet send delivers to port 0.",
         "row_5e in tests/live_udp.rs";
     SELECT = "select", [],
-        "select: success shows in writefds on both; a failed connect is readable+writable on linux but only in exceptfds on Winsock. A never-connected linux socket is readable and writable.",
-        "row_2d, row_3a_3b_3c in tests/live_tcp.rs; row_1e in tests/live_sockopts.rs; connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect; reactphp/event-loop PR #208";
+        "select: success shows in writefds on both; a failed connect is readable+writable on linux but only in exceptfds on Winsock. A never-connected linux socket is readable and writable. The timeval after the call: linux writes back the time not slept, Winsock leaves it as given (shown in a note).",
+        "row_2d, row_3a_3b_3c in tests/live_tcp.rs; row_1e in tests/live_sockopts.rs; select_writes_back_the_time_not_slept in tests/live_args.rs; connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect; reactphp/event-loop PR #208; select reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-select (const TIMEVAL *timeout); Wine dlls/ws2_32/tests/sock.c test_select (\"select timeout should not have changed\")";
     SELECT_EMPTY = "select.empty", [],
         "Winsock: select with all three sets empty fails with WSAEINVAL.",
         "select reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-select; openpbs/openpbs PR #571";
@@ -252,8 +252,8 @@ rules! {
         "WSAAsyncSelect makes the socket nonblocking and posts a window message per event (lParam: event and error).",
         "WSAConnect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-wsaconnect; WSAAsyncSelect reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-wsaasyncselect";
     ENUM_EVENTS = "wsaenumnetworkevents", [],
-        "WSAEnumNetworkEvents returns the recorded events with their error codes and clears the record.",
-        "WSAEnumNetworkEvents function (winsock2.h) reference page on learn.microsoft.com";
+        "WSAEnumNetworkEvents returns the recorded events with their error codes and clears the record. Its iErrorCode array has FD_MAX_EVENTS (10) entries in FD_ bit order; only the entries of reported events are written, the others keep the caller's values (shown as - in the answer's note).",
+        "WSAEnumNetworkEvents function (winsock2.h) reference page on learn.microsoft.com; Wine dlls/ws2_32/tests/sock.c test_WSAEnumNetworkEvents (entries of events not reported keep 0xABABABAB)";
     EVENTS_LINUX = "events.linux", [],
         "linux: no WSAEventSelect, WSAAsyncSelect or WSAEnumNetworkEvents; the closest is epoll.",
         "epoll(7) https://man7.org/linux/man-pages/man7/epoll.7.html";
@@ -382,6 +382,29 @@ rules! {
         "A ConnectEx from a socket DisconnectEx reused (TF_REUSE_SOCKET), to the peer it was connected to, waits for the pair's TIME_WAIT to end (240 s after the DisconnectEx, TcpTimedWaitDelay's default) before its handshake starts; to another peer it starts at once.",
         "ConnectEx reference page learn.microsoft.com/windows/win32/api/mswsock/nc-mswsock-lpfn_connectex (a reused socket is subject to TIME_WAIT, which delays ConnectEx; TcpTimedWaitDelay defaults to 240 s)";
     // ---- end winapi-ov rules ----
+    // ---- winapi-args rules ----
+    POLL_EVENTS = "poll.events", [WS],
+        "poll / WSAPoll with a request mask (events=): linux reports only the asked bits (POLLRDNORM beside POLLIN, POLLWRNORM beside POLLOUT, POLLWRBAND too for UDP) plus POLLERR, POLLHUP and POLLNVAL, which are always reported; Winsock accepts only POLLRDNORM, POLLRDBAND and POLLWRNORM (POLLIN, POLLOUT): any other bit, POLLPRI and POLLERR included, fails with WSAEINVAL; POLLERR, POLLHUP and POLLNVAL are reported unasked.",
+        "poll(2) https://man7.org/linux/man-pages/man2/poll.2.html, judged by the kernel live in tests/scenarios/26_poll_events.lab; WSAPoll reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-wsapoll; Wine dlls/ws2_32/tests/sock.c test_WSAPoll (invalid_flags: WSAEINVAL on Windows, todo_wine; a listener asked POLLRDBAND|POLLWRNORM answers 0; asked 0 after the peer closed: POLLHUP)";
+    AF_NUMBER = "addr.af-number", [],
+        "An address family number no system implements (af=N), in socket() or in the structure given to bind/connect/sendto: EAFNOSUPPORT / WSAEAFNOSUPPORT (linux checks namelen first: a structure shorter than its socket's sockaddr is EINVAL).",
+        "socket(2) https://man7.org/linux/man-pages/man2/socket.2.html, judged by the kernel live in tests/scenarios/27_af_number.lab; Wine dlls/ws2_32/tests/sock.c test_WSASocket (family 0xdead: WSAEAFNOSUPPORT), test_bind (sa_family 0xdead: WSAEAFNOSUPPORT); connect and sendto reference pages learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect, learn.microsoft.com/windows/win32/api/winsock/nf-winsock-sendto (WSAEAFNOSUPPORT; for connect and sendto see addr.af-number-dest)";
+    AF_NUMBER_DEST = "addr.af-number-dest", [WI],
+        "connect or sendto given an address of a family number no system implements (af=N): EAFNOSUPPORT / WSAEAFNOSUPPORT, as for bind. windows: the documented code; Wine answers connect with WSAEADDRNOTAVAIL and sendto with WSAEFAULT, and no Windows record says which is right.",
+        "connect and sendto reference pages learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect, learn.microsoft.com/windows/win32/api/winsock/nf-winsock-sendto (WSAEAFNOSUPPORT); linux judged by the kernel live in tests/scenarios/27_af_number.lab; tests/wine/departures.toml lists the experiment that decides windows";
+    NAME_NULL = "addr.name-null", [W1],
+        "getsockname / getpeername with a NULL name pointer: the socket's state is checked first (getpeername on an unconnected socket: ENOTCONN / WSAENOTCONN), then the pointer: EFAULT / WSAEFAULT (linux getsockname: EFAULT on any socket).",
+        "getsockname(2) https://man7.org/linux/man-pages/man2/getsockname.2.html, judged by the kernel live in tests/scenarios/29_null_name.lab; Wine dlls/ws2_32/tests/sock.c test_getpeername (\"Test the parameter validation order\": NULL name on an unconnected UDP socket WSAENOTCONN, on a connected one WSAEFAULT); getsockname reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-getsockname (WSAEFAULT)";
+    NAME_NULL_SOCKNAME = "addr.name-null-sockname", [WS, WI, W1],
+        "Winsock getsockname with a NULL name pointer: socklab checks the state first as getpeername does (unbound: WSAEINVAL), then the pointer (WSAEFAULT); no document or Windows test says which comes first, and Wine checks the pointer first.",
+        "by analogy with Wine dlls/ws2_32/tests/sock.c test_getpeername; tests/wine/departures.toml lists the experiment that decides it";
+    OPTVAL_NULL = "sockopt.optval-null", [WS, W1],
+        "setsockopt / getsockopt with a NULL optval (and the option's own length): an option the personality lacks answers as always, then EFAULT / WSAEFAULT. linux: setsockopt(IPV6_V6ONLY, NULL) reads the NULL as 0 and succeeds.",
+        "setsockopt(2) https://man7.org/linux/man-pages/man2/setsockopt.2.html, judged by the kernel live in tests/scenarios/30_null_optval.lab; Wine dlls/ws2_32/tests/sock.c test_set_getsockopt (setsockopt SO_LINGER and SO_DONTLINGER with NULL: WSAEFAULT, any length; getsockopt SO_PROTOCOL_INFOA into a NULL buffer: WSAEFAULT); setsockopt and getsockopt reference pages (WSAEFAULT: optval not in the user address space)";
+    OPTVAL_NULL_SO_ERROR = "sockopt.optval-null-so-error", [WS, WI, W1],
+        "getsockopt(SO_ERROR) into a NULL optval: Winsock WSAEFAULT, as the getsockopt page says of any optval outside the address space and as Windows answers for SO_PROTOCOL_INFOA; Wine answers WSAEINVAL for SO_ERROR, and no Windows record covers SO_ERROR itself. linux: EFAULT, judged by the kernel.",
+        "getsockopt reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-getsockopt (WSAEFAULT); Wine dlls/ws2_32/tests/sock.c test_set_getsockopt (SO_PROTOCOL_INFOA into a NULL buffer: WSAEFAULT); tests/wine/departures.toml lists the experiment that decides it";
+    // ---- end winapi-args rules ----
     CLOSE = "close", [],
         "closesocket / close releases the descriptor; later calls answer EBADF / WSAENOTSOCK; the peer sees the end of stream.",
         "close(2) https://man7.org/linux/man-pages/man2/close.2.html; closesocket reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-closesocket";

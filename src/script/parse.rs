@@ -30,7 +30,7 @@ use std::time::Duration;
 
 use super::ast::{Expect, ExpectWhat, Span, Stmt, StmtKind, Wait, WaitUntil};
 use crate::core::call::{
-    AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, Proto, SockAddrArg, SockOpt, SockRef,
+    AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, PollBits, Proto, SockAddrArg, SockOpt, SockRef,
 };
 use crate::core::codes::Code;
 use crate::core::model::State;
@@ -307,7 +307,7 @@ const fn cmd(word: &'static str, cmd: Cmd, usage: &'static str) -> CmdInfo {
 const COMMANDS: &[CmdInfo] = &[
     cmd("wsastartup", Cmd::WsaStartup, "wsastartup [MAJOR.MINOR]"),
     cmd("wsacleanup", Cmd::WsaCleanup, "wsacleanup"),
-    cmd("socket", Cmd::Socket, "socket tcp|udp [v4|v6] [as NAME]"),
+    cmd("socket", Cmd::Socket, "socket tcp|udp [v4|v6|af=N] [as NAME]"),
     cmd("link", Cmd::Link, "link down|up (the host's interface goes down or comes back)"),
     cmd("portrange", Cmd::PortRange, "portrange LO HI (the ephemeral port range)"),
     cmd("firewall", Cmd::Firewall, "firewall drop IP | firewall clear (a local rule on outgoing packets)"),
@@ -315,8 +315,8 @@ const COMMANDS: &[CmdInfo] = &[
     cmd("ioctlsocket", Cmd::Ioctlsocket, "ioctlsocket NAME FIONBIO 1|0"),
     cmd("nonblock", Cmd::Nonblock, "nonblock NAME [on|off]"),
     cmd("fionbio", Cmd::Fionbio, "fionbio NAME 1|0"),
-    cmd("setsockopt", Cmd::SetSockOpt, "setsockopt NAME OPTION [VALUE] [optlen=N]"),
-    cmd("getsockopt", Cmd::GetSockOpt, "getsockopt NAME OPTION [optlen=N]"),
+    cmd("setsockopt", Cmd::SetSockOpt, "setsockopt NAME OPTION [VALUE] [optlen=N] | optval=null"),
+    cmd("getsockopt", Cmd::GetSockOpt, "getsockopt NAME OPTION [optlen=N] | optval=null"),
     cmd("bind", Cmd::Bind, "bind NAME ADDR [namelen=N]"),
     cmd("listen", Cmd::Listen, "listen NAME [BACKLOG]"),
     cmd("accept", Cmd::Accept, "accept NAME [as NEWNAME]"),
@@ -324,14 +324,14 @@ const COMMANDS: &[CmdInfo] = &[
     cmd("wsaconnect", Cmd::WsaConnect, "wsaconnect NAME ADDR [namelen=N] [data=TEXT] [sqos] [gqos]"),
     cmd("connectex", Cmd::ConnectEx, "connectex NAME ADDR [namelen=N] [send=TEXT]"),
     cmd("select", Cmd::Select, "select [read=A,B] [write=C] [except=D] [timeout=MS|inf]"),
-    cmd("wsapoll", Cmd::WsaPoll, "wsapoll NAME[,NAME...] [timeout=MS|inf]"),
-    cmd("poll", Cmd::WsaPoll, "poll NAME[,NAME...] [timeout=MS|inf]"),
+    cmd("wsapoll", Cmd::WsaPoll, "wsapoll NAME[,NAME...] [timeout=MS|inf] [events=POLLRDNORM|...]"),
+    cmd("poll", Cmd::WsaPoll, "poll NAME[,NAME...] [timeout=MS|inf] [events=POLLIN|...]"),
     cmd("epoll", Cmd::Epoll, "epoll NAME[,NAME...] [timeout=MS|inf]"),
     cmd("wsaeventselect", Cmd::WsaEventSelect, "wsaeventselect NAME EVENTS"),
     cmd("wsaasyncselect", Cmd::WsaAsyncSelect, "wsaasyncselect NAME EVENTS"),
     cmd("wsaenumnetworkevents", Cmd::WsaEnumNetworkEvents, "wsaenumnetworkevents NAME"),
-    cmd("getsockname", Cmd::GetSockName, "getsockname NAME [namelen=N]"),
-    cmd("getpeername", Cmd::GetPeerName, "getpeername NAME [namelen=N]"),
+    cmd("getsockname", Cmd::GetSockName, "getsockname NAME [namelen=N | name=null]"),
+    cmd("getpeername", Cmd::GetPeerName, "getpeername NAME [namelen=N | name=null]"),
     cmd("send", Cmd::Send, "send NAME TEXT"),
     cmd("sendto", Cmd::SendTo, "sendto NAME ADDR TEXT"),
     cmd("recv", Cmd::Recv, "recv NAME"),
@@ -805,6 +805,9 @@ impl Parser<'_> {
             Cmd::SetSockOpt => {
                 let sock = self.sock()?;
                 let opt = self.sockopt()?;
+                if self.optval_null()? {
+                    return self.call(Call::OptNull { sock, opt, set: true });
+                }
                 let value = match self.peek().cloned() {
                     Some(v) if v.key_value().is_none() => {
                         self.next_tok();
@@ -818,6 +821,9 @@ impl Parser<'_> {
             Cmd::GetSockOpt => {
                 let sock = self.sock()?;
                 let opt = self.sockopt()?;
+                if self.optval_null()? {
+                    return self.call(Call::OptNull { sock, opt, set: false });
+                }
                 let optlen = self.optlen()?;
                 self.call(Call::GetSockOpt { sock, opt, optlen })
             }
@@ -896,15 +902,28 @@ impl Parser<'_> {
                 let sock = self.sock()?;
                 self.call(Call::WsaEnumNetworkEvents { sock })
             }
-            Cmd::GetSockName => {
+            Cmd::GetSockName | Cmd::GetPeerName => {
                 let sock = self.sock()?;
+                let peer = info.cmd == Cmd::GetPeerName;
+                // winapi-args: `name=null`, a NULL name pointer.
+                if let Some(t) = self.peek().cloned() {
+                    if let Some((k, v, c)) = t.key_value().filter(|(k, _, _)| k.eq_ignore_ascii_case("name")) {
+                        let _ = k;
+                        if !v.eq_ignore_ascii_case("null") {
+                            return Err(
+                                self.err(c, format!("bad name `{v}`: only name=null (a NULL pointer) is written here"))
+                            );
+                        }
+                        self.next_tok();
+                        return self.call(Call::NameNull { sock, peer });
+                    }
+                }
                 let namelen = self.namelen_opt()?;
-                self.call(Call::GetSockName { sock, namelen })
-            }
-            Cmd::GetPeerName => {
-                let sock = self.sock()?;
-                let namelen = self.namelen_opt()?;
-                self.call(Call::GetPeerName { sock, namelen })
+                if peer {
+                    self.call(Call::GetPeerName { sock, namelen })
+                } else {
+                    self.call(Call::GetSockName { sock, namelen })
+                }
             }
             Cmd::Send => {
                 let sock = self.sock()?;
@@ -1299,6 +1318,19 @@ impl Parser<'_> {
             "null" => return Ok(AddrKind::Null),
             _ => {}
         }
+        // ---- winapi-args: an address family number ----
+        if let Some(n) = text.strip_prefix("af=").or_else(|| text.strip_prefix("AF=")) {
+            return match n.parse::<u16>() {
+                Ok(v) if v >= 64 => Ok(AddrKind::Family(v)),
+                _ => Err(self.err(
+                    col + 3,
+                    format!(
+                        "bad address family `{n}`: af=N takes a number from 64 to 65535, one no system implements \
+                         (the families below 64 are real ones socklab does not model; write an address for AF_INET/AF_INET6)"
+                    ),
+                )),
+            };
+        }
         if let Some(inner) = text.strip_prefix('[') {
             let Some(close) = inner.find(']') else {
                 return Err(self.err(col, format!("missing `]` in `{text}`: expected an address like [::1]:80")));
@@ -1389,7 +1421,27 @@ impl Parser<'_> {
                 return Err(self.err(t.col, format!("unknown protocol `{}`: expected tcp or udp", t.text)));
             }
         };
-        let family = if self.take_word(&["v4", "ipv4", "af_inet"]).is_some() {
+        // ---- winapi-args: `af=N`, a family number no system implements ----
+        let af = match self.peek().cloned() {
+            Some(t) if t.key_value().is_some_and(|(k, _, _)| k.eq_ignore_ascii_case("af")) => {
+                self.next_tok();
+                let (_, v, c) = t.key_value().expect("checked");
+                match v.parse::<u16>() {
+                    Ok(n) if n >= 64 => Some(n),
+                    _ => {
+                        return Err(self.err(
+                            c,
+                            format!(
+                                "bad address family `{v}`: af=N takes a number from 64 to 65535, one no system implements \
+                                 (write v4 or v6 for AF_INET/AF_INET6)"
+                            ),
+                        ));
+                    }
+                }
+            }
+            _ => None,
+        };
+        let family = if af.is_some() || self.take_word(&["v4", "ipv4", "af_inet"]).is_some() {
             Family::V4
         } else if self.take_word(&["v6", "ipv6", "af_inet6"]).is_some() {
             Family::V6
@@ -1401,12 +1453,15 @@ impl Parser<'_> {
             self.new_name(&t)?
         } else {
             if let Some(t) = self.peek() {
-                let expected = if self.pos == 2 { "v4, v6 or `as NAME`" } else { "`as NAME`" };
+                let expected = if self.pos == 2 { "v4, v6, af=N or `as NAME`" } else { "`as NAME`" };
                 return Err(self.err(t.col, format!("unexpected `{}`: expected {expected}", t.text)));
             }
             self.names.next_socket_name()
         };
         self.end()?;
+        if let Some(af) = af {
+            return Ok((StmtKind::Call(Call::SocketAf { proto, af, name: name.clone() }), Some(name)));
+        }
         Ok((StmtKind::Call(Call::Socket { proto, family, name: name.clone() }), Some(name)))
     }
 
@@ -1506,21 +1561,81 @@ impl Parser<'_> {
         }
         let socks = self.sock_list(&t.text, t.col)?;
         let mut timeout = None;
-        if let Some(t) = self.peek().cloned() {
+        let mut events = None;
+        let expected = if epoll { "timeout=MS" } else { "timeout=MS or events=POLLRDNORM|POLLWRNORM" };
+        let (mut seen_timeout, mut seen_events) = (false, false);
+        while let Some(t) = self.peek().cloned() {
             match t.key_value() {
-                Some((k, v, c)) if k.eq_ignore_ascii_case("timeout") => {
+                Some((k, v, c)) if k.eq_ignore_ascii_case("timeout") && !seen_timeout => {
                     self.pos += 1;
                     timeout = self.timeout(v, c)?;
+                    seen_timeout = true;
+                }
+                Some((k, v, c)) if k.eq_ignore_ascii_case("events") && !epoll && !seen_events => {
+                    self.pos += 1;
+                    events = Some(self.poll_events(v, c)?);
+                    seen_events = true;
                 }
                 _ => {
-                    return Err(self.err(t.col, format!("unexpected `{}`: expected timeout=MS", t.text)));
+                    return Err(self.err(t.col, format!("unexpected `{}`: expected {expected}", t.text)));
                 }
             }
         }
         if epoll {
             return self.call(Call::Epoll { socks, timeout });
         }
-        self.call(Call::Poll { socks, timeout })
+        self.call(Call::Poll { socks, timeout, events })
+    }
+
+    // ---- winapi-args: `optval=null` ----
+    /// Whether the next word is `optval=null` (taken); `optval=` with anything else is an error.
+    fn optval_null(&mut self) -> PResult<bool> {
+        let Some(t) = self.peek().cloned() else { return Ok(false) };
+        let Some((k, v, c)) = t.key_value() else { return Ok(false) };
+        if !k.eq_ignore_ascii_case("optval") {
+            return Ok(false);
+        }
+        if !v.eq_ignore_ascii_case("null") {
+            return Err(self.err(c, format!("bad optval `{v}`: only optval=null (a NULL pointer) is written here")));
+        }
+        self.next_tok();
+        Ok(true)
+    }
+
+    // ---- winapi-args: poll's request mask ----
+    /// `POLLRDNORM|POLLWRNORM`, `rdnorm,wrnorm`, `0`.
+    fn poll_events(&self, text: &str, col: usize) -> PResult<PollBits> {
+        let names: Vec<&str> = PollBits::NAMES.iter().map(|(n, _)| *n).collect();
+        if text.is_empty() {
+            return Err(self.err(
+                col,
+                format!("missing poll events: expected names like {} joined with |, or 0", names.join(", ")),
+            ));
+        }
+        if text == "0" {
+            return Ok(PollBits(0));
+        }
+        let mut bits = PollBits(0);
+        let mut off = 0;
+        for piece in text.split(['|', ',']) {
+            let c = col + off;
+            off += piece.chars().count() + 1;
+            let Some(b) = PollBits::from_name(piece) else {
+                let upper = piece.to_ascii_uppercase();
+                let full = if upper.starts_with("POLL") { upper } else { format!("POLL{upper}") };
+                let hint =
+                    closest(&full, names.iter().copied()).map(|h| format!("did you mean `{h}`? ")).unwrap_or_default();
+                return Err(self.err(
+                    c,
+                    format!(
+                        "unknown poll event `{piece}`: {hint}expected one of {} (joined with |), or 0",
+                        names.join(", ")
+                    ),
+                ));
+            };
+            bits = bits | b;
+        }
+        Ok(bits)
     }
 
     fn wait(&mut self) -> PResult<(StmtKind, Option<String>)> {
@@ -1946,13 +2061,28 @@ fn event_cands(partial: &str) -> Vec<String> {
         .collect()
 }
 
+// ---- winapi-args: completion of poll's request mask ----
+fn poll_event_cands(prefix: &str, partial: &str) -> Vec<String> {
+    let (head, piece) = match partial.rfind('|') {
+        Some(i) => (&partial[..=i], &partial[i + 1..]),
+        None => ("", partial),
+    };
+    let p = piece.to_ascii_uppercase();
+    PollBits::NAMES
+        .iter()
+        .map(|(n, _)| *n)
+        .filter(|n| n.starts_with(&p) || n[4..].starts_with(&p))
+        .map(|n| format!("{prefix}{head}{n}"))
+        .collect()
+}
+
 fn code_cands(prefix: &str, partial: &str) -> Vec<String> {
     starting(partial, Code::ALL.iter().map(|c| c.name())).into_iter().map(|c| format!("{prefix}{c}")).collect()
 }
 
 fn addr_cands(partial: &str) -> Vec<String> {
     let mut all: Vec<String> = NamedTarget::ALL.iter().map(ToString::to_string).collect();
-    all.extend(["127.0.0.1:", "[::1]:", "0.0.0.0:0", "255.255.255.255:", "af_unspec", "null"].map(String::from));
+    all.extend(["127.0.0.1:", "[::1]:", "0.0.0.0:0", "255.255.255.255:", "af_unspec", "null", "af="].map(String::from));
     starting(partial, all)
 }
 
@@ -2024,7 +2154,7 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
         },
         Cmd::Socket => match n {
             0 => starting(partial, ["tcp", "udp"]),
-            1 => starting(partial, ["v4", "v6", "as"]),
+            1 => starting(partial, ["v4", "v6", "af=", "as"]),
             2 if lower(1) != "as" => starting(partial, ["as"]),
             _ => Vec::new(),
         },
@@ -2047,8 +2177,8 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
         Cmd::SetSockOpt | Cmd::GetSockOpt => match n {
             0 => socks(partial, names),
             1 => starting(partial, SockOpt::ALL.iter().map(|o| o.name())),
-            2 if info.cmd == Cmd::SetSockOpt => starting(partial, ["on", "off", "optlen="]),
-            2 => starting(partial, ["optlen="]),
+            2 if info.cmd == Cmd::SetSockOpt => starting(partial, ["on", "off", "optlen=", "optval=null"]),
+            2 => starting(partial, ["optlen=", "optval=null"]),
             3 if info.cmd == Cmd::SetSockOpt && !lower(2).starts_with("optlen") => starting(partial, ["optlen="]),
             _ => Vec::new(),
         },
@@ -2080,7 +2210,14 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
             _ => Vec::new(),
         },
         Cmd::Select => keyed_cands(&["read=", "write=", "except=", "timeout="], args, partial, names),
-        Cmd::WsaPoll | Cmd::Epoll => match n {
+        Cmd::WsaPoll => match n {
+            0 => sock_list_cands("", partial, names),
+            _ => match partial.split_once('=') {
+                Some((k, v)) if k.eq_ignore_ascii_case("events") => poll_event_cands(&format!("{k}="), v),
+                _ => keyed_cands(&["timeout=", "events="], &args[1..], partial, names),
+            },
+        },
+        Cmd::Epoll => match n {
             0 => sock_list_cands("", partial, names),
             _ => keyed_cands(&["timeout="], &args[1..], partial, names),
         },
@@ -2089,6 +2226,14 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
             1 => event_cands(partial),
             _ => Vec::new(),
         },
+        // winapi-args: namelen=N or name=null after the socket.
+        Cmd::GetSockName | Cmd::GetPeerName if n >= 1 => {
+            if n == 1 {
+                starting(partial, ["namelen=", "name=null"])
+            } else {
+                Vec::new()
+            }
+        }
         Cmd::Listen
         | Cmd::WsaEnumNetworkEvents
         | Cmd::GetSockName
@@ -2507,9 +2652,9 @@ mod tests {
         );
         assert_eq!(
             call("wsapoll s,c timeout=500"),
-            Call::Poll { socks: vec![name("s"), name("c")], timeout: Some(Duration::from_millis(500)) }
+            Call::Poll { socks: vec![name("s"), name("c")], timeout: Some(Duration::from_millis(500)), events: None }
         );
-        assert_eq!(call("poll s"), Call::Poll { socks: vec![name("s")], timeout: None });
+        assert_eq!(call("poll s"), Call::Poll { socks: vec![name("s")], timeout: None, events: None });
     }
 
     #[test]
@@ -2716,7 +2861,7 @@ mod tests {
         at("wsacleanup 1", 12, "unexpected `1`");
         at("connect s @accept bogus", 19, "expected namelen=N");
         at("socket tcp v4 v6", 15, "expected `as NAME`");
-        at("socket tcp raw", 12, "expected v4, v6 or `as NAME`");
+        at("socket tcp raw", 12, "expected v4, v6, af=N or `as NAME`");
         at("expect ok then", 11, "unexpected `then`");
         at("wait 500 s", 10, "unexpected `s`");
     }
@@ -2980,7 +3125,7 @@ send c \"oops
         assert_eq!(completions("select read=s,c", &n), ["read=s,c1", "read=s,c2"]);
         assert_eq!(completions("select read=s ", &n), ["write=", "except=", "timeout="]);
         assert_eq!(completions("wait s ", &n), ["connected", "failed", "event"]);
-        assert_eq!(completions("socket tcp ", &n), ["v4", "v6", "as"]);
+        assert_eq!(completions("socket tcp ", &n), ["v4", "v6", "af=", "as"]);
         assert!(completions("send s # note", &n).is_empty());
     }
 
@@ -3139,5 +3284,63 @@ send c \"oops
         assert_eq!(completions("after 300 closesocket ", &n), ["s"]);
         assert_eq!(completions("link ", &n), ["down", "up"]);
         assert_eq!(completions("firewall ", &n), ["drop", "clear"]);
+    }
+
+    // ---- winapi-args: poll's request mask and af=N ----
+    #[test]
+    fn poll_events_and_family_numbers() {
+        let s = SockRef::Name("s".into());
+        assert_eq!(
+            call("poll s events=POLLRDNORM|wrnorm timeout=0"),
+            Call::Poll {
+                socks: vec![s.clone()],
+                timeout: Some(Duration::ZERO),
+                events: Some(PollBits::RDNORM | PollBits::WRNORM)
+            }
+        );
+        assert_eq!(
+            call("wsapoll s timeout=5 events=0"),
+            Call::Poll { socks: vec![s.clone()], timeout: Some(Duration::from_millis(5)), events: Some(PollBits(0)) }
+        );
+        let e = error("poll s events=POLLRDNROM");
+        assert!(e.message.contains("did you mean `POLLRDNORM`"), "{e}");
+        assert_eq!(e.col, 15, "{e}");
+        assert!(error("poll s events=POLLIN events=POLLOUT").message.contains("unexpected"));
+        assert!(error("epoll s events=POLLIN").message.contains("expected timeout=MS"));
+        assert_eq!(
+            call("connect s af=57005"),
+            Call::Connect {
+                sock: s.clone(),
+                addr: SockAddrArg { kind: AddrKind::Family(57005), len: None },
+                api: ConnectApi::Connect
+            }
+        );
+        assert_eq!(
+            call("bind s af=9999 namelen=28"),
+            Call::Bind { sock: s, addr: SockAddrArg { kind: AddrKind::Family(9999), len: Some(28) } }
+        );
+        let e = error("bind s af=2");
+        assert!(e.message.contains("from 64 to 65535"), "{e}");
+        assert!(error("bind s af=70000").message.contains("bad address family"));
+        let n = names(&["s"]);
+        assert_eq!(completions("poll s ", &n), ["timeout=", "events="]);
+        assert_eq!(completions("poll s events=POLLWR", &n), ["events=POLLWRNORM", "events=POLLWRBAND"]);
+        assert_eq!(
+            completions("poll s events=POLLIN|rd", &n),
+            ["events=POLLIN|POLLRDNORM", "events=POLLIN|POLLRDBAND", "events=POLLIN|POLLRDHUP"]
+        );
+        assert!(completions("connect s a", &n).contains(&"af=".to_string()));
+        assert_eq!(call("socket udp af=57005 as z"), Call::SocketAf { proto: Proto::Udp, af: 57005, name: "z".into() });
+        assert!(error("socket tcp af=10 as z").message.contains("v4 or v6"));
+        assert!(error("socket tcp af=70000 v6 as z").message.contains("bad address family"));
+        assert!(completions("socket tcp ", &n).contains(&"af=".to_string()));
+        assert_eq!(call("getpeername s name=null"), Call::NameNull { sock: SockRef::Name("s".into()), peer: true });
+        assert!(error("getsockname s name=x").message.contains("name=null"));
+        assert_eq!(completions("getsockname s ", &n), ["namelen=", "name=null"]);
+        assert_eq!(
+            call("setsockopt s SO_LINGER optval=null"),
+            Call::OptNull { sock: SockRef::Name("s".into()), opt: SockOpt::SO_LINGER, set: true }
+        );
+        assert!(error("getsockopt s SO_ERROR optval=3").message.contains("optval=null"));
     }
 }

@@ -103,6 +103,7 @@ fn addr(a: &SockAddrArg) -> String {
         AddrKind::Target(t) => t.to_string(),
         AddrKind::Unspec => "AF_UNSPEC".into(),
         AddrKind::Null => "NULL".into(),
+        AddrKind::Family(n) => format!("af={n}"),
     };
     if let Some(l) = a.len {
         let _ = write!(s, " namelen={l}");
@@ -180,12 +181,16 @@ pub fn call_line(call: &Call) -> Result<String, Unwritable> {
         Call::Select { read, write, except, timeout: t } => {
             format!("select read={} write={} except={} {}", list(read)?, list(write)?, list(except)?, timeout(*t)?)
         }
-        Call::Poll { socks, timeout: t } | Call::Epoll { socks, timeout: t } => {
+        Call::Poll { socks, timeout: t, .. } | Call::Epoll { socks, timeout: t } => {
             if socks.is_empty() {
                 return Err(Unwritable(format!("{} of no socket", call.name())));
             }
             let word = if matches!(call, Call::Poll { .. }) { "wsapoll" } else { "epoll" };
-            format!("{word} {} {}", list(socks)?, timeout(*t)?)
+            let mut line = format!("{word} {} {}", list(socks)?, timeout(*t)?);
+            if let Call::Poll { events: Some(m), .. } = call {
+                line.push_str(&format!(" events={}", m.names()));
+            }
+            line
         }
         Call::WsaEventSelect { sock: s, events: e } => format!("wsaeventselect {} {}", sock(s)?, events(*e)?),
         Call::WsaAsyncSelect { sock: s, events: e } => format!("wsaasyncselect {} {}", sock(s)?, events(*e)?),
@@ -259,6 +264,13 @@ pub fn call_line(call: &Call) -> Result<String, Unwritable> {
             if *reuse { " reuse" } else { "" },
             if *null_overlapped { " overlapped=NULL" } else { "" }
         ), // ---- end winapi-ov ----
+        Call::OptNull { sock: s, opt, set } => {
+            format!("{} {} {} optval=null", if *set { "setsockopt" } else { "getsockopt" }, sock(s)?, opt.name())
+        }
+        Call::NameNull { sock: s, peer } => {
+            format!("{} {} name=null", if *peer { "getpeername" } else { "getsockname" }, sock(s)?)
+        }
+        Call::SocketAf { proto, af, name: n } => format!("socket {} af={af} as {}", proto.name(), name(n)?),
     })
 }
 

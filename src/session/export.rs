@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use std::io::{self, BufRead, Write};
 
 use crate::core::call::{
-    AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, Proto, SockAddrArg, SockOpt, SockRef,
+    AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, PollBits, Proto, SockAddrArg, SockOpt, SockRef,
 };
 use crate::core::codes::{Code, Platform};
 use crate::core::compare::{Mark, compare};
@@ -448,7 +448,7 @@ fn script(h: &Header, steps: &[Step]) -> String {
 /// The POSIX function a call is (when it has one; the C program prints a comment otherwise).
 fn posix_name(call: &Call) -> Option<&'static str> {
     Some(match call {
-        Call::Socket { .. } => "socket",
+        Call::Socket { .. } | Call::SocketAf { .. } => "socket",
         Call::Fionbio { .. } => "fcntl",
         Call::SetSockOpt { opt, .. } if posix_opt(*opt).is_some() => "setsockopt",
         Call::GetSockOpt { opt, .. } if posix_opt(*opt).is_some() => "getsockopt",
@@ -462,7 +462,10 @@ fn posix_name(call: &Call) -> Option<&'static str> {
         Call::Select { .. } => "select",
         Call::Poll { .. } => "poll",
         Call::Epoll { .. } => "epoll_wait",
-        Call::GetSockName { .. } => "getsockname",
+        Call::GetSockName { .. } | Call::NameNull { peer: false, .. } => "getsockname",
+        Call::NameNull { peer: true, .. } => "getpeername",
+        Call::OptNull { opt, set: true, .. } if posix_opt(*opt).is_some() => "setsockopt",
+        Call::OptNull { opt, set: false, .. } if posix_opt(*opt).is_some() => "getsockopt",
         Call::GetPeerName { .. } => "getpeername",
         Call::Send { .. } => "send",
         Call::SendTo { addr, .. }
@@ -542,7 +545,7 @@ fn posix_passable(call: &Call) -> bool {
         Call::Select { read, write, except, timeout } => {
             read.iter().chain(write).chain(except).all(|r| fits(r) && in_set(r)) && time(timeout)
         }
-        Call::Poll { socks, timeout } | Call::Epoll { socks, timeout } => socks.iter().all(fits) && time(timeout),
+        Call::Poll { socks, timeout, .. } | Call::Epoll { socks, timeout } => socks.iter().all(fits) && time(timeout),
         Call::Alarm { after } => unparse::millis(*after).is_ok(),
         c => c.sock().is_none_or(fits),
     }
@@ -774,8 +777,10 @@ static UNUSED void print_epoll(const char *name, unsigned re) {
 /* poll(2) bits as socklab names them. */
 static UNUSED void print_revents(const char *name, short re) {
     static const struct { short bit; const char *name; } names[] = {
-        {POLLIN, "POLLIN"}, {POLLOUT, "POLLOUT"}, {POLLERR, "POLLERR"},
-        {POLLHUP, "POLLHUP"}, {POLLNVAL, "POLLNVAL"}, {POLLRDHUP, "POLLRDHUP"},
+        {POLLIN, "POLLIN"}, {POLLRDNORM, "POLLRDNORM"}, {POLLPRI, "POLLPRI"},
+        {POLLOUT, "POLLOUT"}, {POLLWRNORM, "POLLWRNORM"}, {POLLWRBAND, "POLLWRBAND"},
+        {POLLERR, "POLLERR"}, {POLLHUP, "POLLHUP"}, {POLLNVAL, "POLLNVAL"},
+        {POLLRDHUP, "POLLRDHUP"}, {POLLRDBAND, "POLLRDBAND"},
     };
     int first = 1;
     printf("%s=", name);
@@ -1174,6 +1179,9 @@ impl<'h> CGen<'h> {
             AddrKind::Target(t) => format!("sl = mkaddr({}, {af}, &ss);", self.target_var(*t, fam)),
             AddrKind::Unspec => "memset(&ss, 0, sizeof ss);\n        ss.ss_family = AF_UNSPEC;\n        sl = (socklen_t)sizeof(ss.ss_family);".into(),
             AddrKind::Null => "memset(&ss, 0, sizeof ss);\n        sl = 0;".into(),
+            AddrKind::Family(n) => {
+                format!("memset(&ss, 0, sizeof ss);\n        ss.ss_family = {n}; /* no system's family */\n        sl = 16;")
+            }
         };
         if let Some(l) = arg.len {
             let _ = write!(code, "\n        sl = (socklen_t){l};");
@@ -1452,7 +1460,11 @@ impl<'h> CGen<'h> {
         };
         // Calls on a socket: its expression.
         let target = match call {
-            Call::Socket { .. } | Call::Select { .. } | Call::Poll { .. } | Call::Epoll { .. } => None,
+            Call::Socket { .. }
+            | Call::SocketAf { .. }
+            | Call::Select { .. }
+            | Call::Poll { .. }
+            | Call::Epoll { .. } => None,
             _ => call.sock().map(|r| self.sock(r)),
         };
         let (s, fam, proto) = match target {
@@ -1472,6 +1484,13 @@ impl<'h> CGen<'h> {
                 let ty = if *proto == Proto::Tcp { "SOCK_STREAM" } else { "SOCK_DGRAM" };
                 format!(
                     "{id} = socket({af}, {ty}, 0);\n        int e = {id} < 0 ? errno : 0;\n        result_fd({q}, {id}, e);\n        putchar('\\n');"
+                )
+            }
+            // winapi-args: a family number no system implements; no variable is kept.
+            Call::SocketAf { proto, af, .. } => {
+                let ty = if *proto == Proto::Tcp { "SOCK_STREAM" } else { "SOCK_DGRAM" };
+                format!(
+                    "int x = socket({af}, {ty}, 0);\n        int e = x < 0 ? errno : 0;\n        result_fd({q}, x, e);\n        if (x >= 0) close(x);\n        putchar('\\n');"
                 )
             }
             Call::Fionbio { on, .. } => {
@@ -1543,7 +1562,8 @@ impl<'h> CGen<'h> {
                     }
                 }
             }
-            Call::Poll { socks, timeout } => {
+            Call::Poll { socks, timeout, events } => {
+                let mask = events.map_or("POLLIN | POLLPRI | POLLOUT | POLLRDHUP".to_string(), c_poll_mask);
                 let mut code = format!("struct pollfd p[{}];\n", socks.len().max(1));
                 let mut names = Vec::new();
                 for (i, r) in socks.iter().enumerate() {
@@ -1551,7 +1571,7 @@ impl<'h> CGen<'h> {
                         Ok((x, _, _)) => {
                             let _ = writeln!(
                                 code,
-                                "        p[{i}].fd = {x};\n        p[{i}].events = POLLIN | POLLPRI | POLLOUT | POLLRDHUP;\n        p[{i}].revents = 0;"
+                                "        p[{i}].fd = {x};\n        p[{i}].events = {mask};\n        p[{i}].revents = 0;"
                             );
                             names.push(visible(&r.to_string()).into_owned());
                         }
@@ -1630,6 +1650,27 @@ impl<'h> CGen<'h> {
             Call::GetSockName { namelen, .. } | Call::GetPeerName { namelen, .. } => format!(
                 "struct sockaddr_storage ss;\n        socklen_t sl = {sl};\n        memset(&ss, 0, sizeof ss);\n        long r = {fname}({s}, (struct sockaddr *)&ss, &sl);\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        if (r == 0 && (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)) {{\n            printf(\"  \");\n            print_addr(&ss);\n        }}\n        putchar('\\n');",
                 sl = namelen.map_or("sizeof ss".to_string(), |n| n.to_string())
+            ),
+            // winapi-args: a NULL optval, the option's own length.
+            Call::OptNull { opt, set, .. } => {
+                let (level, name, kind) = posix_opt(*opt).expect("posix_name checked the option");
+                let len = match kind {
+                    OptKind::Time => "sizeof(struct timeval)",
+                    OptKind::Linger => "sizeof(struct linger)",
+                    _ => "sizeof(int)",
+                };
+                let call = if *set {
+                    format!("setsockopt({s}, {level}, {name}, NULL, {len})")
+                } else {
+                    format!("getsockopt({s}, {level}, {name}, NULL, &vl)")
+                };
+                format!(
+                    "socklen_t vl = {len};\n        (void)vl;\n        long r = {call};\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');"
+                )
+            }
+            // winapi-args: a NULL name pointer.
+            Call::NameNull { .. } => format!(
+                "socklen_t sl = 16;\n        long r = {fname}({s}, NULL, &sl);\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');"
             ),
             Call::Send { data, .. } => format!(
                 "long r = send({s}, {}, {}, MSG_NOSIGNAL);\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');",
@@ -1776,6 +1817,14 @@ impl<'h> CGen<'h> {
                     "{id} = socket({af}, {ty}, {pr});\n        int e = {id} == INVALID_SOCKET ? WSAGetLastError() : 0;\n        result_sock({q}, {id}, e);\n        putchar('\\n');"
                 )
             }
+            // winapi-args: a family number no system implements; no variable is kept.
+            Call::SocketAf { proto, af, .. } => {
+                let (ty, pr) =
+                    if *proto == Proto::Tcp { ("SOCK_STREAM", "IPPROTO_TCP") } else { ("SOCK_DGRAM", "IPPROTO_UDP") };
+                format!(
+                    "SOCKET x = socket({af}, {ty}, {pr});\n        int e = x == INVALID_SOCKET ? WSAGetLastError() : 0;\n        result_sock({q}, x, e);\n        if (x != INVALID_SOCKET) closesocket(x);\n        putchar('\\n');"
+                )
+            }
             Call::Fionbio { on, .. } => {
                 format!(
                     "u_long on = {};\n        {}",
@@ -1916,7 +1965,8 @@ impl<'h> CGen<'h> {
                     }
                 }
             }
-            Call::Poll { socks, timeout } => {
+            Call::Poll { socks, timeout, events } => {
+                let mask = events.map_or("POLLRDNORM | POLLWRNORM".to_string(), c_poll_mask);
                 let mut code = format!("WSAPOLLFD p[{}];\n", socks.len().max(1));
                 let mut names = Vec::new();
                 for (i, r) in socks.iter().enumerate() {
@@ -1924,7 +1974,7 @@ impl<'h> CGen<'h> {
                         Ok((x, _, _)) => {
                             let _ = writeln!(
                                 code,
-                                "        p[{i}].fd = {x};\n        p[{i}].events = POLLRDNORM | POLLWRNORM;\n        p[{i}].revents = 0;"
+                                "        p[{i}].fd = {x};\n        p[{i}].events = {mask};\n        p[{i}].revents = 0;"
                             );
                             names.push(visible(&r.to_string()).into_owned());
                         }
@@ -1976,6 +2026,29 @@ impl<'h> CGen<'h> {
             Call::GetSockName { namelen, .. } | Call::GetPeerName { namelen, .. } => format!(
                 "struct sockaddr_storage ss;\n        int sl = {sl};\n        memset(&ss, 0, sizeof ss);\n        int r = {name}({s}, (struct sockaddr *)&ss, &sl);\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        if (r == 0) {{\n            printf(\"  \");\n            print_addr(&ss);\n        }}\n        putchar('\\n');",
                 sl = namelen.map_or("sizeof ss".to_string(), |n| n.to_string())
+            ),
+            // winapi-args: a NULL optval, the option's own length.
+            Call::OptNull { opt, set, .. } => {
+                let Some((level, oname, kind)) = winsock_opt(*opt) else {
+                    self.comment(&format!("{text}: {} does not exist on Windows", opt.name()));
+                    return;
+                };
+                let len = if matches!(kind, OptKind::Linger) { "(int)sizeof(LINGER)" } else { "(int)sizeof(int)" };
+                let call = if *set {
+                    format!("setsockopt({s}, {level}, {oname}, NULL, {len})")
+                } else {
+                    format!("getsockopt({s}, {level}, {oname}, NULL, &vl)")
+                };
+                let guard = if oname == "TCP_MAXRT" { ("#ifdef TCP_MAXRT\n", "\n#endif") } else { ("", "") };
+                format!(
+                    "{}int vl = {len};\n        (void)vl;\n        int r = {call};\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        putchar('\\n');{}",
+                    guard.0, guard.1
+                )
+            }
+            // winapi-args: a NULL name pointer.
+            Call::NameNull { peer, .. } => format!(
+                "int sl = 16;\n        int r = {}({s}, NULL, &sl);\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        putchar('\\n');",
+                if *peer { "getpeername" } else { "getsockname" }
             ),
             Call::Send { data, .. } => int_result(&format!("send({s}, {}, {}, 0)", c_str(data), data.len())),
             Call::SendTo { addr, data, .. } => {
@@ -2038,6 +2111,21 @@ fn is_ident(s: &str) -> bool {
 fn fd_expr(e: FdEvents) -> String {
     let names: Vec<&str> = FdEvents::NAMES.iter().filter(|(_, b)| e.contains(*b)).map(|(n, _)| *n).collect();
     if names.is_empty() { "0".into() } else { names.join(" | ") }
+}
+
+// ---- winapi-args: poll's request mask in C ----
+/// `events=` as a C expression: the names joined with `|` (each header defines its own
+/// values; winsock2.h has no POLLRDHUP, whose Linux value is written as a number there).
+fn c_poll_mask(m: PollBits) -> String {
+    if m.is_empty() {
+        return "0".into();
+    }
+    PollBits::NAMES
+        .iter()
+        .filter(|(_, b)| m.contains(*b))
+        .map(|(n, b)| if *n == "POLLRDHUP" { format!("(short)0x{:x} /* POLLRDHUP */", b.0) } else { (*n).to_string() })
+        .collect::<Vec<_>>()
+        .join(" | ")
 }
 
 #[cfg(test)]

@@ -1188,7 +1188,7 @@ where
                             })
                             .collect()
                     }
-                    AddrKind::Unspec | AddrKind::Null => Vec::new(),
+                    AddrKind::Unspec | AddrKind::Null | AddrKind::Family(_) => Vec::new(),
                 };
                 for a in candidates {
                     if !is_local_destination(a.ip()) {

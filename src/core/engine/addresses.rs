@@ -87,6 +87,20 @@ impl Host {
                 None => return Err(Out::err(r::ADDR_FAMILY, p.pick(Code::EAFNOSUPPORT, Code::WSAEAFNOSUPPORT))),
             },
             AddrKind::Inet(a) => *a,
+            AddrKind::Family(_) => {
+                // af=N: namelen against the socket's own structure first (linux: 16, or 24 for
+                // a v6 socket; Winsock: 16 or 28), then the family (rule addr.af-number).
+                let need = match (s.family, p.winsock) {
+                    (Family::V4, _) => 16,
+                    (Family::V6, false) => 24,
+                    (Family::V6, true) => 28,
+                };
+                if len < need || (!p.winsock && len > 128) {
+                    return inval(r::ADDR_SHORT);
+                }
+                // bind answers it under addr.af-number (Wine's test_bind checks it on Windows).
+                return Err(Out::err(r::AF_NUMBER_DEST, p.pick(Code::EAFNOSUPPORT, Code::WSAEAFNOSUPPORT)));
+            }
         };
         if !p.winsock && len > 128 {
             return inval(r::ADDR_SHORT); // 8e: longer than sockaddr_storage
@@ -179,6 +193,7 @@ impl Host {
         let addr = match self.dest(i, arg, facts) {
             Ok(Dest::Inet(a)) => a,
             Ok(Dest::Unspec) => return Out::err(r::BIND, p.pick(Code::EAFNOSUPPORT, Code::WSAEAFNOSUPPORT)),
+            Err(e) if e.rule == r::AF_NUMBER_DEST => return Out { rule: r::AF_NUMBER, ..e },
             Err(e) => return e,
         };
         let s = &self.socks[i];

@@ -118,6 +118,28 @@ impl Host {
         for (e, _) in &rec {
             events |= *e;
         }
-        Out::val(r::ENUM_EVENTS, Value::NetworkEvents { events, errors: rec })
+        let array = error_array(&rec);
+        Out::val(r::ENUM_EVENTS, Value::NetworkEvents { events, errors: rec }).note(array)
     }
+}
+
+// ---- winapi-args: WSAEnumNetworkEvents' whole iErrorCode array ----
+/// `FD_MAX_EVENTS`: the length of `WSANETWORKEVENTS.iErrorCode` (winsock2.h).
+const FD_MAX_EVENTS: usize = 10;
+
+/// The whole `iErrorCode` array as a note: one entry per FD_ bit, in winsock2.h's order
+/// (FD_READ .. FD_CLOSE, then FD_QOS, FD_GROUP_QOS, FD_ROUTING_INTERFACE_CHANGE,
+/// FD_ADDRESS_LIST_CHANGE); an entry whose event is not reported is not written, the caller's
+/// value stays (`-`; Wine test_WSAEnumNetworkEvents fills it with 0xAB first and finds it so).
+fn error_array(rec: &[(FdEvents, Option<Code>)]) -> String {
+    let mut cells = vec!["-".to_string(); FD_MAX_EVENTS];
+    for (e, err) in rec {
+        if let Some(k) = (0..FD_MAX_EVENTS).find(|k| e.0 == 1 << k) {
+            cells[k] = err.map_or("0".to_string(), |c| c.number().to_string());
+        }
+    }
+    format!(
+        "iErrorCode[{FD_MAX_EVENTS}] = {{{}}} (FD_ bit order; -: not written, the caller's value stays)",
+        cells.join(", ")
+    )
 }

@@ -551,7 +551,9 @@ impl Host {
         if self.p.winsock && self.started == 0 && !matches!(call, Call::WsaStartup { .. }) && !kernel32 {
             let out = Out::err(r::NOT_INITIALISED, Code::WSANOTINITIALISED);
             return match call {
-                Call::Socket { .. } | Call::Accept { .. } => Out { ret: Ret::Handle(None), ..out },
+                Call::Socket { .. } | Call::SocketAf { .. } | Call::Accept { .. } => {
+                    Out { ret: Ret::Handle(None), ..out }
+                }
                 Call::Connect { api: ConnectApi::ConnectEx { .. }, .. }
                 | Call::GetOverlappedResult { .. }
                 | Call::DisconnectEx { .. } => Out { ret: Ret::Bool(false), ..out },
@@ -562,6 +564,21 @@ impl Host {
             Call::WsaStartup { major, minor } => Ok(self.wsa_startup(*major, *minor)),
             Call::WsaCleanup => Ok(self.wsa_cleanup()),
             Call::Socket { proto, family, name } => Ok(self.socket(*proto, *family, name)),
+            Call::OptNull { sock, opt, set } => self.sock(sock).map(|i| self.optval_null(i, *opt, *set)),
+            // winapi-args: a NULL name pointer: the state is checked first, then the pointer.
+            Call::NameNull { sock, peer } => self.sock(sock).map(|i| {
+                let out = if *peer { self.getpeername(i) } else { self.getsockname(i) };
+                let rule = if *peer || !self.p.winsock { r::NAME_NULL } else { r::NAME_NULL_SOCKNAME };
+                if out.error.is_some() {
+                    return Out { rule, ..out };
+                }
+                Out::err(rule, self.p.pick(Code::EFAULT, Code::WSAEFAULT))
+            }),
+            // winapi-args: a family no system implements (rule addr.af-number).
+            Call::SocketAf { .. } => {
+                let code = self.p.pick(Code::EAFNOSUPPORT, Code::WSAEAFNOSUPPORT);
+                Ok(Out { ret: Ret::Handle(None), ..Out::err(r::AF_NUMBER, code) })
+            }
             Call::Fionbio { sock, on } => self.sock(sock).map(|i| self.fionbio(i, *on)),
             Call::SetSockOpt { sock, opt, value, optlen } => {
                 self.sock(sock).map(|i| match self.short_optlen(*opt, *optlen) {
@@ -610,7 +627,7 @@ impl Host {
                 self.sock(sock).map(|i| self.connect(i, addr, api, facts)).map_err(|e| as_api(api, e))
             }
             Call::Select { read, write, except, timeout } => Ok(self.select(read, write, except, *timeout, facts)),
-            Call::Poll { socks, timeout } => Ok(self.poll(socks, *timeout, facts)),
+            Call::Poll { socks, timeout, events } => Ok(self.poll(socks, *timeout, *events, facts)),
             Call::Epoll { socks, timeout } => Ok(self.epoll(socks, *timeout, facts)),
             Call::WsaEventSelect { sock, events } => self.sock(sock).map(|i| self.event_select(i, *events, false)),
             Call::WsaAsyncSelect { sock, events } => self.sock(sock).map(|i| self.event_select(i, *events, true)),

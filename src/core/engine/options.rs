@@ -212,3 +212,23 @@ impl Host {
         }
     }
 }
+
+// ---- winapi-args: a NULL optval ----
+impl Host {
+    /// setsockopt / getsockopt with a NULL `optval` (rule `sockopt.optval-null`).
+    pub(super) fn optval_null(&mut self, i: usize, opt: SockOpt, set: bool) -> Out {
+        if let Some(out) = self.missing_option(opt) {
+            return out;
+        }
+        if let Some(out) = self.linux_wrong_level(i, opt, !set) {
+            return out;
+        }
+        if !self.p.winsock && set && opt == SockOpt::IPV6_V6ONLY {
+            // do_ipv6_setsockopt takes a NULL optval as the value 0.
+            let out = self.setsockopt(i, opt, 0);
+            return Out { rule: r::OPTVAL_NULL, ..out }.note("linux reads a NULL optval as 0 for IPv6 options");
+        }
+        let rule = if !set && opt == SockOpt::SO_ERROR { r::OPTVAL_NULL_SO_ERROR } else { r::OPTVAL_NULL };
+        Out::err(rule, self.p.pick(Code::EFAULT, Code::WSAEFAULT))
+    }
+}

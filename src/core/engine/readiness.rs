@@ -144,31 +144,51 @@ impl Host {
                 || es.iter().any(|&i| h.select_ready(i).2)
         };
         let limit = timeout.unwrap_or(BLOCK_LIMIT);
+        let started = self.now;
         let met = self.block_until(limit, facts, any);
+        let waited = self.now.saturating_sub(started);
         let (a, b, c) = sets(self);
         let n = (a.len() + b.len() + c.len()) as i64;
         let mut out = Out { ret: Ret::Int(n), ..Out::val(r::SELECT, Value::Select { read: a, write: b, except: c }) };
         if !met && timeout.is_none() {
             out = out.note("nothing became ready within a day of virtual time: a real select would still be waiting");
         }
+        // A zero timeout reads zero after the call everywhere: nothing to show.
+        if let Some(t) = timeout.filter(|t| !t.is_zero()) {
+            out = out.note(select_timeout_after(p.winsock, t, waited));
+        }
         out
     }
 
-    pub(super) fn poll(&mut self, refs: &[SockRef], timeout: Option<Duration>, facts: &dyn Facts) -> Out {
+    pub(super) fn poll(
+        &mut self,
+        refs: &[SockRef],
+        timeout: Option<Duration>,
+        events: Option<PollBits>,
+        facts: &dyn Facts,
+    ) -> Out {
         let p = self.p;
         if p.winsock && !p.ws2 {
             return self.na_ws2("WSAPoll");
+        }
+        if let Some(out) = self.poll_mask_invalid(events) {
+            return out;
         }
         let ids = match self.resolve_all(refs) {
             Ok(v) => v,
             Err(e) => return e,
         };
-        let ready = |h: &Host| ids.iter().any(|&i| !h.poll_bits(i).is_empty());
+        let bits = |h: &Host, i: usize| match events {
+            None => h.poll_bits(i),
+            Some(m) => h.poll_masked(i, m),
+        };
+        let ready = |h: &Host| ids.iter().any(|&i| !bits(h, i).is_empty());
         let met = self.block_until(timeout.unwrap_or(BLOCK_LIMIT), facts, ready);
         let revents: Vec<(String, PollBits)> =
-            ids.iter().map(|&i| (self.socks[i].name.clone(), self.poll_bits(i))).collect();
+            ids.iter().map(|&i| (self.socks[i].name.clone(), bits(self, i))).collect();
         let n = revents.iter().filter(|(_, b)| !b.is_empty()).count() as i64;
-        let mut out = Out { ret: Ret::Int(n), ..Out::val(r::POLL, Value::Poll { revents }) };
+        let rule = if events.is_some() { r::POLL_EVENTS } else { r::POLL };
+        let mut out = Out { ret: Ret::Int(n), ..Out::val(rule, Value::Poll { revents }) };
         if !met && timeout.is_none() {
             out = out.note("nothing became ready within a day of virtual time: a real poll would still be waiting");
         }
@@ -192,7 +212,7 @@ impl Host {
                 "Winsock has no epoll; the closest are WSAPoll, WSAEventSelect and I/O completion ports",
             );
         }
-        let out = self.poll(refs, timeout, facts);
+        let out = self.poll(refs, timeout, None, facts);
         let value = match out.value {
             Value::Poll { revents } => Value::Epoll { events: revents },
             v => v,
@@ -200,3 +220,67 @@ impl Host {
         Out { rule: r::EPOLL, value, note: None, ..out }
     }
 }
+
+// ---- winapi-args: select's timeval after the call ----
+/// What the `timeout` structure holds when select returns. linux writes back the time not slept
+/// (select(2), NOTES; tests/live_args.rs select_writes_back_the_time_not_slept); Winsock's
+/// select takes a `const TIMEVAL *` and leaves it as given (Wine test_select: "select timeout
+/// should not have changed").
+fn select_timeout_after(winsock: bool, timeout: Duration, waited: Duration) -> String {
+    if winsock {
+        format!("timeout after the call: unchanged, {} ms (Winsock does not write it)", timeout.as_millis())
+    } else {
+        let left = timeout.saturating_sub(waited);
+        format!("timeout after the call: {} ms, the time not slept (linux writes it back)", left.as_millis())
+    }
+}
+
+// ---- winapi-args: poll's request mask (`events=`) ----
+impl Host {
+    /// Winsock: WSAPoll accepts only POLLRDNORM, POLLRDBAND and POLLWRNORM (POLLIN and POLLOUT
+    /// are made of them) in `events`; any other bit, POLLPRI, POLLWRBAND, POLLERR, POLLHUP and
+    /// POLLNVAL included, fails the call with WSAEINVAL (Wine test_WSAPoll, invalid_flags).
+    /// poll(2) takes any mask.
+    fn poll_mask_invalid(&self, events: Option<PollBits>) -> Option<Out> {
+        let m = events?;
+        let allowed = PollBits::IN | PollBits::OUT | PollBits::RDNORM | PollBits::RDBAND | PollBits::WRNORM;
+        if self.p.winsock && m.0 & !allowed.0 != 0 {
+            return Some(Out::err(r::POLL_EVENTS, Code::WSAEINVAL));
+        }
+        None
+    }
+
+    /// The `revents` of socket `i` for the request mask `m`. linux: the readiness bits with
+    /// the bits the kernel sets beside them (POLLRDNORM with POLLIN, POLLWRNORM with POLLOUT,
+    /// and POLLWRBAND for UDP), kept where asked, POLLERR, POLLHUP and POLLNVAL always (poll(2)).
+    /// Winsock: POLLRDNORM reported when POLLRDNORM (or POLLIN) is asked, POLLWRNORM when
+    /// POLLWRNORM (or POLLOUT) is, POLLERR, POLLHUP and POLLNVAL always (WSAPoll reference
+    /// page; Wine test_WSAPoll: a listener with a connection waiting asked POLLRDBAND|POLLWRNORM
+    /// answers 0, a peer's close asked 0 answers POLLHUP).
+    pub(super) fn poll_masked(&self, i: usize, m: PollBits) -> PollBits {
+        let b = self.poll_bits(i);
+        let always = PollBits::ERR | PollBits::HUP | PollBits::NVAL;
+        if self.p.winsock {
+            let mut keep = always;
+            if m.contains(PollBits::IN) || m.contains(PollBits::RDNORM) {
+                keep = keep | PollBits::IN;
+            }
+            if m.contains(PollBits::OUT) || m.contains(PollBits::WRNORM) {
+                keep = keep | PollBits::OUT;
+            }
+            return PollBits(b.0 & keep.0);
+        }
+        let mut full = b;
+        if b.contains(PollBits::IN) {
+            full = full | PollBits::RDNORM;
+        }
+        if b.contains(PollBits::OUT) {
+            full = full | PollBits::WRNORM;
+            if self.socks[i].proto == Proto::Udp {
+                full = full | PollBits::WRBAND;
+            }
+        }
+        PollBits(full.0 & (m | always).0)
+    }
+}
+// ---- end winapi-args ----

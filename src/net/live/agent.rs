@@ -292,6 +292,7 @@ impl WinsockAgent {
             }
             AddrKind::Unspec => return Ok(format!("unspec {}", len_word(arg.len))),
             AddrKind::Null => return Ok(format!("null {}", arg.len.unwrap_or(0))),
+            AddrKind::Family(n) => return Ok(format!("af:{n} {}", len_word(arg.len))),
         };
         if outbound && !allowed_destination(inet.ip()) {
             return Err(not_performed(
@@ -326,6 +327,19 @@ impl WinsockAgent {
             }
             Call::Socket { proto, family, name } => {
                 (format!("socket {name} {} {}", proto.name(), family.name()), quick, RetKind::Handle)
+            }
+            Call::OptNull { sock, opt, set } => {
+                if !windows_option(*opt) {
+                    return Err(not_performed("Windows has no such socket option"));
+                }
+                (format!("optnull {} {} {}", self.name_of(sock)?, opt.name(), *set as u8), quick, RetKind::Int)
+            }
+            Call::NameNull { sock, peer } => {
+                let verb = if *peer { "getpeername" } else { "getsockname" };
+                (format!("{verb} {} null", self.name_of(sock)?), quick, RetKind::Int)
+            }
+            Call::SocketAf { proto, af, name } => {
+                (format!("socket {name} {} af:{af}", proto.name()), quick, RetKind::Handle)
             }
             Call::Fionbio { sock, on } => {
                 (format!("fionbio {} {}", self.name_of(sock)?, *on as u8), quick, RetKind::Int)
@@ -423,9 +437,13 @@ impl WinsockAgent {
                     RetKind::Int,
                 )
             }
-            Call::Poll { socks, timeout } => {
+            Call::Poll { socks, timeout, events } => {
                 let ms = wait_ms(*timeout);
-                (format!("poll {ms} {}", self.list(socks)?), Duration::from_millis(ms), RetKind::Int)
+                let mut req = format!("poll {ms} {}", self.list(socks)?);
+                if let Some(m) = events {
+                    req.push_str(&format!(" {}", m.to_winsock()));
+                }
+                (req, Duration::from_millis(ms), RetKind::Int)
             }
             Call::Epoll { .. } => return Err(not_performed("Windows has no epoll")),
             Call::WsaEventSelect { sock, events } => {

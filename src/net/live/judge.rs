@@ -327,6 +327,9 @@ impl LiveKernel {
                 });
             }
             AddrKind::Null => return Ok(raw::SockAddrArg::Null { len: arg.len.unwrap_or(0) }),
+            AddrKind::Family(n) => {
+                return Ok(raw::SockAddrArg::Family { family: *n, len: arg.len.unwrap_or(16) });
+            }
         };
         if outbound && !allowed_destination(inet.ip()) {
             return Err(not_performed(
@@ -396,6 +399,25 @@ impl LiveKernel {
             Call::Alarm { after } => {
                 self.alarm = Some(*after);
                 not_performed("socklab itself will interrupt the next blocking connect (a signal without SA_RESTART)")
+            }
+            Call::OptNull { sock, opt, set } => {
+                let s = self.sock(sock)?;
+                let Some((o, v)) = opt_value(*opt, 0) else {
+                    return Ok(not_performed("Linux has no such socket option"));
+                };
+                let len = match v {
+                    OptValue::Time(_) => 16,
+                    OptValue::Linger { .. } => 8,
+                    _ => 4,
+                };
+                done(s.sockopt_null(o, *set, len).map(|_| Value::None), Ret::Int(0))
+            }
+            Call::NameNull { sock, peer } => {
+                done(self.sock(sock)?.sockname_null(*peer).map(|_| Value::None), Ret::Int(0))
+            }
+            Call::SocketAf { proto, af, .. } => {
+                let r = raw::try_socket_family(*af, *proto == Proto::Udp);
+                done(r.map(|_| Value::None), Ret::Handle(None))
             }
             Call::Socket { proto, family, name } => {
                 let fam = match family {
@@ -471,6 +493,10 @@ impl LiveKernel {
                 match a {
                     raw::SockAddrArg::Inet(a) if allowed_destination(a.ip()) => {
                         done(s.bind(a).map(|_| Value::None), Ret::Int(0))
+                    }
+                    // No address at all: a family no system has, a NULL pointer.
+                    a @ (raw::SockAddrArg::Family { .. } | raw::SockAddrArg::Null { .. }) => {
+                        done(s.bind_raw(&a).map(|_| Value::None), Ret::Int(0))
                     }
                     _ => not_performed("socklab binds live sockets to loopback or wildcard addresses only"),
                 }
@@ -609,10 +635,12 @@ impl LiveKernel {
                     Err(e) => performed(Err(e), Ret::Int(0), clock.elapsed()),
                 }
             }
-            Call::Poll { socks, timeout } => {
+            Call::Poll { socks, timeout, events } => {
                 let fds = self.fds(socks)?;
-                // As the probe asks: POLLIN|POLLPRI|POLLOUT|POLLRDHUP (RDHUP only comes when asked).
-                let req: Vec<(raw::Fd, PollBits)> = fds.iter().map(|(_, f)| (*f, PollBits::DEFAULT_INTEREST)).collect();
+                // As the probe asks: POLLIN|POLLPRI|POLLOUT|POLLRDHUP (RDHUP only comes when asked),
+                // or the script's mask (`events=`: the bits are Linux's own).
+                let interest = events.map_or(PollBits::DEFAULT_INTEREST, |m| PollBits(m.0));
+                let req: Vec<(raw::Fd, PollBits)> = fds.iter().map(|(_, f)| (*f, interest)).collect();
                 let ready = |b: &Vec<PollBits>| b.iter().any(|x| !x.is_empty());
                 match sliced(wait_ms(*timeout), &self.cancel, ready, |t| readiness::poll(&req, t)) {
                     Ok(bits) => {
@@ -676,6 +704,13 @@ impl LiveKernel {
             }
             Call::SendTo { sock, addr, data } => {
                 let a = self.addr(sock, addr, true)?;
+                if let raw::SockAddrArg::Family { .. } | raw::SockAddrArg::Null { .. } = a {
+                    // No destination at all: the kernel refuses the address itself.
+                    return Ok(match self.sock(sock)?.send_to_raw(data, &a) {
+                        Ok(n) => performed(Ok(Value::None), Ret::Int(n as i64), clock.elapsed()),
+                        Err(e) => performed(Err(e), Ret::Int(0), clock.elapsed()),
+                    });
+                }
                 let raw::SockAddrArg::Inet(to) = a else {
                     return Ok(not_performed("sendto takes a plain address here"));
                 };

@@ -281,6 +281,8 @@ pub enum SockAddrArg {
     /// A pointer to unmapped memory (address 8) with this addrlen (8h: `EFAULT`). The kernel
     /// checks the pointer; nothing on the Rust side reads it.
     Unmapped { len: u32 },
+    /// A zero-filled structure of this addrlen whose `sa_family` is this number (`af=N`).
+    Family { family: u16, len: u32 },
 }
 
 /// Room for the longest address any test passes (`Truncated(_, 129)` needs more than
@@ -331,6 +333,10 @@ impl SockAddrArg {
                 raw.len = *len;
                 raw.bogus_ptr = Some(8);
             }
+            Self::Family { family, len } => {
+                raw.len = (*len).min(ADDR_BUF_LEN as u32);
+                sys::set_sa_family(&mut raw.buf.0, *family);
+            }
         }
         raw
     }
@@ -354,6 +360,7 @@ impl fmt::Display for SockAddrArg {
             Self::Truncated(a, len) => write!(f, "{a} with addrlen={len}"),
             Self::Null { len } => write!(f, "NULL (len {len})"),
             Self::Unmapped { len } => write!(f, "unmapped pointer (len {len})"),
+            Self::Family { family, len } => write!(f, "sa_family={family} (len {len})"),
         }
     }
 }
@@ -525,6 +532,17 @@ impl RawSocket {
         connect_fd(self.fd(), addr)
     }
 
+    /// `bind(2)` with a raw address: an arbitrary family ([`SockAddrArg::Family`]) or a NULL
+    /// pointer, which bind no address.
+    pub fn bind_raw(&self, addr: &SockAddrArg) -> Result<(), Errno> {
+        sys::bind_raw(self.fd(), &addr.encode())
+    }
+
+    /// `sendto(2)` with a raw address (an arbitrary family, a NULL pointer).
+    pub fn send_to_raw(&self, data: &[u8], addr: &SockAddrArg) -> Result<usize, Errno> {
+        sys::sendto_raw(self.fd(), data, &addr.encode())
+    }
+
     /// A blocking `connect(2)` run on its own thread, which [`BlockingConnect::interrupt`] can
     /// interrupt with a signal (`SIGUSR1`, handler installed without `SA_RESTART`): the call then
     /// answers `EINTR` while the handshake carries on in the kernel (LINUX_TRUTH 13b).
@@ -550,6 +568,16 @@ impl RawSocket {
     /// `getsockname(2)` / `getpeername(2)` into a buffer of `len` bytes: the length written back.
     pub fn sockname_len(&self, peer: bool, len: u32) -> Result<u32, Errno> {
         sys::sockname_len(self.fd(), peer, len)
+    }
+
+    /// `setsockopt(2)` / `getsockopt(2)` with a NULL optval and an optlen of `len`.
+    pub fn sockopt_null(&self, opt: SockOpt, set: bool, len: u32) -> Result<(), Errno> {
+        sys::sockopt_null(self.fd(), opt, set, len)
+    }
+
+    /// `getsockname(2)` / `getpeername(2)` with a NULL name pointer (namelen 16).
+    pub fn sockname_null(&self, peer: bool) -> Result<(), Errno> {
+        sys::sockname_null(self.fd(), peer)
     }
 
     /// `setsockopt(2)` of an int option with an explicit optlen.
@@ -678,6 +706,13 @@ impl Drop for Pipe {
             let _ = sys::close_fd(fd);
         }
     }
+}
+
+/// `socket(af, SOCK_STREAM or SOCK_DGRAM, 0)` with any family number: its error, or `Ok` (the
+/// socket is closed at once) when the system has such a family.
+pub fn try_socket_family(af: u16, udp: bool) -> Result<(), Errno> {
+    let ty = if udp { socket2::Type::DGRAM } else { socket2::Type::STREAM };
+    Socket::new(socket2::Domain::from(i32::from(af)), ty, None).map(drop).map_err(io_err)
 }
 
 pub fn connect_fd(fd: Fd, addr: &SockAddrArg) -> Result<(), Errno> {

@@ -20,6 +20,8 @@ pub struct SelectAnswer {
     pub write: Vec<Fd>,
     /// Left set in `exceptfds`.
     pub except: Vec<Fd>,
+    /// The `timeval` after the call: Linux writes back the time not slept (select(2), NOTES).
+    pub timeout_left: std::time::Duration,
 }
 
 impl SelectAnswer {
@@ -339,7 +341,7 @@ mod tests {
 
     #[test]
     fn select_answer_bits() {
-        let a = SelectAnswer { read: vec![3], write: vec![3, 4], except: vec![] };
+        let a = SelectAnswer { read: vec![3], write: vec![3, 4], except: vec![], timeout_left: Default::default() };
         assert_eq!(a.bits_of(3), (true, true, false));
         assert_eq!(a.bits_of(4), (false, true, false));
     }

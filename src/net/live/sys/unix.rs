@@ -174,6 +174,51 @@ pub fn connect(fd: Fd, addr: &RawAddr) -> Result<(), Errno> {
     check(unsafe { libc::connect(fd, ptr, addr.len) }).map(drop)
 }
 
+/// `bind(2)` with a raw `(addr, addrlen)` pair (an arbitrary family, a NULL pointer).
+pub fn bind_raw(fd: Fd, addr: &RawAddr) -> Result<(), Errno> {
+    let ptr: *const libc::sockaddr = match addr.bogus_ptr {
+        Some(p) => p as *const libc::sockaddr,
+        None => addr.buf.0.as_ptr().cast(),
+    };
+    // SAFETY: as in `connect`: our buffer, or a bogus pointer only the kernel examines.
+    check(unsafe { libc::bind(fd, ptr, addr.len) }).map(drop)
+}
+
+/// `setsockopt(2)` / `getsockopt(2)` with a NULL optval and an optlen of `len`.
+pub fn sockopt_null(fd: Fd, opt: SockOpt, set: bool, len: u32) -> Result<(), Errno> {
+    let (level, name) = opt_level_name(opt);
+    let mut l: libc::socklen_t = len;
+    // SAFETY: the NULL optval is only examined by the kernel; `l` is a live local.
+    let r = unsafe {
+        if set {
+            libc::setsockopt(fd, level, name, std::ptr::null(), l)
+        } else {
+            libc::getsockopt(fd, level, name, std::ptr::null_mut(), &raw mut l)
+        }
+    };
+    check(r).map(drop)
+}
+
+/// `getsockname(2)` / `getpeername(2)` with a NULL name pointer and a namelen of 16.
+pub fn sockname_null(fd: Fd, peer: bool) -> Result<(), Errno> {
+    let mut l: libc::socklen_t = 16;
+    let p = std::ptr::null_mut::<libc::sockaddr>();
+    // SAFETY: the NULL pointer is only examined by the kernel (copy_to_user fails: EFAULT).
+    let r = unsafe { if peer { libc::getpeername(fd, p, &raw mut l) } else { libc::getsockname(fd, p, &raw mut l) } };
+    check(r).map(drop)
+}
+
+/// `sendto(2)` with a raw `(addr, addrlen)` pair; the bytes sent.
+pub fn sendto_raw(fd: Fd, data: &[u8], addr: &RawAddr) -> Result<usize, Errno> {
+    let ptr: *const libc::sockaddr = match addr.bogus_ptr {
+        Some(p) => p as *const libc::sockaddr,
+        None => addr.buf.0.as_ptr().cast(),
+    };
+    // SAFETY: `data` is a live slice; the address as in `connect`.
+    let n = unsafe { libc::sendto(fd, data.as_ptr().cast::<c_void>(), data.len(), 0, ptr, addr.len) };
+    check_size(n)
+}
+
 fn opt_level_name(opt: SockOpt) -> (libc::c_int, libc::c_int) {
     match opt {
         SockOpt::Broadcast => (libc::SOL_SOCKET, libc::SO_BROADCAST),
@@ -496,7 +541,8 @@ pub fn select(read: &[Fd], write: &[Fd], except: &[Fd], timeout_ms: u32) -> Resu
         }
         out
     };
-    Ok(SelectAnswer { read: collect(read, &r), write: collect(write, &w), except: collect(except, &e) })
+    let timeout_left = Duration::from_secs(tv.tv_sec.max(0) as u64) + Duration::from_micros(tv.tv_usec.max(0) as u64);
+    Ok(SelectAnswer { read: collect(read, &r), write: collect(write, &w), except: collect(except, &e), timeout_left })
 }
 
 /// `poll(2)`.

@@ -134,6 +134,26 @@ pub fn connect(_fd: Fd, _addr: &RawAddr) -> Result<(), Errno> {
 }
 
 /// Not yet implemented on Windows.
+pub fn sockopt_null(_fd: Fd, _opt: SockOpt, _set: bool, _len: u32) -> Result<(), Errno> {
+    Err(Errno::UNSUPPORTED)
+}
+
+/// Not yet implemented on Windows.
+pub fn sockname_null(_fd: Fd, _peer: bool) -> Result<(), Errno> {
+    Err(Errno::UNSUPPORTED)
+}
+
+/// Not yet implemented on Windows.
+pub fn sendto_raw(_fd: Fd, _data: &[u8], _addr: &RawAddr) -> Result<usize, Errno> {
+    Err(Errno::UNSUPPORTED)
+}
+
+/// Not yet implemented on Windows.
+pub fn bind_raw(_fd: Fd, _addr: &RawAddr) -> Result<(), Errno> {
+    Err(Errno::UNSUPPORTED)
+}
+
+/// Not yet implemented on Windows.
 pub fn setsockopt(_fd: Fd, _opt: SockOpt, _value: OptValue) -> Result<(), Errno> {
     Err(Errno::UNSUPPORTED)
 }
