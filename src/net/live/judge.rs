@@ -201,7 +201,7 @@ pub struct LiveKernel {
     alarm: Option<Duration>,
     /// `after`: the call a second thread makes, and when (a blocking connect runs on its own
     /// thread meanwhile; otherwise the call is made before the first call after its time).
-    after: Option<(Stopwatch, Duration, Call)>,
+    after: Vec<(Stopwatch, Duration, Call)>,
     /// Pipes the experiment opened (`pipe as NAME`): the only non-socket descriptors socklab
     /// passes to socket calls.
     pipes: HashMap<String, raw::Pipe>,
@@ -268,7 +268,7 @@ impl LiveKernel {
                 closed: Vec::new(),
                 diverged: Vec::new(),
                 alarm: None,
-                after: None,
+                after: Vec::new(),
                 pipes: HashMap::new(),
                 ports_narrowed: false,
                 cancel: Arc::new(AtomicBool::new(false)),
@@ -381,7 +381,10 @@ impl LiveKernel {
                 None => not_performed("the descriptor was already closed"),
             },
             Call::After { after, action } => {
-                self.after = Some((Stopwatch::start(), *after, (**action).clone()));
+                // In time order, two for the same time in the order written (as the models).
+                let due = |(sw, d, _): &(Stopwatch, Duration, Call)| d.saturating_sub(sw.elapsed());
+                let pos = self.after.partition_point(|x| due(x) <= *after);
+                self.after.insert(pos, (Stopwatch::start(), *after, (**action).clone()));
                 not_performed("socklab makes the call from a second thread at that time")
             }
             Call::Alarm { after } => {
@@ -503,8 +506,8 @@ impl LiveKernel {
                 let outbound = !(udp && to.is_some_and(udp_connect_allowed));
                 let a = self.addr(sock, addr, outbound)?;
                 let alarm = self.alarm.take();
-                let pending_after = self.after.take();
-                let mut after_left = None;
+                let pending_after = std::mem::take(&mut self.after);
+                let mut after_left = Vec::new();
                 let r = match sock {
                     SockRef::Raw(n) => {
                         // A raw number may name a socket of this experiment, or no descriptor
@@ -526,26 +529,35 @@ impl LiveKernel {
                         let s = self.sock(sock)?;
                         let blocking = !s.as_socket2().nonblocking().unwrap_or(false);
                         match (alarm, pending_after) {
-                            (None, Some((sw, due, action))) if blocking => {
+                            (None, mut queue) if blocking && !queue.is_empty() => {
                                 // The connect runs on a thread of its own while this thread, at
-                                // the time asked, makes the other call (a close does not wake a
-                                // connect on Linux: the kernel judges what does).
+                                // the times asked, makes the other calls (a close does not wake a
+                                // connect on Linux, a shutdown does: the kernel judges).
                                 let mut bc = s
                                     .connect_blocking_interruptible(a)
                                     .map_err(|e| performed(Err(e), Ret::Int(0), clock.elapsed()))?;
-                                match bc.wait(due.saturating_sub(sw.elapsed())) {
-                                    Some((r, _)) => {
-                                        after_left = Some((sw, due, action));
-                                        r
-                                    }
-                                    None => {
-                                        let _ = self.perform_inner(&action);
+                                let r = loop {
+                                    let Some((sw, due, _)) = queue.first() else {
                                         match bc.wait(Duration::from_secs(200)) {
-                                            Some((r, _)) => r,
+                                            Some((r, _)) => break r,
                                             None => return Ok(not_performed("the blocking connect did not return")),
                                         }
+                                    };
+                                    match bc.wait(due.saturating_sub(sw.elapsed())) {
+                                        Some((r, _)) => break r,
+                                        None => {
+                                            let (_, _, action) = queue.remove(0);
+                                            let _ = self.perform_inner(&action);
+                                        }
                                     }
+                                };
+                                // Calls due as the connect returned are made then too (as the models).
+                                while queue.first().is_some_and(|(sw, due, _)| sw.elapsed() >= *due) {
+                                    let (_, _, action) = queue.remove(0);
+                                    let _ = self.perform_inner(&action);
                                 }
+                                after_left = queue;
+                                r
                             }
                             (alarm, after) => {
                                 after_left = after;
@@ -571,9 +583,7 @@ impl LiveKernel {
                         }
                     }
                 };
-                if after_left.is_some() {
-                    self.after = after_left;
-                }
+                self.after = after_left;
                 done(r.map(|_| Value::None), Ret::Int(0))
             }
             Call::Select { read, write, except, timeout } => {
@@ -749,10 +759,9 @@ impl Kernel for LiveKernel {
                 "after `portrange` or `firewall` the models' host differs from this one (the kernel judges those in tests/live_seed_errors.rs)",
             );
         }
-        if self.after.as_ref().is_some_and(|(sw, due, _)| sw.elapsed() >= *due) {
-            if let Some((_, _, action)) = self.after.take() {
-                let _ = self.perform_inner(&action);
-            }
+        while self.after.first().is_some_and(|(sw, due, _)| sw.elapsed() >= *due) {
+            let (_, _, action) = self.after.remove(0);
+            let _ = self.perform_inner(&action);
         }
         let mut a = self.perform_inner(call).unwrap_or_else(|a| a);
         if let (KernelAnswer::NotPerformed { .. }, Some(n)) = (&a, &name) {
