@@ -210,6 +210,9 @@ pub struct LiveKernel {
     ports_narrowed: bool,
     /// Set from another thread to give up on a wait, a sleep or a select/poll (the TUI's Esc).
     cancel: Arc<AtomicBool>,
+    /// Sockets another thread shut down to give up on a blocked call (the TUI's Esc): closed
+    /// as soon as that call returns, the other half of the give-up.
+    close_after: Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 /// Gives up on a blocking job of a [`LiveKernel`] from another thread.
@@ -217,6 +220,7 @@ struct LiveInterrupt {
     /// The socket a blocking call is waiting on: shut down from the side.
     fds: Vec<(String, raw::Fd)>,
     cancel: Arc<AtomicBool>,
+    close_after: Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Interrupt for LiveInterrupt {
@@ -225,7 +229,12 @@ impl Interrupt for LiveInterrupt {
         let mut done = Vec::new();
         for (n, fd) in &self.fds {
             match raw::shutdown_fd(*fd) {
-                Ok(()) => done.push(format!("shut {n} down from another thread")),
+                Ok(()) => {
+                    done.push(format!("shut {n} down from another thread"));
+                    // Closing it now could close a number reused meanwhile: the kernel's side
+                    // closes it once the blocked call has returned.
+                    self.close_after.lock().unwrap_or_else(|p| p.into_inner()).push(n.clone());
+                }
                 Err(e) => done.push(format!("shutdown of {n} from another thread answered {}", e.name())),
             }
         }
@@ -272,6 +281,7 @@ impl LiveKernel {
                 pipes: HashMap::new(),
                 ports_narrowed: false,
                 cancel: Arc::new(AtomicBool::new(false)),
+                close_after: Arc::default(),
             },
             facts,
         ))
@@ -764,6 +774,10 @@ impl Kernel for LiveKernel {
             let _ = self.perform_inner(&action);
         }
         let mut a = self.perform_inner(call).unwrap_or_else(|a| a);
+        let given_up = std::mem::take(&mut *self.close_after.lock().unwrap_or_else(|p| p.into_inner()));
+        for n in given_up {
+            let _ = self.perform_inner(&Call::Close { sock: SockRef::Name(n) });
+        }
         if let (KernelAnswer::NotPerformed { .. }, Some(n)) = (&a, &name) {
             // Calls that Linux does not have change nothing there; the others would have.
             let changes = matches!(
@@ -847,7 +861,7 @@ impl Kernel for LiveKernel {
             },
             KernelJob::Sleep(_) | KernelJob::Until { .. } => Vec::new(),
         };
-        Some(Box::new(LiveInterrupt { fds, cancel: self.cancel.clone() }))
+        Some(Box::new(LiveInterrupt { fds, cancel: self.cancel.clone(), close_after: self.close_after.clone() }))
     }
 
     fn tcp_state(&self, sock: &str) -> Option<String> {
