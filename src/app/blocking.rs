@@ -3,11 +3,11 @@
 //! layer ([`Effect::RunJob`], [`App::take_job`]), shows the step at once in the log with a
 //! running clock ([`Msg::JobClock`]), keeps every view usable, and completes the step when the
 //! kernel answers ([`App::kernel_done`]). Esc gives up ([`Effect::Interrupt`]): the terminal
-//! layer cuts the call short from another thread (a blocked call on one socket: that socket is
-//! shut down, and socklab then closes it in every personality; a wait or a select: socklab
-//! stops waiting), which is itself a lesson: on Windows a call blocked in one thread fails with
-//! WSAEINTR (10004) when another thread closes its socket, and later calls on it answer
-//! WSAENOTSOCK (EBADF on Linux).
+//! layer cuts the call short from another thread. A blocked connect: another thread shuts its
+//! socket down (which wakes it on Linux) and closes it (which wakes it on Windows, WSAEINTR);
+//! the log and a recording get those two calls as `after MS ...` rows before the connect, and
+//! every personality answers them ([`App::answer_given_up`]). Another call on one socket: that
+//! socket is shut down, then closed everywhere. A wait or a select: socklab stops waiting.
 
 use std::time::Duration;
 
