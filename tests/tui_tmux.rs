@@ -249,6 +249,26 @@ fn a_blocking_live_connect_shows_its_clock_stays_usable_and_esc_gives_up() {
     assert!(row.contains("ECONNRESET") && row.contains("WSAEINTR"), "the connect's answers replayed:\n{out}");
 }
 
+/// Issue 12 item 9: on the live network the status line's clock follows the real one while
+/// nothing is due (before, `t=` froze until the next step).
+#[test]
+fn the_live_status_clock_runs_while_idle() {
+    if !require_tmux() {
+        return;
+    }
+    let t = start("idle-clock", 100, 30, "");
+    t.wait_for("the fresh screen", |s| s.contains("Sockets (0)") && s.contains("live"));
+    let clock = |s: &str| -> Option<u64> {
+        let at = s.rfind(" t=")?;
+        s[at + 3..].split(" ms").next()?.parse().ok()
+    };
+    let first = clock(&t.wait_for("a clock", |s| clock(s).is_some())).unwrap();
+    let s = t.wait_for("the clock 2 s on", |s| clock(s).is_some_and(|c| c >= first + 2000));
+    assert!(s.contains("live"), "{s}");
+    t.keys(&["q"]);
+    t.wait_for("the shell after q", |s| s.contains("RESTORED"));
+}
+
 /// q quits at once even while a live call blocks.
 #[test]
 fn q_quits_while_a_live_connect_blocks() {
