@@ -302,9 +302,10 @@ fn experiment_side_close(r: &mut Report) {
 /// does, at once, with ECONNRESET.
 #[test]
 fn a_blocked_connect_is_released_by_shutdown_from_another_thread_not_by_close() {
-    let Some(report) =
-        in_namespace("a_blocked_connect_is_released_by_shutdown_from_another_thread_not_by_close", experiment_side_close)
-    else {
+    let Some(report) = in_namespace(
+        "a_blocked_connect_is_released_by_shutdown_from_another_thread_not_by_close",
+        experiment_side_close,
+    ) else {
         return;
     };
     let r = &report;

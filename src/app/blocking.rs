@@ -11,10 +11,10 @@
 
 use std::time::Duration;
 
+use super::lang::parse_line;
 use crate::core::call::{Call, SockRef};
 use crate::core::model::{Ret, Value};
 use crate::script::ast::{Stmt, StmtKind};
-use super::lang::parse_line;
 use crate::session::lab::{Interrupt, Kernel, KernelAnswer, KernelDone, KernelJob};
 
 #[allow(unused_imports)]
@@ -239,7 +239,11 @@ impl App {
             .log
             .last()
             .and_then(|e| match &e.body {
-                super::Body::Call { records, .. } => records.iter().filter_map(|r| if r.kernel.is_some() { r.model.as_ref() } else { Some(&r.answer) }).map(|a| a.elapsed).min(),
+                super::Body::Call { records, .. } => records
+                    .iter()
+                    .filter_map(|r| if r.kernel.is_some() { r.model.as_ref() } else { Some(&r.answer) })
+                    .map(|a| a.elapsed)
+                    .min(),
                 _ => None,
             })
             .unwrap_or(p.elapsed);
@@ -255,10 +259,10 @@ impl App {
 
 #[cfg(test)]
 mod tests {
+    use super::super::Body;
     use super::super::keys::{Action, Key, KeyCode};
     use super::super::{AppOptions, Msg, NetKind, Overlay};
     use super::*;
-    use super::super::Body;
     use crate::core::codes::Code;
     use crate::core::personality::PersonalityId;
     use crate::session::lab::{KernelAnswer, Until};
