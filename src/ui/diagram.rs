@@ -120,9 +120,9 @@ static TCP_BOXED: Layout = Layout {
 //  0  unbound ─▶ bound ─▶ listening
 //  1     │         ▼
 //  2     └────▶ pending ─▶ connected
-//  3              │  ▲
-//  4              ▼  │
-//  5            failed    any ─▶ closed
+//  3              │  ▲        │
+//  4              ▼  │   ┌────┘
+//  5            failed ◀┘ any ─▶ closed
 static TCP_COMPACT: Layout = Layout {
     boxed: false,
     width: 37,
@@ -144,9 +144,10 @@ static TCP_COMPACT: Layout = Layout {
         e(Some(Pending), Connected, &[(21, 2), (23, 2)], R, None, ""),
         e(Some(Pending), Failed, &[(14, 3), (14, 4)], D, None, ""),
         e(Some(Failed), Pending, &[(17, 4), (17, 3)], U, None, ""),
-        e(None, Closed, &[(25, 5), (28, 5)], R, None, ""),
+        e(Some(Connected), Failed, &[(26, 3), (26, 4), (21, 4), (21, 5), (20, 5)], L, None, ""),
+        e(None, Closed, &[(27, 5), (28, 5)], R, None, ""),
     ],
-    texts: &[(21, 5, "any")],
+    texts: &[(23, 5, "any")],
 };
 
 //    0         1         2         3         4
@@ -421,6 +422,14 @@ mod tests {
         assert!(rows[7].contains("▼ any"), "the stub into closed:\n{text}");
         let quiet = render(Proto::Tcp, 47, 11, Connected, None).join("\n");
         assert!(quiet.contains("reset"), "the edge's usual cause, dim:\n{quiet}");
+    }
+
+    #[test]
+    fn tcp_compact_draws_the_reset_edge_too() {
+        let rows = render(Proto::Tcp, 37, 6, Failed, None);
+        let text = rows.join("\n");
+        assert!(rows[5].contains("[failed]◀┘ any ─▶ closed"), "{text}");
+        assert!(rows[4].contains("┌────┘"), "{text}");
     }
 
     #[test]
