@@ -573,6 +573,8 @@ async fn event_loop(
         // The pending row is drawn once the step has lasted 100 ms (quick calls never flicker),
         // then its clock once a second.
         let clock_due = job.as_ref().map(|j| j.next_clock).unwrap_or_else(tokio::time::Instant::now);
+        // Until the next whole second of the idle clock (keys in between do not delay it).
+        let idle_tick = std::time::Duration::from_secs(1).saturating_sub(last_advance.elapsed());
         let fx = tokio::select! {
             _ = tokio::time::sleep_until(replay_due), if replay_at.is_some() => {
                 replay_at = None;
@@ -582,6 +584,17 @@ async fn event_loop(
                 let d = last_advance.elapsed();
                 last_advance = crate::net::live::Stopwatch::start();
                 app.update(Msg::Advance(d))
+            }
+            // Live and nothing due: the models' clocks (the status line's `t=`) still follow
+            // the real one, a second at a time (one wake-up a second, no CPU in between).
+            _ = tokio::time::sleep(idle_tick), if live && job.is_none() && !due && app.replay().is_none() => {
+                let d = last_advance.elapsed();
+                last_advance = crate::net::live::Stopwatch::start();
+                let mut fx = app.update(Msg::Advance(d));
+                if !fx.contains(&Effect::Redraw) {
+                    fx.push(Effect::Redraw);
+                }
+                fx
             }
             ev = rx.recv() => match ev {
                 // --mouse: a click selects the socket or log row under it, or focuses a panel.

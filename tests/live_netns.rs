@@ -264,6 +264,61 @@ fn row_9f_arp_failure_gives_ehostunreach_after_about_3s() {
     assert_eq!(answer(r, "7i", "SO_ERROR with IP_RECVERR"), format!("{:?}", Ok::<_, Errno>(Some(Errno::EHOSTUNREACH))));
 }
 
+// ----- giving up on a blocking connect from another thread (the TUI's Esc) --------------------
+
+/// One blocking connect to a host that never answers ARP (it would fail with EHOSTUNREACH after
+/// ~3 s), while another thread acts on its socket at 300 ms: `close` or `shutdown`.
+fn blocked_connect_and_side_act(r: &mut Report, host: std::net::Ipv4Addr, act: &'static str) {
+    let s = new(Family::V4, Kind::Tcp);
+    let fd = s.fd();
+    let target = inet(checked(host, 80));
+    let blocked = std::thread::spawn(move || Stopwatch::time(|| socklab::net::live::raw::connect_fd(fd, &target)));
+    std::thread::sleep(Duration::from_millis(300));
+    let (side, d) = match act {
+        "close" => Stopwatch::time(|| s.close()),
+        _ => Stopwatch::time(|| {
+            let a = s.shutdown(std::net::Shutdown::Both);
+            drop(s);
+            a
+        }),
+    };
+    r.record_result("esc", format!("{act} from another thread"), &side, d);
+    let (a, d) = blocked.join().expect("the blocked connect's thread");
+    r.record_result("esc", format!("blocked connect after {act}"), &a, d);
+}
+
+fn experiment_side_close(r: &mut Report) {
+    let other = std::thread::spawn(|| {
+        let mut r = Report::new();
+        blocked_connect_and_side_act(&mut r, Topology::SILENT_HOST_2, "shutdown");
+        r
+    });
+    blocked_connect_and_side_act(r, Topology::SILENT_HOST, "close");
+    r.observations.extend(other.join().expect("experiment thread").observations);
+}
+
+/// What the TUI's Esc does on the live network rests on this: on Linux, closing the socket from
+/// another thread does not release a blocked connect (it runs to its own end), shutting it down
+/// does, at once, with ECONNRESET.
+#[test]
+fn a_blocked_connect_is_released_by_shutdown_from_another_thread_not_by_close() {
+    let Some(report) = in_namespace(
+        "a_blocked_connect_is_released_by_shutdown_from_another_thread_not_by_close",
+        experiment_side_close,
+    ) else {
+        return;
+    };
+    let r = &report;
+    assert_eq!(answer(r, "esc", "close from another thread"), "ok");
+    assert_eq!(answer(r, "esc", "blocked connect after close"), "EHOSTUNREACH", "close does not wake it");
+    let c = millis(r, "esc", "blocked connect after close");
+    assert!(c >= 2500.0, "the connect ran to its own end after close: {c} ms");
+    assert_eq!(answer(r, "esc", "shutdown from another thread"), "ok");
+    assert_eq!(answer(r, "esc", "blocked connect after shutdown"), "ECONNRESET");
+    let s = millis(r, "esc", "blocked connect after shutdown");
+    assert!((250.0..1500.0).contains(&s), "shutdown released it at once: {s} ms");
+}
+
 // ----- safety of the inner side -----------------------------------------------------------------
 
 #[test]

@@ -3,17 +3,19 @@
 //! layer ([`Effect::RunJob`], [`App::take_job`]), shows the step at once in the log with a
 //! running clock ([`Msg::JobClock`]), keeps every view usable, and completes the step when the
 //! kernel answers ([`App::kernel_done`]). Esc gives up ([`Effect::Interrupt`]): the terminal
-//! layer cuts the call short from another thread (a blocked call on one socket: that socket is
-//! shut down, and socklab then closes it in every personality; a wait or a select: socklab
-//! stops waiting), which is itself a lesson: on Windows a call blocked in one thread fails with
-//! WSAEINTR (10004) when another thread closes its socket, and later calls on it answer
-//! WSAENOTSOCK (EBADF on Linux).
+//! layer cuts the call short from another thread. A blocked connect: another thread shuts its
+//! socket down (which wakes it on Linux) and closes it (which wakes it on Windows, WSAEINTR);
+//! the log and a recording get those two calls as `after MS ...` rows before the connect, and
+//! every personality answers them ([`App::answer_given_up`]). Another call on one socket: that
+//! socket is shut down, then closed everywhere. A wait or a select: socklab stops waiting.
 
 use std::time::Duration;
 
+use super::lang::parse_line;
 use crate::core::call::{Call, SockRef};
+use crate::core::model::{Ret, Value};
 use crate::script::ast::{Stmt, StmtKind};
-use crate::session::lab::{Interrupt, Kernel, KernelDone, KernelJob};
+use crate::session::lab::{Interrupt, Kernel, KernelAnswer, KernelDone, KernelJob};
 
 #[allow(unused_imports)]
 use super::Msg;
@@ -148,20 +150,37 @@ impl App {
             _ => None,
         };
         let text = p.stmt.text.clone();
-        self.run_stmt(p.stmt, p.from_key, Some(done));
-        if let Some(m) = p.status_after {
+        // A blocking connect given up by shutting its socket down from the side: the other
+        // thread's acts go in the log and the recording before the call, and every
+        // personality answers them as its platform does.
+        let side = match (&p.gave_up, &p.stmt.kind, &sock) {
+            (Some(what), StmtKind::Call(Call::Connect { .. }), Some(s)) if what.starts_with("shut ") => Some(s.clone()),
+            _ => None,
+        };
+        let status_after = p.status_after.clone();
+        let gave_up = p.gave_up.clone();
+        match &side {
+            Some(s) => self.answer_given_up(p, s, done),
+            None => self.run_stmt(p.stmt, p.from_key, Some(done)),
+        }
+        if let Some(m) = status_after {
             self.set_status(m, Level::Warn);
         }
-        if let Some(what) = p.gave_up {
+        if let Some(what) = gave_up {
             let mut msg = format!("gave up on `{text}` after {secs:.1} s: {what}");
-            if let Some(k) = kernel_said {
+            if let Some(k) = kernel_said.as_ref().filter(|_| side.is_none()) {
                 msg.push_str(&format!("; the kernel's call answered {k}"));
             }
-            if let Some(e) = self.ws.log.last_mut().filter(|e| e.text == text) {
+            if let Some(e) = self.ws.log.iter_mut().rev().find(|e| e.text == text) {
                 e.gave_up = Some(msg.clone());
             }
-            match sock {
-                Some(s) if what.contains("shut") => {
+            match (&side, sock) {
+                (Some(s), _) => msg.push_str(&format!(
+                    ". Another thread shut {s} down, then closed it: linux's connect wakes at the shutdown \
+                     (a close alone would not wake it), Winsock's at the close with WSAEINTR; later calls on {s} \
+                     answer EBADF / WSAENOTSOCK; e explains"
+                )),
+                (None, Some(s)) if what.contains("shut") => {
                     msg.push_str(&format!(
                         ". Then socklab closed {s} everywhere: on Windows a call blocked in another thread fails \
                          with WSAEINTR (10004) when its socket is closed; later calls on {s} answer WSAENOTSOCK / EBADF"
@@ -183,15 +202,69 @@ impl App {
         }
         fx
     }
+    /// The rows of a connect given up with Esc: `after T shutdown S both` and `after T
+    /// closesocket S` (T: the real time it had waited), then the connect itself, which each
+    /// model answers with the other thread's calls made at T; the kernel's answer is what the
+    /// real shutdown did. A model whose call had already ended by T (in its virtual time) gets
+    /// a `wait` up to T, so the other thread's calls are made there too.
+    fn answer_given_up(&mut self, p: Pending, s: &str, done: KernelDone) {
+        let ms = p.elapsed.as_millis();
+        // The kernel made both for real: the shutdown (it succeeded: the interrupter says so)
+        // while the call blocked, the close once it had returned.
+        let made = KernelAnswer::Performed {
+            ret: Ret::Int(0),
+            error: None,
+            value: Value::None,
+            elapsed: Duration::ZERO,
+            tcp_state: None,
+        };
+        let lines = [format!("after {ms} shutdown {s} both"), format!("after {ms} closesocket {s}")];
+        if let Some(mut k) = self.ws.lab.take_kernel() {
+            // A recording files these answers under the two rows, before the connect's.
+            k.file_first(vec![made.clone(), made.clone()]);
+            self.ws.lab.put_kernel(k);
+        }
+        for line in lines {
+            let n = self.ws.log.len() + 1;
+            match parse_line(&line, n, &mut self.ws.names) {
+                Ok(Some(st)) => self.run_stmt(st, true, Some(KernelDone::Call(made.clone()))),
+                _ => return self.run_stmt(p.stmt, p.from_key, Some(done)),
+            }
+        }
+        let mut stmt = p.stmt;
+        stmt.span.line = self.ws.log.len() + 1;
+        self.run_stmt(stmt, p.from_key, Some(done));
+        let shortest = self
+            .ws
+            .log
+            .last()
+            .and_then(|e| match &e.body {
+                super::Body::Call { records, .. } => records
+                    .iter()
+                    .filter_map(|r| if r.kernel.is_some() { r.model.as_ref() } else { Some(&r.answer) })
+                    .map(|a| a.elapsed)
+                    .min(),
+                _ => None,
+            })
+            .unwrap_or(p.elapsed);
+        if shortest.as_millis() < p.elapsed.as_millis() {
+            let wait = p.elapsed.as_millis() - shortest.as_millis();
+            let n = self.ws.log.len() + 1;
+            if let Ok(Some(st)) = parse_line(&format!("wait {wait}"), n, &mut self.ws.names) {
+                self.run_stmt(st, true, Some(KernelDone::Slept));
+            }
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::Body;
     use super::super::keys::{Action, Key, KeyCode};
     use super::super::{AppOptions, Msg, NetKind, Overlay};
     use super::*;
     use crate::core::codes::Code;
-    use crate::core::model::{Ret, Value};
+    use crate::core::personality::PersonalityId;
     use crate::session::lab::{KernelAnswer, Until};
 
     /// A kernel that answers every call at once; a connect answers ECONNRESET, as Linux does
@@ -299,14 +372,32 @@ mod tests {
         assert!(fx.contains(&Effect::Interrupt), "the next Esc gives up: {fx:?}");
         app.interrupted("shut s down from another thread".into());
         let fx = app.run_job_here();
-        // The connect row is there, marked, and the socket is closed everywhere next.
-        assert!(fx.contains(&Effect::RunJob), "closesocket goes to the kernel too: {fx:?}");
-        app.run_job_here();
+        assert!(!fx.contains(&Effect::RunJob), "nothing more waits for the kernel: {fx:?}");
+        // The other thread's acts come before the connect, each personality answering them.
         let log = app.log();
-        assert_eq!(log.len(), 3, "{:?}", log.iter().map(|e| &e.text).collect::<Vec<_>>());
-        assert!(log[1].gave_up.as_deref().is_some_and(|g| g.contains("shut s down")), "{:?}", log[1].gave_up);
-        assert_eq!(log[2].text, "closesocket s");
+        let texts: Vec<&str> = log.iter().map(|e| e.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["socket tcp as s", "after 3200 shutdown s both", "after 3200 closesocket s", "connect s @pending"],
+        );
+        assert_eq!(log.iter().map(|e| e.line_no).collect::<Vec<_>>(), [1, 2, 3, 4]);
+        let connect = &log[3];
+        assert!(connect.gave_up.as_deref().is_some_and(|g| g.contains("shut s down")), "{:?}", connect.gave_up);
+        let Body::Call { records, .. } = &connect.body else { panic!("a call row") };
+        let err = |p: PersonalityId| records.iter().find(|r| r.personality == p).and_then(|r| r.answer.error);
+        // The kernel (this test's stands in for Linux's) and the linux model: ECONNRESET, as
+        // the shutdown wakes it; Winsock 2: the close wakes it with WSAEINTR.
+        assert_eq!(err(PersonalityId::Linux), Some(Code::ECONNRESET));
+        assert_eq!(err(PersonalityId::Winsock), Some(Code::WSAEINTR));
+        assert_eq!(err(PersonalityId::Windows), Some(Code::WSAEINTR));
+        assert!(records.iter().all(|r| r.disagreement.is_none()), "the kernel agrees with the linux model");
         assert!(app.status().text.contains("gave up on `connect s @pending`"), "{}", app.status().text);
         assert!(app.status().text.contains("WSAEINTR"), "{}", app.status().text);
+        // The socket is closed everywhere: a later call says so.
+        app.update(Msg::Line("closesocket s".into()));
+        app.run_job_here();
+        let last = app.log().last().unwrap();
+        let Body::Call { records, .. } = &last.body else { panic!("a call row") };
+        assert!(records.iter().any(|r| r.answer.error == Some(Code::WSAENOTSOCK)), "{records:?}");
     }
 }

@@ -52,6 +52,11 @@ pub trait Kernel: Send {
     fn notifications(&mut self) -> Vec<Notification> {
         Vec::new()
     }
+
+    /// Recording: the kernel's answers of the steps written next, one per step, before what
+    /// it answered since the last step (the calls another thread made while a call blocked,
+    /// told once the call has returned). Without a recording: nothing.
+    fn file_first(&mut self, _answers: Vec<KernelAnswer>) {}
 }
 
 /// Cuts a blocking kernel job short from another thread.
@@ -609,6 +614,12 @@ impl Kernel for Judges {
 
     fn notifications(&mut self) -> Vec<Notification> {
         self.winsock.notifications()
+    }
+
+    fn file_first(&mut self, answers: Vec<KernelAnswer>) {
+        if let Some(k) = self.kernel.as_mut() {
+            k.file_first(answers);
+        }
     }
 }
 

@@ -1355,6 +1355,8 @@ struct TapState {
     pending: Vec<Entry>,
     /// The last answer recorded for each question.
     known: HashMap<Query, FactAnswer>,
+    /// How many pending entries each of the next steps takes (none: all of them).
+    cuts: std::collections::VecDeque<usize>,
 }
 
 /// Wiretaps for a lab's [`Facts`] and [`Kernel`]: what they answer is handed to the
@@ -1383,12 +1385,31 @@ impl Tap {
         let mut s = self.lock();
         s.recording = on;
         s.pending.clear();
+        s.cuts.clear();
         // A new recording must contain every fact it relies on.
         s.known.clear();
     }
 
     fn take(&self, into: &mut Vec<Entry>) {
-        into.append(&mut self.lock().pending);
+        let mut s = self.lock();
+        match s.cuts.pop_front() {
+            Some(n) => {
+                let n = n.min(s.pending.len());
+                into.extend(s.pending.drain(..n));
+            }
+            None => into.append(&mut s.pending),
+        }
+    }
+
+    /// [`Kernel::file_first`]: one answer per next step, before the pending entries.
+    fn file_first(&self, answers: Vec<KernelAnswer>) {
+        let mut s = self.lock();
+        if !s.recording {
+            return;
+        }
+        let first: Vec<Entry> = answers.iter().map(|a| Entry::Kernel(KernelEntry::of(0.0, a))).collect();
+        s.cuts.extend(first.iter().map(|_| 1));
+        s.pending.splice(0..0, first);
     }
 
     fn fact(&self, q: Query, a: FactAnswer) {
@@ -1468,6 +1489,9 @@ impl Kernel for TappedKernel {
     }
     fn interrupter(&self, job: &crate::session::lab::KernelJob) -> Option<Box<dyn crate::session::lab::Interrupt>> {
         self.inner.interrupter(job)
+    }
+    fn file_first(&mut self, answers: Vec<KernelAnswer>) {
+        self.tap.file_first(answers);
     }
 }
 

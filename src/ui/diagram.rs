@@ -20,6 +20,7 @@ enum Dir {
     Up,
     Down,
     Right,
+    Left,
 }
 
 #[derive(Debug)]
@@ -69,7 +70,7 @@ const fn e(
     Edge { from, to, path, head, label, default_label }
 }
 
-use Dir::{Down as D, Right as R, Up as U};
+use Dir::{Down as D, Left as L, Right as R, Up as U};
 use State::*;
 
 //    0         1         2         3         4
@@ -81,10 +82,12 @@ use State::*;
 //  4      │connect   ┌─────────┐SYN-ACK┌───────────┐
 //  5      └─────────▶│ pending │──────▶│ connected │
 //  6                 └─────────┘       └───────────┘
-//  7             error  ▼   ▲ connect
-//  8                 ┌────────┐          ┌────────┐
-//  9                 │ failed │ any ────▶│ closed │
+//  7             error  ▼   ▲ connect │ ▼ any
+//  8                 ┌────────┐ reset   │┌────────┐
+//  9                 │ failed │◀────────┘│ closed │
 // 10                 └────────┘          └────────┘
+// (a peer's reset moves connected to failed; `any` enters closed from above, the lit stub's
+// cause goes on row 10 between the boxes)
 static TCP_BOXED: Layout = Layout {
     boxed: true,
     width: 47,
@@ -106,9 +109,10 @@ static TCP_BOXED: Layout = Layout {
         e(Some(Pending), Connected, &[(27, 5), (33, 5)], R, Some((27, 4, 7, false)), "SYN-ACK"),
         e(Some(Pending), Failed, &[(19, 7)], D, Some((6, 7, 12, true)), "error"),
         e(Some(Failed), Pending, &[(23, 7)], U, Some((25, 7, 10, false)), "connect"),
-        e(None, Closed, &[(31, 9), (35, 9)], R, Some((26, 8, 10, false)), ""),
+        e(Some(Connected), Failed, &[(35, 7), (35, 9), (26, 9)], L, Some((27, 8, 8, false)), "reset"),
+        e(None, Closed, &[(37, 7)], D, Some((26, 10, 10, false)), ""),
     ],
-    texts: &[(27, 9, "any")],
+    texts: &[(39, 7, "any")],
 };
 
 //    0         1         2         3
@@ -116,9 +120,9 @@ static TCP_BOXED: Layout = Layout {
 //  0  unbound ─▶ bound ─▶ listening
 //  1     │         ▼
 //  2     └────▶ pending ─▶ connected
-//  3              │  ▲
-//  4              ▼  │
-//  5            failed    any ─▶ closed
+//  3              │  ▲        │
+//  4              ▼  │   ┌────┘
+//  5            failed ◀┘ any ─▶ closed
 static TCP_COMPACT: Layout = Layout {
     boxed: false,
     width: 37,
@@ -140,9 +144,10 @@ static TCP_COMPACT: Layout = Layout {
         e(Some(Pending), Connected, &[(21, 2), (23, 2)], R, None, ""),
         e(Some(Pending), Failed, &[(14, 3), (14, 4)], D, None, ""),
         e(Some(Failed), Pending, &[(17, 4), (17, 3)], U, None, ""),
-        e(None, Closed, &[(25, 5), (28, 5)], R, None, ""),
+        e(Some(Connected), Failed, &[(26, 3), (26, 4), (21, 4), (21, 5), (20, 5)], L, None, ""),
+        e(None, Closed, &[(27, 5), (28, 5)], R, None, ""),
     ],
-    texts: &[(21, 5, "any")],
+    texts: &[(23, 5, "any")],
 };
 
 //    0         1         2         3         4
@@ -340,6 +345,7 @@ fn polyline(path: &[(u16, u16)], head: Dir) -> Vec<(u16, u16, &'static str)> {
             Dir::Up => "▲",
             Dir::Down => "▼",
             Dir::Right => "▶",
+            Dir::Left => "◀",
         };
         out.push((x, y, ch));
     }
@@ -395,6 +401,35 @@ mod tests {
         assert!(text.contains("│ pending │"), "{text}");
         assert!(text.contains("└─────────▶│ pending │"), "{text}");
         assert!(rows[7].contains("connection"), "the lit edge is labelled with its cause:\n{text}");
+    }
+
+    /// A peer's reset moves connected to failed: the boxed TCP diagram draws that edge, lit
+    /// with its cause, and `any` still leads into closed.
+    #[test]
+    fn tcp_boxed_draws_the_reset_edge_from_connected_to_failed() {
+        let t = Transition {
+            sock: "s".into(),
+            from: Connected,
+            to: Failed,
+            cause: Cause::Net("reset by peer".into()),
+            error: None,
+            at: Default::default(),
+        };
+        let rows = render(Proto::Tcp, 47, 11, Failed, Some(&t));
+        let text = rows.join("\n");
+        assert!(rows[9].contains("│▶failed◀│◀────────┘"), "the edge enters failed from the right:\n{text}");
+        assert!(rows[8].contains("reset"), "labelled with the cause's head:\n{text}");
+        assert!(rows[7].contains("▼ any"), "the stub into closed:\n{text}");
+        let quiet = render(Proto::Tcp, 47, 11, Connected, None).join("\n");
+        assert!(quiet.contains("reset"), "the edge's usual cause, dim:\n{quiet}");
+    }
+
+    #[test]
+    fn tcp_compact_draws_the_reset_edge_too() {
+        let rows = render(Proto::Tcp, 37, 6, Failed, None);
+        let text = rows.join("\n");
+        assert!(rows[5].contains("[failed]◀┘ any ─▶ closed"), "{text}");
+        assert!(rows[4].contains("┌────┘"), "{text}");
     }
 
     #[test]

@@ -244,9 +244,9 @@ pub struct Host {
     notes: Vec<Notification>,
     /// `alarm`: when the next blocking connect is interrupted (virtual time).
     alarm: Option<Duration>,
-    /// `after`: the call another thread makes, and when (virtual time), during the next
-    /// blocking call.
-    after: Option<(Duration, Call)>,
+    /// `after`: the calls another thread makes, and when (virtual time), during the next
+    /// blocking call; in time order, two at the same time in the order written.
+    after: Vec<(Duration, Call)>,
     /// What the other thread's call answered, told in the blocking call's note.
     after_told: Vec<String>,
     /// The socket the call being answered is about (the one a blocking call waits on).
@@ -304,7 +304,7 @@ impl Host {
             trans: Vec::new(),
             notes: Vec::new(),
             alarm: None,
-            after: None,
+            after: Vec::new(),
             after_told: Vec::new(),
             in_call: None,
             deferred_close: None,
@@ -438,6 +438,9 @@ impl Host {
             _ => None,
         };
         let mut out = self.dispatch(call, facts);
+        if !matches!(call, Call::After { .. }) {
+            self.fire_after_due_now(facts);
+        }
         self.in_call = None;
         if let Some(i) = self.deferred_close.take() {
             if self.socks[i].state != State::Closed {
@@ -673,7 +676,9 @@ impl Host {
             }
             Call::Alarm { after } => Ok(self.set_alarm(*after)),
             Call::After { after, action } => {
-                self.after = Some((self.now.saturating_add(*after), (**action).clone()));
+                let at = self.now.saturating_add(*after);
+                let pos = self.after.partition_point(|(t, _)| *t <= at);
+                self.after.insert(pos, (at, (**action).clone()));
                 Ok(Out::ok(r::AFTER))
             }
         };
@@ -762,14 +767,17 @@ impl Host {
 
     /// When the other thread's call (`after`) is due, if one waits.
     pub(super) fn after_due(&self) -> Option<Duration> {
-        self.after.as_ref().map(|(at, _)| *at)
+        self.after.first().map(|(at, _)| *at)
     }
 
     /// The other thread makes its call now (the blocking call goes on waiting, unless the call
     /// ends it). Winsock 1.1: the blocking hook makes it, and every call but
     /// WSACancelBlockingCall fails with WSAEINPROGRESS while a blocking call is in progress.
     pub(super) fn fire_after(&mut self, facts: &dyn Facts) {
-        let Some((at, action)) = self.after.take() else { return };
+        if self.after.is_empty() {
+            return;
+        }
+        let (at, action) = self.after.remove(0);
         self.now = self.now.max(at);
         let ms = at.as_millis();
         if self.p.winsock && !self.p.ws2 {
@@ -784,6 +792,10 @@ impl Host {
             Call::Close { sock: SockRef::Name(n) } => self.names.get(n).copied().filter(|&i| Some(i) == self.in_call),
             _ => None,
         };
+        if let Some(answer) = self.shut_down_while_connecting(&action) {
+            self.after_told.push(format!("at {ms} ms another thread called {}: {answer}", action.name()));
+            return;
+        }
         let answer = match closes_in_use {
             Some(i) if !self.p.winsock => {
                 // The descriptor is gone at once; the socket lives until the blocked call returns.
@@ -802,6 +814,35 @@ impl Host {
             }
         };
         self.after_told.push(format!("at {ms} ms another thread called {}: {answer}", action.name()));
+    }
+
+    /// The other thread's calls due at the moment a call returns are made then (two calls
+    /// written for the same time are made together, even when the first ended the wait).
+    fn fire_after_due_now(&mut self, facts: &dyn Facts) {
+        while self.after_due().is_some_and(|a| a <= self.now) {
+            self.fire_after(facts);
+        }
+    }
+
+    /// linux: `shutdown` from another thread on the socket whose blocking connect is still in
+    /// its handshake answers 0 and ends the handshake (the kernel disconnects the socket): the
+    /// connect wakes at once with ECONNRESET and the socket can connect again. Measured in
+    /// tests/live_netns.rs (a_blocked_connect_is_released_by_shutdown_from_another_thread_not_by_close),
+    /// where a close from the side leaves the connect to run to its own end instead. `None` when
+    /// the rule does not apply (Winsock: shutdown of a socket not yet connected is WSAENOTCONN).
+    fn shut_down_while_connecting(&mut self, action: &Call) -> Option<String> {
+        let Call::Shutdown { sock: SockRef::Name(n), .. } = action else { return None };
+        let i = self.names.get(n).copied().filter(|&i| Some(i) == self.in_call)?;
+        if self.p.winsock || self.socks[i].state != State::Pending {
+            return None;
+        }
+        let s = &mut self.socks[i];
+        s.attempt = next_serial(&mut self.serials);
+        s.so_error = Some(Code::ECONNRESET);
+        s.failure_reported = false;
+        self.set_state(i, State::Failed, Cause::Net("shut down by another thread".into()), Some(Code::ECONNRESET));
+        self.readiness_changed(i);
+        Some("0 (the handshake is abandoned: the blocked connect wakes with ECONNRESET)".into())
     }
 
     /// Block a connect until its outcome or the alarm. `true` when the alarm interrupted it.

@@ -201,7 +201,7 @@ pub struct LiveKernel {
     alarm: Option<Duration>,
     /// `after`: the call a second thread makes, and when (a blocking connect runs on its own
     /// thread meanwhile; otherwise the call is made before the first call after its time).
-    after: Option<(Stopwatch, Duration, Call)>,
+    after: Vec<(Stopwatch, Duration, Call)>,
     /// Pipes the experiment opened (`pipe as NAME`): the only non-socket descriptors socklab
     /// passes to socket calls.
     pipes: HashMap<String, raw::Pipe>,
@@ -210,6 +210,9 @@ pub struct LiveKernel {
     ports_narrowed: bool,
     /// Set from another thread to give up on a wait, a sleep or a select/poll (the TUI's Esc).
     cancel: Arc<AtomicBool>,
+    /// Sockets another thread shut down to give up on a blocked call (the TUI's Esc): closed
+    /// as soon as that call returns, the other half of the give-up.
+    close_after: Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 /// Gives up on a blocking job of a [`LiveKernel`] from another thread.
@@ -217,6 +220,7 @@ struct LiveInterrupt {
     /// The socket a blocking call is waiting on: shut down from the side.
     fds: Vec<(String, raw::Fd)>,
     cancel: Arc<AtomicBool>,
+    close_after: Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Interrupt for LiveInterrupt {
@@ -225,7 +229,12 @@ impl Interrupt for LiveInterrupt {
         let mut done = Vec::new();
         for (n, fd) in &self.fds {
             match raw::shutdown_fd(*fd) {
-                Ok(()) => done.push(format!("shut {n} down from another thread")),
+                Ok(()) => {
+                    done.push(format!("shut {n} down from another thread"));
+                    // Closing it now could close a number reused meanwhile: the kernel's side
+                    // closes it once the blocked call has returned.
+                    self.close_after.lock().unwrap_or_else(|p| p.into_inner()).push(n.clone());
+                }
                 Err(e) => done.push(format!("shutdown of {n} from another thread answered {}", e.name())),
             }
         }
@@ -268,10 +277,11 @@ impl LiveKernel {
                 closed: Vec::new(),
                 diverged: Vec::new(),
                 alarm: None,
-                after: None,
+                after: Vec::new(),
                 pipes: HashMap::new(),
                 ports_narrowed: false,
                 cancel: Arc::new(AtomicBool::new(false)),
+                close_after: Arc::default(),
             },
             facts,
         ))
@@ -393,7 +403,10 @@ impl LiveKernel {
                 None => not_performed("the descriptor was already closed"),
             },
             Call::After { after, action } => {
-                self.after = Some((Stopwatch::start(), *after, (**action).clone()));
+                // In time order, two for the same time in the order written (as the models).
+                let due = |(sw, d, _): &(Stopwatch, Duration, Call)| d.saturating_sub(sw.elapsed());
+                let pos = self.after.partition_point(|x| due(x) <= *after);
+                self.after.insert(pos, (Stopwatch::start(), *after, (**action).clone()));
                 not_performed("socklab makes the call from a second thread at that time")
             }
             Call::Alarm { after } => {
@@ -538,8 +551,8 @@ impl LiveKernel {
                 let outbound = !(udp && to.is_some_and(udp_connect_allowed));
                 let a = self.addr(sock, addr, outbound)?;
                 let alarm = self.alarm.take();
-                let pending_after = self.after.take();
-                let mut after_left = None;
+                let pending_after = std::mem::take(&mut self.after);
+                let mut after_left = Vec::new();
                 let r = match sock {
                     SockRef::Raw(n) => {
                         // A raw number may name a socket of this experiment, or no descriptor
@@ -563,26 +576,35 @@ impl LiveKernel {
                         // an fcntl, and a storm of nonblocking connects has neither.
                         let blocking = || !s.as_socket2().nonblocking().unwrap_or(false);
                         match (alarm, pending_after) {
-                            (None, Some((sw, due, action))) if blocking() => {
+                            (None, mut queue) if !queue.is_empty() && blocking() => {
                                 // The connect runs on a thread of its own while this thread, at
-                                // the time asked, makes the other call (a close does not wake a
-                                // connect on Linux: the kernel judges what does).
+                                // the times asked, makes the other calls (a close does not wake a
+                                // connect on Linux, a shutdown does: the kernel judges).
                                 let mut bc = s
                                     .connect_blocking_interruptible(a)
                                     .map_err(|e| performed(Err(e), Ret::Int(0), clock.elapsed()))?;
-                                match bc.wait(due.saturating_sub(sw.elapsed())) {
-                                    Some((r, _)) => {
-                                        after_left = Some((sw, due, action));
-                                        r
-                                    }
-                                    None => {
-                                        let _ = self.perform_inner(&action);
+                                let r = loop {
+                                    let Some((sw, due, _)) = queue.first() else {
                                         match bc.wait(Duration::from_secs(200)) {
-                                            Some((r, _)) => r,
+                                            Some((r, _)) => break r,
                                             None => return Ok(not_performed("the blocking connect did not return")),
                                         }
+                                    };
+                                    match bc.wait(due.saturating_sub(sw.elapsed())) {
+                                        Some((r, _)) => break r,
+                                        None => {
+                                            let (_, _, action) = queue.remove(0);
+                                            let _ = self.perform_inner(&action);
+                                        }
                                     }
+                                };
+                                // Calls due as the connect returned are made then too (as the models).
+                                while queue.first().is_some_and(|(sw, due, _)| sw.elapsed() >= *due) {
+                                    let (_, _, action) = queue.remove(0);
+                                    let _ = self.perform_inner(&action);
                                 }
+                                after_left = queue;
+                                r
                             }
                             (alarm, after) => {
                                 after_left = after;
@@ -608,9 +630,7 @@ impl LiveKernel {
                         }
                     }
                 };
-                if after_left.is_some() {
-                    self.after = after_left;
-                }
+                self.after = after_left;
                 done(r.map(|_| Value::None), Ret::Int(0))
             }
             Call::Select { read, write, except, timeout } => {
@@ -795,12 +815,15 @@ impl Kernel for LiveKernel {
                 "after `portrange` or `firewall` the models' host differs from this one (the kernel judges those in tests/live_seed_errors.rs)",
             );
         }
-        if self.after.as_ref().is_some_and(|(sw, due, _)| sw.elapsed() >= *due) {
-            if let Some((_, _, action)) = self.after.take() {
-                let _ = self.perform_inner(&action);
-            }
+        while self.after.first().is_some_and(|(sw, due, _)| sw.elapsed() >= *due) {
+            let (_, _, action) = self.after.remove(0);
+            let _ = self.perform_inner(&action);
         }
         let mut a = self.perform_inner(call).unwrap_or_else(|a| a);
+        let given_up = std::mem::take(&mut *self.close_after.lock().unwrap_or_else(|p| p.into_inner()));
+        for n in given_up {
+            let _ = self.perform_inner(&Call::Close { sock: SockRef::Name(n) });
+        }
         if let (KernelAnswer::NotPerformed { .. }, Some(n)) = (&a, &name) {
             // Calls that Linux does not have change nothing there; the others would have.
             let changes = matches!(
@@ -887,7 +910,7 @@ impl Kernel for LiveKernel {
             },
             KernelJob::Sleep(_) | KernelJob::Until { .. } => Vec::new(),
         };
-        Some(Box::new(LiveInterrupt { fds, cancel: self.cancel.clone() }))
+        Some(Box::new(LiveInterrupt { fds, cancel: self.cancel.clone(), close_after: self.close_after.clone() }))
     }
 
     fn tcp_state(&self, sock: &str) -> Option<String> {
