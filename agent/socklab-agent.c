@@ -93,7 +93,7 @@
 #define SO_UPDATE_CONNECT_CONTEXT 0x7010
 #endif
 
-#define MAX_SOCKS 256
+#define MAX_SOCKS 8192 /* a storm of 5,000 sockets fits; past it a socket call is answered as not made */
 #define MAX_NOTES 64
 #define LINE_MAX_LEN 8192
 #define WM_SOCKLAB (WM_USER + 1)

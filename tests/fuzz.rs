@@ -250,7 +250,8 @@ fn defined(src: &str) -> BTreeSet<String> {
                 Call::Socket { name, .. }
                 | Call::Accept { name, .. }
                 | Call::Pipe { name }
-                | Call::CreateIoCompletionPort { name },
+                | Call::CreateIoCompletionPort { name }
+                | Call::SocketAf { name, .. },
             ) = st.kind
             {
                 names.insert(name);
@@ -281,7 +282,8 @@ fn check_script(bytes: &[u8]) -> bool {
                     Call::Socket { name, .. }
                     | Call::Accept { name, .. }
                     | Call::Pipe { name }
-                    | Call::CreateIoCompletionPort { name } => Some(name.as_str()),
+                    | Call::CreateIoCompletionPort { name }
+                    | Call::SocketAf { name, .. } => Some(name.as_str()),
                     _ => None,
                 };
                 let mut names: Names = all.iter().filter(|n| Some(n.as_str()) != own).cloned().collect();

@@ -1,7 +1,7 @@
 #!/bin/bash
 # The connect storm judged by the Winsock agent under Wine (docs/performance.md, issue 13 item 4).
 #
-#   benches/storm/wine.sh [N] [RUNS]        # default N=250 (the agent's table holds 256 sockets)
+#   benches/storm/wine.sh [N] [RUNS]        # default N=250 (the agent holds up to 8,192 sockets)
 #
 # Builds the agent (mingw) and the anchor, writes the storm script (benches/storm/gen.sh N) and
 # a 20,001-call script (ioctlsocket and getsockopt on one socket), then runs RUNS times (default
