@@ -1461,6 +1461,11 @@ impl<'h> CGen<'h> {
                     }
                     return;
                 }
+                // bsp
+                Call::SetSockOpt { opt: SockOpt::SO_BSP_STATE, .. }
+                | Call::GetSockOpt { opt: SockOpt::SO_BSP_STATE, .. } => {
+                    "Linux has no SO_BSP_STATE; getsockname, getpeername, SO_TYPE and SO_PROTOCOL are its parts".into()
+                }
                 Call::SetSockOpt { opt, .. } | Call::GetSockOpt { opt, .. } => {
                     format!("{}: socklab's live network does not set it on Linux", opt.name())
                 }
