@@ -237,7 +237,7 @@ impl Host {
     /// both addresses after it (Wine test_set_getsockopt), else WSAEFAULT.
     pub(super) fn bsp_state(&mut self, i: usize, optlen: Option<u32>) -> Out {
         let out = self.getsockopt(i, SockOpt::SO_BSP_STATE);
-        if !out.error.is_none() || !matches!(out.value, Value::CsAddr { .. }) {
+        if out.error.is_some() || !matches!(out.value, Value::CsAddr { .. }) {
             return out;
         }
         let sockaddr = match self.socks[i].family {
