@@ -325,7 +325,7 @@ pub fn when(code: Code) -> &'static [When] {
             "connect, WSAConnect, ConnectEx" =>
                 "the name pointer is invalid, or namelen is smaller than the sockaddr of the socket's family",
             "getsockopt(SO_BSP_STATE)" =>
-                "optlen is smaller than a CSADDR_INFO; real Windows also wants room for the two addresses after it (72 bytes for IPv4): `getsockopt c SO_BSP_STATE optlen=40`, tests/scenarios/32_bsp_state.lab",
+                "optlen is smaller than a CSADDR_INFO; real Windows also wants room for the two addresses after it (72 bytes for IPv4): `getsockopt c SO_BSP_STATE optlen=40`, tests/scenarios/33_bsp_state.lab",
         ),
         WSAEINVAL => w!(
             "connect" => "the socket is listening; for a Winsock 1.1 program also: a connect is already pending",
