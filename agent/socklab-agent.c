@@ -26,6 +26,8 @@
  *   pipe NAME                     (CreatePipe: a handle that is no socket)
  *   setsockopt_len NAME OPTION VALUE OPTLEN    getsockopt_len NAME OPTION OPTLEN
  *   getsockname_len NAME NAMELEN  getpeername_len NAME NAMELEN
+ *   bspstate NAME OPTLEN          (getsockopt SO_BSP_STATE into a 296-byte buffer; OPTLEN `-`:
+ *                                  all of it)
  *   after MS REQUEST              (REQUEST is made MS after this line by a second thread while
  *                                  the next blocking connect waits, or before the first request
  *                                  that comes after that time; it answers nothing itself, the
@@ -91,6 +93,9 @@
 #endif
 #ifndef SO_UPDATE_CONNECT_CONTEXT
 #define SO_UPDATE_CONNECT_CONTEXT 0x7010
+#endif
+#ifndef SO_BSP_STATE
+#define SO_BSP_STATE 0x1009
 #endif
 
 #define MAX_SOCKS 8192 /* a storm of 5,000 sockets fits; past it a socket call is answered as not made */
@@ -437,6 +442,26 @@ static void addr_value(const struct sockaddr *sa, char *out, size_t cap)
     }
 }
 
+/* bsp: one SOCKET_ADDRESS of a CSADDR_INFO as a JSON string, or null when it is empty. */
+static void bsp_addr(const SOCKET_ADDRESS *a, char *out, size_t cap)
+{
+    char v[96], *q1, *q2;
+    if (!a->lpSockaddr || a->iSockaddrLength == 0) {
+        snprintf(out, cap, "null");
+        return;
+    }
+    addr_value(a->lpSockaddr, v, sizeof v);
+    q1 = strchr(v, ':');
+    q2 = q1 ? strrchr(v, '"') : NULL;
+    if (!q1 || !q2 || q2 <= q1 + 1) {
+        snprintf(out, cap, "null");
+        return;
+    }
+    /* addr_value wrote {"addr":"HOST:PORT"}: keep the quoted string. */
+    *(q2 + 1) = 0;
+    snprintf(out, cap, "%s", q1 + 1);
+}
+
 /* An option by socklab's name: level, option number, and whether it is a DWORD of
  * milliseconds, a LINGER, or a BOOL/int. */
 struct opt {
@@ -739,6 +764,36 @@ static int extra_request(char **w, int n, double t0)
             if (len < (int)sizeof v)
                 v &= len > 0 ? (DWORD)((1ul << (8 * len)) - 1) : 0;
             snprintf(value, sizeof value, "{\"int\":%ld}", (long)(int)v);
+        }
+        answer(r, r == SOCKET_ERROR ? err : 0, now_ms() - t0, value);
+        return 1;
+    }
+    /* bsp: getsockopt SO_BSP_STATE, the CSADDR_INFO and the two sockaddrs it points to */
+    if (strcmp(w[0], "bspstate") == 0) {
+        union {
+            CSADDR_INFO cs;
+            char space[296];
+        } v;
+        char local[80], remote[80];
+        int len = (int)sizeof v;
+        if (n < 3) {
+            skipped("too few words in the request");
+            return 1;
+        }
+        if (strcmp(w[2], "-") != 0)
+            len = atoi(w[2]);
+        if (len < 0 || len > (int)sizeof v) {
+            skipped("an optlen longer than the agent's buffer");
+            return 1;
+        }
+        memset(&v, 0, sizeof v);
+        r = getsockopt(handle(w[1]), SOL_SOCKET, SO_BSP_STATE, (char *)&v, &len);
+        err = WSAGetLastError();
+        if (r == 0) {
+            bsp_addr(&v.cs.LocalAddr, local, sizeof local);
+            bsp_addr(&v.cs.RemoteAddr, remote, sizeof remote);
+            snprintf(value, sizeof value, "{\"csaddr\":{\"local\":%s,\"remote\":%s,\"type\":%d,\"protocol\":%d,\"optlen\":%d}}",
+                     local, remote, v.cs.iSocketType, v.cs.iProtocol, len);
         }
         answer(r, r == SOCKET_ERROR ? err : 0, now_ms() - t0, value);
         return 1;

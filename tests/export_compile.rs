@@ -93,6 +93,7 @@ fn line(runnable: bool) -> BoxedStrategy<String> {
         "IPV6_V6ONLY",
         "SO_KEEPALIVE",
         "SO_UPDATE_CONNECT_CONTEXT",
+        "SO_BSP_STATE",
     ];
     let opt = (0..opts.len()).prop_map(move |i| opts[i]);
     let addr = prop_oneof![

@@ -274,6 +274,8 @@ pub enum SockOpt {
     TCP_MAXRT,
     IPV6_V6ONLY,
     SO_EXCLUSIVEADDRUSE,
+    /// getsockopt only: the socket's CSADDR_INFO (Windows Vista and later).
+    SO_BSP_STATE,
 }
 
 impl SockOpt {
@@ -293,6 +295,7 @@ impl SockOpt {
         SockOpt::TCP_MAXRT,
         SockOpt::IPV6_V6ONLY,
         SockOpt::SO_EXCLUSIVEADDRUSE,
+        SockOpt::SO_BSP_STATE,
     ];
 
     /// The C spelling.
@@ -312,6 +315,7 @@ impl SockOpt {
             SockOpt::TCP_MAXRT => "TCP_MAXRT",
             SockOpt::IPV6_V6ONLY => "IPV6_V6ONLY",
             SockOpt::SO_EXCLUSIVEADDRUSE => "SO_EXCLUSIVEADDRUSE",
+            SockOpt::SO_BSP_STATE => "SO_BSP_STATE",
         }
     }
 

@@ -108,6 +108,11 @@ pub fn value_text(v: &Value, p: &Profile) -> String {
                 overlapped.as_deref().map_or("NULL".to_string(), |s| format!("&ov({s})"))
             )
         }
+        Value::CsAddr { local, remote, stream } => {
+            let addr = |a: &Option<std::net::SocketAddr>| a.map_or("NULL".to_string(), |a| a.to_string());
+            let (ty, proto) = if *stream { ("SOCK_STREAM", "IPPROTO_TCP") } else { ("SOCK_DGRAM", "IPPROTO_UDP") };
+            format!("local={} remote={} {ty} {proto}", addr(local), addr(remote))
+        }
     }
 }
 

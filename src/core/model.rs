@@ -212,6 +212,9 @@ pub enum Value {
     /// What GetQueuedCompletionStatus wrote: `None` where it left the variable untouched;
     /// `overlapped` names the socket whose OVERLAPPED the packet carries (`None`: NULL).
     Packet { key: Option<u64>, bytes: Option<u64>, overlapped: Option<String> },
+    /// getsockopt SO_BSP_STATE: a CSADDR_INFO. `None` is an empty SOCKET_ADDRESS (length 0,
+    /// NULL pointer); `stream` is SOCK_STREAM/IPPROTO_TCP, else SOCK_DGRAM/IPPROTO_UDP.
+    CsAddr { local: Option<SocketAddr>, remote: Option<SocketAddr>, stream: bool },
 }
 
 /// A personality's complete answer to one call.

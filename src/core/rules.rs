@@ -405,6 +405,17 @@ rules! {
         "getsockopt(SO_ERROR) into a NULL optval: Winsock WSAEFAULT, as the getsockopt page says of any optval outside the address space and as Windows answers for SO_PROTOCOL_INFOA; Wine answers WSAEINVAL for SO_ERROR, and no Windows record covers SO_ERROR itself. linux: EFAULT, judged by the kernel.",
         "getsockopt reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-getsockopt (WSAEFAULT); Wine dlls/ws2_32/tests/sock.c test_set_getsockopt (SO_PROTOCOL_INFOA into a NULL buffer: WSAEFAULT); tests/wine/departures.toml lists the experiment that decides it";
     // ---- end winapi-args rules ----
+    // ---- bsp rules ----
+    BSP_STATE = "sockopt.bsp-state", [],
+        "getsockopt SO_BSP_STATE answers a CSADDR_INFO: LocalAddr once the socket is bound (empty: length 0, NULL pointer, before), RemoteAddr once it is connected (TCP, or UDP with a default peer), the socket's type and protocol; one end's local address is the other's remote. setsockopt: WSAENOPROTOOPT (a get-only option). winsock1: no such option in Winsock 1.1 (WSAENOPROTOOPT). linux has no such option; its parts are getsockname, getpeername, SO_TYPE and SO_PROTOCOL.",
+        "SO_BSP_STATE socket option page learn.microsoft.com/windows/win32/winsock/so-bsp-state (Windows Vista and later); Wine dlls/ws2_32/tests/sock.c test_set_getsockopt, its SO_BSP_STATE block (unbound, bound, connected on both ends); Windows Sockets 1.1 specification, getsockopt (its option list has no SO_BSP_STATE); socket(7) https://man7.org/linux/man-pages/man7/socket.7.html";
+    BSP_STATE_OPTLEN = "sockopt.bsp-state-optlen", [],
+        "getsockopt SO_BSP_STATE with optlen=N: winsock WSAEFAULT below sizeof(CSADDR_INFO) (40 bytes on 64-bit), as the option's page says; windows WSAEFAULT unless the buffer also holds the two sockaddrs the structure points to (an IPv4 socket: 40 + 2 x 16 = 72 bytes; sizeof(CSADDR_INFO) alone, or one byte less than 72, fails). A large enough buffer leaves optlen as it was on windows.",
+        "SO_BSP_STATE socket option page learn.microsoft.com/windows/win32/winsock/so-bsp-state (WSAEFAULT: optlen smaller than a CSADDR_INFO); Wine dlls/ws2_32/tests/sock.c test_set_getsockopt (SO_BSP_STATE with sizeof(CSADDR_INFO): WSAEFAULT; with sizeof(CSADDR_INFO) + 2 x sizeof(SOCKADDR): success; one byte less: WSAEFAULT)";
+    BSP_STATE_OPTLEN_V6 = "sockopt.bsp-state-optlen-v6", [WI],
+        "windows, an IPv6 socket: getsockopt SO_BSP_STATE needs sizeof(CSADDR_INFO) + 2 x sizeof(SOCKADDR_IN6) = 96 bytes, else WSAEFAULT: the IPv4 record carried over to the larger address, with no Windows test of its own.",
+        "by analogy with Wine dlls/ws2_32/tests/sock.c test_set_getsockopt (IPv4 only)";
+    // ---- end bsp rules ----
     CLOSE = "close", [],
         "closesocket / close releases the descriptor; later calls answer EBADF / WSAENOTSOCK; the peer sees the end of stream.",
         "close(2) https://man7.org/linux/man-pages/man2/close.2.html; closesocket reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-closesocket";

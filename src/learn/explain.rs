@@ -321,8 +321,12 @@ pub fn when(code: Code) -> &'static [When] {
             "connect, sendto (UDP)" => "the destination is a broadcast address and SO_BROADCAST is not set on the socket (real Windows does not check it when connecting to 255.255.255.255; sendto there still fails)",
             "bind" => "another socket holds the address with SO_EXCLUSIVEADDRUSE, or only the new socket set SO_REUSEADDR (Windows refuses that since Server 2003)",
         ),
-        WSAEFAULT => w!("connect, WSAConnect, ConnectEx" =>
-            "the name pointer is invalid, or namelen is smaller than the sockaddr of the socket's family"),
+        WSAEFAULT => w!(
+            "connect, WSAConnect, ConnectEx" =>
+                "the name pointer is invalid, or namelen is smaller than the sockaddr of the socket's family",
+            "getsockopt(SO_BSP_STATE)" =>
+                "optlen is smaller than a CSADDR_INFO; real Windows also wants room for the two addresses after it (72 bytes for IPv4): `getsockopt c SO_BSP_STATE optlen=40`, tests/scenarios/33_bsp_state.lab",
+        ),
         WSAEINVAL => w!(
             "connect" => "the socket is listening; for a Winsock 1.1 program also: a connect is already pending",
             "ConnectEx" => "the socket was not bound first",
@@ -347,7 +351,7 @@ pub fn when(code: Code) -> &'static [When] {
             "the datagram does not fit the buffer (recv truncates it) or exceeds the largest the protocol carries"),
         WSAEPROTOTYPE => w!("socket" => "the protocol given does not match the socket type"),
         WSAENOPROTOOPT => w!("setsockopt, getsockopt" =>
-            "the option or level is unknown or not valid here (e.g. Linux-only TCP_SYNCNT, or setting a read-only option such as SO_CONNECT_TIME; Windows lets a program set SO_ERROR)"),
+            "the option or level is unknown or not valid here (e.g. Linux-only TCP_SYNCNT, or setting a read-only option such as SO_CONNECT_TIME or SO_BSP_STATE; Windows lets a program set SO_ERROR; a Winsock 1.1 program asking for SO_BSP_STATE)"),
         WSAEPROTONOSUPPORT => w!(
             "WSAConnect" => "caller connect data was given on TCP, which cannot carry it",
             "socket" => "the protocol is not available",

@@ -3119,7 +3119,8 @@ send c \"oops
         assert_eq!(completions("connect s @re", &n), ["@refuse", "@reset"]);
         assert_eq!(completions("connect s @accept ", &n), ["namelen="]);
         assert_eq!(completions("wsaconnect s @accept sqos ", &n), ["namelen=", "data=", "gqos"]);
-        assert_eq!(completions("setsockopt s so_b", &n), ["SO_BROADCAST"]);
+        assert_eq!(completions("setsockopt s so_br", &n), ["SO_BROADCAST"]);
+        assert_eq!(completions("getsockopt s so_bs", &n), ["SO_BSP_STATE"]);
         assert_eq!(completions("wsaeventselect s FD_CONNECT|FD_W", &n), ["FD_CONNECT|FD_WRITE"]);
         assert_eq!(completions("wsaeventselect s connect,cl", &n), ["connect,FD_CLOSE"]);
         assert_eq!(completions("select read=s,c", &n), ["read=s,c1", "read=s,c2"]);

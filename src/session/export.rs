@@ -498,7 +498,8 @@ fn posix_opt(o: SockOpt) -> Option<(&'static str, &'static str, OptKind)> {
         | SockOpt::SO_CONNECT_TIME
         | SockOpt::SO_UPDATE_CONNECT_CONTEXT
         | SockOpt::TCP_MAXRT
-        | SockOpt::SO_EXCLUSIVEADDRUSE => {
+        | SockOpt::SO_EXCLUSIVEADDRUSE
+        | SockOpt::SO_BSP_STATE => {
             return None;
         }
     })
@@ -519,6 +520,7 @@ fn winsock_opt(o: SockOpt) -> Option<(&'static str, &'static str, OptKind)> {
         SockOpt::TCP_MAXRT => ("IPPROTO_TCP", "TCP_MAXRT", OptKind::Int),
         SockOpt::IPV6_V6ONLY => ("IPPROTO_IPV6", "IPV6_V6ONLY", OptKind::Int),
         SockOpt::SO_EXCLUSIVEADDRUSE => ("SOL_SOCKET", "SO_EXCLUSIVEADDRUSE", OptKind::Int),
+        SockOpt::SO_BSP_STATE => ("SOL_SOCKET", "SO_BSP_STATE", OptKind::CsAddr),
         SockOpt::TCP_SYNCNT | SockOpt::TCP_USER_TIMEOUT => return None,
     })
 }
@@ -531,6 +533,8 @@ enum OptKind {
     Linger,
     Dword,
     Context,
+    /// SO_BSP_STATE's CSADDR_INFO, with room for both addresses after it.
+    CsAddr,
 }
 
 /// Whether the POSIX program can pass the call's values as C's types hold them (it prints a
@@ -899,6 +903,25 @@ static UNUSED void print_addr(const struct sockaddr_storage *ss) {
         inet_ntop(AF_INET6, (void *)&a->sin6_addr, ip, sizeof ip);
         printf("[%s]:%u", ip, (unsigned)ntohs(a->sin6_port));
     }
+}
+
+/* SO_BSP_STATE (0x1009) is missing from MinGW's headers. */
+#ifndef SO_BSP_STATE
+#define SO_BSP_STATE 0x1009
+#endif
+
+static UNUSED void print_sockaddr_or_null(const SOCKET_ADDRESS *a) {
+    if (a->lpSockaddr && a->iSockaddrLength) print_addr((const struct sockaddr_storage *)(void *)a->lpSockaddr);
+    else printf("NULL");
+}
+
+static UNUSED void print_csaddr(const CSADDR_INFO *cs) {
+    printf("  local=");
+    print_sockaddr_or_null(&cs->LocalAddr);
+    printf(" remote=");
+    print_sockaddr_or_null(&cs->RemoteAddr);
+    printf(" %s %s", cs->iSocketType == SOCK_STREAM ? "SOCK_STREAM" : "SOCK_DGRAM",
+           cs->iProtocol == IPPROTO_TCP ? "IPPROTO_TCP" : "IPPROTO_UDP");
 }
 
 static UNUSED void print_data(const unsigned char *p, long n) {
@@ -1438,6 +1461,11 @@ impl<'h> CGen<'h> {
                     }
                     return;
                 }
+                // bsp
+                Call::SetSockOpt { opt: SockOpt::SO_BSP_STATE, .. }
+                | Call::GetSockOpt { opt: SockOpt::SO_BSP_STATE, .. } => {
+                    "Linux has no SO_BSP_STATE; getsockname, getpeername, SO_TYPE and SO_PROTOCOL are its parts".into()
+                }
                 Call::SetSockOpt { opt, .. } | Call::GetSockOpt { opt, .. } => {
                     format!("{}: socklab's live network does not set it on Linux", opt.name())
                 }
@@ -1883,6 +1911,10 @@ impl<'h> CGen<'h> {
                         "if (v == 0xFFFFFFFF) printf(\"  0xFFFFFFFF\"); else printf(\"  %lu\", (unsigned long)v);",
                     ),
                     OptKind::Linger => ("struct linger v = {0, 0};", "printf(\"  %d\", v.l_onoff ? v.l_linger : 0);"),
+                    OptKind::CsAddr => (
+                        "union { CSADDR_INFO cs; char space[296]; } v;\n        memset(&v, 0, sizeof v);",
+                        "print_csaddr(&v.cs);",
+                    ),
                     _ => ("int v = 0;", "printf(\"  %d\", v);"),
                 };
                 let guard = if oname == "TCP_MAXRT" { ("#ifdef TCP_MAXRT\n", "\n#endif") } else { ("", "") };

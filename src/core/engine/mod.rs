@@ -596,6 +596,11 @@ impl Host {
                     }
                 })
             }
+            // ---- bsp ----
+            Call::GetSockOpt { sock, opt: SockOpt::SO_BSP_STATE, optlen } => {
+                self.sock(sock).map(|i| self.bsp_state(i, *optlen))
+            }
+            // ---- end bsp ----
             Call::GetSockOpt { sock, opt, optlen } => self.sock(sock).map(|i| match self.short_optlen(*opt, *optlen) {
                 Some(out) => out,
                 None => {

@@ -25,6 +25,12 @@ impl Host {
                 r::CONNECTEX_LINUX,
                 "Linux has no SO_UPDATE_CONNECT_CONTEXT: a connected socket is complete",
             )),
+            SockOpt::SO_BSP_STATE if !p.winsock => Some(Out::na(
+                r::BSP_STATE,
+                "Linux has no SO_BSP_STATE; its parts are getsockname, getpeername, SO_TYPE and SO_PROTOCOL",
+            )),
+            // Winsock 1.1 lists no SO_BSP_STATE (it came with Windows Vista).
+            SockOpt::SO_BSP_STATE if !p.ws2 => Some(Out::err(r::BSP_STATE, Code::WSAENOPROTOOPT)),
             // Windows extensions a Winsock 1.1 application does not see.
             SockOpt::TCP_MAXRT
             | SockOpt::SO_CONNECT_TIME
@@ -109,7 +115,7 @@ impl Host {
                 };
                 return Out::ok(r::SO_ERROR_SETTABLE);
             }
-            SockOpt::SO_ERROR | SockOpt::SO_CONNECT_TIME => {
+            SockOpt::SO_ERROR | SockOpt::SO_CONNECT_TIME | SockOpt::SO_BSP_STATE => {
                 // Read-only options.
                 return Out::err(r::OPT_READONLY, p.pick(Code::ENOPROTOOPT, Code::WSAENOPROTOOPT));
             }
@@ -209,6 +215,44 @@ impl Host {
             SockOpt::SO_UPDATE_CONNECT_CONTEXT => {
                 Out::err(r::OPT_READONLY, p.pick(Code::ENOPROTOOPT, Code::WSAENOPROTOOPT))
             }
+            SockOpt::SO_BSP_STATE => {
+                let remote = match s.state {
+                    State::Connected | State::Associated => s.peer,
+                    _ => None,
+                };
+                Out::val(r::BSP_STATE, Value::CsAddr { local: s.local, remote, stream: s.proto == Proto::Tcp })
+            }
+        }
+    }
+}
+
+// ---- bsp: SO_BSP_STATE and its optlen ----
+/// sizeof(CSADDR_INFO) on 64-bit Windows: two SOCKET_ADDRESS (a pointer and an INT, padded to
+/// 16 bytes each), iSocketType and iProtocol.
+pub const CSADDR_INFO_SIZE: u32 = 40;
+
+impl Host {
+    /// getsockopt SO_BSP_STATE with `optlen` (`None`: a buffer large enough for anything).
+    /// winsock: the page asks for at least sizeof(CSADDR_INFO); windows also wants room for
+    /// both addresses after it (Wine test_set_getsockopt), else WSAEFAULT.
+    pub(super) fn bsp_state(&mut self, i: usize, optlen: Option<u32>) -> Out {
+        let out = self.getsockopt(i, SockOpt::SO_BSP_STATE);
+        if out.error.is_some() || !matches!(out.value, Value::CsAddr { .. }) {
+            return out;
+        }
+        let sockaddr = match self.socks[i].family {
+            Family::V4 => 16,
+            Family::V6 => 28,
+        };
+        let (need, rule) = match self.p.id {
+            PersonalityId::Windows if sockaddr == 16 => (CSADDR_INFO_SIZE + 2 * sockaddr, r::BSP_STATE_OPTLEN),
+            PersonalityId::Windows => (CSADDR_INFO_SIZE + 2 * sockaddr, r::BSP_STATE_OPTLEN_V6),
+            _ => (CSADDR_INFO_SIZE, r::BSP_STATE_OPTLEN),
+        };
+        match optlen {
+            Some(n) if n < need => Out::err(rule, Code::WSAEFAULT)
+                .note(format!("optlen {n}: this personality needs {need} bytes for the CSADDR_INFO")),
+            _ => out,
         }
     }
 }

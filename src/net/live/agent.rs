@@ -344,6 +344,11 @@ impl WinsockAgent {
             Call::Fionbio { sock, on } => {
                 (format!("fionbio {} {}", self.name_of(sock)?, *on as u8), quick, RetKind::Int)
             }
+            // ---- bsp ----
+            Call::GetSockOpt { sock, opt: crate::core::call::SockOpt::SO_BSP_STATE, optlen } => {
+                (format!("bspstate {} {}", self.name_of(sock)?, len_word(*optlen)), quick, RetKind::Int)
+            }
+            // ---- end bsp ----
             Call::SetSockOpt { optlen: Some(_), .. }
             | Call::GetSockOpt { optlen: Some(_), .. }
             | Call::GetSockName { namelen: Some(_), .. }
@@ -589,6 +594,19 @@ impl WinsockAgent {
         let addr =
             |s: &str| s.parse::<SocketAddr>().map_err(|e| format!("the agent answered a bad address {s:?}: {e}"));
         Ok(match call {
+            // ---- bsp ----
+            Call::GetSockOpt { .. } if v.get("csaddr").is_some() => {
+                let cs = &v["csaddr"];
+                let side = |k: &str| -> Result<Option<SocketAddr>, String> {
+                    cs.get(k).and_then(Json::as_str).map(addr).transpose()
+                };
+                Value::CsAddr {
+                    local: side("local")?,
+                    remote: side("remote")?,
+                    stream: cs.get("type").and_then(Json::as_i64) == Some(1),
+                }
+            }
+            // ---- end bsp ----
             Call::GetSockOpt { .. } => {
                 if let Some(e) = v.get("soerror").and_then(Json::as_i64) {
                     Value::Error {

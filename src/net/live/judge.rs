@@ -997,7 +997,12 @@ fn opt_value(opt: call::SockOpt, value: i32) -> Option<(SockOpt, OptValue)> {
         C::TCP_SYNCNT => (SockOpt::TcpSynCnt, int),
         C::TCP_USER_TIMEOUT => (SockOpt::TcpUserTimeout, int),
         C::IPV6_V6ONLY => (SockOpt::Ipv6V6Only, int),
-        C::SO_KEEPALIVE | C::SO_CONNECT_TIME | C::SO_UPDATE_CONNECT_CONTEXT | C::TCP_MAXRT | C::SO_EXCLUSIVEADDRUSE => {
+        C::SO_KEEPALIVE
+        | C::SO_CONNECT_TIME
+        | C::SO_UPDATE_CONNECT_CONTEXT
+        | C::TCP_MAXRT
+        | C::SO_EXCLUSIVEADDRUSE
+        | C::SO_BSP_STATE => {
             return None;
         }
     })
