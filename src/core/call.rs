@@ -265,6 +265,7 @@ pub enum SockOpt {
     SO_ERROR,
     SO_CONNECT_TIME,
     SO_UPDATE_CONNECT_CONTEXT,
+    SO_UPDATE_ACCEPT_CONTEXT,
     SO_SNDTIMEO,
     SO_KEEPALIVE,
     SO_LINGER,
@@ -284,6 +285,7 @@ impl SockOpt {
         SockOpt::SO_ERROR,
         SockOpt::SO_CONNECT_TIME,
         SockOpt::SO_UPDATE_CONNECT_CONTEXT,
+        SockOpt::SO_UPDATE_ACCEPT_CONTEXT,
         SockOpt::SO_SNDTIMEO,
         SockOpt::SO_KEEPALIVE,
         SockOpt::SO_LINGER,
@@ -303,6 +305,7 @@ impl SockOpt {
             SockOpt::SO_ERROR => "SO_ERROR",
             SockOpt::SO_CONNECT_TIME => "SO_CONNECT_TIME",
             SockOpt::SO_UPDATE_CONNECT_CONTEXT => "SO_UPDATE_CONNECT_CONTEXT",
+            SockOpt::SO_UPDATE_ACCEPT_CONTEXT => "SO_UPDATE_ACCEPT_CONTEXT",
             SockOpt::SO_SNDTIMEO => "SO_SNDTIMEO",
             SockOpt::SO_KEEPALIVE => "SO_KEEPALIVE",
             SockOpt::SO_LINGER => "SO_LINGER",
@@ -612,6 +615,9 @@ pub enum Call {
     /// `DisconnectEx(s, overlapped, reuse ? TF_REUSE_SOCKET : 0, 0)`.
     DisconnectEx { sock: SockRef, reuse: bool, null_overlapped: bool },
     // ---- end winapi-ov ----
+    /// `AcceptEx(listener, sock, buf, 0, addrlen, addrlen, &bytes, overlapped)`; `sock` was
+    /// created beforehand.
+    AcceptEx { listener: SockRef, sock: SockRef, null_overlapped: bool },
     /// `socket tcp|udp af=N`: `socket(N, type, 0)` with an address family number no system
     /// implements (64 and up); it fails, and `name` then names no socket.
     SocketAf { proto: Proto, af: u16, name: String },
@@ -664,6 +670,7 @@ impl Call {
             Call::CreateIoCompletionPort { .. } | Call::AssociatePort { .. } => "CreateIoCompletionPort",
             Call::GetQueuedCompletionStatus { .. } => "GetQueuedCompletionStatus",
             Call::DisconnectEx { .. } => "DisconnectEx",
+            Call::AcceptEx { .. } => "AcceptEx",
             Call::SocketAf { .. } => "socket",
             Call::NameNull { peer: false, .. } => "getsockname",
             Call::NameNull { peer: true, .. } => "getpeername",
@@ -696,7 +703,8 @@ impl Call {
             | Call::Overlapped { sock, .. }
             | Call::GetOverlappedResult { sock, .. }
             | Call::AssociatePort { sock, .. }
-            | Call::DisconnectEx { sock, .. } => Some(sock),
+            | Call::DisconnectEx { sock, .. }
+            | Call::AcceptEx { sock, .. } => Some(sock),
             Call::NameNull { sock, .. } | Call::OptNull { sock, .. } => Some(sock),
             Call::WsaStartup { .. }
             | Call::WsaCleanup

@@ -292,6 +292,7 @@ enum Cmd {
     CreateIoCompletionPort,
     GetQueuedCompletionStatus,
     DisconnectEx,
+    AcceptEx,
 }
 
 struct CmdInfo {
@@ -355,6 +356,11 @@ const COMMANDS: &[CmdInfo] = &[
     ),
     cmd("getqueuedcompletionstatus", Cmd::GetQueuedCompletionStatus, "getqueuedcompletionstatus PORT [timeout=MS|inf]"),
     cmd("disconnectex", Cmd::DisconnectEx, "disconnectex NAME [reuse] [overlapped=NULL] (reuse: TF_REUSE_SOCKET)"),
+    cmd(
+        "acceptex",
+        Cmd::AcceptEx,
+        "acceptex LISTENER ACCEPTSOCK [overlapped=NULL] (ACCEPTSOCK: a socket created beforehand)",
+    ),
 ];
 
 fn lookup_cmd(word: &str) -> Option<&'static CmdInfo> {
@@ -968,6 +974,12 @@ impl Parser<'_> {
             Cmd::Mark => self.mark(),
             Cmd::Overlapped | Cmd::GetOverlappedResult | Cmd::WsaGetOverlappedResult => self.overlapped(info.cmd),
             Cmd::CreateIoCompletionPort | Cmd::GetQueuedCompletionStatus => self.completion_port(info.cmd),
+            Cmd::AcceptEx => {
+                let listener = self.sock()?;
+                let sock = self.sock()?;
+                let o = self.connect_opts(&[("overlapped", true)], "overlapped=NULL")?;
+                self.call(Call::AcceptEx { listener, sock, null_overlapped: o.null_overlapped })
+            }
             Cmd::DisconnectEx => {
                 let sock = self.sock()?;
                 let reuse = self.take_word(&["reuse", "TF_REUSE_SOCKET"]).is_some();
@@ -2282,6 +2294,11 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
             2 if lower(0) != "as" => starting(partial, ["key="]),
             _ => Vec::new(),
         },
+        Cmd::AcceptEx => match n {
+            0 | 1 => socks(partial, names),
+            2 => starting(partial, ["overlapped=NULL"]),
+            _ => Vec::new(),
+        },
         Cmd::DisconnectEx => match n {
             0 => socks(partial, names),
             1 => starting(partial, ["reuse", "overlapped=NULL"]),
@@ -3056,6 +3073,14 @@ send c \"oops
             }
         );
         assert_eq!(
+            call("acceptex s c"),
+            Call::AcceptEx { listener: name("s"), sock: name("c"), null_overlapped: false }
+        );
+        assert_eq!(
+            call("acceptex s c overlapped=NULL"),
+            Call::AcceptEx { listener: name("s"), sock: name("c"), null_overlapped: true }
+        );
+        assert_eq!(
             call("disconnectex s"),
             Call::DisconnectEx { sock: name("s"), reuse: false, null_overlapped: false }
         );
@@ -3085,6 +3110,7 @@ send c \"oops
         at("getqueuedcompletionstatus c 100", 29, "expected timeout=MS");
         at("getqueuedcompletionstatus nosuch", 27, "unknown socket `nosuch`");
         at("disconnectex s now", 16, "expected reuse or overlapped=NULL");
+        at("acceptex s c now", 14, "expected overlapped=NULL");
     }
 
     #[test]
@@ -3092,6 +3118,8 @@ send c \"oops
         let n = names(&["s", "port"]);
         assert_eq!(completions("getq", &n), ["getqueuedcompletionstatus"]);
         assert_eq!(completions("disconnectex s r", &n), ["reuse"]);
+        assert_eq!(completions("acceptex s p", &n), ["port"]);
+        assert_eq!(completions("acceptex s port o", &n), ["overlapped=NULL"]);
         assert_eq!(completions("disconnectex s reuse o", &n), ["overlapped=NULL"]);
         assert_eq!(completions("getoverlappedresult s w", &n), ["wait"]);
         assert_eq!(completions("createiocompletionport ", &n), ["as", "s", "port"]);

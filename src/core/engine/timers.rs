@@ -188,6 +188,11 @@ impl Host {
 
     pub(super) fn enqueue_accept(&mut self, listener: usize, client: usize) {
         self.socks[listener].backlog.push_back(client);
+        if !self.socks[listener].accept_waiting.is_empty() {
+            // acceptex: an AcceptEx waiting on the listener takes the connection.
+            self.serve_accepts(listener);
+            return;
+        }
         self.fd_event(listener, FdEvents::ACCEPT, None);
         self.readiness_changed(listener);
     }

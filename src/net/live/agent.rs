@@ -378,6 +378,11 @@ impl WinsockAgent {
                 let arg = if timeout.is_none() { "-1".to_string() } else { ms.to_string() };
                 (format!("gqcs {} {arg}", self.name_of(port)?), Duration::from_millis(ms), RetKind::Bool)
             }
+            Call::AcceptEx { listener, sock, null_overlapped } => (
+                format!("acceptex {} {} {}", self.name_of(listener)?, self.name_of(sock)?, u8::from(*null_overlapped)),
+                quick,
+                RetKind::Bool,
+            ),
             Call::DisconnectEx { sock, reuse, null_overlapped } => (
                 format!("disconnectex {} {} {}", self.name_of(sock)?, u8::from(*reuse), u8::from(*null_overlapped)),
                 quick,

@@ -366,6 +366,7 @@ impl LiveKernel {
                 not_performed("Linux has no OVERLAPPED structures or I/O completion ports")
             }
             Call::DisconnectEx { .. } => not_performed("Linux has no DisconnectEx"),
+            Call::AcceptEx { .. } => not_performed("Linux has no AcceptEx"),
             Call::Firewall { .. } => {
                 self.ports_narrowed = true;
                 not_performed(
@@ -997,7 +998,12 @@ fn opt_value(opt: call::SockOpt, value: i32) -> Option<(SockOpt, OptValue)> {
         C::TCP_SYNCNT => (SockOpt::TcpSynCnt, int),
         C::TCP_USER_TIMEOUT => (SockOpt::TcpUserTimeout, int),
         C::IPV6_V6ONLY => (SockOpt::Ipv6V6Only, int),
-        C::SO_KEEPALIVE | C::SO_CONNECT_TIME | C::SO_UPDATE_CONNECT_CONTEXT | C::TCP_MAXRT | C::SO_EXCLUSIVEADDRUSE => {
+        C::SO_KEEPALIVE
+        | C::SO_CONNECT_TIME
+        | C::SO_UPDATE_CONNECT_CONTEXT
+        | C::SO_UPDATE_ACCEPT_CONTEXT
+        | C::TCP_MAXRT
+        | C::SO_EXCLUSIVEADDRUSE => {
             return None;
         }
     })
