@@ -39,6 +39,7 @@
  *                                  when NULL is 1)
  *   acceptex LISTENER NAME NULL   (AcceptEx into NAME, created beforehand; no OVERLAPPED when NULL
  *                                  is 1; SO_UPDATE_ACCEPT_CONTEXT then passes LISTENER)
+ *   wsarecv NAME                  wsasend NAME HEX   (overlapped WSARecv / WSASend, NAME's OVERLAPPED)
  *   quit
  *
  * NAME is the script's socket name; `#N` is the raw descriptor value N. ADDR is `v4:A.B.C.D:P`,
@@ -120,6 +121,8 @@ static const char *ov_ops[MAX_SOCKS];
  * writes the addresses into when it completes (it must outlive the call). */
 static SOCKET ax_listener[MAX_SOCKS];
 static char ax_buf[MAX_SOCKS][2 * (sizeof(SOCKADDR_STORAGE) + 16)];
+/* wsaio: the buffer each socket's overlapped WSARecv or WSASend is given. */
+static char io_buf[MAX_SOCKS][2048];
 /* Per-socket FIONBIO as the agent last set it (Winsock cannot read it back). */
 static u_long nb_flags[MAX_SOCKS];
 static HWND hwnd;
@@ -897,6 +900,54 @@ static int handle_ov(char **w, int n, double t0)
                  (unsigned long long)key, (unsigned long)bytes, owner ? "\"" : "", owner ? owner : (ov ? "\"?\"" : "null"),
                  owner ? "\"" : "");
         answer(ok ? 1 : 0, err, now_ms() - t0, value);
+        return 1;
+    }
+    if ((strcmp(w[0], "wsarecv") == 0 && n >= 2) || (strcmp(w[0], "wsasend") == 0 && n >= 3)) {
+        int sending = w[0][3] == 's';
+        WSABUF b;
+        DWORD got = 0xdeadbeef, flags = 0;
+        int r, err;
+        SOCKET s = handle(w[1]);
+        k = find(w[1]);
+        if (!k) {
+            skipped("the agent keeps the OVERLAPPED of open sockets only");
+            return 1;
+        }
+        if (k->ov_pending) {
+            skipped("the socket's OVERLAPPED is still in use by a pending call");
+            return 1;
+        }
+        if (!k->ov.hEvent) {
+            k->ov.hEvent = WSACreateEvent();
+        } else {
+            HANDLE h = k->ov.hEvent;
+            WSAResetEvent(h);
+            memset(&k->ov, 0, sizeof k->ov);
+            k->ov.hEvent = h;
+        }
+        b.buf = io_buf[k - socks];
+        b.len = sizeof io_buf[0];
+        if (sending)
+            b.len = (ULONG)unhex(w[2], b.buf, (int)sizeof io_buf[0]);
+        ov_ops[k - socks] = sending ? "WSASend" : "WSARecv";
+        if (sending)
+            r = WSASend(s, &b, 1, &got, 0, &k->ov, NULL);
+        else
+            r = WSARecv(s, &b, 1, &got, &flags, &k->ov, NULL);
+        err = r ? WSAGetLastError() : 0;
+        if (r == 0 || err == WSA_IO_PENDING)
+            k->ov_pending = 1;
+        if (r == 0 && sending) {
+            snprintf(value, sizeof value, "{\"bytes\":%lu}", (unsigned long)got);
+        } else if (r == 0) {
+            static char hx[4200];
+            static char big[4300];
+            hex(b.buf, (int)got, hx);
+            snprintf(big, sizeof big, "{\"data\":\"%s\"}", hx);
+            answer(r, 0, now_ms() - t0, big);
+            return 1;
+        }
+        answer(r, err, now_ms() - t0, value);
         return 1;
     }
     if (strcmp(w[0], "acceptex") == 0 && n >= 4) {

@@ -618,6 +618,10 @@ pub enum Call {
     /// `AcceptEx(listener, sock, buf, 0, addrlen, addrlen, &bytes, overlapped)`; `sock` was
     /// created beforehand.
     AcceptEx { listener: SockRef, sock: SockRef, null_overlapped: bool },
+    /// `WSARecv(s, &buf, 1, &bytes, &flags, &ov, NULL)`: an overlapped receive.
+    WsaRecv { sock: SockRef },
+    /// `WSASend(s, &buf, 1, &bytes, 0, &ov, NULL)`: an overlapped send.
+    WsaSend { sock: SockRef, data: Vec<u8> },
     /// `socket tcp|udp af=N`: `socket(N, type, 0)` with an address family number no system
     /// implements (64 and up); it fails, and `name` then names no socket.
     SocketAf { proto: Proto, af: u16, name: String },
@@ -671,6 +675,8 @@ impl Call {
             Call::GetQueuedCompletionStatus { .. } => "GetQueuedCompletionStatus",
             Call::DisconnectEx { .. } => "DisconnectEx",
             Call::AcceptEx { .. } => "AcceptEx",
+            Call::WsaRecv { .. } => "WSARecv",
+            Call::WsaSend { .. } => "WSASend",
             Call::SocketAf { .. } => "socket",
             Call::NameNull { peer: false, .. } => "getsockname",
             Call::NameNull { peer: true, .. } => "getpeername",
@@ -704,7 +710,9 @@ impl Call {
             | Call::GetOverlappedResult { sock, .. }
             | Call::AssociatePort { sock, .. }
             | Call::DisconnectEx { sock, .. }
-            | Call::AcceptEx { sock, .. } => Some(sock),
+            | Call::AcceptEx { sock, .. }
+            | Call::WsaRecv { sock }
+            | Call::WsaSend { sock, .. } => Some(sock),
             Call::NameNull { sock, .. } | Call::OptNull { sock, .. } => Some(sock),
             Call::WsaStartup { .. }
             | Call::WsaCleanup

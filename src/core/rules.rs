@@ -392,6 +392,9 @@ rules! {
     ACCEPT_CONTEXT = "acceptex.update-context", [WS, WI],
         "After AcceptEx, getpeername and shutdown on the accepted socket fail with WSAENOTCONN until SO_UPDATE_ACCEPT_CONTEXT is set on it (as after ConnectEx); SO_UPDATE_ACCEPT_CONTEXT on a socket AcceptEx did not connect: WSAENOTCONN.",
         "AcceptEx reference page learn.microsoft.com/windows/win32/api/mswsock/nf-mswsock-acceptex (the accept socket does not take the listener's properties until SO_UPDATE_ACCEPT_CONTEXT); Wine dlls/ws2_32/tests/sock.c test_AcceptEx (getsockname after SO_UPDATE_ACCEPT_CONTEXT succeeds)";
+    WSA_IO = "wsaio", [],
+        "Overlapped WSARecv (TCP): data already received: 0 at once with the bytes, and the completion is queued all the same; the peer's graceful close already seen: 0 with 0 bytes; otherwise SOCKET_ERROR with WSA_IO_PENDING, completing with the bytes of the next data, 0 bytes at the end of the stream, or ERROR_NETNAME_DELETED (WSAECONNRESET) on a reset; closing the socket aborts it (ERROR_OPERATION_ABORTED). A reset connection: WSAECONNRESET at once with no completion; a socket never connected: WSAENOTCONN. Overlapped WSASend: 0 at once with the count and a completion; a reset connection: WSAECONNRESET, no completion. linux: no overlapped I/O.",
+        "Wine dlls/ws2_32/tests/sock.c test_completion_port (WSARecv pending then ERROR_NETNAME_DELETED on a reset; WSARecv and WSASend that succeed at once and queue their packet; WSAECONNRESET and WSAENOTCONN with no packet); WSARecv reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-wsarecv";
     // ---- end acceptex rules ----
     // ---- winapi-args rules ----
     POLL_EVENTS = "poll.events", [WS],

@@ -100,6 +100,15 @@ pub fn try_it(code: Code) -> &'static [&'static str] {
             "closesocket c",
             "(the completion arrives with WSA_OPERATION_ABORTED; tests/scenarios/18_closed_while_blocked.lab; an AcceptEx whose accept socket or listener is closed too: tests/scenarios/31_acceptex.lab)",
         ],
+        ERROR_NETNAME_DELETED => &[
+            "createiocompletionport as port",
+            "socket tcp as r",
+            "createiocompletionport r port key=125",
+            "connect r @reset",
+            "wsarecv r",
+            "getqueuedcompletionstatus port timeout=5000",
+            "(the pending WSARecv's packet: FALSE, ERROR_NETNAME_DELETED; tests/windows/ax_wsarecv.lab)",
+        ],
         // ---- winapi-ov ----
         ERROR_CONNECTION_REFUSED | WSA_IO_INCOMPLETE => &[
             "socket tcp as c",
@@ -313,8 +322,8 @@ pub fn when(code: Code) -> &'static [When] {
             "asked without waiting (bWait / fWait = FALSE) while the ConnectEx is still running (Internal is STATUS_PENDING); ERROR_IO_INCOMPLETE in Win32 words"),
         WSA_IO_PENDING => w!("ConnectEx" =>
             "the connect was started and has not finished yet: not a failure; the outcome arrives later as a completion (ConnectEx may also return TRUE when it finishes at once)",
-            "AcceptEx, DisconnectEx" =>
-            "the call was started: AcceptEx completes when a client's connection arrives, DisconnectEx when the connection's sending side is closed"),
+            "AcceptEx, DisconnectEx, WSARecv, WSASend (overlapped)" =>
+            "the call was started: AcceptEx completes when a client's connection arrives, DisconnectEx when the connection's sending side is closed, WSARecv when data (or the end of the stream) arrives"),
         WSAEINTR => w!("connect (blocking, Winsock 1.1)" =>
             "the blocking call was cancelled with WSACancelBlockingCall; the socket is left in an unknown state",
             "connect, recv (blocking, Winsock 2)" =>

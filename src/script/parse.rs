@@ -293,6 +293,8 @@ enum Cmd {
     GetQueuedCompletionStatus,
     DisconnectEx,
     AcceptEx,
+    WsaRecv,
+    WsaSend,
 }
 
 struct CmdInfo {
@@ -356,6 +358,8 @@ const COMMANDS: &[CmdInfo] = &[
     ),
     cmd("getqueuedcompletionstatus", Cmd::GetQueuedCompletionStatus, "getqueuedcompletionstatus PORT [timeout=MS|inf]"),
     cmd("disconnectex", Cmd::DisconnectEx, "disconnectex NAME [reuse] [overlapped=NULL] (reuse: TF_REUSE_SOCKET)"),
+    cmd("wsarecv", Cmd::WsaRecv, "wsarecv NAME (overlapped WSARecv: pends until data arrives)"),
+    cmd("wsasend", Cmd::WsaSend, "wsasend NAME DATA (overlapped WSASend)"),
     cmd(
         "acceptex",
         Cmd::AcceptEx,
@@ -974,6 +978,15 @@ impl Parser<'_> {
             Cmd::Mark => self.mark(),
             Cmd::Overlapped | Cmd::GetOverlappedResult | Cmd::WsaGetOverlappedResult => self.overlapped(info.cmd),
             Cmd::CreateIoCompletionPort | Cmd::GetQueuedCompletionStatus => self.completion_port(info.cmd),
+            Cmd::WsaRecv => {
+                let sock = self.sock()?;
+                self.call(Call::WsaRecv { sock })
+            }
+            Cmd::WsaSend => {
+                let sock = self.sock()?;
+                let data = self.require("data", "text like hello or \"hello world\\n\"")?;
+                self.call(Call::WsaSend { sock, data: data.text.into_bytes() })
+            }
             Cmd::AcceptEx => {
                 let listener = self.sock()?;
                 let sock = self.sock()?;
@@ -2294,6 +2307,10 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
             2 if lower(0) != "as" => starting(partial, ["key="]),
             _ => Vec::new(),
         },
+        Cmd::WsaRecv | Cmd::WsaSend => match n {
+            0 => socks(partial, names),
+            _ => Vec::new(),
+        },
         Cmd::AcceptEx => match n {
             0 | 1 => socks(partial, names),
             2 => starting(partial, ["overlapped=NULL"]),
@@ -3072,6 +3089,8 @@ send c \"oops
                 api: ConnectApi::ConnectEx { send: None, null_overlapped: true }
             }
         );
+        assert_eq!(call("wsarecv s"), Call::WsaRecv { sock: name("s") });
+        assert_eq!(call("wsasend s hi"), Call::WsaSend { sock: name("s"), data: b"hi".to_vec() });
         assert_eq!(
             call("acceptex s c"),
             Call::AcceptEx { listener: name("s"), sock: name("c"), null_overlapped: false }

@@ -1132,6 +1132,24 @@ impl<'h> CGen<'h> {
                     "DWORD n = 0xdeadbeef;\n        ULONG_PTR k = 0xdeadbeef;\n        LPOVERLAPPED o = NULL;\n        BOOL ok = GetQueuedCompletionStatus(*{p}, &n, &k, &o, {ms});\n        int e = ok ? 0 : (int)GetLastError();\n        result({q}, ok ? \"TRUE\" : \"FALSE\", e);\n        printf(\"  key=%lu bytes=%lu overlapped=%s\", (unsigned long)k, (unsigned long)n, o ? \"set\" : \"NULL\");\n        putchar('\\n');"
                 )
             }
+            Call::WsaRecv { .. } => {
+                if !is_ident(s) {
+                    return None;
+                }
+                format!(
+                    "/* The buffer outlives the call: a pending receive fills it later. */\n        static char buf[2048];\n        WSABUF b;\n        DWORD n = 0, fl = 0;\n        b.buf = buf;\n        b.len = sizeof buf;\n        int r = WSARecv({s}, &b, 1, &n, &fl, &ov_{s}, NULL);\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        if (!r) printf(\"  bytes=%lu\", (unsigned long)n);\n        putchar('\\n');"
+                )
+            }
+            Call::WsaSend { data, .. } => {
+                if !is_ident(s) {
+                    return None;
+                }
+                format!(
+                    "WSABUF b;\n        DWORD n = 0;\n        b.buf = (char *){};\n        b.len = {};\n        int r = WSASend({s}, &b, 1, &n, 0, &ov_{s}, NULL);\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        if (!r) printf(\"  bytes=%lu\", (unsigned long)n);\n        putchar('\\n');",
+                    c_str(data),
+                    data.len()
+                )
+            }
             Call::AcceptEx { listener, null_overlapped, .. } => {
                 if !is_ident(s) {
                     return None;
@@ -1827,7 +1845,9 @@ impl<'h> CGen<'h> {
             | Call::AssociatePort { .. }
             | Call::GetQueuedCompletionStatus { .. }
             | Call::DisconnectEx { .. }
-            | Call::AcceptEx { .. } => match self.overlapped_code(call, &s, &q) {
+            | Call::AcceptEx { .. }
+            | Call::WsaRecv { .. }
+            | Call::WsaSend { .. } => match self.overlapped_code(call, &s, &q) {
                 Some(code) => code,
                 None => {
                     self.comment(&format!("{text}: not made: the socket has no OVERLAPPED variable here, or the timeout does not fit a DWORD"));

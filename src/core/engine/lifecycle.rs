@@ -75,6 +75,7 @@ impl Host {
             context_updated: false,
             accept_on: None,
             via_acceptex: false,
+            recv_pending: false,
             connected_at: None,
             event_select: FdEvents::empty(),
             async_select: FdEvents::empty(),
@@ -172,7 +173,7 @@ impl Host {
             self.complete_overlapped(i, "ConnectEx", Some(Code::WSA_OPERATION_ABORTED), 0);
         }
         // acceptex: an AcceptEx into this socket, or waiting on this listener, is cancelled.
-        let accept_aborted = self.abort_accept_into(i);
+        let accept_aborted = self.abort_accept_into(i) | self.abort_recv(i);
         self.abort_accepts_on(i);
         let s = &mut self.socks[i];
         s.rx.clear();

@@ -39,6 +39,7 @@ mod options;
 mod overlapped;
 mod readiness;
 mod timers;
+mod wsaio;
 
 use connect::*;
 use timers::*;
@@ -135,6 +136,8 @@ struct Sock {
     /// acceptex: this socket was connected by AcceptEx (SO_UPDATE_ACCEPT_CONTEXT not yet set
     /// unless `context_updated`).
     via_acceptex: bool,
+    /// wsaio: an overlapped WSARecv waits for data on this socket.
+    recv_pending: bool,
     connected_at: Option<Duration>,
     event_select: FdEvents,
     async_select: FdEvents,
@@ -634,6 +637,8 @@ impl Host {
                 Ok(self.disconnect_ex(sock, *reuse, *null_overlapped))
             }
             // ---- end winapi-ov ----
+            Call::WsaRecv { sock } => self.sock(sock).map(|i| self.wsa_recv(i)),
+            Call::WsaSend { sock, data } => self.sock(sock).map(|i| self.wsa_send(i, data)),
             Call::AcceptEx { listener, sock, null_overlapped } => {
                 Ok(self.accept_ex(listener, sock, *null_overlapped, facts))
             }

@@ -99,6 +99,10 @@ impl Host {
     }
 
     pub(super) fn readiness_changed(&mut self, i: usize) {
+        if self.p.winsock {
+            // wsaio: a pending overlapped WSARecv takes what arrived.
+            self.serve_recv(i);
+        }
         if !self.p.winsock {
             let bits = self.poll_bits(i);
             let name = self.socks[i].name.clone();

@@ -367,6 +367,7 @@ impl LiveKernel {
             }
             Call::DisconnectEx { .. } => not_performed("Linux has no DisconnectEx"),
             Call::AcceptEx { .. } => not_performed("Linux has no AcceptEx"),
+            Call::WsaRecv { .. } | Call::WsaSend { .. } => not_performed("Linux has no overlapped WSARecv or WSASend"),
             Call::Firewall { .. } => {
                 self.ports_narrowed = true;
                 not_performed(
