@@ -39,6 +39,9 @@
  *   gqcs PORT TIMEOUT_MS          (GetQueuedCompletionStatus; TIMEOUT_MS -1: INFINITE)
  *   disconnectex NAME REUSE NULL  (DisconnectEx, TF_REUSE_SOCKET when REUSE is 1, no OVERLAPPED
  *                                  when NULL is 1)
+ *   acceptex LISTENER NAME NULL   (AcceptEx into NAME, created beforehand; no OVERLAPPED when NULL
+ *                                  is 1; SO_UPDATE_ACCEPT_CONTEXT then passes LISTENER)
+ *   wsarecv NAME                  wsasend NAME HEX   (overlapped WSARecv / WSASend, NAME's OVERLAPPED)
  *   quit
  *
  * NAME is the script's socket name; `#N` is the raw descriptor value N. ADDR is `v4:A.B.C.D:P`,
@@ -91,6 +94,9 @@
 #ifndef SO_CONNECT_TIME
 #define SO_CONNECT_TIME 0x700C
 #endif
+#ifndef SO_UPDATE_ACCEPT_CONTEXT
+#define SO_UPDATE_ACCEPT_CONTEXT 0x700B
+#endif
 #ifndef SO_UPDATE_CONNECT_CONTEXT
 #define SO_UPDATE_CONNECT_CONTEXT 0x7010
 #endif
@@ -116,6 +122,12 @@ struct sock {
 static struct sock socks[MAX_SOCKS];
 /* winapi-ov: the call each socket's OVERLAPPED was last given to (NULL: ConnectEx). */
 static const char *ov_ops[MAX_SOCKS];
+/* acceptex: the listener each socket was last given to AcceptEx with, and the buffer AcceptEx
+ * writes the addresses into when it completes (it must outlive the call). */
+static SOCKET ax_listener[MAX_SOCKS];
+static char ax_buf[MAX_SOCKS][2 * (sizeof(SOCKADDR_STORAGE) + 16)];
+/* wsaio: the buffer each socket's overlapped WSARecv or WSASend is given. */
+static char io_buf[MAX_SOCKS][2048];
 /* Per-socket FIONBIO as the agent last set it (Winsock cannot read it back). */
 static u_long nb_flags[MAX_SOCKS];
 static HWND hwnd;
@@ -476,6 +488,7 @@ static const struct opt opts[] = {
     {"SO_ERROR", SOL_SOCKET, SO_ERROR, 0},
     {"SO_CONNECT_TIME", SOL_SOCKET, SO_CONNECT_TIME, 0},
     {"SO_UPDATE_CONNECT_CONTEXT", SOL_SOCKET, SO_UPDATE_CONNECT_CONTEXT, 0},
+    {"SO_UPDATE_ACCEPT_CONTEXT", SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT, 0},
     {"SO_SNDTIMEO", SOL_SOCKET, SO_SNDTIMEO, 0},
     {"SO_KEEPALIVE", SOL_SOCKET, SO_KEEPALIVE, 0},
     {"SO_LINGER", SOL_SOCKET, SO_LINGER, 1},
@@ -944,6 +957,106 @@ static int handle_ov(char **w, int n, double t0)
         answer(ok ? 1 : 0, err, now_ms() - t0, value);
         return 1;
     }
+    if ((strcmp(w[0], "wsarecv") == 0 && n >= 2) || (strcmp(w[0], "wsasend") == 0 && n >= 3)) {
+        int sending = w[0][3] == 's';
+        WSABUF b;
+        DWORD got = 0xdeadbeef, flags = 0;
+        int r, err;
+        SOCKET s = handle(w[1]);
+        k = find(w[1]);
+        if (!k) {
+            skipped("the agent keeps the OVERLAPPED of open sockets only");
+            return 1;
+        }
+        if (k->ov_pending) {
+            skipped("the socket's OVERLAPPED is still in use by a pending call");
+            return 1;
+        }
+        if (!k->ov.hEvent) {
+            k->ov.hEvent = WSACreateEvent();
+        } else {
+            HANDLE h = k->ov.hEvent;
+            WSAResetEvent(h);
+            memset(&k->ov, 0, sizeof k->ov);
+            k->ov.hEvent = h;
+        }
+        b.buf = io_buf[k - socks];
+        b.len = sizeof io_buf[0];
+        if (sending)
+            b.len = (ULONG)unhex(w[2], b.buf, (int)sizeof io_buf[0]);
+        ov_ops[k - socks] = sending ? "WSASend" : "WSARecv";
+        if (sending)
+            r = WSASend(s, &b, 1, &got, 0, &k->ov, NULL);
+        else
+            r = WSARecv(s, &b, 1, &got, &flags, &k->ov, NULL);
+        err = r ? WSAGetLastError() : 0;
+        if (r == 0 || err == WSA_IO_PENDING)
+            k->ov_pending = 1;
+        if (r == 0 && sending) {
+            snprintf(value, sizeof value, "{\"bytes\":%lu}", (unsigned long)got);
+        } else if (r == 0) {
+            static char hx[4200];
+            static char big[4300];
+            hex(b.buf, (int)got, hx);
+            snprintf(big, sizeof big, "{\"data\":\"%s\"}", hx);
+            answer(r, 0, now_ms() - t0, big);
+            return 1;
+        }
+        answer(r, err, now_ms() - t0, value);
+        return 1;
+    }
+    if (strcmp(w[0], "acceptex") == 0 && n >= 4) {
+        static LPFN_ACCEPTEX acceptex_fn;
+        static OVERLAPPED spare;
+        static char spare_buf[2 * (sizeof(SOCKADDR_STORAGE) + 16)];
+        GUID guid = WSAID_ACCEPTEX;
+        DWORD size = 0, got = 0;
+        OVERLAPPED *ov = NULL;
+        char *buf = spare_buf;
+        BOOL ok;
+        int err;
+        SOCKET l = handle(w[1]), s = handle(w[2]);
+        k = find(w[2]);
+        if (!acceptex_fn) {
+            SOCKET probe = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+            int r = WSAIoctl(probe, SIO_GET_EXTENSION_FUNCTION_POINTER, &guid, sizeof guid, &acceptex_fn,
+                             sizeof acceptex_fn, &size, NULL, NULL);
+            closesocket(probe);
+            if (r != 0) {
+                skipped("AcceptEx could not be loaded");
+                return 1;
+            }
+        }
+        if (!atoi(w[3])) {
+            if (k && k->ov_pending) {
+                skipped("the socket's OVERLAPPED is still in use by a pending call");
+                return 1;
+            }
+            if (k) {
+                if (!k->ov.hEvent) {
+                    k->ov.hEvent = WSACreateEvent();
+                } else {
+                    HANDLE h = k->ov.hEvent;
+                    WSAResetEvent(h);
+                    k->ov.Offset = k->ov.OffsetHigh = 0;
+                    k->ov.hEvent = h;
+                }
+                ov = &k->ov;
+                buf = ax_buf[k - socks];
+                ov_ops[k - socks] = "AcceptEx";
+                ax_listener[k - socks] = l;
+            } else {
+                memset(&spare, 0, sizeof spare);
+                ov = &spare;
+            }
+        }
+        ok = acceptex_fn(l, s, buf, 0, sizeof(SOCKADDR_STORAGE) + 16, sizeof(SOCKADDR_STORAGE) + 16, &got, ov);
+        err = ok ? 0 : WSAGetLastError();
+        if (k && ov == &k->ov && (ok || err == ERROR_IO_PENDING))
+            k->ov_pending = 1;
+        answer(ok ? 1 : 0, err, now_ms() - t0, "{\"bool\":true}");
+        return 1;
+    }
     if (strcmp(w[0], "disconnectex") == 0 && n >= 4) {
         static LPFN_DISCONNECTEX disconnectex_fn;
         GUID guid = WSAID_DISCONNECTEX;
@@ -1075,6 +1188,11 @@ static void handle_line(char *line)
             LINGER l;
             l.l_onoff = atoi(w[3]) > 0;
             l.l_linger = (u_short)(atoi(w[3]) > 0 ? atoi(w[3]) : 0);
+            DONE(setsockopt(handle(w[1]), o->level, o->opt, (const char *)&l, sizeof l));
+        } else if (o->opt == SO_UPDATE_ACCEPT_CONTEXT) {
+            /* The value is the listening socket the AcceptEx was given. */
+            struct sock *a = find(w[1]);
+            SOCKET l = a ? ax_listener[a - socks] : INVALID_SOCKET;
             DONE(setsockopt(handle(w[1]), o->level, o->opt, (const char *)&l, sizeof l));
         } else if (o->opt == SO_UPDATE_CONNECT_CONTEXT) {
             /* The option's value is nothing: the call itself updates the context. */

@@ -170,6 +170,10 @@ fn line(runnable: bool) -> BoxedStrategy<String> {
         s().prop_map(|s| format!("createiocompletionport {s} port key=125")),
         s().prop_map(|s| format!("disconnectex {s} reuse")),
         s().prop_map(|s| format!("disconnectex {s} overlapped=NULL")),
+        (s(), s()).prop_map(|(l, s)| format!("acceptex {l} {s}")),
+        s().prop_map(|s| format!("setsockopt {s} SO_UPDATE_ACCEPT_CONTEXT 1")),
+        s().prop_map(|s| format!("wsarecv {s}")),
+        s().prop_map(|s| format!("wsasend {s} hi")),
         timeout(runnable).prop_map(|t| format!("getqueuedcompletionstatus port timeout={t}")),
         Just("socket udp af=57005".to_string()),
     ]

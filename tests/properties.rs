@@ -97,6 +97,7 @@ fn call() -> impl Strategy<Value = Call> {
         1 => Just(Call::CreateIoCompletionPort { name: "port".into() }),
         1 => (sock(), 0u64..200).prop_map(|(sock, key)| Call::AssociatePort { sock, port: SockRef::Name("port".into()), key }),
         1 => (sock(), any::<bool>(), any::<bool>()).prop_map(|(sock, reuse, null_overlapped)| Call::DisconnectEx { sock, reuse, null_overlapped }),
+        1 => (sock(), sock(), any::<bool>()).prop_map(|(listener, sock, null_overlapped)| Call::AcceptEx { listener, sock, null_overlapped }),
         1 => (0u64..300).prop_map(|ms| Call::GetQueuedCompletionStatus { port: SockRef::Name("port".into()), timeout: Some(std::time::Duration::from_millis(ms)) }),
     ]
 }

@@ -265,6 +265,7 @@ pub enum SockOpt {
     SO_ERROR,
     SO_CONNECT_TIME,
     SO_UPDATE_CONNECT_CONTEXT,
+    SO_UPDATE_ACCEPT_CONTEXT,
     SO_SNDTIMEO,
     SO_KEEPALIVE,
     SO_LINGER,
@@ -286,6 +287,7 @@ impl SockOpt {
         SockOpt::SO_ERROR,
         SockOpt::SO_CONNECT_TIME,
         SockOpt::SO_UPDATE_CONNECT_CONTEXT,
+        SockOpt::SO_UPDATE_ACCEPT_CONTEXT,
         SockOpt::SO_SNDTIMEO,
         SockOpt::SO_KEEPALIVE,
         SockOpt::SO_LINGER,
@@ -306,6 +308,7 @@ impl SockOpt {
             SockOpt::SO_ERROR => "SO_ERROR",
             SockOpt::SO_CONNECT_TIME => "SO_CONNECT_TIME",
             SockOpt::SO_UPDATE_CONNECT_CONTEXT => "SO_UPDATE_CONNECT_CONTEXT",
+            SockOpt::SO_UPDATE_ACCEPT_CONTEXT => "SO_UPDATE_ACCEPT_CONTEXT",
             SockOpt::SO_SNDTIMEO => "SO_SNDTIMEO",
             SockOpt::SO_KEEPALIVE => "SO_KEEPALIVE",
             SockOpt::SO_LINGER => "SO_LINGER",
@@ -616,6 +619,13 @@ pub enum Call {
     /// `DisconnectEx(s, overlapped, reuse ? TF_REUSE_SOCKET : 0, 0)`.
     DisconnectEx { sock: SockRef, reuse: bool, null_overlapped: bool },
     // ---- end winapi-ov ----
+    /// `AcceptEx(listener, sock, buf, 0, addrlen, addrlen, &bytes, overlapped)`; `sock` was
+    /// created beforehand.
+    AcceptEx { listener: SockRef, sock: SockRef, null_overlapped: bool },
+    /// `WSARecv(s, &buf, 1, &bytes, &flags, &ov, NULL)`: an overlapped receive.
+    WsaRecv { sock: SockRef },
+    /// `WSASend(s, &buf, 1, &bytes, 0, &ov, NULL)`: an overlapped send.
+    WsaSend { sock: SockRef, data: Vec<u8> },
     /// `socket tcp|udp af=N`: `socket(N, type, 0)` with an address family number no system
     /// implements (64 and up); it fails, and `name` then names no socket.
     SocketAf { proto: Proto, af: u16, name: String },
@@ -668,6 +678,9 @@ impl Call {
             Call::CreateIoCompletionPort { .. } | Call::AssociatePort { .. } => "CreateIoCompletionPort",
             Call::GetQueuedCompletionStatus { .. } => "GetQueuedCompletionStatus",
             Call::DisconnectEx { .. } => "DisconnectEx",
+            Call::AcceptEx { .. } => "AcceptEx",
+            Call::WsaRecv { .. } => "WSARecv",
+            Call::WsaSend { .. } => "WSASend",
             Call::SocketAf { .. } => "socket",
             Call::NameNull { peer: false, .. } => "getsockname",
             Call::NameNull { peer: true, .. } => "getpeername",
@@ -700,7 +713,10 @@ impl Call {
             | Call::Overlapped { sock, .. }
             | Call::GetOverlappedResult { sock, .. }
             | Call::AssociatePort { sock, .. }
-            | Call::DisconnectEx { sock, .. } => Some(sock),
+            | Call::DisconnectEx { sock, .. }
+            | Call::AcceptEx { sock, .. }
+            | Call::WsaRecv { sock }
+            | Call::WsaSend { sock, .. } => Some(sock),
             Call::NameNull { sock, .. } | Call::OptNull { sock, .. } => Some(sock),
             Call::WsaStartup { .. }
             | Call::WsaCleanup

@@ -382,6 +382,20 @@ rules! {
         "A ConnectEx from a socket DisconnectEx reused (TF_REUSE_SOCKET), to the peer it was connected to, waits for the pair's TIME_WAIT to end (240 s after the DisconnectEx, TcpTimedWaitDelay's default) before its handshake starts; to another peer it starts at once.",
         "ConnectEx reference page learn.microsoft.com/windows/win32/api/mswsock/nc-mswsock-lpfn_connectex (a reused socket is subject to TIME_WAIT, which delays ConnectEx; TcpTimedWaitDelay defaults to 240 s)";
     // ---- end winapi-ov rules ----
+    // ---- acceptex rules ----
+    ACCEPTEX = "acceptex", [],
+        "AcceptEx accepts the next connection into a TCP socket created beforehand (unbound, unconnected). With no OVERLAPPED: ERROR_INVALID_PARAMETER. A listening handle that is no socket or an accept handle that is no socket: WSAENOTSOCK; a listener that is not listening, an accept socket that is UDP, bound, connected, or already waited on by an AcceptEx: WSAEINVAL (windows: STATUS_PENDING is written into Internal all the same). Otherwise FALSE with ERROR_IO_PENDING; when a client's connection completes (or one already waits in the backlog) the call completes with 0 bytes into the accept socket's OVERLAPPED, queued at the listener's completion port. Closing the accept socket or the listener cancels it: ERROR_OPERATION_ABORTED. linux: no AcceptEx (accept(2) creates the socket).",
+        "Wine dlls/ws2_32/tests/sock.c test_AcceptEx; AcceptEx reference page learn.microsoft.com/windows/win32/api/mswsock/nf-mswsock-acceptex";
+    ACCEPTEX_BUSY = "acceptex.connect-into", [WS],
+        "connect() or ConnectEx on a socket an AcceptEx is waiting to accept into: WSAEINVAL.",
+        "Wine dlls/ws2_32/tests/sock.c test_AcceptEx (\"try to connect a socket that's being accepted into\")";
+    ACCEPT_CONTEXT = "acceptex.update-context", [WS, WI],
+        "After AcceptEx, getpeername and shutdown on the accepted socket fail with WSAENOTCONN until SO_UPDATE_ACCEPT_CONTEXT is set on it (as after ConnectEx); SO_UPDATE_ACCEPT_CONTEXT on a socket AcceptEx did not connect: WSAENOTCONN.",
+        "AcceptEx reference page learn.microsoft.com/windows/win32/api/mswsock/nf-mswsock-acceptex (the accept socket does not take the listener's properties until SO_UPDATE_ACCEPT_CONTEXT); Wine dlls/ws2_32/tests/sock.c test_AcceptEx (getsockname after SO_UPDATE_ACCEPT_CONTEXT succeeds)";
+    WSA_IO = "wsaio", [],
+        "Overlapped WSARecv (TCP): data already received: 0 at once with the bytes, and the completion is queued all the same; the peer's graceful close already seen: 0 with 0 bytes; otherwise SOCKET_ERROR with WSA_IO_PENDING, completing with the bytes of the next data, 0 bytes at the end of the stream, or ERROR_NETNAME_DELETED (WSAECONNRESET) on a reset; closing the socket aborts it (ERROR_OPERATION_ABORTED). A reset connection: WSAECONNRESET at once with no completion; a socket never connected: WSAENOTCONN. Overlapped WSASend: 0 at once with the count and a completion; a reset connection: WSAECONNRESET, no completion. linux: no overlapped I/O.",
+        "Wine dlls/ws2_32/tests/sock.c test_completion_port (WSARecv pending then ERROR_NETNAME_DELETED on a reset; WSARecv and WSASend that succeed at once and queue their packet; WSAECONNRESET and WSAENOTCONN with no packet); WSARecv reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-wsarecv";
+    // ---- end acceptex rules ----
     // ---- winapi-args rules ----
     POLL_EVENTS = "poll.events", [WS],
         "poll / WSAPoll with a request mask (events=): linux reports only the asked bits (POLLRDNORM beside POLLIN, POLLWRNORM beside POLLOUT, POLLWRBAND too for UDP) plus POLLERR, POLLHUP and POLLNVAL, which are always reported; Winsock accepts only POLLRDNORM, POLLRDBAND and POLLWRNORM (POLLIN, POLLOUT): any other bit, POLLPRI and POLLERR included, fails with WSAEINVAL; POLLERR, POLLHUP and POLLNVAL are reported unasked.",

@@ -98,7 +98,16 @@ pub fn try_it(code: Code) -> &'static [&'static str] {
             "bind c 127.0.0.1:0",
             "connectex c @pending",
             "closesocket c",
-            "(the completion arrives with WSA_OPERATION_ABORTED; tests/scenarios/18_closed_while_blocked.lab)",
+            "(the completion arrives with WSA_OPERATION_ABORTED; tests/scenarios/18_closed_while_blocked.lab; an AcceptEx whose accept socket or listener is closed too: tests/scenarios/31_acceptex.lab)",
+        ],
+        ERROR_NETNAME_DELETED => &[
+            "createiocompletionport as port",
+            "socket tcp as r",
+            "createiocompletionport r port key=125",
+            "connect r @reset",
+            "wsarecv r",
+            "getqueuedcompletionstatus port timeout=5000",
+            "(the pending WSARecv's packet: FALSE, ERROR_NETNAME_DELETED; tests/windows/ax_wsarecv.lab)",
         ],
         // ---- winapi-ov ----
         ERROR_CONNECTION_REFUSED | WSA_IO_INCOMPLETE => &[
@@ -305,12 +314,16 @@ pub fn when(code: Code) -> &'static [When] {
             "the event handle or the OVERLAPPED's hEvent is not a valid event object"),
         WSA_OPERATION_ABORTED => {
             w!("ConnectEx completion, GetOverlappedResult, WSAGetOverlappedResult, GetQueuedCompletionStatus" =>
-            "the overlapped connect was cancelled: the socket was closed, CancelIoEx was called, or the thread that issued it exited (ERROR_OPERATION_ABORTED in Win32 words, the same number)")
+            "the overlapped connect was cancelled: the socket was closed, CancelIoEx was called, or the thread that issued it exited (ERROR_OPERATION_ABORTED in Win32 words, the same number)",
+            "AcceptEx completion" =>
+            "the accept socket or the listening socket was closed while the AcceptEx waited for a connection")
         }
         WSA_IO_INCOMPLETE => w!("GetOverlappedResult, WSAGetOverlappedResult" =>
             "asked without waiting (bWait / fWait = FALSE) while the ConnectEx is still running (Internal is STATUS_PENDING); ERROR_IO_INCOMPLETE in Win32 words"),
         WSA_IO_PENDING => w!("ConnectEx" =>
-            "the connect was started and has not finished yet: not a failure; the outcome arrives later as a completion (ConnectEx may also return TRUE when it finishes at once)"),
+            "the connect was started and has not finished yet: not a failure; the outcome arrives later as a completion (ConnectEx may also return TRUE when it finishes at once)",
+            "AcceptEx, DisconnectEx, WSARecv, WSASend (overlapped)" =>
+            "the call was started: AcceptEx completes when a client's connection arrives, DisconnectEx when the connection's sending side is closed, WSARecv when data (or the end of the stream) arrives"),
         WSAEINTR => w!("connect (blocking, Winsock 1.1)" =>
             "the blocking call was cancelled with WSACancelBlockingCall; the socket is left in an unknown state",
             "connect, recv (blocking, Winsock 2)" =>
@@ -330,6 +343,7 @@ pub fn when(code: Code) -> &'static [When] {
         WSAEINVAL => w!(
             "connect" => "the socket is listening; for a Winsock 1.1 program also: a connect is already pending",
             "ConnectEx" => "the socket was not bound first",
+            "AcceptEx" => "the listener is not listening, or the accept socket is UDP, bound, connected, or already waited on by another AcceptEx; connect and ConnectEx on a socket being accepted into too",
             "ioctlsocket(FIONBIO, 0)" => "WSAEventSelect or WSAAsyncSelect is registered on the socket",
             "setsockopt" => "SO_REUSEADDR while SO_EXCLUSIVEADDRUSE is on, or the other way round",
             "getsockname" => "the socket has no local address yet (unbound; the documentation says also bound to the wildcard, where real Windows answers 0.0.0.0 and the port)",

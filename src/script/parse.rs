@@ -292,6 +292,9 @@ enum Cmd {
     CreateIoCompletionPort,
     GetQueuedCompletionStatus,
     DisconnectEx,
+    AcceptEx,
+    WsaRecv,
+    WsaSend,
 }
 
 struct CmdInfo {
@@ -355,6 +358,13 @@ const COMMANDS: &[CmdInfo] = &[
     ),
     cmd("getqueuedcompletionstatus", Cmd::GetQueuedCompletionStatus, "getqueuedcompletionstatus PORT [timeout=MS|inf]"),
     cmd("disconnectex", Cmd::DisconnectEx, "disconnectex NAME [reuse] [overlapped=NULL] (reuse: TF_REUSE_SOCKET)"),
+    cmd("wsarecv", Cmd::WsaRecv, "wsarecv NAME (overlapped WSARecv: pends until data arrives)"),
+    cmd("wsasend", Cmd::WsaSend, "wsasend NAME DATA (overlapped WSASend)"),
+    cmd(
+        "acceptex",
+        Cmd::AcceptEx,
+        "acceptex LISTENER ACCEPTSOCK [overlapped=NULL] (ACCEPTSOCK: a socket created beforehand)",
+    ),
 ];
 
 fn lookup_cmd(word: &str) -> Option<&'static CmdInfo> {
@@ -968,6 +978,21 @@ impl Parser<'_> {
             Cmd::Mark => self.mark(),
             Cmd::Overlapped | Cmd::GetOverlappedResult | Cmd::WsaGetOverlappedResult => self.overlapped(info.cmd),
             Cmd::CreateIoCompletionPort | Cmd::GetQueuedCompletionStatus => self.completion_port(info.cmd),
+            Cmd::WsaRecv => {
+                let sock = self.sock()?;
+                self.call(Call::WsaRecv { sock })
+            }
+            Cmd::WsaSend => {
+                let sock = self.sock()?;
+                let data = self.require("data", "text like hello or \"hello world\\n\"")?;
+                self.call(Call::WsaSend { sock, data: data.text.into_bytes() })
+            }
+            Cmd::AcceptEx => {
+                let listener = self.sock()?;
+                let sock = self.sock()?;
+                let o = self.connect_opts(&[("overlapped", true)], "overlapped=NULL")?;
+                self.call(Call::AcceptEx { listener, sock, null_overlapped: o.null_overlapped })
+            }
             Cmd::DisconnectEx => {
                 let sock = self.sock()?;
                 let reuse = self.take_word(&["reuse", "TF_REUSE_SOCKET"]).is_some();
@@ -2282,6 +2307,15 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
             2 if lower(0) != "as" => starting(partial, ["key="]),
             _ => Vec::new(),
         },
+        Cmd::WsaRecv | Cmd::WsaSend => match n {
+            0 => socks(partial, names),
+            _ => Vec::new(),
+        },
+        Cmd::AcceptEx => match n {
+            0 | 1 => socks(partial, names),
+            2 => starting(partial, ["overlapped=NULL"]),
+            _ => Vec::new(),
+        },
         Cmd::DisconnectEx => match n {
             0 => socks(partial, names),
             1 => starting(partial, ["reuse", "overlapped=NULL"]),
@@ -3055,6 +3089,16 @@ send c \"oops
                 api: ConnectApi::ConnectEx { send: None, null_overlapped: true }
             }
         );
+        assert_eq!(call("wsarecv s"), Call::WsaRecv { sock: name("s") });
+        assert_eq!(call("wsasend s hi"), Call::WsaSend { sock: name("s"), data: b"hi".to_vec() });
+        assert_eq!(
+            call("acceptex s c"),
+            Call::AcceptEx { listener: name("s"), sock: name("c"), null_overlapped: false }
+        );
+        assert_eq!(
+            call("acceptex s c overlapped=NULL"),
+            Call::AcceptEx { listener: name("s"), sock: name("c"), null_overlapped: true }
+        );
         assert_eq!(
             call("disconnectex s"),
             Call::DisconnectEx { sock: name("s"), reuse: false, null_overlapped: false }
@@ -3085,6 +3129,7 @@ send c \"oops
         at("getqueuedcompletionstatus c 100", 29, "expected timeout=MS");
         at("getqueuedcompletionstatus nosuch", 27, "unknown socket `nosuch`");
         at("disconnectex s now", 16, "expected reuse or overlapped=NULL");
+        at("acceptex s c now", 14, "expected overlapped=NULL");
     }
 
     #[test]
@@ -3092,6 +3137,8 @@ send c \"oops
         let n = names(&["s", "port"]);
         assert_eq!(completions("getq", &n), ["getqueuedcompletionstatus"]);
         assert_eq!(completions("disconnectex s r", &n), ["reuse"]);
+        assert_eq!(completions("acceptex s p", &n), ["port"]);
+        assert_eq!(completions("acceptex s port o", &n), ["overlapped=NULL"]);
         assert_eq!(completions("disconnectex s reuse o", &n), ["overlapped=NULL"]);
         assert_eq!(completions("getoverlappedresult s w", &n), ["wait"]);
         assert_eq!(completions("createiocompletionport ", &n), ["as", "s", "port"]);

@@ -264,6 +264,14 @@ pub fn call_line(call: &Call) -> Result<String, Unwritable> {
             if *reuse { " reuse" } else { "" },
             if *null_overlapped { " overlapped=NULL" } else { "" }
         ), // ---- end winapi-ov ----
+        Call::WsaRecv { sock: s } => format!("wsarecv {}", sock(s)?),
+        Call::WsaSend { sock: s, data } => format!("wsasend {} {}", sock(s)?, bytes(data)?),
+        Call::AcceptEx { listener, sock: s, null_overlapped } => format!(
+            "acceptex {} {}{}",
+            sock(listener)?,
+            sock(s)?,
+            if *null_overlapped { " overlapped=NULL" } else { "" }
+        ),
         Call::OptNull { sock: s, opt, set } => {
             format!("{} {} {} optval=null", if *set { "setsockopt" } else { "getsockopt" }, sock(s)?, opt.name())
         }

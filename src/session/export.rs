@@ -497,6 +497,7 @@ fn posix_opt(o: SockOpt) -> Option<(&'static str, &'static str, OptKind)> {
         SockOpt::SO_KEEPALIVE
         | SockOpt::SO_CONNECT_TIME
         | SockOpt::SO_UPDATE_CONNECT_CONTEXT
+        | SockOpt::SO_UPDATE_ACCEPT_CONTEXT
         | SockOpt::TCP_MAXRT
         | SockOpt::SO_EXCLUSIVEADDRUSE
         | SockOpt::SO_BSP_STATE => {
@@ -513,6 +514,7 @@ fn winsock_opt(o: SockOpt) -> Option<(&'static str, &'static str, OptKind)> {
         SockOpt::SO_ERROR => ("SOL_SOCKET", "SO_ERROR", OptKind::Error),
         SockOpt::SO_CONNECT_TIME => ("SOL_SOCKET", "SO_CONNECT_TIME", OptKind::Dword),
         SockOpt::SO_UPDATE_CONNECT_CONTEXT => ("SOL_SOCKET", "SO_UPDATE_CONNECT_CONTEXT", OptKind::Context),
+        SockOpt::SO_UPDATE_ACCEPT_CONTEXT => ("SOL_SOCKET", "SO_UPDATE_ACCEPT_CONTEXT", OptKind::AcceptContext),
         SockOpt::SO_SNDTIMEO => ("SOL_SOCKET", "SO_SNDTIMEO", OptKind::Dword),
         SockOpt::SO_KEEPALIVE => ("SOL_SOCKET", "SO_KEEPALIVE", OptKind::Int),
         SockOpt::SO_LINGER => ("SOL_SOCKET", "SO_LINGER", OptKind::Linger),
@@ -527,6 +529,8 @@ fn winsock_opt(o: SockOpt) -> Option<(&'static str, &'static str, OptKind)> {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum OptKind {
+    /// acceptex: the listening SOCKET the last AcceptEx into this socket was given.
+    AcceptContext,
     Int,
     Error,
     Time,
@@ -1056,6 +1060,30 @@ static UNUSED HANDLE *port_slot(const char *name) {
     return &iocp_ports[i].h;
 }
 
+static LPFN_ACCEPTEX acceptex_fn;
+
+/* AcceptEx is reached through WSAIoctl too. */
+static UNUSED LPFN_ACCEPTEX load_acceptex(SOCKET s) {
+    GUID guid = WSAID_ACCEPTEX;
+    DWORD bytes = 0;
+    if (!acceptex_fn)
+        WSAIoctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER, &guid, sizeof guid, &acceptex_fn,
+                 sizeof acceptex_fn, &bytes, NULL, NULL);
+    return acceptex_fn;
+}
+
+/* The listener each accept socket was last given to AcceptEx with (SO_UPDATE_ACCEPT_CONTEXT's
+ * value), by the session's names. */
+static struct { const char *name; SOCKET l; } accept_ctx[64];
+static UNUSED SOCKET *accept_listener(const char *name) {
+    size_t i;
+    for (i = 0; i + 1 < sizeof accept_ctx / sizeof accept_ctx[0]; i++) {
+        if (!accept_ctx[i].name) accept_ctx[i].name = name;
+        if (!strcmp(accept_ctx[i].name, name)) break;
+    }
+    return &accept_ctx[i].l;
+}
+
 static LPFN_DISCONNECTEX disconnectex_fn;
 
 /* DisconnectEx is reached through WSAIoctl, as ConnectEx is. */
@@ -1125,6 +1153,35 @@ impl<'h> CGen<'h> {
                 };
                 format!(
                     "DWORD n = 0xdeadbeef;\n        ULONG_PTR k = 0xdeadbeef;\n        LPOVERLAPPED o = NULL;\n        BOOL ok = GetQueuedCompletionStatus(*{p}, &n, &k, &o, {ms});\n        int e = ok ? 0 : (int)GetLastError();\n        result({q}, ok ? \"TRUE\" : \"FALSE\", e);\n        printf(\"  key=%lu bytes=%lu overlapped=%s\", (unsigned long)k, (unsigned long)n, o ? \"set\" : \"NULL\");\n        putchar('\\n');"
+                )
+            }
+            Call::WsaRecv { .. } => {
+                if !is_ident(s) {
+                    return None;
+                }
+                format!(
+                    "/* The buffer outlives the call: a pending receive fills it later. */\n        static char buf[2048];\n        WSABUF b;\n        DWORD n = 0, fl = 0;\n        b.buf = buf;\n        b.len = sizeof buf;\n        int r = WSARecv({s}, &b, 1, &n, &fl, &ov_{s}, NULL);\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        if (!r) printf(\"  bytes=%lu\", (unsigned long)n);\n        putchar('\\n');"
+                )
+            }
+            Call::WsaSend { data, .. } => {
+                if !is_ident(s) {
+                    return None;
+                }
+                format!(
+                    "WSABUF b;\n        DWORD n = 0;\n        b.buf = (char *){};\n        b.len = {};\n        int r = WSASend({s}, &b, 1, &n, 0, &ov_{s}, NULL);\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        if (!r) printf(\"  bytes=%lu\", (unsigned long)n);\n        putchar('\\n');",
+                    c_str(data),
+                    data.len()
+                )
+            }
+            Call::AcceptEx { listener, null_overlapped, .. } => {
+                if !is_ident(s) {
+                    return None;
+                }
+                let l = self.sock(listener).ok()?.0;
+                let ov = if *null_overlapped { "NULL".to_string() } else { format!("&ov_{s}") };
+                let key = c_str(s.as_bytes());
+                format!(
+                    "/* The buffer outlives the call: the addresses are written when it completes. */\n        static char buf[2 * (sizeof(SOCKADDR_STORAGE) + 16)];\n        DWORD n = 0;\n        LPFN_ACCEPTEX fn = load_acceptex({l});\n        *accept_listener({key}) = {l};\n        BOOL ok = fn ? fn({l}, {s}, buf, 0, sizeof(SOCKADDR_STORAGE) + 16, sizeof(SOCKADDR_STORAGE) + 16, &n, {ov}) : FALSE;\n        int e = ok ? 0 : WSAGetLastError();\n        result({q}, ok ? \"TRUE\" : \"FALSE\", e);\n        putchar('\\n');"
                 )
             }
             Call::DisconnectEx { reuse, null_overlapped, .. } => {
@@ -1815,7 +1872,10 @@ impl<'h> CGen<'h> {
             | Call::CreateIoCompletionPort { .. }
             | Call::AssociatePort { .. }
             | Call::GetQueuedCompletionStatus { .. }
-            | Call::DisconnectEx { .. } => match self.overlapped_code(call, &s, &q) {
+            | Call::DisconnectEx { .. }
+            | Call::AcceptEx { .. }
+            | Call::WsaRecv { .. }
+            | Call::WsaSend { .. } => match self.overlapped_code(call, &s, &q) {
                 Some(code) => code,
                 None => {
                     self.comment(&format!("{text}: not made: the socket has no OVERLAPPED variable here, or the timeout does not fit a DWORD"));
@@ -1869,7 +1929,7 @@ impl<'h> CGen<'h> {
                 // value's 32 bits as a C cast does, the others an int.
                 let fits = match kind {
                     OptKind::Linger => u16::try_from((*value).max(0)).is_ok(),
-                    OptKind::Context => true,
+                    OptKind::Context | OptKind::AcceptContext => true,
                     _ => i32::try_from(*value).is_ok(),
                 };
                 if !fits {
@@ -1879,6 +1939,11 @@ impl<'h> CGen<'h> {
                 }
                 let (decl, ptr, len) = match kind {
                     OptKind::Context => ("".to_string(), "NULL".to_string(), "0".to_string()),
+                    OptKind::AcceptContext => (
+                        format!("SOCKET v = *accept_listener({});\n        ", c_str(s.as_bytes())),
+                        "(const char *)&v".into(),
+                        "sizeof v".into(),
+                    ),
                     OptKind::Linger => (
                         format!("struct linger v = {{{}, {}}};\n        ", u16::from(*value > 0), (*value).max(0)),
                         "(const char *)&v".into(),

@@ -346,25 +346,14 @@ impl Host {
         let listener = self.socks[i].clone();
         let out = self.socket(listener.proto, listener.family, name);
         let j = self.created;
-        let client_local = self.socks[client].local;
-        let client_peer = self.socks[client].peer;
-        let a = &mut self.socks[j];
-        a.local = client_peer.or(listener.local);
-        a.peer = client_local;
-        a.partner = Some(client);
-        a.connected_at = Some(self.now);
         // Winsock: the accepted socket inherits WSAAsyncSelect/WSAEventSelect registrations.
         if p.winsock {
+            let a = &mut self.socks[j];
             a.event_select = listener.event_select;
             a.async_select = listener.async_select;
             a.nonblocking = listener.nonblocking;
         }
-        self.socks[client].partner = Some(j);
-        // What the client sent before this accept (ConnectEx's buffer, send) is waiting here.
-        let early = std::mem::take(&mut self.socks[client].unaccepted_tx);
-        let from = client_local.unwrap_or_else(|| SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0));
-        self.socks[j].rx.extend(early.into_iter().map(|d| (d, from)));
-        self.set_state(j, State::Connected, Cause::Call("accept".into()), None);
+        self.connect_accepted(i, client, j, "accept");
         // FD_WRITE is recorded when a socket is first accepted (WSAAsyncSelect doc); with the
         // listener's registration inherited, the new socket signals it at once (Wine
         // test_accept_events).
@@ -374,6 +363,25 @@ impl Host {
 }
 
 impl Host {
+    /// Socket `j` becomes the accepted end of `client`'s connection to listener `i` (accept
+    /// creates `j`; AcceptEx was given it).
+    pub(super) fn connect_accepted(&mut self, i: usize, client: usize, j: usize, by: &'static str) {
+        let listener_local = self.socks[i].local;
+        let client_local = self.socks[client].local;
+        let client_peer = self.socks[client].peer;
+        let a = &mut self.socks[j];
+        a.local = client_peer.or(listener_local);
+        a.peer = client_local;
+        a.partner = Some(client);
+        a.connected_at = Some(self.now);
+        self.socks[client].partner = Some(j);
+        // What the client sent before this accept (ConnectEx's buffer, send) is waiting here.
+        let early = std::mem::take(&mut self.socks[client].unaccepted_tx);
+        let from = client_local.unwrap_or_else(|| SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0));
+        self.socks[j].rx.extend(early.into_iter().map(|d| (d, from)));
+        self.set_state(j, State::Connected, Cause::Call(by.into()), None);
+    }
+
     pub(super) fn getsockname(&mut self, i: usize) -> Out {
         let p = self.p;
         let s = &self.socks[i];
@@ -409,6 +417,10 @@ impl Host {
             // SO_UPDATE_CONNECT_CONTEXT doc; cosmopolitan PR #1164, Nim #15022.
             return Out::err(r::UPDATE_CONTEXT, Code::WSAENOTCONN)
                 .note("set SO_UPDATE_CONNECT_CONTEXT after ConnectEx before using getpeername");
+        }
+        if p.winsock && s.via_acceptex && !s.context_updated && s.state == State::Connected {
+            return Out::err(r::ACCEPT_CONTEXT, Code::WSAENOTCONN)
+                .note("set SO_UPDATE_ACCEPT_CONTEXT after AcceptEx before using getpeername");
         }
         match (s.state, s.peer) {
             (State::Connected, Some(peer)) => Out::val(r::GETPEERNAME, Value::Addr { addr: peer }),

@@ -71,6 +71,9 @@ impl Host {
             Dest::Unspec => return self.linux_unspec_tcp(i),
             Dest::Inet(a) => a,
         };
+        if let Some(out) = self.accept_pending_into(i) {
+            return out;
+        }
         let s = &self.socks[i];
         if s.indeterminate {
             return Out::err(r::WS1_CANCELLED, Code::WSAEINVAL);

@@ -73,6 +73,9 @@ impl Host {
             overlapped: None,
             via_connectex: false,
             context_updated: false,
+            accept_on: None,
+            via_acceptex: false,
+            recv_pending: false,
             connected_at: None,
             event_select: FdEvents::empty(),
             async_select: FdEvents::empty(),
@@ -81,6 +84,7 @@ impl Host {
             connect_succeeded: false,
             rx: VecDeque::new(),
             backlog: VecDeque::new(),
+            accept_waiting: VecDeque::new(),
             backlog_max: 0,
             partner: None,
             shut_rd: false,
@@ -136,6 +140,10 @@ impl Host {
             return Out::err(r::UPDATE_CONTEXT, Code::WSAENOTCONN)
                 .note("set SO_UPDATE_CONNECT_CONTEXT after ConnectEx before using shutdown");
         }
+        if p.winsock && s.via_acceptex && !s.context_updated && s.state == State::Connected {
+            return Out::err(r::ACCEPT_CONTEXT, Code::WSAENOTCONN)
+                .note("set SO_UPDATE_ACCEPT_CONTEXT after AcceptEx before using shutdown");
+        }
         let ok_state = matches!(s.state, State::Connected | State::Associated);
         if !ok_state {
             return Out::err(r::SHUTDOWN, p.pick(Code::ENOTCONN, Code::WSAENOTCONN)); // 10e
@@ -164,6 +172,9 @@ impl Host {
             // A pending ConnectEx is cancelled: its completion arrives with the abort.
             self.complete_overlapped(i, "ConnectEx", Some(Code::WSA_OPERATION_ABORTED), 0);
         }
+        // acceptex: an AcceptEx into this socket, or waiting on this listener, is cancelled.
+        let accept_aborted = self.abort_accept_into(i) | self.abort_recv(i);
+        self.abort_accepts_on(i);
         let s = &mut self.socks[i];
         s.rx.clear();
         let partner = s.partner.take();
@@ -185,7 +196,13 @@ impl Host {
             }
         }
         self.free_slot(i);
-        Out::ok(if aborted { r::CONNECTEX_ABORTED } else { r::CLOSE })
+        Out::ok(if aborted {
+            r::CONNECTEX_ABORTED
+        } else if accept_aborted {
+            r::ACCEPTEX
+        } else {
+            r::CLOSE
+        })
     }
 
     /// A closed socket's slot becomes free for the next socket; its name keeps answering as

@@ -28,6 +28,7 @@ use crate::core::personality::PersonalityId;
 use crate::core::profile::Profile;
 use crate::core::rules as r;
 
+mod acceptex;
 mod addresses;
 mod connect;
 mod data;
@@ -38,6 +39,7 @@ mod options;
 mod overlapped;
 mod readiness;
 mod timers;
+mod wsaio;
 
 use connect::*;
 use timers::*;
@@ -129,6 +131,13 @@ struct Sock {
     overlapped: Option<Vec<u8>>,
     via_connectex: bool,
     context_updated: bool,
+    /// acceptex: an AcceptEx is pending into this socket, on this listener (index, serial).
+    accept_on: Option<(usize, u64)>,
+    /// acceptex: this socket was connected by AcceptEx (SO_UPDATE_ACCEPT_CONTEXT not yet set
+    /// unless `context_updated`).
+    via_acceptex: bool,
+    /// wsaio: an overlapped WSARecv waits for data on this socket.
+    recv_pending: bool,
     connected_at: Option<Duration>,
     event_select: FdEvents,
     async_select: FdEvents,
@@ -142,6 +151,8 @@ struct Sock {
     rx: VecDeque<(Vec<u8>, SocketAddr)>,
     /// Listening: connections whose handshake completed, waiting for accept (socket indexes).
     backlog: VecDeque<usize>,
+    /// acceptex: listening: the sockets AcceptEx calls wait to accept into, oldest first.
+    accept_waiting: VecDeque<usize>,
     backlog_max: usize,
     /// The other end when both ends are sockets of this host.
     partner: Option<usize>,
@@ -559,7 +570,8 @@ impl Host {
                 }
                 Call::Connect { api: ConnectApi::ConnectEx { .. }, .. }
                 | Call::GetOverlappedResult { .. }
-                | Call::DisconnectEx { .. } => Out { ret: Ret::Bool(false), ..out },
+                | Call::DisconnectEx { .. }
+                | Call::AcceptEx { .. } => Out { ret: Ret::Bool(false), ..out },
                 _ => out,
             };
         }
@@ -630,6 +642,11 @@ impl Host {
                 Ok(self.disconnect_ex(sock, *reuse, *null_overlapped))
             }
             // ---- end winapi-ov ----
+            Call::WsaRecv { sock } => self.sock(sock).map(|i| self.wsa_recv(i)),
+            Call::WsaSend { sock, data } => self.sock(sock).map(|i| self.wsa_send(i, data)),
+            Call::AcceptEx { listener, sock, null_overlapped } => {
+                Ok(self.accept_ex(listener, sock, *null_overlapped, facts))
+            }
             Call::Connect { sock, addr, api } => {
                 // ConnectEx returns BOOL, also when the handle is no socket (test_connect, sock.c).
                 self.sock(sock).map(|i| self.connect(i, addr, api, facts)).map_err(|e| as_api(api, e))

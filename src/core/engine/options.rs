@@ -31,10 +31,14 @@ impl Host {
             )),
             // Winsock 1.1 lists no SO_BSP_STATE (it came with Windows Vista).
             SockOpt::SO_BSP_STATE if !p.ws2 => Some(Out::err(r::BSP_STATE, Code::WSAENOPROTOOPT)),
+            SockOpt::SO_UPDATE_ACCEPT_CONTEXT if !p.winsock => {
+                Some(Out::na(r::ACCEPTEX, "Linux has no SO_UPDATE_ACCEPT_CONTEXT: accept(2) returns a complete socket"))
+            }
             // Windows extensions a Winsock 1.1 application does not see.
             SockOpt::TCP_MAXRT
             | SockOpt::SO_CONNECT_TIME
             | SockOpt::SO_UPDATE_CONNECT_CONTEXT
+            | SockOpt::SO_UPDATE_ACCEPT_CONTEXT
             | SockOpt::SO_EXCLUSIVEADDRUSE
                 if !p.ws2 =>
             {
@@ -149,6 +153,14 @@ impl Host {
                 s.context_updated = true;
                 return Out::ok(r::UPDATE_CONTEXT);
             }
+            SockOpt::SO_UPDATE_ACCEPT_CONTEXT => {
+                if !(s.via_acceptex && s.state == State::Connected) {
+                    return Out::err(r::ACCEPT_CONTEXT, Code::WSAENOTCONN)
+                        .note("only meaningful on a socket AcceptEx connected (socklab's reading of the docs)");
+                }
+                s.context_updated = true;
+                return Out::ok(r::ACCEPT_CONTEXT);
+            }
         }
         Out::ok(r::SETSOCKOPT)
     }
@@ -212,7 +224,7 @@ impl Host {
                 }
                 Out::val(r::V6ONLY, Value::Int { value: s.opts.v6only as i64 })
             }
-            SockOpt::SO_UPDATE_CONNECT_CONTEXT => {
+            SockOpt::SO_UPDATE_CONNECT_CONTEXT | SockOpt::SO_UPDATE_ACCEPT_CONTEXT => {
                 Out::err(r::OPT_READONLY, p.pick(Code::ENOPROTOOPT, Code::WSAENOPROTOOPT))
             }
             SockOpt::SO_BSP_STATE => {

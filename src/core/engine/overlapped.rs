@@ -120,10 +120,27 @@ impl Host {
     /// The one place an overlapped call completes: the completion is notified, written into the
     /// socket's OVERLAPPED and queued at its completion port, if it has one.
     pub(super) fn complete_overlapped(&mut self, i: usize, op: &str, error: Option<Code>, bytes: u32) {
+        self.complete_on(i, i, op, error, bytes);
+    }
+
+    /// An AcceptEx into socket `a` on listener `l` completes: the accept socket's OVERLAPPED,
+    /// the listener's completion port.
+    pub(super) fn complete_accept(&mut self, l: usize, a: usize, error: Option<Code>) {
+        self.complete_on(a, l, "AcceptEx", error, 0);
+    }
+
+    /// STATUS_PENDING written into the OVERLAPPED of socket name `name`.
+    pub(super) fn write_pending(&mut self, name: &str) {
+        self.ov.structs.entry(name.to_string()).or_default().internal = STATUS_PENDING;
+    }
+
+    /// A completion written into socket `i`'s OVERLAPPED and queued at the port handle `h` is
+    /// associated with.
+    fn complete_on(&mut self, i: usize, h: usize, op: &str, error: Option<Code>, bytes: u32) {
         let name = self.socks[i].name.clone();
         self.notes.push(Notification::Completion { sock: name.clone(), op: op.into(), error, bytes, at: self.now });
         self.ov.structs.insert(name.clone(), OvStruct { internal: ntstatus(error), internal_high: u64::from(bytes) });
-        if let Some(&(port, key)) = self.ov.assoc.get(&self.socks[i].serial) {
+        if let Some(&(port, key)) = self.ov.assoc.get(&self.socks[h].serial) {
             self.ov.ports[port].queue.push_back(Packet { sock: name.clone(), key, bytes, error });
             let port = self.ov.ports[port].name.clone();
             self.notes.push(Notification::Packet { port, sock: name, key, error, bytes, at: self.now });

@@ -99,6 +99,10 @@ impl Host {
     }
 
     pub(super) fn readiness_changed(&mut self, i: usize) {
+        if self.p.winsock {
+            // wsaio: a pending overlapped WSARecv takes what arrived.
+            self.serve_recv(i);
+        }
         if !self.p.winsock {
             let bits = self.poll_bits(i);
             let name = self.socks[i].name.clone();
@@ -188,6 +192,11 @@ impl Host {
 
     pub(super) fn enqueue_accept(&mut self, listener: usize, client: usize) {
         self.socks[listener].backlog.push_back(client);
+        if !self.socks[listener].accept_waiting.is_empty() {
+            // acceptex: an AcceptEx waiting on the listener takes the connection.
+            self.serve_accepts(listener);
+            return;
+        }
         self.fd_event(listener, FdEvents::ACCEPT, None);
         self.readiness_changed(listener);
     }

@@ -383,6 +383,15 @@ impl WinsockAgent {
                 let arg = if timeout.is_none() { "-1".to_string() } else { ms.to_string() };
                 (format!("gqcs {} {arg}", self.name_of(port)?), Duration::from_millis(ms), RetKind::Bool)
             }
+            Call::WsaRecv { sock } => (format!("wsarecv {}", self.name_of(sock)?), quick, RetKind::Int),
+            Call::WsaSend { sock, data } => {
+                (format!("wsasend {} {}", self.name_of(sock)?, hex(Some(data))), quick, RetKind::Int)
+            }
+            Call::AcceptEx { listener, sock, null_overlapped } => (
+                format!("acceptex {} {} {}", self.name_of(listener)?, self.name_of(sock)?, u8::from(*null_overlapped)),
+                quick,
+                RetKind::Bool,
+            ),
             Call::DisconnectEx { sock, reuse, null_overlapped } => (
                 format!("disconnectex {} {} {}", self.name_of(sock)?, u8::from(*reuse), u8::from(*null_overlapped)),
                 quick,
@@ -679,6 +688,15 @@ impl WinsockAgent {
                 let tcp_eof = data.is_empty() && from.is_none() && matches!(call, Call::Recv { .. });
                 if tcp_eof { Value::None } else { Value::Data { data, from } }
             }
+            // wsaio: the bytes an overlapped WSARecv took at once, or WSASend's count.
+            Call::WsaRecv { .. } => match unhex(v.get("data").and_then(Json::as_str).unwrap_or("")) {
+                d if d.is_empty() => Value::None,
+                data => Value::Data { data, from: None },
+            },
+            Call::WsaSend { .. } => match v.get("bytes").and_then(Json::as_u64) {
+                Some(0xdead_beef) | None => Value::None,
+                Some(bytes) => Value::Transferred { bytes },
+            },
             // ---- winapi-ov ----
             Call::Overlapped { .. } => Value::Overlapped {
                 internal: v.get("internal").and_then(Json::as_u64).unwrap_or(0),

@@ -366,6 +366,8 @@ impl LiveKernel {
                 not_performed("Linux has no OVERLAPPED structures or I/O completion ports")
             }
             Call::DisconnectEx { .. } => not_performed("Linux has no DisconnectEx"),
+            Call::AcceptEx { .. } => not_performed("Linux has no AcceptEx"),
+            Call::WsaRecv { .. } | Call::WsaSend { .. } => not_performed("Linux has no overlapped WSARecv or WSASend"),
             Call::Firewall { .. } => {
                 self.ports_narrowed = true;
                 not_performed(
@@ -1000,6 +1002,7 @@ fn opt_value(opt: call::SockOpt, value: i32) -> Option<(SockOpt, OptValue)> {
         C::SO_KEEPALIVE
         | C::SO_CONNECT_TIME
         | C::SO_UPDATE_CONNECT_CONTEXT
+        | C::SO_UPDATE_ACCEPT_CONTEXT
         | C::TCP_MAXRT
         | C::SO_EXCLUSIVEADDRUSE
         | C::SO_BSP_STATE => {
