@@ -1,0 +1,477 @@
+//! A reader for answer lines in the exact shape socklab writes them, without serde's
+//! per-field machinery (issue 13: serde reading the entries was half the instructions of a
+//! replay, and answer lines are four lines in five).
+//!
+//! [`answer`] reads the common fields itself (personality, return value, states, transitions,
+//! times, rule id) and hands the rarer ones (`value`, `notifications`, `error`, `note`, `model`,
+//! `disagreement`) to serde_json as the slice of the line they occupy. It gives up (`None`) on
+//! anything it does not expect: whitespace, an escape in a string, a key it does not know or
+//! sees twice, a `null` where socklab would leave the field out, a number it cannot read exactly
+//! as serde_json would. The caller then parses the line with serde, so a line this reader
+//! accepts means what serde would read, and a line it refuses gets serde's error message.
+
+use std::borrow::Cow;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::record::{AnswerEntry, ErrorCode, ModelAnswer, rule_id_str};
+use crate::core::codes::Code;
+use crate::core::model::{Cause, Notification, Ret, State, Transition, Value};
+use crate::core::personality::PersonalityId;
+
+/// Deeper nesting inside a delegated value is left to the whole-line parse (serde_json stops
+/// at 128 levels for the line; a slice starts one level down).
+const MAX_DEPTH: u32 = 100;
+
+struct Cur<'a> {
+    src: &'a str,
+    s: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Cur<'a> {
+    fn eat(&mut self, lit: &[u8]) -> Option<()> {
+        if self.s[self.i..].starts_with(lit) {
+            self.i += lit.len();
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    fn next(&mut self) -> Option<u8> {
+        let b = *self.s.get(self.i)?;
+        self.i += 1;
+        Some(b)
+    }
+
+    /// A string without escapes or control characters.
+    fn str(&mut self) -> Option<&'a str> {
+        self.eat(b"\"")?;
+        let start = self.i;
+        let end = start + memchr::memchr(b'"', &self.s[start..])?;
+        if self.s[start..end].iter().any(|&c| c == b'\\' || c < 0x20) {
+            return None;
+        }
+        self.i = end + 1;
+        Some(&self.src[start..end])
+    }
+
+    fn key(&mut self) -> Option<&'a str> {
+        let k = self.str()?;
+        self.eat(b":")?;
+        Some(k)
+    }
+
+    /// The text of a JSON number (checked for JSON's grammar by the readers below).
+    fn number(&mut self) -> Option<&'a str> {
+        let start = self.i;
+        while let Some(&c) = self.s.get(self.i) {
+            if c.is_ascii_digit() || matches!(c, b'-' | b'+' | b'.' | b'e' | b'E') {
+                self.i += 1;
+            } else {
+                break;
+            }
+        }
+        (self.i > start).then(|| &self.src[start..self.i])
+    }
+
+    /// A float, read exactly as serde_json reads it: plain decimals of at most 15 digits are
+    /// exact in both readers; anything else goes through serde_json.
+    fn f64(&mut self) -> Option<f64> {
+        let n = self.number()?;
+        let digits = n.strip_prefix('-').unwrap_or(n);
+        let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+        // serde_json reads `-0` as the integer 0, not as -0.0.
+        let plain = (frac.len() > 0 || !n.starts_with('-'))
+            && !int.is_empty()
+            && int.bytes().all(|c| c.is_ascii_digit())
+            && !(int.len() > 1 && int.starts_with('0'))
+            && (!digits.contains('.') || (!frac.is_empty() && frac.bytes().all(|c| c.is_ascii_digit())))
+            && int.len() + frac.len() <= 15;
+        if plain { n.parse().ok() } else { serde_json::from_str(n).ok() }
+    }
+
+    /// A non-negative integer without leading zeros.
+    fn u64(&mut self) -> Option<u64> {
+        let n = self.number()?;
+        if !n.bytes().all(|c| c.is_ascii_digit()) || (n.len() > 1 && n.starts_with('0')) {
+            return None;
+        }
+        n.parse().ok()
+    }
+
+    fn i64(&mut self) -> Option<i64> {
+        let n = self.number()?;
+        let digits = n.strip_prefix('-').unwrap_or(n);
+        if digits.is_empty()
+            || !digits.bytes().all(|c| c.is_ascii_digit())
+            || (digits.len() > 1 && digits.starts_with('0'))
+        {
+            return None;
+        }
+        n.parse().ok()
+    }
+
+    /// The slice of one JSON value, for serde_json to read.
+    fn raw(&mut self) -> Option<&'a str> {
+        let start = self.i;
+        let mut depth = 0u32;
+        loop {
+            match *self.s.get(self.i)? {
+                b'"' => {
+                    self.i += 1;
+                    loop {
+                        match self.next()? {
+                            b'\\' => self.i += 1,
+                            b'"' => break,
+                            _ => {}
+                        }
+                    }
+                    if depth == 0 {
+                        break;
+                    }
+                    continue;
+                }
+                b'{' | b'[' => {
+                    depth += 1;
+                    if depth > MAX_DEPTH {
+                        return None;
+                    }
+                }
+                b'}' | b']' => {
+                    if depth == 0 {
+                        break;
+                    }
+                    depth -= 1;
+                    if depth == 0 {
+                        self.i += 1;
+                        break;
+                    }
+                }
+                b',' if depth == 0 => break,
+                _ => {}
+            }
+            self.i += 1;
+        }
+        let s = self.src.get(start..self.i)?;
+        (!s.is_empty()).then_some(s)
+    }
+
+    fn de<T: Deserialize<'a>>(&mut self) -> Option<T> {
+        serde_json::from_str(self.raw()?).ok()
+    }
+
+    fn state(&mut self) -> Option<State> {
+        let s = self.str()?;
+        State::ALL.iter().copied().find(|st| st.name() == s)
+    }
+
+    fn ret(&mut self) -> Option<Ret> {
+        let start = self.i;
+        let fast = (|| {
+            self.eat(b"{\"kind\":")?;
+            let r = match self.str()? {
+                "int" => {
+                    self.eat(b",\"value\":")?;
+                    Ret::Int(self.i64()?)
+                }
+                "handle" => {
+                    self.eat(b",\"value\":")?;
+                    if self.eat(b"null").is_some() { Ret::Handle(None) } else { Ret::Handle(Some(self.i64()?)) }
+                }
+                _ => return None,
+            };
+            self.eat(b"}")?;
+            Some(r)
+        })();
+        match fast {
+            Some(r) => Some(r),
+            None => {
+                self.i = start;
+                self.de()
+            }
+        }
+    }
+
+    fn duration(&mut self) -> Option<Duration> {
+        self.eat(b"{\"secs\":")?;
+        let secs = self.u64()?;
+        self.eat(b",\"nanos\":")?;
+        let nanos = self.u64()?;
+        self.eat(b"}")?;
+        (nanos < 1_000_000_000).then(|| Duration::new(secs, nanos as u32))
+    }
+
+    fn cause(&mut self) -> Option<Cause> {
+        self.eat(b"{\"kind\":")?;
+        let kind = self.str()?;
+        self.eat(b",\"what\":")?;
+        let what = Cow::Owned(self.str()?.to_string());
+        self.eat(b"}")?;
+        match kind {
+            "call" => Some(Cause::Call(what)),
+            "net" => Some(Cause::Net(what)),
+            _ => None,
+        }
+    }
+
+    fn transition(&mut self) -> Option<Transition> {
+        self.eat(b"{")?;
+        let (mut sock, mut from, mut to, mut cause, mut error, mut at) = (None, None, None, None, None, None);
+        loop {
+            match self.key()? {
+                "sock" if sock.is_none() => sock = Some(self.str()?.to_string()),
+                "from" if from.is_none() => from = Some(self.state()?),
+                "to" if to.is_none() => to = Some(self.state()?),
+                "cause" if cause.is_none() => cause = Some(self.cause()?),
+                "error" if error.is_none() => {
+                    error = Some(if self.eat(b"null").is_some() { None } else { self.de::<Option<Code>>()? })
+                }
+                "at" if at.is_none() => at = Some(self.duration()?),
+                _ => return None,
+            }
+            match self.next()? {
+                b',' => {}
+                b'}' => break,
+                _ => return None,
+            }
+        }
+        Some(Transition { sock: sock?, from: from?, to: to?, cause: cause?, error: error.flatten(), at: at? })
+    }
+
+    fn transitions(&mut self) -> Option<Vec<Transition>> {
+        self.eat(b"[")?;
+        let mut v = Vec::new();
+        if self.eat(b"]").is_some() {
+            return Some(v);
+        }
+        loop {
+            v.push(self.transition()?);
+            match self.next()? {
+                b',' => {}
+                b']' => return Some(v),
+                _ => return None,
+            }
+        }
+    }
+}
+
+/// An answer line (`{"t":..,"kind":"answer",...}`, no newline), or `None` when the line is not
+/// in the shape this reader knows (the caller then parses it with serde).
+pub(super) fn answer(line: &str) -> Option<AnswerEntry> {
+    let mut c = Cur { src: line, s: line.as_bytes(), i: 0 };
+    c.eat(b"{")?;
+    let mut seen = 0u32;
+    let mut t = 0.0;
+    let mut p = None;
+    let mut ret = None;
+    let mut error = None;
+    let mut value = Value::None;
+    let (mut before, mut after) = (None, None);
+    let mut transitions = Vec::new();
+    let mut notifications: Vec<Notification> = Vec::new();
+    let mut elapsed_ms = 0.0;
+    let mut vtime_ms = None;
+    let mut rule = None;
+    let mut note = None;
+    let mut model: Option<ModelAnswer> = None;
+    let mut disagreement = None;
+    loop {
+        let k = c.key()?;
+        let bit = match k {
+            "t" => 0,
+            "kind" => 1,
+            "p" => 2,
+            "ret" => 3,
+            "error" => 4,
+            "value" => 5,
+            "before" => 6,
+            "after" => 7,
+            "transitions" => 8,
+            "notifications" => 9,
+            "elapsed_ms" => 10,
+            "vtime_ms" => 11,
+            "rule" => 12,
+            "note" => 13,
+            "model" => 14,
+            "disagreement" => 15,
+            _ => return None,
+        };
+        if seen & (1 << bit) != 0 {
+            return None;
+        }
+        seen |= 1 << bit;
+        match bit {
+            0 => t = c.f64()?,
+            1 => {
+                if c.str()? != "answer" {
+                    return None;
+                }
+            }
+            2 => {
+                let name = c.str()?;
+                p = Some(PersonalityId::ALL.iter().copied().find(|p| p.name() == name)?);
+            }
+            3 => ret = Some(c.ret()?),
+            4 => error = c.de::<Option<ErrorCode>>()?,
+            5 => value = c.de()?,
+            6 => before = Some(c.state()?),
+            7 => after = Some(c.state()?),
+            8 => transitions = c.transitions()?,
+            9 => notifications = c.de()?,
+            10 => elapsed_ms = c.f64()?,
+            11 => vtime_ms = Some(c.f64()?),
+            12 => rule = Some(rule_id_str(c.str()?)),
+            13 => note = c.de()?,
+            14 => model = c.de()?,
+            _ => disagreement = c.de()?,
+        }
+        match c.next()? {
+            b',' => {}
+            b'}' => break,
+            _ => return None,
+        }
+    }
+    if c.i != c.s.len() {
+        return None;
+    }
+    Some(AnswerEntry {
+        t,
+        p: p?,
+        ret: ret?,
+        error,
+        value,
+        before,
+        after,
+        transitions,
+        notifications,
+        elapsed_ms,
+        vtime_ms: vtime_ms?,
+        rule: rule?,
+        note,
+        model,
+        disagreement,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::record::Entry;
+
+    fn serde(line: &str) -> Result<AnswerEntry, String> {
+        serde_json::from_str(line).map_err(|e| e.to_string())
+    }
+
+    /// Every answer line of the shipped recordings.
+    fn shipped_answer_lines() -> Vec<String> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut lines = Vec::new();
+        for dir in ["recordings", "tests/fuzz_regressions"] {
+            for f in std::fs::read_dir(root.join(dir)).unwrap() {
+                let path = f.unwrap().path();
+                if path.extension().is_some_and(|x| x == "ndjson") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    lines.extend(text.lines().filter(|l| l.contains(r#""kind":"answer""#)).map(str::to_string));
+                }
+            }
+        }
+        lines
+    }
+
+    #[test]
+    fn shipped_answer_lines_read_as_serde_reads_them() {
+        let lines = shipped_answer_lines();
+        assert!(lines.len() > 100, "only {} answer lines found", lines.len());
+        for line in &lines {
+            let fast = answer(line).unwrap_or_else(|| panic!("the fast reader gave up on {line}"));
+            assert_eq!(fast, serde(line).unwrap(), "{line}");
+        }
+        // The rarer fields went through it too.
+        for field in ["\"notifications\":", "\"value\":", "\"error\":{"] {
+            assert!(lines.iter().any(|l| l.contains(field)), "no shipped answer line has {field}");
+        }
+    }
+
+    /// An answer with every field, written by the recorder's own serialisation.
+    #[test]
+    fn every_field_survives_a_write_and_a_fast_read() {
+        let at = Duration::new(3, 500_000_000);
+        let e = AnswerEntry {
+            t: 1234.5,
+            p: PersonalityId::Windows,
+            ret: Ret::Handle(None),
+            error: Some(ErrorCode(Code::WSAEWOULDBLOCK)),
+            value: Value::Select { read: vec!["a".into()], write: vec![], except: vec!["b\"q".into()] },
+            before: Some(State::Pending),
+            after: Some(State::Failed),
+            transitions: vec![Transition {
+                sock: "s".into(),
+                from: State::Pending,
+                to: State::Failed,
+                cause: Cause::Net(Cow::Borrowed("reset arrived")),
+                error: Some(Code::WSAECONNRESET),
+                at,
+            }],
+            notifications: vec![Notification::Readiness { sock: "s".into(), bits: Default::default(), at }],
+            elapsed_ms: 0.1,
+            vtime_ms: 1e-7,
+            rule: Cow::Borrowed("socket"),
+            note: Some("a note".into()),
+            model: None,
+            disagreement: Some("ret".into()),
+        };
+        let mut out = Vec::new();
+        Entry::Answer(Box::new(e.clone())).to_line(&mut out).unwrap();
+        let line = String::from_utf8(out).unwrap();
+        assert_eq!(answer(&line).as_ref(), Some(&e), "{line}");
+        assert_eq!(serde(&line).as_ref(), Ok(&e));
+    }
+
+    /// Lines the fast reader leaves to serde: what serde makes of them (an entry or an error)
+    /// is what `Entry::parse` returns.
+    #[test]
+    fn unusual_lines_are_left_to_serde() {
+        let base = r#"{"t":0.0,"kind":"answer","p":"linux","ret":{"kind":"int","value":0},"before":"unbound","after":"unbound","vtime_ms":0.0,"rule":"fionbio"}"#;
+        assert!(answer(base).is_some());
+        let odd = [
+            base.replace(r#""p":"linux""#, r#""p":"lin\u0075x""#),
+            base.replace(r#""rule":"fionbio""#, r#""rule":"fionbio","rule":"x""#),
+            base.replace(r#""rule":"fionbio""#, r#""rule":"fionbio","extra":[1,{"a":"}"}]"#),
+            base.replace(r#""t":0.0,"#, r#""t":0.0, "#),
+            base.replace(r#""before":"unbound""#, r#""before":null"#),
+            base.replace(r#""vtime_ms":0.0"#, r#""vtime_ms":01.0"#),
+            base.replace(r#""vtime_ms":0.0"#, r#""vtime_ms":-0"#),
+            base.replace(r#""vtime_ms":0.0"#, r#""vtime_ms":0.30000000000000004"#),
+            base.replace(r#""p":"linux""#, r#""p":"Linux""#),
+            base.replace(r#""after":"unbound""#, r#""after":"UNBOUND""#),
+            base.replace(r#""rule":"fionbio""#, ""),
+            base.replace(r#"{"kind":"int","value":0}"#, r#"{"value":0,"kind":"int"}"#),
+            base.replace(r#"{"kind":"int","value":0}"#, r#"{"kind":"int","value":00}"#),
+            format!("{base} "),
+            format!("{base}x"),
+            base[..base.len() - 1].to_string(),
+        ];
+        for line in &odd {
+            let fast = answer(line);
+            let slow = serde(line);
+            match (&fast, &slow) {
+                // Accepted only where serde reads the same entry.
+                (Some(f), Ok(s)) => assert_eq!(f, s, "{line}"),
+                (Some(_), Err(e)) => panic!("the fast reader accepted a line serde refuses ({e}): {line}"),
+                (None, _) => {}
+            }
+            let parsed = Entry::parse(line).map_err(|e| e.message);
+            match slow {
+                Ok(s) => assert_eq!(parsed, Ok(Entry::Answer(Box::new(s))), "{line}"),
+                Err(_) => assert!(parsed.is_err(), "{line}"),
+            }
+        }
+        // The ones that must not go the fast way.
+        for line in &odd[..3] {
+            assert!(answer(line).is_none(), "{line}");
+        }
+    }
+}
