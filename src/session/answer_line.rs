@@ -50,12 +50,16 @@ impl<'a> Cur<'a> {
     fn str(&mut self) -> Option<&'a str> {
         self.eat(b"\"")?;
         let start = self.i;
-        let end = start + memchr::memchr(b'"', &self.s[start..])?;
-        if self.s[start..end].iter().any(|&c| c == b'\\' || c < 0x20) {
-            return None;
+        let mut j = start;
+        loop {
+            match *self.s.get(j)? {
+                b'"' => break,
+                b'\\' | 0..0x20 => return None,
+                _ => j += 1,
+            }
         }
-        self.i = end + 1;
-        Some(&self.src[start..end])
+        self.i = j + 1;
+        Some(&self.src[start..j])
     }
 
     fn key(&mut self) -> Option<&'a str> {
@@ -77,20 +81,49 @@ impl<'a> Cur<'a> {
         (self.i > start).then(|| &self.src[start..self.i])
     }
 
-    /// A float, read exactly as serde_json reads it: plain decimals of at most 15 digits are
-    /// exact in both readers; anything else goes through serde_json.
+    /// A float, read exactly as serde_json reads it: a plain decimal of at most 15 digits is
+    /// its digits divided by a power of ten, one correctly rounded operation on exact values,
+    /// as in serde_json; anything else goes through serde_json.
     fn f64(&mut self) -> Option<f64> {
+        const POW10: [f64; 16] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
         let n = self.number()?;
-        let digits = n.strip_prefix('-').unwrap_or(n);
-        let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
-        // serde_json reads `-0` as the integer 0, not as -0.0.
-        let plain = (frac.len() > 0 || !n.starts_with('-'))
-            && !int.is_empty()
-            && int.bytes().all(|c| c.is_ascii_digit())
-            && !(int.len() > 1 && int.starts_with('0'))
-            && (!digits.contains('.') || (!frac.is_empty() && frac.bytes().all(|c| c.is_ascii_digit())))
-            && int.len() + frac.len() <= 15;
-        if plain { n.parse().ok() } else { serde_json::from_str(n).ok() }
+        let b = n.as_bytes();
+        let (neg, d) = match b.split_first() {
+            Some((b'-', rest)) => (true, rest),
+            _ => (false, b),
+        };
+        let mut m = 0u64;
+        let mut i = 0;
+        while i < d.len() && d[i].is_ascii_digit() {
+            m = m.wrapping_mul(10).wrapping_add(u64::from(d[i] - b'0'));
+            i += 1;
+        }
+        let int_len = i;
+        let mut scale = 0;
+        if i < d.len() && d[i] == b'.' {
+            i += 1;
+            let frac = i;
+            while i < d.len() && d[i].is_ascii_digit() {
+                m = m.wrapping_mul(10).wrapping_add(u64::from(d[i] - b'0'));
+                i += 1;
+            }
+            scale = i - frac;
+            if scale == 0 {
+                return None;
+            }
+        }
+        // serde_json reads `-0` as the integer 0, not as -0.0: left to it, with the rest.
+        let plain = i == d.len()
+            && int_len > 0
+            && !(int_len > 1 && d[0] == b'0')
+            && int_len + scale <= 15
+            && !(neg && scale == 0);
+        if plain {
+            let v = m as f64 / POW10[scale];
+            Some(if neg { -v } else { v })
+        } else {
+            serde_json::from_str(n).ok()
+        }
     }
 
     /// A non-negative integer without leading zeros.
@@ -191,6 +224,77 @@ impl<'a> Cur<'a> {
             None => {
                 self.i = start;
                 self.de()
+            }
+        }
+    }
+
+    /// Socket names (`["a","b"]`).
+    fn names(&mut self) -> Option<Vec<String>> {
+        self.eat(b"[")?;
+        let mut v = Vec::new();
+        if self.eat(b"]").is_some() {
+            return Some(v);
+        }
+        loop {
+            v.push(self.str()?.to_string());
+            match self.next()? {
+                b',' => {}
+                b']' => return Some(v),
+                _ => return None,
+            }
+        }
+    }
+
+    /// A value: select's sets read here, the other kinds by serde_json.
+    fn value(&mut self) -> Option<Value> {
+        let start = self.i;
+        let fast = (|| {
+            self.eat(b"{\"kind\":\"select\",\"read\":")?;
+            let read = self.names()?;
+            self.eat(b",\"write\":")?;
+            let write = self.names()?;
+            self.eat(b",\"except\":")?;
+            let except = self.names()?;
+            self.eat(b"}")?;
+            Some(Value::Select { read, write, except })
+        })();
+        fast.or_else(|| {
+            self.i = start;
+            self.de()
+        })
+    }
+
+    /// Notifications: readiness read here, the other kinds by serde_json.
+    fn notifications(&mut self) -> Option<Vec<Notification>> {
+        self.eat(b"[")?;
+        let mut v = Vec::new();
+        if self.eat(b"]").is_some() {
+            return Some(v);
+        }
+        loop {
+            let start = self.i;
+            let fast = (|| {
+                self.eat(b"{\"kind\":\"readiness\",\"sock\":")?;
+                let sock = self.str()?.to_string();
+                self.eat(b",\"bits\":")?;
+                let bits = u16::try_from(self.u64()?).ok()?;
+                self.eat(b",\"at\":")?;
+                let at = self.duration()?;
+                self.eat(b"}")?;
+                Some(Notification::Readiness { sock, bits: crate::core::call::PollBits(bits), at })
+            })();
+            let n = match fast {
+                Some(n) => n,
+                None => {
+                    self.i = start;
+                    self.de()?
+                }
+            };
+            v.push(n);
+            match self.next()? {
+                b',' => {}
+                b']' => return Some(v),
+                _ => return None,
             }
         }
     }
@@ -316,11 +420,11 @@ pub(super) fn answer(line: &str) -> Option<AnswerEntry> {
             }
             3 => ret = Some(c.ret()?),
             4 => error = c.de::<Option<ErrorCode>>()?,
-            5 => value = c.de()?,
+            5 => value = c.value()?,
             6 => before = Some(c.state()?),
             7 => after = Some(c.state()?),
             8 => transitions = c.transitions()?,
-            9 => notifications = c.de()?,
+            9 => notifications = c.notifications()?,
             10 => elapsed_ms = c.f64()?,
             11 => vtime_ms = Some(c.f64()?),
             12 => rule = Some(rule_id_str(c.str()?)),
@@ -450,6 +554,18 @@ mod tests {
             base.replace(r#""rule":"fionbio""#, ""),
             base.replace(r#"{"kind":"int","value":0}"#, r#"{"value":0,"kind":"int"}"#),
             base.replace(r#"{"kind":"int","value":0}"#, r#"{"kind":"int","value":00}"#),
+            base.replace(r#""vtime_ms""#, r#""value":{"kind":"select","write":["a"],"read":[],"except":[]},"vtime_ms""#),
+            base.replace(r#""vtime_ms""#, r#""value":{"kind":"select","read":[],"write":[],"except":[],"read":[]},"vtime_ms""#),
+            base.replace(
+                r#""vtime_ms""#,
+                r#""notifications":[{"kind":"readiness","sock":"s","bits":4,"at":{"secs":0,"nanos":0},"x":1}],"vtime_ms""#,
+            ),
+            base.replace(
+                r#""vtime_ms""#,
+                r#""notifications":[{"kind":"readiness","sock":"s","bits":70000,"at":{"secs":0,"nanos":0}}],"vtime_ms""#,
+            ),
+            base.replace(r#""vtime_ms":0.0"#, r#""vtime_ms":123456789012345.6"#),
+            base.replace(r#""vtime_ms":0.0"#, r#""vtime_ms":-12.5"#),
             format!("{base} "),
             format!("{base}x"),
             base[..base.len() - 1].to_string(),
