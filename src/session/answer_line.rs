@@ -48,18 +48,15 @@ impl<'a> Cur<'a> {
 
     /// A string without escapes or control characters.
     fn str(&mut self) -> Option<&'a str> {
-        self.eat(b"\"")?;
-        let start = self.i;
-        let mut j = start;
-        loop {
-            match *self.s.get(j)? {
-                b'"' => break,
-                b'\\' | 0..0x20 => return None,
-                _ => j += 1,
-            }
+        let rest = self.s.get(self.i..)?.strip_prefix(b"\"")?;
+        let len = rest.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+        if rest[len] != b'"' {
+            return None;
         }
-        self.i = j + 1;
-        Some(&self.src[start..j])
+        let start = self.i + 1;
+        self.i = start + len + 1;
+        // Both ends are at ASCII bytes of the line.
+        self.src.get(start..start + len)
     }
 
     fn key(&mut self) -> Option<&'a str> {
@@ -197,8 +194,18 @@ impl<'a> Cur<'a> {
     }
 
     fn state(&mut self) -> Option<State> {
-        let s = self.str()?;
-        State::ALL.iter().copied().find(|st| st.name() == s)
+        Some(match self.str()? {
+            "unbound" => State::Unbound,
+            "bound" => State::Bound,
+            "listening" => State::Listening,
+            "pending" => State::Pending,
+            "connected" => State::Connected,
+            "failed" => State::Failed,
+            "unassociated" => State::Unassociated,
+            "associated" => State::Associated,
+            "closed" => State::Closed,
+            _ => return None,
+        })
     }
 
     fn ret(&mut self) -> Option<Ret> {
@@ -496,6 +503,15 @@ mod tests {
         // The rarer fields went through it too.
         for field in ["\"notifications\":", "\"value\":", "\"error\":{"] {
             assert!(lines.iter().any(|l| l.contains(field)), "no shipped answer line has {field}");
+        }
+    }
+
+    #[test]
+    fn every_state_name_reads_back() {
+        for &st in State::ALL {
+            let text = format!("\"{}\"", st.name());
+            let mut c = Cur { src: &text, s: text.as_bytes(), i: 0 };
+            assert_eq!(c.state(), Some(st));
         }
     }
 
