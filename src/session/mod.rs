@@ -7,6 +7,7 @@
 //! - [`export`]: a recording as a Markdown handout, C programs for POSIX and Winsock, or a
 //!   script.
 
+mod answer_line;
 pub mod export;
 pub mod lab;
 pub mod record;

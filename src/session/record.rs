@@ -235,24 +235,29 @@ fn is_zero(x: &f64) -> bool {
 }
 
 /// A rule id: the registry's own string when it is one (no allocation per answer), else owned.
-fn rule_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Cow<'static, str>, D::Error> {
+pub(super) fn rule_id_str(s: &str) -> Cow<'static, str> {
     use std::sync::OnceLock;
     static IDS: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
     let ids = IDS.get_or_init(|| crate::core::rules::RULES.iter().map(|r| (r.id, r.id)).collect());
-    struct V(&'static HashMap<&'static str, &'static str>);
+    match ids.get(s) {
+        Some(id) => Cow::Borrowed(id),
+        None => Cow::Owned(s.to_string()),
+    }
+}
+
+/// [`rule_id_str`] for serde.
+fn rule_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Cow<'static, str>, D::Error> {
+    struct V;
     impl serde::de::Visitor<'_> for V {
         type Value = Cow<'static, str>;
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("a rule id")
         }
         fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Self::Value, E> {
-            Ok(match self.0.get(s) {
-                Some(id) => Cow::Borrowed(id),
-                None => Cow::Owned(s.to_string()),
-            })
+            Ok(rule_id_str(s))
         }
     }
-    d.deserialize_str(V(ids))
+    d.deserialize_str(V)
 }
 
 /// A call, with the line the user typed (`kind: "call"`).
@@ -909,7 +914,11 @@ impl Entry {
         Ok(match k {
             "call" => Entry::Call(parse(line, k)?),
             "wait" => Entry::Wait(parse(line, k)?),
-            "answer" => Entry::Answer(parse(line, k)?),
+            // Socklab's own answer lines without serde; anything else, and every error, with it.
+            "answer" => Entry::Answer(match super::answer_line::answer(line) {
+                Some(a) => Box::new(a),
+                None => parse(line, k)?,
+            }),
             "events" => Entry::Events(parse(line, k)?),
             "fact" => Entry::Fact(parse(line, k)?),
             "kernel" => {
