@@ -841,6 +841,26 @@ static int extra_request(char **w, int n, double t0)
 
 /* ---- winapi-ov: the OVERLAPPED, its results and completion ports ---- */
 
+/* The socket's OVERLAPPED, cleared for a new overlapped call, with its event created or reset;
+ * NULL (answered as not made) when there is no such socket or a call still uses it. */
+static OVERLAPPED *fresh_ov(struct sock *k)
+{
+    HANDLE h;
+    if (!k) {
+        skipped("the agent keeps the OVERLAPPED of open sockets only");
+        return NULL;
+    }
+    if (k->ov_pending) {
+        skipped("the socket's OVERLAPPED is still in use by a pending call");
+        return NULL;
+    }
+    h = k->ov.hEvent ? k->ov.hEvent : WSACreateEvent();
+    WSAResetEvent(h);
+    memset(&k->ov, 0, sizeof k->ov);
+    k->ov.hEvent = h;
+    return &k->ov;
+}
+
 #define MAX_PORTS 16
 static struct {
     char name[64];
@@ -964,22 +984,8 @@ static int handle_ov(char **w, int n, double t0)
         int r, err;
         SOCKET s = handle(w[1]);
         k = find(w[1]);
-        if (!k) {
-            skipped("the agent keeps the OVERLAPPED of open sockets only");
+        if (!fresh_ov(k))
             return 1;
-        }
-        if (k->ov_pending) {
-            skipped("the socket's OVERLAPPED is still in use by a pending call");
-            return 1;
-        }
-        if (!k->ov.hEvent) {
-            k->ov.hEvent = WSACreateEvent();
-        } else {
-            HANDLE h = k->ov.hEvent;
-            WSAResetEvent(h);
-            memset(&k->ov, 0, sizeof k->ov);
-            k->ov.hEvent = h;
-        }
         b.buf = io_buf[k - socks];
         b.len = sizeof io_buf[0];
         if (sending)
@@ -1073,23 +1079,9 @@ static int handle_ov(char **w, int n, double t0)
             return 1;
         }
         if (!atoi(w[3])) {
-            if (!k) {
-                skipped("the agent keeps the OVERLAPPED of open sockets only");
+            ov = fresh_ov(k);
+            if (!ov)
                 return 1;
-            }
-            if (k->ov_pending) {
-                skipped("the socket's OVERLAPPED is still in use by a pending call");
-                return 1;
-            }
-            if (!k->ov.hEvent) {
-                k->ov.hEvent = WSACreateEvent();
-            } else {
-                HANDLE h = k->ov.hEvent;
-                WSAResetEvent(h);
-                memset(&k->ov, 0, sizeof k->ov);
-                k->ov.hEvent = h;
-            }
-            ov = &k->ov;
             ov_ops[k - socks] = "DisconnectEx";
         }
         ok = disconnectex_fn(s, ov, atoi(w[2]) ? TF_REUSE_SOCKET : 0, 0);

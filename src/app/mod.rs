@@ -37,7 +37,7 @@ use crate::core::profile::Profile;
 use crate::core::rules;
 use crate::learn::progress::Progress;
 use crate::learn::run::StepOutcome;
-use crate::script::ast::{Stmt, StmtKind, Wait, WaitUntil};
+use crate::script::ast::{Stmt, StmtKind, Wait};
 use crate::script::run::{Output, run};
 use crate::session::lab::{CallRecord, KernelDone, KernelJob, Lab, Until, WaitRecord, verdict, wait_verdict};
 use crate::session::record::{Cond, WaitSpec, to_ms};
@@ -1576,11 +1576,7 @@ impl App {
                         (recs, WaitSpec::For { ms: to_ms(*d) })
                     }
                     Wait::Until { sock, until } => {
-                        let u = match until {
-                            WaitUntil::Connected => Until::Connected,
-                            WaitUntil::Failed => Until::Failed,
-                            WaitUntil::Event => Until::Event,
-                        };
+                        let u = Until::from(*until);
                         let recs = match done {
                             Some(KernelDone::Until(met, took)) => {
                                 self.ws.lab.wait_until_answered(sock, u, Some((met, took)))

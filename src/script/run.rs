@@ -18,7 +18,7 @@ use crate::core::rules;
 use crate::session::lab::{CallRecord, JudgeKind, KernelAnswer, Lab, Until, WaitRecord};
 use crate::session::record::{Journal, NoJournal, WaitSpec, to_ms};
 
-use super::ast::{Expect, ExpectWhat, Stmt, StmtKind, Wait, WaitUntil};
+use super::ast::{Expect, ExpectWhat, Stmt, StmtKind, Wait};
 
 /// How the transcript is printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,6 +46,15 @@ pub struct Report {
     pub judged: usize,
     /// Live network: calls socklab did not make for real, with the reason.
     pub not_performed: usize,
+}
+
+impl Report {
+    /// Count a judge's disagreement with a personality's answer to a statement, if there was one.
+    fn disagree(&mut self, stmt: &Stmt, p: PersonalityId, why: Option<&str>) {
+        if let Some(d) = why {
+            self.disagreements.push(format!("line {}: `{}`: {}: {d}", stmt.span.line, stmt.text, p.name()));
+        }
+    }
 }
 
 /// Run parsed statements in a lab and write the transcript.
@@ -98,14 +107,7 @@ pub fn run_recorded(
                         Some(KernelAnswer::NotPerformed { .. }) => report.not_performed += 1,
                         None => {}
                     }
-                    if let Some(d) = &r.disagreement {
-                        report.disagreements.push(format!(
-                            "line {}: `{}`: {}: {d}",
-                            stmt.span.line,
-                            stmt.text,
-                            r.personality.name()
-                        ));
-                    }
+                    report.disagree(stmt, r.personality, r.disagreement.as_deref());
                 }
                 journal.call(Some(stmt.span.line), &stmt.text, call, recs)?;
                 print_call(stmt, call, recs, output, w)?;
@@ -115,24 +117,13 @@ pub fn run_recorded(
                 let recs = match wait {
                     Wait::For(d) => lab.wait_for(*d),
                     Wait::Until { sock, until } => {
-                        let u = match until {
-                            WaitUntil::Connected => Until::Connected,
-                            WaitUntil::Failed => Until::Failed,
-                            WaitUntil::Event => Until::Event,
-                        };
+                        let u = Until::from(*until);
                         never = lab.unreachable_wait(sock, u);
                         lab.wait_until(sock, u)
                     }
                 };
                 for r in &recs {
-                    if let Some(d) = &r.disagreement {
-                        report.disagreements.push(format!(
-                            "line {}: `{}`: {}: {d}",
-                            stmt.span.line,
-                            stmt.text,
-                            r.personality.name()
-                        ));
-                    }
+                    report.disagree(stmt, r.personality, r.disagreement.as_deref());
                 }
                 journal.wait(Some(stmt.span.line), &stmt.text, &wait_spec(wait), &recs)?;
                 print_wait_why(stmt, &recs, never.as_deref(), output, w)?;
@@ -478,15 +469,7 @@ pub(crate) fn print_mark(stmt: &Stmt, label: &str, output: Output, w: &mut dyn W
 fn wait_spec(wait: &Wait) -> WaitSpec {
     match wait {
         Wait::For(d) => WaitSpec::For { ms: to_ms(*d) },
-        Wait::Until { sock, until } => WaitSpec::Until {
-            sock: sock.clone(),
-            until: match until {
-                WaitUntil::Connected => Until::Connected,
-                WaitUntil::Failed => Until::Failed,
-                WaitUntil::Event => Until::Event,
-            }
-            .into(),
-        },
+        Wait::Until { sock, until } => WaitSpec::Until { sock: sock.clone(), until: Until::from(*until).into() },
     }
 }
 

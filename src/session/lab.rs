@@ -218,6 +218,17 @@ pub enum Until {
     Event,
 }
 
+impl From<crate::script::ast::WaitUntil> for Until {
+    fn from(u: crate::script::ast::WaitUntil) -> Until {
+        use crate::script::ast::WaitUntil as W;
+        match u {
+            W::Connected => Until::Connected,
+            W::Failed => Until::Failed,
+            W::Event => Until::Event,
+        }
+    }
+}
+
 /// Longest `wait NAME ...` lets virtual time run.
 pub const WAIT_LIMIT: Duration = Duration::from_secs(600);
 
@@ -410,7 +421,10 @@ impl Lab {
         if a != b {
             let why = format!("since the last wait Winsock delivered [{}], the model [{}]", a.join("; "), b.join("; "));
             for r in out.iter_mut().filter(|r| r.personality == PersonalityId::Windows) {
-                r.disagreement = Some(why.clone());
+                r.disagreement = Some(match r.disagreement.take() {
+                    Some(d) => format!("{d}; {why}"),
+                    None => why.clone(),
+                });
             }
         }
         self.judge_notes.clear();
@@ -514,30 +528,35 @@ impl Lab {
                 PersonalityId::Windows => winsock,
                 _ => None,
             };
-            let mut rec = WaitRecord { kernel, ..WaitRecord::new(h.personality(), events, met, h.now()) };
-            if h.personality() == PersonalityId::Linux {
-                rec.disagreement = wait_disagreement(sock, until, met, real);
-            }
-            out.push(rec);
+            let disagreement = wait_disagreement(h.personality(), sock, until, met, kernel);
+            out.push(WaitRecord { kernel, disagreement, ..WaitRecord::new(h.personality(), events, met, h.now()) });
         }
         self.judge_wait(&mut out);
         out
     }
 }
 
-/// The kernel's socket and the `linux` model must reach (or not reach) a state together: a
-/// wait that ended otherwise for the kernel is a disagreement. Readiness events (`wait NAME
-/// event`) are judged call by call, not here.
-fn wait_disagreement(sock: &str, until: Until, model_met: bool, real: Option<(bool, Duration)>) -> Option<String> {
-    let (kernel_met, _) = real?;
+/// A judge's socket (the kernel's for `linux`, the Winsock agent's for `windows`) and the model
+/// must reach (or not reach) a state together: a wait that ended otherwise for the judge is a
+/// disagreement. Readiness events (`wait NAME event`) are judged call by call, and a Winsock
+/// judge's messages in [`Lab::judge_wait`], not here.
+fn wait_disagreement(
+    p: PersonalityId,
+    sock: &str,
+    until: Until,
+    model_met: bool,
+    judged: Option<(bool, Duration)>,
+) -> Option<String> {
+    let (judge_met, _) = judged?;
     let what = match until {
         Until::Connected => "connected",
         Until::Failed => "failed",
         Until::Event => return None,
     };
-    (kernel_met != model_met).then(|| {
+    let judge = if p == PersonalityId::Linux { "the kernel's" } else { "Winsock's" };
+    (judge_met != model_met).then(|| {
         let said = |met: bool| if met { "is" } else { "is not" };
-        format!("the kernel's {sock} {} {what}; the model's {} {what}", said(kernel_met), said(model_met))
+        format!("{judge} {sock} {} {what}; the model's {} {what}", said(judge_met), said(model_met))
     })
 }
 
