@@ -114,6 +114,8 @@ catalogue! {
         "ERROR_INVALID_PARAMETER: a required pointer is NULL, e.g. ConnectEx given no OVERLAPPED.";
     ERROR_SEM_TIMEOUT = 121, Winsock, None, [WSAETIMEDOUT],
         "Win32 view of an overlapped connect that timed out; Winsock says WSAETIMEDOUT.";
+    ERROR_INSUFFICIENT_BUFFER = 122, Winsock, None, [],
+        "Win32 view of an AcceptEx whose address lengths are too short; WSAGetOverlappedResult says WSAEFAULT.";
     WAIT_TIMEOUT = 258, Winsock, None, [],
         "GetQueuedCompletionStatus: no completion packet arrived at the port within the timeout.";
     WSA_OPERATION_ABORTED = 995, Winsock, None, [],
@@ -125,6 +127,8 @@ catalogue! {
     // ---- Winsock: WSABASEERR (10000) + Berkeley offset ----
     ERROR_INVALID_NETNAME = 1214, Winsock, None, [WSAEADDRNOTAVAIL],
         "Win32 view of an overlapped connect to an unusable address; Winsock says WSAEADDRNOTAVAIL.";
+    ERROR_NOT_FOUND = 1168, Winsock, None, [],
+        "CancelIoEx found no pending overlapped call on the handle to cancel.";
     ERROR_CONNECTION_REFUSED = 1225, Winsock, None, [WSAECONNREFUSED],
         "Win32 view of a refused overlapped connect (ConnectEx); Winsock says WSAECONNREFUSED.";
     ERROR_NETWORK_UNREACHABLE = 1231, Winsock, None, [WSAENETUNREACH],
@@ -205,6 +209,8 @@ catalogue! {
         "WSAStartup: this Winsock DLL cannot provide the requested version.";
     WSANOTINITIALISED = 10093, Winsock, None, [WSASYSNOTREADY, WSAVERNOTSUPPORTED],
         "No successful WSAStartup in this process yet (or WSACleanup already undid it).";
+    WSATRY_AGAIN = 11002, Winsock, None, [],
+        "WSAAccept: the condition function answered CF_DEFER; the connection stays queued for a later accept.";
 
     // ---- Linux errno (x86_64, asm-generic) ----
     EPERM = 1, Linux, None, [EACCES, WSAEACCES],
