@@ -3235,7 +3235,59 @@ send c \"oops
         at("getqueuedcompletionstatus c 100", 29, "expected timeout=MS");
         at("getqueuedcompletionstatus nosuch", 27, "unknown socket `nosuch`");
         at("disconnectex s now", 16, "expected reuse or overlapped=NULL");
-        at("acceptex s c now", 14, "expected overlapped=NULL");
+        at("acceptex s c now", 14, "expected recv=N, local=N, remote=N or overlapped=NULL");
+    }
+
+    // ===== acceptex2: AcceptEx lengths, GetAcceptExSockaddrs, CancelIo, WSAAccept ==============
+
+    #[test]
+    fn parses_acceptex2_lines() {
+        assert_eq!(
+            call("acceptex s c recv=2 local=3 remote=0"),
+            Call::AcceptEx {
+                listener: name("s"),
+                sock: name("c"),
+                null_overlapped: false,
+                recv: 2,
+                local: Some(3),
+                remote: Some(0)
+            }
+        );
+        assert_eq!(call("getacceptexsockaddrs c"), Call::GetAcceptExSockaddrs { sock: name("c") });
+        assert_eq!(call("cancelio s"), Call::CancelIo { sock: name("s"), ex: false });
+        assert_eq!(call("CancelIoEx s"), Call::CancelIo { sock: name("s"), ex: true });
+        let mut n = names(&["l"]);
+        let s = parse_line("wsaaccept l cf=defer as d", 1, &mut n).unwrap().unwrap();
+        assert_eq!(
+            s.kind,
+            StmtKind::Call(Call::Accept { sock: name("l"), name: "d".into(), cond: Some(AcceptCond::Defer) })
+        );
+        let s = parse_line("wsaaccept l cf=CF_REJECT", 1, &mut n).unwrap().unwrap();
+        assert!(matches!(s.kind, StmtKind::Call(Call::Accept { cond: Some(AcceptCond::Reject), .. })));
+        let s = parse_line("wsaaccept l", 1, &mut n).unwrap().unwrap();
+        assert!(matches!(s.kind, StmtKind::Call(Call::Accept { cond: Some(AcceptCond::Null), .. })));
+    }
+
+    #[test]
+    fn acceptex2_errors_name_the_column() {
+        at("acceptex s c recv=x", 19, "bad recv `x`");
+        at("acceptex s c recv=4097", 19, "from 0 to 4096");
+        at("acceptex s c local=257", 20, "from 0 to 256");
+        at("acceptex s c recv=1 recv=2", 21, "`recv` given twice");
+        at("wsaaccept s cf=maybe", 16, "unknown condition `maybe`");
+        at("wsaaccept s now", 13, "unexpected `now`");
+        at("cancelio s extra", 12, "extra");
+    }
+
+    #[test]
+    fn completes_acceptex2_lines() {
+        let n = names(&["s", "port"]);
+        assert_eq!(completions("acceptex s port r", &n), ["recv=", "remote="]);
+        assert_eq!(completions("acceptex s port recv=2 r", &n), ["remote="]);
+        assert_eq!(completions("wsaaccept s cf=d", &n), ["cf=defer"]);
+        assert_eq!(completions("wsaaccept s cf=defer a", &n), ["as"]);
+        assert_eq!(completions("cancelio p", &n), ["port"]);
+        assert_eq!(completions("getacceptex", &n), ["getacceptexsockaddrs"]);
     }
 
     #[test]
