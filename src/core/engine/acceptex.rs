@@ -306,7 +306,7 @@ impl Host {
             self.socks[client].partner = None;
             self.peer_reset(client);
         }
-        handle(Out::err(r::WSAACCEPT, Code::WSAECONNREFUSED)).note("CF_REJECT: the connection is reset")
+        handle(Out::err(r::WSAACCEPT_REJECT, Code::WSAECONNREFUSED)).note("CF_REJECT: the connection is reset")
     }
 
     /// `connect` / ConnectEx on a socket an AcceptEx waits to accept into: WSAEINVAL
