@@ -1107,8 +1107,8 @@ static UNUSED LPFN_GETACCEPTEXSOCKADDRS load_getacceptexsockaddrs(SOCKET s) {
 }
 
 /* A condition function for WSAAccept answering what its callback data says. */
-static int CALLBACK accept_condition(LPWSABUF caller_id, LPWSABUF caller_data, LPQOS sqos, LPQOS gqos,
-                                     LPWSABUF callee_id, LPWSABUF callee_data, GROUP *g, DWORD_PTR answer) {
+static UNUSED int CALLBACK accept_condition(LPWSABUF caller_id, LPWSABUF caller_data, LPQOS sqos, LPQOS gqos,
+                                            LPWSABUF callee_id, LPWSABUF callee_data, GROUP *g, DWORD_PTR answer) {
     (void)caller_id; (void)caller_data; (void)sqos; (void)gqos; (void)callee_id; (void)callee_data; (void)g;
     return (int)answer;
 }
