@@ -6,8 +6,7 @@ use std::net::SocketAddr;
 use proptest::prelude::*;
 
 use socklab::core::call::{
-    AcceptCond,
-    AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, Proto, SockAddrArg, SockOpt, SockRef,
+    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, Proto, SockAddrArg, SockOpt, SockRef,
 };
 use socklab::core::engine::Host;
 use socklab::core::model::{Answer, State};

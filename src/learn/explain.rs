@@ -141,12 +141,12 @@ pub fn try_it(code: Code) -> &'static [&'static str] {
         // ---- acceptex2 ----
         ERROR_INSUFFICIENT_BUFFER => &[
             "socket tcp as l",
-            "bind l 127.0.0.1:7371",
+            "bind l 127.0.0.1:7471",
             "listen l",
             "socket tcp as a",
             "acceptex l a local=3",
             "socket tcp as c",
-            "connect c 127.0.0.1:7371",
+            "connect c 127.0.0.1:7471",
             "getoverlappedresult a",
             "(local=3 is shorter than sockaddr_in + 16: the completion fails; tests/scenarios/37_acceptex_receive.lab)",
         ],
@@ -157,10 +157,10 @@ pub fn try_it(code: Code) -> &'static [&'static str] {
         ],
         WSATRY_AGAIN => &[
             "socket tcp as l",
-            "bind l 127.0.0.1:7391",
+            "bind l 127.0.0.1:7491",
             "listen l",
             "socket tcp as c",
-            "connect c 127.0.0.1:7391",
+            "connect c 127.0.0.1:7491",
             "wsaaccept l cf=defer",
             "(the connection stays queued: a later accept takes it; tests/scenarios/39_wsaaccept.lab)",
         ],

@@ -30,7 +30,8 @@ use std::time::Duration;
 
 use super::ast::{Expect, ExpectWhat, Span, Stmt, StmtKind, Wait, WaitUntil};
 use crate::core::call::{
-    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, PollBits, Proto, SockAddrArg, SockOpt, SockRef,
+    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, PollBits, Proto, SockAddrArg, SockOpt,
+    SockRef,
 };
 use crate::core::codes::Code;
 use crate::core::model::State;
@@ -894,7 +895,10 @@ impl Parser<'_> {
                 if let Some(t) = self.peek().cloned() {
                     if let Some((k, v, c)) = t.key_value() {
                         if !k.eq_ignore_ascii_case("cf") {
-                            return Err(self.err(t.col, format!("unexpected `{}`: expected cf=accept|reject|defer or `as NAME`", t.text)));
+                            return Err(self.err(
+                                t.col,
+                                format!("unexpected `{}`: expected cf=accept|reject|defer or `as NAME`", t.text),
+                            ));
                         }
                         self.pos += 1;
                         cond = match v.to_ascii_lowercase().trim_start_matches("cf_") {
@@ -902,7 +906,9 @@ impl Parser<'_> {
                             "reject" => AcceptCond::Reject,
                             "defer" => AcceptCond::Defer,
                             _ => {
-                                return Err(self.err(c, format!("unknown condition `{v}`: expected accept, reject or defer")));
+                                return Err(
+                                    self.err(c, format!("unknown condition `{v}`: expected accept, reject or defer"))
+                                );
                             }
                         };
                     }

@@ -13,7 +13,8 @@ use std::fmt::Write as _;
 use std::io::{self, BufRead, Write};
 
 use crate::core::call::{
-    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, PollBits, Proto, SockAddrArg, SockOpt, SockRef,
+    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, PollBits, Proto, SockAddrArg, SockOpt,
+    SockRef,
 };
 use crate::core::codes::{Code, Platform};
 use crate::core::compare::{Mark, compare};
@@ -1210,7 +1211,11 @@ impl<'h> CGen<'h> {
                 let ov = if *null_overlapped { "NULL".to_string() } else { format!("&ov_{s}") };
                 let key = c_str(s.as_bytes());
                 // The reference page's size: the address structure plus 16 bytes.
-                let need = if fam == Family::V6 { "sizeof(struct sockaddr_in6) + 16" } else { "sizeof(struct sockaddr_in) + 16" };
+                let need = if fam == Family::V6 {
+                    "sizeof(struct sockaddr_in6) + 16"
+                } else {
+                    "sizeof(struct sockaddr_in) + 16"
+                };
                 let len = |n: &Option<u32>| n.map_or(need.to_string(), |n| n.to_string());
                 format!(
                     "struct accept_entry *x = accept_entry({key});\n        DWORD n = 0;\n        LPFN_ACCEPTEX fn = load_acceptex({l});\n        x->l = {l};\n        x->recv = {recv};\n        x->local = {};\n        x->remote = {};\n        BOOL ok = fn ? fn({l}, {s}, x->buf, x->recv, x->local, x->remote, &n, {ov}) : FALSE;\n        int e = ok ? 0 : WSAGetLastError();\n        result({q}, ok ? \"TRUE\" : \"FALSE\", e);\n        putchar('\\n');",
@@ -1228,7 +1233,8 @@ impl<'h> CGen<'h> {
                 )
             }
             Call::CancelIo { ex, .. } => {
-                let call_expr = if *ex { format!("CancelIoEx((HANDLE){s}, NULL)") } else { format!("CancelIo((HANDLE){s})") };
+                let call_expr =
+                    if *ex { format!("CancelIoEx((HANDLE){s}, NULL)") } else { format!("CancelIo((HANDLE){s})") };
                 format!(
                     "BOOL ok = {call_expr};\n        int e = ok ? 0 : (int)GetLastError();\n        result({q}, ok ? \"TRUE\" : \"FALSE\", e);\n        putchar('\\n');"
                 )

@@ -215,7 +215,9 @@ impl Host {
         if !self.p.winsock {
             return Out::na(
                 r::CANCEL_IO,
-                &format!("Linux has no {what}: io_uring's IORING_OP_ASYNC_CANCEL cancels a submitted operation; close(2) ends everything on a descriptor"),
+                &format!(
+                    "Linux has no {what}: io_uring's IORING_OP_ASYNC_CANCEL cancels a submitted operation; close(2) ends everything on a descriptor"
+                ),
             );
         }
         if let Some(out) = self.no_overlapped(what) {
@@ -301,7 +303,9 @@ impl Host {
             return handle(Out::err(r::WSAACCEPT, Code::WSATRY_AGAIN))
                 .note("CF_DEFER: the connection stays queued for the next accept, WSAAccept or AcceptEx");
         }
-        let Some(client) = self.socks[i].backlog.pop_front() else { return handle(Out::err(r::ACCEPT, Code::WSAEINVAL)) };
+        let Some(client) = self.socks[i].backlog.pop_front() else {
+            return handle(Out::err(r::ACCEPT, Code::WSAEINVAL));
+        };
         if self.socks[client].state == State::Connected {
             self.socks[client].partner = None;
             self.peer_reset(client);
