@@ -39,8 +39,15 @@
  *   gqcs PORT TIMEOUT_MS          (GetQueuedCompletionStatus; TIMEOUT_MS -1: INFINITE)
  *   disconnectex NAME REUSE NULL  (DisconnectEx, TF_REUSE_SOCKET when REUSE is 1, no OVERLAPPED
  *                                  when NULL is 1)
- *   acceptex LISTENER NAME NULL   (AcceptEx into NAME, created beforehand; no OVERLAPPED when NULL
- *                                  is 1; SO_UPDATE_ACCEPT_CONTEXT then passes LISTENER)
+ *   acceptex LISTENER NAME NULL [RECV LOCAL REMOTE]
+ *                                 (AcceptEx into NAME, created beforehand; no OVERLAPPED when NULL
+ *                                  is 1; SO_UPDATE_ACCEPT_CONTEXT then passes LISTENER; RECV is
+ *                                  dwReceiveDataLength, at most 4096; LOCAL and REMOTE the address
+ *                                  lengths, at most 256, -1 for sizeof(SOCKADDR_STORAGE) + 16)
+ *   acceptaddrs NAME              (GetAcceptExSockaddrs on the buffer of the last AcceptEx into NAME)
+ *   cancelio NAME EX              (CancelIo, or CancelIoEx(NAME, NULL) when EX is 1)
+ *   wsaaccept NAME NEWNAME LIMIT_MS CF  (WSAAccept; CF 0: no condition function, 1 CF_ACCEPT,
+ *                                  2 CF_REJECT, 3 CF_DEFER)
  *   wsarecv NAME                  wsasend NAME HEX   (overlapped WSARecv / WSASend, NAME's OVERLAPPED)
  *   quit
  *
@@ -125,7 +132,11 @@ static const char *ov_ops[MAX_SOCKS];
 /* acceptex: the listener each socket was last given to AcceptEx with, and the buffer AcceptEx
  * writes the addresses into when it completes (it must outlive the call). */
 static SOCKET ax_listener[MAX_SOCKS];
-static char ax_buf[MAX_SOCKS][2 * (sizeof(SOCKADDR_STORAGE) + 16)];
+/* acceptex2: each socket's AcceptEx buffer (allocated on first use: 4096 bytes of data and two
+ * address slots of 256 bytes at most) and the lengths it was given. */
+#define AX_BUF_LEN (4096 + 2 * 256)
+static char *ax_buf[MAX_SOCKS];
+static DWORD ax_lens[MAX_SOCKS][3];
 /* wsaio: the buffer each socket's overlapped WSARecv or WSASend is given. */
 static char io_buf[MAX_SOCKS][2048];
 /* Per-socket FIONBIO as the agent last set it (Winsock cannot read it back). */
@@ -436,6 +447,36 @@ static int parse_addr(const char *a, const char *len, struct sockaddr_storage *s
     if (strcmp(len, "-") != 0)
         *sslen = atoi(len);
     return 1;
+}
+
+/* acceptex2: WSAAccept's condition function answers what its callback data says. */
+static int CALLBACK accept_condition(LPWSABUF caller_id, LPWSABUF caller_data, LPQOS sqos, LPQOS gqos,
+                                     LPWSABUF callee_id, LPWSABUF callee_data, GROUP *g, DWORD_PTR answer_)
+{
+    (void)caller_id;
+    (void)caller_data;
+    (void)sqos;
+    (void)gqos;
+    (void)callee_id;
+    (void)callee_data;
+    (void)g;
+    return (int)answer_;
+}
+
+/* acceptex2: an IPv4 or IPv6 address as "A:P" / "[A]:P"; empty for another family. */
+static void addr_string(const struct sockaddr *sa, char *out, size_t cap)
+{
+    char host[64] = "?";
+    out[0] = 0;
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+        inet_ntop(AF_INET, (void *)&in->sin_addr, host, sizeof host);
+        snprintf(out, cap, "%s:%u", host, (unsigned)ntohs(in->sin_port));
+    } else if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+        inet_ntop(AF_INET6, (void *)&in6->sin6_addr, host, sizeof host);
+        snprintf(out, cap, "[%s]:%u", host, (unsigned)ntohs(in6->sin6_port));
+    }
 }
 
 static void addr_value(const struct sockaddr *sa, char *out, size_t cap)
@@ -1014,7 +1055,7 @@ static int handle_ov(char **w, int n, double t0)
     if (strcmp(w[0], "acceptex") == 0 && n >= 4) {
         static LPFN_ACCEPTEX acceptex_fn;
         static OVERLAPPED spare;
-        static char spare_buf[2 * (sizeof(SOCKADDR_STORAGE) + 16)];
+        static char spare_buf[AX_BUF_LEN];
         GUID guid = WSAID_ACCEPTEX;
         DWORD size = 0, got = 0;
         OVERLAPPED *ov = NULL;
@@ -1022,6 +1063,19 @@ static int handle_ov(char **w, int n, double t0)
         BOOL ok;
         int err;
         SOCKET l = handle(w[1]), s = handle(w[2]);
+        DWORD recv_len = 0, local_len = sizeof(SOCKADDR_STORAGE) + 16, remote_len = sizeof(SOCKADDR_STORAGE) + 16;
+        if (n >= 7) {
+            long a = atol(w[4]), b = atol(w[5]), c = atol(w[6]);
+            if (a < 0 || a > 4096 || b > 256 || c > 256) {
+                skipped("AcceptEx lengths past the agent's buffer");
+                return 1;
+            }
+            recv_len = (DWORD)a;
+            if (b >= 0)
+                local_len = (DWORD)b;
+            if (c >= 0)
+                remote_len = (DWORD)c;
+        }
         k = find(w[2]);
         if (!acceptex_fn) {
             SOCKET probe = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
@@ -1048,18 +1102,72 @@ static int handle_ov(char **w, int n, double t0)
                     k->ov.hEvent = h;
                 }
                 ov = &k->ov;
+                if (!ax_buf[k - socks])
+                    ax_buf[k - socks] = (char *)malloc(AX_BUF_LEN);
+                if (!ax_buf[k - socks]) {
+                    skipped("out of memory");
+                    return 1;
+                }
                 buf = ax_buf[k - socks];
                 ov_ops[k - socks] = "AcceptEx";
                 ax_listener[k - socks] = l;
+                ax_lens[k - socks][0] = recv_len;
+                ax_lens[k - socks][1] = local_len;
+                ax_lens[k - socks][2] = remote_len;
             } else {
                 memset(&spare, 0, sizeof spare);
                 ov = &spare;
             }
         }
-        ok = acceptex_fn(l, s, buf, 0, sizeof(SOCKADDR_STORAGE) + 16, sizeof(SOCKADDR_STORAGE) + 16, &got, ov);
+        ok = acceptex_fn(l, s, buf, recv_len, local_len, remote_len, &got, ov);
         err = ok ? 0 : WSAGetLastError();
         if (k && ov == &k->ov && (ok || err == ERROR_IO_PENDING))
             k->ov_pending = 1;
+        answer(ok ? 1 : 0, err, now_ms() - t0, "{\"bool\":true}");
+        return 1;
+    }
+    if (strcmp(w[0], "acceptaddrs") == 0 && n >= 2) {
+        static LPFN_GETACCEPTEXSOCKADDRS getaddrs_fn;
+        GUID guid = WSAID_GETACCEPTEXSOCKADDRS;
+        DWORD size = 0;
+        struct sockaddr *untouched = (struct sockaddr *)(ULONG_PTR)0xdeadbeef;
+        struct sockaddr *la = untouched, *ra = untouched;
+        INT ll = 0, rl = 0;
+        char lt[128], rt[128];
+        k = find(w[1]);
+        if (!k || !ax_buf[k - socks]) {
+            skipped("no AcceptEx was made into this socket");
+            return 1;
+        }
+        if (!getaddrs_fn) {
+            SOCKET probe = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+            int r = WSAIoctl(probe, SIO_GET_EXTENSION_FUNCTION_POINTER, &guid, sizeof guid, &getaddrs_fn,
+                             sizeof getaddrs_fn, &size, NULL, NULL);
+            closesocket(probe);
+            if (r != 0) {
+                skipped("GetAcceptExSockaddrs could not be loaded");
+                return 1;
+            }
+        }
+        getaddrs_fn(ax_buf[k - socks], ax_lens[k - socks][0], ax_lens[k - socks][1], ax_lens[k - socks][2], &la, &ll,
+                    &ra, &rl);
+        /* Each side as "ADDR", or absent when the pointer was left as it was. */
+        lt[0] = rt[0] = 0;
+        if (la != untouched && la)
+            addr_string(la, lt, sizeof lt);
+        if (ra != untouched && ra)
+            addr_string(ra, rt, sizeof rt);
+        snprintf(value, sizeof value, "{%s%s%s%s%s%s%s}", lt[0] ? "\"local\":\"" : "", lt, lt[0] ? "\"" : "",
+                 lt[0] && rt[0] ? "," : "", rt[0] ? "\"remote\":\"" : "", rt, rt[0] ? "\"" : "");
+        answer(0, 0, now_ms() - t0, value);
+        return 1;
+    }
+    if (strcmp(w[0], "cancelio") == 0 && n >= 3) {
+        SOCKET s = handle(w[1]);
+        BOOL ok = atoi(w[2]) ? CancelIoEx((HANDLE)s, NULL) : CancelIo((HANDLE)s);
+        int err = ok ? 0 : (int)GetLastError();
+        /* The cancelled calls complete now: let their completions arrive with this answer. */
+        pass_time(50);
         answer(ok ? 1 : 0, err, now_ms() - t0, "{\"bool\":true}");
         return 1;
     }
@@ -1510,9 +1618,11 @@ static void handle_line(char *line)
             }
         }
         answer(r, r == SOCKET_ERROR ? err : 0, now_ms() - t0, value);
-    } else if (strcmp(w[0], "accept") == 0) {
+    } else if (strcmp(w[0], "accept") == 0 || strcmp(w[0], "wsaaccept") == 0) {
         SOCKET s, a;
+        int cf;
         ARGS(4);
+        cf = strcmp(w[0], "wsaaccept") == 0 ? (n >= 5 ? atoi(w[4]) : 0) : -1;
         s = handle(w[1]);
         k = find(w[1]);
         if (k && !nonblocking_of(k) && !ready_within(s, atoi(w[3]))) {
@@ -1520,7 +1630,12 @@ static void handle_line(char *line)
             return;
         }
         t0 = now_ms();
-        a = accept(s, NULL, NULL);
+        if (cf < 0)
+            a = accept(s, NULL, NULL);
+        else if (cf == 0)
+            a = WSAAccept(s, NULL, NULL, NULL, 0);
+        else
+            a = WSAAccept(s, NULL, NULL, accept_condition, (DWORD_PTR)(cf == 1 ? CF_ACCEPT : cf == 2 ? CF_REJECT : CF_DEFER));
         err = WSAGetLastError();
         if (a != INVALID_SOCKET) {
             struct sock *nk = find(w[2]);

@@ -171,6 +171,13 @@ fn line(runnable: bool) -> BoxedStrategy<String> {
         s().prop_map(|s| format!("disconnectex {s} reuse")),
         s().prop_map(|s| format!("disconnectex {s} overlapped=NULL")),
         (s(), s()).prop_map(|(l, s)| format!("acceptex {l} {s}")),
+        // acceptex2: AcceptEx's lengths, GetAcceptExSockaddrs, CancelIo(Ex), WSAAccept.
+        (s(), s()).prop_map(|(l, s)| format!("acceptex {l} {s} recv=16 local=0 remote=44")),
+        s().prop_map(|s| format!("getacceptexsockaddrs {s}")),
+        s().prop_map(|s| format!("cancelio {s}")),
+        s().prop_map(|s| format!("cancelioex {s}")),
+        s().prop_map(|s| format!("wsaaccept {s} cf=defer")),
+        s().prop_map(|s| format!("wsaaccept {s}")),
         s().prop_map(|s| format!("setsockopt {s} SO_UPDATE_ACCEPT_CONTEXT 1")),
         s().prop_map(|s| format!("wsarecv {s}")),
         s().prop_map(|s| format!("wsasend {s} hi")),

@@ -113,6 +113,10 @@ pub fn value_text(v: &Value, p: &Profile) -> String {
             let (ty, proto) = if *stream { ("SOCK_STREAM", "IPPROTO_TCP") } else { ("SOCK_DGRAM", "IPPROTO_UDP") };
             format!("local={} remote={} {ty} {proto}", addr(local), addr(remote))
         }
+        Value::AcceptAddrs { local, remote } => {
+            let addr = |a: &Option<std::net::SocketAddr>| a.map_or("untouched".to_string(), |a| a.to_string());
+            format!("local={} remote={}", addr(local), addr(remote))
+        }
     }
 }
 

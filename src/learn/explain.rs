@@ -138,6 +138,33 @@ pub fn try_it(code: Code) -> &'static [&'static str] {
             "(the SYNs go unanswered until the connect times out; tests/windows/ov_connect.lab)",
         ],
         // ---- end winapi-ov ----
+        // ---- acceptex2 ----
+        ERROR_INSUFFICIENT_BUFFER => &[
+            "socket tcp as l",
+            "bind l 127.0.0.1:7471",
+            "listen l",
+            "socket tcp as a",
+            "acceptex l a local=3",
+            "socket tcp as c",
+            "connect c 127.0.0.1:7471",
+            "getoverlappedresult a",
+            "(local=3 is shorter than sockaddr_in + 16: the completion fails; tests/scenarios/37_acceptex_receive.lab)",
+        ],
+        ERROR_NOT_FOUND => &[
+            "socket tcp as s",
+            "cancelioex s",
+            "(nothing pending on s; cancelio answers TRUE instead; tests/scenarios/38_cancelio.lab)",
+        ],
+        WSATRY_AGAIN => &[
+            "socket tcp as l",
+            "bind l 127.0.0.1:7491",
+            "listen l",
+            "socket tcp as c",
+            "connect c 127.0.0.1:7491",
+            "wsaaccept l cf=defer",
+            "(the connection stays queued: a later accept takes it; tests/scenarios/39_wsaaccept.lab)",
+        ],
+        // ---- end acceptex2 ----
         ENOTSOCK | WSAENOTSOCK => &[
             "pipe as p",
             "connect p @accept",
@@ -310,13 +337,23 @@ pub fn when(code: Code) -> &'static [When] {
         ERROR_HOST_UNREACHABLE => w!("GetOverlappedResult, GetQueuedCompletionStatus" =>
             "the overlapped connect's host did not answer at the link layer; WSAGetOverlappedResult says WSAEHOSTUNREACH"),
         // ---- end winapi-ov ----
+        // ---- acceptex2 ----
+        ERROR_INSUFFICIENT_BUFFER => w!("GetOverlappedResult, GetQueuedCompletionStatus (AcceptEx)" =>
+            "the AcceptEx was given a local or remote address length shorter than the address plus 16 bytes: it completes with STATUS_BUFFER_TOO_SMALL and the connection stays queued for accept(); WSAGetOverlappedResult says WSAEFAULT"),
+        ERROR_NOT_FOUND => w!("CancelIoEx" =>
+            "nothing was pending on the handle (CancelIo answers TRUE in the same situation)"),
+        WSATRY_AGAIN => w!("WSAAccept" =>
+            "the condition function answered CF_DEFER: the connection stays first in the queue and the next accept, WSAAccept or AcceptEx takes it"),
+        // ---- end acceptex2 ----
         WSA_INVALID_HANDLE => w!("WSAWaitForMultipleEvents, WSAGetOverlappedResult" =>
             "the event handle or the OVERLAPPED's hEvent is not a valid event object"),
         WSA_OPERATION_ABORTED => {
             w!("ConnectEx completion, GetOverlappedResult, WSAGetOverlappedResult, GetQueuedCompletionStatus" =>
             "the overlapped connect was cancelled: the socket was closed, CancelIoEx was called, or the thread that issued it exited (ERROR_OPERATION_ABORTED in Win32 words, the same number)",
             "AcceptEx completion" =>
-            "the accept socket or the listening socket was closed while the AcceptEx waited for a connection")
+            "the accept socket or the listening socket was closed while the AcceptEx waited for a connection",
+            "CancelIo, CancelIoEx" =>
+            "cancelled the handle's pending ConnectEx, WSARecv, or the AcceptEx issued on the listener: each completes with it")
         }
         WSA_IO_INCOMPLETE => w!("GetOverlappedResult, WSAGetOverlappedResult" =>
             "asked without waiting (bWait / fWait = FALSE) while the ConnectEx is still running (Internal is STATUS_PENDING); ERROR_IO_INCOMPLETE in Win32 words"),

@@ -30,7 +30,8 @@ use std::time::Duration;
 
 use super::ast::{Expect, ExpectWhat, Span, Stmt, StmtKind, Wait, WaitUntil};
 use crate::core::call::{
-    AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, PollBits, Proto, SockAddrArg, SockOpt, SockRef,
+    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, PollBits, Proto, SockAddrArg, SockOpt,
+    SockRef,
 };
 use crate::core::codes::Code;
 use crate::core::model::State;
@@ -295,6 +296,11 @@ enum Cmd {
     AcceptEx,
     WsaRecv,
     WsaSend,
+    // ---- acceptex2 ----
+    WsaAccept,
+    GetAcceptExSockaddrs,
+    CancelIo,
+    CancelIoEx,
 }
 
 struct CmdInfo {
@@ -363,8 +369,21 @@ const COMMANDS: &[CmdInfo] = &[
     cmd(
         "acceptex",
         Cmd::AcceptEx,
-        "acceptex LISTENER ACCEPTSOCK [overlapped=NULL] (ACCEPTSOCK: a socket created beforehand)",
+        "acceptex LISTENER ACCEPTSOCK [recv=N] [local=N] [remote=N] [overlapped=NULL] (ACCEPTSOCK: a socket created beforehand)",
     ),
+    // ---- acceptex2 ----
+    cmd(
+        "wsaaccept",
+        Cmd::WsaAccept,
+        "wsaaccept LISTENER [cf=accept|reject|defer] [as NAME] (no cf: no condition function)",
+    ),
+    cmd(
+        "getacceptexsockaddrs",
+        Cmd::GetAcceptExSockaddrs,
+        "getacceptexsockaddrs ACCEPTSOCK (the addresses in the last AcceptEx's buffer)",
+    ),
+    cmd("cancelio", Cmd::CancelIo, "cancelio NAME (CancelIo: cancel NAME's pending overlapped calls)"),
+    cmd("cancelioex", Cmd::CancelIoEx, "cancelioex NAME (CancelIoEx with a NULL OVERLAPPED)"),
 ];
 
 fn lookup_cmd(word: &str) -> Option<&'static CmdInfo> {
@@ -597,6 +616,10 @@ struct ConnectOpts {
     sqos: bool,
     gqos: bool,
     null_overlapped: bool,
+    /// acceptex2: AcceptEx's `recv=N`, `local=N`, `remote=N`.
+    recv: Option<u32>,
+    local: Option<u32>,
+    remote: Option<u32>,
 }
 
 impl Parser<'_> {
@@ -864,7 +887,49 @@ impl Parser<'_> {
                     None => self.names.next_accept_name(),
                 };
                 self.end()?;
-                Ok((StmtKind::Call(Call::Accept { sock, name: name.clone() }), Some(name)))
+                Ok((StmtKind::Call(Call::Accept { sock, name: name.clone(), cond: None }), Some(name)))
+            }
+            Cmd::WsaAccept => {
+                let sock = self.sock()?;
+                let mut cond = AcceptCond::Null;
+                if let Some(t) = self.peek().cloned() {
+                    if let Some((k, v, c)) = t.key_value() {
+                        if !k.eq_ignore_ascii_case("cf") {
+                            return Err(self.err(
+                                t.col,
+                                format!("unexpected `{}`: expected cf=accept|reject|defer or `as NAME`", t.text),
+                            ));
+                        }
+                        self.pos += 1;
+                        cond = match v.to_ascii_lowercase().trim_start_matches("cf_") {
+                            "accept" => AcceptCond::Accept,
+                            "reject" => AcceptCond::Reject,
+                            "defer" => AcceptCond::Defer,
+                            _ => {
+                                return Err(
+                                    self.err(c, format!("unknown condition `{v}`: expected accept, reject or defer"))
+                                );
+                            }
+                        };
+                    }
+                }
+                let name = match self.take_word(&["as"]) {
+                    Some(_) => {
+                        let t = self.require("name after `as`", "a new socket name like c1")?;
+                        self.new_name(&t)?
+                    }
+                    None => self.names.next_accept_name(),
+                };
+                self.end()?;
+                Ok((StmtKind::Call(Call::Accept { sock, name: name.clone(), cond: Some(cond) }), Some(name)))
+            }
+            Cmd::GetAcceptExSockaddrs => {
+                let sock = self.sock()?;
+                self.call(Call::GetAcceptExSockaddrs { sock })
+            }
+            Cmd::CancelIo | Cmd::CancelIoEx => {
+                let sock = self.sock()?;
+                self.call(Call::CancelIo { sock, ex: info.cmd == Cmd::CancelIoEx })
             }
             Cmd::Connect => {
                 let sock = self.sock()?;
@@ -990,8 +1055,18 @@ impl Parser<'_> {
             Cmd::AcceptEx => {
                 let listener = self.sock()?;
                 let sock = self.sock()?;
-                let o = self.connect_opts(&[("overlapped", true)], "overlapped=NULL")?;
-                self.call(Call::AcceptEx { listener, sock, null_overlapped: o.null_overlapped })
+                let o = self.connect_opts(
+                    &[("recv", true), ("local", true), ("remote", true), ("overlapped", true)],
+                    "recv=N, local=N, remote=N or overlapped=NULL",
+                )?;
+                self.call(Call::AcceptEx {
+                    listener,
+                    sock,
+                    null_overlapped: o.null_overlapped,
+                    recv: o.recv.unwrap_or(0),
+                    local: o.local,
+                    remote: o.remote,
+                })
             }
             Cmd::DisconnectEx => {
                 let sock = self.sock()?;
@@ -1529,6 +1604,19 @@ impl Parser<'_> {
                         o.namelen = Some(n);
                     }
                     "data" => o.data = Some(v.as_bytes().to_vec()),
+                    "recv" | "local" | "remote" => {
+                        // The buffer socklab passes holds 4096 bytes of data and two address
+                        // slots of 256 bytes at most.
+                        let max = if key == "recv" { 4096 } else { 256 };
+                        let n = v.parse::<u32>().ok().filter(|&n| n <= max).ok_or_else(|| {
+                            self.err(c, format!("bad {key} `{v}`: expected a number of bytes from 0 to {max}"))
+                        })?;
+                        *match key.as_str() {
+                            "recv" => &mut o.recv,
+                            "local" => &mut o.local,
+                            _ => &mut o.remote,
+                        } = Some(n);
+                    }
                     "overlapped" => {
                         if !v.eq_ignore_ascii_case("NULL") {
                             return Err(self.err(
@@ -2313,7 +2401,17 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
         },
         Cmd::AcceptEx => match n {
             0 | 1 => socks(partial, names),
-            2 => starting(partial, ["overlapped=NULL"]),
+            _ => keyed_cands(&["recv=", "local=", "remote=", "overlapped=NULL"], &args[2..], partial, names),
+        },
+        // ---- acceptex2 ----
+        Cmd::WsaAccept => match n {
+            0 => socks(partial, names),
+            1 => starting(partial, ["cf=accept", "cf=reject", "cf=defer", "as"]),
+            2 if lower(1).starts_with("cf=") => starting(partial, ["as"]),
+            _ => Vec::new(),
+        },
+        Cmd::GetAcceptExSockaddrs | Cmd::CancelIo | Cmd::CancelIoEx => match n {
+            0 => socks(partial, names),
             _ => Vec::new(),
         },
         Cmd::DisconnectEx => match n {
@@ -2583,11 +2681,11 @@ mod tests {
         assert_eq!(call("listen s 0"), Call::Listen { sock: name("s"), backlog: 0 });
         let mut n = names(&["l"]);
         let s = parse_line("accept l", 1, &mut n).unwrap().unwrap();
-        assert_eq!(s.kind, StmtKind::Call(Call::Accept { sock: name("l"), name: "a1".into() }));
+        assert_eq!(s.kind, StmtKind::Call(Call::Accept { sock: name("l"), name: "a1".into(), cond: None }));
         let s = parse_line("accept l", 2, &mut n).unwrap().unwrap();
-        assert_eq!(s.kind, StmtKind::Call(Call::Accept { sock: name("l"), name: "a2".into() }));
+        assert_eq!(s.kind, StmtKind::Call(Call::Accept { sock: name("l"), name: "a2".into(), cond: None }));
         let s = parse_line("accept l as peer", 3, &mut n).unwrap().unwrap();
-        assert_eq!(s.kind, StmtKind::Call(Call::Accept { sock: name("l"), name: "peer".into() }));
+        assert_eq!(s.kind, StmtKind::Call(Call::Accept { sock: name("l"), name: "peer".into(), cond: None }));
         assert!(n.contains("a1") && n.contains("a2") && n.contains("peer"));
     }
 
@@ -3093,11 +3191,25 @@ send c \"oops
         assert_eq!(call("wsasend s hi"), Call::WsaSend { sock: name("s"), data: b"hi".to_vec() });
         assert_eq!(
             call("acceptex s c"),
-            Call::AcceptEx { listener: name("s"), sock: name("c"), null_overlapped: false }
+            Call::AcceptEx {
+                listener: name("s"),
+                sock: name("c"),
+                null_overlapped: false,
+                recv: 0,
+                local: None,
+                remote: None
+            }
         );
         assert_eq!(
             call("acceptex s c overlapped=NULL"),
-            Call::AcceptEx { listener: name("s"), sock: name("c"), null_overlapped: true }
+            Call::AcceptEx {
+                listener: name("s"),
+                sock: name("c"),
+                null_overlapped: true,
+                recv: 0,
+                local: None,
+                remote: None
+            }
         );
         assert_eq!(
             call("disconnectex s"),
@@ -3129,7 +3241,59 @@ send c \"oops
         at("getqueuedcompletionstatus c 100", 29, "expected timeout=MS");
         at("getqueuedcompletionstatus nosuch", 27, "unknown socket `nosuch`");
         at("disconnectex s now", 16, "expected reuse or overlapped=NULL");
-        at("acceptex s c now", 14, "expected overlapped=NULL");
+        at("acceptex s c now", 14, "expected recv=N, local=N, remote=N or overlapped=NULL");
+    }
+
+    // ===== acceptex2: AcceptEx lengths, GetAcceptExSockaddrs, CancelIo, WSAAccept ==============
+
+    #[test]
+    fn parses_acceptex2_lines() {
+        assert_eq!(
+            call("acceptex s c recv=2 local=3 remote=0"),
+            Call::AcceptEx {
+                listener: name("s"),
+                sock: name("c"),
+                null_overlapped: false,
+                recv: 2,
+                local: Some(3),
+                remote: Some(0)
+            }
+        );
+        assert_eq!(call("getacceptexsockaddrs c"), Call::GetAcceptExSockaddrs { sock: name("c") });
+        assert_eq!(call("cancelio s"), Call::CancelIo { sock: name("s"), ex: false });
+        assert_eq!(call("CancelIoEx s"), Call::CancelIo { sock: name("s"), ex: true });
+        let mut n = names(&["l"]);
+        let s = parse_line("wsaaccept l cf=defer as d", 1, &mut n).unwrap().unwrap();
+        assert_eq!(
+            s.kind,
+            StmtKind::Call(Call::Accept { sock: name("l"), name: "d".into(), cond: Some(AcceptCond::Defer) })
+        );
+        let s = parse_line("wsaaccept l cf=CF_REJECT", 1, &mut n).unwrap().unwrap();
+        assert!(matches!(s.kind, StmtKind::Call(Call::Accept { cond: Some(AcceptCond::Reject), .. })));
+        let s = parse_line("wsaaccept l", 1, &mut n).unwrap().unwrap();
+        assert!(matches!(s.kind, StmtKind::Call(Call::Accept { cond: Some(AcceptCond::Null), .. })));
+    }
+
+    #[test]
+    fn acceptex2_errors_name_the_column() {
+        at("acceptex s c recv=x", 19, "bad recv `x`");
+        at("acceptex s c recv=4097", 19, "from 0 to 4096");
+        at("acceptex s c local=257", 20, "from 0 to 256");
+        at("acceptex s c recv=1 recv=2", 21, "`recv` given twice");
+        at("wsaaccept s cf=maybe", 16, "unknown condition `maybe`");
+        at("wsaaccept s now", 13, "unexpected `now`");
+        at("cancelio s extra", 12, "extra");
+    }
+
+    #[test]
+    fn completes_acceptex2_lines() {
+        let n = names(&["s", "port"]);
+        assert_eq!(completions("acceptex s port r", &n), ["recv=", "remote="]);
+        assert_eq!(completions("acceptex s port recv=2 r", &n), ["remote="]);
+        assert_eq!(completions("wsaaccept s cf=d", &n), ["cf=defer"]);
+        assert_eq!(completions("wsaaccept s cf=defer a", &n), ["as"]);
+        assert_eq!(completions("cancelio p", &n), ["port"]);
+        assert_eq!(completions("getacceptex", &n), ["getacceptexsockaddrs"]);
     }
 
     #[test]

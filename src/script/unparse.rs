@@ -145,7 +145,13 @@ pub fn call_line(call: &Call) -> Result<String, Unwritable> {
         }
         Call::Bind { sock: s, addr: a } => format!("bind {} {}", sock(s)?, addr(a)),
         Call::Listen { sock: s, backlog } => format!("listen {} {backlog}", sock(s)?),
-        Call::Accept { sock: s, name: n } => format!("accept {} as {}", sock(s)?, name(n)?),
+        Call::Accept { sock: s, name: n, cond: None } => format!("accept {} as {}", sock(s)?, name(n)?),
+        Call::Accept { sock: s, name: n, cond: Some(c) } => format!(
+            "wsaaccept {}{} as {}",
+            sock(s)?,
+            c.word().map(|w| format!(" cf={w}")).unwrap_or_default(),
+            name(n)?
+        ),
         Call::Connect { sock: s, addr: a, api } => {
             let mut line = match api {
                 ConnectApi::Connect => "connect",
@@ -266,12 +272,24 @@ pub fn call_line(call: &Call) -> Result<String, Unwritable> {
         ), // ---- end winapi-ov ----
         Call::WsaRecv { sock: s } => format!("wsarecv {}", sock(s)?),
         Call::WsaSend { sock: s, data } => format!("wsasend {} {}", sock(s)?, bytes(data)?),
-        Call::AcceptEx { listener, sock: s, null_overlapped } => format!(
-            "acceptex {} {}{}",
-            sock(listener)?,
-            sock(s)?,
-            if *null_overlapped { " overlapped=NULL" } else { "" }
-        ),
+        Call::AcceptEx { listener, sock: s, null_overlapped, recv, local, remote } => {
+            let mut line = format!("acceptex {} {}", sock(listener)?, sock(s)?);
+            if *recv != 0 {
+                let _ = write!(line, " recv={recv}");
+            }
+            if let Some(n) = local {
+                let _ = write!(line, " local={n}");
+            }
+            if let Some(n) = remote {
+                let _ = write!(line, " remote={n}");
+            }
+            if *null_overlapped {
+                line.push_str(" overlapped=NULL");
+            }
+            line
+        }
+        Call::GetAcceptExSockaddrs { sock: s } => format!("getacceptexsockaddrs {}", sock(s)?),
+        Call::CancelIo { sock: s, ex } => format!("{} {}", if *ex { "cancelioex" } else { "cancelio" }, sock(s)?),
         Call::OptNull { sock: s, opt, set } => {
             format!("{} {} {} optval=null", if *set { "setsockopt" } else { "getsockopt" }, sock(s)?, opt.name())
         }

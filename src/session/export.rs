@@ -13,7 +13,8 @@ use std::fmt::Write as _;
 use std::io::{self, BufRead, Write};
 
 use crate::core::call::{
-    AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, PollBits, Proto, SockAddrArg, SockOpt, SockRef,
+    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, PollBits, Proto, SockAddrArg, SockOpt,
+    SockRef,
 };
 use crate::core::codes::{Code, Platform};
 use crate::core::compare::{Mark, compare};
@@ -454,7 +455,7 @@ fn posix_name(call: &Call) -> Option<&'static str> {
         Call::GetSockOpt { opt, .. } if posix_opt(*opt).is_some() => "getsockopt",
         Call::Bind { .. } => "bind",
         Call::Listen { .. } => "listen",
-        Call::Accept { .. } => "accept",
+        Call::Accept { cond: None, .. } => "accept",
         Call::Connect { api: ConnectApi::Connect, .. }
         | Call::Connect { api: ConnectApi::WsaConnect { caller_data: None, sqos: false, gqos: false }, .. } => {
             "connect"
@@ -1074,14 +1075,43 @@ static UNUSED LPFN_ACCEPTEX load_acceptex(SOCKET s) {
 
 /* The listener each accept socket was last given to AcceptEx with (SO_UPDATE_ACCEPT_CONTEXT's
  * value), by the session's names. */
-static struct { const char *name; SOCKET l; } accept_ctx[64];
-static UNUSED SOCKET *accept_listener(const char *name) {
+struct accept_entry {
+    const char *name;
+    SOCKET l;
+    /* The AcceptEx buffer (it outlives the call: it is written when the call completes) and
+     * the lengths GetAcceptExSockaddrs must be given again. */
+    char buf[4096 + 2 * 256];
+    DWORD recv, local, remote;
+};
+static struct accept_entry accept_ctx[16];
+static UNUSED struct accept_entry *accept_entry(const char *name) {
     size_t i;
     for (i = 0; i + 1 < sizeof accept_ctx / sizeof accept_ctx[0]; i++) {
         if (!accept_ctx[i].name) accept_ctx[i].name = name;
         if (!strcmp(accept_ctx[i].name, name)) break;
     }
-    return &accept_ctx[i].l;
+    return &accept_ctx[i];
+}
+static UNUSED SOCKET *accept_listener(const char *name) {
+    return &accept_entry(name)->l;
+}
+
+static LPFN_GETACCEPTEXSOCKADDRS getacceptexsockaddrs_fn;
+
+static UNUSED LPFN_GETACCEPTEXSOCKADDRS load_getacceptexsockaddrs(SOCKET s) {
+    GUID guid = WSAID_GETACCEPTEXSOCKADDRS;
+    DWORD bytes = 0;
+    if (!getacceptexsockaddrs_fn)
+        WSAIoctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER, &guid, sizeof guid, &getacceptexsockaddrs_fn,
+                 sizeof getacceptexsockaddrs_fn, &bytes, NULL, NULL);
+    return getacceptexsockaddrs_fn;
+}
+
+/* A condition function for WSAAccept answering what its callback data says. */
+static UNUSED int CALLBACK accept_condition(LPWSABUF caller_id, LPWSABUF caller_data, LPQOS sqos, LPQOS gqos,
+                                            LPWSABUF callee_id, LPWSABUF callee_data, GROUP *g, DWORD_PTR answer) {
+    (void)caller_id; (void)caller_data; (void)sqos; (void)gqos; (void)callee_id; (void)callee_data; (void)g;
+    return (int)answer;
 }
 
 static LPFN_DISCONNECTEX disconnectex_fn;
@@ -1173,15 +1203,40 @@ impl<'h> CGen<'h> {
                     data.len()
                 )
             }
-            Call::AcceptEx { listener, null_overlapped, .. } => {
+            Call::AcceptEx { listener, null_overlapped, recv, local, remote, .. } => {
+                if !is_ident(s) || *recv > 4096 || local.unwrap_or(0) > 256 || remote.unwrap_or(0) > 256 {
+                    return None;
+                }
+                let (l, fam, _) = self.sock(listener).ok()?;
+                let ov = if *null_overlapped { "NULL".to_string() } else { format!("&ov_{s}") };
+                let key = c_str(s.as_bytes());
+                // The reference page's size: the address structure plus 16 bytes.
+                let need = if fam == Family::V6 {
+                    "sizeof(struct sockaddr_in6) + 16"
+                } else {
+                    "sizeof(struct sockaddr_in) + 16"
+                };
+                let len = |n: &Option<u32>| n.map_or(need.to_string(), |n| n.to_string());
+                format!(
+                    "struct accept_entry *x = accept_entry({key});\n        DWORD n = 0;\n        LPFN_ACCEPTEX fn = load_acceptex({l});\n        x->l = {l};\n        x->recv = {recv};\n        x->local = {};\n        x->remote = {};\n        BOOL ok = fn ? fn({l}, {s}, x->buf, x->recv, x->local, x->remote, &n, {ov}) : FALSE;\n        int e = ok ? 0 : WSAGetLastError();\n        result({q}, ok ? \"TRUE\" : \"FALSE\", e);\n        putchar('\\n');",
+                    len(local),
+                    len(remote)
+                )
+            }
+            Call::GetAcceptExSockaddrs { .. } => {
                 if !is_ident(s) {
                     return None;
                 }
-                let l = self.sock(listener).ok()?.0;
-                let ov = if *null_overlapped { "NULL".to_string() } else { format!("&ov_{s}") };
                 let key = c_str(s.as_bytes());
                 format!(
-                    "/* The buffer outlives the call: the addresses are written when it completes. */\n        static char buf[2 * (sizeof(SOCKADDR_STORAGE) + 16)];\n        DWORD n = 0;\n        LPFN_ACCEPTEX fn = load_acceptex({l});\n        *accept_listener({key}) = {l};\n        BOOL ok = fn ? fn({l}, {s}, buf, 0, sizeof(SOCKADDR_STORAGE) + 16, sizeof(SOCKADDR_STORAGE) + 16, &n, {ov}) : FALSE;\n        int e = ok ? 0 : WSAGetLastError();\n        result({q}, ok ? \"TRUE\" : \"FALSE\", e);\n        putchar('\\n');"
+                    "struct accept_entry *x = accept_entry({key});\n        LPFN_GETACCEPTEXSOCKADDRS fn = load_getacceptexsockaddrs(x->l);\n        struct sockaddr *la = NULL, *ra = NULL;\n        INT ll = 0, rl = 0;\n        if (fn) fn(x->buf, x->recv, x->local, x->remote, &la, &ll, &ra, &rl);\n        printf(\"%s -> void  local=\", {q});\n        if (la && ll) print_addr((const struct sockaddr_storage *)(void *)la); else printf(\"untouched\");\n        printf(\" remote=\");\n        if (ra && rl) print_addr((const struct sockaddr_storage *)(void *)ra); else printf(\"untouched\");\n        putchar('\\n');"
+                )
+            }
+            Call::CancelIo { ex, .. } => {
+                let call_expr =
+                    if *ex { format!("CancelIoEx((HANDLE){s}, NULL)") } else { format!("CancelIo((HANDLE){s})") };
+                format!(
+                    "BOOL ok = {call_expr};\n        int e = ok ? 0 : (int)GetLastError();\n        result({q}, ok ? \"TRUE\" : \"FALSE\", e);\n        putchar('\\n');"
                 )
             }
             Call::DisconnectEx { reuse, null_overlapped, .. } => {
@@ -1874,6 +1929,8 @@ impl<'h> CGen<'h> {
             | Call::GetQueuedCompletionStatus { .. }
             | Call::DisconnectEx { .. }
             | Call::AcceptEx { .. }
+            | Call::GetAcceptExSockaddrs { .. }
+            | Call::CancelIo { .. }
             | Call::WsaRecv { .. }
             | Call::WsaSend { .. } => match self.overlapped_code(call, &s, &q) {
                 Some(code) => code,
@@ -1996,6 +2053,19 @@ impl<'h> CGen<'h> {
                 )
             }
             Call::Listen { backlog, .. } => int_result(&format!("listen({s}, {backlog})")),
+            Call::Accept { name, cond: Some(cond), .. } => {
+                let id = self.ident(name, Proto::Tcp, fam);
+                self.closed.remove(name);
+                let (f, data) = match cond {
+                    AcceptCond::Null => ("NULL", "0"),
+                    AcceptCond::Accept => ("accept_condition", "CF_ACCEPT"),
+                    AcceptCond::Reject => ("accept_condition", "CF_REJECT"),
+                    AcceptCond::Defer => ("accept_condition", "CF_DEFER"),
+                };
+                format!(
+                    "{id} = WSAAccept({s}, NULL, NULL, {f}, {data});\n        int e = {id} == INVALID_SOCKET ? WSAGetLastError() : 0;\n        result_sock({q}, {id}, e);\n        putchar('\\n');"
+                )
+            }
             Call::Accept { name, .. } => {
                 let id = self.ident(name, Proto::Tcp, fam);
                 self.closed.remove(name);

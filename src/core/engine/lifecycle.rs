@@ -76,6 +76,8 @@ impl Host {
             accept_on: None,
             via_acceptex: false,
             recv_pending: false,
+            accept_lens: (0, 0, 0),
+            accept_data: None,
             connected_at: None,
             event_select: FdEvents::empty(),
             async_select: FdEvents::empty(),

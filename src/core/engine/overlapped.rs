@@ -31,6 +31,7 @@ const STATUSES: &[(u64, Code, Code)] = &[
     (0xC000_020D, Code::WSAECONNRESET, Code::ERROR_NETNAME_DELETED),      // STATUS_CONNECTION_RESET
     (0xC000_0207, Code::WSAEADDRNOTAVAIL, Code::ERROR_INVALID_NETNAME),   // STATUS_INVALID_ADDRESS_COMPONENT
     (0xC000_0120, Code::WSA_OPERATION_ABORTED, Code::WSA_OPERATION_ABORTED), // STATUS_CANCELLED
+    (0xC000_0023, Code::WSAEFAULT, Code::ERROR_INSUFFICIENT_BUFFER),      // STATUS_BUFFER_TOO_SMALL (acceptex2)
 ];
 
 /// The NTSTATUS an overlapped call completes with (0 is STATUS_SUCCESS).
@@ -97,7 +98,7 @@ fn name_of(r: &SockRef) -> String {
 
 impl Host {
     /// Where a personality has no overlapped I/O at all: the answer for every call of this file.
-    fn no_overlapped(&self, what: &str) -> Option<Out> {
+    pub(super) fn no_overlapped(&self, what: &str) -> Option<Out> {
         if !self.p.winsock {
             return Some(Out::na(
                 r::OV_LINUX,
@@ -125,8 +126,8 @@ impl Host {
 
     /// An AcceptEx into socket `a` on listener `l` completes: the accept socket's OVERLAPPED,
     /// the listener's completion port.
-    pub(super) fn complete_accept(&mut self, l: usize, a: usize, error: Option<Code>) {
-        self.complete_on(a, l, "AcceptEx", error, 0);
+    pub(super) fn complete_accept(&mut self, l: usize, a: usize, error: Option<Code>, bytes: u32) {
+        self.complete_on(a, l, "AcceptEx", error, bytes);
     }
 
     /// STATUS_PENDING written into the OVERLAPPED of socket name `name`.

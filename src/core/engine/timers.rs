@@ -102,6 +102,8 @@ impl Host {
         if self.p.winsock {
             // wsaio: a pending overlapped WSARecv takes what arrived.
             self.serve_recv(i);
+            // acceptex2: an AcceptEx waiting for the client's first data takes it.
+            self.serve_accept_data(i);
         }
         if !self.p.winsock {
             let bits = self.poll_bits(i);
@@ -193,9 +195,12 @@ impl Host {
     pub(super) fn enqueue_accept(&mut self, listener: usize, client: usize) {
         self.socks[listener].backlog.push_back(client);
         if !self.socks[listener].accept_waiting.is_empty() {
-            // acceptex: an AcceptEx waiting on the listener takes the connection.
+            // acceptex: an AcceptEx waiting on the listener takes the connection (acceptex2:
+            // unless its address lengths are too short: the connection then stays queued).
             self.serve_accepts(listener);
-            return;
+            if !self.socks[listener].backlog.contains(&client) {
+                return;
+            }
         }
         self.fd_event(listener, FdEvents::ACCEPT, None);
         self.readiness_changed(listener);

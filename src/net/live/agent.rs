@@ -24,7 +24,7 @@ use std::time::Duration;
 use serde_json::Value as Json;
 
 use crate::core::call::{
-    AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, PollBits, SockAddrArg, SockRef,
+    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, PollBits, SockAddrArg, SockRef,
 };
 use crate::core::codes::{Code, Platform};
 use crate::core::model::{Notification, Ret, Value};
@@ -387,11 +387,27 @@ impl WinsockAgent {
             Call::WsaSend { sock, data } => {
                 (format!("wsasend {} {}", self.name_of(sock)?, hex(Some(data))), quick, RetKind::Int)
             }
-            Call::AcceptEx { listener, sock, null_overlapped } => (
-                format!("acceptex {} {} {}", self.name_of(listener)?, self.name_of(sock)?, u8::from(*null_overlapped)),
-                quick,
-                RetKind::Bool,
-            ),
+            Call::AcceptEx { listener, sock, null_overlapped, recv, local, remote } => {
+                let len = |n: &Option<u32>| n.map_or("-1".to_string(), |n| n.to_string());
+                (
+                    format!(
+                        "acceptex {} {} {} {recv} {} {}",
+                        self.name_of(listener)?,
+                        self.name_of(sock)?,
+                        u8::from(*null_overlapped),
+                        len(local),
+                        len(remote)
+                    ),
+                    quick,
+                    RetKind::Bool,
+                )
+            }
+            Call::GetAcceptExSockaddrs { sock } => {
+                (format!("acceptaddrs {}", self.name_of(sock)?), quick, RetKind::Int)
+            }
+            Call::CancelIo { sock, ex } => {
+                (format!("cancelio {} {}", self.name_of(sock)?, u8::from(*ex)), quick, RetKind::Bool)
+            }
             Call::DisconnectEx { sock, reuse, null_overlapped } => (
                 format!("disconnectex {} {} {}", self.name_of(sock)?, u8::from(*reuse), u8::from(*null_overlapped)),
                 quick,
@@ -423,11 +439,26 @@ impl WinsockAgent {
             Call::Listen { sock, backlog } => {
                 (format!("listen {} {backlog}", self.name_of(sock)?), quick, RetKind::Int)
             }
-            Call::Accept { sock, name } => (
+            Call::Accept { sock, name, cond: None } => (
                 format!("accept {} {name} {}", self.name_of(sock)?, LIVE_BLOCK_LIMIT.as_millis()),
                 LIVE_BLOCK_LIMIT,
                 RetKind::Handle,
             ),
+            // acceptex2: WSAAccept; the condition function answers 0 none, 1 CF_ACCEPT,
+            // 2 CF_REJECT, 3 CF_DEFER.
+            Call::Accept { sock, name, cond: Some(cond) } => {
+                let cf = match cond {
+                    AcceptCond::Null => 0,
+                    AcceptCond::Accept => 1,
+                    AcceptCond::Reject => 2,
+                    AcceptCond::Defer => 3,
+                };
+                (
+                    format!("wsaaccept {} {name} {} {cf}", self.name_of(sock)?, LIVE_BLOCK_LIMIT.as_millis()),
+                    LIVE_BLOCK_LIMIT,
+                    RetKind::Handle,
+                )
+            }
             Call::Connect { sock, addr, api } => {
                 let a = self.addr(sock, addr, true)?;
                 let s = self.name_of(sock)?;
@@ -582,7 +613,7 @@ impl WinsockAgent {
                 self.families.insert(name.clone(), *family);
                 self.closed.retain(|n| n != name);
             }
-            Call::Accept { sock: SockRef::Name(l), name } if error.is_none() => {
+            Call::Accept { sock: SockRef::Name(l), name, .. } if error.is_none() => {
                 let fam = self.families.get(l).copied().unwrap_or(Family::V4);
                 self.families.insert(name.clone(), fam);
                 self.closed.retain(|n| n != name);
@@ -616,6 +647,13 @@ impl WinsockAgent {
                 }
             }
             // ---- end bsp ----
+            // acceptex2: GetAcceptExSockaddrs; "local" is absent when it was left untouched.
+            Call::GetAcceptExSockaddrs { .. } if v.get("remote").is_some() => {
+                let side = |k: &str| -> Result<Option<SocketAddr>, String> {
+                    v.get(k).and_then(Json::as_str).map(addr).transpose()
+                };
+                Value::AcceptAddrs { local: side("local")?, remote: side("remote")? }
+            }
             Call::GetSockOpt { .. } => {
                 if let Some(e) = v.get("soerror").and_then(Json::as_i64) {
                     Value::Error {

@@ -367,6 +367,9 @@ impl LiveKernel {
             }
             Call::DisconnectEx { .. } => not_performed("Linux has no DisconnectEx"),
             Call::AcceptEx { .. } => not_performed("Linux has no AcceptEx"),
+            Call::GetAcceptExSockaddrs { .. } => not_performed("Linux has no GetAcceptExSockaddrs"),
+            Call::CancelIo { .. } => not_performed("Linux has no CancelIo or CancelIoEx"),
+            Call::Accept { cond: Some(_), .. } => not_performed("Linux has no WSAAccept"),
             Call::WsaRecv { .. } | Call::WsaSend { .. } => not_performed("Linux has no overlapped WSARecv or WSASend"),
             Call::Firewall { .. } => {
                 self.ports_narrowed = true;
@@ -517,7 +520,7 @@ impl LiveKernel {
                 }
             }
             Call::Listen { sock, backlog } => done(self.sock(sock)?.listen(*backlog).map(|_| Value::None), Ret::Int(0)),
-            Call::Accept { sock, name } => {
+            Call::Accept { sock, name, .. } => {
                 let s = self.sock(sock)?;
                 let r = if s.as_socket2().nonblocking().unwrap_or(false) {
                     s.accept()
