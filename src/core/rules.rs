@@ -430,6 +430,11 @@ rules! {
         "windows, an IPv6 socket: getsockopt SO_BSP_STATE needs sizeof(CSADDR_INFO) + 2 x sizeof(SOCKADDR_IN6) = 96 bytes, else WSAEFAULT: the IPv4 record carried over to the larger address, with no Windows test of its own.",
         "by analogy with Wine dlls/ws2_32/tests/sock.c test_set_getsockopt (IPv4 only)";
     // ---- end bsp rules ----
+    // ---- args2 rules ----
+    ACCEPTEX_OV_HIGH = "acceptex.overlapped-high", [WI],
+        "windows: an AcceptEx refused at once writes STATUS_PENDING into its OVERLAPPED's Internal (test_AcceptEx checks it) and leaves InternalHigh as it was, as a refused ConnectEx does (test_connect). test_AcceptEx never reads InternalHigh after a refusal, and Wine writes 0 there, so the untouched InternalHigh is carried over from ConnectEx.",
+        "by analogy with Wine dlls/ws2_32/tests/sock.c test_connect (InternalHigh still 0xdeadbeef after a refused ConnectEx, todo_wine there); test_AcceptEx (Internal == STATUS_PENDING after each refusal); tests/wine/departures.toml names the experiment that decides it";
+    // ---- end args2 rules ----
     CLOSE = "close", [],
         "closesocket / close releases the descriptor; later calls answer EBADF / WSAENOTSOCK; the peer sees the end of stream.",
         "close(2) https://man7.org/linux/man-pages/man2/close.2.html; closesocket reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-closesocket";
