@@ -30,7 +30,8 @@ use std::time::Duration;
 
 use super::ast::{Expect, ExpectWhat, Span, Stmt, StmtKind, Wait, WaitUntil};
 use crate::core::call::{
-    AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, PollBits, Proto, SockAddrArg, SockOpt, SockRef,
+    AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, OptNullArg, PollBits, Proto, SockAddrArg, SockOpt,
+    SockRef,
 };
 use crate::core::codes::Code;
 use crate::core::model::State;
@@ -816,7 +817,18 @@ impl Parser<'_> {
                 let sock = self.sock()?;
                 let opt = self.sockopt()?;
                 if self.optval_null()? {
-                    return self.call(Call::OptNull { sock, opt, set: true });
+                    // args2: `optval=null optlen=N`, a NULL optval with a length of the script's.
+                    let arg = match self.optlen()? {
+                        Some(n) => OptNullArg::OptvalLen(n),
+                        None => OptNullArg::Optval,
+                    };
+                    return self.call(Call::OptNull { sock, opt, set: true, arg });
+                }
+                if let Some(t) = self.peek().cloned().filter(|_| self.null_key("optlen")) {
+                    return Err(self.err(
+                        t.col,
+                        "setsockopt's optlen is a number, not a pointer: write optlen=N, or optval=null optlen=N for a NULL optval",
+                    ));
                 }
                 let value = match self.peek().cloned() {
                     Some(v) if v.key_value().is_none() => {
@@ -832,7 +844,12 @@ impl Parser<'_> {
                 let sock = self.sock()?;
                 let opt = self.sockopt()?;
                 if self.optval_null()? {
-                    return self.call(Call::OptNull { sock, opt, set: false });
+                    return self.call(Call::OptNull { sock, opt, set: false, arg: OptNullArg::Optval });
+                }
+                // args2: `optlen=null`, a NULL optlen pointer.
+                if self.null_key("optlen") {
+                    self.next_tok();
+                    return self.call(Call::OptNull { sock, opt, set: false, arg: OptNullArg::Optlen });
                 }
                 let optlen = self.optlen()?;
                 self.call(Call::GetSockOpt { sock, opt, optlen })
@@ -925,8 +942,13 @@ impl Parser<'_> {
                             );
                         }
                         self.next_tok();
-                        return self.call(Call::NameNull { sock, peer });
+                        return self.call(Call::NameNull { sock, peer, len: false });
                     }
+                }
+                // args2: `namelen=null`, a NULL namelen pointer.
+                if self.null_key("namelen") {
+                    self.next_tok();
+                    return self.call(Call::NameNull { sock, peer, len: true });
                 }
                 let namelen = self.namelen_opt()?;
                 if peer {
@@ -1614,6 +1636,13 @@ impl Parser<'_> {
 
     // ---- winapi-args: `optval=null` ----
     /// Whether the next word is `optval=null` (taken); `optval=` with anything else is an error.
+    /// args2: whether the next word is `KEY=null` (left for the caller to take).
+    fn null_key(&self, key: &str) -> bool {
+        self.peek()
+            .and_then(|t| t.key_value().map(|(k, v, _)| k.eq_ignore_ascii_case(key) && v.eq_ignore_ascii_case("null")))
+            .unwrap_or(false)
+    }
+
     fn optval_null(&mut self) -> PResult<bool> {
         let Some(t) = self.peek().cloned() else { return Ok(false) };
         let Some((k, v, c)) = t.key_value() else { return Ok(false) };
@@ -2203,7 +2232,7 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
             0 => socks(partial, names),
             1 => starting(partial, SockOpt::ALL.iter().map(|o| o.name())),
             2 if info.cmd == Cmd::SetSockOpt => starting(partial, ["on", "off", "optlen=", "optval=null"]),
-            2 => starting(partial, ["optlen=", "optval=null"]),
+            2 => starting(partial, ["optlen=", "optlen=null", "optval=null"]),
             3 if info.cmd == Cmd::SetSockOpt && !lower(2).starts_with("optlen") => starting(partial, ["optlen="]),
             _ => Vec::new(),
         },
@@ -2254,7 +2283,7 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
         // winapi-args: namelen=N or name=null after the socket.
         Cmd::GetSockName | Cmd::GetPeerName if n >= 1 => {
             if n == 1 {
-                starting(partial, ["namelen=", "name=null"])
+                starting(partial, ["namelen=", "namelen=null", "name=null"])
             } else {
                 Vec::new()
             }
@@ -3382,12 +3411,47 @@ send c \"oops
         assert!(error("socket tcp af=10 as z").message.contains("v4 or v6"));
         assert!(error("socket tcp af=70000 v6 as z").message.contains("bad address family"));
         assert!(completions("socket tcp ", &n).contains(&"af=".to_string()));
-        assert_eq!(call("getpeername s name=null"), Call::NameNull { sock: SockRef::Name("s".into()), peer: true });
+        assert_eq!(
+            call("getpeername s name=null"),
+            Call::NameNull { sock: SockRef::Name("s".into()), peer: true, len: false }
+        );
         assert!(error("getsockname s name=x").message.contains("name=null"));
-        assert_eq!(completions("getsockname s ", &n), ["namelen=", "name=null"]);
+        assert_eq!(completions("getsockname s ", &n), ["namelen=", "namelen=null", "name=null"]);
+        // args2: NULL length pointers, and a NULL optval with a length.
+        assert_eq!(
+            call("getpeername s namelen=null"),
+            Call::NameNull { sock: SockRef::Name("s".into()), peer: true, len: true }
+        );
+        assert_eq!(
+            call("getsockopt s SO_ERROR optlen=null"),
+            Call::OptNull {
+                sock: SockRef::Name("s".into()),
+                opt: SockOpt::SO_ERROR,
+                set: false,
+                arg: OptNullArg::Optlen
+            }
+        );
+        assert_eq!(
+            call("setsockopt s SO_LINGER optval=null optlen=0"),
+            Call::OptNull {
+                sock: SockRef::Name("s".into()),
+                opt: SockOpt::SO_LINGER,
+                set: true,
+                arg: OptNullArg::OptvalLen(0)
+            }
+        );
+        assert!(error("setsockopt s SO_LINGER optlen=null").message.contains("not a pointer"));
+        assert!(error("getsockopt s SO_ERROR optval=null optlen=4").message.contains("unexpected"));
+        assert!(error("getsockname s namelen=nul").message.contains("bad namelen"));
+        assert!(completions("getsockopt s SO_ERROR ", &n).contains(&"optlen=null".to_string()));
         assert_eq!(
             call("setsockopt s SO_LINGER optval=null"),
-            Call::OptNull { sock: SockRef::Name("s".into()), opt: SockOpt::SO_LINGER, set: true }
+            Call::OptNull {
+                sock: SockRef::Name("s".into()),
+                opt: SockOpt::SO_LINGER,
+                set: true,
+                arg: OptNullArg::Optval
+            }
         );
         assert!(error("getsockopt s SO_ERROR optval=3").message.contains("optval=null"));
     }

@@ -13,7 +13,8 @@ use std::fmt::Write as _;
 use std::io::{self, BufRead, Write};
 
 use crate::core::call::{
-    AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, PollBits, Proto, SockAddrArg, SockOpt, SockRef,
+    AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, OptNullArg, PollBits, Proto, SockAddrArg, SockOpt,
+    SockRef,
 };
 use crate::core::codes::{Code, Platform};
 use crate::core::compare::{Mark, compare};
@@ -1737,25 +1738,36 @@ impl<'h> CGen<'h> {
                 sl = namelen.map_or("sizeof ss".to_string(), |n| n.to_string())
             ),
             // winapi-args: a NULL optval, the option's own length.
-            Call::OptNull { opt, set, .. } => {
+            Call::OptNull { opt, set, arg, .. } => {
                 let (level, name, kind) = posix_opt(*opt).expect("posix_name checked the option");
-                let len = match kind {
+                let own = match kind {
                     OptKind::Time => "sizeof(struct timeval)",
                     OptKind::Linger => "sizeof(struct linger)",
                     _ => "sizeof(int)",
                 };
-                let call = if *set {
-                    format!("setsockopt({s}, {level}, {name}, NULL, {len})")
-                } else {
-                    format!("getsockopt({s}, {level}, {name}, NULL, &vl)")
+                // args2: a length of the script's beside the NULL optval, or a NULL optlen.
+                let len = match arg {
+                    OptNullArg::OptvalLen(n) => n.to_string(),
+                    _ => own.to_string(),
+                };
+                let call = match (set, arg) {
+                    (true, _) => format!("setsockopt({s}, {level}, {name}, NULL, {len})"),
+                    (false, OptNullArg::Optlen) => {
+                        format!("getsockopt({s}, {level}, {name}, ob, (socklen_t *)NULL)")
+                    }
+                    (false, _) => format!("getsockopt({s}, {level}, {name}, NULL, &vl)"),
                 };
                 format!(
-                    "socklen_t vl = {len};\n        (void)vl;\n        long r = {call};\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');"
+                    "socklen_t vl = {len};\n        char ob[16] = {{0}};\n        (void)vl;\n        (void)ob;\n        long r = {call};\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');"
                 )
             }
             // winapi-args: a NULL name pointer.
-            Call::NameNull { .. } => format!(
+            Call::NameNull { len: false, .. } => format!(
                 "socklen_t sl = 16;\n        long r = {fname}({s}, NULL, &sl);\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');"
+            ),
+            // args2: a NULL namelen pointer.
+            Call::NameNull { len: true, .. } => format!(
+                "struct sockaddr_storage ss;\n        memset(&ss, 0, sizeof ss);\n        long r = {fname}({s}, (struct sockaddr *)&ss, (socklen_t *)NULL);\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');"
             ),
             Call::Send { data, .. } => format!(
                 "long r = send({s}, {}, {}, MSG_NOSIGNAL);\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');",
@@ -2125,26 +2137,38 @@ impl<'h> CGen<'h> {
                 sl = namelen.map_or("sizeof ss".to_string(), |n| n.to_string())
             ),
             // winapi-args: a NULL optval, the option's own length.
-            Call::OptNull { opt, set, .. } => {
+            Call::OptNull { opt, set, arg, .. } => {
                 let Some((level, oname, kind)) = winsock_opt(*opt) else {
                     self.comment(&format!("{text}: {} does not exist on Windows", opt.name()));
                     return;
                 };
-                let len = if matches!(kind, OptKind::Linger) { "(int)sizeof(LINGER)" } else { "(int)sizeof(int)" };
-                let call = if *set {
-                    format!("setsockopt({s}, {level}, {oname}, NULL, {len})")
-                } else {
-                    format!("getsockopt({s}, {level}, {oname}, NULL, &vl)")
+                let own = if matches!(kind, OptKind::Linger) { "(int)sizeof(LINGER)" } else { "(int)sizeof(int)" };
+                // args2: a length of the script's beside the NULL optval, or a NULL optlen.
+                let len = match arg {
+                    OptNullArg::OptvalLen(n) => n.to_string(),
+                    _ => own.to_string(),
+                };
+                let call = match (set, arg) {
+                    (true, _) => format!("setsockopt({s}, {level}, {oname}, NULL, {len})"),
+                    (false, OptNullArg::Optlen) => {
+                        format!("getsockopt({s}, {level}, {oname}, ob, (int *)NULL)")
+                    }
+                    (false, _) => format!("getsockopt({s}, {level}, {oname}, NULL, &vl)"),
                 };
                 let guard = if oname == "TCP_MAXRT" { ("#ifdef TCP_MAXRT\n", "\n#endif") } else { ("", "") };
                 format!(
-                    "{}int vl = {len};\n        (void)vl;\n        int r = {call};\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        putchar('\\n');{}",
+                    "{}int vl = {len};\n        char ob[16] = {{0}};\n        (void)vl;\n        (void)ob;\n        int r = {call};\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        putchar('\\n');{}",
                     guard.0, guard.1
                 )
             }
             // winapi-args: a NULL name pointer.
-            Call::NameNull { peer, .. } => format!(
+            Call::NameNull { peer, len: false, .. } => format!(
                 "int sl = 16;\n        int r = {}({s}, NULL, &sl);\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        putchar('\\n');",
+                if *peer { "getpeername" } else { "getsockname" }
+            ),
+            // args2: a NULL namelen pointer.
+            Call::NameNull { peer, len: true, .. } => format!(
+                "struct sockaddr_storage ss;\n        memset(&ss, 0, sizeof ss);\n        int r = {}({s}, (struct sockaddr *)&ss, (int *)NULL);\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        putchar('\\n');",
                 if *peer { "getpeername" } else { "getsockname" }
             ),
             Call::Send { data, .. } => int_result(&format!("send({s}, {}, {}, 0)", c_str(data), data.len())),

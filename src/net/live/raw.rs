@@ -580,6 +580,16 @@ impl RawSocket {
         sys::sockname_null(self.fd(), peer)
     }
 
+    /// args2: `getsockname(2)` / `getpeername(2)` with a NULL namelen pointer.
+    pub fn sockname_null_len(&self, peer: bool) -> Result<(), Errno> {
+        sys::sockname_null_len(self.fd(), peer)
+    }
+
+    /// args2: `getsockopt(2)` with a NULL optlen pointer.
+    pub fn getsockopt_null_len(&self, opt: SockOpt) -> Result<(), Errno> {
+        sys::getsockopt_null_len(self.fd(), opt)
+    }
+
     /// `setsockopt(2)` of an int option with an explicit optlen.
     pub fn setsockopt_len(&self, opt: SockOpt, value: i32, len: u32) -> Result<(), Errno> {
         sys::setsockopt_len(self.fd(), opt, value, len)
