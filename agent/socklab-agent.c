@@ -13,6 +13,7 @@
  *   connectex NAME ADDR LEN DATA
  *   select TIMEOUT_MS READ WRITE EXCEPT      (TIMEOUT_MS -1: no timeout; sets: a,b or -)
  *   poll TIMEOUT_MS SOCKS [MASK]             (WSAPoll with POLLRDNORM|POLLWRNORM, or MASK)
+ *   pollnull TIMEOUT_MS N                    (WSAPoll with a NULL array of N entries)
  *   eventselect NAME MASK         asyncselect NAME MASK        enum NAME
  *   getsockname NAME [null|lennull]  getpeername NAME [null|lennull]  (NULL name / namelen)
  *   optnull NAME OPTION 1|0 [N|lennull]  (setsockopt 1 / getsockopt 0 with a NULL optval, of
@@ -1371,6 +1372,12 @@ static void handle_line(char *line)
             strcat(value, "}");
         }
         answer(r, r == SOCKET_ERROR ? err : 0, now_ms() - t0, value);
+    } else if (strcmp(w[0], "pollnull") == 0) {
+        /* args2: WSAPoll with a NULL array of N entries */
+        ARGS(3);
+        r = WSAPoll(NULL, (ULONG)atol(w[2]), atoi(w[1]));
+        err = r == SOCKET_ERROR ? WSAGetLastError() : 0;
+        answer(r, err, now_ms() - t0, value);
     } else if (strcmp(w[0], "poll") == 0) {
         WSAPOLLFD fds[64];
         char names[64][64];

@@ -77,6 +77,7 @@ fn call() -> impl Strategy<Value = Call> {
                 Call::OptNull { sock, opt, set, arg }
             }),
         1 => (sock(), any::<bool>(), any::<bool>()).prop_map(|(sock, peer, len)| Call::NameNull { sock, peer, len }),
+        1 => (0u32..4, 0u64..3000).prop_map(|(n, ms)| Call::PollNull { n, timeout: Some(std::time::Duration::from_millis(ms)) }),
         1 => (sock(), opt).prop_map(|(sock, opt)| Call::GetSockOpt { sock, opt, optlen: None }),
         1 => (sock(), addr()).prop_map(|(sock, addr)| Call::Bind { sock, addr }),
         1 => (sock(), 0i32..3).prop_map(|(sock, backlog)| Call::Listen { sock, backlog }),

@@ -648,6 +648,8 @@ pub enum Call {
         #[serde(default, skip_serializing_if = "OptNullArg::is_optval")]
         arg: OptNullArg,
     },
+    /// `wsapoll null n=N [timeout=MS]`: WSAPoll / poll(2) with a NULL array of N entries (args2).
+    PollNull { n: u32, timeout: Option<Duration> },
 }
 
 /// Which argument of an `OptNull` call is NULL (args2).
@@ -685,7 +687,7 @@ impl Call {
             Call::Accept { .. } => "accept",
             Call::Connect { api, .. } => api.name(),
             Call::Select { .. } => "select",
-            Call::Poll { .. } => "WSAPoll",
+            Call::Poll { .. } | Call::PollNull { .. } => "WSAPoll",
             Call::Epoll { .. } => "epoll_wait",
             Call::WsaEventSelect { .. } => "WSAEventSelect",
             Call::WsaAsyncSelect { .. } => "WSAAsyncSelect",
@@ -755,6 +757,7 @@ impl Call {
             | Call::Socket { .. }
             | Call::Select { .. }
             | Call::Poll { .. }
+            | Call::PollNull { .. }
             | Call::Epoll { .. }
             | Call::Alarm { .. }
             | Call::After { .. }

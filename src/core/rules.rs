@@ -446,6 +446,9 @@ rules! {
     OPTLEN_NULL = "sockopt.optlen-null", [W1],
         "getsockopt with a NULL optlen pointer (`optlen=null`): the length is read before the option is looked at: EFAULT / WSAEFAULT (an option the personality lacks still answers as always).",
         "getsockopt(2) https://man7.org/linux/man-pages/man2/getsockopt.2.html, judged by the kernel live in tests/scenarios/34_null_lengths.lab; Wine dlls/ws2_32/tests/sock.c test_set_getsockopt (getsockopt(SO_PROTOCOL_INFOA) with a NULL optlen: WSAEFAULT); getsockopt reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-getsockopt";
+    POLL_NULL = "poll.null-array", [W1],
+        "WSAPoll / poll with a NULL array (`wsapoll null n=N`): Winsock WSAEINVAL when N is 0 and WSAEFAULT otherwise, whatever the timeout; linux reads no entry when N is 0 (poll waits out its timeout and answers 0) and EFAULT otherwise. winsock1: no WSAPoll.",
+        "Wine dlls/ws2_32/tests/sock.c test_WSAPoll (WSAPoll(NULL, 0, 0 or 1): WSAEINVAL; WSAPoll(NULL, 1, 0 or 1): WSAEFAULT; plain checks); WSAPoll reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-wsapoll; poll(2) https://man7.org/linux/man-pages/man2/poll.2.html, judged by the kernel live in tests/scenarios/35_poll_null.lab";
     // ---- end args2 rules ----
     CLOSE = "close", [],
         "closesocket / close releases the descriptor; later calls answer EBADF / WSAENOTSOCK; the peer sees the end of stream.",

@@ -343,10 +343,12 @@ pub fn when(code: Code) -> &'static [When] {
                 "optlen is smaller than a CSADDR_INFO; real Windows also wants room for the two addresses after it (72 bytes for IPv4): `getsockopt c SO_BSP_STATE optlen=40`, tests/scenarios/33_bsp_state.lab",
             "getsockname, getpeername, getsockopt, setsockopt" =>
                 "a NULL namelen or optlen pointer (`namelen=null`, `optlen=null`), or a NULL optval whatever the length given (`optval=null optlen=0`); getpeername on a socket with no peer says WSAENOTCONN first: tests/scenarios/34_null_lengths.lab",
+            "WSAPoll" => "a NULL array with one entry or more: `wsapoll null n=1`, tests/scenarios/35_poll_null.lab",
         ),
         WSAEINVAL => w!(
             "connect" => "the socket is listening; for a Winsock 1.1 program also: a connect is already pending",
             "ConnectEx" => "the socket was not bound first",
+            "WSAPoll" => "no entries at all (`wsapoll null n=0`, tests/scenarios/35_poll_null.lab), or a request bit other than POLLRDNORM, POLLRDBAND and POLLWRNORM",
             "AcceptEx" => "the listener is not listening, or the accept socket is UDP, bound, connected, or already waited on by another AcceptEx; connect and ConnectEx on a socket being accepted into too",
             "ioctlsocket(FIONBIO, 0)" => "WSAEventSelect or WSAAsyncSelect is registered on the socket",
             "setsockopt" => "SO_REUSEADDR while SO_EXCLUSIVEADDRUSE is on, or the other way round",
@@ -442,6 +444,7 @@ pub fn when(code: Code) -> &'static [When] {
             "connect, bind, sendto" => "the address pointer is NULL (with a non-zero length) or not mapped",
             "getsockname, getpeername, getsockopt, setsockopt" =>
                 "the length pointer is NULL (`namelen=null`, `optlen=null`), or setsockopt's optval is NULL with a length of at least an int (below that: EINVAL); tests/scenarios/34_null_lengths.lab",
+            "poll" => "the array is NULL and has entries to read (`poll null n=1`; with n=0 poll just waits); tests/scenarios/35_poll_null.lab",
         ),
         EINVAL => w!(
             "connect" => "addrlen is too short or too long, a NULL name with length 0, a blackhole route, or a link-local IPv6 address without a scope id",

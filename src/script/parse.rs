@@ -328,8 +328,8 @@ const COMMANDS: &[CmdInfo] = &[
     cmd("wsaconnect", Cmd::WsaConnect, "wsaconnect NAME ADDR [namelen=N] [data=TEXT] [sqos] [gqos]"),
     cmd("connectex", Cmd::ConnectEx, "connectex NAME ADDR [namelen=N] [send=TEXT]"),
     cmd("select", Cmd::Select, "select [read=A,B] [write=C] [except=D] [timeout=MS|inf]"),
-    cmd("wsapoll", Cmd::WsaPoll, "wsapoll NAME[,NAME...] [timeout=MS|inf] [events=POLLRDNORM|...]"),
-    cmd("poll", Cmd::WsaPoll, "poll NAME[,NAME...] [timeout=MS|inf] [events=POLLIN|...]"),
+    cmd("wsapoll", Cmd::WsaPoll, "wsapoll NAME[,NAME...] [timeout=MS|inf] [events=POLLRDNORM|...] | wsapoll null n=N"),
+    cmd("poll", Cmd::WsaPoll, "poll NAME[,NAME...] [timeout=MS|inf] [events=POLLIN|...] | poll null n=N"),
     cmd("epoll", Cmd::Epoll, "epoll NAME[,NAME...] [timeout=MS|inf]"),
     cmd("wsaeventselect", Cmd::WsaEventSelect, "wsaeventselect NAME EVENTS"),
     cmd("wsaasyncselect", Cmd::WsaAsyncSelect, "wsaasyncselect NAME EVENTS"),
@@ -1600,11 +1600,36 @@ impl Parser<'_> {
         Ok((StmtKind::Call(Call::Select { read, write, except, timeout: timeout.flatten() }), None))
     }
 
+    /// args2: `wsapoll null n=N [timeout=MS]`, a NULL array of N entries.
+    fn poll_null(&mut self) -> PResult<(StmtKind, Option<String>)> {
+        let t = self.require("n=N", "n=N, the number of entries passed with the NULL array (0 or more)")?;
+        let n = match t.key_value() {
+            Some((k, v, c)) if k.eq_ignore_ascii_case("n") => v
+                .parse::<u32>()
+                .map_err(|_| self.err(c, format!("bad n `{v}`: expected a number of entries like 0 or 1")))?,
+            _ => return Err(self.err(t.col, format!("unexpected `{}`: expected n=N after null", t.text))),
+        };
+        let mut timeout = None;
+        if let Some(t) = self.peek().cloned() {
+            match t.key_value() {
+                Some((k, v, c)) if k.eq_ignore_ascii_case("timeout") => {
+                    self.pos += 1;
+                    timeout = self.timeout(v, c)?;
+                }
+                _ => return Err(self.err(t.col, format!("unexpected `{}`: expected timeout=MS", t.text))),
+            }
+        }
+        self.call(Call::PollNull { n, timeout })
+    }
+
     fn poll(&mut self, epoll: bool) -> PResult<(StmtKind, Option<String>)> {
         let expected = format!("a list of sockets like s or s,c ({})", self.known_list());
         let t = self.require("sockets", &expected)?;
         if t.key_value().is_some_and(|(k, _, _)| k.eq_ignore_ascii_case("timeout")) {
             return Err(self.err(t.col, format!("missing sockets before `{}`: expected {expected}", t.text)));
+        }
+        if !epoll && t.text.eq_ignore_ascii_case("null") {
+            return self.poll_null();
         }
         let socks = self.sock_list(&t.text, t.col)?;
         let mut timeout = None;
@@ -2265,7 +2290,14 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
         },
         Cmd::Select => keyed_cands(&["read=", "write=", "except=", "timeout="], args, partial, names),
         Cmd::WsaPoll => match n {
-            0 => sock_list_cands("", partial, names),
+            0 => {
+                let mut v = sock_list_cands("", partial, names);
+                // args2: a NULL array.
+                v.extend(starting(partial, ["null"]));
+                v
+            }
+            1 if args[0].eq_ignore_ascii_case("null") => starting(partial, ["n="]),
+            _ if args[0].eq_ignore_ascii_case("null") => starting(partial, ["timeout="]),
             _ => match partial.split_once('=') {
                 Some((k, v)) if k.eq_ignore_ascii_case("events") => poll_event_cands(&format!("{k}="), v),
                 _ => keyed_cands(&["timeout=", "events="], &args[1..], partial, names),
@@ -3444,6 +3476,16 @@ send c \"oops
         assert!(error("getsockopt s SO_ERROR optval=null optlen=4").message.contains("unexpected"));
         assert!(error("getsockname s namelen=nul").message.contains("bad namelen"));
         assert!(completions("getsockopt s SO_ERROR ", &n).contains(&"optlen=null".to_string()));
+        assert_eq!(
+            call("wsapoll null n=0 timeout=5"),
+            Call::PollNull { n: 0, timeout: Some(Duration::from_millis(5)) }
+        );
+        assert_eq!(call("poll null n=2"), Call::PollNull { n: 2, timeout: None });
+        assert!(error("wsapoll null").message.contains("n=N"));
+        assert!(error("wsapoll null n=x").message.contains("bad n"));
+        assert!(error("wsapoll null n=1 events=POLLIN").message.contains("expected timeout=MS"));
+        assert!(completions("wsapoll nu", &n).contains(&"null".to_string()));
+        assert_eq!(completions("wsapoll null ", &n), ["n="]);
         assert_eq!(
             call("setsockopt s SO_LINGER optval=null"),
             Call::OptNull {

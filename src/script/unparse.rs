@@ -192,6 +192,7 @@ pub fn call_line(call: &Call) -> Result<String, Unwritable> {
             }
             line
         }
+        Call::PollNull { n, timeout: t } => format!("wsapoll null n={n} {}", timeout(*t)?),
         Call::WsaEventSelect { sock: s, events: e } => format!("wsaeventselect {} {}", sock(s)?, events(*e)?),
         Call::WsaAsyncSelect { sock: s, events: e } => format!("wsaasyncselect {} {}", sock(s)?, events(*e)?),
         Call::WsaEnumNetworkEvents { sock: s } => format!("wsaenumnetworkevents {}", sock(s)?),

@@ -461,7 +461,7 @@ fn posix_name(call: &Call) -> Option<&'static str> {
             "connect"
         }
         Call::Select { .. } => "select",
-        Call::Poll { .. } => "poll",
+        Call::Poll { .. } | Call::PollNull { .. } => "poll",
         Call::Epoll { .. } => "epoll_wait",
         Call::GetSockName { .. } | Call::NameNull { peer: false, .. } => "getsockname",
         Call::NameNull { peer: true, .. } => "getpeername",
@@ -555,6 +555,7 @@ fn posix_passable(call: &Call) -> bool {
             read.iter().chain(write).chain(except).all(|r| fits(r) && in_set(r)) && time(timeout)
         }
         Call::Poll { socks, timeout, .. } | Call::Epoll { socks, timeout } => socks.iter().all(fits) && time(timeout),
+        Call::PollNull { timeout, .. } => time(timeout),
         Call::Alarm { after } => unparse::millis(*after).is_ok(),
         c => c.sock().is_none_or(fits),
     }
@@ -1550,6 +1551,7 @@ impl<'h> CGen<'h> {
             | Call::SocketAf { .. }
             | Call::Select { .. }
             | Call::Poll { .. }
+            | Call::PollNull { .. }
             | Call::Epoll { .. } => None,
             _ => call.sock().map(|r| self.sock(r)),
         };
@@ -1647,6 +1649,19 @@ impl<'h> CGen<'h> {
                         return;
                     }
                 }
+            }
+            // args2: a NULL array of n entries.
+            Call::PollNull { n, timeout } => {
+                let ms = match timeout.map(unparse::millis).transpose() {
+                    Ok(ms) => ms.map_or(-1, |ms| ms as i64),
+                    Err(why) => {
+                        self.comment(&format!("{text}: not made: timeout: {why}"));
+                        return;
+                    }
+                };
+                format!(
+                    "struct pollfd *volatile np = NULL; /* a NULL array the compiler cannot see through */\n        long r = poll(np, {n}, {ms});\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');"
+                )
             }
             Call::Poll { socks, timeout, events } => {
                 let mask = events.map_or("POLLIN | POLLPRI | POLLOUT | POLLRDHUP".to_string(), c_poll_mask);
@@ -2073,6 +2088,19 @@ impl<'h> CGen<'h> {
                         return;
                     }
                 }
+            }
+            // args2: a NULL array of n entries.
+            Call::PollNull { n, timeout } => {
+                let ms = match timeout.map(unparse::millis).transpose() {
+                    Ok(ms) => ms.map_or(-1, |ms| ms as i64),
+                    Err(why) => {
+                        self.comment(&format!("{text}: not made: timeout: {why}"));
+                        return;
+                    }
+                };
+                format!(
+                    "WSAPOLLFD *volatile np = NULL;\n        int r = WSAPoll(np, {n}, {ms});\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        putchar('\\n');"
+                )
             }
             Call::Poll { socks, timeout, events } => {
                 let mask = events.map_or("POLLRDNORM | POLLWRNORM".to_string(), c_poll_mask);

@@ -663,6 +663,7 @@ impl Host {
             }
             Call::Select { read, write, except, timeout } => Ok(self.select(read, write, except, *timeout, facts)),
             Call::Poll { socks, timeout, events } => Ok(self.poll(socks, *timeout, *events, facts)),
+            Call::PollNull { n, timeout } => Ok(self.poll_null(*n, *timeout, facts)),
             Call::Epoll { socks, timeout } => Ok(self.epoll(socks, *timeout, facts)),
             Call::WsaEventSelect { sock, events } => self.sock(sock).map(|i| self.event_select(i, *events, false)),
             Call::WsaAsyncSelect { sock, events } => self.sock(sock).map(|i| self.event_select(i, *events, true)),

@@ -465,6 +465,11 @@ impl WinsockAgent {
                 }
                 (req, Duration::from_millis(ms), RetKind::Int)
             }
+            // args2: a NULL array of n entries.
+            Call::PollNull { n, timeout } => {
+                let ms = wait_ms(*timeout);
+                (format!("pollnull {ms} {n}"), Duration::from_millis(ms), RetKind::Int)
+            }
             Call::Epoll { .. } => return Err(not_performed("Windows has no epoll")),
             Call::WsaEventSelect { sock, events } => {
                 (format!("eventselect {} {}", self.name_of(sock)?, events.0), quick, RetKind::Int)

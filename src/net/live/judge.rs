@@ -682,6 +682,11 @@ impl LiveKernel {
                     Err(e) => performed(Err(e), Ret::Int(0), clock.elapsed()),
                 }
             }
+            // args2: a NULL array of n entries.
+            Call::PollNull { n, timeout } => {
+                let r = raw::poll_null(*n, wait_ms(*timeout));
+                performed(r.map(|_| Value::None), Ret::Int(0), clock.elapsed())
+            }
             Call::Epoll { socks, timeout } => {
                 let fds = self.fds(socks)?;
                 let req: Vec<(raw::Fd, EpollBits)> =
@@ -914,7 +919,9 @@ impl Kernel for LiveKernel {
             // Never shut a descriptor down while it is being closed (its number may be reused).
             KernelJob::Call(Call::Close { .. }) => return None,
             // Several sockets, any of which the user still wants: just stop waiting.
-            KernelJob::Call(Call::Select { .. } | Call::Poll { .. } | Call::Epoll { .. }) => Vec::new(),
+            KernelJob::Call(Call::Select { .. } | Call::Poll { .. } | Call::PollNull { .. } | Call::Epoll { .. }) => {
+                Vec::new()
+            }
             KernelJob::Call(c) => match c.sock() {
                 Some(SockRef::Name(n)) => self.socks.get(n).map(|s| vec![(n.clone(), s.fd())]).unwrap_or_default(),
                 _ => Vec::new(),

@@ -718,6 +718,11 @@ impl Drop for Pipe {
     }
 }
 
+/// args2: `poll(2)` with a NULL array of `n` entries, waiting at most `timeout_ms`.
+pub fn poll_null(n: u32, timeout_ms: u32) -> Result<(), Errno> {
+    sys::poll_null(n, timeout_ms)
+}
+
 /// `socket(af, SOCK_STREAM or SOCK_DGRAM, 0)` with any family number: its error, or `Ok` (the
 /// socket is closed at once) when the system has such a family.
 pub fn try_socket_family(af: u16, udp: bool) -> Result<(), Errno> {

@@ -228,6 +228,14 @@ pub fn getsockopt_null_len(fd: Fd, opt: SockOpt) -> Result<(), Errno> {
     check(r).map(drop)
 }
 
+/// args2: `poll(2)` with a NULL array of `n` entries.
+pub fn poll_null(n: u32, timeout_ms: u32) -> Result<(), Errno> {
+    let t = timeout_ms.min(i32::MAX as u32) as libc::c_int;
+    // SAFETY: the NULL array is only examined by the kernel (EFAULT when it has entries to copy).
+    let r = unsafe { libc::poll(std::ptr::null_mut(), libc::nfds_t::from(n), t) };
+    check(r).map(drop)
+}
+
 /// `sendto(2)` with a raw `(addr, addrlen)` pair; the bytes sent.
 pub fn sendto_raw(fd: Fd, data: &[u8], addr: &RawAddr) -> Result<usize, Errno> {
     let ptr: *const libc::sockaddr = match addr.bogus_ptr {

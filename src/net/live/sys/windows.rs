@@ -144,6 +144,11 @@ pub fn sockname_null(_fd: Fd, _peer: bool) -> Result<(), Errno> {
 }
 
 /// Not yet implemented on Windows.
+pub fn poll_null(_n: u32, _timeout_ms: u32) -> Result<(), Errno> {
+    Err(Errno::UNSUPPORTED)
+}
+
+/// Not yet implemented on Windows.
 pub fn sockname_null_len(_fd: Fd, _peer: bool) -> Result<(), Errno> {
     Err(Errno::UNSUPPORTED)
 }
