@@ -379,7 +379,7 @@ fn winsock_under_wine_judges_every_scenario() {
     assert!(files.len() >= 17, "{files:?}");
     // Each scenario has its own targets and agent; they wait on the network, not the CPU.
     let handles: Vec<_> =
-        files.iter().cloned().map(|p| std::thread::spawn(move || (p.clone(), run_scenario(w, &p)))).collect();
+        files.iter().cloned().map(|p| std::thread::spawn(move || (p.clone(), run_judged_file(w, &p)))).collect();
     let mut problems = Vec::new();
     let mut judged = 0;
     let mut transcripts = String::new();
@@ -417,12 +417,12 @@ fn port_taken(report: &Report) -> bool {
         .any(|d| d.contains("`bind ") && d.contains("model expected success, Winsock answered WSAEADDRINUSE"))
 }
 
-/// Run a conformance file judged by Winsock; a file whose fixed port another program held is run
+/// Run a scenario or conformance file judged by Winsock; a file whose fixed port another program held is run
 /// again (at most five times in all, 20 s apart: tests/windows_conformance.rs, which cargo runs
 /// just before this file, and other test runs on this host use the same ports, and a connection
 /// they closed holds its port in TIME_WAIT for 60 s, which Wine's bind does not reuse) and fails
 /// if the port stays taken.
-fn run_conformance_file(w: &Wine, file: &Path) -> (Report, String) {
+fn run_judged_file(w: &Wine, file: &Path) -> (Report, String) {
     const ATTEMPTS: u64 = 5;
     for attempt in 1..=ATTEMPTS {
         let (report, transcript) = run_scenario(w, file);
@@ -451,7 +451,7 @@ fn winsock_under_wine_judges_every_windows_conformance_file() {
         .collect();
     assert!(files.len() >= 20, "{files:?}");
     let handles: Vec<_> =
-        files.iter().cloned().map(|p| std::thread::spawn(move || (p.clone(), run_conformance_file(w, &p)))).collect();
+        files.iter().cloned().map(|p| std::thread::spawn(move || (p.clone(), run_judged_file(w, &p)))).collect();
     let mut problems = Vec::new();
     let mut judged = 0;
     let mut transcripts = String::new();
