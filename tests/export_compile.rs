@@ -151,7 +151,12 @@ fn line(runnable: bool) -> BoxedStrategy<String> {
         s().prop_map(|s| format!("getsockname {s}")),
         s().prop_map(|s| format!("getpeername {s}")),
         s().prop_map(|s| format!("getsockname {s} name=null")),
-        (s(), opt).prop_map(|(s, o)| format!("setsockopt {s} {o} optval=null")),
+        (s(), opt.clone()).prop_map(|(s, o)| format!("setsockopt {s} {o} optval=null")),
+        // args2: NULL length pointers, a NULL optval with a length.
+        s().prop_map(|s| format!("getpeername {s} namelen=null")),
+        (0u32..3, timeout(runnable)).prop_map(|(n, t)| format!("wsapoll null n={n} timeout={t}")),
+        (s(), opt.clone()).prop_map(|(s, o)| format!("getsockopt {s} {o} optlen=null")),
+        (s(), opt, 0u32..12).prop_map(|(s, o, n)| format!("setsockopt {s} {o} optval=null optlen={n}")),
         (s(), text()).prop_map(|(s, t)| format!("send {s} {t}")),
         (s(), text()).prop_map(|(s, t)| format!("sendto {s} 127.0.0.1:1 {t}")),
         s().prop_map(|s| format!("recv {s}")),

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use proptest::prelude::*;
 
 use socklab::core::call::{
-    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, Proto, SockAddrArg, SockOpt, SockRef,
+    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, OptNullArg, Proto, SockAddrArg, SockOpt, SockRef,
 };
 use socklab::core::engine::Host;
 use socklab::core::model::{Answer, State};
@@ -70,6 +70,14 @@ fn call() -> impl Strategy<Value = Call> {
         }),
         2 => (sock(), any::<bool>()).prop_map(|(sock, on)| Call::Fionbio { sock, on }),
         1 => (sock(), opt.clone(), -1i64..5).prop_map(|(sock, opt, value)| Call::SetSockOpt { sock, opt, value, optlen: None }),
+        1 => (sock(), opt.clone(), any::<bool>(), prop_oneof![Just(OptNullArg::Optval), Just(OptNullArg::Optlen), (0u32..64).prop_map(OptNullArg::OptvalLen)])
+            .prop_map(|(sock, opt, set, arg)| {
+                // args2: optlen=null is getsockopt's, optval=null optlen=N setsockopt's.
+                let set = match arg { OptNullArg::Optval => set, OptNullArg::Optlen => false, OptNullArg::OptvalLen(_) => true };
+                Call::OptNull { sock, opt, set, arg }
+            }),
+        1 => (sock(), any::<bool>(), any::<bool>()).prop_map(|(sock, peer, len)| Call::NameNull { sock, peer, len }),
+        1 => (0u32..4, 0u64..3000).prop_map(|(n, ms)| Call::PollNull { n, timeout: Some(std::time::Duration::from_millis(ms)) }),
         1 => (sock(), opt).prop_map(|(sock, opt)| Call::GetSockOpt { sock, opt, optlen: None }),
         1 => (sock(), addr()).prop_map(|(sock, addr)| Call::Bind { sock, addr }),
         1 => (sock(), 0i32..3).prop_map(|(sock, backlog)| Call::Listen { sock, backlog }),

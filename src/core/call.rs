@@ -683,11 +683,45 @@ pub enum Call {
     /// implements (64 and up); it fails, and `name` then names no socket.
     SocketAf { proto: Proto, af: u16, name: String },
     /// `getsockname NAME name=null` / `getpeername NAME name=null`: the call with a NULL
-    /// `name` pointer (and a `namelen` of 16).
-    NameNull { sock: SockRef, peer: bool },
-    /// `setsockopt NAME OPTION optval=null` / `getsockopt NAME OPTION optval=null`: a NULL
-    /// `optval` with the option's own length.
-    OptNull { sock: SockRef, opt: SockOpt, set: bool },
+    /// `name` pointer (and a `namelen` of 16); with `len`, `namelen=null`: a buffer of
+    /// sockaddr_storage's size and a NULL `namelen` pointer.
+    NameNull {
+        sock: SockRef,
+        peer: bool,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        len: bool,
+    },
+    /// `setsockopt NAME OPTION optval=null [optlen=N]` / `getsockopt NAME OPTION optval=null` /
+    /// `getsockopt NAME OPTION optlen=null`: a NULL pointer where the option's value or its
+    /// length goes (`arg`).
+    OptNull {
+        sock: SockRef,
+        opt: SockOpt,
+        set: bool,
+        #[serde(default, skip_serializing_if = "OptNullArg::is_optval")]
+        arg: OptNullArg,
+    },
+    /// `wsapoll null n=N [timeout=MS]`: WSAPoll / poll(2) with a NULL array of N entries (args2).
+    PollNull { n: u32, timeout: Option<Duration> },
+}
+
+/// Which argument of an `OptNull` call is NULL (args2).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OptNullArg {
+    /// A NULL `optval` with the option's own length.
+    #[default]
+    Optval,
+    /// setsockopt: a NULL `optval` with the length N (`optval=null optlen=N`).
+    OptvalLen(u32),
+    /// getsockopt: a buffer for the value and a NULL `optlen` pointer (`optlen=null`).
+    Optlen,
+}
+
+impl OptNullArg {
+    pub fn is_optval(&self) -> bool {
+        *self == OptNullArg::Optval
+    }
 }
 
 impl Call {
@@ -707,7 +741,7 @@ impl Call {
             Call::Accept { cond: Some(_), .. } => "WSAAccept",
             Call::Connect { api, .. } => api.name(),
             Call::Select { .. } => "select",
-            Call::Poll { .. } => "WSAPoll",
+            Call::Poll { .. } | Call::PollNull { .. } => "WSAPoll",
             Call::Epoll { .. } => "epoll_wait",
             Call::WsaEventSelect { .. } => "WSAEventSelect",
             Call::WsaAsyncSelect { .. } => "WSAAsyncSelect",
@@ -782,6 +816,7 @@ impl Call {
             | Call::Socket { .. }
             | Call::Select { .. }
             | Call::Poll { .. }
+            | Call::PollNull { .. }
             | Call::Epoll { .. }
             | Call::Alarm { .. }
             | Call::After { .. }

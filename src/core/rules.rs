@@ -453,6 +453,26 @@ rules! {
         "The connection a WSAAccept condition function rejected (CF_REJECT) without SO_CONDITIONAL_ACCEPT: the handshake had completed, and socklab resets it, so the client's next call fails with WSAECONNRESET. No document or Windows test says whether Windows resets or closes it gracefully (Wine closes it: the client reads the end of the stream).",
         "WSAAccept reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-wsaaccept (CF_REJECT: WSAECONNREFUSED for the caller; nothing about the peer); socklab's assumption, tests/wine/departures.toml names the experiment";
     // ---- end acceptex2 rules ----
+    // ---- args2 rules ----
+    ACCEPTEX_OV_HIGH = "acceptex.overlapped-high", [WI],
+        "windows: an AcceptEx refused at once writes STATUS_PENDING into its OVERLAPPED's Internal (test_AcceptEx checks it) and leaves InternalHigh as it was, as a refused ConnectEx does (test_connect). test_AcceptEx never reads InternalHigh after a refusal, and Wine writes 0 there, so the untouched InternalHigh is carried over from ConnectEx.",
+        "by analogy with Wine dlls/ws2_32/tests/sock.c test_connect (InternalHigh still 0xdeadbeef after a refused ConnectEx, todo_wine there); test_AcceptEx (Internal == STATUS_PENDING after each refusal); tests/wine/departures.toml names the experiment that decides it";
+    NAMELEN_NULL = "addr.namelen-null", [W1],
+        "getsockname / getpeername with a NULL namelen pointer (`namelen=null`): the socket's state is checked first (getpeername on an unconnected socket: ENOTCONN / WSAENOTCONN), then the length is read: EFAULT / WSAEFAULT. linux getsockname reads it even on an unbound socket (EFAULT).",
+        "getsockname(2) https://man7.org/linux/man-pages/man2/getsockname.2.html, judged by the kernel live in tests/scenarios/34_null_lengths.lab; Wine dlls/ws2_32/tests/sock.c test_getpeername (unconnected with NULL pointers: WSAENOTCONN; connected with a NULL namelen: WSAEFAULT); Windows Sockets 1.1 specification, getpeername (WSAEFAULT)";
+    NAMELEN_NULL_SOCKNAME = "addr.namelen-null-sockname", [WS, WI, W1],
+        "Winsock getsockname with a NULL namelen pointer: socklab checks the state first as getpeername does (unbound: WSAEINVAL), then the pointer (WSAEFAULT), as for a NULL name (addr.name-null-sockname); no document or Windows test says which comes first.",
+        "by analogy with Wine dlls/ws2_32/tests/sock.c test_getpeername; getsockname reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-getsockname (WSAEFAULT, WSAEINVAL)";
+    OPTVAL_NULL_LEN = "sockopt.optval-null-len", [W1],
+        "setsockopt with a NULL optval and a length of the script's (`optval=null optlen=N`): linux checks the length first (less than an int: EINVAL), then reads the value (EFAULT; an IPv6 option reads NULL as 0); Winsock refuses the NULL pointer whatever the length: WSAEFAULT (SO_LINGER and SO_DONTLINGER with NULL and 0 or their size on Windows).",
+        "setsockopt(2) https://man7.org/linux/man-pages/man2/setsockopt.2.html, judged by the kernel live in tests/scenarios/34_null_lengths.lab; Wine dlls/ws2_32/tests/sock.c test_set_getsockopt (setsockopt(SO_LINGER, NULL, 0) and (SO_DONTLINGER, NULL, 0): WSAEFAULT)";
+    OPTLEN_NULL = "sockopt.optlen-null", [W1],
+        "getsockopt with a NULL optlen pointer (`optlen=null`): the length is read before the option is looked at: EFAULT / WSAEFAULT (an option the personality lacks still answers as always).",
+        "getsockopt(2) https://man7.org/linux/man-pages/man2/getsockopt.2.html, judged by the kernel live in tests/scenarios/34_null_lengths.lab; Wine dlls/ws2_32/tests/sock.c test_set_getsockopt (getsockopt(SO_PROTOCOL_INFOA) with a NULL optlen: WSAEFAULT); getsockopt reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-getsockopt";
+    POLL_NULL = "poll.null-array", [W1],
+        "WSAPoll / poll with a NULL array (`wsapoll null n=N`): Winsock WSAEINVAL when N is 0 and WSAEFAULT otherwise, whatever the timeout; linux reads no entry when N is 0 (poll waits out its timeout and answers 0) and EFAULT otherwise. winsock1: no WSAPoll.",
+        "Wine dlls/ws2_32/tests/sock.c test_WSAPoll (WSAPoll(NULL, 0, 0 or 1): WSAEINVAL; WSAPoll(NULL, 1, 0 or 1): WSAEFAULT; plain checks); WSAPoll reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-wsapoll; poll(2) https://man7.org/linux/man-pages/man2/poll.2.html, judged by the kernel live in tests/scenarios/35_poll_null.lab";
+    // ---- end args2 rules ----
     CLOSE = "close", [],
         "closesocket / close releases the descriptor; later calls answer EBADF / WSAENOTSOCK; the peer sees the end of stream.",
         "close(2) https://man7.org/linux/man-pages/man2/close.2.html; closesocket reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-closesocket";

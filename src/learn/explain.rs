@@ -218,7 +218,8 @@ pub fn try_it(code: Code) -> &'static [&'static str] {
             "socket tcp as t",
             "bind t null namelen=16",
             "getsockname t name=null",
-            "(a NULL name with a non-zero namelen: linux EFAULT, EINVAL with namelen 0; Winsock WSAEFAULT; tests/scenarios/27_af_number.lab, tests/scenarios/29_null_name.lab)",
+            "getsockopt t SO_ERROR optlen=null",
+            "(a NULL name with a non-zero namelen: linux EFAULT, EINVAL with namelen 0; Winsock WSAEFAULT; a NULL namelen or optlen pointer: EFAULT / WSAEFAULT; tests/scenarios/27_af_number.lab, tests/scenarios/29_null_name.lab, tests/scenarios/34_null_lengths.lab)",
         ],
         WSAEINVAL => &[
             "socket tcp as c",
@@ -230,7 +231,8 @@ pub fn try_it(code: Code) -> &'static [&'static str] {
         WSAEFAULT => &[
             "socket tcp as t",
             "setsockopt t TCP_NODELAY 1 optlen=0",
-            "(an optlen too small; windows accepts 1 byte for BOOL-like options; tests/scenarios/23_optlen.lab)",
+            "setsockopt t SO_LINGER optval=null optlen=0",
+            "(an optlen too small; windows accepts 1 byte for BOOL-like options; tests/scenarios/23_optlen.lab. A NULL optval whatever its length, or a NULL optlen or namelen pointer; tests/scenarios/34_null_lengths.lab)",
         ],
         EPERM => &[
             "firewall drop 127.0.0.2",
@@ -376,10 +378,14 @@ pub fn when(code: Code) -> &'static [When] {
                 "the name pointer is invalid, or namelen is smaller than the sockaddr of the socket's family",
             "getsockopt(SO_BSP_STATE)" =>
                 "optlen is smaller than a CSADDR_INFO; real Windows also wants room for the two addresses after it (72 bytes for IPv4): `getsockopt c SO_BSP_STATE optlen=40`, tests/scenarios/33_bsp_state.lab",
+            "getsockname, getpeername, getsockopt, setsockopt" =>
+                "a NULL namelen or optlen pointer (`namelen=null`, `optlen=null`), or a NULL optval whatever the length given (`optval=null optlen=0`); getpeername on a socket with no peer says WSAENOTCONN first: tests/scenarios/34_null_lengths.lab",
+            "WSAPoll" => "a NULL array with one entry or more: `wsapoll null n=1`, tests/scenarios/35_poll_null.lab",
         ),
         WSAEINVAL => w!(
             "connect" => "the socket is listening; for a Winsock 1.1 program also: a connect is already pending",
             "ConnectEx" => "the socket was not bound first",
+            "WSAPoll" => "no entries at all (`wsapoll null n=0`, tests/scenarios/35_poll_null.lab), or a request bit other than POLLRDNORM, POLLRDBAND and POLLWRNORM",
             "AcceptEx" => "the listener is not listening, or the accept socket is UDP, bound, connected, or already waited on by another AcceptEx; connect and ConnectEx on a socket being accepted into too",
             "ioctlsocket(FIONBIO, 0)" => "WSAEventSelect or WSAAsyncSelect is registered on the socket",
             "setsockopt" => "SO_REUSEADDR while SO_EXCLUSIVEADDRUSE is on, or the other way round",
@@ -471,7 +477,12 @@ pub fn when(code: Code) -> &'static [When] {
             "connect, sendto (UDP)" => "the destination is a broadcast address and SO_BROADCAST is not set",
             "connect" => "a prohibit route or a firewall rule forbids the destination",
         ),
-        EFAULT => w!("connect, bind, sendto" => "the address pointer is NULL (with a non-zero length) or not mapped"),
+        EFAULT => w!(
+            "connect, bind, sendto" => "the address pointer is NULL (with a non-zero length) or not mapped",
+            "getsockname, getpeername, getsockopt, setsockopt" =>
+                "the length pointer is NULL (`namelen=null`, `optlen=null`), or setsockopt's optval is NULL with a length of at least an int (below that: EINVAL); tests/scenarios/34_null_lengths.lab",
+            "poll" => "the array is NULL and has entries to read (`poll null n=1`; with n=0 poll just waits); tests/scenarios/35_poll_null.lab",
+        ),
         EINVAL => w!(
             "connect" => "addrlen is too short or too long, a NULL name with length 0, a blackhole route, or a link-local IPv6 address without a scope id",
             "bind" => "the socket is already bound",

@@ -30,7 +30,7 @@ use std::time::Duration;
 
 use super::ast::{Expect, ExpectWhat, Span, Stmt, StmtKind, Wait, WaitUntil};
 use crate::core::call::{
-    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, PollBits, Proto, SockAddrArg, SockOpt,
+    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, OptNullArg, PollBits, Proto, SockAddrArg, SockOpt,
     SockRef,
 };
 use crate::core::codes::Code;
@@ -333,8 +333,8 @@ const COMMANDS: &[CmdInfo] = &[
     cmd("wsaconnect", Cmd::WsaConnect, "wsaconnect NAME ADDR [namelen=N] [data=TEXT] [sqos] [gqos]"),
     cmd("connectex", Cmd::ConnectEx, "connectex NAME ADDR [namelen=N] [send=TEXT]"),
     cmd("select", Cmd::Select, "select [read=A,B] [write=C] [except=D] [timeout=MS|inf]"),
-    cmd("wsapoll", Cmd::WsaPoll, "wsapoll NAME[,NAME...] [timeout=MS|inf] [events=POLLRDNORM|...]"),
-    cmd("poll", Cmd::WsaPoll, "poll NAME[,NAME...] [timeout=MS|inf] [events=POLLIN|...]"),
+    cmd("wsapoll", Cmd::WsaPoll, "wsapoll NAME[,NAME...] [timeout=MS|inf] [events=POLLRDNORM|...] | wsapoll null n=N"),
+    cmd("poll", Cmd::WsaPoll, "poll NAME[,NAME...] [timeout=MS|inf] [events=POLLIN|...] | poll null n=N"),
     cmd("epoll", Cmd::Epoll, "epoll NAME[,NAME...] [timeout=MS|inf]"),
     cmd("wsaeventselect", Cmd::WsaEventSelect, "wsaeventselect NAME EVENTS"),
     cmd("wsaasyncselect", Cmd::WsaAsyncSelect, "wsaasyncselect NAME EVENTS"),
@@ -839,7 +839,18 @@ impl Parser<'_> {
                 let sock = self.sock()?;
                 let opt = self.sockopt()?;
                 if self.optval_null()? {
-                    return self.call(Call::OptNull { sock, opt, set: true });
+                    // args2: `optval=null optlen=N`, a NULL optval with a length of the script's.
+                    let arg = match self.optlen()? {
+                        Some(n) => OptNullArg::OptvalLen(n),
+                        None => OptNullArg::Optval,
+                    };
+                    return self.call(Call::OptNull { sock, opt, set: true, arg });
+                }
+                if let Some(t) = self.peek().cloned().filter(|_| self.null_key("optlen")) {
+                    return Err(self.err(
+                        t.col,
+                        "setsockopt's optlen is a number, not a pointer: write optlen=N, or optval=null optlen=N for a NULL optval",
+                    ));
                 }
                 let value = match self.peek().cloned() {
                     Some(v) if v.key_value().is_none() => {
@@ -855,7 +866,12 @@ impl Parser<'_> {
                 let sock = self.sock()?;
                 let opt = self.sockopt()?;
                 if self.optval_null()? {
-                    return self.call(Call::OptNull { sock, opt, set: false });
+                    return self.call(Call::OptNull { sock, opt, set: false, arg: OptNullArg::Optval });
+                }
+                // args2: `optlen=null`, a NULL optlen pointer.
+                if self.null_key("optlen") {
+                    self.next_tok();
+                    return self.call(Call::OptNull { sock, opt, set: false, arg: OptNullArg::Optlen });
                 }
                 let optlen = self.optlen()?;
                 self.call(Call::GetSockOpt { sock, opt, optlen })
@@ -990,8 +1006,13 @@ impl Parser<'_> {
                             );
                         }
                         self.next_tok();
-                        return self.call(Call::NameNull { sock, peer });
+                        return self.call(Call::NameNull { sock, peer, len: false });
                     }
+                }
+                // args2: `namelen=null`, a NULL namelen pointer.
+                if self.null_key("namelen") {
+                    self.next_tok();
+                    return self.call(Call::NameNull { sock, peer, len: true });
                 }
                 let namelen = self.namelen_opt()?;
                 if peer {
@@ -1666,11 +1687,36 @@ impl Parser<'_> {
         Ok((StmtKind::Call(Call::Select { read, write, except, timeout: timeout.flatten() }), None))
     }
 
+    /// args2: `wsapoll null n=N [timeout=MS]`, a NULL array of N entries.
+    fn poll_null(&mut self) -> PResult<(StmtKind, Option<String>)> {
+        let t = self.require("n=N", "n=N, the number of entries passed with the NULL array (0 or more)")?;
+        let n = match t.key_value() {
+            Some((k, v, c)) if k.eq_ignore_ascii_case("n") => v
+                .parse::<u32>()
+                .map_err(|_| self.err(c, format!("bad n `{v}`: expected a number of entries like 0 or 1")))?,
+            _ => return Err(self.err(t.col, format!("unexpected `{}`: expected n=N after null", t.text))),
+        };
+        let mut timeout = None;
+        if let Some(t) = self.peek().cloned() {
+            match t.key_value() {
+                Some((k, v, c)) if k.eq_ignore_ascii_case("timeout") => {
+                    self.pos += 1;
+                    timeout = self.timeout(v, c)?;
+                }
+                _ => return Err(self.err(t.col, format!("unexpected `{}`: expected timeout=MS", t.text))),
+            }
+        }
+        self.call(Call::PollNull { n, timeout })
+    }
+
     fn poll(&mut self, epoll: bool) -> PResult<(StmtKind, Option<String>)> {
         let expected = format!("a list of sockets like s or s,c ({})", self.known_list());
         let t = self.require("sockets", &expected)?;
         if t.key_value().is_some_and(|(k, _, _)| k.eq_ignore_ascii_case("timeout")) {
             return Err(self.err(t.col, format!("missing sockets before `{}`: expected {expected}", t.text)));
+        }
+        if !epoll && t.text.eq_ignore_ascii_case("null") {
+            return self.poll_null();
         }
         let socks = self.sock_list(&t.text, t.col)?;
         let mut timeout = None;
@@ -1702,6 +1748,13 @@ impl Parser<'_> {
 
     // ---- winapi-args: `optval=null` ----
     /// Whether the next word is `optval=null` (taken); `optval=` with anything else is an error.
+    /// args2: whether the next word is `KEY=null` (left for the caller to take).
+    fn null_key(&self, key: &str) -> bool {
+        self.peek()
+            .and_then(|t| t.key_value().map(|(k, v, _)| k.eq_ignore_ascii_case(key) && v.eq_ignore_ascii_case("null")))
+            .unwrap_or(false)
+    }
+
     fn optval_null(&mut self) -> PResult<bool> {
         let Some(t) = self.peek().cloned() else { return Ok(false) };
         let Some((k, v, c)) = t.key_value() else { return Ok(false) };
@@ -2291,7 +2344,7 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
             0 => socks(partial, names),
             1 => starting(partial, SockOpt::ALL.iter().map(|o| o.name())),
             2 if info.cmd == Cmd::SetSockOpt => starting(partial, ["on", "off", "optlen=", "optval=null"]),
-            2 => starting(partial, ["optlen=", "optval=null"]),
+            2 => starting(partial, ["optlen=", "optlen=null", "optval=null"]),
             3 if info.cmd == Cmd::SetSockOpt && !lower(2).starts_with("optlen") => starting(partial, ["optlen="]),
             _ => Vec::new(),
         },
@@ -2324,7 +2377,14 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
         },
         Cmd::Select => keyed_cands(&["read=", "write=", "except=", "timeout="], args, partial, names),
         Cmd::WsaPoll => match n {
-            0 => sock_list_cands("", partial, names),
+            0 => {
+                let mut v = sock_list_cands("", partial, names);
+                // args2: a NULL array.
+                v.extend(starting(partial, ["null"]));
+                v
+            }
+            1 if args[0].eq_ignore_ascii_case("null") => starting(partial, ["n="]),
+            _ if args[0].eq_ignore_ascii_case("null") => starting(partial, ["timeout="]),
             _ => match partial.split_once('=') {
                 Some((k, v)) if k.eq_ignore_ascii_case("events") => poll_event_cands(&format!("{k}="), v),
                 _ => keyed_cands(&["timeout=", "events="], &args[1..], partial, names),
@@ -2342,7 +2402,7 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
         // winapi-args: namelen=N or name=null after the socket.
         Cmd::GetSockName | Cmd::GetPeerName if n >= 1 => {
             if n == 1 {
-                starting(partial, ["namelen=", "name=null"])
+                starting(partial, ["namelen=", "namelen=null", "name=null"])
             } else {
                 Vec::new()
             }
@@ -3546,12 +3606,57 @@ send c \"oops
         assert!(error("socket tcp af=10 as z").message.contains("v4 or v6"));
         assert!(error("socket tcp af=70000 v6 as z").message.contains("bad address family"));
         assert!(completions("socket tcp ", &n).contains(&"af=".to_string()));
-        assert_eq!(call("getpeername s name=null"), Call::NameNull { sock: SockRef::Name("s".into()), peer: true });
+        assert_eq!(
+            call("getpeername s name=null"),
+            Call::NameNull { sock: SockRef::Name("s".into()), peer: true, len: false }
+        );
         assert!(error("getsockname s name=x").message.contains("name=null"));
-        assert_eq!(completions("getsockname s ", &n), ["namelen=", "name=null"]);
+        assert_eq!(completions("getsockname s ", &n), ["namelen=", "namelen=null", "name=null"]);
+        // args2: NULL length pointers, and a NULL optval with a length.
+        assert_eq!(
+            call("getpeername s namelen=null"),
+            Call::NameNull { sock: SockRef::Name("s".into()), peer: true, len: true }
+        );
+        assert_eq!(
+            call("getsockopt s SO_ERROR optlen=null"),
+            Call::OptNull {
+                sock: SockRef::Name("s".into()),
+                opt: SockOpt::SO_ERROR,
+                set: false,
+                arg: OptNullArg::Optlen
+            }
+        );
+        assert_eq!(
+            call("setsockopt s SO_LINGER optval=null optlen=0"),
+            Call::OptNull {
+                sock: SockRef::Name("s".into()),
+                opt: SockOpt::SO_LINGER,
+                set: true,
+                arg: OptNullArg::OptvalLen(0)
+            }
+        );
+        assert!(error("setsockopt s SO_LINGER optlen=null").message.contains("not a pointer"));
+        assert!(error("getsockopt s SO_ERROR optval=null optlen=4").message.contains("unexpected"));
+        assert!(error("getsockname s namelen=nul").message.contains("bad namelen"));
+        assert!(completions("getsockopt s SO_ERROR ", &n).contains(&"optlen=null".to_string()));
+        assert_eq!(
+            call("wsapoll null n=0 timeout=5"),
+            Call::PollNull { n: 0, timeout: Some(Duration::from_millis(5)) }
+        );
+        assert_eq!(call("poll null n=2"), Call::PollNull { n: 2, timeout: None });
+        assert!(error("wsapoll null").message.contains("n=N"));
+        assert!(error("wsapoll null n=x").message.contains("bad n"));
+        assert!(error("wsapoll null n=1 events=POLLIN").message.contains("expected timeout=MS"));
+        assert!(completions("wsapoll nu", &n).contains(&"null".to_string()));
+        assert_eq!(completions("wsapoll null ", &n), ["n="]);
         assert_eq!(
             call("setsockopt s SO_LINGER optval=null"),
-            Call::OptNull { sock: SockRef::Name("s".into()), opt: SockOpt::SO_LINGER, set: true }
+            Call::OptNull {
+                sock: SockRef::Name("s".into()),
+                opt: SockOpt::SO_LINGER,
+                set: true,
+                arg: OptNullArg::Optval
+            }
         );
         assert!(error("getsockopt s SO_ERROR optval=3").message.contains("optval=null"));
     }

@@ -8,7 +8,7 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use crate::core::call::{AddrKind, Call, ConnectApi, Family, FdEvents, How, SockAddrArg, SockRef};
+use crate::core::call::{AddrKind, Call, ConnectApi, Family, FdEvents, How, OptNullArg, SockAddrArg, SockRef};
 
 use super::parse::{MAX_DURATION_MS, is_valid_name};
 
@@ -198,6 +198,7 @@ pub fn call_line(call: &Call) -> Result<String, Unwritable> {
             }
             line
         }
+        Call::PollNull { n, timeout: t } => format!("wsapoll null n={n} {}", timeout(*t)?),
         Call::WsaEventSelect { sock: s, events: e } => format!("wsaeventselect {} {}", sock(s)?, events(*e)?),
         Call::WsaAsyncSelect { sock: s, events: e } => format!("wsaasyncselect {} {}", sock(s)?, events(*e)?),
         Call::WsaEnumNetworkEvents { sock: s } => format!("wsaenumnetworkevents {}", sock(s)?),
@@ -290,11 +291,17 @@ pub fn call_line(call: &Call) -> Result<String, Unwritable> {
         }
         Call::GetAcceptExSockaddrs { sock: s } => format!("getacceptexsockaddrs {}", sock(s)?),
         Call::CancelIo { sock: s, ex } => format!("{} {}", if *ex { "cancelioex" } else { "cancelio" }, sock(s)?),
-        Call::OptNull { sock: s, opt, set } => {
-            format!("{} {} {} optval=null", if *set { "setsockopt" } else { "getsockopt" }, sock(s)?, opt.name())
+        Call::OptNull { sock: s, opt, set, arg } => {
+            let tail = match arg {
+                OptNullArg::Optval => "optval=null".to_string(),
+                OptNullArg::OptvalLen(n) => format!("optval=null optlen={n}"),
+                OptNullArg::Optlen => "optlen=null".to_string(),
+            };
+            format!("{} {} {} {tail}", if *set { "setsockopt" } else { "getsockopt" }, sock(s)?, opt.name())
         }
-        Call::NameNull { sock: s, peer } => {
-            format!("{} {} name=null", if *peer { "getpeername" } else { "getsockname" }, sock(s)?)
+        Call::NameNull { sock: s, peer, len } => {
+            let what = if *len { "namelen=null" } else { "name=null" };
+            format!("{} {} {what}", if *peer { "getpeername" } else { "getsockname" }, sock(s)?)
         }
         Call::SocketAf { proto, af, name: n } => format!("socket {} af={af} as {}", proto.name(), name(n)?),
     })

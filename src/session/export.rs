@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use std::io::{self, BufRead, Write};
 
 use crate::core::call::{
-    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, PollBits, Proto, SockAddrArg, SockOpt,
+    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, OptNullArg, PollBits, Proto, SockAddrArg, SockOpt,
     SockRef,
 };
 use crate::core::codes::{Code, Platform};
@@ -461,7 +461,7 @@ fn posix_name(call: &Call) -> Option<&'static str> {
             "connect"
         }
         Call::Select { .. } => "select",
-        Call::Poll { .. } => "poll",
+        Call::Poll { .. } | Call::PollNull { .. } => "poll",
         Call::Epoll { .. } => "epoll_wait",
         Call::GetSockName { .. } | Call::NameNull { peer: false, .. } => "getsockname",
         Call::NameNull { peer: true, .. } => "getpeername",
@@ -555,6 +555,7 @@ fn posix_passable(call: &Call) -> bool {
             read.iter().chain(write).chain(except).all(|r| fits(r) && in_set(r)) && time(timeout)
         }
         Call::Poll { socks, timeout, .. } | Call::Epoll { socks, timeout } => socks.iter().all(fits) && time(timeout),
+        Call::PollNull { timeout, .. } => time(timeout),
         Call::Alarm { after } => unparse::millis(*after).is_ok(),
         c => c.sock().is_none_or(fits),
     }
@@ -1604,6 +1605,7 @@ impl<'h> CGen<'h> {
             | Call::SocketAf { .. }
             | Call::Select { .. }
             | Call::Poll { .. }
+            | Call::PollNull { .. }
             | Call::Epoll { .. } => None,
             _ => call.sock().map(|r| self.sock(r)),
         };
@@ -1702,6 +1704,19 @@ impl<'h> CGen<'h> {
                     }
                 }
             }
+            // args2: a NULL array of n entries.
+            Call::PollNull { n, timeout } => {
+                let ms = match timeout.map(unparse::millis).transpose() {
+                    Ok(ms) => ms.map_or(-1, |ms| ms as i64),
+                    Err(why) => {
+                        self.comment(&format!("{text}: not made: timeout: {why}"));
+                        return;
+                    }
+                };
+                format!(
+                    "struct pollfd *volatile np = NULL; /* a NULL array the compiler cannot see through */\n        long r = poll(np, {n}, {ms});\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');"
+                )
+            }
             Call::Poll { socks, timeout, events } => {
                 let mask = events.map_or("POLLIN | POLLPRI | POLLOUT | POLLRDHUP".to_string(), c_poll_mask);
                 let mut code = format!("struct pollfd p[{}];\n", socks.len().max(1));
@@ -1792,25 +1807,36 @@ impl<'h> CGen<'h> {
                 sl = namelen.map_or("sizeof ss".to_string(), |n| n.to_string())
             ),
             // winapi-args: a NULL optval, the option's own length.
-            Call::OptNull { opt, set, .. } => {
+            Call::OptNull { opt, set, arg, .. } => {
                 let (level, name, kind) = posix_opt(*opt).expect("posix_name checked the option");
-                let len = match kind {
+                let own = match kind {
                     OptKind::Time => "sizeof(struct timeval)",
                     OptKind::Linger => "sizeof(struct linger)",
                     _ => "sizeof(int)",
                 };
-                let call = if *set {
-                    format!("setsockopt({s}, {level}, {name}, NULL, {len})")
-                } else {
-                    format!("getsockopt({s}, {level}, {name}, NULL, &vl)")
+                // args2: a length of the script's beside the NULL optval, or a NULL optlen.
+                let len = match arg {
+                    OptNullArg::OptvalLen(n) => n.to_string(),
+                    _ => own.to_string(),
+                };
+                let call = match (set, arg) {
+                    (true, _) => format!("setsockopt({s}, {level}, {name}, NULL, {len})"),
+                    (false, OptNullArg::Optlen) => {
+                        format!("getsockopt({s}, {level}, {name}, ob, (socklen_t *)NULL)")
+                    }
+                    (false, _) => format!("getsockopt({s}, {level}, {name}, NULL, &vl)"),
                 };
                 format!(
-                    "socklen_t vl = {len};\n        (void)vl;\n        long r = {call};\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');"
+                    "socklen_t vl = {len};\n        char ob[16] = {{0}};\n        (void)vl;\n        (void)ob;\n        long r = {call};\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');"
                 )
             }
             // winapi-args: a NULL name pointer.
-            Call::NameNull { .. } => format!(
+            Call::NameNull { len: false, .. } => format!(
                 "socklen_t sl = 16;\n        long r = {fname}({s}, NULL, &sl);\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');"
+            ),
+            // args2: a NULL namelen pointer.
+            Call::NameNull { len: true, .. } => format!(
+                "struct sockaddr_storage ss;\n        memset(&ss, 0, sizeof ss);\n        long r = {fname}({s}, (struct sockaddr *)&ss, (socklen_t *)NULL);\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');"
             ),
             Call::Send { data, .. } => format!(
                 "long r = send({s}, {}, {}, MSG_NOSIGNAL);\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');",
@@ -2132,6 +2158,19 @@ impl<'h> CGen<'h> {
                     }
                 }
             }
+            // args2: a NULL array of n entries.
+            Call::PollNull { n, timeout } => {
+                let ms = match timeout.map(unparse::millis).transpose() {
+                    Ok(ms) => ms.map_or(-1, |ms| ms as i64),
+                    Err(why) => {
+                        self.comment(&format!("{text}: not made: timeout: {why}"));
+                        return;
+                    }
+                };
+                format!(
+                    "WSAPOLLFD *volatile np = NULL;\n        int r = WSAPoll(np, {n}, {ms});\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        putchar('\\n');"
+                )
+            }
             Call::Poll { socks, timeout, events } => {
                 let mask = events.map_or("POLLRDNORM | POLLWRNORM".to_string(), c_poll_mask);
                 let mut code = format!("WSAPOLLFD p[{}];\n", socks.len().max(1));
@@ -2195,26 +2234,38 @@ impl<'h> CGen<'h> {
                 sl = namelen.map_or("sizeof ss".to_string(), |n| n.to_string())
             ),
             // winapi-args: a NULL optval, the option's own length.
-            Call::OptNull { opt, set, .. } => {
+            Call::OptNull { opt, set, arg, .. } => {
                 let Some((level, oname, kind)) = winsock_opt(*opt) else {
                     self.comment(&format!("{text}: {} does not exist on Windows", opt.name()));
                     return;
                 };
-                let len = if matches!(kind, OptKind::Linger) { "(int)sizeof(LINGER)" } else { "(int)sizeof(int)" };
-                let call = if *set {
-                    format!("setsockopt({s}, {level}, {oname}, NULL, {len})")
-                } else {
-                    format!("getsockopt({s}, {level}, {oname}, NULL, &vl)")
+                let own = if matches!(kind, OptKind::Linger) { "(int)sizeof(LINGER)" } else { "(int)sizeof(int)" };
+                // args2: a length of the script's beside the NULL optval, or a NULL optlen.
+                let len = match arg {
+                    OptNullArg::OptvalLen(n) => n.to_string(),
+                    _ => own.to_string(),
+                };
+                let call = match (set, arg) {
+                    (true, _) => format!("setsockopt({s}, {level}, {oname}, NULL, {len})"),
+                    (false, OptNullArg::Optlen) => {
+                        format!("getsockopt({s}, {level}, {oname}, ob, (int *)NULL)")
+                    }
+                    (false, _) => format!("getsockopt({s}, {level}, {oname}, NULL, &vl)"),
                 };
                 let guard = if oname == "TCP_MAXRT" { ("#ifdef TCP_MAXRT\n", "\n#endif") } else { ("", "") };
                 format!(
-                    "{}int vl = {len};\n        (void)vl;\n        int r = {call};\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        putchar('\\n');{}",
+                    "{}int vl = {len};\n        char ob[16] = {{0}};\n        (void)vl;\n        (void)ob;\n        int r = {call};\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        putchar('\\n');{}",
                     guard.0, guard.1
                 )
             }
             // winapi-args: a NULL name pointer.
-            Call::NameNull { peer, .. } => format!(
+            Call::NameNull { peer, len: false, .. } => format!(
                 "int sl = 16;\n        int r = {}({s}, NULL, &sl);\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        putchar('\\n');",
+                if *peer { "getpeername" } else { "getsockname" }
+            ),
+            // args2: a NULL namelen pointer.
+            Call::NameNull { peer, len: true, .. } => format!(
+                "struct sockaddr_storage ss;\n        memset(&ss, 0, sizeof ss);\n        int r = {}({s}, (struct sockaddr *)&ss, (int *)NULL);\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        putchar('\\n');",
                 if *peer { "getpeername" } else { "getsockname" }
             ),
             Call::Send { data, .. } => int_result(&format!("send({s}, {}, {}, 0)", c_str(data), data.len())),

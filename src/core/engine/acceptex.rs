@@ -35,10 +35,11 @@ impl Host {
         // test_AcceptEx: every refusal below still writes STATUS_PENDING into Internal.
         let refuse = |h: &mut Host, code: Code| {
             if windows {
-                h.write_pending(&name);
+                h.write_pending_refused_acceptex(&name);
                 failed(code).note(format!(
-                    "OVERLAPPED.Internal = STATUS_PENDING (0x103) written although the call failed (rule {})",
-                    r::OV_FIELDS
+                    "OVERLAPPED.Internal = STATUS_PENDING (0x103) written although the call failed (rule {}); InternalHigh untouched (rule {})",
+                    r::OV_FIELDS,
+                    r::ACCEPTEX_OV_HIGH
                 ))
             } else {
                 failed(code)

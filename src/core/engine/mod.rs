@@ -19,7 +19,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use crate::core::call::{
-    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, PollBits, Proto, SockAddrArg, SockOpt, SockRef,
+    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, OptNullArg, PollBits, Proto, SockAddrArg, SockOpt, SockRef,
 };
 use crate::core::codes::Code;
 use crate::core::facts::{Facts, RouteFact, TcpFact, UdpFact};
@@ -597,11 +597,21 @@ impl Host {
             Call::WsaStartup { major, minor } => Ok(self.wsa_startup(*major, *minor)),
             Call::WsaCleanup => Ok(self.wsa_cleanup()),
             Call::Socket { proto, family, name } => Ok(self.socket(*proto, *family, name)),
-            Call::OptNull { sock, opt, set } => self.sock(sock).map(|i| self.optval_null(i, *opt, *set)),
+            Call::OptNull { sock, opt, set, arg } => self.sock(sock).map(|i| match arg {
+                OptNullArg::Optval => self.optval_null(i, *opt, *set),
+                OptNullArg::OptvalLen(n) => self.optval_null_len(i, *opt, *n),
+                OptNullArg::Optlen => self.optlen_null(i, *opt),
+            }),
             // winapi-args: a NULL name pointer: the state is checked first, then the pointer.
-            Call::NameNull { sock, peer } => self.sock(sock).map(|i| {
+            // args2: a NULL namelen pointer, checked in the same place (rule addr.namelen-null).
+            Call::NameNull { sock, peer, len } => self.sock(sock).map(|i| {
                 let out = if *peer { self.getpeername(i) } else { self.getsockname(i) };
-                let rule = if *peer || !self.p.winsock { r::NAME_NULL } else { r::NAME_NULL_SOCKNAME };
+                let rule = match (*len, *peer || !self.p.winsock) {
+                    (true, true) => r::NAMELEN_NULL,
+                    (true, false) => r::NAMELEN_NULL_SOCKNAME,
+                    (false, true) => r::NAME_NULL,
+                    (false, false) => r::NAME_NULL_SOCKNAME,
+                };
                 if out.error.is_some() {
                     return Out { rule, ..out };
                 }
@@ -676,6 +686,7 @@ impl Host {
             }
             Call::Select { read, write, except, timeout } => Ok(self.select(read, write, except, *timeout, facts)),
             Call::Poll { socks, timeout, events } => Ok(self.poll(socks, *timeout, *events, facts)),
+            Call::PollNull { n, timeout } => Ok(self.poll_null(*n, *timeout, facts)),
             Call::Epoll { socks, timeout } => Ok(self.epoll(socks, *timeout, facts)),
             Call::WsaEventSelect { sock, events } => self.sock(sock).map(|i| self.event_select(i, *events, false)),
             Call::WsaAsyncSelect { sock, events } => self.sock(sock).map(|i| self.event_select(i, *events, true)),

@@ -53,6 +53,8 @@ pub fn win32_error(code: Code) -> Code {
 struct OvStruct {
     internal: u64,
     internal_high: u64,
+    /// Last written by an AcceptEx refused at once (rule acceptex.overlapped-high).
+    acceptex_refused: bool,
 }
 
 /// One completion packet waiting at a port.
@@ -132,7 +134,17 @@ impl Host {
 
     /// STATUS_PENDING written into the OVERLAPPED of socket name `name`.
     pub(super) fn write_pending(&mut self, name: &str) {
-        self.ov.structs.entry(name.to_string()).or_default().internal = STATUS_PENDING;
+        let st = self.ov.structs.entry(name.to_string()).or_default();
+        st.internal = STATUS_PENDING;
+        st.acceptex_refused = false;
+    }
+
+    /// A refused AcceptEx's write: STATUS_PENDING into Internal, InternalHigh left alone.
+    pub(super) fn write_pending_refused_acceptex(&mut self, name: &str) {
+        self.write_pending(name);
+        if let Some(st) = self.ov.structs.get_mut(name) {
+            st.acceptex_refused = true;
+        }
     }
 
     /// A completion written into socket `i`'s OVERLAPPED and queued at the port handle `h` is
@@ -140,7 +152,10 @@ impl Host {
     fn complete_on(&mut self, i: usize, h: usize, op: &str, error: Option<Code>, bytes: u32) {
         let name = self.socks[i].name.clone();
         self.notes.push(Notification::Completion { sock: name.clone(), op: op.into(), error, bytes, at: self.now });
-        self.ov.structs.insert(name.clone(), OvStruct { internal: ntstatus(error), internal_high: u64::from(bytes) });
+        self.ov.structs.insert(
+            name.clone(),
+            OvStruct { internal: ntstatus(error), internal_high: u64::from(bytes), acceptex_refused: false },
+        );
         if let Some(&(port, key)) = self.ov.assoc.get(&self.socks[h].serial) {
             self.ov.ports[port].queue.push_back(Packet { sock: name.clone(), key, bytes, error });
             let port = self.ov.ports[port].name.clone();
@@ -180,6 +195,7 @@ impl Host {
         if pending || (out.error.is_some() && self.p.id == PersonalityId::Windows) {
             let st = self.ov.structs.entry(name).or_default();
             st.internal = STATUS_PENDING;
+            st.acceptex_refused = false;
             if !pending {
                 return out.note(format!(
                     "OVERLAPPED.Internal = STATUS_PENDING (0x103) written although the call failed; InternalHigh untouched (rule {})",
@@ -196,10 +212,11 @@ impl Host {
         }
         let name = name_of(sock);
         if let Some(v) = set {
-            self.ov.structs.insert(name.clone(), OvStruct { internal: v, internal_high: v });
+            self.ov.structs.insert(name.clone(), OvStruct { internal: v, internal_high: v, acceptex_refused: false });
         }
         let st = self.ov.get(&name);
-        Out::val(r::OV_FIELDS, Value::Overlapped { internal: st.internal, internal_high: st.internal_high })
+        let rule = if st.acceptex_refused { r::ACCEPTEX_OV_HIGH } else { r::OV_FIELDS };
+        Out::val(rule, Value::Overlapped { internal: st.internal, internal_high: st.internal_high })
     }
 
     pub(super) fn get_overlapped_result(&mut self, sock: &SockRef, wait: bool, wsa: bool, facts: &dyn Facts) -> Out {

@@ -24,7 +24,7 @@ use std::time::Duration;
 use serde_json::Value as Json;
 
 use crate::core::call::{
-    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, PollBits, SockAddrArg, SockRef,
+    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, OptNullArg, PollBits, SockAddrArg, SockRef,
 };
 use crate::core::codes::{Code, Platform};
 use crate::core::model::{Notification, Ret, Value};
@@ -328,15 +328,21 @@ impl WinsockAgent {
             Call::Socket { proto, family, name } => {
                 (format!("socket {name} {} {}", proto.name(), family.name()), quick, RetKind::Handle)
             }
-            Call::OptNull { sock, opt, set } => {
+            Call::OptNull { sock, opt, set, arg } => {
                 if !windows_option(*opt) {
                     return Err(not_performed("Windows has no such socket option"));
                 }
-                (format!("optnull {} {} {}", self.name_of(sock)?, opt.name(), *set as u8), quick, RetKind::Int)
+                let tail = match arg {
+                    OptNullArg::Optval => String::new(),
+                    OptNullArg::OptvalLen(n) => format!(" {n}"),
+                    OptNullArg::Optlen => " lennull".to_string(),
+                };
+                (format!("optnull {} {} {}{tail}", self.name_of(sock)?, opt.name(), *set as u8), quick, RetKind::Int)
             }
-            Call::NameNull { sock, peer } => {
+            Call::NameNull { sock, peer, len } => {
                 let verb = if *peer { "getpeername" } else { "getsockname" };
-                (format!("{verb} {} null", self.name_of(sock)?), quick, RetKind::Int)
+                let what = if *len { "lennull" } else { "null" };
+                (format!("{verb} {} {what}", self.name_of(sock)?), quick, RetKind::Int)
             }
             Call::SocketAf { proto, af, name } => {
                 (format!("socket {name} {} af:{af}", proto.name()), quick, RetKind::Handle)
@@ -489,6 +495,11 @@ impl WinsockAgent {
                     req.push_str(&format!(" {}", m.to_winsock()));
                 }
                 (req, Duration::from_millis(ms), RetKind::Int)
+            }
+            // args2: a NULL array of n entries.
+            Call::PollNull { n, timeout } => {
+                let ms = wait_ms(*timeout);
+                (format!("pollnull {ms} {n}"), Duration::from_millis(ms), RetKind::Int)
             }
             Call::Epoll { .. } => return Err(not_performed("Windows has no epoll")),
             Call::WsaEventSelect { sock, events } => {

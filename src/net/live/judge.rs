@@ -15,7 +15,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use crate::core::call::{self, AddrKind, Call, ConnectApi, Family, NamedTarget, Proto, SockAddrArg, SockRef};
+use crate::core::call::{
+    self, AddrKind, Call, ConnectApi, Family, NamedTarget, OptNullArg, Proto, SockAddrArg, SockRef,
+};
 use crate::core::codes::{Code, Platform};
 use crate::core::facts::{Facts, RouteFact, TcpFact, UdpFact};
 use crate::core::model::{Ret, Value};
@@ -418,7 +420,7 @@ impl LiveKernel {
                 self.alarm = Some(*after);
                 not_performed("socklab itself will interrupt the next blocking connect (a signal without SA_RESTART)")
             }
-            Call::OptNull { sock, opt, set } => {
+            Call::OptNull { sock, opt, set, arg } => {
                 let s = self.sock(sock)?;
                 let Some((o, v)) = opt_value(*opt, 0) else {
                     return Ok(not_performed("Linux has no such socket option"));
@@ -428,10 +430,17 @@ impl LiveKernel {
                     OptValue::Linger { .. } => 8,
                     _ => 4,
                 };
-                done(s.sockopt_null(o, *set, len).map(|_| Value::None), Ret::Int(0))
+                let r = match arg {
+                    OptNullArg::Optval => s.sockopt_null(o, *set, len),
+                    OptNullArg::OptvalLen(n) => s.sockopt_null(o, true, *n),
+                    OptNullArg::Optlen => s.getsockopt_null_len(o),
+                };
+                done(r.map(|_| Value::None), Ret::Int(0))
             }
-            Call::NameNull { sock, peer } => {
-                done(self.sock(sock)?.sockname_null(*peer).map(|_| Value::None), Ret::Int(0))
+            Call::NameNull { sock, peer, len } => {
+                let s = self.sock(sock)?;
+                let r = if *len { s.sockname_null_len(*peer) } else { s.sockname_null(*peer) };
+                done(r.map(|_| Value::None), Ret::Int(0))
             }
             Call::SocketAf { proto, af, .. } => {
                 let r = raw::try_socket_family(*af, *proto == Proto::Udp);
@@ -676,6 +685,11 @@ impl LiveKernel {
                     Err(e) => performed(Err(e), Ret::Int(0), clock.elapsed()),
                 }
             }
+            // args2: a NULL array of n entries.
+            Call::PollNull { n, timeout } => {
+                let r = raw::poll_null(*n, wait_ms(*timeout));
+                performed(r.map(|_| Value::None), Ret::Int(0), clock.elapsed())
+            }
             Call::Epoll { socks, timeout } => {
                 let fds = self.fds(socks)?;
                 let req: Vec<(raw::Fd, EpollBits)> =
@@ -908,7 +922,9 @@ impl Kernel for LiveKernel {
             // Never shut a descriptor down while it is being closed (its number may be reused).
             KernelJob::Call(Call::Close { .. }) => return None,
             // Several sockets, any of which the user still wants: just stop waiting.
-            KernelJob::Call(Call::Select { .. } | Call::Poll { .. } | Call::Epoll { .. }) => Vec::new(),
+            KernelJob::Call(Call::Select { .. } | Call::Poll { .. } | Call::PollNull { .. } | Call::Epoll { .. }) => {
+                Vec::new()
+            }
             KernelJob::Call(c) => match c.sock() {
                 Some(SockRef::Name(n)) => self.socks.get(n).map(|s| vec![(n.clone(), s.fd())]).unwrap_or_default(),
                 _ => Vec::new(),
