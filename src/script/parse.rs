@@ -30,8 +30,8 @@ use std::time::Duration;
 
 use super::ast::{Expect, ExpectWhat, Span, Stmt, StmtKind, Wait, WaitUntil};
 use crate::core::call::{
-    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, OptNullArg, PollBits, Proto, SockAddrArg, SockOpt,
-    SockRef,
+    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, OptNullArg, PollBits, Proto,
+    SockAddrArg, SockOpt, SockRef,
 };
 use crate::core::codes::Code;
 use crate::core::model::State;

@@ -19,7 +19,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use crate::core::call::{
-    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, OptNullArg, PollBits, Proto, SockAddrArg, SockOpt, SockRef,
+    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, OptNullArg, PollBits, Proto, SockAddrArg, SockOpt,
+    SockRef,
 };
 use crate::core::codes::Code;
 use crate::core::facts::{Facts, RouteFact, TcpFact, UdpFact};
