@@ -1177,9 +1177,17 @@ static void handle_line(char *line)
             return;
         }
         if (o->kind == 1) {
+            /* SO_LINGER: N > 0 is {1, N}, 0 is {0, 0}; "1,0" is the structure itself
+               (l_onoff 1, l_linger 0: the abortive close). */
             LINGER l;
-            l.l_onoff = atoi(w[3]) > 0;
-            l.l_linger = (u_short)(atoi(w[3]) > 0 ? atoi(w[3]) : 0);
+            const char *comma = strchr(w[3], ',');
+            if (comma) {
+                l.l_onoff = (u_short)(atoi(w[3]) != 0);
+                l.l_linger = (u_short)atoi(comma + 1);
+            } else {
+                l.l_onoff = atoi(w[3]) > 0;
+                l.l_linger = (u_short)(atoi(w[3]) > 0 ? atoi(w[3]) : 0);
+            }
             DONE(setsockopt(handle(w[1]), o->level, o->opt, (const char *)&l, sizeof l));
         } else if (o->opt == SO_UPDATE_ACCEPT_CONTEXT) {
             /* The value is the listening socket the AcceptEx was given. */

@@ -30,7 +30,7 @@ use std::time::Duration;
 
 use super::ast::{Expect, ExpectWhat, Span, Stmt, StmtKind, Wait, WaitUntil};
 use crate::core::call::{
-    AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, PollBits, Proto, SockAddrArg, SockOpt, SockRef,
+    AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, PollBits, Proto, SockAddrArg, SockOpt, SockRef, LINGER_ABORT,
 };
 use crate::core::codes::Code;
 use crate::core::model::State;
@@ -819,6 +819,10 @@ impl Parser<'_> {
                     return self.call(Call::OptNull { sock, opt, set: true });
                 }
                 let value = match self.peek().cloned() {
+                    Some(v) if v.key_value().is_none() && opt == SockOpt::SO_LINGER && v.text.contains(',') => {
+                        self.next_tok();
+                        self.linger_value(&v)?
+                    }
                     Some(v) if v.key_value().is_none() => {
                         self.next_tok();
                         self.opt_value(&v)?
@@ -1196,6 +1200,29 @@ impl Parser<'_> {
             let hint =
                 closest(&t.text, all.iter().copied()).map(|c| format!("did you mean `{c}`? ")).unwrap_or_default();
             self.err(t.col, format!("unknown option `{}`: {hint}expected one of {}", t.text, all.join(", ")))
+        })
+    }
+
+    /// SO_LINGER written as the structure, `ONOFF,SECONDS`: `1,0` is the abortive close
+    /// ([`LINGER_ABORT`]), `1,N` the same as `N`, `0,N` linger off.
+    fn linger_value(&self, t: &Tok) -> PResult<i64> {
+        let (on, secs) = t.text.split_once(',').unwrap_or((&t.text, ""));
+        let bad = || {
+            self.err(
+                t.col,
+                format!("bad SO_LINGER value `{}`: expected ONOFF,SECONDS (e.g. 1,0 for an abortive close)", t.text),
+            )
+        };
+        let on = match on.to_ascii_lowercase().as_str() {
+            "on" | "true" => true,
+            "off" | "false" => false,
+            n => n.parse::<u16>().map_err(|_| bad())? != 0,
+        };
+        let secs = secs.parse::<u16>().map_err(|_| bad())?;
+        Ok(match (on, secs) {
+            (false, _) => 0,
+            (true, 0) => LINGER_ABORT,
+            (true, n) => i64::from(n),
         })
     }
 

@@ -150,6 +150,13 @@ impl Host {
                 if s.shut_wr {
                     return Out::err(r::TCP_SEND, p.pick(Code::EPIPE, Code::WSAESHUTDOWN));
                 }
+                if s.peer_gone && !data.is_empty() {
+                    // send.closed-peer: the data reaches a closed socket, whose host answers it
+                    // with a reset; the send itself has already succeeded.
+                    let attempt = s.attempt;
+                    self.schedule(self.now, Timer::Reset { sock: i, attempt });
+                    return Out { ret: Ret::Int(len), ..Out::ok(r::SEND_CLOSED_PEER) };
+                }
                 self.transmit(i, data.to_vec());
                 Out { ret: Ret::Int(len), ..Out::ok(r::TCP_SEND) }
             }
@@ -229,6 +236,15 @@ impl Host {
             return Out {
                 ret: Ret::Int(n),
                 ..Out::val(r::RECV, Value::Data { data, from: with_from.then_some(from) })
+            };
+        }
+        if s.reset && s.reset_after_fin {
+            // reset.after-fin: linux had the FIN first, so recv keeps answering the end of
+            // the stream and the EPIPE waits in SO_ERROR; windows answers WSAECONNABORTED.
+            return match p.id {
+                PersonalityId::Linux => Out { ret: Ret::Int(0), ..Out::ok(r::RESET_AFTER_FIN) },
+                PersonalityId::Windows => Out::err(r::RESET_AFTER_FIN, Code::WSAECONNABORTED),
+                _ => Out::err(r::RESET_AFTER_FIN, Code::WSAECONNRESET),
             };
         }
         if s.reset {

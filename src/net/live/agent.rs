@@ -24,7 +24,7 @@ use std::time::Duration;
 use serde_json::Value as Json;
 
 use crate::core::call::{
-    AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, PollBits, SockAddrArg, SockRef,
+    AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, PollBits, SockAddrArg, SockOpt, SockRef, LINGER_ABORT,
 };
 use crate::core::codes::{Code, Platform};
 use crate::core::model::{Notification, Ret, Value};
@@ -401,6 +401,12 @@ impl WinsockAgent {
                 if !windows_option(*opt) {
                     return Err(not_performed("Windows has no such socket option"));
                 }
+                // `SO_LINGER 1,0` travels as the structure's two fields; any other value as is.
+                let value = if *opt == SockOpt::SO_LINGER && *value == LINGER_ABORT {
+                    "1,0".to_string()
+                } else {
+                    value.to_string()
+                };
                 (format!("setsockopt {} {} {value}", self.name_of(sock)?, opt.name()), quick, RetKind::Int)
             }
             Call::GetSockOpt { sock, opt, .. } => {

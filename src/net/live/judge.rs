@@ -457,6 +457,11 @@ impl LiveKernel {
             Call::Fionbio { sock, on } => done(self.sock(sock)?.set_nonblocking(*on).map(|_| Value::None), Ret::Int(0)),
             Call::SetSockOpt { sock, opt, value, optlen } => {
                 let s = self.sock(sock)?;
+                if *opt == call::SockOpt::SO_LINGER && *value == call::LINGER_ABORT {
+                    // `SO_LINGER 1,0`: the abortive close.
+                    let v = OptValue::Linger { on: true, secs: 0 };
+                    return Ok(done(s.setsockopt(SockOpt::Linger, v).map(|_| Value::None), Ret::Int(0)));
+                }
                 // The C types hold an int: a value beyond one is not passed wrapped.
                 let Ok(value) = i32::try_from(*value) else {
                     return Ok(not_performed("the value does not fit in the option's C int"));
