@@ -445,7 +445,7 @@ rules! {
         "WSAEventSelect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-wsaeventselect (FD_CLOSE: WSAECONNRESET); Wine dlls/ws2_32/tests/sock.c test_close_events (\"Trigger RST\": FD_CLOSE with WSAECONNABORTED on Windows)";
     // ---- end abort rules ----
     CLOSE = "close", [],
-        "closesocket / close releases the descriptor; later calls answer EBADF / WSAENOTSOCK; the peer sees the end of stream.",
+        "closesocket / close releases the descriptor; later calls answer EBADF / WSAENOTSOCK; the peer sees the end of stream (a reset when data was left unread or SO_LINGER is {1, 0}: close.abort).",
         "close(2) https://man7.org/linux/man-pages/man2/close.2.html; closesocket reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-closesocket";
 }
 

@@ -2977,6 +2977,24 @@ mod tests {
     }
 
     #[test]
+    fn linger_structure() {
+        let linger = |l: &str| match call(l) {
+            Call::SetSockOpt { opt: SockOpt::SO_LINGER, value, .. } => value,
+            c => panic!("{c:?}"),
+        };
+        assert_eq!(linger("setsockopt s SO_LINGER 1,0"), LINGER_ABORT);
+        assert_eq!(linger("setsockopt s SO_LINGER on,0"), LINGER_ABORT);
+        assert_eq!(linger("setsockopt s SO_LINGER 1,5"), 5);
+        assert_eq!(linger("setsockopt s SO_LINGER 0,5"), 0);
+        assert_eq!(linger("setsockopt s SO_LINGER 3"), 3);
+        at("setsockopt s SO_LINGER 1,x", 24, "bad SO_LINGER value `1,x`");
+        at("setsockopt s SO_LINGER ,0", 24, "expected ONOFF,SECONDS");
+        at("setsockopt s SO_LINGER 1,70000", 24, "bad SO_LINGER value");
+        let c = call("setsockopt s SO_LINGER 1,0");
+        assert_eq!(crate::script::unparse::call_line(&c).unwrap(), "setsockopt s SO_LINGER 1,0");
+    }
+
+    #[test]
     fn unknown_error_codes() {
         at("expect error WSAEFOO", 14, "unknown error code `WSAEFOO`");
         at("expect error WSAEWOULDBLOK", 14, "did you mean `WSAEWOULDBLOCK`?");
