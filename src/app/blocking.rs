@@ -224,13 +224,25 @@ impl App {
             k.file_first(vec![made.clone(), made.clone()]);
             self.ws.lab.put_kernel(k);
         }
+        // Under a Winsock judge the agent's answer belongs to the connect: its stdin thread made
+        // the two rows' calls as the kernel's side did, answering nothing itself (as for a
+        // script's `after`).
+        let agents = self.ws.lab.take_winsock_answer();
+        let side_made = agents.as_ref().map(|_| KernelAnswer::NotPerformed {
+            why: "the agent made the call from its other thread while the connect blocked".into(),
+        });
         for line in lines {
             let n = self.ws.log.len() + 1;
+            self.ws.lab.put_winsock_answer(side_made.clone());
             match parse_line(&line, n, &mut self.ws.names) {
                 Ok(Some(st)) => self.run_stmt(st, true, Some(KernelDone::Call(made.clone()))),
-                _ => return self.run_stmt(p.stmt, p.from_key, Some(done)),
+                _ => {
+                    self.ws.lab.put_winsock_answer(agents);
+                    return self.run_stmt(p.stmt, p.from_key, Some(done));
+                }
             }
         }
+        self.ws.lab.put_winsock_answer(agents);
         let mut stmt = p.stmt;
         stmt.span.line = self.ws.log.len() + 1;
         self.run_stmt(stmt, p.from_key, Some(done));
