@@ -353,6 +353,88 @@ mod tests {
         assert!(all.iter().any(|t| t.contains("not made for real: outside loopback")), "{all:?}");
     }
 
+    /// A Winsock agent that answers at once: a connect WSAEINTR, as Windows does when another
+    /// thread closes the socket; its interrupter says when Esc reached it.
+    struct Agent(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+    struct AgentStop(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+    impl Interrupt for AgentStop {
+        fn interrupt(&self) -> String {
+            self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+            "shut s down from another thread, then closed it (Winsock agent)".into()
+        }
+    }
+
+    impl Kernel for Agent {
+        fn perform(&mut self, call: &Call) -> KernelAnswer {
+            let error = matches!(call, Call::Connect { .. }).then_some(Code::WSAEINTR);
+            let ret = match call {
+                Call::Socket { .. } => Ret::Handle(Some(0x100)),
+                _ if error.is_some() => Ret::Int(-1),
+                _ => Ret::Int(0),
+            };
+            KernelAnswer::Performed { ret, error, value: Value::None, elapsed: Duration::ZERO, tcp_state: None }
+        }
+        fn sleep(&mut self, _d: Duration) {}
+        fn wait_until(&mut self, _sock: &str, _until: Until, _limit: Duration) -> (bool, Duration) {
+            (false, Duration::ZERO)
+        }
+        fn tcp_state(&self, _sock: &str) -> Option<String> {
+            None
+        }
+        fn interrupter(&self, _job: &KernelJob) -> Option<Box<dyn Interrupt>> {
+            Some(Box::new(AgentStop(self.0.clone())))
+        }
+    }
+
+    /// Esc under a Winsock judge: the agent's side is interrupted too, and its answer judges
+    /// the connect, not the give-up rows recorded before it (which its other thread made).
+    #[test]
+    fn esc_reaches_the_winsock_judge_and_its_answer_stays_with_the_connect() {
+        let reached = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut app = App::new(AppOptions {
+            kernel: Some(Box::new(Instant)),
+            winsock_judge: Some(Box::new(Agent(reached.clone()))),
+            net: NetKind::Live,
+            ..AppOptions::default()
+        });
+        app.update(Msg::Line("socket tcp as s".into()));
+        app.run_job_here();
+        app.update(Msg::Line("connect s @pending".into()));
+        app.update(Msg::JobClock(Duration::from_millis(1500)));
+        let (job, k, stop) = app.take_job().expect("the connect waits for the kernel");
+        let what = stop.expect("both sides can be given up").interrupt();
+        assert!(what.starts_with("shut s down") && what.contains("Winsock agent"), "{what}");
+        assert!(reached.load(std::sync::atomic::Ordering::SeqCst), "Esc reached the agent");
+        app.interrupted(what);
+        let mut k = k;
+        let done = job.run(&mut *k);
+        app.kernel_done(k, done);
+        let log = app.log();
+        let texts: Vec<&str> = log.iter().map(|e| e.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["socket tcp as s", "after 1500 shutdown s both", "after 1500 closesocket s", "connect s @pending"],
+        );
+        let windows = |i: usize| {
+            let Body::Call { records, .. } = &log[i].body else { panic!("a call row") };
+            records.iter().find(|r| r.personality == PersonalityId::Windows).expect("a windows record").clone()
+        };
+        for i in [1, 2] {
+            let r = windows(i);
+            assert!(r.disagreement.is_none(), "{}: {:?}", log[i].text, r.disagreement);
+            assert!(matches!(r.kernel, Some(KernelAnswer::NotPerformed { .. })), "{}: {:?}", log[i].text, r.kernel);
+        }
+        let r = windows(3);
+        assert!(
+            matches!(r.kernel, Some(KernelAnswer::Performed { error: Some(Code::WSAEINTR), .. })),
+            "the agent's answer judges the connect: {:?}",
+            r.kernel
+        );
+        assert!(r.disagreement.is_none(), "{:?}", r.disagreement);
+    }
+
     fn live() -> App {
         App::new(AppOptions { kernel: Some(Box::new(Instant)), net: NetKind::Live, ..AppOptions::default() })
     }
