@@ -668,6 +668,9 @@ static void after_make(void)
     handle_line(line);
     quiet_tid = 0;
     InterlockedExchange(&after_ran, 1);
+    /* A recv or an accept waiting for readiness goes on (or gives up): see ready_within. */
+    if (after_thread)
+        cancel_wait = 1;
 }
 
 /* Before a request, and while time passes: the stored request when its time has come. */
@@ -1537,9 +1540,11 @@ static void handle_line(char *line)
         limit = atoi(w[2]);
         k = find(w[1]);
         block_begin();
-        /* After Esc shut the socket down from the other thread, recv no longer blocks
-         * (WSAESHUTDOWN): it is made, and its answer is Winsock's. */
+        after_arm(k && !nonblocking_of(k));
+        /* After Esc (or `after`) shut the socket down from another thread, recv no longer
+         * blocks (WSAESHUTDOWN): it is made, and its answer is Winsock's. */
         if (k && !nonblocking_of(k) && !ready_within(s, limit) && !cancel_wait) {
+            after_disarm();
             block_end();
             skipped("a blocking receive with nothing to receive would block longer than socklab waits");
             return;
@@ -1551,6 +1556,7 @@ static void handle_line(char *line)
         else
             r = recv(s, data, sizeof data, 0);
         err = WSAGetLastError();
+        after_disarm();
         block_end();
         if (r >= 0) {
             char hx[4200];
@@ -1570,7 +1576,9 @@ static void handle_line(char *line)
         s = handle(w[1]);
         k = find(w[1]);
         block_begin();
+        after_arm(k && !nonblocking_of(k));
         if (k && !nonblocking_of(k) && !ready_within(s, atoi(w[3]))) {
+            after_disarm();
             block_end();
             /* Winsock refuses to shut a listening socket down (WSAENOTCONN), so Esc's shutdown
              * does not release an accept: the agent gives up on it at once. */
@@ -1581,6 +1589,7 @@ static void handle_line(char *line)
         t0 = now_ms();
         a = accept(s, NULL, NULL);
         err = WSAGetLastError();
+        after_disarm();
         block_end();
         if (a != INVALID_SOCKET) {
             struct sock *nk = find(w[2]);

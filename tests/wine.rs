@@ -809,9 +809,7 @@ fn esc_reaches_the_agents_own_blocked_call() {
     // The recv is made after the shutdown (it no longer blocks); socklab then closes c.
     assert!(matches!(given_up[1].1, KernelDone::Call(KernelAnswer::Performed { .. })), "{:?}", given_up[1]);
     // Winsock refuses to shut a listener down: the agent gives up on the accept, and says so.
-    let KernelDone::Call(KernelAnswer::NotPerformed { why }) = &given_up[2].1 else {
-        panic!("{:?}", given_up[2])
-    };
+    let KernelDone::Call(KernelAnswer::NotPerformed { why }) = &given_up[2].1 else { panic!("{:?}", given_up[2]) };
     assert!(why.contains("given up (Esc)"), "{why}");
     drop(targets);
 }

@@ -443,6 +443,12 @@ rules! {
     RESET_FD_CLOSE = "reset.fd-close", [],
         "The FD_CLOSE a reset records carries WSAECONNRESET on winsock and winsock1, as the WSAEventSelect page says of a connection the remote side reset, and WSAECONNABORTED on windows.",
         "WSAEventSelect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-wsaeventselect (FD_CLOSE: WSAECONNRESET); Wine dlls/ws2_32/tests/sock.c test_close_events (\"Trigger RST\": FD_CLOSE with WSAECONNABORTED on Windows)";
+    RECV_SHUTDOWN = "recv.shutdown", [],
+        "recv on a TCP socket whose own receive side was shut down (shutdown SD_RECEIVE / SHUT_RD / both): Winsock WSAESHUTDOWN; linux 0 (end of stream) once nothing is queued.",
+        "Wine dlls/ws2_32/tests/sock.c test_shutdown (recv after shutdown(SD_RECEIVE) and SD_BOTH: WSAESHUTDOWN); linux judged by the kernel live in tests/scenarios/44_shutdown_while_blocked.lab";
+    BLOCK_SHUTDOWN = "block.shutdown", [WS, WI, W1],
+        "Another thread shuts down the socket a blocking call waits on (the TUI's Esc does): linux wakes a recv, which answers 0, and shutting a listener's receive side down stops it listening (its queued connections are reset) and wakes an accept with EINVAL. Winsock: a recv ends with WSAESHUTDOWN as after any shutdown, and a listener cannot be shut down (WSAENOTCONN), so an accept keeps waiting; how Windows ends a recv already blocked when the shutdown comes is on record nowhere.",
+        "esc_releases_a_blocked_recv_and_accept_by_a_shutdown in tests/live_scenarios.rs and tests/scenarios/44_shutdown_while_blocked.lab, judged by the kernel live; inet_shutdown in the Linux kernel (net/ipv4/af_inet.c: a listener is disconnected); Wine dlls/ws2_32/tests/sock.c test_shutdown (WSAESHUTDOWN after SD_RECEIVE); shutdown reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-shutdown (WSAENOTCONN: not connected)";
     // ---- end abort rules ----
     CLOSE = "close", [],
         "closesocket / close releases the descriptor; later calls answer EBADF / WSAENOTSOCK; the peer sees the end of stream (a reset when data was left unread or SO_LINGER is {1, 0}: close.abort).",

@@ -30,7 +30,8 @@ use std::time::Duration;
 
 use super::ast::{Expect, ExpectWhat, Span, Stmt, StmtKind, Wait, WaitUntil};
 use crate::core::call::{
-    AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, PollBits, Proto, SockAddrArg, SockOpt, SockRef, LINGER_ABORT,
+    AddrKind, Call, ConnectApi, Family, FdEvents, How, LINGER_ABORT, NamedTarget, PollBits, Proto, SockAddrArg,
+    SockOpt, SockRef,
 };
 use crate::core::codes::Code;
 use crate::core::model::State;

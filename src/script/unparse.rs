@@ -8,7 +8,9 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use crate::core::call::{AddrKind, Call, ConnectApi, Family, FdEvents, How, LINGER_ABORT, SockAddrArg, SockOpt, SockRef};
+use crate::core::call::{
+    AddrKind, Call, ConnectApi, Family, FdEvents, How, LINGER_ABORT, SockAddrArg, SockOpt, SockRef,
+};
 
 use super::parse::{MAX_DURATION_MS, is_valid_name};
 

@@ -13,8 +13,8 @@ use std::fmt::Write as _;
 use std::io::{self, BufRead, Write};
 
 use crate::core::call::{
-    AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, PollBits, Proto, SockAddrArg, SockOpt, SockRef,
-    LINGER_ABORT,
+    AddrKind, Call, ConnectApi, Family, FdEvents, How, LINGER_ABORT, NamedTarget, PollBits, Proto, SockAddrArg,
+    SockOpt, SockRef,
 };
 use crate::core::codes::{Code, Platform};
 use crate::core::compare::{Mark, compare};
@@ -1601,9 +1601,10 @@ impl<'h> CGen<'h> {
                     OptKind::Time => {
                         (format!("struct timeval v = {{{}, {}}};", value / 1000, value % 1000 * 1000), "&v")
                     }
-                    OptKind::Linger => {
-                        (format!("struct linger v = {{{}, {}}};", i32::from(*value > 0 || abort), (*value).max(0)), "&v")
-                    }
+                    OptKind::Linger => (
+                        format!("struct linger v = {{{}, {}}};", i32::from(*value > 0 || abort), (*value).max(0)),
+                        "&v",
+                    ),
                     _ => (format!("int v = {value};"), "&v"),
                 };
                 format!(
@@ -1953,7 +1954,11 @@ impl<'h> CGen<'h> {
                         "sizeof v".into(),
                     ),
                     OptKind::Linger => (
-                        format!("struct linger v = {{{}, {}}};\n        ", u16::from(*value > 0 || abort), (*value).max(0)),
+                        format!(
+                            "struct linger v = {{{}, {}}};\n        ",
+                            u16::from(*value > 0 || abort),
+                            (*value).max(0)
+                        ),
                         "(const char *)&v".into(),
                         "sizeof v".into(),
                     ),

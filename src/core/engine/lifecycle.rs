@@ -146,6 +146,21 @@ impl Host {
             return Out::err(r::ACCEPT_CONTEXT, Code::WSAENOTCONN)
                 .note("set SO_UPDATE_ACCEPT_CONTEXT after AcceptEx before using shutdown");
         }
+        if !p.winsock && s.state == State::Listening && matches!(how, How::Read | How::Both) {
+            // block.shutdown: linux stops listening (inet_shutdown disconnects a listener when
+            // the receive side is shut down): the connections waiting in its queue are reset
+            // and a waiting accept fails with EINVAL (measured in tests/live_scenarios.rs).
+            let backlog: Vec<usize> = self.socks[i].backlog.drain(..).collect();
+            self.set_state(i, State::Bound, Cause::Call("shutdown".into()), None);
+            for c in backlog {
+                if self.socks[c].state == State::Connected {
+                    self.socks[c].partner = None;
+                    self.peer_reset(c);
+                }
+            }
+            self.readiness_changed(i);
+            return Out::ok(r::BLOCK_SHUTDOWN);
+        }
         let ok_state = matches!(s.state, State::Connected | State::Associated);
         if !ok_state {
             return Out::err(r::SHUTDOWN, p.pick(Code::ENOTCONN, Code::WSAENOTCONN)); // 10e
@@ -181,9 +196,8 @@ impl Host {
         // close.abort: a connected TCP socket closed with received data still unread, or with
         // SO_LINGER {1, 0}, resets the connection instead of ending it (tcp_close in Linux,
         // measured in tests/live_tcp.rs row_close_unread; RFC 1122 4.2.2.13).
-        let abortive = s.proto == Proto::Tcp
-            && s.state == State::Connected
-            && (!s.rx.is_empty() || s.opts.linger == LINGER_ABORT);
+        let abortive =
+            s.proto == Proto::Tcp && s.state == State::Connected && (!s.rx.is_empty() || s.opts.linger == LINGER_ABORT);
         s.rx.clear();
         let partner = s.partner.take();
         let backlog: Vec<usize> = s.backlog.drain(..).collect();

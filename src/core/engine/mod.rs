@@ -19,7 +19,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use crate::core::call::{
-    AddrKind, Call, ConnectApi, Family, FdEvents, How, PollBits, Proto, SockAddrArg, SockOpt, SockRef, LINGER_ABORT,
+    AddrKind, Call, ConnectApi, Family, FdEvents, How, LINGER_ABORT, PollBits, Proto, SockAddrArg, SockOpt, SockRef,
 };
 use crate::core::codes::Code;
 use crate::core::facts::{Facts, RouteFact, TcpFact, UdpFact};

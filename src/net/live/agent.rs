@@ -17,14 +17,15 @@ use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{IpAddr, SocketAddr};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value as Json;
 
 use crate::core::call::{
-    AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, PollBits, SockAddrArg, SockOpt, SockRef, LINGER_ABORT,
+    AddrKind, Call, ConnectApi, Family, FdEvents, How, LINGER_ABORT, NamedTarget, PollBits, SockAddrArg, SockOpt,
+    SockRef,
 };
 use crate::core::codes::{Code, Platform};
 use crate::core::model::{Notification, Ret, Value};
@@ -837,7 +838,11 @@ impl Kernel for WinsockAgent {
             }
             _ => None,
         };
-        Some(Box::new(AgentInterrupt { stdin: Arc::clone(&self.stdin), closed_aside: Arc::clone(&self.closed_aside), sock }))
+        Some(Box::new(AgentInterrupt {
+            stdin: Arc::clone(&self.stdin),
+            closed_aside: Arc::clone(&self.closed_aside),
+            sock,
+        }))
     }
 
     fn perform(&mut self, call: &Call) -> KernelAnswer {
