@@ -143,11 +143,7 @@ fn esc_releases_a_blocked_recv_and_accept_by_a_shutdown() {
     let KernelDone::Call(KernelAnswer::Performed { ret, error, elapsed, .. }) = &answers[0].1 else {
         panic!("recv: {:?}", answers[0])
     };
-    assert_eq!(
-        (ret.clone(), *error),
-        (socklab::core::model::Ret::Int(0), None),
-        "recv after the shutdown: end of stream"
-    );
+    assert_eq!((*ret, *error), (socklab::core::model::Ret::Int(0), None), "recv after the shutdown: end of stream");
     assert!(*elapsed < Duration::from_secs(3), "released by the shutdown, not by a limit: {elapsed:?}");
     let KernelDone::Call(KernelAnswer::Performed { error, elapsed, .. }) = &answers[1].1 else {
         panic!("accept: {:?}", answers[1])

@@ -780,7 +780,7 @@ fn esc_reaches_the_agents_own_blocked_call() {
         }
         let job = KernelJob::Call(call.clone());
         let stop = agent.interrupter(&job).expect("the agent's blocking call can be given up");
-        let clock = std::time::Instant::now();
+        let clock = socklab::net::live::Stopwatch::start();
         let (k, done, what) = std::thread::scope(|s| {
             let h = s.spawn(move || {
                 let done = job.run(&mut *agent);
