@@ -34,6 +34,10 @@
  *                                  the next blocking connect waits, or before the first request
  *                                  that comes after that time; it answers nothing itself, the
  *                                  answer that follows it carries the note {"kind":"after"})
+ *   now REQUEST                   (REQUEST is made at once by the thread that reads stdin, while
+ *                                  the main thread is blocked in connect, recv, accept, wait or
+ *                                  until; otherwise by the main thread before the next request.
+ *                                  It answers nothing. `now cancel` ends a wait or an until early)
  *   connectexnull NAME ADDR LEN   (ConnectEx with a NULL OVERLAPPED)
  *   ovset NAME VALUE              ovread NAME       (the socket's OVERLAPPED: Internal, InternalHigh)
  *   ovresult NAME WAIT WSA        (GetOverlappedResult, or WSAGetOverlappedResult when WSA is 1)
@@ -230,6 +234,33 @@ static void pump(void)
 
 static void after_run_due(void);
 
+/* ---- abort: requests made while the main thread blocks (`now REQUEST`) ---- */
+
+/* Held while the stdin thread makes a `now` request, and by the main thread when a blocking
+ * call begins or ends: the two never change the socket table at the same time. */
+static CRITICAL_SECTION side_cs;
+/* The main thread is inside a call that may block: a `now` request is made at once. */
+static volatile LONG in_block;
+/* `now cancel`: a wait or an until in progress ends early. */
+static volatile LONG cancel_wait;
+
+static void block_begin(void)
+{
+    EnterCriticalSection(&side_cs);
+    in_block = 1;
+    cancel_wait = 0;
+    LeaveCriticalSection(&side_cs);
+}
+
+static void block_end(void)
+{
+    EnterCriticalSection(&side_cs);
+    in_block = 0;
+    LeaveCriticalSection(&side_cs);
+}
+
+/* ---- end of abort ---- */
+
 /* Sleep `ms` while delivering window messages and completions as they come. */
 static void pass_time(DWORD ms)
 {
@@ -238,7 +269,7 @@ static void pass_time(DWORD ms)
         DWORD now = GetTickCount(), left;
         after_run_due();
         pump();
-        if (now - start >= ms)
+        if (now - start >= ms || cancel_wait)
             break;
         left = ms - (now - start);
         MsgWaitForMultipleObjects(0, NULL, FALSE, left < 10 ? left : 10, QS_ALLINPUT);
@@ -603,18 +634,26 @@ static void set_json(char *out, size_t cap, fd_set *set, SOCKET *hs, char names[
     snprintf(out + len, cap - len, "]");
 }
 
-/* Whether a blocking call on s would return within limit_ms: readable or in error. */
+/* Whether a blocking call on s would return within limit_ms: readable or in error. The wait
+ * ends early when a `now` request was made meanwhile (the TUI's Esc: see cancel_wait). */
 static int ready_within(SOCKET s, int limit_ms)
 {
-    fd_set r, x;
-    struct timeval tv;
-    FD_ZERO(&r);
-    FD_ZERO(&x);
-    FD_SET(s, &r);
-    FD_SET(s, &x);
-    tv.tv_sec = limit_ms / 1000;
-    tv.tv_usec = (limit_ms % 1000) * 1000;
-    return select(0, &r, NULL, &x, &tv) != 0;
+    DWORD start = GetTickCount();
+    for (;;) {
+        fd_set r, x;
+        struct timeval tv;
+        int left = limit_ms - (int)(GetTickCount() - start), slice = left < 50 ? left : 50;
+        FD_ZERO(&r);
+        FD_ZERO(&x);
+        FD_SET(s, &r);
+        FD_SET(s, &x);
+        tv.tv_sec = 0;
+        tv.tv_usec = (slice > 0 ? slice : 0) * 1000;
+        if (select(0, &r, NULL, &x, &tv) != 0)
+            return 1;
+        if (cancel_wait || left <= 0)
+            return 0;
+    }
 }
 
 /* Whether a completion note for the socket is waiting to be reported. */
@@ -672,6 +711,9 @@ static void after_make(void)
     handle_line(line);
     quiet_tid = 0;
     InterlockedExchange(&after_ran, 1);
+    /* A recv or an accept waiting for readiness goes on (or gives up): see ready_within. */
+    if (after_thread)
+        cancel_wait = 1;
 }
 
 /* Before a request, and while time passes: the stored request when its time has come. */
@@ -1287,9 +1329,17 @@ static void handle_line(char *line)
             return;
         }
         if (o->kind == 1) {
+            /* SO_LINGER: N > 0 is {1, N}, 0 is {0, 0}; "1,0" is the structure itself
+               (l_onoff 1, l_linger 0: the abortive close). */
             LINGER l;
-            l.l_onoff = atoi(w[3]) > 0;
-            l.l_linger = (u_short)(atoi(w[3]) > 0 ? atoi(w[3]) : 0);
+            const char *comma = strchr(w[3], ',');
+            if (comma) {
+                l.l_onoff = (u_short)(atoi(w[3]) != 0);
+                l.l_linger = (u_short)atoi(comma + 1);
+            } else {
+                l.l_onoff = atoi(w[3]) > 0;
+                l.l_linger = (u_short)(atoi(w[3]) > 0 ? atoi(w[3]) : 0);
+            }
             DONE(setsockopt(handle(w[1]), o->level, o->opt, (const char *)&l, sizeof l));
         } else if (o->opt == SO_UPDATE_ACCEPT_CONTEXT) {
             /* The value is the listening socket the AcceptEx was given. */
@@ -1377,12 +1427,14 @@ static void handle_line(char *line)
             th = CreateThread(NULL, 0, watchdog, &wt, 0, NULL);
         }
         after_arm(k && !nonblocking_of(k));
+        block_begin();
         if (wsa)
             r = WSAConnect(s, null ? NULL : (struct sockaddr *)&ss, len, strcmp(w[4], "-") ? &caller : NULL, NULL,
                            atoi(w[5]) ? &sqos : NULL, atoi(w[6]) ? &gqos : NULL);
         else
             r = connect(s, null ? NULL : (struct sockaddr *)&ss, len);
         err = WSAGetLastError();
+        block_end();
         after_disarm();
         if (th) {
             SetEvent(wt.done);
@@ -1627,7 +1679,13 @@ static void handle_line(char *line)
         s = handle(w[1]);
         limit = atoi(w[2]);
         k = find(w[1]);
-        if (k && !nonblocking_of(k) && !ready_within(s, limit)) {
+        block_begin();
+        after_arm(k && !nonblocking_of(k));
+        /* After Esc (or `after`) shut the socket down from another thread, recv no longer
+         * blocks (WSAESHUTDOWN): it is made, and its answer is Winsock's. */
+        if (k && !nonblocking_of(k) && !ready_within(s, limit) && !cancel_wait) {
+            after_disarm();
+            block_end();
             skipped("a blocking receive with nothing to receive would block longer than socklab waits");
             return;
         }
@@ -1638,6 +1696,8 @@ static void handle_line(char *line)
         else
             r = recv(s, data, sizeof data, 0);
         err = WSAGetLastError();
+        after_disarm();
+        block_end();
         if (r >= 0) {
             char hx[4200];
             hex(data, r, hx);
@@ -1657,8 +1717,15 @@ static void handle_line(char *line)
         cf = strcmp(w[0], "wsaaccept") == 0 ? (n >= 5 ? atoi(w[4]) : 0) : -1;
         s = handle(w[1]);
         k = find(w[1]);
+        block_begin();
+        after_arm(k && !nonblocking_of(k));
         if (k && !nonblocking_of(k) && !ready_within(s, atoi(w[3]))) {
-            skipped("a blocking accept with nobody connecting would block longer than socklab waits");
+            after_disarm();
+            block_end();
+            /* Winsock refuses to shut a listening socket down (WSAENOTCONN), so Esc's shutdown
+             * does not release an accept: the agent gives up on it at once. */
+            skipped(cancel_wait ? "given up (Esc): a shutdown from another thread does not release a blocking accept on Winsock"
+                                : "a blocking accept with nobody connecting would block longer than socklab waits");
             return;
         }
         t0 = now_ms();
@@ -1669,6 +1736,8 @@ static void handle_line(char *line)
         else
             a = WSAAccept(s, NULL, NULL, accept_condition, (DWORD_PTR)(cf == 1 ? CF_ACCEPT : cf == 2 ? CF_REJECT : CF_DEFER));
         err = WSAGetLastError();
+        after_disarm();
+        block_end();
         if (a != INVALID_SOCKET) {
             struct sock *nk = find(w[2]);
             u_long inherited = k ? nonblocking_of(k) : 0;
@@ -1708,7 +1777,9 @@ static void handle_line(char *line)
         answer(r, r ? err : 0, now_ms() - t0, value);
     } else if (strcmp(w[0], "wait") == 0) {
         ARGS(2);
+        block_begin();
         pass_time((DWORD)atol(w[1]));
+        block_end();
         answer(0, 0, now_ms() - t0, value);
     } else if (strcmp(w[0], "until") == 0) {
         /* Poll the socket's state until the condition holds or the limit passes. Connected:
@@ -1721,6 +1792,7 @@ static void handle_line(char *line)
         s = handle(w[1]);
         k = find(w[1]);
         limit = (DWORD)atol(w[3]);
+        block_begin();
         for (;;) {
             fd_set ws, xs;
             struct timeval tv = {0, 0};
@@ -1746,10 +1818,11 @@ static void handle_line(char *line)
                 if (r > 0 && !met)
                     break; /* the other outcome: it will not come */
             }
-            if (met || GetTickCount() - start >= limit)
+            if (met || cancel_wait || GetTickCount() - start >= limit)
                 break;
             MsgWaitForMultipleObjects(0, NULL, FALSE, 5, QS_ALLINPUT);
         }
+        block_end();
         if (!met && k && strcmp(w[2], "event") != 0) {
             /* A ConnectEx that completed: its completion note says how. */
             int i;
@@ -1772,9 +1845,94 @@ static void handle_line(char *line)
 #undef DONE
 }
 
+/* ---- abort: the thread that reads stdin ---- */
+
+/* Requests read but not yet taken by the main thread, oldest first. */
+#define QUEUE_LEN 16
+static char queue[QUEUE_LEN][LINE_MAX_LEN];
+static int q_head, q_count;
+static CRITICAL_SECTION q_cs;
+static HANDLE q_ready; /* signalled while the queue holds a request */
+
+static void q_push(const char *line)
+{
+    for (;;) {
+        EnterCriticalSection(&q_cs);
+        if (q_count < QUEUE_LEN) {
+            snprintf(queue[(q_head + q_count) % QUEUE_LEN], LINE_MAX_LEN, "%s", line);
+            q_count++;
+            SetEvent(q_ready);
+            LeaveCriticalSection(&q_cs);
+            return;
+        }
+        LeaveCriticalSection(&q_cs);
+        /* Full: socklab sends one request at a time, so the main thread is taking them. */
+        Sleep(1);
+    }
+}
+
+static void q_pop(char *line)
+{
+    for (;;) {
+        WaitForSingleObject(q_ready, INFINITE);
+        EnterCriticalSection(&q_cs);
+        if (q_count > 0) {
+            memcpy(line, queue[q_head], LINE_MAX_LEN);
+            q_head = (q_head + 1) % QUEUE_LEN;
+            q_count--;
+            if (q_count == 0)
+                ResetEvent(q_ready);
+            LeaveCriticalSection(&q_cs);
+            return;
+        }
+        ResetEvent(q_ready);
+        LeaveCriticalSection(&q_cs);
+    }
+}
+
+/* Make a `now` request quietly from the calling thread; `cancel` ends a wait early. */
+static void side_make(const char *req)
+{
+    char line[LINE_MAX_LEN];
+    if (strncmp(req, "cancel", 6) != 0) {
+        snprintf(line, sizeof line, "%s", req);
+        quiet_tid = GetCurrentThreadId();
+        handle_line(line);
+        quiet_tid = 0;
+    }
+    /* Whatever it was, the main thread's wait is over (once the request is made): a wait or
+     * an until ends, a recv or an accept waiting for readiness goes on to the call (or gives
+     * up). */
+    cancel_wait = 1;
+}
+
+static DWORD WINAPI reader_main(LPVOID arg)
+{
+    static char line[LINE_MAX_LEN];
+    (void)arg;
+    while (fgets(line, sizeof line, stdin)) {
+        if (strncmp(line, "now ", 4) == 0) {
+            /* While the main thread blocks, at once from here; otherwise it makes it next. */
+            EnterCriticalSection(&side_cs);
+            if (in_block) {
+                side_make(line + 4);
+                LeaveCriticalSection(&side_cs);
+                continue;
+            }
+            LeaveCriticalSection(&side_cs);
+        }
+        q_push(line);
+    }
+    q_push("quit");
+    return 0;
+}
+
+/* ---- end of abort ---- */
+
 int main(void)
 {
     static char line[LINE_MAX_LEN];
+    HANDLE reader;
     WNDCLASSA wc;
     WSADATA d;
     QueryPerformanceFrequency(&freq);
@@ -1793,10 +1951,22 @@ int main(void)
     printf("{\"hello\":\"socklab-agent\",\"version\":1,\"winsock\":\"%u.%u\",\"window\":%s}\n", LOBYTE(d.wVersion),
            HIBYTE(d.wVersion), hwnd ? "true" : "false");
     fflush(stdout);
-    while (fgets(line, sizeof line, stdin)) {
+    InitializeCriticalSection(&side_cs);
+    InitializeCriticalSection(&q_cs);
+    q_ready = CreateEventA(NULL, TRUE, FALSE, NULL);
+    reader = q_ready ? CreateThread(NULL, 0, reader_main, NULL, 0, NULL) : NULL;
+    if (!reader) {
+        printf("{\"error\":\"the agent could not start its reading thread\"}\n");
+        return 1;
+    }
+    for (;;) {
+        q_pop(line);
         if (strncmp(line, "quit", 4) == 0)
             break;
-        handle_line(line);
+        if (strncmp(line, "now ", 4) == 0)
+            side_make(line + 4);
+        else
+            handle_line(line);
     }
     return 0;
 }

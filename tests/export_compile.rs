@@ -188,6 +188,8 @@ fn line(runnable: bool) -> BoxedStrategy<String> {
         s().prop_map(|s| format!("wsasend {s} hi")),
         timeout(runnable).prop_map(|t| format!("getqueuedcompletionstatus port timeout={t}")),
         Just("socket udp af=57005".to_string()),
+        // abort: SO_LINGER written as the structure (the abortive close).
+        s().prop_map(|s| format!("setsockopt {s} SO_LINGER 1,0")),
     ]
     .boxed()
 }

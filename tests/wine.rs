@@ -815,3 +815,74 @@ fn socklab_targets_prints_every_target_and_serves_them() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// The TUI's Esc reaches the agent's own blocked call: the agent's stdin thread makes the
+/// give-up requests (`now shutdown S 2`, and for a connect `now close S`) while its main thread
+/// blocks, so the call ends at once, as the kernel's does (tests/live_scenarios.rs), instead of
+/// at the agent's own limit (8 s here for a connect; 10 s for a recv or an accept).
+#[test]
+fn esc_reaches_the_agents_own_blocked_call() {
+    use socklab::core::call::Call;
+    use socklab::script::ast::StmtKind;
+    use socklab::session::lab::{Kernel, KernelAnswer, KernelDone, KernelJob};
+    let Some(w) = wine() else { return };
+    let (targets, facts) = start_targets().expect("targets on loopback");
+    let mut agent = WinsockAgent::start(&w.command_line(&w.agent), facts.target_addrs(), Some(Arc::clone(&targets)))
+        .expect("the Winsock agent starts under Wine");
+    agent.set_block_limit(Duration::from_secs(8)).expect("the agent takes a limit");
+    let mut agent: Box<dyn Kernel> = Box::new(agent);
+    let calls: Vec<Call> = parse_script(
+        "socket tcp as s\nconnect s @pending\nsocket tcp as c\nconnect c @accept\nrecv c\nclosesocket c\n\
+         socket tcp as l\nbind l 127.0.0.1:0\nlisten l\naccept l as a\n",
+    )
+    .expect("parses")
+    .into_iter()
+    .filter_map(|s| match s.kind {
+        StmtKind::Call(c) => Some(c),
+        _ => None,
+    })
+    .collect();
+    let mut given_up = Vec::new();
+    for call in calls {
+        let blocks = matches!(&call, Call::Recv { .. } | Call::Accept { .. })
+            || matches!(&call, Call::Connect { addr, .. } if format!("{addr:?}").contains("Pending"));
+        if !blocks {
+            let a = agent.perform(&call);
+            assert!(matches!(a, KernelAnswer::Performed { error: None, .. }), "{call:?}: {a:?}");
+            continue;
+        }
+        let job = KernelJob::Call(call.clone());
+        let stop = agent.interrupter(&job).expect("the agent's blocking call can be given up");
+        let clock = socklab::net::live::Stopwatch::start();
+        let (k, done, what) = std::thread::scope(|s| {
+            let h = s.spawn(move || {
+                let done = job.run(&mut *agent);
+                (agent, done)
+            });
+            std::thread::sleep(Duration::from_millis(500));
+            let what = stop.interrupt();
+            let (k, done) = h.join().expect("the job's thread");
+            (k, done, what)
+        });
+        let took = clock.elapsed();
+        agent = k;
+        eprintln!("{call:?}: {what}: {done:?} after {took:?}");
+        assert!(
+            took >= Duration::from_millis(400) && took < Duration::from_secs(5),
+            "{call:?} ended when Esc reached the agent at 500 ms, not at the agent's limit: {took:?}"
+        );
+        given_up.push((call, done));
+    }
+    // The connect's socket was closed under it: Wine answers 995, Windows WSAEINTR (a listed
+    // departure, scenario 18).
+    let KernelDone::Call(KernelAnswer::Performed { error, .. }) = &given_up[0].1 else {
+        panic!("the connect was not made: {:?}", given_up[0])
+    };
+    assert!(error.is_some(), "the connect failed once its socket was closed: {:?}", given_up[0]);
+    // The recv is made after the shutdown (it no longer blocks); socklab then closes c.
+    assert!(matches!(given_up[1].1, KernelDone::Call(KernelAnswer::Performed { .. })), "{:?}", given_up[1]);
+    // Winsock refuses to shut a listener down: the agent gives up on the accept, and says so.
+    let KernelDone::Call(KernelAnswer::NotPerformed { why }) = &given_up[2].1 else { panic!("{:?}", given_up[2]) };
+    assert!(why.contains("given up (Esc)"), "{why}");
+    drop(targets);
+}

@@ -256,6 +256,11 @@ impl ConnectApi {
     }
 }
 
+/// The value of `setsockopt NAME SO_LINGER 1,0`: struct linger {l_onoff = 1, l_linger = 0},
+/// the abortive close (closesocket sends a reset). Outside a C int, so no integer a user types
+/// can mean it; other values keep their meaning (N > 0: {1, N}; 0: linger off).
+pub const LINGER_ABORT: i64 = 1 << 32;
+
 /// Socket options socklab knows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[allow(non_camel_case_types)]

@@ -473,8 +473,28 @@ rules! {
         "WSAPoll / poll with a NULL array (`wsapoll null n=N`): Winsock WSAEINVAL when N is 0 and WSAEFAULT otherwise, whatever the timeout; linux reads no entry when N is 0 (poll waits out its timeout and answers 0) and EFAULT otherwise. winsock1: no WSAPoll.",
         "Wine dlls/ws2_32/tests/sock.c test_WSAPoll (WSAPoll(NULL, 0, 0 or 1): WSAEINVAL; WSAPoll(NULL, 1, 0 or 1): WSAEFAULT; plain checks); WSAPoll reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-wsapoll; poll(2) https://man7.org/linux/man-pages/man2/poll.2.html, judged by the kernel live in tests/scenarios/35_poll_null.lab";
     // ---- end args2 rules ----
+    // ---- abort rules ----
+    CLOSE_ABORT = "close.abort", [WS, WI, W1],
+        "closesocket / close of a connected TCP socket that still holds received data it has not read, or whose SO_LINGER is {1, 0} (`setsockopt NAME SO_LINGER 1,0`), resets the connection instead of ending it: the unread data is lost and the peer sees a reset (rule reset.windows; reset.after-fin when it had already seen the end of the stream). Reading part of the data is not enough; shutdown(SD_SEND) before the close does not prevent it. Winsock: the linger case is documented; for unread data socklab follows RFC 1122, which no Windows test checks.",
+        "row_close_unread_data_resets_the_connection and row_10c (SO_LINGER {1, 0}) in tests/live_tcp.rs (tcp_close in Linux: unread data or a zero linger time sends RST); RFC 1122 section 4.2.2.13 https://www.rfc-editor.org/rfc/rfc1122 (a CLOSE with received data pending SHOULD send RST); closesocket reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-closesocket (l_onoff nonzero, l_linger zero: hard, abortive close); Wine dlls/ws2_32/tests/sock.c close_with_rst (SO_LINGER {1, 0} then closesocket sends RST on Windows) and test_tcp_reset";
+    RESET_AFTER_FIN = "reset.after-fin", [WS, W1],
+        "A reset that arrives after the peer's FIN (the peer shut down sending, or closed, first) finds the connection half closed. linux: SO_ERROR holds EPIPE, recv keeps answering 0 (end of stream), send EPIPE. windows: recv answers WSAECONNABORTED; send WSAECONNRESET as after any reset; SO_ERROR 0. winsock, winsock1: the documented WSAECONNRESET. No second FD_CLOSE.",
+        "row_close_unread_data_resets_the_connection in tests/live_tcp.rs (shutdown(SHUT_WR) then close with unread data: EPIPE; tcp_reset in CLOSE_WAIT); Wine dlls/ws2_32/tests/sock.c test_shutdown (\"Send data to a peer which is closed\": recv WSAECONNABORTED, a todo_wine line: Wine answers otherwise); recv reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-recv (WSAECONNRESET)";
+    SEND_CLOSED_PEER = "send.closed-peer", [WS, W1],
+        "send on a connection whose peer has closed its socket succeeds (the data is only queued), but the closed end answers the data with a reset, which arrives after its FIN: see reset.after-fin.",
+        "row_close_unread_data_resets_the_connection in tests/live_tcp.rs (send after the peer's close: the next SO_ERROR is EPIPE); Wine dlls/ws2_32/tests/sock.c test_shutdown (\"Send data to a peer which is closed\": send returns 5, then recv fails); RFC 1122 section 4.2.2.13 https://www.rfc-editor.org/rfc/rfc1122 (new data received after CLOSE SHOULD be answered with RST)";
+    RESET_FD_CLOSE = "reset.fd-close", [],
+        "The FD_CLOSE a reset records carries WSAECONNRESET on winsock and winsock1, as the WSAEventSelect page says of a connection the remote side reset, and WSAECONNABORTED on windows.",
+        "WSAEventSelect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-wsaeventselect (FD_CLOSE: WSAECONNRESET); Wine dlls/ws2_32/tests/sock.c test_close_events (\"Trigger RST\": FD_CLOSE with WSAECONNABORTED on Windows)";
+    RECV_SHUTDOWN = "recv.shutdown", [],
+        "recv on a TCP socket whose own receive side was shut down (shutdown SD_RECEIVE / SHUT_RD / both): Winsock WSAESHUTDOWN; linux 0 (end of stream) once nothing is queued.",
+        "Wine dlls/ws2_32/tests/sock.c test_shutdown (recv after shutdown(SD_RECEIVE) and SD_BOTH: WSAESHUTDOWN); linux judged by the kernel live in tests/scenarios/44_shutdown_while_blocked.lab";
+    BLOCK_SHUTDOWN = "block.shutdown", [WS, WI, W1],
+        "Another thread shuts down the socket a blocking call waits on (the TUI's Esc does): linux wakes a recv, which answers 0, and shutting a listener's receive side down stops it listening (its queued connections are reset) and wakes an accept with EINVAL. Winsock: a recv ends with WSAESHUTDOWN as after any shutdown, and a listener cannot be shut down (WSAENOTCONN), so an accept keeps waiting; how Windows ends a recv already blocked when the shutdown comes is on record nowhere.",
+        "esc_releases_a_blocked_recv_and_accept_by_a_shutdown in tests/live_scenarios.rs and tests/scenarios/44_shutdown_while_blocked.lab, judged by the kernel live; inet_shutdown in the Linux kernel (net/ipv4/af_inet.c: a listener is disconnected); Wine dlls/ws2_32/tests/sock.c test_shutdown (WSAESHUTDOWN after SD_RECEIVE); shutdown reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-shutdown (WSAENOTCONN: not connected)";
+    // ---- end abort rules ----
     CLOSE = "close", [],
-        "closesocket / close releases the descriptor; later calls answer EBADF / WSAENOTSOCK; the peer sees the end of stream.",
+        "closesocket / close releases the descriptor; later calls answer EBADF / WSAENOTSOCK; the peer sees the end of stream (a reset when data was left unread or SO_LINGER is {1, 0}: close.abort).",
         "close(2) https://man7.org/linux/man-pages/man2/close.2.html; closesocket reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-closesocket";
 }
 

@@ -100,6 +100,32 @@ pub fn try_it(code: Code) -> &'static [&'static str] {
             "closesocket c",
             "(the completion arrives with WSA_OPERATION_ABORTED; tests/scenarios/18_closed_while_blocked.lab; an AcceptEx whose accept socket or listener is closed too: tests/scenarios/31_acceptex.lab)",
         ],
+        // ---- abort ----
+        WSAECONNABORTED | EPIPE => &[
+            "socket tcp as l",
+            "bind l 127.0.0.1:7343",
+            "listen l",
+            "socket tcp as c",
+            "connect c 127.0.0.1:7343",
+            "accept l as s",
+            "closesocket s",
+            "send c late",
+            "recv c",
+            "getsockopt c SO_ERROR",
+            "(the closed end answers the data with a reset after its FIN: windows recv WSAECONNABORTED, linux SO_ERROR EPIPE and recv 0; tests/scenarios/43_close_unread.lab)",
+        ],
+        ECONNRESET | WSAECONNRESET => &[
+            "socket tcp as l",
+            "bind l 127.0.0.1:7343",
+            "listen l",
+            "socket tcp as c",
+            "connect c 127.0.0.1:7343",
+            "accept l as s",
+            "send c abc",
+            "closesocket s",
+            "recv c",
+            "(s closed with data it never read: a reset, not an end of stream; SO_LINGER 1,0 does the same; tests/scenarios/43_close_unread.lab)",
+        ],
         ERROR_NETNAME_DELETED => &[
             "createiocompletionport as port",
             "socket tcp as r",
@@ -436,10 +462,12 @@ pub fn when(code: Code) -> &'static [When] {
             "there is no route to the destination network (including TCP to a broadcast address); the socket may try connect again"),
         WSAENETRESET => w!("send, recv, setsockopt(SO_KEEPALIVE)" =>
             "keep-alive found the connection dead while it was in use"),
-        WSAECONNABORTED => w!("send, recv" =>
-            "the local stack gave up on an established connection (retransmission timeout, or the connection was aborted locally)"),
+        WSAECONNABORTED => w!(
+            "send, recv" => "the local stack gave up on an established connection (retransmission timeout, or the connection was aborted locally); Windows also answers recv so when the peer reset a connection it had already ended with a FIN (data sent to a closed socket)",
+            "FD_CLOSE (windows)" => "the error Windows records with FD_CLOSE when the peer reset the connection (the documentation says WSAECONNRESET)",
+        ),
         WSAECONNRESET => w!(
-            "recv, send (TCP)" => "the peer reset the connection (every call says so again; SO_ERROR reads 0 on Windows)",
+            "recv, send (TCP)" => "the peer reset the connection: an abortive close, SO_LINGER {1, 0}, or a close with data it had not read (every call says so again; SO_ERROR reads 0 on Windows)",
             "recv, recvfrom (UDP)" => "an earlier datagram drew an ICMP port unreachable, even on an unconnected socket (SIO_UDP_CONNRESET turns this off)",
         ),
         WSAENOBUFS => w!("connect, socket, bind" =>
@@ -489,8 +517,10 @@ pub fn when(code: Code) -> &'static [When] {
         ),
         ENFILE => w!("socket, accept" => "the system-wide limit of open files is reached"),
         EMFILE => w!("socket, accept" => "the process reached its limit of open descriptors (RLIMIT_NOFILE)"),
-        EPIPE => w!("send (TCP)" =>
-            "the socket is not connected, its connect failed, or it was shut down for writing; the process also gets SIGPIPE unless MSG_NOSIGNAL"),
+        EPIPE => w!(
+            "send (TCP)" => "the socket is not connected, its connect failed, was reset, or was shut down for writing; the process also gets SIGPIPE unless MSG_NOSIGNAL",
+            "getsockopt(SO_ERROR)" => "the peer reset the connection after its FIN (it closed, then our data reached the closed socket, or it closed with data unread after shutdown(SHUT_WR)); recv keeps answering 0",
+        ),
         ENOTSOCK => w!("any socket call" => "the descriptor is open but is not a socket (a pipe, /dev/null, a file)"),
         EDESTADDRREQ => {
             w!("send (UDP)" => "the socket has no default destination: never connected, or disconnected with AF_UNSPEC")
@@ -529,7 +559,7 @@ pub fn when(code: Code) -> &'static [When] {
             "accept" => "a connection in the queue was aborted before it was accepted",
         ),
         ECONNRESET => w!(
-            "recv, send" => "the peer reset the connection (reported once)",
+            "recv, send" => "the peer reset the connection (reported once): SO_LINGER {1, 0}, or it closed with data it had not read",
             "getsockopt(SO_ERROR)" => "the pending error of a connection that was reset",
         ),
         ENOBUFS => w!("socket, connect, send" => "the kernel could not allocate memory for the socket or its buffers"),

@@ -30,8 +30,8 @@ use std::time::Duration;
 
 use super::ast::{Expect, ExpectWhat, Span, Stmt, StmtKind, Wait, WaitUntil};
 use crate::core::call::{
-    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, OptNullArg, PollBits, Proto,
-    SockAddrArg, SockOpt, SockRef,
+    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, LINGER_ABORT, NamedTarget, OptNullArg, PollBits,
+    Proto, SockAddrArg, SockOpt, SockRef,
 };
 use crate::core::codes::Code;
 use crate::core::model::State;
@@ -853,6 +853,10 @@ impl Parser<'_> {
                     ));
                 }
                 let value = match self.peek().cloned() {
+                    Some(v) if v.key_value().is_none() && opt == SockOpt::SO_LINGER && v.text.contains(',') => {
+                        self.next_tok();
+                        self.linger_value(&v)?
+                    }
                     Some(v) if v.key_value().is_none() => {
                         self.next_tok();
                         self.opt_value(&v)?
@@ -1292,6 +1296,29 @@ impl Parser<'_> {
             let hint =
                 closest(&t.text, all.iter().copied()).map(|c| format!("did you mean `{c}`? ")).unwrap_or_default();
             self.err(t.col, format!("unknown option `{}`: {hint}expected one of {}", t.text, all.join(", ")))
+        })
+    }
+
+    /// SO_LINGER written as the structure, `ONOFF,SECONDS`: `1,0` is the abortive close
+    /// ([`LINGER_ABORT`]), `1,N` the same as `N`, `0,N` linger off.
+    fn linger_value(&self, t: &Tok) -> PResult<i64> {
+        let (on, secs) = t.text.split_once(',').unwrap_or((&t.text, ""));
+        let bad = || {
+            self.err(
+                t.col,
+                format!("bad SO_LINGER value `{}`: expected ONOFF,SECONDS (e.g. 1,0 for an abortive close)", t.text),
+            )
+        };
+        let on = match on.to_ascii_lowercase().as_str() {
+            "on" | "true" => true,
+            "off" | "false" => false,
+            n => n.parse::<u16>().map_err(|_| bad())? != 0,
+        };
+        let secs = secs.parse::<u16>().map_err(|_| bad())?;
+        Ok(match (on, secs) {
+            (false, _) => 0,
+            (true, 0) => LINGER_ABORT,
+            (true, n) => i64::from(n),
         })
     }
 
@@ -3105,6 +3132,24 @@ mod tests {
         at("connect s 127.0.0.1:70000", 21, "port 70000 out of range 0-65535");
         at("connect s [::1]:65536", 17, "port 65536 out of range 0-65535");
         at("bind s 0.0.0.0:99999999999999999999", 16, "out of range 0-65535");
+    }
+
+    #[test]
+    fn linger_structure() {
+        let linger = |l: &str| match call(l) {
+            Call::SetSockOpt { opt: SockOpt::SO_LINGER, value, .. } => value,
+            c => panic!("{c:?}"),
+        };
+        assert_eq!(linger("setsockopt s SO_LINGER 1,0"), LINGER_ABORT);
+        assert_eq!(linger("setsockopt s SO_LINGER on,0"), LINGER_ABORT);
+        assert_eq!(linger("setsockopt s SO_LINGER 1,5"), 5);
+        assert_eq!(linger("setsockopt s SO_LINGER 0,5"), 0);
+        assert_eq!(linger("setsockopt s SO_LINGER 3"), 3);
+        at("setsockopt s SO_LINGER 1,x", 24, "bad SO_LINGER value `1,x`");
+        at("setsockopt s SO_LINGER ,0", 24, "expected ONOFF,SECONDS");
+        at("setsockopt s SO_LINGER 1,70000", 24, "bad SO_LINGER value");
+        let c = call("setsockopt s SO_LINGER 1,0");
+        assert_eq!(crate::script::unparse::call_line(&c).unwrap(), "setsockopt s SO_LINGER 1,0");
     }
 
     #[test]

@@ -8,7 +8,9 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use crate::core::call::{AddrKind, Call, ConnectApi, Family, FdEvents, How, OptNullArg, SockAddrArg, SockRef};
+use crate::core::call::{
+    AddrKind, Call, ConnectApi, Family, FdEvents, How, LINGER_ABORT, OptNullArg, SockAddrArg, SockOpt, SockRef,
+};
 
 use super::parse::{MAX_DURATION_MS, is_valid_name};
 
@@ -130,7 +132,11 @@ pub fn call_line(call: &Call) -> Result<String, Unwritable> {
         }
         Call::Fionbio { sock: s, on } => format!("ioctlsocket {} FIONBIO {}", sock(s)?, u8::from(*on)),
         Call::SetSockOpt { sock: s, opt, value, optlen } => {
-            let mut line = format!("setsockopt {} {} {value}", sock(s)?, opt.name());
+            let mut line = if *value == LINGER_ABORT && *opt == SockOpt::SO_LINGER {
+                format!("setsockopt {} {} 1,0", sock(s)?, opt.name())
+            } else {
+                format!("setsockopt {} {} {value}", sock(s)?, opt.name())
+            };
             if let Some(n) = optlen {
                 let _ = write!(line, " optlen={n}");
             }

@@ -13,8 +13,8 @@ use std::fmt::Write as _;
 use std::io::{self, BufRead, Write};
 
 use crate::core::call::{
-    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, OptNullArg, PollBits, Proto,
-    SockAddrArg, SockOpt, SockRef,
+    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, LINGER_ABORT, NamedTarget, OptNullArg, PollBits,
+    Proto, SockAddrArg, SockOpt, SockRef,
 };
 use crate::core::codes::{Code, Platform};
 use crate::core::compare::{Mark, compare};
@@ -550,6 +550,7 @@ fn posix_passable(call: &Call) -> bool {
     let in_set = |r: &SockRef| !matches!(r, SockRef::Raw(v) if !(0..FD_SETSIZE_POSIX).contains(v));
     let time = |t: &Option<std::time::Duration>| t.is_none_or(|d| unparse::millis(d).is_ok());
     match call {
+        Call::SetSockOpt { opt: SockOpt::SO_LINGER, value: LINGER_ABORT, .. } => true,
         Call::SetSockOpt { value, .. } if i32::try_from(*value).is_err() => false,
         Call::Select { read, write, except, timeout } => {
             read.iter().chain(write).chain(except).all(|r| fits(r) && in_set(r)) && time(timeout)
@@ -1644,6 +1645,9 @@ impl<'h> CGen<'h> {
             Call::SetSockOpt { opt, value, optlen, .. } => {
                 let vlen = optlen.map_or("sizeof v".to_string(), |n| n.to_string());
                 let (level, name, kind) = posix_opt(*opt).expect("posix_name checked the option");
+                // `SO_LINGER 1,0`: the structure with l_onoff 1 and l_linger 0.
+                let abort = kind == OptKind::Linger && *value == LINGER_ABORT;
+                let value = if abort { &0 } else { value };
                 let Ok(value) = i32::try_from(*value) else {
                     self.comment(&format!("{text}: not made: {value} does not fit in the option's int"));
                     return;
@@ -1653,9 +1657,10 @@ impl<'h> CGen<'h> {
                     OptKind::Time => {
                         (format!("struct timeval v = {{{}, {}}};", value / 1000, value % 1000 * 1000), "&v")
                     }
-                    OptKind::Linger => {
-                        (format!("struct linger v = {{{}, {}}};", i32::from(*value > 0), (*value).max(0)), "&v")
-                    }
+                    OptKind::Linger => (
+                        format!("struct linger v = {{{}, {}}};", i32::from(*value > 0 || abort), (*value).max(0)),
+                        "&v",
+                    ),
                     _ => (format!("int v = {value};"), "&v"),
                 };
                 format!(
@@ -2008,6 +2013,9 @@ impl<'h> CGen<'h> {
                     self.comment(&format!("{text}: {} does not exist on Windows", opt.name()));
                     return;
                 };
+                // `SO_LINGER 1,0`: the structure with l_onoff 1 and l_linger 0.
+                let abort = kind == OptKind::Linger && *value == LINGER_ABORT;
+                let value = if abort { &0 } else { value };
                 // Winsock's types: `struct linger` holds two u_shorts, a DWORD option takes the
                 // value's 32 bits as a C cast does, the others an int.
                 let fits = match kind {
@@ -2028,7 +2036,11 @@ impl<'h> CGen<'h> {
                         "sizeof v".into(),
                     ),
                     OptKind::Linger => (
-                        format!("struct linger v = {{{}, {}}};\n        ", u16::from(*value > 0), (*value).max(0)),
+                        format!(
+                            "struct linger v = {{{}, {}}};\n        ",
+                            u16::from(*value > 0 || abort),
+                            (*value).max(0)
+                        ),
                         "(const char *)&v".into(),
                         "sizeof v".into(),
                     ),

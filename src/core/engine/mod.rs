@@ -19,8 +19,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use crate::core::call::{
-    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, OptNullArg, PollBits, Proto, SockAddrArg, SockOpt,
-    SockRef,
+    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, LINGER_ABORT, OptNullArg, PollBits, Proto,
+    SockAddrArg, SockOpt, SockRef,
 };
 use crate::core::codes::Code;
 use crate::core::facts::{Facts, RouteFact, TcpFact, UdpFact};
@@ -165,7 +165,13 @@ struct Sock {
     shut_rd: bool,
     shut_wr: bool,
     peer_closed: bool,
+    /// The other end closed its socket (not only shut down sending): data sent now reaches no
+    /// socket, and the other host answers it with a reset.
+    peer_gone: bool,
     reset: bool,
+    /// The reset arrived after the peer's FIN (linux: CLOSE_WAIT, the error is EPIPE and recv
+    /// keeps answering the end of stream).
+    reset_after_fin: bool,
     /// UDP: an ICMP error waiting for the next send/recv.
     icmp: Option<Fault>,
     /// UDP (Winsock): disconnected by the zero address.

@@ -208,7 +208,8 @@ impl Host {
             SockOpt::SO_REUSEADDR => v(s.opts.reuseaddr as i64),
             SockOpt::SO_EXCLUSIVEADDRUSE => v(s.opts.exclusive as i64),
             SockOpt::SO_KEEPALIVE => v(s.opts.keepalive as i64),
-            SockOpt::SO_LINGER => v(s.opts.linger),
+            // The linger time, 0 when lingering is off; {1, 0} reads 0 as well (l_linger).
+            SockOpt::SO_LINGER => v(if s.opts.linger == LINGER_ABORT { 0 } else { s.opts.linger }),
             SockOpt::SO_SNDTIMEO => v(s.opts.sndtimeo_ms),
             SockOpt::TCP_NODELAY => v(s.opts.nodelay as i64),
             SockOpt::TCP_SYNCNT => v(s.opts.syncnt.unwrap_or(6)),
