@@ -30,10 +30,9 @@
 //! form a pair of [`SAME_MEANING`], with the reason written there.
 
 use std::collections::BTreeSet;
-use std::fmt::Write as _;
 
 use super::codes::Code;
-use super::format::{error_text, ret_text, value_text};
+use super::format::{error_text, push_code_text, ret_text, value_text};
 use super::model::{Notification, Ret, Transition, Value};
 use super::personality::PersonalityId;
 use super::profile::Profile;
@@ -173,8 +172,13 @@ pub fn compare(rows: &[Returned<'_>]) -> Verdict {
             return;
         }
         let mut text = grouped(&rows, show);
-        for w in why().into_iter().collect::<BTreeSet<_>>() {
-            let _ = write!(text, "; {w}");
+        // Each reason once, in order.
+        let mut why = why();
+        why.sort_unstable();
+        why.dedup();
+        for w in why {
+            text.push_str("; ");
+            text.push_str(&w);
         }
         v.mark = v.mark.max(mark);
         v.findings.push(Finding { mark, aspect, text });
@@ -253,26 +257,23 @@ fn pairs(rows: &[&Returned<'_>], f: impl Fn(&Returned<'_>, &Returned<'_>) -> Mar
     m
 }
 
-/// `linux: X · winsock, windows: Y`, personalities grouped by what they show.
+/// `linux: X · winsock, windows: Y`, personalities grouped by what they show (groups in the
+/// order of their first personality).
 fn grouped(rows: &[&Returned<'_>], show: &dyn Fn(&Returned<'_>) -> String) -> String {
-    let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
-    for r in rows {
-        let s = show(r);
-        match groups.iter_mut().find(|(t, _)| *t == s) {
-            Some((_, ps)) => ps.push(r.p.name()),
-            None => groups.push((s, vec![r.p.name()])),
+    let shown: Vec<String> = rows.iter().map(|r| show(r)).collect();
+    let mut out = String::with_capacity(64);
+    for (i, s) in shown.iter().enumerate() {
+        if shown[..i].contains(s) {
+            continue;
         }
-    }
-    let mut out = String::new();
-    for (i, (s, ps)) in groups.iter().enumerate() {
         if i > 0 {
             out.push_str(" · ");
         }
-        for (j, p) in ps.iter().enumerate() {
-            if j > 0 {
+        for (j, r) in rows.iter().enumerate().skip(i).filter(|&(j, _)| shown[j] == *s) {
+            if j > i {
                 out.push_str(", ");
             }
-            out.push_str(p);
+            out.push_str(r.p.name());
         }
         out.push_str(": ");
         out.push_str(s);
@@ -282,13 +283,23 @@ fn grouped(rows: &[&Returned<'_>], show: &dyn Fn(&Returned<'_>) -> String) -> St
 
 /// Why codes of different platforms among these mean the same.
 fn code_reasons(cs: impl Iterator<Item = Option<Code>>) -> Vec<String> {
-    let cs: Vec<Code> = cs.flatten().collect::<BTreeSet<_>>().into_iter().collect();
+    // Each code once, in catalogue order.
+    let mut cs: Vec<Code> = cs.flatten().collect();
+    cs.sort_unstable();
+    cs.dedup();
     let mut out = Vec::new();
     for (i, a) in cs.iter().enumerate() {
         for b in &cs[i + 1..] {
             if let Some(why) = same_meaning(*a, *b) {
                 let (l, w) = if a.platform() == super::codes::Platform::Linux { (a, b) } else { (b, a) };
-                out.push(format!("{l} and {w} mean {why}"));
+                // `{l} and {w} mean {why}`
+                let mut s = String::with_capacity(64 + why.len());
+                push_code_text(&mut s, *l);
+                s.push_str(" and ");
+                push_code_text(&mut s, *w);
+                s.push_str(" mean ");
+                s.push_str(why);
+                out.push(s);
             }
         }
     }
@@ -334,7 +345,9 @@ fn values(a: &Value, b: &Value) -> Mark {
         }
         (Value::Error { error: x }, Value::Error { error: y }) => codes(*x, *y),
         (Value::Select { read: r1, write: w1, except: e1 }, Value::Select { read: r2, write: w2, except: e2 }) => {
-            if sorted(r1) == sorted(r2) && sorted(w1) == sorted(w2) && sorted(e1) == sorted(e2) {
+            // The same lists are the same sets (most rows), without sorting them.
+            let same = |x: &[String], y: &[String]| x == y || sorted(x) == sorted(y);
+            if same(r1, r2) && same(w1, w2) && same(e1, e2) {
                 Mark::Same
             } else {
                 Mark::Differs
@@ -377,12 +390,16 @@ fn transitions_text(ts: &[Transition]) -> String {
     if ts.is_empty() {
         return "no change".into();
     }
-    let mut out = String::new();
+    let mut out = String::with_capacity(32 * ts.len());
     for (i, t) in ts.iter().enumerate() {
         if i > 0 {
             out.push_str(", ");
         }
-        let _ = write!(out, "{} {} -> {}", t.sock, t.from, t.to);
+        out.push_str(&t.sock);
+        out.push(' ');
+        out.push_str(t.from.name());
+        out.push_str(" -> ");
+        out.push_str(t.to.name());
         if let Some(e) = t.error {
             out.push(' ');
             out.push_str(e.name());
