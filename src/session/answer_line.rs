@@ -30,6 +30,30 @@ pub(super) struct Cur<'a> {
     i: usize,
 }
 
+/// Where a string's text ends in `rest` (the bytes after its opening quote): the first quote,
+/// backslash or control character. Eight bytes at a time: in each word, the lowest byte
+/// flagged by the zero-byte and less-than tests is exact (a false flag needs a borrow from a
+/// true one below it).
+fn string_end(rest: &[u8]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while let Some(word) = rest.get(i..i + 8) {
+        let w = u64::from_le_bytes([word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7]]);
+        let quote = w ^ (LO * u64::from(b'"'));
+        let backslash = w ^ (LO * u64::from(b'\\'));
+        let flags = ((quote.wrapping_sub(LO) & !quote)
+            | (backslash.wrapping_sub(LO) & !backslash)
+            | (w.wrapping_sub(LO * 0x20) & !w))
+            & HI;
+        if flags != 0 {
+            return Some(i + (flags.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    rest[i..].iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).map(|p| i + p)
+}
+
 /// Decimal digits without a leading zero (`0` itself aside) and without overflow.
 fn digits(d: &[u8]) -> Option<u64> {
     if d.is_empty() || (d.len() > 1 && d[0] == b'0') {
@@ -125,6 +149,15 @@ impl<'a> Cur<'a> {
         Cur { src: line, s: line.as_bytes(), i: 0 }
     }
 
+    /// The text from here to the line's last byte when that is a closing brace (the rest of
+    /// the line's last field, for serde_json to read), the cursor moved to that brace.
+    pub(super) fn rest_of_object(&mut self) -> Option<&'a str> {
+        let end = self.s.len().checked_sub(1).filter(|&e| e >= self.i && self.s[e] == b'}')?;
+        let text = self.src.get(self.i..end)?;
+        self.i = end;
+        Some(text)
+    }
+
     /// Whether the whole line was read.
     pub(super) fn at_end(&self) -> bool {
         self.i == self.s.len()
@@ -148,7 +181,7 @@ impl<'a> Cur<'a> {
     /// A string without escapes or control characters.
     pub(super) fn str(&mut self) -> Option<&'a str> {
         let rest = self.s.get(self.i..)?.strip_prefix(b"\"")?;
-        let len = rest.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+        let len = string_end(rest)?;
         if rest[len] != b'"' {
             return None;
         }
@@ -222,9 +255,24 @@ impl<'a> Cur<'a> {
         }
     }
 
-    /// A non-negative integer without leading zeros.
+    /// A non-negative integer without leading zeros, read in one pass: what [`digits`] reads
+    /// of the [`Cur::number`] here, `None` where it gives `None`.
     pub(super) fn u64(&mut self) -> Option<u64> {
-        digits(self.number()?.as_bytes())
+        let start = self.i;
+        let mut m = 0u64;
+        while let Some(&c) = self.s.get(self.i) {
+            if !c.is_ascii_digit() {
+                // A sign, point or exponent: not a plain integer.
+                if matches!(c, b'-' | b'+' | b'.' | b'e' | b'E') {
+                    return None;
+                }
+                break;
+            }
+            m = m.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
+            self.i += 1;
+        }
+        let len = self.i - start;
+        (len == 1 || (len > 1 && self.s[start] != b'0')).then_some(m)
     }
 
     fn i64(&mut self) -> Option<i64> {
@@ -495,6 +543,26 @@ impl<'a> Cur<'a> {
     }
 }
 
+/// An answer line's keys, in the order of the bits of the reader's `seen`.
+const ANSWER_KEYS: [&str; 16] = [
+    "t",
+    "kind",
+    "p",
+    "ret",
+    "error",
+    "value",
+    "before",
+    "after",
+    "transitions",
+    "notifications",
+    "elapsed_ms",
+    "vtime_ms",
+    "rule",
+    "note",
+    "model",
+    "disagreement",
+];
+
 /// An answer line (`{"t":..,"kind":"answer",...}`, no newline), or `None` when the line is not
 /// in the shape this reader knows (the caller then parses it with serde).
 pub(super) fn answer(line: &str) -> Option<AnswerEntry> {
@@ -517,25 +585,29 @@ pub(super) fn answer(line: &str) -> Option<AnswerEntry> {
     let mut disagreement = None;
     loop {
         let k = c.key()?;
-        let bit = match k {
-            "t" => 0,
-            "kind" => 1,
-            "p" => 2,
-            "ret" => 3,
-            "error" => 4,
-            "value" => 5,
-            "before" => 6,
-            "after" => 7,
-            "transitions" => 8,
-            "notifications" => 9,
-            "elapsed_ms" => 10,
-            "vtime_ms" => 11,
-            "rule" => 12,
-            "note" => 13,
-            "model" => 14,
-            "disagreement" => 15,
+        // The one key a first letter and a length can be, then the key compared.
+        let bit = match (*k.as_bytes().first()?, k.len()) {
+            (b't', 1) => 0,
+            (b'k', 4) => 1,
+            (b'p', 1) => 2,
+            (b'r', 3) => 3,
+            (b'e', 5) => 4,
+            (b'v', 5) => 5,
+            (b'b', 6) => 6,
+            (b'a', 5) => 7,
+            (b't', 11) => 8,
+            (b'n', 13) => 9,
+            (b'e', 10) => 10,
+            (b'v', 8) => 11,
+            (b'r', 4) => 12,
+            (b'n', 4) => 13,
+            (b'm', 5) => 14,
+            (b'd', 12) => 15,
             _ => return None,
         };
+        if k != ANSWER_KEYS[bit] {
+            return None;
+        }
         if seen & (1 << bit) != 0 {
             return None;
         }
@@ -633,6 +705,25 @@ mod tests {
     }
 
     #[test]
+    fn a_string_ends_where_a_byte_at_a_time_says() {
+        let specials = [b'"', b'\\', 0x00, 0x1f, 0x20, 0x21, 0x7f, 0x80, 0xa0, 0xe2, 0xff, b'a', b'!', b'#', b'[', b']'];
+        // Every special byte at every place of strings of 0 to 20 bytes, over fillers.
+        for fill in [b'a', b' ', 0x7f, 0xff, 0x21] {
+            for len in 0..20 {
+                assert_eq!(string_end(&vec![fill; len]), None);
+                for at in 0..len {
+                    for &b in &specials {
+                        let mut v = vec![fill; len];
+                        v[at] = b;
+                        let want = v.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20);
+                        assert_eq!(string_end(&v), want, "{v:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn integers_read_as_before() {
         // The rule the reader had: JSON's digits without a leading zero, then std's parse.
         fn old_i64(n: &str) -> Option<i64> {
@@ -655,6 +746,11 @@ mod tests {
         ] {
             assert_eq!(Cur::new(n).i64(), old_i64(n), "{n}");
             assert_eq!(Cur::new(n).u64(), old_u64(n), "{n}");
+            // Followed by what ends a number in a line.
+            for end in [",", "}", "]"] {
+                let text = format!("{n}{end}");
+                assert_eq!(Cur::new(&text).u64(), old_u64(n), "{text}");
+            }
         }
     }
 
