@@ -32,7 +32,7 @@
 use std::collections::BTreeSet;
 
 use super::codes::Code;
-use super::format::{error_text, push_code_text, ret_text, value_text};
+use super::format::{push_code_text, push_ret_text, push_value_text};
 use super::model::{Notification, Ret, Transition, Value};
 use super::personality::PersonalityId;
 use super::profile::Profile;
@@ -165,7 +165,7 @@ pub fn compare(rows: &[Returned<'_>]) -> Verdict {
     let add = |v: &mut Verdict,
                aspect: &'static str,
                mark: Mark,
-               show: &dyn Fn(&Returned<'_>) -> String,
+               show: &dyn Fn(&Returned<'_>, &mut String),
                why: &dyn Fn() -> Vec<String>| {
         // Most rows agree on most aspects: the texts and reasons are made only for a difference.
         if mark == Mark::Same {
@@ -187,11 +187,20 @@ pub fn compare(rows: &[Returned<'_>]) -> Verdict {
     // result
     // A failure's -1 against a success's value is said by the error already.
     let m = pairs(&rows, |a, b| if a.error.is_some() != b.error.is_some() { Mark::Same } else { rets(a.ret, b.ret) });
-    add(&mut v, "result", m, &|r| r.ret.map(|x| ret_text(&x, Profile::of(r.p))).unwrap_or_default(), &Vec::new);
+    let show = |r: &Returned<'_>, s: &mut String| {
+        if let Some(x) = r.ret {
+            push_ret_text(s, &x, Profile::of(r.p));
+        }
+    };
+    add(&mut v, "result", m, &show, &Vec::new);
 
     // error
     let m = pairs(&rows, |a, b| codes(a.error, b.error));
-    add(&mut v, "error", m, &|r| error_text(r.error), &|| code_reasons(rows.iter().map(|r| r.error)));
+    let show = |r: &Returned<'_>, s: &mut String| match r.error {
+        Some(c) => push_code_text(s, c),
+        None => s.push('0'),
+    };
+    add(&mut v, "error", m, &show, &|| code_reasons(rows.iter().map(|r| r.error)));
 
     // value
     let m = pairs(&rows, |a, b| values(a.value, b.value));
@@ -202,11 +211,11 @@ pub fn compare(rows: &[Returned<'_>]) -> Verdict {
         }
         why
     };
-    add(&mut v, "value", m, &|r| value_or_dash(r), &why);
+    add(&mut v, "value", m, &push_value_or_dash, &why);
 
     // state
     let m = pairs(&rows, |a, b| transitions(a.transitions, b.transitions));
-    add(&mut v, "state", m, &|r| transitions_text(r.transitions), &|| {
+    add(&mut v, "state", m, &|r, s| push_transitions_text(s, r.transitions), &|| {
         code_reasons(rows.iter().flat_map(|r| r.transitions.iter().map(|t| t.error)))
     });
 
@@ -226,7 +235,7 @@ pub fn compare(rows: &[Returned<'_>]) -> Verdict {
                 })
             })
             .collect();
-        let text = grouped(&fam, &|r| notifications_text(r.notifications, r.p));
+        let text = grouped(&fam, &|r, s| s.push_str(&notifications_text(r.notifications, r.p)));
         v.mark = v.mark.max(m);
         v.findings.push(Finding { mark: m, aspect: "events", text });
     }
@@ -237,9 +246,9 @@ pub fn compare(rows: &[Returned<'_>]) -> Verdict {
         &mut v,
         "condition",
         m,
-        &|r| match r.met {
-            Some(true) | None => "reached".into(),
-            Some(false) => "not reached".into(),
+        &|r, s| match r.met {
+            Some(true) | None => s.push_str("reached"),
+            Some(false) => s.push_str("not reached"),
         },
         &Vec::new,
     );
@@ -258,18 +267,26 @@ fn pairs(rows: &[&Returned<'_>], f: impl Fn(&Returned<'_>, &Returned<'_>) -> Mar
 }
 
 /// `linux: X · winsock, windows: Y`, personalities grouped by what they show (groups in the
-/// order of their first personality).
-fn grouped(rows: &[&Returned<'_>], show: &dyn Fn(&Returned<'_>) -> String) -> String {
-    let shown: Vec<String> = rows.iter().map(|r| show(r)).collect();
+/// order of their first personality). What each shows is written into one string.
+fn grouped(rows: &[&Returned<'_>], show: &dyn Fn(&Returned<'_>, &mut String)) -> String {
+    let mut all = String::with_capacity(32 * rows.len());
+    let mut bounds = Vec::with_capacity(rows.len() + 1);
+    for r in rows {
+        bounds.push(all.len());
+        show(r, &mut all);
+    }
+    bounds.push(all.len());
+    let shown = |i: usize| &all[bounds[i]..bounds[i + 1]];
     let mut out = String::with_capacity(64);
-    for (i, s) in shown.iter().enumerate() {
-        if shown[..i].contains(s) {
+    for i in 0..rows.len() {
+        let s = shown(i);
+        if (0..i).any(|k| shown(k) == s) {
             continue;
         }
         if i > 0 {
             out.push_str(" · ");
         }
-        for (j, r) in rows.iter().enumerate().skip(i).filter(|&(j, _)| shown[j] == *s) {
+        for (j, r) in rows.iter().enumerate().skip(i).filter(|&(j, _)| shown(j) == s) {
             if j > i {
                 out.push_str(", ");
             }
@@ -315,9 +332,12 @@ fn rets(a: Option<Ret>, b: Option<Ret>) -> Mark {
     }
 }
 
-fn value_or_dash(r: &Returned<'_>) -> String {
-    let s = value_text(r.value, Profile::of(r.p));
-    if s.is_empty() { "-".into() } else { s }
+fn push_value_or_dash(r: &Returned<'_>, s: &mut String) {
+    let start = s.len();
+    push_value_text(s, r.value, Profile::of(r.p));
+    if s.len() == start {
+        s.push('-');
+    }
 }
 
 fn value_codes(v: &Value) -> Vec<Option<Code>> {
@@ -386,11 +406,11 @@ fn transitions(a: &[Transition], b: &[Transition]) -> Mark {
     m
 }
 
-fn transitions_text(ts: &[Transition]) -> String {
+fn push_transitions_text(out: &mut String, ts: &[Transition]) {
     if ts.is_empty() {
-        return "no change".into();
+        out.push_str("no change");
+        return;
     }
-    let mut out = String::with_capacity(32 * ts.len());
     for (i, t) in ts.iter().enumerate() {
         if i > 0 {
             out.push_str(", ");
@@ -405,7 +425,6 @@ fn transitions_text(ts: &[Transition]) -> String {
             out.push_str(e.name());
         }
     }
-    out
 }
 
 /// A notification without its time: what was reported, about which socket.

@@ -102,7 +102,9 @@ pub(super) fn call(line: &str) -> Option<CallEntry> {
             }
             2 => number = Some(usize::try_from(c.u64()?).ok()?),
             3 => text = Some(c.str()?.to_string()),
-            _ => call = Some(call_object(c.raw()?)?),
+            // The call's object is the last field, as socklab writes it: the rest of the line
+            // is read by serde_json (or remembered), which refuses anything but one value.
+            _ => call = Some(call_object(c.rest_of_object()?)?),
         }
         match c.next()? {
             b',' => {}
@@ -190,6 +192,8 @@ mod tests {
         let odd = [
             base.replace(r#""line":3,"#, ""),
             base.replace(r#""api":"Connect""#, r#""api": "Connect""#),
+            // The call's object before the other fields: serde reads it.
+            r#"{"t":0.0,"kind":"call","call":{"call":"connect","sock":{"Name":"s"},"addr":{"kind":{"Target":"accept"},"len":null},"api":"Connect"},"line":3,"text":"connect s @accept"}"#.to_string(),
             base.replace(r#""line":3"#, r#""line":null"#),
             base.replace(r#""line":3"#, r#""line":-3"#),
             base.replace(r#""line":3"#, r#""line":03"#),
