@@ -39,7 +39,7 @@ fn string_end(rest: &[u8]) -> Option<usize> {
     const HI: u64 = 0x8080_8080_8080_8080;
     let mut i = 0;
     while let Some(word) = rest.get(i..i + 8) {
-        let w = u64::from_le_bytes([word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7]]);
+        let w = u64::from_le_bytes(word.try_into().ok()?);
         let quote = w ^ (LO * u64::from(b'"'));
         let backslash = w ^ (LO * u64::from(b'\\'));
         let flags = ((quote.wrapping_sub(LO) & !quote)
@@ -333,22 +333,24 @@ impl<'a> Cur<'a> {
         serde_json::from_str(self.raw()?).ok()
     }
 
+    /// `lit` here, then `v`.
+    #[inline(always)]
+    fn lit<T>(&mut self, lit: &[u8], v: T) -> Option<T> {
+        self.eat(lit).map(|()| v)
+    }
+
     fn state(&mut self) -> Option<State> {
-        let s = self.str()?;
-        // The one state a name's first letter and length can be, then the name compared.
-        let st = match (*s.as_bytes().first()?, s.len()) {
-            (b'u', 7) => State::Unbound,
-            (b'b', 5) => State::Bound,
-            (b'l', 9) => State::Listening,
-            (b'p', 7) => State::Pending,
-            (b'c', 9) => State::Connected,
-            (b'f', 6) => State::Failed,
-            (b'u', 12) => State::Unassociated,
-            (b'a', 10) => State::Associated,
-            (b'c', 6) => State::Closed,
-            _ => return None,
-        };
-        (st.name() == s).then_some(st)
+        // By the name's first letter, then the quoted name whole.
+        match *self.s.get(self.i + 1)? {
+            b'u' => self.lit(b"\"unbound\"", State::Unbound).or_else(|| self.lit(b"\"unassociated\"", State::Unassociated)),
+            b'b' => self.lit(b"\"bound\"", State::Bound),
+            b'l' => self.lit(b"\"listening\"", State::Listening),
+            b'p' => self.lit(b"\"pending\"", State::Pending),
+            b'c' => self.lit(b"\"connected\"", State::Connected).or_else(|| self.lit(b"\"closed\"", State::Closed)),
+            b'f' => self.lit(b"\"failed\"", State::Failed),
+            b'a' => self.lit(b"\"associated\"", State::Associated),
+            _ => None,
+        }
     }
 
     fn ret(&mut self) -> Option<Ret> {
@@ -479,19 +481,55 @@ impl<'a> Cur<'a> {
     }
 
     fn cause(&mut self) -> Option<Cause> {
-        self.eat(b"{\"kind\":")?;
-        let kind = self.str()?;
-        self.eat(b",\"what\":")?;
+        let net = if self.eat(b"{\"kind\":\"call\",\"what\":").is_some() {
+            false
+        } else {
+            self.eat(b"{\"kind\":\"net\",\"what\":")?;
+            true
+        };
         let what = cause_text(self.str()?);
         self.eat(b"}")?;
-        match kind {
-            "call" => Some(Cause::Call(what)),
-            "net" => Some(Cause::Net(what)),
-            _ => None,
+        Some(if net { Cause::Net(what) } else { Cause::Call(what) })
+    }
+
+    /// A transition's error: `null`, or a code's name.
+    fn transition_error(&mut self) -> Option<Option<Code>> {
+        if self.eat(b"null").is_some() {
+            return Some(None);
+        }
+        let start = self.i;
+        match self.str().and_then(code_named) {
+            Some(c) => Some(Some(c)),
+            None => {
+                self.i = start;
+                self.de::<Option<Code>>()
+            }
         }
     }
 
     fn transition(&mut self) -> Option<Transition> {
+        // The order socklab writes, then any order.
+        let start = self.i;
+        let fast = (|| {
+            self.eat(b"{\"sock\":")?;
+            let sock = self.str()?.to_string();
+            self.eat(b",\"from\":")?;
+            let from = self.state()?;
+            self.eat(b",\"to\":")?;
+            let to = self.state()?;
+            self.eat(b",\"cause\":")?;
+            let cause = self.cause()?;
+            self.eat(b",\"error\":")?;
+            let error = self.transition_error()?;
+            self.eat(b",\"at\":")?;
+            let at = self.duration()?;
+            self.eat(b"}")?;
+            Some(Transition { sock, from, to, cause, error, at })
+        })();
+        if fast.is_some() {
+            return fast;
+        }
+        self.i = start;
         self.eat(b"{")?;
         let (mut sock, mut from, mut to, mut cause, mut error, mut at) = (None, None, None, None, None, None);
         loop {
@@ -500,20 +538,7 @@ impl<'a> Cur<'a> {
                 "from" if from.is_none() => from = Some(self.state()?),
                 "to" if to.is_none() => to = Some(self.state()?),
                 "cause" if cause.is_none() => cause = Some(self.cause()?),
-                "error" if error.is_none() => {
-                    error = Some(if self.eat(b"null").is_some() {
-                        None
-                    } else {
-                        let start = self.i;
-                        match self.str().and_then(code_named) {
-                            Some(c) => Some(c),
-                            None => {
-                                self.i = start;
-                                self.de::<Option<Code>>()?
-                            }
-                        }
-                    })
-                }
+                "error" if error.is_none() => error = Some(self.transition_error()?),
                 "at" if at.is_none() => at = Some(self.duration()?),
                 _ => return None,
             }
@@ -543,26 +568,6 @@ impl<'a> Cur<'a> {
     }
 }
 
-/// An answer line's keys, in the order of the bits of the reader's `seen`.
-const ANSWER_KEYS: [&str; 16] = [
-    "t",
-    "kind",
-    "p",
-    "ret",
-    "error",
-    "value",
-    "before",
-    "after",
-    "transitions",
-    "notifications",
-    "elapsed_ms",
-    "vtime_ms",
-    "rule",
-    "note",
-    "model",
-    "disagreement",
-];
-
 /// An answer line (`{"t":..,"kind":"answer",...}`, no newline), or `None` when the line is not
 /// in the shape this reader knows (the caller then parses it with serde).
 pub(super) fn answer(line: &str) -> Option<AnswerEntry> {
@@ -584,41 +589,28 @@ pub(super) fn answer(line: &str) -> Option<AnswerEntry> {
     let mut model: Option<ModelAnswer> = None;
     let mut disagreement = None;
     loop {
-        let k = c.key()?;
-        // The one key a first letter and a length can be, then the key compared.
-        let bit = match (*k.as_bytes().first()?, k.len()) {
-            (b't', 1) => 0,
-            (b'k', 4) => 1,
-            (b'p', 1) => 2,
-            (b'r', 3) => 3,
-            (b'e', 5) => 4,
-            (b'v', 5) => 5,
-            (b'b', 6) => 6,
-            (b'a', 5) => 7,
-            (b't', 11) => 8,
-            (b'n', 13) => 9,
-            (b'e', 10) => 10,
-            (b'v', 8) => 11,
-            (b'r', 4) => 12,
-            (b'n', 4) => 13,
-            (b'm', 5) => 14,
-            (b'd', 12) => 15,
-            _ => return None,
-        };
-        if k != ANSWER_KEYS[bit] {
-            return None;
-        }
+        // By the key's first letter, then the quoted key and its colon whole.
+        let bit: u32 = match *c.s.get(c.i + 1)? {
+            b't' => c.lit(b"\"t\":", 0).or_else(|| c.lit(b"\"transitions\":", 8)),
+            b'k' => c.lit(b"\"kind\":", 1),
+            b'p' => c.lit(b"\"p\":", 2),
+            b'r' => c.lit(b"\"ret\":", 3).or_else(|| c.lit(b"\"rule\":", 12)),
+            b'e' => c.lit(b"\"error\":", 4).or_else(|| c.lit(b"\"elapsed_ms\":", 10)),
+            b'v' => c.lit(b"\"value\":", 5).or_else(|| c.lit(b"\"vtime_ms\":", 11)),
+            b'b' => c.lit(b"\"before\":", 6),
+            b'a' => c.lit(b"\"after\":", 7),
+            b'n' => c.lit(b"\"notifications\":", 9).or_else(|| c.lit(b"\"note\":", 13)),
+            b'm' => c.lit(b"\"model\":", 14),
+            b'd' => c.lit(b"\"disagreement\":", 15),
+            _ => None,
+        }?;
         if seen & (1 << bit) != 0 {
             return None;
         }
         seen |= 1 << bit;
         match bit {
             0 => t = c.f64()?,
-            1 => {
-                if c.str()? != "answer" {
-                    return None;
-                }
-            }
+            1 => c.eat(b"\"answer\"")?,
             2 => {
                 let name = c.str()?;
                 p = Some(PersonalityId::ALL.iter().copied().find(|p| p.name() == name)?);
