@@ -367,11 +367,7 @@ fn values(a: &Value, b: &Value) -> Mark {
         (Value::Select { read: r1, write: w1, except: e1 }, Value::Select { read: r2, write: w2, except: e2 }) => {
             // The same lists are the same sets (most rows), without sorting them.
             let same = |x: &[String], y: &[String]| x == y || sorted(x) == sorted(y);
-            if same(r1, r2) && same(w1, w2) && same(e1, e2) {
-                Mark::Same
-            } else {
-                Mark::Differs
-            }
+            if same(r1, r2) && same(w1, w2) && same(e1, e2) { Mark::Same } else { Mark::Differs }
         }
         (Value::NetworkEvents { events: x, errors: ex }, Value::NetworkEvents { events: y, errors: ey }) => {
             if x != y || ex.len() != ey.len() {

@@ -878,7 +878,8 @@ mod column_tests {
 
     #[test]
     fn a_column_fitted_in_place_is_the_same_column() {
-        for text in ["", "0", "abcd", "abcde", "≠MODEL x", "≠MODEL xy", "é", "WSAEWOULDBLOCK (10035)  read= write=s"] {
+        for text in ["", "0", "abcd", "abcde", "≠MODEL x", "≠MODEL xy", "é", "WSAEWOULDBLOCK (10035)  read= write=s"]
+        {
             for n in [1, 3, 4, 8, 30] {
                 let mut line = String::from("  1  x | ");
                 let start = line.len();

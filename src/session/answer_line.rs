@@ -191,7 +191,7 @@ impl<'a> Cur<'a> {
         self.src.get(start..start + len)
     }
 
-    pub(super) fn key(&mut self) -> Option<&'a str> {
+    fn key(&mut self) -> Option<&'a str> {
         let k = self.str()?;
         self.eat(b":")?;
         Some(k)
@@ -342,7 +342,9 @@ impl<'a> Cur<'a> {
     fn state(&mut self) -> Option<State> {
         // By the name's first letter, then the quoted name whole.
         match *self.s.get(self.i + 1)? {
-            b'u' => self.lit(b"\"unbound\"", State::Unbound).or_else(|| self.lit(b"\"unassociated\"", State::Unassociated)),
+            b'u' => {
+                self.lit(b"\"unbound\"", State::Unbound).or_else(|| self.lit(b"\"unassociated\"", State::Unassociated))
+            }
             b'b' => self.lit(b"\"bound\"", State::Bound),
             b'l' => self.lit(b"\"listening\"", State::Listening),
             b'p' => self.lit(b"\"pending\"", State::Pending),
@@ -698,7 +700,8 @@ mod tests {
 
     #[test]
     fn a_string_ends_where_a_byte_at_a_time_says() {
-        let specials = [b'"', b'\\', 0x00, 0x1f, 0x20, 0x21, 0x7f, 0x80, 0xa0, 0xe2, 0xff, b'a', b'!', b'#', b'[', b']'];
+        let specials =
+            [b'"', b'\\', 0x00, 0x1f, 0x20, 0x21, 0x7f, 0x80, 0xa0, 0xe2, 0xff, b'a', b'!', b'#', b'[', b']'];
         // Every special byte at every place of strings of 0 to 20 bytes, over fillers.
         for fill in [b'a', b' ', 0x7f, 0xff, 0x21] {
             for len in 0..20 {
@@ -732,9 +735,28 @@ mod tests {
             n.parse().ok()
         }
         for n in [
-            "0", "1", "-0", "-1", "10", "115", "-10035", "01", "-01", "00", "-", "--1", "1-", "1.0", "1e3",
-            "9223372036854775807", "9223372036854775808", "-9223372036854775808", "-9223372036854775809",
-            "18446744073709551615", "18446744073709551616", "99999999999999999999999",
+            "0",
+            "1",
+            "-0",
+            "-1",
+            "10",
+            "115",
+            "-10035",
+            "01",
+            "-01",
+            "00",
+            "-",
+            "--1",
+            "1-",
+            "1.0",
+            "1e3",
+            "9223372036854775807",
+            "9223372036854775808",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "18446744073709551615",
+            "18446744073709551616",
+            "99999999999999999999999",
         ] {
             assert_eq!(Cur::new(n).i64(), old_i64(n), "{n}");
             assert_eq!(Cur::new(n).u64(), old_u64(n), "{n}");

@@ -24,8 +24,11 @@ const WAYS: usize = 4;
 /// The longest object text remembered.
 const MAX_KEY: usize = 1024;
 
+/// A remembered call: the text of its object, and the call.
+type Slot = Option<(Box<str>, Call)>;
+
 thread_local! {
-    static SEEN: RefCell<Vec<Option<(Box<str>, Call)>>> = RefCell::new(vec![None; SLOTS]);
+    static SEEN: RefCell<Vec<Slot>> = RefCell::new(vec![None; SLOTS]);
 }
 
 /// A hash of `text`, eight bytes at a time (the table only needs the same text to give the
@@ -81,13 +84,19 @@ pub(super) fn call(line: &str) -> Option<CallEntry> {
     let mut text = None;
     let mut call = None;
     loop {
-        let bit = match c.key()? {
-            "t" => 0,
-            "kind" => 1,
-            "line" => 2,
-            "text" => 3,
-            "call" => 4,
-            _ => return None,
+        // Each key quoted with its colon, whole.
+        let bit: u32 = if c.eat(b"\"t\":").is_some() {
+            0
+        } else if c.eat(b"\"kind\":").is_some() {
+            1
+        } else if c.eat(b"\"line\":").is_some() {
+            2
+        } else if c.eat(b"\"text\":").is_some() {
+            3
+        } else if c.eat(b"\"call\":").is_some() {
+            4
+        } else {
+            return None;
         };
         if seen & (1 << bit) != 0 {
             return None;
@@ -95,11 +104,7 @@ pub(super) fn call(line: &str) -> Option<CallEntry> {
         seen |= 1 << bit;
         match bit {
             0 => t = c.f64()?,
-            1 => {
-                if c.str()? != "call" {
-                    return None;
-                }
-            }
+            1 => c.eat(b"\"call\"")?,
             2 => number = Some(usize::try_from(c.u64()?).ok()?),
             3 => text = Some(c.str()?.to_string()),
             // The call's object is the last field, as socklab writes it: the rest of the line
