@@ -29,7 +29,7 @@
  *   bspstate NAME OPTLEN          (getsockopt SO_BSP_STATE into a 296-byte buffer; OPTLEN `-`:
  *                                  all of it)
  *   after MS REQUEST              (REQUEST is made MS after this line by a second thread while
- *                                  the next blocking connect waits, or before the first request
+ *                                  the next blocking connect or gqcs waits, or before the first request
  *                                  that comes after that time; it answers nothing itself, the
  *                                  answer that follows it carries the note {"kind":"after"})
  *   connectexnull NAME ADDR LEN   (ConnectEx with a NULL OVERLAPPED)
@@ -37,6 +37,8 @@
  *   ovresult NAME WAIT WSA        (GetOverlappedResult, or WSAGetOverlappedResult when WSA is 1)
  *   iocp PORT                     iocpassoc NAME PORT KEY
  *   gqcs PORT TIMEOUT_MS          (GetQueuedCompletionStatus; TIMEOUT_MS -1: INFINITE)
+ *   pqcs PORT KEY BYTES OWNER     (PostQueuedCompletionStatus with OWNER's OVERLAPPED; OWNER -: NULL)
+ *   closehandle PORT              (CloseHandle on a completion port)
  *   disconnectex NAME REUSE NULL  (DisconnectEx, TF_REUSE_SOCKET when REUSE is 1, no OVERLAPPED
  *                                  when NULL is 1)
  *   acceptex LISTENER NAME NULL   (AcceptEx into NAME, created beforehand; no OVERLAPPED when NULL
@@ -964,8 +966,13 @@ static int handle_ov(char **w, int n, double t0)
         ULONG_PTR key = 0xdeadbeef;
         LPOVERLAPPED ov = (LPOVERLAPPED)(ULONG_PTR)1;
         long ms = atol(w[2]);
-        BOOL ok = GetQueuedCompletionStatus(port_of(w[1]), &bytes, &key, &ov, ms < 0 ? INFINITE : (DWORD)ms);
-        int err = ok ? 0 : (int)GetLastError(), i;
+        BOOL ok;
+        int err, i;
+        /* iocp2: an `after` request (closehandle PORT) is made by a second thread while it waits. */
+        after_arm(ms != 0);
+        ok = GetQueuedCompletionStatus(port_of(w[1]), &bytes, &key, &ov, ms < 0 ? INFINITE : (DWORD)ms);
+        err = ok ? 0 : (int)GetLastError();
+        after_disarm();
         const char *owner = NULL;
         for (i = 0; ov && i < MAX_SOCKS; i++)
             if (&socks[i].ov == ov)
@@ -975,6 +982,40 @@ static int handle_ov(char **w, int n, double t0)
                  (unsigned long long)key, (unsigned long)bytes, owner ? "\"" : "", owner ? owner : (ov ? "\"?\"" : "null"),
                  owner ? "\"" : "");
         answer(ok ? 1 : 0, err, now_ms() - t0, value);
+        return 1;
+    }
+    /* ---- iocp2 ---- */
+    if (strcmp(w[0], "pqcs") == 0 && n >= 5) {
+        OVERLAPPED *ov = NULL;
+        BOOL ok;
+        if (strcmp(w[4], "-") != 0) {
+            k = find(w[4]);
+            if (!k) {
+                skipped("the agent keeps the OVERLAPPED of open sockets only");
+                return 1;
+            }
+            ov = &k->ov;
+        }
+        ok = PostQueuedCompletionStatus(port_of(w[1]), (DWORD)strtoul(w[3], NULL, 10),
+                                        (ULONG_PTR)_strtoui64(w[2], NULL, 10), ov);
+        answer(ok ? 1 : 0, ok ? 0 : (int)GetLastError(), now_ms() - t0, "{\"bool\":true}");
+        return 1;
+    }
+    if (strcmp(w[0], "closehandle") == 0 && n >= 2) {
+        int i;
+        BOOL ok;
+        for (i = 0; i < MAX_PORTS; i++)
+            if (ports[i].h && strcmp(ports[i].name, w[1]) == 0)
+                break;
+        if (i == MAX_PORTS && find(w[1])) {
+            skipped("CloseHandle on a socket is not made (closesocket closes sockets)");
+            return 1;
+        }
+        /* No such port: CloseHandle(NULL), which answers ERROR_INVALID_HANDLE. */
+        ok = CloseHandle(i < MAX_PORTS ? ports[i].h : NULL);
+        if (ok)
+            ports[i].h = NULL;
+        answer(ok ? 1 : 0, ok ? 0 : (int)GetLastError(), now_ms() - t0, "{\"bool\":true}");
         return 1;
     }
     if ((strcmp(w[0], "wsarecv") == 0 && n >= 2) || (strcmp(w[0], "wsasend") == 0 && n >= 3)) {

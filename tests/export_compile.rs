@@ -175,6 +175,10 @@ fn line(runnable: bool) -> BoxedStrategy<String> {
         s().prop_map(|s| format!("wsarecv {s}")),
         s().prop_map(|s| format!("wsasend {s} hi")),
         timeout(runnable).prop_map(|t| format!("getqueuedcompletionstatus port timeout={t}")),
+        // iocp2: packets of the script's own, and closing the port.
+        (s(), 0u32..1000).prop_map(|(s, n)| format!("postqueuedcompletionstatus port key=456 bytes={n} ov={s}")),
+        Just("postqueuedcompletionstatus port key=1 bytes=0".to_string()),
+        Just("closehandle port".to_string()),
         Just("socket udp af=57005".to_string()),
     ]
     .boxed()

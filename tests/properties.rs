@@ -99,6 +99,9 @@ fn call() -> impl Strategy<Value = Call> {
         1 => (sock(), any::<bool>(), any::<bool>()).prop_map(|(sock, reuse, null_overlapped)| Call::DisconnectEx { sock, reuse, null_overlapped }),
         1 => (sock(), sock(), any::<bool>()).prop_map(|(listener, sock, null_overlapped)| Call::AcceptEx { listener, sock, null_overlapped }),
         1 => (0u64..300).prop_map(|ms| Call::GetQueuedCompletionStatus { port: SockRef::Name("port".into()), timeout: Some(std::time::Duration::from_millis(ms)) }),
+        // iocp2: packets of the program's own and closing the port.
+        1 => (0u64..1000, 0u32..5000, prop_oneof![Just(None), Just(Some("a".to_string()))]).prop_map(|(key, bytes, overlapped)| Call::PostQueuedCompletionStatus { port: SockRef::Name("port".into()), key, bytes, overlapped }),
+        1 => Just(Call::CloseHandle { handle: SockRef::Name("port".into()) }),
     ]
 }
 

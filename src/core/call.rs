@@ -619,6 +619,13 @@ pub enum Call {
     /// `DisconnectEx(s, overlapped, reuse ? TF_REUSE_SOCKET : 0, 0)`.
     DisconnectEx { sock: SockRef, reuse: bool, null_overlapped: bool },
     // ---- end winapi-ov ----
+    // ---- iocp2: packets of the program's own, closing a port ----
+    /// `PostQueuedCompletionStatus(port, bytes, key, overlapped)`: a packet the program queues
+    /// itself; `overlapped` names the socket whose OVERLAPPED pointer it carries (`None`: NULL).
+    PostQueuedCompletionStatus { port: SockRef, key: u64, bytes: u32, overlapped: Option<String> },
+    /// `CloseHandle(port)`: closes a completion port's handle.
+    CloseHandle { handle: SockRef },
+    // ---- end iocp2 ----
     /// `AcceptEx(listener, sock, buf, 0, addrlen, addrlen, &bytes, overlapped)`; `sock` was
     /// created beforehand.
     AcceptEx { listener: SockRef, sock: SockRef, null_overlapped: bool },
@@ -678,6 +685,8 @@ impl Call {
             Call::CreateIoCompletionPort { .. } | Call::AssociatePort { .. } => "CreateIoCompletionPort",
             Call::GetQueuedCompletionStatus { .. } => "GetQueuedCompletionStatus",
             Call::DisconnectEx { .. } => "DisconnectEx",
+            Call::PostQueuedCompletionStatus { .. } => "PostQueuedCompletionStatus",
+            Call::CloseHandle { .. } => "CloseHandle",
             Call::AcceptEx { .. } => "AcceptEx",
             Call::WsaRecv { .. } => "WSARecv",
             Call::WsaSend { .. } => "WSASend",
@@ -731,7 +740,9 @@ impl Call {
             | Call::PortRange { .. }
             | Call::Firewall { .. }
             | Call::CreateIoCompletionPort { .. }
-            | Call::GetQueuedCompletionStatus { .. } => None,
+            | Call::GetQueuedCompletionStatus { .. }
+            | Call::PostQueuedCompletionStatus { .. }
+            | Call::CloseHandle { .. } => None,
             Call::SocketAf { .. } => None,
         }
     }

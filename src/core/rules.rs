@@ -430,6 +430,14 @@ rules! {
         "windows, an IPv6 socket: getsockopt SO_BSP_STATE needs sizeof(CSADDR_INFO) + 2 x sizeof(SOCKADDR_IN6) = 96 bytes, else WSAEFAULT: the IPv4 record carried over to the larger address, with no Windows test of its own.",
         "by analogy with Wine dlls/ws2_32/tests/sock.c test_set_getsockopt (IPv4 only)";
     // ---- end bsp rules ----
+    // ---- iocp2 rules ----
+    IOCP_POST = "iocp.post", [],
+        "PostQueuedCompletionStatus queues a packet of the program's own at a port: TRUE, and GetQueuedCompletionStatus later returns TRUE with exactly the bytes, key and OVERLAPPED pointer posted (NULL allowed), in the order posted, with the sockets' packets. A name that is no open port: FALSE with ERROR_INVALID_HANDLE (6).",
+        "Wine dlls/kernel32/tests/file.c test_post_completion (123 bytes, key 456, &ovl come back; two posts come back in order); PostQueuedCompletionStatus reference page learn.microsoft.com/windows/win32/fileio/postqueuedcompletionstatus";
+    IOCP_CLOSE = "iocp.close", [],
+        "CloseHandle on a completion port: TRUE; a GetQueuedCompletionStatus waiting on it returns FALSE with ERROR_ABANDONED_WAIT_0 (735) and a NULL OVERLAPPED pointer; a later one, and a later PostQueuedCompletionStatus, ERROR_INVALID_HANDLE (6); CloseHandle again: ERROR_INVALID_HANDLE. The sockets still associated keep the port alive: their overlapped calls still complete into their OVERLAPPED (GetOverlappedResult reads them), but no handle is left to dequeue the packets. CloseHandle on a socket: not modelled (closesocket closes a socket).",
+        "Wine dlls/ntdll/tests/sync.c test_completion_port_scheduling (the port closed during GetQueuedCompletionStatus: ERROR_ABANDONED_WAIT_0; closed before the wait starts: ERROR_INVALID_HANDLE); GetQueuedCompletionStatus reference page learn.microsoft.com/windows/win32/api/ioapiset/nf-ioapiset-getqueuedcompletionstatus; CreateIoCompletionPort reference page learn.microsoft.com/windows/win32/fileio/createiocompletionport (each associated handle is a reference to the port)";
+    // ---- end iocp2 rules ----
     CLOSE = "close", [],
         "closesocket / close releases the descriptor; later calls answer EBADF / WSAENOTSOCK; the peer sees the end of stream.",
         "close(2) https://man7.org/linux/man-pages/man2/close.2.html; closesocket reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-closesocket";

@@ -295,6 +295,9 @@ enum Cmd {
     AcceptEx,
     WsaRecv,
     WsaSend,
+    // ---- iocp2 ----
+    PostQueuedCompletionStatus,
+    CloseHandle,
 }
 
 struct CmdInfo {
@@ -357,6 +360,12 @@ const COMMANDS: &[CmdInfo] = &[
         "createiocompletionport as PORT | createiocompletionport NAME PORT [key=N]",
     ),
     cmd("getqueuedcompletionstatus", Cmd::GetQueuedCompletionStatus, "getqueuedcompletionstatus PORT [timeout=MS|inf]"),
+    cmd(
+        "postqueuedcompletionstatus",
+        Cmd::PostQueuedCompletionStatus,
+        "postqueuedcompletionstatus PORT [key=N] [bytes=N] [ov=NAME] (a packet of the program's own)",
+    ),
+    cmd("closehandle", Cmd::CloseHandle, "closehandle PORT (CloseHandle on a completion port)"),
     cmd("disconnectex", Cmd::DisconnectEx, "disconnectex NAME [reuse] [overlapped=NULL] (reuse: TF_REUSE_SOCKET)"),
     cmd("wsarecv", Cmd::WsaRecv, "wsarecv NAME (overlapped WSARecv: pends until data arrives)"),
     cmd("wsasend", Cmd::WsaSend, "wsasend NAME DATA (overlapped WSASend)"),
@@ -978,6 +987,11 @@ impl Parser<'_> {
             Cmd::Mark => self.mark(),
             Cmd::Overlapped | Cmd::GetOverlappedResult | Cmd::WsaGetOverlappedResult => self.overlapped(info.cmd),
             Cmd::CreateIoCompletionPort | Cmd::GetQueuedCompletionStatus => self.completion_port(info.cmd),
+            Cmd::PostQueuedCompletionStatus => self.post_packet(),
+            Cmd::CloseHandle => {
+                let handle = self.sock()?;
+                self.call(Call::CloseHandle { handle })
+            }
             Cmd::WsaRecv => {
                 let sock = self.sock()?;
                 self.call(Call::WsaRecv { sock })
@@ -1065,6 +1079,35 @@ impl Parser<'_> {
             }
         }
         self.call(Call::AssociatePort { sock, port, key })
+    }
+
+    /// `postqueuedcompletionstatus PORT [key=N] [bytes=N] [ov=NAME|ov=NULL]` (iocp2).
+    fn post_packet(&mut self) -> PResult<(StmtKind, Option<String>)> {
+        let port = self.sock()?;
+        let (mut key, mut bytes, mut overlapped) = (0u64, 0u32, None);
+        while let Some(t) = self.peek().cloned() {
+            let Some((k, v, c)) = t.key_value() else {
+                return Err(self.err(t.col, format!("unexpected `{}`: expected key=N, bytes=N or ov=NAME", t.text)));
+            };
+            let k = k.to_ascii_lowercase();
+            self.pos += 1;
+            match k.as_str() {
+                "key" => {
+                    key = v.parse().map_err(|_| self.err(c, format!("bad key `{v}`: expected a number like 456")))?;
+                }
+                "bytes" => {
+                    bytes = v.parse().map_err(|_| {
+                        self.err(c, format!("bad byte count `{v}`: expected a number from 0 to 4294967295"))
+                    })?;
+                }
+                "ov" | "overlapped" if v.eq_ignore_ascii_case("null") => overlapped = None,
+                "ov" | "overlapped" => overlapped = Some(self.defined_name(v, c)?),
+                _ => {
+                    return Err(self.err(t.col, format!("unexpected `{}`: expected key=N, bytes=N or ov=NAME", t.text)));
+                }
+            }
+        }
+        self.call(Call::PostQueuedCompletionStatus { port, key, bytes, overlapped })
     }
 
     /// `mark LABEL`: the label is the rest of the line, its words joined by one space.
@@ -2325,6 +2368,21 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
         Cmd::GetQueuedCompletionStatus => match n {
             0 => socks(partial, names),
             1 => starting(partial, ["timeout=0", "timeout=1000", "timeout=inf"]),
+            _ => Vec::new(),
+        },
+        Cmd::PostQueuedCompletionStatus => match n {
+            0 => socks(partial, names),
+            1..=3 => {
+                let mut c = starting(partial, ["key=", "bytes=", "ov=NULL"]);
+                if let Some(rest) = partial.strip_prefix("ov=") {
+                    c.extend(socks(rest, names).into_iter().map(|s| format!("ov={s}")));
+                }
+                c
+            }
+            _ => Vec::new(),
+        },
+        Cmd::CloseHandle => match n {
+            0 => socks(partial, names),
             _ => Vec::new(),
         },
     }

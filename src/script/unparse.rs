@@ -258,6 +258,15 @@ pub fn call_line(call: &Call) -> Result<String, Unwritable> {
         Call::GetQueuedCompletionStatus { port, timeout: t } => {
             format!("getqueuedcompletionstatus {} {}", sock(port)?, timeout(*t)?)
         }
+        Call::PostQueuedCompletionStatus { port, key, bytes, overlapped } => format!(
+            "postqueuedcompletionstatus {} key={key} bytes={bytes}{}",
+            sock(port)?,
+            match overlapped {
+                Some(n) => format!(" ov={}", name(n)?),
+                None => String::new(),
+            }
+        ),
+        Call::CloseHandle { handle } => format!("closehandle {}", sock(handle)?),
         Call::DisconnectEx { sock: s, reuse, null_overlapped } => format!(
             "disconnectex {}{}{}",
             sock(s)?,

@@ -1155,6 +1155,29 @@ impl<'h> CGen<'h> {
                     "DWORD n = 0xdeadbeef;\n        ULONG_PTR k = 0xdeadbeef;\n        LPOVERLAPPED o = NULL;\n        BOOL ok = GetQueuedCompletionStatus(*{p}, &n, &k, &o, {ms});\n        int e = ok ? 0 : (int)GetLastError();\n        result({q}, ok ? \"TRUE\" : \"FALSE\", e);\n        printf(\"  key=%lu bytes=%lu overlapped=%s\", (unsigned long)k, (unsigned long)n, o ? \"set\" : \"NULL\");\n        putchar('\\n');"
                 )
             }
+            // ---- iocp2 ----
+            Call::PostQueuedCompletionStatus { port: pr, key, bytes, overlapped } => {
+                let p = port(pr);
+                let o = match overlapped {
+                    None => "NULL".to_string(),
+                    Some(n) => {
+                        let (id, _, _) = self.sock(&SockRef::Name(n.clone())).ok()?;
+                        if !is_ident(&id) {
+                            return None;
+                        }
+                        format!("&ov_{id}")
+                    }
+                };
+                format!(
+                    "BOOL ok = PostQueuedCompletionStatus(*{p}, {bytes}UL, (ULONG_PTR){key}ULL, {o});\n        int e = ok ? 0 : (int)GetLastError();\n        result({q}, ok ? \"TRUE\" : \"FALSE\", e);\n        putchar('\\n');"
+                )
+            }
+            Call::CloseHandle { handle } => {
+                let p = port(handle);
+                format!(
+                    "BOOL ok = CloseHandle(*{p});\n        int e = ok ? 0 : (int)GetLastError();\n        /* A closed handle is no handle: later calls on it get ERROR_INVALID_HANDLE. */\n        if (ok) *{p} = NULL;\n        result({q}, ok ? \"TRUE\" : \"FALSE\", e);\n        putchar('\\n');"
+                )
+            }
             Call::WsaRecv { .. } => {
                 if !is_ident(s) {
                     return None;
@@ -1872,6 +1895,8 @@ impl<'h> CGen<'h> {
             | Call::CreateIoCompletionPort { .. }
             | Call::AssociatePort { .. }
             | Call::GetQueuedCompletionStatus { .. }
+            | Call::PostQueuedCompletionStatus { .. }
+            | Call::CloseHandle { .. }
             | Call::DisconnectEx { .. }
             | Call::AcceptEx { .. }
             | Call::WsaRecv { .. }

@@ -561,6 +561,8 @@ impl Host {
                 | Call::CreateIoCompletionPort { .. }
                 | Call::AssociatePort { .. }
                 | Call::GetQueuedCompletionStatus { .. }
+                | Call::PostQueuedCompletionStatus { .. }
+                | Call::CloseHandle { .. }
         );
         if self.p.winsock && self.started == 0 && !matches!(call, Call::WsaStartup { .. }) && !kernel32 {
             let out = Out::err(r::NOT_INITIALISED, Code::WSANOTINITIALISED);
@@ -641,6 +643,10 @@ impl Host {
             Call::DisconnectEx { sock, reuse, null_overlapped } => {
                 Ok(self.disconnect_ex(sock, *reuse, *null_overlapped))
             }
+            Call::PostQueuedCompletionStatus { port, key, bytes, overlapped } => {
+                Ok(self.post_packet(port, *key, *bytes, overlapped.as_deref()))
+            }
+            Call::CloseHandle { handle } => Ok(self.close_handle(handle)),
             // ---- end winapi-ov ----
             Call::WsaRecv { sock } => self.sock(sock).map(|i| self.wsa_recv(i)),
             Call::WsaSend { sock, data } => self.sock(sock).map(|i| self.wsa_send(i, data)),

@@ -57,16 +57,22 @@ struct OvStruct {
 /// One completion packet waiting at a port.
 #[derive(Clone, Debug)]
 struct Packet {
-    sock: String,
+    /// Whose OVERLAPPED the packet points to (`None`: a NULL pointer, posted by the program).
+    sock: Option<String>,
     key: u64,
     bytes: u32,
     error: Option<Code>,
+    /// Queued by PostQueuedCompletionStatus.
+    posted: bool,
 }
 
 #[derive(Clone, Debug)]
 struct Port {
     name: String,
     queue: VecDeque<Packet>,
+    /// CloseHandle was called: the name no longer opens it, though associated sockets keep
+    /// the port itself alive (rule iocp.close).
+    closed: bool,
 }
 
 /// The OVERLAPPED structures and completion ports of one host.
@@ -83,7 +89,7 @@ pub(super) struct OvWorld {
 
 impl OvWorld {
     fn port(&self, name: &str) -> Option<usize> {
-        self.ports.iter().position(|p| p.name == name)
+        self.ports.iter().position(|p| p.name == name && !p.closed)
     }
 
     fn get(&self, name: &str) -> OvStruct {
@@ -141,7 +147,11 @@ impl Host {
         self.notes.push(Notification::Completion { sock: name.clone(), op: op.into(), error, bytes, at: self.now });
         self.ov.structs.insert(name.clone(), OvStruct { internal: ntstatus(error), internal_high: u64::from(bytes) });
         if let Some(&(port, key)) = self.ov.assoc.get(&self.socks[h].serial) {
-            self.ov.ports[port].queue.push_back(Packet { sock: name.clone(), key, bytes, error });
+            if self.ov.ports[port].closed {
+                // The port lives on (the socket references it), but no handle can dequeue.
+                return;
+            }
+            self.ov.ports[port].queue.push_back(Packet { sock: Some(name.clone()), key, bytes, error, posted: false });
             let port = self.ov.ports[port].name.clone();
             self.notes.push(Notification::Packet { port, sock: name, key, error, bytes, at: self.now });
         }
@@ -251,7 +261,7 @@ impl Host {
         }
         let h = self.next_handle;
         self.next_handle += 4;
-        self.ov.ports.push(Port { name: name.to_string(), queue: VecDeque::new() });
+        self.ov.ports.push(Port { name: name.to_string(), queue: VecDeque::new(), closed: false });
         Out { ret: Ret::Handle(Some(h)), ..Out::ok(r::IOCP) }
     }
 
@@ -286,7 +296,7 @@ impl Host {
         let Some(p) = self.ov.port(&name_of(port)) else {
             return failed(Code::WSA_INVALID_HANDLE);
         };
-        let ready = |h: &Host| !h.ov.ports[p].queue.is_empty();
+        let ready = |h: &Host| !h.ov.ports[p].queue.is_empty() || h.ov.ports[p].closed;
         let got = match timeout {
             Some(t) => self.block_until(t, facts, ready),
             None => self.block_indefinitely(facts, ready),
@@ -301,15 +311,66 @@ impl Host {
                 ..failed(Code::WAIT_TIMEOUT)
             };
         }
+        if self.ov.ports[p].closed {
+            // test_completion_port_scheduling (ntdll sync.c): the handle closed during the wait.
+            return Out {
+                value: Value::Packet { key: None, bytes: None, overlapped: None },
+                rule: r::IOCP_CLOSE,
+                ..failed(Code::ERROR_ABANDONED_WAIT_0)
+            };
+        }
         let Some(pk) = self.ov.ports[p].queue.pop_front() else { return failed(Code::WAIT_TIMEOUT) };
-        let value = Value::Packet { key: Some(pk.key), bytes: Some(u64::from(pk.bytes)), overlapped: Some(pk.sock) };
+        let rule = if pk.posted { r::IOCP_POST } else { r::IOCP };
+        let value = Value::Packet { key: Some(pk.key), bytes: Some(u64::from(pk.bytes)), overlapped: pk.sock };
         match pk.error {
-            None => Out { ret: Ret::Bool(true), ..Out::val(r::IOCP, value) },
+            None => Out { ret: Ret::Bool(true), ..Out::val(rule, value) },
             Some(e) => {
                 let code = win32_error(e);
                 let out = Out { value, ..failed(code) };
                 if code == e { out } else { out.note(format!("Winsock view of the same status: {e}")) }
             }
+        }
+    }
+
+    /// PostQueuedCompletionStatus: a packet of the program's own (rule iocp.post).
+    pub(super) fn post_packet(&mut self, port: &SockRef, key: u64, bytes: u32, overlapped: Option<&str>) -> Out {
+        if let Some(out) = self.no_overlapped("PostQueuedCompletionStatus") {
+            return out;
+        }
+        let Some(p) = self.ov.port(&name_of(port)) else {
+            return Out { ret: Ret::Bool(false), ..Out::err(r::IOCP_POST, Code::WSA_INVALID_HANDLE) };
+        };
+        let sock = overlapped.map(str::to_string);
+        self.ov.ports[p].queue.push_back(Packet { sock: sock.clone(), key, bytes, error: None, posted: true });
+        let port = self.ov.ports[p].name.clone();
+        let sock = sock.unwrap_or_else(|| port.clone());
+        self.notes.push(Notification::Packet { port, sock, key, error: None, bytes, at: self.now });
+        Out { ret: Ret::Bool(true), ..Out::ok(r::IOCP_POST) }
+    }
+
+    /// CloseHandle on a completion port (rule iocp.close).
+    pub(super) fn close_handle(&mut self, handle: &SockRef) -> Out {
+        if let Some(out) = self.no_overlapped("CloseHandle of a completion port") {
+            return out;
+        }
+        let name = name_of(handle);
+        match self.ov.port(&name) {
+            Some(p) => {
+                let port = &mut self.ov.ports[p];
+                port.closed = true;
+                let dropped = std::mem::take(&mut port.queue).len();
+                let out = Out { ret: Ret::Bool(true), ..Out::ok(r::IOCP_CLOSE) };
+                if dropped > 0 {
+                    out.note(format!("{dropped} packet(s) still queued are lost with the handle"))
+                } else {
+                    out
+                }
+            }
+            None if self.sock(handle).is_ok() => Out::na(
+                r::IOCP_CLOSE,
+                "socklab models CloseHandle on completion ports only: closesocket closes a socket",
+            ),
+            None => Out { ret: Ret::Bool(false), ..Out::err(r::IOCP_CLOSE, Code::WSA_INVALID_HANDLE) },
         }
     }
 }

@@ -383,6 +383,13 @@ impl WinsockAgent {
                 let arg = if timeout.is_none() { "-1".to_string() } else { ms.to_string() };
                 (format!("gqcs {} {arg}", self.name_of(port)?), Duration::from_millis(ms), RetKind::Bool)
             }
+            // ---- iocp2 ----
+            Call::PostQueuedCompletionStatus { port, key, bytes, overlapped } => (
+                format!("pqcs {} {key} {bytes} {}", self.name_of(port)?, overlapped.as_deref().unwrap_or("-")),
+                quick,
+                RetKind::Bool,
+            ),
+            Call::CloseHandle { handle } => (format!("closehandle {}", self.name_of(handle)?), quick, RetKind::Bool),
             Call::WsaRecv { sock } => (format!("wsarecv {}", self.name_of(sock)?), quick, RetKind::Int),
             Call::WsaSend { sock, data } => {
                 (format!("wsasend {} {}", self.name_of(sock)?, hex(Some(data))), quick, RetKind::Int)

@@ -362,9 +362,9 @@ impl LiveKernel {
             | Call::GetOverlappedResult { .. }
             | Call::CreateIoCompletionPort { .. }
             | Call::AssociatePort { .. }
-            | Call::GetQueuedCompletionStatus { .. } => {
-                not_performed("Linux has no OVERLAPPED structures or I/O completion ports")
-            }
+            | Call::GetQueuedCompletionStatus { .. }
+            | Call::PostQueuedCompletionStatus { .. }
+            | Call::CloseHandle { .. } => not_performed("Linux has no OVERLAPPED structures or I/O completion ports"),
             Call::DisconnectEx { .. } => not_performed("Linux has no DisconnectEx"),
             Call::AcceptEx { .. } => not_performed("Linux has no AcceptEx"),
             Call::WsaRecv { .. } | Call::WsaSend { .. } => not_performed("Linux has no overlapped WSARecv or WSASend"),
