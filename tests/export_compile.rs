@@ -179,6 +179,10 @@ fn line(runnable: bool) -> BoxedStrategy<String> {
         (s(), 0u32..1000).prop_map(|(s, n)| format!("postqueuedcompletionstatus port key=456 bytes={n} ov={s}")),
         Just("postqueuedcompletionstatus port key=1 bytes=0".to_string()),
         Just("closehandle port".to_string()),
+        (s(), any::<bool>()).prop_map(|(s, r)| format!("wsarecv {s} ov=r1{}", if r { " routine" } else { "" })),
+        s().prop_map(|s| format!("wsasend {s} hi ov={s} routine")),
+        s().prop_map(|s| format!("getoverlappedresult {s} ov=r1")),
+        Just("sleepex 0 alertable".to_string()),
         Just("socket udp af=57005".to_string()),
     ]
     .boxed()

@@ -608,7 +608,14 @@ pub enum Call {
     Overlapped { sock: SockRef, set: Option<u64> },
     /// `GetOverlappedResult` (Win32 errors) or `WSAGetOverlappedResult` (`wsa`: Winsock errors)
     /// on NAME's OVERLAPPED; `wait` is `bWait`/`fWait`.
-    GetOverlappedResult { sock: SockRef, wait: bool, wsa: bool },
+    GetOverlappedResult {
+        sock: SockRef,
+        wait: bool,
+        wsa: bool,
+        /// `ov=NAME`: the OVERLAPPED named NAME instead of the socket's own (iocp2).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ov: Option<String>,
+    },
     /// `CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0)`: a new port named `name`.
     CreateIoCompletionPort { name: String },
     /// `CreateIoCompletionPort(socket, port, key, 0)`: completions of the socket's overlapped
@@ -625,14 +632,34 @@ pub enum Call {
     PostQueuedCompletionStatus { port: SockRef, key: u64, bytes: u32, overlapped: Option<String> },
     /// `CloseHandle(port)`: closes a completion port's handle.
     CloseHandle { handle: SockRef },
+    /// `SleepEx(ms, alertable)`: an alertable sleep runs the completion routines queued to the
+    /// thread and returns WAIT_IO_COMPLETION (192); otherwise 0 after `ms`.
+    SleepEx { ms: u64, alertable: bool },
     // ---- end iocp2 ----
     /// `AcceptEx(listener, sock, buf, 0, addrlen, addrlen, &bytes, overlapped)`; `sock` was
     /// created beforehand.
     AcceptEx { listener: SockRef, sock: SockRef, null_overlapped: bool },
     /// `WSARecv(s, &buf, 1, &bytes, &flags, &ov, NULL)`: an overlapped receive.
-    WsaRecv { sock: SockRef },
+    WsaRecv {
+        sock: SockRef,
+        /// `ov=NAME`: the OVERLAPPED named NAME instead of the socket's own (iocp2).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ov: Option<String>,
+        /// `routine`: with an lpCompletionRoutine, run by the next alertable wait (iocp2).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        routine: bool,
+    },
     /// `WSASend(s, &buf, 1, &bytes, 0, &ov, NULL)`: an overlapped send.
-    WsaSend { sock: SockRef, data: Vec<u8> },
+    WsaSend {
+        sock: SockRef,
+        data: Vec<u8>,
+        /// `ov=NAME`: the OVERLAPPED named NAME instead of the socket's own (iocp2).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ov: Option<String>,
+        /// `routine`: with an lpCompletionRoutine, run by the next alertable wait (iocp2).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        routine: bool,
+    },
     /// `socket tcp|udp af=N`: `socket(N, type, 0)` with an address family number no system
     /// implements (64 and up); it fails, and `name` then names no socket.
     SocketAf { proto: Proto, af: u16, name: String },
@@ -687,6 +714,7 @@ impl Call {
             Call::DisconnectEx { .. } => "DisconnectEx",
             Call::PostQueuedCompletionStatus { .. } => "PostQueuedCompletionStatus",
             Call::CloseHandle { .. } => "CloseHandle",
+            Call::SleepEx { .. } => "SleepEx",
             Call::AcceptEx { .. } => "AcceptEx",
             Call::WsaRecv { .. } => "WSARecv",
             Call::WsaSend { .. } => "WSASend",
@@ -724,7 +752,7 @@ impl Call {
             | Call::AssociatePort { sock, .. }
             | Call::DisconnectEx { sock, .. }
             | Call::AcceptEx { sock, .. }
-            | Call::WsaRecv { sock }
+            | Call::WsaRecv { sock, .. }
             | Call::WsaSend { sock, .. } => Some(sock),
             Call::NameNull { sock, .. } | Call::OptNull { sock, .. } => Some(sock),
             Call::WsaStartup { .. }
@@ -742,7 +770,8 @@ impl Call {
             | Call::CreateIoCompletionPort { .. }
             | Call::GetQueuedCompletionStatus { .. }
             | Call::PostQueuedCompletionStatus { .. }
-            | Call::CloseHandle { .. } => None,
+            | Call::CloseHandle { .. }
+            | Call::SleepEx { .. } => None,
             Call::SocketAf { .. } => None,
         }
     }

@@ -69,6 +69,14 @@ pub fn name(n: &str) -> Result<&str, Unwritable> {
     }
 }
 
+/// ` ov=NAME` when a call names its OVERLAPPED (iocp2), else nothing.
+fn ov_arg(ov: &Option<String>) -> Result<String, Unwritable> {
+    match ov {
+        Some(n) => Ok(format!(" ov={}", name(n)?)),
+        None => Ok(String::new()),
+    }
+}
+
 fn sock(r: &SockRef) -> Result<String, Unwritable> {
     match r {
         SockRef::Name(n) => name(n).map(str::to_string),
@@ -245,11 +253,12 @@ pub fn call_line(call: &Call) -> Result<String, Unwritable> {
             Some(v) => format!("overlapped {} set=0x{v:x}", sock(s)?),
             None => format!("overlapped {}", sock(s)?),
         },
-        Call::GetOverlappedResult { sock: s, wait, wsa } => format!(
-            "{}getoverlappedresult {}{}",
+        Call::GetOverlappedResult { sock: s, wait, wsa, ov } => format!(
+            "{}getoverlappedresult {}{}{}",
             if *wsa { "wsa" } else { "" },
             sock(s)?,
-            if *wait { " wait" } else { "" }
+            if *wait { " wait" } else { "" },
+            ov_arg(ov)?
         ),
         Call::CreateIoCompletionPort { name: n } => format!("createiocompletionport as {}", name(n)?),
         Call::AssociatePort { sock: s, port, key } => {
@@ -273,8 +282,17 @@ pub fn call_line(call: &Call) -> Result<String, Unwritable> {
             if *reuse { " reuse" } else { "" },
             if *null_overlapped { " overlapped=NULL" } else { "" }
         ), // ---- end winapi-ov ----
-        Call::WsaRecv { sock: s } => format!("wsarecv {}", sock(s)?),
-        Call::WsaSend { sock: s, data } => format!("wsasend {} {}", sock(s)?, bytes(data)?),
+        Call::WsaRecv { sock: s, ov, routine } => {
+            format!("wsarecv {}{}{}", sock(s)?, ov_arg(ov)?, if *routine { " routine" } else { "" })
+        }
+        Call::WsaSend { sock: s, data, ov, routine } => format!(
+            "wsasend {} {}{}{}",
+            sock(s)?,
+            bytes(data)?,
+            ov_arg(ov)?,
+            if *routine { " routine" } else { "" }
+        ),
+        Call::SleepEx { ms, alertable } => format!("sleepex {ms}{}", if *alertable { " alertable" } else { "" }),
         Call::AcceptEx { listener, sock: s, null_overlapped } => format!(
             "acceptex {} {}{}",
             sock(listener)?,

@@ -75,7 +75,7 @@ impl Host {
             context_updated: false,
             accept_on: None,
             via_acceptex: false,
-            recv_pending: false,
+            recv_pending: VecDeque::new(),
             connected_at: None,
             event_select: FdEvents::empty(),
             async_select: FdEvents::empty(),

@@ -137,7 +137,9 @@ struct Sock {
     /// unless `context_updated`).
     via_acceptex: bool,
     /// wsaio: an overlapped WSARecv waits for data on this socket.
-    recv_pending: bool,
+    /// The OVERLAPPED names of the pending ones, in order, and whether each has a completion
+    /// routine (iocp2).
+    recv_pending: VecDeque<(String, bool)>,
     connected_at: Option<Duration>,
     event_select: FdEvents,
     async_select: FdEvents,
@@ -563,6 +565,7 @@ impl Host {
                 | Call::GetQueuedCompletionStatus { .. }
                 | Call::PostQueuedCompletionStatus { .. }
                 | Call::CloseHandle { .. }
+                | Call::SleepEx { .. }
         );
         if self.p.winsock && self.started == 0 && !matches!(call, Call::WsaStartup { .. }) && !kernel32 {
             let out = Out::err(r::NOT_INITIALISED, Code::WSANOTINITIALISED);
@@ -636,7 +639,9 @@ impl Host {
                 Ok(self.connectex_overlapped(sock, addr, api, facts))
             }
             Call::Overlapped { sock, set } => Ok(self.read_overlapped(sock, *set)),
-            Call::GetOverlappedResult { sock, wait, wsa } => Ok(self.get_overlapped_result(sock, *wait, *wsa, facts)),
+            Call::GetOverlappedResult { sock, wait, wsa, ov } => {
+                Ok(self.get_overlapped_result(sock, *wait, *wsa, ov.as_deref(), facts))
+            }
             Call::CreateIoCompletionPort { name } => Ok(self.create_port(name)),
             Call::AssociatePort { sock, port, key } => Ok(self.associate_port(sock, port, *key)),
             Call::GetQueuedCompletionStatus { port, timeout } => Ok(self.dequeue_packet(port, *timeout, facts)),
@@ -648,8 +653,11 @@ impl Host {
             }
             Call::CloseHandle { handle } => Ok(self.close_handle(handle)),
             // ---- end winapi-ov ----
-            Call::WsaRecv { sock } => self.sock(sock).map(|i| self.wsa_recv(i)),
-            Call::WsaSend { sock, data } => self.sock(sock).map(|i| self.wsa_send(i, data)),
+            Call::WsaRecv { sock, ov, routine } => self.sock(sock).map(|i| self.wsa_recv(i, ov.as_deref(), *routine)),
+            Call::WsaSend { sock, data, ov, routine } => {
+                self.sock(sock).map(|i| self.wsa_send(i, data, ov.as_deref(), *routine))
+            }
+            Call::SleepEx { ms, alertable } => Ok(self.sleep_ex(*ms, *alertable, facts)),
             Call::AcceptEx { listener, sock, null_overlapped } => {
                 Ok(self.accept_ex(listener, sock, *null_overlapped, facts))
             }

@@ -369,8 +369,14 @@ impl WinsockAgent {
                 Some(v) => (format!("ovset {} {v}", self.name_of(sock)?), quick, RetKind::Int),
                 None => (format!("ovread {}", self.name_of(sock)?), quick, RetKind::Int),
             },
-            Call::GetOverlappedResult { sock, wait, wsa } => (
-                format!("ovresult {} {} {}", self.name_of(sock)?, u8::from(*wait), u8::from(*wsa)),
+            Call::GetOverlappedResult { sock, wait, wsa, ov } => (
+                format!(
+                    "ovresult {} {} {}{}",
+                    self.name_of(sock)?,
+                    u8::from(*wait),
+                    u8::from(*wsa),
+                    ov.as_ref().map_or(String::new(), |o| format!(" {o}"))
+                ),
                 if *wait { LIVE_BLOCK_LIMIT } else { quick },
                 RetKind::Bool,
             ),
@@ -390,9 +396,17 @@ impl WinsockAgent {
                 RetKind::Bool,
             ),
             Call::CloseHandle { handle } => (format!("closehandle {}", self.name_of(handle)?), quick, RetKind::Bool),
-            Call::WsaRecv { sock } => (format!("wsarecv {}", self.name_of(sock)?), quick, RetKind::Int),
-            Call::WsaSend { sock, data } => {
-                (format!("wsasend {} {}", self.name_of(sock)?, hex(Some(data))), quick, RetKind::Int)
+            // iocp2: the OVERLAPPED a call names travels as a last word.
+            Call::WsaRecv { sock, ov, routine } => {
+                (format!("wsarecv {}{}", self.name_of(sock)?, ov_words(ov, *routine)), quick, RetKind::Int)
+            }
+            Call::WsaSend { sock, data, ov, routine } => (
+                format!("wsasend {} {}{}", self.name_of(sock)?, hex(Some(data)), ov_words(ov, *routine)),
+                quick,
+                RetKind::Int,
+            ),
+            Call::SleepEx { ms, alertable } => {
+                (format!("sleepex {ms} {}", u8::from(*alertable)), Duration::from_millis(*ms), RetKind::Int)
             }
             Call::AcceptEx { listener, sock, null_overlapped } => (
                 format!("acceptex {} {} {}", self.name_of(listener)?, self.name_of(sock)?, u8::from(*null_overlapped)),
@@ -921,6 +935,16 @@ fn windows_option(opt: crate::core::call::SockOpt) -> bool {
 
 fn len_word(len: Option<u32>) -> String {
     len.map(|l| l.to_string()).unwrap_or_else(|| "-".into())
+}
+
+/// iocp2: the OVERLAPPED a call names (`-`: the socket's own) and its completion routine flag,
+/// as last words of a wsarecv or wsasend request (none when the call names neither).
+fn ov_words(ov: &Option<String>, routine: bool) -> String {
+    match (ov, routine) {
+        (None, false) => String::new(),
+        (Some(o), false) => format!(" {o}"),
+        (o, true) => format!(" {} 1", o.as_deref().unwrap_or("-")),
+    }
 }
 
 fn wait_ms(timeout: Option<Duration>) -> u64 {

@@ -365,6 +365,7 @@ impl LiveKernel {
             | Call::GetQueuedCompletionStatus { .. }
             | Call::PostQueuedCompletionStatus { .. }
             | Call::CloseHandle { .. } => not_performed("Linux has no OVERLAPPED structures or I/O completion ports"),
+            Call::SleepEx { .. } => not_performed("Linux has no SleepEx and no APCs"),
             Call::DisconnectEx { .. } => not_performed("Linux has no DisconnectEx"),
             Call::AcceptEx { .. } => not_performed("Linux has no AcceptEx"),
             Call::WsaRecv { .. } | Call::WsaSend { .. } => not_performed("Linux has no overlapped WSARecv or WSASend"),
