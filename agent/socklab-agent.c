@@ -1122,7 +1122,8 @@ static int handle_ov(char **w, int n, double t0)
     }
     if ((strcmp(w[0], "wsarecv") == 0 && n >= 2) || (strcmp(w[0], "wsasend") == 0 && n >= 3)) {
         int sending = w[0][3] == 's';
-        WSABUF b;
+        WSABUF b, parts[16];
+        DWORD nparts = 0;
         DWORD got = 0xdeadbeef, flags = 0;
         int r, err;
         SOCKET s = handle(w[1]);
@@ -1168,8 +1169,28 @@ static int handle_ov(char **w, int n, double t0)
         b.len = sizeof io_buf[0];
         if (sending)
             b.len = (ULONG)unhex(w[2], b.buf, (int)sizeof io_buf[0]);
+        if (!sending && n >= 5) {
+            /* iocp2: bufs=N,M: consecutive pieces of the buffer, so the bytes read stay in order */
+            char *p = w[4];
+            ULONG used = 0;
+            while (*p && nparts < 16) {
+                ULONG len = (ULONG)strtoul(p, &p, 10);
+                if (len == 0 || used + len > sizeof io_buf[0]) {
+                    skipped("the agent's receive buffer holds 2048 bytes in all");
+                    return 1;
+                }
+                parts[nparts].buf = b.buf + used;
+                parts[nparts].len = len;
+                used += len;
+                nparts++;
+                if (*p == ',')
+                    p++;
+            }
+        }
         if (sending)
             r = WSASend(s, &b, 1, &got, 0, o, routine ? io_routine : NULL);
+        else if (nparts)
+            r = WSARecv(s, parts, nparts, &got, &flags, o, routine ? io_routine : NULL);
         else
             r = WSARecv(s, &b, 1, &got, &flags, o, routine ? io_routine : NULL);
         err = r ? WSAGetLastError() : 0;

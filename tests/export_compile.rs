@@ -183,6 +183,7 @@ fn line(runnable: bool) -> BoxedStrategy<String> {
         s().prop_map(|s| format!("wsasend {s} hi ov={s} routine")),
         s().prop_map(|s| format!("getoverlappedresult {s} ov=r1")),
         Just("sleepex 0 alertable".to_string()),
+        s().prop_map(|s| format!("wsarecv {s} bufs=4,5")),
         Just("socket udp af=57005".to_string()),
     ]
     .boxed()

@@ -103,9 +103,9 @@ fn call() -> impl Strategy<Value = Call> {
         1 => (0u64..1000, 0u32..5000, prop_oneof![Just(None), Just(Some("a".to_string()))]).prop_map(|(key, bytes, overlapped)| Call::PostQueuedCompletionStatus { port: SockRef::Name("port".into()), key, bytes, overlapped }),
         1 => Just(Call::CloseHandle { handle: SockRef::Name("port".into()) }),
         // iocp2: a second OVERLAPPED named by the call.
-        1 => (sock(), prop_oneof![Just(None), Just(Some("r1".to_string()))]).prop_map(|(sock, ov)| Call::WsaRecv { sock, ov, routine: false }),
+        1 => (sock(), prop_oneof![Just(None), Just(Some("r1".to_string()))]).prop_map(|(sock, ov)| Call::WsaRecv { sock, ov, routine: false, bufs: None }),
         1 => (sock(), prop_oneof![Just(None), Just(Some("w1".to_string()))]).prop_map(|(sock, ov)| Call::WsaSend { sock, data: b"z".to_vec(), ov, routine: false }),
-        1 => (sock(), any::<bool>()).prop_map(|(sock, routine)| Call::WsaRecv { sock, ov: None, routine }),
+        1 => (sock(), any::<bool>()).prop_map(|(sock, routine)| Call::WsaRecv { sock, ov: None, routine, bufs: if routine { None } else { Some(vec![4, 5]) } }),
         1 => (0u64..300, any::<bool>()).prop_map(|(ms, alertable)| Call::SleepEx { ms, alertable }),
         1 => (sock(), any::<bool>(), prop_oneof![Just(None), Just(Some("r1".to_string()))]).prop_map(|(sock, wait, ov)| Call::GetOverlappedResult { sock, wait, wsa: false, ov }),
     ]

@@ -648,6 +648,9 @@ pub enum Call {
         /// `routine`: with an lpCompletionRoutine, run by the next alertable wait (iocp2).
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         routine: bool,
+        /// `bufs=N,M,...`: the WSABUF lengths (scatter); `None`: one buffer of 2048 bytes (iocp2).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bufs: Option<Vec<u32>>,
     },
     /// `WSASend(s, &buf, 1, &bytes, 0, &ov, NULL)`: an overlapped send.
     WsaSend {

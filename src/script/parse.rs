@@ -369,7 +369,11 @@ const COMMANDS: &[CmdInfo] = &[
     cmd("closehandle", Cmd::CloseHandle, "closehandle PORT (CloseHandle on a completion port)"),
     cmd("sleepex", Cmd::SleepEx, "sleepex MS [alertable] (an alertable sleep runs completion routines)"),
     cmd("disconnectex", Cmd::DisconnectEx, "disconnectex NAME [reuse] [overlapped=NULL] (reuse: TF_REUSE_SOCKET)"),
-    cmd("wsarecv", Cmd::WsaRecv, "wsarecv NAME [ov=OV] [routine] (overlapped WSARecv: pends until data arrives)"),
+    cmd(
+        "wsarecv",
+        Cmd::WsaRecv,
+        "wsarecv NAME [ov=OV] [routine] [bufs=N,M] (overlapped WSARecv: pends until data arrives)",
+    ),
     cmd("wsasend", Cmd::WsaSend, "wsasend NAME DATA [ov=OV] [routine] (overlapped WSASend)"),
     cmd(
         "acceptex",
@@ -998,7 +1002,8 @@ impl Parser<'_> {
                 let sock = self.sock()?;
                 let ov = self.ov_opt()?;
                 let routine = self.take_word(&["routine"]).is_some();
-                self.call_with_ov(Call::WsaRecv { sock, ov: ov.clone(), routine }, ov)
+                let bufs = self.bufs_opt()?;
+                self.call_with_ov(Call::WsaRecv { sock, ov: ov.clone(), routine, bufs }, ov)
             }
             Cmd::WsaSend => {
                 let sock = self.sock()?;
@@ -1071,6 +1076,27 @@ impl Parser<'_> {
                     return Err(self.err(c, format!("bad OVERLAPPED name `{v}`: expected a name like r1")));
                 }
                 Ok(Some(v.to_string()))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// `bufs=N,M,...` (iocp2): the lengths of a WSARecv's WSABUF array, 1 to 16 buffers of 1 to
+    /// 65536 bytes.
+    fn bufs_opt(&mut self) -> PResult<Option<Vec<u32>>> {
+        let Some(t) = self.peek().cloned() else { return Ok(None) };
+        match t.key_value() {
+            Some((k, v, c)) if k.eq_ignore_ascii_case("bufs") => {
+                self.pos += 1;
+                let lens: Option<Vec<u32>> =
+                    v.split(',').map(|n| n.parse::<u32>().ok().filter(|n| (1..=65536).contains(n))).collect();
+                match lens {
+                    Some(l) if (1..=16).contains(&l.len()) => Ok(Some(l)),
+                    _ => Err(self.err(
+                        c,
+                        format!("bad buffer lengths `{v}`: expected 1 to 16 lengths from 1 to 65536, like 4,5"),
+                    )),
+                }
             }
             _ => Ok(None),
         }
@@ -2407,10 +2433,11 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
             0 => socks(partial, names),
             1 => {
                 let mut c = ov_cands(partial, names);
-                c.extend(starting(partial, ["routine"]));
+                c.extend(starting(partial, ["routine", "bufs=4,5"]));
                 c
             }
-            2 if lower(1).starts_with("ov=") => starting(partial, ["routine"]),
+            2 if lower(1).starts_with("ov=") => starting(partial, ["routine", "bufs=4,5"]),
+            2 | 3 => starting(partial, ["bufs=4,5"]),
             _ => Vec::new(),
         },
         Cmd::WsaSend => match n {
@@ -3221,14 +3248,24 @@ send c \"oops
                 api: ConnectApi::ConnectEx { send: None, null_overlapped: true }
             }
         );
-        assert_eq!(call("wsarecv s"), Call::WsaRecv { sock: name("s"), ov: None, routine: false });
-        assert_eq!(call("wsasend s hi"), Call::WsaSend { sock: name("s"), data: b"hi".to_vec(), ov: None, routine: false });
-        assert_eq!(call("wsarecv s ov=r1"), Call::WsaRecv { sock: name("s"), ov: Some("r1".into()), routine: false });
+        assert_eq!(call("wsarecv s"), Call::WsaRecv { sock: name("s"), ov: None, routine: false, bufs: None });
+        assert_eq!(
+            call("wsasend s hi"),
+            Call::WsaSend { sock: name("s"), data: b"hi".to_vec(), ov: None, routine: false }
+        );
+        assert_eq!(
+            call("wsarecv s ov=r1"),
+            Call::WsaRecv { sock: name("s"), ov: Some("r1".into()), routine: false, bufs: None }
+        );
         assert_eq!(
             call("wsasend s hi ov=w1 routine"),
             Call::WsaSend { sock: name("s"), data: b"hi".to_vec(), ov: Some("w1".into()), routine: true }
         );
         assert_eq!(call("sleepex 0 alertable"), Call::SleepEx { ms: 0, alertable: true });
+        assert_eq!(
+            call("wsarecv s bufs=4,5"),
+            Call::WsaRecv { sock: name("s"), ov: None, routine: false, bufs: Some(vec![4, 5]) }
+        );
         assert_eq!(
             call("acceptex s c"),
             Call::AcceptEx { listener: name("s"), sock: name("c"), null_overlapped: false }

@@ -282,16 +282,19 @@ pub fn call_line(call: &Call) -> Result<String, Unwritable> {
             if *reuse { " reuse" } else { "" },
             if *null_overlapped { " overlapped=NULL" } else { "" }
         ), // ---- end winapi-ov ----
-        Call::WsaRecv { sock: s, ov, routine } => {
-            format!("wsarecv {}{}{}", sock(s)?, ov_arg(ov)?, if *routine { " routine" } else { "" })
-        }
-        Call::WsaSend { sock: s, data, ov, routine } => format!(
-            "wsasend {} {}{}{}",
+        Call::WsaRecv { sock: s, ov, routine, bufs } => format!(
+            "wsarecv {}{}{}{}",
             sock(s)?,
-            bytes(data)?,
             ov_arg(ov)?,
-            if *routine { " routine" } else { "" }
+            if *routine { " routine" } else { "" },
+            match bufs {
+                Some(b) => format!(" bufs={}", b.iter().map(u32::to_string).collect::<Vec<_>>().join(",")),
+                None => String::new(),
+            }
         ),
+        Call::WsaSend { sock: s, data, ov, routine } => {
+            format!("wsasend {} {}{}{}", sock(s)?, bytes(data)?, ov_arg(ov)?, if *routine { " routine" } else { "" })
+        }
         Call::SleepEx { ms, alertable } => format!("sleepex {ms}{}", if *alertable { " alertable" } else { "" }),
         Call::AcceptEx { listener, sock: s, null_overlapped } => format!(
             "acceptex {} {}{}",

@@ -1213,13 +1213,24 @@ impl<'h> CGen<'h> {
                     "BOOL ok = CloseHandle(*{p});\n        int e = ok ? 0 : (int)GetLastError();\n        /* A closed handle is no handle: later calls on it get ERROR_INVALID_HANDLE. */\n        if (ok) *{p} = NULL;\n        result({q}, ok ? \"TRUE\" : \"FALSE\", e);\n        putchar('\\n');"
                 )
             }
-            Call::WsaRecv { ov, routine, .. } => {
+            Call::WsaRecv { ov, routine, bufs, .. } => {
                 if !is_ident(s) {
                     return None;
                 }
                 let o = self.ov_expr(s, ov)?;
+                let lens = bufs.clone().unwrap_or_else(|| vec![2048]);
+                let total: u32 = lens.iter().sum();
+                // iocp2: bufs=N,M scatters into consecutive pieces of one buffer.
+                let mut setup = String::new();
+                let mut at = 0u32;
+                for (k, len) in lens.iter().enumerate() {
+                    setup.push_str(&format!("b[{k}].buf = buf + {at};\n        b[{k}].len = {len};\n        "));
+                    at += len;
+                }
                 format!(
-                    "/* The buffer outlives the call: a pending receive fills it later. */\n        static char buf[2048];\n        WSABUF b;\n        DWORD n = 0, fl = 0;\n        b.buf = buf;\n        b.len = sizeof buf;\n        int r = WSARecv({s}, &b, 1, &n, &fl, {o}, {});\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        if (!r) printf(\"  bytes=%lu\", (unsigned long)n);\n        putchar('\\n');",
+                    "/* The buffer outlives the call: a pending receive fills it later. */\n        static char buf[{total}];\n        WSABUF b[{}];\n        DWORD n = 0, fl = 0;\n        {setup}int r = WSARecv({s}, b, {}, &n, &fl, {o}, {});\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        if (!r) printf(\"  bytes=%lu\", (unsigned long)n);\n        putchar('\\n');",
+                    lens.len(),
+                    lens.len(),
                     if *routine { "export_routine" } else { "NULL" }
                 )
             }
@@ -1895,7 +1906,9 @@ impl<'h> CGen<'h> {
                     format!("{o}->Internal = {o}->InternalHigh = (ULONG_PTR)0x{v:x}ULL;\n        ")
                 });
                 let q = c_str(call.name().as_bytes());
-                self.emit(&format!("{fill}printf(\"%s -> 0\", {q});\n        print_overlapped({o});\n        putchar('\\n');"));
+                self.emit(&format!(
+                    "{fill}printf(\"%s -> 0\", {q});\n        print_overlapped({o});\n        putchar('\\n');"
+                ));
                 return;
             }
         }

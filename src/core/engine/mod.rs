@@ -139,7 +139,7 @@ struct Sock {
     /// wsaio: an overlapped WSARecv waits for data on this socket.
     /// The OVERLAPPED names of the pending ones, in order, and whether each has a completion
     /// routine (iocp2).
-    recv_pending: VecDeque<(String, bool)>,
+    recv_pending: VecDeque<wsaio::PendingRecv>,
     connected_at: Option<Duration>,
     event_select: FdEvents,
     async_select: FdEvents,
@@ -653,9 +653,11 @@ impl Host {
             }
             Call::CloseHandle { handle } => Ok(self.close_handle(handle)),
             // ---- end winapi-ov ----
-            Call::WsaRecv { sock, ov, routine } => self.sock(sock).map(|i| self.wsa_recv(i, ov.as_deref(), *routine)),
+            Call::WsaRecv { sock, ov, routine, bufs } => {
+                self.sock(sock).map(|i| self.wsa_recv(i, ov.as_deref(), *routine, bufs.as_deref()))
+            }
             Call::WsaSend { sock, data, ov, routine } => {
-                self.sock(sock).map(|i| self.wsa_send(i, data, ov.as_deref(), *routine))
+                self.sock(sock).map(|i| self.wsa_send(i, data, ov.as_deref(), *routine, facts))
             }
             Call::SleepEx { ms, alertable } => Ok(self.sleep_ex(*ms, *alertable, facts)),
             Call::AcceptEx { listener, sock, null_overlapped } => {

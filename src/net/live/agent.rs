@@ -397,11 +397,11 @@ impl WinsockAgent {
             ),
             Call::CloseHandle { handle } => (format!("closehandle {}", self.name_of(handle)?), quick, RetKind::Bool),
             // iocp2: the OVERLAPPED a call names travels as a last word.
-            Call::WsaRecv { sock, ov, routine } => {
-                (format!("wsarecv {}{}", self.name_of(sock)?, ov_words(ov, *routine)), quick, RetKind::Int)
+            Call::WsaRecv { sock, ov, routine, bufs } => {
+                (format!("wsarecv {}{}", self.name_of(sock)?, ov_words(ov, *routine, bufs)), quick, RetKind::Int)
             }
             Call::WsaSend { sock, data, ov, routine } => (
-                format!("wsasend {} {}{}", self.name_of(sock)?, hex(Some(data)), ov_words(ov, *routine)),
+                format!("wsasend {} {}{}", self.name_of(sock)?, hex(Some(data)), ov_words(ov, *routine, &None)),
                 quick,
                 RetKind::Int,
             ),
@@ -937,13 +937,19 @@ fn len_word(len: Option<u32>) -> String {
     len.map(|l| l.to_string()).unwrap_or_else(|| "-".into())
 }
 
-/// iocp2: the OVERLAPPED a call names (`-`: the socket's own) and its completion routine flag,
-/// as last words of a wsarecv or wsasend request (none when the call names neither).
-fn ov_words(ov: &Option<String>, routine: bool) -> String {
-    match (ov, routine) {
-        (None, false) => String::new(),
-        (Some(o), false) => format!(" {o}"),
-        (o, true) => format!(" {} 1", o.as_deref().unwrap_or("-")),
+/// iocp2: the OVERLAPPED a call names (`-`: the socket's own), its completion routine flag and
+/// its buffer lengths, as last words of a wsarecv or wsasend request (none when the call names
+/// none of them).
+fn ov_words(ov: &Option<String>, routine: bool, bufs: &Option<Vec<u32>>) -> String {
+    let o = ov.as_deref().unwrap_or("-");
+    match (ov, routine, bufs) {
+        (None, false, None) => String::new(),
+        (Some(o), false, None) => format!(" {o}"),
+        (_, r, None) => format!(" {o} {}", u8::from(r)),
+        (_, r, Some(b)) => {
+            let lens: Vec<String> = b.iter().map(u32::to_string).collect();
+            format!(" {o} {} {}", u8::from(r), lens.join(","))
+        }
     }
 }
 
