@@ -180,7 +180,7 @@ fn line(runnable: bool) -> BoxedStrategy<String> {
         Just("postqueuedcompletionstatus port key=1 bytes=0".to_string()),
         Just("closehandle port".to_string()),
         (s(), any::<bool>()).prop_map(|(s, r)| format!("wsarecv {s} ov=r1{}", if r { " routine" } else { "" })),
-        s().prop_map(|s| format!("wsasend {s} hi ov={s} routine")),
+        s().prop_map(|s| format!("wsasend {s} hi ov=w1 routine")),
         s().prop_map(|s| format!("getoverlappedresult {s} ov=r1")),
         Just("sleepex 0 alertable".to_string()),
         s().prop_map(|s| format!("wsarecv {s} bufs=4,5")),
