@@ -423,7 +423,7 @@ mod tests {
             assert_eq!(c as usize, i, "{c:?} out of catalogue order");
             assert_eq!(format!("{c:?}"), c.name());
         }
-        assert_eq!(Code::ALL.len(), 87);
+        assert_eq!(Code::ALL.len(), 88);
     }
 
     #[test]

@@ -3503,7 +3503,7 @@ send c \"oops
         assert!(error("getpeername s optlen=3").message.contains("namelen=N"));
         assert!(error("setsockopt s SO_BROADCAST 1 optlen=x").message.contains("bad optlen"));
         let n = names(&["s"]);
-        assert_eq!(completions("after 300 clo", &n), ["closesocket", "close"]);
+        assert_eq!(completions("after 300 clo", &n), ["closesocket", "close", "closehandle"]);
         assert_eq!(completions("after 300 closesocket ", &n), ["s"]);
         assert_eq!(completions("link ", &n), ["down", "up"]);
         assert_eq!(completions("firewall ", &n), ["drop", "clear"]);

@@ -80,7 +80,7 @@ impl Host {
             // iocp2: a UDP socket needs a local address (the WSARecv page: WSAEINVAL when the
             // socket is not bound); a port unreachable reported by ICMP comes first, as for recv.
             if s.local.is_none() {
-                return Out::err(r::WSA_UDP_SCATTER, Code::WSAEINVAL);
+                return Out::err(r::WSA_UDP_UNBOUND, Code::WSAEINVAL);
             }
             if s.icmp.take().is_some() {
                 return Out::err(r::UDP_ICMP, Code::WSAECONNRESET);
