@@ -258,7 +258,8 @@ fn defined(src: &str) -> BTreeSet<String> {
             } else if let StmtKind::Call(
                 Call::WsaRecv { ov: Some(name), .. }
                 | Call::WsaSend { ov: Some(name), .. }
-                | Call::GetOverlappedResult { ov: Some(name), .. },
+                | Call::GetOverlappedResult { ov: Some(name), .. }
+                | Call::PostQueuedCompletionStatus { overlapped: Some(name), .. },
             ) = st.kind
             {
                 // iocp2: `ov=NAME` defines an OVERLAPPED name.

@@ -1166,13 +1166,17 @@ impl Parser<'_> {
                     })?;
                 }
                 "ov" | "overlapped" if v.eq_ignore_ascii_case("null") => overlapped = None,
-                "ov" | "overlapped" => overlapped = Some(self.defined_name(v, c)?),
+                "ov" | "overlapped" if is_valid_name(v) => overlapped = Some(v.to_string()),
+                "ov" | "overlapped" => {
+                    return Err(self.err(c, format!("bad OVERLAPPED name `{v}`: expected a name like r1 or NULL")));
+                }
                 _ => {
                     return Err(self.err(t.col, format!("unexpected `{}`: expected key=N, bytes=N or ov=NAME", t.text)));
                 }
             }
         }
-        self.call(Call::PostQueuedCompletionStatus { port, key, bytes, overlapped })
+        let ov = overlapped.clone();
+        self.call_with_ov(Call::PostQueuedCompletionStatus { port, key, bytes, overlapped }, ov)
     }
 
     /// `mark LABEL`: the label is the rest of the line, its words joined by one space.
