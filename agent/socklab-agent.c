@@ -31,7 +31,7 @@
  *   bspstate NAME OPTLEN          (getsockopt SO_BSP_STATE into a 296-byte buffer; OPTLEN `-`:
  *                                  all of it)
  *   after MS REQUEST              (REQUEST is made MS after this line by a second thread while
- *                                  the next blocking connect waits, or before the first request
+ *                                  the next blocking connect or gqcs waits, or before the first request
  *                                  that comes after that time; it answers nothing itself, the
  *                                  answer that follows it carries the note {"kind":"after"})
  *   now REQUEST                   (REQUEST is made at once by the thread that reads stdin, while
@@ -40,9 +40,14 @@
  *                                  It answers nothing. `now cancel` ends a wait or an until early)
  *   connectexnull NAME ADDR LEN   (ConnectEx with a NULL OVERLAPPED)
  *   ovset NAME VALUE              ovread NAME       (the socket's OVERLAPPED: Internal, InternalHigh)
- *   ovresult NAME WAIT WSA        (GetOverlappedResult, or WSAGetOverlappedResult when WSA is 1)
+ *   ovresult NAME WAIT WSA [OV]   (GetOverlappedResult, or WSAGetOverlappedResult when WSA is 1;
+ *                                  OV: the OVERLAPPED named so instead of NAME's)
  *   iocp PORT                     iocpassoc NAME PORT KEY
  *   gqcs PORT TIMEOUT_MS          (GetQueuedCompletionStatus; TIMEOUT_MS -1: INFINITE)
+ *   pqcs PORT KEY BYTES OWNER     (PostQueuedCompletionStatus with OWNER's OVERLAPPED; OWNER -: NULL)
+ *   closehandle PORT              (CloseHandle on a completion port)
+ *   sleepex MS ALERTABLE          (SleepEx; an alertable one runs the completion routines of
+ *                                  wsarecv / wsasend requests made with ROUTINE 1)
  *   disconnectex NAME REUSE NULL  (DisconnectEx, TF_REUSE_SOCKET when REUSE is 1, no OVERLAPPED
  *                                  when NULL is 1)
  *   acceptex LISTENER NAME NULL [RECV LOCAL REMOTE]
@@ -54,7 +59,9 @@
  *   cancelio NAME EX              (CancelIo, or CancelIoEx(NAME, NULL) when EX is 1)
  *   wsaaccept NAME NEWNAME LIMIT_MS CF  (WSAAccept; CF 0: no condition function, 1 CF_ACCEPT,
  *                                  2 CF_REJECT, 3 CF_DEFER)
- *   wsarecv NAME                  wsasend NAME HEX   (overlapped WSARecv / WSASend, NAME's OVERLAPPED)
+ *   wsarecv NAME [OV [ROUTINE]]   wsasend NAME HEX [OV [ROUTINE]]   (overlapped WSARecv /
+ *                                  WSASend, NAME's OVERLAPPED or the one named OV (`-`: NAME's),
+ *                                  with a completion routine when ROUTINE is 1)
  *   quit
  *
  * NAME is the script's socket name; `#N` is the raw descriptor value N. ADDR is `v4:A.B.C.D:P`,
@@ -145,6 +152,18 @@ static char *ax_buf[MAX_SOCKS];
 static DWORD ax_lens[MAX_SOCKS][3];
 /* wsaio: the buffer each socket's overlapped WSARecv or WSASend is given. */
 static char io_buf[MAX_SOCKS][2048];
+/* iocp2: OVERLAPPED structures a request names (ov=NAME) that are no socket's own, each with
+ * the socket and call it was last given to and that call's buffer. */
+#define MAX_NAMED_OVS 64
+static struct named_ov {
+    char name[64];
+    OVERLAPPED ov;
+    int pending;
+    SOCKET s;
+    char sock[64];
+    const char *op;
+    char buf[2048];
+} named_ovs[MAX_NAMED_OVS];
 /* Per-socket FIONBIO as the agent last set it (Winsock cannot read it back). */
 static u_long nb_flags[MAX_SOCKS];
 static HWND hwnd;
@@ -185,6 +204,23 @@ static struct sock *by_handle(SOCKET s)
         if (socks[i].used && socks[i].s == s)
             return &socks[i];
     return NULL;
+}
+
+/* iocp2: the named OVERLAPPED `name`, made (zeroed) on first use when `create`; NULL when the
+ * table is full or `create` is 0 and there is none. */
+static struct named_ov *named_ov(const char *name, int create)
+{
+    int i, free_slot = -1;
+    for (i = 0; i < MAX_NAMED_OVS; i++) {
+        if (named_ovs[i].name[0] && strcmp(named_ovs[i].name, name) == 0)
+            return &named_ovs[i];
+        if (!named_ovs[i].name[0] && free_slot < 0)
+            free_slot = i;
+    }
+    if (!create || free_slot < 0)
+        return NULL;
+    snprintf(named_ovs[free_slot].name, sizeof named_ovs[free_slot].name, "%s", name);
+    return &named_ovs[free_slot];
 }
 
 static LRESULT CALLBACK wndproc(HWND w, UINT msg, WPARAM wp, LPARAM lp)
@@ -228,6 +264,23 @@ static void pump(void)
                      ov_ops[i] ? ov_ops[i] : "ConnectEx", k->name, e, (unsigned long)bytes);
         }
         k->ov_pending = 0;
+        add_note(buf);
+    }
+    for (i = 0; i < MAX_NAMED_OVS; i++) {
+        struct named_ov *o = &named_ovs[i];
+        DWORD bytes = 0, flags = 0;
+        char buf[256];
+        int e = 0;
+        if (!o->pending || WaitForSingleObject(o->ov.hEvent, 0) != WAIT_OBJECT_0)
+            continue;
+        if (!WSAGetOverlappedResult(o->s, &o->ov, &bytes, FALSE, &flags)) {
+            e = WSAGetLastError();
+            if (e == WSA_IO_INCOMPLETE)
+                continue;
+        }
+        snprintf(buf, sizeof buf, "{\"kind\":\"completion\",\"op\":\"%s\",\"sock\":\"%s\",\"error\":%d,\"bytes\":%lu}",
+                 o->op ? o->op : "?", o->sock, e, (unsigned long)bytes);
+        o->pending = 0;
         add_note(buf);
     }
 }
@@ -961,6 +1014,29 @@ static HANDLE port_of(const char *name)
     return NULL;
 }
 
+/* iocp2: the completion routine of wsarecv / wsasend requests made with one; it runs in an
+ * alertable wait (sleepex) and notes the completion as the event of other calls would. */
+static void CALLBACK io_routine(DWORD error, DWORD bytes, LPWSAOVERLAPPED ov, DWORD flags)
+{
+    char buf[256];
+    const char *sock = "?", *op = "?";
+    int i;
+    (void)flags;
+    for (i = 0; i < MAX_SOCKS; i++)
+        if (socks[i].used && &socks[i].ov == ov) {
+            sock = socks[i].name;
+            op = ov_ops[i] ? ov_ops[i] : "?";
+        }
+    for (i = 0; i < MAX_NAMED_OVS; i++)
+        if (&named_ovs[i].ov == ov) {
+            sock = named_ovs[i].sock;
+            op = named_ovs[i].op ? named_ovs[i].op : "?";
+        }
+    snprintf(buf, sizeof buf, "{\"kind\":\"completion\",\"op\":\"%s\",\"sock\":\"%s\",\"error\":%lu,\"bytes\":%lu}", op,
+             sock, (unsigned long)error, (unsigned long)bytes);
+    add_note(buf);
+}
+
 /* The requests of this block; 0 when `w` is none of them. */
 static int handle_ov(char **w, int n, double t0)
 {
@@ -986,15 +1062,20 @@ static int handle_ov(char **w, int n, double t0)
         return 1;
     }
     if ((strcmp(w[0], "ovset") == 0 && n >= 3) || (strcmp(w[0], "ovread") == 0 && n >= 2)) {
+        OVERLAPPED *o;
+        struct named_ov *no = NULL;
         k = find(w[1]);
-        if (!k) {
-            skipped("the agent keeps the OVERLAPPED of open sockets only");
+        if (!k)
+            no = named_ov(w[1], 1); /* iocp2: an OVERLAPPED named by ov=NAME */
+        if (!k && !no) {
+            skipped("the agent keeps the OVERLAPPED of open sockets and named ones only");
             return 1;
         }
+        o = k ? &k->ov : &no->ov;
         if (w[0][2] == 's')
-            k->ov.Internal = k->ov.InternalHigh = (ULONG_PTR)_strtoui64(w[2], NULL, 0);
+            o->Internal = o->InternalHigh = (ULONG_PTR)_strtoui64(w[2], NULL, 0);
         snprintf(value, sizeof value, "{\"internal\":%llu,\"internal_high\":%llu}",
-                 (unsigned long long)k->ov.Internal, (unsigned long long)k->ov.InternalHigh);
+                 (unsigned long long)o->Internal, (unsigned long long)o->InternalHigh);
         answer(0, 0, now_ms() - t0, value);
         return 1;
     }
@@ -1002,20 +1083,32 @@ static int handle_ov(char **w, int n, double t0)
         DWORD bytes = 0xdeadbeef, flags = 0; /* still 0xdeadbeef: the call did not write it */
         BOOL ok, wait = atoi(w[2]) != 0;
         int err;
+        OVERLAPPED *o;
         k = find(w[1]);
         if (!k) {
             skipped("the agent keeps the OVERLAPPED of open sockets only");
             return 1;
         }
-        if (wait && block_limit && k->ov.hEvent && WaitForSingleObject(k->ov.hEvent, block_limit) == WAIT_TIMEOUT) {
+        o = &k->ov;
+        if (n >= 5) {
+            /* iocp2: ov=NAME, a socket's own or a named one */
+            struct sock *ko = find(w[4]);
+            struct named_ov *no = ko ? NULL : named_ov(w[4], 1);
+            if (!ko && !no) {
+                skipped("too many named OVERLAPPED structures in the agent");
+                return 1;
+            }
+            o = ko ? &ko->ov : &no->ov;
+        }
+        if (wait && block_limit && o->hEvent && WaitForSingleObject(o->hEvent, block_limit) == WAIT_TIMEOUT) {
             skipped("the overlapped call took longer than the agent's limit to complete");
             return 1;
         }
         if (atoi(w[3])) {
-            ok = WSAGetOverlappedResult(k->s, &k->ov, &bytes, wait, &flags);
+            ok = WSAGetOverlappedResult(k->s, o, &bytes, wait, &flags);
             err = ok ? 0 : WSAGetLastError();
         } else {
-            ok = GetOverlappedResult((HANDLE)k->s, &k->ov, &bytes, wait);
+            ok = GetOverlappedResult((HANDLE)k->s, o, &bytes, wait);
             err = ok ? 0 : (int)GetLastError();
         }
         snprintf(value, sizeof value, "{\"bytes\":%lu}", (unsigned long)bytes);
@@ -1049,12 +1142,20 @@ static int handle_ov(char **w, int n, double t0)
         ULONG_PTR key = 0xdeadbeef;
         LPOVERLAPPED ov = (LPOVERLAPPED)(ULONG_PTR)1;
         long ms = atol(w[2]);
-        BOOL ok = GetQueuedCompletionStatus(port_of(w[1]), &bytes, &key, &ov, ms < 0 ? INFINITE : (DWORD)ms);
-        int err = ok ? 0 : (int)GetLastError(), i;
+        BOOL ok;
+        int err, i;
         const char *owner = NULL;
+        /* iocp2: an `after` request (closehandle PORT) is made by a second thread while it waits. */
+        after_arm(ms != 0);
+        ok = GetQueuedCompletionStatus(port_of(w[1]), &bytes, &key, &ov, ms < 0 ? INFINITE : (DWORD)ms);
+        err = ok ? 0 : (int)GetLastError();
+        after_disarm();
         for (i = 0; ov && i < MAX_SOCKS; i++)
             if (&socks[i].ov == ov)
                 owner = socks[i].name;
+        for (i = 0; ov && !owner && i < MAX_NAMED_OVS; i++)
+            if (&named_ovs[i].ov == ov)
+                owner = named_ovs[i].name;
         /* 0xdeadbeef left in key or bytes: the call did not write them. */
         snprintf(value, sizeof value, "{\"key\":%llu,\"bytes\":%lu,\"overlapped\":%s%s%s}",
                  (unsigned long long)key, (unsigned long)bytes, owner ? "\"" : "", owner ? owner : (ov ? "\"?\"" : "null"),
@@ -1062,27 +1163,128 @@ static int handle_ov(char **w, int n, double t0)
         answer(ok ? 1 : 0, err, now_ms() - t0, value);
         return 1;
     }
+    /* ---- iocp2 ---- */
+    if (strcmp(w[0], "pqcs") == 0 && n >= 5) {
+        OVERLAPPED *ov = NULL;
+        BOOL ok;
+        if (strcmp(w[4], "-") != 0) {
+            struct named_ov *no = NULL;
+            k = find(w[4]);
+            if (!k)
+                no = named_ov(w[4], 1);
+            if (!k && !no) {
+                skipped("too many named OVERLAPPED structures in the agent");
+                return 1;
+            }
+            ov = k ? &k->ov : &no->ov;
+        }
+        ok = PostQueuedCompletionStatus(port_of(w[1]), (DWORD)strtoul(w[3], NULL, 10),
+                                        (ULONG_PTR)_strtoui64(w[2], NULL, 10), ov);
+        answer(ok ? 1 : 0, ok ? 0 : (int)GetLastError(), now_ms() - t0, "{\"bool\":true}");
+        return 1;
+    }
+    if (strcmp(w[0], "sleepex") == 0 && n >= 3) {
+        DWORD r = SleepEx((DWORD)strtoul(w[1], NULL, 10), atoi(w[2]) != 0);
+        answer((long long)r, 0, now_ms() - t0, value);
+        return 1;
+    }
+    if (strcmp(w[0], "closehandle") == 0 && n >= 2) {
+        int i;
+        BOOL ok;
+        for (i = 0; i < MAX_PORTS; i++)
+            if (ports[i].h && strcmp(ports[i].name, w[1]) == 0)
+                break;
+        if (i == MAX_PORTS && find(w[1])) {
+            skipped("CloseHandle on a socket is not made (closesocket closes sockets)");
+            return 1;
+        }
+        /* No such port: CloseHandle(NULL), which answers ERROR_INVALID_HANDLE. */
+        ok = CloseHandle(i < MAX_PORTS ? ports[i].h : NULL);
+        if (ok)
+            ports[i].h = NULL;
+        answer(ok ? 1 : 0, ok ? 0 : (int)GetLastError(), now_ms() - t0, "{\"bool\":true}");
+        return 1;
+    }
     if ((strcmp(w[0], "wsarecv") == 0 && n >= 2) || (strcmp(w[0], "wsasend") == 0 && n >= 3)) {
         int sending = w[0][3] == 's';
-        WSABUF b;
+        WSABUF b, parts[16];
+        DWORD nparts = 0;
         DWORD got = 0xdeadbeef, flags = 0;
         int r, err;
         SOCKET s = handle(w[1]);
+        const char *ovname = n >= (sending ? 4 : 3) ? w[sending ? 3 : 2] : NULL;
+        int routine = n >= (sending ? 5 : 4) && atoi(w[sending ? 4 : 3]) != 0;
+        struct named_ov *no = NULL;
+        OVERLAPPED *o;
         k = find(w[1]);
-        if (!fresh_ov(k))
-            return 1;
-        b.buf = io_buf[k - socks];
+        if (ovname && (strcmp(ovname, "-") == 0 || (k && strcmp(ovname, k->name) == 0)))
+            ovname = NULL; /* `-`, or ov=NAME naming the socket itself: its own OVERLAPPED */
+        if (ovname) {
+            /* iocp2: an OVERLAPPED of its own name */
+            HANDLE h;
+            if (!k || find(ovname)) {
+                skipped("the agent gives a socket's own OVERLAPPED to that socket's calls only");
+                return 1;
+            }
+            no = named_ov(ovname, 1);
+            if (!no) {
+                skipped("too many named OVERLAPPED structures in the agent");
+                return 1;
+            }
+            if (no->pending) {
+                skipped("that OVERLAPPED is still in use by a pending call");
+                return 1;
+            }
+            h = no->ov.hEvent ? no->ov.hEvent : WSACreateEvent();
+            WSAResetEvent(h);
+            memset(&no->ov, 0, sizeof no->ov);
+            no->ov.hEvent = h;
+            no->s = s;
+            snprintf(no->sock, sizeof no->sock, "%s", k->name);
+            no->op = sending ? "WSASend" : "WSARecv";
+            o = &no->ov;
+            b.buf = no->buf;
+        } else {
+            if (!fresh_ov(k))
+                return 1;
+            o = &k->ov;
+            b.buf = io_buf[k - socks];
+            ov_ops[k - socks] = sending ? "WSASend" : "WSARecv";
+        }
         b.len = sizeof io_buf[0];
         if (sending)
             b.len = (ULONG)unhex(w[2], b.buf, (int)sizeof io_buf[0]);
-        ov_ops[k - socks] = sending ? "WSASend" : "WSARecv";
+        if (!sending && n >= 5) {
+            /* iocp2: bufs=N,M: consecutive pieces of the buffer, so the bytes read stay in order */
+            char *p = w[4];
+            ULONG used = 0;
+            while (*p && nparts < 16) {
+                ULONG len = (ULONG)strtoul(p, &p, 10);
+                if (len == 0 || used + len > sizeof io_buf[0]) {
+                    skipped("the agent's receive buffer holds 2048 bytes in all");
+                    return 1;
+                }
+                parts[nparts].buf = b.buf + used;
+                parts[nparts].len = len;
+                used += len;
+                nparts++;
+                if (*p == ',')
+                    p++;
+            }
+        }
         if (sending)
-            r = WSASend(s, &b, 1, &got, 0, &k->ov, NULL);
+            r = WSASend(s, &b, 1, &got, 0, o, routine ? io_routine : NULL);
+        else if (nparts)
+            r = WSARecv(s, parts, nparts, &got, &flags, o, routine ? io_routine : NULL);
         else
-            r = WSARecv(s, &b, 1, &got, &flags, &k->ov, NULL);
+            r = WSARecv(s, &b, 1, &got, &flags, o, routine ? io_routine : NULL);
         err = r ? WSAGetLastError() : 0;
-        if (r == 0 || err == WSA_IO_PENDING)
-            k->ov_pending = 1;
+        /* A call with a completion routine is told of by the routine (in `sleepex`), not by its
+         * event. */
+        if ((r == 0 || err == WSA_IO_PENDING) && no)
+            no->pending = !routine;
+        else if (r == 0 || err == WSA_IO_PENDING)
+            k->ov_pending = !routine;
         if (r == 0 && sending) {
             snprintf(value, sizeof value, "{\"bytes\":%lu}", (unsigned long)got);
         } else if (r == 0) {
@@ -1769,9 +1971,17 @@ static void handle_line(char *line)
         if (k) {
             /* A ConnectEx still pending is cancelled by the close; its OVERLAPPED must stay
              * valid until it completes, so wait for that (bounded). */
+            int i;
             if (k->ov_pending)
                 WaitForSingleObject(k->ov.hEvent, 2000);
             k->ov_pending = 0;
+            /* iocp2: the same for the named OVERLAPPEDs the socket's calls were given */
+            for (i = 0; i < MAX_NAMED_OVS; i++) {
+                if (named_ovs[i].pending && named_ovs[i].s == k->s) {
+                    WaitForSingleObject(named_ovs[i].ov.hEvent, 2000);
+                    named_ovs[i].pending = 0;
+                }
+            }
             forget(k);
         }
         answer(r, r ? err : 0, now_ms() - t0, value);

@@ -187,6 +187,15 @@ fn line(runnable: bool) -> BoxedStrategy<String> {
         s().prop_map(|s| format!("wsarecv {s}")),
         s().prop_map(|s| format!("wsasend {s} hi")),
         timeout(runnable).prop_map(|t| format!("getqueuedcompletionstatus port timeout={t}")),
+        // iocp2: packets of the script's own, and closing the port.
+        (0u32..1000).prop_map(|n| format!("postqueuedcompletionstatus port key=456 bytes={n} ov=r2")),
+        Just("postqueuedcompletionstatus port key=1 bytes=0".to_string()),
+        Just("closehandle port".to_string()),
+        (s(), any::<bool>()).prop_map(|(s, r)| format!("wsarecv {s} ov=r1{}", if r { " routine" } else { "" })),
+        s().prop_map(|s| format!("wsasend {s} hi ov=w1 routine")),
+        s().prop_map(|s| format!("getoverlappedresult {s} ov=r1")),
+        Just("sleepex 0 alertable".to_string()),
+        s().prop_map(|s| format!("wsarecv {s} bufs=4,5")),
         Just("socket udp af=57005".to_string()),
         // abort: SO_LINGER written as the structure (the abortive close).
         s().prop_map(|s| format!("setsockopt {s} SO_LINGER 1,0")),

@@ -255,6 +255,15 @@ fn defined(src: &str) -> BTreeSet<String> {
             ) = st.kind
             {
                 names.insert(name);
+            } else if let StmtKind::Call(
+                Call::WsaRecv { ov: Some(name), .. }
+                | Call::WsaSend { ov: Some(name), .. }
+                | Call::GetOverlappedResult { ov: Some(name), .. }
+                | Call::PostQueuedCompletionStatus { overlapped: Some(name), .. },
+            ) = st.kind
+            {
+                // iocp2: `ov=NAME` defines an OVERLAPPED name.
+                names.insert(name);
             }
         }
     }

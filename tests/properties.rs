@@ -108,7 +108,7 @@ fn call() -> impl Strategy<Value = Call> {
         1 => Just(Call::WsaStartup { major: 2, minor: 2 }),
         // winapi-ov: the OVERLAPPED, its results and a completion port named `port`.
         1 => (sock(), prop_oneof![Just(None), Just(Some(0xdead_beef))]).prop_map(|(sock, set)| Call::Overlapped { sock, set }),
-        1 => (sock(), any::<bool>(), any::<bool>()).prop_map(|(sock, wait, wsa)| Call::GetOverlappedResult { sock, wait, wsa }),
+        1 => (sock(), any::<bool>(), any::<bool>()).prop_map(|(sock, wait, wsa)| Call::GetOverlappedResult { sock, wait, wsa, ov: None }),
         1 => Just(Call::CreateIoCompletionPort { name: "port".into() }),
         1 => (sock(), 0u64..200).prop_map(|(sock, key)| Call::AssociatePort { sock, port: SockRef::Name("port".into()), key }),
         1 => (sock(), any::<bool>(), any::<bool>()).prop_map(|(sock, reuse, null_overlapped)| Call::DisconnectEx { sock, reuse, null_overlapped }),
@@ -117,6 +117,15 @@ fn call() -> impl Strategy<Value = Call> {
         1 => sock().prop_map(|sock| Call::GetAcceptExSockaddrs { sock }),
         1 => (sock(), any::<bool>()).prop_map(|(sock, ex)| Call::CancelIo { sock, ex }),
         1 => (0u64..300).prop_map(|ms| Call::GetQueuedCompletionStatus { port: SockRef::Name("port".into()), timeout: Some(std::time::Duration::from_millis(ms)) }),
+        // iocp2: packets of the program's own and closing the port.
+        1 => (0u64..1000, 0u32..5000, prop_oneof![Just(None), Just(Some("a".to_string()))]).prop_map(|(key, bytes, overlapped)| Call::PostQueuedCompletionStatus { port: SockRef::Name("port".into()), key, bytes, overlapped }),
+        1 => Just(Call::CloseHandle { handle: SockRef::Name("port".into()) }),
+        // iocp2: a second OVERLAPPED named by the call.
+        1 => (sock(), prop_oneof![Just(None), Just(Some("r1".to_string()))]).prop_map(|(sock, ov)| Call::WsaRecv { sock, ov, routine: false, bufs: None }),
+        1 => (sock(), prop_oneof![Just(None), Just(Some("w1".to_string()))]).prop_map(|(sock, ov)| Call::WsaSend { sock, data: b"z".to_vec(), ov, routine: false }),
+        1 => (sock(), any::<bool>()).prop_map(|(sock, routine)| Call::WsaRecv { sock, ov: None, routine, bufs: if routine { None } else { Some(vec![4, 5]) } }),
+        1 => (0u64..300, any::<bool>()).prop_map(|(ms, alertable)| Call::SleepEx { ms, alertable }),
+        1 => (sock(), any::<bool>(), prop_oneof![Just(None), Just(Some("r1".to_string()))]).prop_map(|(sock, wait, ov)| Call::GetOverlappedResult { sock, wait, wsa: false, ov }),
     ]
 }
 

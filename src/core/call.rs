@@ -648,7 +648,14 @@ pub enum Call {
     Overlapped { sock: SockRef, set: Option<u64> },
     /// `GetOverlappedResult` (Win32 errors) or `WSAGetOverlappedResult` (`wsa`: Winsock errors)
     /// on NAME's OVERLAPPED; `wait` is `bWait`/`fWait`.
-    GetOverlappedResult { sock: SockRef, wait: bool, wsa: bool },
+    GetOverlappedResult {
+        sock: SockRef,
+        wait: bool,
+        wsa: bool,
+        /// `ov=NAME`: the OVERLAPPED named NAME instead of the socket's own (iocp2).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ov: Option<String>,
+    },
     /// `CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0)`: a new port named `name`.
     CreateIoCompletionPort { name: String },
     /// `CreateIoCompletionPort(socket, port, key, 0)`: completions of the socket's overlapped
@@ -659,6 +666,16 @@ pub enum Call {
     /// `DisconnectEx(s, overlapped, reuse ? TF_REUSE_SOCKET : 0, 0)`.
     DisconnectEx { sock: SockRef, reuse: bool, null_overlapped: bool },
     // ---- end winapi-ov ----
+    // ---- iocp2: packets of the program's own, closing a port ----
+    /// `PostQueuedCompletionStatus(port, bytes, key, overlapped)`: a packet the program queues
+    /// itself; `overlapped` names the socket whose OVERLAPPED pointer it carries (`None`: NULL).
+    PostQueuedCompletionStatus { port: SockRef, key: u64, bytes: u32, overlapped: Option<String> },
+    /// `CloseHandle(port)`: closes a completion port's handle.
+    CloseHandle { handle: SockRef },
+    /// `SleepEx(ms, alertable)`: an alertable sleep runs the completion routines queued to the
+    /// thread and returns WAIT_IO_COMPLETION (192); otherwise 0 after `ms`.
+    SleepEx { ms: u64, alertable: bool },
+    // ---- end iocp2 ----
     /// `AcceptEx(listener, sock, buf, recv, local, remote, &bytes, overlapped)`; `sock` was
     /// created beforehand. `local`/`remote` `None`: the address length plus 16, as the
     /// reference page asks.
@@ -681,9 +698,29 @@ pub enum Call {
     /// acceptex2: `CancelIo(sock)`, or `CancelIoEx(sock, NULL)` when `ex`.
     CancelIo { sock: SockRef, ex: bool },
     /// `WSARecv(s, &buf, 1, &bytes, &flags, &ov, NULL)`: an overlapped receive.
-    WsaRecv { sock: SockRef },
+    WsaRecv {
+        sock: SockRef,
+        /// `ov=NAME`: the OVERLAPPED named NAME instead of the socket's own (iocp2).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ov: Option<String>,
+        /// `routine`: with an lpCompletionRoutine, run by the next alertable wait (iocp2).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        routine: bool,
+        /// `bufs=N,M,...`: the WSABUF lengths (scatter); `None`: one buffer of 2048 bytes (iocp2).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bufs: Option<Vec<u32>>,
+    },
     /// `WSASend(s, &buf, 1, &bytes, 0, &ov, NULL)`: an overlapped send.
-    WsaSend { sock: SockRef, data: Vec<u8> },
+    WsaSend {
+        sock: SockRef,
+        data: Vec<u8>,
+        /// `ov=NAME`: the OVERLAPPED named NAME instead of the socket's own (iocp2).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ov: Option<String>,
+        /// `routine`: with an lpCompletionRoutine, run by the next alertable wait (iocp2).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        routine: bool,
+    },
     /// `socket tcp|udp af=N`: `socket(N, type, 0)` with an address family number no system
     /// implements (64 and up); it fails, and `name` then names no socket.
     SocketAf { proto: Proto, af: u16, name: String },
@@ -771,6 +808,9 @@ impl Call {
             Call::CreateIoCompletionPort { .. } | Call::AssociatePort { .. } => "CreateIoCompletionPort",
             Call::GetQueuedCompletionStatus { .. } => "GetQueuedCompletionStatus",
             Call::DisconnectEx { .. } => "DisconnectEx",
+            Call::PostQueuedCompletionStatus { .. } => "PostQueuedCompletionStatus",
+            Call::CloseHandle { .. } => "CloseHandle",
+            Call::SleepEx { .. } => "SleepEx",
             Call::AcceptEx { .. } => "AcceptEx",
             Call::GetAcceptExSockaddrs { .. } => "GetAcceptExSockaddrs",
             Call::CancelIo { ex: false, .. } => "CancelIo",
@@ -813,7 +853,7 @@ impl Call {
             | Call::AcceptEx { sock, .. }
             | Call::GetAcceptExSockaddrs { sock }
             | Call::CancelIo { sock, .. }
-            | Call::WsaRecv { sock }
+            | Call::WsaRecv { sock, .. }
             | Call::WsaSend { sock, .. } => Some(sock),
             Call::NameNull { sock, .. } | Call::OptNull { sock, .. } => Some(sock),
             Call::WsaStartup { .. }
@@ -830,7 +870,10 @@ impl Call {
             | Call::PortRange { .. }
             | Call::Firewall { .. }
             | Call::CreateIoCompletionPort { .. }
-            | Call::GetQueuedCompletionStatus { .. } => None,
+            | Call::GetQueuedCompletionStatus { .. }
+            | Call::PostQueuedCompletionStatus { .. }
+            | Call::CloseHandle { .. }
+            | Call::SleepEx { .. } => None,
             Call::SocketAf { .. } => None,
         }
     }

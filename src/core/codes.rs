@@ -118,6 +118,8 @@ catalogue! {
         "Win32 view of an AcceptEx given address lengths too short; Winsock says WSAEFAULT.";
     WAIT_TIMEOUT = 258, Winsock, None, [],
         "GetQueuedCompletionStatus: no completion packet arrived at the port within the timeout.";
+    ERROR_ABANDONED_WAIT_0 = 735, Winsock, None, [],
+        "GetQueuedCompletionStatus: the port's handle was closed while the call waited on it.";
     WSA_OPERATION_ABORTED = 995, Winsock, None, [],
         "The overlapped connect was cancelled: socket closed, CancelIoEx, or the issuing thread exited.";
     WSA_IO_INCOMPLETE = 996, Winsock, None, [WSA_IO_PENDING],
@@ -427,7 +429,7 @@ mod tests {
             assert_eq!(c as usize, i, "{c:?} out of catalogue order");
             assert_eq!(format!("{c:?}"), c.name());
         }
-        assert_eq!(Code::ALL.len(), 90);
+        assert_eq!(Code::ALL.len(), 91);
     }
 
     #[test]

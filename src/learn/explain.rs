@@ -151,6 +151,13 @@ pub fn try_it(code: Code) -> &'static [&'static str] {
             "connectex c @accept overlapped=NULL",
             "(ConnectEx needs an OVERLAPPED; tests/windows/ov_connect.lab)",
         ],
+        // ---- iocp2 ----
+        ERROR_ABANDONED_WAIT_0 => &[
+            "createiocompletionport as port",
+            "after 100 closehandle port",
+            "getqueuedcompletionstatus port timeout=inf",
+            "(the port's handle is closed while the call waits: FALSE after 100 ms; tests/scenarios/40_post_close_port.lab)",
+        ],
         WAIT_TIMEOUT => &[
             "createiocompletionport as port",
             "getqueuedcompletionstatus port timeout=100",
@@ -364,6 +371,8 @@ pub fn when(code: Code) -> &'static [When] {
             "the overlapped connect found no route; WSAGetOverlappedResult says WSAENETUNREACH"),
         ERROR_HOST_UNREACHABLE => w!("GetOverlappedResult, GetQueuedCompletionStatus" =>
             "the overlapped connect's host did not answer at the link layer; WSAGetOverlappedResult says WSAEHOSTUNREACH"),
+        ERROR_ABANDONED_WAIT_0 => w!("GetQueuedCompletionStatus" =>
+            "the completion port's handle was closed (CloseHandle, by another thread) while the call waited on it: FALSE, the OVERLAPPED pointer NULL"),
         // ---- end winapi-ov ----
         // ---- acceptex2 ----
         ERROR_INSUFFICIENT_BUFFER => w!("GetOverlappedResult, GetQueuedCompletionStatus (AcceptEx)" =>
@@ -373,8 +382,12 @@ pub fn when(code: Code) -> &'static [When] {
         WSATRY_AGAIN => w!("WSAAccept" =>
             "the condition function answered CF_DEFER: the connection stays first in the queue and the next accept, WSAAccept or AcceptEx takes it"),
         // ---- end acceptex2 ----
-        WSA_INVALID_HANDLE => w!("WSAWaitForMultipleEvents, WSAGetOverlappedResult" =>
-            "the event handle or the OVERLAPPED's hEvent is not a valid event object"),
+        WSA_INVALID_HANDLE => w!(
+            "WSAWaitForMultipleEvents, WSAGetOverlappedResult" =>
+            "the event handle or the OVERLAPPED's hEvent is not a valid event object",
+            "GetQueuedCompletionStatus, PostQueuedCompletionStatus, CloseHandle" =>
+            "the handle is no open completion port: never created, or already closed (ERROR_INVALID_HANDLE)",
+        ),
         WSA_OPERATION_ABORTED => {
             w!("ConnectEx completion, GetOverlappedResult, WSAGetOverlappedResult, GetQueuedCompletionStatus" =>
             "the overlapped connect was cancelled: the socket was closed, CancelIoEx was called, or the thread that issued it exited (ERROR_OPERATION_ABORTED in Win32 words, the same number)",

@@ -301,6 +301,10 @@ enum Cmd {
     GetAcceptExSockaddrs,
     CancelIo,
     CancelIoEx,
+    // ---- iocp2 ----
+    PostQueuedCompletionStatus,
+    CloseHandle,
+    SleepEx,
 }
 
 struct CmdInfo {
@@ -355,17 +359,28 @@ const COMMANDS: &[CmdInfo] = &[
     cmd("mark", Cmd::Mark, "mark LABEL (a marker in the recording)"),
     // ---- winapi-ov ----
     cmd("overlapped", Cmd::Overlapped, "overlapped NAME [set=N] (read NAME's OVERLAPPED: Internal, InternalHigh)"),
-    cmd("getoverlappedresult", Cmd::GetOverlappedResult, "getoverlappedresult NAME [wait]"),
-    cmd("wsagetoverlappedresult", Cmd::WsaGetOverlappedResult, "wsagetoverlappedresult NAME [wait]"),
+    cmd("getoverlappedresult", Cmd::GetOverlappedResult, "getoverlappedresult NAME [wait] [ov=OV]"),
+    cmd("wsagetoverlappedresult", Cmd::WsaGetOverlappedResult, "wsagetoverlappedresult NAME [wait] [ov=OV]"),
     cmd(
         "createiocompletionport",
         Cmd::CreateIoCompletionPort,
         "createiocompletionport as PORT | createiocompletionport NAME PORT [key=N]",
     ),
     cmd("getqueuedcompletionstatus", Cmd::GetQueuedCompletionStatus, "getqueuedcompletionstatus PORT [timeout=MS|inf]"),
+    cmd(
+        "postqueuedcompletionstatus",
+        Cmd::PostQueuedCompletionStatus,
+        "postqueuedcompletionstatus PORT [key=N] [bytes=N] [ov=NAME] (a packet of the program's own)",
+    ),
+    cmd("closehandle", Cmd::CloseHandle, "closehandle PORT (CloseHandle on a completion port)"),
+    cmd("sleepex", Cmd::SleepEx, "sleepex MS [alertable] (an alertable sleep runs completion routines)"),
     cmd("disconnectex", Cmd::DisconnectEx, "disconnectex NAME [reuse] [overlapped=NULL] (reuse: TF_REUSE_SOCKET)"),
-    cmd("wsarecv", Cmd::WsaRecv, "wsarecv NAME (overlapped WSARecv: pends until data arrives)"),
-    cmd("wsasend", Cmd::WsaSend, "wsasend NAME DATA (overlapped WSASend)"),
+    cmd(
+        "wsarecv",
+        Cmd::WsaRecv,
+        "wsarecv NAME [ov=OV] [routine] [bufs=N,M] (overlapped WSARecv: pends until data arrives)",
+    ),
+    cmd("wsasend", Cmd::WsaSend, "wsasend NAME DATA [ov=OV] [routine] (overlapped WSASend)"),
     cmd(
         "acceptex",
         Cmd::AcceptEx,
@@ -1068,14 +1083,32 @@ impl Parser<'_> {
             Cmd::Mark => self.mark(),
             Cmd::Overlapped | Cmd::GetOverlappedResult | Cmd::WsaGetOverlappedResult => self.overlapped(info.cmd),
             Cmd::CreateIoCompletionPort | Cmd::GetQueuedCompletionStatus => self.completion_port(info.cmd),
+            Cmd::PostQueuedCompletionStatus => self.post_packet(),
+            Cmd::CloseHandle => {
+                let handle = self.sock()?;
+                self.call(Call::CloseHandle { handle })
+            }
             Cmd::WsaRecv => {
                 let sock = self.sock()?;
-                self.call(Call::WsaRecv { sock })
+                let ov = self.ov_opt()?;
+                let routine = self.take_word(&["routine"]).is_some();
+                let bufs = self.bufs_opt()?;
+                self.call_with_ov(Call::WsaRecv { sock, ov: ov.clone(), routine, bufs }, ov)
             }
             Cmd::WsaSend => {
                 let sock = self.sock()?;
                 let data = self.require("data", "text like hello or \"hello world\\n\"")?;
-                self.call(Call::WsaSend { sock, data: data.text.into_bytes() })
+                let ov = self.ov_opt()?;
+                let routine = self.take_word(&["routine"]).is_some();
+                self.call_with_ov(Call::WsaSend { sock, data: data.text.into_bytes(), ov: ov.clone(), routine }, ov)
+            }
+            Cmd::SleepEx => {
+                let t = self.require("milliseconds", "a time in milliseconds, like 1000")?;
+                let ms = t.text.parse::<u64>().ok().filter(|&m| m <= 4_294_967_294).ok_or_else(|| {
+                    self.err(t.col, format!("bad time `{}`: expected milliseconds from 0 to 4294967294", t.text))
+                })?;
+                let alertable = self.take_word(&["alertable"]).is_some();
+                self.call(Call::SleepEx { ms, alertable })
             }
             Cmd::AcceptEx => {
                 let listener = self.sock()?;
@@ -1126,7 +1159,53 @@ impl Parser<'_> {
             return self.call(Call::Overlapped { sock, set });
         }
         let wait = self.take_word(&["wait"]).is_some();
-        self.call(Call::GetOverlappedResult { sock, wait, wsa: cmd == Cmd::WsaGetOverlappedResult })
+        let ov = self.ov_opt()?;
+        let call = Call::GetOverlappedResult { sock, wait, wsa: cmd == Cmd::WsaGetOverlappedResult, ov: ov.clone() };
+        self.call_with_ov(call, ov)
+    }
+
+    /// `ov=NAME` (iocp2): the OVERLAPPED a call is given, named by the script; a name not seen
+    /// before is defined by it (so `overlapped NAME` can read it). Socket names are allowed:
+    /// `ov=s` is socket s's own OVERLAPPED.
+    fn ov_opt(&mut self) -> PResult<Option<String>> {
+        let Some(t) = self.peek().cloned() else { return Ok(None) };
+        match t.key_value() {
+            Some((k, v, c)) if k.eq_ignore_ascii_case("ov") => {
+                self.pos += 1;
+                if !is_valid_name(v) {
+                    return Err(self.err(c, format!("bad OVERLAPPED name `{v}`: expected a name like r1")));
+                }
+                Ok(Some(v.to_string()))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// `bufs=N,M,...` (iocp2): the lengths of a WSARecv's WSABUF array, 1 to 16 buffers of 1 to
+    /// 65536 bytes.
+    fn bufs_opt(&mut self) -> PResult<Option<Vec<u32>>> {
+        let Some(t) = self.peek().cloned() else { return Ok(None) };
+        match t.key_value() {
+            Some((k, v, c)) if k.eq_ignore_ascii_case("bufs") => {
+                self.pos += 1;
+                let lens: Option<Vec<u32>> =
+                    v.split(',').map(|n| n.parse::<u32>().ok().filter(|n| (1..=65536).contains(n))).collect();
+                match lens {
+                    Some(l) if (1..=16).contains(&l.len()) => Ok(Some(l)),
+                    _ => Err(self.err(
+                        c,
+                        format!("bad buffer lengths `{v}`: expected 1 to 16 lengths from 1 to 65536, like 4,5"),
+                    )),
+                }
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// A call that may name a new OVERLAPPED: the name is defined with it.
+    fn call_with_ov(&self, call: Call, ov: Option<String>) -> PResult<(StmtKind, Option<String>)> {
+        self.end()?;
+        Ok((StmtKind::Call(call), ov.filter(|n| !self.names.contains(n))))
     }
 
     fn completion_port(&mut self, cmd: Cmd) -> PResult<(StmtKind, Option<String>)> {
@@ -1165,6 +1244,39 @@ impl Parser<'_> {
             }
         }
         self.call(Call::AssociatePort { sock, port, key })
+    }
+
+    /// `postqueuedcompletionstatus PORT [key=N] [bytes=N] [ov=NAME|ov=NULL]` (iocp2).
+    fn post_packet(&mut self) -> PResult<(StmtKind, Option<String>)> {
+        let port = self.sock()?;
+        let (mut key, mut bytes, mut overlapped) = (0u64, 0u32, None);
+        while let Some(t) = self.peek().cloned() {
+            let Some((k, v, c)) = t.key_value() else {
+                return Err(self.err(t.col, format!("unexpected `{}`: expected key=N, bytes=N or ov=NAME", t.text)));
+            };
+            let k = k.to_ascii_lowercase();
+            self.pos += 1;
+            match k.as_str() {
+                "key" => {
+                    key = v.parse().map_err(|_| self.err(c, format!("bad key `{v}`: expected a number like 456")))?;
+                }
+                "bytes" => {
+                    bytes = v.parse().map_err(|_| {
+                        self.err(c, format!("bad byte count `{v}`: expected a number from 0 to 4294967295"))
+                    })?;
+                }
+                "ov" | "overlapped" if v.eq_ignore_ascii_case("null") => overlapped = None,
+                "ov" | "overlapped" if is_valid_name(v) => overlapped = Some(v.to_string()),
+                "ov" | "overlapped" => {
+                    return Err(self.err(c, format!("bad OVERLAPPED name `{v}`: expected a name like r1 or NULL")));
+                }
+                _ => {
+                    return Err(self.err(t.col, format!("unexpected `{}`: expected key=N, bytes=N or ov=NAME", t.text)));
+                }
+            }
+        }
+        let ov = overlapped.clone();
+        self.call_with_ov(Call::PostQueuedCompletionStatus { port, key, bytes, overlapped }, ov)
     }
 
     /// `mark LABEL`: the label is the rest of the line, its words joined by one space.
@@ -2226,6 +2338,15 @@ fn starting<S: AsRef<str>>(partial: &str, cands: impl IntoIterator<Item = S>) ->
     cands.into_iter().filter(|c| c.as_ref().to_lowercase().starts_with(&p)).map(|c| c.as_ref().to_string()).collect()
 }
 
+/// `ov=` and `ov=NAME` for every defined name (iocp2).
+fn ov_cands(partial: &str, names: &Names) -> Vec<String> {
+    let mut c = starting(partial, ["ov="]);
+    if let Some(rest) = partial.strip_prefix("ov=") {
+        c = socks(rest, names).into_iter().map(|s| format!("ov={s}")).collect();
+    }
+    c
+}
+
 fn socks(partial: &str, names: &Names) -> Vec<String> {
     starting(partial, names.iter())
 }
@@ -2469,7 +2590,12 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
         },
         Cmd::GetOverlappedResult | Cmd::WsaGetOverlappedResult => match n {
             0 => socks(partial, names),
-            1 => starting(partial, ["wait"]),
+            1 => {
+                let mut c = starting(partial, ["wait"]);
+                c.extend(ov_cands(partial, names));
+                c
+            }
+            2 if lower(1) == "wait" => ov_cands(partial, names),
             _ => Vec::new(),
         },
         Cmd::CreateIoCompletionPort => match n {
@@ -2482,8 +2608,30 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
             2 if lower(0) != "as" => starting(partial, ["key="]),
             _ => Vec::new(),
         },
-        Cmd::WsaRecv | Cmd::WsaSend => match n {
+        Cmd::WsaRecv => match n {
             0 => socks(partial, names),
+            1 => {
+                let mut c = ov_cands(partial, names);
+                c.extend(starting(partial, ["routine", "bufs=4,5"]));
+                c
+            }
+            2 if lower(1).starts_with("ov=") => starting(partial, ["routine", "bufs=4,5"]),
+            2 | 3 => starting(partial, ["bufs=4,5"]),
+            _ => Vec::new(),
+        },
+        Cmd::WsaSend => match n {
+            0 => socks(partial, names),
+            2 => {
+                let mut c = ov_cands(partial, names);
+                c.extend(starting(partial, ["routine"]));
+                c
+            }
+            3 if lower(2).starts_with("ov=") => starting(partial, ["routine"]),
+            _ => Vec::new(),
+        },
+        Cmd::SleepEx => match n {
+            0 => starting(partial, ["0", "1000"]),
+            1 => starting(partial, ["alertable"]),
             _ => Vec::new(),
         },
         Cmd::AcceptEx => match n {
@@ -2510,6 +2658,21 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
         Cmd::GetQueuedCompletionStatus => match n {
             0 => socks(partial, names),
             1 => starting(partial, ["timeout=0", "timeout=1000", "timeout=inf"]),
+            _ => Vec::new(),
+        },
+        Cmd::PostQueuedCompletionStatus => match n {
+            0 => socks(partial, names),
+            1..=3 => {
+                let mut c = starting(partial, ["key=", "bytes=", "ov=NULL"]);
+                if let Some(rest) = partial.strip_prefix("ov=") {
+                    c.extend(socks(rest, names).into_iter().map(|s| format!("ov={s}")));
+                }
+                c
+            }
+            _ => Vec::new(),
+        },
+        Cmd::CloseHandle => match n {
+            0 => socks(partial, names),
             _ => Vec::new(),
         },
     }
@@ -3262,11 +3425,11 @@ send c \"oops
         assert_eq!(call("overlapped s set=7"), Call::Overlapped { sock: name("s"), set: Some(7) });
         assert_eq!(
             call("getoverlappedresult s wait"),
-            Call::GetOverlappedResult { sock: name("s"), wait: true, wsa: false }
+            Call::GetOverlappedResult { sock: name("s"), wait: true, wsa: false, ov: None }
         );
         assert_eq!(
             call("wsagetoverlappedresult c"),
-            Call::GetOverlappedResult { sock: name("c"), wait: false, wsa: true }
+            Call::GetOverlappedResult { sock: name("c"), wait: false, wsa: true, ov: None }
         );
         assert_eq!(
             call("createiocompletionport s l key=125"),
@@ -3292,8 +3455,24 @@ send c \"oops
                 api: ConnectApi::ConnectEx { send: None, null_overlapped: true }
             }
         );
-        assert_eq!(call("wsarecv s"), Call::WsaRecv { sock: name("s") });
-        assert_eq!(call("wsasend s hi"), Call::WsaSend { sock: name("s"), data: b"hi".to_vec() });
+        assert_eq!(call("wsarecv s"), Call::WsaRecv { sock: name("s"), ov: None, routine: false, bufs: None });
+        assert_eq!(
+            call("wsasend s hi"),
+            Call::WsaSend { sock: name("s"), data: b"hi".to_vec(), ov: None, routine: false }
+        );
+        assert_eq!(
+            call("wsarecv s ov=r1"),
+            Call::WsaRecv { sock: name("s"), ov: Some("r1".into()), routine: false, bufs: None }
+        );
+        assert_eq!(
+            call("wsasend s hi ov=w1 routine"),
+            Call::WsaSend { sock: name("s"), data: b"hi".to_vec(), ov: Some("w1".into()), routine: true }
+        );
+        assert_eq!(call("sleepex 0 alertable"), Call::SleepEx { ms: 0, alertable: true });
+        assert_eq!(
+            call("wsarecv s bufs=4,5"),
+            Call::WsaRecv { sock: name("s"), ov: None, routine: false, bufs: Some(vec![4, 5]) }
+        );
         assert_eq!(
             call("acceptex s c"),
             Call::AcceptEx {
@@ -3597,7 +3776,7 @@ send c \"oops
         assert!(error("getpeername s optlen=3").message.contains("namelen=N"));
         assert!(error("setsockopt s SO_BROADCAST 1 optlen=x").message.contains("bad optlen"));
         let n = names(&["s"]);
-        assert_eq!(completions("after 300 clo", &n), ["closesocket", "close"]);
+        assert_eq!(completions("after 300 clo", &n), ["closesocket", "close", "closehandle"]);
         assert_eq!(completions("after 300 closesocket ", &n), ["s"]);
         assert_eq!(completions("link ", &n), ["down", "up"]);
         assert_eq!(completions("firewall ", &n), ["drop", "clear"]);

@@ -71,6 +71,14 @@ pub fn name(n: &str) -> Result<&str, Unwritable> {
     }
 }
 
+/// ` ov=NAME` when a call names its OVERLAPPED (iocp2), else nothing.
+fn ov_arg(ov: &Option<String>) -> Result<String, Unwritable> {
+    match ov {
+        Some(n) => Ok(format!(" ov={}", name(n)?)),
+        None => Ok(String::new()),
+    }
+}
+
 fn sock(r: &SockRef) -> Result<String, Unwritable> {
     match r {
         SockRef::Name(n) => name(n).map(str::to_string),
@@ -258,11 +266,12 @@ pub fn call_line(call: &Call) -> Result<String, Unwritable> {
             Some(v) => format!("overlapped {} set=0x{v:x}", sock(s)?),
             None => format!("overlapped {}", sock(s)?),
         },
-        Call::GetOverlappedResult { sock: s, wait, wsa } => format!(
-            "{}getoverlappedresult {}{}",
+        Call::GetOverlappedResult { sock: s, wait, wsa, ov } => format!(
+            "{}getoverlappedresult {}{}{}",
             if *wsa { "wsa" } else { "" },
             sock(s)?,
-            if *wait { " wait" } else { "" }
+            if *wait { " wait" } else { "" },
+            ov_arg(ov)?
         ),
         Call::CreateIoCompletionPort { name: n } => format!("createiocompletionport as {}", name(n)?),
         Call::AssociatePort { sock: s, port, key } => {
@@ -271,14 +280,35 @@ pub fn call_line(call: &Call) -> Result<String, Unwritable> {
         Call::GetQueuedCompletionStatus { port, timeout: t } => {
             format!("getqueuedcompletionstatus {} {}", sock(port)?, timeout(*t)?)
         }
+        Call::PostQueuedCompletionStatus { port, key, bytes, overlapped } => format!(
+            "postqueuedcompletionstatus {} key={key} bytes={bytes}{}",
+            sock(port)?,
+            match overlapped {
+                Some(n) => format!(" ov={}", name(n)?),
+                None => String::new(),
+            }
+        ),
+        Call::CloseHandle { handle } => format!("closehandle {}", sock(handle)?),
         Call::DisconnectEx { sock: s, reuse, null_overlapped } => format!(
             "disconnectex {}{}{}",
             sock(s)?,
             if *reuse { " reuse" } else { "" },
             if *null_overlapped { " overlapped=NULL" } else { "" }
         ), // ---- end winapi-ov ----
-        Call::WsaRecv { sock: s } => format!("wsarecv {}", sock(s)?),
-        Call::WsaSend { sock: s, data } => format!("wsasend {} {}", sock(s)?, bytes(data)?),
+        Call::WsaRecv { sock: s, ov, routine, bufs } => format!(
+            "wsarecv {}{}{}{}",
+            sock(s)?,
+            ov_arg(ov)?,
+            if *routine { " routine" } else { "" },
+            match bufs {
+                Some(b) => format!(" bufs={}", b.iter().map(u32::to_string).collect::<Vec<_>>().join(",")),
+                None => String::new(),
+            }
+        ),
+        Call::WsaSend { sock: s, data, ov, routine } => {
+            format!("wsasend {} {}{}{}", sock(s)?, bytes(data)?, ov_arg(ov)?, if *routine { " routine" } else { "" })
+        }
+        Call::SleepEx { ms, alertable } => format!("sleepex {ms}{}", if *alertable { " alertable" } else { "" }),
         Call::AcceptEx { listener, sock: s, null_overlapped, recv, local, remote } => {
             let mut line = format!("acceptex {} {}", sock(listener)?, sock(s)?);
             if *recv != 0 {

@@ -1063,6 +1063,28 @@ static UNUSED HANDLE *port_slot(const char *name) {
     return &iocp_ports[i].h;
 }
 
+/* OVERLAPPED structures a call names (ov=NAME) that are no socket's own, by their names. */
+static struct { const char *name; WSAOVERLAPPED ov; } named_ovs[32];
+static UNUSED WSAOVERLAPPED *ov_slot(const char *name) {
+    size_t i;
+    for (i = 0; i + 1 < sizeof named_ovs / sizeof named_ovs[0]; i++) {
+        if (!named_ovs[i].name) named_ovs[i].name = name;
+        if (!strcmp(named_ovs[i].name, name)) break;
+    }
+    return &named_ovs[i].ov;
+}
+
+/* The completion routine of calls made with one (iocp2): it tells what completed when an
+ * alertable wait runs it. */
+static char routine_log[512];
+static UNUSED void CALLBACK export_routine(DWORD err, DWORD bytes, LPWSAOVERLAPPED ov, DWORD flags) {
+    size_t used = strlen(routine_log);
+    (void)ov;
+    (void)flags;
+    snprintf(routine_log + used, sizeof routine_log - used, "  [completion routine: dwError %lu, %lu bytes]",
+             (unsigned long)err, (unsigned long)bytes);
+}
+
 static LPFN_ACCEPTEX acceptex_fn;
 
 /* AcceptEx is reached through WSAIoctl too. */
@@ -1137,6 +1159,18 @@ static UNUSED void print_overlapped(const WSAOVERLAPPED *ov) {
 "#;
 
 impl<'h> CGen<'h> {
+    /// iocp2: the C expression of the OVERLAPPED a call is given: the socket `s`'s own, or the
+    /// one `ov=NAME` names (a socket's own when NAME is a socket, else a named slot).
+    fn ov_expr(&self, s: &str, ov: &Option<String>) -> Option<String> {
+        match ov {
+            None => is_ident(s).then(|| format!("&ov_{s}")),
+            Some(n) => match self.socks.get(n) {
+                Some(k) => Some(format!("&ov_{}", k.ident)),
+                None => Some(format!("ov_slot({})", c_str(n.as_bytes()))),
+            },
+        }
+    }
+
     /// winapi-ov: OVERLAPPED reads, GetOverlappedResult and completion ports; `None` when the
     /// call names something the program cannot (a socket without its own OVERLAPPED variable).
     fn overlapped_code(&self, call: &Call, s: &str, q: &str) -> Option<String> {
@@ -1151,15 +1185,16 @@ impl<'h> CGen<'h> {
                 });
                 format!("{fill}printf(\"%s -> 0\", {q});\n        print_overlapped(&ov_{s});\n        putchar('\\n');")
             }
-            Call::GetOverlappedResult { wait, wsa, .. } => {
+            Call::GetOverlappedResult { wait, wsa, ov, .. } => {
                 if !is_ident(s) {
                     return None;
                 }
+                let o = self.ov_expr(s, ov)?;
                 let w = if *wait { "TRUE" } else { "FALSE" };
                 let (call_expr, err) = if *wsa {
-                    (format!("WSAGetOverlappedResult({s}, &ov_{s}, &n, {w}, &fl)"), "WSAGetLastError()")
+                    (format!("WSAGetOverlappedResult({s}, {o}, &n, {w}, &fl)"), "WSAGetLastError()")
                 } else {
-                    (format!("GetOverlappedResult((HANDLE){s}, &ov_{s}, &n, {w})"), "(int)GetLastError()")
+                    (format!("GetOverlappedResult((HANDLE){s}, {o}, &n, {w})"), "(int)GetLastError()")
                 };
                 format!(
                     "DWORD n = 0, fl = 0;\n        (void)fl;\n        BOOL ok = {call_expr};\n        int e = ok ? 0 : {err};\n        result({q}, ok ? \"TRUE\" : \"FALSE\", e);\n        printf(\"  bytes=%lu\", (unsigned long)n);\n        putchar('\\n');"
@@ -1187,24 +1222,66 @@ impl<'h> CGen<'h> {
                     "DWORD n = 0xdeadbeef;\n        ULONG_PTR k = 0xdeadbeef;\n        LPOVERLAPPED o = NULL;\n        BOOL ok = GetQueuedCompletionStatus(*{p}, &n, &k, &o, {ms});\n        int e = ok ? 0 : (int)GetLastError();\n        result({q}, ok ? \"TRUE\" : \"FALSE\", e);\n        printf(\"  key=%lu bytes=%lu overlapped=%s\", (unsigned long)k, (unsigned long)n, o ? \"set\" : \"NULL\");\n        putchar('\\n');"
                 )
             }
-            Call::WsaRecv { .. } => {
-                if !is_ident(s) {
-                    return None;
-                }
+            // ---- iocp2 ----
+            Call::PostQueuedCompletionStatus { port: pr, key, bytes, overlapped } => {
+                let p = port(pr);
+                let o = match overlapped {
+                    None => "NULL".to_string(),
+                    Some(n) => {
+                        let (id, _, _) = self.sock(&SockRef::Name(n.clone())).ok()?;
+                        if !is_ident(&id) {
+                            return None;
+                        }
+                        format!("&ov_{id}")
+                    }
+                };
                 format!(
-                    "/* The buffer outlives the call: a pending receive fills it later. */\n        static char buf[2048];\n        WSABUF b;\n        DWORD n = 0, fl = 0;\n        b.buf = buf;\n        b.len = sizeof buf;\n        int r = WSARecv({s}, &b, 1, &n, &fl, &ov_{s}, NULL);\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        if (!r) printf(\"  bytes=%lu\", (unsigned long)n);\n        putchar('\\n');"
+                    "BOOL ok = PostQueuedCompletionStatus(*{p}, {bytes}UL, (ULONG_PTR){key}ULL, {o});\n        int e = ok ? 0 : (int)GetLastError();\n        result({q}, ok ? \"TRUE\" : \"FALSE\", e);\n        putchar('\\n');"
                 )
             }
-            Call::WsaSend { data, .. } => {
+            Call::CloseHandle { handle } => {
+                let p = port(handle);
+                format!(
+                    "BOOL ok = CloseHandle(*{p});\n        int e = ok ? 0 : (int)GetLastError();\n        /* A closed handle is no handle: later calls on it get ERROR_INVALID_HANDLE. */\n        if (ok) *{p} = NULL;\n        result({q}, ok ? \"TRUE\" : \"FALSE\", e);\n        putchar('\\n');"
+                )
+            }
+            Call::WsaRecv { ov, routine, bufs, .. } => {
                 if !is_ident(s) {
                     return None;
                 }
+                let o = self.ov_expr(s, ov)?;
+                let lens = bufs.clone().unwrap_or_else(|| vec![2048]);
+                let total: u32 = lens.iter().sum();
+                // iocp2: bufs=N,M scatters into consecutive pieces of one buffer.
+                let mut setup = String::new();
+                let mut at = 0u32;
+                for (k, len) in lens.iter().enumerate() {
+                    setup.push_str(&format!("b[{k}].buf = buf + {at};\n        b[{k}].len = {len};\n        "));
+                    at += len;
+                }
                 format!(
-                    "WSABUF b;\n        DWORD n = 0;\n        b.buf = (char *){};\n        b.len = {};\n        int r = WSASend({s}, &b, 1, &n, 0, &ov_{s}, NULL);\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        if (!r) printf(\"  bytes=%lu\", (unsigned long)n);\n        putchar('\\n');",
+                    "/* The buffer outlives the call: a pending receive fills it later. */\n        static char buf[{total}];\n        WSABUF b[{}];\n        DWORD n = 0, fl = 0;\n        {setup}int r = WSARecv({s}, b, {}, &n, &fl, {o}, {});\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        if (!r) printf(\"  bytes=%lu\", (unsigned long)n);\n        putchar('\\n');",
+                    lens.len(),
+                    lens.len(),
+                    if *routine { "export_routine" } else { "NULL" }
+                )
+            }
+            Call::WsaSend { data, ov, routine, .. } => {
+                if !is_ident(s) {
+                    return None;
+                }
+                let o = self.ov_expr(s, ov)?;
+                format!(
+                    "WSABUF b;\n        DWORD n = 0;\n        b.buf = (char *){};\n        b.len = {};\n        int r = WSASend({s}, &b, 1, &n, 0, {o}, {});\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        if (!r) printf(\"  bytes=%lu\", (unsigned long)n);\n        putchar('\\n');",
                     c_str(data),
-                    data.len()
+                    data.len(),
+                    if *routine { "export_routine" } else { "NULL" }
                 )
             }
+            Call::SleepEx { ms, alertable } => format!(
+                "DWORD r = SleepEx({ms}UL, {});\n        printf(\"%s -> %lu\", {q}, (unsigned long)r);\n        if (r == WAIT_IO_COMPLETION) printf(\"  WAIT_IO_COMPLETION\");\n        printf(\"%s\", routine_log);\n        routine_log[0] = 0;\n        putchar('\\n');",
+                if *alertable { "TRUE" } else { "FALSE" }
+            ),
             Call::AcceptEx { listener, null_overlapped, recv, local, remote, .. } => {
                 if !is_ident(s) || *recv > 4096 || local.unwrap_or(0) > 256 || remote.unwrap_or(0) > 256 {
                     return None;
@@ -1907,6 +1984,20 @@ impl<'h> CGen<'h> {
     // ----- Winsock -------------------------------------------------------------------------
 
     fn winsock(&mut self, call: &Call, text: &str) {
+        // iocp2: `overlapped NAME` on an OVERLAPPED that `ov=NAME` named (no socket's own).
+        if let Call::Overlapped { sock: SockRef::Name(n), set } = call {
+            if !self.socks.contains_key(n) {
+                let o = format!("ov_slot({})", c_str(n.as_bytes()));
+                let fill = set.map_or(String::new(), |v| {
+                    format!("{o}->Internal = {o}->InternalHigh = (ULONG_PTR)0x{v:x}ULL;\n        ")
+                });
+                let q = c_str(call.name().as_bytes());
+                self.emit(&format!(
+                    "{fill}printf(\"%s -> 0\", {q});\n        print_overlapped({o});\n        putchar('\\n');"
+                ));
+                return;
+            }
+        }
         // The socket the call names (`Call::sock` knows which calls name none).
         let target = call.sock().map(|r| self.sock(r));
         let (s, fam, proto) = match target {
@@ -1958,6 +2049,9 @@ impl<'h> CGen<'h> {
             | Call::CreateIoCompletionPort { .. }
             | Call::AssociatePort { .. }
             | Call::GetQueuedCompletionStatus { .. }
+            | Call::PostQueuedCompletionStatus { .. }
+            | Call::CloseHandle { .. }
+            | Call::SleepEx { .. }
             | Call::DisconnectEx { .. }
             | Call::AcceptEx { .. }
             | Call::GetAcceptExSockaddrs { .. }

@@ -75,7 +75,7 @@ impl Host {
             context_updated: false,
             accept_on: None,
             via_acceptex: false,
-            recv_pending: false,
+            recv_pending: VecDeque::new(),
             accept_lens: (0, 0, 0),
             accept_data: None,
             connected_at: None,

@@ -137,8 +137,9 @@ struct Sock {
     /// acceptex: this socket was connected by AcceptEx (SO_UPDATE_ACCEPT_CONTEXT not yet set
     /// unless `context_updated`).
     via_acceptex: bool,
-    /// wsaio: an overlapped WSARecv waits for data on this socket.
-    recv_pending: bool,
+    /// wsaio: the overlapped WSARecv calls waiting for data on this socket: the OVERLAPPED
+    /// names of the pending ones, in order, and whether each has a completion routine (iocp2).
+    recv_pending: VecDeque<wsaio::PendingRecv>,
     /// acceptex2: the pending AcceptEx's lengths (receive, local address, remote address).
     accept_lens: (u32, u32, u32),
     /// acceptex2: AcceptEx connected this socket and waits for the client's first data (on
@@ -585,6 +586,9 @@ impl Host {
                 | Call::CreateIoCompletionPort { .. }
                 | Call::AssociatePort { .. }
                 | Call::GetQueuedCompletionStatus { .. }
+                | Call::PostQueuedCompletionStatus { .. }
+                | Call::CloseHandle { .. }
+                | Call::SleepEx { .. }
         );
         if self.p.winsock && self.started == 0 && !matches!(call, Call::WsaStartup { .. }) && !kernel32 {
             let out = Out::err(r::NOT_INITIALISED, Code::WSANOTINITIALISED);
@@ -674,16 +678,27 @@ impl Host {
                 Ok(self.connectex_overlapped(sock, addr, api, facts))
             }
             Call::Overlapped { sock, set } => Ok(self.read_overlapped(sock, *set)),
-            Call::GetOverlappedResult { sock, wait, wsa } => Ok(self.get_overlapped_result(sock, *wait, *wsa, facts)),
+            Call::GetOverlappedResult { sock, wait, wsa, ov } => {
+                Ok(self.get_overlapped_result(sock, *wait, *wsa, ov.as_deref(), facts))
+            }
             Call::CreateIoCompletionPort { name } => Ok(self.create_port(name)),
             Call::AssociatePort { sock, port, key } => Ok(self.associate_port(sock, port, *key)),
             Call::GetQueuedCompletionStatus { port, timeout } => Ok(self.dequeue_packet(port, *timeout, facts)),
             Call::DisconnectEx { sock, reuse, null_overlapped } => {
                 Ok(self.disconnect_ex(sock, *reuse, *null_overlapped))
             }
+            Call::PostQueuedCompletionStatus { port, key, bytes, overlapped } => {
+                Ok(self.post_packet(port, *key, *bytes, overlapped.as_deref()))
+            }
+            Call::CloseHandle { handle } => Ok(self.close_handle(handle)),
             // ---- end winapi-ov ----
-            Call::WsaRecv { sock } => self.sock(sock).map(|i| self.wsa_recv(i)),
-            Call::WsaSend { sock, data } => self.sock(sock).map(|i| self.wsa_send(i, data)),
+            Call::WsaRecv { sock, ov, routine, bufs } => {
+                self.sock(sock).map(|i| self.wsa_recv(i, ov.as_deref(), *routine, bufs.as_deref()))
+            }
+            Call::WsaSend { sock, data, ov, routine } => {
+                self.sock(sock).map(|i| self.wsa_send(i, data, ov.as_deref(), *routine, facts))
+            }
+            Call::SleepEx { ms, alertable } => Ok(self.sleep_ex(*ms, *alertable, facts)),
             Call::AcceptEx { listener, sock, null_overlapped, recv, local, remote } => {
                 Ok(self.accept_ex(listener, sock, *null_overlapped, (*recv, *local, *remote), facts))
             }

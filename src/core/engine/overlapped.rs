@@ -60,16 +60,22 @@ struct OvStruct {
 /// One completion packet waiting at a port.
 #[derive(Clone, Debug)]
 struct Packet {
-    sock: String,
+    /// Whose OVERLAPPED the packet points to (`None`: a NULL pointer, posted by the program).
+    sock: Option<String>,
     key: u64,
     bytes: u32,
     error: Option<Code>,
+    /// Queued by PostQueuedCompletionStatus.
+    posted: bool,
 }
 
 #[derive(Clone, Debug)]
 struct Port {
     name: String,
     queue: VecDeque<Packet>,
+    /// CloseHandle was called: the name no longer opens it, though associated sockets keep
+    /// the port itself alive (rule iocp.close).
+    closed: bool,
 }
 
 /// The OVERLAPPED structures and completion ports of one host.
@@ -80,13 +86,16 @@ pub(super) struct OvWorld {
     ports: Vec<Port>,
     /// Socket serial -> (port index, key).
     assoc: HashMap<u64, (usize, u64), Fnv>,
+    /// iocp2: completion routines queued to the thread (user APCs), run by an alertable wait:
+    /// socket, call, error, bytes.
+    pub(super) apcs: Vec<(String, String, Option<Code>, u32)>,
     /// Pairs (local, peer) a DisconnectEx(TF_REUSE_SOCKET) left in TIME_WAIT, until when.
     pub(super) time_wait: Vec<(std::net::SocketAddr, std::net::SocketAddr, Duration)>,
 }
 
 impl OvWorld {
     fn port(&self, name: &str) -> Option<usize> {
-        self.ports.iter().position(|p| p.name == name)
+        self.ports.iter().position(|p| p.name == name && !p.closed)
     }
 
     fn get(&self, name: &str) -> OvStruct {
@@ -151,13 +160,44 @@ impl Host {
     /// associated with.
     fn complete_on(&mut self, i: usize, h: usize, op: &str, error: Option<Code>, bytes: u32) {
         let name = self.socks[i].name.clone();
-        self.notes.push(Notification::Completion { sock: name.clone(), op: op.into(), error, bytes, at: self.now });
-        self.ov.structs.insert(
-            name.clone(),
-            OvStruct { internal: ntstatus(error), internal_high: u64::from(bytes), acceptex_refused: false },
-        );
+        self.complete_into(i, h, &name, op, error, bytes);
+    }
+
+    /// A completion of socket `i`'s call written into the OVERLAPPED named `ov` (iocp2: a call
+    /// may name one other than the socket's own) and queued at the port handle `h` is
+    /// associated with.
+    pub(super) fn complete_into(&mut self, i: usize, h: usize, ov: &str, op: &str, error: Option<Code>, bytes: u32) {
+        self.complete_call(i, h, ov, op, error, bytes, false);
+    }
+
+    /// As [`Host::complete_into`]; with a completion `routine` the call queues it to the thread
+    /// instead (an APC, run by the next alertable wait, which then tells of the completion) and
+    /// queues no packet (rule wsaio.routine).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn complete_call(
+        &mut self,
+        i: usize,
+        h: usize,
+        ov: &str,
+        op: &str,
+        error: Option<Code>,
+        bytes: u32,
+        routine: bool,
+    ) {
+        let sock = self.socks[i].name.clone();
+        let name = ov.to_string();
+        self.ov.structs.insert(name.clone(), OvStruct { internal: ntstatus(error), internal_high: u64::from(bytes), acceptex_refused: false });
+        if routine {
+            self.ov.apcs.push((sock, op.into(), error, bytes));
+            return;
+        }
+        self.notes.push(Notification::Completion { sock, op: op.into(), error, bytes, at: self.now });
         if let Some(&(port, key)) = self.ov.assoc.get(&self.socks[h].serial) {
-            self.ov.ports[port].queue.push_back(Packet { sock: name.clone(), key, bytes, error });
+            if self.ov.ports[port].closed {
+                // The port lives on (the socket references it), but no handle can dequeue.
+                return;
+            }
+            self.ov.ports[port].queue.push_back(Packet { sock: Some(name.clone()), key, bytes, error, posted: false });
             let port = self.ov.ports[port].name.clone();
             self.notes.push(Notification::Packet { port, sock: name, key, error, bytes, at: self.now });
         }
@@ -219,7 +259,14 @@ impl Host {
         Out::val(rule, Value::Overlapped { internal: st.internal, internal_high: st.internal_high })
     }
 
-    pub(super) fn get_overlapped_result(&mut self, sock: &SockRef, wait: bool, wsa: bool, facts: &dyn Facts) -> Out {
+    pub(super) fn get_overlapped_result(
+        &mut self,
+        sock: &SockRef,
+        wait: bool,
+        wsa: bool,
+        ov: Option<&str>,
+        facts: &dyn Facts,
+    ) -> Out {
         let what = if wsa { "WSAGetOverlappedResult" } else { "GetOverlappedResult" };
         if let Some(out) = self.no_overlapped(what) {
             return out;
@@ -232,7 +279,7 @@ impl Host {
                 return Out { ret: Ret::Bool(false), rule: r::OV_RESULT, ..e };
             }
         }
-        let name = name_of(sock);
+        let name = ov.map_or_else(|| name_of(sock), str::to_string);
         if self.ov.get(&name).internal == STATUS_PENDING {
             if !wait {
                 return failed(Code::WSA_IO_INCOMPLETE);
@@ -269,7 +316,7 @@ impl Host {
         }
         let h = self.next_handle;
         self.next_handle += 4;
-        self.ov.ports.push(Port { name: name.to_string(), queue: VecDeque::new() });
+        self.ov.ports.push(Port { name: name.to_string(), queue: VecDeque::new(), closed: false });
         Out { ret: Ret::Handle(Some(h)), ..Out::ok(r::IOCP) }
     }
 
@@ -302,9 +349,12 @@ impl Host {
         }
         let failed = |code: Code| Out { ret: Ret::Bool(false), ..Out::err(r::IOCP, code) };
         let Some(p) = self.ov.port(&name_of(port)) else {
-            return failed(Code::WSA_INVALID_HANDLE);
+            // Nothing dequeued: the OVERLAPPED pointer NULL, key and bytes untouched (the
+            // GetQueuedCompletionStatus page; Wine agrees, tests/scenarios/40_post_close_port.lab).
+            let value = Value::Packet { key: None, bytes: None, overlapped: None };
+            return Out { value, ..failed(Code::WSA_INVALID_HANDLE) };
         };
-        let ready = |h: &Host| !h.ov.ports[p].queue.is_empty();
+        let ready = |h: &Host| !h.ov.ports[p].queue.is_empty() || h.ov.ports[p].closed;
         let got = match timeout {
             Some(t) => self.block_until(t, facts, ready),
             None => self.block_indefinitely(facts, ready),
@@ -319,15 +369,100 @@ impl Host {
                 ..failed(Code::WAIT_TIMEOUT)
             };
         }
+        if self.ov.ports[p].closed {
+            // test_completion_port_scheduling (ntdll sync.c): the handle closed during the wait.
+            return Out {
+                value: Value::Packet { key: None, bytes: None, overlapped: None },
+                rule: r::IOCP_CLOSE,
+                ..failed(Code::ERROR_ABANDONED_WAIT_0)
+            };
+        }
         let Some(pk) = self.ov.ports[p].queue.pop_front() else { return failed(Code::WAIT_TIMEOUT) };
-        let value = Value::Packet { key: Some(pk.key), bytes: Some(u64::from(pk.bytes)), overlapped: Some(pk.sock) };
+        let rule = if pk.posted { r::IOCP_POST } else { r::IOCP };
+        let value = Value::Packet { key: Some(pk.key), bytes: Some(u64::from(pk.bytes)), overlapped: pk.sock };
         match pk.error {
-            None => Out { ret: Ret::Bool(true), ..Out::val(r::IOCP, value) },
+            None => Out { ret: Ret::Bool(true), ..Out::val(rule, value) },
             Some(e) => {
                 let code = win32_error(e);
                 let out = Out { value, ..failed(code) };
                 if code == e { out } else { out.note(format!("Winsock view of the same status: {e}")) }
             }
         }
+    }
+
+    /// PostQueuedCompletionStatus: a packet of the program's own (rule iocp.post).
+    pub(super) fn post_packet(&mut self, port: &SockRef, key: u64, bytes: u32, overlapped: Option<&str>) -> Out {
+        if let Some(out) = self.no_overlapped("PostQueuedCompletionStatus") {
+            return out;
+        }
+        let Some(p) = self.ov.port(&name_of(port)) else {
+            return Out { ret: Ret::Bool(false), ..Out::err(r::IOCP_POST, Code::WSA_INVALID_HANDLE) };
+        };
+        let sock = overlapped.map(str::to_string);
+        self.ov.ports[p].queue.push_back(Packet { sock: sock.clone(), key, bytes, error: None, posted: true });
+        let port = self.ov.ports[p].name.clone();
+        let sock = sock.unwrap_or_else(|| port.clone());
+        self.notes.push(Notification::Packet { port, sock, key, error: None, bytes, at: self.now });
+        Out { ret: Ret::Bool(true), ..Out::ok(r::IOCP_POST) }
+    }
+
+    /// CloseHandle on a completion port (rule iocp.close).
+    pub(super) fn close_handle(&mut self, handle: &SockRef) -> Out {
+        if let Some(out) = self.no_overlapped("CloseHandle of a completion port") {
+            return out;
+        }
+        let name = name_of(handle);
+        match self.ov.port(&name) {
+            Some(p) => {
+                let port = &mut self.ov.ports[p];
+                port.closed = true;
+                let dropped = std::mem::take(&mut port.queue).len();
+                let out = Out { ret: Ret::Bool(true), ..Out::ok(r::IOCP_CLOSE) };
+                if dropped > 0 {
+                    out.note(format!("{dropped} packet(s) still queued are lost with the handle"))
+                } else {
+                    out
+                }
+            }
+            None if self.sock(handle).is_ok() => Out::na(
+                r::IOCP_CLOSE,
+                "socklab models CloseHandle on completion ports only: closesocket closes a socket",
+            ),
+            None => Out { ret: Ret::Bool(false), ..Out::err(r::IOCP_CLOSE, Code::WSA_INVALID_HANDLE) },
+        }
+    }
+
+    /// Whether socket `i` is associated with a completion port (iocp2: a call on it may not
+    /// take a completion routine).
+    pub(super) fn has_port(&self, i: usize) -> bool {
+        self.ov.assoc.contains_key(&self.socks[i].serial)
+    }
+
+    /// SleepEx (rule wsaio.routine): alertable, it returns WAIT_IO_COMPLETION (192) as soon as
+    /// completion routines are queued, after running them all; otherwise 0 after `ms`.
+    pub(super) fn sleep_ex(&mut self, ms: u64, alertable: bool, facts: &dyn Facts) -> Out {
+        if !self.p.winsock {
+            return Out::na(
+                r::WSA_ROUTINE,
+                "Linux has no SleepEx and no APCs: nanosleep(2) sleeps; a signal handler, or io_uring's completion queue read after the wait, is the closest to a completion routine",
+            );
+        }
+        let got = self.block_until(Duration::from_millis(ms), facts, |h| alertable && !h.ov.apcs.is_empty());
+        if !got {
+            let out = Out { ret: Ret::Int(0), ..Out::ok(r::WSA_ROUTINE) };
+            return match self.ov.apcs.len() {
+                0 => out,
+                n => out.note(format!("{n} completion routine(s) wait for an alertable wait")),
+            };
+        }
+        let mut out = Out { ret: Ret::Int(192), ..Out::ok(r::WSA_ROUTINE) };
+        for (sock, op, error, bytes) in std::mem::take(&mut self.ov.apcs) {
+            out = out.note(format!(
+                "{sock}'s {op} completion routine ran: dwError {}, {bytes} bytes",
+                error.map_or(0, |c| c.number())
+            ));
+            self.notes.push(Notification::Completion { sock, op, error, bytes, at: self.now });
+        }
+        out.note("WAIT_IO_COMPLETION (192): the wait ended to run completion routines")
     }
 }

@@ -378,8 +378,14 @@ impl WinsockAgent {
                 Some(v) => (format!("ovset {} {v}", self.name_of(sock)?), quick, RetKind::Int),
                 None => (format!("ovread {}", self.name_of(sock)?), quick, RetKind::Int),
             },
-            Call::GetOverlappedResult { sock, wait, wsa } => (
-                format!("ovresult {} {} {}", self.name_of(sock)?, u8::from(*wait), u8::from(*wsa)),
+            Call::GetOverlappedResult { sock, wait, wsa, ov } => (
+                format!(
+                    "ovresult {} {} {}{}",
+                    self.name_of(sock)?,
+                    u8::from(*wait),
+                    u8::from(*wsa),
+                    ov.as_ref().map_or(String::new(), |o| format!(" {o}"))
+                ),
                 if *wait { LIVE_BLOCK_LIMIT } else { quick },
                 RetKind::Bool,
             ),
@@ -392,9 +398,24 @@ impl WinsockAgent {
                 let arg = if timeout.is_none() { "-1".to_string() } else { ms.to_string() };
                 (format!("gqcs {} {arg}", self.name_of(port)?), Duration::from_millis(ms), RetKind::Bool)
             }
-            Call::WsaRecv { sock } => (format!("wsarecv {}", self.name_of(sock)?), quick, RetKind::Int),
-            Call::WsaSend { sock, data } => {
-                (format!("wsasend {} {}", self.name_of(sock)?, hex(Some(data))), quick, RetKind::Int)
+            // ---- iocp2 ----
+            Call::PostQueuedCompletionStatus { port, key, bytes, overlapped } => (
+                format!("pqcs {} {key} {bytes} {}", self.name_of(port)?, overlapped.as_deref().unwrap_or("-")),
+                quick,
+                RetKind::Bool,
+            ),
+            Call::CloseHandle { handle } => (format!("closehandle {}", self.name_of(handle)?), quick, RetKind::Bool),
+            // iocp2: the OVERLAPPED a call names travels as a last word.
+            Call::WsaRecv { sock, ov, routine, bufs } => {
+                (format!("wsarecv {}{}", self.name_of(sock)?, ov_words(ov, *routine, bufs)), quick, RetKind::Int)
+            }
+            Call::WsaSend { sock, data, ov, routine } => (
+                format!("wsasend {} {}{}", self.name_of(sock)?, hex(Some(data)), ov_words(ov, *routine, &None)),
+                quick,
+                RetKind::Int,
+            ),
+            Call::SleepEx { ms, alertable } => {
+                (format!("sleepex {ms} {}", u8::from(*alertable)), Duration::from_millis(*ms), RetKind::Int)
             }
             Call::AcceptEx { listener, sock, null_overlapped, recv, local, remote } => {
                 let len = |n: &Option<u32>| n.map_or("-1".to_string(), |n| n.to_string());
@@ -1035,6 +1056,22 @@ fn windows_option(opt: crate::core::call::SockOpt) -> bool {
 
 fn len_word(len: Option<u32>) -> String {
     len.map(|l| l.to_string()).unwrap_or_else(|| "-".into())
+}
+
+/// iocp2: the OVERLAPPED a call names (`-`: the socket's own), its completion routine flag and
+/// its buffer lengths, as last words of a wsarecv or wsasend request (none when the call names
+/// none of them).
+fn ov_words(ov: &Option<String>, routine: bool, bufs: &Option<Vec<u32>>) -> String {
+    let o = ov.as_deref().unwrap_or("-");
+    match (ov, routine, bufs) {
+        (None, false, None) => String::new(),
+        (Some(o), false, None) => format!(" {o}"),
+        (_, r, None) => format!(" {o} {}", u8::from(r)),
+        (_, r, Some(b)) => {
+            let lens: Vec<String> = b.iter().map(u32::to_string).collect();
+            format!(" {o} {} {}", u8::from(r), lens.join(","))
+        }
+    }
 }
 
 fn wait_ms(timeout: Option<Duration>) -> u64 {

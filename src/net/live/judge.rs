@@ -388,9 +388,10 @@ impl LiveKernel {
             | Call::GetOverlappedResult { .. }
             | Call::CreateIoCompletionPort { .. }
             | Call::AssociatePort { .. }
-            | Call::GetQueuedCompletionStatus { .. } => {
-                not_performed("Linux has no OVERLAPPED structures or I/O completion ports")
-            }
+            | Call::GetQueuedCompletionStatus { .. }
+            | Call::PostQueuedCompletionStatus { .. }
+            | Call::CloseHandle { .. } => not_performed("Linux has no OVERLAPPED structures or I/O completion ports"),
+            Call::SleepEx { .. } => not_performed("Linux has no SleepEx and no APCs"),
             Call::DisconnectEx { .. } => not_performed("Linux has no DisconnectEx"),
             Call::AcceptEx { .. } => not_performed("Linux has no AcceptEx"),
             Call::GetAcceptExSockaddrs { .. } => not_performed("Linux has no GetAcceptExSockaddrs"),
