@@ -12,7 +12,8 @@
  *   wsaconnect NAME ADDR LEN DATA SQOS GQOS
  *   connectex NAME ADDR LEN DATA
  *   select TIMEOUT_MS READ WRITE EXCEPT      (TIMEOUT_MS -1: no timeout; sets: a,b or -)
- *   poll TIMEOUT_MS SOCKS [MASK]             (WSAPoll with POLLRDNORM|POLLWRNORM, or MASK)
+ *   poll TIMEOUT_MS SOCKS [MASK]             (WSAPoll with POLLRDNORM|POLLWRNORM, or MASK;
+ *                                             an entry NAME:MASK or #N:MASK has its own mask)
  *   pollnull TIMEOUT_MS N                    (WSAPoll with a NULL array of N entries)
  *   eventselect NAME MASK         asyncselect NAME MASK        enum NAME
  *   getsockname NAME [null|lennull]  getpeername NAME [null|lennull]  (NULL name / namelen)
@@ -1494,9 +1495,14 @@ static void handle_line(char *line)
         ARGS(3);
         if (strcmp(w[2], "-") != 0)
             for (tok = strtok(w[2], ","); tok && nf < 64; tok = strtok(NULL, ",")) {
+                /* args3: NAME:MASK or #N:MASK gives this entry its own mask */
+                char *colon = strchr(tok, ':');
+                if (colon)
+                    *colon = 0;
                 fds[nf].fd = handle(tok);
                 /* winapi-args: an optional 4th word is the request mask, winsock2.h's numbers */
-                fds[nf].events = n > 3 ? (short)atoi(w[3]) : POLLRDNORM | POLLWRNORM;
+                fds[nf].events = colon ? (short)atoi(colon + 1)
+                                 : n > 3 ? (short)atoi(w[3]) : POLLRDNORM | POLLWRNORM;
                 fds[nf].revents = 0;
                 strncpy(names[nf], tok, 63);
                 names[nf][63] = 0;

@@ -703,6 +703,16 @@ pub enum Call {
     },
     /// `wsapoll null n=N [timeout=MS]`: WSAPoll / poll(2) with a NULL array of N entries (args2).
     PollNull { n: u32, timeout: Option<Duration> },
+    /// `wsapoll ENTRY:MASK,... [timeout=MS]`: WSAPoll / poll(2) with a descriptor and a request
+    /// mask per entry, where a descriptor may be a raw `#N` (`#-1`, a garbage handle) (args3).
+    PollFds { fds: Vec<PollFd>, timeout: Option<Duration> },
+}
+
+/// One WSAPOLLFD / pollfd entry of [`Call::PollFds`]: its descriptor and its request mask (args3).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PollFd {
+    pub sock: SockRef,
+    pub events: PollBits,
 }
 
 /// Which argument of an `OptNull` call is NULL (args2).
@@ -741,7 +751,7 @@ impl Call {
             Call::Accept { cond: Some(_), .. } => "WSAAccept",
             Call::Connect { api, .. } => api.name(),
             Call::Select { .. } => "select",
-            Call::Poll { .. } | Call::PollNull { .. } => "WSAPoll",
+            Call::Poll { .. } | Call::PollNull { .. } | Call::PollFds { .. } => "WSAPoll",
             Call::Epoll { .. } => "epoll_wait",
             Call::WsaEventSelect { .. } => "WSAEventSelect",
             Call::WsaAsyncSelect { .. } => "WSAAsyncSelect",
@@ -817,6 +827,7 @@ impl Call {
             | Call::Select { .. }
             | Call::Poll { .. }
             | Call::PollNull { .. }
+            | Call::PollFds { .. }
             | Call::Epoll { .. }
             | Call::Alarm { .. }
             | Call::After { .. }

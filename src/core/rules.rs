@@ -473,6 +473,11 @@ rules! {
         "WSAPoll / poll with a NULL array (`wsapoll null n=N`): Winsock WSAEINVAL when N is 0 and WSAEFAULT otherwise, whatever the timeout; linux reads no entry when N is 0 (poll waits out its timeout and answers 0) and EFAULT otherwise. winsock1: no WSAPoll.",
         "Wine dlls/ws2_32/tests/sock.c test_WSAPoll (WSAPoll(NULL, 0, 0 or 1): WSAEINVAL; WSAPoll(NULL, 1, 0 or 1): WSAEFAULT; plain checks); WSAPoll reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-wsapoll; poll(2) https://man7.org/linux/man-pages/man2/poll.2.html, judged by the kernel live in tests/scenarios/35_poll_null.lab";
     // ---- end args2 rules ----
+    // ---- args3 rules ----
+    POLL_FDS = "poll.fds", [W1],
+        "WSAPoll / poll with a descriptor and a request mask per entry (`wsapoll l:POLLIN,#-1:POLLERR`): linux ignores a negative fd (revents 0), reads POLLNVAL for one that is not open and counts it, and checks no mask; winsock ignores a negative fd, reads POLLNVAL for an invalid one without counting it, refuses a bad mask with WSAEINVAL, and fails with WSAEINVAL when no entry is a valid socket; windows reads POLLNVAL for -1 too (its mask unchecked), refuses a bad mask on an invalid handle with WSAEINVAL, and fails with WSAENOTSOCK when no entry is a valid socket. winsock1: no WSAPoll.",
+        "Wine dlls/ws2_32/tests/sock.c test_WSAPoll (the four arrays after \"When no events are pending\": {-1 asking POLLERR, a listener}: 0 and POLLNVAL; {a listener, 0xabacab}: 0 and POLLNVAL; {a listener, 0xabacab asking POLLERR}: WSAEINVAL, todo_wine; {-1, 0xabacab}: WSAENOTSOCK, both POLLNVAL); WSAPoll and WSAPOLLFD reference pages learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-wsapoll (a negative fd is ignored; WSAEINVAL when none of the sockets is valid); poll(2) https://man7.org/linux/man-pages/man2/poll.2.html, judged by the kernel live in tests/scenarios/45_poll_fds.lab";
+    // ---- end args3 rules ----
     CLOSE = "close", [],
         "closesocket / close releases the descriptor; later calls answer EBADF / WSAENOTSOCK; the peer sees the end of stream.",
         "close(2) https://man7.org/linux/man-pages/man2/close.2.html; closesocket reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-closesocket";

@@ -199,6 +199,15 @@ pub fn call_line(call: &Call) -> Result<String, Unwritable> {
             line
         }
         Call::PollNull { n, timeout: t } => format!("wsapoll null n={n} {}", timeout(*t)?),
+        // args3: a mask per entry.
+        Call::PollFds { fds, timeout: t } => {
+            if fds.is_empty() {
+                return Err(Unwritable("WSAPoll of no entry".into()));
+            }
+            let entries =
+                fds.iter().map(|f| Ok(format!("{}:{}", sock(&f.sock)?, f.events.names()))).collect::<Result<Vec<_>, Unwritable>>()?;
+            format!("wsapoll {} {}", entries.join(","), timeout(*t)?)
+        }
         Call::WsaEventSelect { sock: s, events: e } => format!("wsaeventselect {} {}", sock(s)?, events(*e)?),
         Call::WsaAsyncSelect { sock: s, events: e } => format!("wsaasyncselect {} {}", sock(s)?, events(*e)?),
         Call::WsaEnumNetworkEvents { sock: s } => format!("wsaenumnetworkevents {}", sock(s)?),

@@ -461,7 +461,7 @@ fn posix_name(call: &Call) -> Option<&'static str> {
             "connect"
         }
         Call::Select { .. } => "select",
-        Call::Poll { .. } | Call::PollNull { .. } => "poll",
+        Call::Poll { .. } | Call::PollNull { .. } | Call::PollFds { .. } => "poll",
         Call::Epoll { .. } => "epoll_wait",
         Call::GetSockName { .. } | Call::NameNull { peer: false, .. } => "getsockname",
         Call::NameNull { peer: true, .. } => "getpeername",
@@ -556,6 +556,7 @@ fn posix_passable(call: &Call) -> bool {
         }
         Call::Poll { socks, timeout, .. } | Call::Epoll { socks, timeout } => socks.iter().all(fits) && time(timeout),
         Call::PollNull { timeout, .. } => time(timeout),
+        Call::PollFds { fds, timeout } => fds.iter().all(|f| fits(&f.sock)) && time(timeout),
         Call::Alarm { after } => unparse::millis(*after).is_ok(),
         c => c.sock().is_none_or(fits),
     }
@@ -1606,6 +1607,7 @@ impl<'h> CGen<'h> {
             | Call::Select { .. }
             | Call::Poll { .. }
             | Call::PollNull { .. }
+            | Call::PollFds { .. }
             | Call::Epoll { .. } => None,
             _ => call.sock().map(|r| self.sock(r)),
         };
@@ -1717,11 +1719,22 @@ impl<'h> CGen<'h> {
                     "struct pollfd *volatile np = NULL; /* a NULL array the compiler cannot see through */\n        long r = poll(np, {n}, {ms});\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');"
                 )
             }
-            Call::Poll { socks, timeout, events } => {
-                let mask = events.map_or("POLLIN | POLLPRI | POLLOUT | POLLRDHUP".to_string(), c_poll_mask);
+            Call::Poll { .. } | Call::PollFds { .. } => {
+                // args3: PollFds gives every entry its own mask.
+                let (entries, timeout): (Vec<(&SockRef, String)>, _) = match call {
+                    Call::Poll { socks, timeout, events } => {
+                        let mask = events.map_or("POLLIN | POLLPRI | POLLOUT | POLLRDHUP".to_string(), c_poll_mask);
+                        (socks.iter().map(|r| (r, mask.clone())).collect(), timeout)
+                    }
+                    Call::PollFds { fds, timeout } => {
+                        (fds.iter().map(|f| (&f.sock, c_poll_mask(f.events))).collect(), timeout)
+                    }
+                    _ => unreachable!("matched above"),
+                };
+                let socks: Vec<&SockRef> = entries.iter().map(|e| e.0).collect();
                 let mut code = format!("struct pollfd p[{}];\n", socks.len().max(1));
                 let mut names = Vec::new();
-                for (i, r) in socks.iter().enumerate() {
+                for (i, (r, mask)) in entries.iter().enumerate() {
                     match self.sock(r) {
                         Ok((x, _, _)) => {
                             let _ = writeln!(
@@ -2171,11 +2184,22 @@ impl<'h> CGen<'h> {
                     "WSAPOLLFD *volatile np = NULL;\n        int r = WSAPoll(np, {n}, {ms});\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        putchar('\\n');"
                 )
             }
-            Call::Poll { socks, timeout, events } => {
-                let mask = events.map_or("POLLRDNORM | POLLWRNORM".to_string(), c_poll_mask);
+            Call::Poll { .. } | Call::PollFds { .. } => {
+                // args3: PollFds gives every entry its own mask.
+                let (entries, timeout): (Vec<(&SockRef, String)>, _) = match call {
+                    Call::Poll { socks, timeout, events } => {
+                        let mask = events.map_or("POLLRDNORM | POLLWRNORM".to_string(), c_poll_mask);
+                        (socks.iter().map(|r| (r, mask.clone())).collect(), timeout)
+                    }
+                    Call::PollFds { fds, timeout } => {
+                        (fds.iter().map(|f| (&f.sock, c_poll_mask(f.events))).collect(), timeout)
+                    }
+                    _ => unreachable!("matched above"),
+                };
+                let socks: Vec<&SockRef> = entries.iter().map(|e| e.0).collect();
                 let mut code = format!("WSAPOLLFD p[{}];\n", socks.len().max(1));
                 let mut names = Vec::new();
-                for (i, r) in socks.iter().enumerate() {
+                for (i, (r, mask)) in entries.iter().enumerate() {
                     match self.sock(r) {
                         Ok((x, _, _)) => {
                             let _ = writeln!(

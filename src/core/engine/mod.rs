@@ -18,7 +18,7 @@ use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
-use crate::core::call::{
+use crate::core::call::{PollFd, 
     AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, OptNullArg, PollBits, Proto, SockAddrArg, SockOpt, SockRef,
 };
 use crate::core::codes::Code;
@@ -687,6 +687,7 @@ impl Host {
             Call::Select { read, write, except, timeout } => Ok(self.select(read, write, except, *timeout, facts)),
             Call::Poll { socks, timeout, events } => Ok(self.poll(socks, *timeout, *events, facts)),
             Call::PollNull { n, timeout } => Ok(self.poll_null(*n, *timeout, facts)),
+            Call::PollFds { fds, timeout } => Ok(self.poll_fds(fds, *timeout, facts)),
             Call::Epoll { socks, timeout } => Ok(self.epoll(socks, *timeout, facts)),
             Call::WsaEventSelect { sock, events } => self.sock(sock).map(|i| self.event_select(i, *events, false)),
             Call::WsaAsyncSelect { sock, events } => self.sock(sock).map(|i| self.event_select(i, *events, true)),

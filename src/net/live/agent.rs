@@ -496,6 +496,15 @@ impl WinsockAgent {
                 }
                 (req, Duration::from_millis(ms), RetKind::Int)
             }
+            // args3: a mask per entry, `NAME:MASK` or `#N:MASK` (winsock2.h's numbers).
+            Call::PollFds { fds, timeout } => {
+                let ms = wait_ms(*timeout);
+                let entries = fds
+                    .iter()
+                    .map(|f| Ok(format!("{}:{}", self.name_of(&f.sock)?, f.events.to_winsock())))
+                    .collect::<Result<Vec<_>, KernelAnswer>>()?;
+                (format!("poll {ms} {}", entries.join(",")), Duration::from_millis(ms), RetKind::Int)
+            }
             // args2: a NULL array of n entries.
             Call::PollNull { n, timeout } => {
                 let ms = wait_ms(*timeout);
@@ -690,7 +699,7 @@ impl WinsockAgent {
                 };
                 Value::Select { read: set("read"), write: set("write"), except: set("except") }
             }
-            Call::Poll { .. } => {
+            Call::Poll { .. } | Call::PollFds { .. } => {
                 let revents = v
                     .get("revents")
                     .and_then(Json::as_array)
