@@ -83,6 +83,10 @@ fn call() -> impl Strategy<Value = Call> {
             let fds = v.into_iter().map(|(sock, m)| PollFd { sock, events: masks[m] }).collect();
             Call::PollFds { fds, timeout: Some(std::time::Duration::from_millis(ms)) }
         }),
+        1 => (1u8..8, 0u64..3000).prop_map(|(b, ms)| {
+            // args3: sets present but empty (at least one).
+            Call::SelectEmptySets { read: b & 1 != 0, write: b & 2 != 0, except: b & 4 != 0, timeout: Some(std::time::Duration::from_millis(ms)) }
+        }),
         1 => (0u32..4, 0u64..3000).prop_map(|(n, ms)| Call::PollNull { n, timeout: Some(std::time::Duration::from_millis(ms)) }),
         1 => (sock(), opt).prop_map(|(sock, opt)| Call::GetSockOpt { sock, opt, optlen: None }),
         1 => (sock(), addr()).prop_map(|(sock, addr)| Call::Bind { sock, addr }),

@@ -706,6 +706,9 @@ pub enum Call {
     /// `wsapoll ENTRY:MASK,... [timeout=MS]`: WSAPoll / poll(2) with a descriptor and a request
     /// mask per entry, where a descriptor may be a raw `#N` (`#-1`, a garbage handle) (args3).
     PollFds { fds: Vec<PollFd>, timeout: Option<Duration> },
+    /// `select read= [write=] [except=] [timeout=MS]`: select with sets that are present (not
+    /// NULL) but hold no socket, and no socket in any set (args3).
+    SelectEmptySets { read: bool, write: bool, except: bool, timeout: Option<Duration> },
 }
 
 /// One WSAPOLLFD / pollfd entry of [`Call::PollFds`]: its descriptor and its request mask (args3).
@@ -750,7 +753,7 @@ impl Call {
             Call::Accept { cond: None, .. } => "accept",
             Call::Accept { cond: Some(_), .. } => "WSAAccept",
             Call::Connect { api, .. } => api.name(),
-            Call::Select { .. } => "select",
+            Call::Select { .. } | Call::SelectEmptySets { .. } => "select",
             Call::Poll { .. } | Call::PollNull { .. } | Call::PollFds { .. } => "WSAPoll",
             Call::Epoll { .. } => "epoll_wait",
             Call::WsaEventSelect { .. } => "WSAEventSelect",
@@ -828,6 +831,7 @@ impl Call {
             | Call::Poll { .. }
             | Call::PollNull { .. }
             | Call::PollFds { .. }
+            | Call::SelectEmptySets { .. }
             | Call::Epoll { .. }
             | Call::Alarm { .. }
             | Call::After { .. }

@@ -390,7 +390,7 @@ pub fn when(code: Code) -> &'static [When] {
             "ioctlsocket(FIONBIO, 0)" => "WSAEventSelect or WSAAsyncSelect is registered on the socket",
             "setsockopt" => "SO_REUSEADDR while SO_EXCLUSIVEADDRUSE is on, or the other way round",
             "getsockname" => "the socket has no local address yet (unbound; the documentation says also bound to the wildcard, where real Windows answers 0.0.0.0 and the port)",
-            "select" => "all three sets are empty",
+            "select" => "no set holds a socket, whether the sets are NULL (`select timeout=0`) or present but empty (`select read= write= timeout=0`, tests/scenarios/46_select_empty.lab)",
         ),
         WSAEMFILE => w!("socket, accept" => "the process or system has no socket descriptors left"),
         WSAEWOULDBLOCK => w!(

@@ -1689,6 +1689,12 @@ impl Parser<'_> {
             }
             sets[slot] = Some(self.sock_list(value, vcol)?);
         }
+        // args3: sets given but all empty (`read=`) are not NULL ones.
+        let given = sets.each_ref().map(Option::is_some);
+        if given.iter().any(|&g| g) && sets.iter().flatten().all(Vec::is_empty) {
+            let [read, write, except] = given;
+            return Ok((StmtKind::Call(Call::SelectEmptySets { read, write, except, timeout: timeout.flatten() }), None));
+        }
         let [read, write, except] = sets.map(Option::unwrap_or_default);
         Ok((StmtKind::Call(Call::Select { read, write, except, timeout: timeout.flatten() }), None))
     }
@@ -3704,6 +3710,12 @@ send c \"oops
         assert!(error("wsapoll null n=x").message.contains("bad n"));
         assert!(error("wsapoll null n=1 events=POLLIN").message.contains("expected timeout=MS"));
         assert!(completions("wsapoll nu", &n).contains(&"null".to_string()));
+        // args3: sets present but empty.
+        assert_eq!(
+            call("select read= except= timeout=5"),
+            Call::SelectEmptySets { read: true, write: false, except: true, timeout: Some(Duration::from_millis(5)) }
+        );
+        assert!(matches!(call("select read= write=s"), Call::Select { .. }));
         // args3: a mask per entry, raw descriptors.
         assert_eq!(
             call("wsapoll s:POLLIN,#-1:POLLERR timeout=0"),

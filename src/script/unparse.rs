@@ -184,6 +184,10 @@ pub fn call_line(call: &Call) -> Result<String, Unwritable> {
             }
             line
         }
+        // args3: `read=` with nothing is a set present but empty; three NULL sets are no key.
+        Call::Select { read, write, except, timeout: t } if read.is_empty() && write.is_empty() && except.is_empty() => {
+            format!("select {}", timeout(*t)?)
+        }
         Call::Select { read, write, except, timeout: t } => {
             format!("select read={} write={} except={} {}", list(read)?, list(write)?, list(except)?, timeout(*t)?)
         }
@@ -199,6 +203,19 @@ pub fn call_line(call: &Call) -> Result<String, Unwritable> {
             line
         }
         Call::PollNull { n, timeout: t } => format!("wsapoll null n={n} {}", timeout(*t)?),
+        // args3: sets present but empty.
+        Call::SelectEmptySets { read, write, except, timeout: t } => {
+            let mut line = "select".to_string();
+            for (given, key) in [(read, "read"), (write, "write"), (except, "except")] {
+                if *given {
+                    line.push_str(&format!(" {key}="));
+                }
+            }
+            if !(*read || *write || *except) {
+                return Err(Unwritable("select with no set given is a select of NULL sets".into()));
+            }
+            format!("{line} {}", timeout(*t)?)
+        }
         // args3: a mask per entry.
         Call::PollFds { fds, timeout: t } => {
             if fds.is_empty() {

@@ -460,7 +460,7 @@ fn posix_name(call: &Call) -> Option<&'static str> {
         | Call::Connect { api: ConnectApi::WsaConnect { caller_data: None, sqos: false, gqos: false }, .. } => {
             "connect"
         }
-        Call::Select { .. } => "select",
+        Call::Select { .. } | Call::SelectEmptySets { .. } => "select",
         Call::Poll { .. } | Call::PollNull { .. } | Call::PollFds { .. } => "poll",
         Call::Epoll { .. } => "epoll_wait",
         Call::GetSockName { .. } | Call::NameNull { peer: false, .. } => "getsockname",
@@ -555,7 +555,7 @@ fn posix_passable(call: &Call) -> bool {
             read.iter().chain(write).chain(except).all(|r| fits(r) && in_set(r)) && time(timeout)
         }
         Call::Poll { socks, timeout, .. } | Call::Epoll { socks, timeout } => socks.iter().all(fits) && time(timeout),
-        Call::PollNull { timeout, .. } => time(timeout),
+        Call::PollNull { timeout, .. } | Call::SelectEmptySets { timeout, .. } => time(timeout),
         Call::PollFds { fds, timeout } => fds.iter().all(|f| fits(&f.sock)) && time(timeout),
         Call::Alarm { after } => unparse::millis(*after).is_ok(),
         c => c.sock().is_none_or(fits),
@@ -1608,6 +1608,7 @@ impl<'h> CGen<'h> {
             | Call::Poll { .. }
             | Call::PollNull { .. }
             | Call::PollFds { .. }
+            | Call::SelectEmptySets { .. }
             | Call::Epoll { .. } => None,
             _ => call.sock().map(|r| self.sock(r)),
         };
@@ -1696,6 +1697,17 @@ impl<'h> CGen<'h> {
                 format!(
                     "{id} = accept({s}, NULL, NULL);\n        int e = {id} < 0 ? errno : 0;\n        result_fd({q}, {id}, e);\n        putchar('\\n');"
                 )
+            }
+            // args3: the generated select passes its three sets, empty or not, never NULL.
+            Call::SelectEmptySets { timeout, .. } => {
+                let none = Vec::new();
+                match self.select_code([&none, &none, &none], *timeout, &q) {
+                    Ok(code) => code,
+                    Err(why) => {
+                        self.comment(&format!("{text}: not made: {why}"));
+                        return;
+                    }
+                }
             }
             Call::Select { read, write, except, timeout } => {
                 match self.select_code([read, write, except], *timeout, &q) {
@@ -2159,6 +2171,17 @@ impl<'h> CGen<'h> {
                             if send.is_some() { c_str(data) } else { "NULL".into() },
                             data.len()
                         )
+                    }
+                }
+            }
+            // args3: the generated select passes its three sets, empty or not, never NULL.
+            Call::SelectEmptySets { timeout, .. } => {
+                let none = Vec::new();
+                match self.select_code([&none, &none, &none], *timeout, &q) {
+                    Ok(code) => code,
+                    Err(why) => {
+                        self.comment(&format!("{text}: not made: {why}"));
+                        return;
                     }
                 }
             }

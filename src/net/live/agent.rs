@@ -496,6 +496,16 @@ impl WinsockAgent {
                 }
                 (req, Duration::from_millis(ms), RetKind::Int)
             }
+            // args3: sets present but empty are `.`, NULL ones `-`.
+            Call::SelectEmptySets { read, write, except, timeout } => {
+                let ms = wait_ms(*timeout);
+                let set = |given: bool| if given { "." } else { "-" };
+                (
+                    format!("select {ms} {} {} {}", set(*read), set(*write), set(*except)),
+                    Duration::from_millis(ms),
+                    RetKind::Int,
+                )
+            }
             // args3: a mask per entry, `NAME:MASK` or `#N:MASK` (winsock2.h's numbers).
             Call::PollFds { fds, timeout } => {
                 let ms = wait_ms(*timeout);
@@ -690,7 +700,7 @@ impl WinsockAgent {
                 Some(a) => Value::Addr { addr: addr(a)? },
                 None => Value::None,
             },
-            Call::Select { .. } => {
+            Call::Select { .. } | Call::SelectEmptySets { .. } => {
                 let set = |k: &str| -> Vec<String> {
                     v.get(k)
                         .and_then(Json::as_array)

@@ -685,6 +685,20 @@ impl LiveKernel {
                     Err(e) => performed(Err(e), Ret::Int(0), clock.elapsed()),
                 }
             }
+            // args3: sets present but empty (the live select always passes its sets, empty ones
+            // included, never NULL).
+            Call::SelectEmptySets { timeout, .. } => {
+                let ready =
+                    |a: &readiness::SelectAnswer| !(a.read.is_empty() && a.write.is_empty() && a.except.is_empty());
+                match sliced(wait_ms(*timeout), &self.cancel, ready, |t| readiness::select(&[], &[], &[], t)) {
+                    Ok(_) => performed(
+                        Ok(Value::Select { read: vec![], write: vec![], except: vec![] }),
+                        Ret::Int(0),
+                        clock.elapsed(),
+                    ),
+                    Err(e) => performed(Err(e), Ret::Int(0), clock.elapsed()),
+                }
+            }
             // args3: a mask per entry; a raw `#N` is passed when it is negative, one of this
             // experiment's sockets, or no open descriptor at all (POLLNVAL), never one of
             // socklab's own.
@@ -959,7 +973,12 @@ impl Kernel for LiveKernel {
             KernelJob::Call(Call::Close { .. }) => return None,
             // Several sockets, any of which the user still wants: just stop waiting.
             KernelJob::Call(
-                Call::Select { .. } | Call::Poll { .. } | Call::PollNull { .. } | Call::PollFds { .. } | Call::Epoll { .. },
+                Call::Select { .. }
+                | Call::SelectEmptySets { .. }
+                | Call::Poll { .. }
+                | Call::PollNull { .. }
+                | Call::PollFds { .. }
+                | Call::Epoll { .. },
             ) => {
                 Vec::new()
             }
