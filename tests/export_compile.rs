@@ -157,7 +157,8 @@ fn line(runnable: bool) -> BoxedStrategy<String> {
         (0u32..3, timeout(runnable)).prop_map(|(n, t)| format!("wsapoll null n={n} timeout={t}")),
         // args3: sets present but empty; a mask per entry with raw descriptors.
         timeout(runnable).prop_map(|t| format!("select read= except= timeout={t}")),
-        (s(), timeout(runnable)).prop_map(|(s, t)| format!("wsapoll {s}:POLLIN,#-1:POLLERR,#11250859:POLLIN timeout={t}")),
+        (s(), timeout(runnable))
+            .prop_map(|(s, t)| format!("wsapoll {s}:POLLIN,#-1:POLLERR,#11250859:POLLIN timeout={t}")),
         (s(), opt.clone()).prop_map(|(s, o)| format!("getsockopt {s} {o} optlen=null")),
         (s(), opt, 0u32..12).prop_map(|(s, o, n)| format!("setsockopt {s} {o} optval=null optlen={n}")),
         (s(), text()).prop_map(|(s, t)| format!("send {s} {t}")),

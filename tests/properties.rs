@@ -6,7 +6,8 @@ use std::net::SocketAddr;
 use proptest::prelude::*;
 
 use socklab::core::call::{
-    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, OptNullArg, PollBits, PollFd, Proto, SockAddrArg, SockOpt, SockRef,
+    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, OptNullArg, PollBits, PollFd, Proto,
+    SockAddrArg, SockOpt, SockRef,
 };
 use socklab::core::engine::Host;
 use socklab::core::model::{Answer, State};

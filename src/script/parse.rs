@@ -30,8 +30,8 @@ use std::time::Duration;
 
 use super::ast::{Expect, ExpectWhat, Span, Stmt, StmtKind, Wait, WaitUntil};
 use crate::core::call::{
-    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, OptNullArg, PollBits, PollFd, Proto, SockAddrArg, SockOpt,
-    SockRef,
+    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, OptNullArg, PollBits, PollFd, Proto,
+    SockAddrArg, SockOpt, SockRef,
 };
 use crate::core::codes::Code;
 use crate::core::model::State;
@@ -333,8 +333,16 @@ const COMMANDS: &[CmdInfo] = &[
     cmd("wsaconnect", Cmd::WsaConnect, "wsaconnect NAME ADDR [namelen=N] [data=TEXT] [sqos] [gqos]"),
     cmd("connectex", Cmd::ConnectEx, "connectex NAME ADDR [namelen=N] [send=TEXT]"),
     cmd("select", Cmd::Select, "select [read=A,B] [write=C] [except=D] [timeout=MS|inf]"),
-    cmd("wsapoll", Cmd::WsaPoll, "wsapoll NAME[,NAME...] [timeout=MS|inf] [events=POLLRDNORM|...] | wsapoll NAME:MASK,#N:MASK,... | wsapoll null n=N"),
-    cmd("poll", Cmd::WsaPoll, "poll NAME[,NAME...] [timeout=MS|inf] [events=POLLIN|...] | poll NAME:MASK,#N:MASK,... | poll null n=N"),
+    cmd(
+        "wsapoll",
+        Cmd::WsaPoll,
+        "wsapoll NAME[,NAME...] [timeout=MS|inf] [events=POLLRDNORM|...] | wsapoll NAME:MASK,#N:MASK,... | wsapoll null n=N",
+    ),
+    cmd(
+        "poll",
+        Cmd::WsaPoll,
+        "poll NAME[,NAME...] [timeout=MS|inf] [events=POLLIN|...] | poll NAME:MASK,#N:MASK,... | poll null n=N",
+    ),
     cmd("epoll", Cmd::Epoll, "epoll NAME[,NAME...] [timeout=MS|inf]"),
     cmd("wsaeventselect", Cmd::WsaEventSelect, "wsaeventselect NAME EVENTS"),
     cmd("wsaasyncselect", Cmd::WsaAsyncSelect, "wsaasyncselect NAME EVENTS"),
@@ -460,7 +468,8 @@ fn is_raw_ref_word(chars: &[(usize, char)]) -> bool {
     let rest = &digits[end..];
     end > 0
         && (rest.is_empty()
-            || matches!(rest[0], ':' | '=' | ',') && rest.get(1).is_some_and(|c| c.is_ascii_alphanumeric() || *c == '#'))
+            || matches!(rest[0], ':' | '=' | ',')
+                && rest.get(1).is_some_and(|c| c.is_ascii_alphanumeric() || *c == '#'))
 }
 
 /// `\xHH` (ASCII, 00 to 7F) or `\u{H..}` at `chars[0] == '\\'`: the character and how many
@@ -1693,7 +1702,10 @@ impl Parser<'_> {
         let given = sets.each_ref().map(Option::is_some);
         if given.iter().any(|&g| g) && sets.iter().flatten().all(Vec::is_empty) {
             let [read, write, except] = given;
-            return Ok((StmtKind::Call(Call::SelectEmptySets { read, write, except, timeout: timeout.flatten() }), None));
+            return Ok((
+                StmtKind::Call(Call::SelectEmptySets { read, write, except, timeout: timeout.flatten() }),
+                None,
+            ));
         }
         let [read, write, except] = sets.map(Option::unwrap_or_default);
         Ok((StmtKind::Call(Call::Select { read, write, except, timeout: timeout.flatten() }), None))

@@ -185,7 +185,9 @@ pub fn call_line(call: &Call) -> Result<String, Unwritable> {
             line
         }
         // args3: `read=` with nothing is a set present but empty; three NULL sets are no key.
-        Call::Select { read, write, except, timeout: t } if read.is_empty() && write.is_empty() && except.is_empty() => {
+        Call::Select { read, write, except, timeout: t }
+            if read.is_empty() && write.is_empty() && except.is_empty() =>
+        {
             format!("select {}", timeout(*t)?)
         }
         Call::Select { read, write, except, timeout: t } => {
@@ -221,8 +223,10 @@ pub fn call_line(call: &Call) -> Result<String, Unwritable> {
             if fds.is_empty() {
                 return Err(Unwritable("WSAPoll of no entry".into()));
             }
-            let entries =
-                fds.iter().map(|f| Ok(format!("{}:{}", sock(&f.sock)?, f.events.names()))).collect::<Result<Vec<_>, Unwritable>>()?;
+            let entries = fds
+                .iter()
+                .map(|f| Ok(format!("{}:{}", sock(&f.sock)?, f.events.names())))
+                .collect::<Result<Vec<_>, Unwritable>>()?;
             format!("wsapoll {} {}", entries.join(","), timeout(*t)?)
         }
         Call::WsaEventSelect { sock: s, events: e } => format!("wsaeventselect {} {}", sock(s)?, events(*e)?),

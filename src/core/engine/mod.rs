@@ -18,8 +18,9 @@ use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
-use crate::core::call::{PollFd, 
-    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, OptNullArg, PollBits, Proto, SockAddrArg, SockOpt, SockRef,
+use crate::core::call::{
+    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, OptNullArg, PollBits, PollFd, Proto, SockAddrArg,
+    SockOpt, SockRef,
 };
 use crate::core::codes::Code;
 use crate::core::facts::{Facts, RouteFact, TcpFact, UdpFact};

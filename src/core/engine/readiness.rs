@@ -261,10 +261,8 @@ impl Host {
             }
             // The mask of every entry but a negative one is checked (a negative one is skipped).
             for e in &entries {
-                if !e.2 {
-                    if self.poll_mask_invalid(Some(e.3)).is_some() {
-                        return Out::err(r::POLL_FDS, Code::WSAEINVAL);
-                    }
+                if !e.2 && self.poll_mask_invalid(Some(e.3)).is_some() {
+                    return Out::err(r::POLL_FDS, Code::WSAEINVAL);
                 }
             }
         }
@@ -280,11 +278,10 @@ impl Host {
         let at_once = !p.winsock && entries.iter().any(|e| !nval(e).is_empty());
         let ready = |h: &Host| at_once || ids.iter().any(|&(i, m)| !h.poll_masked(i, m).is_empty());
         let met = self.block_until(timeout.unwrap_or(BLOCK_LIMIT), facts, ready);
-        let revents: Vec<(String, PollBits)> = entries
-            .iter()
-            .map(|e| (e.0.clone(), e.1.map_or_else(|| nval(e), |i| self.poll_masked(i, e.3))))
-            .collect();
-        let counted = |e: &(String, Option<usize>, bool, PollBits), b: &PollBits| e.1.is_some() || !p.winsock && !b.is_empty();
+        let revents: Vec<(String, PollBits)> =
+            entries.iter().map(|e| (e.0.clone(), e.1.map_or_else(|| nval(e), |i| self.poll_masked(i, e.3)))).collect();
+        let counted =
+            |e: &(String, Option<usize>, bool, PollBits), b: &PollBits| e.1.is_some() || !p.winsock && !b.is_empty();
         let n = entries.iter().zip(&revents).filter(|(e, (_, b))| !b.is_empty() && counted(e, b)).count() as i64;
         let mut out = Out { ret: Ret::Int(n), ..Out::val(r::POLL_FDS, Value::Poll { revents }) };
         if !met && timeout.is_none() {

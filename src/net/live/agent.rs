@@ -24,7 +24,8 @@ use std::time::Duration;
 use serde_json::Value as Json;
 
 use crate::core::call::{
-    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, OptNullArg, PollBits, SockAddrArg, SockRef,
+    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, OptNullArg, PollBits, SockAddrArg,
+    SockRef,
 };
 use crate::core::codes::{Code, Platform};
 use crate::core::model::{Notification, Ret, Value};

@@ -979,9 +979,7 @@ impl Kernel for LiveKernel {
                 | Call::PollNull { .. }
                 | Call::PollFds { .. }
                 | Call::Epoll { .. },
-            ) => {
-                Vec::new()
-            }
+            ) => Vec::new(),
             KernelJob::Call(c) => match c.sock() {
                 Some(SockRef::Name(n)) => self.socks.get(n).map(|s| vec![(n.clone(), s.fd())]).unwrap_or_default(),
                 _ => Vec::new(),
