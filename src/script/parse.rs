@@ -2903,9 +2903,10 @@ mod tests {
                 timeout: Some(Duration::ZERO)
             }
         );
+        // args3: `write=` with nothing is a set present but empty, not a NULL one.
         assert_eq!(
             call("select write= timeout=inf"),
-            Call::Select { read: vec![], write: vec![], except: vec![], timeout: None }
+            Call::SelectEmptySets { read: false, write: true, except: false, timeout: None }
         );
         assert_eq!(
             call("select timeout=2s write=s"),
