@@ -11,8 +11,10 @@
  *   accept NAME NEW LIMIT_MS      connect NAME ADDR LEN
  *   wsaconnect NAME ADDR LEN DATA SQOS GQOS
  *   connectex NAME ADDR LEN DATA
- *   select TIMEOUT_MS READ WRITE EXCEPT      (TIMEOUT_MS -1: no timeout; sets: a,b or -)
- *   poll TIMEOUT_MS SOCKS [MASK]             (WSAPoll with POLLRDNORM|POLLWRNORM, or MASK)
+ *   select TIMEOUT_MS READ WRITE EXCEPT      (TIMEOUT_MS -1: no timeout; sets: a,b or -, or .
+ *                                             for a set present but empty)
+ *   poll TIMEOUT_MS SOCKS [MASK]             (WSAPoll with POLLRDNORM|POLLWRNORM, or MASK;
+ *                                             an entry NAME:MASK or #N:MASK has its own mask)
  *   pollnull TIMEOUT_MS N                    (WSAPoll with a NULL array of N entries)
  *   eventselect NAME MASK         asyncselect NAME MASK        enum NAME
  *   getsockname NAME [null|lennull]  getpeername NAME [null|lennull]  (NULL name / namelen)
@@ -1714,15 +1716,20 @@ static void handle_line(char *line)
         static char rn[FD_SETSIZE][64], wn[FD_SETSIZE][64], xn[FD_SETSIZE][64];
         int nr, nw, nx, ms;
         struct timeval tv;
+        int er, ew, ex;
         ARGS(5);
         ms = atoi(w[1]);
-        fill_set(w[2], &rs, rh, rn, &nr);
-        fill_set(w[3], &ws, wh, wn, &nw);
-        fill_set(w[4], &xs, xh, xn, &nx);
+        /* args3: `.` is a set present but empty (passed, not NULL) */
+        er = strcmp(w[2], ".") == 0;
+        ew = strcmp(w[3], ".") == 0;
+        ex = strcmp(w[4], ".") == 0;
+        fill_set(er ? "-" : w[2], &rs, rh, rn, &nr);
+        fill_set(ew ? "-" : w[3], &ws, wh, wn, &nw);
+        fill_set(ex ? "-" : w[4], &xs, xh, xn, &nx);
         tv.tv_sec = ms / 1000;
         tv.tv_usec = (ms % 1000) * 1000;
         /* Empty sets are passed as NULL, as a C program that has nothing to watch would. */
-        r = select(0, nr ? &rs : NULL, nw ? &ws : NULL, nx ? &xs : NULL, ms < 0 ? NULL : &tv);
+        r = select(0, nr || er ? &rs : NULL, nw || ew ? &ws : NULL, nx || ex ? &xs : NULL, ms < 0 ? NULL : &tv);
         err = WSAGetLastError();
         if (r != SOCKET_ERROR) {
             strcpy(value, "{\"read\":");
@@ -1748,9 +1755,14 @@ static void handle_line(char *line)
         ARGS(3);
         if (strcmp(w[2], "-") != 0)
             for (tok = strtok(w[2], ","); tok && nf < 64; tok = strtok(NULL, ",")) {
+                /* args3: NAME:MASK or #N:MASK gives this entry its own mask */
+                char *colon = strchr(tok, ':');
+                if (colon)
+                    *colon = 0;
                 fds[nf].fd = handle(tok);
                 /* winapi-args: an optional 4th word is the request mask, winsock2.h's numbers */
-                fds[nf].events = n > 3 ? (short)atoi(w[3]) : POLLRDNORM | POLLWRNORM;
+                fds[nf].events = colon ? (short)atoi(colon + 1)
+                                 : n > 3 ? (short)atoi(w[3]) : POLLRDNORM | POLLWRNORM;
                 fds[nf].revents = 0;
                 strncpy(names[nf], tok, 63);
                 names[nf][63] = 0;

@@ -155,6 +155,10 @@ fn line(runnable: bool) -> BoxedStrategy<String> {
         // args2: NULL length pointers, a NULL optval with a length.
         s().prop_map(|s| format!("getpeername {s} namelen=null")),
         (0u32..3, timeout(runnable)).prop_map(|(n, t)| format!("wsapoll null n={n} timeout={t}")),
+        // args3: sets present but empty; a mask per entry with raw descriptors.
+        timeout(runnable).prop_map(|t| format!("select read= except= timeout={t}")),
+        (s(), timeout(runnable))
+            .prop_map(|(s, t)| format!("wsapoll {s}:POLLIN,#-1:POLLERR,#11250859:POLLIN timeout={t}")),
         (s(), opt.clone()).prop_map(|(s, o)| format!("getsockopt {s} {o} optlen=null")),
         (s(), opt, 0u32..12).prop_map(|(s, o, n)| format!("setsockopt {s} {o} optval=null optlen={n}")),
         (s(), text()).prop_map(|(s, t)| format!("send {s} {t}")),

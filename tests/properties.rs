@@ -6,8 +6,8 @@ use std::net::SocketAddr;
 use proptest::prelude::*;
 
 use socklab::core::call::{
-    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, OptNullArg, Proto, SockAddrArg,
-    SockOpt, SockRef,
+    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, OptNullArg, PollBits, PollFd, Proto,
+    SockAddrArg, SockOpt, SockRef,
 };
 use socklab::core::engine::Host;
 use socklab::core::model::{Answer, State};
@@ -78,6 +78,16 @@ fn call() -> impl Strategy<Value = Call> {
                 Call::OptNull { sock, opt, set, arg }
             }),
         1 => (sock(), any::<bool>(), any::<bool>()).prop_map(|(sock, peer, len)| Call::NameNull { sock, peer, len }),
+        1 => (proptest::collection::vec((sock(), 0usize..4), 1..4), 0u64..3000).prop_map(|(v, ms)| {
+            // args3: a mask per entry.
+            let masks = [PollBits::IN, PollBits::ERR, PollBits(0), PollBits::RDNORM | PollBits::WRNORM];
+            let fds = v.into_iter().map(|(sock, m)| PollFd { sock, events: masks[m] }).collect();
+            Call::PollFds { fds, timeout: Some(std::time::Duration::from_millis(ms)) }
+        }),
+        1 => (1u8..8, 0u64..3000).prop_map(|(b, ms)| {
+            // args3: sets present but empty (at least one).
+            Call::SelectEmptySets { read: b & 1 != 0, write: b & 2 != 0, except: b & 4 != 0, timeout: Some(std::time::Duration::from_millis(ms)) }
+        }),
         1 => (0u32..4, 0u64..3000).prop_map(|(n, ms)| Call::PollNull { n, timeout: Some(std::time::Duration::from_millis(ms)) }),
         1 => (sock(), opt).prop_map(|(sock, opt)| Call::GetSockOpt { sock, opt, optlen: None }),
         1 => (sock(), addr()).prop_map(|(sock, addr)| Call::Bind { sock, addr }),

@@ -745,6 +745,19 @@ pub enum Call {
     },
     /// `wsapoll null n=N [timeout=MS]`: WSAPoll / poll(2) with a NULL array of N entries (args2).
     PollNull { n: u32, timeout: Option<Duration> },
+    /// `wsapoll ENTRY:MASK,... [timeout=MS]`: WSAPoll / poll(2) with a descriptor and a request
+    /// mask per entry, where a descriptor may be a raw `#N` (`#-1`, a garbage handle) (args3).
+    PollFds { fds: Vec<PollFd>, timeout: Option<Duration> },
+    /// `select read= [write=] [except=] [timeout=MS]`: select with sets that are present (not
+    /// NULL) but hold no socket, and no socket in any set (args3).
+    SelectEmptySets { read: bool, write: bool, except: bool, timeout: Option<Duration> },
+}
+
+/// One WSAPOLLFD / pollfd entry of [`Call::PollFds`]: its descriptor and its request mask (args3).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PollFd {
+    pub sock: SockRef,
+    pub events: PollBits,
 }
 
 /// Which argument of an `OptNull` call is NULL (args2).
@@ -782,8 +795,8 @@ impl Call {
             Call::Accept { cond: None, .. } => "accept",
             Call::Accept { cond: Some(_), .. } => "WSAAccept",
             Call::Connect { api, .. } => api.name(),
-            Call::Select { .. } => "select",
-            Call::Poll { .. } | Call::PollNull { .. } => "WSAPoll",
+            Call::Select { .. } | Call::SelectEmptySets { .. } => "select",
+            Call::Poll { .. } | Call::PollNull { .. } | Call::PollFds { .. } => "WSAPoll",
             Call::Epoll { .. } => "epoll_wait",
             Call::WsaEventSelect { .. } => "WSAEventSelect",
             Call::WsaAsyncSelect { .. } => "WSAAsyncSelect",
@@ -862,6 +875,8 @@ impl Call {
             | Call::Select { .. }
             | Call::Poll { .. }
             | Call::PollNull { .. }
+            | Call::PollFds { .. }
+            | Call::SelectEmptySets { .. }
             | Call::Epoll { .. }
             | Call::Alarm { .. }
             | Call::After { .. }

@@ -237,8 +237,8 @@ rules! {
         "select: success shows in writefds on both; a failed connect is readable+writable on linux but only in exceptfds on Winsock. A never-connected linux socket is readable and writable. The timeval after the call: linux writes back the time not slept, Winsock leaves it as given (shown in a note).",
         "row_2d, row_3a_3b_3c in tests/live_tcp.rs; row_1e in tests/live_sockopts.rs; select_writes_back_the_time_not_slept in tests/live_args.rs; connect reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-connect; reactphp/event-loop PR #208; select reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-select (const TIMEVAL *timeout); Wine dlls/ws2_32/tests/sock.c test_select (\"select timeout should not have changed\")";
     SELECT_EMPTY = "select.empty", [],
-        "Winsock: select with all three sets empty fails with WSAEINVAL.",
-        "select reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-select; openpbs/openpbs PR #571";
+        "Winsock: select with no socket in any set fails with WSAEINVAL, whether the sets are NULL or present but empty (`select read= write=`); linux waits out the timeout and answers 0 either way.",
+        "select reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-select; openpbs/openpbs PR #571 (empty, non-NULL sets on Windows: -1 with WSAEINVAL); Wine dlls/ws2_32/tests/sock.c test_select (\"Test selecting invalid handles\": NULL sets and three FD_ZERO'd sets, both WSAEINVAL, plain checks); select(2) https://man7.org/linux/man-pages/man2/select.2.html, judged by the kernel live in tests/scenarios/46_select_empty.lab";
     POLL = "poll", [],
         "WSAPoll / poll: a failed connect is POLLIN|POLLOUT|POLLERR|POLLHUP|POLLRDHUP on linux (POLLERR until SO_ERROR is read); POLLHUP|POLLERR|POLLWRNORM on winsock and windows, as of Windows 10 version 2004 (earlier: nothing). A listener with a connection waiting is POLLRDNORM, a connected socket POLLWRNORM.",
         "row_3a_3b_3c in tests/live_tcp.rs (tests/live_tcp.rs); WSAPoll reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-wsapoll (Remarks); Wine dlls/ws2_32/tests/sock.c, test_WSAPoll";
@@ -513,6 +513,11 @@ rules! {
         "Overlapped WSARecv on a UDP socket that was never bound: WSAEINVAL, as the WSARecv page says of an unbound socket. Wine instead binds it implicitly and lets the call pend (WSA_IO_PENDING); no Windows test or record shows which is right.",
         "WSARecv reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-wsarecv (WSAEINVAL: the socket has not been bound); tests/wine/departures.toml lists the experiment that decides windows";
     // ---- end iocp2 rules ----
+    // ---- args3 rules ----
+    POLL_FDS = "poll.fds", [W1],
+        "WSAPoll / poll with a descriptor and a request mask per entry (`wsapoll l:POLLIN,#-1:POLLERR`): linux ignores a negative fd (revents 0), reads POLLNVAL for one that is not open and counts it, and checks no mask; winsock ignores a negative fd, reads POLLNVAL for an invalid one without counting it, refuses a bad mask with WSAEINVAL, and fails with WSAEINVAL when no entry is a valid socket; windows reads POLLNVAL for -1 too (its mask unchecked), refuses a bad mask on an invalid handle with WSAEINVAL, and fails with WSAENOTSOCK when no entry is a valid socket. winsock1: no WSAPoll.",
+        "Wine dlls/ws2_32/tests/sock.c test_WSAPoll (the four arrays after \"When no events are pending\": {-1 asking POLLERR, a listener}: 0 and POLLNVAL; {a listener, 0xabacab}: 0 and POLLNVAL; {a listener, 0xabacab asking POLLERR}: WSAEINVAL, todo_wine; {-1, 0xabacab}: WSAENOTSOCK, both POLLNVAL); WSAPoll and WSAPOLLFD reference pages learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-wsapoll (a negative fd is ignored; WSAEINVAL when none of the sockets is valid); poll(2) https://man7.org/linux/man-pages/man2/poll.2.html, judged by the kernel live in tests/scenarios/45_poll_fds.lab";
+    // ---- end args3 rules ----
     CLOSE = "close", [],
         "closesocket / close releases the descriptor; later calls answer EBADF / WSAENOTSOCK; the peer sees the end of stream (a reset when data was left unread or SO_LINGER is {1, 0}: close.abort).",
         "close(2) https://man7.org/linux/man-pages/man2/close.2.html; closesocket reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-closesocket";

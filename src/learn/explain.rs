@@ -424,12 +424,12 @@ pub fn when(code: Code) -> &'static [When] {
         WSAEINVAL => w!(
             "connect" => "the socket is listening; for a Winsock 1.1 program also: a connect is already pending",
             "ConnectEx" => "the socket was not bound first",
-            "WSAPoll" => "no entries at all (`wsapoll null n=0`, tests/scenarios/35_poll_null.lab), or a request bit other than POLLRDNORM, POLLRDBAND and POLLWRNORM",
+            "WSAPoll" => "no entries at all (`wsapoll null n=0`, tests/scenarios/35_poll_null.lab), or a request bit other than POLLRDNORM, POLLRDBAND and POLLWRNORM, also on an entry whose handle is garbage (`wsapoll #11250859:POLLERR,#-1:POLLIN` with a socket beside it), or, by the reference page, no valid socket at all (real Windows: WSAENOTSOCK); tests/scenarios/45_poll_fds.lab",
             "AcceptEx" => "the listener is not listening, or the accept socket is UDP, bound, connected, or already waited on by another AcceptEx; connect and ConnectEx on a socket being accepted into too",
             "ioctlsocket(FIONBIO, 0)" => "WSAEventSelect or WSAAsyncSelect is registered on the socket",
             "setsockopt" => "SO_REUSEADDR while SO_EXCLUSIVEADDRUSE is on, or the other way round",
             "getsockname" => "the socket has no local address yet (unbound; the documentation says also bound to the wildcard, where real Windows answers 0.0.0.0 and the port)",
-            "select" => "all three sets are empty",
+            "select" => "no set holds a socket, whether the sets are NULL (`select timeout=0`) or present but empty (`select read= write= timeout=0`, tests/scenarios/46_select_empty.lab)",
         ),
         WSAEMFILE => w!("socket, accept" => "the process or system has no socket descriptors left"),
         WSAEWOULDBLOCK => w!(
@@ -440,8 +440,10 @@ pub fn when(code: Code) -> &'static [When] {
             "another blocking Winsock 1.1 call is running in this thread, or a provider callback is in progress; never the sign of a pending connect"),
         WSAEALREADY => w!("connect, WSAConnect, ConnectEx" =>
             "called again while an earlier nonblocking connect on the same socket is still pending (Winsock 1.1 programs get WSAEINVAL)"),
-        WSAENOTSOCK => w!("any socket call" =>
-            "the handle is not a socket, or was a socket that closesocket already released"),
+        WSAENOTSOCK => w!(
+            "any socket call" => "the handle is not a socket, or was a socket that closesocket already released",
+            "WSAPoll" => "no entry of the array is a valid socket, on real Windows (the reference page says WSAEINVAL): `wsapoll #-1:POLLIN,#11250859:POLLIN`, tests/scenarios/45_poll_fds.lab",
+        ),
         WSAEDESTADDRREQ => w!("sendto" => "no destination address was given where one is needed"),
         WSAEMSGSIZE => w!("send, sendto, recv (UDP)" =>
             "the datagram does not fit the buffer (recv truncates it) or exceeds the largest the protocol carries"),

@@ -31,7 +31,7 @@ use std::time::Duration;
 use super::ast::{Expect, ExpectWhat, Span, Stmt, StmtKind, Wait, WaitUntil};
 use crate::core::call::{
     AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, LINGER_ABORT, NamedTarget, OptNullArg, PollBits,
-    Proto, SockAddrArg, SockOpt, SockRef,
+    PollFd, Proto, SockAddrArg, SockOpt, SockRef,
 };
 use crate::core::codes::Code;
 use crate::core::model::State;
@@ -337,8 +337,16 @@ const COMMANDS: &[CmdInfo] = &[
     cmd("wsaconnect", Cmd::WsaConnect, "wsaconnect NAME ADDR [namelen=N] [data=TEXT] [sqos] [gqos]"),
     cmd("connectex", Cmd::ConnectEx, "connectex NAME ADDR [namelen=N] [send=TEXT]"),
     cmd("select", Cmd::Select, "select [read=A,B] [write=C] [except=D] [timeout=MS|inf]"),
-    cmd("wsapoll", Cmd::WsaPoll, "wsapoll NAME[,NAME...] [timeout=MS|inf] [events=POLLRDNORM|...] | wsapoll null n=N"),
-    cmd("poll", Cmd::WsaPoll, "poll NAME[,NAME...] [timeout=MS|inf] [events=POLLIN|...] | poll null n=N"),
+    cmd(
+        "wsapoll",
+        Cmd::WsaPoll,
+        "wsapoll NAME[,NAME...] [timeout=MS|inf] [events=POLLRDNORM|...] | wsapoll NAME:MASK,#N:MASK,... | wsapoll null n=N",
+    ),
+    cmd(
+        "poll",
+        Cmd::WsaPoll,
+        "poll NAME[,NAME...] [timeout=MS|inf] [events=POLLIN|...] | poll NAME:MASK,#N:MASK,... | poll null n=N",
+    ),
     cmd("epoll", Cmd::Epoll, "epoll NAME[,NAME...] [timeout=MS|inf]"),
     cmd("wsaeventselect", Cmd::WsaEventSelect, "wsaeventselect NAME EVENTS"),
     cmd("wsaasyncselect", Cmd::WsaAsyncSelect, "wsaasyncselect NAME EVENTS"),
@@ -469,7 +477,14 @@ fn is_raw_ref_word(chars: &[(usize, char)]) -> bool {
         Some('-') => &word[2..],
         _ => &word[1.min(word.len())..],
     };
-    !digits.is_empty() && digits.iter().all(char::is_ascii_digit)
+    // args3: `#-1:POLLERR,l:POLLIN` (a poll entry) and `#-1=POLLNVAL` (an expected revents)
+    // go on after the number with `:`, `=` or `,` and a word character.
+    let end = digits.iter().position(|c| !c.is_ascii_digit()).unwrap_or(digits.len());
+    let rest = &digits[end..];
+    end > 0
+        && (rest.is_empty()
+            || matches!(rest[0], ':' | '=' | ',')
+                && rest.get(1).is_some_and(|c| c.is_ascii_alphanumeric() || *c == '#'))
 }
 
 /// `\xHH` (ASCII, 00 to 7F) or `\u{H..}` at `chars[0] == '\\'`: the character and how many
@@ -1822,6 +1837,15 @@ impl Parser<'_> {
             }
             sets[slot] = Some(self.sock_list(value, vcol)?);
         }
+        // args3: sets given but all empty (`read=`) are not NULL ones.
+        let given = sets.each_ref().map(Option::is_some);
+        if given.iter().any(|&g| g) && sets.iter().flatten().all(Vec::is_empty) {
+            let [read, write, except] = given;
+            return Ok((
+                StmtKind::Call(Call::SelectEmptySets { read, write, except, timeout: timeout.flatten() }),
+                None,
+            ));
+        }
         let [read, write, except] = sets.map(Option::unwrap_or_default);
         Ok((StmtKind::Call(Call::Select { read, write, except, timeout: timeout.flatten() }), None))
     }
@@ -1848,6 +1872,45 @@ impl Parser<'_> {
         self.call(Call::PollNull { n, timeout })
     }
 
+    /// args3: `wsapoll NAME:MASK,#N:MASK,... [timeout=MS]`, a mask per entry; `#N` passes a raw
+    /// descriptor (`#-1`, a garbage handle).
+    fn poll_fds(&mut self, t: &Tok) -> PResult<(StmtKind, Option<String>)> {
+        let mut fds = Vec::new();
+        for (piece, c) in list_pieces(&t.text, t.col) {
+            let Some((name, mask)) = piece.split_once(':') else {
+                return Err(self.err(
+                    c,
+                    format!("`{piece}` has no mask: with per-entry masks every entry is NAME:MASK, like l:POLLIN,#-1:POLLERR"),
+                ));
+            };
+            if name.is_empty() {
+                return Err(self.err(c, "empty descriptor before `:`: expected NAME:MASK or #N:MASK"));
+            }
+            let sock = self.sock_ref(name, c)?;
+            let events = self.poll_events(mask, c + name.chars().count() + 1)?;
+            fds.push(PollFd { sock, events });
+        }
+        let mut timeout = None;
+        if let Some(t) = self.peek().cloned() {
+            match t.key_value() {
+                Some((k, v, c)) if k.eq_ignore_ascii_case("timeout") => {
+                    self.pos += 1;
+                    timeout = self.timeout(v, c)?;
+                }
+                _ => {
+                    return Err(self.err(
+                        t.col,
+                        format!("unexpected `{}`: expected timeout=MS (the masks are given per entry)", t.text),
+                    ));
+                }
+            }
+        }
+        if let Some(t) = self.peek() {
+            return Err(self.err(t.col, format!("unexpected `{}` after the timeout", t.text)));
+        }
+        self.call(Call::PollFds { fds, timeout })
+    }
+
     fn poll(&mut self, epoll: bool) -> PResult<(StmtKind, Option<String>)> {
         let expected = format!("a list of sockets like s or s,c ({})", self.known_list());
         let t = self.require("sockets", &expected)?;
@@ -1856,6 +1919,9 @@ impl Parser<'_> {
         }
         if !epoll && t.text.eq_ignore_ascii_case("null") {
             return self.poll_null();
+        }
+        if !epoll && t.text.contains(':') {
+            return self.poll_fds(&t);
         }
         let socks = self.sock_list(&t.text, t.col)?;
         let mut timeout = None;
@@ -2526,13 +2592,21 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
         Cmd::Select => keyed_cands(&["read=", "write=", "except=", "timeout="], args, partial, names),
         Cmd::WsaPoll => match n {
             0 => {
+                // args3: the mask of an entry (`l:POLLIN,#-1:POLLE`).
+                let last = partial.rfind(',').map_or(0, |i| i + 1);
+                if let Some(colon) = partial[last..].find(':') {
+                    let at = last + colon + 1;
+                    return poll_event_cands(&partial[..at], &partial[at..]);
+                }
                 let mut v = sock_list_cands("", partial, names);
                 // args2: a NULL array.
                 v.extend(starting(partial, ["null"]));
                 v
             }
             1 if args[0].eq_ignore_ascii_case("null") => starting(partial, ["n="]),
-            _ if args[0].eq_ignore_ascii_case("null") => starting(partial, ["timeout="]),
+            _ if args[0].eq_ignore_ascii_case("null") || args[0].contains(':') => {
+                keyed_cands(&["timeout="], &args[1..], partial, names)
+            }
             _ => match partial.split_once('=') {
                 Some((k, v)) if k.eq_ignore_ascii_case("events") => poll_event_cands(&format!("{k}="), v),
                 _ => keyed_cands(&["timeout=", "events="], &args[1..], partial, names),
@@ -3019,9 +3093,10 @@ mod tests {
                 timeout: Some(Duration::ZERO)
             }
         );
+        // args3: `write=` with nothing is a set present but empty, not a NULL one.
         assert_eq!(
             call("select write= timeout=inf"),
-            Call::Select { read: vec![], write: vec![], except: vec![], timeout: None }
+            Call::SelectEmptySets { read: false, write: true, except: false, timeout: None }
         );
         assert_eq!(
             call("select timeout=2s write=s"),
@@ -3872,6 +3947,28 @@ send c \"oops
         assert!(error("wsapoll null n=x").message.contains("bad n"));
         assert!(error("wsapoll null n=1 events=POLLIN").message.contains("expected timeout=MS"));
         assert!(completions("wsapoll nu", &n).contains(&"null".to_string()));
+        // args3: sets present but empty.
+        assert_eq!(
+            call("select read= except= timeout=5"),
+            Call::SelectEmptySets { read: true, write: false, except: true, timeout: Some(Duration::from_millis(5)) }
+        );
+        assert!(matches!(call("select read= write=s"), Call::Select { .. }));
+        // args3: a mask per entry, raw descriptors.
+        assert_eq!(
+            call("wsapoll s:POLLIN,#-1:POLLERR timeout=0"),
+            Call::PollFds {
+                fds: vec![
+                    PollFd { sock: SockRef::Name("s".into()), events: PollBits::IN },
+                    PollFd { sock: SockRef::Raw(-1), events: PollBits::ERR },
+                ],
+                timeout: Some(Duration::ZERO),
+            }
+        );
+        assert!(error("wsapoll s:POLLIN,#-1").message.contains("has no mask"));
+        assert!(error("wsapoll s:POLLIN events=POLLIN").message.contains("per entry"));
+        assert!(error("wsapoll s:POLLX").message.contains("POLLX"));
+        assert_eq!(completions("wsapoll s:POLLIN,#-1:POLLE", &n), ["s:POLLIN,#-1:POLLERR"]);
+        assert_eq!(completions("wsapoll s:POLLIN ", &n), ["timeout="]);
         assert_eq!(completions("wsapoll null ", &n), ["n="]);
         assert_eq!(
             call("setsockopt s SO_LINGER optval=null"),

@@ -198,6 +198,12 @@ pub fn call_line(call: &Call) -> Result<String, Unwritable> {
             }
             line
         }
+        // args3: `read=` with nothing is a set present but empty; three NULL sets are no key.
+        Call::Select { read, write, except, timeout: t }
+            if read.is_empty() && write.is_empty() && except.is_empty() =>
+        {
+            format!("select {}", timeout(*t)?)
+        }
         Call::Select { read, write, except, timeout: t } => {
             format!("select read={} write={} except={} {}", list(read)?, list(write)?, list(except)?, timeout(*t)?)
         }
@@ -213,6 +219,30 @@ pub fn call_line(call: &Call) -> Result<String, Unwritable> {
             line
         }
         Call::PollNull { n, timeout: t } => format!("wsapoll null n={n} {}", timeout(*t)?),
+        // args3: sets present but empty.
+        Call::SelectEmptySets { read, write, except, timeout: t } => {
+            let mut line = "select".to_string();
+            for (given, key) in [(read, "read"), (write, "write"), (except, "except")] {
+                if *given {
+                    line.push_str(&format!(" {key}="));
+                }
+            }
+            if !(*read || *write || *except) {
+                return Err(Unwritable("select with no set given is a select of NULL sets".into()));
+            }
+            format!("{line} {}", timeout(*t)?)
+        }
+        // args3: a mask per entry.
+        Call::PollFds { fds, timeout: t } => {
+            if fds.is_empty() {
+                return Err(Unwritable("WSAPoll of no entry".into()));
+            }
+            let entries = fds
+                .iter()
+                .map(|f| Ok(format!("{}:{}", sock(&f.sock)?, f.events.names())))
+                .collect::<Result<Vec<_>, Unwritable>>()?;
+            format!("wsapoll {} {}", entries.join(","), timeout(*t)?)
+        }
         Call::WsaEventSelect { sock: s, events: e } => format!("wsaeventselect {} {}", sock(s)?, events(*e)?),
         Call::WsaAsyncSelect { sock: s, events: e } => format!("wsaasyncselect {} {}", sock(s)?, events(*e)?),
         Call::WsaEnumNetworkEvents { sock: s } => format!("wsaenumnetworkevents {}", sock(s)?),

@@ -460,8 +460,8 @@ fn posix_name(call: &Call) -> Option<&'static str> {
         | Call::Connect { api: ConnectApi::WsaConnect { caller_data: None, sqos: false, gqos: false }, .. } => {
             "connect"
         }
-        Call::Select { .. } => "select",
-        Call::Poll { .. } | Call::PollNull { .. } => "poll",
+        Call::Select { .. } | Call::SelectEmptySets { .. } => "select",
+        Call::Poll { .. } | Call::PollNull { .. } | Call::PollFds { .. } => "poll",
         Call::Epoll { .. } => "epoll_wait",
         Call::GetSockName { .. } | Call::NameNull { peer: false, .. } => "getsockname",
         Call::NameNull { peer: true, .. } => "getpeername",
@@ -556,7 +556,8 @@ fn posix_passable(call: &Call) -> bool {
             read.iter().chain(write).chain(except).all(|r| fits(r) && in_set(r)) && time(timeout)
         }
         Call::Poll { socks, timeout, .. } | Call::Epoll { socks, timeout } => socks.iter().all(fits) && time(timeout),
-        Call::PollNull { timeout, .. } => time(timeout),
+        Call::PollNull { timeout, .. } | Call::SelectEmptySets { timeout, .. } => time(timeout),
+        Call::PollFds { fds, timeout } => fds.iter().all(|f| fits(&f.sock)) && time(timeout),
         Call::Alarm { after } => unparse::millis(*after).is_ok(),
         c => c.sock().is_none_or(fits),
     }
@@ -1684,6 +1685,8 @@ impl<'h> CGen<'h> {
             | Call::Select { .. }
             | Call::Poll { .. }
             | Call::PollNull { .. }
+            | Call::PollFds { .. }
+            | Call::SelectEmptySets { .. }
             | Call::Epoll { .. } => None,
             _ => call.sock().map(|r| self.sock(r)),
         };
@@ -1777,6 +1780,17 @@ impl<'h> CGen<'h> {
                     "{id} = accept({s}, NULL, NULL);\n        int e = {id} < 0 ? errno : 0;\n        result_fd({q}, {id}, e);\n        putchar('\\n');"
                 )
             }
+            // args3: the generated select passes its three sets, empty or not, never NULL.
+            Call::SelectEmptySets { timeout, .. } => {
+                let none = Vec::new();
+                match self.select_code([&none, &none, &none], *timeout, &q) {
+                    Ok(code) => code,
+                    Err(why) => {
+                        self.comment(&format!("{text}: not made: {why}"));
+                        return;
+                    }
+                }
+            }
             Call::Select { read, write, except, timeout } => {
                 match self.select_code([read, write, except], *timeout, &q) {
                     Ok(code) => code,
@@ -1799,11 +1813,22 @@ impl<'h> CGen<'h> {
                     "struct pollfd *volatile np = NULL; /* a NULL array the compiler cannot see through */\n        long r = poll(np, {n}, {ms});\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');"
                 )
             }
-            Call::Poll { socks, timeout, events } => {
-                let mask = events.map_or("POLLIN | POLLPRI | POLLOUT | POLLRDHUP".to_string(), c_poll_mask);
+            Call::Poll { .. } | Call::PollFds { .. } => {
+                // args3: PollFds gives every entry its own mask.
+                let (entries, timeout): (Vec<(&SockRef, String)>, _) = match call {
+                    Call::Poll { socks, timeout, events } => {
+                        let mask = events.map_or("POLLIN | POLLPRI | POLLOUT | POLLRDHUP".to_string(), c_poll_mask);
+                        (socks.iter().map(|r| (r, mask.clone())).collect(), timeout)
+                    }
+                    Call::PollFds { fds, timeout } => {
+                        (fds.iter().map(|f| (&f.sock, c_poll_mask(f.events))).collect(), timeout)
+                    }
+                    _ => unreachable!("matched above"),
+                };
+                let socks: Vec<&SockRef> = entries.iter().map(|e| e.0).collect();
                 let mut code = format!("struct pollfd p[{}];\n", socks.len().max(1));
                 let mut names = Vec::new();
-                for (i, r) in socks.iter().enumerate() {
+                for (i, (r, mask)) in entries.iter().enumerate() {
                     match self.sock(r) {
                         Ok((x, _, _)) => {
                             let _ = writeln!(
@@ -2255,6 +2280,17 @@ impl<'h> CGen<'h> {
                     }
                 }
             }
+            // args3: the generated select passes its three sets, empty or not, never NULL.
+            Call::SelectEmptySets { timeout, .. } => {
+                let none = Vec::new();
+                match self.select_code([&none, &none, &none], *timeout, &q) {
+                    Ok(code) => code,
+                    Err(why) => {
+                        self.comment(&format!("{text}: not made: {why}"));
+                        return;
+                    }
+                }
+            }
             Call::Select { read, write, except, timeout } => {
                 match self.select_code([read, write, except], *timeout, &q) {
                     Ok(code) => code,
@@ -2277,11 +2313,22 @@ impl<'h> CGen<'h> {
                     "WSAPOLLFD *volatile np = NULL;\n        int r = WSAPoll(np, {n}, {ms});\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        putchar('\\n');"
                 )
             }
-            Call::Poll { socks, timeout, events } => {
-                let mask = events.map_or("POLLRDNORM | POLLWRNORM".to_string(), c_poll_mask);
+            Call::Poll { .. } | Call::PollFds { .. } => {
+                // args3: PollFds gives every entry its own mask.
+                let (entries, timeout): (Vec<(&SockRef, String)>, _) = match call {
+                    Call::Poll { socks, timeout, events } => {
+                        let mask = events.map_or("POLLRDNORM | POLLWRNORM".to_string(), c_poll_mask);
+                        (socks.iter().map(|r| (r, mask.clone())).collect(), timeout)
+                    }
+                    Call::PollFds { fds, timeout } => {
+                        (fds.iter().map(|f| (&f.sock, c_poll_mask(f.events))).collect(), timeout)
+                    }
+                    _ => unreachable!("matched above"),
+                };
+                let socks: Vec<&SockRef> = entries.iter().map(|e| e.0).collect();
                 let mut code = format!("WSAPOLLFD p[{}];\n", socks.len().max(1));
                 let mut names = Vec::new();
-                for (i, r) in socks.iter().enumerate() {
+                for (i, (r, mask)) in entries.iter().enumerate() {
                     match self.sock(r) {
                         Ok((x, _, _)) => {
                             let _ = writeln!(

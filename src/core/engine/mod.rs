@@ -19,7 +19,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use crate::core::call::{
-    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, LINGER_ABORT, OptNullArg, PollBits, Proto,
+    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, LINGER_ABORT, OptNullArg, PollBits, PollFd, Proto,
     SockAddrArg, SockOpt, SockRef,
 };
 use crate::core::codes::Code;
@@ -709,6 +709,10 @@ impl Host {
             Call::Select { read, write, except, timeout } => Ok(self.select(read, write, except, *timeout, facts)),
             Call::Poll { socks, timeout, events } => Ok(self.poll(socks, *timeout, *events, facts)),
             Call::PollNull { n, timeout } => Ok(self.poll_null(*n, *timeout, facts)),
+            Call::PollFds { fds, timeout } => Ok(self.poll_fds(fds, *timeout, facts)),
+            // args3: empty sets answer as NULL ones (rule select.empty: Winsock WSAEINVAL, linux
+            // waits out the timeout).
+            Call::SelectEmptySets { timeout, .. } => Ok(self.select(&[], &[], &[], *timeout, facts)),
             Call::Epoll { socks, timeout } => Ok(self.epoll(socks, *timeout, facts)),
             Call::WsaEventSelect { sock, events } => self.sock(sock).map(|i| self.event_select(i, *events, false)),
             Call::WsaAsyncSelect { sock, events } => self.sock(sock).map(|i| self.event_select(i, *events, true)),

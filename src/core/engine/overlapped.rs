@@ -186,7 +186,10 @@ impl Host {
     ) {
         let sock = self.socks[i].name.clone();
         let name = ov.to_string();
-        self.ov.structs.insert(name.clone(), OvStruct { internal: ntstatus(error), internal_high: u64::from(bytes), acceptex_refused: false });
+        self.ov.structs.insert(
+            name.clone(),
+            OvStruct { internal: ntstatus(error), internal_high: u64::from(bytes), acceptex_refused: false },
+        );
         if routine {
             self.ov.apcs.push((sock, op.into(), error, bytes));
             return;

@@ -227,6 +227,69 @@ impl Host {
         out
     }
 
+    /// args3: WSAPoll / poll(2) with a descriptor and a request mask per entry (rule poll.fds).
+    /// An entry is a live socket, an ignored negative descriptor, or an invalid one (a garbage
+    /// `#N`, a closed socket). linux: a negative fd reads 0, an invalid one POLLNVAL, counted,
+    /// and no mask is refused beyond poll.events' rules (there are none). Winsock (the
+    /// reference page): a negative fd is ignored (revents 0), an invalid one reads POLLNVAL, and
+    /// an array with no valid socket fails WSAEINVAL. windows (Wine sock.c test_WSAPoll, the
+    /// four checks after "When no events are pending"): -1 reads POLLNVAL too, its mask
+    /// unchecked; an invalid entry's POLLERR fails the call WSAEINVAL; no valid socket at all
+    /// is WSAENOTSOCK; invalid entries are not counted in the answer.
+    pub(super) fn poll_fds(&mut self, fds: &[PollFd], timeout: Option<Duration>, facts: &dyn Facts) -> Out {
+        let p = self.p;
+        if p.winsock && !p.ws2 {
+            return self.na_ws2("WSAPoll");
+        }
+        let windows = p.id == PersonalityId::Windows;
+        // Some(i): a live socket; None: invalid (POLLNVAL) or, when negative, ignored.
+        let mut entries: Vec<(String, Option<usize>, bool, PollBits)> = Vec::new();
+        for f in fds {
+            let negative = matches!(f.sock, SockRef::Raw(v) if v < 0);
+            let id = match &f.sock {
+                SockRef::Raw(_) => None,
+                SockRef::Name(n) if self.pipes.contains_key(n.as_str()) => {
+                    return Out::err(r::NOT_SOCKET, p.pick(Code::ENOTSOCK, Code::WSAENOTSOCK));
+                }
+                r => self.sock(r).ok(),
+            };
+            entries.push((f.sock.to_string(), id, negative, f.events));
+        }
+        if p.winsock {
+            if entries.iter().all(|e| e.1.is_none()) {
+                return Out::err(r::POLL_FDS, if windows { Code::WSAENOTSOCK } else { Code::WSAEINVAL });
+            }
+            // The mask of every entry but a negative one is checked (a negative one is skipped).
+            for e in &entries {
+                if !e.2 && self.poll_mask_invalid(Some(e.3)).is_some() {
+                    return Out::err(r::POLL_FDS, Code::WSAEINVAL);
+                }
+            }
+        }
+        let nval = |e: &(String, Option<usize>, bool, PollBits)| -> PollBits {
+            match (e.1, e.2) {
+                (Some(_), _) => PollBits::default(),
+                (None, true) if !windows => PollBits::default(),
+                (None, _) => PollBits::NVAL,
+            }
+        };
+        let ids: Vec<(usize, PollBits)> = entries.iter().filter_map(|e| e.1.map(|i| (i, e.3))).collect();
+        // linux counts a POLLNVAL entry, so poll answers at once; Winsock does not count it.
+        let at_once = !p.winsock && entries.iter().any(|e| !nval(e).is_empty());
+        let ready = |h: &Host| at_once || ids.iter().any(|&(i, m)| !h.poll_masked(i, m).is_empty());
+        let met = self.block_until(timeout.unwrap_or(BLOCK_LIMIT), facts, ready);
+        let revents: Vec<(String, PollBits)> =
+            entries.iter().map(|e| (e.0.clone(), e.1.map_or_else(|| nval(e), |i| self.poll_masked(i, e.3)))).collect();
+        let counted =
+            |e: &(String, Option<usize>, bool, PollBits), b: &PollBits| e.1.is_some() || !p.winsock && !b.is_empty();
+        let n = entries.iter().zip(&revents).filter(|(e, (_, b))| !b.is_empty() && counted(e, b)).count() as i64;
+        let mut out = Out { ret: Ret::Int(n), ..Out::val(r::POLL_FDS, Value::Poll { revents }) };
+        if !met && timeout.is_none() {
+            out = out.note("nothing became ready within a day of virtual time: a real poll would still be waiting");
+        }
+        out
+    }
+
     /// epoll on Linux: the same readiness as poll for these sockets (level-triggered), with
     /// the EPOLL names; Winsock has none.
     pub(super) fn epoll(&mut self, refs: &[SockRef], timeout: Option<Duration>, facts: &dyn Facts) -> Out {

@@ -526,6 +526,25 @@ impl WinsockAgent {
                 }
                 (req, Duration::from_millis(ms), RetKind::Int)
             }
+            // args3: sets present but empty are `.`, NULL ones `-`.
+            Call::SelectEmptySets { read, write, except, timeout } => {
+                let ms = wait_ms(*timeout);
+                let set = |given: bool| if given { "." } else { "-" };
+                (
+                    format!("select {ms} {} {} {}", set(*read), set(*write), set(*except)),
+                    Duration::from_millis(ms),
+                    RetKind::Int,
+                )
+            }
+            // args3: a mask per entry, `NAME:MASK` or `#N:MASK` (winsock2.h's numbers).
+            Call::PollFds { fds, timeout } => {
+                let ms = wait_ms(*timeout);
+                let entries = fds
+                    .iter()
+                    .map(|f| Ok(format!("{}:{}", self.name_of(&f.sock)?, f.events.to_winsock())))
+                    .collect::<Result<Vec<_>, KernelAnswer>>()?;
+                (format!("poll {ms} {}", entries.join(",")), Duration::from_millis(ms), RetKind::Int)
+            }
             // args2: a NULL array of n entries.
             Call::PollNull { n, timeout } => {
                 let ms = wait_ms(*timeout);
@@ -711,7 +730,7 @@ impl WinsockAgent {
                 Some(a) => Value::Addr { addr: addr(a)? },
                 None => Value::None,
             },
-            Call::Select { .. } => {
+            Call::Select { .. } | Call::SelectEmptySets { .. } => {
                 let set = |k: &str| -> Vec<String> {
                     v.get(k)
                         .and_then(Json::as_array)
@@ -720,7 +739,7 @@ impl WinsockAgent {
                 };
                 Value::Select { read: set("read"), write: set("write"), except: set("except") }
             }
-            Call::Poll { .. } => {
+            Call::Poll { .. } | Call::PollFds { .. } => {
                 let revents = v
                     .get("revents")
                     .and_then(Json::as_array)

@@ -713,6 +713,56 @@ impl LiveKernel {
                     Err(e) => performed(Err(e), Ret::Int(0), clock.elapsed()),
                 }
             }
+            // args3: sets present but empty (the live select always passes its sets, empty ones
+            // included, never NULL).
+            Call::SelectEmptySets { timeout, .. } => {
+                let ready =
+                    |a: &readiness::SelectAnswer| !(a.read.is_empty() && a.write.is_empty() && a.except.is_empty());
+                match sliced(wait_ms(*timeout), &self.cancel, ready, |t| readiness::select(&[], &[], &[], t)) {
+                    Ok(_) => performed(
+                        Ok(Value::Select { read: vec![], write: vec![], except: vec![] }),
+                        Ret::Int(0),
+                        clock.elapsed(),
+                    ),
+                    Err(e) => performed(Err(e), Ret::Int(0), clock.elapsed()),
+                }
+            }
+            // args3: a mask per entry; a raw `#N` is passed when it is negative, one of this
+            // experiment's sockets, or no open descriptor at all (POLLNVAL), never one of
+            // socklab's own.
+            Call::PollFds { fds, timeout } => {
+                let mut named = Vec::new();
+                let mut req = Vec::new();
+                for f in fds {
+                    let fd = match &f.sock {
+                        SockRef::Raw(n) => {
+                            let Ok(fd) = raw::Fd::try_from(*n) else {
+                                return Ok(not_performed("the descriptor does not fit in a C int"));
+                            };
+                            let ours = self.socks.values().any(|s| s.fd() == fd);
+                            if fd >= 0 && !ours && raw::fd_is_open(fd) {
+                                let what = raw::describe_fd(fd).map(|d| format!(" ({d})")).unwrap_or_default();
+                                return Ok(not_performed(&format!(
+                                    "#{n} is one of socklab's own descriptors{what}, not a socket of this experiment"
+                                )));
+                            }
+                            fd
+                        }
+                        r => self.sock(r)?.fd(),
+                    };
+                    named.push((f.sock.to_string(), fd));
+                    req.push((fd, PollBits(f.events.0)));
+                }
+                let ready = |b: &Vec<PollBits>| b.iter().any(|x| !x.is_empty());
+                match sliced(wait_ms(*timeout), &self.cancel, ready, |t| readiness::poll(&req, t)) {
+                    Ok(bits) => {
+                        let revents = named_bits(&named, bits.iter().map(|b| b.0));
+                        let n = revents.iter().filter(|(_, b)| !b.is_empty()).count() as i64;
+                        performed(Ok(Value::Poll { revents }), Ret::Int(n), clock.elapsed())
+                    }
+                    Err(e) => performed(Err(e), Ret::Int(0), clock.elapsed()),
+                }
+            }
             // args2: a NULL array of n entries.
             Call::PollNull { n, timeout } => {
                 let r = raw::poll_null(*n, wait_ms(*timeout));
@@ -950,9 +1000,14 @@ impl Kernel for LiveKernel {
             // Never shut a descriptor down while it is being closed (its number may be reused).
             KernelJob::Call(Call::Close { .. }) => return None,
             // Several sockets, any of which the user still wants: just stop waiting.
-            KernelJob::Call(Call::Select { .. } | Call::Poll { .. } | Call::PollNull { .. } | Call::Epoll { .. }) => {
-                Vec::new()
-            }
+            KernelJob::Call(
+                Call::Select { .. }
+                | Call::SelectEmptySets { .. }
+                | Call::Poll { .. }
+                | Call::PollNull { .. }
+                | Call::PollFds { .. }
+                | Call::Epoll { .. },
+            ) => Vec::new(),
             KernelJob::Call(c) => match c.sock() {
                 Some(SockRef::Name(n)) => self.socks.get(n).map(|s| vec![(n.clone(), s.fd())]).unwrap_or_default(),
                 _ => Vec::new(),
