@@ -225,7 +225,7 @@ fn cell(rec: &CallRecord) -> String {
 
 /// How the personalities' answers relate, by the one definition of [`crate::core::compare`].
 pub fn differs(recs: &[CallRecord]) -> Mark {
-    crate::session::lab::verdict(recs).mark
+    crate::session::lab::differences(recs).mark
 }
 
 fn state_text(s: Option<State>) -> &'static str {
@@ -321,7 +321,8 @@ pub(crate) fn print_call(
             }
         }
         Output::Compare => {
-            let verdict = crate::session::lab::verdict(recs);
+            // Only the `≠` findings are printed: the `≈` ones' texts are not made.
+            let verdict = crate::session::lab::differences(recs);
             let mark = verdict.mark.symbol();
             if narrow(recs.len()) {
                 // One personality per line: nothing cut at the terminal's width.
@@ -432,7 +433,7 @@ fn print_wait_why(
                 let tag = if output == Output::Compare { format!("[{}] ", r.personality) } else { String::new() };
                 if std::ptr::eq(r, &recs[0]) {
                     let verdict = if output == Output::Compare {
-                        crate::session::lab::wait_verdict(recs)
+                        crate::session::lab::wait_differences(recs)
                     } else {
                         Default::default()
                     };
