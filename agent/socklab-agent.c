@@ -13,9 +13,11 @@
  *   connectex NAME ADDR LEN DATA
  *   select TIMEOUT_MS READ WRITE EXCEPT      (TIMEOUT_MS -1: no timeout; sets: a,b or -)
  *   poll TIMEOUT_MS SOCKS [MASK]             (WSAPoll with POLLRDNORM|POLLWRNORM, or MASK)
+ *   pollnull TIMEOUT_MS N                    (WSAPoll with a NULL array of N entries)
  *   eventselect NAME MASK         asyncselect NAME MASK        enum NAME
- *   getsockname NAME [null]       getpeername NAME [null]
- *   optnull NAME OPTION 1|0       (setsockopt 1 / getsockopt 0 with a NULL optval)
+ *   getsockname NAME [null|lennull]  getpeername NAME [null|lennull]  (NULL name / namelen)
+ *   optnull NAME OPTION 1|0 [N|lennull]  (setsockopt 1 / getsockopt 0 with a NULL optval, of
+ *                                 the option's length or N; lennull: a buffer, NULL optlen)
  *   send NAME DATA                sendto NAME ADDR LEN DATA
  *   recv NAME LIMIT_MS            recvfrom NAME LIMIT_MS
  *   shutdown NAME 0|1|2           close NAME
@@ -32,6 +34,10 @@
  *                                  the next blocking connect waits, or before the first request
  *                                  that comes after that time; it answers nothing itself, the
  *                                  answer that follows it carries the note {"kind":"after"})
+ *   now REQUEST                   (REQUEST is made at once by the thread that reads stdin, while
+ *                                  the main thread is blocked in connect, recv, accept, wait or
+ *                                  until; otherwise by the main thread before the next request.
+ *                                  It answers nothing. `now cancel` ends a wait or an until early)
  *   connectexnull NAME ADDR LEN   (ConnectEx with a NULL OVERLAPPED)
  *   ovset NAME VALUE              ovread NAME       (the socket's OVERLAPPED: Internal, InternalHigh)
  *   ovresult NAME WAIT WSA        (GetOverlappedResult, or WSAGetOverlappedResult when WSA is 1)
@@ -39,8 +45,15 @@
  *   gqcs PORT TIMEOUT_MS          (GetQueuedCompletionStatus; TIMEOUT_MS -1: INFINITE)
  *   disconnectex NAME REUSE NULL  (DisconnectEx, TF_REUSE_SOCKET when REUSE is 1, no OVERLAPPED
  *                                  when NULL is 1)
- *   acceptex LISTENER NAME NULL   (AcceptEx into NAME, created beforehand; no OVERLAPPED when NULL
- *                                  is 1; SO_UPDATE_ACCEPT_CONTEXT then passes LISTENER)
+ *   acceptex LISTENER NAME NULL [RECV LOCAL REMOTE]
+ *                                 (AcceptEx into NAME, created beforehand; no OVERLAPPED when NULL
+ *                                  is 1; SO_UPDATE_ACCEPT_CONTEXT then passes LISTENER; RECV is
+ *                                  dwReceiveDataLength, at most 4096; LOCAL and REMOTE the address
+ *                                  lengths, at most 256, -1 for sizeof(SOCKADDR_STORAGE) + 16)
+ *   acceptaddrs NAME              (GetAcceptExSockaddrs on the buffer of the last AcceptEx into NAME)
+ *   cancelio NAME EX              (CancelIo, or CancelIoEx(NAME, NULL) when EX is 1)
+ *   wsaaccept NAME NEWNAME LIMIT_MS CF  (WSAAccept; CF 0: no condition function, 1 CF_ACCEPT,
+ *                                  2 CF_REJECT, 3 CF_DEFER)
  *   wsarecv NAME                  wsasend NAME HEX   (overlapped WSARecv / WSASend, NAME's OVERLAPPED)
  *   quit
  *
@@ -125,7 +138,11 @@ static const char *ov_ops[MAX_SOCKS];
 /* acceptex: the listener each socket was last given to AcceptEx with, and the buffer AcceptEx
  * writes the addresses into when it completes (it must outlive the call). */
 static SOCKET ax_listener[MAX_SOCKS];
-static char ax_buf[MAX_SOCKS][2 * (sizeof(SOCKADDR_STORAGE) + 16)];
+/* acceptex2: each socket's AcceptEx buffer (allocated on first use: 4096 bytes of data and two
+ * address slots of 256 bytes at most) and the lengths it was given. */
+#define AX_BUF_LEN (4096 + 2 * 256)
+static char *ax_buf[MAX_SOCKS];
+static DWORD ax_lens[MAX_SOCKS][3];
 /* wsaio: the buffer each socket's overlapped WSARecv or WSASend is given. */
 static char io_buf[MAX_SOCKS][2048];
 /* Per-socket FIONBIO as the agent last set it (Winsock cannot read it back). */
@@ -217,6 +234,33 @@ static void pump(void)
 
 static void after_run_due(void);
 
+/* ---- abort: requests made while the main thread blocks (`now REQUEST`) ---- */
+
+/* Held while the stdin thread makes a `now` request, and by the main thread when a blocking
+ * call begins or ends: the two never change the socket table at the same time. */
+static CRITICAL_SECTION side_cs;
+/* The main thread is inside a call that may block: a `now` request is made at once. */
+static volatile LONG in_block;
+/* `now cancel`: a wait or an until in progress ends early. */
+static volatile LONG cancel_wait;
+
+static void block_begin(void)
+{
+    EnterCriticalSection(&side_cs);
+    in_block = 1;
+    cancel_wait = 0;
+    LeaveCriticalSection(&side_cs);
+}
+
+static void block_end(void)
+{
+    EnterCriticalSection(&side_cs);
+    in_block = 0;
+    LeaveCriticalSection(&side_cs);
+}
+
+/* ---- end of abort ---- */
+
 /* Sleep `ms` while delivering window messages and completions as they come. */
 static void pass_time(DWORD ms)
 {
@@ -225,7 +269,7 @@ static void pass_time(DWORD ms)
         DWORD now = GetTickCount(), left;
         after_run_due();
         pump();
-        if (now - start >= ms)
+        if (now - start >= ms || cancel_wait)
             break;
         left = ms - (now - start);
         MsgWaitForMultipleObjects(0, NULL, FALSE, left < 10 ? left : 10, QS_ALLINPUT);
@@ -438,6 +482,36 @@ static int parse_addr(const char *a, const char *len, struct sockaddr_storage *s
     return 1;
 }
 
+/* acceptex2: WSAAccept's condition function answers what its callback data says. */
+static int CALLBACK accept_condition(LPWSABUF caller_id, LPWSABUF caller_data, LPQOS sqos, LPQOS gqos,
+                                     LPWSABUF callee_id, LPWSABUF callee_data, GROUP *g, DWORD_PTR answer_)
+{
+    (void)caller_id;
+    (void)caller_data;
+    (void)sqos;
+    (void)gqos;
+    (void)callee_id;
+    (void)callee_data;
+    (void)g;
+    return (int)answer_;
+}
+
+/* acceptex2: an IPv4 or IPv6 address as "A:P" / "[A]:P"; empty for another family. */
+static void addr_string(const struct sockaddr *sa, char *out, size_t cap)
+{
+    char host[64] = "?";
+    out[0] = 0;
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+        inet_ntop(AF_INET, (void *)&in->sin_addr, host, sizeof host);
+        snprintf(out, cap, "%s:%u", host, (unsigned)ntohs(in->sin_port));
+    } else if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+        inet_ntop(AF_INET6, (void *)&in6->sin6_addr, host, sizeof host);
+        snprintf(out, cap, "[%s]:%u", host, (unsigned)ntohs(in6->sin6_port));
+    }
+}
+
 static void addr_value(const struct sockaddr *sa, char *out, size_t cap)
 {
     char host[64] = "?";
@@ -560,18 +634,26 @@ static void set_json(char *out, size_t cap, fd_set *set, SOCKET *hs, char names[
     snprintf(out + len, cap - len, "]");
 }
 
-/* Whether a blocking call on s would return within limit_ms: readable or in error. */
+/* Whether a blocking call on s would return within limit_ms: readable or in error. The wait
+ * ends early when a `now` request was made meanwhile (the TUI's Esc: see cancel_wait). */
 static int ready_within(SOCKET s, int limit_ms)
 {
-    fd_set r, x;
-    struct timeval tv;
-    FD_ZERO(&r);
-    FD_ZERO(&x);
-    FD_SET(s, &r);
-    FD_SET(s, &x);
-    tv.tv_sec = limit_ms / 1000;
-    tv.tv_usec = (limit_ms % 1000) * 1000;
-    return select(0, &r, NULL, &x, &tv) != 0;
+    DWORD start = GetTickCount();
+    for (;;) {
+        fd_set r, x;
+        struct timeval tv;
+        int left = limit_ms - (int)(GetTickCount() - start), slice = left < 50 ? left : 50;
+        FD_ZERO(&r);
+        FD_ZERO(&x);
+        FD_SET(s, &r);
+        FD_SET(s, &x);
+        tv.tv_sec = 0;
+        tv.tv_usec = (slice > 0 ? slice : 0) * 1000;
+        if (select(0, &r, NULL, &x, &tv) != 0)
+            return 1;
+        if (cancel_wait || left <= 0)
+            return 0;
+    }
 }
 
 /* Whether a completion note for the socket is waiting to be reported. */
@@ -629,6 +711,9 @@ static void after_make(void)
     handle_line(line);
     quiet_tid = 0;
     InterlockedExchange(&after_ran, 1);
+    /* A recv or an accept waiting for readiness goes on (or gives up): see ready_within. */
+    if (after_thread)
+        cancel_wait = 1;
 }
 
 /* Before a request, and while time passes: the stored request when its time has come. */
@@ -1014,7 +1099,7 @@ static int handle_ov(char **w, int n, double t0)
     if (strcmp(w[0], "acceptex") == 0 && n >= 4) {
         static LPFN_ACCEPTEX acceptex_fn;
         static OVERLAPPED spare;
-        static char spare_buf[2 * (sizeof(SOCKADDR_STORAGE) + 16)];
+        static char spare_buf[AX_BUF_LEN];
         GUID guid = WSAID_ACCEPTEX;
         DWORD size = 0, got = 0;
         OVERLAPPED *ov = NULL;
@@ -1022,6 +1107,19 @@ static int handle_ov(char **w, int n, double t0)
         BOOL ok;
         int err;
         SOCKET l = handle(w[1]), s = handle(w[2]);
+        DWORD recv_len = 0, local_len = sizeof(SOCKADDR_STORAGE) + 16, remote_len = sizeof(SOCKADDR_STORAGE) + 16;
+        if (n >= 7) {
+            long a = atol(w[4]), b = atol(w[5]), c = atol(w[6]);
+            if (a < 0 || a > 4096 || b > 256 || c > 256) {
+                skipped("AcceptEx lengths past the agent's buffer");
+                return 1;
+            }
+            recv_len = (DWORD)a;
+            if (b >= 0)
+                local_len = (DWORD)b;
+            if (c >= 0)
+                remote_len = (DWORD)c;
+        }
         k = find(w[2]);
         if (!acceptex_fn) {
             SOCKET probe = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
@@ -1048,18 +1146,72 @@ static int handle_ov(char **w, int n, double t0)
                     k->ov.hEvent = h;
                 }
                 ov = &k->ov;
+                if (!ax_buf[k - socks])
+                    ax_buf[k - socks] = (char *)malloc(AX_BUF_LEN);
+                if (!ax_buf[k - socks]) {
+                    skipped("out of memory");
+                    return 1;
+                }
                 buf = ax_buf[k - socks];
                 ov_ops[k - socks] = "AcceptEx";
                 ax_listener[k - socks] = l;
+                ax_lens[k - socks][0] = recv_len;
+                ax_lens[k - socks][1] = local_len;
+                ax_lens[k - socks][2] = remote_len;
             } else {
                 memset(&spare, 0, sizeof spare);
                 ov = &spare;
             }
         }
-        ok = acceptex_fn(l, s, buf, 0, sizeof(SOCKADDR_STORAGE) + 16, sizeof(SOCKADDR_STORAGE) + 16, &got, ov);
+        ok = acceptex_fn(l, s, buf, recv_len, local_len, remote_len, &got, ov);
         err = ok ? 0 : WSAGetLastError();
         if (k && ov == &k->ov && (ok || err == ERROR_IO_PENDING))
             k->ov_pending = 1;
+        answer(ok ? 1 : 0, err, now_ms() - t0, "{\"bool\":true}");
+        return 1;
+    }
+    if (strcmp(w[0], "acceptaddrs") == 0 && n >= 2) {
+        static LPFN_GETACCEPTEXSOCKADDRS getaddrs_fn;
+        GUID guid = WSAID_GETACCEPTEXSOCKADDRS;
+        DWORD size = 0;
+        struct sockaddr *untouched = (struct sockaddr *)(ULONG_PTR)0xdeadbeef;
+        struct sockaddr *la = untouched, *ra = untouched;
+        INT ll = 0, rl = 0;
+        char lt[128], rt[128];
+        k = find(w[1]);
+        if (!k || !ax_buf[k - socks]) {
+            skipped("no AcceptEx was made into this socket");
+            return 1;
+        }
+        if (!getaddrs_fn) {
+            SOCKET probe = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+            int r = WSAIoctl(probe, SIO_GET_EXTENSION_FUNCTION_POINTER, &guid, sizeof guid, &getaddrs_fn,
+                             sizeof getaddrs_fn, &size, NULL, NULL);
+            closesocket(probe);
+            if (r != 0) {
+                skipped("GetAcceptExSockaddrs could not be loaded");
+                return 1;
+            }
+        }
+        getaddrs_fn(ax_buf[k - socks], ax_lens[k - socks][0], ax_lens[k - socks][1], ax_lens[k - socks][2], &la, &ll,
+                    &ra, &rl);
+        /* Each side as "ADDR", or absent when the pointer was left as it was. */
+        lt[0] = rt[0] = 0;
+        if (la != untouched && la)
+            addr_string(la, lt, sizeof lt);
+        if (ra != untouched && ra)
+            addr_string(ra, rt, sizeof rt);
+        snprintf(value, sizeof value, "{%s%s%s%s%s%s%s}", lt[0] ? "\"local\":\"" : "", lt, lt[0] ? "\"" : "",
+                 lt[0] && rt[0] ? "," : "", rt[0] ? "\"remote\":\"" : "", rt, rt[0] ? "\"" : "");
+        answer(0, 0, now_ms() - t0, value);
+        return 1;
+    }
+    if (strcmp(w[0], "cancelio") == 0 && n >= 3) {
+        SOCKET s = handle(w[1]);
+        BOOL ok = atoi(w[2]) ? CancelIoEx((HANDLE)s, NULL) : CancelIo((HANDLE)s);
+        int err = ok ? 0 : (int)GetLastError();
+        /* The cancelled calls complete now: let their completions arrive with this answer. */
+        pass_time(50);
         answer(ok ? 1 : 0, err, now_ms() - t0, "{\"bool\":true}");
         return 1;
     }
@@ -1177,9 +1329,17 @@ static void handle_line(char *line)
             return;
         }
         if (o->kind == 1) {
+            /* SO_LINGER: N > 0 is {1, N}, 0 is {0, 0}; "1,0" is the structure itself
+               (l_onoff 1, l_linger 0: the abortive close). */
             LINGER l;
-            l.l_onoff = atoi(w[3]) > 0;
-            l.l_linger = (u_short)(atoi(w[3]) > 0 ? atoi(w[3]) : 0);
+            const char *comma = strchr(w[3], ',');
+            if (comma) {
+                l.l_onoff = (u_short)(atoi(w[3]) != 0);
+                l.l_linger = (u_short)atoi(comma + 1);
+            } else {
+                l.l_onoff = atoi(w[3]) > 0;
+                l.l_linger = (u_short)(atoi(w[3]) > 0 ? atoi(w[3]) : 0);
+            }
             DONE(setsockopt(handle(w[1]), o->level, o->opt, (const char *)&l, sizeof l));
         } else if (o->opt == SO_UPDATE_ACCEPT_CONTEXT) {
             /* The value is the listening socket the AcceptEx was given. */
@@ -1267,12 +1427,14 @@ static void handle_line(char *line)
             th = CreateThread(NULL, 0, watchdog, &wt, 0, NULL);
         }
         after_arm(k && !nonblocking_of(k));
+        block_begin();
         if (wsa)
             r = WSAConnect(s, null ? NULL : (struct sockaddr *)&ss, len, strcmp(w[4], "-") ? &caller : NULL, NULL,
                            atoi(w[5]) ? &sqos : NULL, atoi(w[6]) ? &gqos : NULL);
         else
             r = connect(s, null ? NULL : (struct sockaddr *)&ss, len);
         err = WSAGetLastError();
+        block_end();
         after_disarm();
         if (th) {
             SetEvent(wt.done);
@@ -1370,6 +1532,12 @@ static void handle_line(char *line)
             strcat(value, "}");
         }
         answer(r, r == SOCKET_ERROR ? err : 0, now_ms() - t0, value);
+    } else if (strcmp(w[0], "pollnull") == 0) {
+        /* args2: WSAPoll with a NULL array of N entries */
+        ARGS(3);
+        r = WSAPoll(NULL, (ULONG)atol(w[2]), atoi(w[1]));
+        err = r == SOCKET_ERROR ? WSAGetLastError() : 0;
+        answer(r, err, now_ms() - t0, value);
     } else if (strcmp(w[0], "poll") == 0) {
         WSAPOLLFD fds[64];
         char names[64][64];
@@ -1435,10 +1603,20 @@ static void handle_line(char *line)
             return;
         }
         len = o->kind == 1 ? (int)sizeof(LINGER) : (int)sizeof(int);
-        if (atoi(w[3]))
-            r = setsockopt(handle(w[1]), o->level, o->opt, NULL, len);
-        else
-            r = getsockopt(handle(w[1]), o->level, o->opt, NULL, &len);
+        /* args2: a fifth word: `lennull` (getsockopt with a buffer and a NULL optlen) or N (a
+         * length of the script's beside the NULL optval) */
+        if (n > 4 && strcmp(w[4], "lennull") == 0) {
+            char buf[16];
+            memset(buf, 0, sizeof buf);
+            r = getsockopt(handle(w[1]), o->level, o->opt, buf, NULL);
+        } else {
+            if (n > 4)
+                len = atoi(w[4]);
+            if (atoi(w[3]))
+                r = setsockopt(handle(w[1]), o->level, o->opt, NULL, len);
+            else
+                r = getsockopt(handle(w[1]), o->level, o->opt, NULL, &len);
+        }
         err = WSAGetLastError();
         answer(r, r ? err : 0, now_ms() - t0, value);
     } else if (strcmp(w[0], "getsockname") == 0 || strcmp(w[0], "getpeername") == 0) {
@@ -1450,6 +1628,20 @@ static void handle_line(char *line)
         if (n > 2 && strcmp(w[2], "null") == 0) {
             len = 16;
             r = w[0][3] == 's' ? getsockname(handle(w[1]), NULL, &len) : getpeername(handle(w[1]), NULL, &len);
+            err = WSAGetLastError();
+            answer(r, r ? err : 0, now_ms() - t0, value);
+            return;
+        }
+        /* args2: `lennull` passes a buffer and a NULL namelen pointer. Wine's getsockname
+         * reads *namelen without looking at the pointer (dlls/ws2_32/socket.c), which would end
+         * the agent, so under Wine that one call is not made. */
+        if (n > 2 && strcmp(w[2], "lennull") == 0) {
+            if (w[0][3] == 's' && GetProcAddress(GetModuleHandleA("ntdll.dll"), "wine_get_version")) {
+                skipped("Wine's getsockname reads the length through the NULL namelen pointer and would crash");
+                return;
+            }
+            r = w[0][3] == 's' ? getsockname(handle(w[1]), (struct sockaddr *)&ss, NULL)
+                               : getpeername(handle(w[1]), (struct sockaddr *)&ss, NULL);
             err = WSAGetLastError();
             answer(r, r ? err : 0, now_ms() - t0, value);
             return;
@@ -1487,7 +1679,13 @@ static void handle_line(char *line)
         s = handle(w[1]);
         limit = atoi(w[2]);
         k = find(w[1]);
-        if (k && !nonblocking_of(k) && !ready_within(s, limit)) {
+        block_begin();
+        after_arm(k && !nonblocking_of(k));
+        /* After Esc (or `after`) shut the socket down from another thread, recv no longer
+         * blocks (WSAESHUTDOWN): it is made, and its answer is Winsock's. */
+        if (k && !nonblocking_of(k) && !ready_within(s, limit) && !cancel_wait) {
+            after_disarm();
+            block_end();
             skipped("a blocking receive with nothing to receive would block longer than socklab waits");
             return;
         }
@@ -1498,6 +1696,8 @@ static void handle_line(char *line)
         else
             r = recv(s, data, sizeof data, 0);
         err = WSAGetLastError();
+        after_disarm();
+        block_end();
         if (r >= 0) {
             char hx[4200];
             hex(data, r, hx);
@@ -1510,18 +1710,34 @@ static void handle_line(char *line)
             }
         }
         answer(r, r == SOCKET_ERROR ? err : 0, now_ms() - t0, value);
-    } else if (strcmp(w[0], "accept") == 0) {
+    } else if (strcmp(w[0], "accept") == 0 || strcmp(w[0], "wsaaccept") == 0) {
         SOCKET s, a;
+        int cf;
         ARGS(4);
+        cf = strcmp(w[0], "wsaaccept") == 0 ? (n >= 5 ? atoi(w[4]) : 0) : -1;
         s = handle(w[1]);
         k = find(w[1]);
+        block_begin();
+        after_arm(k && !nonblocking_of(k));
         if (k && !nonblocking_of(k) && !ready_within(s, atoi(w[3]))) {
-            skipped("a blocking accept with nobody connecting would block longer than socklab waits");
+            after_disarm();
+            block_end();
+            /* Winsock refuses to shut a listening socket down (WSAENOTCONN), so Esc's shutdown
+             * does not release an accept: the agent gives up on it at once. */
+            skipped(cancel_wait ? "given up (Esc): a shutdown from another thread does not release a blocking accept on Winsock"
+                                : "a blocking accept with nobody connecting would block longer than socklab waits");
             return;
         }
         t0 = now_ms();
-        a = accept(s, NULL, NULL);
+        if (cf < 0)
+            a = accept(s, NULL, NULL);
+        else if (cf == 0)
+            a = WSAAccept(s, NULL, NULL, NULL, 0);
+        else
+            a = WSAAccept(s, NULL, NULL, accept_condition, (DWORD_PTR)(cf == 1 ? CF_ACCEPT : cf == 2 ? CF_REJECT : CF_DEFER));
         err = WSAGetLastError();
+        after_disarm();
+        block_end();
         if (a != INVALID_SOCKET) {
             struct sock *nk = find(w[2]);
             u_long inherited = k ? nonblocking_of(k) : 0;
@@ -1561,7 +1777,9 @@ static void handle_line(char *line)
         answer(r, r ? err : 0, now_ms() - t0, value);
     } else if (strcmp(w[0], "wait") == 0) {
         ARGS(2);
+        block_begin();
         pass_time((DWORD)atol(w[1]));
+        block_end();
         answer(0, 0, now_ms() - t0, value);
     } else if (strcmp(w[0], "until") == 0) {
         /* Poll the socket's state until the condition holds or the limit passes. Connected:
@@ -1574,6 +1792,7 @@ static void handle_line(char *line)
         s = handle(w[1]);
         k = find(w[1]);
         limit = (DWORD)atol(w[3]);
+        block_begin();
         for (;;) {
             fd_set ws, xs;
             struct timeval tv = {0, 0};
@@ -1599,10 +1818,11 @@ static void handle_line(char *line)
                 if (r > 0 && !met)
                     break; /* the other outcome: it will not come */
             }
-            if (met || GetTickCount() - start >= limit)
+            if (met || cancel_wait || GetTickCount() - start >= limit)
                 break;
             MsgWaitForMultipleObjects(0, NULL, FALSE, 5, QS_ALLINPUT);
         }
+        block_end();
         if (!met && k && strcmp(w[2], "event") != 0) {
             /* A ConnectEx that completed: its completion note says how. */
             int i;
@@ -1625,9 +1845,94 @@ static void handle_line(char *line)
 #undef DONE
 }
 
+/* ---- abort: the thread that reads stdin ---- */
+
+/* Requests read but not yet taken by the main thread, oldest first. */
+#define QUEUE_LEN 16
+static char queue[QUEUE_LEN][LINE_MAX_LEN];
+static int q_head, q_count;
+static CRITICAL_SECTION q_cs;
+static HANDLE q_ready; /* signalled while the queue holds a request */
+
+static void q_push(const char *line)
+{
+    for (;;) {
+        EnterCriticalSection(&q_cs);
+        if (q_count < QUEUE_LEN) {
+            snprintf(queue[(q_head + q_count) % QUEUE_LEN], LINE_MAX_LEN, "%s", line);
+            q_count++;
+            SetEvent(q_ready);
+            LeaveCriticalSection(&q_cs);
+            return;
+        }
+        LeaveCriticalSection(&q_cs);
+        /* Full: socklab sends one request at a time, so the main thread is taking them. */
+        Sleep(1);
+    }
+}
+
+static void q_pop(char *line)
+{
+    for (;;) {
+        WaitForSingleObject(q_ready, INFINITE);
+        EnterCriticalSection(&q_cs);
+        if (q_count > 0) {
+            memcpy(line, queue[q_head], LINE_MAX_LEN);
+            q_head = (q_head + 1) % QUEUE_LEN;
+            q_count--;
+            if (q_count == 0)
+                ResetEvent(q_ready);
+            LeaveCriticalSection(&q_cs);
+            return;
+        }
+        ResetEvent(q_ready);
+        LeaveCriticalSection(&q_cs);
+    }
+}
+
+/* Make a `now` request quietly from the calling thread; `cancel` ends a wait early. */
+static void side_make(const char *req)
+{
+    char line[LINE_MAX_LEN];
+    if (strncmp(req, "cancel", 6) != 0) {
+        snprintf(line, sizeof line, "%s", req);
+        quiet_tid = GetCurrentThreadId();
+        handle_line(line);
+        quiet_tid = 0;
+    }
+    /* Whatever it was, the main thread's wait is over (once the request is made): a wait or
+     * an until ends, a recv or an accept waiting for readiness goes on to the call (or gives
+     * up). */
+    cancel_wait = 1;
+}
+
+static DWORD WINAPI reader_main(LPVOID arg)
+{
+    static char line[LINE_MAX_LEN];
+    (void)arg;
+    while (fgets(line, sizeof line, stdin)) {
+        if (strncmp(line, "now ", 4) == 0) {
+            /* While the main thread blocks, at once from here; otherwise it makes it next. */
+            EnterCriticalSection(&side_cs);
+            if (in_block) {
+                side_make(line + 4);
+                LeaveCriticalSection(&side_cs);
+                continue;
+            }
+            LeaveCriticalSection(&side_cs);
+        }
+        q_push(line);
+    }
+    q_push("quit");
+    return 0;
+}
+
+/* ---- end of abort ---- */
+
 int main(void)
 {
     static char line[LINE_MAX_LEN];
+    HANDLE reader;
     WNDCLASSA wc;
     WSADATA d;
     QueryPerformanceFrequency(&freq);
@@ -1646,10 +1951,22 @@ int main(void)
     printf("{\"hello\":\"socklab-agent\",\"version\":1,\"winsock\":\"%u.%u\",\"window\":%s}\n", LOBYTE(d.wVersion),
            HIBYTE(d.wVersion), hwnd ? "true" : "false");
     fflush(stdout);
-    while (fgets(line, sizeof line, stdin)) {
+    InitializeCriticalSection(&side_cs);
+    InitializeCriticalSection(&q_cs);
+    q_ready = CreateEventA(NULL, TRUE, FALSE, NULL);
+    reader = q_ready ? CreateThread(NULL, 0, reader_main, NULL, 0, NULL) : NULL;
+    if (!reader) {
+        printf("{\"error\":\"the agent could not start its reading thread\"}\n");
+        return 1;
+    }
+    for (;;) {
+        q_pop(line);
         if (strncmp(line, "quit", 4) == 0)
             break;
-        handle_line(line);
+        if (strncmp(line, "now ", 4) == 0)
+            side_make(line + 4);
+        else
+            handle_line(line);
     }
     return 0;
 }

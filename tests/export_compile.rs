@@ -151,7 +151,12 @@ fn line(runnable: bool) -> BoxedStrategy<String> {
         s().prop_map(|s| format!("getsockname {s}")),
         s().prop_map(|s| format!("getpeername {s}")),
         s().prop_map(|s| format!("getsockname {s} name=null")),
-        (s(), opt).prop_map(|(s, o)| format!("setsockopt {s} {o} optval=null")),
+        (s(), opt.clone()).prop_map(|(s, o)| format!("setsockopt {s} {o} optval=null")),
+        // args2: NULL length pointers, a NULL optval with a length.
+        s().prop_map(|s| format!("getpeername {s} namelen=null")),
+        (0u32..3, timeout(runnable)).prop_map(|(n, t)| format!("wsapoll null n={n} timeout={t}")),
+        (s(), opt.clone()).prop_map(|(s, o)| format!("getsockopt {s} {o} optlen=null")),
+        (s(), opt, 0u32..12).prop_map(|(s, o, n)| format!("setsockopt {s} {o} optval=null optlen={n}")),
         (s(), text()).prop_map(|(s, t)| format!("send {s} {t}")),
         (s(), text()).prop_map(|(s, t)| format!("sendto {s} 127.0.0.1:1 {t}")),
         s().prop_map(|s| format!("recv {s}")),
@@ -171,11 +176,20 @@ fn line(runnable: bool) -> BoxedStrategy<String> {
         s().prop_map(|s| format!("disconnectex {s} reuse")),
         s().prop_map(|s| format!("disconnectex {s} overlapped=NULL")),
         (s(), s()).prop_map(|(l, s)| format!("acceptex {l} {s}")),
+        // acceptex2: AcceptEx's lengths, GetAcceptExSockaddrs, CancelIo(Ex), WSAAccept.
+        (s(), s()).prop_map(|(l, s)| format!("acceptex {l} {s} recv=16 local=0 remote=44")),
+        s().prop_map(|s| format!("getacceptexsockaddrs {s}")),
+        s().prop_map(|s| format!("cancelio {s}")),
+        s().prop_map(|s| format!("cancelioex {s}")),
+        s().prop_map(|s| format!("wsaaccept {s} cf=defer")),
+        s().prop_map(|s| format!("wsaaccept {s}")),
         s().prop_map(|s| format!("setsockopt {s} SO_UPDATE_ACCEPT_CONTEXT 1")),
         s().prop_map(|s| format!("wsarecv {s}")),
         s().prop_map(|s| format!("wsasend {s} hi")),
         timeout(runnable).prop_map(|t| format!("getqueuedcompletionstatus port timeout={t}")),
         Just("socket udp af=57005".to_string()),
+        // abort: SO_LINGER written as the structure (the abortive close).
+        s().prop_map(|s| format!("setsockopt {s} SO_LINGER 1,0")),
     ]
     .boxed()
 }

@@ -6,6 +6,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use socklab::core::personality::PersonalityId;
 use socklab::net::live::judge::LiveKernel;
@@ -95,4 +96,58 @@ fn a_connection_its_peer_closed_is_still_connected_for_the_kernel() {
     assert_eq!(waits.len(), 1, "{transcript}");
     assert_eq!(waits[0]["kernel_met"], serde_json::json!(true), "{transcript}");
     assert_eq!(waits[0]["met"], serde_json::json!(true), "{transcript}");
+}
+
+/// The TUI's Esc on a blocked recv or accept: the kernel's side shuts the socket down from
+/// another thread, which releases the call at once (recv answers 0, the end of the stream;
+/// accept EINVAL), measured here; the Winsock agent's side does the same (tests/wine.rs).
+#[test]
+fn esc_releases_a_blocked_recv_and_accept_by_a_shutdown() {
+    use socklab::core::call::Call;
+    use socklab::script::ast::StmtKind;
+    use socklab::session::lab::{Kernel, KernelAnswer, KernelDone, KernelJob};
+    let (kernel, _facts) = LiveKernel::start().expect("live targets start on loopback");
+    let mut kernel: Box<dyn Kernel> = Box::new(kernel);
+    let calls: Vec<Call> = parse_script(
+        "socket tcp as c\nconnect c @accept\nrecv c\nsocket tcp as l\nbind l 127.0.0.1:0\nlisten l\naccept l as a\n",
+    )
+    .expect("parses")
+    .into_iter()
+    .filter_map(|s| match s.kind {
+        StmtKind::Call(c) => Some(c),
+        _ => None,
+    })
+    .collect();
+    let mut answers = Vec::new();
+    for call in calls {
+        if !matches!(call, Call::Recv { .. } | Call::Accept { .. }) {
+            assert!(matches!(kernel.perform(&call), KernelAnswer::Performed { error: None, .. }), "{call:?}");
+            continue;
+        }
+        let job = KernelJob::Call(call.clone());
+        let stop = kernel.interrupter(&job).expect("a blocking call can be given up");
+        let (k, done, what) = std::thread::scope(|s| {
+            let h = s.spawn(move || {
+                let done = job.run(&mut *kernel);
+                (kernel, done)
+            });
+            std::thread::sleep(Duration::from_millis(300));
+            let what = stop.interrupt();
+            let (k, done) = h.join().expect("the job's thread");
+            (k, done, what)
+        });
+        kernel = k;
+        assert!(what.starts_with("shut "), "{what}");
+        answers.push((call, done));
+    }
+    let KernelDone::Call(KernelAnswer::Performed { ret, error, elapsed, .. }) = &answers[0].1 else {
+        panic!("recv: {:?}", answers[0])
+    };
+    assert_eq!((*ret, *error), (socklab::core::model::Ret::Int(0), None), "recv after the shutdown: end of stream");
+    assert!(*elapsed < Duration::from_secs(3), "released by the shutdown, not by a limit: {elapsed:?}");
+    let KernelDone::Call(KernelAnswer::Performed { error, elapsed, .. }) = &answers[1].1 else {
+        panic!("accept: {:?}", answers[1])
+    };
+    assert_eq!(*error, Some(socklab::core::codes::Code::EINVAL), "accept after the shutdown");
+    assert!(*elapsed < Duration::from_secs(3), "released by the shutdown, not by a limit: {elapsed:?}");
 }

@@ -1,7 +1,7 @@
 //! LINUX_TRUTH rows about TCP connect() on loopback, reproduced with the raw layer: each test
 //! performs the row's calls on real sockets and asserts the kernel's answers.
 //!
-//! Rows: 2a-2e, 3a-3e, 4a-4d, 5a-5c, 10a-10e, 12a, 13b-13d, 14a-14c, 15, 16.
+//! Rows: 2a-2e, 3a-3e, 4a-4d, 5a-5c, 10a-10e, close with unread data, 12a, 13b-13d, 14a-14c, 15, 16.
 //! Traffic goes to 127.0.0.0/8 and ::1 only.
 
 // These tests assert what the Linux kernel answers.
@@ -356,6 +356,81 @@ fn row_10c_connect_after_peer_reset_is_still_eisconn() {
     assert_eq!(s.recv(&mut buf, Duration::ZERO), Err(Errno::ECONNRESET));
     assert_eq!(s.recv(&mut buf, Duration::ZERO), Ok(0));
     assert_eq!(s.so_error(), Ok(None));
+}
+
+/// Rule close.abort, reset.after-fin, send.closed-peer: what the peer of a socket closed
+/// with received data still unread sees (tcp_close sends RST), and the same reset when the
+/// peer had already seen the FIN (tcp_reset in CLOSE_WAIT records EPIPE).
+#[test]
+fn row_close_unread_data_resets_the_connection() {
+    let (l, a) = listener();
+    let mut buf = [0u8; 8];
+    // Unread data: RST. The peer's recv reports ECONNRESET once, then the end of stream.
+    let (s, srv) = pair(&l, a);
+    assert_eq!(s.send(b"abc"), Ok(3));
+    wait_for(&srv, PollBits::IN, SHORT);
+    srv.close().unwrap();
+    let bits = wait_for(&s, PollBits::IN | PollBits::OUT | PollBits::ERR, SHORT);
+    assert!(bits.contains(PollBits::IN | PollBits::OUT | PollBits::HUP | PollBits::ERR), "RST arrived: {bits}");
+    assert_eq!(readiness_now(&s).0, (true, true, false), "select: readable and writable");
+    assert_eq!(state(&s), Some(TcpState::Close));
+    assert_eq!(s.recv(&mut buf, Duration::ZERO), Err(Errno::ECONNRESET));
+    assert_eq!(s.recv(&mut buf, Duration::ZERO), Ok(0));
+    assert_eq!(s.so_error(), Ok(None));
+    assert_eq!(s.send(b"x"), Err(Errno::EPIPE));
+
+    // Part of the data read: still a reset; the error goes to whichever call looks first.
+    let (s, srv) = pair(&l, a);
+    assert_eq!(s.send(b"abc"), Ok(3));
+    assert_eq!(srv.recv(&mut buf[..1], SHORT), Ok(1));
+    srv.close().unwrap();
+    wait_for(&s, PollBits::ERR, SHORT);
+    assert_eq!(s.send(b"x"), Err(Errno::ECONNRESET));
+    assert_eq!(s.send(b"x"), Err(Errno::EPIPE));
+
+    // The peer's own unread data survives the reset: it is read first.
+    let (s, srv) = pair(&l, a);
+    assert_eq!(srv.send(b"hello"), Ok(5));
+    assert_eq!(s.send(b"abc"), Ok(3));
+    wait_for(&srv, PollBits::IN, SHORT);
+    wait_for(&s, PollBits::IN, SHORT);
+    srv.close().unwrap();
+    wait_for(&s, PollBits::ERR, SHORT);
+    assert_eq!(s.recv(&mut buf, Duration::ZERO), Ok(5));
+    assert_eq!(s.recv(&mut buf, Duration::ZERO), Err(Errno::ECONNRESET));
+
+    // Everything read: a graceful close (FIN), no error.
+    let (s, srv) = pair(&l, a);
+    assert_eq!(s.send(b"abc"), Ok(3));
+    assert_eq!(srv.recv(&mut buf, SHORT), Ok(3));
+    srv.close().unwrap();
+    wait_for(&s, PollBits::IN, SHORT);
+    assert_eq!(s.recv(&mut buf, Duration::ZERO), Ok(0));
+    assert_eq!(s.so_error(), Ok(None));
+
+    // shutdown(SHUT_WR) first, then close with unread data: the RST comes after the FIN, so
+    // the peer (CLOSE_WAIT) records EPIPE and recv keeps answering 0.
+    let (s, srv) = pair(&l, a);
+    assert_eq!(s.send(b"abc"), Ok(3));
+    wait_for(&srv, PollBits::IN, SHORT);
+    srv.shutdown(Shutdown::Write).unwrap();
+    wait_for(&s, PollBits::IN, SHORT);
+    srv.close().unwrap();
+    wait_for(&s, PollBits::ERR, SHORT);
+    assert_eq!(s.recv(&mut buf, Duration::ZERO), Ok(0));
+    assert_eq!(s.so_error(), Ok(Some(Errno::EPIPE)));
+    assert_eq!(s.send(b"x"), Err(Errno::EPIPE));
+
+    // Data sent to a socket already closed (gracefully): the send succeeds, the closed end
+    // answers with RST, which arrives after its FIN: EPIPE again.
+    let (s, srv) = pair(&l, a);
+    srv.close().unwrap();
+    wait_for(&s, PollBits::IN, SHORT);
+    assert_eq!(s.send(b"late"), Ok(4));
+    wait_for(&s, PollBits::ERR, SHORT);
+    assert_eq!(s.recv(&mut buf, Duration::ZERO), Ok(0));
+    assert_eq!(s.send(b"x"), Err(Errno::EPIPE));
+    assert_eq!(s.so_error(), Ok(None), "send took the EPIPE");
 }
 
 #[test]

@@ -6,7 +6,8 @@ use std::net::SocketAddr;
 use proptest::prelude::*;
 
 use socklab::core::call::{
-    AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, Proto, SockAddrArg, SockOpt, SockRef,
+    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, OptNullArg, Proto, SockAddrArg,
+    SockOpt, SockRef,
 };
 use socklab::core::engine::Host;
 use socklab::core::model::{Answer, State};
@@ -70,10 +71,24 @@ fn call() -> impl Strategy<Value = Call> {
         }),
         2 => (sock(), any::<bool>()).prop_map(|(sock, on)| Call::Fionbio { sock, on }),
         1 => (sock(), opt.clone(), -1i64..5).prop_map(|(sock, opt, value)| Call::SetSockOpt { sock, opt, value, optlen: None }),
+        1 => (sock(), opt.clone(), any::<bool>(), prop_oneof![Just(OptNullArg::Optval), Just(OptNullArg::Optlen), (0u32..64).prop_map(OptNullArg::OptvalLen)])
+            .prop_map(|(sock, opt, set, arg)| {
+                // args2: optlen=null is getsockopt's, optval=null optlen=N setsockopt's.
+                let set = match arg { OptNullArg::Optval => set, OptNullArg::Optlen => false, OptNullArg::OptvalLen(_) => true };
+                Call::OptNull { sock, opt, set, arg }
+            }),
+        1 => (sock(), any::<bool>(), any::<bool>()).prop_map(|(sock, peer, len)| Call::NameNull { sock, peer, len }),
+        1 => (0u32..4, 0u64..3000).prop_map(|(n, ms)| Call::PollNull { n, timeout: Some(std::time::Duration::from_millis(ms)) }),
         1 => (sock(), opt).prop_map(|(sock, opt)| Call::GetSockOpt { sock, opt, optlen: None }),
         1 => (sock(), addr()).prop_map(|(sock, addr)| Call::Bind { sock, addr }),
         1 => (sock(), 0i32..3).prop_map(|(sock, backlog)| Call::Listen { sock, backlog }),
-        1 => (sock(), 0..NAMES.len()).prop_map(|(sock, i)| Call::Accept { sock, name: NAMES[i].to_string() }),
+        1 => (sock(), 0..NAMES.len(), proptest::option::of(prop_oneof![
+            Just(AcceptCond::Null),
+            Just(AcceptCond::Accept),
+            Just(AcceptCond::Reject),
+            Just(AcceptCond::Defer)
+        ]))
+            .prop_map(|(sock, i, cond)| Call::Accept { sock, name: NAMES[i].to_string(), cond }),
         6 => (sock(), addr(), api()).prop_map(|(sock, addr, api)| Call::Connect { sock, addr, api }),
         2 => (prop::collection::vec(sock(), 0..3), prop::collection::vec(sock(), 0..3), prop::collection::vec(sock(), 0..3), prop_oneof![Just(None), (0u64..5000).prop_map(|ms| Some(std::time::Duration::from_millis(ms)))])
             .prop_map(|(read, write, except, timeout)| Call::Select { read, write, except, timeout }),
@@ -97,7 +112,10 @@ fn call() -> impl Strategy<Value = Call> {
         1 => Just(Call::CreateIoCompletionPort { name: "port".into() }),
         1 => (sock(), 0u64..200).prop_map(|(sock, key)| Call::AssociatePort { sock, port: SockRef::Name("port".into()), key }),
         1 => (sock(), any::<bool>(), any::<bool>()).prop_map(|(sock, reuse, null_overlapped)| Call::DisconnectEx { sock, reuse, null_overlapped }),
-        1 => (sock(), sock(), any::<bool>()).prop_map(|(listener, sock, null_overlapped)| Call::AcceptEx { listener, sock, null_overlapped }),
+        1 => (sock(), sock(), any::<bool>(), 0u32..=4096, proptest::option::of(0u32..=256), proptest::option::of(0u32..=256))
+            .prop_map(|(listener, sock, null_overlapped, recv, local, remote)| Call::AcceptEx { listener, sock, null_overlapped, recv, local, remote }),
+        1 => sock().prop_map(|sock| Call::GetAcceptExSockaddrs { sock }),
+        1 => (sock(), any::<bool>()).prop_map(|(sock, ex)| Call::CancelIo { sock, ex }),
         1 => (0u64..300).prop_map(|ms| Call::GetQueuedCompletionStatus { port: SockRef::Name("port".into()), timeout: Some(std::time::Duration::from_millis(ms)) }),
     ]
 }

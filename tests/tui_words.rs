@@ -174,19 +174,6 @@ fn no_word_is_cut_on_any_screen() {
     assert!(all.is_empty(), "{} cut words:\n{}", all.len(), all.join("\n"));
 }
 
-#[test]
-#[ignore = "prints the screens, for a look"]
-fn print_screens() {
-    for (name, mut app) in screens() {
-        for (w, h) in SIZES {
-            println!("== {name} {w}x{h}");
-            for r in rows(&mut app, w, h) {
-                println!("{r}");
-            }
-        }
-    }
-}
-
 /// `--mouse`: a click on a log row selects it, on a socket selects it, elsewhere focuses.
 #[test]
 fn clicks_select_what_is_under_them() {

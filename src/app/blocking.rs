@@ -150,17 +150,26 @@ impl App {
             _ => None,
         };
         let text = p.stmt.text.clone();
-        // A blocking connect given up by shutting its socket down from the side: the other
-        // thread's acts go in the log and the recording before the call, and every
-        // personality answers them as its platform does.
+        // A blocking connect, recv or accept given up by shutting its socket down from the
+        // side: the other thread's acts go in the log and the recording before the call, and
+        // every personality answers them as its platform does. A connect's socket is closed
+        // by that thread too; a recv's or an accept's by socklab afterwards.
         let side = match (&p.gave_up, &p.stmt.kind, &sock) {
-            (Some(what), StmtKind::Call(Call::Connect { .. }), Some(s)) if what.starts_with("shut ") => Some(s.clone()),
+            (Some(what), StmtKind::Call(c), Some(s))
+                if what.starts_with("shut ")
+                    && matches!(
+                        c,
+                        Call::Connect { .. } | Call::Recv { .. } | Call::RecvFrom { .. } | Call::Accept { .. }
+                    ) =>
+            {
+                Some((s.clone(), matches!(c, Call::Connect { .. })))
+            }
             _ => None,
         };
         let status_after = p.status_after.clone();
         let gave_up = p.gave_up.clone();
         match &side {
-            Some(s) => self.answer_given_up(p, s, done),
+            Some((s, closes)) => self.answer_given_up(p, s, *closes, done),
             None => self.run_stmt(p.stmt, p.from_key, Some(done)),
         }
         if let Some(m) = status_after {
@@ -175,11 +184,19 @@ impl App {
                 e.gave_up = Some(msg.clone());
             }
             match (&side, sock) {
-                (Some(s), _) => msg.push_str(&format!(
+                (Some((s, true)), _) => msg.push_str(&format!(
                     ". Another thread shut {s} down, then closed it: linux's connect wakes at the shutdown \
                      (a close alone would not wake it), Winsock's at the close with WSAEINTR; later calls on {s} \
                      answer EBADF / WSAENOTSOCK; e explains"
                 )),
+                (Some((s, false)), _) => {
+                    msg.push_str(&format!(
+                        ". Another thread shut {s} down: linux wakes a recv with 0 and a listener's accept with EINVAL; \
+                         Winsock answers the recv WSAESHUTDOWN and cannot shut a listener down. Then socklab closed {s} \
+                         everywhere; e explains"
+                    ));
+                    self.run_line(&format!("closesocket {s}"), true);
+                }
                 (None, Some(s)) if what.contains("shut") => {
                     msg.push_str(&format!(
                         ". Then socklab closed {s} everywhere: on Windows a call blocked in another thread fails \
@@ -202,12 +219,12 @@ impl App {
         }
         fx
     }
-    /// The rows of a connect given up with Esc: `after T shutdown S both` and `after T
-    /// closesocket S` (T: the real time it had waited), then the connect itself, which each
-    /// model answers with the other thread's calls made at T; the kernel's answer is what the
-    /// real shutdown did. A model whose call had already ended by T (in its virtual time) gets
+    /// The rows of a call given up with Esc: `after T shutdown S both` and, for a connect
+    /// (`closes`), `after T closesocket S` (T: the real time it had waited), then the call
+    /// itself, which each model answers with the other thread's calls made at T; the kernel's
+    /// answer is what the real shutdown did. A model whose call had already ended by T (in its virtual time) gets
     /// a `wait` up to T, so the other thread's calls are made there too.
-    fn answer_given_up(&mut self, p: Pending, s: &str, done: KernelDone) {
+    fn answer_given_up(&mut self, p: Pending, s: &str, closes: bool, done: KernelDone) {
         let ms = p.elapsed.as_millis();
         // The kernel made both for real: the shutdown (it succeeded: the interrupter says so)
         // while the call blocked, the close once it had returned.
@@ -218,19 +235,34 @@ impl App {
             elapsed: Duration::ZERO,
             tcp_state: None,
         };
-        let lines = [format!("after {ms} shutdown {s} both"), format!("after {ms} closesocket {s}")];
+        let mut lines = vec![format!("after {ms} shutdown {s} both")];
+        if closes {
+            lines.push(format!("after {ms} closesocket {s}"));
+        }
         if let Some(mut k) = self.ws.lab.take_kernel() {
-            // A recording files these answers under the two rows, before the connect's.
-            k.file_first(vec![made.clone(), made.clone()]);
+            // A recording files these answers under the rows, before the call's.
+            k.file_first(vec![made.clone(); lines.len()]);
             self.ws.lab.put_kernel(k);
         }
+        // Under a Winsock judge the agent's answer belongs to the call: its stdin thread made
+        // the rows' calls as the kernel's side did, answering nothing itself (as for a script's
+        // `after`).
+        let agents = self.ws.lab.take_winsock_answer();
+        let side_made = agents.as_ref().map(|_| KernelAnswer::NotPerformed {
+            why: "the agent made the call from its other thread while the call blocked".into(),
+        });
         for line in lines {
             let n = self.ws.log.len() + 1;
+            self.ws.lab.put_winsock_answer(side_made.clone());
             match parse_line(&line, n, &mut self.ws.names) {
                 Ok(Some(st)) => self.run_stmt(st, true, Some(KernelDone::Call(made.clone()))),
-                _ => return self.run_stmt(p.stmt, p.from_key, Some(done)),
+                _ => {
+                    self.ws.lab.put_winsock_answer(agents);
+                    return self.run_stmt(p.stmt, p.from_key, Some(done));
+                }
             }
         }
+        self.ws.lab.put_winsock_answer(agents);
         let mut stmt = p.stmt;
         stmt.span.line = self.ws.log.len() + 1;
         self.run_stmt(stmt, p.from_key, Some(done));
@@ -339,6 +371,116 @@ mod tests {
         let x = crate::app::explain::explain(&app, 1).unwrap();
         let all: Vec<&str> = x.sections.iter().flat_map(|s| s.lines.iter().map(|(_, t)| t.as_str())).collect();
         assert!(all.iter().any(|t| t.contains("not made for real: outside loopback")), "{all:?}");
+    }
+
+    /// A Winsock agent that answers at once: a connect WSAEINTR, as Windows does when another
+    /// thread closes the socket; its interrupter says when Esc reached it.
+    struct Agent(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+    struct AgentStop(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+    impl Interrupt for AgentStop {
+        fn interrupt(&self) -> String {
+            self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+            "shut s down from another thread, then closed it (Winsock agent)".into()
+        }
+    }
+
+    impl Kernel for Agent {
+        fn perform(&mut self, call: &Call) -> KernelAnswer {
+            let error = matches!(call, Call::Connect { .. }).then_some(Code::WSAEINTR);
+            let ret = match call {
+                Call::Socket { .. } => Ret::Handle(Some(0x100)),
+                _ if error.is_some() => Ret::Int(-1),
+                _ => Ret::Int(0),
+            };
+            KernelAnswer::Performed { ret, error, value: Value::None, elapsed: Duration::ZERO, tcp_state: None }
+        }
+        fn sleep(&mut self, _d: Duration) {}
+        fn wait_until(&mut self, _sock: &str, _until: Until, _limit: Duration) -> (bool, Duration) {
+            (false, Duration::ZERO)
+        }
+        fn tcp_state(&self, _sock: &str) -> Option<String> {
+            None
+        }
+        fn interrupter(&self, _job: &KernelJob) -> Option<Box<dyn Interrupt>> {
+            Some(Box::new(AgentStop(self.0.clone())))
+        }
+    }
+
+    /// Esc under a Winsock judge: the agent's side is interrupted too, and its answer judges
+    /// the connect, not the give-up rows recorded before it (which its other thread made).
+    #[test]
+    fn esc_reaches_the_winsock_judge_and_its_answer_stays_with_the_connect() {
+        let reached = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut app = App::new(AppOptions {
+            kernel: Some(Box::new(Instant)),
+            winsock_judge: Some(Box::new(Agent(reached.clone()))),
+            net: NetKind::Live,
+            ..AppOptions::default()
+        });
+        app.update(Msg::Line("socket tcp as s".into()));
+        app.run_job_here();
+        app.update(Msg::Line("connect s @pending".into()));
+        app.update(Msg::JobClock(Duration::from_millis(1500)));
+        let (job, k, stop) = app.take_job().expect("the connect waits for the kernel");
+        let what = stop.expect("both sides can be given up").interrupt();
+        assert!(what.starts_with("shut s down") && what.contains("Winsock agent"), "{what}");
+        assert!(reached.load(std::sync::atomic::Ordering::SeqCst), "Esc reached the agent");
+        app.interrupted(what);
+        let mut k = k;
+        let done = job.run(&mut *k);
+        app.kernel_done(k, done);
+        let log = app.log();
+        let texts: Vec<&str> = log.iter().map(|e| e.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["socket tcp as s", "after 1500 shutdown s both", "after 1500 closesocket s", "connect s @pending"],
+        );
+        let windows = |i: usize| {
+            let Body::Call { records, .. } = &log[i].body else { panic!("a call row") };
+            records.iter().find(|r| r.personality == PersonalityId::Windows).expect("a windows record").clone()
+        };
+        for i in [1, 2] {
+            let r = windows(i);
+            assert!(r.disagreement.is_none(), "{}: {:?}", log[i].text, r.disagreement);
+            assert!(matches!(r.kernel, Some(KernelAnswer::NotPerformed { .. })), "{}: {:?}", log[i].text, r.kernel);
+        }
+        let r = windows(3);
+        assert!(
+            matches!(r.kernel, Some(KernelAnswer::Performed { error: Some(Code::WSAEINTR), .. })),
+            "the agent's answer judges the connect: {:?}",
+            r.kernel
+        );
+        assert!(r.disagreement.is_none(), "{:?}", r.disagreement);
+    }
+
+    /// Esc on a blocking recv: the shutdown from the side is a row before the recv, which each
+    /// model answers as its platform does after it (scenario 44), then socklab closes the socket.
+    #[test]
+    fn esc_on_a_blocking_recv_records_the_shutdown_before_it() {
+        let mut app = live();
+        for l in ["socket tcp as c", "connect c @accept"] {
+            app.update(Msg::Line(l.into()));
+            app.run_job_here();
+        }
+        app.update(Msg::Line("recv c".into()));
+        app.update(Msg::JobClock(Duration::from_millis(800)));
+        app.interrupted("shut c down from another thread".into());
+        app.run_job_here();
+        app.run_job_here(); // the closesocket that follows
+        let log = app.log();
+        let texts: Vec<&str> = log.iter().map(|e| e.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["socket tcp as c", "connect c @accept", "after 800 shutdown c both", "recv c", "closesocket c"]
+        );
+        let Body::Call { records, .. } = &log[3].body else { panic!("a call row") };
+        let rec = |p: PersonalityId| records.iter().find(|r| r.personality == p).expect("a record");
+        assert_eq!(rec(PersonalityId::Linux).answer.ret, Ret::Int(0), "linux: the end of the stream");
+        assert_eq!(rec(PersonalityId::Winsock).answer.error, Some(Code::WSAESHUTDOWN));
+        assert_eq!(rec(PersonalityId::Windows).answer.error, Some(Code::WSAESHUTDOWN));
+        assert!(rec(PersonalityId::Linux).disagreement.is_none(), "{:?}", rec(PersonalityId::Linux).disagreement);
     }
 
     fn live() -> App {

@@ -256,6 +256,11 @@ impl ConnectApi {
     }
 }
 
+/// The value of `setsockopt NAME SO_LINGER 1,0`: struct linger {l_onoff = 1, l_linger = 0},
+/// the abortive close (closesocket sends a reset). Outside a C int, so no integer a user types
+/// can mean it; other values keep their meaning (N > 0: {1, N}; 0: linger off).
+pub const LINGER_ABORT: i64 = 1 << 32;
+
 /// Socket options socklab knows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[allow(non_camel_case_types)]
@@ -501,6 +506,35 @@ impl std::ops::BitOr for PollBits {
     }
 }
 
+/// acceptex2: what a WSAAccept's condition function answers (`Null`: no condition function).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum AcceptCond {
+    /// lpfnCondition NULL: WSAAccept behaves as accept.
+    Null,
+    /// CF_ACCEPT.
+    Accept,
+    /// CF_REJECT.
+    Reject,
+    /// CF_DEFER.
+    Defer,
+}
+
+impl AcceptCond {
+    /// The word of the command language (`cf=WORD`), `None` for no condition function.
+    pub fn word(self) -> Option<&'static str> {
+        match self {
+            AcceptCond::Null => None,
+            AcceptCond::Accept => Some("accept"),
+            AcceptCond::Reject => Some("reject"),
+            AcceptCond::Defer => Some("defer"),
+        }
+    }
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
 /// One call of the socket API. The command language parses into this.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "call", rename_all = "lowercase")]
@@ -534,8 +568,14 @@ pub enum Call {
     Bind { sock: SockRef, addr: SockAddrArg },
     /// `listen`.
     Listen { sock: SockRef, backlog: i32 },
-    /// `accept`; the new socket is named `name`.
-    Accept { sock: SockRef, name: String },
+    /// `accept`; the new socket is named `name`. With `cond`: `WSAAccept`, its condition
+    /// function answering `cond` (acceptex2).
+    Accept {
+        sock: SockRef,
+        name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cond: Option<AcceptCond>,
+    },
     /// `connect`, `WSAConnect` or `ConnectEx`.
     Connect { sock: SockRef, addr: SockAddrArg, api: ConnectApi },
     /// `select(read, write, except, timeout)`; `None` blocks until something is ready.
@@ -619,9 +659,27 @@ pub enum Call {
     /// `DisconnectEx(s, overlapped, reuse ? TF_REUSE_SOCKET : 0, 0)`.
     DisconnectEx { sock: SockRef, reuse: bool, null_overlapped: bool },
     // ---- end winapi-ov ----
-    /// `AcceptEx(listener, sock, buf, 0, addrlen, addrlen, &bytes, overlapped)`; `sock` was
-    /// created beforehand.
-    AcceptEx { listener: SockRef, sock: SockRef, null_overlapped: bool },
+    /// `AcceptEx(listener, sock, buf, recv, local, remote, &bytes, overlapped)`; `sock` was
+    /// created beforehand. `local`/`remote` `None`: the address length plus 16, as the
+    /// reference page asks.
+    AcceptEx {
+        listener: SockRef,
+        sock: SockRef,
+        null_overlapped: bool,
+        /// acceptex2: `recv=N`, dwReceiveDataLength.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        recv: u32,
+        /// acceptex2: `local=N`, dwLocalAddressLength.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        local: Option<u32>,
+        /// acceptex2: `remote=N`, dwRemoteAddressLength.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        remote: Option<u32>,
+    },
+    /// acceptex2: `GetAcceptExSockaddrs` on the buffer of the last AcceptEx into `sock`.
+    GetAcceptExSockaddrs { sock: SockRef },
+    /// acceptex2: `CancelIo(sock)`, or `CancelIoEx(sock, NULL)` when `ex`.
+    CancelIo { sock: SockRef, ex: bool },
     /// `WSARecv(s, &buf, 1, &bytes, &flags, &ov, NULL)`: an overlapped receive.
     WsaRecv { sock: SockRef },
     /// `WSASend(s, &buf, 1, &bytes, 0, &ov, NULL)`: an overlapped send.
@@ -630,11 +688,45 @@ pub enum Call {
     /// implements (64 and up); it fails, and `name` then names no socket.
     SocketAf { proto: Proto, af: u16, name: String },
     /// `getsockname NAME name=null` / `getpeername NAME name=null`: the call with a NULL
-    /// `name` pointer (and a `namelen` of 16).
-    NameNull { sock: SockRef, peer: bool },
-    /// `setsockopt NAME OPTION optval=null` / `getsockopt NAME OPTION optval=null`: a NULL
-    /// `optval` with the option's own length.
-    OptNull { sock: SockRef, opt: SockOpt, set: bool },
+    /// `name` pointer (and a `namelen` of 16); with `len`, `namelen=null`: a buffer of
+    /// sockaddr_storage's size and a NULL `namelen` pointer.
+    NameNull {
+        sock: SockRef,
+        peer: bool,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        len: bool,
+    },
+    /// `setsockopt NAME OPTION optval=null [optlen=N]` / `getsockopt NAME OPTION optval=null` /
+    /// `getsockopt NAME OPTION optlen=null`: a NULL pointer where the option's value or its
+    /// length goes (`arg`).
+    OptNull {
+        sock: SockRef,
+        opt: SockOpt,
+        set: bool,
+        #[serde(default, skip_serializing_if = "OptNullArg::is_optval")]
+        arg: OptNullArg,
+    },
+    /// `wsapoll null n=N [timeout=MS]`: WSAPoll / poll(2) with a NULL array of N entries (args2).
+    PollNull { n: u32, timeout: Option<Duration> },
+}
+
+/// Which argument of an `OptNull` call is NULL (args2).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OptNullArg {
+    /// A NULL `optval` with the option's own length.
+    #[default]
+    Optval,
+    /// setsockopt: a NULL `optval` with the length N (`optval=null optlen=N`).
+    OptvalLen(u32),
+    /// getsockopt: a buffer for the value and a NULL `optlen` pointer (`optlen=null`).
+    Optlen,
+}
+
+impl OptNullArg {
+    pub fn is_optval(&self) -> bool {
+        *self == OptNullArg::Optval
+    }
 }
 
 impl Call {
@@ -650,10 +742,11 @@ impl Call {
             Call::GetSockOpt { .. } => "getsockopt",
             Call::Bind { .. } => "bind",
             Call::Listen { .. } => "listen",
-            Call::Accept { .. } => "accept",
+            Call::Accept { cond: None, .. } => "accept",
+            Call::Accept { cond: Some(_), .. } => "WSAAccept",
             Call::Connect { api, .. } => api.name(),
             Call::Select { .. } => "select",
-            Call::Poll { .. } => "WSAPoll",
+            Call::Poll { .. } | Call::PollNull { .. } => "WSAPoll",
             Call::Epoll { .. } => "epoll_wait",
             Call::WsaEventSelect { .. } => "WSAEventSelect",
             Call::WsaAsyncSelect { .. } => "WSAAsyncSelect",
@@ -679,6 +772,9 @@ impl Call {
             Call::GetQueuedCompletionStatus { .. } => "GetQueuedCompletionStatus",
             Call::DisconnectEx { .. } => "DisconnectEx",
             Call::AcceptEx { .. } => "AcceptEx",
+            Call::GetAcceptExSockaddrs { .. } => "GetAcceptExSockaddrs",
+            Call::CancelIo { ex: false, .. } => "CancelIo",
+            Call::CancelIo { ex: true, .. } => "CancelIoEx",
             Call::WsaRecv { .. } => "WSARecv",
             Call::WsaSend { .. } => "WSASend",
             Call::SocketAf { .. } => "socket",
@@ -715,6 +811,8 @@ impl Call {
             | Call::AssociatePort { sock, .. }
             | Call::DisconnectEx { sock, .. }
             | Call::AcceptEx { sock, .. }
+            | Call::GetAcceptExSockaddrs { sock }
+            | Call::CancelIo { sock, .. }
             | Call::WsaRecv { sock }
             | Call::WsaSend { sock, .. } => Some(sock),
             Call::NameNull { sock, .. } | Call::OptNull { sock, .. } => Some(sock),
@@ -723,6 +821,7 @@ impl Call {
             | Call::Socket { .. }
             | Call::Select { .. }
             | Call::Poll { .. }
+            | Call::PollNull { .. }
             | Call::Epoll { .. }
             | Call::Alarm { .. }
             | Call::After { .. }

@@ -114,6 +114,8 @@ catalogue! {
         "ERROR_INVALID_PARAMETER: a required pointer is NULL, e.g. ConnectEx given no OVERLAPPED.";
     ERROR_SEM_TIMEOUT = 121, Winsock, None, [WSAETIMEDOUT],
         "Win32 view of an overlapped connect that timed out; Winsock says WSAETIMEDOUT.";
+    ERROR_INSUFFICIENT_BUFFER = 122, Winsock, None, [],
+        "Win32 view of an AcceptEx given address lengths too short; Winsock says WSAEFAULT.";
     WAIT_TIMEOUT = 258, Winsock, None, [],
         "GetQueuedCompletionStatus: no completion packet arrived at the port within the timeout.";
     WSA_OPERATION_ABORTED = 995, Winsock, None, [],
@@ -123,6 +125,8 @@ catalogue! {
     WSA_IO_PENDING = 997, Winsock, None, [WSAEWOULDBLOCK, EINPROGRESS, WSA_IO_INCOMPLETE],
         "ConnectEx was accepted and runs in the background; its outcome arrives via the OVERLAPPED.";
     // ---- Winsock: WSABASEERR (10000) + Berkeley offset ----
+    ERROR_NOT_FOUND = 1168, Winsock, None, [],
+        "CancelIoEx found no pending overlapped call on the handle to cancel.";
     ERROR_INVALID_NETNAME = 1214, Winsock, None, [WSAEADDRNOTAVAIL],
         "Win32 view of an overlapped connect to an unusable address; Winsock says WSAEADDRNOTAVAIL.";
     ERROR_CONNECTION_REFUSED = 1225, Winsock, None, [WSAECONNREFUSED],
@@ -205,6 +209,8 @@ catalogue! {
         "WSAStartup: this Winsock DLL cannot provide the requested version.";
     WSANOTINITIALISED = 10093, Winsock, None, [WSASYSNOTREADY, WSAVERNOTSUPPORTED],
         "No successful WSAStartup in this process yet (or WSACleanup already undid it).";
+    WSATRY_AGAIN = 11002, Winsock, None, [],
+        "WSAAccept: the condition function answered CF_DEFER; the connection stays queued.";
 
     // ---- Linux errno (x86_64, asm-generic) ----
     EPERM = 1, Linux, None, [EACCES, WSAEACCES],
@@ -421,7 +427,7 @@ mod tests {
             assert_eq!(c as usize, i, "{c:?} out of catalogue order");
             assert_eq!(format!("{c:?}"), c.name());
         }
-        assert_eq!(Code::ALL.len(), 87);
+        assert_eq!(Code::ALL.len(), 90);
     }
 
     #[test]
@@ -613,6 +619,10 @@ mod tests {
             // WSA_* aliases and the Win32 errors of GetOverlappedResult keep their Win32 numbers.
             if c.name().starts_with("WSA_") || c.name().starts_with("ERROR_") || c.name() == "WAIT_TIMEOUT" {
                 assert!(n < 10_000, "{c}");
+            } else if c.name() == "WSATRY_AGAIN" {
+                // The name-resolution block (WSAHOST_NOT_FOUND 11001, ...), which WSAAccept's
+                // CF_DEFER borrows.
+                assert_eq!(n, 11_002, "{c}");
             } else {
                 assert!((10_000..11_000).contains(&n), "{c}");
             }

@@ -30,10 +30,9 @@
 //! form a pair of [`SAME_MEANING`], with the reason written there.
 
 use std::collections::BTreeSet;
-use std::fmt::Write as _;
 
 use super::codes::Code;
-use super::format::{error_text, ret_text, value_text};
+use super::format::{push_code_text, push_ret_text, push_value_text};
 use super::model::{Notification, Ret, Transition, Value};
 use super::personality::PersonalityId;
 use super::profile::Profile;
@@ -178,7 +177,7 @@ fn compare_texts_from(rows: &[Returned<'_>], texts_from: Mark) -> Verdict {
     let add = |v: &mut Verdict,
                aspect: &'static str,
                mark: Mark,
-               show: &dyn Fn(&Returned<'_>) -> String,
+               show: &dyn Fn(&Returned<'_>, &mut String),
                why: &dyn Fn() -> Vec<String>| {
         // Most rows agree on most aspects: the texts and reasons are made only for a difference
         // that is asked for.
@@ -187,8 +186,13 @@ fn compare_texts_from(rows: &[Returned<'_>], texts_from: Mark) -> Verdict {
             return;
         }
         let mut text = grouped(&rows, show);
-        for w in why().into_iter().collect::<BTreeSet<_>>() {
-            let _ = write!(text, "; {w}");
+        // Each reason once, in order.
+        let mut why = why();
+        why.sort_unstable();
+        why.dedup();
+        for w in why {
+            text.push_str("; ");
+            text.push_str(&w);
         }
         v.findings.push(Finding { mark, aspect, text });
     };
@@ -196,11 +200,20 @@ fn compare_texts_from(rows: &[Returned<'_>], texts_from: Mark) -> Verdict {
     // result
     // A failure's -1 against a success's value is said by the error already.
     let m = pairs(&rows, |a, b| if a.error.is_some() != b.error.is_some() { Mark::Same } else { rets(a.ret, b.ret) });
-    add(&mut v, "result", m, &|r| r.ret.map(|x| ret_text(&x, Profile::of(r.p))).unwrap_or_default(), &Vec::new);
+    let show = |r: &Returned<'_>, s: &mut String| {
+        if let Some(x) = r.ret {
+            push_ret_text(s, &x, Profile::of(r.p));
+        }
+    };
+    add(&mut v, "result", m, &show, &Vec::new);
 
     // error
     let m = pairs(&rows, |a, b| codes(a.error, b.error));
-    add(&mut v, "error", m, &|r| error_text(r.error), &|| code_reasons(rows.iter().map(|r| r.error)));
+    let show = |r: &Returned<'_>, s: &mut String| match r.error {
+        Some(c) => push_code_text(s, c),
+        None => s.push('0'),
+    };
+    add(&mut v, "error", m, &show, &|| code_reasons(rows.iter().map(|r| r.error)));
 
     // value
     let m = pairs(&rows, |a, b| values(a.value, b.value));
@@ -211,11 +224,11 @@ fn compare_texts_from(rows: &[Returned<'_>], texts_from: Mark) -> Verdict {
         }
         why
     };
-    add(&mut v, "value", m, &|r| value_or_dash(r), &why);
+    add(&mut v, "value", m, &push_value_or_dash, &why);
 
     // state
     let m = pairs(&rows, |a, b| transitions(a.transitions, b.transitions));
-    add(&mut v, "state", m, &|r| transitions_text(r.transitions), &|| {
+    add(&mut v, "state", m, &|r, s| push_transitions_text(s, r.transitions), &|| {
         code_reasons(rows.iter().flat_map(|r| r.transitions.iter().map(|t| t.error)))
     });
 
@@ -236,7 +249,7 @@ fn compare_texts_from(rows: &[Returned<'_>], texts_from: Mark) -> Verdict {
                 })
             })
             .collect();
-        let text = grouped(&fam, &|r| notifications_text(r.notifications, r.p));
+        let text = grouped(&fam, &|r, s| s.push_str(&notifications_text(r.notifications, r.p)));
         v.findings.push(Finding { mark: m, aspect: "events", text });
     }
 
@@ -246,9 +259,9 @@ fn compare_texts_from(rows: &[Returned<'_>], texts_from: Mark) -> Verdict {
         &mut v,
         "condition",
         m,
-        &|r| match r.met {
-            Some(true) | None => "reached".into(),
-            Some(false) => "not reached".into(),
+        &|r, s| match r.met {
+            Some(true) | None => s.push_str("reached"),
+            Some(false) => s.push_str("not reached"),
         },
         &Vec::new,
     );
@@ -266,26 +279,31 @@ fn pairs(rows: &[&Returned<'_>], f: impl Fn(&Returned<'_>, &Returned<'_>) -> Mar
     m
 }
 
-/// `linux: X · winsock, windows: Y`, personalities grouped by what they show.
-fn grouped(rows: &[&Returned<'_>], show: &dyn Fn(&Returned<'_>) -> String) -> String {
-    let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
+/// `linux: X · winsock, windows: Y`, personalities grouped by what they show (groups in the
+/// order of their first personality). What each shows is written into one string.
+fn grouped(rows: &[&Returned<'_>], show: &dyn Fn(&Returned<'_>, &mut String)) -> String {
+    let mut all = String::with_capacity(32 * rows.len());
+    let mut bounds = Vec::with_capacity(rows.len() + 1);
     for r in rows {
-        let s = show(r);
-        match groups.iter_mut().find(|(t, _)| *t == s) {
-            Some((_, ps)) => ps.push(r.p.name()),
-            None => groups.push((s, vec![r.p.name()])),
-        }
+        bounds.push(all.len());
+        show(r, &mut all);
     }
-    let mut out = String::new();
-    for (i, (s, ps)) in groups.iter().enumerate() {
+    bounds.push(all.len());
+    let shown = |i: usize| &all[bounds[i]..bounds[i + 1]];
+    let mut out = String::with_capacity(64);
+    for i in 0..rows.len() {
+        let s = shown(i);
+        if (0..i).any(|k| shown(k) == s) {
+            continue;
+        }
         if i > 0 {
             out.push_str(" · ");
         }
-        for (j, p) in ps.iter().enumerate() {
-            if j > 0 {
+        for (j, r) in rows.iter().enumerate().skip(i).filter(|&(j, _)| shown(j) == s) {
+            if j > i {
                 out.push_str(", ");
             }
-            out.push_str(p);
+            out.push_str(r.p.name());
         }
         out.push_str(": ");
         out.push_str(s);
@@ -295,13 +313,23 @@ fn grouped(rows: &[&Returned<'_>], show: &dyn Fn(&Returned<'_>) -> String) -> St
 
 /// Why codes of different platforms among these mean the same.
 fn code_reasons(cs: impl Iterator<Item = Option<Code>>) -> Vec<String> {
-    let cs: Vec<Code> = cs.flatten().collect::<BTreeSet<_>>().into_iter().collect();
+    // Each code once, in catalogue order.
+    let mut cs: Vec<Code> = cs.flatten().collect();
+    cs.sort_unstable();
+    cs.dedup();
     let mut out = Vec::new();
     for (i, a) in cs.iter().enumerate() {
         for b in &cs[i + 1..] {
             if let Some(why) = same_meaning(*a, *b) {
                 let (l, w) = if a.platform() == super::codes::Platform::Linux { (a, b) } else { (b, a) };
-                out.push(format!("{l} and {w} mean {why}"));
+                // `{l} and {w} mean {why}`
+                let mut s = String::with_capacity(64 + why.len());
+                push_code_text(&mut s, *l);
+                s.push_str(" and ");
+                push_code_text(&mut s, *w);
+                s.push_str(" mean ");
+                s.push_str(why);
+                out.push(s);
             }
         }
     }
@@ -317,9 +345,12 @@ fn rets(a: Option<Ret>, b: Option<Ret>) -> Mark {
     }
 }
 
-fn value_or_dash(r: &Returned<'_>) -> String {
-    let s = value_text(r.value, Profile::of(r.p));
-    if s.is_empty() { "-".into() } else { s }
+fn push_value_or_dash(r: &Returned<'_>, s: &mut String) {
+    let start = s.len();
+    push_value_text(s, r.value, Profile::of(r.p));
+    if s.len() == start {
+        s.push('-');
+    }
 }
 
 fn value_codes(v: &Value) -> Vec<Option<Code>> {
@@ -347,11 +378,9 @@ fn values(a: &Value, b: &Value) -> Mark {
         }
         (Value::Error { error: x }, Value::Error { error: y }) => codes(*x, *y),
         (Value::Select { read: r1, write: w1, except: e1 }, Value::Select { read: r2, write: w2, except: e2 }) => {
-            if sorted(r1) == sorted(r2) && sorted(w1) == sorted(w2) && sorted(e1) == sorted(e2) {
-                Mark::Same
-            } else {
-                Mark::Differs
-            }
+            // The same lists are the same sets (most rows), without sorting them.
+            let same = |x: &[String], y: &[String]| x == y || sorted(x) == sorted(y);
+            if same(r1, r2) && same(w1, w2) && same(e1, e2) { Mark::Same } else { Mark::Differs }
         }
         (Value::NetworkEvents { events: x, errors: ex }, Value::NetworkEvents { events: y, errors: ey }) => {
             if x != y || ex.len() != ey.len() {
@@ -386,22 +415,25 @@ fn transitions(a: &[Transition], b: &[Transition]) -> Mark {
     m
 }
 
-fn transitions_text(ts: &[Transition]) -> String {
+fn push_transitions_text(out: &mut String, ts: &[Transition]) {
     if ts.is_empty() {
-        return "no change".into();
+        out.push_str("no change");
+        return;
     }
-    let mut out = String::new();
     for (i, t) in ts.iter().enumerate() {
         if i > 0 {
             out.push_str(", ");
         }
-        let _ = write!(out, "{} {} -> {}", t.sock, t.from, t.to);
+        out.push_str(&t.sock);
+        out.push(' ');
+        out.push_str(t.from.name());
+        out.push_str(" -> ");
+        out.push_str(t.to.name());
         if let Some(e) = t.error {
             out.push(' ');
             out.push_str(e.name());
         }
     }
-    out
 }
 
 /// A notification without its time: what was reported, about which socket.

@@ -462,7 +462,7 @@ fn connectex_send_buffer_reaches_the_accepted_socket() {
     );
     assert_eq!(a.error, Some(Code::WSA_IO_PENDING));
     h.advance(Duration::from_millis(1), &NET);
-    assert!(call(&mut h, Call::Accept { sock: name("l"), name: "a".into() }).is_ok());
+    assert!(call(&mut h, Call::Accept { sock: name("l"), name: "a".into(), cond: None }).is_ok());
     let r = call(&mut h, Call::Recv { sock: name("a") });
     assert!(matches!(&r.value, Value::Data { data, .. } if data == b"123"), "{r:?}");
 }

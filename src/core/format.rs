@@ -7,40 +7,110 @@ use super::profile::Profile;
 
 /// The return value as the personality's API spells it.
 pub fn ret_text(ret: &Ret, p: &Profile) -> String {
+    let mut s = String::new();
+    push_ret_text(&mut s, ret, p);
+    s
+}
+
+/// [`ret_text`], appended to `s` (the transcript writes its rows in place).
+pub fn push_ret_text(s: &mut String, ret: &Ret, p: &Profile) {
     match *ret {
-        Ret::Int(-1) if p.winsock => "SOCKET_ERROR".into(),
-        Ret::Int(v) => v.to_string(),
-        Ret::Bool(true) => "TRUE".into(),
-        Ret::Bool(false) => "FALSE".into(),
-        Ret::Handle(Some(h)) if p.winsock => format!("0x{h:x}"),
-        Ret::Handle(Some(h)) => h.to_string(),
-        Ret::Handle(None) if p.winsock => "INVALID_SOCKET".into(),
-        Ret::Handle(None) => "-1".into(),
-        Ret::NotApplicable => "n/a".into(),
+        Ret::Int(-1) if p.winsock => s.push_str("SOCKET_ERROR"),
+        Ret::Int(v) => push_int(s, v),
+        Ret::Bool(true) => s.push_str("TRUE"),
+        Ret::Bool(false) => s.push_str("FALSE"),
+        Ret::Handle(Some(h)) if p.winsock => {
+            use std::fmt::Write as _;
+            let _ = write!(s, "0x{h:x}");
+        }
+        Ret::Handle(Some(h)) => push_int(s, h),
+        Ret::Handle(None) if p.winsock => s.push_str("INVALID_SOCKET"),
+        Ret::Handle(None) => s.push_str("-1"),
+        Ret::NotApplicable => s.push_str("n/a"),
     }
+}
+
+/// A decimal integer appended to `s`, as `Display` writes it, without `core::fmt`.
+pub fn push_int(s: &mut String, v: i64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut n = v.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if v < 0 {
+        s.push('-');
+    }
+    // Only ASCII digits were written.
+    s.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
+}
+
+/// A code as its `Display` writes it (`EINPROGRESS (115)`), appended to `s`.
+pub fn push_code_text(s: &mut String, c: Code) {
+    s.push_str(c.name());
+    s.push_str(" (");
+    push_int(s, i64::from(c.number()));
+    s.push(')');
 }
 
 /// `0`, or an error by name and number.
 pub fn error_text(e: Option<Code>) -> String {
     match e {
-        Some(c) => c.to_string(),
+        Some(c) => {
+            let mut s = String::with_capacity(24);
+            push_code_text(&mut s, c);
+            s
+        }
         None => "0".into(),
     }
 }
 
 /// One-line answer: return value, error, value.
 pub fn answer_text(a: &Answer, p: &Profile) -> String {
-    let mut s = ret_text(&a.ret, p);
+    let mut s = String::new();
+    push_answer_text(&mut s, a, p);
+    s
+}
+
+/// [`answer_text`], appended to `s`.
+pub fn push_answer_text(s: &mut String, a: &Answer, p: &Profile) {
+    push_ret_text(s, &a.ret, p);
     if let Some(e) = a.error {
         s.push(' ');
-        s.push_str(&e.to_string());
+        push_code_text(s, e);
     }
-    let v = value_text(&a.value, p);
-    if !v.is_empty() {
-        s.push_str("  ");
-        s.push_str(&v);
+    let start = s.len();
+    s.push_str("  ");
+    push_value_text(s, &a.value, p);
+    if s.len() == start + 2 {
+        s.truncate(start);
     }
-    s
+}
+
+/// [`value_text`], appended to `s`: no value and select's sets without a string of their own.
+pub fn push_value_text(s: &mut String, v: &Value, p: &Profile) {
+    match v {
+        Value::None => {}
+        Value::Select { read, write, except } => push_select_text(s, read, write, except),
+        _ => s.push_str(&value_text(v, p)),
+    }
+}
+
+fn push_select_text(s: &mut String, read: &[String], write: &[String], except: &[String]) {
+    for (key, set) in [("read=", read), (" write=", write), (" except=", except)] {
+        s.push_str(key);
+        for (i, name) in set.iter().enumerate() {
+            if i > 0 {
+                s.push(',');
+            }
+            s.push_str(name);
+        }
+    }
 }
 
 /// The value a call handed back (empty when none).
@@ -55,7 +125,9 @@ pub fn value_text(v: &Value, p: &Profile) -> String {
             None => "0".into(),
         },
         Value::Select { read, write, except } => {
-            format!("read={} write={} except={}", read.join(","), write.join(","), except.join(","))
+            let mut s = String::new();
+            push_select_text(&mut s, read, write, except);
+            s
         }
         Value::Poll { revents } => {
             revents.iter().map(|(n, b)| format!("{n}={}", p.poll_names(*b))).collect::<Vec<_>>().join(" ")
@@ -113,6 +185,10 @@ pub fn value_text(v: &Value, p: &Profile) -> String {
             let (ty, proto) = if *stream { ("SOCK_STREAM", "IPPROTO_TCP") } else { ("SOCK_DGRAM", "IPPROTO_UDP") };
             format!("local={} remote={} {ty} {proto}", addr(local), addr(remote))
         }
+        Value::AcceptAddrs { local, remote } => {
+            let addr = |a: &Option<std::net::SocketAddr>| a.map_or("untouched".to_string(), |a| a.to_string());
+            format!("local={} remote={}", addr(local), addr(remote))
+        }
     }
 }
 
@@ -150,5 +226,38 @@ pub fn notification_event(n: &Notification) -> Option<(FdEvents, Option<Code>)> 
             Some((*event, *error))
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_and_codes_are_written_as_display_writes_them() {
+        for v in [0, 1, -1, 9, 10, 99, 100, 115, 10035, -4096, i64::MAX, i64::MIN, i64::MIN + 1] {
+            let mut s = String::from("x");
+            push_int(&mut s, v);
+            assert_eq!(s, format!("x{v}"));
+        }
+        for &c in Code::ALL {
+            let mut s = String::new();
+            push_code_text(&mut s, c);
+            assert_eq!(s, c.to_string());
+        }
+    }
+
+    #[test]
+    fn select_sets_are_spelled_as_before() {
+        let names = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        for (r, w, e) in [(vec![], vec![], vec![]), (vec!["a"], vec!["a", "b"], vec!["c", "d", "e"])] {
+            let v = Value::Select { read: names(&r), write: names(&w), except: names(&e) };
+            let p = Profile::of(crate::core::personality::PersonalityId::Linux);
+            let old = format!("read={} write={} except={}", r.join(","), w.join(","), e.join(","));
+            assert_eq!(value_text(&v, p), old);
+            let mut s = String::from("1  ");
+            push_value_text(&mut s, &v, p);
+            assert_eq!(s, format!("1  {old}"));
+        }
     }
 }

@@ -215,6 +215,9 @@ pub enum Value {
     /// getsockopt SO_BSP_STATE: a CSADDR_INFO. `None` is an empty SOCKET_ADDRESS (length 0,
     /// NULL pointer); `stream` is SOCK_STREAM/IPPROTO_TCP, else SOCK_DGRAM/IPPROTO_UDP.
     CsAddr { local: Option<SocketAddr>, remote: Option<SocketAddr>, stream: bool },
+    /// acceptex2: GetAcceptExSockaddrs: the local address (`None`: the pointer left untouched,
+    /// a local length of 0) and the remote one.
+    AcceptAddrs { local: Option<SocketAddr>, remote: Option<SocketAddr> },
 }
 
 /// A personality's complete answer to one call.

@@ -100,6 +100,32 @@ pub fn try_it(code: Code) -> &'static [&'static str] {
             "closesocket c",
             "(the completion arrives with WSA_OPERATION_ABORTED; tests/scenarios/18_closed_while_blocked.lab; an AcceptEx whose accept socket or listener is closed too: tests/scenarios/31_acceptex.lab)",
         ],
+        // ---- abort ----
+        WSAECONNABORTED | EPIPE => &[
+            "socket tcp as l",
+            "bind l 127.0.0.1:7343",
+            "listen l",
+            "socket tcp as c",
+            "connect c 127.0.0.1:7343",
+            "accept l as s",
+            "closesocket s",
+            "send c late",
+            "recv c",
+            "getsockopt c SO_ERROR",
+            "(the closed end answers the data with a reset after its FIN: windows recv WSAECONNABORTED, linux SO_ERROR EPIPE and recv 0; tests/scenarios/43_close_unread.lab)",
+        ],
+        ECONNRESET | WSAECONNRESET => &[
+            "socket tcp as l",
+            "bind l 127.0.0.1:7343",
+            "listen l",
+            "socket tcp as c",
+            "connect c 127.0.0.1:7343",
+            "accept l as s",
+            "send c abc",
+            "closesocket s",
+            "recv c",
+            "(s closed with data it never read: a reset, not an end of stream; SO_LINGER 1,0 does the same; tests/scenarios/43_close_unread.lab)",
+        ],
         ERROR_NETNAME_DELETED => &[
             "createiocompletionport as port",
             "socket tcp as r",
@@ -138,6 +164,33 @@ pub fn try_it(code: Code) -> &'static [&'static str] {
             "(the SYNs go unanswered until the connect times out; tests/windows/ov_connect.lab)",
         ],
         // ---- end winapi-ov ----
+        // ---- acceptex2 ----
+        ERROR_INSUFFICIENT_BUFFER => &[
+            "socket tcp as l",
+            "bind l 127.0.0.1:7471",
+            "listen l",
+            "socket tcp as a",
+            "acceptex l a local=3",
+            "socket tcp as c",
+            "connect c 127.0.0.1:7471",
+            "getoverlappedresult a",
+            "(local=3 is shorter than sockaddr_in + 16: the completion fails; tests/scenarios/37_acceptex_receive.lab)",
+        ],
+        ERROR_NOT_FOUND => &[
+            "socket tcp as s",
+            "cancelioex s",
+            "(nothing pending on s; cancelio answers TRUE instead; tests/scenarios/38_cancelio.lab)",
+        ],
+        WSATRY_AGAIN => &[
+            "socket tcp as l",
+            "bind l 127.0.0.1:7491",
+            "listen l",
+            "socket tcp as c",
+            "connect c 127.0.0.1:7491",
+            "wsaaccept l cf=defer",
+            "(the connection stays queued: a later accept takes it; tests/scenarios/39_wsaaccept.lab)",
+        ],
+        // ---- end acceptex2 ----
         ENOTSOCK | WSAENOTSOCK => &[
             "pipe as p",
             "connect p @accept",
@@ -191,7 +244,8 @@ pub fn try_it(code: Code) -> &'static [&'static str] {
             "socket tcp as t",
             "bind t null namelen=16",
             "getsockname t name=null",
-            "(a NULL name with a non-zero namelen: linux EFAULT, EINVAL with namelen 0; Winsock WSAEFAULT; tests/scenarios/27_af_number.lab, tests/scenarios/29_null_name.lab)",
+            "getsockopt t SO_ERROR optlen=null",
+            "(a NULL name with a non-zero namelen: linux EFAULT, EINVAL with namelen 0; Winsock WSAEFAULT; a NULL namelen or optlen pointer: EFAULT / WSAEFAULT; tests/scenarios/27_af_number.lab, tests/scenarios/29_null_name.lab, tests/scenarios/34_null_lengths.lab)",
         ],
         WSAEINVAL => &[
             "socket tcp as c",
@@ -203,7 +257,8 @@ pub fn try_it(code: Code) -> &'static [&'static str] {
         WSAEFAULT => &[
             "socket tcp as t",
             "setsockopt t TCP_NODELAY 1 optlen=0",
-            "(an optlen too small; windows accepts 1 byte for BOOL-like options; tests/scenarios/23_optlen.lab)",
+            "setsockopt t SO_LINGER optval=null optlen=0",
+            "(an optlen too small; windows accepts 1 byte for BOOL-like options; tests/scenarios/23_optlen.lab. A NULL optval whatever its length, or a NULL optlen or namelen pointer; tests/scenarios/34_null_lengths.lab)",
         ],
         EPERM => &[
             "firewall drop 127.0.0.2",
@@ -310,13 +365,23 @@ pub fn when(code: Code) -> &'static [When] {
         ERROR_HOST_UNREACHABLE => w!("GetOverlappedResult, GetQueuedCompletionStatus" =>
             "the overlapped connect's host did not answer at the link layer; WSAGetOverlappedResult says WSAEHOSTUNREACH"),
         // ---- end winapi-ov ----
+        // ---- acceptex2 ----
+        ERROR_INSUFFICIENT_BUFFER => w!("GetOverlappedResult, GetQueuedCompletionStatus (AcceptEx)" =>
+            "the AcceptEx was given a local or remote address length shorter than the address plus 16 bytes: it completes with STATUS_BUFFER_TOO_SMALL and the connection stays queued for accept(); WSAGetOverlappedResult says WSAEFAULT"),
+        ERROR_NOT_FOUND => w!("CancelIoEx" =>
+            "nothing was pending on the handle (CancelIo answers TRUE in the same situation)"),
+        WSATRY_AGAIN => w!("WSAAccept" =>
+            "the condition function answered CF_DEFER: the connection stays first in the queue and the next accept, WSAAccept or AcceptEx takes it"),
+        // ---- end acceptex2 ----
         WSA_INVALID_HANDLE => w!("WSAWaitForMultipleEvents, WSAGetOverlappedResult" =>
             "the event handle or the OVERLAPPED's hEvent is not a valid event object"),
         WSA_OPERATION_ABORTED => {
             w!("ConnectEx completion, GetOverlappedResult, WSAGetOverlappedResult, GetQueuedCompletionStatus" =>
             "the overlapped connect was cancelled: the socket was closed, CancelIoEx was called, or the thread that issued it exited (ERROR_OPERATION_ABORTED in Win32 words, the same number)",
             "AcceptEx completion" =>
-            "the accept socket or the listening socket was closed while the AcceptEx waited for a connection")
+            "the accept socket or the listening socket was closed while the AcceptEx waited for a connection",
+            "CancelIo, CancelIoEx" =>
+            "cancelled the handle's pending ConnectEx, WSARecv, or the AcceptEx issued on the listener: each completes with it")
         }
         WSA_IO_INCOMPLETE => w!("GetOverlappedResult, WSAGetOverlappedResult" =>
             "asked without waiting (bWait / fWait = FALSE) while the ConnectEx is still running (Internal is STATUS_PENDING); ERROR_IO_INCOMPLETE in Win32 words"),
@@ -339,10 +404,14 @@ pub fn when(code: Code) -> &'static [When] {
                 "the name pointer is invalid, or namelen is smaller than the sockaddr of the socket's family",
             "getsockopt(SO_BSP_STATE)" =>
                 "optlen is smaller than a CSADDR_INFO; real Windows also wants room for the two addresses after it (72 bytes for IPv4): `getsockopt c SO_BSP_STATE optlen=40`, tests/scenarios/33_bsp_state.lab",
+            "getsockname, getpeername, getsockopt, setsockopt" =>
+                "a NULL namelen or optlen pointer (`namelen=null`, `optlen=null`), or a NULL optval whatever the length given (`optval=null optlen=0`); getpeername on a socket with no peer says WSAENOTCONN first: tests/scenarios/34_null_lengths.lab",
+            "WSAPoll" => "a NULL array with one entry or more: `wsapoll null n=1`, tests/scenarios/35_poll_null.lab",
         ),
         WSAEINVAL => w!(
             "connect" => "the socket is listening; for a Winsock 1.1 program also: a connect is already pending",
             "ConnectEx" => "the socket was not bound first",
+            "WSAPoll" => "no entries at all (`wsapoll null n=0`, tests/scenarios/35_poll_null.lab), or a request bit other than POLLRDNORM, POLLRDBAND and POLLWRNORM",
             "AcceptEx" => "the listener is not listening, or the accept socket is UDP, bound, connected, or already waited on by another AcceptEx; connect and ConnectEx on a socket being accepted into too",
             "ioctlsocket(FIONBIO, 0)" => "WSAEventSelect or WSAAsyncSelect is registered on the socket",
             "setsockopt" => "SO_REUSEADDR while SO_EXCLUSIVEADDRUSE is on, or the other way round",
@@ -393,10 +462,12 @@ pub fn when(code: Code) -> &'static [When] {
             "there is no route to the destination network (including TCP to a broadcast address); the socket may try connect again"),
         WSAENETRESET => w!("send, recv, setsockopt(SO_KEEPALIVE)" =>
             "keep-alive found the connection dead while it was in use"),
-        WSAECONNABORTED => w!("send, recv" =>
-            "the local stack gave up on an established connection (retransmission timeout, or the connection was aborted locally)"),
+        WSAECONNABORTED => w!(
+            "send, recv" => "the local stack gave up on an established connection (retransmission timeout, or the connection was aborted locally); Windows also answers recv so when the peer reset a connection it had already ended with a FIN (data sent to a closed socket)",
+            "FD_CLOSE (windows)" => "the error Windows records with FD_CLOSE when the peer reset the connection (the documentation says WSAECONNRESET)",
+        ),
         WSAECONNRESET => w!(
-            "recv, send (TCP)" => "the peer reset the connection (every call says so again; SO_ERROR reads 0 on Windows)",
+            "recv, send (TCP)" => "the peer reset the connection: an abortive close, SO_LINGER {1, 0}, or a close with data it had not read (every call says so again; SO_ERROR reads 0 on Windows)",
             "recv, recvfrom (UDP)" => "an earlier datagram drew an ICMP port unreachable, even on an unconnected socket (SIO_UDP_CONNRESET turns this off)",
         ),
         WSAENOBUFS => w!("connect, socket, bind" =>
@@ -434,15 +505,22 @@ pub fn when(code: Code) -> &'static [When] {
             "connect, sendto (UDP)" => "the destination is a broadcast address and SO_BROADCAST is not set",
             "connect" => "a prohibit route or a firewall rule forbids the destination",
         ),
-        EFAULT => w!("connect, bind, sendto" => "the address pointer is NULL (with a non-zero length) or not mapped"),
+        EFAULT => w!(
+            "connect, bind, sendto" => "the address pointer is NULL (with a non-zero length) or not mapped",
+            "getsockname, getpeername, getsockopt, setsockopt" =>
+                "the length pointer is NULL (`namelen=null`, `optlen=null`), or setsockopt's optval is NULL with a length of at least an int (below that: EINVAL); tests/scenarios/34_null_lengths.lab",
+            "poll" => "the array is NULL and has entries to read (`poll null n=1`; with n=0 poll just waits); tests/scenarios/35_poll_null.lab",
+        ),
         EINVAL => w!(
             "connect" => "addrlen is too short or too long, a NULL name with length 0, a blackhole route, or a link-local IPv6 address without a scope id",
             "bind" => "the socket is already bound",
         ),
         ENFILE => w!("socket, accept" => "the system-wide limit of open files is reached"),
         EMFILE => w!("socket, accept" => "the process reached its limit of open descriptors (RLIMIT_NOFILE)"),
-        EPIPE => w!("send (TCP)" =>
-            "the socket is not connected, its connect failed, or it was shut down for writing; the process also gets SIGPIPE unless MSG_NOSIGNAL"),
+        EPIPE => w!(
+            "send (TCP)" => "the socket is not connected, its connect failed, was reset, or was shut down for writing; the process also gets SIGPIPE unless MSG_NOSIGNAL",
+            "getsockopt(SO_ERROR)" => "the peer reset the connection after its FIN (it closed, then our data reached the closed socket, or it closed with data unread after shutdown(SHUT_WR)); recv keeps answering 0",
+        ),
         ENOTSOCK => w!("any socket call" => "the descriptor is open but is not a socket (a pipe, /dev/null, a file)"),
         EDESTADDRREQ => {
             w!("send (UDP)" => "the socket has no default destination: never connected, or disconnected with AF_UNSPEC")
@@ -481,7 +559,7 @@ pub fn when(code: Code) -> &'static [When] {
             "accept" => "a connection in the queue was aborted before it was accepted",
         ),
         ECONNRESET => w!(
-            "recv, send" => "the peer reset the connection (reported once)",
+            "recv, send" => "the peer reset the connection (reported once): SO_LINGER {1, 0}, or it closed with data it had not read",
             "getsockopt(SO_ERROR)" => "the pending error of a connection that was reset",
         ),
         ENOBUFS => w!("socket, connect, send" => "the kernel could not allocate memory for the socket or its buffers"),

@@ -31,7 +31,8 @@ use std::time::Duration;
 
 use super::ast::{Expect, ExpectWhat, Span, Stmt, StmtKind, Wait, WaitUntil};
 use crate::core::call::{
-    AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, PollBits, Proto, SockAddrArg, SockOpt, SockRef,
+    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, LINGER_ABORT, NamedTarget, OptNullArg, PollBits,
+    Proto, SockAddrArg, SockOpt, SockRef,
 };
 use crate::core::codes::Code;
 use crate::core::model::State;
@@ -337,6 +338,11 @@ enum Cmd {
     AcceptEx,
     WsaRecv,
     WsaSend,
+    // ---- acceptex2 ----
+    WsaAccept,
+    GetAcceptExSockaddrs,
+    CancelIo,
+    CancelIoEx,
 }
 
 struct CmdInfo {
@@ -369,8 +375,8 @@ const COMMANDS: &[CmdInfo] = &[
     cmd("wsaconnect", Cmd::WsaConnect, "wsaconnect NAME ADDR [namelen=N] [data=TEXT] [sqos] [gqos]"),
     cmd("connectex", Cmd::ConnectEx, "connectex NAME ADDR [namelen=N] [send=TEXT]"),
     cmd("select", Cmd::Select, "select [read=A,B] [write=C] [except=D] [timeout=MS|inf]"),
-    cmd("wsapoll", Cmd::WsaPoll, "wsapoll NAME[,NAME...] [timeout=MS|inf] [events=POLLRDNORM|...]"),
-    cmd("poll", Cmd::WsaPoll, "poll NAME[,NAME...] [timeout=MS|inf] [events=POLLIN|...]"),
+    cmd("wsapoll", Cmd::WsaPoll, "wsapoll NAME[,NAME...] [timeout=MS|inf] [events=POLLRDNORM|...] | wsapoll null n=N"),
+    cmd("poll", Cmd::WsaPoll, "poll NAME[,NAME...] [timeout=MS|inf] [events=POLLIN|...] | poll null n=N"),
     cmd("epoll", Cmd::Epoll, "epoll NAME[,NAME...] [timeout=MS|inf]"),
     cmd("wsaeventselect", Cmd::WsaEventSelect, "wsaeventselect NAME EVENTS"),
     cmd("wsaasyncselect", Cmd::WsaAsyncSelect, "wsaasyncselect NAME EVENTS"),
@@ -405,8 +411,21 @@ const COMMANDS: &[CmdInfo] = &[
     cmd(
         "acceptex",
         Cmd::AcceptEx,
-        "acceptex LISTENER ACCEPTSOCK [overlapped=NULL] (ACCEPTSOCK: a socket created beforehand)",
+        "acceptex LISTENER ACCEPTSOCK [recv=N] [local=N] [remote=N] [overlapped=NULL] (ACCEPTSOCK: a socket created beforehand)",
     ),
+    // ---- acceptex2 ----
+    cmd(
+        "wsaaccept",
+        Cmd::WsaAccept,
+        "wsaaccept LISTENER [cf=accept|reject|defer] [as NAME] (no cf: no condition function)",
+    ),
+    cmd(
+        "getacceptexsockaddrs",
+        Cmd::GetAcceptExSockaddrs,
+        "getacceptexsockaddrs ACCEPTSOCK (the addresses in the last AcceptEx's buffer)",
+    ),
+    cmd("cancelio", Cmd::CancelIo, "cancelio NAME (CancelIo: cancel NAME's pending overlapped calls)"),
+    cmd("cancelioex", Cmd::CancelIoEx, "cancelioex NAME (CancelIoEx with a NULL OVERLAPPED)"),
 ];
 
 fn lookup_cmd(word: &str) -> Option<&'static CmdInfo> {
@@ -695,6 +714,10 @@ struct ConnectOpts {
     sqos: bool,
     gqos: bool,
     null_overlapped: bool,
+    /// acceptex2: AcceptEx's `recv=N`, `local=N`, `remote=N`.
+    recv: Option<u32>,
+    local: Option<u32>,
+    remote: Option<u32>,
 }
 
 impl<'a> Parser<'a, '_> {
@@ -914,9 +937,24 @@ impl<'a> Parser<'a, '_> {
                 let sock = self.sock()?;
                 let opt = self.sockopt()?;
                 if self.optval_null()? {
-                    return self.call(Call::OptNull { sock, opt, set: true });
+                    // args2: `optval=null optlen=N`, a NULL optval with a length of the script's.
+                    let arg = match self.optlen()? {
+                        Some(n) => OptNullArg::OptvalLen(n),
+                        None => OptNullArg::Optval,
+                    };
+                    return self.call(Call::OptNull { sock, opt, set: true, arg });
+                }
+                if let Some(t) = self.peek().cloned().filter(|_| self.null_key("optlen")) {
+                    return Err(self.err(
+                        t.col,
+                        "setsockopt's optlen is a number, not a pointer: write optlen=N, or optval=null optlen=N for a NULL optval",
+                    ));
                 }
                 let value = match self.peek().cloned() {
+                    Some(v) if v.key_value().is_none() && opt == SockOpt::SO_LINGER && v.text.contains(',') => {
+                        self.next_tok();
+                        self.linger_value(&v)?
+                    }
                     Some(v) if v.key_value().is_none() => {
                         self.next_tok();
                         self.opt_value(&v)?
@@ -930,7 +968,12 @@ impl<'a> Parser<'a, '_> {
                 let sock = self.sock()?;
                 let opt = self.sockopt()?;
                 if self.optval_null()? {
-                    return self.call(Call::OptNull { sock, opt, set: false });
+                    return self.call(Call::OptNull { sock, opt, set: false, arg: OptNullArg::Optval });
+                }
+                // args2: `optlen=null`, a NULL optlen pointer.
+                if self.null_key("optlen") {
+                    self.next_tok();
+                    return self.call(Call::OptNull { sock, opt, set: false, arg: OptNullArg::Optlen });
                 }
                 let optlen = self.optlen()?;
                 self.call(Call::GetSockOpt { sock, opt, optlen })
@@ -962,7 +1005,49 @@ impl<'a> Parser<'a, '_> {
                     None => self.names.next_accept_name(),
                 };
                 self.end()?;
-                Ok((StmtKind::Call(Call::Accept { sock, name: name.clone() }), Some(name)))
+                Ok((StmtKind::Call(Call::Accept { sock, name: name.clone(), cond: None }), Some(name)))
+            }
+            Cmd::WsaAccept => {
+                let sock = self.sock()?;
+                let mut cond = AcceptCond::Null;
+                if let Some(t) = self.peek().cloned() {
+                    if let Some((k, v, c)) = t.key_value() {
+                        if !k.eq_ignore_ascii_case("cf") {
+                            return Err(self.err(
+                                t.col,
+                                format!("unexpected `{}`: expected cf=accept|reject|defer or `as NAME`", t.text),
+                            ));
+                        }
+                        self.pos += 1;
+                        cond = match v.to_ascii_lowercase().trim_start_matches("cf_") {
+                            "accept" => AcceptCond::Accept,
+                            "reject" => AcceptCond::Reject,
+                            "defer" => AcceptCond::Defer,
+                            _ => {
+                                return Err(
+                                    self.err(c, format!("unknown condition `{v}`: expected accept, reject or defer"))
+                                );
+                            }
+                        };
+                    }
+                }
+                let name = match self.take_word(&["as"]) {
+                    Some(_) => {
+                        let t = self.require("name after `as`", "a new socket name like c1")?;
+                        self.new_name(&t)?
+                    }
+                    None => self.names.next_accept_name(),
+                };
+                self.end()?;
+                Ok((StmtKind::Call(Call::Accept { sock, name: name.clone(), cond: Some(cond) }), Some(name)))
+            }
+            Cmd::GetAcceptExSockaddrs => {
+                let sock = self.sock()?;
+                self.call(Call::GetAcceptExSockaddrs { sock })
+            }
+            Cmd::CancelIo | Cmd::CancelIoEx => {
+                let sock = self.sock()?;
+                self.call(Call::CancelIo { sock, ex: info.cmd == Cmd::CancelIoEx })
             }
             Cmd::Connect => {
                 let sock = self.sock()?;
@@ -1023,8 +1108,13 @@ impl<'a> Parser<'a, '_> {
                             );
                         }
                         self.next_tok();
-                        return self.call(Call::NameNull { sock, peer });
+                        return self.call(Call::NameNull { sock, peer, len: false });
                     }
+                }
+                // args2: `namelen=null`, a NULL namelen pointer.
+                if self.null_key("namelen") {
+                    self.next_tok();
+                    return self.call(Call::NameNull { sock, peer, len: true });
                 }
                 let namelen = self.namelen_opt()?;
                 if peer {
@@ -1088,8 +1178,18 @@ impl<'a> Parser<'a, '_> {
             Cmd::AcceptEx => {
                 let listener = self.sock()?;
                 let sock = self.sock()?;
-                let o = self.connect_opts(&[("overlapped", true)], "overlapped=NULL")?;
-                self.call(Call::AcceptEx { listener, sock, null_overlapped: o.null_overlapped })
+                let o = self.connect_opts(
+                    &[("recv", true), ("local", true), ("remote", true), ("overlapped", true)],
+                    "recv=N, local=N, remote=N or overlapped=NULL",
+                )?;
+                self.call(Call::AcceptEx {
+                    listener,
+                    sock,
+                    null_overlapped: o.null_overlapped,
+                    recv: o.recv.unwrap_or(0),
+                    local: o.local,
+                    remote: o.remote,
+                })
             }
             Cmd::DisconnectEx => {
                 let sock = self.sock()?;
@@ -1294,6 +1394,29 @@ impl<'a> Parser<'a, '_> {
             let hint =
                 closest(&t.text, all.iter().copied()).map(|c| format!("did you mean `{c}`? ")).unwrap_or_default();
             self.err(t.col, format!("unknown option `{}`: {hint}expected one of {}", t.text, all.join(", ")))
+        })
+    }
+
+    /// SO_LINGER written as the structure, `ONOFF,SECONDS`: `1,0` is the abortive close
+    /// ([`LINGER_ABORT`]), `1,N` the same as `N`, `0,N` linger off.
+    fn linger_value(&self, t: &Tok) -> PResult<i64> {
+        let (on, secs) = t.text.split_once(',').unwrap_or((&t.text, ""));
+        let bad = || {
+            self.err(
+                t.col,
+                format!("bad SO_LINGER value `{}`: expected ONOFF,SECONDS (e.g. 1,0 for an abortive close)", t.text),
+            )
+        };
+        let on = match on.to_ascii_lowercase().as_str() {
+            "on" | "true" => true,
+            "off" | "false" => false,
+            n => n.parse::<u16>().map_err(|_| bad())? != 0,
+        };
+        let secs = secs.parse::<u16>().map_err(|_| bad())?;
+        Ok(match (on, secs) {
+            (false, _) => 0,
+            (true, 0) => LINGER_ABORT,
+            (true, n) => i64::from(n),
         })
     }
 
@@ -1627,6 +1750,19 @@ impl<'a> Parser<'a, '_> {
                         o.namelen = Some(n);
                     }
                     "data" => o.data = Some(v.as_bytes().to_vec()),
+                    "recv" | "local" | "remote" => {
+                        // The buffer socklab passes holds 4096 bytes of data and two address
+                        // slots of 256 bytes at most.
+                        let max = if key == "recv" { 4096 } else { 256 };
+                        let n = v.parse::<u32>().ok().filter(|&n| n <= max).ok_or_else(|| {
+                            self.err(c, format!("bad {key} `{v}`: expected a number of bytes from 0 to {max}"))
+                        })?;
+                        *match key.as_str() {
+                            "recv" => &mut o.recv,
+                            "local" => &mut o.local,
+                            _ => &mut o.remote,
+                        } = Some(n);
+                    }
                     "overlapped" => {
                         if !v.eq_ignore_ascii_case("NULL") {
                             return Err(self.err(
@@ -1676,11 +1812,36 @@ impl<'a> Parser<'a, '_> {
         Ok((StmtKind::Call(Call::Select { read, write, except, timeout: timeout.flatten() }), None))
     }
 
+    /// args2: `wsapoll null n=N [timeout=MS]`, a NULL array of N entries.
+    fn poll_null(&mut self) -> PResult<(StmtKind, Option<String>)> {
+        let t = self.require("n=N", "n=N, the number of entries passed with the NULL array (0 or more)")?;
+        let n = match t.key_value() {
+            Some((k, v, c)) if k.eq_ignore_ascii_case("n") => v
+                .parse::<u32>()
+                .map_err(|_| self.err(c, format!("bad n `{v}`: expected a number of entries like 0 or 1")))?,
+            _ => return Err(self.err(t.col, format!("unexpected `{}`: expected n=N after null", t.text))),
+        };
+        let mut timeout = None;
+        if let Some(t) = self.peek().cloned() {
+            match t.key_value() {
+                Some((k, v, c)) if k.eq_ignore_ascii_case("timeout") => {
+                    self.pos += 1;
+                    timeout = self.timeout(v, c)?;
+                }
+                _ => return Err(self.err(t.col, format!("unexpected `{}`: expected timeout=MS", t.text))),
+            }
+        }
+        self.call(Call::PollNull { n, timeout })
+    }
+
     fn poll(&mut self, epoll: bool) -> PResult<(StmtKind, Option<String>)> {
         let expected = format!("a list of sockets like s or s,c ({})", self.known_list());
         let t = self.require("sockets", &expected)?;
         if t.key_value().is_some_and(|(k, _, _)| k.eq_ignore_ascii_case("timeout")) {
             return Err(self.err(t.col, format!("missing sockets before `{}`: expected {expected}", t.text)));
+        }
+        if !epoll && t.text.eq_ignore_ascii_case("null") {
+            return self.poll_null();
         }
         let socks = self.sock_list(&t.text, t.col)?;
         let mut timeout = None;
@@ -1712,6 +1873,13 @@ impl<'a> Parser<'a, '_> {
 
     // ---- winapi-args: `optval=null` ----
     /// Whether the next word is `optval=null` (taken); `optval=` with anything else is an error.
+    /// args2: whether the next word is `KEY=null` (left for the caller to take).
+    fn null_key(&self, key: &str) -> bool {
+        self.peek()
+            .and_then(|t| t.key_value().map(|(k, v, _)| k.eq_ignore_ascii_case(key) && v.eq_ignore_ascii_case("null")))
+            .unwrap_or(false)
+    }
+
     fn optval_null(&mut self) -> PResult<bool> {
         let Some(t) = self.peek().cloned() else { return Ok(false) };
         let Some((k, v, c)) = t.key_value() else { return Ok(false) };
@@ -2327,7 +2495,7 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
             0 => socks(partial, names),
             1 => starting(partial, SockOpt::ALL.iter().map(|o| o.name())),
             2 if info.cmd == Cmd::SetSockOpt => starting(partial, ["on", "off", "optlen=", "optval=null"]),
-            2 => starting(partial, ["optlen=", "optval=null"]),
+            2 => starting(partial, ["optlen=", "optlen=null", "optval=null"]),
             3 if info.cmd == Cmd::SetSockOpt && !lower(2).starts_with("optlen") => starting(partial, ["optlen="]),
             _ => Vec::new(),
         },
@@ -2360,7 +2528,14 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
         },
         Cmd::Select => keyed_cands(&["read=", "write=", "except=", "timeout="], args, partial, names),
         Cmd::WsaPoll => match n {
-            0 => sock_list_cands("", partial, names),
+            0 => {
+                let mut v = sock_list_cands("", partial, names);
+                // args2: a NULL array.
+                v.extend(starting(partial, ["null"]));
+                v
+            }
+            1 if args[0].eq_ignore_ascii_case("null") => starting(partial, ["n="]),
+            _ if args[0].eq_ignore_ascii_case("null") => starting(partial, ["timeout="]),
             _ => match partial.split_once('=') {
                 Some((k, v)) if k.eq_ignore_ascii_case("events") => poll_event_cands(&format!("{k}="), v),
                 _ => keyed_cands(&["timeout=", "events="], &args[1..], partial, names),
@@ -2378,7 +2553,7 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
         // winapi-args: namelen=N or name=null after the socket.
         Cmd::GetSockName | Cmd::GetPeerName if n >= 1 => {
             if n == 1 {
-                starting(partial, ["namelen=", "name=null"])
+                starting(partial, ["namelen=", "namelen=null", "name=null"])
             } else {
                 Vec::new()
             }
@@ -2437,7 +2612,17 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
         },
         Cmd::AcceptEx => match n {
             0 | 1 => socks(partial, names),
-            2 => starting(partial, ["overlapped=NULL"]),
+            _ => keyed_cands(&["recv=", "local=", "remote=", "overlapped=NULL"], &args[2..], partial, names),
+        },
+        // ---- acceptex2 ----
+        Cmd::WsaAccept => match n {
+            0 => socks(partial, names),
+            1 => starting(partial, ["cf=accept", "cf=reject", "cf=defer", "as"]),
+            2 if lower(1).starts_with("cf=") => starting(partial, ["as"]),
+            _ => Vec::new(),
+        },
+        Cmd::GetAcceptExSockaddrs | Cmd::CancelIo | Cmd::CancelIoEx => match n {
+            0 => socks(partial, names),
             _ => Vec::new(),
         },
         Cmd::DisconnectEx => match n {
@@ -2707,11 +2892,11 @@ mod tests {
         assert_eq!(call("listen s 0"), Call::Listen { sock: name("s"), backlog: 0 });
         let mut n = names(&["l"]);
         let s = parse_line("accept l", 1, &mut n).unwrap().unwrap();
-        assert_eq!(s.kind, StmtKind::Call(Call::Accept { sock: name("l"), name: "a1".into() }));
+        assert_eq!(s.kind, StmtKind::Call(Call::Accept { sock: name("l"), name: "a1".into(), cond: None }));
         let s = parse_line("accept l", 2, &mut n).unwrap().unwrap();
-        assert_eq!(s.kind, StmtKind::Call(Call::Accept { sock: name("l"), name: "a2".into() }));
+        assert_eq!(s.kind, StmtKind::Call(Call::Accept { sock: name("l"), name: "a2".into(), cond: None }));
         let s = parse_line("accept l as peer", 3, &mut n).unwrap().unwrap();
-        assert_eq!(s.kind, StmtKind::Call(Call::Accept { sock: name("l"), name: "peer".into() }));
+        assert_eq!(s.kind, StmtKind::Call(Call::Accept { sock: name("l"), name: "peer".into(), cond: None }));
         assert!(n.contains("a1") && n.contains("a2") && n.contains("peer"));
     }
 
@@ -3074,6 +3259,24 @@ mod tests {
     }
 
     #[test]
+    fn linger_structure() {
+        let linger = |l: &str| match call(l) {
+            Call::SetSockOpt { opt: SockOpt::SO_LINGER, value, .. } => value,
+            c => panic!("{c:?}"),
+        };
+        assert_eq!(linger("setsockopt s SO_LINGER 1,0"), LINGER_ABORT);
+        assert_eq!(linger("setsockopt s SO_LINGER on,0"), LINGER_ABORT);
+        assert_eq!(linger("setsockopt s SO_LINGER 1,5"), 5);
+        assert_eq!(linger("setsockopt s SO_LINGER 0,5"), 0);
+        assert_eq!(linger("setsockopt s SO_LINGER 3"), 3);
+        at("setsockopt s SO_LINGER 1,x", 24, "bad SO_LINGER value `1,x`");
+        at("setsockopt s SO_LINGER ,0", 24, "expected ONOFF,SECONDS");
+        at("setsockopt s SO_LINGER 1,70000", 24, "bad SO_LINGER value");
+        let c = call("setsockopt s SO_LINGER 1,0");
+        assert_eq!(crate::script::unparse::call_line(&c).unwrap(), "setsockopt s SO_LINGER 1,0");
+    }
+
+    #[test]
     fn unknown_error_codes() {
         at("expect error WSAEFOO", 14, "unknown error code `WSAEFOO`");
         at("expect error WSAEWOULDBLOK", 14, "did you mean `WSAEWOULDBLOCK`?");
@@ -3217,11 +3420,25 @@ send c \"oops
         assert_eq!(call("wsasend s hi"), Call::WsaSend { sock: name("s"), data: b"hi".to_vec() });
         assert_eq!(
             call("acceptex s c"),
-            Call::AcceptEx { listener: name("s"), sock: name("c"), null_overlapped: false }
+            Call::AcceptEx {
+                listener: name("s"),
+                sock: name("c"),
+                null_overlapped: false,
+                recv: 0,
+                local: None,
+                remote: None
+            }
         );
         assert_eq!(
             call("acceptex s c overlapped=NULL"),
-            Call::AcceptEx { listener: name("s"), sock: name("c"), null_overlapped: true }
+            Call::AcceptEx {
+                listener: name("s"),
+                sock: name("c"),
+                null_overlapped: true,
+                recv: 0,
+                local: None,
+                remote: None
+            }
         );
         assert_eq!(
             call("disconnectex s"),
@@ -3253,7 +3470,59 @@ send c \"oops
         at("getqueuedcompletionstatus c 100", 29, "expected timeout=MS");
         at("getqueuedcompletionstatus nosuch", 27, "unknown socket `nosuch`");
         at("disconnectex s now", 16, "expected reuse or overlapped=NULL");
-        at("acceptex s c now", 14, "expected overlapped=NULL");
+        at("acceptex s c now", 14, "expected recv=N, local=N, remote=N or overlapped=NULL");
+    }
+
+    // ===== acceptex2: AcceptEx lengths, GetAcceptExSockaddrs, CancelIo, WSAAccept ==============
+
+    #[test]
+    fn parses_acceptex2_lines() {
+        assert_eq!(
+            call("acceptex s c recv=2 local=3 remote=0"),
+            Call::AcceptEx {
+                listener: name("s"),
+                sock: name("c"),
+                null_overlapped: false,
+                recv: 2,
+                local: Some(3),
+                remote: Some(0)
+            }
+        );
+        assert_eq!(call("getacceptexsockaddrs c"), Call::GetAcceptExSockaddrs { sock: name("c") });
+        assert_eq!(call("cancelio s"), Call::CancelIo { sock: name("s"), ex: false });
+        assert_eq!(call("CancelIoEx s"), Call::CancelIo { sock: name("s"), ex: true });
+        let mut n = names(&["l"]);
+        let s = parse_line("wsaaccept l cf=defer as d", 1, &mut n).unwrap().unwrap();
+        assert_eq!(
+            s.kind,
+            StmtKind::Call(Call::Accept { sock: name("l"), name: "d".into(), cond: Some(AcceptCond::Defer) })
+        );
+        let s = parse_line("wsaaccept l cf=CF_REJECT", 1, &mut n).unwrap().unwrap();
+        assert!(matches!(s.kind, StmtKind::Call(Call::Accept { cond: Some(AcceptCond::Reject), .. })));
+        let s = parse_line("wsaaccept l", 1, &mut n).unwrap().unwrap();
+        assert!(matches!(s.kind, StmtKind::Call(Call::Accept { cond: Some(AcceptCond::Null), .. })));
+    }
+
+    #[test]
+    fn acceptex2_errors_name_the_column() {
+        at("acceptex s c recv=x", 19, "bad recv `x`");
+        at("acceptex s c recv=4097", 19, "from 0 to 4096");
+        at("acceptex s c local=257", 20, "from 0 to 256");
+        at("acceptex s c recv=1 recv=2", 21, "`recv` given twice");
+        at("wsaaccept s cf=maybe", 16, "unknown condition `maybe`");
+        at("wsaaccept s now", 13, "unexpected `now`");
+        at("cancelio s extra", 12, "extra");
+    }
+
+    #[test]
+    fn completes_acceptex2_lines() {
+        let n = names(&["s", "port"]);
+        assert_eq!(completions("acceptex s port r", &n), ["recv=", "remote="]);
+        assert_eq!(completions("acceptex s port recv=2 r", &n), ["remote="]);
+        assert_eq!(completions("wsaaccept s cf=d", &n), ["cf=defer"]);
+        assert_eq!(completions("wsaaccept s cf=defer a", &n), ["as"]);
+        assert_eq!(completions("cancelio p", &n), ["port"]);
+        assert_eq!(completions("getacceptex", &n), ["getacceptexsockaddrs"]);
     }
 
     #[test]
@@ -3728,12 +3997,57 @@ send c \"oops
         assert!(error("socket tcp af=10 as z").message.contains("v4 or v6"));
         assert!(error("socket tcp af=70000 v6 as z").message.contains("bad address family"));
         assert!(completions("socket tcp ", &n).contains(&"af=".to_string()));
-        assert_eq!(call("getpeername s name=null"), Call::NameNull { sock: SockRef::Name("s".into()), peer: true });
+        assert_eq!(
+            call("getpeername s name=null"),
+            Call::NameNull { sock: SockRef::Name("s".into()), peer: true, len: false }
+        );
         assert!(error("getsockname s name=x").message.contains("name=null"));
-        assert_eq!(completions("getsockname s ", &n), ["namelen=", "name=null"]);
+        assert_eq!(completions("getsockname s ", &n), ["namelen=", "namelen=null", "name=null"]);
+        // args2: NULL length pointers, and a NULL optval with a length.
+        assert_eq!(
+            call("getpeername s namelen=null"),
+            Call::NameNull { sock: SockRef::Name("s".into()), peer: true, len: true }
+        );
+        assert_eq!(
+            call("getsockopt s SO_ERROR optlen=null"),
+            Call::OptNull {
+                sock: SockRef::Name("s".into()),
+                opt: SockOpt::SO_ERROR,
+                set: false,
+                arg: OptNullArg::Optlen
+            }
+        );
+        assert_eq!(
+            call("setsockopt s SO_LINGER optval=null optlen=0"),
+            Call::OptNull {
+                sock: SockRef::Name("s".into()),
+                opt: SockOpt::SO_LINGER,
+                set: true,
+                arg: OptNullArg::OptvalLen(0)
+            }
+        );
+        assert!(error("setsockopt s SO_LINGER optlen=null").message.contains("not a pointer"));
+        assert!(error("getsockopt s SO_ERROR optval=null optlen=4").message.contains("unexpected"));
+        assert!(error("getsockname s namelen=nul").message.contains("bad namelen"));
+        assert!(completions("getsockopt s SO_ERROR ", &n).contains(&"optlen=null".to_string()));
+        assert_eq!(
+            call("wsapoll null n=0 timeout=5"),
+            Call::PollNull { n: 0, timeout: Some(Duration::from_millis(5)) }
+        );
+        assert_eq!(call("poll null n=2"), Call::PollNull { n: 2, timeout: None });
+        assert!(error("wsapoll null").message.contains("n=N"));
+        assert!(error("wsapoll null n=x").message.contains("bad n"));
+        assert!(error("wsapoll null n=1 events=POLLIN").message.contains("expected timeout=MS"));
+        assert!(completions("wsapoll nu", &n).contains(&"null".to_string()));
+        assert_eq!(completions("wsapoll null ", &n), ["n="]);
         assert_eq!(
             call("setsockopt s SO_LINGER optval=null"),
-            Call::OptNull { sock: SockRef::Name("s".into()), opt: SockOpt::SO_LINGER, set: true }
+            Call::OptNull {
+                sock: SockRef::Name("s".into()),
+                opt: SockOpt::SO_LINGER,
+                set: true,
+                arg: OptNullArg::Optval
+            }
         );
         assert!(error("getsockopt s SO_ERROR optval=3").message.contains("optval=null"));
     }

@@ -46,6 +46,14 @@ fn stmt(line: Option<usize>, entry_line: usize, text: &str) -> Stmt {
     }
 }
 
+/// [`stmt`] in place: `st` made to say `text` at the line shown for it.
+fn restate<'a>(st: &'a mut Stmt, line: Option<usize>, entry_line: usize, text: &str) -> &'a Stmt {
+    st.span = stmt(line, entry_line, "").span;
+    st.text.clear();
+    st.text.push_str(text);
+    st
+}
+
 fn transcript_head(ps: &[PersonalityId], output: Output, w: &mut dyn Write) -> std::io::Result<()> {
     if output == Output::Compare {
         let mut head = format!("{:>4}  {:<34}", "line", "call");
@@ -75,6 +83,8 @@ pub fn replay<R: BufRead>(reader: Reader<R>, json: bool, w: &mut dyn Write) -> s
     transcript_head(&header.personalities, output, w)?;
     let mut player = Player::new(&header, reader.numbered());
     let mut report = ReplayReport::default();
+    // One statement for the transcript, its text's buffer reused from step to step.
+    let mut st = stmt(None, 0, "");
     while let Some(step) = player.next_step() {
         let a = match step {
             Ok(a) => a,
@@ -88,11 +98,11 @@ pub fn replay<R: BufRead>(reader: Reader<R>, json: bool, w: &mut dyn Write) -> s
         match a.outcome {
             Outcome::Call { entry, records } => {
                 report.calls += 1;
-                print_call(&stmt(entry.line, a.line, &entry.text), &entry.call, records, output, w)?;
+                print_call(restate(&mut st, entry.line, a.line, &entry.text), &entry.call, records, output, w)?;
             }
             Outcome::Wait { entry, records } => {
                 report.waits += 1;
-                print_wait(&stmt(entry.line, a.line, &entry.text), &records, output, w)?;
+                print_wait(restate(&mut st, entry.line, a.line, &entry.text), &records, output, w)?;
             }
             Outcome::Marker(m) => {
                 report.markers += 1;

@@ -10,8 +10,11 @@ use serde_json::json;
 
 use crate::core::call::Call;
 use crate::core::compare::Mark;
-use crate::core::format::{answer_text, error_text, notification_event, notification_text, ret_text, value_text};
-use crate::core::model::{Notification, Ret, State, Transition};
+use crate::core::format::{
+    answer_text, error_text, notification_event, notification_text, push_answer_text, push_code_text, push_int,
+    push_value_text, ret_text, value_text,
+};
+use crate::core::model::{Cause, Notification, Ret, State, Transition};
 use crate::core::personality::PersonalityId;
 use crate::core::profile::Profile;
 use crate::core::rules;
@@ -201,26 +204,60 @@ fn assumed(rule: &str, p: PersonalityId) -> bool {
     rules::assumed(rule, p)
 }
 
+/// [`assumed`] for a rule id the core answered with: the lookup (a walk through every rule)
+/// is remembered by the id's address, which for a `&'static str` always holds the same text.
+fn assumed_static(rule: &'static str, p: PersonalityId) -> bool {
+    type Slot = Option<(usize, usize, Option<&'static rules::Rule>)>;
+    thread_local! {
+        static SEEN: std::cell::RefCell<[Slot; 64]> = const { std::cell::RefCell::new([None; 64]) };
+    }
+    let key = (rule.as_ptr() as usize, rule.len());
+    let found = SEEN.with(|seen| {
+        let mut seen = seen.borrow_mut();
+        let slot = &mut seen[((key.0 >> 3) ^ key.1) % 64];
+        match *slot {
+            Some((ptr, len, r)) if (ptr, len) == key => r,
+            _ => {
+                let r = rules::find(rule);
+                *slot = Some((key.0, key.1, r));
+                r
+            }
+        }
+    });
+    found.is_some_and(|r| r.assumed.contains(&p))
+}
+
 /// The cell of one personality for one call: answer, `?` when assumed. A failed `int` call
 /// shows only its error (SOCKET_ERROR / -1 goes without saying) to keep columns narrow.
 fn cell(rec: &CallRecord) -> String {
+    let mut s = String::new();
+    push_cell(&mut s, rec);
+    s
+}
+
+/// [`cell`], appended to `s` (the compare rows are written in place).
+fn push_cell(s: &mut String, rec: &CallRecord) {
     let p = Profile::of(rec.personality);
     let a = &rec.answer;
-    let mut s = match (a.ret, a.error) {
-        (Ret::Int(-1), Some(e)) => {
-            let v = value_text(&a.value, p);
-            if v.is_empty() { e.to_string() } else { format!("{e}  {v}") }
-        }
-        _ => answer_text(a, p),
-    };
-    if assumed(rec.answer.rule, rec.personality) {
-        s.push_str(" ?");
-    }
     if rec.disagreement.is_some() {
         // Up front, so narrow columns never cut it off.
-        s.insert_str(0, "≠MODEL ");
+        s.push_str("≠MODEL ");
     }
-    s
+    match (a.ret, a.error) {
+        (Ret::Int(-1), Some(e)) => {
+            push_code_text(s, e);
+            let start = s.len();
+            s.push_str("  ");
+            push_value_text(s, &a.value, p);
+            if s.len() == start + 2 {
+                s.truncate(start);
+            }
+        }
+        _ => push_answer_text(s, a, p),
+    }
+    if assumed_static(rec.answer.rule, rec.personality) {
+        s.push_str(" ?");
+    }
 }
 
 /// How the personalities' answers relate, by the one definition of [`crate::core::compare`].
@@ -241,12 +278,56 @@ struct TransitionText<'a>(&'a Transition);
 
 impl std::fmt::Display for TransitionText<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let t = self.0;
-        write!(f, "t={} ms  {}: {} -> {}  ({})", t.at.as_millis(), t.sock, t.from, t.to, t.cause)?;
-        if let Some(e) = t.error {
-            write!(f, " {e}")?;
+        let mut s = String::new();
+        push_transition(&mut s, self.0);
+        f.write_str(&s)
+    }
+}
+
+/// A transition as the transcript shows it (`t=0 ms  s: pending -> connected  (net: ...)`),
+/// appended to `s`.
+fn push_transition(s: &mut String, t: &Transition) {
+    s.push_str("t=");
+    push_millis(s, t.at);
+    s.push_str(" ms  ");
+    s.push_str(&t.sock);
+    s.push_str(": ");
+    s.push_str(t.from.name());
+    s.push_str(" -> ");
+    s.push_str(t.to.name());
+    s.push_str("  (");
+    match &t.cause {
+        Cause::Call(c) => s.push_str(c),
+        Cause::Net(n) => {
+            s.push_str("net: ");
+            s.push_str(n);
         }
-        Ok(())
+    }
+    s.push(')');
+    if let Some(e) = t.error {
+        s.push(' ');
+        push_code_text(s, e);
+    }
+}
+
+/// Whole milliseconds of `d`, as `Duration::as_millis` counts them.
+fn push_millis(s: &mut String, d: std::time::Duration) {
+    match i64::try_from(d.as_millis()) {
+        Ok(ms) => push_int(s, ms),
+        Err(_) => s.push_str(&d.as_millis().to_string()),
+    }
+}
+
+/// `{:>4}` of a line number, appended to `s`.
+fn push_line_number(s: &mut String, line: usize) {
+    let start = s.len();
+    match i64::try_from(line) {
+        Ok(n) => push_int(s, n),
+        Err(_) => s.push_str(&line.to_string()),
+    }
+    let digits = s.len() - start;
+    if digits < 4 {
+        s.insert_str(start, &"    "[..4 - digits]);
     }
 }
 
@@ -313,7 +394,7 @@ pub(crate) fn print_call(
                 writeln!(w, "        note: {n}")?;
             }
             kernel_lines(r, "", w)?;
-            for t in r.answer.transitions.iter().filter(|t| matches!(t.cause, crate::core::model::Cause::Net(_))) {
+            for t in r.answer.transitions.iter().filter(|t| matches!(t.cause, Cause::Net(_))) {
                 writeln!(w, "        {}", transition_text(t))?;
             }
             for n in &r.answer.notifications {
@@ -330,35 +411,66 @@ pub(crate) fn print_call(
                 for r in recs {
                     writeln!(w, "        {:<9} {}", r.personality.name(), cell(r))?;
                 }
-            } else {
-                let mut line = String::with_capacity(40 + 33 * recs.len());
-                line.push_str(&format!("{:>4}{} ", stmt.span.line, mark));
-                push_column(&mut line, &stmt.text, 34);
-                for r in recs {
-                    line.push_str(" | ");
-                    push_column(&mut line, &cell(r), 30);
+                // What differs, when the cells alone may not show it (cut, or the same text).
+                for f in verdict.findings.iter().filter(|f| f.mark == Mark::Differs) {
+                    writeln!(w, "        ≠ {}: {}", f.aspect, f.text)?;
                 }
-                writeln!(w, "{}", line.trim_end())?;
+            } else {
+                // The row and the lines under it are written into one string, written once.
+                let mut out = String::with_capacity(64 + 33 * recs.len());
+                push_line_number(&mut out, stmt.span.line);
+                out.push_str(mark);
+                out.push(' ');
+                push_column(&mut out, &stmt.text, 34);
+                for r in recs {
+                    out.push_str(" | ");
+                    let start = out.len();
+                    push_cell(&mut out, r);
+                    fit_column(&mut out, start, 30);
+                }
+                out.truncate(out.trim_end().len());
+                out.push('\n');
+                // What differs, when the cells alone may not show it (cut, or the same text).
+                for f in verdict.findings.iter().filter(|f| f.mark == Mark::Differs) {
+                    out.push_str("        ≠ ");
+                    out.push_str(f.aspect);
+                    out.push_str(": ");
+                    out.push_str(&f.text);
+                    out.push('\n');
+                }
+                w.write_all(out.as_bytes())?;
             }
-            // What differs, when the cells alone may not show it (cut, or the same text).
-            for f in verdict.findings.iter().filter(|f| f.mark == Mark::Differs) {
-                writeln!(w, "        ≠ {}: {}", f.aspect, f.text)?;
-            }
+            let mut out = String::with_capacity(256);
             for r in recs {
                 let p = Profile::of(r.personality);
-                for t in r.answer.transitions.iter().filter(|t| matches!(t.cause, crate::core::model::Cause::Net(_))) {
-                    writeln!(w, "        [{}] {}", r.personality, transition_text(t))?;
+                let tag = |out: &mut String| {
+                    out.push_str("        [");
+                    out.push_str(r.personality.name());
+                    out.push_str("] ");
+                };
+                for t in r.answer.transitions.iter().filter(|t| matches!(t.cause, Cause::Net(_))) {
+                    tag(&mut out);
+                    push_transition(&mut out, t);
+                    out.push('\n');
                 }
                 if let Some(n) = &r.answer.note {
-                    writeln!(w, "        [{}] note: {n}", r.personality)?;
+                    tag(&mut out);
+                    out.push_str("note: ");
+                    out.push_str(n);
+                    out.push('\n');
                 }
                 if r.kernel.is_some() || r.disagreement.is_some() {
+                    w.write_all(out.as_bytes())?;
+                    out.clear();
                     kernel_lines(r, &format!("[{}] ", r.personality), w)?;
                 }
                 for n in &r.answer.notifications {
-                    writeln!(w, "        [{}] {}", r.personality, notification_text(n, p))?;
+                    tag(&mut out);
+                    out.push_str(&notification_text(n, p));
+                    out.push('\n');
                 }
             }
+            w.write_all(out.as_bytes())?;
         }
     }
     Ok(())
@@ -614,6 +726,27 @@ fn write_padded(w: &mut dyn Write, text: &str, n: usize) -> std::io::Result<()> 
     Ok(())
 }
 
+/// [`push_column`] for text already at the end of `line`, from byte `start`: cut to `n`
+/// characters (the last one then `…`) or padded with spaces to `n`.
+fn fit_column(line: &mut String, start: usize, n: usize) {
+    let text = &line[start..];
+    // Every byte counts one character in ASCII text.
+    let chars = if text.is_ascii() { text.len() } else { text.chars().count() };
+    if chars <= n {
+        let pad = n - chars;
+        const SPACES: &str = "                                        ";
+        if pad <= SPACES.len() {
+            line.push_str(&SPACES[..pad]);
+        } else {
+            line.extend(std::iter::repeat_n(' ', pad));
+        }
+    } else {
+        let cut = text.char_indices().nth(n - 1).map_or(text.len(), |(i, _)| i);
+        line.truncate(start + cut);
+        line.push('…');
+    }
+}
+
 /// A compare-mode column: `text` cut to `n` characters (the last one then `…`) and padded with
 /// spaces to `n`, written in place (it was three strings per cell).
 fn push_column(line: &mut String, text: &str, n: usize) {
@@ -780,7 +913,7 @@ pub fn check(lab: &Lab, k: usize, p: PersonalityId, e: &Expect) -> Result<(), St
 
 #[cfg(test)]
 mod column_tests {
-    use super::push_column;
+    use super::{fit_column, push_column, push_line_number};
 
     fn col(text: &str, n: usize) -> String {
         let mut s = String::new();
@@ -810,5 +943,28 @@ mod column_tests {
         assert_eq!(col("≠MODEL xy", 8), "≠MODEL …");
         assert_eq!(col("é", 3), "é  ");
         assert_eq!(col("", 50).len(), 50);
+    }
+
+    #[test]
+    fn a_column_fitted_in_place_is_the_same_column() {
+        for text in ["", "0", "abcd", "abcde", "≠MODEL x", "≠MODEL xy", "é", "WSAEWOULDBLOCK (10035)  read= write=s"]
+        {
+            for n in [1, 3, 4, 8, 30] {
+                let mut line = String::from("  1  x | ");
+                let start = line.len();
+                line.push_str(text);
+                fit_column(&mut line, start, n);
+                assert_eq!(line, format!("  1  x | {}", col(text, n)), "{text:?} in {n}");
+            }
+        }
+    }
+
+    #[test]
+    fn line_numbers_are_right_aligned_in_four_columns() {
+        for n in [0, 1, 9, 10, 999, 1000, 12345, usize::MAX] {
+            let mut s = String::from("x");
+            push_line_number(&mut s, n);
+            assert_eq!(s, format!("x{n:>4}"));
+        }
     }
 }

@@ -8,7 +8,9 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use crate::core::call::{AddrKind, Call, ConnectApi, Family, FdEvents, How, SockAddrArg, SockRef};
+use crate::core::call::{
+    AddrKind, Call, ConnectApi, Family, FdEvents, How, LINGER_ABORT, OptNullArg, SockAddrArg, SockOpt, SockRef,
+};
 
 use super::parse::{MAX_DURATION_MS, is_valid_name};
 
@@ -130,7 +132,11 @@ pub fn call_line(call: &Call) -> Result<String, Unwritable> {
         }
         Call::Fionbio { sock: s, on } => format!("ioctlsocket {} FIONBIO {}", sock(s)?, u8::from(*on)),
         Call::SetSockOpt { sock: s, opt, value, optlen } => {
-            let mut line = format!("setsockopt {} {} {value}", sock(s)?, opt.name());
+            let mut line = if *value == LINGER_ABORT && *opt == SockOpt::SO_LINGER {
+                format!("setsockopt {} {} 1,0", sock(s)?, opt.name())
+            } else {
+                format!("setsockopt {} {} {value}", sock(s)?, opt.name())
+            };
             if let Some(n) = optlen {
                 let _ = write!(line, " optlen={n}");
             }
@@ -145,7 +151,13 @@ pub fn call_line(call: &Call) -> Result<String, Unwritable> {
         }
         Call::Bind { sock: s, addr: a } => format!("bind {} {}", sock(s)?, addr(a)),
         Call::Listen { sock: s, backlog } => format!("listen {} {backlog}", sock(s)?),
-        Call::Accept { sock: s, name: n } => format!("accept {} as {}", sock(s)?, name(n)?),
+        Call::Accept { sock: s, name: n, cond: None } => format!("accept {} as {}", sock(s)?, name(n)?),
+        Call::Accept { sock: s, name: n, cond: Some(c) } => format!(
+            "wsaaccept {}{} as {}",
+            sock(s)?,
+            c.word().map(|w| format!(" cf={w}")).unwrap_or_default(),
+            name(n)?
+        ),
         Call::Connect { sock: s, addr: a, api } => {
             let mut line = match api {
                 ConnectApi::Connect => "connect",
@@ -192,6 +204,7 @@ pub fn call_line(call: &Call) -> Result<String, Unwritable> {
             }
             line
         }
+        Call::PollNull { n, timeout: t } => format!("wsapoll null n={n} {}", timeout(*t)?),
         Call::WsaEventSelect { sock: s, events: e } => format!("wsaeventselect {} {}", sock(s)?, events(*e)?),
         Call::WsaAsyncSelect { sock: s, events: e } => format!("wsaasyncselect {} {}", sock(s)?, events(*e)?),
         Call::WsaEnumNetworkEvents { sock: s } => format!("wsaenumnetworkevents {}", sock(s)?),
@@ -266,17 +279,35 @@ pub fn call_line(call: &Call) -> Result<String, Unwritable> {
         ), // ---- end winapi-ov ----
         Call::WsaRecv { sock: s } => format!("wsarecv {}", sock(s)?),
         Call::WsaSend { sock: s, data } => format!("wsasend {} {}", sock(s)?, bytes(data)?),
-        Call::AcceptEx { listener, sock: s, null_overlapped } => format!(
-            "acceptex {} {}{}",
-            sock(listener)?,
-            sock(s)?,
-            if *null_overlapped { " overlapped=NULL" } else { "" }
-        ),
-        Call::OptNull { sock: s, opt, set } => {
-            format!("{} {} {} optval=null", if *set { "setsockopt" } else { "getsockopt" }, sock(s)?, opt.name())
+        Call::AcceptEx { listener, sock: s, null_overlapped, recv, local, remote } => {
+            let mut line = format!("acceptex {} {}", sock(listener)?, sock(s)?);
+            if *recv != 0 {
+                let _ = write!(line, " recv={recv}");
+            }
+            if let Some(n) = local {
+                let _ = write!(line, " local={n}");
+            }
+            if let Some(n) = remote {
+                let _ = write!(line, " remote={n}");
+            }
+            if *null_overlapped {
+                line.push_str(" overlapped=NULL");
+            }
+            line
         }
-        Call::NameNull { sock: s, peer } => {
-            format!("{} {} name=null", if *peer { "getpeername" } else { "getsockname" }, sock(s)?)
+        Call::GetAcceptExSockaddrs { sock: s } => format!("getacceptexsockaddrs {}", sock(s)?),
+        Call::CancelIo { sock: s, ex } => format!("{} {}", if *ex { "cancelioex" } else { "cancelio" }, sock(s)?),
+        Call::OptNull { sock: s, opt, set, arg } => {
+            let tail = match arg {
+                OptNullArg::Optval => "optval=null".to_string(),
+                OptNullArg::OptvalLen(n) => format!("optval=null optlen={n}"),
+                OptNullArg::Optlen => "optlen=null".to_string(),
+            };
+            format!("{} {} {} {tail}", if *set { "setsockopt" } else { "getsockopt" }, sock(s)?, opt.name())
+        }
+        Call::NameNull { sock: s, peer, len } => {
+            let what = if *len { "namelen=null" } else { "name=null" };
+            format!("{} {} {what}", if *peer { "getpeername" } else { "getsockname" }, sock(s)?)
         }
         Call::SocketAf { proto, af, name: n } => format!("socket {} af={af} as {}", proto.name(), name(n)?),
     })

@@ -24,14 +24,146 @@ use crate::core::personality::PersonalityId;
 /// at 128 levels for the line; a slice starts one level down).
 const MAX_DEPTH: u32 = 100;
 
-struct Cur<'a> {
+pub(super) struct Cur<'a> {
     src: &'a str,
     s: &'a [u8],
     i: usize,
 }
 
+/// Where a string's text ends in `rest` (the bytes after its opening quote): the first quote,
+/// backslash or control character. Eight bytes at a time: in each word, the lowest byte
+/// flagged by the zero-byte and less-than tests is exact (a false flag needs a borrow from a
+/// true one below it).
+fn string_end(rest: &[u8]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while let Some(word) = rest.get(i..i + 8) {
+        let w = u64::from_le_bytes(word.try_into().ok()?);
+        let quote = w ^ (LO * u64::from(b'"'));
+        let backslash = w ^ (LO * u64::from(b'\\'));
+        let flags = ((quote.wrapping_sub(LO) & !quote)
+            | (backslash.wrapping_sub(LO) & !backslash)
+            | (w.wrapping_sub(LO * 0x20) & !w))
+            & HI;
+        if flags != 0 {
+            return Some(i + (flags.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    rest[i..].iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).map(|p| i + p)
+}
+
+/// Decimal digits without a leading zero (`0` itself aside) and without overflow.
+fn digits(d: &[u8]) -> Option<u64> {
+    if d.is_empty() || (d.len() > 1 && d[0] == b'0') {
+        return None;
+    }
+    let mut m = 0u64;
+    for &c in d {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        m = m.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
+    }
+    Some(m)
+}
+
+/// A table of `N` slots indexed by a string's length and ends: the readers' memory of the
+/// texts they met (rule ids, causes, error names), cheaper than hashing each one.
+fn slot_of<const N: usize>(s: &str) -> usize {
+    let b = s.as_bytes();
+    let (first, last) = (b.first().copied().unwrap_or(0), b.last().copied().unwrap_or(0));
+    (b.len().wrapping_mul(31) ^ usize::from(first).wrapping_mul(7) ^ usize::from(last)) % N
+}
+
+/// A rule id, as [`rule_id_str`] gives it (the registry's own string when it is one), the
+/// registry's lookup remembered.
+fn rule_id_kept(s: &str) -> Cow<'static, str> {
+    thread_local! {
+        static SEEN: std::cell::RefCell<[Option<&'static str>; 64]> = const { std::cell::RefCell::new([None; 64]) };
+    }
+    let i = slot_of::<64>(s);
+    SEEN.with(|seen| {
+        let mut seen = seen.borrow_mut();
+        match seen[i] {
+            Some(id) if id == s => Cow::Borrowed(id),
+            _ => {
+                let r = rule_id_str(s);
+                if let Cow::Borrowed(id) = r {
+                    seen[i] = Some(id);
+                }
+                r
+            }
+        }
+    })
+}
+
+/// A cause's text. Causes are a few texts repeated on every line: the first 64 distinct ones
+/// of at most 64 bytes are kept for the life of the process (at most 4 KB, whatever the
+/// recording) and shared; the others are owned, as before.
+fn cause_text(s: &str) -> Cow<'static, str> {
+    thread_local! {
+        static KEPT: std::cell::RefCell<(usize, [Option<&'static str>; 64])> =
+            const { std::cell::RefCell::new((0, [None; 64])) };
+    }
+    let i = slot_of::<64>(s);
+    KEPT.with(|kept| {
+        let mut kept = kept.borrow_mut();
+        match kept.1[i] {
+            Some(t) if t == s => Cow::Borrowed(t),
+            Some(_) => Cow::Owned(s.to_string()),
+            None if kept.0 < 64 && s.len() <= 64 => {
+                let t: &'static str = Box::leak(s.into());
+                kept.0 += 1;
+                kept.1[i] = Some(t);
+                Cow::Borrowed(t)
+            }
+            None => Cow::Owned(s.to_string()),
+        }
+    })
+}
+
+/// The code named exactly `name` (as serde reads a `Code`), the lookup remembered.
+fn code_named(name: &str) -> Option<Code> {
+    thread_local! {
+        static SEEN: std::cell::RefCell<[Option<Code>; 64]> = const { std::cell::RefCell::new([None; 64]) };
+    }
+    let i = slot_of::<64>(name);
+    SEEN.with(|seen| {
+        let mut seen = seen.borrow_mut();
+        match seen[i] {
+            Some(c) if c.name() == name => Some(c),
+            _ => {
+                let c = Code::ALL.iter().copied().find(|c| c.name() == name)?;
+                seen[i] = Some(c);
+                Some(c)
+            }
+        }
+    })
+}
+
 impl<'a> Cur<'a> {
-    fn eat(&mut self, lit: &[u8]) -> Option<()> {
+    /// A cursor at the start of `line`.
+    pub(super) fn new(line: &'a str) -> Cur<'a> {
+        Cur { src: line, s: line.as_bytes(), i: 0 }
+    }
+
+    /// The text from here to the line's last byte when that is a closing brace (the rest of
+    /// the line's last field, for serde_json to read), the cursor moved to that brace.
+    pub(super) fn rest_of_object(&mut self) -> Option<&'a str> {
+        let end = self.s.len().checked_sub(1).filter(|&e| e >= self.i && self.s[e] == b'}')?;
+        let text = self.src.get(self.i..end)?;
+        self.i = end;
+        Some(text)
+    }
+
+    /// Whether the whole line was read.
+    pub(super) fn at_end(&self) -> bool {
+        self.i == self.s.len()
+    }
+
+    pub(super) fn eat(&mut self, lit: &[u8]) -> Option<()> {
         if self.s[self.i..].starts_with(lit) {
             self.i += lit.len();
             Some(())
@@ -40,16 +172,16 @@ impl<'a> Cur<'a> {
         }
     }
 
-    fn next(&mut self) -> Option<u8> {
+    pub(super) fn next(&mut self) -> Option<u8> {
         let b = *self.s.get(self.i)?;
         self.i += 1;
         Some(b)
     }
 
     /// A string without escapes or control characters.
-    fn str(&mut self) -> Option<&'a str> {
+    pub(super) fn str(&mut self) -> Option<&'a str> {
         let rest = self.s.get(self.i..)?.strip_prefix(b"\"")?;
-        let len = rest.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+        let len = string_end(rest)?;
         if rest[len] != b'"' {
             return None;
         }
@@ -81,7 +213,7 @@ impl<'a> Cur<'a> {
     /// A float, read exactly as serde_json reads it: a plain decimal of at most 15 digits is
     /// its digits divided by a power of ten, one correctly rounded operation on exact values,
     /// as in serde_json; anything else goes through serde_json.
-    fn f64(&mut self) -> Option<f64> {
+    pub(super) fn f64(&mut self) -> Option<f64> {
         const POW10: [f64; 16] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
         let n = self.number()?;
         let b = n.as_bytes();
@@ -123,29 +255,37 @@ impl<'a> Cur<'a> {
         }
     }
 
-    /// A non-negative integer without leading zeros.
-    fn u64(&mut self) -> Option<u64> {
-        let n = self.number()?;
-        if !n.bytes().all(|c| c.is_ascii_digit()) || (n.len() > 1 && n.starts_with('0')) {
-            return None;
+    /// A non-negative integer without leading zeros, read in one pass: what [`digits`] reads
+    /// of the [`Cur::number`] here, `None` where it gives `None`.
+    pub(super) fn u64(&mut self) -> Option<u64> {
+        let start = self.i;
+        let mut m = 0u64;
+        while let Some(&c) = self.s.get(self.i) {
+            if !c.is_ascii_digit() {
+                // A sign, point or exponent: not a plain integer.
+                if matches!(c, b'-' | b'+' | b'.' | b'e' | b'E') {
+                    return None;
+                }
+                break;
+            }
+            m = m.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
+            self.i += 1;
         }
-        n.parse().ok()
+        let len = self.i - start;
+        (len == 1 || (len > 1 && self.s[start] != b'0')).then_some(m)
     }
 
     fn i64(&mut self) -> Option<i64> {
-        let n = self.number()?;
-        let digits = n.strip_prefix('-').unwrap_or(n);
-        if digits.is_empty()
-            || !digits.bytes().all(|c| c.is_ascii_digit())
-            || (digits.len() > 1 && digits.starts_with('0'))
-        {
-            return None;
+        let n = self.number()?.as_bytes();
+        match n.strip_prefix(b"-") {
+            // Down to i64::MIN, whose magnitude is one more than i64::MAX.
+            Some(d) => digits(d).filter(|&m| m <= i64::MAX as u64 + 1).map(|m| (m as i64).wrapping_neg()),
+            None => digits(n).and_then(|m| i64::try_from(m).ok()),
         }
-        n.parse().ok()
     }
 
     /// The slice of one JSON value, for serde_json to read.
-    fn raw(&mut self) -> Option<&'a str> {
+    pub(super) fn raw(&mut self) -> Option<&'a str> {
         let start = self.i;
         let mut depth = 0u32;
         loop {
@@ -193,19 +333,26 @@ impl<'a> Cur<'a> {
         serde_json::from_str(self.raw()?).ok()
     }
 
+    /// `lit` here, then `v`.
+    #[inline(always)]
+    fn lit<T>(&mut self, lit: &[u8], v: T) -> Option<T> {
+        self.eat(lit).map(|()| v)
+    }
+
     fn state(&mut self) -> Option<State> {
-        Some(match self.str()? {
-            "unbound" => State::Unbound,
-            "bound" => State::Bound,
-            "listening" => State::Listening,
-            "pending" => State::Pending,
-            "connected" => State::Connected,
-            "failed" => State::Failed,
-            "unassociated" => State::Unassociated,
-            "associated" => State::Associated,
-            "closed" => State::Closed,
-            _ => return None,
-        })
+        // By the name's first letter, then the quoted name whole.
+        match *self.s.get(self.i + 1)? {
+            b'u' => {
+                self.lit(b"\"unbound\"", State::Unbound).or_else(|| self.lit(b"\"unassociated\"", State::Unassociated))
+            }
+            b'b' => self.lit(b"\"bound\"", State::Bound),
+            b'l' => self.lit(b"\"listening\"", State::Listening),
+            b'p' => self.lit(b"\"pending\"", State::Pending),
+            b'c' => self.lit(b"\"connected\"", State::Connected).or_else(|| self.lit(b"\"closed\"", State::Closed)),
+            b'f' => self.lit(b"\"failed\"", State::Failed),
+            b'a' => self.lit(b"\"associated\"", State::Associated),
+            _ => None,
+        }
     }
 
     fn ret(&mut self) -> Option<Ret> {
@@ -306,6 +453,26 @@ impl<'a> Cur<'a> {
         }
     }
 
+    /// An answer's error (`{"name":"EINPROGRESS","number":115}`): the name and its number
+    /// read here, anything else (another order, a number that does not match) by serde.
+    fn error_code(&mut self) -> Option<Option<ErrorCode>> {
+        let start = self.i;
+        let fast = (|| {
+            self.eat(b"{\"name\":")?;
+            let code = code_named(self.str()?)?;
+            self.eat(b",\"number\":")?;
+            if self.i64()? != i64::from(code.number()) {
+                return None;
+            }
+            self.eat(b"}")?;
+            Some(Some(ErrorCode(code)))
+        })();
+        fast.or_else(|| {
+            self.i = start;
+            self.de()
+        })
+    }
+
     fn duration(&mut self) -> Option<Duration> {
         self.eat(b"{\"secs\":")?;
         let secs = self.u64()?;
@@ -316,19 +483,55 @@ impl<'a> Cur<'a> {
     }
 
     fn cause(&mut self) -> Option<Cause> {
-        self.eat(b"{\"kind\":")?;
-        let kind = self.str()?;
-        self.eat(b",\"what\":")?;
-        let what = Cow::Owned(self.str()?.to_string());
+        let net = if self.eat(b"{\"kind\":\"call\",\"what\":").is_some() {
+            false
+        } else {
+            self.eat(b"{\"kind\":\"net\",\"what\":")?;
+            true
+        };
+        let what = cause_text(self.str()?);
         self.eat(b"}")?;
-        match kind {
-            "call" => Some(Cause::Call(what)),
-            "net" => Some(Cause::Net(what)),
-            _ => None,
+        Some(if net { Cause::Net(what) } else { Cause::Call(what) })
+    }
+
+    /// A transition's error: `null`, or a code's name.
+    fn transition_error(&mut self) -> Option<Option<Code>> {
+        if self.eat(b"null").is_some() {
+            return Some(None);
+        }
+        let start = self.i;
+        match self.str().and_then(code_named) {
+            Some(c) => Some(Some(c)),
+            None => {
+                self.i = start;
+                self.de::<Option<Code>>()
+            }
         }
     }
 
     fn transition(&mut self) -> Option<Transition> {
+        // The order socklab writes, then any order.
+        let start = self.i;
+        let fast = (|| {
+            self.eat(b"{\"sock\":")?;
+            let sock = self.str()?.to_string();
+            self.eat(b",\"from\":")?;
+            let from = self.state()?;
+            self.eat(b",\"to\":")?;
+            let to = self.state()?;
+            self.eat(b",\"cause\":")?;
+            let cause = self.cause()?;
+            self.eat(b",\"error\":")?;
+            let error = self.transition_error()?;
+            self.eat(b",\"at\":")?;
+            let at = self.duration()?;
+            self.eat(b"}")?;
+            Some(Transition { sock, from, to, cause, error, at })
+        })();
+        if fast.is_some() {
+            return fast;
+        }
+        self.i = start;
         self.eat(b"{")?;
         let (mut sock, mut from, mut to, mut cause, mut error, mut at) = (None, None, None, None, None, None);
         loop {
@@ -337,9 +540,7 @@ impl<'a> Cur<'a> {
                 "from" if from.is_none() => from = Some(self.state()?),
                 "to" if to.is_none() => to = Some(self.state()?),
                 "cause" if cause.is_none() => cause = Some(self.cause()?),
-                "error" if error.is_none() => {
-                    error = Some(if self.eat(b"null").is_some() { None } else { self.de::<Option<Code>>()? })
-                }
+                "error" if error.is_none() => error = Some(self.transition_error()?),
                 "at" if at.is_none() => at = Some(self.duration()?),
                 _ => return None,
             }
@@ -390,43 +591,34 @@ pub(super) fn answer(line: &str) -> Option<AnswerEntry> {
     let mut model: Option<ModelAnswer> = None;
     let mut disagreement = None;
     loop {
-        let k = c.key()?;
-        let bit = match k {
-            "t" => 0,
-            "kind" => 1,
-            "p" => 2,
-            "ret" => 3,
-            "error" => 4,
-            "value" => 5,
-            "before" => 6,
-            "after" => 7,
-            "transitions" => 8,
-            "notifications" => 9,
-            "elapsed_ms" => 10,
-            "vtime_ms" => 11,
-            "rule" => 12,
-            "note" => 13,
-            "model" => 14,
-            "disagreement" => 15,
-            _ => return None,
-        };
+        // By the key's first letter, then the quoted key and its colon whole.
+        let bit: u32 = match *c.s.get(c.i + 1)? {
+            b't' => c.lit(b"\"t\":", 0).or_else(|| c.lit(b"\"transitions\":", 8)),
+            b'k' => c.lit(b"\"kind\":", 1),
+            b'p' => c.lit(b"\"p\":", 2),
+            b'r' => c.lit(b"\"ret\":", 3).or_else(|| c.lit(b"\"rule\":", 12)),
+            b'e' => c.lit(b"\"error\":", 4).or_else(|| c.lit(b"\"elapsed_ms\":", 10)),
+            b'v' => c.lit(b"\"value\":", 5).or_else(|| c.lit(b"\"vtime_ms\":", 11)),
+            b'b' => c.lit(b"\"before\":", 6),
+            b'a' => c.lit(b"\"after\":", 7),
+            b'n' => c.lit(b"\"notifications\":", 9).or_else(|| c.lit(b"\"note\":", 13)),
+            b'm' => c.lit(b"\"model\":", 14),
+            b'd' => c.lit(b"\"disagreement\":", 15),
+            _ => None,
+        }?;
         if seen & (1 << bit) != 0 {
             return None;
         }
         seen |= 1 << bit;
         match bit {
             0 => t = c.f64()?,
-            1 => {
-                if c.str()? != "answer" {
-                    return None;
-                }
-            }
+            1 => c.eat(b"\"answer\"")?,
             2 => {
                 let name = c.str()?;
                 p = Some(PersonalityId::ALL.iter().copied().find(|p| p.name() == name)?);
             }
             3 => ret = Some(c.ret()?),
-            4 => error = c.de::<Option<ErrorCode>>()?,
+            4 => error = c.error_code()?,
             5 => value = c.value()?,
             6 => before = Some(c.state()?),
             7 => after = Some(c.state()?),
@@ -434,7 +626,7 @@ pub(super) fn answer(line: &str) -> Option<AnswerEntry> {
             9 => notifications = c.notifications()?,
             10 => elapsed_ms = c.f64()?,
             11 => vtime_ms = Some(c.f64()?),
-            12 => rule = Some(rule_id_str(c.str()?)),
+            12 => rule = Some(rule_id_kept(c.str()?)),
             13 => note = c.de()?,
             14 => model = c.de()?,
             _ => disagreement = c.de()?,
@@ -507,11 +699,119 @@ mod tests {
     }
 
     #[test]
+    fn a_string_ends_where_a_byte_at_a_time_says() {
+        let specials =
+            [b'"', b'\\', 0x00, 0x1f, 0x20, 0x21, 0x7f, 0x80, 0xa0, 0xe2, 0xff, b'a', b'!', b'#', b'[', b']'];
+        // Every special byte at every place of strings of 0 to 20 bytes, over fillers.
+        for fill in [b'a', b' ', 0x7f, 0xff, 0x21] {
+            for len in 0..20 {
+                assert_eq!(string_end(&vec![fill; len]), None);
+                for at in 0..len {
+                    for &b in &specials {
+                        let mut v = vec![fill; len];
+                        v[at] = b;
+                        let want = v.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20);
+                        assert_eq!(string_end(&v), want, "{v:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn integers_read_as_before() {
+        // The rule the reader had: JSON's digits without a leading zero, then std's parse.
+        fn old_i64(n: &str) -> Option<i64> {
+            let d = n.strip_prefix('-').unwrap_or(n);
+            if d.is_empty() || !d.bytes().all(|c| c.is_ascii_digit()) || (d.len() > 1 && d.starts_with('0')) {
+                return None;
+            }
+            n.parse().ok()
+        }
+        fn old_u64(n: &str) -> Option<u64> {
+            if !n.bytes().all(|c| c.is_ascii_digit()) || (n.len() > 1 && n.starts_with('0')) {
+                return None;
+            }
+            n.parse().ok()
+        }
+        for n in [
+            "0",
+            "1",
+            "-0",
+            "-1",
+            "10",
+            "115",
+            "-10035",
+            "01",
+            "-01",
+            "00",
+            "-",
+            "--1",
+            "1-",
+            "1.0",
+            "1e3",
+            "9223372036854775807",
+            "9223372036854775808",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "18446744073709551615",
+            "18446744073709551616",
+            "99999999999999999999999",
+        ] {
+            assert_eq!(Cur::new(n).i64(), old_i64(n), "{n}");
+            assert_eq!(Cur::new(n).u64(), old_u64(n), "{n}");
+            // Followed by what ends a number in a line.
+            for end in [",", "}", "]"] {
+                let text = format!("{n}{end}");
+                assert_eq!(Cur::new(&text).u64(), old_u64(n), "{text}");
+            }
+        }
+    }
+
+    /// Every catalogued code, as an answer's error and as a transition's, reads as serde reads
+    /// it; a number that is not the name's is serde's error.
+    #[test]
+    fn every_error_code_reads_as_serde_reads_it() {
+        let base = r#"{"t":0.0,"kind":"answer","p":"linux","ret":{"kind":"int","value":-1},"error":@E@,"transitions":[{"sock":"s","from":"pending","to":"failed","cause":{"kind":"net","what":"reset"},"error":@T@,"at":{"secs":0,"nanos":0}}],"vtime_ms":0.0,"rule":"connect"}"#;
+        for &code in Code::ALL.iter().chain(Code::ALL) {
+            let err = format!(r#"{{"name":"{}","number":{}}}"#, code.name(), code.number());
+            let line = base.replace("@E@", &err).replace("@T@", &format!("\"{}\"", code.name()));
+            let fast = answer(&line).unwrap_or_else(|| panic!("{line}"));
+            assert_eq!(Ok(fast), serde(&line), "{line}");
+            let wrong = format!(r#"{{"name":"{}","number":{}}}"#, code.name(), code.number() + 1);
+            let line = base.replace("@E@", &wrong).replace("@T@", "null");
+            assert!(serde(&line).is_err() && answer(&line).is_none(), "{line}");
+        }
+        let line = base.replace("@E@", "null").replace("@T@", r#""ENOSUCHCODE""#);
+        assert!(serde(&line).is_err() && answer(&line).is_none(), "{line}");
+    }
+
+    #[test]
+    fn causes_and_rule_ids_keep_their_text() {
+        for i in 0..300 {
+            let text = format!("cause number {i}");
+            for _ in 0..2 {
+                assert_eq!(cause_text(&text), text);
+            }
+        }
+        for r in crate::core::rules::RULES {
+            for _ in 0..2 {
+                assert!(matches!(rule_id_kept(r.id), Cow::Borrowed(id) if id == r.id));
+            }
+        }
+        assert!(matches!(rule_id_kept("no.such.rule"), Cow::Owned(id) if id == "no.such.rule"));
+    }
+
+    #[test]
     fn every_state_name_reads_back() {
         for &st in State::ALL {
             let text = format!("\"{}\"", st.name());
             let mut c = Cur { src: &text, s: text.as_bytes(), i: 0 };
             assert_eq!(c.state(), Some(st));
+        }
+        for odd in ["", "u", "unbounD", "Unbound", "bounds", "pendinG", "connecteD", "closeD", "unassociatex"] {
+            let text = format!("\"{odd}\"");
+            assert_eq!(Cur::new(&text).state(), None, "{odd}");
         }
     }
 

@@ -13,7 +13,8 @@ use std::fmt::Write as _;
 use std::io::{self, BufRead, Write};
 
 use crate::core::call::{
-    AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, PollBits, Proto, SockAddrArg, SockOpt, SockRef,
+    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, LINGER_ABORT, NamedTarget, OptNullArg, PollBits,
+    Proto, SockAddrArg, SockOpt, SockRef,
 };
 use crate::core::codes::{Code, Platform};
 use crate::core::compare::{Mark, compare};
@@ -454,13 +455,13 @@ fn posix_name(call: &Call) -> Option<&'static str> {
         Call::GetSockOpt { opt, .. } if posix_opt(*opt).is_some() => "getsockopt",
         Call::Bind { .. } => "bind",
         Call::Listen { .. } => "listen",
-        Call::Accept { .. } => "accept",
+        Call::Accept { cond: None, .. } => "accept",
         Call::Connect { api: ConnectApi::Connect, .. }
         | Call::Connect { api: ConnectApi::WsaConnect { caller_data: None, sqos: false, gqos: false }, .. } => {
             "connect"
         }
         Call::Select { .. } => "select",
-        Call::Poll { .. } => "poll",
+        Call::Poll { .. } | Call::PollNull { .. } => "poll",
         Call::Epoll { .. } => "epoll_wait",
         Call::GetSockName { .. } | Call::NameNull { peer: false, .. } => "getsockname",
         Call::NameNull { peer: true, .. } => "getpeername",
@@ -549,11 +550,13 @@ fn posix_passable(call: &Call) -> bool {
     let in_set = |r: &SockRef| !matches!(r, SockRef::Raw(v) if !(0..FD_SETSIZE_POSIX).contains(v));
     let time = |t: &Option<std::time::Duration>| t.is_none_or(|d| unparse::millis(d).is_ok());
     match call {
+        Call::SetSockOpt { opt: SockOpt::SO_LINGER, value: LINGER_ABORT, .. } => true,
         Call::SetSockOpt { value, .. } if i32::try_from(*value).is_err() => false,
         Call::Select { read, write, except, timeout } => {
             read.iter().chain(write).chain(except).all(|r| fits(r) && in_set(r)) && time(timeout)
         }
         Call::Poll { socks, timeout, .. } | Call::Epoll { socks, timeout } => socks.iter().all(fits) && time(timeout),
+        Call::PollNull { timeout, .. } => time(timeout),
         Call::Alarm { after } => unparse::millis(*after).is_ok(),
         c => c.sock().is_none_or(fits),
     }
@@ -1074,14 +1077,43 @@ static UNUSED LPFN_ACCEPTEX load_acceptex(SOCKET s) {
 
 /* The listener each accept socket was last given to AcceptEx with (SO_UPDATE_ACCEPT_CONTEXT's
  * value), by the session's names. */
-static struct { const char *name; SOCKET l; } accept_ctx[64];
-static UNUSED SOCKET *accept_listener(const char *name) {
+struct accept_entry {
+    const char *name;
+    SOCKET l;
+    /* The AcceptEx buffer (it outlives the call: it is written when the call completes) and
+     * the lengths GetAcceptExSockaddrs must be given again. */
+    char buf[4096 + 2 * 256];
+    DWORD recv, local, remote;
+};
+static struct accept_entry accept_ctx[16];
+static UNUSED struct accept_entry *accept_entry(const char *name) {
     size_t i;
     for (i = 0; i + 1 < sizeof accept_ctx / sizeof accept_ctx[0]; i++) {
         if (!accept_ctx[i].name) accept_ctx[i].name = name;
         if (!strcmp(accept_ctx[i].name, name)) break;
     }
-    return &accept_ctx[i].l;
+    return &accept_ctx[i];
+}
+static UNUSED SOCKET *accept_listener(const char *name) {
+    return &accept_entry(name)->l;
+}
+
+static LPFN_GETACCEPTEXSOCKADDRS getacceptexsockaddrs_fn;
+
+static UNUSED LPFN_GETACCEPTEXSOCKADDRS load_getacceptexsockaddrs(SOCKET s) {
+    GUID guid = WSAID_GETACCEPTEXSOCKADDRS;
+    DWORD bytes = 0;
+    if (!getacceptexsockaddrs_fn)
+        WSAIoctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER, &guid, sizeof guid, &getacceptexsockaddrs_fn,
+                 sizeof getacceptexsockaddrs_fn, &bytes, NULL, NULL);
+    return getacceptexsockaddrs_fn;
+}
+
+/* A condition function for WSAAccept answering what its callback data says. */
+static UNUSED int CALLBACK accept_condition(LPWSABUF caller_id, LPWSABUF caller_data, LPQOS sqos, LPQOS gqos,
+                                            LPWSABUF callee_id, LPWSABUF callee_data, GROUP *g, DWORD_PTR answer) {
+    (void)caller_id; (void)caller_data; (void)sqos; (void)gqos; (void)callee_id; (void)callee_data; (void)g;
+    return (int)answer;
 }
 
 static LPFN_DISCONNECTEX disconnectex_fn;
@@ -1173,15 +1205,40 @@ impl<'h> CGen<'h> {
                     data.len()
                 )
             }
-            Call::AcceptEx { listener, null_overlapped, .. } => {
+            Call::AcceptEx { listener, null_overlapped, recv, local, remote, .. } => {
+                if !is_ident(s) || *recv > 4096 || local.unwrap_or(0) > 256 || remote.unwrap_or(0) > 256 {
+                    return None;
+                }
+                let (l, fam, _) = self.sock(listener).ok()?;
+                let ov = if *null_overlapped { "NULL".to_string() } else { format!("&ov_{s}") };
+                let key = c_str(s.as_bytes());
+                // The reference page's size: the address structure plus 16 bytes.
+                let need = if fam == Family::V6 {
+                    "sizeof(struct sockaddr_in6) + 16"
+                } else {
+                    "sizeof(struct sockaddr_in) + 16"
+                };
+                let len = |n: &Option<u32>| n.map_or(need.to_string(), |n| n.to_string());
+                format!(
+                    "struct accept_entry *x = accept_entry({key});\n        DWORD n = 0;\n        LPFN_ACCEPTEX fn = load_acceptex({l});\n        x->l = {l};\n        x->recv = {recv};\n        x->local = {};\n        x->remote = {};\n        BOOL ok = fn ? fn({l}, {s}, x->buf, x->recv, x->local, x->remote, &n, {ov}) : FALSE;\n        int e = ok ? 0 : WSAGetLastError();\n        result({q}, ok ? \"TRUE\" : \"FALSE\", e);\n        putchar('\\n');",
+                    len(local),
+                    len(remote)
+                )
+            }
+            Call::GetAcceptExSockaddrs { .. } => {
                 if !is_ident(s) {
                     return None;
                 }
-                let l = self.sock(listener).ok()?.0;
-                let ov = if *null_overlapped { "NULL".to_string() } else { format!("&ov_{s}") };
                 let key = c_str(s.as_bytes());
                 format!(
-                    "/* The buffer outlives the call: the addresses are written when it completes. */\n        static char buf[2 * (sizeof(SOCKADDR_STORAGE) + 16)];\n        DWORD n = 0;\n        LPFN_ACCEPTEX fn = load_acceptex({l});\n        *accept_listener({key}) = {l};\n        BOOL ok = fn ? fn({l}, {s}, buf, 0, sizeof(SOCKADDR_STORAGE) + 16, sizeof(SOCKADDR_STORAGE) + 16, &n, {ov}) : FALSE;\n        int e = ok ? 0 : WSAGetLastError();\n        result({q}, ok ? \"TRUE\" : \"FALSE\", e);\n        putchar('\\n');"
+                    "struct accept_entry *x = accept_entry({key});\n        LPFN_GETACCEPTEXSOCKADDRS fn = load_getacceptexsockaddrs(x->l);\n        struct sockaddr *la = NULL, *ra = NULL;\n        INT ll = 0, rl = 0;\n        if (fn) fn(x->buf, x->recv, x->local, x->remote, &la, &ll, &ra, &rl);\n        printf(\"%s -> void  local=\", {q});\n        if (la && ll) print_addr((const struct sockaddr_storage *)(void *)la); else printf(\"untouched\");\n        printf(\" remote=\");\n        if (ra && rl) print_addr((const struct sockaddr_storage *)(void *)ra); else printf(\"untouched\");\n        putchar('\\n');"
+                )
+            }
+            Call::CancelIo { ex, .. } => {
+                let call_expr =
+                    if *ex { format!("CancelIoEx((HANDLE){s}, NULL)") } else { format!("CancelIo((HANDLE){s})") };
+                format!(
+                    "BOOL ok = {call_expr};\n        int e = ok ? 0 : (int)GetLastError();\n        result({q}, ok ? \"TRUE\" : \"FALSE\", e);\n        putchar('\\n');"
                 )
             }
             Call::DisconnectEx { reuse, null_overlapped, .. } => {
@@ -1549,6 +1606,7 @@ impl<'h> CGen<'h> {
             | Call::SocketAf { .. }
             | Call::Select { .. }
             | Call::Poll { .. }
+            | Call::PollNull { .. }
             | Call::Epoll { .. } => None,
             _ => call.sock().map(|r| self.sock(r)),
         };
@@ -1587,6 +1645,9 @@ impl<'h> CGen<'h> {
             Call::SetSockOpt { opt, value, optlen, .. } => {
                 let vlen = optlen.map_or("sizeof v".to_string(), |n| n.to_string());
                 let (level, name, kind) = posix_opt(*opt).expect("posix_name checked the option");
+                // `SO_LINGER 1,0`: the structure with l_onoff 1 and l_linger 0.
+                let abort = kind == OptKind::Linger && *value == LINGER_ABORT;
+                let value = if abort { &0 } else { value };
                 let Ok(value) = i32::try_from(*value) else {
                     self.comment(&format!("{text}: not made: {value} does not fit in the option's int"));
                     return;
@@ -1596,9 +1657,10 @@ impl<'h> CGen<'h> {
                     OptKind::Time => {
                         (format!("struct timeval v = {{{}, {}}};", value / 1000, value % 1000 * 1000), "&v")
                     }
-                    OptKind::Linger => {
-                        (format!("struct linger v = {{{}, {}}};", i32::from(*value > 0), (*value).max(0)), "&v")
-                    }
+                    OptKind::Linger => (
+                        format!("struct linger v = {{{}, {}}};", i32::from(*value > 0 || abort), (*value).max(0)),
+                        "&v",
+                    ),
                     _ => (format!("int v = {value};"), "&v"),
                 };
                 format!(
@@ -1646,6 +1708,19 @@ impl<'h> CGen<'h> {
                         return;
                     }
                 }
+            }
+            // args2: a NULL array of n entries.
+            Call::PollNull { n, timeout } => {
+                let ms = match timeout.map(unparse::millis).transpose() {
+                    Ok(ms) => ms.map_or(-1, |ms| ms as i64),
+                    Err(why) => {
+                        self.comment(&format!("{text}: not made: timeout: {why}"));
+                        return;
+                    }
+                };
+                format!(
+                    "struct pollfd *volatile np = NULL; /* a NULL array the compiler cannot see through */\n        long r = poll(np, {n}, {ms});\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');"
+                )
             }
             Call::Poll { socks, timeout, events } => {
                 let mask = events.map_or("POLLIN | POLLPRI | POLLOUT | POLLRDHUP".to_string(), c_poll_mask);
@@ -1737,25 +1812,36 @@ impl<'h> CGen<'h> {
                 sl = namelen.map_or("sizeof ss".to_string(), |n| n.to_string())
             ),
             // winapi-args: a NULL optval, the option's own length.
-            Call::OptNull { opt, set, .. } => {
+            Call::OptNull { opt, set, arg, .. } => {
                 let (level, name, kind) = posix_opt(*opt).expect("posix_name checked the option");
-                let len = match kind {
+                let own = match kind {
                     OptKind::Time => "sizeof(struct timeval)",
                     OptKind::Linger => "sizeof(struct linger)",
                     _ => "sizeof(int)",
                 };
-                let call = if *set {
-                    format!("setsockopt({s}, {level}, {name}, NULL, {len})")
-                } else {
-                    format!("getsockopt({s}, {level}, {name}, NULL, &vl)")
+                // args2: a length of the script's beside the NULL optval, or a NULL optlen.
+                let len = match arg {
+                    OptNullArg::OptvalLen(n) => n.to_string(),
+                    _ => own.to_string(),
+                };
+                let call = match (set, arg) {
+                    (true, _) => format!("setsockopt({s}, {level}, {name}, NULL, {len})"),
+                    (false, OptNullArg::Optlen) => {
+                        format!("getsockopt({s}, {level}, {name}, ob, (socklen_t *)NULL)")
+                    }
+                    (false, _) => format!("getsockopt({s}, {level}, {name}, NULL, &vl)"),
                 };
                 format!(
-                    "socklen_t vl = {len};\n        (void)vl;\n        long r = {call};\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');"
+                    "socklen_t vl = {len};\n        char ob[16] = {{0}};\n        (void)vl;\n        (void)ob;\n        long r = {call};\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');"
                 )
             }
             // winapi-args: a NULL name pointer.
-            Call::NameNull { .. } => format!(
+            Call::NameNull { len: false, .. } => format!(
                 "socklen_t sl = 16;\n        long r = {fname}({s}, NULL, &sl);\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');"
+            ),
+            // args2: a NULL namelen pointer.
+            Call::NameNull { len: true, .. } => format!(
+                "struct sockaddr_storage ss;\n        memset(&ss, 0, sizeof ss);\n        long r = {fname}({s}, (struct sockaddr *)&ss, (socklen_t *)NULL);\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');"
             ),
             Call::Send { data, .. } => format!(
                 "long r = send({s}, {}, {}, MSG_NOSIGNAL);\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');",
@@ -1874,6 +1960,8 @@ impl<'h> CGen<'h> {
             | Call::GetQueuedCompletionStatus { .. }
             | Call::DisconnectEx { .. }
             | Call::AcceptEx { .. }
+            | Call::GetAcceptExSockaddrs { .. }
+            | Call::CancelIo { .. }
             | Call::WsaRecv { .. }
             | Call::WsaSend { .. } => match self.overlapped_code(call, &s, &q) {
                 Some(code) => code,
@@ -1925,6 +2013,9 @@ impl<'h> CGen<'h> {
                     self.comment(&format!("{text}: {} does not exist on Windows", opt.name()));
                     return;
                 };
+                // `SO_LINGER 1,0`: the structure with l_onoff 1 and l_linger 0.
+                let abort = kind == OptKind::Linger && *value == LINGER_ABORT;
+                let value = if abort { &0 } else { value };
                 // Winsock's types: `struct linger` holds two u_shorts, a DWORD option takes the
                 // value's 32 bits as a C cast does, the others an int.
                 let fits = match kind {
@@ -1945,7 +2036,11 @@ impl<'h> CGen<'h> {
                         "sizeof v".into(),
                     ),
                     OptKind::Linger => (
-                        format!("struct linger v = {{{}, {}}};\n        ", u16::from(*value > 0), (*value).max(0)),
+                        format!(
+                            "struct linger v = {{{}, {}}};\n        ",
+                            u16::from(*value > 0 || abort),
+                            (*value).max(0)
+                        ),
                         "(const char *)&v".into(),
                         "sizeof v".into(),
                     ),
@@ -1996,6 +2091,19 @@ impl<'h> CGen<'h> {
                 )
             }
             Call::Listen { backlog, .. } => int_result(&format!("listen({s}, {backlog})")),
+            Call::Accept { name, cond: Some(cond), .. } => {
+                let id = self.ident(name, Proto::Tcp, fam);
+                self.closed.remove(name);
+                let (f, data) = match cond {
+                    AcceptCond::Null => ("NULL", "0"),
+                    AcceptCond::Accept => ("accept_condition", "CF_ACCEPT"),
+                    AcceptCond::Reject => ("accept_condition", "CF_REJECT"),
+                    AcceptCond::Defer => ("accept_condition", "CF_DEFER"),
+                };
+                format!(
+                    "{id} = WSAAccept({s}, NULL, NULL, {f}, {data});\n        int e = {id} == INVALID_SOCKET ? WSAGetLastError() : 0;\n        result_sock({q}, {id}, e);\n        putchar('\\n');"
+                )
+            }
             Call::Accept { name, .. } => {
                 let id = self.ident(name, Proto::Tcp, fam);
                 self.closed.remove(name);
@@ -2062,6 +2170,19 @@ impl<'h> CGen<'h> {
                     }
                 }
             }
+            // args2: a NULL array of n entries.
+            Call::PollNull { n, timeout } => {
+                let ms = match timeout.map(unparse::millis).transpose() {
+                    Ok(ms) => ms.map_or(-1, |ms| ms as i64),
+                    Err(why) => {
+                        self.comment(&format!("{text}: not made: timeout: {why}"));
+                        return;
+                    }
+                };
+                format!(
+                    "WSAPOLLFD *volatile np = NULL;\n        int r = WSAPoll(np, {n}, {ms});\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        putchar('\\n');"
+                )
+            }
             Call::Poll { socks, timeout, events } => {
                 let mask = events.map_or("POLLRDNORM | POLLWRNORM".to_string(), c_poll_mask);
                 let mut code = format!("WSAPOLLFD p[{}];\n", socks.len().max(1));
@@ -2125,26 +2246,38 @@ impl<'h> CGen<'h> {
                 sl = namelen.map_or("sizeof ss".to_string(), |n| n.to_string())
             ),
             // winapi-args: a NULL optval, the option's own length.
-            Call::OptNull { opt, set, .. } => {
+            Call::OptNull { opt, set, arg, .. } => {
                 let Some((level, oname, kind)) = winsock_opt(*opt) else {
                     self.comment(&format!("{text}: {} does not exist on Windows", opt.name()));
                     return;
                 };
-                let len = if matches!(kind, OptKind::Linger) { "(int)sizeof(LINGER)" } else { "(int)sizeof(int)" };
-                let call = if *set {
-                    format!("setsockopt({s}, {level}, {oname}, NULL, {len})")
-                } else {
-                    format!("getsockopt({s}, {level}, {oname}, NULL, &vl)")
+                let own = if matches!(kind, OptKind::Linger) { "(int)sizeof(LINGER)" } else { "(int)sizeof(int)" };
+                // args2: a length of the script's beside the NULL optval, or a NULL optlen.
+                let len = match arg {
+                    OptNullArg::OptvalLen(n) => n.to_string(),
+                    _ => own.to_string(),
+                };
+                let call = match (set, arg) {
+                    (true, _) => format!("setsockopt({s}, {level}, {oname}, NULL, {len})"),
+                    (false, OptNullArg::Optlen) => {
+                        format!("getsockopt({s}, {level}, {oname}, ob, (int *)NULL)")
+                    }
+                    (false, _) => format!("getsockopt({s}, {level}, {oname}, NULL, &vl)"),
                 };
                 let guard = if oname == "TCP_MAXRT" { ("#ifdef TCP_MAXRT\n", "\n#endif") } else { ("", "") };
                 format!(
-                    "{}int vl = {len};\n        (void)vl;\n        int r = {call};\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        putchar('\\n');{}",
+                    "{}int vl = {len};\n        char ob[16] = {{0}};\n        (void)vl;\n        (void)ob;\n        int r = {call};\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        putchar('\\n');{}",
                     guard.0, guard.1
                 )
             }
             // winapi-args: a NULL name pointer.
-            Call::NameNull { peer, .. } => format!(
+            Call::NameNull { peer, len: false, .. } => format!(
                 "int sl = 16;\n        int r = {}({s}, NULL, &sl);\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        putchar('\\n');",
+                if *peer { "getpeername" } else { "getsockname" }
+            ),
+            // args2: a NULL namelen pointer.
+            Call::NameNull { peer, len: true, .. } => format!(
+                "struct sockaddr_storage ss;\n        memset(&ss, 0, sizeof ss);\n        int r = {}({s}, (struct sockaddr *)&ss, (int *)NULL);\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        putchar('\\n');",
                 if *peer { "getpeername" } else { "getsockname" }
             ),
             Call::Send { data, .. } => int_result(&format!("send({s}, {}, {}, 0)", c_str(data), data.len())),

@@ -326,6 +326,20 @@ impl Lab {
         self.winsock.is_some()
     }
 
+    /// Under a Winsock judge: take back the agent's answer to a call run elsewhere (a
+    /// [`KernelJob`]) before the Lab is told of it, so that rows answered first (the TUI's
+    /// give-up rows) do not take it; give it back with [`Lab::put_winsock_answer`].
+    pub fn take_winsock_answer(&mut self) -> Option<KernelAnswer> {
+        self.winsock.as_ref().and_then(|o| o.lock().unwrap_or_else(|p| p.into_inner()).call.take())
+    }
+
+    /// Under a Winsock judge: the agent's answer for the next call the Lab is told of.
+    pub fn put_winsock_answer(&mut self, a: Option<KernelAnswer>) {
+        if let Some(o) = &self.winsock {
+            o.lock().unwrap_or_else(|p| p.into_inner()).call = a;
+        }
+    }
+
     /// The kernel's TCP state of a socket, on the live network.
     pub fn kernel_tcp_state(&self, sock: &str) -> Option<String> {
         self.kernel.as_ref().and_then(|k| k.tcp_state(sock))
@@ -636,9 +650,15 @@ impl Kernel for Judges {
         self.kernel.as_ref().and_then(|k| k.tcp_state(sock))
     }
 
-    /// Esc cuts the kernel's call short; the judge's own bound ends its side.
+    /// Esc cuts the call short on both sides: the kernel's, and the Winsock agent's from its
+    /// stdin thread.
     fn interrupter(&self, job: &KernelJob) -> Option<Box<dyn Interrupt>> {
-        self.kernel.as_ref().and_then(|k| k.interrupter(job))
+        let k = self.kernel.as_ref().and_then(|k| k.interrupter(job));
+        let w = self.winsock.interrupter(job);
+        match (k, w) {
+            (Some(k), Some(w)) => Some(Box::new(BothInterrupt(k, w))),
+            (k, w) => k.or(w),
+        }
     }
 
     fn notifications(&mut self) -> Vec<Notification> {
@@ -649,6 +669,18 @@ impl Kernel for Judges {
         if let Some(k) = self.kernel.as_mut() {
             k.file_first(answers);
         }
+    }
+}
+
+/// The kernel's and the Winsock agent's interrupters as one: the kernel's account is the one
+/// the TUI reads (the agent's follows it).
+struct BothInterrupt(Box<dyn Interrupt>, Box<dyn Interrupt>);
+
+impl Interrupt for BothInterrupt {
+    fn interrupt(&self) -> String {
+        let k = self.0.interrupt();
+        let w = self.1.interrupt();
+        format!("{k}; {w}")
     }
 }
 
@@ -772,6 +804,16 @@ pub fn disagreement(model: &Answer, ret: Ret, error: Option<Code>, value: &Value
                 (x, y) => x.is_none() && y.is_none(),
             };
             sa == sb && side(la, lb) && side(ra, rb)
+        }
+        // acceptex2: ephemeral ports may differ, as for CsAddr.
+        (Value::AcceptAddrs { local: la, remote: ra }, Value::AcceptAddrs { local: lb, remote: rb }) => {
+            let side = |x: &Option<std::net::SocketAddr>, y: &Option<std::net::SocketAddr>| match (x, y) {
+                (Some(x), Some(y)) => {
+                    x.ip() == y.ip() && (x.port() == y.port() || (x.port() >= 32768 && y.port() >= 32768))
+                }
+                (x, y) => x.is_none() && y.is_none(),
+            };
+            side(la, lb) && side(ra, rb)
         }
         // ---- end bsp ----
         (a, b) => a == b,

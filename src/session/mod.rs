@@ -8,6 +8,7 @@
 //!   script.
 
 mod answer_line;
+mod call_line;
 pub mod export;
 pub mod lab;
 pub mod record;

@@ -912,7 +912,11 @@ impl Entry {
         }
         let k = kind.as_ref();
         Ok(match k {
-            "call" => Entry::Call(parse(line, k)?),
+            // Call lines by a small reader too, the call's object by serde (remembered).
+            "call" => Entry::Call(match super::call_line::call(line) {
+                Some(c) => c,
+                None => parse(line, k)?,
+            }),
             "wait" => Entry::Wait(parse(line, k)?),
             // Socklab's own answer lines without serde; anything else, and every error, with it.
             "answer" => Entry::Answer(match super::answer_line::answer(line) {

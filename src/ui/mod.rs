@@ -89,76 +89,67 @@ pub fn abbrev(word: &str) -> String {
     format!("{short}{tail}")
 }
 
-/// Word-wrap to `w` columns: breaks at spaces, then (for longer words) after `|`, `,` or `=`, and
-/// only then inside a word, continuing on the next line (nothing is dropped).
+/// Word-wrap to `w` columns: breaks at spaces, then (for longer words) after `|`, `,` or `=`,
+/// then after `:` or `/`, then after `.` (so an address parts from its port before its own dots
+/// come apart), and only then inside a word, continuing on the next line (nothing is dropped).
 pub fn wrap_words(s: &str, w: usize) -> Vec<String> {
     let w = w.max(1);
     let mut lines: Vec<String> = Vec::new();
     let mut cur = String::new();
     for word in s.split_whitespace() {
-        let mut pieces: Vec<String> = Vec::new();
-        if word.chars().count() <= w {
-            pieces.push(word.to_string());
-        } else {
-            // Break after separators, then by width.
-            let mut part = String::new();
-            for c in word.chars() {
-                part.push(c);
-                if matches!(c, '|' | ',' | '=') {
-                    pieces.push(std::mem::take(&mut part));
-                }
-            }
-            if !part.is_empty() {
-                pieces.push(part);
-            }
-            let mut fixed = Vec::new();
-            let mut acc = String::new();
-            for p in pieces {
-                if acc.chars().count() + p.chars().count() <= w {
-                    acc.push_str(&p);
-                    continue;
-                }
-                if !acc.is_empty() {
-                    fixed.push(std::mem::take(&mut acc));
-                }
-                let cs: Vec<char> = p.chars().collect();
-                for ch in cs.chunks(w) {
-                    let c: String = ch.iter().collect();
-                    if c.chars().count() == w {
-                        fixed.push(c);
-                    } else {
-                        acc = c;
-                    }
-                }
-            }
-            if !acc.is_empty() {
-                fixed.push(acc);
-            }
-            pieces = fixed;
+        if word.chars().count() > w {
             // The pieces of one word follow each other without a space.
+            let mut pieces = split_long(word, w);
             if !cur.is_empty() {
                 lines.push(std::mem::take(&mut cur));
             }
-            let last = pieces.pop().unwrap_or_default();
+            cur = pieces.pop().unwrap_or_default();
             lines.extend(pieces);
-            cur = last;
             continue;
         }
-        for p in pieces {
-            let need = if cur.is_empty() { p.chars().count() } else { cur.chars().count() + 1 + p.chars().count() };
-            if need > w && !cur.is_empty() {
-                lines.push(std::mem::take(&mut cur));
-            }
-            if !cur.is_empty() {
-                cur.push(' ');
-            }
-            cur.push_str(&p);
+        let need = if cur.is_empty() { word.chars().count() } else { cur.chars().count() + 1 + word.chars().count() };
+        if need > w && !cur.is_empty() {
+            lines.push(std::mem::take(&mut cur));
         }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(word);
     }
     if !cur.is_empty() || lines.is_empty() {
         lines.push(cur);
     }
     lines
+}
+
+/// A word longer than `w` in pieces of at most `w` columns, broken at the strongest separators
+/// that make it fit ([`wrap_words`]); neighbouring pieces are joined again while they fit.
+fn split_long(word: &str, w: usize) -> Vec<String> {
+    const LEVELS: [&[char]; 3] = [&['|', ',', '='], &[':', '/'], &['.']];
+    fn pieces(word: &str, w: usize, level: usize, out: &mut Vec<String>) {
+        if word.chars().count() <= w {
+            out.push(word.to_string());
+            return;
+        }
+        let Some(seps) = LEVELS.get(level) else {
+            let cs: Vec<char> = word.chars().collect();
+            out.extend(cs.chunks(w).map(|c| c.iter().collect::<String>()));
+            return;
+        };
+        for part in word.split_inclusive(*seps) {
+            pieces(part, w, level + 1, out);
+        }
+    }
+    let mut parts = Vec::new();
+    pieces(word, w, 0, &mut parts);
+    let mut joined: Vec<String> = Vec::new();
+    for p in parts {
+        match joined.last_mut() {
+            Some(last) if last.chars().count() + p.chars().count() <= w => last.push_str(&p),
+            _ => joined.push(p),
+        }
+    }
+    joined
 }
 
 /// The rectangles of the main screen.
@@ -476,6 +467,9 @@ mod tests {
         assert_eq!(wrap_words("2 read=f write=f except=", 9), ["2 read=f", "write=f", "except="]);
         assert_eq!(wrap_words("f=POLLIN|POLLOUT|POLLHUP", 10), ["f=POLLIN|", "POLLOUT|", "POLLHUP"]);
         assert_eq!(wrap_words("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+        assert_eq!(wrap_words("local=127.0.0.1:7777 x", 12), ["local=", "127.0.0.1:", "7777 x"]);
+        assert_eq!(wrap_words("[2001:db8::1]:7", 8), ["[2001:", "db8::1]:", "7"]);
+        assert_eq!(wrap_words("10.20.30.40.50", 6), ["10.20.", "30.40.", "50"]);
         assert_eq!(wrap_words("", 4), [""]);
         assert_eq!(fit_words("gave up on the call after four seconds", 20), "gave up on the …");
         assert_eq!(abbrev("WSAEWOULDBLOCK"), "WOULDBLOCK");

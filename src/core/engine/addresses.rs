@@ -338,8 +338,21 @@ impl Host {
                     ..Out::err(r::ACCEPT, p.pick(Code::EAGAIN, Code::WSAEWOULDBLOCK))
                 };
             }
-            if !self.block_indefinitely(facts, |h| !h.socks[i].backlog.is_empty()) {
+            let listening = |h: &Host| h.socks[i].state == State::Listening;
+            if !self.block_indefinitely(facts, |h| !h.socks[i].backlog.is_empty() || !listening(h)) {
                 return self.blocks_forever("accept");
+            }
+            match self.socks[i].state {
+                State::Listening => {}
+                // block.closed-by-other-thread: Winsock ends the waiting call with WSAEINTR;
+                // a close does not wake it on linux.
+                State::Closed if p.winsock => {
+                    return Out { ret: Ret::Handle(None), ..Out::err(r::CLOSED_WHILE_BLOCKED, Code::WSAEINTR) };
+                }
+                State::Closed => return self.blocks_forever("accept"),
+                // block.shutdown: another thread shut the listener down (linux: it stops
+                // listening, and the waiting accept fails with EINVAL).
+                _ => return Out { ret: Ret::Handle(None), ..Out::err(r::BLOCK_SHUTDOWN, Code::EINVAL) },
             }
         }
         let Some(client) = self.socks[i].backlog.pop_front() else { return Out::err(r::ACCEPT, Code::EINVAL) };

@@ -150,6 +150,13 @@ impl Host {
                 if s.shut_wr {
                     return Out::err(r::TCP_SEND, p.pick(Code::EPIPE, Code::WSAESHUTDOWN));
                 }
+                if s.peer_gone && !data.is_empty() {
+                    // send.closed-peer: the data reaches a closed socket, whose host answers it
+                    // with a reset; the send itself has already succeeded.
+                    let attempt = s.attempt;
+                    self.schedule(self.now, Timer::Reset { sock: i, attempt });
+                    return Out { ret: Ret::Int(len), ..Out::ok(r::SEND_CLOSED_PEER) };
+                }
                 self.transmit(i, data.to_vec());
                 Out { ret: Ret::Int(len), ..Out::ok(r::TCP_SEND) }
             }
@@ -166,6 +173,11 @@ impl Host {
     }
 
     pub(super) fn recv(&mut self, i: usize, with_from: bool, facts: &dyn Facts) -> Out {
+        self.recv_after(i, with_from, false, facts)
+    }
+
+    /// recv; `blocked`: the call has already waited (what ended the wait decides the rule).
+    fn recv_after(&mut self, i: usize, with_from: bool, blocked: bool, facts: &dyn Facts) -> Out {
         let p = self.p;
         let udp = self.socks[i].proto == Proto::Udp;
         if self.socks[i].state == State::Closed {
@@ -206,9 +218,19 @@ impl Host {
                 }
             }
         }
+        // recv.shutdown: after the socket's own shutdown(SD_RECEIVE / SHUT_RD), Winsock refuses
+        // the call; linux answers the end of the stream once nothing is queued.
+        if !udp && self.socks[i].shut_rd && (p.winsock || self.socks[i].rx.is_empty()) {
+            let rule = if blocked { r::BLOCK_SHUTDOWN } else { r::RECV_SHUTDOWN };
+            if p.winsock {
+                return Out::err(rule, Code::WSAESHUTDOWN);
+            }
+            return Out { ret: Ret::Int(0), ..Out::ok(rule) };
+        }
         let ready = |h: &Host| {
             let s = &h.socks[i];
             !s.rx.is_empty()
+                || (s.shut_rd && s.proto == Proto::Tcp)
                 || s.reset
                 || s.peer_closed
                 || s.icmp.is_some()
@@ -221,7 +243,7 @@ impl Host {
             if !self.block_indefinitely(facts, ready) {
                 return self.blocks_forever("recv");
             }
-            return self.recv(i, with_from, facts);
+            return self.recv_after(i, with_from, true, facts);
         }
         let s = &mut self.socks[i];
         if let Some((data, from)) = s.rx.pop_front() {
@@ -229,6 +251,15 @@ impl Host {
             return Out {
                 ret: Ret::Int(n),
                 ..Out::val(r::RECV, Value::Data { data, from: with_from.then_some(from) })
+            };
+        }
+        if s.reset && s.reset_after_fin {
+            // reset.after-fin: linux had the FIN first, so recv keeps answering the end of
+            // the stream and the EPIPE waits in SO_ERROR; windows answers WSAECONNABORTED.
+            return match p.id {
+                PersonalityId::Linux => Out { ret: Ret::Int(0), ..Out::ok(r::RESET_AFTER_FIN) },
+                PersonalityId::Windows => Out::err(r::RESET_AFTER_FIN, Code::WSAECONNABORTED),
+                _ => Out::err(r::RESET_AFTER_FIN, Code::WSAECONNRESET),
             };
         }
         if s.reset {
@@ -244,6 +275,6 @@ impl Host {
         if s.peer_closed {
             return Out { ret: Ret::Int(0), ..Out::ok(r::RECV) };
         }
-        self.recv(i, with_from, facts)
+        self.recv_after(i, with_from, blocked, facts)
     }
 }

@@ -76,6 +76,8 @@ impl Host {
             accept_on: None,
             via_acceptex: false,
             recv_pending: false,
+            accept_lens: (0, 0, 0),
+            accept_data: None,
             connected_at: None,
             event_select: FdEvents::empty(),
             async_select: FdEvents::empty(),
@@ -90,7 +92,9 @@ impl Host {
             shut_rd: false,
             shut_wr: false,
             peer_closed: false,
+            peer_gone: false,
             reset: false,
+            reset_after_fin: false,
             icmp: None,
             disconnected: false,
             unaccepted_tx: Vec::new(),
@@ -144,6 +148,21 @@ impl Host {
             return Out::err(r::ACCEPT_CONTEXT, Code::WSAENOTCONN)
                 .note("set SO_UPDATE_ACCEPT_CONTEXT after AcceptEx before using shutdown");
         }
+        if !p.winsock && s.state == State::Listening && matches!(how, How::Read | How::Both) {
+            // block.shutdown: linux stops listening (inet_shutdown disconnects a listener when
+            // the receive side is shut down): the connections waiting in its queue are reset
+            // and a waiting accept fails with EINVAL (measured in tests/live_scenarios.rs).
+            let backlog: Vec<usize> = self.socks[i].backlog.drain(..).collect();
+            self.set_state(i, State::Bound, Cause::Call("shutdown".into()), None);
+            for c in backlog {
+                if self.socks[c].state == State::Connected {
+                    self.socks[c].partner = None;
+                    self.peer_reset(c);
+                }
+            }
+            self.readiness_changed(i);
+            return Out::ok(r::BLOCK_SHUTDOWN);
+        }
         let ok_state = matches!(s.state, State::Connected | State::Associated);
         if !ok_state {
             return Out::err(r::SHUTDOWN, p.pick(Code::ENOTCONN, Code::WSAENOTCONN)); // 10e
@@ -155,7 +174,7 @@ impl Host {
         }
         if matches!(how, How::Write | How::Both) && !s.shut_wr {
             s.shut_wr = true;
-            if let Some(j) = partner {
+            if let Some(j) = partner.filter(|&j| self.socks[j].state == State::Connected) {
                 self.socks[j].peer_closed = true;
                 self.fd_event(j, FdEvents::CLOSE, None);
                 self.readiness_changed(j);
@@ -176,16 +195,29 @@ impl Host {
         let accept_aborted = self.abort_accept_into(i) | self.abort_recv(i);
         self.abort_accepts_on(i);
         let s = &mut self.socks[i];
+        // close.abort: a connected TCP socket closed with received data still unread, or with
+        // SO_LINGER {1, 0}, resets the connection instead of ending it (tcp_close in Linux,
+        // measured in tests/live_tcp.rs row_close_unread; RFC 1122 4.2.2.13).
+        let abortive =
+            s.proto == Proto::Tcp && s.state == State::Connected && (!s.rx.is_empty() || s.opts.linger == LINGER_ABORT);
         s.rx.clear();
         let partner = s.partner.take();
         let backlog: Vec<usize> = s.backlog.drain(..).collect();
         self.set_state(i, State::Closed, Cause::Call("closesocket".into()), None);
         if let Some(j) = partner {
             if self.socks[j].state == State::Connected {
-                self.socks[j].peer_closed = true;
                 self.socks[j].partner = None;
-                self.fd_event(j, FdEvents::CLOSE, None);
-                self.readiness_changed(j);
+                if abortive {
+                    self.peer_reset(j);
+                } else {
+                    self.socks[j].peer_gone = true;
+                    if !std::mem::replace(&mut self.socks[j].peer_closed, true) {
+                        // One FD_CLOSE per connection: after the peer's shutdown(SD_SEND) its
+                        // closesocket records nothing more (test_close_events).
+                        self.fd_event(j, FdEvents::CLOSE, None);
+                        self.readiness_changed(j);
+                    }
+                }
             }
         }
         for c in backlog {
@@ -200,6 +232,8 @@ impl Host {
             r::CONNECTEX_ABORTED
         } else if accept_aborted {
             r::ACCEPTEX
+        } else if abortive {
+            r::CLOSE_ABORT
         } else {
             r::CLOSE
         })

@@ -19,7 +19,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use crate::core::call::{
-    AddrKind, Call, ConnectApi, Family, FdEvents, How, PollBits, Proto, SockAddrArg, SockOpt, SockRef,
+    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, LINGER_ABORT, OptNullArg, PollBits, Proto,
+    SockAddrArg, SockOpt, SockRef,
 };
 use crate::core::codes::Code;
 use crate::core::facts::{Facts, RouteFact, TcpFact, UdpFact};
@@ -138,6 +139,11 @@ struct Sock {
     via_acceptex: bool,
     /// wsaio: an overlapped WSARecv waits for data on this socket.
     recv_pending: bool,
+    /// acceptex2: the pending AcceptEx's lengths (receive, local address, remote address).
+    accept_lens: (u32, u32, u32),
+    /// acceptex2: AcceptEx connected this socket and waits for the client's first data (on
+    /// this listener: index, serial; at most this many bytes).
+    accept_data: Option<(usize, u64, u32)>,
     connected_at: Option<Duration>,
     event_select: FdEvents,
     async_select: FdEvents,
@@ -159,7 +165,13 @@ struct Sock {
     shut_rd: bool,
     shut_wr: bool,
     peer_closed: bool,
+    /// The other end closed its socket (not only shut down sending): data sent now reaches no
+    /// socket, and the other host answers it with a reset.
+    peer_gone: bool,
     reset: bool,
+    /// The reset arrived after the peer's FIN (linux: CLOSE_WAIT, the error is EPIPE and recv
+    /// keeps answering the end of stream).
+    reset_after_fin: bool,
     /// UDP: an ICMP error waiting for the next send/recv.
     icmp: Option<Fault>,
     /// UDP (Winsock): disconnected by the zero address.
@@ -284,6 +296,16 @@ pub struct Host {
     created: usize,
     /// winapi-ov: OVERLAPPED structures and I/O completion ports.
     ov: overlapped::OvWorld,
+    /// acceptex2: the buffer of the last AcceptEx that completed into each accept socket name:
+    /// the local address (absent with a local length of 0), the remote one, the data.
+    accept_bufs: HashMap<String, AcceptBuf, Fnv>,
+}
+
+/// acceptex2: what an AcceptEx wrote into its buffer.
+#[derive(Clone, Debug)]
+struct AcceptBuf {
+    local: Option<SocketAddr>,
+    remote: Option<SocketAddr>,
 }
 
 /// The low `n` bytes of a value, as a little-endian machine passes or returns them.
@@ -328,6 +350,7 @@ impl Host {
             firewall: Vec::new(),
             created: 0,
             ov: overlapped::OvWorld::default(),
+            accept_bufs: HashMap::default(),
         }
     }
 
@@ -557,6 +580,7 @@ impl Host {
         let kernel32 = matches!(
             call,
             Call::Overlapped { .. }
+                | Call::CancelIo { .. }
                 | Call::GetOverlappedResult { wsa: false, .. }
                 | Call::CreateIoCompletionPort { .. }
                 | Call::AssociatePort { .. }
@@ -571,7 +595,8 @@ impl Host {
                 Call::Connect { api: ConnectApi::ConnectEx { .. }, .. }
                 | Call::GetOverlappedResult { .. }
                 | Call::DisconnectEx { .. }
-                | Call::AcceptEx { .. } => Out { ret: Ret::Bool(false), ..out },
+                | Call::AcceptEx { .. }
+                | Call::CancelIo { .. } => Out { ret: Ret::Bool(false), ..out },
                 _ => out,
             };
         }
@@ -579,11 +604,21 @@ impl Host {
             Call::WsaStartup { major, minor } => Ok(self.wsa_startup(*major, *minor)),
             Call::WsaCleanup => Ok(self.wsa_cleanup()),
             Call::Socket { proto, family, name } => Ok(self.socket(*proto, *family, name)),
-            Call::OptNull { sock, opt, set } => self.sock(sock).map(|i| self.optval_null(i, *opt, *set)),
+            Call::OptNull { sock, opt, set, arg } => self.sock(sock).map(|i| match arg {
+                OptNullArg::Optval => self.optval_null(i, *opt, *set),
+                OptNullArg::OptvalLen(n) => self.optval_null_len(i, *opt, *n),
+                OptNullArg::Optlen => self.optlen_null(i, *opt),
+            }),
             // winapi-args: a NULL name pointer: the state is checked first, then the pointer.
-            Call::NameNull { sock, peer } => self.sock(sock).map(|i| {
+            // args2: a NULL namelen pointer, checked in the same place (rule addr.namelen-null).
+            Call::NameNull { sock, peer, len } => self.sock(sock).map(|i| {
                 let out = if *peer { self.getpeername(i) } else { self.getsockname(i) };
-                let rule = if *peer || !self.p.winsock { r::NAME_NULL } else { r::NAME_NULL_SOCKNAME };
+                let rule = match (*len, *peer || !self.p.winsock) {
+                    (true, true) => r::NAMELEN_NULL,
+                    (true, false) => r::NAMELEN_NULL_SOCKNAME,
+                    (false, true) => r::NAME_NULL,
+                    (false, false) => r::NAME_NULL_SOCKNAME,
+                };
                 if out.error.is_some() {
                     return Out { rule, ..out };
                 }
@@ -628,7 +663,12 @@ impl Host {
             }),
             Call::Bind { sock, addr } => self.sock(sock).map(|i| self.bind(i, addr, facts)),
             Call::Listen { sock, backlog } => self.sock(sock).map(|i| self.listen(i, *backlog)),
-            Call::Accept { sock, name } => self.sock(sock).map(|i| self.accept(i, name, facts)),
+            Call::Accept { sock, name, cond: None } => self.sock(sock).map(|i| self.accept(i, name, facts)),
+            Call::Accept { sock, name, cond: Some(cond) } => {
+                self.sock(sock).map(|i| self.wsa_accept(i, name, *cond, facts))
+            }
+            Call::GetAcceptExSockaddrs { sock } => Ok(self.get_acceptex_sockaddrs(sock)),
+            Call::CancelIo { sock, ex } => Ok(self.cancel_io(sock, *ex)),
             // ---- winapi-ov ----
             Call::Connect { sock, addr, api: api @ ConnectApi::ConnectEx { .. } } if self.p.winsock && self.p.ws2 => {
                 Ok(self.connectex_overlapped(sock, addr, api, facts))
@@ -644,8 +684,8 @@ impl Host {
             // ---- end winapi-ov ----
             Call::WsaRecv { sock } => self.sock(sock).map(|i| self.wsa_recv(i)),
             Call::WsaSend { sock, data } => self.sock(sock).map(|i| self.wsa_send(i, data)),
-            Call::AcceptEx { listener, sock, null_overlapped } => {
-                Ok(self.accept_ex(listener, sock, *null_overlapped, facts))
+            Call::AcceptEx { listener, sock, null_overlapped, recv, local, remote } => {
+                Ok(self.accept_ex(listener, sock, *null_overlapped, (*recv, *local, *remote), facts))
             }
             Call::Connect { sock, addr, api } => {
                 // ConnectEx returns BOOL, also when the handle is no socket (test_connect, sock.c).
@@ -653,6 +693,7 @@ impl Host {
             }
             Call::Select { read, write, except, timeout } => Ok(self.select(read, write, except, *timeout, facts)),
             Call::Poll { socks, timeout, events } => Ok(self.poll(socks, *timeout, *events, facts)),
+            Call::PollNull { n, timeout } => Ok(self.poll_null(*n, *timeout, facts)),
             Call::Epoll { socks, timeout } => Ok(self.epoll(socks, *timeout, facts)),
             Call::WsaEventSelect { sock, events } => self.sock(sock).map(|i| self.event_select(i, *events, false)),
             Call::WsaAsyncSelect { sock, events } => self.sock(sock).map(|i| self.event_select(i, *events, true)),

@@ -208,7 +208,8 @@ impl Host {
             SockOpt::SO_REUSEADDR => v(s.opts.reuseaddr as i64),
             SockOpt::SO_EXCLUSIVEADDRUSE => v(s.opts.exclusive as i64),
             SockOpt::SO_KEEPALIVE => v(s.opts.keepalive as i64),
-            SockOpt::SO_LINGER => v(s.opts.linger),
+            // The linger time, 0 when lingering is off; {1, 0} reads 0 as well (l_linger).
+            SockOpt::SO_LINGER => v(if s.opts.linger == LINGER_ABORT { 0 } else { s.opts.linger }),
             SockOpt::SO_SNDTIMEO => v(s.opts.sndtimeo_ms),
             SockOpt::TCP_NODELAY => v(s.opts.nodelay as i64),
             SockOpt::TCP_SYNCNT => v(s.opts.syncnt.unwrap_or(6)),
@@ -286,5 +287,40 @@ impl Host {
         }
         let rule = if !set && opt == SockOpt::SO_ERROR { r::OPTVAL_NULL_SO_ERROR } else { r::OPTVAL_NULL };
         Out::err(rule, self.p.pick(Code::EFAULT, Code::WSAEFAULT))
+    }
+
+    /// args2: setsockopt with a NULL optval and the length `n` (rule sockopt.optval-null-len).
+    /// linux checks the length first (below an int: EINVAL), then reads the value (EFAULT);
+    /// Winsock refuses the NULL pointer whatever the length (WSAEFAULT).
+    pub(super) fn optval_null_len(&mut self, i: usize, opt: SockOpt, n: u32) -> Out {
+        if let Some(out) = self.missing_option(opt) {
+            return out;
+        }
+        if let Some(out) = self.linux_wrong_level(i, opt, false) {
+            return out;
+        }
+        if !self.p.winsock {
+            if n < 4 {
+                return Out::err(r::OPTVAL_NULL_LEN, Code::EINVAL);
+            }
+            if opt == SockOpt::IPV6_V6ONLY {
+                // do_ipv6_setsockopt takes a NULL optval as the value 0.
+                let out = self.setsockopt(i, opt, 0);
+                return Out { rule: r::OPTVAL_NULL_LEN, ..out }.note("linux reads a NULL optval as 0 for IPv6 options");
+            }
+        }
+        Out::err(r::OPTVAL_NULL_LEN, self.p.pick(Code::EFAULT, Code::WSAEFAULT))
+    }
+
+    /// args2: getsockopt with a NULL optlen pointer (rule sockopt.optlen-null): the length is
+    /// read before anything else of the option, so EFAULT / WSAEFAULT.
+    pub(super) fn optlen_null(&mut self, i: usize, opt: SockOpt) -> Out {
+        if let Some(out) = self.missing_option(opt) {
+            return out;
+        }
+        if let Some(out) = self.linux_wrong_level(i, opt, true) {
+            return out;
+        }
+        Out::err(r::OPTLEN_NULL, self.p.pick(Code::EFAULT, Code::WSAEFAULT))
     }
 }

@@ -31,6 +31,7 @@ const STATUSES: &[(u64, Code, Code)] = &[
     (0xC000_020D, Code::WSAECONNRESET, Code::ERROR_NETNAME_DELETED),      // STATUS_CONNECTION_RESET
     (0xC000_0207, Code::WSAEADDRNOTAVAIL, Code::ERROR_INVALID_NETNAME),   // STATUS_INVALID_ADDRESS_COMPONENT
     (0xC000_0120, Code::WSA_OPERATION_ABORTED, Code::WSA_OPERATION_ABORTED), // STATUS_CANCELLED
+    (0xC000_0023, Code::WSAEFAULT, Code::ERROR_INSUFFICIENT_BUFFER),      // STATUS_BUFFER_TOO_SMALL (acceptex2)
 ];
 
 /// The NTSTATUS an overlapped call completes with (0 is STATUS_SUCCESS).
@@ -52,6 +53,8 @@ pub fn win32_error(code: Code) -> Code {
 struct OvStruct {
     internal: u64,
     internal_high: u64,
+    /// Last written by an AcceptEx refused at once (rule acceptex.overlapped-high).
+    acceptex_refused: bool,
 }
 
 /// One completion packet waiting at a port.
@@ -97,7 +100,7 @@ fn name_of(r: &SockRef) -> String {
 
 impl Host {
     /// Where a personality has no overlapped I/O at all: the answer for every call of this file.
-    fn no_overlapped(&self, what: &str) -> Option<Out> {
+    pub(super) fn no_overlapped(&self, what: &str) -> Option<Out> {
         if !self.p.winsock {
             return Some(Out::na(
                 r::OV_LINUX,
@@ -125,13 +128,23 @@ impl Host {
 
     /// An AcceptEx into socket `a` on listener `l` completes: the accept socket's OVERLAPPED,
     /// the listener's completion port.
-    pub(super) fn complete_accept(&mut self, l: usize, a: usize, error: Option<Code>) {
-        self.complete_on(a, l, "AcceptEx", error, 0);
+    pub(super) fn complete_accept(&mut self, l: usize, a: usize, error: Option<Code>, bytes: u32) {
+        self.complete_on(a, l, "AcceptEx", error, bytes);
     }
 
     /// STATUS_PENDING written into the OVERLAPPED of socket name `name`.
     pub(super) fn write_pending(&mut self, name: &str) {
-        self.ov.structs.entry(name.to_string()).or_default().internal = STATUS_PENDING;
+        let st = self.ov.structs.entry(name.to_string()).or_default();
+        st.internal = STATUS_PENDING;
+        st.acceptex_refused = false;
+    }
+
+    /// A refused AcceptEx's write: STATUS_PENDING into Internal, InternalHigh left alone.
+    pub(super) fn write_pending_refused_acceptex(&mut self, name: &str) {
+        self.write_pending(name);
+        if let Some(st) = self.ov.structs.get_mut(name) {
+            st.acceptex_refused = true;
+        }
     }
 
     /// A completion written into socket `i`'s OVERLAPPED and queued at the port handle `h` is
@@ -139,7 +152,10 @@ impl Host {
     fn complete_on(&mut self, i: usize, h: usize, op: &str, error: Option<Code>, bytes: u32) {
         let name = self.socks[i].name.clone();
         self.notes.push(Notification::Completion { sock: name.clone(), op: op.into(), error, bytes, at: self.now });
-        self.ov.structs.insert(name.clone(), OvStruct { internal: ntstatus(error), internal_high: u64::from(bytes) });
+        self.ov.structs.insert(
+            name.clone(),
+            OvStruct { internal: ntstatus(error), internal_high: u64::from(bytes), acceptex_refused: false },
+        );
         if let Some(&(port, key)) = self.ov.assoc.get(&self.socks[h].serial) {
             self.ov.ports[port].queue.push_back(Packet { sock: name.clone(), key, bytes, error });
             let port = self.ov.ports[port].name.clone();
@@ -179,6 +195,7 @@ impl Host {
         if pending || (out.error.is_some() && self.p.id == PersonalityId::Windows) {
             let st = self.ov.structs.entry(name).or_default();
             st.internal = STATUS_PENDING;
+            st.acceptex_refused = false;
             if !pending {
                 return out.note(format!(
                     "OVERLAPPED.Internal = STATUS_PENDING (0x103) written although the call failed; InternalHigh untouched (rule {})",
@@ -195,10 +212,11 @@ impl Host {
         }
         let name = name_of(sock);
         if let Some(v) = set {
-            self.ov.structs.insert(name.clone(), OvStruct { internal: v, internal_high: v });
+            self.ov.structs.insert(name.clone(), OvStruct { internal: v, internal_high: v, acceptex_refused: false });
         }
         let st = self.ov.get(&name);
-        Out::val(r::OV_FIELDS, Value::Overlapped { internal: st.internal, internal_high: st.internal_high })
+        let rule = if st.acceptex_refused { r::ACCEPTEX_OV_HIGH } else { r::OV_FIELDS };
+        Out::val(rule, Value::Overlapped { internal: st.internal, internal_high: st.internal_high })
     }
 
     pub(super) fn get_overlapped_result(&mut self, sock: &SockRef, wait: bool, wsa: bool, facts: &dyn Facts) -> Out {

@@ -203,6 +203,30 @@ impl Host {
         out
     }
 
+    /// args2: WSAPoll / poll(2) with a NULL array of `n` entries (rule poll.null-array). Winsock
+    /// refuses it: no entries WSAEINVAL, some WSAEFAULT (Wine sock.c test_WSAPoll, plain checks);
+    /// linux reads no entry when there are none (poll waits out its timeout and answers 0), and
+    /// EFAULT when it has to copy them.
+    pub(super) fn poll_null(&mut self, n: u32, timeout: Option<Duration>, facts: &dyn Facts) -> Out {
+        let p = self.p;
+        if p.winsock && !p.ws2 {
+            return self.na_ws2("WSAPoll");
+        }
+        if p.winsock {
+            return Out::err(r::POLL_NULL, if n == 0 { Code::WSAEINVAL } else { Code::WSAEFAULT });
+        }
+        if n > 0 {
+            return Out::err(r::POLL_NULL, Code::EFAULT);
+        }
+        let _ = self.block_until(timeout.unwrap_or(BLOCK_LIMIT), facts, |_| false);
+        let out = Out { ret: Ret::Int(0), ..Out::ok(r::POLL_NULL) };
+        if timeout.is_none() {
+            return out
+                .note("no descriptors and no timeout: a real poll would wait forever (a day of virtual time here)");
+        }
+        out
+    }
+
     /// epoll on Linux: the same readiness as poll for these sockets (level-triggered), with
     /// the EPOLL names; Winsock has none.
     pub(super) fn epoll(&mut self, refs: &[SockRef], timeout: Option<Duration>, facts: &dyn Facts) -> Out {

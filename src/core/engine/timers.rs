@@ -102,6 +102,8 @@ impl Host {
         if self.p.winsock {
             // wsaio: a pending overlapped WSARecv takes what arrived.
             self.serve_recv(i);
+            // acceptex2: an AcceptEx waiting for the client's first data takes it.
+            self.serve_accept_data(i);
         }
         if !self.p.winsock {
             let bits = self.poll_bits(i);
@@ -161,18 +163,34 @@ impl Host {
     }
 
     pub(super) fn peer_reset(&mut self, i: usize) {
-        let code = self.code(Fault::Reset);
         let windows = self.p.id == PersonalityId::Windows;
+        // reset.after-fin: a reset that follows the peer's FIN (the peer shut down sending,
+        // or closed, before it reset) finds the connection half closed: linux records EPIPE
+        // (tcp_reset in CLOSE_WAIT, measured in tests/live_tcp.rs row_close_unread), windows'
+        // recv answers WSAECONNABORTED (Wine sock.c test_shutdown, "Send data to a peer which
+        // is closed").
+        let after_fin = self.socks[i].peer_closed;
+        let code = match (after_fin, self.p.winsock) {
+            (true, false) => Code::EPIPE,
+            (true, true) if windows => Code::WSAECONNABORTED,
+            _ => self.code(Fault::Reset),
+        };
         let s = &mut self.socks[i];
         s.reset = true;
+        s.reset_after_fin = after_fin;
         // windows: SO_ERROR reads 0 after a reset; recv and send report WSAECONNRESET
         // themselves, every time (rule reset.windows, Wine test_tcp_reset). Elsewhere the
-        // error waits in SO_ERROR (LINUX_TRUTH 10c).
+        // error waits in SO_ERROR (row_10c in tests/live_tcp.rs).
         s.so_error = if windows { None } else { Some(code) };
         // The connection is gone: the socket is `failed` with the reset's error. connect()
         // still answers EISCONN (`connect.isconn`), recv reports the reset.
         self.set_state(i, State::Failed, Cause::Net("reset by peer".into()), Some(code));
-        self.fd_event(i, FdEvents::CLOSE, Some(code));
+        if !after_fin {
+            // windows: FD_CLOSE carries WSAECONNABORTED for a reset (rule reset.fd-close, Wine
+            // test_close_events "Trigger RST"); the documentation's WSAECONNRESET elsewhere.
+            let fd_code = if windows { Code::WSAECONNABORTED } else { code };
+            self.fd_event(i, FdEvents::CLOSE, Some(fd_code));
+        }
         self.readiness_changed(i);
     }
 
@@ -193,9 +211,12 @@ impl Host {
     pub(super) fn enqueue_accept(&mut self, listener: usize, client: usize) {
         self.socks[listener].backlog.push_back(client);
         if !self.socks[listener].accept_waiting.is_empty() {
-            // acceptex: an AcceptEx waiting on the listener takes the connection.
+            // acceptex: an AcceptEx waiting on the listener takes the connection (acceptex2:
+            // unless its address lengths are too short: the connection then stays queued).
             self.serve_accepts(listener);
-            return;
+            if !self.socks[listener].backlog.contains(&client) {
+                return;
+            }
         }
         self.fd_event(listener, FdEvents::ACCEPT, None);
         self.readiness_changed(listener);

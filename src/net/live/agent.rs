@@ -17,18 +17,19 @@ use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{IpAddr, SocketAddr};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value as Json;
 
 use crate::core::call::{
-    AddrKind, Call, ConnectApi, Family, FdEvents, How, NamedTarget, PollBits, SockAddrArg, SockRef,
+    AcceptCond, AddrKind, Call, ConnectApi, Family, FdEvents, How, LINGER_ABORT, NamedTarget, OptNullArg, PollBits,
+    SockAddrArg, SockOpt, SockRef,
 };
 use crate::core::codes::{Code, Platform};
 use crate::core::model::{Notification, Ret, Value};
-use crate::session::lab::{Kernel, KernelAnswer, Until};
+use crate::session::lab::{Interrupt, Kernel, KernelAnswer, KernelJob, Until};
 
 use super::judge::{LIVE_BLOCK_LIMIT, allowed_destination, named_socket};
 use super::targets::Targets;
@@ -45,7 +46,10 @@ const SLACK: Duration = Duration::from_secs(20);
 pub struct WinsockAgent {
     command: String,
     child: Option<Child>,
-    stdin: Option<ChildStdin>,
+    /// Shared with the handle that gives up on a blocked call from another thread (Esc).
+    stdin: Arc<Mutex<Option<ChildStdin>>>,
+    /// Sockets that handle closed in the agent: closed for the book-keeping too.
+    closed_aside: Arc<Mutex<Vec<String>>>,
     lines: Receiver<String>,
     /// The agent's greeting (`{"hello":"socklab-agent",...}`).
     hello: String,
@@ -159,7 +163,8 @@ impl WinsockAgent {
         let mut agent = WinsockAgent {
             command: command.to_string(),
             child: Some(child),
-            stdin,
+            stdin: Arc::new(Mutex::new(stdin)),
+            closed_aside: Arc::new(Mutex::new(Vec::new())),
             lines,
             hello: String::new(),
             targets,
@@ -222,9 +227,7 @@ impl WinsockAgent {
         if let Some(why) = &self.dead {
             return Err(why.clone());
         }
-        let Some(stdin) = self.stdin.as_mut() else { return Err("the agent's input is closed".into()) };
-        if let Err(e) = stdin.write_all(req.as_bytes()).and_then(|_| stdin.write_all(b"\n")).and_then(|_| stdin.flush())
-        {
+        if let Err(e) = write_line(&self.stdin, req) {
             let why = format!("the Winsock agent stopped reading ({e})");
             self.dead = Some(why.clone());
             return Err(why);
@@ -328,15 +331,21 @@ impl WinsockAgent {
             Call::Socket { proto, family, name } => {
                 (format!("socket {name} {} {}", proto.name(), family.name()), quick, RetKind::Handle)
             }
-            Call::OptNull { sock, opt, set } => {
+            Call::OptNull { sock, opt, set, arg } => {
                 if !windows_option(*opt) {
                     return Err(not_performed("Windows has no such socket option"));
                 }
-                (format!("optnull {} {} {}", self.name_of(sock)?, opt.name(), *set as u8), quick, RetKind::Int)
+                let tail = match arg {
+                    OptNullArg::Optval => String::new(),
+                    OptNullArg::OptvalLen(n) => format!(" {n}"),
+                    OptNullArg::Optlen => " lennull".to_string(),
+                };
+                (format!("optnull {} {} {}{tail}", self.name_of(sock)?, opt.name(), *set as u8), quick, RetKind::Int)
             }
-            Call::NameNull { sock, peer } => {
+            Call::NameNull { sock, peer, len } => {
                 let verb = if *peer { "getpeername" } else { "getsockname" };
-                (format!("{verb} {} null", self.name_of(sock)?), quick, RetKind::Int)
+                let what = if *len { "lennull" } else { "null" };
+                (format!("{verb} {} {what}", self.name_of(sock)?), quick, RetKind::Int)
             }
             Call::SocketAf { proto, af, name } => {
                 (format!("socket {name} {} af:{af}", proto.name()), quick, RetKind::Handle)
@@ -387,11 +396,27 @@ impl WinsockAgent {
             Call::WsaSend { sock, data } => {
                 (format!("wsasend {} {}", self.name_of(sock)?, hex(Some(data))), quick, RetKind::Int)
             }
-            Call::AcceptEx { listener, sock, null_overlapped } => (
-                format!("acceptex {} {} {}", self.name_of(listener)?, self.name_of(sock)?, u8::from(*null_overlapped)),
-                quick,
-                RetKind::Bool,
-            ),
+            Call::AcceptEx { listener, sock, null_overlapped, recv, local, remote } => {
+                let len = |n: &Option<u32>| n.map_or("-1".to_string(), |n| n.to_string());
+                (
+                    format!(
+                        "acceptex {} {} {} {recv} {} {}",
+                        self.name_of(listener)?,
+                        self.name_of(sock)?,
+                        u8::from(*null_overlapped),
+                        len(local),
+                        len(remote)
+                    ),
+                    quick,
+                    RetKind::Bool,
+                )
+            }
+            Call::GetAcceptExSockaddrs { sock } => {
+                (format!("acceptaddrs {}", self.name_of(sock)?), quick, RetKind::Int)
+            }
+            Call::CancelIo { sock, ex } => {
+                (format!("cancelio {} {}", self.name_of(sock)?, u8::from(*ex)), quick, RetKind::Bool)
+            }
             Call::DisconnectEx { sock, reuse, null_overlapped } => (
                 format!("disconnectex {} {} {}", self.name_of(sock)?, u8::from(*reuse), u8::from(*null_overlapped)),
                 quick,
@@ -401,6 +426,12 @@ impl WinsockAgent {
                 if !windows_option(*opt) {
                     return Err(not_performed("Windows has no such socket option"));
                 }
+                // `SO_LINGER 1,0` travels as the structure's two fields; any other value as is.
+                let value = if *opt == SockOpt::SO_LINGER && *value == LINGER_ABORT {
+                    "1,0".to_string()
+                } else {
+                    value.to_string()
+                };
                 (format!("setsockopt {} {} {value}", self.name_of(sock)?, opt.name()), quick, RetKind::Int)
             }
             Call::GetSockOpt { sock, opt, .. } => {
@@ -423,11 +454,26 @@ impl WinsockAgent {
             Call::Listen { sock, backlog } => {
                 (format!("listen {} {backlog}", self.name_of(sock)?), quick, RetKind::Int)
             }
-            Call::Accept { sock, name } => (
+            Call::Accept { sock, name, cond: None } => (
                 format!("accept {} {name} {}", self.name_of(sock)?, LIVE_BLOCK_LIMIT.as_millis()),
                 LIVE_BLOCK_LIMIT,
                 RetKind::Handle,
             ),
+            // acceptex2: WSAAccept; the condition function answers 0 none, 1 CF_ACCEPT,
+            // 2 CF_REJECT, 3 CF_DEFER.
+            Call::Accept { sock, name, cond: Some(cond) } => {
+                let cf = match cond {
+                    AcceptCond::Null => 0,
+                    AcceptCond::Accept => 1,
+                    AcceptCond::Reject => 2,
+                    AcceptCond::Defer => 3,
+                };
+                (
+                    format!("wsaaccept {} {name} {} {cf}", self.name_of(sock)?, LIVE_BLOCK_LIMIT.as_millis()),
+                    LIVE_BLOCK_LIMIT,
+                    RetKind::Handle,
+                )
+            }
             Call::Connect { sock, addr, api } => {
                 let a = self.addr(sock, addr, true)?;
                 let s = self.name_of(sock)?;
@@ -458,6 +504,11 @@ impl WinsockAgent {
                     req.push_str(&format!(" {}", m.to_winsock()));
                 }
                 (req, Duration::from_millis(ms), RetKind::Int)
+            }
+            // args2: a NULL array of n entries.
+            Call::PollNull { n, timeout } => {
+                let ms = wait_ms(*timeout);
+                (format!("pollnull {ms} {n}"), Duration::from_millis(ms), RetKind::Int)
             }
             Call::Epoll { .. } => return Err(not_performed("Windows has no epoll")),
             Call::WsaEventSelect { sock, events } => {
@@ -582,7 +633,7 @@ impl WinsockAgent {
                 self.families.insert(name.clone(), *family);
                 self.closed.retain(|n| n != name);
             }
-            Call::Accept { sock: SockRef::Name(l), name } if error.is_none() => {
+            Call::Accept { sock: SockRef::Name(l), name, .. } if error.is_none() => {
                 let fam = self.families.get(l).copied().unwrap_or(Family::V4);
                 self.families.insert(name.clone(), fam);
                 self.closed.retain(|n| n != name);
@@ -616,6 +667,13 @@ impl WinsockAgent {
                 }
             }
             // ---- end bsp ----
+            // acceptex2: GetAcceptExSockaddrs; "local" is absent when it was left untouched.
+            Call::GetAcceptExSockaddrs { .. } if v.get("remote").is_some() => {
+                let side = |k: &str| -> Result<Option<SocketAddr>, String> {
+                    v.get(k).and_then(Json::as_str).map(addr).transpose()
+                };
+                Value::AcceptAddrs { local: side("local")?, remote: side("remote")? }
+            }
             Call::GetSockOpt { .. } => {
                 if let Some(e) = v.get("soerror").and_then(Json::as_i64) {
                     Value::Error {
@@ -746,12 +804,9 @@ impl WinsockAgent {
 impl Drop for WinsockAgent {
     fn drop(&mut self) {
         if self.dead.is_none() {
-            if let Some(mut i) = self.stdin.take() {
-                let _ = i.write_all(b"quit\n");
-                let _ = i.flush();
-            }
+            let _ = write_line(&self.stdin, "quit");
         }
-        self.stdin = None;
+        self.stdin.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(mut c) = self.child.take() {
             // Bounded: a second for the agent to leave, then it is stopped (it is our child).
             for _ in 0..20 {
@@ -775,8 +830,74 @@ enum RetKind {
     Startup,
 }
 
+/// Write one request line to the agent; a closed input is an error.
+fn write_line(stdin: &Mutex<Option<ChildStdin>>, line: &str) -> std::io::Result<()> {
+    let mut guard = stdin.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(i) = guard.as_mut() else {
+        return Err(std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the agent's input is closed"));
+    };
+    i.write_all(line.as_bytes())?;
+    i.write_all(b"\n")?;
+    i.flush()
+}
+
+/// Gives up on the agent's blocked call from another thread (the TUI's Esc), the way the
+/// kernel's side does: `now` requests the agent's stdin thread makes at once while its main
+/// thread blocks.
+struct AgentInterrupt {
+    stdin: Arc<Mutex<Option<ChildStdin>>>,
+    closed_aside: Arc<Mutex<Vec<String>>>,
+    /// The socket the call waits on, and whether it is closed too (a connect: the TUI records
+    /// `after MS shutdown S both` and `after MS closesocket S`); a recv or an accept is only
+    /// shut down, and socklab closes the socket everywhere afterwards.
+    sock: Option<(String, bool)>,
+}
+
+impl Interrupt for AgentInterrupt {
+    fn interrupt(&self) -> String {
+        let Some((n, close)) = &self.sock else {
+            let _ = write_line(&self.stdin, "now cancel");
+            return "stopped waiting (Winsock agent)".into();
+        };
+        if let Err(e) = write_line(&self.stdin, &format!("now shutdown {n} 2")) {
+            return format!("the Winsock agent could not be reached ({e})");
+        }
+        if *close && write_line(&self.stdin, &format!("now close {n}")).is_ok() {
+            self.closed_aside.lock().unwrap_or_else(|p| p.into_inner()).push(n.clone());
+            return format!("shut {n} down from another thread, then closed it (Winsock agent)");
+        }
+        format!("shut {n} down from another thread (Winsock agent)")
+    }
+}
+
 impl Kernel for WinsockAgent {
+    fn interrupter(&self, job: &KernelJob) -> Option<Box<dyn Interrupt>> {
+        let named = |r: &SockRef| match r {
+            SockRef::Name(n) => Some(n.clone()),
+            _ => None,
+        };
+        let sock = match job {
+            // Never act on a socket being closed: its handle may be reused.
+            KernelJob::Call(Call::Close { .. }) => return None,
+            KernelJob::Call(Call::Connect { sock, api, .. }) if !matches!(api, ConnectApi::ConnectEx { .. }) => {
+                Some((named(sock)?, true))
+            }
+            KernelJob::Call(Call::Recv { sock } | Call::RecvFrom { sock } | Call::Accept { sock, .. }) => {
+                Some((named(sock)?, false))
+            }
+            _ => None,
+        };
+        Some(Box::new(AgentInterrupt {
+            stdin: Arc::clone(&self.stdin),
+            closed_aside: Arc::clone(&self.closed_aside),
+            sock,
+        }))
+    }
+
     fn perform(&mut self, call: &Call) -> KernelAnswer {
+        // Sockets the TUI's Esc closed in the agent while a call blocked.
+        let aside = std::mem::take(&mut *self.closed_aside.lock().unwrap_or_else(|p| p.into_inner()));
+        self.closed.extend(aside);
         let (name, diverged) = named_socket(&mut self.diverged, call);
         if diverged {
             return not_performed(

@@ -15,7 +15,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use crate::core::call::{self, AddrKind, Call, ConnectApi, Family, NamedTarget, Proto, SockAddrArg, SockRef};
+use crate::core::call::{
+    self, AddrKind, Call, ConnectApi, Family, NamedTarget, OptNullArg, Proto, SockAddrArg, SockRef,
+};
 use crate::core::codes::{Code, Platform};
 use crate::core::facts::{Facts, RouteFact, TcpFact, UdpFact};
 use crate::core::model::{Ret, Value};
@@ -352,6 +354,30 @@ impl LiveKernel {
         })
     }
 
+    /// `after` while a blocking recv or accept waits (for its socket to become readable, up to
+    /// `limit`): the calls due meanwhile are made at their times, as by another thread, and the
+    /// call is made once its socket is readable or nothing more is due; returns the time left.
+    /// (The call itself then finds what the other thread did: a recv after a shutdown answers
+    /// as one blocked in the kernel does, measured in tests/live_scenarios.rs.)
+    fn after_while_waiting(&mut self, sock: &SockRef, limit: Duration) -> Result<Duration, KernelAnswer> {
+        let clock = Stopwatch::start();
+        while let Some((sw, due, _)) = self.after.first() {
+            let wait = due.saturating_sub(sw.elapsed());
+            if clock.elapsed() + wait > limit {
+                break;
+            }
+            let fd = self.sock(sock)?.fd();
+            let ms = u32::try_from(wait.as_millis()).unwrap_or(u32::MAX);
+            let bits = readiness::poll(&[(fd, readiness::PollBits::IN)], ms).unwrap_or_default();
+            if bits.first().is_some_and(|b| !b.is_empty()) {
+                break;
+            }
+            let (_, _, action) = self.after.remove(0);
+            let _ = self.perform_inner(&action);
+        }
+        Ok(limit.saturating_sub(clock.elapsed()))
+    }
+
     fn perform_inner(&mut self, call: &Call) -> Result<KernelAnswer, KernelAnswer> {
         let clock = Stopwatch::start();
         let done = |r: Result<Value, Errno>, ret: Ret| performed(r, ret, clock.elapsed());
@@ -367,6 +393,9 @@ impl LiveKernel {
             }
             Call::DisconnectEx { .. } => not_performed("Linux has no DisconnectEx"),
             Call::AcceptEx { .. } => not_performed("Linux has no AcceptEx"),
+            Call::GetAcceptExSockaddrs { .. } => not_performed("Linux has no GetAcceptExSockaddrs"),
+            Call::CancelIo { .. } => not_performed("Linux has no CancelIo or CancelIoEx"),
+            Call::Accept { cond: Some(_), .. } => not_performed("Linux has no WSAAccept"),
             Call::WsaRecv { .. } | Call::WsaSend { .. } => not_performed("Linux has no overlapped WSARecv or WSASend"),
             Call::Firewall { .. } => {
                 self.ports_narrowed = true;
@@ -415,7 +444,7 @@ impl LiveKernel {
                 self.alarm = Some(*after);
                 not_performed("socklab itself will interrupt the next blocking connect (a signal without SA_RESTART)")
             }
-            Call::OptNull { sock, opt, set } => {
+            Call::OptNull { sock, opt, set, arg } => {
                 let s = self.sock(sock)?;
                 let Some((o, v)) = opt_value(*opt, 0) else {
                     return Ok(not_performed("Linux has no such socket option"));
@@ -425,10 +454,17 @@ impl LiveKernel {
                     OptValue::Linger { .. } => 8,
                     _ => 4,
                 };
-                done(s.sockopt_null(o, *set, len).map(|_| Value::None), Ret::Int(0))
+                let r = match arg {
+                    OptNullArg::Optval => s.sockopt_null(o, *set, len),
+                    OptNullArg::OptvalLen(n) => s.sockopt_null(o, true, *n),
+                    OptNullArg::Optlen => s.getsockopt_null_len(o),
+                };
+                done(r.map(|_| Value::None), Ret::Int(0))
             }
-            Call::NameNull { sock, peer } => {
-                done(self.sock(sock)?.sockname_null(*peer).map(|_| Value::None), Ret::Int(0))
+            Call::NameNull { sock, peer, len } => {
+                let s = self.sock(sock)?;
+                let r = if *len { s.sockname_null_len(*peer) } else { s.sockname_null(*peer) };
+                done(r.map(|_| Value::None), Ret::Int(0))
             }
             Call::SocketAf { proto, af, .. } => {
                 let r = raw::try_socket_family(*af, *proto == Proto::Udp);
@@ -457,6 +493,11 @@ impl LiveKernel {
             Call::Fionbio { sock, on } => done(self.sock(sock)?.set_nonblocking(*on).map(|_| Value::None), Ret::Int(0)),
             Call::SetSockOpt { sock, opt, value, optlen } => {
                 let s = self.sock(sock)?;
+                if *opt == call::SockOpt::SO_LINGER && *value == call::LINGER_ABORT {
+                    // `SO_LINGER 1,0`: the abortive close.
+                    let v = OptValue::Linger { on: true, secs: 0 };
+                    return Ok(done(s.setsockopt(SockOpt::Linger, v).map(|_| Value::None), Ret::Int(0)));
+                }
                 // The C types hold an int: a value beyond one is not passed wrapped.
                 let Ok(value) = i32::try_from(*value) else {
                     return Ok(not_performed("the value does not fit in the option's C int"));
@@ -517,13 +558,11 @@ impl LiveKernel {
                 }
             }
             Call::Listen { sock, backlog } => done(self.sock(sock)?.listen(*backlog).map(|_| Value::None), Ret::Int(0)),
-            Call::Accept { sock, name } => {
+            Call::Accept { sock, name, .. } => {
+                let blocking = !self.sock(sock)?.as_socket2().nonblocking().unwrap_or(false);
+                let left = if blocking { self.after_while_waiting(sock, LIVE_BLOCK_LIMIT)? } else { Duration::ZERO };
                 let s = self.sock(sock)?;
-                let r = if s.as_socket2().nonblocking().unwrap_or(false) {
-                    s.accept()
-                } else {
-                    s.accept_within(LIVE_BLOCK_LIMIT)
-                };
+                let r = if !blocking { s.accept() } else { s.accept_within(left) };
                 match r {
                     Ok((a, _)) => {
                         let fd = a.fd() as i64;
@@ -673,6 +712,11 @@ impl LiveKernel {
                     Err(e) => performed(Err(e), Ret::Int(0), clock.elapsed()),
                 }
             }
+            // args2: a NULL array of n entries.
+            Call::PollNull { n, timeout } => {
+                let r = raw::poll_null(*n, wait_ms(*timeout));
+                performed(r.map(|_| Value::None), Ret::Int(0), clock.elapsed())
+            }
             Call::Epoll { socks, timeout } => {
                 let fds = self.fds(socks)?;
                 let req: Vec<(raw::Fd, EpollBits)> =
@@ -743,9 +787,9 @@ impl LiveKernel {
             }
             Call::Recv { sock } | Call::RecvFrom { sock } => {
                 let with_from = matches!(call, Call::RecvFrom { .. });
+                let blocking = !self.sock(sock)?.as_socket2().nonblocking().unwrap_or(false);
+                let wait = if blocking { self.after_while_waiting(sock, LIVE_BLOCK_LIMIT)? } else { Duration::ZERO };
                 let s = self.sock(sock)?;
-                let wait =
-                    if s.as_socket2().nonblocking().unwrap_or(false) { Duration::ZERO } else { LIVE_BLOCK_LIMIT };
                 let mut buf = vec![0u8; 65536];
                 let r = if with_from {
                     s.recv_from(&mut buf, wait).map(|(n, from)| (n, from.inet()))
@@ -905,7 +949,9 @@ impl Kernel for LiveKernel {
             // Never shut a descriptor down while it is being closed (its number may be reused).
             KernelJob::Call(Call::Close { .. }) => return None,
             // Several sockets, any of which the user still wants: just stop waiting.
-            KernelJob::Call(Call::Select { .. } | Call::Poll { .. } | Call::Epoll { .. }) => Vec::new(),
+            KernelJob::Call(Call::Select { .. } | Call::Poll { .. } | Call::PollNull { .. } | Call::Epoll { .. }) => {
+                Vec::new()
+            }
             KernelJob::Call(c) => match c.sock() {
                 Some(SockRef::Name(n)) => self.socks.get(n).map(|s| vec![(n.clone(), s.fd())]).unwrap_or_default(),
                 _ => Vec::new(),

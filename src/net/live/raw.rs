@@ -580,6 +580,16 @@ impl RawSocket {
         sys::sockname_null(self.fd(), peer)
     }
 
+    /// args2: `getsockname(2)` / `getpeername(2)` with a NULL namelen pointer.
+    pub fn sockname_null_len(&self, peer: bool) -> Result<(), Errno> {
+        sys::sockname_null_len(self.fd(), peer)
+    }
+
+    /// args2: `getsockopt(2)` with a NULL optlen pointer.
+    pub fn getsockopt_null_len(&self, opt: SockOpt) -> Result<(), Errno> {
+        sys::getsockopt_null_len(self.fd(), opt)
+    }
+
     /// `setsockopt(2)` of an int option with an explicit optlen.
     pub fn setsockopt_len(&self, opt: SockOpt, value: i32, len: u32) -> Result<(), Errno> {
         sys::setsockopt_len(self.fd(), opt, value, len)
@@ -706,6 +716,11 @@ impl Drop for Pipe {
             let _ = sys::close_fd(fd);
         }
     }
+}
+
+/// args2: `poll(2)` with a NULL array of `n` entries, waiting at most `timeout_ms`.
+pub fn poll_null(n: u32, timeout_ms: u32) -> Result<(), Errno> {
+    sys::poll_null(n, timeout_ms)
 }
 
 /// `socket(af, SOCK_STREAM or SOCK_DGRAM, 0)` with any family number: its error, or `Ok` (the

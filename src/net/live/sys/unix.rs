@@ -208,6 +208,34 @@ pub fn sockname_null(fd: Fd, peer: bool) -> Result<(), Errno> {
     check(r).map(drop)
 }
 
+/// args2: `getsockname(2)` / `getpeername(2)` into a sockaddr_storage with a NULL namelen pointer.
+pub fn sockname_null_len(fd: Fd, peer: bool) -> Result<(), Errno> {
+    // SAFETY: an all-zero sockaddr_storage is a valid value.
+    let mut ss: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+    let p = (&raw mut ss).cast::<libc::sockaddr>();
+    let l = std::ptr::null_mut::<libc::socklen_t>();
+    // SAFETY: `ss` is a live local; the NULL length pointer is only examined by the kernel.
+    let r = unsafe { if peer { libc::getpeername(fd, p, l) } else { libc::getsockname(fd, p, l) } };
+    check(r).map(drop)
+}
+
+/// args2: `getsockopt(2)` into a buffer of 16 bytes with a NULL optlen pointer.
+pub fn getsockopt_null_len(fd: Fd, opt: SockOpt) -> Result<(), Errno> {
+    let (level, name) = opt_level_name(opt);
+    let mut buf = [0u8; 16];
+    // SAFETY: `buf` is a live local; the NULL length pointer is only examined by the kernel.
+    let r = unsafe { libc::getsockopt(fd, level, name, buf.as_mut_ptr().cast(), std::ptr::null_mut()) };
+    check(r).map(drop)
+}
+
+/// args2: `poll(2)` with a NULL array of `n` entries.
+pub fn poll_null(n: u32, timeout_ms: u32) -> Result<(), Errno> {
+    let t = timeout_ms.min(i32::MAX as u32) as libc::c_int;
+    // SAFETY: the NULL array is only examined by the kernel (EFAULT when it has entries to copy).
+    let r = unsafe { libc::poll(std::ptr::null_mut(), libc::nfds_t::from(n), t) };
+    check(r).map(drop)
+}
+
 /// `sendto(2)` with a raw `(addr, addrlen)` pair; the bytes sent.
 pub fn sendto_raw(fd: Fd, data: &[u8], addr: &RawAddr) -> Result<usize, Errno> {
     let ptr: *const libc::sockaddr = match addr.bogus_ptr {

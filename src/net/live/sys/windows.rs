@@ -144,6 +144,21 @@ pub fn sockname_null(_fd: Fd, _peer: bool) -> Result<(), Errno> {
 }
 
 /// Not yet implemented on Windows.
+pub fn poll_null(_n: u32, _timeout_ms: u32) -> Result<(), Errno> {
+    Err(Errno::UNSUPPORTED)
+}
+
+/// Not yet implemented on Windows.
+pub fn sockname_null_len(_fd: Fd, _peer: bool) -> Result<(), Errno> {
+    Err(Errno::UNSUPPORTED)
+}
+
+/// Not yet implemented on Windows.
+pub fn getsockopt_null_len(_fd: Fd, _opt: SockOpt) -> Result<(), Errno> {
+    Err(Errno::UNSUPPORTED)
+}
+
+/// Not yet implemented on Windows.
 pub fn sendto_raw(_fd: Fd, _data: &[u8], _addr: &RawAddr) -> Result<usize, Errno> {
     Err(Errno::UNSUPPORTED)
 }
