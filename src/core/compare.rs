@@ -157,6 +157,18 @@ pub struct Verdict {
 
 /// Compare what the personalities returned for one row.
 pub fn compare(rows: &[Returned<'_>]) -> Verdict {
+    compare_texts_from(rows, Mark::Words)
+}
+
+/// [`compare`] with findings only for what really differs (`≠`): the mark still weighs every
+/// aspect, but a same-meaning (`≈`) finding's text, which a transcript does not show, is not
+/// written (a storm's every connect differs in words).
+pub fn differences(rows: &[Returned<'_>]) -> Verdict {
+    compare_texts_from(rows, Mark::Differs)
+}
+
+/// The verdict, with a finding (and its text) for each aspect marked `texts_from` or more.
+fn compare_texts_from(rows: &[Returned<'_>], texts_from: Mark) -> Verdict {
     let rows: Vec<&Returned<'_>> = rows.iter().filter(|r| r.applicable()).collect();
     let mut v = Verdict::default();
     if rows.len() < 2 {
@@ -167,8 +179,10 @@ pub fn compare(rows: &[Returned<'_>]) -> Verdict {
                mark: Mark,
                show: &dyn Fn(&Returned<'_>, &mut String),
                why: &dyn Fn() -> Vec<String>| {
-        // Most rows agree on most aspects: the texts and reasons are made only for a difference.
-        if mark == Mark::Same {
+        // Most rows agree on most aspects: the texts and reasons are made only for a difference
+        // that is asked for.
+        v.mark = v.mark.max(mark);
+        if mark == Mark::Same || mark < texts_from {
             return;
         }
         let mut text = grouped(&rows, show);
@@ -180,7 +194,6 @@ pub fn compare(rows: &[Returned<'_>]) -> Verdict {
             text.push_str("; ");
             text.push_str(&w);
         }
-        v.mark = v.mark.max(mark);
         v.findings.push(Finding { mark, aspect, text });
     };
 
@@ -223,7 +236,8 @@ pub fn compare(rows: &[Returned<'_>]) -> Verdict {
     let m = pairs(&rows, |a, b| {
         if a.p.is_winsock() != b.p.is_winsock() { Mark::Same } else { notifications(a.notifications, b.notifications) }
     });
-    if m != Mark::Same {
+    v.mark = v.mark.max(m);
+    if m != Mark::Same && m >= texts_from {
         // Only the family whose members differ is shown.
         let fam: Vec<&Returned<'_>> = rows
             .iter()
@@ -236,7 +250,6 @@ pub fn compare(rows: &[Returned<'_>]) -> Verdict {
             })
             .collect();
         let text = grouped(&fam, &|r, s| s.push_str(&notifications_text(r.notifications, r.p)));
-        v.mark = v.mark.max(m);
         v.findings.push(Finding { mark: m, aspect: "events", text });
     }
 
@@ -517,6 +530,31 @@ mod tests {
         // Different platforms, unrelated codes.
         assert_eq!(codes(Some(Code::EISCONN), Some(Code::WSAEINVAL)), Mark::Differs);
         assert_eq!(codes(None, Some(Code::WSAEINVAL)), Mark::Differs);
+    }
+
+    #[test]
+    fn differences_keep_the_mark_and_only_the_real_findings() {
+        let none = Value::None;
+        let rows_words = [
+            call(PersonalityId::Linux, -1, Some(Code::EINPROGRESS), &none),
+            call(PersonalityId::Winsock, -1, Some(Code::WSAEWOULDBLOCK), &none),
+        ];
+        let l = sel(&["f"], &["f"], &[]);
+        let w = sel(&[], &[], &["f"]);
+        let rows_both = [
+            call(PersonalityId::Linux, 2, Some(Code::ECONNREFUSED), &l),
+            call(PersonalityId::Winsock, 1, Some(Code::WSAECONNREFUSED), &w),
+        ];
+        for rows in [&rows_words[..], &rows_both[..]] {
+            let all = compare(rows);
+            let shown = differences(rows);
+            assert!(all.findings.iter().any(|f| f.mark == Mark::Words), "{all:?}");
+            assert_eq!(shown.mark, all.mark);
+            let real: Vec<Finding> = all.findings.into_iter().filter(|f| f.mark == Mark::Differs).collect();
+            assert_eq!(shown.findings, real);
+        }
+        assert_eq!(differences(&rows_words).findings, []);
+        assert_eq!(differences(&rows_both).mark, Mark::Differs);
     }
 
     #[test]

@@ -23,6 +23,7 @@
 //! protocols `stream`/`sock_stream`, `dgram`/`sock_dgram`; families `ipv4`/`af_inet`,
 //! `ipv6`/`af_inet6`.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt::{self, Write as _};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
@@ -76,16 +77,23 @@ impl Names {
     /// Define a name; `false` if it was already defined.
     pub fn insert(&mut self, name: impl Into<String>) -> bool {
         let name = name.into();
-        if self.set.contains(&name) {
+        if !self.set.insert(name.clone()) {
             return false;
         }
-        self.set.insert(name.clone());
+        // The first free default names move on only when this name is the one they stood at
+        // (asked without writing the default name out, once per insert).
+        let (at_socket, at_accept) =
+            (is_default_socket_name(&name, self.socket_hint), is_default_accept_name(&name, self.accept_hint));
         self.order.push(name);
-        while self.set.contains(&default_socket_name(self.socket_hint)) {
-            self.socket_hint += 1;
+        if at_socket {
+            while self.set.contains(&default_socket_name(self.socket_hint)) {
+                self.socket_hint += 1;
+            }
         }
-        while self.set.contains(&default_accept_name(self.accept_hint)) {
-            self.accept_hint += 1;
+        if at_accept {
+            while self.set.contains(&default_accept_name(self.accept_hint)) {
+                self.accept_hint += 1;
+            }
         }
         true
     }
@@ -139,6 +147,25 @@ fn default_accept_name(k: usize) -> String {
     format!("a{}", k + 1)
 }
 
+/// Whether `name` is `default_socket_name(k)`, without writing that out.
+fn is_default_socket_name(name: &str, k: usize) -> bool {
+    match name.strip_prefix('s') {
+        Some("") => k == 0,
+        Some(digits) => k > 0 && is_decimal(digits, k + 1),
+        None => false,
+    }
+}
+
+/// Whether `name` is `default_accept_name(k)`, without writing that out.
+fn is_default_accept_name(name: &str, k: usize) -> bool {
+    name.strip_prefix('a').is_some_and(|digits| is_decimal(digits, k + 1))
+}
+
+/// Whether `digits` is `n` written in decimal (no sign, no leading zero).
+fn is_decimal(digits: &str, n: usize) -> bool {
+    !digits.starts_with('0') && digits.bytes().all(|b| b.is_ascii_digit()) && digits.parse::<usize>() == Ok(n)
+}
+
 /// Whether `s` is a valid socket name: `[A-Za-z_][A-Za-z0-9_-]*`.
 pub fn is_valid_name(s: &str) -> bool {
     let mut chars = s.chars();
@@ -177,10 +204,13 @@ pub fn decode_script(bytes: &[u8]) -> Result<&str, ParseError> {
 /// Parse a whole script. Returns every error of the file, in line order, if there is any.
 pub fn parse_script(src: &str) -> Result<Vec<Stmt>, Vec<ParseError>> {
     let mut names = Names::default();
-    let mut stmts = Vec::new();
+    // One statement per line at most: sized once (a line is at least one byte and a newline).
+    let mut stmts = Vec::with_capacity(src.len() / 16);
     let mut errors = Vec::new();
+    // The tokens of a line, reused from line to line (they borrow from `src`).
+    let mut toks = Vec::with_capacity(8);
     for (i, line) in src.lines().enumerate() {
-        match parse_line(line, i + 1, &mut names) {
+        match parse_line_in(line, i + 1, &mut names, &mut toks) {
             Ok(Some(stmt)) => stmts.push(stmt),
             Ok(None) => {}
             Err(e) => errors.push(e),
@@ -192,6 +222,16 @@ pub fn parse_script(src: &str) -> Result<Vec<Stmt>, Vec<ParseError>> {
 /// Parse one line. `Ok(None)` for a blank or comment-only line. A line that defines a socket
 /// name (`socket`, `accept`) adds it to `known` when, and only when, it parses.
 pub fn parse_line(line: &str, line_no: usize, known: &mut Names) -> Result<Option<Stmt>, ParseError> {
+    parse_line_in(line, line_no, known, &mut Vec::new())
+}
+
+/// [`parse_line`] with a buffer for the line's tokens (emptied first, left empty).
+fn parse_line_in<'a>(
+    line: &'a str,
+    line_no: usize,
+    known: &mut Names,
+    toks: &mut Vec<Tok<'a>>,
+) -> Result<Option<Stmt>, ParseError> {
     if line.len() > MAX_LINE_BYTES {
         return Err(ParseError {
             line: line_no,
@@ -199,16 +239,18 @@ pub fn parse_line(line: &str, line_no: usize, known: &mut Names) -> Result<Optio
             message: format!("line {line_no} is {} bytes long: a line is at most {MAX_LINE_BYTES} bytes", line.len()),
         });
     }
-    let lexed = lex(line, line_no)?;
-    let Some(first) = lexed.toks.first() else {
+    toks.clear();
+    let code_end = lex_into(line, line_no, toks)?;
+    let Some(first) = toks.first() else {
         return Ok(None);
     };
-    let code = &line[..lexed.code_end];
+    let code = &line[..code_end];
     let span = Span { line: line_no, col: first.col };
-    let (kind, defines) = {
-        let mut p = Parser { line: line_no, toks: lexed.toks, pos: 0, code, names: known, usage: "" };
-        p.statement()?
-    };
+    let mut p = Parser { line: line_no, toks: std::mem::take(toks), pos: 0, code, names: known, usage: "" };
+    let parsed = p.statement();
+    *toks = std::mem::take(&mut p.toks);
+    toks.clear();
+    let (kind, defines) = parsed?;
     if let Some(name) = defines {
         known.insert(name);
     }
@@ -232,7 +274,7 @@ pub fn completions(prefix_line: &str, names: &Names) -> Vec<String> {
         return Vec::new(); // inside a comment
     }
     let open = prefix_line.is_empty() || prefix_line.ends_with(char::is_whitespace);
-    let mut words: Vec<String> = lexed.toks.iter().map(|t| t.text.clone()).collect();
+    let mut words: Vec<String> = lexed.toks.iter().map(|t| t.text.to_string()).collect();
     let partial = if open { String::new() } else { words.pop().unwrap_or_default() };
     let mut out = Vec::new();
     for c in candidates(&words, &partial, names) {
@@ -410,7 +452,19 @@ const COMMANDS: &[CmdInfo] = &[
 ];
 
 fn lookup_cmd(word: &str) -> Option<&'static CmdInfo> {
-    COMMANDS.iter().find(|c| c.word.eq_ignore_ascii_case(word))
+    // The commands by their first letter (all are ASCII lower case), made once: a line looks at
+    // a handful of them, not at the whole table.
+    static BY_FIRST: std::sync::OnceLock<[Vec<&'static CmdInfo>; 26]> = std::sync::OnceLock::new();
+    let by_first = BY_FIRST.get_or_init(|| {
+        let mut t: [Vec<&'static CmdInfo>; 26] = Default::default();
+        for c in COMMANDS {
+            t[usize::from(c.word.as_bytes()[0] - b'a')].push(c);
+        }
+        t
+    });
+    let first = word.as_bytes().first()?.to_ascii_lowercase();
+    let bucket = by_first.get(usize::from(first.checked_sub(b'a')?))?;
+    bucket.iter().copied().find(|c| c.word.eq_ignore_ascii_case(word))
 }
 
 /// The checks `expect` knows, in help order.
@@ -433,9 +487,10 @@ const FD_ALL: u16 = 0x3F;
 // ---------------------------------------------------------------------------------------------
 
 #[derive(Clone, Debug)]
-struct Tok {
-    /// The word with quotes removed and escapes resolved.
-    text: String,
+struct Tok<'a> {
+    /// The word with quotes removed and escapes resolved: a slice of the line unless a part of
+    /// it was quoted.
+    text: Cow<'a, str>,
     /// 1-based column of its first character.
     col: usize,
     /// Column just past its last character.
@@ -448,59 +503,60 @@ struct Tok {
     eq: Option<(usize, usize)>,
 }
 
-impl Tok {
+impl<'a> Tok<'a> {
     /// `(key, value, column of value)` for a `key=value` word.
     fn key_value(&self) -> Option<(&str, &str, usize)> {
         self.eq.map(|(i, col)| (&self.text[..i], &self.text[i + 1..], col))
     }
 
     /// The part of an unquoted word from character `k` on.
-    fn tail(&self, k: usize) -> Tok {
+    fn tail(&self, k: usize) -> Tok<'a> {
         let byte = self.text.char_indices().nth(k).map_or(self.text.len(), |(b, _)| b);
-        let text = self.text[byte..].to_string();
+        let text: Cow<'a, str> = match &self.text {
+            Cow::Borrowed(s) => Cow::Borrowed(&s[byte..]),
+            Cow::Owned(s) => Cow::Owned(s[byte..].to_string()),
+        };
         let col = self.col + k;
         let eq = text.find('=').map(|i| (i, col + text[..i].chars().count() + 1));
         Tok { text, col, end: self.end, end_byte: self.end_byte, quoted: self.quoted, eq }
     }
 }
 
-struct Lexed {
-    toks: Vec<Tok>,
+struct Lexed<'a> {
+    toks: Vec<Tok<'a>>,
     /// Byte offset where the comment starts (the line's length if there is none).
     code_end: usize,
 }
 
-/// Whether the word starting at `chars[0] == '#'` is a raw descriptor `#N` / `#-N`.
-fn is_raw_ref_word(chars: &[(usize, char)]) -> bool {
-    let word: Vec<char> = chars.iter().map(|&(_, c)| c).take_while(|c| !c.is_whitespace()).collect();
-    let digits = match word.get(1) {
-        Some('-') => &word[2..],
-        _ => &word[1.min(word.len())..],
-    };
+/// Whether the word starting at `word[0] == '#'` is a raw descriptor `#N` / `#-N`.
+fn is_raw_ref_word(word: &str) -> bool {
+    let word = word.split(char::is_whitespace).next().unwrap_or("");
+    let rest = word.get(1..).unwrap_or("");
+    let digits = rest.strip_prefix('-').unwrap_or(rest).as_bytes();
     // args3: `#-1:POLLERR,l:POLLIN` (a poll entry) and `#-1=POLLNVAL` (an expected revents)
     // go on after the number with `:`, `=` or `,` and a word character.
-    let end = digits.iter().position(|c| !c.is_ascii_digit()).unwrap_or(digits.len());
-    let rest = &digits[end..];
+    let end = digits.iter().position(|b| !b.is_ascii_digit()).unwrap_or(digits.len());
+    let tail = &digits[end..];
     end > 0
-        && (rest.is_empty()
-            || matches!(rest[0], ':' | '=' | ',')
-                && rest.get(1).is_some_and(|c| c.is_ascii_alphanumeric() || *c == '#'))
+        && (tail.is_empty()
+            || matches!(tail[0], b':' | b'=' | b',')
+                && tail.get(1).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'#'))
 }
 
-/// `\xHH` (ASCII, 00 to 7F) or `\u{H..}` at `chars[0] == '\\'`: the character and how many
-/// characters the escape takes.
-fn numeric_escape(chars: &[(usize, char)]) -> Option<(char, usize)> {
-    let hex = |k: usize| chars.get(k).and_then(|&(_, c)| c.to_digit(16));
-    match chars.get(1)?.1 {
-        'x' => {
+/// `\xHH` (ASCII, 00 to 7F) or `\u{H..}` at `s[0] == b'\\'`: the character and how many bytes
+/// (all ASCII, so as many characters) the escape takes.
+fn numeric_escape(s: &[u8]) -> Option<(char, usize)> {
+    let hex = |k: usize| s.get(k).and_then(|&b| (b as char).to_digit(16).filter(|_| b.is_ascii()));
+    match *s.get(1)? {
+        b'x' => {
             let v = hex(2)? * 16 + hex(3)?;
             if v > 0x7f {
                 return None;
             }
             Some((char::from_u32(v)?, 4))
         }
-        'u' => {
-            if chars.get(2)?.1 != '{' {
+        b'u' => {
+            if *s.get(2)? != b'{' {
                 return None;
             }
             let mut v: u32 = 0;
@@ -512,7 +568,7 @@ fn numeric_escape(chars: &[(usize, char)]) -> Option<(char, usize)> {
                     return None;
                 }
             }
-            if k == 3 || chars.get(k)?.1 != '}' {
+            if k == 3 || *s.get(k)? != b'}' {
                 return None;
             }
             Some((char::from_u32(v)?, k + 1))
@@ -521,70 +577,106 @@ fn numeric_escape(chars: &[(usize, char)]) -> Option<(char, usize)> {
     }
 }
 
-fn lex(line: &str, line_no: usize) -> Result<Lexed, ParseError> {
-    // Sized once (a line has at most one character per byte): collecting an iterator without
-    // an exact size grew the vector several times per line.
-    let mut chars: Vec<(usize, char)> = Vec::with_capacity(line.len());
-    chars.extend(line.char_indices());
-    let err = |i: usize, message: String| ParseError { line: line_no, col: i + 1, message };
+/// The character at byte `b` of `line` (a character boundary) and its length in bytes.
+#[inline]
+fn char_at(line: &str, b: usize) -> (char, usize) {
+    let x = line.as_bytes()[b];
+    if x < 0x80 {
+        (x as char, 1)
+    } else {
+        let c = line[b..].chars().next().unwrap_or(char::REPLACEMENT_CHARACTER);
+        (c, c.len_utf8())
+    }
+}
+
+fn lex(line: &str, line_no: usize) -> Result<Lexed<'_>, ParseError> {
     let mut toks = Vec::with_capacity(8);
-    let mut code_end = line.len();
-    let mut i = 0;
-    while i < chars.len() {
-        let (byte, c) = chars[i];
+    let code_end = lex_into(line, line_no, &mut toks)?;
+    Ok(Lexed { toks, code_end })
+}
+
+/// Split `line` into `toks` (appended); returns the byte offset where the comment starts (the
+/// line's length if there is none). One pass over the bytes, counting characters for the
+/// columns; a word is a slice of the line unless a part of it is quoted.
+fn lex_into<'a>(line: &'a str, line_no: usize, toks: &mut Vec<Tok<'a>>) -> Result<usize, ParseError> {
+    let bytes = line.as_bytes();
+    let err = |ci: usize, message: String| ParseError { line: line_no, col: ci + 1, message };
+    let unterminated = "unterminated quote: expected a closing `\"` before the end of the line";
+    // `b` is a byte offset, `ci` the index of the character there.
+    let mut b = 0;
+    let mut ci = 0;
+    while b < bytes.len() {
+        let (c, len) = char_at(line, b);
         if c.is_whitespace() {
-            i += 1;
+            b += len;
+            ci += 1;
             continue;
         }
-        if c == '#' && !is_raw_ref_word(&chars[i..]) {
-            code_end = byte;
-            break;
+        if c == '#' && !is_raw_ref_word(&line[b..]) {
+            return Ok(b);
         }
-        let start = i;
-        let mut text = String::with_capacity(16);
+        let start = ci;
+        let start_b = b;
+        // The text once a quote made it differ from the line.
+        let mut owned: Option<String> = None;
         let mut quoted = false;
         let mut eq = None;
         let mut open_quote: Option<usize> = None;
-        while i < chars.len() {
-            let c = chars[i].1;
+        while b < bytes.len() {
+            if open_quote.is_none() {
+                // The common case at a byte a time: a run of plain ASCII (no quote, no `=`, no
+                // space, nothing to decode).
+                let run = b;
+                while let Some(&x) = bytes.get(b) {
+                    if x >= 0x80 || x == b'"' || x == b'=' || x == b' ' || (b'\t'..=b'\r').contains(&x) {
+                        break;
+                    }
+                    b += 1;
+                }
+                if let Some(s) = owned.as_mut() {
+                    s.push_str(&line[run..b]);
+                }
+                ci += b - run;
+                if b == bytes.len() {
+                    break;
+                }
+            }
+            let (c, len) = char_at(line, b);
             match open_quote {
                 None if c.is_whitespace() => break,
                 None if c == '"' => {
-                    open_quote = Some(i);
+                    if owned.is_none() {
+                        owned = Some(line[start_b..b].to_string());
+                    }
+                    open_quote = Some(ci);
                     quoted = true;
-                    i += 1;
                 }
                 None => {
                     if c == '=' && eq.is_none() {
-                        eq = Some((text.len(), i + 2));
+                        eq = Some((owned.as_ref().map_or(b - start_b, String::len), ci + 2));
                     }
-                    text.push(c);
-                    i += 1;
+                    if let Some(s) = owned.as_mut() {
+                        s.push(c);
+                    }
                 }
-                Some(_) if c == '"' => {
-                    open_quote = None;
-                    i += 1;
-                }
+                Some(_) if c == '"' => open_quote = None,
                 Some(q) if c == '\\' => {
-                    let Some(&(_, e)) = chars.get(i + 1) else {
-                        return Err(err(
-                            q,
-                            "unterminated quote: expected a closing `\"` before the end of the line".into(),
-                        ));
+                    let Some(&e) = bytes.get(b + 1) else {
+                        return Err(err(q, unterminated.into()));
                     };
-                    let (resolved, len) = match e {
-                        'n' => ('\n', 2),
-                        't' => ('\t', 2),
-                        'r' => ('\r', 2),
-                        '0' => ('\0', 2),
-                        '\\' => ('\\', 2),
-                        '"' => ('"', 2),
-                        'x' | 'u' => numeric_escape(&chars[i..]).ok_or_else(|| {
+                    let (resolved, n) = match e {
+                        b'n' => ('\n', 2),
+                        b't' => ('\t', 2),
+                        b'r' => ('\r', 2),
+                        b'0' => ('\0', 2),
+                        b'\\' => ('\\', 2),
+                        b'"' => ('"', 2),
+                        b'x' | b'u' => numeric_escape(&bytes[b..]).ok_or_else(|| {
                             err(
-                                i,
+                                ci,
                                 format!(
                                     "bad escape in quoted text: expected {}",
-                                    if e == 'x' {
+                                    if e == b'x' {
                                         "\\xHH with HH two hex digits 00 to 7F"
                                     } else {
                                         "\\u{HHHH} with a Unicode scalar value in hex"
@@ -592,9 +684,10 @@ fn lex(line: &str, line_no: usize) -> Result<Lexed, ParseError> {
                                 ),
                             )
                         })?,
-                        other => {
+                        _ => {
+                            let other = char_at(line, b + 1).0;
                             return Err(err(
-                                i,
+                                ci,
                                 format!(
                                     "unknown escape `\\{}` in quoted text: expected \\n, \\t, \\r, \\0, \\\\, \\\", \\xHH or \\u{{HHHH}}",
                                     other.escape_default()
@@ -602,22 +695,27 @@ fn lex(line: &str, line_no: usize) -> Result<Lexed, ParseError> {
                             ));
                         }
                     };
-                    text.push(resolved);
-                    i += len;
+                    owned.get_or_insert_with(String::new).push(resolved);
+                    // An escape is ASCII: as many characters as bytes.
+                    b += n;
+                    ci += n;
+                    continue;
                 }
-                Some(_) => {
-                    text.push(c);
-                    i += 1;
-                }
+                Some(_) => owned.get_or_insert_with(String::new).push(c),
             }
+            b += len;
+            ci += 1;
         }
         if let Some(q) = open_quote {
-            return Err(err(q, "unterminated quote: expected a closing `\"` before the end of the line".into()));
+            return Err(err(q, unterminated.into()));
         }
-        let end_byte = chars.get(i).map_or(line.len(), |&(b, _)| b);
-        toks.push(Tok { text, col: start + 1, end: i + 1, end_byte, quoted, eq });
+        let text = match owned {
+            Some(s) => Cow::Owned(s),
+            None => Cow::Borrowed(&line[start_b..b]),
+        };
+        toks.push(Tok { text, col: start + 1, end: ci + 1, end_byte: b, quoted, eq });
     }
-    Ok(Lexed { toks, code_end })
+    Ok(line.len())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -626,13 +724,13 @@ fn lex(line: &str, line_no: usize) -> Result<Lexed, ParseError> {
 
 type PResult<T> = Result<T, ParseError>;
 
-struct Parser<'a> {
+struct Parser<'a, 'n> {
     line: usize,
-    toks: Vec<Tok>,
+    toks: Vec<Tok<'a>>,
     pos: usize,
     /// The line without its comment.
     code: &'a str,
-    names: &'a Names,
+    names: &'n Names,
     /// Usage of the command being parsed, for "extra argument" messages.
     usage: &'static str,
 }
@@ -652,7 +750,7 @@ struct ConnectOpts {
     remote: Option<u32>,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a, '_> {
     fn err(&self, col: usize, message: impl Into<String>) -> ParseError {
         ParseError { line: self.line, col, message: cap_quoted(message.into()) }
     }
@@ -662,11 +760,11 @@ impl Parser<'_> {
         self.toks.last().map_or(1, |t| t.end)
     }
 
-    fn peek(&self) -> Option<&Tok> {
+    fn peek(&self) -> Option<&Tok<'a>> {
         self.toks.get(self.pos)
     }
 
-    fn next_tok(&mut self) -> Option<Tok> {
+    fn next_tok(&mut self) -> Option<Tok<'a>> {
         let t = self.toks.get(self.pos).cloned();
         if t.is_some() {
             self.pos += 1;
@@ -675,7 +773,7 @@ impl Parser<'_> {
     }
 
     /// The next token, or "missing WHAT: expected EXPECTED".
-    fn require(&mut self, what: &str, expected: &str) -> PResult<Tok> {
+    fn require(&mut self, what: &str, expected: &str) -> PResult<Tok<'a>> {
         match self.next_tok() {
             Some(t) => Ok(t),
             None => Err(self.err(self.end_col(), format!("missing {what}: expected {expected}"))),
@@ -684,7 +782,7 @@ impl Parser<'_> {
 
     /// [`Self::require`] with the expectation written only when the token is missing (listing
     /// the defined names for every socket argument was a third of a long script's parse).
-    fn require_lazy(&mut self, what: &str, expected: impl FnOnce(&Self) -> String) -> PResult<Tok> {
+    fn require_lazy(&mut self, what: &str, expected: impl FnOnce(&Self) -> String) -> PResult<Tok<'a>> {
         match self.next_tok() {
             Some(t) => Ok(t),
             None => Err(self.err(self.end_col(), format!("missing {what}: expected {}", expected(self)))),
@@ -701,7 +799,7 @@ impl Parser<'_> {
     }
 
     /// The next token if it is one of `words` (any case); it is consumed.
-    fn take_word(&mut self, words: &[&str]) -> Option<Tok> {
+    fn take_word(&mut self, words: &[&str]) -> Option<Tok<'a>> {
         let t = self.peek()?;
         if words.iter().any(|w| w.eq_ignore_ascii_case(&t.text)) { self.next_tok() } else { None }
     }
@@ -1058,13 +1156,13 @@ impl Parser<'_> {
             Cmd::Send => {
                 let sock = self.sock()?;
                 let data = self.require("data", "text like hello or \"hello world\\n\"")?;
-                self.call(Call::Send { sock, data: data.text.into_bytes() })
+                self.call(Call::Send { sock, data: data.text.into_owned().into_bytes() })
             }
             Cmd::SendTo => {
                 let sock = self.sock()?;
                 let addr = self.addr()?;
                 let data = self.require("data", "text like hello or \"hello world\\n\"")?;
-                self.call(Call::SendTo { sock, addr, data: data.text.into_bytes() })
+                self.call(Call::SendTo { sock, addr, data: data.text.into_owned().into_bytes() })
             }
             Cmd::Recv => {
                 let sock = self.sock()?;
@@ -1115,7 +1213,10 @@ impl Parser<'_> {
                 let data = self.require("data", "text like hello or \"hello world\\n\"")?;
                 let ov = self.ov_opt()?;
                 let routine = self.take_word(&["routine"]).is_some();
-                self.call_with_ov(Call::WsaSend { sock, data: data.text.into_bytes(), ov: ov.clone(), routine }, ov)
+                self.call_with_ov(
+                    Call::WsaSend { sock, data: data.text.into_owned().into_bytes(), ov: ov.clone(), routine },
+                    ov,
+                )
             }
             Cmd::SleepEx => {
                 let t = self.require("milliseconds", "a time in milliseconds, like 1000")?;
@@ -1297,9 +1398,9 @@ impl Parser<'_> {
     /// `mark LABEL`: the label is the rest of the line, its words joined by one space.
     fn mark(&mut self) -> PResult<(StmtKind, Option<String>)> {
         let first = self.require("label", "a label for the marker, like `mark refused`")?;
-        let mut words = vec![first.text];
+        let mut words = vec![first.text.into_owned()];
         while let Some(t) = self.next_tok() {
-            words.push(t.text);
+            words.push(t.text.into_owned());
         }
         Ok((StmtKind::Mark(words.join(" ")), None))
     }
@@ -1375,7 +1476,7 @@ impl Parser<'_> {
         if self.names.contains(&t.text) {
             return Err(self.err(t.col, format!("socket name `{}` is already in use: choose another name", t.text)));
         }
-        Ok(t.text.clone())
+        Ok(t.text.to_string())
     }
 
     /// `a,b,#5` (empty: no socket).
@@ -1409,7 +1510,7 @@ impl Parser<'_> {
 
     /// `1|0|on|off|true|false`.
     fn switch(&self, t: &Tok) -> PResult<bool> {
-        match t.text.to_ascii_lowercase().as_str() {
+        match lower(&t.text).as_str() {
             "1" | "on" | "true" => Ok(true),
             "0" | "off" | "false" => Ok(false),
             _ => Err(self.err(t.col, format!("bad switch `{}`: expected 1 or 0 (on or off)", t.text))),
@@ -1588,7 +1689,7 @@ impl Parser<'_> {
                 self.err(col, format!("unknown target `{text}`: {hint}expected one of {}", all.join(", ")))
             });
         }
-        match text.to_ascii_lowercase().as_str() {
+        match lower(text).as_str() {
             "af_unspec" | "unspec" => return Ok(AddrKind::Unspec),
             "null" => return Ok(AddrKind::Null),
             _ => {}
@@ -1689,7 +1790,7 @@ impl Parser<'_> {
 
     fn socket(&mut self) -> PResult<(StmtKind, Option<String>)> {
         let t = self.require("protocol", "tcp or udp")?;
-        let proto = match t.text.to_ascii_lowercase().as_str() {
+        let proto = match lower(&t.text).as_str() {
             "tcp" | "stream" | "sock_stream" => Proto::Tcp,
             "udp" | "dgram" | "sock_dgram" => Proto::Udp,
             _ => {
@@ -2022,7 +2123,7 @@ impl Parser<'_> {
         }
         let sock = self.defined_name(&t.text, t.col)?;
         let c = self.require("condition", "connected, failed or event")?;
-        let until = match c.text.to_ascii_lowercase().as_str() {
+        let until = match lower(&c.text).as_str() {
             "connected" => WaitUntil::Connected,
             "failed" => WaitUntil::Failed,
             "event" => WaitUntil::Event,
@@ -2173,7 +2274,7 @@ impl Parser<'_> {
                 let remaining = &self.toks[self.pos..];
                 let text = match remaining {
                     [only_tok] if only_tok.quoted && rest.starts_with('"') && rest.ends_with('"') => {
-                        only_tok.text.clone()
+                        only_tok.text.to_string()
                     }
                     _ => rest.to_string(),
                 };
@@ -2282,7 +2383,7 @@ impl Parser<'_> {
         };
         let (ms_text, ms_col) = if rest.is_empty() {
             let m = self.require("milliseconds", DURATION_EXPECTED)?;
-            (m.text, m.col)
+            (m.text.into_owned(), m.col)
         } else {
             (rest.to_string(), rest_col)
         };
@@ -2295,6 +2396,32 @@ impl Parser<'_> {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
+
+/// A word in ASCII lower case, on the stack, for matching keywords without allocating. No
+/// keyword is longer than [`Lower::MAX`] bytes: a longer word becomes `"\0"`, which matches
+/// none (so only a match whose other arm ignores the lowered text may use it).
+struct Lower {
+    buf: [u8; Lower::MAX],
+    len: usize,
+}
+
+impl Lower {
+    const MAX: usize = 24;
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or("\0")
+    }
+}
+
+fn lower(word: &str) -> Lower {
+    let mut l = Lower { buf: [0; Lower::MAX], len: 1 };
+    if word.len() <= Lower::MAX {
+        l.len = word.len();
+        l.buf[..l.len].copy_from_slice(word.as_bytes());
+        l.buf[..l.len].make_ascii_lowercase();
+    }
+    l
+}
 
 /// The longest echoed token in an error message, in characters.
 const MAX_ECHO_CHARS: usize = 60;
@@ -3739,6 +3866,230 @@ send c \"oops
         for (word, usage) in commands() {
             assert!(usage.starts_with(word), "{word}: {usage}");
             assert!(completions(word, &Names::default()).iter().any(|c| c == word), "{word}");
+            // lookup_cmd indexes the table by a lower-case ASCII first letter.
+            assert!(word.bytes().all(|b| b.is_ascii_lowercase()), "{word}");
+            assert_eq!(lookup_cmd(&word.to_ascii_uppercase()).map(|c| c.word), Some(word));
+        }
+        assert!(lookup_cmd("").is_none() && lookup_cmd("_x").is_none() && lookup_cmd("éx").is_none());
+    }
+
+    #[test]
+    fn default_names_skip_the_names_taken_in_any_order() {
+        let mut n = Names::default();
+        for name in ["a2", "s4", "a1", "s", "s02", "a01", "s3", "s2"] {
+            assert!(n.insert(name));
+        }
+        assert_eq!((n.next_socket_name(), n.next_accept_name()), ("s5".to_string(), "a3".to_string()));
+        let mut n = Names::default();
+        n.insert("s1");
+        assert_eq!(n.next_socket_name(), "s");
+    }
+
+    #[test]
+    fn columns_count_characters_past_quotes_and_wide_text() {
+        // `é` is two bytes, one column; the unknown socket's column counts characters.
+        at("send s \"é\" x", 12, "unexpected `x`");
+        at("  é", 3, "unknown command `é`");
+        at("connect\u{3000}x @accept", 9, "unknown socket `x`");
+        assert_eq!(stmt("send s \"a b\"c=d", &["s"]).text, "send s \"a b\"c=d");
+        assert!(matches!(call("send s x\"y\"z"), Call::Send { data, .. } if data == b"xyz"));
+    }
+
+    /// The lexer as it was before it read bytes (main at ed32acd, over a vector of characters),
+    /// kept to show the byte lexer splits, unquotes, places and refuses every line alike.
+    mod reference_lexer {
+        use super::super::ParseError;
+
+        /// text, col, end, end_byte, quoted, eq
+        pub type OldTok = (String, usize, usize, usize, bool, Option<(usize, usize)>);
+
+        /// Whether the word starting at `chars[0] == '#'` is a raw descriptor `#N` / `#-N`.
+        fn old_is_raw_ref_word(chars: &[(usize, char)]) -> bool {
+            let word: Vec<char> = chars.iter().map(|&(_, c)| c).take_while(|c| !c.is_whitespace()).collect();
+            let digits = match word.get(1) {
+                Some('-') => &word[2..],
+                _ => &word[1.min(word.len())..],
+            };
+            // args3: `#-1:POLLERR,l:POLLIN` and `#-1=POLLNVAL` go on after the number.
+            let end = digits.iter().position(|c| !c.is_ascii_digit()).unwrap_or(digits.len());
+            let rest = &digits[end..];
+            end > 0
+                && (rest.is_empty()
+                    || matches!(rest[0], ':' | '=' | ',')
+                        && rest.get(1).is_some_and(|c| c.is_ascii_alphanumeric() || *c == '#'))
+        }
+
+        /// `\xHH` (ASCII, 00 to 7F) or `\u{H..}` at `chars[0] == '\\'`: the character and how many
+        /// characters the escape takes.
+        fn old_numeric_escape(chars: &[(usize, char)]) -> Option<(char, usize)> {
+            let hex = |k: usize| chars.get(k).and_then(|&(_, c)| c.to_digit(16));
+            match chars.get(1)?.1 {
+                'x' => {
+                    let v = hex(2)? * 16 + hex(3)?;
+                    if v > 0x7f {
+                        return None;
+                    }
+                    Some((char::from_u32(v)?, 4))
+                }
+                'u' => {
+                    if chars.get(2)?.1 != '{' {
+                        return None;
+                    }
+                    let mut v: u32 = 0;
+                    let mut k = 3;
+                    while let Some(d) = hex(k) {
+                        v = v.checked_mul(16)?.checked_add(d)?;
+                        k += 1;
+                        if k > 9 {
+                            return None;
+                        }
+                    }
+                    if k == 3 || chars.get(k)?.1 != '}' {
+                        return None;
+                    }
+                    Some((char::from_u32(v)?, k + 1))
+                }
+                _ => None,
+            }
+        }
+
+        pub fn old_lex(line: &str, line_no: usize) -> Result<(Vec<OldTok>, usize), ParseError> {
+            // Sized once (a line has at most one character per byte): collecting an iterator without
+            // an exact size grew the vector several times per line.
+            let mut chars: Vec<(usize, char)> = Vec::with_capacity(line.len());
+            chars.extend(line.char_indices());
+            let err = |i: usize, message: String| ParseError { line: line_no, col: i + 1, message };
+            let mut toks = Vec::with_capacity(8);
+            let mut code_end = line.len();
+            let mut i = 0;
+            while i < chars.len() {
+                let (byte, c) = chars[i];
+                if c.is_whitespace() {
+                    i += 1;
+                    continue;
+                }
+                if c == '#' && !old_is_raw_ref_word(&chars[i..]) {
+                    code_end = byte;
+                    break;
+                }
+                let start = i;
+                let mut text = String::with_capacity(16);
+                let mut quoted = false;
+                let mut eq = None;
+                let mut open_quote: Option<usize> = None;
+                while i < chars.len() {
+                    let c = chars[i].1;
+                    match open_quote {
+                        None if c.is_whitespace() => break,
+                        None if c == '"' => {
+                            open_quote = Some(i);
+                            quoted = true;
+                            i += 1;
+                        }
+                        None => {
+                            if c == '=' && eq.is_none() {
+                                eq = Some((text.len(), i + 2));
+                            }
+                            text.push(c);
+                            i += 1;
+                        }
+                        Some(_) if c == '"' => {
+                            open_quote = None;
+                            i += 1;
+                        }
+                        Some(q) if c == '\\' => {
+                            let Some(&(_, e)) = chars.get(i + 1) else {
+                                return Err(err(
+                                    q,
+                                    "unterminated quote: expected a closing `\"` before the end of the line".into(),
+                                ));
+                            };
+                            let (resolved, len) = match e {
+                                'n' => ('\n', 2),
+                                't' => ('\t', 2),
+                                'r' => ('\r', 2),
+                                '0' => ('\0', 2),
+                                '\\' => ('\\', 2),
+                                '"' => ('"', 2),
+                                'x' | 'u' => old_numeric_escape(&chars[i..]).ok_or_else(|| {
+                                    err(
+                                        i,
+                                        format!(
+                                            "bad escape in quoted text: expected {}",
+                                            if e == 'x' {
+                                                "\\xHH with HH two hex digits 00 to 7F"
+                                            } else {
+                                                "\\u{HHHH} with a Unicode scalar value in hex"
+                                            }
+                                        ),
+                                    )
+                                })?,
+                                other => {
+                                    return Err(err(
+                                        i,
+                                        format!(
+                                            "unknown escape `\\{}` in quoted text: expected \\n, \\t, \\r, \\0, \\\\, \\\", \\xHH or \\u{{HHHH}}",
+                                            other.escape_default()
+                                        ),
+                                    ));
+                                }
+                            };
+                            text.push(resolved);
+                            i += len;
+                        }
+                        Some(_) => {
+                            text.push(c);
+                            i += 1;
+                        }
+                    }
+                }
+                if let Some(q) = open_quote {
+                    return Err(err(
+                        q,
+                        "unterminated quote: expected a closing `\"` before the end of the line".into(),
+                    ));
+                }
+                let end_byte = chars.get(i).map_or(line.len(), |&(b, _)| b);
+                toks.push((text, start + 1, i + 1, end_byte, quoted, eq));
+            }
+            Ok((toks, code_end))
+        }
+    }
+
+    fn same_as_the_reference_lexer(line: &str) {
+        let new = lex(line, 7).map(|l| {
+            let toks: Vec<reference_lexer::OldTok> =
+                l.toks.iter().map(|t| (t.text.to_string(), t.col, t.end, t.end_byte, t.quoted, t.eq)).collect();
+            (toks, l.code_end)
+        });
+        assert_eq!(new, reference_lexer::old_lex(line, 7), "`{line}`");
+    }
+
+    #[test]
+    fn the_byte_lexer_agrees_with_the_reference_on_hard_lines() {
+        for line in [
+            "",
+            " ",
+            "connect s17 @accept",
+            "send s \"a b\"c=d e=f=g",
+            "x \"\\x41\\u{e9}\\n\" # c",
+            "#5 #-3 #x",
+            "wsapoll l:POLLIN,#-1:POLLERR,#7:POLLIN #12: a comment #3=x #4,#5",
+            "a=\"=\"=b",
+            "é\u{3000}ü=1 \"ß\"",
+            "\"unterminated",
+            "\"bad \\q\"",
+            "\"bad \\x80\"",
+            "\"\\u{110000}\"",
+            "\"\\",
+            "\t\x0b\x0ca\u{85}b",
+            "a#b # c",
+            "\"é\\é\"",
+            "#",
+            "#-",
+            "w \"\\u{12345678}\"",
+        ] {
+            same_as_the_reference_lexer(line);
         }
     }
 
@@ -3807,6 +4158,11 @@ send c \"oops
             #[test]
             fn any_text_script_never_panics(src in "(\\PC{0,30}\n){0,5}") {
                 let _ = parse_script(&src);
+            }
+
+            #[test]
+            fn the_byte_lexer_agrees_with_the_reference(line in "[ \t\"\\\\#=xu{}0-9a-fé\u{3000}-]{0,24}") {
+                same_as_the_reference_lexer(&line);
             }
         }
     }

@@ -99,6 +99,9 @@ pub fn run_recorded(
         }
         writeln!(w, "{}", head.trim_end())?;
     }
+    // A statement's lines are made in memory and written at once: each formatting fragment
+    // went through two dynamic writers before.
+    let mut lines: Vec<u8> = Vec::with_capacity(1024);
     for stmt in stmts {
         report.steps += 1;
         match &stmt.kind {
@@ -113,7 +116,9 @@ pub fn run_recorded(
                     report.disagree(stmt, r.personality, r.disagreement.as_deref());
                 }
                 journal.call(Some(stmt.span.line), &stmt.text, call, recs)?;
-                print_call(stmt, call, recs, output, w)?;
+                print_call(stmt, call, recs, output, &mut lines)?;
+                w.write_all(&lines)?;
+                lines.clear();
             }
             StmtKind::Wait(wait) => {
                 let mut never = None;
@@ -129,7 +134,9 @@ pub fn run_recorded(
                     report.disagree(stmt, r.personality, r.disagreement.as_deref());
                 }
                 journal.wait(Some(stmt.span.line), &stmt.text, &wait_spec(wait), &recs)?;
-                print_wait_why(stmt, &recs, never.as_deref(), output, w)?;
+                print_wait_why(stmt, &recs, never.as_deref(), output, &mut lines)?;
+                w.write_all(&lines)?;
+                lines.clear();
             }
             StmtKind::Mark(label) => {
                 journal.marker(Some(stmt.span.line), label)?;
@@ -255,7 +262,7 @@ fn push_cell(s: &mut String, rec: &CallRecord) {
 
 /// How the personalities' answers relate, by the one definition of [`crate::core::compare`].
 pub fn differs(recs: &[CallRecord]) -> Mark {
-    crate::session::lab::verdict(recs).mark
+    crate::session::lab::differences(recs).mark
 }
 
 fn state_text(s: Option<State>) -> &'static str {
@@ -370,7 +377,12 @@ pub(crate) fn print_call(
         Output::Single => {
             let r = &recs[0];
             let p = Profile::of(r.personality);
-            write!(w, "{:>4}  {:<34} {}", stmt.span.line, stmt.text, cell(r))?;
+            // Padded by hand: the formatter wrote each padding space on its own.
+            w.write_all(line_no(stmt.span.line).as_bytes())?;
+            w.write_all(b"  ")?;
+            write_padded(w, &stmt.text, 34)?;
+            w.write_all(b" ")?;
+            w.write_all(cell(r).as_bytes())?;
             if r.before != r.after {
                 write!(w, "   [{} -> {}]", state_text(r.before), state_text(r.after))?;
             }
@@ -390,7 +402,8 @@ pub(crate) fn print_call(
             }
         }
         Output::Compare => {
-            let verdict = crate::session::lab::verdict(recs);
+            // Only the `≠` findings are printed: the `≈` ones' texts are not made.
+            let verdict = crate::session::lab::differences(recs);
             let mark = verdict.mark.symbol();
             if narrow(recs.len()) {
                 // One personality per line: nothing cut at the terminal's width.
@@ -532,11 +545,12 @@ fn print_wait_why(
                 let tag = if output == Output::Compare { format!("[{}] ", r.personality) } else { String::new() };
                 if std::ptr::eq(r, &recs[0]) {
                     let verdict = if output == Output::Compare {
-                        crate::session::lab::wait_verdict(recs)
+                        crate::session::lab::wait_differences(recs)
                     } else {
                         Default::default()
                     };
-                    writeln!(w, "{:>4}{} {}", stmt.span.line, verdict.mark.symbol(), stmt.text)?;
+                    w.write_all(line_no(stmt.span.line).as_bytes())?;
+                    writeln!(w, "{} {}", verdict.mark.symbol(), stmt.text)?;
                     for f in verdict.findings.iter().filter(|f| f.mark == Mark::Differs) {
                         writeln!(w, "        ≠ {}: {}", f.aspect, f.text)?;
                     }
@@ -668,6 +682,48 @@ impl Write for Wrapping<'_> {
         }
         self.inner.flush()
     }
+}
+
+/// A line number right-aligned in 4 columns, as `{:>4}` prints it, made without the formatter
+/// (one per transcript line).
+fn line_no(n: usize) -> LineNo {
+    let mut l = LineNo { buf: [b' '; 20], start: 16 };
+    let mut i = l.buf.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        l.buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    l.start = l.start.min(i);
+    l
+}
+
+struct LineNo {
+    buf: [u8; 20],
+    start: usize,
+}
+
+impl LineNo {
+    fn as_bytes(&self) -> &[u8] {
+        &self.buf[self.start..]
+    }
+}
+
+/// `text` padded with spaces to `n` characters, as `{:<n}` prints it (never cut).
+fn write_padded(w: &mut dyn Write, text: &str, n: usize) -> std::io::Result<()> {
+    const SPACES: &[u8] = b"                                        ";
+    w.write_all(text.as_bytes())?;
+    let mut pad = n.saturating_sub(text.chars().count());
+    while pad > 0 {
+        let k = pad.min(SPACES.len());
+        w.write_all(&SPACES[..k])?;
+        pad -= k;
+    }
+    Ok(())
 }
 
 /// [`push_column`] for text already at the end of `line`, from byte `start`: cut to `n`
@@ -863,6 +919,19 @@ mod column_tests {
         let mut s = String::new();
         push_column(&mut s, text, n);
         s
+    }
+
+    #[test]
+    fn line_numbers_and_padded_text_match_the_formatter() {
+        for n in [0, 7, 42, 999, 1000, 12345, usize::MAX] {
+            assert_eq!(super::line_no(n).as_bytes(), format!("{n:>4}").as_bytes());
+        }
+        for (text, n) in [("", 34), ("connect s17 @accept", 34), ("é≠", 5), ("x".repeat(40).as_str(), 34), ("ab", 90)]
+        {
+            let mut out = Vec::new();
+            super::write_padded(&mut out, text, n).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), format!("{text:<n$}"));
+        }
     }
 
     #[test]

@@ -178,6 +178,16 @@ pub fn wait_verdict(recs: &[WaitRecord]) -> Verdict {
     compare(&recs.iter().map(WaitRecord::returned).collect::<Vec<_>>())
 }
 
+/// [`verdict`] with findings only for what really differs (what a transcript prints).
+pub fn differences(recs: &[CallRecord]) -> Verdict {
+    crate::core::compare::differences(&recs.iter().map(CallRecord::returned).collect::<Vec<_>>())
+}
+
+/// [`wait_verdict`] with findings only for what really differs (what a transcript prints).
+pub fn wait_differences(recs: &[WaitRecord]) -> Verdict {
+    crate::core::compare::differences(&recs.iter().map(WaitRecord::returned).collect::<Vec<_>>())
+}
+
 /// One personality's record of time passing.
 #[derive(Clone, Debug)]
 pub struct WaitRecord {
