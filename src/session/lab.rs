@@ -57,6 +57,16 @@ pub trait Kernel: Send {
     /// it answered since the last step (the calls another thread made while a call blocked,
     /// told once the call has returned). Without a recording: nothing.
     fn file_first(&mut self, _answers: Vec<KernelAnswer>) {}
+
+    /// Whether this judge's sockets are this host's own (a Winsock agent under Wine): then it
+    /// and the kernel compete for the same fixed local ports.
+    fn shares_host(&self) -> bool {
+        false
+    }
+
+    /// A call on `sock` was answered for this judge as not made (by the [`Lab`]'s pair of
+    /// judges): later calls on that socket are not made either.
+    fn diverge(&mut self, _sock: &str) {}
 }
 
 /// Cuts a blocking kernel job short from another thread.
@@ -290,7 +300,7 @@ impl Lab {
     pub fn with_winsock_judge(mut self, judge: Box<dyn Kernel>) -> Lab {
         let out = Arc::new(Mutex::new(WinsockOut::default()));
         let kernel = self.kernel.take();
-        self.kernel = Some(Box::new(Judges { kernel, winsock: judge, out: out.clone() }));
+        self.kernel = Some(Box::new(Judges { kernel, winsock: judge, out: out.clone(), held: Default::default() }));
         self.winsock = Some(out);
         self
     }
@@ -585,13 +595,30 @@ struct WinsockOut {
 
 /// The kernel and a Winsock judge as one [`Kernel`]: every job is given to both at the same
 /// time (a blocking call blocks each of them for real), the kernel's answer is returned as
-/// before, and the judge's is kept in `out` for the Lab. Being one `Kernel`, the pair is lent
+/// before, and the judge's is kept in `out` for the Lab. When the agent shares this host
+/// (Wine), a call that claims a fixed local port goes to the kernel first, then to the agent
+/// ([`Judges::one_then_other`]): run at once, the two would race for the port. Being one `Kernel`, the pair is lent
 /// to the TUI's worker as a whole, so a call that blocks in the judge never freezes the screen.
 struct Judges {
     /// `None`: the Winsock judge alone (no kernel judges `linux`).
     kernel: Option<Box<dyn Kernel>>,
     winsock: Box<dyn Kernel>,
     out: Arc<Mutex<WinsockOut>>,
+    /// When the agent shares this host (Wine): the sockets each judge bound to a fixed local
+    /// port, with that port (`[kernel, winsock]`).
+    held: [Vec<(String, u16)>; 2],
+}
+
+/// The fixed local port a call claims, when it claims one: a `bind` to a nonzero port.
+fn fixed_port(call: &Call) -> Option<u16> {
+    use crate::core::call::AddrKind;
+    match call {
+        Call::Bind { addr, .. } => match addr.kind {
+            AddrKind::Inet(a) if a.port() != 0 => Some(a.port()),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 impl Judges {
@@ -617,9 +644,107 @@ impl Judges {
     }
 }
 
+impl Judges {
+    /// The port a call claims or listens on while the agent shares this host, if any: such a
+    /// call is given to the judges one after the other (see [`Judges::one_then_other`]).
+    fn shared_port(&self, call: &Call) -> Option<u16> {
+        if self.kernel.is_none() || !self.winsock.shares_host() {
+            return None;
+        }
+        if let Some(p) = fixed_port(call) {
+            return Some(p);
+        }
+        // A listen on a socket bound to a fixed port: on one host, two listeners on one
+        // port race too (sockets bound with SO_REUSEADDR).
+        match (call, sock_name(call)) {
+            (Call::Listen { .. }, Some(n)) => self.held.iter().flatten().find(|(h, _)| h == n).map(|(_, p)| *p),
+            _ => None,
+        }
+    }
+
+    /// The agent shares this host, and `call` claims `port` there: the kernel makes it first,
+    /// then the agent. A judge whose call then fails on an address in use while the other
+    /// judge's socket holds that port on this host did not answer about its own sockets: its
+    /// answer is reported as not made, and so are its later calls on that socket.
+    fn one_then_other(&mut self, call: &Call, port: u16) -> (KernelAnswer, KernelAnswer) {
+        let kernel = self.kernel.as_mut().expect("shared_port checks the kernel");
+        let mut k = kernel.perform(call);
+        let mut w = self.winsock.perform(call);
+        let name = sock_name(call).unwrap_or_default().to_string();
+        let in_use = |a: &KernelAnswer| {
+            matches!(
+                a,
+                KernelAnswer::Performed {
+                    error: Some(Code::EADDRINUSE | Code::EACCES | Code::WSAEADDRINUSE | Code::WSAEACCES),
+                    ..
+                }
+            )
+        };
+        let holder = |held: &[(String, u16)]| held.iter().find(|(_, p)| *p == port).map(|(n, _)| n.clone());
+        // The kernel went first, so only the agent can find the kernel's socket in its way,
+        // except where the agent still holds a port from an earlier call.
+        let kernel_holds = holder(&self.held[0]).or_else(|| (bound(call, &k)).then(|| name.clone()));
+        if in_use(&w) {
+            if let Some(h) = kernel_holds {
+                w = KernelAnswer::NotPerformed {
+                    why: format!(
+                        "the agent shares this host (Wine), and the kernel's socket {h} holds port {port} here: Winsock's answer would be about the kernel's socket, not its own"
+                    ),
+                };
+                self.winsock.diverge(&name);
+            }
+        } else if in_use(&k) {
+            if let Some(h) = holder(&self.held[1]) {
+                k = KernelAnswer::NotPerformed {
+                    why: format!(
+                        "the Winsock agent shares this host (Wine), and its socket {h} holds port {port} here: the kernel's answer would be about the agent's socket, not its own"
+                    ),
+                };
+                if let Some(kernel) = self.kernel.as_mut() {
+                    kernel.diverge(&name);
+                }
+            }
+        }
+        (k, w)
+    }
+
+    /// Keep track of the sockets each judge holds on a fixed port.
+    fn track(&mut self, call: &Call, answers: [&KernelAnswer; 2]) {
+        let Some(name) = sock_name(call) else { return };
+        for (held, a) in self.held.iter_mut().zip(answers) {
+            match call {
+                Call::Socket { .. } => held.retain(|(n, _)| n != name),
+                Call::Close { .. } if matches!(a, KernelAnswer::Performed { error: None, .. }) => {
+                    held.retain(|(n, _)| n != name)
+                }
+                _ => {}
+            }
+            if let (Some(p), true) = (fixed_port(call), bound(call, a)) {
+                held.push((name.to_string(), p));
+            }
+        }
+    }
+}
+
+/// Whether `a` is a successful `bind`.
+fn bound(call: &Call, a: &KernelAnswer) -> bool {
+    matches!(call, Call::Bind { .. }) && matches!(a, KernelAnswer::Performed { error: None, .. })
+}
+
 impl Kernel for Judges {
     fn perform(&mut self, call: &Call) -> KernelAnswer {
-        let (k, w) = self.both(|j| j.perform(call));
+        let (k, w) = match self.shared_port(call) {
+            Some(port) => {
+                let (k, w) = self.one_then_other(call, port);
+                (Some(k), w)
+            }
+            None => self.both(|j| j.perform(call)),
+        };
+        if self.kernel.is_some() && self.winsock.shares_host() {
+            if let Some(k) = &k {
+                self.track(call, [k, &w]);
+            }
+        }
         self.keep(|o| o.call = Some(w));
         // Without a kernel the Lab ignores this answer (`Lab::is_live`).
         k.unwrap_or(KernelAnswer::NotPerformed { why: "no kernel on this network".into() })
