@@ -300,7 +300,9 @@ impl Lab {
     pub fn with_winsock_judge(mut self, judge: Box<dyn Kernel>) -> Lab {
         let out = Arc::new(Mutex::new(WinsockOut::default()));
         let kernel = self.kernel.take();
-        self.kernel = Some(Box::new(Judges { kernel, winsock: judge, out: out.clone(), held: Default::default() }));
+        let agent_first = !self.personalities().contains(&PersonalityId::Linux);
+        self.kernel =
+            Some(Box::new(Judges { kernel, winsock: judge, out: out.clone(), held: Default::default(), agent_first }));
         self.winsock = Some(out);
         self
     }
@@ -607,6 +609,9 @@ struct Judges {
     /// When the agent shares this host (Wine): the sockets each judge bound to a fixed local
     /// port, with that port (`[kernel, winsock]`).
     held: [Vec<(String, u16)>; 2],
+    /// `linux` is not among the personalities: the kernel judges no column, so the agent
+    /// claims a fixed port first.
+    agent_first: bool,
 }
 
 /// The fixed local port a call claims, when it claims one: a `bind` to a nonzero port.
@@ -662,14 +667,21 @@ impl Judges {
         }
     }
 
-    /// The agent shares this host, and `call` claims `port` there: the kernel makes it first,
-    /// then the agent. A judge whose call then fails on an address in use while the other
-    /// judge's socket holds that port on this host did not answer about its own sockets: its
-    /// answer is reported as not made, and so are its later calls on that socket.
+    /// The agent shares this host, and `call` claims `port` there: the judge of a column shown
+    /// makes it first (the kernel, unless `linux` is not among the personalities), then the
+    /// other. A judge whose call then fails on an address in use while the other judge's socket
+    /// holds that port on this host did not answer about its own sockets: its answer is
+    /// reported as not made, and so are its later calls on that socket.
     fn one_then_other(&mut self, call: &Call, port: u16) -> (KernelAnswer, KernelAnswer) {
         let kernel = self.kernel.as_mut().expect("shared_port checks the kernel");
-        let mut k = kernel.perform(call);
-        let mut w = self.winsock.perform(call);
+        let (k, w) = if self.agent_first {
+            let w = self.winsock.perform(call);
+            (kernel.perform(call), w)
+        } else {
+            let k = kernel.perform(call);
+            (k, self.winsock.perform(call))
+        };
+        let mut answers = [k, w];
         let name = sock_name(call).unwrap_or_default().to_string();
         let in_use = |a: &KernelAnswer| {
             matches!(
@@ -680,31 +692,37 @@ impl Judges {
                 }
             )
         };
-        let holder = |held: &[(String, u16)]| held.iter().find(|(_, p)| *p == port).map(|(n, _)| n.clone());
-        // The kernel went first, so only the agent can find the kernel's socket in its way,
-        // except where the agent still holds a port from an earlier call.
-        let kernel_holds = holder(&self.held[0]).or_else(|| (bound(call, &k)).then(|| name.clone()));
-        if in_use(&w) {
-            if let Some(h) = kernel_holds {
-                w = KernelAnswer::NotPerformed {
-                    why: format!(
-                        "the agent shares this host (Wine), and the kernel's socket {h} holds port {port} here: Winsock's answer would be about the kernel's socket, not its own"
-                    ),
-                };
-                self.winsock.diverge(&name);
+        // [kernel, agent] in the order they were asked.
+        let order = if self.agent_first { [1, 0] } else { [0, 1] };
+        let who = ["the kernel's", "the Winsock agent's"];
+        for (me, other) in [(order[1], order[0]), (order[0], order[1])] {
+            if !in_use(&answers[me]) {
+                continue;
             }
-        } else if in_use(&k) {
-            if let Some(h) = holder(&self.held[1]) {
-                k = KernelAnswer::NotPerformed {
+            let holder = self.held[other]
+                .iter()
+                .find(|(_, p)| *p == port)
+                .map(|(n, _)| n.clone())
+                .or_else(|| bound(call, &answers[other]).then(|| name.clone()));
+            if let Some(h) = holder {
+                answers[me] = KernelAnswer::NotPerformed {
                     why: format!(
-                        "the Winsock agent shares this host (Wine), and its socket {h} holds port {port} here: the kernel's answer would be about the agent's socket, not its own"
+                        "the agent shares this host (Wine), and {} socket {h} holds port {port} here: {} answer would be about that socket, not its own",
+                        who[other], who[me]
                     ),
                 };
-                if let Some(kernel) = self.kernel.as_mut() {
-                    kernel.diverge(&name);
+                match me {
+                    0 => {
+                        if let Some(k) = self.kernel.as_mut() {
+                            k.diverge(&name)
+                        }
+                    }
+                    _ => self.winsock.diverge(&name),
                 }
+                break;
             }
         }
+        let [k, w] = answers;
         (k, w)
     }
 
