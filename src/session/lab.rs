@@ -956,3 +956,138 @@ pub fn disagreement(model: &Answer, ret: Ret, error: Option<Code>, value: &Value
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::call::{AddrKind, Family, Proto, SockAddrArg, SockRef};
+    use std::collections::HashSet;
+
+    /// A judge whose fixed ports live in `ports` (one table for two judges on one host, one
+    /// each for judges on two machines), that makes its calls after `delay`, and logs who made
+    /// a call when.
+    struct Fake {
+        who: &'static str,
+        ports: Arc<Mutex<HashSet<u16>>>,
+        shares: bool,
+        delay: Duration,
+        log: Arc<Mutex<Vec<&'static str>>>,
+        diverged: Vec<String>,
+    }
+
+    impl Kernel for Fake {
+        fn perform(&mut self, call: &Call) -> KernelAnswer {
+            if sock_name(call).is_some_and(|n| self.diverged.iter().any(|d| d == n)) {
+                return KernelAnswer::NotPerformed { why: "diverged".into() };
+            }
+            std::thread::sleep(self.delay);
+            self.log.lock().unwrap().push(self.who);
+            let taken = fixed_port(call).is_some_and(|p| !self.ports.lock().unwrap().insert(p));
+            let (ret, error) = match (call, taken) {
+                (Call::Socket { .. }, _) => (Ret::Handle(Some(3)), None),
+                (_, false) => (Ret::Int(0), None),
+                (_, true) if self.who == "kernel" => (Ret::Int(-1), Some(Code::EADDRINUSE)),
+                (_, true) => (Ret::Int(-1), Some(Code::WSAEADDRINUSE)),
+            };
+            KernelAnswer::Performed { ret, error, value: Value::None, elapsed: Duration::ZERO, tcp_state: None }
+        }
+        fn sleep(&mut self, _d: Duration) {}
+        fn wait_until(&mut self, _sock: &str, _until: Until, _limit: Duration) -> (bool, Duration) {
+            (false, Duration::ZERO)
+        }
+        fn tcp_state(&self, _sock: &str) -> Option<String> {
+            None
+        }
+        fn shares_host(&self) -> bool {
+            self.shares
+        }
+        fn diverge(&mut self, sock: &str) {
+            self.diverged.push(sock.to_string());
+        }
+    }
+
+    /// `linux` and `windows` judged by a kernel that answers 50 ms late and an agent: on one
+    /// host (shared port table, the agent says it shares it) or on two machines.
+    fn lab(one_host: bool, ps: &[PersonalityId]) -> (Lab, Arc<Mutex<Vec<&'static str>>>) {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let host = Arc::new(Mutex::new(HashSet::new()));
+        let other = if one_host { host.clone() } else { Arc::new(Mutex::new(HashSet::new())) };
+        let fake =
+            |who, ports, shares, delay| Fake { who, ports, shares, delay, log: log.clone(), diverged: Vec::new() };
+        let kernel = fake("kernel", host, false, Duration::from_millis(50));
+        let agent = fake("agent", other, one_host, Duration::ZERO);
+        let lab =
+            Lab::live(ps, Box::new(crate::net::sim::SimNet), Box::new(kernel)).with_winsock_judge(Box::new(agent));
+        (lab, log)
+    }
+
+    fn script() -> Vec<Call> {
+        let s = || SockRef::Name("s".into());
+        let addr = SockAddrArg { kind: AddrKind::Inet("127.0.0.1:7999".parse().unwrap()), len: None };
+        vec![
+            Call::Socket { proto: Proto::Tcp, family: Family::V4, name: "s".into() },
+            Call::Bind { sock: s(), addr },
+            Call::Listen { sock: s(), backlog: 5 },
+        ]
+    }
+
+    fn column(recs: &[CallRecord], p: PersonalityId) -> &CallRecord {
+        recs.iter().find(|r| r.personality == p).unwrap()
+    }
+
+    #[test]
+    fn on_a_shared_host_the_kernel_claims_a_fixed_port_and_the_agent_says_why_it_did_not() {
+        let (mut lab, log) = lab(true, &[PersonalityId::Linux, PersonalityId::Windows]);
+        let calls = script();
+        lab.call(&calls[0]);
+        log.lock().unwrap().clear();
+        let recs = lab.call(&calls[1]).to_vec();
+        // One after the other, kernel first, though the kernel is the slower one.
+        assert_eq!(*log.lock().unwrap(), ["kernel", "agent"]);
+        let linux = column(&recs, PersonalityId::Linux);
+        assert_eq!(linux.disagreement, None);
+        assert!(matches!(linux.kernel, Some(KernelAnswer::Performed { error: None, .. })), "{linux:?}");
+        let windows = column(&recs, PersonalityId::Windows);
+        assert_eq!(windows.disagreement, None);
+        match &windows.kernel {
+            Some(KernelAnswer::NotPerformed { why }) => {
+                assert!(why.contains("the kernel's socket s holds port 7999"), "{why}")
+            }
+            other => panic!("{other:?}"),
+        }
+        // The agent's listen on that socket is not made either.
+        let recs = lab.call(&calls[2]).to_vec();
+        assert_eq!(column(&recs, PersonalityId::Linux).disagreement, None);
+        let windows = column(&recs, PersonalityId::Windows);
+        assert_eq!(windows.disagreement, None);
+        assert!(matches!(windows.kernel, Some(KernelAnswer::NotPerformed { .. })), "{windows:?}");
+    }
+
+    #[test]
+    fn on_a_shared_host_without_linux_the_agent_claims_the_port_first() {
+        let (mut lab, log) = lab(true, &[PersonalityId::Windows]);
+        let calls = script();
+        lab.call(&calls[0]);
+        log.lock().unwrap().clear();
+        let recs = lab.call(&calls[1]).to_vec();
+        assert_eq!(*log.lock().unwrap(), ["agent", "kernel"]);
+        let windows = column(&recs, PersonalityId::Windows);
+        assert_eq!(windows.disagreement, None);
+        assert!(matches!(windows.kernel, Some(KernelAnswer::Performed { error: None, .. })), "{windows:?}");
+    }
+
+    #[test]
+    fn an_agent_on_another_machine_gets_each_call_at_the_same_time_as_the_kernel() {
+        let (mut lab, log) = lab(false, &[PersonalityId::Linux, PersonalityId::Windows]);
+        let calls = script();
+        lab.call(&calls[0]);
+        log.lock().unwrap().clear();
+        let recs = lab.call(&calls[1]).to_vec();
+        // At once: the agent, not delayed, is done before the kernel.
+        assert_eq!(*log.lock().unwrap(), ["agent", "kernel"]);
+        for p in [PersonalityId::Linux, PersonalityId::Windows] {
+            let r = column(&recs, p);
+            assert!(matches!(r.kernel, Some(KernelAnswer::Performed { error: None, .. })), "{r:?}");
+        }
+    }
+}
