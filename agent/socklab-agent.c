@@ -76,6 +76,10 @@
  * notes the window messages (WSAAsyncSelect) and overlapped completions (ConnectEx) that arrived
  * since the previous answer. A request the agent does not make answers {"skipped":"why"}.
  *
+ * The first line is a greeting: {"hello":"socklab-agent","version":1,"winsock":"2.2",...};
+ * under Wine it carries "wine":"VERSION" (ntdll exports wine_get_version), telling socklab
+ * that the agent's sockets are the host's own, so it and the host's kernel compete for ports.
+ *
  * The agent connects, binds and sends only to the addresses in its requests; it opens nothing
  * on its own. Build: x86_64-w64-mingw32-gcc -O2 -Wall -Werror -o socklab-agent.exe
  * socklab-agent.c -lws2_32 -lmswsock, or with MSVC (Visual Studio 2015 or later, for snprintf):
@@ -2170,8 +2174,25 @@ int main(void)
         printf("{\"hello\":\"socklab-agent\",\"error\":\"WSAStartup failed\"}\n");
         return 1;
     }
-    printf("{\"hello\":\"socklab-agent\",\"version\":1,\"winsock\":\"%u.%u\",\"window\":%s}\n", LOBYTE(d.wVersion),
-           HIBYTE(d.wVersion), hwnd ? "true" : "false");
+    {
+        /* Wine's ntdll exports wine_get_version; Windows' does not. */
+        typedef const char *(CDECL * wine_version_fn)(void);
+        HMODULE ntdll = GetModuleHandleA("ntdll.dll");
+        wine_version_fn wv = ntdll ? (wine_version_fn)(void (*)(void))GetProcAddress(ntdll, "wine_get_version") : NULL;
+        const char *ver = wv ? wv() : NULL;
+        char wine[80] = "";
+        if (ver) {
+            size_t i, o = 0;
+            /* Keep the version a plain JSON string: no quote or backslash can slip in. */
+            for (i = 0; ver[i] && o < 40; i++)
+                if (ver[i] != '"' && ver[i] != '\\' && (unsigned char)ver[i] >= 0x20)
+                    wine[o++] = ver[i];
+            wine[o] = 0;
+        }
+        printf("{\"hello\":\"socklab-agent\",\"version\":1,\"winsock\":\"%u.%u\",\"window\":%s%s%s%s}\n",
+               LOBYTE(d.wVersion), HIBYTE(d.wVersion), hwnd ? "true" : "false", ver ? ",\"wine\":\"" : "",
+               ver ? wine : "", ver ? "\"" : "");
+    }
     fflush(stdout);
     InitializeCriticalSection(&side_cs);
     InitializeCriticalSection(&q_cs);

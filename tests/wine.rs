@@ -886,3 +886,46 @@ fn esc_reaches_the_agents_own_blocked_call() {
     assert!(why.contains("given up (Esc)"), "{why}");
     drop(targets);
 }
+
+/// The kernel and Winsock under Wine share this host's ports: a script's fixed-port `bind`,
+/// `listen` and `connect`, judged by both, once made the two judges race for the port, and
+/// whichever lost answered an address in use, a disagreement in its column at random. Now the
+/// kernel binds first, the agent's bind is reported as not made (the kernel's socket holds the
+/// port), and so is its listen on that socket: no disagreement, the same every time.
+#[test]
+fn a_fixed_port_under_both_judges_is_the_kernels_every_time() {
+    let Some(w) = wine() else { return };
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let cmd = w.command_line(&w.agent);
+    for run in 1..=3 {
+        // A port free right now for this host (the judges' own sockets then claim it).
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let script = dir.path().join(format!("fixed{run}.lab"));
+        std::fs::write(
+            &script,
+            format!(
+                "socket tcp as s\nbind s 127.0.0.1:{port}\nlisten s 5\nsocket tcp as c\nconnect c 127.0.0.1:{port}\n"
+            ),
+        )
+        .unwrap();
+        let o = socklab(&["run", script.to_str().unwrap(), "--winsock-judge", &cmd]);
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(0), "run {run}:\n{stdout}\n{stderr}");
+        assert!(
+            stdout.contains("the models disagreed 0 times; 2 calls were not made for real"),
+            "run {run}:\n{stdout}"
+        );
+        assert!(
+            stdout.contains(&format!("[windows] Winsock: not called: the agent shares this host (Wine), and the kernel's socket s holds port {port} here")),
+            "run {run}:\n{stdout}"
+        );
+        assert!(
+            stdout.contains("[windows] Winsock: not called: an earlier call on this socket was not made by the agent"),
+            "run {run}:\n{stdout}"
+        );
+        // The kernel made every call for real: its listener is in LISTEN, its connect got there.
+        assert!(stdout.contains("[linux] kernel: TCP state LISTEN"), "run {run}:\n{stdout}");
+        assert!(stdout.contains("[linux] kernel: TCP state ESTABLISHED"), "run {run}:\n{stdout}");
+    }
+}

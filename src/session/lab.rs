@@ -57,6 +57,16 @@ pub trait Kernel: Send {
     /// it answered since the last step (the calls another thread made while a call blocked,
     /// told once the call has returned). Without a recording: nothing.
     fn file_first(&mut self, _answers: Vec<KernelAnswer>) {}
+
+    /// Whether this judge's sockets are this host's own (a Winsock agent under Wine): then it
+    /// and the kernel compete for the same fixed local ports.
+    fn shares_host(&self) -> bool {
+        false
+    }
+
+    /// A call on `sock` was answered for this judge as not made (by the [`Lab`]'s pair of
+    /// judges): later calls on that socket are not made either.
+    fn diverge(&mut self, _sock: &str) {}
 }
 
 /// Cuts a blocking kernel job short from another thread.
@@ -300,7 +310,9 @@ impl Lab {
     pub fn with_winsock_judge(mut self, judge: Box<dyn Kernel>) -> Lab {
         let out = Arc::new(Mutex::new(WinsockOut::default()));
         let kernel = self.kernel.take();
-        self.kernel = Some(Box::new(Judges { kernel, winsock: judge, out: out.clone() }));
+        let agent_first = !self.personalities().contains(&PersonalityId::Linux);
+        self.kernel =
+            Some(Box::new(Judges { kernel, winsock: judge, out: out.clone(), held: Default::default(), agent_first }));
         self.winsock = Some(out);
         self
     }
@@ -595,13 +607,33 @@ struct WinsockOut {
 
 /// The kernel and a Winsock judge as one [`Kernel`]: every job is given to both at the same
 /// time (a blocking call blocks each of them for real), the kernel's answer is returned as
-/// before, and the judge's is kept in `out` for the Lab. Being one `Kernel`, the pair is lent
+/// before, and the judge's is kept in `out` for the Lab. When the agent shares this host
+/// (Wine), a call that claims a fixed local port goes to the kernel first, then to the agent
+/// ([`Judges::one_then_other`]): run at once, the two would race for the port. Being one `Kernel`, the pair is lent
 /// to the TUI's worker as a whole, so a call that blocks in the judge never freezes the screen.
 struct Judges {
     /// `None`: the Winsock judge alone (no kernel judges `linux`).
     kernel: Option<Box<dyn Kernel>>,
     winsock: Box<dyn Kernel>,
     out: Arc<Mutex<WinsockOut>>,
+    /// When the agent shares this host (Wine): the sockets each judge bound to a fixed local
+    /// port, with that port (`[kernel, winsock]`).
+    held: [Vec<(String, u16)>; 2],
+    /// `linux` is not among the personalities: the kernel judges no column, so the agent
+    /// claims a fixed port first.
+    agent_first: bool,
+}
+
+/// The fixed local port a call claims, when it claims one: a `bind` to a nonzero port.
+fn fixed_port(call: &Call) -> Option<u16> {
+    use crate::core::call::AddrKind;
+    match call {
+        Call::Bind { addr, .. } => match addr.kind {
+            AddrKind::Inet(a) if a.port() != 0 => Some(a.port()),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 impl Judges {
@@ -627,9 +659,120 @@ impl Judges {
     }
 }
 
+impl Judges {
+    /// The port a call claims or listens on while the agent shares this host, if any: such a
+    /// call is given to the judges one after the other (see [`Judges::one_then_other`]).
+    fn shared_port(&self, call: &Call) -> Option<u16> {
+        if self.kernel.is_none() || !self.winsock.shares_host() {
+            return None;
+        }
+        if let Some(p) = fixed_port(call) {
+            return Some(p);
+        }
+        // A listen on a socket bound to a fixed port: on one host, two listeners on one
+        // port race too (sockets bound with SO_REUSEADDR).
+        match (call, sock_name(call)) {
+            (Call::Listen { .. }, Some(n)) => self.held.iter().flatten().find(|(h, _)| h == n).map(|(_, p)| *p),
+            _ => None,
+        }
+    }
+
+    /// The agent shares this host, and `call` claims `port` there: the judge of a column shown
+    /// makes it first (the kernel, unless `linux` is not among the personalities), then the
+    /// other. A judge whose call then fails on an address in use while the other judge's socket
+    /// holds that port on this host did not answer about its own sockets: its answer is
+    /// reported as not made, and so are its later calls on that socket.
+    fn one_then_other(&mut self, call: &Call, port: u16) -> (KernelAnswer, KernelAnswer) {
+        let kernel = self.kernel.as_mut().expect("shared_port checks the kernel");
+        let (k, w) = if self.agent_first {
+            let w = self.winsock.perform(call);
+            (kernel.perform(call), w)
+        } else {
+            let k = kernel.perform(call);
+            (k, self.winsock.perform(call))
+        };
+        let mut answers = [k, w];
+        let name = sock_name(call).unwrap_or_default().to_string();
+        let in_use = |a: &KernelAnswer| {
+            matches!(
+                a,
+                KernelAnswer::Performed {
+                    error: Some(Code::EADDRINUSE | Code::EACCES | Code::WSAEADDRINUSE | Code::WSAEACCES),
+                    ..
+                }
+            )
+        };
+        // [kernel, agent] in the order they were asked.
+        let order = if self.agent_first { [1, 0] } else { [0, 1] };
+        let who = ["the kernel's", "the Winsock agent's"];
+        for (me, other) in [(order[1], order[0]), (order[0], order[1])] {
+            if !in_use(&answers[me]) {
+                continue;
+            }
+            let holder = self.held[other]
+                .iter()
+                .find(|(_, p)| *p == port)
+                .map(|(n, _)| n.clone())
+                .or_else(|| bound(call, &answers[other]).then(|| name.clone()));
+            if let Some(h) = holder {
+                answers[me] = KernelAnswer::NotPerformed {
+                    why: format!(
+                        "the agent shares this host (Wine), and {} socket {h} holds port {port} here: {} answer would be about that socket, not its own",
+                        who[other], who[me]
+                    ),
+                };
+                match me {
+                    0 => {
+                        if let Some(k) = self.kernel.as_mut() {
+                            k.diverge(&name)
+                        }
+                    }
+                    _ => self.winsock.diverge(&name),
+                }
+                break;
+            }
+        }
+        let [k, w] = answers;
+        (k, w)
+    }
+
+    /// Keep track of the sockets each judge holds on a fixed port.
+    fn track(&mut self, call: &Call, answers: [&KernelAnswer; 2]) {
+        let Some(name) = sock_name(call) else { return };
+        for (held, a) in self.held.iter_mut().zip(answers) {
+            match call {
+                Call::Socket { .. } => held.retain(|(n, _)| n != name),
+                Call::Close { .. } if matches!(a, KernelAnswer::Performed { error: None, .. }) => {
+                    held.retain(|(n, _)| n != name)
+                }
+                _ => {}
+            }
+            if let (Some(p), true) = (fixed_port(call), bound(call, a)) {
+                held.push((name.to_string(), p));
+            }
+        }
+    }
+}
+
+/// Whether `a` is a successful `bind`.
+fn bound(call: &Call, a: &KernelAnswer) -> bool {
+    matches!(call, Call::Bind { .. }) && matches!(a, KernelAnswer::Performed { error: None, .. })
+}
+
 impl Kernel for Judges {
     fn perform(&mut self, call: &Call) -> KernelAnswer {
-        let (k, w) = self.both(|j| j.perform(call));
+        let (k, w) = match self.shared_port(call) {
+            Some(port) => {
+                let (k, w) = self.one_then_other(call, port);
+                (Some(k), w)
+            }
+            None => self.both(|j| j.perform(call)),
+        };
+        if self.kernel.is_some() && self.winsock.shares_host() {
+            if let Some(k) = &k {
+                self.track(call, [k, &w]);
+            }
+        }
         self.keep(|o| o.call = Some(w));
         // Without a kernel the Lab ignores this answer (`Lab::is_live`).
         k.unwrap_or(KernelAnswer::NotPerformed { why: "no kernel on this network".into() })
@@ -822,4 +965,139 @@ pub fn disagreement(model: &Answer, ret: Ret, error: Option<Code>, value: &Value
         return Some(format!("model expected value {:?}, kernel gave {value:?}", model.value));
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::call::{AddrKind, Family, Proto, SockAddrArg, SockRef};
+    use std::collections::HashSet;
+
+    /// A judge whose fixed ports live in `ports` (one table for two judges on one host, one
+    /// each for judges on two machines), that makes its calls after `delay`, and logs who made
+    /// a call when.
+    struct Fake {
+        who: &'static str,
+        ports: Arc<Mutex<HashSet<u16>>>,
+        shares: bool,
+        delay: Duration,
+        log: Arc<Mutex<Vec<&'static str>>>,
+        diverged: Vec<String>,
+    }
+
+    impl Kernel for Fake {
+        fn perform(&mut self, call: &Call) -> KernelAnswer {
+            if sock_name(call).is_some_and(|n| self.diverged.iter().any(|d| d == n)) {
+                return KernelAnswer::NotPerformed { why: "diverged".into() };
+            }
+            std::thread::sleep(self.delay);
+            self.log.lock().unwrap().push(self.who);
+            let taken = fixed_port(call).is_some_and(|p| !self.ports.lock().unwrap().insert(p));
+            let (ret, error) = match (call, taken) {
+                (Call::Socket { .. }, _) => (Ret::Handle(Some(3)), None),
+                (_, false) => (Ret::Int(0), None),
+                (_, true) if self.who == "kernel" => (Ret::Int(-1), Some(Code::EADDRINUSE)),
+                (_, true) => (Ret::Int(-1), Some(Code::WSAEADDRINUSE)),
+            };
+            KernelAnswer::Performed { ret, error, value: Value::None, elapsed: Duration::ZERO, tcp_state: None }
+        }
+        fn sleep(&mut self, _d: Duration) {}
+        fn wait_until(&mut self, _sock: &str, _until: Until, _limit: Duration) -> (bool, Duration) {
+            (false, Duration::ZERO)
+        }
+        fn tcp_state(&self, _sock: &str) -> Option<String> {
+            None
+        }
+        fn shares_host(&self) -> bool {
+            self.shares
+        }
+        fn diverge(&mut self, sock: &str) {
+            self.diverged.push(sock.to_string());
+        }
+    }
+
+    /// `linux` and `windows` judged by a kernel that answers 50 ms late and an agent: on one
+    /// host (shared port table, the agent says it shares it) or on two machines.
+    fn lab(one_host: bool, ps: &[PersonalityId]) -> (Lab, Arc<Mutex<Vec<&'static str>>>) {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let host = Arc::new(Mutex::new(HashSet::new()));
+        let other = if one_host { host.clone() } else { Arc::new(Mutex::new(HashSet::new())) };
+        let fake =
+            |who, ports, shares, delay| Fake { who, ports, shares, delay, log: log.clone(), diverged: Vec::new() };
+        let kernel = fake("kernel", host, false, Duration::from_millis(50));
+        let agent = fake("agent", other, one_host, Duration::ZERO);
+        let lab =
+            Lab::live(ps, Box::new(crate::net::sim::SimNet), Box::new(kernel)).with_winsock_judge(Box::new(agent));
+        (lab, log)
+    }
+
+    fn script() -> Vec<Call> {
+        let s = || SockRef::Name("s".into());
+        let addr = SockAddrArg { kind: AddrKind::Inet("127.0.0.1:7999".parse().unwrap()), len: None };
+        vec![
+            Call::Socket { proto: Proto::Tcp, family: Family::V4, name: "s".into() },
+            Call::Bind { sock: s(), addr },
+            Call::Listen { sock: s(), backlog: 5 },
+        ]
+    }
+
+    fn column(recs: &[CallRecord], p: PersonalityId) -> &CallRecord {
+        recs.iter().find(|r| r.personality == p).unwrap()
+    }
+
+    #[test]
+    fn on_a_shared_host_the_kernel_claims_a_fixed_port_and_the_agent_says_why_it_did_not() {
+        let (mut lab, log) = lab(true, &[PersonalityId::Linux, PersonalityId::Windows]);
+        let calls = script();
+        lab.call(&calls[0]);
+        log.lock().unwrap().clear();
+        let recs = lab.call(&calls[1]).to_vec();
+        // One after the other, kernel first, though the kernel is the slower one.
+        assert_eq!(*log.lock().unwrap(), ["kernel", "agent"]);
+        let linux = column(&recs, PersonalityId::Linux);
+        assert_eq!(linux.disagreement, None);
+        assert!(matches!(linux.kernel, Some(KernelAnswer::Performed { error: None, .. })), "{linux:?}");
+        let windows = column(&recs, PersonalityId::Windows);
+        assert_eq!(windows.disagreement, None);
+        match &windows.kernel {
+            Some(KernelAnswer::NotPerformed { why }) => {
+                assert!(why.contains("the kernel's socket s holds port 7999"), "{why}")
+            }
+            other => panic!("{other:?}"),
+        }
+        // The agent's listen on that socket is not made either.
+        let recs = lab.call(&calls[2]).to_vec();
+        assert_eq!(column(&recs, PersonalityId::Linux).disagreement, None);
+        let windows = column(&recs, PersonalityId::Windows);
+        assert_eq!(windows.disagreement, None);
+        assert!(matches!(windows.kernel, Some(KernelAnswer::NotPerformed { .. })), "{windows:?}");
+    }
+
+    #[test]
+    fn on_a_shared_host_without_linux_the_agent_claims_the_port_first() {
+        let (mut lab, log) = lab(true, &[PersonalityId::Windows]);
+        let calls = script();
+        lab.call(&calls[0]);
+        log.lock().unwrap().clear();
+        let recs = lab.call(&calls[1]).to_vec();
+        assert_eq!(*log.lock().unwrap(), ["agent", "kernel"]);
+        let windows = column(&recs, PersonalityId::Windows);
+        assert_eq!(windows.disagreement, None);
+        assert!(matches!(windows.kernel, Some(KernelAnswer::Performed { error: None, .. })), "{windows:?}");
+    }
+
+    #[test]
+    fn an_agent_on_another_machine_gets_each_call_at_the_same_time_as_the_kernel() {
+        let (mut lab, log) = lab(false, &[PersonalityId::Linux, PersonalityId::Windows]);
+        let calls = script();
+        lab.call(&calls[0]);
+        log.lock().unwrap().clear();
+        let recs = lab.call(&calls[1]).to_vec();
+        // At once: the agent, not delayed, is done before the kernel.
+        assert_eq!(*log.lock().unwrap(), ["agent", "kernel"]);
+        for p in [PersonalityId::Linux, PersonalityId::Windows] {
+            let r = column(&recs, p);
+            assert!(matches!(r.kernel, Some(KernelAnswer::Performed { error: None, .. })), "{r:?}");
+        }
+    }
 }

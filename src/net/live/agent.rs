@@ -53,6 +53,8 @@ pub struct WinsockAgent {
     lines: Receiver<String>,
     /// The agent's greeting (`{"hello":"socklab-agent",...}`).
     hello: String,
+    /// The greeting said the agent runs under Wine: its sockets are this host's.
+    shares_host: bool,
     targets: Vec<(NamedTarget, SocketAddr)>,
     /// Kept alive while the agent may connect to them; `@slow` is armed before each connect.
     shared: Option<Arc<Targets>>,
@@ -130,6 +132,14 @@ pub fn split_command(cmd: &str) -> Result<Vec<String>, String> {
     Ok(words)
 }
 
+/// Whether a command's words start Wine's loader (`wine`, `wine64`, `/usr/lib/wine/wine64`).
+fn runs_wine(words: &[String]) -> bool {
+    words.iter().any(|w| {
+        let file = w.rsplit('/').next().unwrap_or(w);
+        !w.contains('=') && (file == "wine" || file == "wine64" || file == "wine-stable")
+    })
+}
+
 impl WinsockAgent {
     /// Start `command` (for example `wine64 agent/socklab-agent.exe`) and wait for its greeting.
     /// `targets` are the addresses named targets translate to.
@@ -167,6 +177,7 @@ impl WinsockAgent {
             closed_aside: Arc::new(Mutex::new(Vec::new())),
             lines,
             hello: String::new(),
+            shares_host: false,
             targets,
             shared,
             families: HashMap::new(),
@@ -187,6 +198,9 @@ impl WinsockAgent {
                     if let Some(err) = v.get("error") {
                         return Err(format!("the Winsock agent could not start Winsock: {err}"));
                     }
+                    // An agent built before the greeting said so: a command run through Wine's
+                    // loader shares the host all the same.
+                    agent.shares_host = v.get("wine").is_some_and(|w| w.is_string()) || runs_wine(&words);
                     agent.hello = l;
                     return Ok(agent);
                 }
@@ -978,6 +992,18 @@ impl Kernel for WinsockAgent {
         a
     }
 
+    /// The agent says in its greeting when it runs under Wine (`"wine":"VERSION"`): its
+    /// sockets are then this host's.
+    fn shares_host(&self) -> bool {
+        self.shares_host
+    }
+
+    fn diverge(&mut self, sock: &str) {
+        if !self.diverged.iter().any(|n| n == sock) {
+            self.diverged.push(sock.to_string());
+        }
+    }
+
     fn sleep(&mut self, d: Duration) {
         let ms = d.min(Duration::from_secs(600)).as_millis();
         if let Ok(v) = self.ask(&format!("wait {ms}"), Duration::from_millis(ms as u64)) {
@@ -1158,6 +1184,15 @@ mod tests {
         assert_eq!(split_command("'a b' c\\ d").unwrap(), vec!["a b", "c d"]);
         assert!(split_command("  ").is_err());
         assert!(split_command("wine 'x").is_err());
+    }
+
+    #[test]
+    fn a_command_through_wines_loader_shares_the_host() {
+        let w = |c: &str| runs_wine(&split_command(c).unwrap());
+        assert!(w("wine64 agent.exe"));
+        assert!(w("env WINEPREFIX=/p/wine /usr/lib/wine/wine64 /tmp/agent.exe"));
+        assert!(!w("ssh box agent.exe"));
+        assert!(!w("env WINEPREFIX=/p/wine64 ./agent.exe"));
     }
 
     #[test]

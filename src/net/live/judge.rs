@@ -941,6 +941,12 @@ impl Kernel for LiveKernel {
         a
     }
 
+    fn diverge(&mut self, sock: &str) {
+        if !self.diverged.iter().any(|n| n == sock) {
+            self.diverged.push(sock.to_string());
+        }
+    }
+
     fn sleep(&mut self, d: Duration) {
         let clock = Stopwatch::start();
         let d = d.min(Duration::from_secs(600));
