@@ -275,6 +275,9 @@ rules! {
     TCP_SEND = "send.tcp", [WS, WI, W1],
         "TCP send: linux answers EPIPE on an unconnected or failed socket (after reporting any pending error), EAGAIN while pending; Winsock WSAENOTCONN.",
         "row_3e in tests/live_tcp.rs; tcp_sendmsg in the Linux kernel (net/ipv4/tcp.c)";
+    TCP_SEND_CONNECTED = "send.tcp-connected", [],
+        "TCP send on a connected socket: the data is queued and the call returns its length (every personality; a blocking send that would wait for buffer space is not modelled).",
+        "row_3e in tests/live_tcp.rs (the kernel judges every live send); send(2) https://man7.org/linux/man-pages/man2/send.2.html; send reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-send (return value: the number of bytes sent); Wine dlls/ws2_32/tests/sock.c test_send";
     RECV = "recv", [],
         "recv: data, or EAGAIN / WSAEWOULDBLOCK when nonblocking; ENOTCONN / WSAENOTCONN on an unconnected TCP socket; a reset is reported once on linux (then end of stream), every time on Winsock.",
         "row_3e, row_10c in tests/live_tcp.rs; recv reference page learn.microsoft.com/windows/win32/api/winsock/nf-winsock-recv; Wine sock.c test_tcp_reset (WSAECONNRESET again)";

@@ -158,7 +158,7 @@ impl Host {
                     return Out { ret: Ret::Int(len), ..Out::ok(r::SEND_CLOSED_PEER) };
                 }
                 self.transmit(i, data.to_vec());
-                Out { ret: Ret::Int(len), ..Out::ok(r::TCP_SEND) }
+                Out { ret: Ret::Int(len), ..Out::ok(r::TCP_SEND_CONNECTED) }
             }
             State::Failed if !p.winsock => {
                 // 3e: the pending error first, then EPIPE.
