@@ -372,19 +372,16 @@ fn run_scenario(w: &Wine, file: &Path) -> (Report, String) {
     (report, String::from_utf8_lossy(&out).into_owned())
 }
 
-#[test]
-fn winsock_under_wine_judges_every_scenario() {
-    let Some(w) = wine() else { return };
-    let files = lab_files("tests/scenarios", "lab");
-    assert!(files.len() >= 17, "{files:?}");
-    // Each scenario has its own targets and agent; they wait on the network, not the CPU.
+/// Every file of `files` run through its own agent under Wine, at once (they wait on the
+/// network, not the CPU): each must be judged, and every difference must be a listed departure.
+fn judge_files(w: &'static Wine, files: &[PathBuf], what: &str) {
     let handles: Vec<_> =
         files.iter().cloned().map(|p| std::thread::spawn(move || (p.clone(), run_judged_file(w, &p)))).collect();
     let mut problems = Vec::new();
     let mut judged = 0;
     let mut transcripts = String::new();
     for h in handles {
-        let (path, (report, transcript)) = h.join().expect("scenario thread");
+        let (path, (report, transcript)) = h.join().expect("a judged file's thread");
         judged += report.judged;
         assert!(report.judged > 0, "{}: Winsock judged nothing:\n{transcript}", path.display());
         problems.extend(problems_of(&rel(&path), &report));
@@ -392,13 +389,21 @@ fn winsock_under_wine_judges_every_scenario() {
             transcripts.push_str(&format!("\n== {}\n{transcript}", rel(&path)));
         }
     }
-    eprintln!("Winsock ({}) judged {judged} calls of {} scenarios", w.version, files.len());
+    eprintln!("Winsock ({}) judged {judged} calls of {} {what}", w.version, files.len());
     if std::env::var_os("SOCKLAB_WINE_TRANSCRIPTS").is_some() {
         eprintln!("{transcripts}");
     }
     assert!(judged > 150, "Winsock judged only {judged} calls");
     let names: Vec<String> = files.iter().map(|p| rel(p)).collect();
     check_problems(&names, &[Kind::Disagreement, Kind::Expectation], &problems);
+}
+
+#[test]
+fn winsock_under_wine_judges_every_scenario() {
+    let Some(w) = wine() else { return };
+    let files = lab_files("tests/scenarios", "lab");
+    assert!(files.len() >= 17, "{files:?}");
+    judge_files(w, &files, "scenarios");
 }
 
 /// A `# KEY: value` header line of a conformance file.
@@ -450,27 +455,7 @@ fn winsock_under_wine_judges_every_windows_conformance_file() {
         .filter(|p| header(&std::fs::read_to_string(p).expect("readable"), "sim-only").is_none())
         .collect();
     assert!(files.len() >= 20, "{files:?}");
-    let handles: Vec<_> =
-        files.iter().cloned().map(|p| std::thread::spawn(move || (p.clone(), run_judged_file(w, &p)))).collect();
-    let mut problems = Vec::new();
-    let mut judged = 0;
-    let mut transcripts = String::new();
-    for h in handles {
-        let (path, (report, transcript)) = h.join().expect("conformance thread");
-        judged += report.judged;
-        assert!(report.judged > 0, "{}: Winsock judged nothing:\n{transcript}", path.display());
-        problems.extend(problems_of(&rel(&path), &report));
-        if !report.disagreements.is_empty() || !report.failures.is_empty() {
-            transcripts.push_str(&format!("\n== {}\n{transcript}", rel(&path)));
-        }
-    }
-    eprintln!("Winsock ({}) judged {judged} calls of {} conformance files", w.version, files.len());
-    if std::env::var_os("SOCKLAB_WINE_TRANSCRIPTS").is_some() {
-        eprintln!("{transcripts}");
-    }
-    assert!(judged > 150, "Winsock judged only {judged} calls");
-    let names: Vec<String> = files.iter().map(|p| rel(p)).collect();
-    check_problems(&names, &[Kind::Disagreement, Kind::Expectation], &problems);
+    judge_files(w, &files, "conformance files");
 }
 
 /// The statements the agent once reported "not made" are now made by it: a short optlen and

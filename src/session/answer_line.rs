@@ -670,18 +670,7 @@ mod tests {
 
     /// Every answer line of the shipped recordings.
     fn shipped_answer_lines() -> Vec<String> {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut lines = Vec::new();
-        for dir in ["recordings", "tests/fuzz_regressions"] {
-            for f in std::fs::read_dir(root.join(dir)).unwrap() {
-                let path = f.unwrap().path();
-                if path.extension().is_some_and(|x| x == "ndjson") {
-                    let text = std::fs::read_to_string(&path).unwrap();
-                    lines.extend(text.lines().filter(|l| l.contains(r#""kind":"answer""#)).map(str::to_string));
-                }
-            }
-        }
-        lines
+        crate::session::shipped_lines(r#""kind":"answer""#)
     }
 
     #[test]

@@ -1554,6 +1554,59 @@ impl<'h> CGen<'h> {
 
     // ----- POSIX ---------------------------------------------------------------------------
 
+    /// A poll / WSAPoll timeout in milliseconds (-1: none); `None` when it cannot be written
+    /// (said in a comment).
+    fn poll_timeout(&mut self, timeout: Option<std::time::Duration>, text: &str) -> Option<i64> {
+        match timeout.map(unparse::millis).transpose() {
+            Ok(ms) => Some(ms.map_or(-1, |ms| ms as i64)),
+            Err(why) => {
+                self.comment(&format!("{text}: not made: timeout: {why}"));
+                None
+            }
+        }
+    }
+
+    /// The `p` array of a poll / WSAPoll (`ty`: its entry type; args3: PollFds gives every entry
+    /// its own mask, Poll gives `default_mask` unless `events=`), the entries' names and the
+    /// timeout; `None` when the call cannot be written (said in a comment).
+    fn poll_array(
+        &mut self,
+        call: &Call,
+        text: &str,
+        ty: &str,
+        default_mask: &str,
+    ) -> Option<(String, Vec<String>, i64)> {
+        let (entries, timeout): (Vec<(&SockRef, String)>, _) = match call {
+            Call::Poll { socks, timeout, events } => {
+                let mask = events.map_or(default_mask.to_string(), c_poll_mask);
+                (socks.iter().map(|r| (r, mask.clone())).collect(), *timeout)
+            }
+            Call::PollFds { fds, timeout } => {
+                (fds.iter().map(|f| (&f.sock, c_poll_mask(f.events))).collect(), *timeout)
+            }
+            _ => return None,
+        };
+        let mut code = format!("{ty} p[{}];\n", entries.len().max(1));
+        let mut names = Vec::new();
+        for (i, (r, mask)) in entries.iter().enumerate() {
+            match self.sock(r) {
+                Ok((x, _, _)) => {
+                    let _ = writeln!(
+                        code,
+                        "        p[{i}].fd = {x};\n        p[{i}].events = {mask};\n        p[{i}].revents = 0;"
+                    );
+                    names.push(visible(&r.to_string()).into_owned());
+                }
+                Err(why) => {
+                    self.comment(&format!("{text}: not made: {why}"));
+                    return None;
+                }
+            }
+        }
+        let ms = self.poll_timeout(timeout, text)?;
+        Some((code, names, ms))
+    }
+
     /// select() with the three sets, printing which sockets each set kept. POSIX passes the
     /// highest descriptor + 1; Winsock ignores the first argument and answers SOCKET_ERROR.
     fn select_code(
@@ -1802,68 +1855,23 @@ impl<'h> CGen<'h> {
             }
             // args2: a NULL array of n entries.
             Call::PollNull { n, timeout } => {
-                let ms = match timeout.map(unparse::millis).transpose() {
-                    Ok(ms) => ms.map_or(-1, |ms| ms as i64),
-                    Err(why) => {
-                        self.comment(&format!("{text}: not made: timeout: {why}"));
-                        return;
-                    }
-                };
+                let Some(ms) = self.poll_timeout(*timeout, text) else { return };
                 format!(
                     "struct pollfd *volatile np = NULL; /* a NULL array the compiler cannot see through */\n        long r = poll(np, {n}, {ms});\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');"
                 )
             }
             Call::Poll { .. } | Call::PollFds { .. } => {
-                // args3: PollFds gives every entry its own mask.
-                let (entries, timeout): (Vec<(&SockRef, String)>, _) = match call {
-                    Call::Poll { socks, timeout, events } => {
-                        let mask = events.map_or("POLLIN | POLLPRI | POLLOUT | POLLRDHUP".to_string(), c_poll_mask);
-                        (socks.iter().map(|r| (r, mask.clone())).collect(), timeout)
-                    }
-                    Call::PollFds { fds, timeout } => {
-                        (fds.iter().map(|f| (&f.sock, c_poll_mask(f.events))).collect(), timeout)
-                    }
-                    _ => unreachable!("matched above"),
-                };
-                let socks: Vec<&SockRef> = entries.iter().map(|e| e.0).collect();
-                let mut code = format!("struct pollfd p[{}];\n", socks.len().max(1));
-                let mut names = Vec::new();
-                for (i, (r, mask)) in entries.iter().enumerate() {
-                    match self.sock(r) {
-                        Ok((x, _, _)) => {
-                            let _ = writeln!(
-                                code,
-                                "        p[{i}].fd = {x};\n        p[{i}].events = {mask};\n        p[{i}].revents = 0;"
-                            );
-                            names.push(visible(&r.to_string()).into_owned());
-                        }
-                        Err(why) => {
-                            self.comment(&format!("{text}: not made: {why}"));
-                            return;
-                        }
-                    }
-                }
-                let ms = match timeout.map(unparse::millis).transpose() {
-                    Ok(ms) => ms.map_or(-1, |ms| ms as i64),
-                    Err(why) => {
-                        self.comment(&format!("{text}: not made: timeout: {why}"));
-                        return;
-                    }
+                let Some((mut code, names, ms)) =
+                    self.poll_array(call, text, "struct pollfd", "POLLIN | POLLPRI | POLLOUT | POLLRDHUP")
+                else {
+                    return;
                 };
                 let _ = write!(
                     code,
                     "        long r = poll(p, {}, {ms});\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        if (r >= 0) {{\n",
-                    socks.len()
+                    names.len()
                 );
-                for (i, n) in names.iter().enumerate() {
-                    let _ = writeln!(
-                        code,
-                        "            printf(\"{}\");\n            print_revents({}, p[{i}].revents);",
-                        if i == 0 { "  " } else { " " },
-                        c_str(n.as_bytes())
-                    );
-                }
-                code.push_str("        }\n        putchar('\\n');");
+                code.push_str(&revents_code(&names));
                 code
             }
             Call::Epoll { socks, timeout } => {
@@ -1887,13 +1895,7 @@ impl<'h> CGen<'h> {
                         }
                     }
                 }
-                let ms = match timeout.map(unparse::millis).transpose() {
-                    Ok(ms) => ms.map_or(-1, |ms| ms as i64),
-                    Err(why) => {
-                        self.comment(&format!("{text}: not made: timeout: {why}"));
-                        return;
-                    }
-                };
+                let Some(ms) = self.poll_timeout(*timeout, text) else { return };
                 let _ = write!(
                     code,
                     "        long r = epoll_wait(ep, out, {n}, {ms});\n        int e = r < 0 ? errno : 0;\n        for (long k = 0; k < r; k++) re[out[k].data.u32] = out[k].events;\n        close(ep);\n        result({q}, r, e);\n        if (r >= 0) {{\n"
@@ -2302,68 +2304,22 @@ impl<'h> CGen<'h> {
             }
             // args2: a NULL array of n entries.
             Call::PollNull { n, timeout } => {
-                let ms = match timeout.map(unparse::millis).transpose() {
-                    Ok(ms) => ms.map_or(-1, |ms| ms as i64),
-                    Err(why) => {
-                        self.comment(&format!("{text}: not made: timeout: {why}"));
-                        return;
-                    }
-                };
+                let Some(ms) = self.poll_timeout(*timeout, text) else { return };
                 format!(
                     "WSAPOLLFD *volatile np = NULL;\n        int r = WSAPoll(np, {n}, {ms});\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        putchar('\\n');"
                 )
             }
             Call::Poll { .. } | Call::PollFds { .. } => {
-                // args3: PollFds gives every entry its own mask.
-                let (entries, timeout): (Vec<(&SockRef, String)>, _) = match call {
-                    Call::Poll { socks, timeout, events } => {
-                        let mask = events.map_or("POLLRDNORM | POLLWRNORM".to_string(), c_poll_mask);
-                        (socks.iter().map(|r| (r, mask.clone())).collect(), timeout)
-                    }
-                    Call::PollFds { fds, timeout } => {
-                        (fds.iter().map(|f| (&f.sock, c_poll_mask(f.events))).collect(), timeout)
-                    }
-                    _ => unreachable!("matched above"),
-                };
-                let socks: Vec<&SockRef> = entries.iter().map(|e| e.0).collect();
-                let mut code = format!("WSAPOLLFD p[{}];\n", socks.len().max(1));
-                let mut names = Vec::new();
-                for (i, (r, mask)) in entries.iter().enumerate() {
-                    match self.sock(r) {
-                        Ok((x, _, _)) => {
-                            let _ = writeln!(
-                                code,
-                                "        p[{i}].fd = {x};\n        p[{i}].events = {mask};\n        p[{i}].revents = 0;"
-                            );
-                            names.push(visible(&r.to_string()).into_owned());
-                        }
-                        Err(why) => {
-                            self.comment(&format!("{text}: not made: {why}"));
-                            return;
-                        }
-                    }
-                }
-                let ms = match timeout.map(unparse::millis).transpose() {
-                    Ok(ms) => ms.map_or(-1, |ms| ms as i64),
-                    Err(why) => {
-                        self.comment(&format!("{text}: not made: timeout: {why}"));
-                        return;
-                    }
+                let Some((mut code, names, ms)) = self.poll_array(call, text, "WSAPOLLFD", "POLLRDNORM | POLLWRNORM")
+                else {
+                    return;
                 };
                 let _ = write!(
                     code,
                     "        int r = WSAPoll(p, {}, {ms});\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        if (r != SOCKET_ERROR) {{\n",
-                    socks.len()
+                    names.len()
                 );
-                for (i, n) in names.iter().enumerate() {
-                    let _ = writeln!(
-                        code,
-                        "            printf(\"{}\");\n            print_revents({}, p[{i}].revents);",
-                        if i == 0 { "  " } else { " " },
-                        c_str(n.as_bytes())
-                    );
-                }
-                code.push_str("        }\n        putchar('\\n');");
+                code.push_str(&revents_code(&names));
                 code
             }
             Call::WsaEventSelect { .. } | Call::WsaEnumNetworkEvents { .. } if !is_ident(&s) => {
@@ -2482,6 +2438,22 @@ fn is_ident(s: &str) -> bool {
 fn fd_expr(e: FdEvents) -> String {
     let names: Vec<&str> = FdEvents::NAMES.iter().filter(|(_, b)| e.contains(*b)).map(|(n, _)| *n).collect();
     if names.is_empty() { "0".into() } else { names.join(" | ") }
+}
+
+/// The C that prints each entry's revents after a poll / WSAPoll that succeeded, and closes
+/// the block the call line opened.
+fn revents_code(names: &[String]) -> String {
+    let mut code = String::new();
+    for (i, n) in names.iter().enumerate() {
+        let _ = writeln!(
+            code,
+            "            printf(\"{}\");\n            print_revents({}, p[{i}].revents);",
+            if i == 0 { "  " } else { " " },
+            c_str(n.as_bytes())
+        );
+    }
+    code.push_str("        }\n        putchar('\\n');");
+    code
 }
 
 // ---- winapi-args: poll's request mask in C ----
