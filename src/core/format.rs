@@ -84,9 +84,14 @@ pub fn push_answer_text(s: &mut String, a: &Answer, p: &Profile) {
         s.push(' ');
         push_code_text(s, e);
     }
+    push_value_after(s, &a.value, p);
+}
+
+/// [`value_text`] after two spaces, appended to `s`; nothing at all for a value with no text.
+pub fn push_value_after(s: &mut String, v: &Value, p: &Profile) {
     let start = s.len();
     s.push_str("  ");
-    push_value_text(s, &a.value, p);
+    push_value_text(s, v, p);
     if s.len() == start + 2 {
         s.truncate(start);
     }

@@ -12,7 +12,7 @@ use crate::core::call::Call;
 use crate::core::compare::Mark;
 use crate::core::format::{
     answer_text, error_text, notification_event, notification_text, push_answer_text, push_code_text, push_int,
-    push_value_text, ret_text, value_text,
+    push_value_after, ret_text, value_text,
 };
 use crate::core::model::{Cause, Notification, Ret, State, Transition};
 use crate::core::personality::PersonalityId;
@@ -246,12 +246,7 @@ fn push_cell(s: &mut String, rec: &CallRecord) {
     match (a.ret, a.error) {
         (Ret::Int(-1), Some(e)) => {
             push_code_text(s, e);
-            let start = s.len();
-            s.push_str("  ");
-            push_value_text(s, &a.value, p);
-            if s.len() == start + 2 {
-                s.truncate(start);
-            }
+            push_value_after(s, &a.value, p);
         }
         _ => push_answer_text(s, a, p),
     }
@@ -733,13 +728,7 @@ fn fit_column(line: &mut String, start: usize, n: usize) {
     // Every byte counts one character in ASCII text.
     let chars = if text.is_ascii() { text.len() } else { text.chars().count() };
     if chars <= n {
-        let pad = n - chars;
-        const SPACES: &str = "                                        ";
-        if pad <= SPACES.len() {
-            line.push_str(&SPACES[..pad]);
-        } else {
-            line.extend(std::iter::repeat_n(' ', pad));
-        }
+        push_spaces(line, n - chars);
     } else {
         let cut = text.char_indices().nth(n - 1).map_or(text.len(), |(i, _)| i);
         line.truncate(start + cut);
@@ -747,19 +736,23 @@ fn fit_column(line: &mut String, start: usize, n: usize) {
     }
 }
 
+/// `pad` spaces appended to `line`.
+fn push_spaces(line: &mut String, pad: usize) {
+    const SPACES: &str = "                                        ";
+    if pad <= SPACES.len() {
+        line.push_str(&SPACES[..pad]);
+    } else {
+        line.extend(std::iter::repeat_n(' ', pad));
+    }
+}
+
 /// A compare-mode column: `text` cut to `n` characters (the last one then `…`) and padded with
 /// spaces to `n`, written in place (it was three strings per cell).
 fn push_column(line: &mut String, text: &str, n: usize) {
-    const SPACES: &str = "                                        ";
     let chars = text.chars().count();
     if chars <= n {
         line.push_str(text);
-        let pad = n - chars;
-        if pad <= SPACES.len() {
-            line.push_str(&SPACES[..pad]);
-        } else {
-            line.extend(std::iter::repeat_n(' ', pad));
-        }
+        push_spaces(line, n - chars);
     } else {
         let cut = text.char_indices().nth(n - 1).map_or(text.len(), |(i, _)| i);
         line.push_str(&text[..cut]);
