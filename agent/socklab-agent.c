@@ -573,18 +573,12 @@ static void addr_string(const struct sockaddr *sa, char *out, size_t cap)
 
 static void addr_value(const struct sockaddr *sa, char *out, size_t cap)
 {
-    char host[64] = "?";
-    if (sa->sa_family == AF_INET) {
-        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-        inet_ntop(AF_INET, (void *)&in->sin_addr, host, sizeof host);
-        snprintf(out, cap, "{\"addr\":\"%s:%u\"}", host, (unsigned)ntohs(in->sin_port));
-    } else if (sa->sa_family == AF_INET6) {
-        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
-        inet_ntop(AF_INET6, (void *)&in6->sin6_addr, host, sizeof host);
-        snprintf(out, cap, "{\"addr\":\"[%s]:%u\"}", host, (unsigned)ntohs(in6->sin6_port));
-    } else {
+    char text[80];
+    addr_string(sa, text, sizeof text);
+    if (text[0])
+        snprintf(out, cap, "{\"addr\":\"%s\"}", text);
+    else
         snprintf(out, cap, "{\"family\":%u}", (unsigned)sa->sa_family);
-    }
 }
 
 /* bsp: one SOCKET_ADDRESS of a CSADDR_INFO as a JSON string, or null when it is empty. */
