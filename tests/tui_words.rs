@@ -197,3 +197,35 @@ fn clicks_select_what_is_under_them() {
         assert_eq!(click(&a, area, 3, y), Some(Click::Focus(socklab::app::Focus::Notes)), "{w}x{h}");
     }
 }
+
+/// A socket another personality made (here WSAAccept's, which linux has not) shows
+/// `(not created here)` in the columns of its type and state, and its answer stays apart in
+/// the answer column at every size (it ran into the answer at 80 columns).
+#[test]
+fn a_socket_not_created_here_keeps_the_answer_column() {
+    let col_of = |l: &str, text: &str| l.find(text).map(|b| l[..b].chars().count());
+    for (w, h) in SIZES {
+        let mut app = App::new(AppOptions::default());
+        lines(
+            &mut app,
+            &[
+                "socket tcp as l",
+                "bind l 127.0.0.1:7803",
+                "listen l",
+                "socket tcp as c",
+                "connect c 127.0.0.1:7803",
+                "wsaaccept l as y",
+            ],
+        );
+        let r = rows(&mut app, w, h);
+        let screen = r.join("\n");
+        let row = r.iter().find(|l| l.contains("(not created here)")).unwrap_or_else(|| panic!("{w}x{h}:\n{screen}"));
+        // `l`'s last call is the same WSAAccept: its answer (n/a on linux) marks the column.
+        let l_row = r.iter().find(|x| x.contains("◎ listening")).expect("the listener's row");
+        let answer =
+            col_of(l_row, "n/a").unwrap_or_else(|| panic!("{w}x{h}: no answer on the listener row:\n{screen}"));
+        let end = col_of(row, "(not created here)").expect("placeholder") + "(not created here)".len();
+        assert!(end < answer, "{w}x{h}: the placeholder runs into the answer column:\n{l_row}\n{row}");
+        assert_eq!(col_of(row, "n/a"), Some(answer), "{w}x{h}: the answer is not in its column:\n{l_row}\n{row}");
+    }
+}

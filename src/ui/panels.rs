@@ -153,7 +153,13 @@ pub fn sockets(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     spans.push((format!("{:<22}", fit(&a(v.peer), 21)), base.patch(theme.style(Role::Dim))));
                 }
             }
-            None => spans.push(("(not created here)".into(), base.patch(theme.style(Role::NotApplicable)))),
+            None => {
+                // The type, NB, BC and state columns (and the addresses when wide) as one, so
+                // the answer stays in its own column.
+                let cols = 5 + 3 + 3 + state_w + if wide { 44 } else { 0 };
+                let text = format!("{:<cols$}", fit("(not created here)", cols - 1));
+                spans.push((text, base.patch(theme.style(Role::NotApplicable))));
+            }
         }
         if let Some(cell) = entry.last_entry.and_then(|e| app.log().get(e)).map(|e| e.cell(k)) {
             spans.push((one_line(&cell, ans_w), base.patch(tone_style(theme, cell.tone))));
