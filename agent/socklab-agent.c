@@ -739,6 +739,21 @@ static int load_connectex(SOCKET s)
     return connectex_fn != NULL;
 }
 
+/* A Winsock extension function (AcceptEx, GetAcceptExSockaddrs) loaded once into *fn through a
+ * probe TCP socket; 0 when it cannot be. */
+static int load_extension(GUID guid, void *fn, DWORD fn_size)
+{
+    DWORD got = 0;
+    SOCKET probe;
+    int r;
+    if (*(void **)fn)
+        return 1;
+    probe = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    r = WSAIoctl(probe, SIO_GET_EXTENSION_FUNCTION_POINTER, &guid, sizeof guid, fn, fn_size, &got, NULL, NULL);
+    closesocket(probe);
+    return r == 0 && *(void **)fn != NULL;
+}
+
 static void handle_line(char *line);
 
 /* ---- pipes, short optlen/namelen, calls from a second thread ---- */
@@ -1303,7 +1318,7 @@ static int handle_ov(char **w, int n, double t0)
         static OVERLAPPED spare;
         static char spare_buf[AX_BUF_LEN];
         GUID guid = WSAID_ACCEPTEX;
-        DWORD size = 0, got = 0;
+        DWORD got = 0;
         OVERLAPPED *ov = NULL;
         char *buf = spare_buf;
         BOOL ok;
@@ -1323,15 +1338,9 @@ static int handle_ov(char **w, int n, double t0)
                 remote_len = (DWORD)c;
         }
         k = find(w[2]);
-        if (!acceptex_fn) {
-            SOCKET probe = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-            int r = WSAIoctl(probe, SIO_GET_EXTENSION_FUNCTION_POINTER, &guid, sizeof guid, &acceptex_fn,
-                             sizeof acceptex_fn, &size, NULL, NULL);
-            closesocket(probe);
-            if (r != 0) {
-                skipped("AcceptEx could not be loaded");
-                return 1;
-            }
+        if (!load_extension(guid, &acceptex_fn, sizeof acceptex_fn)) {
+            skipped("AcceptEx could not be loaded");
+            return 1;
         }
         if (!atoi(w[3])) {
             if (k && k->ov_pending) {
@@ -1375,7 +1384,6 @@ static int handle_ov(char **w, int n, double t0)
     if (strcmp(w[0], "acceptaddrs") == 0 && n >= 2) {
         static LPFN_GETACCEPTEXSOCKADDRS getaddrs_fn;
         GUID guid = WSAID_GETACCEPTEXSOCKADDRS;
-        DWORD size = 0;
         struct sockaddr *untouched = (struct sockaddr *)(ULONG_PTR)0xdeadbeef;
         struct sockaddr *la = untouched, *ra = untouched;
         INT ll = 0, rl = 0;
@@ -1385,15 +1393,9 @@ static int handle_ov(char **w, int n, double t0)
             skipped("no AcceptEx was made into this socket");
             return 1;
         }
-        if (!getaddrs_fn) {
-            SOCKET probe = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-            int r = WSAIoctl(probe, SIO_GET_EXTENSION_FUNCTION_POINTER, &guid, sizeof guid, &getaddrs_fn,
-                             sizeof getaddrs_fn, &size, NULL, NULL);
-            closesocket(probe);
-            if (r != 0) {
-                skipped("GetAcceptExSockaddrs could not be loaded");
-                return 1;
-            }
+        if (!load_extension(guid, &getaddrs_fn, sizeof getaddrs_fn)) {
+            skipped("GetAcceptExSockaddrs could not be loaded");
+            return 1;
         }
         getaddrs_fn(ax_buf[k - socks], ax_lens[k - socks][0], ax_lens[k - socks][1], ax_lens[k - socks][2], &la, &ll,
                     &ra, &rl);

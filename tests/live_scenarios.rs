@@ -104,20 +104,12 @@ fn a_connection_its_peer_closed_is_still_connected_for_the_kernel() {
 #[test]
 fn esc_releases_a_blocked_recv_and_accept_by_a_shutdown() {
     use socklab::core::call::Call;
-    use socklab::script::ast::StmtKind;
     use socklab::session::lab::{Kernel, KernelAnswer, KernelDone, KernelJob};
     let (kernel, _facts) = LiveKernel::start().expect("live targets start on loopback");
     let mut kernel: Box<dyn Kernel> = Box::new(kernel);
-    let calls: Vec<Call> = parse_script(
+    let calls = common::calls_of(
         "socket tcp as c\nconnect c @accept\nrecv c\nsocket tcp as l\nbind l 127.0.0.1:0\nlisten l\naccept l as a\n",
-    )
-    .expect("parses")
-    .into_iter()
-    .filter_map(|s| match s.kind {
-        StmtKind::Call(c) => Some(c),
-        _ => None,
-    })
-    .collect();
+    );
     let mut answers = Vec::new();
     for call in calls {
         if !matches!(call, Call::Recv { .. } | Call::Accept { .. }) {

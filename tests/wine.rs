@@ -14,6 +14,8 @@
 //! Without Wine the judged tests print that they were skipped; with `SOCKLAB_REQUIRE_WINE=1`
 //! (set by .ci/run, which installs Wine) a missing Wine fails them instead.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -816,7 +818,6 @@ fn socklab_targets_prints_every_target_and_serves_them() {
 #[test]
 fn esc_reaches_the_agents_own_blocked_call() {
     use socklab::core::call::Call;
-    use socklab::script::ast::StmtKind;
     use socklab::session::lab::{Kernel, KernelAnswer, KernelDone, KernelJob};
     let Some(w) = wine() else { return };
     let (targets, facts) = start_targets().expect("targets on loopback");
@@ -824,17 +825,10 @@ fn esc_reaches_the_agents_own_blocked_call() {
         .expect("the Winsock agent starts under Wine");
     agent.set_block_limit(Duration::from_secs(8)).expect("the agent takes a limit");
     let mut agent: Box<dyn Kernel> = Box::new(agent);
-    let calls: Vec<Call> = parse_script(
+    let calls = common::calls_of(
         "socket tcp as s\nconnect s @pending\nsocket tcp as c\nconnect c @accept\nrecv c\nclosesocket c\n\
          socket tcp as l\nbind l 127.0.0.1:0\nlisten l\naccept l as a\n",
-    )
-    .expect("parses")
-    .into_iter()
-    .filter_map(|s| match s.kind {
-        StmtKind::Call(c) => Some(c),
-        _ => None,
-    })
-    .collect();
+    );
     let mut given_up = Vec::new();
     for call in calls {
         let blocks = matches!(&call, Call::Recv { .. } | Call::Accept { .. })

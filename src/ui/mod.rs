@@ -469,7 +469,7 @@ mod tests {
         assert_eq!(wrap_words("abcdefghij", 4), ["abcd", "efgh", "ij"]);
         assert_eq!(wrap_words("local=127.0.0.1:7777 x", 12), ["local=", "127.0.0.1:", "7777 x"]);
         assert_eq!(wrap_words("[2001:db8::1]:7", 8), ["[2001:", "db8::1]:", "7"]);
-        assert_eq!(wrap_words("10.20.30.40.50", 6), ["10.20.", "30.40.", "50"]);
+        assert_eq!(wrap_words("ab.cd.ef.gh.ij", 6), ["ab.cd.", "ef.gh.", "ij"]);
         assert_eq!(wrap_words("", 4), [""]);
         assert_eq!(fit_words("gave up on the call after four seconds", 20), "gave up on the …");
         assert_eq!(abbrev("WSAEWOULDBLOCK"), "WOULDBLOCK");

@@ -1,4 +1,5 @@
-//! Small helpers shared by the live tests: sockets, listeners and waits on loopback.
+//! Small helpers shared by the live tests: sockets, listeners and waits on loopback, and the
+//! calls of a script.
 //!
 //! Every helper panics with the kernel's answer (name and number) when a setup step fails, so
 //! a failing test says what the kernel said.
@@ -264,4 +265,16 @@ pub fn c_code_only(src: &str) -> String {
         }
     }
     out
+}
+
+/// The calls of a script, in order (other statements left out).
+pub fn calls_of(script: &str) -> Vec<socklab::core::call::Call> {
+    socklab::script::parse::parse_script(script)
+        .expect("parses")
+        .into_iter()
+        .filter_map(|s| match s.kind {
+            socklab::script::ast::StmtKind::Call(c) => Some(c),
+            _ => None,
+        })
+        .collect()
 }
