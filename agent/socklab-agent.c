@@ -39,7 +39,9 @@
  *   now REQUEST                   (REQUEST is made at once by the thread that reads stdin, while
  *                                  the main thread is blocked in connect, recv, accept, wait or
  *                                  until; otherwise by the main thread before the next request.
- *                                  It answers nothing. `now cancel` ends a wait or an until early)
+ *                                  It answers nothing. `now cancel` ends a wait or an until early,
+ *                                  and a select, a WSAPoll or a gqcs, which then answers
+ *                                  {"skipped":"given up (Esc): ..."} unless something was ready)
  *   connectexnull NAME ADDR LEN   (ConnectEx with a NULL OVERLAPPED)
  *   ovset NAME VALUE              ovread NAME       (the socket's OVERLAPPED: Internal, InternalHigh)
  *   ovresult NAME WAIT WSA [OV]   (GetOverlappedResult, or WSAGetOverlappedResult when WSA is 1;
@@ -302,6 +304,9 @@ static CRITICAL_SECTION side_cs;
 static volatile LONG in_block;
 /* `now cancel`: a wait or an until in progress ends early. */
 static volatile LONG cancel_wait;
+/* esc3: while the main thread blocks, 1 a select or a WSAPoll watching wake_sock, 2 a
+ * GetQueuedCompletionStatus on wake_port; 0 otherwise (see wake_ready). Changed under side_cs. */
+static volatile LONG wake_kind;
 
 static void block_begin(void)
 {
@@ -315,7 +320,79 @@ static void block_end(void)
 {
     EnterCriticalSection(&side_cs);
     in_block = 0;
+    wake_kind = 0;
     LeaveCriticalSection(&side_cs);
+}
+
+/* esc3: giving up (`now cancel`, the TUI's Esc) on a select, a WSAPoll or a
+ * GetQueuedCompletionStatus without touching the script's sockets or ports. A select or a
+ * WSAPoll also watches a loopback UDP socket of the agent's own, which the stdin thread sends a
+ * datagram to; a GetQueuedCompletionStatus is sent a packet of the agent's own (WAKE_KEY, no
+ * OVERLAPPED, the wait's number as its byte count). Neither is ever reported to socklab. */
+#define WAKE_KEY ((ULONG_PTR)0x50C4AB1EUL)
+static SOCKET wake_sock = INVALID_SOCKET;
+static struct sockaddr_in wake_addr;
+static HANDLE wake_port;
+static DWORD wake_gen;
+
+/* The wake socket, made (again) when missing: a script's WSACleanup may have taken it, and its
+ * handle value may now be a socket of the script's, so it is trusted only while it is still a
+ * UDP socket bound to the same loopback port. 0 when there is none (the wait then runs on). */
+static int wake_ready(void)
+{
+    struct sockaddr_in a;
+    int type = 0, len = sizeof type, alen = sizeof a;
+    u_long one = 1;
+    if (wake_sock != INVALID_SOCKET &&
+        getsockopt(wake_sock, SOL_SOCKET, SO_TYPE, (char *)&type, &len) == 0 && type == SOCK_DGRAM &&
+        getsockname(wake_sock, (struct sockaddr *)&a, &alen) == 0 && a.sin_family == AF_INET &&
+        a.sin_port == wake_addr.sin_port && a.sin_addr.s_addr == wake_addr.sin_addr.s_addr)
+        return 1;
+    /* Not closed: the handle may belong to the script now. */
+    wake_sock = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+    if (wake_sock == INVALID_SOCKET)
+        return 0;
+    memset(&wake_addr, 0, sizeof wake_addr);
+    wake_addr.sin_family = AF_INET;
+    wake_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    alen = sizeof wake_addr;
+    if (bind(wake_sock, (struct sockaddr *)&wake_addr, sizeof wake_addr) != 0 ||
+        getsockname(wake_sock, (struct sockaddr *)&wake_addr, &alen) != 0 || ioctlsocket(wake_sock, FIONBIO, &one) != 0) {
+        closesocket(wake_sock);
+        wake_sock = INVALID_SOCKET;
+        return 0;
+    }
+    return 1;
+}
+
+/* The main thread is about to wait in a call Esc can now end (kind 1 or 2, see wake_kind). */
+static void block_begin_wake(LONG kind, HANDLE port)
+{
+    EnterCriticalSection(&side_cs);
+    in_block = 1;
+    cancel_wait = 0;
+    wake_kind = kind;
+    wake_port = port;
+    wake_gen++;
+    LeaveCriticalSection(&side_cs);
+}
+
+/* From the stdin thread, under side_cs: end the wait the main thread is in. */
+static void wake_signal(void)
+{
+    if (wake_kind == 1 && wake_sock != INVALID_SOCKET)
+        sendto(wake_sock, "!", 1, 0, (struct sockaddr *)&wake_addr, sizeof wake_addr);
+    else if (wake_kind == 2)
+        PostQueuedCompletionStatus(wake_port, wake_gen, WAKE_KEY, NULL);
+}
+
+/* Empty the wake socket (a datagram sent as the wait ended on its own stays there). */
+static void wake_drain(void)
+{
+    char b[8];
+    int i;
+    for (i = 0; i < 64 && wake_sock != INVALID_SOCKET && recv(wake_sock, b, sizeof b, 0) > 0; i++)
+        ;
 }
 
 /* ---- end of abort ---- */
@@ -1160,11 +1237,37 @@ static int handle_ov(char **w, int n, double t0)
         BOOL ok;
         int err, i;
         const char *owner = NULL;
+        HANDLE port = port_of(w[1]);
+        DWORD gen, start = GetTickCount(), left;
+        int woke = 0;
         /* iocp2: an `after` request (closehandle PORT) is made by a second thread while it waits. */
         after_arm(ms != 0);
-        ok = GetQueuedCompletionStatus(port_of(w[1]), &bytes, &key, &ov, ms < 0 ? INFINITE : (DWORD)ms);
-        err = ok ? 0 : (int)GetLastError();
+        /* esc3: Esc posts a packet of the agent's own to the port (see wake_signal). */
+        block_begin_wake(ms != 0 && port ? 2 : 0, port);
+        gen = wake_gen;
+        for (;;) {
+            DWORD spent = GetTickCount() - start;
+            left = ms < 0 ? INFINITE : (DWORD)ms > spent ? (DWORD)ms - spent : 0;
+            bytes = 0xdeadbeef;
+            key = 0xdeadbeef;
+            ov = (LPOVERLAPPED)(ULONG_PTR)1;
+            ok = GetQueuedCompletionStatus(port, &bytes, &key, &ov, left);
+            err = ok ? 0 : (int)GetLastError();
+            if (!ok || key != WAKE_KEY || ov != NULL)
+                break;
+            if (bytes == gen) {
+                woke = 1;
+                break;
+            }
+            /* Posted for an earlier wait that had ended meanwhile: never the script's. */
+        }
+        block_end();
         after_disarm();
+        if (woke) {
+            skipped("given up (Esc): a completion packet of the agent's own ended the wait; no packet of the "
+                    "script's was dequeued, and its port is untouched");
+            return 1;
+        }
         for (i = 0; ov && i < MAX_SOCKS; i++)
             if (&socks[i].ov == ov)
                 owner = socks[i].name;
@@ -1716,7 +1819,7 @@ static void handle_line(char *line)
         static char rn[FD_SETSIZE][64], wn[FD_SETSIZE][64], xn[FD_SETSIZE][64];
         int nr, nw, nx, ms;
         struct timeval tv;
-        int er, ew, ex;
+        int er, ew, ex, wake, woke = 0;
         ARGS(5);
         ms = atoi(w[1]);
         /* args3: `.` is a set present but empty (passed, not NULL) */
@@ -1728,9 +1831,29 @@ static void handle_line(char *line)
         fill_set(ex ? "-" : w[4], &xs, xh, xn, &nx);
         tv.tv_sec = ms / 1000;
         tv.tv_usec = (ms % 1000) * 1000;
+        /* esc3: a wait on the script's sockets also watches the agent's wake socket, so that
+         * Esc ends it; never a call with no socket (its answer would change) nor one that does
+         * not wait. */
+        wake = ms != 0 && nr + nw + nx > 0 && nr < FD_SETSIZE && wake_ready();
+        if (wake)
+            FD_SET(wake_sock, &rs);
+        block_begin_wake(wake ? 1 : 0, NULL);
         /* Empty sets are passed as NULL, as a C program that has nothing to watch would. */
-        r = select(0, nr || er ? &rs : NULL, nw || ew ? &ws : NULL, nx || ex ? &xs : NULL, ms < 0 ? NULL : &tv);
+        r = select(0, nr || er || wake ? &rs : NULL, nw || ew ? &ws : NULL, nx || ex ? &xs : NULL, ms < 0 ? NULL : &tv);
         err = WSAGetLastError();
+        block_end();
+        if (wake) {
+            if (r != SOCKET_ERROR && FD_ISSET(wake_sock, &rs)) {
+                woke = 1;
+                r--;
+            }
+            wake_drain();
+        }
+        if (woke && r == 0) {
+            skipped("given up (Esc): the agent's own wake socket ended the select, nothing in its sets being ready; "
+                    "no socket of the script's was touched");
+            return;
+        }
         if (r != SOCKET_ERROR) {
             strcpy(value, "{\"read\":");
             set_json(value, sizeof value, &rs, rh, rn, nr);
@@ -1748,9 +1871,9 @@ static void handle_line(char *line)
         err = r == SOCKET_ERROR ? WSAGetLastError() : 0;
         answer(r, err, now_ms() - t0, value);
     } else if (strcmp(w[0], "poll") == 0) {
-        WSAPOLLFD fds[64];
+        WSAPOLLFD fds[65]; /* esc3: 64 of the script's, and the wake socket */
         char names[64][64];
-        int nf = 0, i;
+        int nf = 0, i, ms, wake, woke = 0;
         char *tok;
         ARGS(3);
         if (strcmp(w[2], "-") != 0)
@@ -1768,8 +1891,30 @@ static void handle_line(char *line)
                 names[nf][63] = 0;
                 nf++;
             }
-        r = WSAPoll(fds, (ULONG)nf, atoi(w[1]));
+        ms = atoi(w[1]);
+        /* esc3: the wake socket in an entry after the script's, as for select */
+        wake = ms != 0 && nf > 0 && wake_ready();
+        if (wake) {
+            fds[nf].fd = wake_sock;
+            fds[nf].events = POLLRDNORM;
+            fds[nf].revents = 0;
+        }
+        block_begin_wake(wake ? 1 : 0, NULL);
+        r = WSAPoll(fds, (ULONG)(nf + wake), ms);
         err = WSAGetLastError();
+        block_end();
+        if (wake) {
+            if (r != SOCKET_ERROR && fds[nf].revents) {
+                woke = 1;
+                r--;
+            }
+            wake_drain();
+        }
+        if (woke && r == 0) {
+            skipped("given up (Esc): the agent's own wake socket ended the WSAPoll, nothing in its array being ready; "
+                    "no socket of the script's was touched");
+            return;
+        }
         if (r != SOCKET_ERROR) {
             strcpy(value, "{\"revents\":[");
             for (i = 0; i < nf; i++) {
@@ -2126,6 +2271,9 @@ static void side_make(const char *req)
      * an until ends, a recv or an accept waiting for readiness goes on to the call (or gives
      * up). */
     cancel_wait = 1;
+    /* esc3: a select, a WSAPoll or a GetQueuedCompletionStatus ends too. */
+    if (strncmp(req, "cancel", 6) == 0)
+        wake_signal();
 }
 
 static DWORD WINAPI reader_main(LPVOID arg)

@@ -874,6 +874,86 @@ fn esc_reaches_the_agents_own_blocked_call() {
     drop(targets);
 }
 
+/// esc3: Esc ends the agent's select, WSAPoll and GetQueuedCompletionStatus too, at once rather
+/// than at their own timeout (20 s here), without touching the script's socket or port: the
+/// select and the WSAPoll also watch a wake socket of the agent's own, the
+/// GetQueuedCompletionStatus gets a completion packet of the agent's own, and the call is
+/// answered as given up (not made), never as Winsock's answer. The socket then reads nothing
+/// (the wake datagram went elsewhere) and the port hands back the script's packet, not the wake.
+#[test]
+fn esc_ends_the_agents_select_wsapoll_and_gqcs() {
+    use socklab::core::call::Call;
+    use socklab::core::model::{Ret, Value};
+    use socklab::session::lab::{Kernel, KernelAnswer, KernelDone, KernelJob};
+    let Some(w) = wine() else { return };
+    let (targets, facts) = start_targets().expect("targets on loopback");
+    let agent = WinsockAgent::start(&w.command_line(&w.agent), facts.target_addrs(), Some(Arc::clone(&targets)))
+        .expect("the Winsock agent starts under Wine");
+    let mut agent: Box<dyn Kernel> = Box::new(agent);
+    let calls = common::calls_of(
+        "socket udp as u\nbind u 127.0.0.1:0\ncreateiocompletionport as port\n\
+         select read=u timeout=20000\nwsapoll u events=POLLRDNORM timeout=20000\n\
+         getqueuedcompletionstatus port timeout=20000\n\
+         select read=u timeout=0\nselect write=u timeout=0\n\
+         postqueuedcompletionstatus port key=7 bytes=3\ngetqueuedcompletionstatus port timeout=0\n\
+         getqueuedcompletionstatus port timeout=0\n",
+    );
+    let mut answers = Vec::new();
+    for call in calls {
+        let waits = matches!(
+            &call,
+            Call::Select { timeout: Some(t), .. } | Call::Poll { timeout: Some(t), .. }
+                | Call::GetQueuedCompletionStatus { timeout: Some(t), .. } if !t.is_zero()
+        );
+        if !waits {
+            answers.push((call.clone(), agent.perform(&call)));
+            continue;
+        }
+        let job = KernelJob::Call(call.clone());
+        let stop = agent.interrupter(&job).expect("the agent's wait can be given up");
+        let clock = socklab::net::live::Stopwatch::start();
+        let (k, done, what) = std::thread::scope(|s| {
+            let h = s.spawn(move || {
+                let done = job.run(&mut *agent);
+                (agent, done)
+            });
+            std::thread::sleep(Duration::from_millis(500));
+            let what = stop.interrupt();
+            let (k, done) = h.join().expect("the job's thread");
+            (k, done, what)
+        });
+        let took = clock.elapsed();
+        agent = k;
+        eprintln!("{call:?}: {what}: {done:?} after {took:?}");
+        assert!(what.contains("agent's own") && what.contains("ended its wait"), "{call:?}: {what}");
+        assert!(
+            took >= Duration::from_millis(400) && took < Duration::from_secs(5),
+            "{call:?} ended when Esc reached the agent at 500 ms, not at its 20 s timeout: {took:?}"
+        );
+        let KernelDone::Call(KernelAnswer::NotPerformed { why }) = &done else {
+            panic!("{call:?}: given up, not answered as Winsock's own answer: {done:?}")
+        };
+        assert!(why.contains("given up (Esc)"), "{call:?}: {why}");
+        answers.push((call, KernelAnswer::NotPerformed { why: why.clone() }));
+    }
+    let ret = |i: usize| match &answers[i].1 {
+        KernelAnswer::Performed { ret, error: None, value, .. } => (ret.clone(), value.clone()),
+        other => panic!("{:?}: {other:?}", answers[i].0),
+    };
+    // u is still the script's, open and with nothing to read.
+    assert_eq!(ret(6).0, Ret::Int(0), "select read=u: the wake datagram was not u's: {:?}", answers[6]);
+    assert_eq!(ret(7).0, Ret::Int(1), "select write=u: u is still open: {:?}", answers[7]);
+    // The port hands back the script's packet; no wake packet is left behind for it.
+    assert_eq!(ret(9).0, Ret::Bool(true), "{:?}", answers[9]);
+    let Value::Packet { key, bytes, overlapped } = ret(9).1 else { panic!("{:?}", answers[9]) };
+    assert_eq!((key, bytes, overlapped), (Some(7), Some(3), None), "{:?}", answers[9]);
+    let KernelAnswer::Performed { ret: Ret::Bool(false), error, .. } = &answers[10].1 else {
+        panic!("nothing more queued: {:?}", answers[10])
+    };
+    assert!(error.is_some(), "WAIT_TIMEOUT: {:?}", answers[10]);
+    drop(targets);
+}
+
 /// The kernel and Winsock under Wine share this host's ports: a script's fixed-port `bind`,
 /// `listen` and `connect`, judged by both, once made the two judges race for the port, and
 /// whichever lost answered an address in use, a disagreement in its column at random. Now the

@@ -905,13 +905,22 @@ struct AgentInterrupt {
     /// `after MS shutdown S both` and `after MS closesocket S`); a recv or an accept is only
     /// shut down, and socklab closes the socket everywhere afterwards.
     sock: Option<(String, bool)>,
+    /// esc3: what `now cancel` ends in the agent, for the account: its select or WSAPoll (a
+    /// datagram to a wake socket of its own) or its GetQueuedCompletionStatus (a completion
+    /// packet of its own); none for a wait or an until.
+    wakes: Option<&'static str>,
 }
 
 impl Interrupt for AgentInterrupt {
     fn interrupt(&self) -> String {
         let Some((n, close)) = &self.sock else {
-            let _ = write_line(&self.stdin, "now cancel");
-            return "stopped waiting (Winsock agent)".into();
+            if let Err(e) = write_line(&self.stdin, "now cancel") {
+                return format!("the Winsock agent could not be reached ({e})");
+            }
+            return match self.wakes {
+                Some(how) => format!("stopped waiting: {how} (Winsock agent)"),
+                None => "stopped waiting (Winsock agent)".into(),
+            };
         };
         if let Err(e) = write_line(&self.stdin, &format!("now shutdown {n} 2")) {
             return format!("the Winsock agent could not be reached ({e})");
@@ -941,10 +950,20 @@ impl Kernel for WinsockAgent {
             }
             _ => None,
         };
+        let wakes = match job {
+            KernelJob::Call(
+                Call::Select { .. } | Call::SelectEmptySets { .. } | Call::Poll { .. } | Call::PollFds { .. },
+            ) => Some("the agent's own wake socket ended its wait"),
+            KernelJob::Call(Call::GetQueuedCompletionStatus { .. }) => {
+                Some("a completion packet of the agent's own ended its wait")
+            }
+            _ => None,
+        };
         Some(Box::new(AgentInterrupt {
             stdin: Arc::clone(&self.stdin),
             closed_aside: Arc::clone(&self.closed_aside),
             sock,
+            wakes,
         }))
     }
 
