@@ -980,7 +980,8 @@ fn a_fixed_port_under_both_judges_is_the_kernels_every_time() {
         let stderr = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(0), "run {run}:\n{stdout}\n{stderr}");
         assert!(
-            stdout.contains("the models disagreed 0 times; 2 calls were not made for real"),
+            // bind and listen; and (esc3) the agent's connect, which would reach the kernel's listener.
+            stdout.contains("the models disagreed 0 times; 3 calls were not made for real"),
             "run {run}:\n{stdout}"
         );
         assert!(
@@ -994,5 +995,49 @@ fn a_fixed_port_under_both_judges_is_the_kernels_every_time() {
         // The kernel made every call for real: its listener is in LISTEN, its connect got there.
         assert!(stdout.contains("[linux] kernel: TCP state LISTEN"), "run {run}:\n{stdout}");
         assert!(stdout.contains("[linux] kernel: TCP state ESTABLISHED"), "run {run}:\n{stdout}");
+    }
+}
+
+/// esc3: a connect to a fixed port under both judges once went to both: the agent's socket is
+/// the host's, so its connection reached the kernel's listener too (the agent's own listener
+/// there was not made), and the kernel's accept could take the agent's connection, whose data
+/// never comes. Now a connect to a port only the kernel's socket holds is made by the kernel
+/// alone: the agent's is reported as not made (so are its later calls on that socket, and on
+/// the socket its accept did not make), and the kernel's accepted peer is always its own
+/// client: the data it sends is what the accepted socket reads, every time.
+#[test]
+fn a_connect_to_the_kernels_fixed_port_reaches_the_kernels_listener_alone() {
+    let Some(w) = wine() else { return };
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let cmd = w.command_line(&w.agent);
+    for run in 1..=3 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let script = dir.path().join(format!("connect{run}.lab"));
+        std::fs::write(
+            &script,
+            format!(
+                "socket tcp as s\nbind s 127.0.0.1:{port}\nlisten s 5\nsocket tcp as c\nconnect c 127.0.0.1:{port}\n\
+                 accept s as a\nsend c hi\nrecv a\n"
+            ),
+        )
+        .unwrap();
+        let o = socklab(&["run", script.to_str().unwrap(), "--winsock-judge", &cmd]);
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(0), "run {run}:\n{stdout}\n{stderr}");
+        assert!(stdout.contains("the models disagreed 0 times"), "run {run}:\n{stdout}");
+        assert!(
+            stdout.contains(&format!(
+                "[windows] Winsock: not called: the agent shares this host (Wine), and the kernel's socket s holds port {port} here: the Winsock agent's call would reach that socket, not one of its own"
+            )),
+            "run {run}:\n{stdout}"
+        );
+        // The kernel's accepted socket reads what the kernel's client sent (a model expects
+        // "hi": any other answer of the kernel's is a disagreement, counted above).
+        assert!(stdout.contains("[linux] a: readiness POLLIN"), "run {run}:\n{stdout}");
+        assert!(
+            !stdout.contains("WSAENOTSOCK"),
+            "run {run}: the agent's missing `a` is not made, not misjudged:\n{stdout}"
+        );
     }
 }

@@ -754,6 +754,48 @@ impl Judges {
     }
 }
 
+/// The fixed port a call sends to, when it names one: a `connect` (any API) or a `sendto` to an
+/// address and a nonzero port.
+fn destination_port(call: &Call) -> Option<u16> {
+    use crate::core::call::AddrKind;
+    match call {
+        Call::Connect { addr, .. } | Call::SendTo { addr, .. } => match addr.kind {
+            AddrKind::Inet(a) if a.port() != 0 => Some(a.port()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+impl Judges {
+    /// esc3: the agent shares this host, and `call` goes to a port only one judge holds a
+    /// socket on (its fixed-port `bind`; the other's bind there was reported as not made): made
+    /// by the other judge too, the call would reach the holder's socket (its listener would
+    /// queue both connections, and its `accept` could take the other judge's; its receive
+    /// could read the other judge's datagram). The judge that does not hold the port does not
+    /// make it: `Some((judge, why))`, 0 the kernel, 1 the agent.
+    fn reaches_the_other(&self, call: &Call) -> Option<(usize, String)> {
+        if self.kernel.is_none() || !self.winsock.shares_host() {
+            return None;
+        }
+        let port = destination_port(call)?;
+        let holder = |j: usize| self.held[j].iter().find(|(_, p)| *p == port).map(|(n, _)| n.clone());
+        let who = ["the kernel's", "the Winsock agent's"];
+        let (me, other, h) = match (holder(0), holder(1)) {
+            (Some(h), None) => (1, 0, h),
+            (None, Some(h)) => (0, 1, h),
+            _ => return None,
+        };
+        Some((
+            me,
+            format!(
+                "the agent shares this host (Wine), and {} socket {h} holds port {port} here: {} call would reach that socket, not one of its own",
+                who[other], who[me]
+            ),
+        ))
+    }
+}
+
 /// Whether `a` is a successful `bind`.
 fn bound(call: &Call, a: &KernelAnswer) -> bool {
     matches!(call, Call::Bind { .. }) && matches!(a, KernelAnswer::Performed { error: None, .. })
@@ -761,12 +803,27 @@ fn bound(call: &Call, a: &KernelAnswer) -> bool {
 
 impl Kernel for Judges {
     fn perform(&mut self, call: &Call) -> KernelAnswer {
-        let (k, w) = match self.shared_port(call) {
-            Some(port) => {
+        let (k, w) = match (self.shared_port(call), self.reaches_the_other(call)) {
+            (Some(port), _) => {
                 let (k, w) = self.one_then_other(call, port);
                 (Some(k), w)
             }
-            None => self.both(|j| j.perform(call)),
+            (None, Some((me, why))) => {
+                // Only the holder's judge makes it; the other's socket stays apart from then on.
+                let name = sock_name(call).unwrap_or_default().to_string();
+                let not_made = KernelAnswer::NotPerformed { why };
+                if me == 0 {
+                    let w = self.winsock.perform(call);
+                    if let Some(k) = self.kernel.as_mut() {
+                        k.diverge(&name);
+                    }
+                    (Some(not_made), w)
+                } else {
+                    self.winsock.diverge(&name);
+                    (self.kernel.as_mut().map(|k| k.perform(call)), not_made)
+                }
+            }
+            (None, None) => self.both(|j| j.perform(call)),
         };
         if self.kernel.is_some() && self.winsock.shares_host() {
             if let Some(k) = &k {
@@ -1071,6 +1128,49 @@ mod tests {
         let windows = column(&recs, PersonalityId::Windows);
         assert_eq!(windows.disagreement, None);
         assert!(matches!(windows.kernel, Some(KernelAnswer::NotPerformed { .. })), "{windows:?}");
+    }
+
+    /// esc3: the agent's connect to the port the kernel's listener holds would reach that
+    /// listener: only the kernel makes it, the agent's is not made and says why, and so are the
+    /// agent's later calls on that socket. On two machines both make it.
+    #[test]
+    fn on_a_shared_host_a_connect_to_the_kernels_port_is_the_kernels_alone() {
+        let c = || SockRef::Name("c".into());
+        let connect = Call::Connect {
+            sock: c(),
+            addr: SockAddrArg { kind: AddrKind::Inet("127.0.0.1:7999".parse().unwrap()), len: None },
+            api: crate::core::call::ConnectApi::Connect,
+        };
+        let client = Call::Socket { proto: Proto::Tcp, family: Family::V4, name: "c".into() };
+        for one_host in [true, false] {
+            let (mut lab, log) = lab(one_host, &[PersonalityId::Linux, PersonalityId::Windows]);
+            for call in script() {
+                lab.call(&call);
+            }
+            lab.call(&client);
+            log.lock().unwrap().clear();
+            let recs = lab.call(&connect).to_vec();
+            let linux = column(&recs, PersonalityId::Linux);
+            assert!(matches!(linux.kernel, Some(KernelAnswer::Performed { error: None, .. })), "{linux:?}");
+            let windows = column(&recs, PersonalityId::Windows);
+            assert_eq!(windows.disagreement, None);
+            if !one_host {
+                assert!(matches!(windows.kernel, Some(KernelAnswer::Performed { .. })), "{windows:?}");
+                continue;
+            }
+            assert_eq!(*log.lock().unwrap(), ["kernel"], "the agent did not make it");
+            match &windows.kernel {
+                Some(KernelAnswer::NotPerformed { why }) => assert!(
+                    why.contains("the kernel's socket s holds port 7999") && why.contains("would reach that socket"),
+                    "{why}"
+                ),
+                other => panic!("{other:?}"),
+            }
+            // Its later calls on c are not made either.
+            let recs = lab.call(&Call::Shutdown { sock: c(), how: crate::core::call::How::Both }).to_vec();
+            let windows = column(&recs, PersonalityId::Windows);
+            assert!(matches!(windows.kernel, Some(KernelAnswer::NotPerformed { .. })), "{windows:?}");
+        }
     }
 
     #[test]

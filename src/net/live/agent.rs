@@ -973,6 +973,11 @@ impl Kernel for WinsockAgent {
         self.closed.extend(aside);
         let (name, diverged) = named_socket(&mut self.diverged, call);
         if diverged {
+            // esc3: an accept not made makes no socket: the models' new one has no counterpart
+            // here, so its calls are not made either (rather than answered WSAENOTSOCK).
+            if let Call::Accept { name: new, .. } = call {
+                self.diverge(new);
+            }
             return not_performed(
                 "an earlier call on this socket was not made by the agent, so its socket differs from the models'",
             );
@@ -1006,6 +1011,9 @@ impl Kernel for WinsockAgent {
                 matches!(call, Call::Connect { .. } | Call::SendTo { .. } | Call::Bind { .. } | Call::Accept { .. });
             if changes && !self.closed.contains(n) {
                 self.diverged.push(n.clone());
+            }
+            if let Call::Accept { name: new, .. } = call {
+                self.diverge(new);
             }
         }
         a
