@@ -11,8 +11,9 @@
  *   accept NAME NEW LIMIT_MS      connect NAME ADDR LEN
  *   wsaconnect NAME ADDR LEN DATA SQOS GQOS
  *   connectex NAME ADDR LEN DATA
- *   select TIMEOUT_MS READ WRITE EXCEPT      (TIMEOUT_MS -1: no timeout; sets: a,b or -, or .
- *                                             for a set present but empty)
+ *   select TIMEOUT_MS READ WRITE EXCEPT [SEC USEC]  (TIMEOUT_MS -1: no timeout; sets: a,b or -,
+ *                                             or . for a set present but empty; SEC USEC: the
+ *                                             timeval's fields as given, out of range too)
  *   poll TIMEOUT_MS SOCKS [MASK]             (WSAPoll with POLLRDNORM|POLLWRNORM, or MASK;
  *                                             an entry NAME:MASK or #N:MASK has its own mask)
  *   pollnull TIMEOUT_MS N                    (WSAPoll with a NULL array of N entries)
@@ -1831,6 +1832,11 @@ static void handle_line(char *line)
         fill_set(ex ? "-" : w[4], &xs, xh, xn, &nx);
         tv.tv_sec = ms / 1000;
         tv.tv_usec = (ms % 1000) * 1000;
+        if (n >= 7) {
+            /* esc3: the script's timeval, its fields as written (out of range too) */
+            tv.tv_sec = atol(w[5]);
+            tv.tv_usec = atol(w[6]);
+        }
         /* esc3: a wait on the script's sockets also watches the agent's wake socket, so that
          * Esc ends it; never a call with no socket (its answer would change) nor one that does
          * not wait. */

@@ -937,7 +937,7 @@ fn esc_ends_the_agents_select_wsapoll_and_gqcs() {
         answers.push((call, KernelAnswer::NotPerformed { why: why.clone() }));
     }
     let ret = |i: usize| match &answers[i].1 {
-        KernelAnswer::Performed { ret, error: None, value, .. } => (ret.clone(), value.clone()),
+        KernelAnswer::Performed { ret, error: None, value, .. } => (*ret, value.clone()),
         other => panic!("{:?}: {other:?}", answers[i].0),
     };
     // u is still the script's, open and with nothing to read.

@@ -751,6 +751,10 @@ pub enum Call {
     /// `select read= [write=] [except=] [timeout=MS]`: select with sets that are present (not
     /// NULL) but hold no socket, and no socket in any set (args3).
     SelectEmptySets { read: bool, write: bool, except: bool, timeout: Option<Duration> },
+    /// `select ... tv_sec=S tv_usec=US`: select with a timeval of the script's, its fields
+    /// written as given, out of range too (a `tv_usec` of 1000000 or more, a negative field)
+    /// (esc3, rule select.timeval).
+    SelectTimeval { read: Vec<SockRef>, write: Vec<SockRef>, except: Vec<SockRef>, sec: i64, usec: i64 },
 }
 
 /// One WSAPOLLFD / pollfd entry of [`Call::PollFds`]: its descriptor and its request mask (args3).
@@ -795,7 +799,7 @@ impl Call {
             Call::Accept { cond: None, .. } => "accept",
             Call::Accept { cond: Some(_), .. } => "WSAAccept",
             Call::Connect { api, .. } => api.name(),
-            Call::Select { .. } | Call::SelectEmptySets { .. } => "select",
+            Call::Select { .. } | Call::SelectEmptySets { .. } | Call::SelectTimeval { .. } => "select",
             Call::Poll { .. } | Call::PollNull { .. } | Call::PollFds { .. } => "WSAPoll",
             Call::Epoll { .. } => "epoll_wait",
             Call::WsaEventSelect { .. } => "WSAEventSelect",
@@ -877,6 +881,7 @@ impl Call {
             | Call::PollNull { .. }
             | Call::PollFds { .. }
             | Call::SelectEmptySets { .. }
+            | Call::SelectTimeval { .. }
             | Call::Epoll { .. }
             | Call::Alarm { .. }
             | Call::After { .. }

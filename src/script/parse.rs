@@ -1912,7 +1912,10 @@ impl<'a> Parser<'a, '_> {
     fn select(&mut self) -> PResult<(StmtKind, Option<String>)> {
         let mut sets: [Option<Vec<SockRef>>; 3] = [None, None, None];
         let mut timeout: Option<Option<Duration>> = None;
-        let expected = "read=A,B, write=C, except=D or timeout=MS";
+        // esc3: the timeval's fields as written (`tv_sec=S tv_usec=US`), out of range too.
+        let mut tv: [Option<i64>; 2] = [None, None];
+        let mut tv_col = 0;
+        let expected = "read=A,B, write=C, except=D, timeout=MS or tv_sec=S tv_usec=US";
         while let Some(t) = self.next_tok() {
             let Some((key, value, vcol)) = t.key_value() else {
                 return Err(self.err(t.col, format!("unexpected `{}`: expected {expected}", t.text)));
@@ -1929,6 +1932,18 @@ impl<'a> Parser<'a, '_> {
                     timeout = Some(self.timeout(value, vcol)?);
                     continue;
                 }
+                "tv_sec" | "tv_usec" => {
+                    let i = usize::from(key == "tv_usec");
+                    if tv[i].is_some() {
+                        return Err(self.err(t.col, format!("`{key}=` given twice: expected it at most once")));
+                    }
+                    let n = value.parse::<i64>().map_err(|_| {
+                        self.err(vcol, format!("bad {key} `{value}`: expected a whole number, negative too (-1)"))
+                    })?;
+                    tv[i] = Some(n);
+                    tv_col = t.col;
+                    continue;
+                }
                 _ => {
                     return Err(self.err(t.col, format!("unexpected `{}`: expected {expected}", t.text)));
                 }
@@ -1937,6 +1952,23 @@ impl<'a> Parser<'a, '_> {
                 return Err(self.err(t.col, format!("`{key}=` given twice: expected it at most once")));
             }
             sets[slot] = Some(self.sock_list(value, vcol)?);
+        }
+        if tv.iter().any(Option::is_some) {
+            if timeout.is_some() {
+                return Err(self.err(
+                    tv_col,
+                    "`timeout=` and `tv_sec=`/`tv_usec=` both given: expected one way to write the timeout",
+                ));
+            }
+            if sets.iter().flatten().all(Vec::is_empty) {
+                return Err(self.err(
+                    tv_col,
+                    "`tv_sec=`/`tv_usec=` need a socket in a set: expected read=, write= or except= with a name",
+                ));
+            }
+            let [read, write, except] = sets.map(Option::unwrap_or_default);
+            let [sec, usec] = tv.map(|v| v.unwrap_or(0));
+            return Ok((StmtKind::Call(Call::SelectTimeval { read, write, except, sec, usec }), None));
         }
         // args3: sets given but all empty (`read=`) are not NULL ones.
         let given = sets.each_ref().map(Option::is_some);
@@ -2716,7 +2748,9 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
             1 => starting(partial, ["as"]),
             _ => Vec::new(),
         },
-        Cmd::Select => keyed_cands(&["read=", "write=", "except=", "timeout="], args, partial, names),
+        Cmd::Select => {
+            keyed_cands(&["read=", "write=", "except=", "timeout=", "tv_sec=", "tv_usec="], args, partial, names)
+        }
         Cmd::WsaPoll => match n {
             0 => {
                 // args3: the mask of an entry (`l:POLLIN,#-1:POLLE`).
@@ -3821,7 +3855,7 @@ send c \"oops
         assert_eq!(completions("wsaeventselect s FD_CONNECT|FD_W", &n), ["FD_CONNECT|FD_WRITE"]);
         assert_eq!(completions("wsaeventselect s connect,cl", &n), ["connect,FD_CLOSE"]);
         assert_eq!(completions("select read=s,c", &n), ["read=s,c1", "read=s,c2"]);
-        assert_eq!(completions("select read=s ", &n), ["write=", "except=", "timeout="]);
+        assert_eq!(completions("select read=s ", &n), ["write=", "except=", "timeout=", "tv_sec=", "tv_usec="]);
         assert_eq!(completions("wait s ", &n), ["connected", "failed", "event"]);
         assert_eq!(completions("socket tcp ", &n), ["v4", "v6", "af=", "as"]);
         assert!(completions("send s # note", &n).is_empty());
@@ -4309,6 +4343,20 @@ send c \"oops
             Call::SelectEmptySets { read: true, write: false, except: true, timeout: Some(Duration::from_millis(5)) }
         );
         assert!(matches!(call("select read= write=s"), Call::Select { .. }));
+        // esc3: the timeval's fields as written, out of range too; a missing one is 0.
+        let s = || vec![SockRef::Name("s".into())];
+        assert_eq!(
+            call("select read=s tv_sec=0 tv_usec=1000000"),
+            Call::SelectTimeval { read: s(), write: vec![], except: vec![], sec: 0, usec: 1_000_000 }
+        );
+        assert_eq!(
+            call("select write=s except=s tv_usec=-1"),
+            Call::SelectTimeval { read: vec![], write: s(), except: s(), sec: 0, usec: -1 }
+        );
+        at("select read=s timeout=5 tv_sec=1", 25, "both given");
+        at("select read=s tv_sec=x", 22, "bad tv_sec `x`");
+        at("select read=s tv_usec=1 tv_usec=2", 25, "given twice");
+        at("select read= tv_sec=1", 14, "need a socket");
         // args3: a mask per entry, raw descriptors.
         assert_eq!(
             call("wsapoll s:POLLIN,#-1:POLLERR timeout=0"),

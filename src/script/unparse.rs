@@ -219,6 +219,18 @@ pub fn call_line(call: &Call) -> Result<String, Unwritable> {
             line
         }
         Call::PollNull { n, timeout: t } => format!("wsapoll null n={n} {}", timeout(*t)?),
+        // esc3: the timeval's fields as given.
+        Call::SelectTimeval { read, write, except, sec, usec } => {
+            if read.is_empty() && write.is_empty() && except.is_empty() {
+                return Err(Unwritable("select with a timeval of no socket".into()));
+            }
+            format!(
+                "select read={} write={} except={} tv_sec={sec} tv_usec={usec}",
+                list(read)?,
+                list(write)?,
+                list(except)?
+            )
+        }
         // args3: sets present but empty.
         Call::SelectEmptySets { read, write, except, timeout: t } => {
             let mut line = "select".to_string();

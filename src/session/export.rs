@@ -460,7 +460,7 @@ fn posix_name(call: &Call) -> Option<&'static str> {
         | Call::Connect { api: ConnectApi::WsaConnect { caller_data: None, sqos: false, gqos: false }, .. } => {
             "connect"
         }
-        Call::Select { .. } | Call::SelectEmptySets { .. } => "select",
+        Call::Select { .. } | Call::SelectEmptySets { .. } | Call::SelectTimeval { .. } => "select",
         Call::Poll { .. } | Call::PollNull { .. } | Call::PollFds { .. } => "poll",
         Call::Epoll { .. } => "epoll_wait",
         Call::GetSockName { .. } | Call::NameNull { peer: false, .. } => "getsockname",
@@ -554,6 +554,9 @@ fn posix_passable(call: &Call) -> bool {
         Call::SetSockOpt { value, .. } if i32::try_from(*value).is_err() => false,
         Call::Select { read, write, except, timeout } => {
             read.iter().chain(write).chain(except).all(|r| fits(r) && in_set(r)) && time(timeout)
+        }
+        Call::SelectTimeval { read, write, except, .. } => {
+            read.iter().chain(write).chain(except).all(|r| fits(r) && in_set(r))
         }
         Call::Poll { socks, timeout, .. } | Call::Epoll { socks, timeout } => socks.iter().all(fits) && time(timeout),
         Call::PollNull { timeout, .. } | Call::SelectEmptySets { timeout, .. } => time(timeout),
@@ -1615,6 +1618,18 @@ impl<'h> CGen<'h> {
         timeout: Option<std::time::Duration>,
         q: &str,
     ) -> Result<String, String> {
+        let tv = match timeout {
+            Some(d) => {
+                let ms = unparse::millis(d).map_err(|e| format!("timeout: {e}"))?;
+                Some((i64::try_from(ms / 1000).unwrap_or(i64::MAX), i64::try_from(ms % 1000 * 1000).unwrap_or(0)))
+            }
+            None => None,
+        };
+        self.select_code_tv(sets, tv, q)
+    }
+
+    /// esc3: select with the timeval's two fields as given (`{sec, usec}`), or a NULL timeout.
+    fn select_code_tv(&self, sets: [&Vec<SockRef>; 3], tv: Option<(i64, i64)>, q: &str) -> Result<String, String> {
         let posix = matches!(self.d, Dialect::Posix);
         let mut code = String::from("fd_set rs, ws, xs;\n");
         if posix {
@@ -1644,10 +1659,13 @@ impl<'h> CGen<'h> {
             }
             lists.push((set, names));
         }
-        let tv = match timeout {
-            Some(d) => {
-                let ms = unparse::millis(d).map_err(|e| format!("timeout: {e}"))?;
-                let _ = writeln!(code, "        struct timeval tv = {{{}, {}}};", ms / 1000, ms % 1000 * 1000);
+        let tv = match tv {
+            Some((sec, usec)) => {
+                // A timeval's fields are `long` on Windows: 32 bits.
+                if i32::try_from(sec).is_err() || i32::try_from(usec).is_err() {
+                    return Err(format!("the timeval {{{sec}, {usec}}} does not fit a 32-bit long"));
+                }
+                let _ = writeln!(code, "        struct timeval tv = {{{sec}, {usec}}};");
                 "&tv"
             }
             None => "NULL",
@@ -1740,6 +1758,7 @@ impl<'h> CGen<'h> {
             | Call::PollNull { .. }
             | Call::PollFds { .. }
             | Call::SelectEmptySets { .. }
+            | Call::SelectTimeval { .. }
             | Call::Epoll { .. } => None,
             _ => call.sock().map(|r| self.sock(r)),
         };
@@ -1846,6 +1865,16 @@ impl<'h> CGen<'h> {
             }
             Call::Select { read, write, except, timeout } => {
                 match self.select_code([read, write, except], *timeout, &q) {
+                    Ok(code) => code,
+                    Err(why) => {
+                        self.comment(&format!("{text}: not made: {why}"));
+                        return;
+                    }
+                }
+            }
+            // esc3: the timeval's fields as the script wrote them.
+            Call::SelectTimeval { read, write, except, sec, usec } => {
+                match self.select_code_tv([read, write, except], Some((*sec, *usec)), &q) {
                     Ok(code) => code,
                     Err(why) => {
                         self.comment(&format!("{text}: not made: {why}"));
@@ -2295,6 +2324,16 @@ impl<'h> CGen<'h> {
             }
             Call::Select { read, write, except, timeout } => {
                 match self.select_code([read, write, except], *timeout, &q) {
+                    Ok(code) => code,
+                    Err(why) => {
+                        self.comment(&format!("{text}: not made: {why}"));
+                        return;
+                    }
+                }
+            }
+            // esc3: the timeval's fields as the script wrote them.
+            Call::SelectTimeval { read, write, except, sec, usec } => {
+                match self.select_code_tv([read, write, except], Some((*sec, *usec)), &q) {
                     Ok(code) => code,
                     Err(why) => {
                         self.comment(&format!("{text}: not made: {why}"));

@@ -713,6 +713,9 @@ impl Host {
             // args3: empty sets answer as NULL ones (rule select.empty: Winsock WSAEINVAL, linux
             // waits out the timeout).
             Call::SelectEmptySets { timeout, .. } => Ok(self.select(&[], &[], &[], *timeout, facts)),
+            Call::SelectTimeval { read, write, except, sec, usec } => {
+                Ok(self.select_timeval([read, write, except], *sec, *usec, facts))
+            }
             Call::Epoll { socks, timeout } => Ok(self.epoll(socks, *timeout, facts)),
             Call::WsaEventSelect { sock, events } => self.sock(sock).map(|i| self.event_select(i, *events, false)),
             Call::WsaAsyncSelect { sock, events } => self.sock(sock).map(|i| self.event_select(i, *events, true)),

@@ -160,6 +160,37 @@ impl Host {
         out
     }
 
+    /// esc3: select with a timeval of the script's, its fields as written (rule
+    /// select.timeval). In range it is any select with that timeout. Out of range: linux (the
+    /// kernel, glibc alike) refuses a negative field with EINVAL and adds the whole seconds of
+    /// a tv_usec of 1000000 or more; Winsock calls such a time-out not valid: WSAEINVAL. Both
+    /// check the timeval before the descriptors.
+    pub(super) fn select_timeval(&mut self, sets: [&[SockRef]; 3], sec: i64, usec: i64, facts: &dyn Facts) -> Out {
+        let [read, write, except] = sets;
+        let as_duration =
+            |s: i64, us: i64| Duration::from_secs(s as u64).saturating_add(Duration::from_micros(us as u64));
+        if sec >= 0 && (0..1_000_000).contains(&usec) {
+            return self.select(read, write, except, Some(as_duration(sec, usec)), facts);
+        }
+        if self.p.winsock {
+            return Out::err(r::SELECT_TIMEVAL, Code::WSAEINVAL);
+        }
+        if sec < 0 || usec < 0 {
+            return Out::err(r::SELECT_TIMEVAL, Code::EINVAL);
+        }
+        let d = as_duration(sec, usec);
+        let out = self.select(read, write, except, Some(d), facts);
+        if out.error.is_some() {
+            return out;
+        }
+        let mut note =
+            format!("a tv_usec of {usec}: linux adds its whole seconds to tv_sec, a timeout of {} ms", d.as_millis());
+        if let Some(n) = &out.note {
+            note = format!("{note}; {n}");
+        }
+        Out { rule: r::SELECT_TIMEVAL, ..out }.note(note)
+    }
+
     pub(super) fn poll(
         &mut self,
         refs: &[SockRef],

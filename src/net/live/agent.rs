@@ -540,6 +540,25 @@ impl WinsockAgent {
                 }
                 (req, Duration::from_millis(ms), RetKind::Int)
             }
+            // esc3: the script's timeval, its two fields after the sets (as written).
+            Call::SelectTimeval { read, write, except, sec, usec } => {
+                let d = Duration::from_secs((*sec).max(0) as u64)
+                    .saturating_add(Duration::from_micros((*usec).max(0) as u64));
+                if d > LIVE_BLOCK_LIMIT {
+                    return Err(not_performed("a select this long would block longer than socklab waits"));
+                }
+                (
+                    format!(
+                        "select {} {} {} {} {sec} {usec}",
+                        d.as_millis(),
+                        self.list(read)?,
+                        self.list(write)?,
+                        self.list(except)?
+                    ),
+                    d,
+                    RetKind::Int,
+                )
+            }
             // args3: sets present but empty are `.`, NULL ones `-`.
             Call::SelectEmptySets { read, write, except, timeout } => {
                 let ms = wait_ms(*timeout);
@@ -744,7 +763,7 @@ impl WinsockAgent {
                 Some(a) => Value::Addr { addr: addr(a)? },
                 None => Value::None,
             },
-            Call::Select { .. } | Call::SelectEmptySets { .. } => {
+            Call::Select { .. } | Call::SelectEmptySets { .. } | Call::SelectTimeval { .. } => {
                 let set = |k: &str| -> Vec<String> {
                     v.get(k)
                         .and_then(Json::as_array)
@@ -952,7 +971,11 @@ impl Kernel for WinsockAgent {
         };
         let wakes = match job {
             KernelJob::Call(
-                Call::Select { .. } | Call::SelectEmptySets { .. } | Call::Poll { .. } | Call::PollFds { .. },
+                Call::Select { .. }
+                | Call::SelectEmptySets { .. }
+                | Call::SelectTimeval { .. }
+                | Call::Poll { .. }
+                | Call::PollFds { .. },
             ) => Some("the agent's own wake socket ended its wait"),
             KernelJob::Call(Call::GetQueuedCompletionStatus { .. }) => {
                 Some("a completion packet of the agent's own ended its wait")

@@ -713,6 +713,42 @@ impl LiveKernel {
                     Err(e) => performed(Err(e), Ret::Int(0), clock.elapsed()),
                 }
             }
+            // esc3: the script's timeval. In range, the select above (in slices, so Esc ends
+            // it); out of range, the fields go to the kernel as written, in one call (a negative
+            // one fails at once; a long one is not made).
+            Call::SelectTimeval { read, write, except, sec, usec } => {
+                let in_range = *sec >= 0 && (0..1_000_000).contains(usec);
+                let d = Duration::from_secs((*sec).max(0) as u64)
+                    .saturating_add(Duration::from_micros((*usec).max(0) as u64));
+                if in_range {
+                    let select = Call::Select {
+                        read: read.clone(),
+                        write: write.clone(),
+                        except: except.clone(),
+                        timeout: Some(d),
+                    };
+                    return self.perform_inner(&select);
+                }
+                if d > LIVE_BLOCK_LIMIT {
+                    return Err(not_performed("a select this long would block longer than socklab waits"));
+                }
+                let fds = |v: &[SockRef]| -> Result<Vec<(String, raw::Fd)>, KernelAnswer> {
+                    v.iter().map(|r| Ok((r.to_string(), self.sock(r)?.fd()))).collect()
+                };
+                let (r, w, x) = (fds(read)?, fds(write)?, fds(except)?);
+                let only = |v: &[(String, raw::Fd)]| v.iter().map(|(_, f)| *f).collect::<Vec<_>>();
+                match readiness::select_tv(&only(&r), &only(&w), &only(&x), *sec, *usec) {
+                    Ok(ans) => {
+                        let names = |v: &[(String, raw::Fd)], set: &[raw::Fd]| {
+                            v.iter().filter(|(_, f)| set.contains(f)).map(|(n, _)| n.clone()).collect::<Vec<_>>()
+                        };
+                        let (rs, ws, xs) = (names(&r, &ans.read), names(&w, &ans.write), names(&x, &ans.except));
+                        let n = (rs.len() + ws.len() + xs.len()) as i64;
+                        performed(Ok(Value::Select { read: rs, write: ws, except: xs }), Ret::Int(n), clock.elapsed())
+                    }
+                    Err(e) => performed(Err(e), Ret::Int(-1), clock.elapsed()),
+                }
+            }
             // args3: sets present but empty (the live select always passes its sets, empty ones
             // included, never NULL).
             Call::SelectEmptySets { timeout, .. } => {
@@ -1009,6 +1045,7 @@ impl Kernel for LiveKernel {
             KernelJob::Call(
                 Call::Select { .. }
                 | Call::SelectEmptySets { .. }
+                | Call::SelectTimeval { .. }
                 | Call::Poll { .. }
                 | Call::PollNull { .. }
                 | Call::PollFds { .. }

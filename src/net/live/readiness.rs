@@ -39,6 +39,11 @@ pub fn select(read: &[Fd], write: &[Fd], except: &[Fd], timeout_ms: u32) -> Resu
     sys::select(read, write, except, timeout_ms)
 }
 
+/// `select(2)` with a timeval of the script's, its fields as given (esc3).
+pub fn select_tv(read: &[Fd], write: &[Fd], except: &[Fd], sec: i64, usec: i64) -> Result<SelectAnswer, Errno> {
+    sys::select_tv(read, write, except, sec, usec)
+}
+
 /// `select(2)` of one descriptor in all three sets, as the probe does it.
 pub fn select_one(fd: Fd, timeout_ms: u32) -> Result<(bool, bool, bool), Errno> {
     let a = select(&[fd], &[fd], &[fd], timeout_ms)?;

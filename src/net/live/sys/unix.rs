@@ -532,6 +532,12 @@ fn timeout_int(ms: u32) -> libc::c_int {
 
 /// `select(2)`.
 pub fn select(read: &[Fd], write: &[Fd], except: &[Fd], timeout_ms: u32) -> Result<SelectAnswer, Errno> {
+    select_tv(read, write, except, i64::from(timeout_ms / 1000), i64::from(timeout_ms % 1000) * 1000)
+}
+
+/// `select(2)` with the timeval's two fields as given, out of range too (esc3: the kernel
+/// judges a `tv_usec` of 1000000 or more, or a negative field).
+pub fn select_tv(read: &[Fd], write: &[Fd], except: &[Fd], sec: i64, usec: i64) -> Result<SelectAnswer, Errno> {
     let all = read.iter().chain(write).chain(except);
     let mut nfds = 0;
     for &fd in all {
@@ -553,10 +559,8 @@ pub fn select(read: &[Fd], write: &[Fd], except: &[Fd], timeout_ms: u32) -> Resu
         }
     };
     let (mut r, mut w, mut e) = (fill(read), fill(write), fill(except));
-    let mut tv = libc::timeval {
-        tv_sec: libc::time_t::from(timeout_ms / 1000),
-        tv_usec: libc::suseconds_t::from((timeout_ms % 1000) as i32 * 1000),
-    };
+    // 64-bit fields on the hosts socklab runs on: the values pass unchanged.
+    let mut tv = libc::timeval { tv_sec: sec as libc::time_t, tv_usec: usec as libc::suseconds_t };
     // SAFETY: all pointers are to locals; nfds covers every descriptor set.
     check(unsafe { libc::select(nfds, &raw mut r, &raw mut w, &raw mut e, &raw mut tv) })?;
     let collect = |fds: &[Fd], set: &libc::fd_set| -> Vec<Fd> {

@@ -252,6 +252,11 @@ pub fn select(_read: &[Fd], _write: &[Fd], _except: &[Fd], _timeout_ms: u32) -> 
     Err(Errno::UNSUPPORTED)
 }
 
+/// Not yet implemented on Windows (esc3: the timeval's fields as given).
+pub fn select_tv(_read: &[Fd], _write: &[Fd], _except: &[Fd], _sec: i64, _usec: i64) -> Result<SelectAnswer, Errno> {
+    Err(Errno::UNSUPPORTED)
+}
+
 /// Not yet implemented on Windows (`WSAPoll`).
 pub fn poll(_fds: &[(Fd, PollBits)], _timeout_ms: u32) -> Result<Vec<PollBits>, Errno> {
     Err(Errno::UNSUPPORTED)
