@@ -9,7 +9,8 @@
  *   setsockopt NAME OPTION VALUE  getsockopt NAME OPTION
  *   bind NAME ADDR LEN            listen NAME BACKLOG
  *   accept NAME NEW LIMIT_MS      connect NAME ADDR LEN
- *   wsaconnect NAME ADDR LEN DATA SQOS GQOS
+ *   wsaconnect NAME ADDR LEN DATA SQOS GQOS [CALLEE]  (CALLEE: an lpCalleeData buffer of that many
+ *                                 bytes, at most 4096; the answer's value has its len after the call)
  *   connectex NAME ADDR LEN DATA
  *   select TIMEOUT_MS READ WRITE EXCEPT [SEC USEC]  (TIMEOUT_MS -1: no timeout; sets: a,b or -,
  *                                             or . for a set present but empty; SEC USEC: the
@@ -364,6 +365,15 @@ static int wake_ready(void)
         return 0;
     }
     return 1;
+}
+
+/* Whether the handle is a socket: the wake socket joins only a wait that already holds one of
+ * the script's, since WSAPoll's and select's answer for an array or sets of invalid handles
+ * alone (WSAENOTSOCK) would change with a valid socket beside them. */
+static int is_socket(SOCKET s)
+{
+    int type = 0, len = sizeof type;
+    return s != INVALID_SOCKET && getsockopt(s, SOL_SOCKET, SO_TYPE, (char *)&type, &len) == 0;
 }
 
 /* The main thread is about to wait in a call Esc can now end (kind 1 or 2, see wake_kind). */
@@ -1709,7 +1719,9 @@ static void handle_line(char *line)
         struct sockaddr_storage ss;
         int len, null, dlen = 0, wsa = w[0][0] == 'w';
         char data[1024];
-        WSABUF caller;
+        static char callee_buf[4096];
+        WSABUF caller, callee;
+        int has_callee = wsa && n >= 8;
         QOS sqos, gqos;
         SOCKET s;
         struct watch wt;
@@ -1727,6 +1739,11 @@ static void handle_line(char *line)
             caller.len = (u_long)dlen;
             memset(&sqos, 0, sizeof sqos);
             memset(&gqos, 0, sizeof gqos);
+            /* esc3: lpCalleeData, a buffer of N bytes (at most 4096) */
+            callee.buf = callee_buf;
+            callee.len = has_callee ? (u_long)strtoul(w[7], NULL, 10) : 0;
+            if (callee.len > sizeof callee_buf)
+                callee.len = sizeof callee_buf;
         }
         memset(&wt, 0, sizeof wt);
         if (block_limit && k && !nonblocking_of(k)) {
@@ -1737,8 +1754,8 @@ static void handle_line(char *line)
         after_arm(k && !nonblocking_of(k));
         block_begin();
         if (wsa)
-            r = WSAConnect(s, null ? NULL : (struct sockaddr *)&ss, len, strcmp(w[4], "-") ? &caller : NULL, NULL,
-                           atoi(w[5]) ? &sqos : NULL, atoi(w[6]) ? &gqos : NULL);
+            r = WSAConnect(s, null ? NULL : (struct sockaddr *)&ss, len, strcmp(w[4], "-") ? &caller : NULL,
+                           has_callee ? &callee : NULL, atoi(w[5]) ? &sqos : NULL, atoi(w[6]) ? &gqos : NULL);
         else
             r = connect(s, null ? NULL : (struct sockaddr *)&ss, len);
         err = WSAGetLastError();
@@ -1759,6 +1776,8 @@ static void handle_line(char *line)
                 return;
             }
         }
+        if (has_callee)
+            snprintf(value, sizeof value, "{\"callee_len\":%lu}", (unsigned long)callee.len);
         answer(r, r == SOCKET_ERROR ? err : 0, now_ms() - t0, value);
     } else if (strcmp(w[0], "connectex") == 0) {
         struct sockaddr_storage ss;
@@ -1820,7 +1839,7 @@ static void handle_line(char *line)
         static char rn[FD_SETSIZE][64], wn[FD_SETSIZE][64], xn[FD_SETSIZE][64];
         int nr, nw, nx, ms;
         struct timeval tv;
-        int er, ew, ex, wake, woke = 0;
+        int er, ew, ex, wake, woke = 0, i;
         ARGS(5);
         ms = atoi(w[1]);
         /* args3: `.` is a set present but empty (passed, not NULL) */
@@ -1840,7 +1859,10 @@ static void handle_line(char *line)
         /* esc3: a wait on the script's sockets also watches the agent's wake socket, so that
          * Esc ends it; never a call with no socket (its answer would change) nor one that does
          * not wait. */
-        wake = ms != 0 && nr + nw + nx > 0 && nr < FD_SETSIZE && wake_ready();
+        wake = 0;
+        for (i = 0; ms != 0 && !wake && i < nr + nw + nx; i++)
+            wake = is_socket(i < nr ? rh[i] : i < nr + nw ? wh[i - nr] : xh[i - nr - nw]);
+        wake = wake && nr < FD_SETSIZE && wake_ready();
         if (wake)
             FD_SET(wake_sock, &rs);
         block_begin_wake(wake ? 1 : 0, NULL);
@@ -1899,7 +1921,10 @@ static void handle_line(char *line)
             }
         ms = atoi(w[1]);
         /* esc3: the wake socket in an entry after the script's, as for select */
-        wake = ms != 0 && nf > 0 && wake_ready();
+        wake = 0;
+        for (i = 0; ms != 0 && !wake && i < nf; i++)
+            wake = is_socket(fds[i].fd);
+        wake = wake && wake_ready();
         if (wake) {
             fds[nf].fd = wake_sock;
             fds[nf].events = POLLRDNORM;

@@ -130,6 +130,16 @@ fn line(runnable: bool) -> BoxedStrategy<String> {
             .prop_map(|(s, b)| format!("listen {s} {b}")),
         (s(), addr.clone()).prop_map(|(s, a)| format!("connect {s} {a}")),
         (s(), addr.clone(), text()).prop_map(|(s, a, t)| format!("wsaconnect {s} {a} data={t} sqos")),
+        // esc3: an lpCalleeData buffer.
+        (s(), addr.clone(), 0u32..=4096).prop_map(|(s, a, n)| format!("wsaconnect {s} {a} callee={n}")),
+        // esc3: a timeval written field by field (a runnable program never waits a second).
+        (
+            s(),
+            list(runnable),
+            prop_oneof![Just(-1i64), Just(0i64), Just(if runnable { 0 } else { 2_147_483_648 })],
+            prop_oneof![Just(-1i64), Just(0i64), Just(999i64), Just(if runnable { -5 } else { 1_000_000 })]
+        )
+            .prop_map(|(s, w, sec, usec)| format!("select read={s} write={w} tv_sec={sec} tv_usec={usec}")),
         (s(), addr.clone(), text()).prop_map(|(s, a, t)| format!("connectex {s} {a} send={t}")),
         (list(runnable), list(runnable), list(runnable), timeout(runnable))
             .prop_map(|(r, w, x, t)| format!("select read={r} write={w} except={x} timeout={t}")),

@@ -54,8 +54,8 @@ fn addr() -> impl Strategy<Value = SockAddrArg> {
 fn api() -> impl Strategy<Value = ConnectApi> {
     prop_oneof![
         4 => Just(ConnectApi::Connect),
-        1 => (any::<bool>(), any::<bool>(), any::<bool>()).prop_map(|(d, s, g)| ConnectApi::WsaConnect {
-            caller_data: d.then(|| b"x".to_vec()), sqos: s, gqos: g
+        1 => (any::<bool>(), any::<bool>(), any::<bool>(), proptest::option::of(0u32..4097)).prop_map(|(d, s, g, callee)| ConnectApi::WsaConnect {
+            caller_data: d.then(|| b"x".to_vec()), sqos: s, gqos: g, callee
         }),
         1 => (any::<bool>(), prop::bool::weighted(0.2)).prop_map(|(d, null_overlapped)| ConnectApi::ConnectEx { send: d.then(|| b"hi".to_vec()), null_overlapped }),
     ]

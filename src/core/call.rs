@@ -234,6 +234,9 @@ pub enum ConnectApi {
         sqos: bool,
         /// `lpGQOS` is non-NULL (reserved; must be NULL).
         gqos: bool,
+        /// esc3: `lpCalleeData` is a buffer of this many bytes (`callee=N`); `None`: NULL.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        callee: Option<u32>,
     },
     /// `ConnectEx()` through an OVERLAPPED structure, with an optional send buffer.
     ConnectEx {

@@ -218,6 +218,8 @@ pub enum Value {
     /// acceptex2: GetAcceptExSockaddrs: the local address (`None`: the pointer left untouched,
     /// a local length of 0) and the remote one.
     AcceptAddrs { local: Option<SocketAddr>, remote: Option<SocketAddr> },
+    /// esc3: WSAConnect's lpCalleeData->len once the connection is made (`callee=N`).
+    CalleeLen { len: u64 },
 }
 
 /// A personality's complete answer to one call.

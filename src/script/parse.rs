@@ -744,6 +744,8 @@ struct ConnectOpts {
     sqos: bool,
     gqos: bool,
     null_overlapped: bool,
+    /// esc3: WSAConnect's `callee=N`, an lpCalleeData buffer of N bytes.
+    callee: Option<u32>,
     /// acceptex2: AcceptEx's `recv=N`, `local=N`, `remote=N`.
     recv: Option<u32>,
     local: Option<u32>,
@@ -1090,11 +1092,11 @@ impl<'a> Parser<'a, '_> {
                 let sock = self.sock()?;
                 let mut addr = self.addr()?;
                 let o = self.connect_opts(
-                    &[("namelen", true), ("data", true), ("sqos", false), ("gqos", false)],
-                    "namelen=N, data=TEXT, sqos or gqos",
+                    &[("namelen", true), ("data", true), ("callee", true), ("sqos", false), ("gqos", false)],
+                    "namelen=N, data=TEXT, callee=N, sqos or gqos",
                 )?;
                 addr.len = o.namelen;
-                let api = ConnectApi::WsaConnect { caller_data: o.data, sqos: o.sqos, gqos: o.gqos };
+                let api = ConnectApi::WsaConnect { caller_data: o.data, sqos: o.sqos, gqos: o.gqos, callee: o.callee };
                 self.call(Call::Connect { sock, addr, api })
             }
             Cmd::ConnectEx => {
@@ -1880,6 +1882,13 @@ impl<'a> Parser<'a, '_> {
                         o.namelen = Some(n);
                     }
                     "data" => o.data = Some(v.as_bytes().to_vec()),
+                    "callee" => {
+                        // The agent's buffer holds 4096 bytes.
+                        let n = v.parse::<u32>().ok().filter(|&n| n <= 4096).ok_or_else(|| {
+                            self.err(c, format!("bad callee `{v}`: expected a buffer length from 0 to 4096 bytes"))
+                        })?;
+                        o.callee = Some(n);
+                    }
                     "recv" | "local" | "remote" => {
                         // The buffer socklab passes holds 4096 bytes of data and two address
                         // slots of 256 bytes at most.
@@ -2737,7 +2746,7 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
             _ => {
                 let keys: &[&str] = match info.cmd {
                     Cmd::Connect => &["namelen="],
-                    Cmd::WsaConnect => &["namelen=", "data=", "sqos", "gqos"],
+                    Cmd::WsaConnect => &["namelen=", "data=", "callee=", "sqos", "gqos"],
                     _ => &["namelen=", "send=", "overlapped=NULL"],
                 };
                 keyed_cands(keys, &args[2..], partial, names)
@@ -3213,7 +3222,7 @@ mod tests {
             Call::Connect {
                 sock: name("s"),
                 addr: target(NamedTarget::Accept),
-                api: ConnectApi::WsaConnect { caller_data: None, sqos: false, gqos: false }
+                api: ConnectApi::WsaConnect { caller_data: None, sqos: false, gqos: false, callee: None }
             }
         );
         assert_eq!(
@@ -3221,7 +3230,12 @@ mod tests {
             Call::Connect {
                 sock: name("s"),
                 addr: SockAddrArg { kind: AddrKind::Target(NamedTarget::Accept), len: Some(16) },
-                api: ConnectApi::WsaConnect { caller_data: Some(b"hi there".to_vec()), sqos: true, gqos: true }
+                api: ConnectApi::WsaConnect {
+                    caller_data: Some(b"hi there".to_vec()),
+                    sqos: true,
+                    gqos: true,
+                    callee: None
+                }
             }
         );
         assert_eq!(
@@ -3849,7 +3863,7 @@ send c \"oops
         assert_eq!(completions("connect c", &n), ["c1", "c2"]);
         assert_eq!(completions("connect s @re", &n), ["@refuse", "@reset"]);
         assert_eq!(completions("connect s @accept ", &n), ["namelen="]);
-        assert_eq!(completions("wsaconnect s @accept sqos ", &n), ["namelen=", "data=", "gqos"]);
+        assert_eq!(completions("wsaconnect s @accept sqos ", &n), ["namelen=", "data=", "callee=", "gqos"]);
         assert_eq!(completions("setsockopt s so_br", &n), ["SO_BROADCAST"]);
         assert_eq!(completions("getsockopt s so_bs", &n), ["SO_BSP_STATE"]);
         assert_eq!(completions("wsaeventselect s FD_CONNECT|FD_W", &n), ["FD_CONNECT|FD_WRITE"]);

@@ -176,9 +176,12 @@ pub fn call_line(call: &Call) -> Result<String, Unwritable> {
             let _ = write!(line, " {} {}", sock(s)?, addr(a));
             match api {
                 ConnectApi::Connect => {}
-                ConnectApi::WsaConnect { caller_data, sqos, gqos } => {
+                ConnectApi::WsaConnect { caller_data, sqos, gqos, callee } => {
                     if let Some(d) = caller_data {
                         let _ = write!(line, " data={}", bytes(d)?);
+                    }
+                    if let Some(n) = callee {
+                        let _ = write!(line, " callee={n}");
                     }
                     if *sqos {
                         line.push_str(" sqos");

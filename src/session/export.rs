@@ -457,9 +457,10 @@ fn posix_name(call: &Call) -> Option<&'static str> {
         Call::Listen { .. } => "listen",
         Call::Accept { cond: None, .. } => "accept",
         Call::Connect { api: ConnectApi::Connect, .. }
-        | Call::Connect { api: ConnectApi::WsaConnect { caller_data: None, sqos: false, gqos: false }, .. } => {
-            "connect"
-        }
+        | Call::Connect {
+            api: ConnectApi::WsaConnect { caller_data: None, sqos: false, gqos: false, callee: None },
+            ..
+        } => "connect",
         Call::Select { .. } | Call::SelectEmptySets { .. } | Call::SelectTimeval { .. } => "select",
         Call::Poll { .. } | Call::PollNull { .. } | Call::PollFds { .. } => "poll",
         Call::Epoll { .. } => "epoll_wait",
@@ -2268,8 +2269,21 @@ impl<'h> CGen<'h> {
                         "struct sockaddr_storage ss;\n        socklen_t sl;\n        {setup}\n        {}",
                         int_result(&format!("connect({s}, {ptr}, sl)"))
                     ),
-                    ConnectApi::WsaConnect { caller_data, sqos, gqos } => {
+                    ConnectApi::WsaConnect { caller_data, sqos, gqos, callee } => {
                         let data = caller_data.as_deref().unwrap_or_default();
+                        // esc3: lpCalleeData, a buffer of N bytes; its len is printed after a
+                        // connect that succeeded.
+                        let (ce, ce_ptr, ce_print) = match callee {
+                            Some(n) => (
+                                format!(
+                                    "static char ceb[{}];\n        WSABUF ce;\n        ce.len = {n};\n        ce.buf = ceb;\n        ",
+                                    (*n).max(1)
+                                ),
+                                "&ce",
+                                "\n        if (!r) printf(\"  lpCalleeData.len=%lu\", (unsigned long)ce.len);",
+                            ),
+                            None => (String::new(), "NULL", ""),
+                        };
                         let cd = if caller_data.is_some() {
                             format!(
                                 "WSABUF cd;\n        cd.len = {};\n        cd.buf = (char *){};\n        ",
@@ -2284,14 +2298,14 @@ impl<'h> CGen<'h> {
                         } else {
                             ""
                         };
+                        let call = format!(
+                            "WSAConnect({s}, {ptr}, sl, {}, {ce_ptr}, {}, {})",
+                            if caller_data.is_some() { "&cd" } else { "NULL" },
+                            if *sqos { "&qos" } else { "NULL" },
+                            if *gqos { "&qos" } else { "NULL" }
+                        );
                         format!(
-                            "struct sockaddr_storage ss;\n        socklen_t sl;\n        {setup}\n        {cd}{qos}{}",
-                            int_result(&format!(
-                                "WSAConnect({s}, {ptr}, sl, {}, NULL, {}, {})",
-                                if caller_data.is_some() { "&cd" } else { "NULL" },
-                                if *sqos { "&qos" } else { "NULL" },
-                                if *gqos { "&qos" } else { "NULL" }
-                            ))
+                            "struct sockaddr_storage ss;\n        socklen_t sl;\n        {setup}\n        {cd}{ce}{qos}int r = {call};\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);{ce_print}\n        putchar('\\n');"
                         )
                     }
                     ConnectApi::ConnectEx { .. } if !is_ident(&s) => {

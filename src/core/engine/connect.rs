@@ -9,9 +9,9 @@ impl Host {
         let mut note = None;
         match api {
             ConnectApi::Connect => {}
-            ConnectApi::WsaConnect { caller_data, sqos, gqos } => {
+            ConnectApi::WsaConnect { caller_data, sqos, gqos, callee } => {
                 if !p.winsock {
-                    if caller_data.is_some() || *sqos || *gqos {
+                    if caller_data.is_some() || callee.is_some() || *sqos || *gqos {
                         return Out::na(
                             r::WSACONNECT_LINUX,
                             "Linux has no connect data and no per-connect QoS; the closest call is plain connect(2)",
@@ -57,7 +57,15 @@ impl Host {
             Proto::Tcp => self.tcp_connect(i, dest, api, facts),
             Proto::Udp => self.udp_connect(i, dest, api, facts),
         };
-        let out = as_api(api, out);
+        let mut out = as_api(api, out);
+        // esc3: lpCalleeData->len once the connection is made: 0, no user data came back (TCP/IP
+        // carries none). Valid only once the connect has completed (a nonblocking one's
+        // WSAEWOULDBLOCK: not yet; shown with a connect that succeeded).
+        if let ConnectApi::WsaConnect { callee: Some(_), .. } = api {
+            if out.error.is_none() && out.ret == Ret::Int(0) {
+                out = Out { rule: r::WSACONNECT_CALLEE, value: Value::CalleeLen { len: 0 }, ..out };
+            }
+        }
         match (note, out.note.is_none()) {
             (Some(n), true) => out.note(n),
             _ => out,

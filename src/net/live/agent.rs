@@ -514,8 +514,15 @@ impl WinsockAgent {
                 let s = self.name_of(sock)?;
                 match api {
                     ConnectApi::Connect => (format!("connect {s} {a}"), self.block_limit, RetKind::Int),
-                    ConnectApi::WsaConnect { caller_data, sqos, gqos } => (
-                        format!("wsaconnect {s} {a} {} {} {}", hex(caller_data.as_deref()), *sqos as u8, *gqos as u8),
+                    ConnectApi::WsaConnect { caller_data, sqos, gqos, callee } => (
+                        format!(
+                            "wsaconnect {s} {a} {} {} {}{}",
+                            hex(caller_data.as_deref()),
+                            *sqos as u8,
+                            *gqos as u8,
+                            // esc3: an lpCalleeData buffer of N bytes
+                            callee.map_or(String::new(), |n| format!(" {n}"))
+                        ),
                         self.block_limit,
                         RetKind::Int,
                     ),
@@ -746,6 +753,13 @@ impl WinsockAgent {
                     v.get(k).and_then(Json::as_str).map(addr).transpose()
                 };
                 Value::AcceptAddrs { local: side("local")?, remote: side("remote")? }
+            }
+            // esc3: lpCalleeData->len after a WSAConnect given one.
+            Call::Connect { api: ConnectApi::WsaConnect { callee: Some(_), .. }, .. } => {
+                match v.get("callee_len").and_then(Json::as_u64) {
+                    Some(len) => Value::CalleeLen { len },
+                    None => return Err("the agent did not say what lpCalleeData->len became".into()),
+                }
             }
             Call::GetSockOpt { .. } => {
                 if let Some(e) = v.get("soerror").and_then(Json::as_i64) {

@@ -576,7 +576,7 @@ impl LiveKernel {
             Call::Connect { sock, addr, api } => {
                 match api {
                     ConnectApi::Connect => {}
-                    ConnectApi::WsaConnect { caller_data: None, sqos: false, gqos: false } => {}
+                    ConnectApi::WsaConnect { caller_data: None, sqos: false, gqos: false, callee: None } => {}
                     ConnectApi::WsaConnect { .. } => return Ok(not_performed("Linux has no connect data or QoS")),
                     ConnectApi::ConnectEx { .. } => return Ok(not_performed("Linux has no ConnectEx")),
                 }
@@ -962,7 +962,10 @@ impl Kernel for LiveKernel {
             let changes = matches!(
                 call,
                 Call::Connect { api: ConnectApi::Connect, .. }
-                    | Call::Connect { api: ConnectApi::WsaConnect { caller_data: None, sqos: false, gqos: false }, .. }
+                    | Call::Connect {
+                        api: ConnectApi::WsaConnect { caller_data: None, sqos: false, gqos: false, callee: None },
+                        ..
+                    }
                     | Call::SendTo { .. }
                     | Call::Bind { .. }
                     | Call::Accept { .. }
