@@ -1863,8 +1863,10 @@ static void handle_line(char *line)
         for (i = 0; ms != 0 && !wake && i < nr + nw + nx; i++)
             wake = is_socket(i < nr ? rh[i] : i < nr + nw ? wh[i - nr] : xh[i - nr - nw]);
         wake = wake && nr < FD_SETSIZE && wake_ready();
-        if (wake)
+        if (wake) {
+            wake_drain(); /* a datagram of an earlier give-up that came late */
             FD_SET(wake_sock, &rs);
+        }
         block_begin_wake(wake ? 1 : 0, NULL);
         /* Empty sets are passed as NULL, as a C program that has nothing to watch would. */
         r = select(0, nr || er || wake ? &rs : NULL, nw || ew ? &ws : NULL, nx || ex ? &xs : NULL, ms < 0 ? NULL : &tv);
@@ -1926,6 +1928,7 @@ static void handle_line(char *line)
             wake = is_socket(fds[i].fd);
         wake = wake && wake_ready();
         if (wake) {
+            wake_drain(); /* a datagram of an earlier give-up that came late */
             fds[nf].fd = wake_sock;
             fds[nf].events = POLLRDNORM;
             fds[nf].revents = 0;

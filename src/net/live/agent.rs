@@ -677,6 +677,10 @@ impl WinsockAgent {
             Err(why) => return not_performed(&why),
         };
         if let Some(why) = v.get("skipped").and_then(Json::as_str) {
+            // esc3: a select, WSAPoll or GetQueuedCompletionStatus given up was made, then woken.
+            if why.starts_with("given up (Esc): the agent's own") || why.starts_with("given up (Esc): a completion") {
+                return not_performed(why);
+            }
             return not_performed(&format!("the agent did not make the call: {why}"));
         }
         self.take_notes(&v);
