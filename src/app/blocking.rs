@@ -7,7 +7,9 @@
 //! socket down (which wakes it on Linux) and closes it (which wakes it on Windows, WSAEINTR);
 //! the log and a recording get those two calls as `after MS ...` rows before the connect, and
 //! every personality answers them ([`App::answer_given_up`]). Another call on one socket: that
-//! socket is shut down, then closed everywhere. A wait or a select: socklab stops waiting.
+//! socket is shut down, then closed everywhere. A wait or a select: socklab stops waiting (the
+//! Winsock agent's select, WSAPoll or GetQueuedCompletionStatus is woken by a socket or a
+//! completion packet of its own, and answered as given up).
 
 use std::time::Duration;
 

@@ -1170,6 +1170,19 @@ mod tests {
             let recs = lab.call(&Call::Shutdown { sock: c(), how: crate::core::call::How::Both }).to_vec();
             let windows = column(&recs, PersonalityId::Windows);
             assert!(matches!(windows.kernel, Some(KernelAnswer::NotPerformed { .. })), "{windows:?}");
+            // A datagram to that port would reach the kernel's socket too: the kernel's alone.
+            lab.call(&Call::Socket { proto: Proto::Udp, family: Family::V4, name: "u".into() });
+            log.lock().unwrap().clear();
+            let recs = lab
+                .call(&Call::SendTo {
+                    sock: SockRef::Name("u".into()),
+                    addr: SockAddrArg { kind: AddrKind::Inet("127.0.0.1:7999".parse().unwrap()), len: None },
+                    data: b"x".to_vec(),
+                })
+                .to_vec();
+            assert_eq!(*log.lock().unwrap(), ["kernel"], "the agent did not send it");
+            let windows = column(&recs, PersonalityId::Windows);
+            assert!(matches!(windows.kernel, Some(KernelAnswer::NotPerformed { .. })), "{windows:?}");
         }
     }
 
