@@ -1570,7 +1570,8 @@ static void handle_line(char *line)
             int len = sizeof l;
             memset(&l, 0, sizeof l);
             r = getsockopt(handle(w[1]), o->level, o->opt, (char *)&l, &len);
-            snprintf(value, sizeof value, "{\"int\":%d}", l.l_onoff ? (int)l.l_linger : 0);
+            /* The whole structure: {1,0} and {0,0} must not read alike. */
+            snprintf(value, sizeof value, "{\"linger\":[%d,%d]}", l.l_onoff ? 1 : 0, (int)l.l_linger);
         } else {
             DWORD v = 0;
             int len = sizeof v;

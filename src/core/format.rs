@@ -125,6 +125,7 @@ pub fn value_text(v: &Value, p: &Profile) -> String {
         Value::Addr { addr } => addr.to_string(),
         Value::Int { value } if *value == 0xFFFF_FFFF => "0xFFFFFFFF".into(),
         Value::Int { value } => value.to_string(),
+        Value::Linger { on, secs } => format!("{{{},{secs}}}", u8::from(*on)),
         Value::Error { error } => match error {
             Some(c) => c.name().to_string(),
             None => "0".into(),

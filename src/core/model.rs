@@ -193,6 +193,9 @@ pub enum Value {
     Addr { addr: SocketAddr },
     /// An option's integer value (getsockopt).
     Int { value: i64 },
+    /// getsockopt SO_LINGER: the whole `struct linger`, `{l_onoff,l_linger}` (l_linger in
+    /// seconds), since `{1,0}` (the abortive close) and `{0,0}` (off) must not read alike.
+    Linger { on: bool, secs: i64 },
     /// An option holding an error (getsockopt SO_ERROR); `None` is 0.
     Error { error: Option<Code> },
     /// The three sets select() left set.

@@ -1808,7 +1808,9 @@ impl<'h> CGen<'h> {
                     OptKind::Time => {
                         ("struct timeval v = {0, 0};", "printf(\"  %ld\", (long)(v.tv_sec * 1000 + v.tv_usec / 1000));")
                     }
-                    OptKind::Linger => ("struct linger v = {0, 0};", "printf(\"  %d\", v.l_onoff ? v.l_linger : 0);"),
+                    OptKind::Linger => {
+                        ("struct linger v = {0, 0};", "printf(\"  {%d,%d}\", v.l_onoff ? 1 : 0, (int)v.l_linger);")
+                    }
                     _ => ("int v = 0;", "printf(\"  %d\", v);"),
                 };
                 format!(
@@ -2191,7 +2193,9 @@ impl<'h> CGen<'h> {
                         "DWORD v = 0;",
                         "if (v == 0xFFFFFFFF) printf(\"  0xFFFFFFFF\"); else printf(\"  %lu\", (unsigned long)v);",
                     ),
-                    OptKind::Linger => ("struct linger v = {0, 0};", "printf(\"  %d\", v.l_onoff ? v.l_linger : 0);"),
+                    OptKind::Linger => {
+                        ("struct linger v = {0, 0};", "printf(\"  {%d,%d}\", v.l_onoff ? 1 : 0, (int)v.l_linger);")
+                    }
                     OptKind::CsAddr => (
                         "union { CSADDR_INFO cs; char space[296]; } v;\n        memset(&v, 0, sizeof v);",
                         "print_csaddr(&v.cs);",

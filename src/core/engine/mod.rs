@@ -92,6 +92,9 @@ struct Opts {
     keepalive: bool,
     nodelay: bool,
     linger: i64,
+    /// The l_linger of the last SO_LINGER that turned lingering on: turning it off keeps it
+    /// (Linux stores the time only when l_onoff is set, and getsockopt reads it back).
+    linger_secs: i64,
     sndtimeo_ms: i64,
     syncnt: Option<i64>,
     user_timeout_ms: Option<i64>,
@@ -660,6 +663,12 @@ impl Host {
                         (Some(n), &Value::Int { value }) if *n < 4 => {
                             Out { value: Value::Int { value: truncate(value, *n) }, ..out }
                                 .note(format!("optlen {n}: the value is cut to {n} byte(s)"))
+                        }
+                        // Linux's struct linger is two ints: a shorter optlen gets its first bytes.
+                        (Some(n), &Value::Linger { on, secs }) if *n < 8 && self.p.id == PersonalityId::Linux => {
+                            let (on, secs) = (truncate(i64::from(on), *n), truncate(secs, n.saturating_sub(4)));
+                            Out { value: Value::Linger { on: on != 0, secs }, ..out }
+                                .note(format!("optlen {n}: the structure is cut to {n} byte(s)"))
                         }
                         _ => out,
                     }

@@ -736,6 +736,11 @@ impl WinsockAgent {
                             n => Some(winsock_code(n).ok_or(format!("SO_ERROR holds {n}, unknown to the catalogue"))?),
                         },
                     }
+                } else if let Some(l) = v.get("linger").and_then(Json::as_array) {
+                    match (l.first().and_then(Json::as_i64), l.get(1).and_then(Json::as_i64)) {
+                        (Some(on), Some(secs)) => Value::Linger { on: on != 0, secs },
+                        _ => return Err(format!("the agent answered a bad struct linger: {v}")),
+                    }
                 } else {
                     Value::Int { value: v.get("int").and_then(Json::as_i64).unwrap_or(0) }
                 }

@@ -538,7 +538,7 @@ impl LiveKernel {
                     let r = s.getsockopt(o).map(|v| match v {
                         OptValue::Int(i) => Value::Int { value: i as i64 },
                         OptValue::Time(d) => Value::Int { value: i64::try_from(d.as_millis()).unwrap_or(i64::MAX) },
-                        OptValue::Linger { on, secs } => Value::Int { value: if on { secs as i64 } else { 0 } },
+                        OptValue::Linger { on, secs } => Value::Linger { on, secs: i64::from(secs) },
                         OptValue::PortRange { lo, hi } => Value::Int { value: ((hi as i64) << 16) | lo as i64 },
                     });
                     done(r, Ret::Int(0))
