@@ -143,3 +143,35 @@ fn esc_releases_a_blocked_recv_and_accept_by_a_shutdown() {
     assert_eq!(*error, Some(socklab::core::codes::Code::EINVAL), "accept after the shutdown");
     assert!(*elapsed < Duration::from_secs(3), "released by the shutdown, not by a limit: {elapsed:?}");
 }
+
+/// A blocking recv or accept on which nothing can arrive: the model answers that it would block
+/// forever (n/a), and the kernel's side, after waiting as long as socklab waits (10 s), reports
+/// the call as still waiting and not made, rather than the EAGAIN of its bounded wait, which
+/// once showed as a disagreement no blocking call could really have. The listener is judged
+/// again afterwards: a wait that ran out changes nothing, so its socket must not diverge.
+#[test]
+fn a_blocking_call_nothing_can_release_still_waits_for_the_kernel_too() {
+    let port = {
+        let (l, addr) = common::listener();
+        drop(l);
+        addr.port()
+    };
+    let src = format!(
+        "socket tcp as l\nbind l 127.0.0.1:{port}\nlisten l\nsocket tcp as c\nconnect c 127.0.0.1:{port}\n\
+         recv c\naccept l as a\naccept l as b\ngetsockname l\n"
+    );
+    let stmts = parse_script(&src).expect("script parses");
+    let (kernel, facts) = LiveKernel::start().expect("live targets start on loopback");
+    let mut lab = Lab::live(&[PersonalityId::Linux], Box::new(facts), Box::new(kernel));
+    let mut out = Vec::new();
+    let report = run(&stmts, &mut lab, Output::Single, &mut out).expect("write to memory");
+    let transcript = String::from_utf8_lossy(&out).into_owned();
+    assert!(report.disagreements.is_empty(), "{:?}\n{transcript}", report.disagreements);
+    // The recv (nothing sent) and the second accept (one connection queued) wait it out.
+    assert_eq!(report.not_performed, 2, "{transcript}");
+    assert_eq!(transcript.matches("was still waiting after").count(), 2, "{transcript}");
+    assert!(transcript.contains("a blocking recv was still waiting after 10"), "{transcript}");
+    assert!(transcript.contains("a blocking accept was still waiting after 10"), "{transcript}");
+    // The first accept took the connection for real, and the listener was judged afterwards.
+    assert_eq!(report.judged, 7, "{transcript}");
+}

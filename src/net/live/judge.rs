@@ -199,6 +199,9 @@ pub struct LiveKernel {
     /// Sockets on which a call was not made for real: the kernel's socket and the models'
     /// no longer match, so later calls on them are not judged.
     diverged: Vec<String>,
+    /// The last call was a blocking one still waiting when socklab's wait ran out, and so not
+    /// made: its socket is unchanged, so this is no divergence.
+    waited_out: bool,
     /// `alarm`: interrupt the next blocking connect after this long.
     alarm: Option<Duration>,
     /// `after`: the call a second thread makes, and when (a blocking connect runs on its own
@@ -278,6 +281,7 @@ impl LiveKernel {
                 socks: HashMap::new(),
                 closed: Vec::new(),
                 diverged: Vec::new(),
+                waited_out: false,
                 alarm: None,
                 after: Vec::new(),
                 pipes: HashMap::new(),
@@ -564,6 +568,10 @@ impl LiveKernel {
                 let left = if blocking { self.after_while_waiting(sock, LIVE_BLOCK_LIMIT)? } else { Duration::ZERO };
                 let s = self.sock(sock)?;
                 let r = if !blocking { s.accept() } else { s.accept_within(left) };
+                if blocking && r.as_ref().is_err_and(|e| *e == Errno::EAGAIN) {
+                    self.waited_out = true;
+                    return Ok(still_waiting("accept", clock.elapsed()));
+                }
                 match r {
                     Ok((a, _)) => {
                         let fd = a.fd() as i64;
@@ -847,6 +855,10 @@ impl LiveKernel {
                 } else {
                     s.recv(&mut buf, wait).map(|n| (n, None))
                 };
+                if blocking && r.as_ref().is_err_and(|e| *e == Errno::EAGAIN) {
+                    self.waited_out = true;
+                    return Ok(still_waiting(if with_from { "recvfrom" } else { "recv" }, clock.elapsed()));
+                }
                 match r {
                     Ok((n, from)) => {
                         buf.truncate(n);
@@ -916,6 +928,7 @@ impl Kernel for LiveKernel {
             let (_, _, action) = self.after.remove(0);
             let _ = self.perform_inner(&action);
         }
+        self.waited_out = false;
         let mut a = self.perform_inner(call).unwrap_or_else(|a| a);
         let given_up = std::mem::take(&mut *self.close_after.lock().unwrap_or_else(|p| p.into_inner()));
         for n in given_up {
@@ -931,7 +944,7 @@ impl Kernel for LiveKernel {
                     | Call::Bind { .. }
                     | Call::Accept { .. }
             );
-            if changes && self.socks.contains_key(n) {
+            if changes && !self.waited_out && self.socks.contains_key(n) {
                 self.diverged.push(n.clone());
             }
         }
@@ -1054,6 +1067,17 @@ fn named_bits(fds: &[(String, raw::Fd)], bits: impl Iterator<Item = u16>) -> Vec
 
 fn not_performed(why: &str) -> KernelAnswer {
     KernelAnswer::NotPerformed { why: why.to_string() }
+}
+
+/// A blocking call on which nothing arrived while socklab waited for it (at most
+/// [`LIVE_BLOCK_LIMIT`]): the kernel would still be waiting, so the call itself is not made and
+/// the socket is left as it was (the Winsock agent does the same). Making it would answer
+/// EAGAIN, which no blocking call answers.
+fn still_waiting(what: &str, waited: Duration) -> KernelAnswer {
+    not_performed(&format!(
+        "a blocking {what} was still waiting after {:.1} s (nothing arrived), so socklab stopped waiting and did not make it",
+        waited.as_secs_f64()
+    ))
 }
 
 fn unknown_errno(e: Errno) -> KernelAnswer {
