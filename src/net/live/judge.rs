@@ -570,7 +570,7 @@ impl LiveKernel {
                 let r = if !blocking { s.accept() } else { s.accept_within(left) };
                 if blocking && r.as_ref().is_err_and(|e| *e == Errno::EAGAIN) {
                     self.waited_out = true;
-                    return Ok(still_waiting("accept", clock.elapsed()));
+                    return Ok(still_waiting("accept"));
                 }
                 match r {
                     Ok((a, _)) => {
@@ -857,7 +857,7 @@ impl LiveKernel {
                 };
                 if blocking && r.as_ref().is_err_and(|e| *e == Errno::EAGAIN) {
                     self.waited_out = true;
-                    return Ok(still_waiting(if with_from { "recvfrom" } else { "recv" }, clock.elapsed()));
+                    return Ok(still_waiting(if with_from { "recvfrom" } else { "recv" }));
                 }
                 match r {
                     Ok((n, from)) => {
@@ -1073,10 +1073,10 @@ fn not_performed(why: &str) -> KernelAnswer {
 /// [`LIVE_BLOCK_LIMIT`]): the kernel would still be waiting, so the call itself is not made and
 /// the socket is left as it was (the Winsock agent does the same). Making it would answer
 /// EAGAIN, which no blocking call answers.
-fn still_waiting(what: &str, waited: Duration) -> KernelAnswer {
+fn still_waiting(what: &str) -> KernelAnswer {
     not_performed(&format!(
-        "a blocking {what} was still waiting after {:.1} s (nothing arrived), so socklab stopped waiting and did not make it",
-        waited.as_secs_f64()
+        "a blocking {what} was still waiting when socklab's {}-second wait ran out (nothing arrived), so socklab did not make it",
+        LIVE_BLOCK_LIMIT.as_secs()
     ))
 }
 
