@@ -154,28 +154,6 @@ fn hanging(line: &str, w: usize) -> Vec<String> {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::hanging;
-
-    #[test]
-    fn an_explanation_line_wraps_under_its_own_text() {
-        let note = "            note: recv would block forever: nothing can arrive; socklab does not wait";
-        let lines = hanging(note, 40);
-        assert_eq!(lines[0], "            note: recv would block");
-        assert!(lines[1..].iter().all(|l| l.starts_with(&" ".repeat(18)) && l.chars().count() <= 40), "{lines:?}");
-        assert_eq!(lines.join(" ").split_whitespace().collect::<Vec<_>>(), note.split_whitespace().collect::<Vec<_>>());
-        // A personality's line keeps its padding and continues under the answer.
-        let answer = "  linux     n/a  rule block.forever and a long tail of words";
-        let lines = hanging(answer, 36);
-        assert_eq!(lines[0], "  linux     n/a  rule block.forever");
-        assert_eq!(lines[1], "            and a long tail of words");
-        // A plain text line continues two columns in; a short line is left alone.
-        assert_eq!(hanging("  A blocking recv or accept", 20), vec!["  A blocking recv or", "    accept"]);
-        assert_eq!(hanging("  short", 20), vec!["  short"]);
-    }
-}
-
 /// The target picker of the connect key.
 pub fn picker(frame: &mut Frame, area: Rect, theme: &Theme, sock: &str, selected: usize) {
     // As wide as the longest description needs (the screen permitting); a description that
@@ -205,4 +183,26 @@ pub fn picker(frame: &mut Frame, area: Rect, theme: &Theme, sock: &str, selected
     frame.render_widget(Clear, r);
     let b = frame_block(format!(" connect {sock} to … "), " 1-7 or j/k + Enter · Esc cancels ".into(), theme);
     frame.render_widget(Paragraph::new(lines).block(b), r);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hanging;
+
+    #[test]
+    fn an_explanation_line_wraps_under_its_own_text() {
+        let note = "            note: recv would block forever: nothing can arrive; socklab does not wait";
+        let lines = hanging(note, 40);
+        assert_eq!(lines[0], "            note: recv would block");
+        assert!(lines[1..].iter().all(|l| l.starts_with(&" ".repeat(18)) && l.chars().count() <= 40), "{lines:?}");
+        assert_eq!(lines.join(" ").split_whitespace().collect::<Vec<_>>(), note.split_whitespace().collect::<Vec<_>>());
+        // A personality's line keeps its padding and continues under the answer.
+        let answer = "  linux     n/a  rule block.forever and a long tail of words";
+        let lines = hanging(answer, 36);
+        assert_eq!(lines[0], "  linux     n/a  rule block.forever");
+        assert_eq!(lines[1], "            and a long tail of words");
+        // A plain text line continues two columns in; a short line is left alone.
+        assert_eq!(hanging("  A blocking recv or accept", 20), vec!["  A blocking recv or", "    accept"]);
+        assert_eq!(hanging("  short", 20), vec!["  short"]);
+    }
 }
