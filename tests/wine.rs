@@ -250,13 +250,7 @@ fn check_problems(files: &[String], kinds: &[Kind], problems: &[Problem]) {
         .filter(|p| !listed.contains(&(p.file.clone(), p.line, p.kind)))
         .map(|p| format!("{}:{} ({:?}): {}", p.file, p.line, p.kind, p.message))
         .collect();
-    let flaky: BTreeSet<(String, usize, Kind)> = d
-        .departure
-        .iter()
-        .filter(|e| e.flaky)
-        .map(|e| (e.file.clone(), e.line, e.kind))
-        .chain(d.assumed.iter().filter(|e| e.flaky).map(|e| (e.file.clone(), e.line, e.kind)))
-        .collect();
+    let flaky = flaky_entries(&d);
     let stale: Vec<String> = listed
         .iter()
         .filter(|k| !found.contains(*k) && !flaky.contains(*k))
@@ -277,6 +271,16 @@ fn listed_entries(d: &Departures) -> BTreeSet<(String, usize, Kind)> {
         .iter()
         .map(|e| (e.file.clone(), e.line, e.kind))
         .chain(d.assumed.iter().map(|e| (e.file.clone(), e.line, e.kind)))
+        .collect()
+}
+
+/// The entries marked flaky: Wine differs there only some of the time.
+fn flaky_entries(d: &Departures) -> BTreeSet<(String, usize, Kind)> {
+    d.departure
+        .iter()
+        .filter(|e| e.flaky)
+        .map(|e| (e.file.clone(), e.line, e.kind))
+        .chain(d.assumed.iter().filter(|e| e.flaky).map(|e| (e.file.clone(), e.line, e.kind)))
         .collect()
 }
 
@@ -435,13 +439,7 @@ fn rerun_if_unlisted(
     let kinds = [Kind::Disagreement, Kind::Expectation];
     let listed: BTreeSet<(String, usize, Kind)> =
         listed_entries(d).into_iter().filter(|(f, _, k)| f == file && kinds.contains(k)).collect();
-    let flaky: BTreeSet<(String, usize, Kind)> = d
-        .departure
-        .iter()
-        .filter(|e| e.flaky)
-        .map(|e| (e.file.clone(), e.line, e.kind))
-        .chain(d.assumed.iter().filter(|e| e.flaky).map(|e| (e.file.clone(), e.line, e.kind)))
-        .collect();
+    let flaky = flaky_entries(d);
     let off = |r: &Report| -> Vec<String> {
         let found: BTreeSet<(String, usize, Kind)> =
             problems_of(file, r).into_iter().map(|p| (p.file, p.line, p.kind)).collect();
