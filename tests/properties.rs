@@ -132,9 +132,15 @@ fn call() -> impl Strategy<Value = Call> {
         1 => Just(Call::CloseHandle { handle: SockRef::Name("port".into()) }),
         // iocp2: a second OVERLAPPED named by the call.
         1 => (sock(), prop_oneof![Just(None), Just(Some("r1".to_string()))]).prop_map(|(sock, ov)| Call::WsaRecv { sock, ov, routine: false, bufs: None }),
-        1 => (sock(), prop_oneof![Just(None), Just(Some("w1".to_string()))]).prop_map(|(sock, ov)| Call::WsaSend { sock, data: b"z".to_vec(), ov, routine: false }),
+        1 => (sock(), prop_oneof![Just(None), Just(Some("w1".to_string()))]).prop_map(|(sock, ov)| Call::WsaSend { sock, data: b"z".to_vec(), ov, routine: false, bufs: None }),
         1 => (sock(), any::<bool>()).prop_map(|(sock, routine)| Call::WsaRecv { sock, ov: None, routine, bufs: if routine { None } else { Some(vec![4, 5]) } }),
         1 => (0u64..300, any::<bool>()).prop_map(|(ms, alertable)| Call::SleepEx { ms, alertable }),
+        // wsaio3: gather buffers, WSASendTo and WSARecvFrom, plain or overlapped.
+        1 => (sock(), any::<bool>()).prop_map(|(sock, routine)| Call::WsaSend { sock, data: b"deadbeefs".to_vec(), ov: None, routine, bufs: Some(vec![4, 5]) }),
+        1 => (sock(), addr(), any::<bool>(), any::<bool>(), prop_oneof![Just(None), Just(Some(vec![1, 1]))], prop_oneof![Just(None), Just(Some("w1".to_string()))])
+            .prop_map(|(sock, addr, plain, null_bytes, bufs, ov)| Call::WsaSendTo { sock, addr, data: b"xy".to_vec(), bufs, null_overlapped: plain, ov: if plain { None } else { ov }, routine: false, null_bytes }),
+        1 => (sock(), any::<bool>(), any::<bool>(), prop_oneof![Just(None), Just(Some(vec![4, 5]))])
+            .prop_map(|(sock, plain, routine, bufs)| Call::WsaRecvFrom { sock, bufs, null_overlapped: plain, ov: None, routine: routine && !plain }),
         1 => (sock(), any::<bool>(), prop_oneof![Just(None), Just(Some("r1".to_string()))]).prop_map(|(sock, wait, ov)| Call::GetOverlappedResult { sock, wait, wsa: false, ov }),
     ]
 }

@@ -338,6 +338,9 @@ enum Cmd {
     AcceptEx,
     WsaRecv,
     WsaSend,
+    // ---- wsaio3 ----
+    WsaSendTo,
+    WsaRecvFrom,
     // ---- acceptex2 ----
     WsaAccept,
     GetAcceptExSockaddrs,
@@ -430,7 +433,18 @@ const COMMANDS: &[CmdInfo] = &[
         Cmd::WsaRecv,
         "wsarecv NAME [ov=OV] [routine] [bufs=N,M] (overlapped WSARecv: pends until data arrives)",
     ),
-    cmd("wsasend", Cmd::WsaSend, "wsasend NAME DATA [ov=OV] [routine] (overlapped WSASend)"),
+    cmd("wsasend", Cmd::WsaSend, "wsasend NAME DATA [ov=OV] [routine] [bufs=N,M] (overlapped WSASend)"),
+    // ---- wsaio3 ----
+    cmd(
+        "wsasendto",
+        Cmd::WsaSendTo,
+        "wsasendto NAME ADDR DATA [overlapped=NULL] [ov=OV] [routine] [bufs=N,M] [bytes=NULL] (WSASendTo; overlapped=NULL: a plain call)",
+    ),
+    cmd(
+        "wsarecvfrom",
+        Cmd::WsaRecvFrom,
+        "wsarecvfrom NAME [overlapped=NULL] [ov=OV] [routine] [bufs=N,M] (WSARecvFrom; overlapped=NULL: a plain call)",
+    ),
     cmd(
         "acceptex",
         Cmd::AcceptEx,
@@ -733,6 +747,16 @@ struct Parser<'a, 'n> {
     names: &'n Names,
     /// Usage of the command being parsed, for "extra argument" messages.
     usage: &'static str,
+}
+
+/// wsaio3: the options of wsasend, wsasendto and wsarecvfrom.
+#[derive(Default)]
+struct WsaIoOpts {
+    ov: Option<String>,
+    routine: bool,
+    bufs: Option<Vec<u32>>,
+    null_overlapped: bool,
+    null_bytes: bool,
 }
 
 /// Options of the connect family.
@@ -1211,12 +1235,43 @@ impl<'a> Parser<'a, '_> {
             Cmd::WsaSend => {
                 let sock = self.sock()?;
                 let data = self.require("data", "text like hello or \"hello world\\n\"")?;
-                let ov = self.ov_opt()?;
-                let routine = self.take_word(&["routine"]).is_some();
-                self.call_with_ov(
-                    Call::WsaSend { sock, data: data.text.into_owned().into_bytes(), ov: ov.clone(), routine },
-                    ov,
-                )
+                let data = data.text.into_owned().into_bytes();
+                let o = self.wsa_io_opts(Some(data.len()), false, false)?;
+                let ov = o.ov.clone();
+                self.call_with_ov(Call::WsaSend { sock, data, ov: o.ov, routine: o.routine, bufs: o.bufs }, ov)
+            }
+            // ---- wsaio3 ----
+            Cmd::WsaSendTo => {
+                let sock = self.sock()?;
+                let addr = self.addr()?;
+                let data = self.require("data", "text like hello or \"hello world\\n\"")?;
+                let data = data.text.into_owned().into_bytes();
+                let o = self.wsa_io_opts(Some(data.len()), true, true)?;
+                let ov = o.ov.clone();
+                let call = Call::WsaSendTo {
+                    sock,
+                    addr,
+                    data,
+                    bufs: o.bufs,
+                    null_overlapped: o.null_overlapped,
+                    ov: o.ov,
+                    routine: o.routine,
+                    null_bytes: o.null_bytes,
+                };
+                self.call_with_ov(call, ov)
+            }
+            Cmd::WsaRecvFrom => {
+                let sock = self.sock()?;
+                let o = self.wsa_io_opts(None, true, false)?;
+                let ov = o.ov.clone();
+                let call = Call::WsaRecvFrom {
+                    sock,
+                    bufs: o.bufs,
+                    null_overlapped: o.null_overlapped,
+                    ov: o.ov,
+                    routine: o.routine,
+                };
+                self.call_with_ov(call, ov)
             }
             Cmd::SleepEx => {
                 let t = self.require("milliseconds", "a time in milliseconds, like 1000")?;
@@ -1316,6 +1371,74 @@ impl<'a> Parser<'a, '_> {
             }
             _ => Ok(None),
         }
+    }
+
+    /// wsaio3: the options of wsasend, wsasendto and wsarecvfrom, in any order: `ov=OV`,
+    /// `routine`, `bufs=N,M` (for a send, `sent` is the data's length and the buffers cut it, so
+    /// they must add up to it), `overlapped=NULL` (not for wsasend, which is overlapped only) and,
+    /// with `bytes`, `bytes=NULL`.
+    fn wsa_io_opts(&mut self, sent: Option<usize>, plain: bool, bytes: bool) -> PResult<WsaIoOpts> {
+        let mut expected = vec!["ov=OV", "routine", "bufs=N,M"];
+        if plain {
+            expected.insert(0, "overlapped=NULL");
+        }
+        if bytes {
+            expected.push("bytes=NULL");
+        }
+        let expected = expected.join(", ");
+        let mut o = WsaIoOpts::default();
+        let mut seen: Vec<String> = Vec::new();
+        let mut plain_col = 0;
+        while let Some(t) = self.peek().cloned() {
+            let key = t.key_value().map_or_else(|| t.text.to_ascii_lowercase(), |(k, _, _)| k.to_ascii_lowercase());
+            if seen.contains(&key) {
+                return Err(self.err(t.col, format!("`{key}` given twice: expected it at most once")));
+            }
+            match key.as_str() {
+                "ov" => o.ov = self.ov_opt()?,
+                "bufs" => {
+                    let col = t.col;
+                    o.bufs = self.bufs_opt()?;
+                    if let (Some(n), Some(b)) = (sent, &o.bufs) {
+                        let sum: usize = b.iter().map(|&l| l as usize).sum();
+                        if sum != n {
+                            return Err(self.err(
+                                col,
+                                format!("buffer lengths add up to {sum} but the data has {n} byte(s): expected lengths that cut the data, like bufs=4,5 for deadbeefs"),
+                            ));
+                        }
+                    }
+                }
+                "routine" if t.key_value().is_none() => {
+                    self.pos += 1;
+                    o.routine = true;
+                }
+                "overlapped" | "bytes" if (key == "overlapped" && plain) || (key == "bytes" && bytes) => {
+                    let (_, v, c) = t
+                        .key_value()
+                        .ok_or_else(|| self.err(t.col, format!("missing value of `{key}`: expected {key}=NULL")))?;
+                    if !v.eq_ignore_ascii_case("null") {
+                        return Err(self.err(c, format!("bad {key} `{v}`: expected {key}=NULL")));
+                    }
+                    self.pos += 1;
+                    if key == "overlapped" {
+                        o.null_overlapped = true;
+                        plain_col = t.col;
+                    } else {
+                        o.null_bytes = true;
+                    }
+                }
+                _ => return Err(self.err(t.col, format!("unexpected `{}`: expected {expected}", t.text))),
+            }
+            seen.push(key);
+        }
+        if o.null_overlapped && (o.ov.is_some() || o.routine) {
+            return Err(self.err(
+                plain_col,
+                "overlapped=NULL makes a plain call: it takes no ov= or routine (drop one or the other)",
+            ));
+        }
+        Ok(o)
     }
 
     /// A call that may name a new OVERLAPPED: the name is defined with it.
@@ -2593,6 +2716,24 @@ fn addr_cands(partial: &str) -> Vec<String> {
     starting(partial, all)
 }
 
+/// wsaio3: the options of wsasend, wsasendto and wsarecvfrom not yet given (`ov=` offers the
+/// OVERLAPPED names), in any order.
+fn wsa_io_cands(keys: &[&str], used: &[String], partial: &str, names: &Names) -> Vec<String> {
+    let given = |k: &str| used.iter().any(|u| lower_key(u) == lower_key(k));
+    let mut c = if given("ov=") { Vec::new() } else { ov_cands(partial, names) };
+    c.extend(
+        keys.iter()
+            .filter(|k| !given(k))
+            .filter(|k| k.to_ascii_lowercase().starts_with(&partial.to_ascii_lowercase()))
+            .map(|k| (*k).to_string()),
+    );
+    c
+}
+
+fn lower_key(s: &str) -> String {
+    s.split('=').next().unwrap_or(s).to_ascii_lowercase()
+}
+
 /// `key=` words not yet used; after `read=`/`write=`/`except=`, socket names; after `error=`,
 /// codes.
 fn keyed_cands(keys: &[&str], used: &[String], partial: &str, names: &Names) -> Vec<String> {
@@ -2822,13 +2963,19 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
         },
         Cmd::WsaSend => match n {
             0 => socks(partial, names),
-            2 => {
-                let mut c = ov_cands(partial, names);
-                c.extend(starting(partial, ["routine"]));
-                c
-            }
-            3 if lower(2).starts_with("ov=") => starting(partial, ["routine"]),
+            2.. => wsa_io_cands(&["routine", "bufs="], &args[2..], partial, names),
             _ => Vec::new(),
+        },
+        // ---- wsaio3 ----
+        Cmd::WsaSendTo => match n {
+            0 => socks(partial, names),
+            1 => addr_cands(partial),
+            3.. => wsa_io_cands(&["overlapped=NULL", "routine", "bufs=", "bytes=NULL"], &args[3..], partial, names),
+            _ => Vec::new(),
+        },
+        Cmd::WsaRecvFrom => match n {
+            0 => socks(partial, names),
+            _ => wsa_io_cands(&["overlapped=NULL", "routine", "bufs=4,5"], &args[1..], partial, names),
         },
         Cmd::SleepEx => match n {
             0 => starting(partial, ["0", "1000"]),
@@ -3660,7 +3807,7 @@ send c \"oops
         assert_eq!(call("wsarecv s"), Call::WsaRecv { sock: name("s"), ov: None, routine: false, bufs: None });
         assert_eq!(
             call("wsasend s hi"),
-            Call::WsaSend { sock: name("s"), data: b"hi".to_vec(), ov: None, routine: false }
+            Call::WsaSend { sock: name("s"), data: b"hi".to_vec(), ov: None, routine: false, bufs: None }
         );
         assert_eq!(
             call("wsarecv s ov=r1"),
@@ -3668,7 +3815,7 @@ send c \"oops
         );
         assert_eq!(
             call("wsasend s hi ov=w1 routine"),
-            Call::WsaSend { sock: name("s"), data: b"hi".to_vec(), ov: Some("w1".into()), routine: true }
+            Call::WsaSend { sock: name("s"), data: b"hi".to_vec(), ov: Some("w1".into()), routine: true, bufs: None }
         );
         assert_eq!(call("sleepex 0 alertable"), Call::SleepEx { ms: 0, alertable: true });
         assert_eq!(
@@ -3769,6 +3916,77 @@ send c \"oops
         at("wsaaccept s cf=maybe", 16, "unknown condition `maybe`");
         at("wsaaccept s now", 13, "unexpected `now`");
         at("cancelio s extra", 12, "extra");
+    }
+
+    #[test]
+    fn parses_wsasendto_wsarecvfrom_and_gather() {
+        let to = || SockAddrArg { kind: AddrKind::Target(NamedTarget::Echo), len: None };
+        assert_eq!(
+            call("wsasend s deadbeefs bufs=4,5"),
+            Call::WsaSend {
+                sock: name("s"),
+                data: b"deadbeefs".to_vec(),
+                ov: None,
+                routine: false,
+                bufs: Some(vec![4, 5])
+            }
+        );
+        assert_eq!(
+            call("wsasendto s @echo hi overlapped=NULL bytes=null"),
+            Call::WsaSendTo {
+                sock: name("s"),
+                addr: to(),
+                data: b"hi".to_vec(),
+                bufs: None,
+                null_overlapped: true,
+                ov: None,
+                routine: false,
+                null_bytes: true
+            }
+        );
+        assert_eq!(
+            call("wsasendto s @echo hi bufs=1,1 routine ov=w1"),
+            Call::WsaSendTo {
+                sock: name("s"),
+                addr: to(),
+                data: b"hi".to_vec(),
+                bufs: Some(vec![1, 1]),
+                null_overlapped: false,
+                ov: Some("w1".into()),
+                routine: true,
+                null_bytes: false
+            }
+        );
+        assert_eq!(
+            call("wsarecvfrom s overlapped=NULL bufs=4,5"),
+            Call::WsaRecvFrom {
+                sock: name("s"),
+                bufs: Some(vec![4, 5]),
+                null_overlapped: true,
+                ov: None,
+                routine: false
+            }
+        );
+        // The buffers must cut the data; a plain call takes no OVERLAPPED name or routine.
+        let e = parse_line("wsasend s deadbeefs bufs=4,4", 1, &mut names(&["s"])).unwrap_err();
+        assert!(e.message.contains("add up to 8") && e.col == 21, "{e:?}");
+        let e = parse_line("wsarecvfrom s overlapped=NULL routine", 1, &mut names(&["s"])).unwrap_err();
+        assert!(e.message.contains("plain call") && e.col == 15, "{e:?}");
+        let e = parse_line("wsasendto s @echo hi bytes=3", 1, &mut names(&["s"])).unwrap_err();
+        assert!(e.message.contains("bytes=NULL"), "{e:?}");
+        let e = parse_line("wsasend s hi overlapped=NULL", 1, &mut names(&["s"])).unwrap_err();
+        assert!(e.message.contains("expected ov=OV"), "{e:?}");
+        let e = parse_line("wsarecvfrom s routine routine", 1, &mut names(&["s"])).unwrap_err();
+        assert!(e.message.contains("given twice"), "{e:?}");
+    }
+
+    #[test]
+    fn completes_wsaio3_lines() {
+        let n = names(&["s"]);
+        assert_eq!(completions("wsasendto s @ec", &n), ["@echo"]);
+        assert_eq!(completions("wsasendto s @echo hi overlapped=NULL b", &n), ["bufs=", "bytes=NULL"]);
+        assert_eq!(completions("wsarecvfrom s bufs=4,5 o", &n), ["ov=", "overlapped=NULL"]);
+        assert_eq!(completions("wsasend s hi r", &n), ["routine"]);
     }
 
     #[test]

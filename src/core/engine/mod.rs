@@ -44,6 +44,7 @@ mod wsaio;
 
 use connect::*;
 use timers::*;
+use wsaio::WsaHow;
 
 /// FNV-1a: socket names are short and chosen by the user; SipHash's DoS resistance buys
 /// nothing here and costs a third of a lookup.
@@ -695,8 +696,17 @@ impl Host {
             Call::WsaRecv { sock, ov, routine, bufs } => {
                 self.sock(sock).map(|i| self.wsa_recv(i, ov.as_deref(), *routine, bufs.as_deref()))
             }
-            Call::WsaSend { sock, data, ov, routine } => {
-                self.sock(sock).map(|i| self.wsa_send(i, data, ov.as_deref(), *routine, facts))
+            Call::WsaSend { sock, data, ov, routine, bufs } => {
+                self.sock(sock).map(|i| self.wsa_send(i, data, ov.as_deref(), *routine, bufs.as_deref(), facts))
+            }
+            // ---- wsaio3 ----
+            Call::WsaSendTo { sock, addr, data, bufs, null_overlapped, ov, routine, null_bytes } => {
+                let how = WsaHow { plain: *null_overlapped, ov: ov.as_deref(), routine: *routine };
+                self.sock(sock).map(|i| self.wsa_send_to(i, addr, data, bufs.as_deref(), how, *null_bytes, facts))
+            }
+            Call::WsaRecvFrom { sock, bufs, null_overlapped, ov, routine } => {
+                let how = WsaHow { plain: *null_overlapped, ov: ov.as_deref(), routine: *routine };
+                self.sock(sock).map(|i| self.wsa_recv_from(i, bufs.as_deref(), how, facts))
             }
             Call::SleepEx { ms, alertable } => Ok(self.sleep_ex(*ms, *alertable, facts)),
             Call::AcceptEx { listener, sock, null_overlapped, recv, local, remote } => {
