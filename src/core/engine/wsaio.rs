@@ -333,6 +333,8 @@ impl Host {
                 .rx
                 .push_front((rest, from.unwrap_or_else(|| SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0))));
         }
+        // TCP fills no source address: Winsock ignores lpFrom, Linux writes a length of 0.
+        let from = from.filter(|_| self.socks[i].proto == Proto::Udp);
         let len = data.len() as i64;
         let ret = if self.p.winsock { Ret::Int(0) } else { Ret::Int(len) };
         let out = Out { ret, ..Out::val(r::WSA_SENDTO, Value::Data { data, from }) };
