@@ -1440,10 +1440,20 @@ static int handle_ov(char **w, int n, double t0)
                 ov = &spare;
             }
         }
+        if (n >= 8 && atoi(w[7]))
+            buf = NULL; /* wsaio3: a NULL lpOutputBuffer */
         ok = acceptex_fn(l, s, buf, recv_len, local_len, remote_len, &got, ov);
         err = ok ? 0 : WSAGetLastError();
-        if (k && ov == &k->ov && (ok || err == ERROR_IO_PENDING))
+        if (!buf && ov && err == ERROR_IO_PENDING) {
+            /* Windows refuses a NULL buffer at once (WSAEFAULT); a Winsock that lets it pend would
+             * write the addresses through NULL when a client came: the agent cancels it at once
+             * and reports the answer the call gave. */
+            DWORD ignored = 0;
+            CancelIoEx((HANDLE)s, ov);
+            GetOverlappedResult((HANDLE)s, ov, &ignored, TRUE);
+        } else if (k && ov == &k->ov && (ok || err == ERROR_IO_PENDING)) {
             k->ov_pending = 1;
+        }
         answer(ok ? 1 : 0, err, now_ms() - t0, "{\"bool\":true}");
         return 1;
     }

@@ -197,6 +197,7 @@ fn line(runnable: bool) -> BoxedStrategy<String> {
         (s(), s()).prop_map(|(l, s)| format!("acceptex {l} {s}")),
         // acceptex2: AcceptEx's lengths, GetAcceptExSockaddrs, CancelIo(Ex), WSAAccept.
         (s(), s()).prop_map(|(l, s)| format!("acceptex {l} {s} recv=16 local=0 remote=44")),
+        (s(), s()).prop_map(|(l, s)| format!("acceptex {l} {s} recv=16 buffer=NULL")),
         s().prop_map(|s| format!("getacceptexsockaddrs {s}")),
         s().prop_map(|s| format!("cancelio {s}")),
         s().prop_map(|s| format!("cancelioex {s}")),

@@ -123,7 +123,7 @@ fn call() -> impl Strategy<Value = Call> {
         1 => (sock(), 0u64..200).prop_map(|(sock, key)| Call::AssociatePort { sock, port: SockRef::Name("port".into()), key }),
         1 => (sock(), any::<bool>(), any::<bool>()).prop_map(|(sock, reuse, null_overlapped)| Call::DisconnectEx { sock, reuse, null_overlapped }),
         1 => (sock(), sock(), any::<bool>(), 0u32..=4096, proptest::option::of(0u32..=256), proptest::option::of(0u32..=256))
-            .prop_map(|(listener, sock, null_overlapped, recv, local, remote)| Call::AcceptEx { listener, sock, null_overlapped, recv, local, remote }),
+            .prop_map(|(listener, sock, null_overlapped, recv, local, remote)| Call::AcceptEx { listener, sock, null_overlapped, recv, local, remote, null_buffer: recv == 7 }),
         1 => sock().prop_map(|sock| Call::GetAcceptExSockaddrs { sock }),
         1 => (sock(), any::<bool>()).prop_map(|(sock, ex)| Call::CancelIo { sock, ex }),
         1 => (0u64..300).prop_map(|ms| Call::GetQueuedCompletionStatus { port: SockRef::Name("port".into()), timeout: Some(std::time::Duration::from_millis(ms)) }),

@@ -692,6 +692,9 @@ pub enum Call {
         /// acceptex2: `remote=N`, dwRemoteAddressLength.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         remote: Option<u32>,
+        /// wsaio3: `buffer=NULL`, a NULL lpOutputBuffer.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        null_buffer: bool,
     },
     /// acceptex2: `GetAcceptExSockaddrs` on the buffer of the last AcceptEx into `sock`.
     GetAcceptExSockaddrs { sock: SockRef },

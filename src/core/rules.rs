@@ -531,6 +531,9 @@ rules! {
     WSA_GATHER = "wsaio.gather", [],
         "WSASend and WSASendTo with several buffers (`bufs=N,M` cutting the data) send them in order, as one stream piece on TCP and as one datagram on UDP: the count is their sum. linux makes a plain WSASendTo with several buffers as sendmsg(2) with an iovec, which gathers the same way.",
         "WSASend reference page learn.microsoft.com/windows/win32/api/winsock2/nf-winsock2-wsasend (the buffers are sent in order, a datagram is one message); sendmsg(2) https://man7.org/linux/man-pages/man2/sendmsg.2.html, judged by the kernel live in tests/scenarios/48_gather.lab";
+    ACCEPTEX_NULL_BUFFER = "acceptex.null-buffer", [],
+        "AcceptEx with a NULL lpOutputBuffer (`buffer=NULL`): FALSE with WSAEFAULT at once, nothing waits on the listener, and windows writes STATUS_PENDING into the OVERLAPPED's Internal as for its other refusals. Wine 8 departs (tests/wine/departures.toml). linux: no AcceptEx.",
+        "Wine dlls/ws2_32/tests/sock.c test_AcceptEx (lines 9035-9041: FALSE with WSAEFAULT, a todo_wine check, so Wine differs; Internal STATUS_PENDING); AcceptEx reference page learn.microsoft.com/windows/win32/api/mswsock/nf-mswsock-acceptex (lpOutputBuffer receives the data and both addresses)";
     // ---- end wsaio3 rules ----
     CLOSE = "close", [],
         "closesocket / close releases the descriptor; later calls answer EBADF / WSAENOTSOCK; the peer sees the end of stream (a reset when data was left unread or SO_LINGER is {1, 0}: close.abort).",

@@ -422,6 +422,8 @@ pub fn when(code: Code) -> &'static [When] {
             "getsockname, getpeername, getsockopt, setsockopt" =>
                 "a NULL namelen or optlen pointer (`namelen=null`, `optlen=null`), or a NULL optval whatever the length given (`optval=null optlen=0`); getpeername on a socket with no peer says WSAENOTCONN first: tests/scenarios/34_null_lengths.lab",
             "WSAPoll" => "a NULL array with one entry or more: `wsapoll null n=1`, tests/scenarios/35_poll_null.lab",
+            "AcceptEx" =>
+                "lpOutputBuffer is NULL (`acceptex l a buffer=NULL`, tests/scenarios/49_acceptex_null_buffer.lab), or the remote address length is 0",
             "WSASendTo (no OVERLAPPED)" =>
                 "lpNumberOfBytesSent is NULL, which only an overlapped call may pass: `wsasendto u @sink hi overlapped=NULL bytes=NULL`, tests/scenarios/47_wsasendto.lab",
         ),

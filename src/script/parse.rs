@@ -448,7 +448,7 @@ const COMMANDS: &[CmdInfo] = &[
     cmd(
         "acceptex",
         Cmd::AcceptEx,
-        "acceptex LISTENER ACCEPTSOCK [recv=N] [local=N] [remote=N] [overlapped=NULL] (ACCEPTSOCK: a socket created beforehand)",
+        "acceptex LISTENER ACCEPTSOCK [recv=N] [local=N] [remote=N] [overlapped=NULL] [buffer=NULL] (ACCEPTSOCK: a socket created beforehand)",
     ),
     // ---- acceptex2 ----
     cmd(
@@ -762,6 +762,8 @@ struct WsaIoOpts {
 /// Options of the connect family.
 #[derive(Default)]
 struct ConnectOpts {
+    /// wsaio3: AcceptEx's `buffer=NULL`.
+    null_buffer: bool,
     namelen: Option<u32>,
     data: Option<Vec<u8>>,
     send: Option<Vec<u8>>,
@@ -1285,8 +1287,8 @@ impl<'a> Parser<'a, '_> {
                 let listener = self.sock()?;
                 let sock = self.sock()?;
                 let o = self.connect_opts(
-                    &[("recv", true), ("local", true), ("remote", true), ("overlapped", true)],
-                    "recv=N, local=N, remote=N or overlapped=NULL",
+                    &[("recv", true), ("local", true), ("remote", true), ("overlapped", true), ("buffer", true)],
+                    "recv=N, local=N, remote=N, overlapped=NULL or buffer=NULL",
                 )?;
                 self.call(Call::AcceptEx {
                     listener,
@@ -1295,6 +1297,7 @@ impl<'a> Parser<'a, '_> {
                     recv: o.recv.unwrap_or(0),
                     local: o.local,
                     remote: o.remote,
+                    null_buffer: o.null_buffer,
                 })
             }
             Cmd::DisconnectEx => {
@@ -1995,38 +1998,50 @@ impl<'a> Parser<'a, '_> {
                         o.gqos = true;
                     }
                 }
-                (true, Some((v, c))) => match key.as_str() {
-                    "namelen" => {
-                        let n = v.parse::<u32>().map_err(|_| {
-                            self.err(c, format!("bad namelen `{v}`: expected a number of bytes like 16"))
-                        })?;
-                        o.namelen = Some(n);
-                    }
-                    "data" => o.data = Some(v.as_bytes().to_vec()),
-                    "recv" | "local" | "remote" => {
-                        // The buffer socklab passes holds 4096 bytes of data and two address
-                        // slots of 256 bytes at most.
-                        let max = if key == "recv" { 4096 } else { 256 };
-                        let n = v.parse::<u32>().ok().filter(|&n| n <= max).ok_or_else(|| {
-                            self.err(c, format!("bad {key} `{v}`: expected a number of bytes from 0 to {max}"))
-                        })?;
-                        *match key.as_str() {
-                            "recv" => &mut o.recv,
-                            "local" => &mut o.local,
-                            _ => &mut o.remote,
-                        } = Some(n);
-                    }
-                    "overlapped" => {
-                        if !v.eq_ignore_ascii_case("NULL") {
-                            return Err(self.err(
+                (true, Some((v, c))) => {
+                    match key.as_str() {
+                        "namelen" => {
+                            let n = v.parse::<u32>().map_err(|_| {
+                                self.err(c, format!("bad namelen `{v}`: expected a number of bytes like 16"))
+                            })?;
+                            o.namelen = Some(n);
+                        }
+                        "data" => o.data = Some(v.as_bytes().to_vec()),
+                        "recv" | "local" | "remote" => {
+                            // The buffer socklab passes holds 4096 bytes of data and two address
+                            // slots of 256 bytes at most.
+                            let max = if key == "recv" { 4096 } else { 256 };
+                            let n = v.parse::<u32>().ok().filter(|&n| n <= max).ok_or_else(|| {
+                                self.err(c, format!("bad {key} `{v}`: expected a number of bytes from 0 to {max}"))
+                            })?;
+                            *match key.as_str() {
+                                "recv" => &mut o.recv,
+                                "local" => &mut o.local,
+                                _ => &mut o.remote,
+                            } = Some(n);
+                        }
+                        // wsaio3: a NULL lpOutputBuffer.
+                        "buffer" => {
+                            if !v.eq_ignore_ascii_case("NULL") {
+                                return Err(self.err(
+                                c,
+                                format!("bad buffer `{v}`: expected buffer=NULL (socklab's own buffer is passed otherwise)"),
+                            ));
+                            }
+                            o.null_buffer = true;
+                        }
+                        "overlapped" => {
+                            if !v.eq_ignore_ascii_case("NULL") {
+                                return Err(self.err(
                                 c,
                                 format!("bad overlapped `{v}`: expected overlapped=NULL (the socket's own OVERLAPPED is passed otherwise)"),
                             ));
+                            }
+                            o.null_overlapped = true;
                         }
-                        o.null_overlapped = true;
+                        _ => o.send = Some(v.as_bytes().to_vec()),
                     }
-                    _ => o.send = Some(v.as_bytes().to_vec()),
-                },
+                }
             }
         }
         Ok(o)
@@ -2984,7 +2999,12 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
         },
         Cmd::AcceptEx => match n {
             0 | 1 => socks(partial, names),
-            _ => keyed_cands(&["recv=", "local=", "remote=", "overlapped=NULL"], &args[2..], partial, names),
+            _ => keyed_cands(
+                &["recv=", "local=", "remote=", "overlapped=NULL", "buffer=NULL"],
+                &args[2..],
+                partial,
+                names,
+            ),
         },
         // ---- acceptex2 ----
         Cmd::WsaAccept => match n {

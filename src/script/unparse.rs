@@ -381,7 +381,7 @@ pub fn call_line(call: &Call) -> Result<String, Unwritable> {
             bufs_arg(bufs)?
         ),
         Call::SleepEx { ms, alertable } => format!("sleepex {ms}{}", if *alertable { " alertable" } else { "" }),
-        Call::AcceptEx { listener, sock: s, null_overlapped, recv, local, remote } => {
+        Call::AcceptEx { listener, sock: s, null_overlapped, recv, local, remote, null_buffer } => {
             let mut line = format!("acceptex {} {}", sock(listener)?, sock(s)?);
             if *recv != 0 {
                 let _ = write!(line, " recv={recv}");
@@ -394,6 +394,9 @@ pub fn call_line(call: &Call) -> Result<String, Unwritable> {
             }
             if *null_overlapped {
                 line.push_str(" overlapped=NULL");
+            }
+            if *null_buffer {
+                line.push_str(" buffer=NULL");
             }
             line
         }

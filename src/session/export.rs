@@ -1349,7 +1349,7 @@ impl<'h> CGen<'h> {
                 "DWORD r = SleepEx({ms}UL, {});\n        printf(\"%s -> %lu\", {q}, (unsigned long)r);\n        if (r == WAIT_IO_COMPLETION) printf(\"  WAIT_IO_COMPLETION\");\n        printf(\"%s\", routine_log);\n        routine_log[0] = 0;\n        putchar('\\n');",
                 if *alertable { "TRUE" } else { "FALSE" }
             ),
-            Call::AcceptEx { listener, null_overlapped, recv, local, remote, .. } => {
+            Call::AcceptEx { listener, null_overlapped, recv, local, remote, null_buffer, .. } => {
                 if !is_ident(s) || *recv > 4096 || local.unwrap_or(0) > 256 || remote.unwrap_or(0) > 256 {
                     return None;
                 }
@@ -1364,9 +1364,10 @@ impl<'h> CGen<'h> {
                 };
                 let len = |n: &Option<u32>| n.map_or(need.to_string(), |n| n.to_string());
                 format!(
-                    "struct accept_entry *x = accept_entry({key});\n        DWORD n = 0;\n        LPFN_ACCEPTEX fn = load_acceptex({l});\n        x->l = {l};\n        x->recv = {recv};\n        x->local = {};\n        x->remote = {};\n        BOOL ok = fn ? fn({l}, {s}, x->buf, x->recv, x->local, x->remote, &n, {ov}) : FALSE;\n        int e = ok ? 0 : WSAGetLastError();\n        result({q}, ok ? \"TRUE\" : \"FALSE\", e);\n        putchar('\\n');",
+                    "struct accept_entry *x = accept_entry({key});\n        DWORD n = 0;\n        LPFN_ACCEPTEX fn = load_acceptex({l});\n        x->l = {l};\n        x->recv = {recv};\n        x->local = {};\n        x->remote = {};\n        BOOL ok = fn ? fn({l}, {s}, {}, x->recv, x->local, x->remote, &n, {ov}) : FALSE;\n        int e = ok ? 0 : WSAGetLastError();\n        result({q}, ok ? \"TRUE\" : \"FALSE\", e);\n        putchar('\\n');",
                     len(local),
-                    len(remote)
+                    len(remote),
+                    if *null_buffer { "NULL" } else { "x->buf" }
                 )
             }
             Call::GetAcceptExSockaddrs { .. } => {

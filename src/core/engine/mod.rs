@@ -709,8 +709,8 @@ impl Host {
                 self.sock(sock).map(|i| self.wsa_recv_from(i, bufs.as_deref(), how, facts))
             }
             Call::SleepEx { ms, alertable } => Ok(self.sleep_ex(*ms, *alertable, facts)),
-            Call::AcceptEx { listener, sock, null_overlapped, recv, local, remote } => {
-                Ok(self.accept_ex(listener, sock, *null_overlapped, (*recv, *local, *remote), facts))
+            Call::AcceptEx { listener, sock, null_overlapped, recv, local, remote, null_buffer } => {
+                Ok(self.accept_ex(listener, sock, *null_overlapped, (*recv, *local, *remote), *null_buffer, facts))
             }
             Call::Connect { sock, addr, api } => {
                 // ConnectEx returns BOOL, also when the handle is no socket (test_connect, sock.c).

@@ -464,16 +464,17 @@ impl WinsockAgent {
             Call::SleepEx { ms, alertable } => {
                 (format!("sleepex {ms} {}", u8::from(*alertable)), Duration::from_millis(*ms), RetKind::Int)
             }
-            Call::AcceptEx { listener, sock, null_overlapped, recv, local, remote } => {
+            Call::AcceptEx { listener, sock, null_overlapped, recv, local, remote, null_buffer } => {
                 let len = |n: &Option<u32>| n.map_or("-1".to_string(), |n| n.to_string());
                 (
                     format!(
-                        "acceptex {} {} {} {recv} {} {}",
+                        "acceptex {} {} {} {recv} {} {} {}",
                         self.name_of(listener)?,
                         self.name_of(sock)?,
                         u8::from(*null_overlapped),
                         len(local),
-                        len(remote)
+                        len(remote),
+                        u8::from(*null_buffer)
                     ),
                     quick,
                     RetKind::Bool,
