@@ -1178,6 +1178,54 @@ static int handle_ov(char **w, int n, double t0)
         answer(ok ? 1 : 0, err, now_ms() - t0, value);
         return 1;
     }
+    /* ---- wsaio3 ---- */
+    if (strcmp(w[0], "gqcsex") == 0 && n >= 5) {
+        /* GetQueuedCompletionStatusEx PORT COUNT MS ALERTABLE: the entries removed, each with
+         * its key, byte count, OVERLAPPED (by name) and Internal. */
+        static OVERLAPPED_ENTRY entries[64];
+        static char big[64 * 160 + 64];
+        ULONG count = (ULONG)strtoul(w[2], NULL, 10), removed = 0xdeadbeef, i;
+        long ms = atol(w[3]);
+        BOOL ok;
+        int err;
+        size_t used;
+        if (count < 1 || count > 64) {
+            skipped("the agent's array holds 1 to 64 entries");
+            return 1;
+        }
+        memset(entries, 0xcc, sizeof entries);
+        after_arm(ms != 0);
+        ok = GetQueuedCompletionStatusEx(port_of(w[1]), entries, count, &removed, ms < 0 ? INFINITE : (DWORD)ms,
+                                         atoi(w[4]) != 0);
+        err = ok ? 0 : (int)GetLastError();
+        after_disarm();
+        if (!ok) {
+            answer(0, err, now_ms() - t0, "{}");
+            return 1;
+        }
+        used = (size_t)snprintf(big, sizeof big, "{\"entries\":[");
+        for (i = 0; i < removed && i < count; i++) {
+            const char *owner = NULL;
+            int j;
+            for (j = 0; entries[i].lpOverlapped && j < MAX_SOCKS && !owner; j++)
+                if (&socks[j].ov == entries[i].lpOverlapped)
+                    owner = socks[j].name;
+            for (j = 0; entries[i].lpOverlapped && !owner && j < MAX_NAMED_OVS; j++)
+                if (&named_ovs[j].ov == entries[i].lpOverlapped)
+                    owner = named_ovs[j].name;
+            used += (size_t)snprintf(big + used, sizeof big - used,
+                                     "%s{\"key\":%llu,\"bytes\":%lu,\"internal\":%lu,\"overlapped\":%s%s%s}", i ? "," : "",
+                                     (unsigned long long)entries[i].lpCompletionKey,
+                                     (unsigned long)entries[i].dwNumberOfBytesTransferred,
+                                     (unsigned long)(ULONG)entries[i].Internal, owner ? "\"" : "",
+                                     owner ? owner : (entries[i].lpOverlapped ? "\"?\"" : "null"), owner ? "\"" : "");
+            if (used >= sizeof big)
+                break;
+        }
+        snprintf(big + (used < sizeof big ? used : sizeof big - 3), sizeof big - (used < sizeof big ? used : sizeof big - 3), "]}");
+        answer(1, 0, now_ms() - t0, big);
+        return 1;
+    }
     /* ---- iocp2 ---- */
     if (strcmp(w[0], "pqcs") == 0 && n >= 5) {
         OVERLAPPED *ov = NULL;

@@ -180,6 +180,10 @@ fn line(runnable: bool) -> BoxedStrategy<String> {
         s().prop_map(|s| format!("wsarecvfrom {s} overlapped=NULL bufs=4,5")),
         s().prop_map(|s| format!("wsarecvfrom {s} ov=r2 bufs=4,5")),
         s().prop_map(|s| format!("wsasend {s} deadbeefs bufs=4,5")),
+        (1u32..=64, any::<bool>()).prop_map(|(n, a)| format!(
+            "getqueuedcompletionstatusex port count={n} timeout=0{}",
+            if a { " alertable" } else { "" }
+        )),
         s().prop_map(|s| format!("shutdown {s} both")),
         s().prop_map(|s| format!("closesocket {s}")),
         text().prop_map(|t| format!("mark {t}")),

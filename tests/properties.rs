@@ -135,7 +135,8 @@ fn call() -> impl Strategy<Value = Call> {
         1 => (sock(), prop_oneof![Just(None), Just(Some("w1".to_string()))]).prop_map(|(sock, ov)| Call::WsaSend { sock, data: b"z".to_vec(), ov, routine: false, bufs: None }),
         1 => (sock(), any::<bool>()).prop_map(|(sock, routine)| Call::WsaRecv { sock, ov: None, routine, bufs: if routine { None } else { Some(vec![4, 5]) } }),
         1 => (0u64..300, any::<bool>()).prop_map(|(ms, alertable)| Call::SleepEx { ms, alertable }),
-        // wsaio3: gather buffers, WSASendTo and WSARecvFrom, plain or overlapped.
+        // wsaio3: GetQueuedCompletionStatusEx; gather buffers, WSASendTo and WSARecvFrom.
+        1 => (1u32..=64, 0u64..300, any::<bool>()).prop_map(|(count, ms, alertable)| Call::GetQueuedCompletionStatusEx { port: SockRef::Name("port".into()), count, timeout: Some(std::time::Duration::from_millis(ms)), alertable }),
         1 => (sock(), any::<bool>()).prop_map(|(sock, routine)| Call::WsaSend { sock, data: b"deadbeefs".to_vec(), ov: None, routine, bufs: Some(vec![4, 5]) }),
         1 => (sock(), addr(), any::<bool>(), any::<bool>(), prop_oneof![Just(None), Just(Some(vec![1, 1]))], prop_oneof![Just(None), Just(Some("w1".to_string()))])
             .prop_map(|(sock, addr, plain, null_bytes, bufs, ov)| Call::WsaSendTo { sock, addr, data: b"xy".to_vec(), bufs, null_overlapped: plain, ov: if plain { None } else { ov }, routine: false, null_bytes }),

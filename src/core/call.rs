@@ -769,6 +769,9 @@ pub enum Call {
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         routine: bool,
     },
+    /// wsaio3: `getqueuedcompletionstatusex PORT [count=N] [timeout=MS] [alertable]`:
+    /// GetQueuedCompletionStatusEx with an array of `count` OVERLAPPED_ENTRY.
+    GetQueuedCompletionStatusEx { port: SockRef, count: u32, timeout: Option<Duration>, alertable: bool },
     /// `socket tcp|udp af=N`: `socket(N, type, 0)` with an address family number no system
     /// implements (64 and up); it fails, and `name` then names no socket.
     SocketAf { proto: Proto, af: u16, name: String },
@@ -889,6 +892,7 @@ impl Call {
             Call::GetOverlappedResult { wsa: true, .. } => "WSAGetOverlappedResult",
             Call::CreateIoCompletionPort { .. } | Call::AssociatePort { .. } => "CreateIoCompletionPort",
             Call::GetQueuedCompletionStatus { .. } => "GetQueuedCompletionStatus",
+            Call::GetQueuedCompletionStatusEx { .. } => "GetQueuedCompletionStatusEx",
             Call::DisconnectEx { .. } => "DisconnectEx",
             Call::PostQueuedCompletionStatus { .. } => "PostQueuedCompletionStatus",
             Call::CloseHandle { .. } => "CloseHandle",
@@ -959,6 +963,7 @@ impl Call {
             | Call::Firewall { .. }
             | Call::CreateIoCompletionPort { .. }
             | Call::GetQueuedCompletionStatus { .. }
+            | Call::GetQueuedCompletionStatusEx { .. }
             | Call::PostQueuedCompletionStatus { .. }
             | Call::CloseHandle { .. }
             | Call::SleepEx { .. } => None,

@@ -341,6 +341,7 @@ enum Cmd {
     // ---- wsaio3 ----
     WsaSendTo,
     WsaRecvFrom,
+    GetQueuedCompletionStatusEx,
     // ---- acceptex2 ----
     WsaAccept,
     GetAcceptExSockaddrs,
@@ -420,6 +421,12 @@ const COMMANDS: &[CmdInfo] = &[
         "createiocompletionport as PORT | createiocompletionport NAME PORT [key=N]",
     ),
     cmd("getqueuedcompletionstatus", Cmd::GetQueuedCompletionStatus, "getqueuedcompletionstatus PORT [timeout=MS|inf]"),
+    // ---- wsaio3 ----
+    cmd(
+        "getqueuedcompletionstatusex",
+        Cmd::GetQueuedCompletionStatusEx,
+        "getqueuedcompletionstatusex PORT [count=N] [timeout=MS|inf] [alertable] (several packets at once; count: 1 to 64, default 16)",
+    ),
     cmd(
         "postqueuedcompletionstatus",
         Cmd::PostQueuedCompletionStatus,
@@ -1222,6 +1229,7 @@ impl<'a> Parser<'a, '_> {
             Cmd::Mark => self.mark(),
             Cmd::Overlapped | Cmd::GetOverlappedResult | Cmd::WsaGetOverlappedResult => self.overlapped(info.cmd),
             Cmd::CreateIoCompletionPort | Cmd::GetQueuedCompletionStatus => self.completion_port(info.cmd),
+            Cmd::GetQueuedCompletionStatusEx => self.dequeue_ex(),
             Cmd::PostQueuedCompletionStatus => self.post_packet(),
             Cmd::CloseHandle => {
                 let handle = self.sock()?;
@@ -1448,6 +1456,39 @@ impl<'a> Parser<'a, '_> {
     fn call_with_ov(&self, call: Call, ov: Option<String>) -> PResult<(StmtKind, Option<String>)> {
         self.end()?;
         Ok((StmtKind::Call(call), ov.filter(|n| !self.names.contains(n))))
+    }
+
+    /// wsaio3: `getqueuedcompletionstatusex PORT [count=N] [timeout=MS|inf] [alertable]`, the
+    /// options in any order.
+    fn dequeue_ex(&mut self) -> PResult<(StmtKind, Option<String>)> {
+        let port = self.sock()?;
+        let (mut count, mut timeout, mut alertable) = (None, None, false);
+        while let Some(t) = self.next_tok() {
+            match t.key_value() {
+                Some((k, v, c)) if k.eq_ignore_ascii_case("count") && count.is_none() => {
+                    let n = v.parse::<u32>().ok().filter(|n| (1..=64).contains(n)).ok_or_else(|| {
+                        self.err(c, format!("bad count `{v}`: expected the number of entries, 1 to 64"))
+                    })?;
+                    count = Some(n);
+                }
+                Some((k, v, c)) if k.eq_ignore_ascii_case("timeout") && timeout.is_none() => {
+                    timeout = Some(self.timeout(v, c)?);
+                }
+                None if t.text.eq_ignore_ascii_case("alertable") && !alertable => alertable = true,
+                _ => {
+                    return Err(self.err(
+                        t.col,
+                        format!("unexpected `{}`: expected count=N, timeout=MS or alertable (each once)", t.text),
+                    ));
+                }
+            }
+        }
+        self.call(Call::GetQueuedCompletionStatusEx {
+            port,
+            count: count.unwrap_or(16),
+            timeout: timeout.flatten(),
+            alertable,
+        })
     }
 
     fn completion_port(&mut self, cmd: Cmd) -> PResult<(StmtKind, Option<String>)> {
@@ -3028,6 +3069,10 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
             1 => starting(partial, ["timeout=0", "timeout=1000", "timeout=inf"]),
             _ => Vec::new(),
         },
+        Cmd::GetQueuedCompletionStatusEx => match n {
+            0 => socks(partial, names),
+            _ => keyed_cands(&["count=", "timeout=", "alertable"], &args[1..], partial, names),
+        },
         Cmd::PostQueuedCompletionStatus => match n {
             0 => socks(partial, names),
             1..=3 => {
@@ -3850,7 +3895,8 @@ send c \"oops
                 null_overlapped: false,
                 recv: 0,
                 local: None,
-                remote: None
+                remote: None,
+                null_buffer: false
             }
         );
         assert_eq!(
@@ -3861,7 +3907,8 @@ send c \"oops
                 null_overlapped: true,
                 recv: 0,
                 local: None,
-                remote: None
+                remote: None,
+                null_buffer: false
             }
         );
         assert_eq!(
@@ -3894,7 +3941,7 @@ send c \"oops
         at("getqueuedcompletionstatus c 100", 29, "expected timeout=MS");
         at("getqueuedcompletionstatus nosuch", 27, "unknown socket `nosuch`");
         at("disconnectex s now", 16, "expected reuse or overlapped=NULL");
-        at("acceptex s c now", 14, "expected recv=N, local=N, remote=N or overlapped=NULL");
+        at("acceptex s c now", 14, "expected recv=N, local=N, remote=N, overlapped=NULL or buffer=NULL");
     }
 
     // ===== acceptex2: AcceptEx lengths, GetAcceptExSockaddrs, CancelIo, WSAAccept ==============
@@ -3909,7 +3956,8 @@ send c \"oops
                 null_overlapped: false,
                 recv: 2,
                 local: Some(3),
-                remote: Some(0)
+                remote: Some(0),
+                null_buffer: false
             }
         );
         assert_eq!(call("getacceptexsockaddrs c"), Call::GetAcceptExSockaddrs { sock: name("c") });
@@ -4001,12 +4049,37 @@ send c \"oops
     }
 
     #[test]
+    fn parses_getqueuedcompletionstatusex() {
+        assert_eq!(
+            call("getqueuedcompletionstatusex l alertable count=2 timeout=0"),
+            Call::GetQueuedCompletionStatusEx {
+                port: name("l"),
+                count: 2,
+                timeout: Some(Duration::from_millis(0)),
+                alertable: true
+            }
+        );
+        assert_eq!(
+            call("getqueuedcompletionstatusex l"),
+            Call::GetQueuedCompletionStatusEx { port: name("l"), count: 16, timeout: None, alertable: false }
+        );
+        let e = parse_line("getqueuedcompletionstatusex s count=0", 1, &mut names(&["s"])).unwrap_err();
+        assert!(e.message.contains("1 to 64") && e.col == 37, "{e:?}");
+        let e = parse_line("getqueuedcompletionstatusex s alertable alertable", 1, &mut names(&["s"])).unwrap_err();
+        assert!(e.message.contains("each once"), "{e:?}");
+        let e = parse_line("acceptex s s buffer=0", 1, &mut names(&["s"])).unwrap_err();
+        assert!(e.message.contains("buffer=NULL"), "{e:?}");
+    }
+
+    #[test]
     fn completes_wsaio3_lines() {
         let n = names(&["s"]);
         assert_eq!(completions("wsasendto s @ec", &n), ["@echo"]);
         assert_eq!(completions("wsasendto s @echo hi overlapped=NULL b", &n), ["bufs=", "bytes=NULL"]);
         assert_eq!(completions("wsarecvfrom s bufs=4,5 o", &n), ["ov=", "overlapped=NULL"]);
         assert_eq!(completions("wsasend s hi r", &n), ["routine"]);
+        assert_eq!(completions("getqueuedcompletionstatusex s a", &n), ["alertable"]);
+        assert_eq!(completions("acceptex s s recv=1 b", &n), ["buffer=NULL"]);
     }
 
     #[test]
@@ -4023,7 +4096,7 @@ send c \"oops
     #[test]
     fn completes_overlapped_and_completion_port_lines() {
         let n = names(&["s", "port"]);
-        assert_eq!(completions("getq", &n), ["getqueuedcompletionstatus"]);
+        assert_eq!(completions("getq", &n), ["getqueuedcompletionstatus", "getqueuedcompletionstatusex"]);
         assert_eq!(completions("disconnectex s r", &n), ["reuse"]);
         assert_eq!(completions("acceptex s p", &n), ["port"]);
         assert_eq!(completions("acceptex s port o", &n), ["overlapped=NULL"]);

@@ -326,6 +326,12 @@ pub fn call_line(call: &Call) -> Result<String, Unwritable> {
         Call::AssociatePort { sock: s, port, key } => {
             format!("createiocompletionport {} {} key={key}", sock(s)?, sock(port)?)
         }
+        Call::GetQueuedCompletionStatusEx { port, count, timeout: t, alertable } => format!(
+            "getqueuedcompletionstatusex {} count={count} {}{}",
+            sock(port)?,
+            timeout(*t)?,
+            if *alertable { " alertable" } else { "" }
+        ),
         Call::GetQueuedCompletionStatus { port, timeout: t } => {
             format!("getqueuedcompletionstatus {} {}", sock(port)?, timeout(*t)?)
         }

@@ -1251,6 +1251,21 @@ impl<'h> CGen<'h> {
                     "DWORD n = 0xdeadbeef;\n        ULONG_PTR k = 0xdeadbeef;\n        LPOVERLAPPED o = NULL;\n        BOOL ok = GetQueuedCompletionStatus(*{p}, &n, &k, &o, {ms});\n        int e = ok ? 0 : (int)GetLastError();\n        result({q}, ok ? \"TRUE\" : \"FALSE\", e);\n        printf(\"  key=%lu bytes=%lu overlapped=%s\", (unsigned long)k, (unsigned long)n, o ? \"set\" : \"NULL\");\n        putchar('\\n');"
                 )
             }
+            // ---- wsaio3 ----
+            Call::GetQueuedCompletionStatusEx { port: pr, count, timeout, alertable } => {
+                let p = port(pr);
+                let ms = match timeout {
+                    None => "INFINITE".to_string(),
+                    Some(d) => format!("{}", unparse::millis(*d).ok()?),
+                };
+                if !(1..=64).contains(count) {
+                    return None;
+                }
+                format!(
+                    "OVERLAPPED_ENTRY en[{count}];\n        ULONG got = 0, i;\n        memset(en, 0, sizeof en);\n        BOOL ok = GetQueuedCompletionStatusEx(*{p}, en, {count}, &got, {ms}, {});\n        int e = ok ? 0 : (int)GetLastError();\n        result({q}, ok ? \"TRUE\" : \"FALSE\", e);\n        if (ok) {{\n            printf(\"  removed=%lu\", (unsigned long)got);\n            for (i = 0; i < got && i < {count}; i++)\n                printf(\" [key=%lu bytes=%lu overlapped=%s Internal=0x%lx]\", (unsigned long)en[i].lpCompletionKey, (unsigned long)en[i].dwNumberOfBytesTransferred, en[i].lpOverlapped ? \"set\" : \"NULL\", (unsigned long)en[i].Internal);\n        }}\n        printf(\"%s\", routine_log);\n        routine_log[0] = 0;\n        putchar('\\n');",
+                    if *alertable { "TRUE" } else { "FALSE" }
+                )
+            }
             // ---- iocp2 ----
             Call::PostQueuedCompletionStatus { port: pr, key, bytes, overlapped } => {
                 let p = port(pr);
@@ -2191,6 +2206,7 @@ impl<'h> CGen<'h> {
             | Call::CreateIoCompletionPort { .. }
             | Call::AssociatePort { .. }
             | Call::GetQueuedCompletionStatus { .. }
+            | Call::GetQueuedCompletionStatusEx { .. }
             | Call::PostQueuedCompletionStatus { .. }
             | Call::CloseHandle { .. }
             | Call::SleepEx { .. }

@@ -24,7 +24,7 @@ use crate::core::call::{
 };
 use crate::core::codes::Code;
 use crate::core::facts::{Facts, RouteFact, TcpFact, UdpFact};
-use crate::core::model::{Answer, Cause, Notification, Ret, State, Transition, Value};
+use crate::core::model::{Answer, Cause, Notification, PacketEntry, Ret, State, Transition, Value};
 use crate::core::personality::PersonalityId;
 use crate::core::profile::Profile;
 use crate::core::rules as r;
@@ -587,6 +587,7 @@ impl Host {
                 | Call::CreateIoCompletionPort { .. }
                 | Call::AssociatePort { .. }
                 | Call::GetQueuedCompletionStatus { .. }
+                | Call::GetQueuedCompletionStatusEx { .. }
                 | Call::PostQueuedCompletionStatus { .. }
                 | Call::CloseHandle { .. }
                 | Call::SleepEx { .. }
@@ -685,6 +686,9 @@ impl Host {
             Call::CreateIoCompletionPort { name } => Ok(self.create_port(name)),
             Call::AssociatePort { sock, port, key } => Ok(self.associate_port(sock, port, *key)),
             Call::GetQueuedCompletionStatus { port, timeout } => Ok(self.dequeue_packet(port, *timeout, facts)),
+            Call::GetQueuedCompletionStatusEx { port, count, timeout, alertable } => {
+                Ok(self.dequeue_packets(port, *count, *timeout, *alertable, facts))
+            }
             Call::DisconnectEx { sock, reuse, null_overlapped } => {
                 Ok(self.disconnect_ex(sock, *reuse, *null_overlapped))
             }

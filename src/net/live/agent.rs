@@ -28,7 +28,7 @@ use crate::core::call::{
     SockAddrArg, SockOpt, SockRef,
 };
 use crate::core::codes::{Code, Platform};
-use crate::core::model::{Notification, Ret, Value};
+use crate::core::model::{Notification, PacketEntry, Ret, Value};
 use crate::session::lab::{Interrupt, Kernel, KernelAnswer, KernelJob, Until};
 
 use super::judge::{LIVE_BLOCK_LIMIT, allowed_destination, named_socket};
@@ -411,6 +411,16 @@ impl WinsockAgent {
                 let ms = wait_ms(*timeout);
                 let arg = if timeout.is_none() { "-1".to_string() } else { ms.to_string() };
                 (format!("gqcs {} {arg}", self.name_of(port)?), Duration::from_millis(ms), RetKind::Bool)
+            }
+            // ---- wsaio3 ----
+            Call::GetQueuedCompletionStatusEx { port, count, timeout, alertable } => {
+                let ms = wait_ms(*timeout);
+                let arg = if timeout.is_none() { "-1".to_string() } else { ms.to_string() };
+                (
+                    format!("gqcsex {} {count} {arg} {}", self.name_of(port)?, u8::from(*alertable)),
+                    Duration::from_millis(ms),
+                    RetKind::Bool,
+                )
             }
             // ---- iocp2 ----
             Call::PostQueuedCompletionStatus { port, key, bytes, overlapped } => (
@@ -862,6 +872,21 @@ impl WinsockAgent {
                 Some(0xdead_beef) | None => Value::None,
                 Some(bytes) => Value::Transferred { bytes },
             },
+            // wsaio3: the entries removed.
+            Call::GetQueuedCompletionStatusEx { .. } => {
+                let Some(list) = v.get("entries").and_then(Json::as_array) else { return Ok(Value::None) };
+                let num = |e: &Json, k: &str| e.get(k).and_then(Json::as_u64).unwrap_or(0);
+                let entries = list
+                    .iter()
+                    .map(|e| PacketEntry {
+                        key: num(e, "key"),
+                        bytes: num(e, "bytes"),
+                        overlapped: e.get("overlapped").and_then(Json::as_str).map(str::to_string),
+                        internal: num(e, "internal"),
+                    })
+                    .collect();
+                Value::Packets { entries }
+            }
             Call::GetQueuedCompletionStatus { .. } => {
                 // The agent passes 0xdeadbeef: still there, the call did not write it.
                 let written = |k: &str| v.get(k).and_then(Json::as_u64).filter(|&x| x != 0xdead_beef);

@@ -389,6 +389,7 @@ impl LiveKernel {
             | Call::CreateIoCompletionPort { .. }
             | Call::AssociatePort { .. }
             | Call::GetQueuedCompletionStatus { .. }
+            | Call::GetQueuedCompletionStatusEx { .. }
             | Call::PostQueuedCompletionStatus { .. }
             | Call::CloseHandle { .. } => not_performed("Linux has no OVERLAPPED structures or I/O completion ports"),
             Call::SleepEx { .. } => not_performed("Linux has no SleepEx and no APCs"),
