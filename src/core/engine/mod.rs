@@ -705,11 +705,12 @@ impl Host {
             }
             // ---- wsaio3 ----
             Call::WsaSendTo { sock, addr, data, bufs, null_overlapped, ov, routine, null_bytes } => {
-                let how = WsaHow { plain: *null_overlapped, ov: ov.as_deref(), routine: *routine };
-                self.sock(sock).map(|i| self.wsa_send_to(i, addr, data, bufs.as_deref(), how, *null_bytes, facts))
+                let how =
+                    WsaHow { plain: *null_overlapped, ov: ov.as_deref(), routine: *routine, null_bytes: *null_bytes };
+                self.sock(sock).map(|i| self.wsa_send_to(i, addr, data, bufs.as_deref(), how, facts))
             }
             Call::WsaRecvFrom { sock, bufs, null_overlapped, ov, routine } => {
-                let how = WsaHow { plain: *null_overlapped, ov: ov.as_deref(), routine: *routine };
+                let how = WsaHow { plain: *null_overlapped, ov: ov.as_deref(), routine: *routine, null_bytes: false };
                 self.sock(sock).map(|i| self.wsa_recv_from(i, bufs.as_deref(), how, facts))
             }
             Call::SleepEx { ms, alertable } => Ok(self.sleep_ex(*ms, *alertable, facts)),

@@ -23,12 +23,14 @@ pub(super) struct PendingRecv {
 }
 
 /// wsaio3: how a WSASendTo / WSARecvFrom is made: `plain` (lpOverlapped NULL), or overlapped
-/// with the OVERLAPPED `ov` (the socket's own when `None`) and maybe a completion routine.
+/// with the OVERLAPPED `ov` (the socket's own when `None`) and maybe a completion routine; and
+/// for a send, whether lpNumberOfBytesSent is NULL.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct WsaHow<'a> {
     pub plain: bool,
     pub ov: Option<&'a str>,
     pub routine: bool,
+    pub null_bytes: bool,
 }
 
 /// wsaio3: the note telling how gather buffers cut the data a send took (several buffers only).
@@ -256,9 +258,9 @@ impl Host {
         data: &[u8],
         bufs: Option<&[u32]>,
         how: WsaHow<'_>,
-        null_bytes: bool,
         facts: &dyn Facts,
     ) -> Out {
+        let null_bytes = how.null_bytes;
         if !how.plain {
             if let Some(out) = self.no_wsa_io("WSASendTo") {
                 return out;
