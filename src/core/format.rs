@@ -186,6 +186,19 @@ pub fn value_text(v: &Value, p: &Profile) -> String {
                 overlapped.as_deref().map_or("NULL".to_string(), |s| format!("&ov({s})"))
             )
         }
+        Value::Packets { entries } => {
+            let one = |e: &crate::core::model::PacketEntry| {
+                format!(
+                    "[key={} bytes={} overlapped={} Internal=0x{:x}]",
+                    e.key,
+                    e.bytes,
+                    e.overlapped.as_deref().map_or("NULL".to_string(), |s| format!("&ov({s})")),
+                    e.internal
+                )
+            };
+            let all: Vec<String> = entries.iter().map(one).collect();
+            format!("removed={} {}", entries.len(), all.join(" ")).trim_end().to_string()
+        }
         Value::CsAddr { local, remote, stream } => {
             let addr = |a: &Option<std::net::SocketAddr>| a.map_or("NULL".to_string(), |a| a.to_string());
             let (ty, proto) = if *stream { ("SOCK_STREAM", "IPPROTO_TCP") } else { ("SOCK_DGRAM", "IPPROTO_UDP") };

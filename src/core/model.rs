@@ -215,12 +215,25 @@ pub enum Value {
     /// What GetQueuedCompletionStatus wrote: `None` where it left the variable untouched;
     /// `overlapped` names the socket whose OVERLAPPED the packet carries (`None`: NULL).
     Packet { key: Option<u64>, bytes: Option<u64>, overlapped: Option<String> },
+    /// wsaio3: the OVERLAPPED_ENTRY array GetQueuedCompletionStatusEx filled, one per packet
+    /// removed (ulNumEntriesRemoved is its length).
+    Packets { entries: Vec<PacketEntry> },
     /// getsockopt SO_BSP_STATE: a CSADDR_INFO. `None` is an empty SOCKET_ADDRESS (length 0,
     /// NULL pointer); `stream` is SOCK_STREAM/IPPROTO_TCP, else SOCK_DGRAM/IPPROTO_UDP.
     CsAddr { local: Option<SocketAddr>, remote: Option<SocketAddr>, stream: bool },
     /// acceptex2: GetAcceptExSockaddrs: the local address (`None`: the pointer left untouched,
     /// a local length of 0) and the remote one.
     AcceptAddrs { local: Option<SocketAddr>, remote: Option<SocketAddr> },
+}
+
+/// wsaio3: one OVERLAPPED_ENTRY: the packet's key, byte count, OVERLAPPED (the socket or name
+/// whose structure it carries; `None`: NULL) and `Internal`, the NTSTATUS it completed with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PacketEntry {
+    pub key: u64,
+    pub bytes: u64,
+    pub overlapped: Option<String>,
+    pub internal: u64,
 }
 
 /// A personality's complete answer to one call.

@@ -393,6 +393,7 @@ impl LiveKernel {
             | Call::CreateIoCompletionPort { .. }
             | Call::AssociatePort { .. }
             | Call::GetQueuedCompletionStatus { .. }
+            | Call::GetQueuedCompletionStatusEx { .. }
             | Call::PostQueuedCompletionStatus { .. }
             | Call::CloseHandle { .. } => not_performed("Linux has no OVERLAPPED structures or I/O completion ports"),
             Call::SleepEx { .. } => not_performed("Linux has no SleepEx and no APCs"),
@@ -402,6 +403,54 @@ impl LiveKernel {
             Call::CancelIo { .. } => not_performed("Linux has no CancelIo or CancelIoEx"),
             Call::Accept { cond: Some(_), .. } => not_performed("Linux has no WSAAccept"),
             Call::WsaRecv { .. } | Call::WsaSend { .. } => not_performed("Linux has no overlapped WSARecv or WSASend"),
+            // ---- wsaio3 ----
+            Call::WsaSendTo { null_overlapped: false, .. } | Call::WsaRecvFrom { null_overlapped: false, .. } => {
+                not_performed("Linux has no overlapped WSASendTo or WSARecvFrom")
+            }
+            Call::WsaSendTo { sock, addr, data, bufs, .. } => {
+                let Some(b) = bufs.as_ref().filter(|b| b.len() > 1) else {
+                    // One buffer: sendto(2).
+                    return self.perform_inner(&Call::SendTo {
+                        sock: sock.clone(),
+                        addr: addr.clone(),
+                        data: data.clone(),
+                    });
+                };
+                if !call::gather_fits(data, Some(b)) {
+                    return Ok(not_performed("the buffers do not cut the data exactly"));
+                }
+                let a = self.addr(sock, addr, true)?;
+                let raw::SockAddrArg::Inet(to) = a else {
+                    return Ok(not_performed("sendmsg takes a plain address here"));
+                };
+                let pieces = call::gather_pieces(data, Some(b));
+                match self.sock(sock)?.send_msg(&pieces, Some(to)) {
+                    Ok(n) => performed(Ok(Value::None), Ret::Int(n as i64), clock.elapsed()),
+                    Err(e) => performed(Err(e), Ret::Int(0), clock.elapsed()),
+                }
+            }
+            Call::WsaRecvFrom { sock, bufs, .. } => {
+                let Some(b) = bufs else {
+                    return self.perform_inner(&Call::RecvFrom { sock: sock.clone() });
+                };
+                // recvmsg(2) into the buffers given (scatter).
+                let lens: Vec<usize> = b.iter().map(|&n| n as usize).collect();
+                let blocking = !self.sock(sock)?.as_socket2().nonblocking().unwrap_or(false);
+                let wait = if blocking { self.after_while_waiting(sock, LIVE_BLOCK_LIMIT)? } else { Duration::ZERO };
+                let s = self.sock(sock)?;
+                match s.recv_msg(&lens, wait) {
+                    Ok((data, from)) => {
+                        let n = data.len();
+                        let value = if n == 0 && s.kind() == raw::Kind::Tcp {
+                            Value::None
+                        } else {
+                            Value::Data { data, from: from.inet() }
+                        };
+                        performed(Ok(value), Ret::Int(n as i64), clock.elapsed())
+                    }
+                    Err(e) => performed(Err(e), Ret::Int(0), clock.elapsed()),
+                }
+            }
             Call::Firewall { .. } => {
                 self.ports_narrowed = true;
                 not_performed(
@@ -941,6 +990,7 @@ impl Kernel for LiveKernel {
                 Call::Connect { api: ConnectApi::Connect, .. }
                     | Call::Connect { api: ConnectApi::WsaConnect { caller_data: None, sqos: false, gqos: false }, .. }
                     | Call::SendTo { .. }
+                    | Call::WsaSendTo { null_overlapped: true, .. }
                     | Call::Bind { .. }
                     | Call::Accept { .. }
             );
