@@ -1292,6 +1292,54 @@ static int handle_ov(char **w, int n, double t0)
         answer(ok ? 1 : 0, err, now_ms() - t0, value);
         return 1;
     }
+    /* ---- wsaio3 ---- */
+    if (strcmp(w[0], "gqcsex") == 0 && n >= 5) {
+        /* GetQueuedCompletionStatusEx PORT COUNT MS ALERTABLE: the entries removed, each with
+         * its key, byte count, OVERLAPPED (by name) and Internal. */
+        static OVERLAPPED_ENTRY entries[64];
+        static char big[64 * 160 + 64];
+        ULONG count = (ULONG)strtoul(w[2], NULL, 10), removed = 0xdeadbeef, i;
+        long ms = atol(w[3]);
+        BOOL ok;
+        int err;
+        size_t used;
+        if (count < 1 || count > 64) {
+            skipped("the agent's array holds 1 to 64 entries");
+            return 1;
+        }
+        memset(entries, 0xcc, sizeof entries);
+        after_arm(ms != 0);
+        ok = GetQueuedCompletionStatusEx(port_of(w[1]), entries, count, &removed, ms < 0 ? INFINITE : (DWORD)ms,
+                                         atoi(w[4]) != 0);
+        err = ok ? 0 : (int)GetLastError();
+        after_disarm();
+        if (!ok) {
+            answer(0, err, now_ms() - t0, "{}");
+            return 1;
+        }
+        used = (size_t)snprintf(big, sizeof big, "{\"entries\":[");
+        for (i = 0; i < removed && i < count; i++) {
+            const char *owner = NULL;
+            int j;
+            for (j = 0; entries[i].lpOverlapped && j < MAX_SOCKS && !owner; j++)
+                if (&socks[j].ov == entries[i].lpOverlapped)
+                    owner = socks[j].name;
+            for (j = 0; entries[i].lpOverlapped && !owner && j < MAX_NAMED_OVS; j++)
+                if (&named_ovs[j].ov == entries[i].lpOverlapped)
+                    owner = named_ovs[j].name;
+            used += (size_t)snprintf(big + used, sizeof big - used,
+                                     "%s{\"key\":%llu,\"bytes\":%lu,\"internal\":%lu,\"overlapped\":%s%s%s}", i ? "," : "",
+                                     (unsigned long long)entries[i].lpCompletionKey,
+                                     (unsigned long)entries[i].dwNumberOfBytesTransferred,
+                                     (unsigned long)(ULONG)entries[i].Internal, owner ? "\"" : "",
+                                     owner ? owner : (entries[i].lpOverlapped ? "\"?\"" : "null"), owner ? "\"" : "");
+            if (used >= sizeof big)
+                break;
+        }
+        snprintf(big + (used < sizeof big ? used : sizeof big - 3), sizeof big - (used < sizeof big ? used : sizeof big - 3), "]}");
+        answer(1, 0, now_ms() - t0, big);
+        return 1;
+    }
     /* ---- iocp2 ---- */
     if (strcmp(w[0], "pqcs") == 0 && n >= 5) {
         OVERLAPPED *ov = NULL;
@@ -1334,21 +1382,48 @@ static int handle_ov(char **w, int n, double t0)
         answer(ok ? 1 : 0, ok ? 0 : (int)GetLastError(), now_ms() - t0, "{\"bool\":true}");
         return 1;
     }
-    if ((strcmp(w[0], "wsarecv") == 0 && n >= 2) || (strcmp(w[0], "wsasend") == 0 && n >= 3)) {
-        int sending = w[0][3] == 's';
-        WSABUF b, parts[16];
+    /* wsaio, iocp2, wsaio3: the WSABUF calls. Their words:
+     *   wsarecv SOCK [OV [ROUTINE [BUFS]]]
+     *   wsasend SOCK HEX [OV [ROUTINE [BUFS]]]
+     *   wsasendto SOCK ADDR LEN HEX OV ROUTINE BUFS NULLBYTES
+     *   wsarecvfrom SOCK OV ROUTINE BUFS LIMIT
+     * OV: `-` (the socket's own OVERLAPPED), `null` (none: a plain call; wsaio3) or a name;
+     * BUFS: `-` (one buffer) or the lengths, comma-separated. */
+    if ((strcmp(w[0], "wsarecv") == 0 && n >= 2) || (strcmp(w[0], "wsasend") == 0 && n >= 3) ||
+        (strcmp(w[0], "wsasendto") == 0 && n >= 9) || (strcmp(w[0], "wsarecvfrom") == 0 && n >= 6)) {
+        int to = strcmp(w[0], "wsasendto") == 0, from = strcmp(w[0], "wsarecvfrom") == 0;
+        int sending = to || strcmp(w[0], "wsasend") == 0;
+        /* where the OVERLAPPED's word is */
+        int at = to ? 5 : from ? 2 : sending ? 3 : 2;
+        const char *op = to ? "WSASendTo" : from ? "WSARecvFrom" : sending ? "WSASend" : "WSARecv";
+        WSABUF parts[16];
         DWORD nparts = 0;
         DWORD got = 0xdeadbeef, flags = 0;
-        int r, err;
+        int r, err, plain = 0, null_bytes = to && atoi(w[8]) != 0, tolen = 0, nullto = 0;
+        struct sockaddr_storage ss, fromss;
+        int fromlen = sizeof fromss;
+        char plainbuf[2048], *buf;
         SOCKET s = handle(w[1]);
-        const char *ovname = n >= (sending ? 4 : 3) ? w[sending ? 3 : 2] : NULL;
-        int routine = n >= (sending ? 5 : 4) && atoi(w[sending ? 4 : 3]) != 0;
+        const char *ovname = n > at ? w[at] : NULL;
+        int routine = n > at + 1 && atoi(w[at + 1]) != 0;
+        const char *bufs = n > at + 2 && strcmp(w[at + 2], "-") != 0 ? w[at + 2] : NULL;
+        ULONG len;
         struct named_ov *no = NULL;
-        OVERLAPPED *o;
+        OVERLAPPED *o = NULL;
         k = find(w[1]);
-        if (ovname && (strcmp(ovname, "-") == 0 || (k && strcmp(ovname, k->name) == 0)))
+        if (to && !parse_addr(w[2], w[3], &ss, &tolen, &nullto)) {
+            skipped("unreadable address");
+            return 1;
+        }
+        if (ovname && strcmp(ovname, "null") == 0) {
+            plain = 1; /* wsaio3: lpOverlapped NULL */
+            ovname = NULL;
+        } else if (ovname && (strcmp(ovname, "-") == 0 || (k && strcmp(ovname, k->name) == 0))) {
             ovname = NULL; /* `-`, or ov=NAME naming the socket itself: its own OVERLAPPED */
-        if (ovname) {
+        }
+        if (plain) {
+            buf = plainbuf;
+        } else if (ovname) {
             /* iocp2: an OVERLAPPED of its own name */
             HANDLE h;
             if (!k || find(ovname)) {
@@ -1370,57 +1445,96 @@ static int handle_ov(char **w, int n, double t0)
             no->ov.hEvent = h;
             no->s = s;
             snprintf(no->sock, sizeof no->sock, "%s", k->name);
-            no->op = sending ? "WSASend" : "WSARecv";
+            no->op = op;
             o = &no->ov;
-            b.buf = no->buf;
+            buf = no->buf;
         } else {
             if (!fresh_ov(k))
                 return 1;
             o = &k->ov;
-            b.buf = io_buf[k - socks];
-            ov_ops[k - socks] = sending ? "WSASend" : "WSARecv";
+            buf = io_buf[k - socks];
+            ov_ops[k - socks] = op;
         }
-        b.len = sizeof io_buf[0];
+        len = sizeof io_buf[0];
         if (sending)
-            b.len = (ULONG)unhex(w[2], b.buf, (int)sizeof io_buf[0]);
-        if (!sending && n >= 5) {
-            /* iocp2: bufs=N,M: consecutive pieces of the buffer, so the bytes read stay in order */
-            char *p = w[4];
+            len = (ULONG)unhex(w[to ? 4 : 2], buf, (int)sizeof io_buf[0]);
+        if (bufs) {
+            /* iocp2, wsaio3: consecutive pieces of the buffer, so the bytes stay in order; a
+             * send's pieces cut its data exactly */
+            char *p = (char *)bufs;
             ULONG used = 0;
             while (*p && nparts < 16) {
-                ULONG len = (ULONG)strtoul(p, &p, 10);
-                if (len == 0 || used + len > sizeof io_buf[0]) {
-                    skipped("the agent's receive buffer holds 2048 bytes in all");
+                ULONG piece = (ULONG)strtoul(p, &p, 10);
+                if (piece == 0 || used + piece > (sending ? len : (ULONG)sizeof io_buf[0])) {
+                    skipped(sending ? "the buffers do not cut the data" : "the agent's receive buffer holds 2048 bytes in all");
                     return 1;
                 }
-                parts[nparts].buf = b.buf + used;
-                parts[nparts].len = len;
-                used += len;
+                parts[nparts].buf = buf + used;
+                parts[nparts].len = piece;
+                used += piece;
                 nparts++;
                 if (*p == ',')
                     p++;
             }
+            if (sending && used != len) {
+                skipped("the buffers do not cut the data");
+                return 1;
+            }
+        } else {
+            parts[0].buf = buf;
+            parts[0].len = len;
+            nparts = 1;
         }
-        if (sending)
-            r = WSASend(s, &b, 1, &got, 0, o, routine ? io_routine : NULL);
-        else if (nparts)
-            r = WSARecv(s, parts, nparts, &got, &flags, o, routine ? io_routine : NULL);
+        if (from && plain) {
+            /* wsaio3: a plain WSARecvFrom blocks as recvfrom does */
+            int blocking = k && !nonblocking_of(k);
+            block_begin();
+            after_arm(blocking);
+            if (blocking && !ready_within(s, atoi(w[5])) && !cancel_wait) {
+                after_disarm();
+                block_end();
+                skipped("a blocking receive with nothing to receive would block longer than socklab waits");
+                return 1;
+            }
+            t0 = now_ms();
+        }
+        memset(&fromss, 0, sizeof fromss);
+        if (to)
+            r = WSASendTo(s, parts, nparts, null_bytes ? NULL : &got, 0, nullto ? NULL : (struct sockaddr *)&ss, tolen,
+                          o, routine ? io_routine : NULL);
+        else if (sending)
+            r = WSASend(s, parts, nparts, &got, 0, o, routine ? io_routine : NULL);
+        else if (from)
+            r = WSARecvFrom(s, parts, nparts, &got, &flags, (struct sockaddr *)&fromss, &fromlen, o,
+                            routine ? io_routine : NULL);
         else
-            r = WSARecv(s, &b, 1, &got, &flags, o, routine ? io_routine : NULL);
+            r = WSARecv(s, parts, nparts, &got, &flags, o, routine ? io_routine : NULL);
         err = r ? WSAGetLastError() : 0;
+        if (from && plain) {
+            after_disarm();
+            block_end();
+        }
         /* A call with a completion routine is told of by the routine (in `sleepex`), not by its
          * event. */
-        if ((r == 0 || err == WSA_IO_PENDING) && no)
-            no->pending = !routine;
-        else if (r == 0 || err == WSA_IO_PENDING)
-            k->ov_pending = !routine;
+        if (!plain && (r == 0 || err == WSA_IO_PENDING)) {
+            if (no)
+                no->pending = !routine;
+            else
+                k->ov_pending = !routine;
+        }
         if (r == 0 && sending) {
             snprintf(value, sizeof value, "{\"bytes\":%lu}", (unsigned long)got);
         } else if (r == 0) {
             static char hx[4200];
-            static char big[4300];
-            hex(b.buf, (int)got, hx);
-            snprintf(big, sizeof big, "{\"data\":\"%s\"}", hx);
+            static char big[4600];
+            char from_text[256];
+            hex(buf, (int)got, hx);
+            if (from && fromss.ss_family) {
+                addr_value((struct sockaddr *)&fromss, from_text, sizeof from_text);
+                snprintf(big, sizeof big, "{\"data\":\"%s\",\"from\":%s}", hx, from_text);
+            } else {
+                snprintf(big, sizeof big, "{\"data\":\"%s\"}", hx);
+            }
             answer(r, 0, now_ms() - t0, big);
             return 1;
         }
@@ -1488,10 +1602,20 @@ static int handle_ov(char **w, int n, double t0)
                 ov = &spare;
             }
         }
+        if (n >= 8 && atoi(w[7]))
+            buf = NULL; /* wsaio3: a NULL lpOutputBuffer */
         ok = acceptex_fn(l, s, buf, recv_len, local_len, remote_len, &got, ov);
         err = ok ? 0 : WSAGetLastError();
-        if (k && ov == &k->ov && (ok || err == ERROR_IO_PENDING))
+        if (!buf && ov && err == ERROR_IO_PENDING) {
+            /* Windows refuses a NULL buffer at once (WSAEFAULT); a Winsock that lets it pend would
+             * write the addresses through NULL when a client came: the agent cancels it at once
+             * and reports the answer the call gave. */
+            DWORD ignored = 0;
+            CancelIoEx((HANDLE)s, ov);
+            GetOverlappedResult((HANDLE)s, ov, &ignored, TRUE);
+        } else if (k && ov == &k->ov && (ok || err == ERROR_IO_PENDING)) {
             k->ov_pending = 1;
+        }
         answer(ok ? 1 : 0, err, now_ms() - t0, "{\"bool\":true}");
         return 1;
     }
@@ -1684,7 +1808,8 @@ static void handle_line(char *line)
             int len = sizeof l;
             memset(&l, 0, sizeof l);
             r = getsockopt(handle(w[1]), o->level, o->opt, (char *)&l, &len);
-            snprintf(value, sizeof value, "{\"int\":%d}", l.l_onoff ? (int)l.l_linger : 0);
+            /* The whole structure: {1,0} and {0,0} must not read alike. */
+            snprintf(value, sizeof value, "{\"linger\":[%d,%d]}", l.l_onoff ? 1 : 0, (int)l.l_linger);
         } else {
             DWORD v = 0;
             int len = sizeof v;

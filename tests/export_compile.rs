@@ -175,6 +175,25 @@ fn line(runnable: bool) -> BoxedStrategy<String> {
         (s(), text()).prop_map(|(s, t)| format!("sendto {s} 127.0.0.1:1 {t}")),
         s().prop_map(|s| format!("recv {s}")),
         s().prop_map(|s| format!("recvfrom {s}")),
+        // wsaio3: WSASendTo / WSARecvFrom, plain (sendto, sendmsg, recvfrom, recvmsg on POSIX) or
+        // overlapped, and gather buffers.
+        (s(), text()).prop_map(|(s, t)| format!("wsasendto {s} 127.0.0.1:1 {t} overlapped=NULL")),
+        (s(), any::<bool>()).prop_map(|(s, b)| format!(
+            "wsasendto {s} 127.0.0.1:1 hello overlapped=NULL bufs=2,3{}",
+            if b { " bytes=NULL" } else { "" }
+        )),
+        (s(), any::<bool>()).prop_map(|(s, r)| format!(
+            "wsasendto {s} 127.0.0.1:1 hi bytes=NULL ov=w2{}",
+            if r { " routine" } else { "" }
+        )),
+        s().prop_map(|s| format!("wsarecvfrom {s} overlapped=NULL")),
+        s().prop_map(|s| format!("wsarecvfrom {s} overlapped=NULL bufs=4,5")),
+        s().prop_map(|s| format!("wsarecvfrom {s} ov=r2 bufs=4,5")),
+        s().prop_map(|s| format!("wsasend {s} deadbeefs bufs=4,5")),
+        (1u32..=64, any::<bool>()).prop_map(|(n, a)| format!(
+            "getqueuedcompletionstatusex port count={n} timeout=0{}",
+            if a { " alertable" } else { "" }
+        )),
         s().prop_map(|s| format!("shutdown {s} both")),
         s().prop_map(|s| format!("closesocket {s}")),
         text().prop_map(|t| format!("mark {t}")),
@@ -192,6 +211,7 @@ fn line(runnable: bool) -> BoxedStrategy<String> {
         (s(), s()).prop_map(|(l, s)| format!("acceptex {l} {s}")),
         // acceptex2: AcceptEx's lengths, GetAcceptExSockaddrs, CancelIo(Ex), WSAAccept.
         (s(), s()).prop_map(|(l, s)| format!("acceptex {l} {s} recv=16 local=0 remote=44")),
+        (s(), s()).prop_map(|(l, s)| format!("acceptex {l} {s} recv=16 buffer=NULL")),
         s().prop_map(|s| format!("getacceptexsockaddrs {s}")),
         s().prop_map(|s| format!("cancelio {s}")),
         s().prop_map(|s| format!("cancelioex {s}")),

@@ -258,6 +258,8 @@ fn defined(src: &str) -> BTreeSet<String> {
             } else if let StmtKind::Call(
                 Call::WsaRecv { ov: Some(name), .. }
                 | Call::WsaSend { ov: Some(name), .. }
+                | Call::WsaSendTo { ov: Some(name), .. }
+                | Call::WsaRecvFrom { ov: Some(name), .. }
                 | Call::GetOverlappedResult { ov: Some(name), .. }
                 | Call::PostQueuedCompletionStatus { overlapped: Some(name), .. },
             ) = st.kind

@@ -19,13 +19,24 @@ fn scenario_files() -> Vec<PathBuf> {
 }
 
 fn run_live(file: &Path) -> (Report, String) {
-    let src = std::fs::read_to_string(file).expect("readable");
-    let stmts = parse_script(&src).expect("scenario parses");
+    run_src(&std::fs::read_to_string(file).expect("readable"), Output::Single)
+}
+
+/// A script run on the live network with `linux`: the report and the transcript.
+fn run_src(src: &str, output: Output) -> (Report, String) {
+    let stmts = parse_script(src).expect("script parses");
     let (kernel, facts) = LiveKernel::start().expect("live targets start on loopback");
     let mut lab = Lab::live(&[PersonalityId::Linux], Box::new(facts), Box::new(kernel));
     let mut out = Vec::new();
-    let report = run(&stmts, &mut lab, Output::Single, &mut out).expect("write to memory");
+    let report = run(&stmts, &mut lab, output, &mut out).expect("write to memory");
     (report, String::from_utf8_lossy(&out).into_owned())
+}
+
+/// A loopback port nothing listens on (it was free a moment ago).
+fn free_port() -> u16 {
+    let (l, addr) = common::listener();
+    drop(l);
+    addr.port()
 }
 
 #[test]
@@ -72,21 +83,12 @@ fn every_scenario_live_gives_zero_model_disagreements() {
 /// the two end differently is a disagreement).
 #[test]
 fn a_connection_its_peer_closed_is_still_connected_for_the_kernel() {
-    let port = {
-        let (l, addr) = common::listener();
-        drop(l);
-        addr.port()
-    };
+    let port = free_port();
     let src = format!(
         "socket tcp as l\nbind l 127.0.0.1:{port}\nlisten l\nsocket tcp as c\nioctlsocket c FIONBIO 1\n\
          connect c 127.0.0.1:{port}\naccept l as a\nclosesocket a\nwait 100\nwait c connected\n"
     );
-    let stmts = parse_script(&src).expect("script parses");
-    let (kernel, facts) = LiveKernel::start().expect("live targets start on loopback");
-    let mut lab = Lab::live(&[PersonalityId::Linux], Box::new(facts), Box::new(kernel));
-    let mut out = Vec::new();
-    let report = run(&stmts, &mut lab, Output::Json, &mut out).expect("write to memory");
-    let transcript = String::from_utf8_lossy(&out).into_owned();
+    let (report, transcript) = run_src(&src, Output::Json);
     assert!(report.disagreements.is_empty(), "{:?}\n{transcript}", report.disagreements);
     let waits: Vec<serde_json::Value> = transcript
         .lines()
@@ -142,4 +144,27 @@ fn esc_releases_a_blocked_recv_and_accept_by_a_shutdown() {
     };
     assert_eq!(*error, Some(socklab::core::codes::Code::EINVAL), "accept after the shutdown");
     assert!(*elapsed < Duration::from_secs(3), "released by the shutdown, not by a limit: {elapsed:?}");
+}
+
+/// A blocking recv or accept on which nothing can arrive: the model answers that it would block
+/// forever (n/a), and the kernel's side, after waiting as long as socklab waits (10 s), reports
+/// the call as still waiting and not made, rather than the EAGAIN of its bounded wait, which
+/// once showed as a disagreement no blocking call could really have. The listener is judged
+/// again afterwards: a wait that ran out changes nothing, so its socket must not diverge.
+#[test]
+fn a_blocking_call_nothing_can_release_still_waits_for_the_kernel_too() {
+    let port = free_port();
+    let src = format!(
+        "socket tcp as l\nbind l 127.0.0.1:{port}\nlisten l\nsocket tcp as c\nconnect c 127.0.0.1:{port}\n\
+         recv c\naccept l as a\naccept l as b\ngetsockname l\n"
+    );
+    let (report, transcript) = run_src(&src, Output::Single);
+    assert!(report.disagreements.is_empty(), "{:?}\n{transcript}", report.disagreements);
+    // The recv (nothing sent) and the second accept (one connection queued) wait it out.
+    assert_eq!(report.not_performed, 2, "{transcript}");
+    assert_eq!(transcript.matches("10-second wait ran out").count(), 2, "{transcript}");
+    assert!(transcript.contains("a blocking recv was still waiting when"), "{transcript}");
+    assert!(transcript.contains("a blocking accept was still waiting when"), "{transcript}");
+    // The first accept took the connection for real, and the listener was judged afterwards.
+    assert_eq!(report.judged, 7, "{transcript}");
 }

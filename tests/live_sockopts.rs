@@ -11,13 +11,14 @@ use socklab::script::parse::parse_script;
 use socklab::script::run::{Output, run};
 use socklab::session::lab::Lab;
 
-/// Values tried with setsockopt: off, on, and one in range for the numeric options.
-fn values(opt: SockOpt) -> &'static [i64] {
+/// Values tried with setsockopt: off, on, and one in range for the numeric options. SO_LINGER
+/// goes on, off (which keeps the time: {0,5}), abortive ({1,0}) and off again ({0,0}).
+fn values(opt: SockOpt) -> &'static [&'static str] {
     match opt {
-        SockOpt::SO_SNDTIMEO | SockOpt::TCP_USER_TIMEOUT => &[0, 1500],
-        SockOpt::SO_LINGER => &[0, 5],
-        SockOpt::TCP_SYNCNT => &[0, 2, 200],
-        _ => &[0, 1],
+        SockOpt::SO_SNDTIMEO | SockOpt::TCP_USER_TIMEOUT => &["0", "1500"],
+        SockOpt::SO_LINGER => &["0", "5", "0", "1,0", "0"],
+        SockOpt::TCP_SYNCNT => &["0", "2", "200"],
+        _ => &["0", "1"],
     }
 }
 

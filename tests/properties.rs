@@ -126,7 +126,7 @@ fn call() -> impl Strategy<Value = Call> {
         1 => (sock(), 0u64..200).prop_map(|(sock, key)| Call::AssociatePort { sock, port: SockRef::Name("port".into()), key }),
         1 => (sock(), any::<bool>(), any::<bool>()).prop_map(|(sock, reuse, null_overlapped)| Call::DisconnectEx { sock, reuse, null_overlapped }),
         1 => (sock(), sock(), any::<bool>(), 0u32..=4096, proptest::option::of(0u32..=256), proptest::option::of(0u32..=256))
-            .prop_map(|(listener, sock, null_overlapped, recv, local, remote)| Call::AcceptEx { listener, sock, null_overlapped, recv, local, remote }),
+            .prop_map(|(listener, sock, null_overlapped, recv, local, remote)| Call::AcceptEx { listener, sock, null_overlapped, recv, local, remote, null_buffer: recv == 7 }),
         1 => sock().prop_map(|sock| Call::GetAcceptExSockaddrs { sock }),
         1 => (sock(), any::<bool>()).prop_map(|(sock, ex)| Call::CancelIo { sock, ex }),
         1 => (0u64..300).prop_map(|ms| Call::GetQueuedCompletionStatus { port: SockRef::Name("port".into()), timeout: Some(std::time::Duration::from_millis(ms)) }),
@@ -135,9 +135,16 @@ fn call() -> impl Strategy<Value = Call> {
         1 => Just(Call::CloseHandle { handle: SockRef::Name("port".into()) }),
         // iocp2: a second OVERLAPPED named by the call.
         1 => (sock(), prop_oneof![Just(None), Just(Some("r1".to_string()))]).prop_map(|(sock, ov)| Call::WsaRecv { sock, ov, routine: false, bufs: None }),
-        1 => (sock(), prop_oneof![Just(None), Just(Some("w1".to_string()))]).prop_map(|(sock, ov)| Call::WsaSend { sock, data: b"z".to_vec(), ov, routine: false }),
+        1 => (sock(), prop_oneof![Just(None), Just(Some("w1".to_string()))]).prop_map(|(sock, ov)| Call::WsaSend { sock, data: b"z".to_vec(), ov, routine: false, bufs: None }),
         1 => (sock(), any::<bool>()).prop_map(|(sock, routine)| Call::WsaRecv { sock, ov: None, routine, bufs: if routine { None } else { Some(vec![4, 5]) } }),
         1 => (0u64..300, any::<bool>()).prop_map(|(ms, alertable)| Call::SleepEx { ms, alertable }),
+        // wsaio3: GetQueuedCompletionStatusEx; gather buffers, WSASendTo and WSARecvFrom.
+        1 => (1u32..=64, 0u64..300, any::<bool>()).prop_map(|(count, ms, alertable)| Call::GetQueuedCompletionStatusEx { port: SockRef::Name("port".into()), count, timeout: Some(std::time::Duration::from_millis(ms)), alertable }),
+        1 => (sock(), any::<bool>()).prop_map(|(sock, routine)| Call::WsaSend { sock, data: b"deadbeefs".to_vec(), ov: None, routine, bufs: Some(vec![4, 5]) }),
+        1 => (sock(), addr(), any::<bool>(), any::<bool>(), prop_oneof![Just(None), Just(Some(vec![1, 1]))], prop_oneof![Just(None), Just(Some("w1".to_string()))])
+            .prop_map(|(sock, addr, plain, null_bytes, bufs, ov)| Call::WsaSendTo { sock, addr, data: b"xy".to_vec(), bufs, null_overlapped: plain, ov: if plain { None } else { ov }, routine: false, null_bytes }),
+        1 => (sock(), any::<bool>(), any::<bool>(), prop_oneof![Just(None), Just(Some(vec![4, 5]))])
+            .prop_map(|(sock, plain, routine, bufs)| Call::WsaRecvFrom { sock, bufs, null_overlapped: plain, ov: None, routine: routine && !plain }),
         1 => (sock(), any::<bool>(), prop_oneof![Just(None), Just(Some("r1".to_string()))]).prop_map(|(sock, wait, ov)| Call::GetOverlappedResult { sock, wait, wsa: false, ov }),
     ]
 }

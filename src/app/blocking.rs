@@ -161,7 +161,11 @@ impl App {
                 if what.starts_with("shut ")
                     && matches!(
                         c,
-                        Call::Connect { .. } | Call::Recv { .. } | Call::RecvFrom { .. } | Call::Accept { .. }
+                        Call::Connect { .. }
+                            | Call::Recv { .. }
+                            | Call::RecvFrom { .. }
+                            | Call::WsaRecvFrom { null_overlapped: true, .. }
+                            | Call::Accept { .. }
                     ) =>
             {
                 Some((s.clone(), matches!(c, Call::Connect { .. })))

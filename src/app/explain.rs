@@ -60,13 +60,16 @@ pub fn explain(app: &App, idx: usize) -> Option<Explanation> {
                 if let Some(n) = &a.note {
                     answers.push((Tone::Quiet, format!("{:<width$}  note: {n}", "")));
                 }
-                if let (Some(crate::session::lab::KernelAnswer::NotPerformed { why }), true) =
-                    (&r.kernel, a.ret != crate::core::model::Ret::NotApplicable)
-                {
-                    answers.push((
-                        Tone::Error,
-                        format!("{:<width$}  ⊘ not made for real: {why}; this is the model's answer", ""),
-                    ));
+                if let Some(crate::session::lab::KernelAnswer::NotPerformed { why }) = &r.kernel {
+                    if a.ret == crate::core::model::Ret::NotApplicable {
+                        // Nothing to stand in for: the kernel's side says why it made no call.
+                        answers.push((Tone::Quiet, format!("{:<width$}  kernel: not called: {why}", "")));
+                    } else {
+                        answers.push((
+                            Tone::Error,
+                            format!("{:<width$}  ⊘ not made for real: {why}; this is the model's answer", ""),
+                        ));
+                    }
                 }
                 if let Some(c) = a.error {
                     push_code(&mut codes, c);

@@ -695,6 +695,9 @@ pub enum Call {
         /// acceptex2: `remote=N`, dwRemoteAddressLength.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         remote: Option<u32>,
+        /// wsaio3: `buffer=NULL`, a NULL lpOutputBuffer.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        null_buffer: bool,
     },
     /// acceptex2: `GetAcceptExSockaddrs` on the buffer of the last AcceptEx into `sock`.
     GetAcceptExSockaddrs { sock: SockRef },
@@ -713,7 +716,7 @@ pub enum Call {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         bufs: Option<Vec<u32>>,
     },
-    /// `WSASend(s, &buf, 1, &bytes, 0, &ov, NULL)`: an overlapped send.
+    /// `WSASend(s, bufs, n, &bytes, 0, &ov, NULL)`: an overlapped send.
     WsaSend {
         sock: SockRef,
         data: Vec<u8>,
@@ -723,7 +726,55 @@ pub enum Call {
         /// `routine`: with an lpCompletionRoutine, run by the next alertable wait (iocp2).
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         routine: bool,
+        /// `bufs=N,M,...`: the data cut into WSABUFs of these lengths (gather; they add up to
+        /// the data's length); `None`: one buffer (wsaio3).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bufs: Option<Vec<u32>>,
     },
+    /// `wsasendto NAME ADDR DATA`: `WSASendTo(s, bufs, n, &bytes, 0, &to, tolen, &ov, NULL)`
+    /// (wsaio3); with `overlapped=null` a plain call (lpOverlapped NULL), which linux makes as
+    /// sendto(2), or sendmsg(2) with an iovec for several buffers.
+    WsaSendTo {
+        sock: SockRef,
+        addr: SockAddrArg,
+        data: Vec<u8>,
+        /// `bufs=N,M,...`: the data cut into WSABUFs of these lengths (gather).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bufs: Option<Vec<u32>>,
+        /// `overlapped=null`: lpOverlapped NULL, a plain (blocking or nonblocking) call.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        null_overlapped: bool,
+        /// `ov=NAME`: the OVERLAPPED named NAME instead of the socket's own.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ov: Option<String>,
+        /// `routine`: with an lpCompletionRoutine.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        routine: bool,
+        /// `bytes=null`: lpNumberOfBytesSent NULL.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        null_bytes: bool,
+    },
+    /// `wsarecvfrom NAME`: `WSARecvFrom(s, bufs, n, &bytes, &flags, &from, &fromlen, &ov, NULL)`
+    /// (wsaio3); with `overlapped=null` a plain call, which linux makes as recvfrom(2), or
+    /// recvmsg(2) with an iovec for several buffers.
+    WsaRecvFrom {
+        sock: SockRef,
+        /// `bufs=N,M,...`: the WSABUF lengths (scatter); `None`: one buffer of 2048 bytes.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bufs: Option<Vec<u32>>,
+        /// `overlapped=null`: lpOverlapped NULL, a plain (blocking or nonblocking) call.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        null_overlapped: bool,
+        /// `ov=NAME`: the OVERLAPPED named NAME instead of the socket's own.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ov: Option<String>,
+        /// `routine`: with an lpCompletionRoutine.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        routine: bool,
+    },
+    /// wsaio3: `getqueuedcompletionstatusex PORT [count=N] [timeout=MS] [alertable]`:
+    /// GetQueuedCompletionStatusEx with an array of `count` OVERLAPPED_ENTRY.
+    GetQueuedCompletionStatusEx { port: SockRef, count: u32, timeout: Option<Duration>, alertable: bool },
     /// `socket tcp|udp af=N`: `socket(N, type, 0)` with an address family number no system
     /// implements (64 and up); it fails, and `name` then names no socket.
     SocketAf { proto: Proto, af: u16, name: String },
@@ -758,6 +809,27 @@ pub enum Call {
     /// written as given, out of range too (a `tv_usec` of 1000000 or more, a negative field)
     /// (esc3, rule select.timeval).
     SelectTimeval { read: Vec<SockRef>, write: Vec<SockRef>, except: Vec<SockRef>, sec: i64, usec: i64 },
+}
+
+/// wsaio3: gather buffers `bufs` cut `data` exactly (their lengths add up to its length); no
+/// `bufs` is one buffer holding all of it.
+pub fn gather_fits(data: &[u8], bufs: Option<&[u32]>) -> bool {
+    bufs.is_none_or(|b| b.iter().map(|&n| n as usize).sum::<usize>() == data.len())
+}
+
+/// wsaio3: the pieces gather buffers `bufs` cut `data` into (one piece without `bufs`); lengths
+/// that do not fit are cut short at the data's end.
+pub fn gather_pieces<'a>(data: &'a [u8], bufs: Option<&[u32]>) -> Vec<&'a [u8]> {
+    let Some(b) = bufs else { return vec![data] };
+    let mut at = 0;
+    b.iter()
+        .map(|&n| {
+            let end = (at + n as usize).min(data.len());
+            let piece = &data[at..end];
+            at = end;
+            piece
+        })
+        .collect()
 }
 
 /// One WSAPOLLFD / pollfd entry of [`Call::PollFds`]: its descriptor and its request mask (args3).
@@ -827,6 +899,7 @@ impl Call {
             Call::GetOverlappedResult { wsa: true, .. } => "WSAGetOverlappedResult",
             Call::CreateIoCompletionPort { .. } | Call::AssociatePort { .. } => "CreateIoCompletionPort",
             Call::GetQueuedCompletionStatus { .. } => "GetQueuedCompletionStatus",
+            Call::GetQueuedCompletionStatusEx { .. } => "GetQueuedCompletionStatusEx",
             Call::DisconnectEx { .. } => "DisconnectEx",
             Call::PostQueuedCompletionStatus { .. } => "PostQueuedCompletionStatus",
             Call::CloseHandle { .. } => "CloseHandle",
@@ -837,6 +910,8 @@ impl Call {
             Call::CancelIo { ex: true, .. } => "CancelIoEx",
             Call::WsaRecv { .. } => "WSARecv",
             Call::WsaSend { .. } => "WSASend",
+            Call::WsaSendTo { .. } => "WSASendTo",
+            Call::WsaRecvFrom { .. } => "WSARecvFrom",
             Call::SocketAf { .. } => "socket",
             Call::NameNull { peer: false, .. } => "getsockname",
             Call::NameNull { peer: true, .. } => "getpeername",
@@ -874,7 +949,9 @@ impl Call {
             | Call::GetAcceptExSockaddrs { sock }
             | Call::CancelIo { sock, .. }
             | Call::WsaRecv { sock, .. }
-            | Call::WsaSend { sock, .. } => Some(sock),
+            | Call::WsaSend { sock, .. }
+            | Call::WsaSendTo { sock, .. }
+            | Call::WsaRecvFrom { sock, .. } => Some(sock),
             Call::NameNull { sock, .. } | Call::OptNull { sock, .. } => Some(sock),
             Call::WsaStartup { .. }
             | Call::WsaCleanup
@@ -894,6 +971,7 @@ impl Call {
             | Call::Firewall { .. }
             | Call::CreateIoCompletionPort { .. }
             | Call::GetQueuedCompletionStatus { .. }
+            | Call::GetQueuedCompletionStatusEx { .. }
             | Call::PostQueuedCompletionStatus { .. }
             | Call::CloseHandle { .. }
             | Call::SleepEx { .. } => None,

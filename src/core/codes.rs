@@ -116,6 +116,8 @@ catalogue! {
         "Win32 view of an overlapped connect that timed out; Winsock says WSAETIMEDOUT.";
     ERROR_INSUFFICIENT_BUFFER = 122, Winsock, None, [],
         "Win32 view of an AcceptEx given address lengths too short; Winsock says WSAEFAULT.";
+    WAIT_IO_COMPLETION = 192, Winsock, None, [],
+        "GetQueuedCompletionStatusEx: an alertable wait ended to run completion routines (APCs).";
     WAIT_TIMEOUT = 258, Winsock, None, [],
         "GetQueuedCompletionStatus: no completion packet arrived at the port within the timeout.";
     ERROR_ABANDONED_WAIT_0 = 735, Winsock, None, [],
@@ -429,7 +431,7 @@ mod tests {
             assert_eq!(c as usize, i, "{c:?} out of catalogue order");
             assert_eq!(format!("{c:?}"), c.name());
         }
-        assert_eq!(Code::ALL.len(), 91);
+        assert_eq!(Code::ALL.len(), 92);
     }
 
     #[test]
@@ -463,7 +465,7 @@ mod tests {
                 // Win32 errors that only GetOverlappedResult / GetQueuedCompletionStatus report
                 // keep their winerror.h names.
                 Platform::Winsock => assert!(
-                    c.name().starts_with("WSA") || c.name().starts_with("ERROR_") || c.name() == "WAIT_TIMEOUT",
+                    c.name().starts_with("WSA") || c.name().starts_with("ERROR_") || c.name().starts_with("WAIT_"),
                     "{c}"
                 ),
                 Platform::Linux => assert!(c.name().starts_with('E'), "{c}"),
@@ -619,7 +621,7 @@ mod tests {
         for c in Code::ALL.iter().filter(|c| c.platform() == Platform::Winsock) {
             let n = c.number();
             // WSA_* aliases and the Win32 errors of GetOverlappedResult keep their Win32 numbers.
-            if c.name().starts_with("WSA_") || c.name().starts_with("ERROR_") || c.name() == "WAIT_TIMEOUT" {
+            if c.name().starts_with("WSA_") || c.name().starts_with("ERROR_") || c.name().starts_with("WAIT_") {
                 assert!(n < 10_000, "{c}");
             } else if c.name() == "WSATRY_AGAIN" {
                 // The name-resolution block (WSAHOST_NOT_FOUND 11001, ...), which WSAAccept's

@@ -199,13 +199,22 @@ fn compare_texts_from(rows: &[Returned<'_>], texts_from: Mark) -> Verdict {
 
     // result
     // A failure's -1 against a success's value is said by the error already.
-    let m = pairs(&rows, |a, b| if a.error.is_some() != b.error.is_some() { Mark::Same } else { rets(a.ret, b.ret) });
+    let m = pairs(&rows, |a, b| {
+        if a.error.is_some() != b.error.is_some() {
+            Mark::Same
+        } else if a.ret != b.ret && same_count(a, b) {
+            Mark::Words
+        } else {
+            rets(a.ret, b.ret)
+        }
+    });
     let show = |r: &Returned<'_>, s: &mut String| {
         if let Some(x) = r.ret {
             push_ret_text(s, &x, Profile::of(r.p));
         }
     };
-    add(&mut v, "result", m, &show, &Vec::new);
+    let count_words = || if m == Mark::Words { vec![COUNT_WORDS.to_string()] } else { Vec::new() };
+    add(&mut v, "result", m, &show, &count_words);
 
     // error
     let m = pairs(&rows, |a, b| codes(a.error, b.error));
@@ -216,7 +225,14 @@ fn compare_texts_from(rows: &[Returned<'_>], texts_from: Mark) -> Verdict {
     add(&mut v, "error", m, &show, &|| code_reasons(rows.iter().map(|r| r.error)));
 
     // value
-    let m = pairs(&rows, |a, b| values(a.value, b.value));
+    let m = pairs(&rows, |a, b| {
+        let count_only = |x: &Value, y: &Value| matches!((x, y), (Value::None, Value::Transferred { .. }));
+        if (count_only(a.value, b.value) || count_only(b.value, a.value)) && same_count(a, b) {
+            Mark::Words
+        } else {
+            values(a.value, b.value)
+        }
+    });
     let why = || {
         let mut why = code_reasons(rows.iter().flat_map(|r| value_codes(r.value)));
         if m == Mark::Words && rows.iter().any(|r| matches!(r.value, Value::Addr { .. })) {
@@ -334,6 +350,30 @@ fn code_reasons(cs: impl Iterator<Item = Option<Code>>) -> Vec<String> {
         }
     }
     out
+}
+
+/// Why a count returned and a count written beside a 0 are the same answer.
+const COUNT_WORDS: &str =
+    "the same count: the POSIX call returns it, the Winsock one returns 0 and writes it to its lpNumberOfBytes";
+
+/// The byte count a successful transfer answered: returned (POSIX), or written to the call's
+/// lpNumberOfBytes beside a 0 (Winsock's WSASendTo, WSARecvFrom: `bytes=N`, or the data taken).
+fn count(r: &Returned<'_>) -> Option<u64> {
+    match (r.ret?, r.value) {
+        (Ret::Int(0), Value::Transferred { bytes }) => Some(*bytes),
+        (Ret::Int(0), Value::Data { data, .. }) if r.p.is_winsock() && !data.is_empty() => Some(data.len() as u64),
+        (Ret::Int(n), Value::None | Value::Data { .. }) if n > 0 && !r.p.is_winsock() => u64::try_from(n).ok(),
+        _ => None,
+    }
+}
+
+/// Two successes that moved the same bytes, one returning the count and one writing it.
+fn same_count(a: &Returned<'_>, b: &Returned<'_>) -> bool {
+    a.error.is_none()
+        && b.error.is_none()
+        && a.p.is_winsock() != b.p.is_winsock()
+        && count(a).is_some()
+        && count(a) == count(b)
 }
 
 fn rets(a: Option<Ret>, b: Option<Ret>) -> Mark {
@@ -530,6 +570,27 @@ mod tests {
         // Different platforms, unrelated codes.
         assert_eq!(codes(Some(Code::EISCONN), Some(Code::WSAEINVAL)), Mark::Differs);
         assert_eq!(codes(None, Some(Code::WSAEINVAL)), Mark::Differs);
+    }
+
+    #[test]
+    fn a_count_returned_and_a_count_written_beside_0_are_the_same_meaning() {
+        // sendto's 4 against WSASendTo's 0 with bytes=4; recvfrom's 4 against WSARecvFrom's 0
+        // with the four bytes taken.
+        let none = Value::None;
+        let sent = Value::Transferred { bytes: 4 };
+        let v = compare(&[call(PersonalityId::Linux, 4, None, &none), call(PersonalityId::Windows, 0, None, &sent)]);
+        assert_eq!(v.mark, Mark::Words);
+        assert_eq!(v.findings.iter().map(|f| f.aspect).collect::<Vec<_>>(), ["result", "value"]);
+        assert!(v.findings[0].text.contains("the same count"), "{}", v.findings[0].text);
+        let data = Value::Data { data: b"ping".to_vec(), from: None };
+        let v = compare(&[call(PersonalityId::Linux, 4, None, &data), call(PersonalityId::Winsock, 0, None, &data)]);
+        assert_eq!(v.mark, Mark::Words);
+        // Another count, or a 0 with nothing written, is a real difference.
+        let five = Value::Transferred { bytes: 5 };
+        let v = compare(&[call(PersonalityId::Linux, 4, None, &none), call(PersonalityId::Windows, 0, None, &five)]);
+        assert_eq!(v.mark, Mark::Differs);
+        let v = compare(&[call(PersonalityId::Linux, 4, None, &none), call(PersonalityId::Windows, 0, None, &none)]);
+        assert_eq!(v.mark, Mark::Differs);
     }
 
     #[test]

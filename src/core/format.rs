@@ -125,6 +125,7 @@ pub fn value_text(v: &Value, p: &Profile) -> String {
         Value::Addr { addr } => addr.to_string(),
         Value::Int { value } if *value == 0xFFFF_FFFF => "0xFFFFFFFF".into(),
         Value::Int { value } => value.to_string(),
+        Value::Linger { on, secs } => format!("{{{},{secs}}}", u8::from(*on)),
         Value::Error { error } => match error {
             Some(c) => c.name().to_string(),
             None => "0".into(),
@@ -184,6 +185,19 @@ pub fn value_text(v: &Value, p: &Profile) -> String {
                 kept(bytes),
                 overlapped.as_deref().map_or("NULL".to_string(), |s| format!("&ov({s})"))
             )
+        }
+        Value::Packets { entries } => {
+            let one = |e: &crate::core::model::PacketEntry| {
+                format!(
+                    "[key={} bytes={} overlapped={} Internal=0x{:x}]",
+                    e.key,
+                    e.bytes,
+                    e.overlapped.as_deref().map_or("NULL".to_string(), |s| format!("&ov({s})")),
+                    e.internal
+                )
+            };
+            let all: Vec<String> = entries.iter().map(one).collect();
+            format!("removed={} {}", entries.len(), all.join(" ")).trim_end().to_string()
         }
         Value::CsAddr { local, remote, stream } => {
             let addr = |a: &Option<std::net::SocketAddr>| a.map_or("NULL".to_string(), |a| a.to_string());

@@ -193,6 +193,9 @@ pub enum Value {
     Addr { addr: SocketAddr },
     /// An option's integer value (getsockopt).
     Int { value: i64 },
+    /// getsockopt SO_LINGER: the whole `struct linger`, `{l_onoff,l_linger}` (l_linger in
+    /// seconds), since `{1,0}` (the abortive close) and `{0,0}` (off) must not read alike.
+    Linger { on: bool, secs: i64 },
     /// An option holding an error (getsockopt SO_ERROR); `None` is 0.
     Error { error: Option<Code> },
     /// The three sets select() left set.
@@ -212,6 +215,9 @@ pub enum Value {
     /// What GetQueuedCompletionStatus wrote: `None` where it left the variable untouched;
     /// `overlapped` names the socket whose OVERLAPPED the packet carries (`None`: NULL).
     Packet { key: Option<u64>, bytes: Option<u64>, overlapped: Option<String> },
+    /// wsaio3: the OVERLAPPED_ENTRY array GetQueuedCompletionStatusEx filled, one per packet
+    /// removed (ulNumEntriesRemoved is its length).
+    Packets { entries: Vec<PacketEntry> },
     /// getsockopt SO_BSP_STATE: a CSADDR_INFO. `None` is an empty SOCKET_ADDRESS (length 0,
     /// NULL pointer); `stream` is SOCK_STREAM/IPPROTO_TCP, else SOCK_DGRAM/IPPROTO_UDP.
     CsAddr { local: Option<SocketAddr>, remote: Option<SocketAddr>, stream: bool },
@@ -220,6 +226,16 @@ pub enum Value {
     AcceptAddrs { local: Option<SocketAddr>, remote: Option<SocketAddr> },
     /// esc3: WSAConnect's lpCalleeData->len once the connection is made (`callee=N`).
     CalleeLen { len: u64 },
+}
+
+/// wsaio3: one OVERLAPPED_ENTRY: the packet's key, byte count, OVERLAPPED (the socket or name
+/// whose structure it carries; `None`: NULL) and `Internal`, the NTSTATUS it completed with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PacketEntry {
+    pub key: u64,
+    pub bytes: u64,
+    pub overlapped: Option<String>,
+    pub internal: u64,
 }
 
 /// A personality's complete answer to one call.

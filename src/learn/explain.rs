@@ -163,6 +163,17 @@ pub fn try_it(code: Code) -> &'static [&'static str] {
             "getqueuedcompletionstatus port timeout=100",
             "(nothing was queued: FALSE after 100 ms; tests/windows/ov_completion_port.lab)",
         ],
+        WAIT_IO_COMPLETION => &[
+            "socket tcp as l",
+            "bind l 127.0.0.1:7396",
+            "listen l",
+            "socket tcp as c",
+            "connect c 127.0.0.1:7396",
+            "wsasend c hi routine",
+            "createiocompletionport as port",
+            "getqueuedcompletionstatusex port timeout=0 alertable",
+            "(the WSASend's completion routine was queued and no packet: it runs, and the call fails; tests/scenarios/49_acceptex_null_gqcsex.lab)",
+        ],
         ERROR_SEM_TIMEOUT => &[
             "socket tcp as c",
             "bind c 127.0.0.1:0",
@@ -265,7 +276,9 @@ pub fn try_it(code: Code) -> &'static [&'static str] {
             "socket tcp as t",
             "setsockopt t TCP_NODELAY 1 optlen=0",
             "setsockopt t SO_LINGER optval=null optlen=0",
-            "(an optlen too small; windows accepts 1 byte for BOOL-like options; tests/scenarios/23_optlen.lab. A NULL optval whatever its length, or a NULL optlen or namelen pointer; tests/scenarios/34_null_lengths.lab)",
+            "socket udp as u",
+            "wsasendto u @sink hi overlapped=NULL bytes=NULL",
+            "(an optlen too small; windows accepts 1 byte for BOOL-like options; tests/scenarios/23_optlen.lab. A NULL optval whatever its length, or a NULL optlen or namelen pointer; tests/scenarios/34_null_lengths.lab. A plain WSASendTo with a NULL lpNumberOfBytesSent; tests/scenarios/47_wsasendto.lab)",
         ],
         EPERM => &[
             "firewall drop 127.0.0.2",
@@ -362,7 +375,11 @@ pub fn when(code: Code) -> &'static [When] {
         ERROR_SEM_TIMEOUT => w!("GetOverlappedResult, GetQueuedCompletionStatus" =>
             "the overlapped connect timed out (STATUS_IO_TIMEOUT); WSAGetOverlappedResult says WSAETIMEDOUT"),
         WAIT_TIMEOUT => w!("GetQueuedCompletionStatus" =>
-            "no completion packet reached the port within the timeout: FALSE, the OVERLAPPED pointer set to NULL, key and byte count left as they were"),
+            "no completion packet reached the port within the timeout: FALSE, the OVERLAPPED pointer set to NULL, key and byte count left as they were",
+            "GetQueuedCompletionStatusEx" =>
+            "no packet within the timeout: FALSE, and ulNumEntriesRemoved is not to be read"),
+        WAIT_IO_COMPLETION => w!("GetQueuedCompletionStatusEx (alertable)" =>
+            "no packet was queued but completion routines (APCs) were: the wait ran them and returned FALSE; call it again for packets (SleepEx answers the same 192 as its return value)"),
         ERROR_INVALID_NETNAME => w!("GetOverlappedResult, GetQueuedCompletionStatus" =>
             "the overlapped connect's address cannot be used from this socket; WSAGetOverlappedResult says WSAEADDRNOTAVAIL"),
         ERROR_CONNECTION_REFUSED => w!("GetOverlappedResult, GetQueuedCompletionStatus" =>
@@ -400,8 +417,8 @@ pub fn when(code: Code) -> &'static [When] {
             "asked without waiting (bWait / fWait = FALSE) while the ConnectEx is still running (Internal is STATUS_PENDING); ERROR_IO_INCOMPLETE in Win32 words"),
         WSA_IO_PENDING => w!("ConnectEx" =>
             "the connect was started and has not finished yet: not a failure; the outcome arrives later as a completion (ConnectEx may also return TRUE when it finishes at once)",
-            "AcceptEx, DisconnectEx, WSARecv, WSASend (overlapped)" =>
-            "the call was started: AcceptEx completes when a client's connection arrives, DisconnectEx when the connection's sending side is closed, WSARecv when data (or the end of the stream) arrives"),
+            "AcceptEx, DisconnectEx, WSARecv, WSARecvFrom, WSASend, WSASendTo (overlapped)" =>
+            "the call was started: AcceptEx completes when a client's connection arrives, DisconnectEx when the connection's sending side is closed, WSARecv and WSARecvFrom when data (or the end of the stream) arrives"),
         WSAEINTR => w!("connect (blocking, Winsock 1.1)" =>
             "the blocking call was cancelled with WSACancelBlockingCall; the socket is left in an unknown state",
             "connect, recv (blocking, Winsock 2)" =>
@@ -420,6 +437,10 @@ pub fn when(code: Code) -> &'static [When] {
             "getsockname, getpeername, getsockopt, setsockopt" =>
                 "a NULL namelen or optlen pointer (`namelen=null`, `optlen=null`), or a NULL optval whatever the length given (`optval=null optlen=0`); getpeername on a socket with no peer says WSAENOTCONN first: tests/scenarios/34_null_lengths.lab",
             "WSAPoll" => "a NULL array with one entry or more: `wsapoll null n=1`, tests/scenarios/35_poll_null.lab",
+            "AcceptEx" =>
+                "lpOutputBuffer is NULL (`acceptex l a buffer=NULL`, tests/scenarios/49_acceptex_null_gqcsex.lab), or the remote address length is 0",
+            "WSASendTo (no OVERLAPPED)" =>
+                "lpNumberOfBytesSent is NULL, which only an overlapped call may pass: `wsasendto u @sink hi overlapped=NULL bytes=NULL`, tests/scenarios/47_wsasendto.lab",
         ),
         WSAEINVAL => w!(
             "connect" => "the socket is listening; for a Winsock 1.1 program also: a connect is already pending",

@@ -338,6 +338,10 @@ enum Cmd {
     AcceptEx,
     WsaRecv,
     WsaSend,
+    // ---- wsaio3 ----
+    WsaSendTo,
+    WsaRecvFrom,
+    GetQueuedCompletionStatusEx,
     // ---- acceptex2 ----
     WsaAccept,
     GetAcceptExSockaddrs,
@@ -417,6 +421,12 @@ const COMMANDS: &[CmdInfo] = &[
         "createiocompletionport as PORT | createiocompletionport NAME PORT [key=N]",
     ),
     cmd("getqueuedcompletionstatus", Cmd::GetQueuedCompletionStatus, "getqueuedcompletionstatus PORT [timeout=MS|inf]"),
+    // ---- wsaio3 ----
+    cmd(
+        "getqueuedcompletionstatusex",
+        Cmd::GetQueuedCompletionStatusEx,
+        "getqueuedcompletionstatusex PORT [count=N] [timeout=MS|inf] [alertable] (several packets at once; count: 1 to 64, default 16)",
+    ),
     cmd(
         "postqueuedcompletionstatus",
         Cmd::PostQueuedCompletionStatus,
@@ -430,11 +440,22 @@ const COMMANDS: &[CmdInfo] = &[
         Cmd::WsaRecv,
         "wsarecv NAME [ov=OV] [routine] [bufs=N,M] (overlapped WSARecv: pends until data arrives)",
     ),
-    cmd("wsasend", Cmd::WsaSend, "wsasend NAME DATA [ov=OV] [routine] (overlapped WSASend)"),
+    cmd("wsasend", Cmd::WsaSend, "wsasend NAME DATA [ov=OV] [routine] [bufs=N,M] (overlapped WSASend)"),
+    // ---- wsaio3 ----
+    cmd(
+        "wsasendto",
+        Cmd::WsaSendTo,
+        "wsasendto NAME ADDR DATA [overlapped=NULL] [ov=OV] [routine] [bufs=N,M] [bytes=NULL] (WSASendTo; overlapped=NULL: a plain call)",
+    ),
+    cmd(
+        "wsarecvfrom",
+        Cmd::WsaRecvFrom,
+        "wsarecvfrom NAME [overlapped=NULL] [ov=OV] [routine] [bufs=N,M] (WSARecvFrom; overlapped=NULL: a plain call)",
+    ),
     cmd(
         "acceptex",
         Cmd::AcceptEx,
-        "acceptex LISTENER ACCEPTSOCK [recv=N] [local=N] [remote=N] [overlapped=NULL] (ACCEPTSOCK: a socket created beforehand)",
+        "acceptex LISTENER ACCEPTSOCK [recv=N] [local=N] [remote=N] [overlapped=NULL] [buffer=NULL] (ACCEPTSOCK: a socket created beforehand)",
     ),
     // ---- acceptex2 ----
     cmd(
@@ -735,9 +756,21 @@ struct Parser<'a, 'n> {
     usage: &'static str,
 }
 
+/// wsaio3: the options of wsasend, wsasendto and wsarecvfrom.
+#[derive(Default)]
+struct WsaIoOpts {
+    ov: Option<String>,
+    routine: bool,
+    bufs: Option<Vec<u32>>,
+    null_overlapped: bool,
+    null_bytes: bool,
+}
+
 /// Options of the connect family.
 #[derive(Default)]
 struct ConnectOpts {
+    /// wsaio3: AcceptEx's `buffer=NULL`.
+    null_buffer: bool,
     namelen: Option<u32>,
     data: Option<Vec<u8>>,
     send: Option<Vec<u8>>,
@@ -1198,6 +1231,7 @@ impl<'a> Parser<'a, '_> {
             Cmd::Mark => self.mark(),
             Cmd::Overlapped | Cmd::GetOverlappedResult | Cmd::WsaGetOverlappedResult => self.overlapped(info.cmd),
             Cmd::CreateIoCompletionPort | Cmd::GetQueuedCompletionStatus => self.completion_port(info.cmd),
+            Cmd::GetQueuedCompletionStatusEx => self.dequeue_ex(),
             Cmd::PostQueuedCompletionStatus => self.post_packet(),
             Cmd::CloseHandle => {
                 let handle = self.sock()?;
@@ -1213,12 +1247,43 @@ impl<'a> Parser<'a, '_> {
             Cmd::WsaSend => {
                 let sock = self.sock()?;
                 let data = self.require("data", "text like hello or \"hello world\\n\"")?;
-                let ov = self.ov_opt()?;
-                let routine = self.take_word(&["routine"]).is_some();
-                self.call_with_ov(
-                    Call::WsaSend { sock, data: data.text.into_owned().into_bytes(), ov: ov.clone(), routine },
-                    ov,
-                )
+                let data = data.text.into_owned().into_bytes();
+                let o = self.wsa_io_opts(Some(data.len()), false, false)?;
+                let ov = o.ov.clone();
+                self.call_with_ov(Call::WsaSend { sock, data, ov: o.ov, routine: o.routine, bufs: o.bufs }, ov)
+            }
+            // ---- wsaio3 ----
+            Cmd::WsaSendTo => {
+                let sock = self.sock()?;
+                let addr = self.addr()?;
+                let data = self.require("data", "text like hello or \"hello world\\n\"")?;
+                let data = data.text.into_owned().into_bytes();
+                let o = self.wsa_io_opts(Some(data.len()), true, true)?;
+                let ov = o.ov.clone();
+                let call = Call::WsaSendTo {
+                    sock,
+                    addr,
+                    data,
+                    bufs: o.bufs,
+                    null_overlapped: o.null_overlapped,
+                    ov: o.ov,
+                    routine: o.routine,
+                    null_bytes: o.null_bytes,
+                };
+                self.call_with_ov(call, ov)
+            }
+            Cmd::WsaRecvFrom => {
+                let sock = self.sock()?;
+                let o = self.wsa_io_opts(None, true, false)?;
+                let ov = o.ov.clone();
+                let call = Call::WsaRecvFrom {
+                    sock,
+                    bufs: o.bufs,
+                    null_overlapped: o.null_overlapped,
+                    ov: o.ov,
+                    routine: o.routine,
+                };
+                self.call_with_ov(call, ov)
             }
             Cmd::SleepEx => {
                 let t = self.require("milliseconds", "a time in milliseconds, like 1000")?;
@@ -1232,8 +1297,8 @@ impl<'a> Parser<'a, '_> {
                 let listener = self.sock()?;
                 let sock = self.sock()?;
                 let o = self.connect_opts(
-                    &[("recv", true), ("local", true), ("remote", true), ("overlapped", true)],
-                    "recv=N, local=N, remote=N or overlapped=NULL",
+                    &[("recv", true), ("local", true), ("remote", true), ("overlapped", true), ("buffer", true)],
+                    "recv=N, local=N, remote=N, overlapped=NULL or buffer=NULL",
                 )?;
                 self.call(Call::AcceptEx {
                     listener,
@@ -1242,6 +1307,7 @@ impl<'a> Parser<'a, '_> {
                     recv: o.recv.unwrap_or(0),
                     local: o.local,
                     remote: o.remote,
+                    null_buffer: o.null_buffer,
                 })
             }
             Cmd::DisconnectEx => {
@@ -1320,10 +1386,111 @@ impl<'a> Parser<'a, '_> {
         }
     }
 
+    /// wsaio3: the options of wsasend, wsasendto and wsarecvfrom, in any order: `ov=OV`,
+    /// `routine`, `bufs=N,M` (for a send, `sent` is the data's length and the buffers cut it, so
+    /// they must add up to it), `overlapped=NULL` (not for wsasend, which is overlapped only) and,
+    /// with `bytes`, `bytes=NULL`.
+    fn wsa_io_opts(&mut self, sent: Option<usize>, plain: bool, bytes: bool) -> PResult<WsaIoOpts> {
+        let mut expected = vec!["ov=OV", "routine", "bufs=N,M"];
+        if plain {
+            expected.insert(0, "overlapped=NULL");
+        }
+        if bytes {
+            expected.push("bytes=NULL");
+        }
+        let expected = expected.join(", ");
+        let mut o = WsaIoOpts::default();
+        let mut seen: Vec<String> = Vec::new();
+        let mut plain_col = 0;
+        while let Some(t) = self.peek().cloned() {
+            let key = t.key_value().map_or_else(|| t.text.to_ascii_lowercase(), |(k, _, _)| k.to_ascii_lowercase());
+            if seen.contains(&key) {
+                return Err(self.err(t.col, format!("`{key}` given twice: expected it at most once")));
+            }
+            match key.as_str() {
+                "ov" => o.ov = self.ov_opt()?,
+                "bufs" => {
+                    let col = t.col;
+                    o.bufs = self.bufs_opt()?;
+                    if let (Some(n), Some(b)) = (sent, &o.bufs) {
+                        let sum: usize = b.iter().map(|&l| l as usize).sum();
+                        if sum != n {
+                            return Err(self.err(
+                                col,
+                                format!("buffer lengths add up to {sum} but the data has {n} byte(s): expected lengths that cut the data, like bufs=4,5 for deadbeefs"),
+                            ));
+                        }
+                    }
+                }
+                "routine" if t.key_value().is_none() => {
+                    self.pos += 1;
+                    o.routine = true;
+                }
+                "overlapped" | "bytes" if (key == "overlapped" && plain) || (key == "bytes" && bytes) => {
+                    let (_, v, c) = t
+                        .key_value()
+                        .ok_or_else(|| self.err(t.col, format!("missing value of `{key}`: expected {key}=NULL")))?;
+                    if !v.eq_ignore_ascii_case("null") {
+                        return Err(self.err(c, format!("bad {key} `{v}`: expected {key}=NULL")));
+                    }
+                    self.pos += 1;
+                    if key == "overlapped" {
+                        o.null_overlapped = true;
+                        plain_col = t.col;
+                    } else {
+                        o.null_bytes = true;
+                    }
+                }
+                _ => return Err(self.err(t.col, format!("unexpected `{}`: expected {expected}", t.text))),
+            }
+            seen.push(key);
+        }
+        if o.null_overlapped && (o.ov.is_some() || o.routine) {
+            return Err(self.err(
+                plain_col,
+                "overlapped=NULL makes a plain call: it takes no ov= or routine (drop one or the other)",
+            ));
+        }
+        Ok(o)
+    }
+
     /// A call that may name a new OVERLAPPED: the name is defined with it.
     fn call_with_ov(&self, call: Call, ov: Option<String>) -> PResult<(StmtKind, Option<String>)> {
         self.end()?;
         Ok((StmtKind::Call(call), ov.filter(|n| !self.names.contains(n))))
+    }
+
+    /// wsaio3: `getqueuedcompletionstatusex PORT [count=N] [timeout=MS|inf] [alertable]`, the
+    /// options in any order.
+    fn dequeue_ex(&mut self) -> PResult<(StmtKind, Option<String>)> {
+        let port = self.sock()?;
+        let (mut count, mut timeout, mut alertable) = (None, None, false);
+        while let Some(t) = self.next_tok() {
+            match t.key_value() {
+                Some((k, v, c)) if k.eq_ignore_ascii_case("count") && count.is_none() => {
+                    let n = v.parse::<u32>().ok().filter(|n| (1..=64).contains(n)).ok_or_else(|| {
+                        self.err(c, format!("bad count `{v}`: expected the number of entries, 1 to 64"))
+                    })?;
+                    count = Some(n);
+                }
+                Some((k, v, c)) if k.eq_ignore_ascii_case("timeout") && timeout.is_none() => {
+                    timeout = Some(self.timeout(v, c)?);
+                }
+                None if t.text.eq_ignore_ascii_case("alertable") && !alertable => alertable = true,
+                _ => {
+                    return Err(self.err(
+                        t.col,
+                        format!("unexpected `{}`: expected count=N, timeout=MS or alertable (each once)", t.text),
+                    ));
+                }
+            }
+        }
+        self.call(Call::GetQueuedCompletionStatusEx {
+            port,
+            count: count.unwrap_or(16),
+            timeout: timeout.flatten(),
+            alertable,
+        })
     }
 
     fn completion_port(&mut self, cmd: Cmd) -> PResult<(StmtKind, Option<String>)> {
@@ -1874,45 +2041,57 @@ impl<'a> Parser<'a, '_> {
                         o.gqos = true;
                     }
                 }
-                (true, Some((v, c))) => match key.as_str() {
-                    "namelen" => {
-                        let n = v.parse::<u32>().map_err(|_| {
-                            self.err(c, format!("bad namelen `{v}`: expected a number of bytes like 16"))
-                        })?;
-                        o.namelen = Some(n);
-                    }
-                    "data" => o.data = Some(v.as_bytes().to_vec()),
-                    "callee" => {
-                        // The agent's buffer holds 4096 bytes.
-                        let n = v.parse::<u32>().ok().filter(|&n| n <= 4096).ok_or_else(|| {
-                            self.err(c, format!("bad callee `{v}`: expected a buffer length from 0 to 4096 bytes"))
-                        })?;
-                        o.callee = Some(n);
-                    }
-                    "recv" | "local" | "remote" => {
-                        // The buffer socklab passes holds 4096 bytes of data and two address
-                        // slots of 256 bytes at most.
-                        let max = if key == "recv" { 4096 } else { 256 };
-                        let n = v.parse::<u32>().ok().filter(|&n| n <= max).ok_or_else(|| {
-                            self.err(c, format!("bad {key} `{v}`: expected a number of bytes from 0 to {max}"))
-                        })?;
-                        *match key.as_str() {
-                            "recv" => &mut o.recv,
-                            "local" => &mut o.local,
-                            _ => &mut o.remote,
-                        } = Some(n);
-                    }
-                    "overlapped" => {
-                        if !v.eq_ignore_ascii_case("NULL") {
-                            return Err(self.err(
+                (true, Some((v, c))) => {
+                    match key.as_str() {
+                        "namelen" => {
+                            let n = v.parse::<u32>().map_err(|_| {
+                                self.err(c, format!("bad namelen `{v}`: expected a number of bytes like 16"))
+                            })?;
+                            o.namelen = Some(n);
+                        }
+                        "data" => o.data = Some(v.as_bytes().to_vec()),
+                        "callee" => {
+                            // The agent's buffer holds 4096 bytes.
+                            let n = v.parse::<u32>().ok().filter(|&n| n <= 4096).ok_or_else(|| {
+                                self.err(c, format!("bad callee `{v}`: expected a buffer length from 0 to 4096 bytes"))
+                            })?;
+                            o.callee = Some(n);
+                        }
+                        "recv" | "local" | "remote" => {
+                            // The buffer socklab passes holds 4096 bytes of data and two address
+                            // slots of 256 bytes at most.
+                            let max = if key == "recv" { 4096 } else { 256 };
+                            let n = v.parse::<u32>().ok().filter(|&n| n <= max).ok_or_else(|| {
+                                self.err(c, format!("bad {key} `{v}`: expected a number of bytes from 0 to {max}"))
+                            })?;
+                            *match key.as_str() {
+                                "recv" => &mut o.recv,
+                                "local" => &mut o.local,
+                                _ => &mut o.remote,
+                            } = Some(n);
+                        }
+                        // wsaio3: a NULL lpOutputBuffer.
+                        "buffer" => {
+                            if !v.eq_ignore_ascii_case("NULL") {
+                                return Err(self.err(
+                                c,
+                                format!("bad buffer `{v}`: expected buffer=NULL (socklab's own buffer is passed otherwise)"),
+                            ));
+                            }
+                            o.null_buffer = true;
+                        }
+                        "overlapped" => {
+                            if !v.eq_ignore_ascii_case("NULL") {
+                                return Err(self.err(
                                 c,
                                 format!("bad overlapped `{v}`: expected overlapped=NULL (the socket's own OVERLAPPED is passed otherwise)"),
                             ));
+                            }
+                            o.null_overlapped = true;
                         }
-                        o.null_overlapped = true;
+                        _ => o.send = Some(v.as_bytes().to_vec()),
                     }
-                    _ => o.send = Some(v.as_bytes().to_vec()),
-                },
+                }
             }
         }
         Ok(o)
@@ -2634,6 +2813,24 @@ fn addr_cands(partial: &str) -> Vec<String> {
     starting(partial, all)
 }
 
+/// wsaio3: the options of wsasend, wsasendto and wsarecvfrom not yet given (`ov=` offers the
+/// OVERLAPPED names), in any order.
+fn wsa_io_cands(keys: &[&str], used: &[String], partial: &str, names: &Names) -> Vec<String> {
+    let given = |k: &str| used.iter().any(|u| lower_key(u) == lower_key(k));
+    let mut c = if given("ov=") { Vec::new() } else { ov_cands(partial, names) };
+    c.extend(
+        keys.iter()
+            .filter(|k| !given(k))
+            .filter(|k| k.to_ascii_lowercase().starts_with(&partial.to_ascii_lowercase()))
+            .map(|k| (*k).to_string()),
+    );
+    c
+}
+
+fn lower_key(s: &str) -> String {
+    s.split('=').next().unwrap_or(s).to_ascii_lowercase()
+}
+
 /// `key=` words not yet used; after `read=`/`write=`/`except=`, socket names; after `error=`,
 /// codes.
 fn keyed_cands(keys: &[&str], used: &[String], partial: &str, names: &Names) -> Vec<String> {
@@ -2865,13 +3062,19 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
         },
         Cmd::WsaSend => match n {
             0 => socks(partial, names),
-            2 => {
-                let mut c = ov_cands(partial, names);
-                c.extend(starting(partial, ["routine"]));
-                c
-            }
-            3 if lower(2).starts_with("ov=") => starting(partial, ["routine"]),
+            2.. => wsa_io_cands(&["routine", "bufs="], &args[2..], partial, names),
             _ => Vec::new(),
+        },
+        // ---- wsaio3 ----
+        Cmd::WsaSendTo => match n {
+            0 => socks(partial, names),
+            1 => addr_cands(partial),
+            3.. => wsa_io_cands(&["overlapped=NULL", "routine", "bufs=", "bytes=NULL"], &args[3..], partial, names),
+            _ => Vec::new(),
+        },
+        Cmd::WsaRecvFrom => match n {
+            0 => socks(partial, names),
+            _ => wsa_io_cands(&["overlapped=NULL", "routine", "bufs=4,5"], &args[1..], partial, names),
         },
         Cmd::SleepEx => match n {
             0 => starting(partial, ["0", "1000"]),
@@ -2880,7 +3083,12 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
         },
         Cmd::AcceptEx => match n {
             0 | 1 => socks(partial, names),
-            _ => keyed_cands(&["recv=", "local=", "remote=", "overlapped=NULL"], &args[2..], partial, names),
+            _ => keyed_cands(
+                &["recv=", "local=", "remote=", "overlapped=NULL", "buffer=NULL"],
+                &args[2..],
+                partial,
+                names,
+            ),
         },
         // ---- acceptex2 ----
         Cmd::WsaAccept => match n {
@@ -2903,6 +3111,10 @@ fn candidates(words: &[String], partial: &str, names: &Names) -> Vec<String> {
             0 => socks(partial, names),
             1 => starting(partial, ["timeout=0", "timeout=1000", "timeout=inf"]),
             _ => Vec::new(),
+        },
+        Cmd::GetQueuedCompletionStatusEx => match n {
+            0 => socks(partial, names),
+            _ => keyed_cands(&["count=", "timeout=", "alertable"], &args[1..], partial, names),
         },
         Cmd::PostQueuedCompletionStatus => match n {
             0 => socks(partial, names),
@@ -3708,7 +3920,7 @@ send c \"oops
         assert_eq!(call("wsarecv s"), Call::WsaRecv { sock: name("s"), ov: None, routine: false, bufs: None });
         assert_eq!(
             call("wsasend s hi"),
-            Call::WsaSend { sock: name("s"), data: b"hi".to_vec(), ov: None, routine: false }
+            Call::WsaSend { sock: name("s"), data: b"hi".to_vec(), ov: None, routine: false, bufs: None }
         );
         assert_eq!(
             call("wsarecv s ov=r1"),
@@ -3716,7 +3928,7 @@ send c \"oops
         );
         assert_eq!(
             call("wsasend s hi ov=w1 routine"),
-            Call::WsaSend { sock: name("s"), data: b"hi".to_vec(), ov: Some("w1".into()), routine: true }
+            Call::WsaSend { sock: name("s"), data: b"hi".to_vec(), ov: Some("w1".into()), routine: true, bufs: None }
         );
         assert_eq!(call("sleepex 0 alertable"), Call::SleepEx { ms: 0, alertable: true });
         assert_eq!(
@@ -3731,7 +3943,8 @@ send c \"oops
                 null_overlapped: false,
                 recv: 0,
                 local: None,
-                remote: None
+                remote: None,
+                null_buffer: false
             }
         );
         assert_eq!(
@@ -3742,7 +3955,8 @@ send c \"oops
                 null_overlapped: true,
                 recv: 0,
                 local: None,
-                remote: None
+                remote: None,
+                null_buffer: false
             }
         );
         assert_eq!(
@@ -3775,7 +3989,7 @@ send c \"oops
         at("getqueuedcompletionstatus c 100", 29, "expected timeout=MS");
         at("getqueuedcompletionstatus nosuch", 27, "unknown socket `nosuch`");
         at("disconnectex s now", 16, "expected reuse or overlapped=NULL");
-        at("acceptex s c now", 14, "expected recv=N, local=N, remote=N or overlapped=NULL");
+        at("acceptex s c now", 14, "expected recv=N, local=N, remote=N, overlapped=NULL or buffer=NULL");
     }
 
     // ===== acceptex2: AcceptEx lengths, GetAcceptExSockaddrs, CancelIo, WSAAccept ==============
@@ -3790,7 +4004,8 @@ send c \"oops
                 null_overlapped: false,
                 recv: 2,
                 local: Some(3),
-                remote: Some(0)
+                remote: Some(0),
+                null_buffer: false
             }
         );
         assert_eq!(call("getacceptexsockaddrs c"), Call::GetAcceptExSockaddrs { sock: name("c") });
@@ -3820,6 +4035,102 @@ send c \"oops
     }
 
     #[test]
+    fn parses_wsasendto_wsarecvfrom_and_gather() {
+        let to = || SockAddrArg { kind: AddrKind::Target(NamedTarget::Echo), len: None };
+        assert_eq!(
+            call("wsasend s deadbeefs bufs=4,5"),
+            Call::WsaSend {
+                sock: name("s"),
+                data: b"deadbeefs".to_vec(),
+                ov: None,
+                routine: false,
+                bufs: Some(vec![4, 5])
+            }
+        );
+        assert_eq!(
+            call("wsasendto s @echo hi overlapped=NULL bytes=null"),
+            Call::WsaSendTo {
+                sock: name("s"),
+                addr: to(),
+                data: b"hi".to_vec(),
+                bufs: None,
+                null_overlapped: true,
+                ov: None,
+                routine: false,
+                null_bytes: true
+            }
+        );
+        assert_eq!(
+            call("wsasendto s @echo hi bufs=1,1 routine ov=w1"),
+            Call::WsaSendTo {
+                sock: name("s"),
+                addr: to(),
+                data: b"hi".to_vec(),
+                bufs: Some(vec![1, 1]),
+                null_overlapped: false,
+                ov: Some("w1".into()),
+                routine: true,
+                null_bytes: false
+            }
+        );
+        assert_eq!(
+            call("wsarecvfrom s overlapped=NULL bufs=4,5"),
+            Call::WsaRecvFrom {
+                sock: name("s"),
+                bufs: Some(vec![4, 5]),
+                null_overlapped: true,
+                ov: None,
+                routine: false
+            }
+        );
+        // The buffers must cut the data; a plain call takes no OVERLAPPED name or routine.
+        let e = parse_line("wsasend s deadbeefs bufs=4,4", 1, &mut names(&["s"])).unwrap_err();
+        assert!(e.message.contains("add up to 8") && e.col == 21, "{e:?}");
+        let e = parse_line("wsarecvfrom s overlapped=NULL routine", 1, &mut names(&["s"])).unwrap_err();
+        assert!(e.message.contains("plain call") && e.col == 15, "{e:?}");
+        let e = parse_line("wsasendto s @echo hi bytes=3", 1, &mut names(&["s"])).unwrap_err();
+        assert!(e.message.contains("bytes=NULL"), "{e:?}");
+        let e = parse_line("wsasend s hi overlapped=NULL", 1, &mut names(&["s"])).unwrap_err();
+        assert!(e.message.contains("expected ov=OV"), "{e:?}");
+        let e = parse_line("wsarecvfrom s routine routine", 1, &mut names(&["s"])).unwrap_err();
+        assert!(e.message.contains("given twice"), "{e:?}");
+    }
+
+    #[test]
+    fn parses_getqueuedcompletionstatusex() {
+        assert_eq!(
+            call("getqueuedcompletionstatusex l alertable count=2 timeout=0"),
+            Call::GetQueuedCompletionStatusEx {
+                port: name("l"),
+                count: 2,
+                timeout: Some(Duration::from_millis(0)),
+                alertable: true
+            }
+        );
+        assert_eq!(
+            call("getqueuedcompletionstatusex l"),
+            Call::GetQueuedCompletionStatusEx { port: name("l"), count: 16, timeout: None, alertable: false }
+        );
+        let e = parse_line("getqueuedcompletionstatusex s count=0", 1, &mut names(&["s"])).unwrap_err();
+        assert!(e.message.contains("1 to 64") && e.col == 37, "{e:?}");
+        let e = parse_line("getqueuedcompletionstatusex s alertable alertable", 1, &mut names(&["s"])).unwrap_err();
+        assert!(e.message.contains("each once"), "{e:?}");
+        let e = parse_line("acceptex s s buffer=0", 1, &mut names(&["s"])).unwrap_err();
+        assert!(e.message.contains("buffer=NULL"), "{e:?}");
+    }
+
+    #[test]
+    fn completes_wsaio3_lines() {
+        let n = names(&["s"]);
+        assert_eq!(completions("wsasendto s @ec", &n), ["@echo"]);
+        assert_eq!(completions("wsasendto s @echo hi overlapped=NULL b", &n), ["bufs=", "bytes=NULL"]);
+        assert_eq!(completions("wsarecvfrom s bufs=4,5 o", &n), ["ov=", "overlapped=NULL"]);
+        assert_eq!(completions("wsasend s hi r", &n), ["routine"]);
+        assert_eq!(completions("getqueuedcompletionstatusex s a", &n), ["alertable"]);
+        assert_eq!(completions("acceptex s s recv=1 b", &n), ["buffer=NULL"]);
+    }
+
+    #[test]
     fn completes_acceptex2_lines() {
         let n = names(&["s", "port"]);
         assert_eq!(completions("acceptex s port r", &n), ["recv=", "remote="]);
@@ -3833,7 +4144,7 @@ send c \"oops
     #[test]
     fn completes_overlapped_and_completion_port_lines() {
         let n = names(&["s", "port"]);
-        assert_eq!(completions("getq", &n), ["getqueuedcompletionstatus"]);
+        assert_eq!(completions("getq", &n), ["getqueuedcompletionstatus", "getqueuedcompletionstatusex"]);
         assert_eq!(completions("disconnectex s r", &n), ["reuse"]);
         assert_eq!(completions("acceptex s p", &n), ["port"]);
         assert_eq!(completions("acceptex s port o", &n), ["overlapped=NULL"]);

@@ -79,6 +79,25 @@ fn ov_arg(ov: &Option<String>) -> Result<String, Unwritable> {
     }
 }
 
+/// ` bufs=N,M` for a call's WSABUF lengths (iocp2, wsaio3), else nothing.
+fn bufs_arg(bufs: &Option<Vec<u32>>) -> Result<String, Unwritable> {
+    match bufs {
+        Some(b) if b.is_empty() || b.len() > 16 || b.iter().any(|&n| !(1..=65536).contains(&n)) => {
+            Err(Unwritable("buffer lengths outside 1 to 16 buffers of 1 to 65536 bytes".into()))
+        }
+        Some(b) => Ok(format!(" bufs={}", b.iter().map(u32::to_string).collect::<Vec<_>>().join(","))),
+        None => Ok(String::new()),
+    }
+}
+
+/// wsaio3: ` bufs=N,M` for a send's gather buffers, which must cut its data exactly.
+fn gather_arg(data: &[u8], bufs: &Option<Vec<u32>>) -> Result<String, Unwritable> {
+    if !crate::core::call::gather_fits(data, bufs.as_deref()) {
+        return Err(Unwritable("gather buffers that do not add up to the data's length".into()));
+    }
+    bufs_arg(bufs)
+}
+
 fn sock(r: &SockRef) -> Result<String, Unwritable> {
     match r {
         SockRef::Name(n) => name(n).map(str::to_string),
@@ -322,6 +341,12 @@ pub fn call_line(call: &Call) -> Result<String, Unwritable> {
         Call::AssociatePort { sock: s, port, key } => {
             format!("createiocompletionport {} {} key={key}", sock(s)?, sock(port)?)
         }
+        Call::GetQueuedCompletionStatusEx { port, count, timeout: t, alertable } => format!(
+            "getqueuedcompletionstatusex {} count={count} {}{}",
+            sock(port)?,
+            timeout(*t)?,
+            if *alertable { " alertable" } else { "" }
+        ),
         Call::GetQueuedCompletionStatus { port, timeout: t } => {
             format!("getqueuedcompletionstatus {} {}", sock(port)?, timeout(*t)?)
         }
@@ -340,21 +365,44 @@ pub fn call_line(call: &Call) -> Result<String, Unwritable> {
             if *reuse { " reuse" } else { "" },
             if *null_overlapped { " overlapped=NULL" } else { "" }
         ), // ---- end winapi-ov ----
-        Call::WsaRecv { sock: s, ov, routine, bufs } => format!(
-            "wsarecv {}{}{}{}",
+        Call::WsaRecv { sock: s, ov, routine, bufs } => {
+            format!("wsarecv {}{}{}{}", sock(s)?, ov_arg(ov)?, if *routine { " routine" } else { "" }, bufs_arg(bufs)?)
+        }
+        Call::WsaSend { sock: s, data, ov, routine, bufs } => format!(
+            "wsasend {} {}{}{}{}",
             sock(s)?,
+            bytes(data)?,
             ov_arg(ov)?,
             if *routine { " routine" } else { "" },
-            match bufs {
-                Some(b) => format!(" bufs={}", b.iter().map(u32::to_string).collect::<Vec<_>>().join(",")),
-                None => String::new(),
-            }
+            gather_arg(data, bufs)?
         ),
-        Call::WsaSend { sock: s, data, ov, routine } => {
-            format!("wsasend {} {}{}{}", sock(s)?, bytes(data)?, ov_arg(ov)?, if *routine { " routine" } else { "" })
+        // ---- wsaio3 ----
+        Call::WsaSendTo { sock: s, addr: a, data, bufs, null_overlapped, ov, routine, null_bytes } => {
+            if a.len.is_some() {
+                return Err(Unwritable("wsasendto with namelen= has no command-language spelling".into()));
+            }
+            format!(
+                "wsasendto {} {} {}{}{}{}{}{}",
+                sock(s)?,
+                addr(a),
+                bytes(data)?,
+                if *null_overlapped { " overlapped=NULL" } else { "" },
+                ov_arg(ov)?,
+                if *routine { " routine" } else { "" },
+                gather_arg(data, bufs)?,
+                if *null_bytes { " bytes=NULL" } else { "" }
+            )
         }
+        Call::WsaRecvFrom { sock: s, bufs, null_overlapped, ov, routine } => format!(
+            "wsarecvfrom {}{}{}{}{}",
+            sock(s)?,
+            if *null_overlapped { " overlapped=NULL" } else { "" },
+            ov_arg(ov)?,
+            if *routine { " routine" } else { "" },
+            bufs_arg(bufs)?
+        ),
         Call::SleepEx { ms, alertable } => format!("sleepex {ms}{}", if *alertable { " alertable" } else { "" }),
-        Call::AcceptEx { listener, sock: s, null_overlapped, recv, local, remote } => {
+        Call::AcceptEx { listener, sock: s, null_overlapped, recv, local, remote, null_buffer } => {
             let mut line = format!("acceptex {} {}", sock(listener)?, sock(s)?);
             if *recv != 0 {
                 let _ = write!(line, " recv={recv}");
@@ -367,6 +415,9 @@ pub fn call_line(call: &Call) -> Result<String, Unwritable> {
             }
             if *null_overlapped {
                 line.push_str(" overlapped=NULL");
+            }
+            if *null_buffer {
+                line.push_str(" buffer=NULL");
             }
             line
         }

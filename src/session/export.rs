@@ -477,10 +477,38 @@ fn posix_name(call: &Call) -> Option<&'static str> {
         }
         Call::Recv { .. } => "recv",
         Call::RecvFrom { .. } => "recvfrom",
+        // wsaio3: the plain calls; several buffers are an iovec.
+        Call::WsaSendTo { addr, null_overlapped: true, bufs, data, .. }
+            if addr.len.is_none()
+                && matches!(addr.kind, AddrKind::Inet(_) | AddrKind::Target(_))
+                && crate::core::call::gather_fits(data, bufs.as_deref()) =>
+        {
+            if bufs.as_ref().is_some_and(|b| b.len() > 1) { "sendmsg" } else { "sendto" }
+        }
+        Call::WsaRecvFrom { null_overlapped: true, bufs, .. } => {
+            if bufs.is_some() {
+                "recvmsg"
+            } else {
+                "recvfrom"
+            }
+        }
         Call::Shutdown { .. } => "shutdown",
         Call::Close { sock: SockRef::Name(_) } => "close",
         _ => return None,
     })
+}
+
+/// wsaio3: the WSABUF array `b` of a send, each buffer pointing into the data `d` (one buffer
+/// without `bufs`).
+fn gather_setup(data: &[u8], bufs: Option<&[u32]>) -> String {
+    let lens = bufs.map_or_else(|| vec![u32::try_from(data.len()).unwrap_or(u32::MAX)], <[u32]>::to_vec);
+    let mut code = format!("const char *d = {};\n        WSABUF b[{}];", c_str(data), lens.len());
+    let mut at = 0u32;
+    for (k, len) in lens.iter().enumerate() {
+        let _ = write!(code, "\n        b[{k}].buf = (char *)d + {at};\n        b[{k}].len = {len};");
+        at += len;
+    }
+    code
 }
 
 /// `(level, name, kind)` of a socket option on Linux, when socklab's live network sets it.
@@ -1178,7 +1206,7 @@ impl<'h> CGen<'h> {
 
     /// winapi-ov: OVERLAPPED reads, GetOverlappedResult and completion ports; `None` when the
     /// call names something the program cannot (a socket without its own OVERLAPPED variable).
-    fn overlapped_code(&self, call: &Call, s: &str, q: &str) -> Option<String> {
+    fn overlapped_code(&self, call: &Call, s: &str, q: &str, fam: Family) -> Option<String> {
         let port = |r: &SockRef| format!("port_slot({})", c_str(r.to_string().as_bytes()));
         Some(match call {
             Call::Overlapped { set, .. } => {
@@ -1227,6 +1255,21 @@ impl<'h> CGen<'h> {
                     "DWORD n = 0xdeadbeef;\n        ULONG_PTR k = 0xdeadbeef;\n        LPOVERLAPPED o = NULL;\n        BOOL ok = GetQueuedCompletionStatus(*{p}, &n, &k, &o, {ms});\n        int e = ok ? 0 : (int)GetLastError();\n        result({q}, ok ? \"TRUE\" : \"FALSE\", e);\n        printf(\"  key=%lu bytes=%lu overlapped=%s\", (unsigned long)k, (unsigned long)n, o ? \"set\" : \"NULL\");\n        putchar('\\n');"
                 )
             }
+            // ---- wsaio3 ----
+            Call::GetQueuedCompletionStatusEx { port: pr, count, timeout, alertable } => {
+                let p = port(pr);
+                let ms = match timeout {
+                    None => "INFINITE".to_string(),
+                    Some(d) => format!("{}", unparse::millis(*d).ok()?),
+                };
+                if !(1..=64).contains(count) {
+                    return None;
+                }
+                format!(
+                    "OVERLAPPED_ENTRY en[{count}];\n        ULONG got = 0, i;\n        memset(en, 0, sizeof en);\n        BOOL ok = GetQueuedCompletionStatusEx(*{p}, en, {count}, &got, {ms}, {});\n        int e = ok ? 0 : (int)GetLastError();\n        result({q}, ok ? \"TRUE\" : \"FALSE\", e);\n        if (ok) {{\n            printf(\"  removed=%lu\", (unsigned long)got);\n            for (i = 0; i < got && i < {count}; i++)\n                printf(\" [key=%lu bytes=%lu overlapped=%s Internal=0x%lx]\", (unsigned long)en[i].lpCompletionKey, (unsigned long)en[i].dwNumberOfBytesTransferred, en[i].lpOverlapped ? \"set\" : \"NULL\", (unsigned long)en[i].Internal);\n        }}\n        printf(\"%s\", routine_log);\n        routine_log[0] = 0;\n        putchar('\\n');",
+                    if *alertable { "TRUE" } else { "FALSE" }
+                )
+            }
             // ---- iocp2 ----
             Call::PostQueuedCompletionStatus { port: pr, key, bytes, overlapped } => {
                 let p = port(pr);
@@ -1271,23 +1314,61 @@ impl<'h> CGen<'h> {
                     if *routine { "export_routine" } else { "NULL" }
                 )
             }
-            Call::WsaSend { data, ov, routine, .. } => {
-                if !is_ident(s) {
+            Call::WsaSend { data, ov, routine, bufs, .. } => {
+                if !is_ident(s) || !crate::core::call::gather_fits(data, bufs.as_deref()) {
                     return None;
                 }
                 let o = self.ov_expr(s, ov)?;
                 format!(
-                    "WSABUF b;\n        DWORD n = 0;\n        b.buf = (char *){};\n        b.len = {};\n        int r = WSASend({s}, &b, 1, &n, 0, {o}, {});\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        if (!r) printf(\"  bytes=%lu\", (unsigned long)n);\n        putchar('\\n');",
-                    c_str(data),
-                    data.len(),
+                    "{}\n        DWORD n = 0;\n        int r = WSASend({s}, b, {}, &n, 0, {o}, {});\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        if (!r) printf(\"  bytes=%lu\", (unsigned long)n);\n        putchar('\\n');",
+                    gather_setup(data, bufs.as_deref()),
+                    bufs.as_ref().map_or(1, Vec::len),
                     if *routine { "export_routine" } else { "NULL" }
+                )
+            }
+            // ---- wsaio3 ----
+            Call::WsaSendTo { addr, data, bufs, null_overlapped, ov, routine, null_bytes, .. } => {
+                if !is_ident(s) || !crate::core::call::gather_fits(data, bufs.as_deref()) {
+                    return None;
+                }
+                let o = if *null_overlapped { "NULL".to_string() } else { self.ov_expr(s, ov)? };
+                let (setup, ptr) = self.addr(addr, fam);
+                let (decl, count, show) = if *null_bytes {
+                    ("", "NULL", "")
+                } else {
+                    ("DWORD n = 0;\n        ", "&n", "        if (!r) printf(\"  bytes=%lu\", (unsigned long)n);\n")
+                };
+                format!(
+                    "struct sockaddr_storage ss;\n        socklen_t sl;\n        {setup}\n        {}\n        {decl}int r = WSASendTo({s}, b, {}, {count}, 0, {ptr}, sl, {o}, {});\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n{show}        putchar('\\n');",
+                    gather_setup(data, bufs.as_deref()),
+                    bufs.as_ref().map_or(1, Vec::len),
+                    if *routine { "export_routine" } else { "NULL" }
+                )
+            }
+            Call::WsaRecvFrom { bufs, null_overlapped, ov, routine, .. } => {
+                if !is_ident(s) {
+                    return None;
+                }
+                let o = if *null_overlapped { "NULL".to_string() } else { self.ov_expr(s, ov)? };
+                let lens = bufs.clone().unwrap_or_else(|| vec![2048]);
+                let total: u32 = lens.iter().sum();
+                let mut setup = String::new();
+                let mut at = 0u32;
+                for (k, len) in lens.iter().enumerate() {
+                    setup.push_str(&format!("b[{k}].buf = buf + {at};\n        b[{k}].len = {len};\n        "));
+                    at += len;
+                }
+                format!(
+                    "/* The buffer and the address outlive the call: a pending receive fills them later. */\n        static char buf[{total}];\n        static struct sockaddr_storage ss;\n        static int sl;\n        WSABUF b[{n}];\n        DWORD n = 0, fl = 0;\n        sl = (int)sizeof ss;\n        memset(&ss, 0, sizeof ss);\n        {setup}int r = WSARecvFrom({s}, b, {n}, &n, &fl, (struct sockaddr *)&ss, &sl, {o}, {});\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        if (!r) {{\n            printf(\"  bytes=%lu \", (unsigned long)n);\n            print_data((const unsigned char *)buf, (int)n);\n            if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6) {{\n                printf(\" from \");\n                print_addr(&ss);\n            }}\n        }}\n        putchar('\\n');",
+                    if *routine { "export_routine" } else { "NULL" },
+                    n = lens.len()
                 )
             }
             Call::SleepEx { ms, alertable } => format!(
                 "DWORD r = SleepEx({ms}UL, {});\n        printf(\"%s -> %lu\", {q}, (unsigned long)r);\n        if (r == WAIT_IO_COMPLETION) printf(\"  WAIT_IO_COMPLETION\");\n        printf(\"%s\", routine_log);\n        routine_log[0] = 0;\n        putchar('\\n');",
                 if *alertable { "TRUE" } else { "FALSE" }
             ),
-            Call::AcceptEx { listener, null_overlapped, recv, local, remote, .. } => {
+            Call::AcceptEx { listener, null_overlapped, recv, local, remote, null_buffer, .. } => {
                 if !is_ident(s) || *recv > 4096 || local.unwrap_or(0) > 256 || remote.unwrap_or(0) > 256 {
                     return None;
                 }
@@ -1302,9 +1383,10 @@ impl<'h> CGen<'h> {
                 };
                 let len = |n: &Option<u32>| n.map_or(need.to_string(), |n| n.to_string());
                 format!(
-                    "struct accept_entry *x = accept_entry({key});\n        DWORD n = 0;\n        LPFN_ACCEPTEX fn = load_acceptex({l});\n        x->l = {l};\n        x->recv = {recv};\n        x->local = {};\n        x->remote = {};\n        BOOL ok = fn ? fn({l}, {s}, x->buf, x->recv, x->local, x->remote, &n, {ov}) : FALSE;\n        int e = ok ? 0 : WSAGetLastError();\n        result({q}, ok ? \"TRUE\" : \"FALSE\", e);\n        putchar('\\n');",
+                    "struct accept_entry *x = accept_entry({key});\n        DWORD n = 0;\n        LPFN_ACCEPTEX fn = load_acceptex({l});\n        x->l = {l};\n        x->recv = {recv};\n        x->local = {};\n        x->remote = {};\n        BOOL ok = fn ? fn({l}, {s}, {}, x->recv, x->local, x->remote, &n, {ov}) : FALSE;\n        int e = ok ? 0 : WSAGetLastError();\n        result({q}, ok ? \"TRUE\" : \"FALSE\", e);\n        putchar('\\n');",
                     len(local),
-                    len(remote)
+                    len(remote),
+                    if *null_buffer { "NULL" } else { "x->buf" }
                 )
             }
             Call::GetAcceptExSockaddrs { .. } => {
@@ -1711,6 +1793,19 @@ impl<'h> CGen<'h> {
     }
 
     fn posix(&mut self, call: &Call, text: &str) {
+        // wsaio3: a plain WSASendTo with one buffer is sendto(2), a plain WSARecvFrom with its
+        // default buffer recvfrom(2).
+        match call {
+            Call::WsaSendTo { sock, addr, data, bufs, null_overlapped: true, .. }
+                if bufs.as_ref().is_none_or(|b| b.len() == 1) =>
+            {
+                return self.posix(&Call::SendTo { sock: sock.clone(), addr: addr.clone(), data: data.clone() }, text);
+            }
+            Call::WsaRecvFrom { sock, bufs: None, null_overlapped: true, .. } => {
+                return self.posix(&Call::RecvFrom { sock: sock.clone() }, text);
+            }
+            _ => {}
+        }
         let Some(fname) = posix_name(call) else {
             let why = match call {
                 Call::Alarm { after } => {
@@ -1828,7 +1923,9 @@ impl<'h> CGen<'h> {
                     OptKind::Time => {
                         ("struct timeval v = {0, 0};", "printf(\"  %ld\", (long)(v.tv_sec * 1000 + v.tv_usec / 1000));")
                     }
-                    OptKind::Linger => ("struct linger v = {0, 0};", "printf(\"  %d\", v.l_onoff ? v.l_linger : 0);"),
+                    OptKind::Linger => {
+                        ("struct linger v = {0, 0};", "printf(\"  {%d,%d}\", v.l_onoff ? 1 : 0, (int)v.l_linger);")
+                    }
                     _ => ("int v = 0;", "printf(\"  %d\", v);"),
                 };
                 format!(
@@ -1990,6 +2087,41 @@ impl<'h> CGen<'h> {
                     data.len()
                 )
             }
+            // wsaio3: a plain WSASendTo is sendto(2); several buffers, sendmsg(2) with an iovec.
+            Call::WsaSendTo { addr, data, bufs, .. } => {
+                let (setup, ptr) = self.addr(addr, fam);
+                let b = bufs.clone().unwrap_or_default();
+                let mut iov = String::new();
+                let mut at = 0u32;
+                for (k, len) in b.iter().enumerate() {
+                    let _ = write!(
+                        iov,
+                        "iov[{k}].iov_base = (char *)d + {at};\n        iov[{k}].iov_len = {len};\n        "
+                    );
+                    at += len;
+                }
+                format!(
+                    "struct sockaddr_storage ss;\n        socklen_t sl;\n        {setup}\n        const char *d = {};\n        struct iovec iov[{n}];\n        {iov}struct msghdr m;\n        memset(&m, 0, sizeof m);\n        m.msg_name = {ptr};\n        m.msg_namelen = sl;\n        m.msg_iov = iov;\n        m.msg_iovlen = {n};\n        long r = sendmsg({s}, &m, MSG_NOSIGNAL);\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        putchar('\\n');",
+                    c_str(data),
+                    n = b.len()
+                )
+            }
+            // wsaio3: a plain WSARecvFrom into buffers is recvmsg(2) with an iovec.
+            Call::WsaRecvFrom { bufs, .. } => {
+                let b = bufs.clone().unwrap_or_default();
+                let total: u32 = b.iter().sum();
+                let mut iov = String::new();
+                let mut at = 0u32;
+                for (k, len) in b.iter().enumerate() {
+                    let _ = write!(iov, "iov[{k}].iov_base = buf + {at};\n        iov[{k}].iov_len = {len};\n        ");
+                    at += len;
+                }
+                format!(
+                    "static unsigned char buf[{total}];\n        struct sockaddr_storage ss;\n        memset(&ss, 0, sizeof ss);\n        struct iovec iov[{n}];\n        {iov}struct msghdr m;\n        memset(&m, 0, sizeof m);\n        m.msg_name = &ss;\n        m.msg_namelen = sizeof ss;\n        m.msg_iov = iov;\n        m.msg_iovlen = {n};\n        long r = recvmsg({s}, &m, 0);\n        int e = r < 0 ? errno : 0;\n        result({q}, r, e);\n        if (r > 0 || (r == 0 && {udp})) {{\n            printf(\"  \");\n            print_data(buf, r);\n            if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6) {{\n                printf(\" from \");\n                print_addr(&ss);\n            }}\n        }}\n        putchar('\\n');",
+                    n = b.len(),
+                    udp = i32::from(proto == Proto::Udp)
+                )
+            }
             Call::Recv { .. } | Call::RecvFrom { .. } => {
                 let from = matches!(call, Call::RecvFrom { .. });
                 let show_empty = proto == Proto::Udp;
@@ -2106,6 +2238,7 @@ impl<'h> CGen<'h> {
             | Call::CreateIoCompletionPort { .. }
             | Call::AssociatePort { .. }
             | Call::GetQueuedCompletionStatus { .. }
+            | Call::GetQueuedCompletionStatusEx { .. }
             | Call::PostQueuedCompletionStatus { .. }
             | Call::CloseHandle { .. }
             | Call::SleepEx { .. }
@@ -2114,7 +2247,9 @@ impl<'h> CGen<'h> {
             | Call::GetAcceptExSockaddrs { .. }
             | Call::CancelIo { .. }
             | Call::WsaRecv { .. }
-            | Call::WsaSend { .. } => match self.overlapped_code(call, &s, &q) {
+            | Call::WsaSend { .. }
+            | Call::WsaSendTo { .. }
+            | Call::WsaRecvFrom { .. } => match self.overlapped_code(call, &s, &q, fam) {
                 Some(code) => code,
                 None => {
                     self.comment(&format!("{text}: not made: the socket has no OVERLAPPED variable here, or the timeout does not fit a DWORD"));
@@ -2221,7 +2356,9 @@ impl<'h> CGen<'h> {
                         "DWORD v = 0;",
                         "if (v == 0xFFFFFFFF) printf(\"  0xFFFFFFFF\"); else printf(\"  %lu\", (unsigned long)v);",
                     ),
-                    OptKind::Linger => ("struct linger v = {0, 0};", "printf(\"  %d\", v.l_onoff ? v.l_linger : 0);"),
+                    OptKind::Linger => {
+                        ("struct linger v = {0, 0};", "printf(\"  {%d,%d}\", v.l_onoff ? 1 : 0, (int)v.l_linger);")
+                    }
                     OptKind::CsAddr => (
                         "union { CSADDR_INFO cs; char space[296]; } v;\n        memset(&v, 0, sizeof v);",
                         "print_csaddr(&v.cs);",

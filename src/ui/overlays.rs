@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Borders, Clear, Padding, Paragraph, Wrap};
 use crate::app::App;
 use crate::app::explain::explain as explanation;
 use crate::core::call::NamedTarget;
+use crate::core::personality::PersonalityId;
 
 use super::theme::{Role, Theme};
 
@@ -106,13 +107,51 @@ pub fn explain(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, entry: u
                 crate::app::Tone::NotApplicable => Role::NotApplicable,
                 crate::app::Tone::Quiet => Role::Text,
             };
-            lines.push(Line::styled(format!("  {t}"), theme.style(role)));
+            // Inside the borders and the right padding.
+            for part in hanging(&format!("  {t}"), r.width.saturating_sub(3) as usize) {
+                lines.push(Line::styled(part, theme.style(role)));
+            }
         }
         lines.push(Line::raw(""));
     }
     let title = super::fit_words(&format!(" Explain · {} ", x.title), r.width.saturating_sub(2) as usize);
     let b = frame_block(title, " j/k scroll · e or Esc closes ".into(), theme);
     frame.render_widget(Paragraph::new(lines).block(b).wrap(Wrap { trim: false }).scroll((scroll, 0)), r);
+}
+
+/// One explanation line in lines of at most `w` columns, each continuation indented under the
+/// text it continues: past the line's own indent and a leading label (`note:`, `kernel:`), or
+/// past a personality's name, so a wrapped note never runs back to the panel's edge.
+fn hanging(line: &str, w: usize) -> Vec<String> {
+    if line.chars().count() <= w {
+        return vec![line.to_string()];
+    }
+    let lead = line.len() - line.trim_start().len();
+    let rest = &line[lead..];
+    let first = rest.split(' ').next().unwrap_or("");
+    let label = if ["note:", "kernel:"].contains(&first) || PersonalityId::ALL.iter().any(|p| p.name() == first) {
+        // The label and the spaces that pad it.
+        let after = &rest[first.len()..];
+        first.chars().count() + after.len() - after.trim_start().len()
+    } else {
+        2
+    };
+    let indent = (lead + label).min(w / 2);
+    // The first line keeps its own spacing (a personality's name is padded to a column): it
+    // is cut at the last space that fits, past the label.
+    let chars: Vec<char> = line.chars().collect();
+    let Some(cut) = (indent + 1..=w.min(chars.len() - 1)).rev().find(|&i| chars[i] == ' ') else {
+        return super::wrap_words(line, w.max(1));
+    };
+    let head: String = chars[..cut].iter().collect();
+    let tail: String = chars[cut..].iter().collect();
+    let mut out = vec![head.trim_end().to_string()];
+    out.extend(
+        super::wrap_words(tail.trim(), w.saturating_sub(indent).max(1))
+            .into_iter()
+            .map(|l| format!("{}{l}", " ".repeat(indent))),
+    );
+    out
 }
 
 /// The target picker of the connect key.
@@ -144,4 +183,26 @@ pub fn picker(frame: &mut Frame, area: Rect, theme: &Theme, sock: &str, selected
     frame.render_widget(Clear, r);
     let b = frame_block(format!(" connect {sock} to … "), " 1-7 or j/k + Enter · Esc cancels ".into(), theme);
     frame.render_widget(Paragraph::new(lines).block(b), r);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hanging;
+
+    #[test]
+    fn an_explanation_line_wraps_under_its_own_text() {
+        let note = "            note: recv would block forever: nothing can arrive; socklab does not wait";
+        let lines = hanging(note, 40);
+        assert_eq!(lines[0], "            note: recv would block");
+        assert!(lines[1..].iter().all(|l| l.starts_with(&" ".repeat(18)) && l.chars().count() <= 40), "{lines:?}");
+        assert_eq!(lines.join(" ").split_whitespace().collect::<Vec<_>>(), note.split_whitespace().collect::<Vec<_>>());
+        // A personality's line keeps its padding and continues under the answer.
+        let answer = "  linux     n/a  rule block.forever and a long tail of words";
+        let lines = hanging(answer, 36);
+        assert_eq!(lines[0], "  linux     n/a  rule block.forever");
+        assert_eq!(lines[1], "            and a long tail of words");
+        // A plain text line continues two columns in; a short line is left alone.
+        assert_eq!(hanging("  A blocking recv or accept", 20), vec!["  A blocking recv or", "    accept"]);
+        assert_eq!(hanging("  short", 20), vec!["  short"]);
+    }
 }

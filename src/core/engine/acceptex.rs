@@ -14,6 +14,7 @@ impl Host {
         sock: &SockRef,
         null_overlapped: bool,
         lens: (u32, Option<u32>, Option<u32>),
+        null_buffer: bool,
         _facts: &dyn Facts,
     ) -> Out {
         if !self.p.winsock {
@@ -66,6 +67,11 @@ impl Host {
             // test_AcceptEx: a UDP socket, a bound one, a connected one, and a socket an
             // AcceptEx already waits on all give WSAEINVAL.
             return refuse(self, Code::WSAEINVAL);
+        }
+        if null_buffer {
+            // wsaio3, test_AcceptEx (sock.c 9035-9040): a NULL lpOutputBuffer: WSAEFAULT at once,
+            // STATUS_PENDING written all the same (9041); nothing waits on the listener.
+            return Out { rule: r::ACCEPTEX_NULL_BUFFER, ..refuse(self, Code::WSAEFAULT) };
         }
         // acceptex2: the reference page asks for the address length plus 16 bytes.
         let need = addr_len(self.socks[l].family) + 16;

@@ -51,15 +51,15 @@ impl Host {
         };
         if self.socks[i].local.is_none() {
             // Implicit bind by sendto.
-            let src = match self.route_of(facts, canon(dst.ip())) {
-                RouteFact::Ok { source, .. } => source,
-                _ => IpAddr::V4(Ipv4Addr::LOCALHOST),
-            };
             let Some(port) = self.take_port(i, true, None) else {
                 return self.ports_exhausted(Code::EAGAIN);
             };
             let fam = self.socks[i].family;
-            self.socks[i].local = Some(SocketAddr::new(family_ip(src, fam), port));
+            // wsaio3: the implicit bind takes a port only; the address stays the wildcard (the
+            // kernel's getsockname answers 0.0.0.0:PORT, tests/scenarios/47_wsasendto.lab).
+            let any =
+                if fam == Family::V6 { IpAddr::V6(Ipv6Addr::UNSPECIFIED) } else { IpAddr::V4(Ipv4Addr::UNSPECIFIED) };
+            self.socks[i].local = Some(SocketAddr::new(any, port));
             if self.socks[i].state == State::Unbound {
                 self.set_state(i, State::Unassociated, Cause::Call("sendto (implicit bind)".into()), None);
             }
@@ -69,6 +69,15 @@ impl Host {
             return Out::err(r::FIREWALL, p.pick(Code::EPERM, Code::WSAEACCES));
         }
         let from = self.socks[i].local.unwrap_or(dst);
+        // A socket bound to the wildcard sends from the route's source address.
+        let from = if from.ip().is_unspecified() {
+            match self.route_of(facts, canon(dst.ip())) {
+                RouteFact::Ok { source, .. } => SocketAddr::new(family_ip(source, self.socks[i].family), from.port()),
+                _ => from,
+            }
+        } else {
+            from
+        };
         self.route_datagram(i, from, dst, data.to_vec(), facts);
         Out { ret: Ret::Int(len), ..Out::ok(r::SEND) }
     }

@@ -24,7 +24,7 @@ use crate::core::call::{
 };
 use crate::core::codes::Code;
 use crate::core::facts::{Facts, RouteFact, TcpFact, UdpFact};
-use crate::core::model::{Answer, Cause, Notification, Ret, State, Transition, Value};
+use crate::core::model::{Answer, Cause, Notification, PacketEntry, Ret, State, Transition, Value};
 use crate::core::personality::PersonalityId;
 use crate::core::profile::Profile;
 use crate::core::rules as r;
@@ -44,6 +44,7 @@ mod wsaio;
 
 use connect::*;
 use timers::*;
+use wsaio::WsaHow;
 
 /// FNV-1a: socket names are short and chosen by the user; SipHash's DoS resistance buys
 /// nothing here and costs a third of a lookup.
@@ -92,6 +93,9 @@ struct Opts {
     keepalive: bool,
     nodelay: bool,
     linger: i64,
+    /// The l_linger of the last SO_LINGER that turned lingering on: turning it off keeps it
+    /// (Linux stores the time only when l_onoff is set, and getsockopt reads it back).
+    linger_secs: i64,
     sndtimeo_ms: i64,
     syncnt: Option<i64>,
     user_timeout_ms: Option<i64>,
@@ -586,6 +590,7 @@ impl Host {
                 | Call::CreateIoCompletionPort { .. }
                 | Call::AssociatePort { .. }
                 | Call::GetQueuedCompletionStatus { .. }
+                | Call::GetQueuedCompletionStatusEx { .. }
                 | Call::PostQueuedCompletionStatus { .. }
                 | Call::CloseHandle { .. }
                 | Call::SleepEx { .. }
@@ -661,6 +666,12 @@ impl Host {
                             Out { value: Value::Int { value: truncate(value, *n) }, ..out }
                                 .note(format!("optlen {n}: the value is cut to {n} byte(s)"))
                         }
+                        // Linux's struct linger is two ints: a shorter optlen gets its first bytes.
+                        (Some(n), &Value::Linger { on, secs }) if *n < 8 && self.p.id == PersonalityId::Linux => {
+                            let (on, secs) = (truncate(i64::from(on), *n), truncate(secs, n.saturating_sub(4)));
+                            Out { value: Value::Linger { on: on != 0, secs }, ..out }
+                                .note(format!("optlen {n}: the structure is cut to {n} byte(s)"))
+                        }
                         _ => out,
                     }
                 }
@@ -684,6 +695,9 @@ impl Host {
             Call::CreateIoCompletionPort { name } => Ok(self.create_port(name)),
             Call::AssociatePort { sock, port, key } => Ok(self.associate_port(sock, port, *key)),
             Call::GetQueuedCompletionStatus { port, timeout } => Ok(self.dequeue_packet(port, *timeout, facts)),
+            Call::GetQueuedCompletionStatusEx { port, count, timeout, alertable } => {
+                Ok(self.dequeue_packets(port, *count, *timeout, *alertable, facts))
+            }
             Call::DisconnectEx { sock, reuse, null_overlapped } => {
                 Ok(self.disconnect_ex(sock, *reuse, *null_overlapped))
             }
@@ -695,12 +709,22 @@ impl Host {
             Call::WsaRecv { sock, ov, routine, bufs } => {
                 self.sock(sock).map(|i| self.wsa_recv(i, ov.as_deref(), *routine, bufs.as_deref()))
             }
-            Call::WsaSend { sock, data, ov, routine } => {
-                self.sock(sock).map(|i| self.wsa_send(i, data, ov.as_deref(), *routine, facts))
+            Call::WsaSend { sock, data, ov, routine, bufs } => {
+                self.sock(sock).map(|i| self.wsa_send(i, data, ov.as_deref(), *routine, bufs.as_deref(), facts))
+            }
+            // ---- wsaio3 ----
+            Call::WsaSendTo { sock, addr, data, bufs, null_overlapped, ov, routine, null_bytes } => {
+                let how =
+                    WsaHow { plain: *null_overlapped, ov: ov.as_deref(), routine: *routine, null_bytes: *null_bytes };
+                self.sock(sock).map(|i| self.wsa_send_to(i, addr, data, bufs.as_deref(), how, facts))
+            }
+            Call::WsaRecvFrom { sock, bufs, null_overlapped, ov, routine } => {
+                let how = WsaHow { plain: *null_overlapped, ov: ov.as_deref(), routine: *routine, null_bytes: false };
+                self.sock(sock).map(|i| self.wsa_recv_from(i, bufs.as_deref(), how, facts))
             }
             Call::SleepEx { ms, alertable } => Ok(self.sleep_ex(*ms, *alertable, facts)),
-            Call::AcceptEx { listener, sock, null_overlapped, recv, local, remote } => {
-                Ok(self.accept_ex(listener, sock, *null_overlapped, (*recv, *local, *remote), facts))
+            Call::AcceptEx { listener, sock, null_overlapped, recv, local, remote, null_buffer } => {
+                Ok(self.accept_ex(listener, sock, *null_overlapped, (*recv, *local, *remote), *null_buffer, facts))
             }
             Call::Connect { sock, addr, api } => {
                 // ConnectEx returns BOOL, also when the handle is no socket (test_connect, sock.c).

@@ -96,7 +96,12 @@ impl Host {
             // (Linux has no such option: answered by missing_option.)
             SockOpt::SO_EXCLUSIVEADDRUSE => s.opts.exclusive = on,
             SockOpt::SO_KEEPALIVE => s.opts.keepalive = on,
-            SockOpt::SO_LINGER => s.opts.linger = value,
+            SockOpt::SO_LINGER => {
+                s.opts.linger = value;
+                if value != 0 {
+                    s.opts.linger_secs = if value == LINGER_ABORT { 0 } else { value };
+                }
+            }
             SockOpt::SO_SNDTIMEO => s.opts.sndtimeo_ms = value,
             SockOpt::TCP_NODELAY => s.opts.nodelay = on,
             SockOpt::SO_ERROR if p.id == PersonalityId::Windows => {
@@ -208,8 +213,12 @@ impl Host {
             SockOpt::SO_REUSEADDR => v(s.opts.reuseaddr as i64),
             SockOpt::SO_EXCLUSIVEADDRUSE => v(s.opts.exclusive as i64),
             SockOpt::SO_KEEPALIVE => v(s.opts.keepalive as i64),
-            // The linger time, 0 when lingering is off; {1, 0} reads 0 as well (l_linger).
-            SockOpt::SO_LINGER => v(if s.opts.linger == LINGER_ABORT { 0 } else { s.opts.linger }),
+            // The whole structure: {1, N} when on, and when off {0, the time last set}.
+            SockOpt::SO_LINGER => {
+                let (on, secs) = (s.opts.linger != 0, s.opts.linger_secs);
+                let rule = if !on && secs != 0 { r::LINGER_OFF_KEEPS } else { r::GETSOCKOPT };
+                Out::val(rule, Value::Linger { on, secs })
+            }
             SockOpt::SO_SNDTIMEO => v(s.opts.sndtimeo_ms),
             SockOpt::TCP_NODELAY => v(s.opts.nodelay as i64),
             SockOpt::TCP_SYNCNT => v(s.opts.syncnt.unwrap_or(6)),

@@ -393,6 +393,76 @@ impl Host {
         }
     }
 
+    /// wsaio3: GetQueuedCompletionStatusEx (rule iocp.ex): up to `count` packets at once, each
+    /// an OVERLAPPED_ENTRY with its own status; TRUE even when a packet carries an error.
+    /// Alertable, it runs the queued completion routines when no packet is there and answers
+    /// FALSE with WAIT_IO_COMPLETION; a packet comes first and leaves the routines queued.
+    pub(super) fn dequeue_packets(
+        &mut self,
+        port: &SockRef,
+        count: u32,
+        timeout: Option<Duration>,
+        alertable: bool,
+        facts: &dyn Facts,
+    ) -> Out {
+        if let Some(out) = self.no_overlapped("GetQueuedCompletionStatusEx") {
+            return out;
+        }
+        let failed = |code: Code| Out { ret: Ret::Bool(false), ..Out::err(r::IOCP_EX, code) };
+        let Some(p) = self.ov.port(&name_of(port)) else { return failed(Code::WSA_INVALID_HANDLE) };
+        let ready =
+            |h: &Host| !h.ov.ports[p].queue.is_empty() || h.ov.ports[p].closed || (alertable && !h.ov.apcs.is_empty());
+        let got = match timeout {
+            Some(t) => self.block_until(t, facts, ready),
+            None => self.block_indefinitely(facts, ready),
+        };
+        if !got {
+            if timeout.is_none() {
+                return self.blocks_forever("GetQueuedCompletionStatusEx with INFINITE");
+            }
+            // test_post_completion (file.c 6046-6050): FALSE, WAIT_TIMEOUT; the count is at most 1.
+            return failed(Code::WAIT_TIMEOUT).note("ulNumEntriesRemoved is not to be read (Windows leaves 0 or 1)");
+        }
+        if self.ov.ports[p].closed {
+            // test_completion_port_scheduling (ntdll sync.c 995-1001).
+            return failed(Code::ERROR_ABANDONED_WAIT_0);
+        }
+        if self.ov.ports[p].queue.is_empty() {
+            // test_post_completion (file.c 6094-6099): an alertable wait runs the APCs and
+            // fails with WAIT_IO_COMPLETION.
+            let mut out = failed(Code::WAIT_IO_COMPLETION);
+            for (sock, op, error, bytes) in std::mem::take(&mut self.ov.apcs) {
+                out = out.note(format!(
+                    "{sock}'s {op} completion routine ran: dwError {}, {bytes} bytes",
+                    error.map_or(0, |c| c.number())
+                ));
+                self.notes.push(Notification::Completion { sock, op, error, bytes, at: self.now });
+            }
+            return out;
+        }
+        // file.c 6057-6083: every packet queued, up to the array's size, in the order queued.
+        let n = (count as usize).min(self.ov.ports[p].queue.len());
+        let entries: Vec<PacketEntry> = self.ov.ports[p]
+            .queue
+            .drain(..n)
+            .map(|pk| PacketEntry {
+                key: pk.key,
+                bytes: u64::from(pk.bytes),
+                overlapped: pk.sock,
+                internal: ntstatus(pk.error),
+            })
+            .collect();
+        let out = Out { ret: Ret::Bool(true), ..Out::val(r::IOCP_EX, Value::Packets { entries }) };
+        let left = self.ov.ports[p].queue.len();
+        let out = if left > 0 { out.note(format!("{left} packet(s) stay queued")) } else { out };
+        if alertable && !self.ov.apcs.is_empty() {
+            // file.c 6101-6110: a packet there: the routines stay queued.
+            out.note("the queued completion routines did not run: a packet was there")
+        } else {
+            out
+        }
+    }
+
     /// PostQueuedCompletionStatus: a packet of the program's own (rule iocp.post).
     pub(super) fn post_packet(&mut self, port: &SockRef, key: u64, bytes: u32, overlapped: Option<&str>) -> Out {
         if let Some(out) = self.no_overlapped("PostQueuedCompletionStatus") {

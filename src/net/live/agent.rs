@@ -28,7 +28,7 @@ use crate::core::call::{
     SockAddrArg, SockOpt, SockRef,
 };
 use crate::core::codes::{Code, Platform};
-use crate::core::model::{Notification, Ret, Value};
+use crate::core::model::{Notification, PacketEntry, Ret, Value};
 use crate::session::lab::{Interrupt, Kernel, KernelAnswer, KernelJob, Until};
 
 use super::judge::{LIVE_BLOCK_LIMIT, allowed_destination, named_socket};
@@ -412,6 +412,16 @@ impl WinsockAgent {
                 let arg = if timeout.is_none() { "-1".to_string() } else { ms.to_string() };
                 (format!("gqcs {} {arg}", self.name_of(port)?), Duration::from_millis(ms), RetKind::Bool)
             }
+            // ---- wsaio3 ----
+            Call::GetQueuedCompletionStatusEx { port, count, timeout, alertable } => {
+                let ms = wait_ms(*timeout);
+                let arg = if timeout.is_none() { "-1".to_string() } else { ms.to_string() };
+                (
+                    format!("gqcsex {} {count} {arg} {}", self.name_of(port)?, u8::from(*alertable)),
+                    Duration::from_millis(ms),
+                    RetKind::Bool,
+                )
+            }
             // ---- iocp2 ----
             Call::PostQueuedCompletionStatus { port, key, bytes, overlapped } => (
                 format!("pqcs {} {key} {bytes} {}", self.name_of(port)?, overlapped.as_deref().unwrap_or("-")),
@@ -423,24 +433,58 @@ impl WinsockAgent {
             Call::WsaRecv { sock, ov, routine, bufs } => {
                 (format!("wsarecv {}{}", self.name_of(sock)?, ov_words(ov, *routine, bufs)), quick, RetKind::Int)
             }
-            Call::WsaSend { sock, data, ov, routine } => (
-                format!("wsasend {} {}{}", self.name_of(sock)?, hex(Some(data)), ov_words(ov, *routine, &None)),
+            Call::WsaSend { sock, data, ov, routine, bufs } => (
+                format!("wsasend {} {}{}", self.name_of(sock)?, hex(Some(data)), ov_words(ov, *routine, bufs)),
                 quick,
                 RetKind::Int,
             ),
+            // ---- wsaio3 ----
+            Call::WsaSendTo { sock, addr, data, bufs, null_overlapped, ov, routine, null_bytes } => {
+                let a = self.addr(sock, addr, true)?;
+                (
+                    format!(
+                        "wsasendto {} {a} {} {} {} {} {}",
+                        self.name_of(sock)?,
+                        hex(Some(data)),
+                        if *null_overlapped { "null" } else { ov.as_deref().unwrap_or("-") },
+                        u8::from(*routine),
+                        bufs_word(bufs),
+                        u8::from(*null_bytes)
+                    ),
+                    quick,
+                    RetKind::Int,
+                )
+            }
+            Call::WsaRecvFrom { sock, bufs, null_overlapped, ov, routine } => {
+                let (limit, ret) =
+                    if *null_overlapped { (LIVE_BLOCK_LIMIT, RetKind::Recv) } else { (quick, RetKind::Int) };
+                (
+                    format!(
+                        "wsarecvfrom {} {} {} {} {}",
+                        self.name_of(sock)?,
+                        if *null_overlapped { "null" } else { ov.as_deref().unwrap_or("-") },
+                        u8::from(*routine),
+                        bufs_word(bufs),
+                        limit.as_millis()
+                    ),
+                    limit,
+                    ret,
+                )
+            }
             Call::SleepEx { ms, alertable } => {
                 (format!("sleepex {ms} {}", u8::from(*alertable)), Duration::from_millis(*ms), RetKind::Int)
             }
-            Call::AcceptEx { listener, sock, null_overlapped, recv, local, remote } => {
+            Call::AcceptEx { listener, sock, null_overlapped, recv, local, remote, null_buffer } => {
                 let len = |n: &Option<u32>| n.map_or("-1".to_string(), |n| n.to_string());
                 (
                     format!(
-                        "acceptex {} {} {} {recv} {} {}",
+                        "acceptex {} {} {} {recv} {} {} {}",
                         self.name_of(listener)?,
                         self.name_of(sock)?,
                         u8::from(*null_overlapped),
                         len(local),
-                        len(remote)
+                        len(remote),
+                        u8::from(*null_buffer)
                     ),
                     quick,
                     RetKind::Bool,
@@ -773,6 +817,11 @@ impl WinsockAgent {
                             n => Some(winsock_code(n).ok_or(format!("SO_ERROR holds {n}, unknown to the catalogue"))?),
                         },
                     }
+                } else if let Some(l) = v.get("linger").and_then(Json::as_array) {
+                    match (l.first().and_then(Json::as_i64), l.get(1).and_then(Json::as_i64)) {
+                        (Some(on), Some(secs)) => Value::Linger { on: on != 0, secs },
+                        _ => return Err(format!("the agent answered a bad struct linger: {v}")),
+                    }
                 } else {
                     Value::Int { value: v.get("int").and_then(Json::as_i64).unwrap_or(0) }
                 }
@@ -842,7 +891,16 @@ impl WinsockAgent {
                 d if d.is_empty() => Value::None,
                 data => Value::Data { data, from: None },
             },
-            Call::WsaSend { .. } => match v.get("bytes").and_then(Json::as_u64) {
+            // wsaio3: as recvfrom, the source of a datagram (TCP fills none).
+            Call::WsaRecvFrom { .. } => {
+                let data = unhex(v.get("data").and_then(Json::as_str).unwrap_or(""));
+                let from = match v.get("from").and_then(|f| f.get("addr")).and_then(Json::as_str) {
+                    Some(a) => Some(addr(a)?),
+                    None => None,
+                };
+                if data.is_empty() && from.is_none() { Value::None } else { Value::Data { data, from } }
+            }
+            Call::WsaSend { .. } | Call::WsaSendTo { .. } => match v.get("bytes").and_then(Json::as_u64) {
                 Some(0xdead_beef) | None => Value::None,
                 Some(bytes) => Value::Transferred { bytes },
             },
@@ -856,6 +914,21 @@ impl WinsockAgent {
                 Some(0xdead_beef) | None => Value::None,
                 Some(bytes) => Value::Transferred { bytes },
             },
+            // wsaio3: the entries removed.
+            Call::GetQueuedCompletionStatusEx { .. } => {
+                let Some(list) = v.get("entries").and_then(Json::as_array) else { return Ok(Value::None) };
+                let num = |e: &Json, k: &str| e.get(k).and_then(Json::as_u64).unwrap_or(0);
+                let entries = list
+                    .iter()
+                    .map(|e| PacketEntry {
+                        key: num(e, "key"),
+                        bytes: num(e, "bytes"),
+                        overlapped: e.get("overlapped").and_then(Json::as_str).map(str::to_string),
+                        internal: num(e, "internal"),
+                    })
+                    .collect();
+                Value::Packets { entries }
+            }
             Call::GetQueuedCompletionStatus { .. } => {
                 // The agent passes 0xdeadbeef: still there, the call did not write it.
                 let written = |k: &str| v.get(k).and_then(Json::as_u64).filter(|&x| x != 0xdead_beef);
@@ -982,9 +1055,12 @@ impl Kernel for WinsockAgent {
             KernelJob::Call(Call::Connect { sock, api, .. }) if !matches!(api, ConnectApi::ConnectEx { .. }) => {
                 Some((named(sock)?, true))
             }
-            KernelJob::Call(Call::Recv { sock } | Call::RecvFrom { sock } | Call::Accept { sock, .. }) => {
-                Some((named(sock)?, false))
-            }
+            KernelJob::Call(
+                Call::Recv { sock }
+                | Call::RecvFrom { sock }
+                | Call::WsaRecvFrom { sock, null_overlapped: true, .. }
+                | Call::Accept { sock, .. },
+            ) => Some((named(sock)?, false)),
             _ => None,
         };
         let wakes = match job {
@@ -1048,8 +1124,14 @@ impl Kernel for WinsockAgent {
         }
         let a = self.perform_inner(call);
         if let (KernelAnswer::NotPerformed { .. }, Some(n)) = (&a, &name) {
-            let changes =
-                matches!(call, Call::Connect { .. } | Call::SendTo { .. } | Call::Bind { .. } | Call::Accept { .. });
+            let changes = matches!(
+                call,
+                Call::Connect { .. }
+                    | Call::SendTo { .. }
+                    | Call::WsaSendTo { .. }
+                    | Call::Bind { .. }
+                    | Call::Accept { .. }
+            );
             if changes && !self.closed.contains(n) {
                 self.diverged.push(n.clone());
             }
@@ -1174,6 +1256,14 @@ fn len_word(len: Option<u32>) -> String {
 /// iocp2: the OVERLAPPED a call names (`-`: the socket's own), its completion routine flag and
 /// its buffer lengths, as last words of a wsarecv or wsasend request (none when the call names
 /// none of them).
+/// wsaio3: a call's buffer lengths as one word of a request (`-`: one buffer).
+fn bufs_word(bufs: &Option<Vec<u32>>) -> String {
+    match bufs {
+        Some(b) => b.iter().map(u32::to_string).collect::<Vec<_>>().join(","),
+        None => "-".to_string(),
+    }
+}
+
 fn ov_words(ov: &Option<String>, routine: bool, bufs: &Option<Vec<u32>>) -> String {
     let o = ov.as_deref().unwrap_or("-");
     match (ov, routine, bufs) {

@@ -199,6 +199,9 @@ pub struct LiveKernel {
     /// Sockets on which a call was not made for real: the kernel's socket and the models'
     /// no longer match, so later calls on them are not judged.
     diverged: Vec<String>,
+    /// The last call was a blocking one still waiting when socklab's wait ran out, and so not
+    /// made: its socket is unchanged, so this is no divergence.
+    waited_out: bool,
     /// `alarm`: interrupt the next blocking connect after this long.
     alarm: Option<Duration>,
     /// `after`: the call a second thread makes, and when (a blocking connect runs on its own
@@ -278,6 +281,7 @@ impl LiveKernel {
                 socks: HashMap::new(),
                 closed: Vec::new(),
                 diverged: Vec::new(),
+                waited_out: false,
                 alarm: None,
                 after: Vec::new(),
                 pipes: HashMap::new(),
@@ -389,6 +393,7 @@ impl LiveKernel {
             | Call::CreateIoCompletionPort { .. }
             | Call::AssociatePort { .. }
             | Call::GetQueuedCompletionStatus { .. }
+            | Call::GetQueuedCompletionStatusEx { .. }
             | Call::PostQueuedCompletionStatus { .. }
             | Call::CloseHandle { .. } => not_performed("Linux has no OVERLAPPED structures or I/O completion ports"),
             Call::SleepEx { .. } => not_performed("Linux has no SleepEx and no APCs"),
@@ -398,6 +403,54 @@ impl LiveKernel {
             Call::CancelIo { .. } => not_performed("Linux has no CancelIo or CancelIoEx"),
             Call::Accept { cond: Some(_), .. } => not_performed("Linux has no WSAAccept"),
             Call::WsaRecv { .. } | Call::WsaSend { .. } => not_performed("Linux has no overlapped WSARecv or WSASend"),
+            // ---- wsaio3 ----
+            Call::WsaSendTo { null_overlapped: false, .. } | Call::WsaRecvFrom { null_overlapped: false, .. } => {
+                not_performed("Linux has no overlapped WSASendTo or WSARecvFrom")
+            }
+            Call::WsaSendTo { sock, addr, data, bufs, .. } => {
+                let Some(b) = bufs.as_ref().filter(|b| b.len() > 1) else {
+                    // One buffer: sendto(2).
+                    return self.perform_inner(&Call::SendTo {
+                        sock: sock.clone(),
+                        addr: addr.clone(),
+                        data: data.clone(),
+                    });
+                };
+                if !call::gather_fits(data, Some(b)) {
+                    return Ok(not_performed("the buffers do not cut the data exactly"));
+                }
+                let a = self.addr(sock, addr, true)?;
+                let raw::SockAddrArg::Inet(to) = a else {
+                    return Ok(not_performed("sendmsg takes a plain address here"));
+                };
+                let pieces = call::gather_pieces(data, Some(b));
+                match self.sock(sock)?.send_msg(&pieces, Some(to)) {
+                    Ok(n) => performed(Ok(Value::None), Ret::Int(n as i64), clock.elapsed()),
+                    Err(e) => performed(Err(e), Ret::Int(0), clock.elapsed()),
+                }
+            }
+            Call::WsaRecvFrom { sock, bufs, .. } => {
+                let Some(b) = bufs else {
+                    return self.perform_inner(&Call::RecvFrom { sock: sock.clone() });
+                };
+                // recvmsg(2) into the buffers given (scatter).
+                let lens: Vec<usize> = b.iter().map(|&n| n as usize).collect();
+                let blocking = !self.sock(sock)?.as_socket2().nonblocking().unwrap_or(false);
+                let wait = if blocking { self.after_while_waiting(sock, LIVE_BLOCK_LIMIT)? } else { Duration::ZERO };
+                let s = self.sock(sock)?;
+                match s.recv_msg(&lens, wait) {
+                    Ok((data, from)) => {
+                        let n = data.len();
+                        let value = if n == 0 && s.kind() == raw::Kind::Tcp {
+                            Value::None
+                        } else {
+                            Value::Data { data, from: from.inet() }
+                        };
+                        performed(Ok(value), Ret::Int(n as i64), clock.elapsed())
+                    }
+                    Err(e) => performed(Err(e), Ret::Int(0), clock.elapsed()),
+                }
+            }
             Call::Firewall { .. } => {
                 self.ports_narrowed = true;
                 not_performed(
@@ -538,7 +591,7 @@ impl LiveKernel {
                     let r = s.getsockopt(o).map(|v| match v {
                         OptValue::Int(i) => Value::Int { value: i as i64 },
                         OptValue::Time(d) => Value::Int { value: i64::try_from(d.as_millis()).unwrap_or(i64::MAX) },
-                        OptValue::Linger { on, secs } => Value::Int { value: if on { secs as i64 } else { 0 } },
+                        OptValue::Linger { on, secs } => Value::Linger { on, secs: i64::from(secs) },
                         OptValue::PortRange { lo, hi } => Value::Int { value: ((hi as i64) << 16) | lo as i64 },
                     });
                     done(r, Ret::Int(0))
@@ -564,6 +617,10 @@ impl LiveKernel {
                 let left = if blocking { self.after_while_waiting(sock, LIVE_BLOCK_LIMIT)? } else { Duration::ZERO };
                 let s = self.sock(sock)?;
                 let r = if !blocking { s.accept() } else { s.accept_within(left) };
+                if blocking && r.as_ref().is_err_and(|e| *e == Errno::EAGAIN) {
+                    self.waited_out = true;
+                    return Ok(still_waiting("accept"));
+                }
                 match r {
                     Ok((a, _)) => {
                         let fd = a.fd() as i64;
@@ -883,6 +940,10 @@ impl LiveKernel {
                 } else {
                     s.recv(&mut buf, wait).map(|n| (n, None))
                 };
+                if blocking && r.as_ref().is_err_and(|e| *e == Errno::EAGAIN) {
+                    self.waited_out = true;
+                    return Ok(still_waiting(if with_from { "recvfrom" } else { "recv" }));
+                }
                 match r {
                     Ok((n, from)) => {
                         buf.truncate(n);
@@ -952,6 +1013,7 @@ impl Kernel for LiveKernel {
             let (_, _, action) = self.after.remove(0);
             let _ = self.perform_inner(&action);
         }
+        self.waited_out = false;
         let mut a = self.perform_inner(call).unwrap_or_else(|a| a);
         let given_up = std::mem::take(&mut *self.close_after.lock().unwrap_or_else(|p| p.into_inner()));
         for n in given_up {
@@ -967,10 +1029,11 @@ impl Kernel for LiveKernel {
                         ..
                     }
                     | Call::SendTo { .. }
+                    | Call::WsaSendTo { null_overlapped: true, .. }
                     | Call::Bind { .. }
                     | Call::Accept { .. }
             );
-            if changes && self.socks.contains_key(n) {
+            if changes && !self.waited_out && self.socks.contains_key(n) {
                 self.diverged.push(n.clone());
             }
         }
@@ -1094,6 +1157,17 @@ fn named_bits(fds: &[(String, raw::Fd)], bits: impl Iterator<Item = u16>) -> Vec
 
 fn not_performed(why: &str) -> KernelAnswer {
     KernelAnswer::NotPerformed { why: why.to_string() }
+}
+
+/// A blocking call on which nothing arrived while socklab waited for it (at most
+/// [`LIVE_BLOCK_LIMIT`]): the kernel would still be waiting, so the call itself is not made and
+/// the socket is left as it was (the Winsock agent does the same). Making it would answer
+/// EAGAIN, which no blocking call answers.
+fn still_waiting(what: &str) -> KernelAnswer {
+    not_performed(&format!(
+        "a blocking {what} was still waiting when socklab's {}-second wait ran out (nothing arrived), so socklab did not make it",
+        LIVE_BLOCK_LIMIT.as_secs()
+    ))
 }
 
 fn unknown_errno(e: Errno) -> KernelAnswer {

@@ -623,6 +623,18 @@ impl RawSocket {
         sys::send(self.fd(), buf, Some(&SockAddr::from(to)))
     }
 
+    /// wsaio3: `sendmsg(2)` with an iovec of `pieces` (gather), to `to` or the peer.
+    pub fn send_msg(&self, pieces: &[&[u8]], to: Option<SocketAddr>) -> Result<usize, Errno> {
+        sys::send_msg(self.fd(), pieces, to.map(SockAddr::from).as_ref())
+    }
+
+    /// wsaio3: like [`RawSocket::recv_from`], into buffers of `lens` bytes (`recvmsg(2)`).
+    pub fn recv_msg(&self, lens: &[usize], wait: Duration) -> Result<(Vec<u8>, SockName), Errno> {
+        sys::wait_readable(self.fd(), wait);
+        let (data, from) = sys::recv_msg(self.fd(), lens)?;
+        Ok((data, SockName::from_sockaddr(&from)))
+    }
+
     /// Waits at most `wait` for the socket to become readable (or to have an error), then
     /// `recv(2)` with `MSG_DONTWAIT`. The answer is the kernel's: `EAGAIN` when nothing came in
     /// time (as with `SO_RCVTIMEO`), `Ok(0)` at end of stream, or the pending error.

@@ -414,6 +414,51 @@ pub fn recv(fd: Fd, buf: &mut [u8]) -> Result<(usize, SockAddr), Errno> {
     answer.map(|n| (n, from))
 }
 
+/// wsaio3: `sendmsg(2)` with an iovec of `pieces` (gather), the same flags as [`send`].
+pub fn send_msg(fd: Fd, pieces: &[&[u8]], to: Option<&SockAddr>) -> Result<usize, Errno> {
+    let flags = libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT;
+    let mut iov: Vec<libc::iovec> =
+        pieces.iter().map(|p| libc::iovec { iov_base: p.as_ptr().cast_mut().cast(), iov_len: p.len() }).collect();
+    // SAFETY: a zeroed msghdr is valid; every pointer set below outlives the call.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    if let Some(a) = to {
+        msg.msg_name = a.as_ptr().cast_mut().cast();
+        msg.msg_namelen = a.len();
+    }
+    msg.msg_iov = iov.as_mut_ptr();
+    msg.msg_iovlen = iov.len() as _;
+    // SAFETY: `msg` describes live buffers (sendmsg only reads them) and a live address or none.
+    check_size(unsafe { libc::sendmsg(fd, &msg, flags) })
+}
+
+/// wsaio3: `recvmsg(2)` with `MSG_DONTWAIT` into buffers of `lens` bytes (scatter); the bytes
+/// received, in order, and the source address.
+pub fn recv_msg(fd: Fd, lens: &[usize]) -> Result<(Vec<u8>, SockAddr), Errno> {
+    let mut bufs: Vec<Vec<u8>> = lens.iter().map(|&n| vec![0u8; n]).collect();
+    let mut iov: Vec<libc::iovec> =
+        bufs.iter_mut().map(|b| libc::iovec { iov_base: b.as_mut_ptr().cast(), iov_len: b.len() }).collect();
+    let mut answer: Result<usize, Errno> = Ok(0);
+    // SAFETY: `try_init` hands us a zeroed sockaddr_storage and its length to fill; the iovec
+    // points into `bufs`, which outlive the call.
+    let ((), from) = unsafe {
+        SockAddr::try_init(|storage: *mut SockAddrStorage, len| {
+            let mut msg: libc::msghdr = std::mem::zeroed();
+            msg.msg_name = storage.cast();
+            msg.msg_namelen = *len;
+            msg.msg_iov = iov.as_mut_ptr();
+            msg.msg_iovlen = iov.len() as _;
+            answer = check_size(libc::recvmsg(fd, &mut msg, libc::MSG_DONTWAIT));
+            *len = msg.msg_namelen;
+            Ok(())
+        })
+    }
+    .map_err(|e| Errno::from_io(&e))?;
+    let n = answer?;
+    let mut data: Vec<u8> = bufs.concat();
+    data.truncate(n);
+    Ok((data, from))
+}
+
 /// Waits at most `wait` for `POLLIN` (or an error/hangup); whether the socket became ready.
 pub fn wait_readable(fd: Fd, wait: Duration) -> bool {
     let ms = u32::try_from(wait.as_millis()).unwrap_or(u32::MAX);

@@ -183,6 +183,16 @@ pub fn send(_fd: Fd, _buf: &[u8], _to: Option<&SockAddr>) -> Result<usize, Errno
     Err(Errno::UNSUPPORTED)
 }
 
+/// Not yet implemented on Windows (wsaio3: sendmsg's counterpart is WSASendTo).
+pub fn send_msg(_fd: Fd, _pieces: &[&[u8]], _to: Option<&SockAddr>) -> Result<usize, Errno> {
+    Err(Errno::UNSUPPORTED)
+}
+
+/// Not yet implemented on Windows (wsaio3: recvmsg's counterpart is WSARecvFrom).
+pub fn recv_msg(_fd: Fd, _lens: &[usize]) -> Result<(Vec<u8>, SockAddr), Errno> {
+    Err(Errno::UNSUPPORTED)
+}
+
 /// Not yet implemented on Windows.
 pub fn recv(_fd: Fd, _buf: &mut [u8]) -> Result<(usize, SockAddr), Errno> {
     Err(Errno::UNSUPPORTED)
