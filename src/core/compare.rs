@@ -448,9 +448,9 @@ fn note_key(n: &Notification) -> (u8, &str, u16, Option<Code>, u32) {
 }
 
 fn notifications(a: &[Notification], b: &[Notification]) -> Mark {
-    let ka: Vec<_> = a.iter().map(note_key).collect();
-    let kb: Vec<_> = b.iter().map(note_key).collect();
-    if ka == kb { Mark::Same } else { Mark::Differs }
+    // Key by key, without collecting the keys (this runs for every pair of every row).
+    let same = a.len() == b.len() && a.iter().zip(b).all(|(x, y)| note_key(x) == note_key(y));
+    if same { Mark::Same } else { Mark::Differs }
 }
 
 fn notifications_text(ns: &[Notification], p: PersonalityId) -> String {
@@ -479,6 +479,42 @@ mod tests {
 
     const NO: &[Transition] = &[];
     const NN: &[Notification] = &[];
+
+    #[test]
+    fn notification_lists_compare_as_their_collected_keys_did() {
+        use crate::core::call::{FdEvents, PollBits};
+        let r = |sock: &str, bits: u16, ms: u64| Notification::Readiness {
+            sock: sock.into(),
+            bits: PollBits(bits),
+            at: Duration::from_millis(ms),
+        };
+        let e = |sock: &str, ev: u16, error: Option<Code>| Notification::NetworkEvent {
+            sock: sock.into(),
+            event: FdEvents(ev),
+            error,
+            at: Duration::ZERO,
+        };
+        let lists: Vec<Vec<Notification>> = vec![
+            vec![],
+            vec![r("s0", 4, 0)],
+            vec![r("s0", 4, 9)],
+            vec![r("s1", 4, 0)],
+            vec![r("s0", 5, 0)],
+            vec![r("s0", 4, 0), r("s0", 4, 0)],
+            vec![e("s0", 0x10, None)],
+            vec![e("s0", 0x10, Some(Code::WSAECONNREFUSED))],
+            vec![r("s0", 4, 0), e("s0", 0x10, None)],
+            vec![e("s0", 0x10, None), r("s0", 4, 0)],
+        ];
+        for a in &lists {
+            for b in &lists {
+                let ka: Vec<_> = a.iter().map(note_key).collect();
+                let kb: Vec<_> = b.iter().map(note_key).collect();
+                let before = if ka == kb { Mark::Same } else { Mark::Differs };
+                assert_eq!(notifications(a, b), before, "{a:?} against {b:?}");
+            }
+        }
+    }
 
     fn call(p: PersonalityId, ret: i64, error: Option<Code>, value: &Value) -> Returned<'_> {
         Returned { p, ret: Some(Ret::Int(ret)), error, value, transitions: NO, notifications: NN, met: None }

@@ -510,7 +510,18 @@ impl Lab {
         };
         // The models first: asking the kernel costs a system call (TCP_INFO), and this is
         // asked up to three times per wait.
-        let states: Vec<Option<State>> = self.hosts.iter().map(|h| h.state(sock)).collect();
+        // On the stack for the four personalities a lab has at most.
+        let mut four = [None; 4];
+        let many: Vec<Option<State>>;
+        let states: &[Option<State>] = if self.hosts.len() <= four.len() {
+            for (s, h) in four.iter_mut().zip(&self.hosts) {
+                *s = h.state(sock);
+            }
+            &four[..self.hosts.len()]
+        } else {
+            many = self.hosts.iter().map(|h| h.state(sock)).collect();
+            &many
+        };
         if states.iter().any(|s| *s == Some(State::Pending) || *s == Some(target)) {
             return None;
         }
@@ -538,10 +549,17 @@ impl Lab {
     /// that can never be met ([`Lab::unreachable_wait`]) ends at once, unmet, without time
     /// passing.
     pub fn wait_until(&mut self, sock: &str, until: Until) -> Vec<WaitRecord> {
-        let limit = if self.unreachable_wait(sock, until).is_some() { Duration::ZERO } else { WAIT_LIMIT };
+        self.wait_until_why(sock, until).1
+    }
+
+    /// [`Lab::wait_until`], with why the wait could never be met when it could not
+    /// ([`Lab::unreachable_wait`] asked once, before the kernel waits, for both).
+    pub fn wait_until_why(&mut self, sock: &str, until: Until) -> (Option<String>, Vec<WaitRecord>) {
+        let never = self.unreachable_wait(sock, until);
+        let limit = if never.is_some() { Duration::ZERO } else { WAIT_LIMIT };
         // The kernel decides when it happened; the models get at least as long.
         let real = self.kernel.as_mut().map(|k| k.wait_until(sock, until, limit));
-        self.wait_until_answered(sock, until, real)
+        (never, self.wait_until_answered(sock, until, real))
     }
 
     /// [`Lab::wait_until`], the kernel having waited already (a [`KernelJob::Until`]).

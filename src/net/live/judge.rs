@@ -884,18 +884,18 @@ impl LiveKernel {
 
 /// The socket a call names, and whether an earlier call on it was not made for real (so the
 /// real socket no longer matches the models'). A `socket` call starts the name afresh.
-pub(crate) fn named_socket(diverged: &mut Vec<String>, call: &Call) -> (Option<String>, bool) {
+pub(crate) fn named_socket<'a>(diverged: &mut Vec<String>, call: &'a Call) -> (Option<&'a str>, bool) {
     let name = match call {
         Call::Socket { name, .. } => {
             diverged.retain(|n| n != name);
             None
         }
         _ => match call.sock() {
-            Some(SockRef::Name(n)) => Some(n.clone()),
+            Some(SockRef::Name(n)) => Some(n.as_str()),
             _ => None,
         },
     };
-    let gone = name.as_ref().is_some_and(|n| diverged.contains(n));
+    let gone = name.is_some_and(|n| diverged.iter().any(|d| d == n));
     (name, gone)
 }
 
@@ -931,8 +931,8 @@ impl Kernel for LiveKernel {
                     | Call::Bind { .. }
                     | Call::Accept { .. }
             );
-            if changes && self.socks.contains_key(n) {
-                self.diverged.push(n.clone());
+            if changes && self.socks.contains_key(*n) {
+                self.diverged.push(n.to_string());
             }
         }
         if let (KernelAnswer::Performed { tcp_state, .. }, Some(SockRef::Name(n))) = (&mut a, call.sock()) {
@@ -1028,7 +1028,7 @@ impl Kernel for LiveKernel {
         if s.kind() != raw::Kind::Tcp {
             return None;
         }
-        readiness::tcp_info_state(s.fd()).map(|t| t.to_string())
+        readiness::tcp_info_state(s.fd()).map(|t| t.name().to_owned())
     }
 }
 
