@@ -32,6 +32,13 @@ pub fn push_ret_text(s: &mut String, ret: &Ret, p: &Profile) {
 
 /// A decimal integer appended to `s`, as `Display` writes it, without `core::fmt`.
 pub fn push_int(s: &mut String, v: i64) {
+    // One digit (a `t=0 ms`, a FIONBIO's 0): no buffer.
+    if let Ok(d) = u8::try_from(v) {
+        if d < 10 {
+            s.push(char::from(b'0' + d));
+            return;
+        }
+    }
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     let mut n = v.unsigned_abs();

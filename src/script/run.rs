@@ -287,14 +287,17 @@ fn push_transition(s: &mut String, t: &Transition) {
 
 /// `{:>4}` of a line number, appended to `s`.
 fn push_line_number(s: &mut String, line: usize) {
-    let start = s.len();
+    // The padding first: no digits moved after they are written.
+    let pad = match line {
+        0..=9 => 3,
+        10..=99 => 2,
+        100..=999 => 1,
+        _ => 0,
+    };
+    s.push_str(&"   "[..pad]);
     match i64::try_from(line) {
         Ok(n) => push_int(s, n),
         Err(_) => s.push_str(&line.to_string()),
-    }
-    let digits = s.len() - start;
-    if digits < 4 {
-        s.insert_str(start, &"    "[..4 - digits]);
     }
 }
 
