@@ -190,12 +190,19 @@ pub fn wait_verdict(recs: &[WaitRecord]) -> Verdict {
 
 /// [`verdict`] with findings only for what really differs (what a transcript prints).
 pub fn differences(recs: &[CallRecord]) -> Verdict {
-    crate::core::compare::differences(&recs.iter().map(CallRecord::returned).collect::<Vec<_>>())
+    // Four personalities (every compare row): the rows on the stack.
+    match recs {
+        [a, b, c, d] => crate::core::compare::differences(&[a.returned(), b.returned(), c.returned(), d.returned()]),
+        _ => crate::core::compare::differences(&recs.iter().map(CallRecord::returned).collect::<Vec<_>>()),
+    }
 }
 
 /// [`wait_verdict`] with findings only for what really differs (what a transcript prints).
 pub fn wait_differences(recs: &[WaitRecord]) -> Verdict {
-    crate::core::compare::differences(&recs.iter().map(WaitRecord::returned).collect::<Vec<_>>())
+    match recs {
+        [a, b, c, d] => crate::core::compare::differences(&[a.returned(), b.returned(), c.returned(), d.returned()]),
+        _ => crate::core::compare::differences(&recs.iter().map(WaitRecord::returned).collect::<Vec<_>>()),
+    }
 }
 
 /// One personality's record of time passing.
@@ -408,7 +415,8 @@ impl Lab {
             let after = name.and_then(|n| h.state(n));
             self.recent[k].clear();
             self.recent[k].extend(answer.notifications.iter().cloned());
-            let mut rec = CallRecord {
+            // Judged where it lies in `last` (a record is large: not moved once more).
+            self.last.push(CallRecord {
                 personality: h.personality(),
                 answer,
                 model: None,
@@ -419,16 +427,16 @@ impl Lab {
                 before,
                 after,
                 at: h.now(),
-            };
+            });
+            let Some(rec) = self.last.last_mut() else { continue };
             if let (PersonalityId::Linux, Some(ka)) = (h.personality(), &kernel) {
-                judge(&mut rec, ka.clone(), JudgeKind::Kernel);
+                judge(rec, ka.clone(), JudgeKind::Kernel);
             }
             if let (PersonalityId::Windows, Some(wa)) = (h.personality(), &winsock) {
-                judge(&mut rec, wa.clone(), JudgeKind::Winsock);
+                judge(rec, wa.clone(), JudgeKind::Winsock);
                 self.model_notes.extend(observable(&rec.answer.notifications));
                 rec.judge_notes = winsock_notes.clone();
             }
-            self.last.push(rec);
         }
         self.judge_notes.extend(winsock_notes);
         &self.last
