@@ -200,7 +200,7 @@ fn compare_texts_from(rows: &[Returned<'_>], texts_from: Mark) -> Verdict {
         if mark == Mark::Same || mark < texts_from {
             return;
         }
-        let mut text = grouped(&rows, show);
+        let mut text = grouped(rows, show);
         // Each reason once, in order.
         let mut why = why();
         why.sort_unstable();
@@ -214,7 +214,7 @@ fn compare_texts_from(rows: &[Returned<'_>], texts_from: Mark) -> Verdict {
 
     // result
     // A failure's -1 against a success's value is said by the error already.
-    let m = pairs(&rows, |a, b| if a.error.is_some() != b.error.is_some() { Mark::Same } else { rets(a.ret, b.ret) });
+    let m = pairs(rows, |a, b| if a.error.is_some() != b.error.is_some() { Mark::Same } else { rets(a.ret, b.ret) });
     let show = |r: &Returned<'_>, s: &mut String| {
         if let Some(x) = r.ret {
             push_ret_text(s, &x, Profile::of(r.p));
@@ -223,7 +223,7 @@ fn compare_texts_from(rows: &[Returned<'_>], texts_from: Mark) -> Verdict {
     add(&mut v, "result", m, &show, &Vec::new);
 
     // error
-    let m = pairs(&rows, |a, b| codes(a.error, b.error));
+    let m = pairs(rows, |a, b| codes(a.error, b.error));
     let show = |r: &Returned<'_>, s: &mut String| match r.error {
         Some(c) => push_code_text(s, c),
         None => s.push('0'),
@@ -231,7 +231,7 @@ fn compare_texts_from(rows: &[Returned<'_>], texts_from: Mark) -> Verdict {
     add(&mut v, "error", m, &show, &|| code_reasons(rows.iter().map(|r| r.error)));
 
     // value
-    let m = pairs(&rows, |a, b| values(a.value, b.value));
+    let m = pairs(rows, |a, b| values(a.value, b.value));
     let why = || {
         let mut why = code_reasons(rows.iter().flat_map(|r| value_codes(r.value)));
         if m == Mark::Words && rows.iter().any(|r| matches!(r.value, Value::Addr { .. })) {
@@ -242,13 +242,13 @@ fn compare_texts_from(rows: &[Returned<'_>], texts_from: Mark) -> Verdict {
     add(&mut v, "value", m, &push_value_or_dash, &why);
 
     // state
-    let m = pairs(&rows, |a, b| transitions(a.transitions, b.transitions));
+    let m = pairs(rows, |a, b| transitions(a.transitions, b.transitions));
     add(&mut v, "state", m, &|r, s| push_transitions_text(s, r.transitions), &|| {
         code_reasons(rows.iter().flat_map(|r| r.transitions.iter().map(|t| t.error)))
     });
 
     // events, within each API family
-    let m = pairs(&rows, |a, b| {
+    let m = pairs(rows, |a, b| {
         if a.p.is_winsock() != b.p.is_winsock() { Mark::Same } else { notifications(a.notifications, b.notifications) }
     });
     v.mark = v.mark.max(m);
@@ -269,7 +269,7 @@ fn compare_texts_from(rows: &[Returned<'_>], texts_from: Mark) -> Verdict {
     }
 
     // condition
-    let m = pairs(&rows, |a, b| if a.met == b.met { Mark::Same } else { Mark::Differs });
+    let m = pairs(rows, |a, b| if a.met == b.met { Mark::Same } else { Mark::Differs });
     add(
         &mut v,
         "condition",
