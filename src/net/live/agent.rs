@@ -985,8 +985,8 @@ impl Kernel for WinsockAgent {
         if let (KernelAnswer::NotPerformed { .. }, Some(n)) = (&a, &name) {
             let changes =
                 matches!(call, Call::Connect { .. } | Call::SendTo { .. } | Call::Bind { .. } | Call::Accept { .. });
-            if changes && !self.closed.iter().any(|c| c == n) {
-                self.diverged.push(n.to_string());
+            if changes && !self.closed.contains(n) {
+                self.diverged.push(n.clone());
             }
         }
         a

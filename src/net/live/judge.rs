@@ -884,18 +884,18 @@ impl LiveKernel {
 
 /// The socket a call names, and whether an earlier call on it was not made for real (so the
 /// real socket no longer matches the models'). A `socket` call starts the name afresh.
-pub(crate) fn named_socket<'a>(diverged: &mut Vec<String>, call: &'a Call) -> (Option<&'a str>, bool) {
+pub(crate) fn named_socket(diverged: &mut Vec<String>, call: &Call) -> (Option<String>, bool) {
     let name = match call {
         Call::Socket { name, .. } => {
             diverged.retain(|n| n != name);
             None
         }
         _ => match call.sock() {
-            Some(SockRef::Name(n)) => Some(n.as_str()),
+            Some(SockRef::Name(n)) => Some(n.clone()),
             _ => None,
         },
     };
-    let gone = name.is_some_and(|n| diverged.iter().any(|d| d == n));
+    let gone = name.as_ref().is_some_and(|n| diverged.contains(n));
     (name, gone)
 }
 
@@ -931,8 +931,8 @@ impl Kernel for LiveKernel {
                     | Call::Bind { .. }
                     | Call::Accept { .. }
             );
-            if changes && self.socks.contains_key(*n) {
-                self.diverged.push(n.to_string());
+            if changes && self.socks.contains_key(n) {
+                self.diverged.push(n.clone());
             }
         }
         if let (KernelAnswer::Performed { tcp_state, .. }, Some(SockRef::Name(n))) = (&mut a, call.sock()) {
