@@ -169,8 +169,23 @@ pub fn differences(rows: &[Returned<'_>]) -> Verdict {
 
 /// The verdict, with a finding (and its text) for each aspect marked `texts_from` or more.
 fn compare_texts_from(rows: &[Returned<'_>], texts_from: Mark) -> Verdict {
-    let rows: Vec<&Returned<'_>> = rows.iter().filter(|r| r.applicable()).collect();
     let mut v = Verdict::default();
+    let Some(first) = rows.first() else { return v };
+    // The applicable rows, on the stack for the four personalities a lab has (this runs for
+    // every row of a compare transcript).
+    let mut four = [first; 4];
+    let many: Vec<&Returned<'_>>;
+    let rows: &[&Returned<'_>] = if rows.len() <= four.len() {
+        let mut n = 0;
+        for r in rows.iter().filter(|r| r.applicable()) {
+            four[n] = r;
+            n += 1;
+        }
+        &four[..n]
+    } else {
+        many = rows.iter().filter(|r| r.applicable()).collect();
+        &many
+    };
     if rows.len() < 2 {
         return v;
     }
@@ -185,7 +200,7 @@ fn compare_texts_from(rows: &[Returned<'_>], texts_from: Mark) -> Verdict {
         if mark == Mark::Same || mark < texts_from {
             return;
         }
-        let mut text = grouped(&rows, show);
+        let mut text = grouped(rows, show);
         // Each reason once, in order.
         let mut why = why();
         why.sort_unstable();
@@ -199,7 +214,7 @@ fn compare_texts_from(rows: &[Returned<'_>], texts_from: Mark) -> Verdict {
 
     // result
     // A failure's -1 against a success's value is said by the error already.
-    let m = pairs(&rows, |a, b| {
+    let m = pairs(rows, |a, b| {
         if a.error.is_some() != b.error.is_some() {
             Mark::Same
         } else if a.ret != b.ret && same_count(a, b) {
@@ -217,7 +232,7 @@ fn compare_texts_from(rows: &[Returned<'_>], texts_from: Mark) -> Verdict {
     add(&mut v, "result", m, &show, &count_words);
 
     // error
-    let m = pairs(&rows, |a, b| codes(a.error, b.error));
+    let m = pairs(rows, |a, b| codes(a.error, b.error));
     let show = |r: &Returned<'_>, s: &mut String| match r.error {
         Some(c) => push_code_text(s, c),
         None => s.push('0'),
@@ -225,7 +240,7 @@ fn compare_texts_from(rows: &[Returned<'_>], texts_from: Mark) -> Verdict {
     add(&mut v, "error", m, &show, &|| code_reasons(rows.iter().map(|r| r.error)));
 
     // value
-    let m = pairs(&rows, |a, b| {
+    let m = pairs(rows, |a, b| {
         let count_only = |x: &Value, y: &Value| matches!((x, y), (Value::None, Value::Transferred { .. }));
         if (count_only(a.value, b.value) || count_only(b.value, a.value)) && same_count(a, b) {
             Mark::Words
@@ -243,13 +258,13 @@ fn compare_texts_from(rows: &[Returned<'_>], texts_from: Mark) -> Verdict {
     add(&mut v, "value", m, &push_value_or_dash, &why);
 
     // state
-    let m = pairs(&rows, |a, b| transitions(a.transitions, b.transitions));
+    let m = pairs(rows, |a, b| transitions(a.transitions, b.transitions));
     add(&mut v, "state", m, &|r, s| push_transitions_text(s, r.transitions), &|| {
         code_reasons(rows.iter().flat_map(|r| r.transitions.iter().map(|t| t.error)))
     });
 
     // events, within each API family
-    let m = pairs(&rows, |a, b| {
+    let m = pairs(rows, |a, b| {
         if a.p.is_winsock() != b.p.is_winsock() { Mark::Same } else { notifications(a.notifications, b.notifications) }
     });
     v.mark = v.mark.max(m);
@@ -270,7 +285,7 @@ fn compare_texts_from(rows: &[Returned<'_>], texts_from: Mark) -> Verdict {
     }
 
     // condition
-    let m = pairs(&rows, |a, b| if a.met == b.met { Mark::Same } else { Mark::Differs });
+    let m = pairs(rows, |a, b| if a.met == b.met { Mark::Same } else { Mark::Differs });
     add(
         &mut v,
         "condition",
@@ -488,9 +503,9 @@ fn note_key(n: &Notification) -> (u8, &str, u16, Option<Code>, u32) {
 }
 
 fn notifications(a: &[Notification], b: &[Notification]) -> Mark {
-    let ka: Vec<_> = a.iter().map(note_key).collect();
-    let kb: Vec<_> = b.iter().map(note_key).collect();
-    if ka == kb { Mark::Same } else { Mark::Differs }
+    // Key by key, without collecting the keys (this runs for every pair of every row).
+    let same = a.len() == b.len() && a.iter().zip(b).all(|(x, y)| note_key(x) == note_key(y));
+    if same { Mark::Same } else { Mark::Differs }
 }
 
 fn notifications_text(ns: &[Notification], p: PersonalityId) -> String {
@@ -519,6 +534,42 @@ mod tests {
 
     const NO: &[Transition] = &[];
     const NN: &[Notification] = &[];
+
+    #[test]
+    fn notification_lists_compare_as_their_collected_keys_did() {
+        use crate::core::call::{FdEvents, PollBits};
+        let r = |sock: &str, bits: u16, ms: u64| Notification::Readiness {
+            sock: sock.into(),
+            bits: PollBits(bits),
+            at: Duration::from_millis(ms),
+        };
+        let e = |sock: &str, ev: u16, error: Option<Code>| Notification::NetworkEvent {
+            sock: sock.into(),
+            event: FdEvents(ev),
+            error,
+            at: Duration::ZERO,
+        };
+        let lists: Vec<Vec<Notification>> = vec![
+            vec![],
+            vec![r("s0", 4, 0)],
+            vec![r("s0", 4, 9)],
+            vec![r("s1", 4, 0)],
+            vec![r("s0", 5, 0)],
+            vec![r("s0", 4, 0), r("s0", 4, 0)],
+            vec![e("s0", 0x10, None)],
+            vec![e("s0", 0x10, Some(Code::WSAECONNREFUSED))],
+            vec![r("s0", 4, 0), e("s0", 0x10, None)],
+            vec![e("s0", 0x10, None), r("s0", 4, 0)],
+        ];
+        for a in &lists {
+            for b in &lists {
+                let ka: Vec<_> = a.iter().map(note_key).collect();
+                let kb: Vec<_> = b.iter().map(note_key).collect();
+                let before = if ka == kb { Mark::Same } else { Mark::Differs };
+                assert_eq!(notifications(a, b), before, "{a:?} against {b:?}");
+            }
+        }
+    }
 
     fn call(p: PersonalityId, ret: i64, error: Option<Code>, value: &Value) -> Returned<'_> {
         Returned { p, ret: Some(Ret::Int(ret)), error, value, transitions: NO, notifications: NN, met: None }

@@ -32,6 +32,13 @@ pub fn push_ret_text(s: &mut String, ret: &Ret, p: &Profile) {
 
 /// A decimal integer appended to `s`, as `Display` writes it, without `core::fmt`.
 pub fn push_int(s: &mut String, v: i64) {
+    // One digit (a `t=0 ms`, a FIONBIO's 0): no buffer.
+    if let Ok(d) = u8::try_from(v) {
+        if d < 10 {
+            s.push(char::from(b'0' + d));
+            return;
+        }
+    }
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     let mut n = v.unsigned_abs();
@@ -214,28 +221,57 @@ pub fn value_text(v: &Value, p: &Profile) -> String {
 
 /// A notification as one line.
 pub fn notification_text(n: &Notification, p: &Profile) -> String {
+    let mut s = String::new();
+    push_notification_text(&mut s, n, p);
+    s
+}
+
+/// [`notification_text`], appended to `s` (the transcript writes its lines in place). The
+/// readiness change, one per connect in a storm, is written without `core::fmt`.
+pub fn push_notification_text(s: &mut String, n: &Notification, p: &Profile) {
+    use std::fmt::Write as _;
     let ms = |d: &std::time::Duration| d.as_millis();
     match n {
         Notification::NetworkEvent { sock, event, error, at } => {
-            format!("{sock}: event {} error {} (t={} ms)", event, error_text(*error), ms(at))
+            let _ = write!(s, "{sock}: event {} error {} (t={} ms)", event, error_text(*error), ms(at));
         }
         Notification::WindowMessage { sock, event, error, at } => {
             let lparam = ((error.map(|c| c.number()).unwrap_or(0) as u32) << 16) | event.0 as u32;
-            format!("{sock}: WM_SOCKET {} error {} lParam=0x{lparam:08x} (t={} ms)", event, error_text(*error), ms(at))
+            let _ = write!(
+                s,
+                "{sock}: WM_SOCKET {} error {} lParam=0x{lparam:08x} (t={} ms)",
+                event,
+                error_text(*error),
+                ms(at)
+            );
         }
         Notification::Completion { sock, op, error, bytes, at } => {
-            format!("{sock}: {op} completed, error {}, {bytes} bytes (t={} ms)", error_text(*error), ms(at))
+            let _ = write!(s, "{sock}: {op} completed, error {}, {bytes} bytes (t={} ms)", error_text(*error), ms(at));
         }
         Notification::Readiness { sock, bits, at } => {
-            format!("{sock}: readiness {} (t={} ms)", p.poll_names(*bits), ms(at))
+            s.push_str(sock);
+            s.push_str(": readiness ");
+            p.push_poll_names(s, *bits);
+            s.push_str(" (t=");
+            push_millis(s, *at);
+            s.push_str(" ms)");
         }
         Notification::Packet { port, sock, key, error, bytes, at } => {
-            format!(
+            let _ = write!(
+                s,
                 "{port}: completion packet of {sock}, key {key}, error {}, {bytes} bytes (t={} ms)",
                 error_text(*error),
                 ms(at)
-            )
+            );
         }
+    }
+}
+
+/// Whole milliseconds of `d`, as `Duration::as_millis` counts them, appended to `s`.
+pub fn push_millis(s: &mut String, d: std::time::Duration) {
+    match i64::try_from(d.as_millis()) {
+        Ok(ms) => push_int(s, ms),
+        Err(_) => s.push_str(&d.as_millis().to_string()),
     }
 }
 
@@ -264,6 +300,100 @@ mod tests {
             let mut s = String::new();
             push_code_text(&mut s, c);
             assert_eq!(s, c.to_string());
+        }
+    }
+
+    /// The notification lines as they were made before the push versions (`format!` per
+    /// variant, `poll_names` joined from a vector), the reference the fast path must match.
+    fn notification_text_reference(n: &Notification, p: &Profile) -> String {
+        let ms = |d: &std::time::Duration| d.as_millis();
+        match n {
+            Notification::NetworkEvent { sock, event, error, at } => {
+                format!("{sock}: event {} error {} (t={} ms)", event, error_text(*error), ms(at))
+            }
+            Notification::WindowMessage { sock, event, error, at } => {
+                let lparam = ((error.map(|c| c.number()).unwrap_or(0) as u32) << 16) | event.0 as u32;
+                format!(
+                    "{sock}: WM_SOCKET {} error {} lParam=0x{lparam:08x} (t={} ms)",
+                    event,
+                    error_text(*error),
+                    ms(at)
+                )
+            }
+            Notification::Completion { sock, op, error, bytes, at } => {
+                format!("{sock}: {op} completed, error {}, {bytes} bytes (t={} ms)", error_text(*error), ms(at))
+            }
+            Notification::Readiness { sock, bits, at } => {
+                format!("{sock}: readiness {} (t={} ms)", poll_names_reference(p, *bits), ms(at))
+            }
+            Notification::Packet { port, sock, key, error, bytes, at } => format!(
+                "{port}: completion packet of {sock}, key {key}, error {}, {bytes} bytes (t={} ms)",
+                error_text(*error),
+                ms(at)
+            ),
+        }
+    }
+
+    /// `Profile::poll_names` as it was: the names of the set bits, in table order, joined.
+    fn poll_names_reference(p: &Profile, bits: crate::core::call::PollBits) -> String {
+        use crate::core::call::PollBits;
+        let table: &[(PollBits, &str)] = if p.winsock {
+            &[
+                (PollBits::IN, "POLLRDNORM"),
+                (PollBits::OUT, "POLLWRNORM"),
+                (PollBits::ERR, "POLLERR"),
+                (PollBits::HUP, "POLLHUP"),
+                (PollBits::NVAL, "POLLNVAL"),
+            ]
+        } else {
+            &[
+                (PollBits::IN, "POLLIN"),
+                (PollBits::RDNORM, "POLLRDNORM"),
+                (PollBits::PRI, "POLLPRI"),
+                (PollBits::OUT, "POLLOUT"),
+                (PollBits::WRNORM, "POLLWRNORM"),
+                (PollBits::WRBAND, "POLLWRBAND"),
+                (PollBits::ERR, "POLLERR"),
+                (PollBits::HUP, "POLLHUP"),
+                (PollBits::NVAL, "POLLNVAL"),
+                (PollBits::RDHUP, "POLLRDHUP"),
+                (PollBits::RDBAND, "POLLRDBAND"),
+            ]
+        };
+        let names: Vec<&str> = table.iter().filter(|(b, _)| bits.contains(*b)).map(|(_, n)| *n).collect();
+        if names.is_empty() { "0".to_string() } else { names.join("|") }
+    }
+
+    #[test]
+    fn poll_names_and_notifications_are_written_as_before() {
+        use crate::core::call::PollBits;
+        use crate::core::personality::PersonalityId;
+        use std::time::Duration;
+        let profiles = [PersonalityId::Linux, PersonalityId::Winsock, PersonalityId::Windows, PersonalityId::Winsock1];
+        for id in profiles {
+            let p = Profile::of(id);
+            for b in 0..=u16::MAX {
+                assert_eq!(p.poll_names(PollBits(b)), poll_names_reference(p, PollBits(b)), "{id} {b:#x}");
+            }
+            let ats = [Duration::ZERO, Duration::from_micros(999), Duration::from_millis(1234), Duration::MAX];
+            for at in ats {
+                for error in [None, Some(Code::ALL[0]), Code::ALL.last().copied()] {
+                    let ns = [
+                        Notification::Readiness { sock: "s0".into(), bits: PollBits(0), at },
+                        Notification::Readiness { sock: "a \u{3000}b".into(), bits: PollBits(0x4 | 0x8 | 0x2000), at },
+                        Notification::Readiness { sock: "s12".into(), bits: PollBits(u16::MAX), at },
+                        Notification::NetworkEvent { sock: "s1".into(), event: FdEvents(0x10), error, at },
+                        Notification::WindowMessage { sock: "s1".into(), event: FdEvents(0x10), error, at },
+                        Notification::Completion { sock: "s2".into(), op: "ConnectEx".into(), error, bytes: 7, at },
+                        Notification::Packet { port: "p".into(), sock: "s3".into(), key: 9, error, bytes: 0, at },
+                    ];
+                    for n in &ns {
+                        let mut s = String::from("x");
+                        push_notification_text(&mut s, n, p);
+                        assert_eq!(s, format!("x{}", notification_text_reference(n, p)));
+                    }
+                }
+            }
         }
     }
 

@@ -138,7 +138,28 @@ impl Profile {
 
     /// Names of poll bits as this personality's header spells them.
     pub fn poll_names(&self, bits: PollBits) -> String {
-        let table: &[(PollBits, &str)] = if self.winsock {
+        let mut s = String::new();
+        self.push_poll_names(&mut s, bits);
+        s
+    }
+
+    /// [`Profile::poll_names`], appended to `s` (`0` when no bit is set).
+    pub fn push_poll_names(&self, s: &mut String, bits: PollBits) {
+        let start = s.len();
+        for (_, n) in self.poll_table().iter().filter(|(b, _)| bits.contains(*b)) {
+            if s.len() > start {
+                s.push('|');
+            }
+            s.push_str(n);
+        }
+        if s.len() == start {
+            s.push('0');
+        }
+    }
+
+    /// The poll bits this personality names, in the order its names are written.
+    fn poll_table(&self) -> &'static [(PollBits, &'static str)] {
+        if self.winsock {
             &[
                 (PollBits::IN, "POLLRDNORM"),
                 (PollBits::OUT, "POLLWRNORM"),
@@ -160,8 +181,6 @@ impl Profile {
                 (PollBits::RDHUP, "POLLRDHUP"),
                 (PollBits::RDBAND, "POLLRDBAND"),
             ]
-        };
-        let names: Vec<&str> = table.iter().filter(|(b, _)| bits.contains(*b)).map(|(_, n)| *n).collect();
-        if names.is_empty() { "0".to_string() } else { names.join("|") }
+        }
     }
 }

@@ -12,7 +12,7 @@ use crate::core::call::Call;
 use crate::core::compare::Mark;
 use crate::core::format::{
     answer_text, error_text, notification_event, notification_text, push_answer_text, push_code_text, push_int,
-    push_value_after, ret_text, value_text,
+    push_millis, push_notification_text, push_value_after, ret_text, value_text,
 };
 use crate::core::model::{Cause, Notification, Ret, State, Transition};
 use crate::core::personality::PersonalityId;
@@ -121,14 +121,9 @@ pub fn run_recorded(
                 lines.clear();
             }
             StmtKind::Wait(wait) => {
-                let mut never = None;
-                let recs = match wait {
-                    Wait::For(d) => lab.wait_for(*d),
-                    Wait::Until { sock, until } => {
-                        let u = Until::from(*until);
-                        never = lab.unreachable_wait(sock, u);
-                        lab.wait_until(sock, u)
-                    }
+                let (never, recs) = match wait {
+                    Wait::For(d) => (None, lab.wait_for(*d)),
+                    Wait::Until { sock, until } => lab.wait_until_why(sock, Until::from(*until)),
                 };
                 for r in &recs {
                     report.disagree(stmt, r.personality, r.disagreement.as_deref());
@@ -212,17 +207,23 @@ fn assumed_static(rule: &'static str, p: PersonalityId) -> bool {
         static SEEN: std::cell::RefCell<[Slot; 64]> = const { std::cell::RefCell::new([None; 64]) };
     }
     let key = (rule.as_ptr() as usize, rule.len());
+    // Where the linker put the ids decides their slots: a few ids that collide in one slot
+    // would walk the rules on every call, so each id may sit in one of four neighbouring slots.
+    let home = (((key.0 ^ key.1) as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58) as usize;
     let found = SEEN.with(|seen| {
         let mut seen = seen.borrow_mut();
-        let slot = &mut seen[((key.0 >> 3) ^ key.1) % 64];
-        match *slot {
-            Some((ptr, len, r)) if (ptr, len) == key => r,
-            _ => {
-                let r = rules::find(rule);
-                *slot = Some((key.0, key.1, r));
-                r
+        let mut free = None;
+        for k in 0..4 {
+            let i = (home + k) % 64;
+            match seen[i] {
+                Some((ptr, len, r)) if (ptr, len) == key => return r,
+                None if free.is_none() => free = Some(i),
+                _ => {}
             }
         }
+        let r = rules::find(rule);
+        seen[free.unwrap_or(home)] = Some((key.0, key.1, r));
+        r
     });
     found.is_some_and(|r| r.assumed.contains(&p))
 }
@@ -264,21 +265,6 @@ fn state_text(s: Option<State>) -> &'static str {
     s.map_or("-", State::name)
 }
 
-/// A transition as the transcript shows it, written straight to the output (no string).
-fn transition_text(t: &Transition) -> TransitionText<'_> {
-    TransitionText(t)
-}
-
-struct TransitionText<'a>(&'a Transition);
-
-impl std::fmt::Display for TransitionText<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut s = String::new();
-        push_transition(&mut s, self.0);
-        f.write_str(&s)
-    }
-}
-
 /// A transition as the transcript shows it (`t=0 ms  s: pending -> connected  (net: ...)`),
 /// appended to `s`.
 fn push_transition(s: &mut String, t: &Transition) {
@@ -305,24 +291,19 @@ fn push_transition(s: &mut String, t: &Transition) {
     }
 }
 
-/// Whole milliseconds of `d`, as `Duration::as_millis` counts them.
-fn push_millis(s: &mut String, d: std::time::Duration) {
-    match i64::try_from(d.as_millis()) {
-        Ok(ms) => push_int(s, ms),
-        Err(_) => s.push_str(&d.as_millis().to_string()),
-    }
-}
-
 /// `{:>4}` of a line number, appended to `s`.
 fn push_line_number(s: &mut String, line: usize) {
-    let start = s.len();
+    // The padding first: no digits moved after they are written.
+    let pad = match line {
+        0..=9 => 3,
+        10..=99 => 2,
+        100..=999 => 1,
+        _ => 0,
+    };
+    s.push_str(&"   "[..pad]);
     match i64::try_from(line) {
         Ok(n) => push_int(s, n),
         Err(_) => s.push_str(&line.to_string()),
-    }
-    let digits = s.len() - start;
-    if digits < 4 {
-        s.insert_str(start, &"    "[..4 - digits]);
     }
 }
 
@@ -372,29 +353,43 @@ pub(crate) fn print_call(
         Output::Single => {
             let r = &recs[0];
             let p = Profile::of(r.personality);
-            // Padded by hand: the formatter wrote each padding space on its own.
-            w.write_all(line_no(stmt.span.line).as_bytes())?;
-            w.write_all(b"  ")?;
-            write_padded(w, &stmt.text, 34)?;
-            w.write_all(b" ")?;
-            w.write_all(cell(r).as_bytes())?;
+            // The lines are made in one string, padded by hand and without `core::fmt`.
+            let mut out = String::with_capacity(256);
+            push_line_number(&mut out, stmt.span.line);
+            out.push_str("  ");
+            push_padded(&mut out, &stmt.text, 34);
+            out.push(' ');
+            push_cell(&mut out, r);
             if r.before != r.after {
-                write!(w, "   [{} -> {}]", state_text(r.before), state_text(r.after))?;
+                out.push_str("   [");
+                out.push_str(state_text(r.before));
+                out.push_str(" -> ");
+                out.push_str(state_text(r.after));
+                out.push(']');
             }
             if r.answer.elapsed >= std::time::Duration::from_millis(1) {
-                write!(w, "   (blocked {} ms)", r.answer.elapsed.as_millis())?;
+                out.push_str("   (blocked ");
+                push_millis(&mut out, r.answer.elapsed);
+                out.push_str(" ms)");
             }
-            writeln!(w)?;
+            out.push('\n');
             if let Some(n) = &r.answer.note {
-                writeln!(w, "        note: {n}")?;
+                out.push_str("        note: ");
+                out.push_str(n);
+                out.push('\n');
             }
-            kernel_lines(r, "", w)?;
+            push_kernel_lines(&mut out, r, None);
             for t in r.answer.transitions.iter().filter(|t| matches!(t.cause, Cause::Net(_))) {
-                writeln!(w, "        {}", transition_text(t))?;
+                out.push_str("        ");
+                push_transition(&mut out, t);
+                out.push('\n');
             }
             for n in &r.answer.notifications {
-                writeln!(w, "        {}", notification_text(n, p))?;
+                out.push_str("        ");
+                push_notification_text(&mut out, n, p);
+                out.push('\n');
             }
+            w.write_all(out.as_bytes())?;
         }
         Output::Compare => {
             // Only the `≠` findings are printed: the `≈` ones' texts are not made.
@@ -455,13 +450,11 @@ pub(crate) fn print_call(
                     out.push('\n');
                 }
                 if r.kernel.is_some() || r.disagreement.is_some() {
-                    w.write_all(out.as_bytes())?;
-                    out.clear();
-                    kernel_lines(r, &format!("[{}] ", r.personality), w)?;
+                    push_kernel_lines(&mut out, r, Some(r.personality));
                 }
                 for n in &r.answer.notifications {
                     tag(&mut out);
-                    out.push_str(&notification_text(n, p));
+                    push_notification_text(&mut out, n, p);
                     out.push('\n');
                 }
             }
@@ -472,25 +465,54 @@ pub(crate) fn print_call(
 }
 
 /// What the judge (the kernel, or a Winsock agent) said about a call on the live network, and
-/// any disagreement with the model.
-fn kernel_lines(r: &CallRecord, tag: &str, w: &mut dyn Write) -> std::io::Result<()> {
+/// any disagreement with the model, appended to `out`; each line tagged `[personality] ` in a
+/// compare transcript (`tag`).
+fn push_kernel_lines(out: &mut String, r: &CallRecord, tag: Option<PersonalityId>) {
     let (who, loud) = match r.judge {
         Some(JudgeKind::Winsock) => ("Winsock", "WINSOCK"),
         _ => ("kernel", "THE KERNEL"),
     };
+    let lead = |out: &mut String| {
+        out.push_str("        ");
+        if let Some(t) = tag {
+            out.push('[');
+            out.push_str(t.name());
+            out.push_str("] ");
+        }
+    };
     match &r.kernel {
-        Some(KernelAnswer::NotPerformed { why }) => writeln!(w, "        {tag}{who}: not called: {why}")?,
-        Some(KernelAnswer::Performed { tcp_state: Some(t), .. }) => writeln!(w, "        {tag}{who}: TCP state {t}")?,
+        Some(KernelAnswer::NotPerformed { why }) => {
+            lead(out);
+            out.push_str(who);
+            out.push_str(": not called: ");
+            out.push_str(why);
+            out.push('\n');
+        }
+        Some(KernelAnswer::Performed { tcp_state: Some(t), .. }) => {
+            lead(out);
+            out.push_str(who);
+            out.push_str(": TCP state ");
+            out.push_str(t);
+            out.push('\n');
+        }
         _ => {}
     }
     let p = Profile::of(r.personality);
     for n in &r.judge_notes {
-        writeln!(w, "        {tag}{who}: {}", notification_text(n, p))?;
+        lead(out);
+        out.push_str(who);
+        out.push_str(": ");
+        push_notification_text(out, n, p);
+        out.push('\n');
     }
     if let Some(d) = &r.disagreement {
-        writeln!(w, "        {tag}MODEL DISAGREES WITH {loud}: {d}")?;
+        lead(out);
+        out.push_str("MODEL DISAGREES WITH ");
+        out.push_str(loud);
+        out.push_str(": ");
+        out.push_str(d);
+        out.push('\n');
     }
-    Ok(())
 }
 
 pub(crate) fn print_wait(stmt: &Stmt, recs: &[WaitRecord], output: Output, w: &mut dyn Write) -> std::io::Result<()> {
@@ -537,39 +559,66 @@ fn print_wait_why(
                 writeln!(w, "{v}")?;
             }
             Output::Single | Output::Compare => {
-                let tag = if output == Output::Compare { format!("[{}] ", r.personality) } else { String::new() };
+                // Made in one string without `core::fmt`, as the call lines are.
+                let mut out = String::with_capacity(128);
+                let tag = |out: &mut String| {
+                    out.push_str("        ");
+                    if output == Output::Compare {
+                        out.push('[');
+                        out.push_str(r.personality.name());
+                        out.push_str("] ");
+                    }
+                };
                 if std::ptr::eq(r, &recs[0]) {
                     let verdict = if output == Output::Compare {
                         crate::session::lab::wait_differences(recs)
                     } else {
                         Default::default()
                     };
-                    w.write_all(line_no(stmt.span.line).as_bytes())?;
-                    writeln!(w, "{} {}", verdict.mark.symbol(), stmt.text)?;
+                    push_line_number(&mut out, stmt.span.line);
+                    out.push_str(verdict.mark.symbol());
+                    out.push(' ');
+                    out.push_str(&stmt.text);
+                    out.push('\n');
                     for f in verdict.findings.iter().filter(|f| f.mark == Mark::Differs) {
-                        writeln!(w, "        ≠ {}: {}", f.aspect, f.text)?;
+                        out.push_str("        ≠ ");
+                        out.push_str(f.aspect);
+                        out.push_str(": ");
+                        out.push_str(&f.text);
+                        out.push('\n');
                     }
                 }
                 for t in &r.events.transitions {
-                    writeln!(w, "        {tag}{}", transition_text(t))?;
+                    tag(&mut out);
+                    push_transition(&mut out, t);
+                    out.push('\n');
                 }
                 for n in &r.events.notifications {
-                    writeln!(w, "        {tag}{}", notification_text(n, p))?;
+                    tag(&mut out);
+                    push_notification_text(&mut out, n, p);
+                    out.push('\n');
                 }
                 for n in &r.judge_notes {
-                    writeln!(w, "        {tag}Winsock: {}", notification_text(n, p))?;
+                    tag(&mut out);
+                    out.push_str("Winsock: ");
+                    push_notification_text(&mut out, n, p);
+                    out.push('\n');
                 }
                 if let Some(d) = &r.disagreement {
-                    let judge = if r.personality == PersonalityId::Linux { "THE KERNEL" } else { "WINSOCK" };
-                    writeln!(w, "        {tag}MODEL DISAGREES WITH {judge}: {d}")?;
+                    tag(&mut out);
+                    out.push_str("MODEL DISAGREES WITH ");
+                    out.push_str(if r.personality == PersonalityId::Linux { "THE KERNEL" } else { "WINSOCK" });
+                    out.push_str(": ");
+                    out.push_str(d);
+                    out.push('\n');
                 }
                 if !r.met {
-                    writeln!(
-                        w,
-                        "        {tag}not reached within {} s of virtual time",
-                        crate::session::lab::WAIT_LIMIT.as_secs()
-                    )?;
+                    tag(&mut out);
+                    out.push_str("not reached within ");
+                    push_int(&mut out, crate::session::lab::WAIT_LIMIT.as_secs() as i64);
+                    out.push_str(" s of virtual time\n");
                 }
+                w.write_all(out.as_bytes())?;
             }
         }
     }
@@ -679,46 +728,13 @@ impl Write for Wrapping<'_> {
     }
 }
 
-/// A line number right-aligned in 4 columns, as `{:>4}` prints it, made without the formatter
-/// (one per transcript line).
-fn line_no(n: usize) -> LineNo {
-    let mut l = LineNo { buf: [b' '; 20], start: 16 };
-    let mut i = l.buf.len();
-    let mut n = n;
-    loop {
-        i -= 1;
-        l.buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    l.start = l.start.min(i);
-    l
-}
-
-struct LineNo {
-    buf: [u8; 20],
-    start: usize,
-}
-
-impl LineNo {
-    fn as_bytes(&self) -> &[u8] {
-        &self.buf[self.start..]
-    }
-}
-
-/// `text` padded with spaces to `n` characters, as `{:<n}` prints it (never cut).
-fn write_padded(w: &mut dyn Write, text: &str, n: usize) -> std::io::Result<()> {
-    const SPACES: &[u8] = b"                                        ";
-    w.write_all(text.as_bytes())?;
-    let mut pad = n.saturating_sub(text.chars().count());
-    while pad > 0 {
-        let k = pad.min(SPACES.len());
-        w.write_all(&SPACES[..k])?;
-        pad -= k;
-    }
-    Ok(())
+/// `text` padded with spaces to `n` characters, as `{:<n}` prints it (never cut), appended to
+/// `line`.
+fn push_padded(line: &mut String, text: &str, n: usize) {
+    line.push_str(text);
+    // Every byte counts one character in ASCII text.
+    let chars = if text.is_ascii() { text.len() } else { text.chars().count() };
+    push_spaces(line, n.saturating_sub(chars));
 }
 
 /// [`push_column`] for text already at the end of `line`, from byte `start`: cut to `n`
@@ -906,7 +922,7 @@ pub fn check(lab: &Lab, k: usize, p: PersonalityId, e: &Expect) -> Result<(), St
 
 #[cfg(test)]
 mod column_tests {
-    use super::{fit_column, push_column, push_line_number};
+    use super::{fit_column, push_column, push_line_number, push_padded};
 
     fn col(text: &str, n: usize) -> String {
         let mut s = String::new();
@@ -916,14 +932,11 @@ mod column_tests {
 
     #[test]
     fn line_numbers_and_padded_text_match_the_formatter() {
-        for n in [0, 7, 42, 999, 1000, 12345, usize::MAX] {
-            assert_eq!(super::line_no(n).as_bytes(), format!("{n:>4}").as_bytes());
-        }
         for (text, n) in [("", 34), ("connect s17 @accept", 34), ("é≠", 5), ("x".repeat(40).as_str(), 34), ("ab", 90)]
         {
-            let mut out = Vec::new();
-            super::write_padded(&mut out, text, n).unwrap();
-            assert_eq!(String::from_utf8(out).unwrap(), format!("{text:<n$}"));
+            let mut out = String::from("x");
+            push_padded(&mut out, text, n);
+            assert_eq!(out, format!("x{text:<n$}"));
         }
     }
 
@@ -950,6 +963,24 @@ mod column_tests {
                 assert_eq!(line, format!("  1  x | {}", col(text, n)), "{text:?} in {n}");
             }
         }
+    }
+
+    #[test]
+    fn the_remembered_rule_lookup_answers_as_the_walk_does() {
+        use crate::core::personality::PersonalityId;
+        use crate::core::rules::{RULES, assumed};
+        // Every id, several rounds, interleaved: more ids than slots, so ids share slots and
+        // displace each other.
+        for round in 0..3 {
+            for (i, r) in RULES.iter().enumerate() {
+                for &p in PersonalityId::ALL {
+                    assert_eq!(super::assumed_static(r.id, p), assumed(r.id, p), "{} {p} round {round}", r.id);
+                }
+                let back = RULES[(i * 7 + round) % RULES.len()].id;
+                assert_eq!(super::assumed_static(back, PersonalityId::Windows), assumed(back, PersonalityId::Windows));
+            }
+        }
+        assert!(!super::assumed_static("no.such.rule", PersonalityId::Linux));
     }
 
     #[test]

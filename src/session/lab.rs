@@ -190,12 +190,19 @@ pub fn wait_verdict(recs: &[WaitRecord]) -> Verdict {
 
 /// [`verdict`] with findings only for what really differs (what a transcript prints).
 pub fn differences(recs: &[CallRecord]) -> Verdict {
-    crate::core::compare::differences(&recs.iter().map(CallRecord::returned).collect::<Vec<_>>())
+    // Four personalities (every compare row): the rows on the stack.
+    match recs {
+        [a, b, c, d] => crate::core::compare::differences(&[a.returned(), b.returned(), c.returned(), d.returned()]),
+        _ => crate::core::compare::differences(&recs.iter().map(CallRecord::returned).collect::<Vec<_>>()),
+    }
 }
 
 /// [`wait_verdict`] with findings only for what really differs (what a transcript prints).
 pub fn wait_differences(recs: &[WaitRecord]) -> Verdict {
-    crate::core::compare::differences(&recs.iter().map(WaitRecord::returned).collect::<Vec<_>>())
+    match recs {
+        [a, b, c, d] => crate::core::compare::differences(&[a.returned(), b.returned(), c.returned(), d.returned()]),
+        _ => crate::core::compare::differences(&recs.iter().map(WaitRecord::returned).collect::<Vec<_>>()),
+    }
 }
 
 /// One personality's record of time passing.
@@ -408,7 +415,8 @@ impl Lab {
             let after = name.and_then(|n| h.state(n));
             self.recent[k].clear();
             self.recent[k].extend(answer.notifications.iter().cloned());
-            let mut rec = CallRecord {
+            // Judged where it lies in `last` (a record is large: not moved once more).
+            self.last.push(CallRecord {
                 personality: h.personality(),
                 answer,
                 model: None,
@@ -419,16 +427,16 @@ impl Lab {
                 before,
                 after,
                 at: h.now(),
-            };
+            });
+            let Some(rec) = self.last.last_mut() else { continue };
             if let (PersonalityId::Linux, Some(ka)) = (h.personality(), &kernel) {
-                judge(&mut rec, ka.clone(), JudgeKind::Kernel);
+                judge(rec, ka.clone(), JudgeKind::Kernel);
             }
             if let (PersonalityId::Windows, Some(wa)) = (h.personality(), &winsock) {
-                judge(&mut rec, wa.clone(), JudgeKind::Winsock);
+                judge(rec, wa.clone(), JudgeKind::Winsock);
                 self.model_notes.extend(observable(&rec.answer.notifications));
                 rec.judge_notes = winsock_notes.clone();
             }
-            self.last.push(rec);
         }
         self.judge_notes.extend(winsock_notes);
         &self.last
@@ -510,7 +518,18 @@ impl Lab {
         };
         // The models first: asking the kernel costs a system call (TCP_INFO), and this is
         // asked up to three times per wait.
-        let states: Vec<Option<State>> = self.hosts.iter().map(|h| h.state(sock)).collect();
+        // On the stack for the four personalities a lab has at most.
+        let mut four = [None; 4];
+        let many: Vec<Option<State>>;
+        let states: &[Option<State>] = if self.hosts.len() <= four.len() {
+            for (s, h) in four.iter_mut().zip(&self.hosts) {
+                *s = h.state(sock);
+            }
+            &four[..self.hosts.len()]
+        } else {
+            many = self.hosts.iter().map(|h| h.state(sock)).collect();
+            &many
+        };
         if states.iter().any(|s| *s == Some(State::Pending) || *s == Some(target)) {
             return None;
         }
@@ -538,10 +557,17 @@ impl Lab {
     /// that can never be met ([`Lab::unreachable_wait`]) ends at once, unmet, without time
     /// passing.
     pub fn wait_until(&mut self, sock: &str, until: Until) -> Vec<WaitRecord> {
-        let limit = if self.unreachable_wait(sock, until).is_some() { Duration::ZERO } else { WAIT_LIMIT };
+        self.wait_until_why(sock, until).1
+    }
+
+    /// [`Lab::wait_until`], with why the wait could never be met when it could not
+    /// ([`Lab::unreachable_wait`] asked once, before the kernel waits, for both).
+    pub fn wait_until_why(&mut self, sock: &str, until: Until) -> (Option<String>, Vec<WaitRecord>) {
+        let never = self.unreachable_wait(sock, until);
+        let limit = if never.is_some() { Duration::ZERO } else { WAIT_LIMIT };
         // The kernel decides when it happened; the models get at least as long.
         let real = self.kernel.as_mut().map(|k| k.wait_until(sock, until, limit));
-        self.wait_until_answered(sock, until, real)
+        (never, self.wait_until_answered(sock, until, real))
     }
 
     /// [`Lab::wait_until`], the kernel having waited already (a [`KernelJob::Until`]).

@@ -1131,7 +1131,7 @@ impl Kernel for LiveKernel {
         if s.kind() != raw::Kind::Tcp {
             return None;
         }
-        readiness::tcp_info_state(s.fd()).map(|t| t.to_string())
+        readiness::tcp_info_state(s.fd()).map(|t| t.name().to_owned())
     }
 }
 
