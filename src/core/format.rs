@@ -215,7 +215,7 @@ pub fn value_text(v: &Value, p: &Profile) -> String {
             let addr = |a: &Option<std::net::SocketAddr>| a.map_or("untouched".to_string(), |a| a.to_string());
             format!("local={} remote={}", addr(local), addr(remote))
         }
-        Value::CalleeLen { len } => format!("lpCalleeData.len={len}"),
+        Value::CalleeLen { len } => format!("callee len={len}"),
     }
 }
 

@@ -2417,7 +2417,7 @@ impl<'h> CGen<'h> {
                                     (*n).max(1)
                                 ),
                                 "&ce",
-                                "\n        if (!r) printf(\"  lpCalleeData.len=%lu\", (unsigned long)ce.len);",
+                                "\n        if (!r) printf(\"  callee len=%lu\", (unsigned long)ce.len);",
                             ),
                             None => (String::new(), "NULL", ""),
                         };
