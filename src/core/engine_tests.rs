@@ -822,3 +822,34 @@ fn enum_network_events_shows_all_ten_error_entries() {
     let again = call(&mut h, Call::WsaEnumNetworkEvents { sock: name("s") });
     assert!(again.note.expect("shown").starts_with("iErrorCode[10] = {-, -, -, -, -, -, -, -, -, -}"));
 }
+
+#[test]
+fn so_linger_reads_the_whole_structure_and_a_short_optlen_cuts_linuxs() {
+    use crate::core::model::Value;
+    let get = |h: &mut Host, optlen: Option<u32>| {
+        call(h, Call::GetSockOpt { sock: name("s"), opt: SockOpt::SO_LINGER, optlen }).value
+    };
+    let set = |h: &mut Host, value: i64| {
+        call(h, Call::SetSockOpt { sock: name("s"), opt: SockOpt::SO_LINGER, value, optlen: None });
+    };
+    for p in PersonalityId::ALL.iter().copied() {
+        let mut h = host_with_socket(p, false);
+        assert_eq!(get(&mut h, None), Value::Linger { on: false, secs: 0 }, "{p:?}");
+        set(&mut h, crate::core::call::LINGER_ABORT);
+        assert_eq!(get(&mut h, None), Value::Linger { on: true, secs: 0 }, "{p:?}: {{1,0}} is not off");
+        set(&mut h, 5);
+        set(&mut h, 0);
+        assert_eq!(get(&mut h, None), Value::Linger { on: false, secs: 5 }, "{p:?}: off keeps the time");
+    }
+    // Linux's struct linger is two ints: the kernel copies the first optlen bytes (measured with
+    // getsockopt(SO_LINGER) after {1,5}: 2 bytes 0100, 4 bytes 01000000, 6 bytes 010000000500).
+    let mut h = host_with_socket(PersonalityId::Linux, false);
+    set(&mut h, 5);
+    assert_eq!(get(&mut h, Some(4)), Value::Linger { on: true, secs: 0 });
+    assert_eq!(get(&mut h, Some(6)), Value::Linger { on: true, secs: 5 });
+    assert_eq!(get(&mut h, Some(8)), Value::Linger { on: true, secs: 5 });
+    // Winsock's LINGER is two u_shorts: 4 bytes are the whole of it.
+    let mut h = host_with_socket(PersonalityId::Windows, false);
+    set(&mut h, 5);
+    assert_eq!(get(&mut h, Some(4)), Value::Linger { on: true, secs: 5 });
+}
