@@ -918,6 +918,29 @@ fn socklab_targets_prints_every_target_and_serves_them() {
     let _ = child.wait();
 }
 
+/// Run `call` on the agent on a thread of its own and give it up 500 ms later, as the TUI's Esc
+/// does: the agent back, what the call ended with, what the give-up did, and how long it took.
+fn give_up_after_500_ms(
+    mut agent: Box<dyn socklab::session::lab::Kernel>,
+    call: &socklab::core::call::Call,
+) -> (Box<dyn socklab::session::lab::Kernel>, socklab::session::lab::KernelDone, String, Duration) {
+    use socklab::session::lab::KernelJob;
+    let job = KernelJob::Call(call.clone());
+    let stop = agent.interrupter(&job).expect("the agent's blocking call can be given up");
+    let clock = socklab::net::live::Stopwatch::start();
+    let (agent, done, what) = std::thread::scope(|s| {
+        let h = s.spawn(move || {
+            let done = job.run(&mut *agent);
+            (agent, done)
+        });
+        std::thread::sleep(Duration::from_millis(500));
+        let what = stop.interrupt();
+        let (agent, done) = h.join().expect("the job's thread");
+        (agent, done, what)
+    });
+    (agent, done, what, clock.elapsed())
+}
+
 /// The TUI's Esc reaches the agent's own blocked call: the agent's stdin thread makes the
 /// give-up requests (`now shutdown S 2`, and for a connect `now close S`) while its main thread
 /// blocks, so the call ends at once, as the kernel's does (tests/live_scenarios.rs), instead of
@@ -925,7 +948,7 @@ fn socklab_targets_prints_every_target_and_serves_them() {
 #[test]
 fn esc_reaches_the_agents_own_blocked_call() {
     use socklab::core::call::Call;
-    use socklab::session::lab::{Kernel, KernelAnswer, KernelDone, KernelJob};
+    use socklab::session::lab::{Kernel, KernelAnswer, KernelDone};
     let Some(w) = wine() else { return };
     let (targets, facts) = start_targets().expect("targets on loopback");
     let mut agent = WinsockAgent::start(&w.command_line(&w.agent), facts.target_addrs(), Some(Arc::clone(&targets)))
@@ -945,20 +968,7 @@ fn esc_reaches_the_agents_own_blocked_call() {
             assert!(matches!(a, KernelAnswer::Performed { error: None, .. }), "{call:?}: {a:?}");
             continue;
         }
-        let job = KernelJob::Call(call.clone());
-        let stop = agent.interrupter(&job).expect("the agent's blocking call can be given up");
-        let clock = socklab::net::live::Stopwatch::start();
-        let (k, done, what) = std::thread::scope(|s| {
-            let h = s.spawn(move || {
-                let done = job.run(&mut *agent);
-                (agent, done)
-            });
-            std::thread::sleep(Duration::from_millis(500));
-            let what = stop.interrupt();
-            let (k, done) = h.join().expect("the job's thread");
-            (k, done, what)
-        });
-        let took = clock.elapsed();
+        let (k, done, what, took) = give_up_after_500_ms(agent, &call);
         agent = k;
         eprintln!("{call:?}: {what}: {done:?} after {took:?}");
         assert!(
@@ -991,7 +1001,7 @@ fn esc_reaches_the_agents_own_blocked_call() {
 fn esc_ends_the_agents_select_wsapoll_and_gqcs() {
     use socklab::core::call::Call;
     use socklab::core::model::{Ret, Value};
-    use socklab::session::lab::{Kernel, KernelAnswer, KernelDone, KernelJob};
+    use socklab::session::lab::{Kernel, KernelAnswer, KernelDone};
     let Some(w) = wine() else { return };
     let (targets, facts) = start_targets().expect("targets on loopback");
     let agent = WinsockAgent::start(&w.command_line(&w.agent), facts.target_addrs(), Some(Arc::clone(&targets)))
@@ -1016,20 +1026,7 @@ fn esc_ends_the_agents_select_wsapoll_and_gqcs() {
             answers.push((call.clone(), agent.perform(&call)));
             continue;
         }
-        let job = KernelJob::Call(call.clone());
-        let stop = agent.interrupter(&job).expect("the agent's wait can be given up");
-        let clock = socklab::net::live::Stopwatch::start();
-        let (k, done, what) = std::thread::scope(|s| {
-            let h = s.spawn(move || {
-                let done = job.run(&mut *agent);
-                (agent, done)
-            });
-            std::thread::sleep(Duration::from_millis(500));
-            let what = stop.interrupt();
-            let (k, done) = h.join().expect("the job's thread");
-            (k, done, what)
-        });
-        let took = clock.elapsed();
+        let (k, done, what, took) = give_up_after_500_ms(agent, &call);
         agent = k;
         eprintln!("{call:?}: {what}: {done:?} after {took:?}");
         assert!(what.contains("agent's own") && what.contains("ended its wait"), "{call:?}: {what}");

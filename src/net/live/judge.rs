@@ -744,12 +744,8 @@ impl LiveKernel {
                     |a: &readiness::SelectAnswer| !(a.read.is_empty() && a.write.is_empty() && a.except.is_empty());
                 match sliced(ms, &self.cancel, ready, |t| readiness::select(&ro, &wo, &xo, t)) {
                     Ok(ans) => {
-                        let names = |v: &[(String, raw::Fd)], set: &[raw::Fd]| {
-                            v.iter().filter(|(_, f)| set.contains(f)).map(|(n, _)| n.clone()).collect::<Vec<_>>()
-                        };
-                        let (rs, ws, xs) = (names(&r, &ans.read), names(&w, &ans.write), names(&x, &ans.except));
-                        let n = (rs.len() + ws.len() + xs.len()) as i64;
-                        performed(Ok(Value::Select { read: rs, write: ws, except: xs }), Ret::Int(n), clock.elapsed())
+                        let (value, n) = select_value(&r, &w, &x, &ans);
+                        performed(Ok(value), Ret::Int(n), clock.elapsed())
                     }
                     Err(e) => performed(Err(e), Ret::Int(0), clock.elapsed()),
                 }
@@ -796,12 +792,8 @@ impl LiveKernel {
                 let only = |v: &[(String, raw::Fd)]| v.iter().map(|(_, f)| *f).collect::<Vec<_>>();
                 match readiness::select_tv(&only(&r), &only(&w), &only(&x), *sec, *usec) {
                     Ok(ans) => {
-                        let names = |v: &[(String, raw::Fd)], set: &[raw::Fd]| {
-                            v.iter().filter(|(_, f)| set.contains(f)).map(|(n, _)| n.clone()).collect::<Vec<_>>()
-                        };
-                        let (rs, ws, xs) = (names(&r, &ans.read), names(&w, &ans.write), names(&x, &ans.except));
-                        let n = (rs.len() + ws.len() + xs.len()) as i64;
-                        performed(Ok(Value::Select { read: rs, write: ws, except: xs }), Ret::Int(n), clock.elapsed())
+                        let (value, n) = select_value(&r, &w, &x, &ans);
+                        performed(Ok(value), Ret::Int(n), clock.elapsed())
                     }
                     Err(e) => performed(Err(e), Ret::Int(-1), clock.elapsed()),
                 }
@@ -1157,6 +1149,21 @@ fn named_bits(fds: &[(String, raw::Fd)], bits: impl Iterator<Item = u16>) -> Vec
 
 fn not_performed(why: &str) -> KernelAnswer {
     KernelAnswer::NotPerformed { why: why.to_string() }
+}
+
+/// select's answer in the models' terms: the names of the sockets each set kept, and their count.
+fn select_value(
+    r: &[(String, raw::Fd)],
+    w: &[(String, raw::Fd)],
+    x: &[(String, raw::Fd)],
+    ans: &readiness::SelectAnswer,
+) -> (Value, i64) {
+    let names = |v: &[(String, raw::Fd)], set: &[raw::Fd]| {
+        v.iter().filter(|(_, f)| set.contains(f)).map(|(n, _)| n.clone()).collect::<Vec<_>>()
+    };
+    let (rs, ws, xs) = (names(r, &ans.read), names(w, &ans.write), names(x, &ans.except));
+    let n = (rs.len() + ws.len() + xs.len()) as i64;
+    (Value::Select { read: rs, write: ws, except: xs }, n)
 }
 
 /// A blocking call on which nothing arrived while socklab waited for it (at most
