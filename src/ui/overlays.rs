@@ -34,6 +34,9 @@ fn frame_block<'a>(title: String, hint: String, theme: &Theme) -> Block<'a> {
 pub fn help(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, scroll: u16) {
     let r = centred(area, 90, area.height.saturating_sub(2).max(10));
     frame.render_widget(Clear, r);
+    // Inside the borders and the right padding: a row that does not fit continues under its
+    // description, not at the panel's edge.
+    let w = r.width.saturating_sub(3) as usize;
     let km = app.keymap();
     let key_w = km.rows().map(|(a, _, _)| km.keys_text(a).chars().count()).max().unwrap_or(8).min(20);
     let mut lines: Vec<Line> = vec![Line::styled(
@@ -41,11 +44,9 @@ pub fn help(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, scroll: u16
         theme.style(Role::Header),
     )];
     for (a, _, desc) in km.rows() {
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {:<key_w$}  ", km.keys_text(a)), theme.style(Role::Key)),
-            Span::styled(desc.to_string(), theme.style(Role::Text)),
-            Span::styled(format!("  [{}]", a.name()), theme.style(Role::Dim)),
-        ]));
+        let key = Span::styled(format!("  {:<key_w$}  ", km.keys_text(a)), theme.style(Role::Key));
+        let body = [(desc.to_string(), theme.style(Role::Text)), (format!("[{}]", a.name()), theme.style(Role::Dim))];
+        lines.extend(key_row(key, &body, w));
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled("In the prompt", theme.style(Role::Header)));
@@ -57,10 +58,8 @@ pub fn help(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, scroll: u16
         ("Ctrl-A / Ctrl-E", "start / end of line; Ctrl-U clears it, Ctrl-W deletes a word"),
         ("Ctrl-C", "quit"),
     ] {
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {k:<key_w$}  "), theme.style(Role::Key)),
-            Span::styled(d, theme.style(Role::Text)),
-        ]));
+        let key = Span::styled(format!("  {k:<key_w$}  "), theme.style(Role::Key));
+        lines.extend(key_row(key, &[(d.to_string(), theme.style(Role::Text))], w));
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled("Symbols (never colour alone)", theme.style(Role::Header)));
@@ -75,18 +74,14 @@ pub fn help(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, scroll: u16
         ("… ● ○ ◎ ·", "pending, connected/associated, unbound/bound, listening, closed", Role::Text),
         ("▸", "the personality viewed in Sockets and State machine (v changes it)", Role::Text),
     ] {
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {s:<key_w$}  "), theme.style(role)),
-            Span::styled(d, theme.style(Role::Text)),
-        ]));
+        let key = Span::styled(format!("  {s:<key_w$}  "), theme.style(role));
+        lines.extend(key_row(key, &[(d.to_string(), theme.style(Role::Text))], w));
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled("Targets (the embedded lab network)", theme.style(Role::Header)));
     for t in NamedTarget::ALL {
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {:<key_w$}  ", t.to_string()), theme.style(Role::Key)),
-            Span::styled(t.describe(), theme.style(Role::Text)),
-        ]));
+        let key = Span::styled(format!("  {:<key_w$}  ", t.to_string()), theme.style(Role::Key));
+        lines.extend(key_row(key, &[(t.describe().to_string(), theme.style(Role::Text))], w));
     }
     let b = frame_block(" Help ".into(), " j/k scroll · ? or Esc closes ".into(), theme);
     frame.render_widget(Paragraph::new(lines).block(b).wrap(Wrap { trim: false }).scroll((scroll, 0)), r);
@@ -154,6 +149,36 @@ fn hanging(line: &str, w: usize) -> Vec<String> {
     out
 }
 
+/// A help row in lines of at most `w` columns: the key column, then the parts (each in its own
+/// style, two spaces apart), whose words continue under the first part when they do not fit.
+fn key_row(key: Span<'static>, parts: &[(String, ratatui::style::Style)], w: usize) -> Vec<Line<'static>> {
+    let indent = key.content.chars().count();
+    let room = w.saturating_sub(indent).max(8);
+    let mut lines: Vec<Vec<Span<'static>>> = vec![vec![key]];
+    let mut used = 0usize;
+    for (k, (text, style)) in parts.iter().enumerate() {
+        for (i, word) in text.split(' ').filter(|x| !x.is_empty()).enumerate() {
+            let gap = if used == 0 {
+                0
+            } else if i == 0 && k > 0 {
+                2
+            } else {
+                1
+            };
+            let len = word.chars().count();
+            if used > 0 && used + gap + len > room {
+                lines.push(vec![Span::raw(" ".repeat(indent))]);
+                used = 0;
+            }
+            let line = lines.last_mut().expect("one line at least");
+            let pad = if used == 0 { 0 } else { gap };
+            line.push(Span::styled(format!("{}{word}", " ".repeat(pad)), *style));
+            used += pad + len;
+        }
+    }
+    lines.into_iter().map(Line::from).collect()
+}
+
 /// The target picker of the connect key.
 pub fn picker(frame: &mut Frame, area: Rect, theme: &Theme, sock: &str, selected: usize) {
     // As wide as the longest description needs (the screen permitting); a description that
@@ -204,5 +229,22 @@ mod tests {
         // A plain text line continues two columns in; a short line is left alone.
         assert_eq!(hanging("  A blocking recv or accept", 20), vec!["  A blocking recv or", "    accept"]);
         assert_eq!(hanging("  short", 20), vec!["  short"]);
+    }
+
+    #[test]
+    fn a_help_row_continues_under_its_description() {
+        use ratatui::style::Style;
+        use ratatui::text::Span;
+        let text = |l: &ratatui::text::Line| l.spans.iter().map(|s| s.content.as_ref()).collect::<String>();
+        let key = Span::raw("  c    ");
+        let parts = [
+            ("connect the selected socket".to_string(), Style::default()),
+            ("[connect]".to_string(), Style::default()),
+        ];
+        let lines: Vec<String> = super::key_row(key.clone(), &parts, 30).iter().map(text).collect();
+        assert_eq!(lines, ["  c    connect the selected", "       socket  [connect]"]);
+        // A row that fits stays one line, its parts two spaces apart.
+        let lines: Vec<String> = super::key_row(key, &parts, 60).iter().map(text).collect();
+        assert_eq!(lines, ["  c    connect the selected socket  [connect]"]);
     }
 }
