@@ -265,6 +265,17 @@ fn state_text(s: Option<State>) -> &'static str {
     s.map_or("-", State::name)
 }
 
+/// A row's real differences (`≠` findings), one line each under the row.
+fn push_differences(out: &mut String, verdict: &crate::core::compare::Verdict) {
+    for f in verdict.findings.iter().filter(|f| f.mark == Mark::Differs) {
+        out.push_str("        ≠ ");
+        out.push_str(f.aspect);
+        out.push_str(": ");
+        out.push_str(&f.text);
+        out.push('\n');
+    }
+}
+
 /// A transition as the transcript shows it (`t=0 ms  s: pending -> connected  (net: ...)`),
 /// appended to `s`.
 fn push_transition(s: &mut String, t: &Transition) {
@@ -421,13 +432,7 @@ pub(crate) fn print_call(
                 out.truncate(out.trim_end().len());
                 out.push('\n');
                 // What differs, when the cells alone may not show it (cut, or the same text).
-                for f in verdict.findings.iter().filter(|f| f.mark == Mark::Differs) {
-                    out.push_str("        ≠ ");
-                    out.push_str(f.aspect);
-                    out.push_str(": ");
-                    out.push_str(&f.text);
-                    out.push('\n');
-                }
+                push_differences(&mut out, &verdict);
                 w.write_all(out.as_bytes())?;
             }
             let mut out = String::with_capacity(256);
@@ -580,13 +585,7 @@ fn print_wait_why(
                     out.push(' ');
                     out.push_str(&stmt.text);
                     out.push('\n');
-                    for f in verdict.findings.iter().filter(|f| f.mark == Mark::Differs) {
-                        out.push_str("        ≠ ");
-                        out.push_str(f.aspect);
-                        out.push_str(": ");
-                        out.push_str(&f.text);
-                        out.push('\n');
-                    }
+                    push_differences(&mut out, &verdict);
                 }
                 for t in &r.events.transitions {
                     tag(&mut out);

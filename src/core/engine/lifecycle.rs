@@ -197,7 +197,7 @@ impl Host {
         let s = &mut self.socks[i];
         // close.abort: a connected TCP socket closed with received data still unread, or with
         // SO_LINGER {1, 0}, resets the connection instead of ending it (tcp_close in Linux,
-        // measured in tests/live_tcp.rs row_close_unread; RFC 1122 section 4.2.2.13).
+        // measured in tests/live_tcp.rs row_close_unread; RFC 1122 "Closing a Connection").
         let abortive =
             s.proto == Proto::Tcp && s.state == State::Connected && (!s.rx.is_empty() || s.opts.linger == LINGER_ABORT);
         s.rx.clear();
