@@ -241,21 +241,7 @@ struct Problem {
 /// Check problems found in `files` against the departures file: every problem is listed, and
 /// every entry for these files still happens.
 fn check_problems(files: &[String], kinds: &[Kind], problems: &[Problem]) {
-    let d = departures();
-    let listed: BTreeSet<(String, usize, Kind)> =
-        listed_entries(&d).into_iter().filter(|(f, _, k)| files.contains(f) && kinds.contains(k)).collect();
-    let found: BTreeSet<(String, usize, Kind)> = problems.iter().map(|p| (p.file.clone(), p.line, p.kind)).collect();
-    let unexplained: Vec<String> = problems
-        .iter()
-        .filter(|p| !listed.contains(&(p.file.clone(), p.line, p.kind)))
-        .map(|p| format!("{}:{} ({:?}): {}", p.file, p.line, p.kind, p.message))
-        .collect();
-    let flaky = flaky_entries(&d);
-    let stale: Vec<String> = listed
-        .iter()
-        .filter(|k| !found.contains(*k) && !flaky.contains(*k))
-        .map(|(f, l, k)| format!("{f}:{l} ({k:?}) is listed but Wine and the model now agree there: remove it"))
-        .collect();
+    let (unexplained, stale) = off_the_departures(&departures(), files, kinds, problems);
     assert!(
         unexplained.is_empty() && stale.is_empty(),
         "Wine and the windows model disagree where tests/wine/departures.toml says nothing \
@@ -263,6 +249,31 @@ fn check_problems(files: &[String], kinds: &[Kind], problems: &[Problem]) {
         unexplained.join("\n"),
         stale.join("\n")
     );
+}
+
+/// Where `problems` (found in `files`, of `kinds`) are off the departures file: the problems it
+/// does not list, and the entries it lists, not marked flaky, that did not happen.
+fn off_the_departures(
+    d: &Departures,
+    files: &[String],
+    kinds: &[Kind],
+    problems: &[Problem],
+) -> (Vec<String>, Vec<String>) {
+    let listed: BTreeSet<(String, usize, Kind)> =
+        listed_entries(d).into_iter().filter(|(f, _, k)| files.contains(f) && kinds.contains(k)).collect();
+    let found: BTreeSet<(String, usize, Kind)> = problems.iter().map(|p| (p.file.clone(), p.line, p.kind)).collect();
+    let unexplained = problems
+        .iter()
+        .filter(|p| !listed.contains(&(p.file.clone(), p.line, p.kind)))
+        .map(|p| format!("{}:{} ({:?}): {}", p.file, p.line, p.kind, p.message))
+        .collect();
+    let flaky = flaky_entries(d);
+    let stale = listed
+        .iter()
+        .filter(|k| !found.contains(*k) && !flaky.contains(*k))
+        .map(|(f, l, k)| format!("{f}:{l} ({k:?}) is listed but Wine and the model now agree there: remove it"))
+        .collect();
+    (unexplained, stale)
 }
 
 /// Every (file, line, kind) the departures file lists, departure or assumed.
@@ -436,22 +447,11 @@ fn rerun_if_unlisted(
     first: (Report, String),
     mut again: impl FnMut() -> (Report, String),
 ) -> (Report, String) {
-    let kinds = [Kind::Disagreement, Kind::Expectation];
-    let listed: BTreeSet<(String, usize, Kind)> =
-        listed_entries(d).into_iter().filter(|(f, _, k)| f == file && kinds.contains(k)).collect();
-    let flaky = flaky_entries(d);
+    let files = [file.to_string()];
     let off = |r: &Report| -> Vec<String> {
-        let found: BTreeSet<(String, usize, Kind)> =
-            problems_of(file, r).into_iter().map(|p| (p.file, p.line, p.kind)).collect();
-        let unlisted = problems_of(file, r)
-            .into_iter()
-            .filter(|p| !listed.contains(&(p.file.clone(), p.line, p.kind)))
-            .map(|p| format!("{}:{} ({:?}): {}", p.file, p.line, p.kind, p.message));
-        let missed = listed
-            .iter()
-            .filter(|k| !found.contains(*k) && !flaky.contains(*k))
-            .map(|(f, l, k)| format!("{f}:{l} ({k:?}): listed, but Wine agreed this time"));
-        unlisted.chain(missed).collect()
+        let (unlisted, missed) =
+            off_the_departures(d, &files, &[Kind::Disagreement, Kind::Expectation], &problems_of(file, r));
+        unlisted.into_iter().chain(missed).collect()
     };
     let mut current = first;
     for run in 2..=RUNS_FOR_UNLISTED {
